@@ -1,0 +1,1 @@
+"""lawflow: the workflow engine. It knows nothing about HTTP; web/ and cli.py are adapters."""

@@ -1,0 +1,52 @@
+"""Organisations, users, roles and organisation settings (administration, not case changes)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from workflow.models import Organization, OrgSetting, RoleAssignment, User
+
+
+def ensure_org(session: Session, org_id: str, name_zh: str, name_en: str) -> Organization:
+    org = session.get(Organization, org_id)
+    if org is None:
+        org = Organization(id=org_id, name_zh=name_zh, name_en=name_en)
+        session.add(org)
+    return org
+
+
+def create_user(session: Session, *, username: str, display_name: str, password: str, org_id: str,
+                roles: Iterable[str], unit: str = "") -> User:
+    if session.scalar(select(User).where(User.username == username)) is not None:
+        raise ValueError(f"user {username!r} already exists / 用户「{username}」已存在")
+    user = User(username=username, display_name=display_name, unit=unit, org_id=org_id,
+                password_hash=generate_password_hash(password), active=True)
+    user.roles = [RoleAssignment(role=r) for r in sorted(set(roles))]
+    session.add(user)
+    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active or not check_password_hash(user.password_hash, password):
+        return None
+    return user
+
+
+def set_setting(session: Session, *, org_id: str, key: str, value: Any, source: str, by: str,
+                now: datetime) -> OrgSetting:
+    """Record a locally set rule together with the document that sets it (legal-facts §12)."""
+    if not source.strip():
+        raise ValueError("an organisation setting needs its source (the document that sets it)")
+    row = session.get(OrgSetting, (org_id, key))
+    if row is None:
+        row = OrgSetting(org_id=org_id, key=key)
+        session.add(row)
+    row.value, row.source, row.updated_by, row.updated_at = {"value": value}, source, by, now
+    return row

@@ -1,0 +1,1 @@
+"""The tamper-evident audit trail: hash chains, the Merkle log with signed checkpoints, export, verify."""

@@ -1,0 +1,1604 @@
+#!/usr/bin/env python3
+"""Offline verifier for lawflow audit exports (审计导出离线校验). Python standard library only.
+
+An auditor runs it without installing anything:
+
+    python3 -I -S verifier.py EXPORT.jsonl [--trusted-checkpoint FILE]... [--quiet]
+                                           [--write-signature-files DIR]
+
+Exit status: 0 the export is intact, 1 it is broken (the first broken case / seq / field is printed),
+2 usage, I/O or parse error.
+
+lawflow imports this same file as ``workflow.audit.verifier``. It is the project's only implementation
+of the canonical JSON profile, the event hash, the RFC 6962 Merkle tree and the checkpoint body, so the
+writer and the auditor cannot drift apart. The format is described in docs/audit-format.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+import hashlib
+import json
+import os
+import re
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+# Signatures are checked only when pyca/cryptography is importable; under `python3 -I -S` it is not,
+# and the verifier then reports signatures as "not checked" and prints an OpenSSL recipe instead.
+_Ed25519PublicKey: Any
+try:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey as _Ed25519PublicKey
+except Exception:  # ImportError under -S; anything else also means "not usable here"
+    _Ed25519PublicKey = None
+
+__all__ = [
+    "CHECKPOINT_FIELDS",
+    "CHECKPOINT_FORMAT",
+    "EMPTY_ROOT",
+    "EVENT_FIELDS",
+    "EVENT_FORMAT",
+    "EXPORT_FORMAT",
+    "GENESIS",
+    "CanonicalError",
+    "CompactRange",
+    "EventFormatError",
+    "Problem",
+    "Report",
+    "Verifier",
+    "canonical_bytes",
+    "checkpoint_body",
+    "checkpoint_hash",
+    "consistency_proof",
+    "event_hash",
+    "export_line",
+    "inclusion_proof",
+    "key_id",
+    "leaf_hash",
+    "leaf_hash_data",
+    "load_checkpoints",
+    "main",
+    "merkle_root",
+    "node_hash",
+    "public_key_pem",
+    "root_from_inclusion_proof",
+    "signatures_available",
+    "validate_event",
+    "verify_consistency",
+    "verify_file",
+    "verify_inclusion",
+    "verify_records",
+    "verify_signature",
+]
+
+EVENT_FORMAT = "lawflow.audit.v1"
+EXPORT_FORMAT = "lawflow.export.v1"
+CHECKPOINT_FORMAT = "lawflow.checkpoint.v1"
+GENESIS = "0" * 64
+EVENT_FIELDS = (
+    "format", "case", "seq", "kind", "trigger", "from", "to", "actor", "role",
+    "at", "procedure", "payload", "reasons", "prev",
+)  # fmt: skip
+CHECKPOINT_FIELDS = ("format", "origin", "tree_size", "root", "issued_at", "prev_checkpoint", "key_id")
+EMPTY_ROOT = hashlib.sha256(b"").digest()
+PROGRESS_EVERY = 100_000
+
+_SAFE = 2**53  # |n| < 2**53: integers that JCS (IEEE-754 doubles) and the stdlib print identically
+_sha256 = hashlib.sha256
+
+
+# --------------------------------------------------------------------------------------------------
+# Canonical JSON (RFC 8785 / JCS restricted to a profile where the stdlib encoder is byte-identical)
+# --------------------------------------------------------------------------------------------------
+
+
+class CanonicalError(ValueError):
+    """A value is outside the canonical profile; ``path`` names it (e.g. ``payload.items[2].amount``)."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        self.path = path
+        self.problem = problem
+        super().__init__(f"{path}: {problem}")
+
+
+class _Bad(Exception):
+    """Internal: raised deep in the walk; the path is collected while unwinding (free when valid)."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.parts: list[str | int] = []
+
+
+_KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_good_keys: set[str] = set()  # cache of keys already checked against _KEY_RE (keys repeat a lot)
+_ENCODER = json.JSONEncoder(
+    ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":"), check_circular=False
+)
+_encode_str = _ENCODER.encode
+
+
+def _admit_key(k: object) -> None:
+    if isinstance(k, str) and _KEY_RE.fullmatch(k):
+        if len(_good_keys) < 100_000:
+            _good_keys.add(k)
+        return
+    raise _Bad(f"key {k!r} is not allowed: keys must be ASCII identifiers matching [A-Za-z_][A-Za-z0-9_]*")
+
+
+def _walk(obj: object) -> None:
+    """Raise _Bad if ``obj`` is outside the profile. Exact-type fast paths first: this runs per event."""
+    t = type(obj)
+    if t is dict:
+        for k, v in obj.items():  # type: ignore[attr-defined]
+            if k not in _good_keys:
+                _admit_key(k)
+            tv = type(v)
+            if tv is str or v is None or tv is bool or (tv is int and -_SAFE < v < _SAFE):
+                continue
+            try:
+                _walk(v)
+            except _Bad as e:
+                e.parts.append(k)
+                raise
+    elif t is list:
+        for i, v in enumerate(obj):  # type: ignore[arg-type]
+            tv = type(v)
+            if tv is str or v is None or tv is bool or (tv is int and -_SAFE < v < _SAFE):
+                continue
+            try:
+                _walk(v)
+            except _Bad as e:
+                e.parts.append(i)
+                raise
+    elif t is str or obj is None or t is bool:
+        return
+    else:
+        _walk_other(obj)
+
+
+def _walk_other(obj: object) -> None:
+    if isinstance(obj, bool | str):
+        return
+    if isinstance(obj, int):
+        if -_SAFE < obj < _SAFE:
+            return
+        raise _Bad(f"integer {obj} is outside ±(2**53 - 1); use a decimal string")
+    if isinstance(obj, float):
+        if obj != obj or obj in (float("inf"), float("-inf")):
+            raise _Bad("NaN and Infinity are not allowed in audited data")
+        raise _Bad("floats are not allowed in audited data; use a decimal string")
+    if isinstance(obj, dict):
+        _walk(dict(obj))
+    elif isinstance(obj, list):
+        _walk(list(obj))
+    elif isinstance(obj, tuple):
+        raise _Bad("tuples are not allowed in audited data; use a list")
+    elif isinstance(obj, bytes | bytearray | memoryview):
+        raise _Bad("bytes are not allowed in audited data; use hex or base64 text")
+    else:
+        raise _Bad(
+            f"{type(obj).__name__} values are not allowed in audited data "
+            "(allowed: str, int, bool, None, list, dict)"
+        )
+
+
+def _format_path(parts: list[str | int], base: str = "") -> str:
+    out = base
+    for p in reversed(parts):
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else p)
+    return out or "(top level)"
+
+
+def _check_profile(value: object, base: str = "") -> None:
+    try:
+        _walk(value)
+    except _Bad as e:
+        raise CanonicalError(_format_path(e.parts, base), e.problem) from None
+    except RecursionError:
+        raise CanonicalError(base or "(top level)", "nested too deeply (or a cyclic structure)") from None
+
+
+def _find_bad_string(obj: object, path: str) -> str | None:
+    """Slow path, only after an encode failure: locate a string that is not valid Unicode."""
+    if isinstance(obj, str):
+        try:
+            obj.encode("utf-8")
+        except UnicodeEncodeError:
+            return path or "(top level)"
+        return None
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            found = _find_bad_string(v, f"{path}.{k}" if path else str(k))
+            if found:
+                return found
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            found = _find_bad_string(v, f"{path}[{i}]")
+            if found:
+                return found
+    return None
+
+
+def _encode(obj: object) -> bytes:
+    """Serialize an object that already passed the profile walk."""
+    text = _encode_str(obj)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        where = _find_bad_string(obj, "") or "(top level)"
+        raise CanonicalError(where, "string is not valid Unicode (lone surrogate)") from None
+
+
+def canonical_bytes(obj: object) -> bytes:
+    """Canonical UTF-8 JSON of ``obj`` (identical to RFC 8785 JCS inside the profile).
+
+    Raises CanonicalError naming the offending path when ``obj`` leaves the profile: dict keys are
+    ASCII identifiers; values are str, bool, None, int with |n| < 2**53, list and dict. No floats.
+    """
+    _check_profile(obj)
+    return _encode(obj)
+
+
+def export_line(record: Mapping[str, Any]) -> bytes:
+    """One export line: the record in canonical form plus a newline (deterministic exports)."""
+    return canonical_bytes(dict(record)) + b"\n"
+
+
+# --------------------------------------------------------------------------------------------------
+# Events
+# --------------------------------------------------------------------------------------------------
+
+
+class EventFormatError(ValueError):
+    """An event does not follow lawflow.audit.v1; ``field`` names the offending field."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        self.field = field_name
+        super().__init__(f"{field_name}: {message}")
+
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_HEX16 = re.compile(r"[0-9a-f]{16}")
+_AT_RE = re.compile(
+    r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)"
+    r"\.[0-9]{6}Z"
+)
+_ISSUED_RE = re.compile(
+    r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)"
+    r"(\.[0-9]{1,9})?Z"
+)
+_PROCEDURE_RE = re.compile(r"[^@\s]+@[^@\s]+")
+_OPTIONAL_STR = ("trigger", "from", "to", "actor", "role")
+_NOT_HASHED = ("hash", "type")
+_EVENT_KEYS = frozenset(EVENT_FIELDS)
+_EVENT_KEYS_HASHED = _EVENT_KEYS | {"hash"}
+_EVENT_RECORD_KEYS = _EVENT_KEYS | {"hash", "type"}
+
+
+def _is_int(v: object) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _keyset_problem(
+    rec: Mapping[str, Any], required: Sequence[str], allowed: frozenset[str]
+) -> tuple[str, str]:
+    for name in required:
+        if name not in rec:
+            return name, f"field {name!r} is missing"
+    extra = sorted(str(k) for k in rec if k not in allowed)
+    return extra[0], f"unexpected field {extra[0]!r}"
+
+
+def _event_problem(rec: Mapping[str, Any], keys: frozenset[str]) -> tuple[str, str] | None:
+    """(field, message) for the first schema problem of an event, or None. Cheap: runs per event."""
+    fmt = rec.get("format")
+    if fmt != EVENT_FORMAT:
+        if "format" not in rec:
+            return "format", "field 'format' is missing"
+        return "format", f"unknown event format {fmt!r} (this verifier knows {EVENT_FORMAT!r})"
+    if rec.keys() != keys:
+        required = EVENT_FIELDS + tuple(sorted(k for k in ("type", "hash") if k in keys))
+        return _keyset_problem(rec, required, keys)
+    v = rec["case"]
+    if not isinstance(v, str) or not v:
+        return "case", "case must be a non-empty string"
+    v = rec["seq"]
+    if not _is_int(v) or not 0 < v < _SAFE:
+        return "seq", "seq must be an integer >= 1"
+    v = rec["kind"]
+    if not isinstance(v, str) or not v:
+        return "kind", "kind must be a non-empty string"
+    for name in _OPTIONAL_STR:
+        v = rec[name]
+        if v is not None and not isinstance(v, str):
+            return name, f"{name} must be a string or null"
+    v = rec["at"]
+    if not isinstance(v, str) or not _AT_RE.fullmatch(v):
+        return "at", "at must be RFC 3339 UTC with microseconds, e.g. 2026-11-29T23:09:39.123456Z"
+    v = rec["procedure"]
+    if not isinstance(v, str) or not _PROCEDURE_RE.fullmatch(v):
+        return "procedure", "procedure must look like 'id@version'"
+    if not isinstance(rec["payload"], dict):
+        return "payload", "payload must be an object"
+    v = rec["reasons"]
+    if not isinstance(v, list):
+        return "reasons", "reasons must be a list of objects"
+    for i, r in enumerate(v):
+        if not isinstance(r, dict):
+            return f"reasons[{i}]", "reasons must be a list of objects"
+    v = rec["prev"]
+    if not isinstance(v, str) or not _HEX64.fullmatch(v):
+        return "prev", "prev must be 64 lowercase hex digits"
+    if "hash" in keys:
+        v = rec["hash"]
+        if not isinstance(v, str) or not _HEX64.fullmatch(v):
+            return "hash", "hash must be 64 lowercase hex digits"
+    return None
+
+
+def validate_event(event: Mapping[str, Any]) -> None:
+    """Check that ``event`` (with or without ``hash``, without ``type``) is a valid v1 event.
+
+    Writers call this before storing an event, so they never produce what the verifier rejects.
+    Raises EventFormatError (schema) or CanonicalError (profile).
+    """
+    problem = _event_problem(event, _EVENT_KEYS_HASHED if "hash" in event else _EVENT_KEYS)
+    if problem is not None:
+        raise EventFormatError(*problem)
+    if event["seq"] == 1 and event["prev"] != GENESIS:
+        raise EventFormatError("prev", "the first event of a case (seq 1) must have prev = 64 zeros")
+    _check_profile(event["payload"], "payload")
+    _check_profile(event["reasons"], "reasons")
+
+
+def event_hash(event: Mapping[str, Any]) -> str:
+    """Hex SHA-256 of the canonical bytes of all event fields except ``hash`` and ``type``."""
+    body = {k: v for k, v in event.items() if k not in _NOT_HASHED}
+    return _sha256(canonical_bytes(body)).hexdigest()
+
+
+# --------------------------------------------------------------------------------------------------
+# RFC 6962 / RFC 9162 Merkle tree
+# --------------------------------------------------------------------------------------------------
+
+
+def leaf_hash_data(data: bytes) -> bytes:
+    """RFC 6962 leaf hash of raw leaf data: SHA-256(0x00 || data)."""
+    return _sha256(b"\x00" + data).digest()
+
+
+def leaf_hash(event_hash_hex: str) -> bytes:
+    """Leaf hash of an event: SHA-256(0x00 || 32-byte event hash)."""
+    return _sha256(b"\x00" + bytes.fromhex(event_hash_hex)).digest()
+
+
+def node_hash(left: bytes, right: bytes) -> bytes:
+    """RFC 6962 interior node: SHA-256(0x01 || left || right)."""
+    return _sha256(b"\x01" + left + right).digest()
+
+
+def merkle_root(leaf_hashes: Sequence[bytes]) -> bytes:
+    """RFC 6962 Merkle tree hash of a list of leaf hashes (empty tree = SHA-256 of nothing).
+
+    Iterative, level by level: carrying a lone last node up unchanged is the same as RFC 6962's split at
+    the largest power of two smaller than n.
+    """
+    level = list(leaf_hashes)
+    if not level:
+        return EMPTY_ROOT
+    sha = _sha256
+    while len(level) > 1:
+        it = iter(level)
+        nxt = [sha(b"\x01" + a + b).digest() for a, b in zip(it, it, strict=False)]
+        if len(level) & 1:
+            nxt.append(level[-1])
+        level = nxt
+    return level[0]
+
+
+def _split(n: int) -> int:
+    """Largest power of two strictly smaller than n (n >= 2)."""
+    return 1 << ((n - 1).bit_length() - 1)
+
+
+def _check_range(leaves: Sequence[bytes], size: int) -> None:
+    if not 0 <= size <= len(leaves):
+        raise ValueError(f"tree size {size} is outside 0..{len(leaves)}")
+
+
+def inclusion_proof(leaves: Sequence[bytes], index: int, size: int) -> list[bytes]:
+    """RFC 6962 PATH(index, D[0:size]) for the leaf hashes ``leaves``."""
+    _check_range(leaves, size)
+    if not 0 <= index < size:
+        raise ValueError(f"leaf index {index} is outside 0..{size - 1}")
+
+    def path(m: int, lo: int, hi: int) -> list[bytes]:
+        n = hi - lo
+        if n == 1:
+            return []
+        k = _split(n)
+        if m < k:
+            return [*path(m, lo, lo + k), merkle_root(leaves[lo + k : hi])]
+        return [*path(m - k, lo + k, hi), merkle_root(leaves[lo : lo + k])]
+
+    return path(index, 0, size)
+
+
+def consistency_proof(leaves: Sequence[bytes], m: int, n: int) -> list[bytes]:
+    """RFC 6962 PROOF(m, D[0:n]): proves that the tree of size m is a prefix of the tree of size n."""
+    _check_range(leaves, n)
+    if not 0 <= m <= n:
+        raise ValueError(f"old size {m} is outside 0..{n}")
+    if m == 0 or m == n:
+        return []
+
+    def subproof(m: int, lo: int, hi: int, complete: bool) -> list[bytes]:
+        size = hi - lo
+        if m == size:
+            return [] if complete else [merkle_root(leaves[lo:hi])]
+        k = _split(size)
+        if m <= k:
+            return [*subproof(m, lo, lo + k, complete), merkle_root(leaves[lo + k : hi])]
+        return [*subproof(m - k, lo + k, hi, False), merkle_root(leaves[lo : lo + k])]
+
+    return subproof(m, 0, n, True)
+
+
+def _all_hashes(*items: bytes) -> bool:
+    return all(isinstance(x, bytes | bytearray) and len(x) == 32 for x in items)
+
+
+def root_from_inclusion_proof(leaf: bytes, index: int, size: int, proof: Sequence[bytes]) -> bytes | None:
+    """RFC 9162 2.1.3.2: the root implied by an inclusion proof, or None if the proof is malformed."""
+    if not 0 <= index < size or not _all_hashes(leaf, *proof):
+        return None
+    fn, sn, r = index, size - 1, bytes(leaf)
+    for p in proof:
+        if sn == 0:
+            return None
+        if fn & 1 or fn == sn:
+            r = node_hash(p, r)
+            if not fn & 1:
+                while fn and not fn & 1:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            r = node_hash(r, p)
+        fn >>= 1
+        sn >>= 1
+    return r if sn == 0 else None
+
+
+def verify_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes) -> bool:
+    """True when ``proof`` shows that ``leaf`` is at ``index`` in the tree of ``size`` with ``root``."""
+    got = root_from_inclusion_proof(leaf, index, size, proof)
+    return got is not None and isinstance(root, bytes | bytearray) and got == root
+
+
+def verify_consistency(m: int, n: int, root_m: bytes, root_n: bytes, proof: Sequence[bytes]) -> bool:
+    """RFC 9162 2.1.4.2: True when the tree (m, root_m) is a prefix of the tree (n, root_n)."""
+    if not 0 <= m <= n or not _all_hashes(root_m, root_n, *proof):
+        return False
+    if m == n:
+        return not proof and root_m == root_n
+    if m == 0:
+        return not proof and root_m == EMPTY_ROOT
+    if not proof:
+        return False
+    path = list(proof)
+    if m & (m - 1) == 0:  # m is a power of two: the old root is itself a node of the new tree
+        path.insert(0, root_m)
+    fn, sn = m - 1, n - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr = node_hash(c, fr)
+            sr = node_hash(c, sr)
+            if not fn & 1:
+                while fn and not fn & 1:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            sr = node_hash(sr, c)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and fr == root_m and sr == root_n
+
+
+class CompactRange:
+    """The right edge of a Merkle tree of ``size`` leaves: one subtree root per set bit of ``size``.
+
+    The integrator keeps it with each checkpoint and extends the log in batches at O(batch + log n)
+    without rebuilding. Serialized form: ``to_json()`` (list of hex strings, largest subtree first);
+    the tree size is stored with the checkpoint and passed back to ``from_json``.
+    """
+
+    __slots__ = ("_hashes", "_size")
+
+    def __init__(self) -> None:
+        self._size = 0
+        self._hashes: list[bytes] = []
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    @property
+    def hashes(self) -> list[bytes]:
+        return list(self._hashes)
+
+    def _push(self, h: bytes, width: int) -> None:
+        # Precondition: size is a multiple of width, so equal-width right-edge subtrees merge upwards.
+        size, hashes, level = self._size, self._hashes, width
+        while size & level:
+            h = _sha256(b"\x01" + hashes.pop() + h).digest()
+            level <<= 1
+        hashes.append(h)
+        self._size = size + width
+
+    def append(self, leaf: bytes) -> None:
+        """Append one leaf hash (32 bytes)."""
+        if not _all_hashes(leaf):
+            raise ValueError("a leaf hash must be 32 bytes")
+        self._push(bytes(leaf), 1)
+
+    def extend(self, leaves: Iterable[bytes]) -> None:
+        """Append many leaf hashes; aligned power-of-two blocks are hashed level by level (fast path)."""
+        items = [bytes(x) for x in leaves]
+        if not all(len(x) == 32 for x in items):
+            raise ValueError("leaf hashes must be 32 bytes")
+        self._extend(items)
+
+    def _extend(self, items: list[bytes]) -> None:
+        i, n = 0, len(items)
+        while i < n:
+            block = 1 << ((n - i).bit_length() - 1)
+            if self._size:
+                block = min(block, self._size & -self._size)
+            if block == 1:
+                self._push(items[i], 1)
+            else:
+                self._push(merkle_root(items[i : i + block]), block)
+            i += block
+
+    def root(self) -> bytes:
+        """The RFC 6962 root of the tree so far."""
+        if not self._hashes:
+            return EMPTY_ROOT
+        h = self._hashes[-1]
+        for left in reversed(self._hashes[:-1]):
+            h = node_hash(left, h)
+        return h
+
+    def to_json(self) -> list[str]:
+        return [h.hex() for h in self._hashes]
+
+    @classmethod
+    def from_json(cls, hashes: Sequence[str], size: int) -> CompactRange:
+        if not _is_int(size) or size < 0:
+            raise ValueError("size must be a non-negative integer")
+        if len(hashes) != size.bit_count():
+            raise ValueError(
+                f"a compact range of size {size} has {size.bit_count()} hashes, not {len(hashes)}"
+            )
+        cr = cls()
+        for h in hashes:
+            if not isinstance(h, str) or not _HEX64.fullmatch(h):
+                raise ValueError("compact range hashes must be 64 lowercase hex digits")
+            cr._hashes.append(bytes.fromhex(h))
+        cr._size = size
+        return cr
+
+
+# --------------------------------------------------------------------------------------------------
+# Checkpoints and signatures
+# --------------------------------------------------------------------------------------------------
+
+_CHECKPOINT_KEYS = frozenset(CHECKPOINT_FIELDS)
+_CHECKPOINT_RECORD_KEYS = _CHECKPOINT_KEYS | {"type", "signature"}
+_ED25519_SPKI_PREFIX = bytes.fromhex("302a300506032b6570032100")  # DER SubjectPublicKeyInfo header
+
+
+def checkpoint_body(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The signed part of a checkpoint record (drops ``type`` and ``signature``)."""
+    return {k: record[k] for k in CHECKPOINT_FIELDS}
+
+
+def checkpoint_hash(body: Mapping[str, Any]) -> str:
+    """Hex SHA-256 of the canonical checkpoint body; the next checkpoint's ``prev_checkpoint``."""
+    return _sha256(canonical_bytes(checkpoint_body(body))).hexdigest()
+
+
+def key_id(origin: str, public_key_raw: bytes) -> str:
+    """First 8 bytes of SHA-256(origin || 0x0A || 0x01 || raw Ed25519 key), in hex (C2SP-style)."""
+    return _sha256(origin.encode("utf-8") + b"\n\x01" + bytes(public_key_raw)).digest()[:8].hex()
+
+
+def public_key_pem(public_key_raw: bytes) -> str:
+    """PEM SubjectPublicKeyInfo of a raw Ed25519 key, for ``openssl pkeyutl -pubin``."""
+    b64 = base64.b64encode(_ED25519_SPKI_PREFIX + bytes(public_key_raw)).decode("ascii")
+    return f"-----BEGIN PUBLIC KEY-----\n{b64}\n-----END PUBLIC KEY-----\n"
+
+
+def _strict_b64(text: object, length: int) -> bytes | None:
+    """Decode canonical base64 of exactly ``length`` bytes, else None (no malleable encodings)."""
+    if not isinstance(text, str):
+        return None
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if len(raw) != length or base64.b64encode(raw).decode("ascii") != text:
+        return None
+    return raw
+
+
+def signatures_available() -> bool:
+    """True when pyca/cryptography is importable, i.e. Ed25519 signatures can be checked here."""
+    return _Ed25519PublicKey is not None
+
+
+def verify_signature(public_key_raw: bytes, body: Mapping[str, Any], signature_b64: str) -> bool | None:
+    """Ed25519 check of ``signature_b64`` over ``canonical_bytes(body)``; None if it cannot be checked."""
+    if _Ed25519PublicKey is None:
+        return None
+    sig = _strict_b64(signature_b64, 64)
+    if sig is None:
+        return False
+    try:
+        _Ed25519PublicKey.from_public_bytes(bytes(public_key_raw)).verify(
+            sig, canonical_bytes(checkpoint_body(body))
+        )
+    except Exception:  # InvalidSignature, or a malformed key
+        return False
+    return True
+
+
+def _checkpoint_problem(
+    rec: Mapping[str, Any], allowed: frozenset[str], need_signature: bool
+) -> tuple[str, str] | None:
+    fmt = rec.get("format")
+    if fmt != CHECKPOINT_FORMAT:
+        if "format" not in rec:
+            return "format", "field 'format' is missing"
+        return "format", f"unknown checkpoint format {fmt!r} (this verifier knows {CHECKPOINT_FORMAT!r})"
+    required = CHECKPOINT_FIELDS + (("signature",) if need_signature else ())
+    if any(k not in rec for k in required) or any(k not in allowed for k in rec):
+        return _keyset_problem(rec, required, allowed)
+    v = rec["origin"]
+    if not isinstance(v, str) or not v:
+        return "origin", "origin must be a non-empty string"
+    v = rec["tree_size"]
+    if not _is_int(v) or not 0 <= v < _SAFE:
+        return "tree_size", "tree_size must be an integer >= 0"
+    if not isinstance(rec["root"], str) or not _HEX64.fullmatch(rec["root"]):
+        return "root", "root must be 64 lowercase hex digits"
+    if not isinstance(rec["issued_at"], str) or not _ISSUED_RE.fullmatch(rec["issued_at"]):
+        return "issued_at", "issued_at must be RFC 3339 UTC ending in Z"
+    v = rec["prev_checkpoint"]
+    if v is not None and (not isinstance(v, str) or not _HEX64.fullmatch(v)):
+        return "prev_checkpoint", "prev_checkpoint must be null or 64 lowercase hex digits"
+    if not isinstance(rec["key_id"], str) or not _HEX16.fullmatch(rec["key_id"]):
+        return "key_id", "key_id must be 16 lowercase hex digits"
+    if "signature" in rec and _strict_b64(rec["signature"], 64) is None:
+        return "signature", "signature must be canonical base64 of 64 bytes"
+    return None
+
+
+def load_checkpoints(path: str) -> list[dict[str, Any]]:
+    """Read trusted checkpoints: one JSON object, a JSON array, or JSON Lines. Raises ValueError/OSError."""
+    with open(path, "rb") as f:
+        data = f.read()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{path}: not UTF-8 ({e})") from None
+    try:
+        whole = json.loads(text)
+    except ValueError:
+        whole = None
+    if isinstance(whole, dict):
+        items: list[Any] = [whole]
+    elif isinstance(whole, list):
+        items = whole
+    else:
+        items = []
+        for n, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                items.append(json.loads(line))
+            except ValueError as e:
+                raise ValueError(f"{path}: line {n}: malformed JSON ({e})") from None
+    out = []
+    for n, item in enumerate(items, 1):
+        if not isinstance(item, dict):
+            raise ValueError(f"{path}: item {n} is not a JSON object")
+        if item.get("type", "checkpoint") != "checkpoint":
+            continue  # tolerate a whole export passed as the trusted file: only its checkpoints count
+        problem = _checkpoint_problem(item, _CHECKPOINT_RECORD_KEYS, need_signature=False)
+        if problem is not None:
+            raise ValueError(f"{path}: checkpoint {n}: {problem[0]}: {problem[1]}")
+        out.append(item)
+    if not out:
+        raise ValueError(f"{path}: no checkpoint found")
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Streaming export verifier
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Problem:
+    """The first broken item: where it is (case, seq, field, export line) and what is wrong."""
+
+    message: str
+    case: str | None = None
+    seq: int | None = None
+    field: str | None = None
+    line: int | None = None
+
+    def describe(self) -> str:
+        where = []
+        if self.case is not None:
+            where.append(f"case {self.case!r}")
+        if self.seq is not None:
+            where.append(f"seq {self.seq}")
+        if self.field is not None:
+            where.append(f"field {self.field!r}")
+        text = (" ".join(where) + ": " if where else "") + self.message
+        return text + (f" (line {self.line})" if self.line is not None else "")
+
+
+@dataclass
+class Report:
+    ok: bool
+    first_error: Problem | None
+    message: str
+    origin: str | None = None
+    events: int = 0
+    cases: int = 0
+    leaves: int = 0
+    checkpoints: int = 0
+    unanchored_events: int = 0
+    trusted_checkpoints: int = 0
+    signatures: str = "none"  # "verified" | "not checked" | "none" (no checkpoints)
+    warnings: list[str] = field(default_factory=list)
+    warning_count: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dict(self.__dict__)
+        d["first_error"] = None if self.first_error is None else dict(self.first_error.__dict__)
+        return d
+
+
+class _Case:
+    __slots__ = ("anchored", "hashes", "last_at", "last_hash", "leafed", "max_anchored", "n", "name")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.n = 0  # last seq seen
+        self.hashes = bytearray()  # 32 bytes per event, index seq-1: leaves are matched against these
+        self.last_hash = GENESIS
+        self.last_at: str | None = None
+        self.leafed: bytearray | None = None  # 1 byte per event once the first leaf for the case arrives
+        self.anchored = 0
+        self.max_anchored = 0
+
+
+@dataclass
+class _Checkpoint:
+    body: dict[str, Any]
+    signature: str | None
+    line: int | None
+    label: str
+
+
+_START, _BODY, _LEAVES, _CHECKPOINTS = range(4)
+_SECTION = {_BODY: "event", _LEAVES: "leaf", _CHECKPOINTS: "checkpoint"}
+_LEAF_KEYS = frozenset({"type", "log_index", "case", "seq", "event_hash"})
+_CASE_KEYS = frozenset({"type", "case", "head_seq", "head_hash"})
+_KEY_KEYS = frozenset({"type", "key_id", "algorithm", "public_key"})
+_HEADER_REQUIRED = ("type", "format", "origin", "generator", "exported_at")
+_MAX_WARNINGS = 100
+
+
+class Verifier:
+    """Feed export records in file order with ``feed()``, then call ``finish()`` for the Report.
+
+    Memory is O(cases + events): 32 bytes per event hash and per leaf hash, never the events themselves.
+    Checking stops at the first problem, which the report names with its case, seq and field.
+    """
+
+    def __init__(
+        self,
+        trusted_checkpoints: Iterable[Mapping[str, Any]] = (),
+        *,
+        check_signatures: bool | None = None,
+        progress: Callable[[int], None] | None = None,
+        progress_every: int = PROGRESS_EVERY,
+    ) -> None:
+        if check_signatures is None:
+            check_signatures = _Ed25519PublicKey is not None
+        elif check_signatures and _Ed25519PublicKey is None:
+            raise RuntimeError("cannot check signatures: the 'cryptography' package is not importable")
+        self.check_signatures = check_signatures
+        self._trusted: list[_Checkpoint] = []
+        for n, cp in enumerate(trusted_checkpoints, 1):
+            problem = _checkpoint_problem(cp, _CHECKPOINT_RECORD_KEYS, need_signature=False)
+            if problem is not None:
+                raise ValueError(f"trusted checkpoint {n}: {problem[0]}: {problem[1]}")
+            label = f"trusted checkpoint #{n} (tree_size {cp['tree_size']})"
+            self._trusted.append(_Checkpoint(checkpoint_body(cp), cp.get("signature"), None, label))
+        self._progress = progress
+        self._progress_every = progress_every
+        self._state = _START
+        self._error: Problem | None = None
+        self._warnings: list[str] = []
+        self._warning_count = 0
+        self._line: int | None = None
+        self.origin: str | None = None
+        self.keys: dict[str, bytes] = {}
+        self._cases: dict[str, _Case] = {}
+        self._open: _Case | None = None
+        self._events = 0
+        self._leaves = 0
+        self._leaf_buf = bytearray()
+        self.checkpoints: list[_Checkpoint] = []
+        self._report: Report | None = None
+        self._handlers: dict[str, Callable[[dict[str, Any]], None]] = {
+            "header": self._on_header,
+            "key": self._on_key,
+            "event": self._on_event,
+            "case": self._on_case,
+            "leaf": self._on_leaf,
+            "checkpoint": self._on_checkpoint,
+        }
+
+    @property
+    def failed(self) -> bool:
+        return self._error is not None
+
+    @property
+    def events(self) -> int:
+        return self._events
+
+    # -- plumbing ---------------------------------------------------------------------------------
+
+    def _fail(
+        self, message: str, case: str | None = None, seq: int | None = None, field_name: str | None = None
+    ) -> None:
+        if self._error is None:
+            self._error = Problem(message, case, seq, field_name, self._line)
+
+    def _warn(self, message: str) -> None:
+        self._warning_count += 1
+        if len(self._warnings) < _MAX_WARNINGS:
+            self._warnings.append(message + (f" (line {self._line})" if self._line is not None else ""))
+
+    def feed(self, record: Mapping[str, Any], line: int | None = None) -> bool:
+        """Check one record; returns False once the export is known to be broken (stop feeding)."""
+        if self._error is not None:
+            return False
+        if self._report is not None:
+            raise RuntimeError("feed() after finish()")
+        self._line = line
+        if not isinstance(record, dict):
+            record = dict(record) if isinstance(record, Mapping) else record
+            if not isinstance(record, dict):
+                self._fail("a record must be a JSON object", field_name="type")
+                return False
+        t = record.get("type")
+        handler = self._handlers.get(t) if isinstance(t, str) else None
+        if handler is None:
+            self._fail(
+                "record has no 'type'" if t is None else f"unknown record type {t!r}",
+                field_name="type",
+            )
+            return False
+        handler(record)
+        return self._error is None
+
+    def _misplaced(self, kind: str) -> None:
+        if self._state == _START:
+            self._fail(
+                f"the export must start with a header record, not a {kind!r} record", field_name="type"
+            )
+        else:
+            self._fail(
+                f"{kind!r} record after {_SECTION[self._state]!r} records: the export order is header, keys, "
+                "events with case records, leaves, checkpoints",
+                field_name="type",
+            )
+
+    def _close_body(self) -> bool:
+        """End of the event section: the last case must have had its case record."""
+        st = self._open
+        if st is not None:
+            self._fail(
+                f"case {st.name!r} has events up to seq {st.n} but no case record (head row missing)",
+                st.name,
+                st.n,
+                "head_seq",
+            )
+            return False
+        return True
+
+    def _locate(self, rec: Mapping[str, Any]) -> tuple[str | None, int | None]:
+        """Which event a broken record stands for. A tampered ``case`` or ``seq`` must not mislead the
+        report, so inside an open case the position (open case, next seq) wins over the record's claims."""
+        case = rec.get("case")
+        seq = rec.get("seq")
+        case = case if isinstance(case, str) else None
+        seq = seq if _is_int(seq) else None
+        st = self._open
+        looks_new = case is not None and case not in self._cases and seq == 1
+        if st is not None and (case == st.name or not looks_new):
+            return st.name, st.n + 1
+        if case is not None and case not in self._cases:
+            return case, 1
+        return case, seq
+
+    # -- record handlers --------------------------------------------------------------------------
+
+    def _on_header(self, rec: dict[str, Any]) -> None:
+        if self._state != _START:
+            self._fail("a second header record", field_name="type")
+            return
+        for name in _HEADER_REQUIRED:
+            if name not in rec:
+                self._fail(f"header field {name!r} is missing", field_name=name)
+                return
+        if rec["format"] != EXPORT_FORMAT:
+            self._fail(
+                f"unknown export format {rec['format']!r} (this verifier knows {EXPORT_FORMAT!r})",
+                field_name="format",
+            )
+            return
+        if not isinstance(rec["origin"], str) or not rec["origin"]:
+            self._fail("header origin must be a non-empty string", field_name="origin")
+            return
+        self.origin = rec["origin"]
+        self._state = _BODY
+
+    def _on_key(self, rec: dict[str, Any]) -> None:
+        if self._state == _START:
+            self._misplaced("key")
+            return
+        if rec.keys() != _KEY_KEYS:
+            name, msg = _keyset_problem(rec, ("type", "key_id", "algorithm", "public_key"), _KEY_KEYS)
+            self._fail(f"key record: {msg}", field_name=name)
+            return
+        if rec["algorithm"] != "ed25519":
+            self._fail(
+                f"unknown key algorithm {rec['algorithm']!r} (expected 'ed25519')", field_name="algorithm"
+            )
+            return
+        raw = _strict_b64(rec["public_key"], 32)
+        if raw is None:
+            self._fail(
+                "public_key must be canonical base64 of a 32-byte Ed25519 key", field_name="public_key"
+            )
+            return
+        kid = rec["key_id"]
+        assert self.origin is not None
+        if kid != key_id(self.origin, raw):
+            self._fail(
+                f"key_id {kid!r} does not match the public key and origin {self.origin!r}",
+                field_name="key_id",
+            )
+            return
+        if self.keys.get(kid, raw) != raw:
+            self._fail(f"key_id {kid!r} is listed twice with different keys", field_name="key_id")
+            return
+        self.keys[kid] = raw
+
+    def _on_event(self, rec: dict[str, Any]) -> None:
+        if self._state != _BODY:
+            self._misplaced("event")
+            return
+        problem = _event_problem(rec, _EVENT_RECORD_KEYS)
+        if problem is not None:
+            self._fail(problem[1], *self._locate(rec), problem[0])
+            return
+        body = dict(rec)
+        del body["type"]
+        claimed = body.pop("hash")
+        try:
+            _check_profile(body["payload"], "payload")
+            _check_profile(body["reasons"], "reasons")
+            data = _encode(body)
+        except CanonicalError as e:
+            self._fail(e.problem, *self._locate(rec), e.path)
+            return
+        digest = _sha256(data).digest()
+        hexd = digest.hex()
+        if hexd != claimed:
+            self._fail(
+                f"event hash mismatch: the fields hash to {hexd}, the record claims {claimed} "
+                "(the event was altered after it was written)",
+                *self._locate(rec),
+                "hash",
+            )
+            return
+        case: str = rec["case"]
+        seq: int = rec["seq"]
+        st = self._open
+        if st is None or st.name != case:
+            if st is not None and not self._close_body():
+                return
+            if case in self._cases:
+                self._fail(
+                    f"events of case {case!r} appear again after its case record (duplicated or moved events)",
+                    case,
+                    seq,
+                    "case",
+                )
+                return
+            st = _Case(case)
+            self._cases[case] = st
+            self._open = st
+        n = st.n
+        if seq != n + 1:
+            if seq > n + 1:
+                self._fail(
+                    f"seq {n + 1} is missing: seq {seq} follows seq {n} (event deleted, or events reordered)",
+                    case,
+                    n + 1,
+                    "seq",
+                )
+            elif st.hashes[(seq - 1) * 32 : seq * 32] == digest:
+                self._fail(f"seq {seq} appears twice (duplicated event)", case, seq, "seq")
+            else:
+                self._fail(
+                    f"seq {seq} appears again after seq {n} (events reordered or seq reused)",
+                    case,
+                    seq,
+                    "seq",
+                )
+            return
+        if rec["prev"] != st.last_hash:
+            what = "must be 64 zeros for seq 1" if n == 0 else f"does not match the hash of seq {n}"
+            self._fail(f"prev {what} (broken chain link)", case, seq, "prev")
+            return
+        at: str = rec["at"]
+        if st.last_at is not None and at < st.last_at:
+            self._warn(
+                f"case {case!r} seq {seq}: clock went backwards ({at} is before seq {n}'s {st.last_at})"
+            )
+        st.hashes += digest
+        st.n = seq
+        st.last_hash = hexd
+        st.last_at = at
+        self._events += 1
+        if self._progress is not None and self._events % self._progress_every == 0:
+            self._progress(self._events)
+
+    def _on_case(self, rec: dict[str, Any]) -> None:
+        if self._state != _BODY:
+            self._misplaced("case")
+            return
+        if rec.keys() != _CASE_KEYS:
+            name, msg = _keyset_problem(rec, ("type", "case", "head_seq", "head_hash"), _CASE_KEYS)
+            self._fail(
+                f"case record: {msg}",
+                rec.get("case") if isinstance(rec.get("case"), str) else None,
+                None,
+                name,
+            )
+            return
+        case, head_seq, head_hash = rec["case"], rec["head_seq"], rec["head_hash"]
+        if not isinstance(case, str) or not case:
+            self._fail("case record: case must be a non-empty string", None, None, "case")
+            return
+        if not _is_int(head_seq) or head_seq < 0:
+            self._fail("case record: head_seq must be an integer >= 0", case, None, "head_seq")
+            return
+        if not isinstance(head_hash, str) or not _HEX64.fullmatch(head_hash):
+            self._fail("case record: head_hash must be 64 lowercase hex digits", case, head_seq, "head_hash")
+            return
+        st = self._open
+        if st is None or st.name != case:
+            if st is not None and not self._close_body():
+                return
+            if case in self._cases:
+                self._fail(f"a second case record for case {case!r}", case, head_seq, "case")
+            else:
+                self._fail(
+                    f"the case record says head_seq {head_seq}, but the export has no events for this case "
+                    "(events deleted?)",
+                    case,
+                    1,
+                    "head_seq",
+                )
+            return
+        if head_seq > st.n:
+            self._fail(
+                f"tail truncated: the case record says head_seq {head_seq}, but the last event is seq {st.n}",
+                case,
+                st.n + 1,
+                "head_seq",
+            )
+            return
+        if head_seq < st.n:
+            self._fail(
+                f"the case record says head_seq {head_seq}, but events go up to seq {st.n} "
+                "(head row rolled back, or events appended outside fire())",
+                case,
+                head_seq + 1,
+                "head_seq",
+            )
+            return
+        if head_hash != st.last_hash:
+            self._fail(
+                f"head_hash differs from the hash of the last event (seq {st.n})", case, st.n, "head_hash"
+            )
+            return
+        st.last_at = None
+        self._open = None
+
+    def _on_leaf(self, rec: dict[str, Any]) -> None:
+        if self._state == _BODY:
+            if not self._close_body():
+                return
+            self._state = _LEAVES
+        elif self._state != _LEAVES:
+            self._misplaced("leaf")
+            return
+        idx = rec.get("log_index")
+        if rec.keys() != _LEAF_KEYS:
+            name, msg = _keyset_problem(rec, ("type", "log_index", "case", "seq", "event_hash"), _LEAF_KEYS)
+            self._fail(f"leaf {idx}: {msg}", field_name=name)
+            return
+        case, seq, eh = rec["case"], rec["seq"], rec["event_hash"]
+        if not _is_int(idx):
+            self._fail("leaf log_index must be an integer", field_name="log_index")
+            return
+        if (
+            not isinstance(case, str)
+            or not _is_int(seq)
+            or not isinstance(eh, str)
+            or not _HEX64.fullmatch(eh)
+        ):
+            self._fail(
+                f"leaf {idx}: case must be a string, seq an integer, event_hash 64 hex digits",
+                field_name="leaf",
+            )
+            return
+        expected = self._leaves
+        if idx != expected:
+            why = "a leaf is missing" if idx > expected else "duplicate or reordered leaf"
+            self._fail(f"leaf log_index {idx} where {expected} was expected ({why})", case, seq, "log_index")
+            return
+        st = self._cases.get(case)
+        if st is None:
+            self._fail(
+                f"leaf {idx} anchors case {case!r} seq {seq}, but the export has no events for that case "
+                "(case deleted?)",
+                case,
+                seq,
+                "leaf",
+            )
+            return
+        if not 1 <= seq <= st.n:
+            self._fail(
+                f"leaf {idx} anchors case {case!r} seq {seq}, but the case's events end at seq {st.n} "
+                "(anchored event deleted or tail truncated)",
+                case,
+                seq,
+                "leaf",
+            )
+            return
+        digest = bytes(st.hashes[(seq - 1) * 32 : seq * 32])
+        if eh != digest.hex():
+            self._fail(f"leaf {idx}: event_hash differs from the hash of the event", case, seq, "event_hash")
+            return
+        flags = st.leafed
+        if flags is None:
+            flags = st.leafed = bytearray(st.n)
+        if flags[seq - 1]:
+            self._fail(f"leaf {idx}: a second leaf for the same event (duplicate leaf)", case, seq, "leaf")
+            return
+        flags[seq - 1] = 1
+        st.anchored += 1
+        if seq > st.max_anchored:
+            st.max_anchored = seq
+        self._leaf_buf += _sha256(b"\x00" + digest).digest()
+        self._leaves += 1
+
+    def _on_checkpoint(self, rec: dict[str, Any]) -> None:
+        if self._state in (_BODY, _LEAVES):
+            if not self._close_body():
+                return
+            self._state = _CHECKPOINTS
+        elif self._state != _CHECKPOINTS:
+            self._misplaced("checkpoint")
+            return
+        label = f"checkpoint #{len(self.checkpoints) + 1}"
+        problem = _checkpoint_problem(rec, _CHECKPOINT_RECORD_KEYS, need_signature=True)
+        if problem is not None:
+            self._fail(f"{label}: {problem[1]}", field_name=problem[0])
+            return
+        label += f" (tree_size {rec['tree_size']})"
+        self.checkpoints.append(_Checkpoint(checkpoint_body(rec), rec["signature"], self._line, label))
+
+    # -- end of input -----------------------------------------------------------------------------
+
+    def _prefix_roots(self, sizes: Iterable[int]) -> dict[int, bytes]:
+        """Roots of the first s leaves for every requested s, in one pass over the leaves."""
+        out: dict[int, bytes] = {}
+        cr = CompactRange()
+        buf = self._leaf_buf
+        chunk = 1 << 16
+        for s in sorted(set(sizes)):
+            while cr.size < s:
+                end = min(s, cr.size + chunk)
+                cr._extend([bytes(buf[i : i + 32]) for i in range(cr.size * 32, end * 32, 32)])
+            out[s] = cr.root()
+        return out
+
+    def _check_anchoring(self) -> None:
+        # The integrator anchors every committed event it has not anchored yet, and a case's events commit
+        # in seq order, so the anchored events of a case are always a prefix 1..k.
+        for st in self._cases.values():
+            if st.anchored != st.max_anchored:
+                assert st.leafed is not None
+                seq = st.leafed.index(0) + 1
+                self._line = None
+                self._fail(
+                    f"seq {seq} has no leaf although the later seq {st.max_anchored} is anchored (leaf removed?)",
+                    st.name,
+                    seq,
+                    "leaf",
+                )
+                return
+
+    def _check_signature(self, cp: _Checkpoint, required: bool) -> bool:
+        kid = cp.body["key_id"]
+        key = self.keys.get(kid)
+        if key is None:
+            if required:
+                self._fail(
+                    f"{cp.label}: signed by unknown key_id {kid!r} (no such key record)", field_name="key_id"
+                )
+            return not required
+        if (
+            self.check_signatures
+            and cp.signature is not None
+            and not verify_signature(key, cp.body, cp.signature)
+        ):
+            self._fail(f"{cp.label}: Ed25519 signature is not valid for key {kid}", field_name="signature")
+            return False
+        return True
+
+    def _check_checkpoints(self) -> None:
+        n_leaves = self._leaves
+        wanted = [cp.body["tree_size"] for cp in self.checkpoints + self._trusted]
+        roots = self._prefix_roots(s for s in wanted if s <= n_leaves)
+        prev: _Checkpoint | None = None
+        for cp in self.checkpoints:
+            self._line = cp.line
+            b = cp.body
+            if b["origin"] != self.origin:
+                self._fail(
+                    f"{cp.label}: origin {b['origin']!r} is not the export's {self.origin!r}",
+                    field_name="origin",
+                )
+                return
+            if not self._check_signature(cp, required=True):
+                return
+            want_prev = None if prev is None else checkpoint_hash(prev.body)
+            if b["prev_checkpoint"] != want_prev:
+                what = (
+                    "must be null for the first checkpoint"
+                    if prev is None
+                    else "is not the hash of the previous one"
+                )
+                self._fail(
+                    f"{cp.label}: prev_checkpoint {what} (checkpoint removed or forged)",
+                    field_name="prev_checkpoint",
+                )
+                return
+            if prev is not None and b["tree_size"] < prev.body["tree_size"]:
+                self._fail(
+                    f"{cp.label}: tree_size shrinks from {prev.body['tree_size']} (the log must only grow)",
+                    field_name="tree_size",
+                )
+                return
+            if b["tree_size"] > n_leaves:
+                self._fail(
+                    f"{cp.label}: covers {b['tree_size']} leaves but the export has only {n_leaves} "
+                    "(leaves deleted, or an older backup)",
+                    field_name="tree_size",
+                )
+                return
+            if roots[b["tree_size"]].hex() != b["root"]:
+                self._fail(
+                    f"{cp.label}: the first {b['tree_size']} leaves give root {roots[b['tree_size']].hex()}, "
+                    f"the checkpoint says {b['root']} (anchored events were altered, deleted or recomputed)",
+                    field_name="root",
+                )
+                return
+            prev = cp
+        self._line = None
+        for cp in sorted(self._trusted, key=lambda c: c.body["tree_size"]):
+            b = cp.body
+            if b["origin"] != self.origin:
+                self._fail(
+                    f"{cp.label}: origin {b['origin']!r} is not the export's {self.origin!r}",
+                    field_name="origin",
+                )
+                return
+            if not self._check_signature(cp, required=False):
+                return
+            if b["tree_size"] > n_leaves:
+                self._fail(
+                    f"{cp.label}: the export has only {n_leaves} leaves, fewer than this checkpoint held outside "
+                    "the database (leaves deleted, or an older backup was restored)",
+                    field_name="tree_size",
+                )
+                return
+            if roots[b["tree_size"]].hex() != b["root"]:
+                self._fail(
+                    f"{cp.label}: the export's first {b['tree_size']} leaves give root "
+                    f"{roots[b['tree_size']].hex()}, but the checkpoint held outside the database says {b['root']} "
+                    "(history rewritten: events altered, deleted or recomputed)",
+                    field_name="root",
+                )
+                return
+
+    def finish(self) -> Report:
+        """Run the end-of-input checks (case heads, anchoring, checkpoints) and return the Report."""
+        if self._report is not None:
+            return self._report
+        self._line = None
+        if self._error is None:
+            if self._state == _START:
+                self._fail("the export is empty: no header record", field_name="type")
+            elif self._state == _BODY:
+                self._close_body()
+        if self._error is None:
+            self._check_anchoring()
+        if self._error is None:
+            self._check_checkpoints()
+        self._report = self._build_report()
+        return self._report
+
+    def _build_report(self) -> Report:
+        sizes = [cp.body["tree_size"] for cp in self.checkpoints + self._trusted]
+        covered = min(max(sizes, default=0), self._leaves)
+        if not self.checkpoints:
+            signatures = "none"
+        elif self.check_signatures:
+            signatures = "verified"
+        else:
+            signatures = "not checked"
+        report = Report(
+            ok=self._error is None,
+            first_error=self._error,
+            message="",
+            origin=self.origin,
+            events=self._events,
+            cases=len(self._cases),
+            leaves=self._leaves,
+            checkpoints=len(self.checkpoints),
+            unanchored_events=max(self._events - covered, 0),
+            trusted_checkpoints=len(self._trusted),
+            signatures=signatures,
+            warnings=list(self._warnings),
+            warning_count=self._warning_count,
+        )
+        if self._error is not None:
+            report.message = "BROKEN: " + self._error.describe()
+        else:
+            parts = [f"{report.events} events in {report.cases} cases"]
+            if report.checkpoints:
+                parts.append(
+                    f"{covered} anchored by {report.checkpoints} checkpoints (signatures {signatures})"
+                )
+            else:
+                parts.append("no checkpoints in the export")
+            if report.trusted_checkpoints:
+                parts.append(f"consistent with {report.trusted_checkpoints} trusted checkpoints")
+            if report.unanchored_events:
+                parts.append(f"{report.unanchored_events} events not yet anchored")
+            if report.warning_count:
+                parts.append(f"{report.warning_count} warnings")
+            report.message = "INTACT: " + "; ".join(parts)
+        return report
+
+
+def verify_records(
+    records: Iterable[Mapping[str, Any]],
+    trusted_checkpoints: Iterable[Mapping[str, Any]] = (),
+    *,
+    check_signatures: bool | None = None,
+) -> Report:
+    """Verify already-parsed export records (line numbers are the record positions, from 1)."""
+    v = Verifier(trusted_checkpoints, check_signatures=check_signatures)
+    for n, rec in enumerate(records, 1):
+        if not v.feed(rec, n):
+            break
+    return v.finish()
+
+
+class ExportParseError(ValueError):
+    """The export file cannot be read as JSON Lines (exit status 2)."""
+
+
+def _iter_file(path: str, verifier: Verifier) -> None:
+    with open(path, "rb") as f:
+        for n, raw in enumerate(f, 1):
+            if not raw.strip():
+                continue
+            try:
+                rec = json.loads(raw)
+            except RecursionError:
+                raise ExportParseError(f"{path}: line {n}: JSON nested too deeply") from None
+            except ValueError as e:  # JSONDecodeError and UnicodeDecodeError
+                raise ExportParseError(f"{path}: line {n}: malformed JSON ({e})") from None
+            if not isinstance(rec, dict):
+                raise ExportParseError(f"{path}: line {n}: not a JSON object")
+            if not verifier.feed(rec, n):
+                return
+
+
+def verify_file(path: str, trusted_checkpoints: Iterable[Mapping[str, Any]] = (), **kwargs: Any) -> Report:
+    """Verify an export file. Raises OSError / ExportParseError when it cannot be read."""
+    v = Verifier(trusted_checkpoints, **kwargs)
+    _iter_file(path, v)
+    return v.finish()
+
+
+# --------------------------------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------------------------------
+
+OPENSSL_RECIPE = (
+    "openssl pkeyutl -verify -pubin -inkey pub.pem -rawin -in checkpoint.bin -sigfile checkpoint.sig"
+)
+
+
+def write_signature_files(verifier: Verifier, directory: str) -> list[str]:
+    """Write checkpoint.bin / checkpoint.sig / pub.pem per checkpoint, one sub-directory each."""
+    written = []
+    os.makedirs(directory, exist_ok=True)
+    for i, cp in enumerate(verifier.checkpoints, 1):
+        sub = os.path.join(directory, f"checkpoint-{i:04d}-size-{cp.body['tree_size']}")
+        os.makedirs(sub, exist_ok=True)
+        with open(os.path.join(sub, "checkpoint.bin"), "wb") as f:
+            f.write(canonical_bytes(cp.body))
+        sig = _strict_b64(cp.signature, 64)
+        if sig is not None:
+            with open(os.path.join(sub, "checkpoint.sig"), "wb") as f:
+                f.write(sig)
+        key = verifier.keys.get(cp.body["key_id"])
+        if key is not None:
+            with open(os.path.join(sub, "pub.pem"), "w", encoding="ascii") as f:
+                f.write(public_key_pem(key))
+        written.append(sub)
+    return written
+
+
+def _print_summary(path: str, report: Report, out: Any) -> None:
+    def p(text: str) -> None:
+        print(text, file=out)
+
+    p(f"lawflow audit export: {path}")
+    p(f"  origin:      {report.origin}")
+    p(f"  events:      {report.events} in {report.cases} cases")
+    p(f"  leaves:      {report.leaves}; events not yet anchored: {report.unanchored_events}")
+    p(f"  checkpoints: {report.checkpoints} (signatures: {report.signatures})")
+    if report.trusted_checkpoints:
+        p(f"  trusted checkpoints checked: {report.trusted_checkpoints}")
+    if report.warning_count:
+        p(f"  warnings:    {report.warning_count}")
+        for w in report.warnings[:10]:
+            p(f"    - {w}")
+        if report.warning_count > 10:
+            p(f"    - ... and {report.warning_count - 10} more")
+
+
+def _signature_note(sig_dir: str | None) -> str:
+    where = sig_dir or "DIR"
+    lines = [
+        "NOTE: checkpoint signatures were NOT checked: the Python 'cryptography' package is not importable",
+        "      here, and the standard library has no Ed25519. Check them with OpenSSL >= 1.1.1:",
+    ]
+    if sig_dir is None:
+        lines.append("      rerun with --write-signature-files DIR, then in each DIR/checkpoint-*/ run")
+    else:
+        lines.append(f"      in each {where}/checkpoint-*/ directory run")
+    lines += [
+        f"        {OPENSSL_RECIPE}",
+        '      which must print "Signature Verified Successfully". For all of them:',
+        f'        for d in {where}/checkpoint-*/; do (cd "$d" && {OPENSSL_RECIPE}); done',
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="verifier.py",
+        description="Verify a lawflow audit export (JSON Lines) offline: event hashes, per-case chains, "
+        "case heads, Merkle leaves and signed checkpoints.",
+        epilog="Exit status: 0 intact, 1 broken (first broken case/seq/field printed), 2 usage/IO/parse error.",
+    )
+    parser.add_argument("export", help="the export file (JSON Lines)")
+    parser.add_argument(
+        "--trusted-checkpoint",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="checkpoint(s) held outside the database (JSON object, array or JSON Lines); repeatable",
+    )
+    parser.add_argument("--quiet", action="store_true", help="print only the one-line result")
+    parser.add_argument(
+        "--write-signature-files",
+        metavar="DIR",
+        help="write checkpoint.bin / checkpoint.sig / pub.pem per checkpoint for the OpenSSL check",
+    )
+    parser.add_argument("--json", action="store_true", help="print the report as JSON instead of text")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # argparse already printed the usage message
+        return e.code if isinstance(e.code, int) else 2
+
+    try:
+        trusted: list[dict[str, Any]] = []
+        for path in args.trusted_checkpoint:
+            trusted.extend(load_checkpoints(path))
+        started = time.monotonic()
+
+        def progress(n: int) -> None:
+            rate = n / max(time.monotonic() - started, 1e-9)
+            print(f"verifier: {n:,} events checked ({rate:,.0f} events/s)", file=sys.stderr, flush=True)
+
+        verifier = Verifier(trusted, progress=None if args.quiet else progress)
+        _iter_file(args.export, verifier)
+        report = verifier.finish()
+        if args.write_signature_files:
+            write_signature_files(verifier, args.write_signature_files)
+    except (ExportParseError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(f"error: {e.filename or args.export}: {e.strerror or e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 2
+    except Exception as e:  # no tracebacks for auditors; this is a bug in the verifier itself
+        print(f"error: internal error in the verifier: {type(e).__name__}: {e}", file=sys.stderr)
+        return 2
+
+    try:
+        if args.json:
+            print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        else:
+            if not args.quiet:
+                _print_summary(args.export, report, sys.stdout)
+            if report.signatures == "not checked" and not args.quiet:
+                print(_signature_note(args.write_signature_files))
+            print(report.message)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        pass
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

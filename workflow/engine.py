@@ -1,0 +1,427 @@
+"""fire(): the single way a case changes state.
+
+    load the case under its row lock -> authorize (role, separation of duties) -> validate the payload
+    -> evaluate every guard and minimum period -> run the transition on the shared machine
+    -> in ONE transaction: new state, version+1, case data, deadlines, chained audit event.
+
+A refusal changes nothing but the audit trail: its event is the only write of its transaction. Web, API,
+CLI and tests all come through here; none of them holds a legal rule of its own.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from workflow import machine
+from workflow.audit.trail import append_event, safe_payload
+from workflow.calendar import WorkCalendar, default_calendar, parse_year_notice
+from workflow.clock import Clock, SystemClock, local_date, utc_stamp
+from workflow.db import writing
+from workflow.definitions import Procedure, Registry, Transition
+from workflow.guards import GUARDS, GuardContext
+from workflow.models import (
+    SYSTEM_JOURNAL_ID,
+    AuditEvent,
+    AuditJournal,
+    Case,
+    CaseDeadline,
+    HolidayYear,
+    OrgSetting,
+    User,
+)
+from workflow.payloads import load_payload
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why an attempt was refused: a stable code, the article, and the message in Chinese and English."""
+
+    code: str
+    zh: str
+    en: str
+    article: str = ""
+    field: str = ""
+
+    def as_record(self) -> dict[str, str]:
+        record = {"code": self.code, "zh": self.zh, "en": self.en, "article": self.article}
+        if self.field:
+            record["field"] = self.field
+        return record
+
+    def text(self, lang: str = "zh") -> str:
+        message = self.en if lang == "en" else self.zh
+        return f"{message}（{self.article}）" if self.article and lang != "en" else (
+            f"{message} ({self.article})" if self.article else message)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    case_id: str | None
+    trigger: str
+    from_state: str | None = None
+    to_state: str | None = None
+    seq: int | None = None
+    event_hash: str | None = None
+    reasons: tuple[Reason, ...] = ()
+    case_version: int | None = None
+
+    @property
+    def codes(self) -> list[str]:
+        return [r.code for r in self.reasons]
+
+
+class Refused(Exception):  # noqa: N818 - internal control flow, never escapes the engine
+    def __init__(self, *reasons: Reason):
+        self.reasons = reasons
+
+
+@dataclass
+class _Attempt:
+    """What the engine knows about an attempt so far, so that a refusal can be recorded faithfully."""
+
+    trigger: str
+    actor: str
+    raw_payload: Any
+    from_state: str | None = None
+    role: str | None = None
+    procedure: str = "-"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Engine:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        registry: Registry,
+        clock: Clock | None = None,
+        calendar: WorkCalendar | None = None,
+    ):
+        self.sessions = session_factory
+        self.registry = registry
+        self.clock = clock or SystemClock()
+        self._base_calendar = calendar or default_calendar()
+        self.calendar = self._base_calendar
+        self.reload_calendar()
+
+    # ------------------------------------------------------------ calendar
+
+    def reload_calendar(self) -> None:
+        """Pick up holiday years an administrator added (beyond the shipped State Council data)."""
+        with self.sessions() as session:
+            rows = session.scalars(select(HolidayYear)).all()
+            extra = [parse_year_notice(r.year, r.data, origin=f"holiday_year {r.year}") for r in rows]
+        self.calendar = self._base_calendar.with_years(extra)
+
+    # ------------------------------------------------------------ reading helpers
+
+    def today(self) -> date:
+        return local_date(self.clock.now())
+
+    def procedure_of(self, case: Case) -> Procedure:
+        return self.registry.get(case.procedure, case.procedure_version)
+
+    def available_transitions(self, session: Session, case: Case, username: str) -> list[Transition]:
+        """The steps this user's roles allow from the case's current state (guards are checked on fire)."""
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None or not user.active or user.org_id != case.org_id:
+            return []
+        procedure = self.procedure_of(case)
+        roles = user.role_names
+        return [t for t in procedure.triggers_from(case.state) if roles & set(t.roles)]
+
+    # ------------------------------------------------------------ creating a case
+
+    def create_case(self, procedure_id: str, actor: str, payload: Any = None) -> Outcome:
+        attempt = _Attempt(trigger="create", actor=actor, raw_payload=payload)
+        try:
+            procedure = self.registry.get(procedure_id)
+        except KeyError:
+            return self._refuse_journal(attempt, Reason(
+                "unknown_procedure", f"没有名为「{procedure_id}」的程序", f"no procedure named {procedure_id!r}"))
+        attempt.procedure = procedure.ref
+        for _ in range(5):  # a concurrent creator may take the same number; take the next one
+            try:
+                return self._create(procedure, attempt)
+            except IntegrityError:
+                continue
+        raise RuntimeError("could not allocate a case number")  # pragma: no cover
+
+    def _create(self, procedure: Procedure, attempt: _Attempt) -> Outcome:
+        now = self.clock.now()
+        with writing(self.sessions) as session:
+            try:
+                user = self._user(session, attempt.actor)
+                role = self._authorize(session, procedure, procedure.create, user, None, attempt)
+                payload = self._validate(procedure.create, attempt.raw_payload)
+                self._check_guards(session, procedure, procedure.create, None, {}, user, payload, now, [])
+            except Refused as refused:
+                return self._record_refusal_in_journal(session, attempt, refused.reasons, now)
+            case = Case(
+                id=self._next_case_id(session, procedure, now), org_id=user.org_id, procedure=procedure.id,
+                procedure_version=procedure.version, title=payload.get("title", ""), state=procedure.initial,
+                version=1, data={}, created_by=user.username, created_at=now, updated_at=now,
+                audit_seq=0, audit_head="0" * 64,
+            )
+            session.add(case)
+            session.flush()
+            event = append_event(
+                session, case, kind="created", at=utc_stamp(now), procedure=procedure.ref, trigger="create",
+                to_state=procedure.initial, actor=user.username, role=role, payload=payload,
+            )
+            case.data = _record(procedure.create, {}, payload, user.username, local_date(now), event.seq)
+            self._update_deadlines(session, procedure, case, "create", payload, local_date(now))
+            return Outcome(True, case.id, "create", None, case.state, event.seq, event.hash, (), case.version)
+
+    def _next_case_id(self, session: Session, procedure: Procedure, now: datetime) -> str:
+        prefix = "".join(part[0] for part in procedure.id.split("_")).upper()
+        stem = f"{prefix}-{local_date(now).year}-"
+        taken = session.scalars(select(Case.id).where(Case.id.like(f"{stem}%"))).all()
+        number = max((int(t.removeprefix(stem)) for t in taken if t.removeprefix(stem).isdigit()), default=0)
+        return f"{stem}{number + 1:04d}"
+
+    # ------------------------------------------------------------ firing a transition
+
+    def fire(
+        self, case_id: str, trigger: str, actor: str, payload: Any = None, *, expected_version: int | None = None
+    ) -> Outcome:
+        """Try `trigger` on the case as `actor`. Returns an Outcome; a refusal lists every reason found."""
+        attempt = _Attempt(trigger=trigger, actor=actor, raw_payload=payload)
+        now = self.clock.now()
+        with writing(self.sessions) as session:
+            case = session.get(Case, case_id, with_for_update=True)
+            if case is None:
+                attempt.extra["case"] = case_id
+                return self._record_refusal_in_journal(session, attempt, (Reason(
+                    "unknown_case", f"案件「{case_id}」不存在", f"case {case_id!r} does not exist"),), now)
+            attempt.from_state = case.state
+            try:
+                procedure = self._procedure_for(case)
+                attempt.procedure = procedure.ref
+                user = self._user(session, actor)
+                if expected_version is not None and expected_version != case.version:
+                    raise Refused(Reason(
+                        "stale", f"案件已被他人更新（当前版本{case.version}，提交时版本{expected_version}），请刷新后重试",
+                        f"the case changed meanwhile (version {case.version}, you had {expected_version})"))
+                transition = self._transition(procedure, case.state, trigger)
+                attempt.role = self._authorize(session, procedure, transition, user, case, attempt)
+                clean = self._validate(transition, payload)
+                self._check_guards(session, procedure, transition, case, case.data, user, clean, now,
+                                   case.deadlines)
+            except Refused as refused:
+                return self._record_refusal(session, case, attempt, refused.reasons, now)
+            return self._apply(session, procedure, transition, case, user, attempt.role or "", clean, now)
+
+    def _apply(self, session: Session, procedure: Procedure, transition: Transition, case: Case, user: User,
+               role: str, payload: dict[str, Any], now: datetime) -> Outcome:
+        from_state = case.state
+        to_state = machine.run(procedure, from_state, transition.trigger)
+        event = append_event(
+            session, case, kind="transition", at=utc_stamp(now), procedure=procedure.ref,
+            trigger=transition.trigger, from_state=from_state, to_state=to_state, actor=user.username,
+            role=role, payload=payload,
+        )
+        case.data = _record(transition, case.data, payload, user.username, local_date(now), event.seq)
+        case.state = to_state
+        case.version += 1
+        case.updated_at = now
+        self._update_deadlines(session, procedure, case, transition.trigger, payload, local_date(now))
+        return Outcome(True, case.id, transition.trigger, from_state, to_state, event.seq, event.hash, (),
+                       case.version)
+
+    # ------------------------------------------------------------ the checks, in order
+
+    def _procedure_for(self, case: Case) -> Procedure:
+        try:
+            return self.procedure_of(case)
+        except KeyError:
+            raise Refused(Reason(
+                "procedure_unavailable",
+                f"本案适用的程序版本 {case.procedure}@{case.procedure_version} 未加载",
+                f"the case's procedure version {case.procedure}@{case.procedure_version} is not loaded")) from None
+
+    def _user(self, session: Session, username: str) -> User:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None or not user.active:
+            raise Refused(Reason("unknown_user", f"用户「{username}」不存在或已停用",
+                                 f"user {username!r} does not exist or is disabled"))
+        return user
+
+    def _transition(self, procedure: Procedure, state: str, trigger: str) -> Transition:
+        transition = procedure.transition(trigger, state)
+        if transition is not None:
+            return transition
+        label = procedure.states[state].label
+        allowed = [t.label.zh for t in procedure.triggers_from(state)]
+        if trigger not in procedure.triggers:
+            raise Refused(Reason("unknown_trigger", f"程序「{procedure.label.zh}」没有「{trigger}」这一步骤",
+                                 f"{procedure.ref} has no step {trigger!r}"))
+        step = next(t for t in procedure.transitions if t.trigger == trigger).label
+        raise Refused(Reason(
+            "not_allowed_in_state",
+            f"当前阶段「{label.zh}」不能进行「{step.zh}」；可进行：{'、'.join(allowed) or '无'}",
+            f"'{step.en}' is not possible in state '{label.en}'"))
+
+    def _authorize(self, session: Session, procedure: Procedure, transition: Transition, user: User,
+                   case: Case | None, attempt: _Attempt) -> str:
+        held = [r for r in transition.roles if r in user.role_names]
+        if case is not None and user.org_id != case.org_id:
+            held = []
+        if not held:
+            names = [procedure.roles[r] for r in transition.roles]
+            raise Refused(Reason(
+                "role_not_allowed", f"「{transition.label.zh}」须由{'或'.join(n.zh for n in names)}办理",
+                f"'{transition.label.en}' needs the role {' or '.join(n.en for n in names)}",
+                transition.basis))
+        if case is not None and transition.not_by_actors_of:
+            earlier = set(session.scalars(select(AuditEvent.actor).where(
+                AuditEvent.case_id == case.id, AuditEvent.kind.in_(("created", "transition")),
+                AuditEvent.trigger.in_(transition.not_by_actors_of))).all())
+            if user.username in earlier:
+                raise Refused(Reason(
+                    "separation_of_duties", "办理本步骤的人员不得是本案的起草、送审人员（职责分离）",
+                    "the person who drafted or submitted this case may not take this step (separation of duties)",
+                    transition.basis))
+        attempt.role = held[0]
+        return held[0]
+
+    def _validate(self, transition: Transition, payload: Any) -> dict[str, Any]:
+        clean, problems = load_payload(transition.schema, transition.payload, payload)
+        if problems:
+            raise Refused(*(Reason("invalid_payload", p["zh"], p["en"], "", p["field"]) for p in problems))
+        return clean
+
+    def _check_guards(self, session: Session, procedure: Procedure, transition: Transition, case: Case | None,
+                      data: dict[str, Any], user: User, payload: dict[str, Any], now: datetime,
+                      deadlines: list[CaseDeadline]) -> None:
+        settings = self._settings(session, user.org_id)
+        ctx = GuardContext(
+            trigger=transition.trigger, state=case.state if case else "", payload=payload, data=data,
+            actor=user.username, actor_roles=frozenset(user.role_names), now=now, today=local_date(now),
+            calendar=self.calendar, settings=settings, roles_of=lambda u: self._roles_of(session, u, user.org_id),
+        )
+        reasons: list[Reason] = []
+        for name in transition.guards:
+            guard = GUARDS[name]
+            failure = guard.fn(ctx)
+            if failure is not None:
+                zh = f"{guard.zh}：{failure.zh}" if failure.zh else guard.zh
+                en = f"{guard.en}: {failure.en}" if failure.en else guard.en
+                reasons.append(Reason(name, zh, en, guard.article))
+        for deadline in deadlines:
+            spec = procedure.deadlines.get(deadline.name)
+            if spec and spec.kind == "minimum" and transition.trigger in spec.ends_on and ctx.today <= deadline.due:
+                reasons.append(Reason(
+                    f"minimum_period:{spec.name}",
+                    f"「{spec.label.zh}」至{deadline.due.isoformat()}届满，届满后方可办理"
+                    + ("（期限含尚无节假日安排的年份，为推算日期）" if deadline.provisional else ""),
+                    f"the {spec.label.en} runs until {deadline.due.isoformat()}; this step is possible after it",
+                    spec.basis))
+        if reasons:
+            raise Refused(*reasons)
+
+    def _settings(self, session: Session, org_id: str) -> dict[str, Any]:
+        rows = session.scalars(select(OrgSetting).where(OrgSetting.org_id == org_id)).all()
+        return {r.key: r.value.get("value") for r in rows}
+
+    def _roles_of(self, session: Session, username: str, org_id: str) -> frozenset[str] | None:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None or not user.active or user.org_id != org_id:
+            return None
+        return frozenset(user.role_names)
+
+    # ------------------------------------------------------------ deadlines
+
+    def _update_deadlines(self, session: Session, procedure: Procedure, case: Case, trigger: str,
+                          payload: dict[str, Any], today: date) -> None:
+        current = {d.name: d for d in case.deadlines}
+        for spec in procedure.deadlines.values():
+            if (trigger in spec.ends_on or trigger in spec.cleared_on) and spec.name in current:
+                case.deadlines.remove(current.pop(spec.name))
+            if trigger not in spec.starts_on:
+                continue
+            start = date.fromisoformat(payload[spec.start_from]) if spec.start_from else today
+            if spec.due_from:
+                due = date.fromisoformat(payload[spec.due_from])
+                n, provisional = self.calendar.working_days_between(start, due) if spec.unit == "working_days" \
+                    else (self.calendar.calendar_days_between(start, due), False)
+            else:
+                n = spec.n if spec.n is not None else int(payload[spec.n_from or ""])
+                computed = self.calendar.period(start, n, spec.unit)
+                due, provisional = computed.date, computed.provisional
+            row = current.get(spec.name)
+            if row is None:
+                row = CaseDeadline(case_id=case.id, name=spec.name)
+                case.deadlines.append(row)
+            row.kind, row.started_on, row.due, row.n, row.unit = spec.kind, start, due, n, spec.unit
+            row.provisional, row.basis = provisional, spec.basis
+
+    # ------------------------------------------------------------ refusals
+
+    def _record_refusal(self, session: Session, case: Case, attempt: _Attempt, reasons: tuple[Reason, ...],
+                        now: datetime) -> Outcome:
+        session.expire(case)  # nothing of the attempt may stay on the row
+        case = session.get(Case, case.id, with_for_update=True) or case
+        event = append_event(
+            session, case, kind="refused", at=utc_stamp(now), procedure=attempt.procedure,
+            trigger=attempt.trigger, from_state=attempt.from_state, to_state=attempt.from_state,
+            actor=attempt.actor, role=attempt.role, payload=safe_payload(attempt.raw_payload),
+            reasons=[r.as_record() for r in reasons],
+        )
+        return Outcome(False, case.id, attempt.trigger, attempt.from_state, attempt.from_state, event.seq,
+                       event.hash, tuple(reasons), case.version)
+
+    def _record_refusal_in_journal(self, session: Session, attempt: _Attempt, reasons: tuple[Reason, ...],
+                                   now: datetime) -> Outcome:
+        journal = session.get(AuditJournal, SYSTEM_JOURNAL_ID, with_for_update=True)
+        assert journal is not None, "the SYS journal row is created by the first migration"
+        payload = safe_payload(attempt.raw_payload)
+        if attempt.extra:
+            payload = {"attempt": attempt.extra, "payload": payload}
+        event = append_event(
+            session, journal, kind="refused", at=utc_stamp(now), procedure=attempt.procedure,
+            trigger=attempt.trigger, actor=attempt.actor, role=attempt.role, payload=payload,
+            reasons=[r.as_record() for r in reasons],
+        )
+        return Outcome(False, None, attempt.trigger, None, None, event.seq, event.hash, tuple(reasons))
+
+    def _refuse_journal(self, attempt: _Attempt, reason: Reason) -> Outcome:
+        with writing(self.sessions) as session:
+            return self._record_refusal_in_journal(session, attempt, (reason,), self.clock.now())
+
+
+ROUND_INDEPENDENT = ("proposal", "initiation", "declined")
+
+
+def _record(transition: Transition, data: dict[str, Any], payload: dict[str, Any], actor: str, today: date,
+            event_seq: int) -> dict[str, Any]:
+    """The case data after the transition: its payload stored where the definition says, with who and when."""
+    spec = transition.record
+    new = copy.deepcopy(data)
+    if transition.new_round:  # e.g. a major adjustment re-runs the procedure (条例第三十七条)
+        kept = {k: new.pop(k) for k in ROUND_INDEPENDENT if k in new}
+        earlier = new.pop("previous_rounds", [])
+        new = {**kept, "previous_rounds": [*earlier, new]}
+    if spec is None:
+        return new
+    meta = {"recorded_by": actor, "recorded_on": today.isoformat(), "event_seq": event_seq,
+            "trigger": transition.trigger}
+    if spec.mode == "set":
+        new[spec.key] = {**payload, **meta}
+    elif spec.mode == "append":
+        items = new.setdefault(spec.key, [])
+        items.append({**payload, **meta, "no": len(items) + 1})
+    else:  # update: the item whose `no` the payload names (a guard has checked that it exists)
+        no = payload[spec.match or ""]
+        for item in new.get(spec.key, []):
+            if item["no"] == no:
+                item.update({k: v for k, v in payload.items() if k != spec.match})
+                item.update({f"{k}_{transition.trigger}": v for k, v in meta.items() if k != "trigger"})
+    return new

@@ -1,0 +1,217 @@
+"""SQLAlchemy 2 models. The schema itself is created by Alembic (workflow/migrations), not create_all.
+
+Audit tables (audit_event, audit_leaf, audit_checkpoint, audit_key) are append-only: the migrations add
+triggers that refuse UPDATE, DELETE, REPLACE and TRUNCATE, and on PostgreSQL the runtime role only gets
+SELECT and INSERT on them (see ../shared/audit-design.md §2.6).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+GENESIS_HASH = "0" * 64
+SYSTEM_JOURNAL_ID = "SYS"  # the chain that records refusals which belong to no case (e.g. an unknown case id)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON}
+
+
+class Organization(Base):
+    __tablename__ = "organization"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+
+
+class OrgSetting(Base):
+    """A rule the law leaves to the organisation (legal-facts §12), with the source that set it."""
+
+    __tablename__ = "org_setting"
+
+    org_id: Mapped[str] = mapped_column(ForeignKey("organization.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column()  # {"value": ...} so scalars and lists fit one JSON column
+    source: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class User(Base):
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    unit: Mapped[str] = mapped_column(String(200), default="")
+    org_id: Mapped[str] = mapped_column(ForeignKey("organization.id"))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    roles: Mapped[list[RoleAssignment]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+    @property
+    def role_names(self) -> set[str]:
+        return {r.role for r in self.roles}
+
+
+class RoleAssignment(Base):
+    __tablename__ = "role_assignment"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+    user: Mapped[User] = relationship(back_populates="roles")
+
+
+class Case(Base):
+    """One running procedure. `state`, `version` and the audit head change only inside engine.fire."""
+
+    __tablename__ = "case_file"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organization.id"))
+    procedure: Mapped[str] = mapped_column(String(64))
+    procedure_version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    state: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    audit_seq: Mapped[int] = mapped_column(Integer, default=0)
+    audit_head: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)
+
+    deadlines: Mapped[list[CaseDeadline]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="CaseDeadline.due"
+    )
+
+    __table_args__ = (Index("ix_case_file_org_state", "org_id", "state"),)
+
+
+class CaseDeadline(Base):
+    """An open period of a case: a minimum period that must pass, or a limit by which something is due."""
+
+    __tablename__ = "case_deadline"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("case_file.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # minimum | limit
+    started_on: Mapped[date] = mapped_column(Date)
+    due: Mapped[date] = mapped_column(Date)
+    n: Mapped[int] = mapped_column(Integer)
+    unit: Mapped[str] = mapped_column(String(16))  # calendar_days | working_days
+    provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    basis: Mapped[str] = mapped_column(Text)
+
+    case: Mapped[Case] = relationship(back_populates="deadlines")
+
+    __table_args__ = (Index("ix_case_deadline_due", "kind", "due"),)
+
+
+class AuditEvent(Base):
+    """One link of a case's hash chain. Never updated or deleted (triggers refuse it)."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(String(40))
+    seq: Mapped[int] = mapped_column(Integer)
+    format: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))
+    trigger: Mapped[str | None] = mapped_column(String(64))
+    from_state: Mapped[str | None] = mapped_column(String(64))
+    to_state: Mapped[str | None] = mapped_column(String(64))
+    actor: Mapped[str | None] = mapped_column(String(64))
+    role: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[str] = mapped_column(String(32))  # RFC 3339 UTC, exactly as hashed
+    procedure: Mapped[str] = mapped_column(String(80))
+    payload: Mapped[str] = mapped_column(Text)  # canonical JSON, exactly as hashed
+    reasons: Mapped[str] = mapped_column(Text)  # canonical JSON list
+    prev: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    __table_args__ = (
+        UniqueConstraint("case_id", "seq", name="uq_audit_event_case_seq"),
+        Index("ix_audit_event_actor", "actor"),
+        Index("ix_audit_event_kind_at", "kind", "at"),
+    )
+
+
+class AuditJournal(Base):
+    """Head of a chain that belongs to no case: SYS records refusals such as an unknown case id."""
+
+    __tablename__ = "audit_journal"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    audit_seq: Mapped[int] = mapped_column(Integer, default=0)
+    audit_head: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)
+
+
+class AuditLeaf(Base):
+    """Position of an event in the append-only Merkle log (assigned by the checkpoint integrator)."""
+
+    __tablename__ = "audit_leaf"
+
+    log_index: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    event_id: Mapped[int] = mapped_column(ForeignKey("audit_event.id"), unique=True)
+    case_id: Mapped[str] = mapped_column(String(40))
+    seq: Mapped[int] = mapped_column(Integer)
+    event_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditCheckpoint(Base):
+    """A signed tree head over the first `tree_size` leaves."""
+
+    __tablename__ = "audit_checkpoint"
+
+    tree_size: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    format: Mapped[str] = mapped_column(String(32))
+    origin: Mapped[str] = mapped_column(String(200))
+    root: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[str] = mapped_column(String(32))
+    prev_checkpoint: Mapped[str | None] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[str] = mapped_column(String(100))
+    compact_range: Mapped[str] = mapped_column(Text)  # JSON list of hex subtree roots, to extend without a rebuild
+
+
+class AuditKey(Base):
+    """Public half of every key that ever signed a checkpoint (old keys stay, so old checkpoints verify)."""
+
+    __tablename__ = "audit_key"
+
+    key_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    algorithm: Mapped[str] = mapped_column(String(16))
+    public_key: Mapped[str] = mapped_column(String(64))
+    origin: Mapped[str] = mapped_column(String(200))
+    added_at: Mapped[str] = mapped_column(String(32))
+
+
+class HolidayYear(Base):
+    """A year of the State Council holiday notice added by an administrator (beyond the shipped data)."""
+
+    __tablename__ = "holiday_year"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    data: Mapped[dict[str, Any]] = mapped_column()
+    source: Mapped[str] = mapped_column(Text)
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
