@@ -611,7 +611,10 @@ _ED25519_SPKI_PREFIX = bytes.fromhex("302a300506032b6570032100")  # DER SubjectP
 
 
 def checkpoint_body(record: Mapping[str, Any]) -> dict[str, Any]:
-    """The signed part of a checkpoint record (drops ``type`` and ``signature``)."""
+    """The signed part of a checkpoint record (drops ``type``, ``signature`` and any other extra key)."""
+    missing = [k for k in CHECKPOINT_FIELDS if k not in record]
+    if missing:
+        raise ValueError(f"checkpoint body: field {missing[0]!r} is missing")
     return {k: record[k] for k in CHECKPOINT_FIELDS}
 
 

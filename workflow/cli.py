@@ -1,0 +1,307 @@
+"""The `lawflow` command. An adapter: every case change goes through engine.fire / engine.create_case.
+
+Errors are one clear line (Chinese first) and a non-zero exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+from sqlalchemy import select
+
+from workflow.definitions import DefinitionError, DefinitionErrors, load_file
+from workflow.engine import Outcome
+from workflow.models import AuditEvent, Case
+from workflow.runtime import Runtime
+
+
+class UserError(click.ClickException):
+    """A problem the user can fix; printed as one line."""
+
+    def format_message(self) -> str:
+        return self.message
+
+
+def _rt(ctx: click.Context) -> Runtime:
+    return ctx.ensure_object(dict).setdefault("runtime", Runtime.from_env())
+
+
+def _json_arg(text: str | None, what: str) -> Any:
+    if text is None:
+        return {}
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UserError(f"{what} 不是有效的 JSON / is not valid JSON: {exc.msg} (column {exc.colno})") from None
+
+
+def _print_outcome(outcome: Outcome, lang: str) -> None:
+    if outcome.ok:
+        click.echo(f"{outcome.case_id}: {outcome.trigger} → {outcome.to_state} (事件序号 seq {outcome.seq})")
+        return
+    where = f"{outcome.case_id}: " if outcome.case_id else ""
+    click.echo(f"{where}已拒绝 refused: {outcome.trigger}", err=True)
+    for reason in outcome.reasons:
+        field = f"[{reason.field}] " if reason.field else ""
+        click.echo(f"  - {field}{reason.text(lang)}", err=True)
+    sys.exit(3)
+
+
+@click.group()
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", help="Message language.")
+@click.pass_context
+def cli(ctx: click.Context, lang: str) -> None:
+    """lawflow：重大行政决策与行政执法程序引擎 / workflow and legality-review engine."""
+    ctx.ensure_object(dict)["lang"] = lang
+
+
+@cli.command()
+@click.pass_context
+def init(ctx: click.Context) -> None:
+    """Create or upgrade the database schema (Alembic migrations)."""
+    rt = _rt(ctx)
+    rt.migrate()
+    click.echo(f"数据库已就绪 database ready: {rt.database_url}")
+
+
+@cli.command()
+@click.pass_context
+def demo(ctx: click.Context) -> None:
+    """Load the Houlong town demo (users, settings, decisions at different stages)."""
+    from workflow.demo import DEMO_PASSWORD, USERS, seed
+    from workflow.models import Organization
+
+    rt = _rt(ctx)
+    rt.migrate()
+    with rt.sessions() as session:
+        if session.get(Organization, "houlong") is not None:
+            raise UserError("演示数据已存在 / the demo data is already loaded")
+    cases = seed(rt)
+    click.echo(f"已载入演示数据 demo loaded: {len(cases)} 件决策 ({', '.join(cases)})")
+    click.echo(f"演示账号 demo accounts (password {DEMO_PASSWORD}): " + ", ".join(u["username"] for u in USERS))
+
+
+# ---------------------------------------------------------------- cases
+
+
+@cli.group()
+def case() -> None:
+    """Cases: start, list, show, history, fire a step."""
+
+
+@case.command("new")
+@click.option("--procedure", default="major_decision", show_default=True)
+@click.option("--as", "actor", required=True, help="User name of the person acting.")
+@click.option("--data", help="Payload as JSON, e.g. '{\"title\": \"...\"}'.")
+@click.pass_context
+def case_new(ctx: click.Context, procedure: str, actor: str, data: str | None) -> None:
+    """Start a case."""
+    rt = _rt(ctx)
+    _print_outcome(rt.engine.create_case(procedure, actor, _json_arg(data, "--data")), ctx.obj["lang"])
+
+
+@case.command("fire")
+@click.argument("case_id")
+@click.argument("trigger")
+@click.option("--as", "actor", required=True, help="User name of the person acting.")
+@click.option("--data", help="Payload as JSON.")
+@click.option("--expect-version", type=int, help="Refuse if the case has changed since this version.")
+@click.pass_context
+def case_fire(ctx: click.Context, case_id: str, trigger: str, actor: str, data: str | None,
+              expect_version: int | None) -> None:
+    """Take a step (TRIGGER) on a case."""
+    rt = _rt(ctx)
+    outcome = rt.engine.fire(case_id, trigger, actor, _json_arg(data, "--data"), expected_version=expect_version)
+    _print_outcome(outcome, ctx.obj["lang"])
+
+
+@case.command("list")
+@click.option("--state", help="Only cases in this state.")
+@click.pass_context
+def case_list(ctx: click.Context, state: str | None) -> None:
+    """List cases with their stage and next deadline."""
+    rt = _rt(ctx)
+    with rt.sessions() as session:
+        query = select(Case).order_by(Case.id)
+        if state:
+            query = query.where(Case.state == state)
+        for c in session.scalars(query):
+            label = _state_label(rt, c, ctx.obj["lang"])
+            due = next((d for d in c.deadlines if d.kind == "limit"), None)
+            due_text = f"  due {due.due.isoformat()}{' (provisional)' if due.provisional else ''}" if due else ""
+            click.echo(f"{c.id}  {label:<12}  {c.title}{due_text}")
+
+
+def _state_label(rt: Runtime, case: Case, lang: str) -> str:
+    try:
+        return rt.engine.procedure_of(case).states[case.state].label.get(lang)
+    except KeyError:
+        return case.state
+
+
+@case.command("show")
+@click.argument("case_id")
+@click.option("--as", "actor", help="Also list the steps this user may take now.")
+@click.pass_context
+def case_show(ctx: click.Context, case_id: str, actor: str | None) -> None:
+    """Show a case: state, deadlines, recorded data, next steps."""
+    rt = _rt(ctx)
+    lang = ctx.obj["lang"]
+    with rt.sessions() as session:
+        c = session.get(Case, case_id)
+        if c is None:
+            raise UserError(f"案件「{case_id}」不存在 / no such case")
+        proc = rt.engine.procedure_of(c)
+        click.echo(f"{c.id}  {c.title}")
+        click.echo(f"程序 procedure: {proc.label.get(lang)} ({proc.ref})   状态 state: {_state_label(rt, c, lang)}"
+                   f" [{c.state}]   版本 version: {c.version}")
+        for d in c.deadlines:
+            spec = proc.deadlines[d.name]
+            flag = "（推算 provisional）" if d.provisional else ""
+            click.echo(f"期限 {spec.label.get(lang)}: {d.due.isoformat()}{flag}  [{spec.basis}]")
+        click.echo(json.dumps(c.data, ensure_ascii=False, indent=2))
+        if actor:
+            steps = rt.engine.available_transitions(session, c, actor)
+            click.echo("可办理 next steps: " + (", ".join(f"{t.trigger}（{t.label.get(lang)}）" for t in steps) or "无"))
+
+
+@case.command("history")
+@click.argument("case_id")
+@click.pass_context
+def case_history(ctx: click.Context, case_id: str) -> None:
+    """The case's audit events, refusals included."""
+    rt = _rt(ctx)
+    with rt.sessions() as session:
+        rows = session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.seq)).all()
+        if not rows:
+            raise UserError(f"案件「{case_id}」没有记录 / no events for this case")
+        for e in rows:
+            move = f"{e.from_state or '-'} → {e.to_state or '-'}"
+            click.echo(f"{e.seq:>4}  {e.at}  {e.kind:<10} {e.trigger or '':<28} {move:<40} {e.actor} ({e.role or '-'})")
+            if e.kind == "refused":
+                for r in json.loads(e.reasons):
+                    click.echo(f"        ✗ {r['zh']}（{r['article']}）" if r.get("article") else f"        ✗ {r['zh']}")
+
+
+# ---------------------------------------------------------------- definitions
+
+
+@cli.group()
+def definitions() -> None:
+    """Procedure definitions (YAML in definitions/)."""
+
+
+@definitions.command("check")
+@click.argument("files", nargs=-1, type=click.Path())
+@click.pass_context
+def definitions_check(ctx: click.Context, files: tuple[str, ...]) -> None:
+    """Validate definition files (default: every file in definitions/). Exit 1 on any error."""
+    rt = _rt(ctx)
+    paths = list(files) or sorted(str(p) for p in rt.definitions_dir.glob("*.y*ml"))
+    failed = False
+    for path in paths:
+        try:
+            proc = load_file(path)
+        except DefinitionError as exc:
+            failed = True
+            for where, reason in exc.problems:
+                click.echo(f"{exc.file}: {where or '(top)'}: {reason}", err=True)
+            continue
+        click.echo(f"OK {path}: {proc.ref}, {len(proc.states)} states, {len(proc.transitions)} transitions")
+    if failed:
+        sys.exit(1)
+
+
+@definitions.command("list")
+@click.pass_context
+def definitions_list(ctx: click.Context) -> None:
+    """List loaded procedures and versions."""
+    for proc in _rt(ctx).registry.all():
+        click.echo(f"{proc.ref:<24} {proc.label.zh} / {proc.label.en}")
+
+
+@definitions.command("show")
+@click.argument("procedure")
+@click.option("--version", type=int)
+@click.pass_context
+def definitions_show(ctx: click.Context, procedure: str, version: int | None) -> None:
+    """Show a procedure's states, transitions, roles, guards (with articles) and deadlines."""
+    from workflow.guards import GUARDS
+
+    rt = _rt(ctx)
+    lang = ctx.obj["lang"]
+    try:
+        proc = rt.registry.get(procedure, version)
+    except KeyError:
+        raise UserError(f"没有程序 {procedure} / no such procedure") from None
+    click.echo(f"{proc.label.get(lang)} {proc.ref}")
+    for t in proc.transitions:
+        dest = t.dest or "(不变 same)"
+        click.echo(f"- {t.trigger}: {', '.join(t.sources)} → {dest}  {t.label.get(lang)}  [{t.basis}]"
+                   f"  roles: {', '.join(t.roles)}")
+        for g in t.guards:
+            click.echo(f"    guard {g}: {GUARDS[g].zh if lang == 'zh' else GUARDS[g].en}（{GUARDS[g].article}）")
+    for d in proc.deadlines.values():
+        click.echo(f"deadline {d.name}: {d.label.get(lang)} {d.kind} {d.unit} [{d.basis}]")
+
+
+# ---------------------------------------------------------------- calendar
+
+
+@cli.group()
+def calendar() -> None:
+    """The working-day calendar (State Council holiday notices)."""
+
+
+@calendar.command("add-year")
+@click.argument("year", type=int)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--source", required=True, help="The notice this comes from, e.g. 国务院办公厅关于2027年部分节假日安排的通知.")
+@click.option("--as", "actor", required=True)
+@click.pass_context
+def calendar_add_year(ctx: click.Context, year: int, file: str, source: str, actor: str) -> None:
+    """Add a year's holidays and make-up working days from a YAML/JSON file (holidays: [...], workdays: [...])."""
+    import yaml
+
+    from workflow.calendar import CalendarDataError, parse_year_notice
+    from workflow.models import HolidayYear
+
+    rt = _rt(ctx)
+    with open(file, encoding="utf-8") as fh:
+        try:
+            raw = yaml.safe_load(fh)
+        except yaml.YAMLError as exc:
+            raise UserError(f"{file}: not valid YAML: {exc}") from None
+    if isinstance(raw, dict):
+        raw.setdefault("source", source)
+    try:
+        parse_year_notice(year, raw, origin=file)
+    except CalendarDataError as exc:
+        raise UserError(str(exc)) from None
+    with rt.sessions.begin() as session:
+        if session.get(HolidayYear, year) is not None:
+            raise UserError(f"{year} 年的节假日安排已存在 / year {year} already exists")
+        session.add(HolidayYear(year=year, data=raw, source=source, added_by=actor, added_at=rt.clock.now()))
+    click.echo(f"已添加 {year} 年节假日安排 added: {source}")
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=False, obj={})
+    except click.exceptions.Abort:
+        click.echo("已取消 aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        click.echo(f"错误 error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
+    except DefinitionErrors as exc:
+        click.echo(f"定义文件有误 invalid definitions:\n{exc}", err=True)
+        sys.exit(1)
+    except SystemExit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, no traceback
+        click.echo(f"错误 error: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(2)

@@ -1,0 +1,194 @@
+"""Demo data: 后龙镇 (Houlong town, Quangang district, Quanzhou, Fujian) with its people and decisions.
+
+All people are invented. Every case is driven through engine.fire like real work; the demo's engine runs
+on a simulated clock that starts about five months ago and stops before today, so the histories look
+lived-in while no event is ever stamped later than the real time of the run.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from workflow import accounts
+from workflow.clock import FixedClock
+from workflow.db import writing
+from workflow.engine import Engine, Outcome
+from workflow.guards import FORUM_SETTING
+from workflow.runtime import Runtime
+
+ORG = "houlong"
+DEMO_PASSWORD = "houlong2026"
+
+USERS: list[dict[str, Any]] = [
+    {"username": "zhangwei", "display_name": "张伟", "unit": "党政综合办公室", "roles": ["drafter"]},
+    {"username": "lina", "display_name": "李娜", "unit": "经济发展办公室", "roles": ["drafter"]},
+    {"username": "chenjing", "display_name": "陈静", "unit": "司法所", "roles": ["legal_counsel"]},
+    {"username": "linzhiyuan", "display_name": "林志远", "unit": "镇政府法律顾问（律师）", "roles": ["legal_adviser"]},
+    {"username": "huangzhenhua", "display_name": "黄振华", "unit": "镇长", "roles": ["head"]},
+    {"username": "wujianguo", "display_name": "吴建国", "unit": "副镇长", "roles": ["decision_member"]},
+    {"username": "zhengli", "display_name": "郑丽", "unit": "副镇长", "roles": ["decision_member"]},
+    {"username": "xuwen", "display_name": "许文", "unit": "副镇长", "roles": ["decision_member"]},
+    {"username": "liushen", "display_name": "刘慎", "unit": "纪检监察室", "roles": ["auditor"]},
+    {"username": "admin", "display_name": "系统管理员", "unit": "党政综合办公室", "roles": ["admin"]},
+]
+
+FORUM = "镇长办公会议"
+FORUM_SOURCE = "《后龙镇人民政府工作规则》第十二条（演示数据；以本镇实际规则为准）"
+
+
+def seed(runtime: Runtime) -> list[str]:
+    """Create the town, its users and settings, and run several decisions to different stages."""
+    real_now = runtime.clock.now()
+    clock = FixedClock(real_now - timedelta(days=170))
+    with writing(runtime.sessions) as session:
+        accounts.ensure_org(session, ORG, "泉州市泉港区后龙镇人民政府", "Houlong Town People's Government")
+        session.flush()
+        for u in USERS:
+            accounts.create_user(session, org_id=ORG, password=DEMO_PASSWORD, **u)
+        accounts.set_setting(session, org_id=ORG, key=FORUM_SETTING, value=FORUM, source=FORUM_SOURCE,
+                             by="admin", now=clock.now())
+    engine = Engine(runtime.sessions, runtime.registry, clock, runtime.engine.calendar)
+    story = _Story(engine, clock)
+    cases = []
+    # Each story starts so many days before today; none may run past the real time of this run.
+    for days_ago, tell in ((165, story.sewage_plan), (120, story.market_relocation), (100, story.village_plan),
+                           (12, story.old_estates), (2, story.waste_sorting)):
+        clock.current = real_now - timedelta(days=days_ago)
+        cases.append(tell())
+        if clock.now() > real_now:
+            raise RuntimeError(f"demo story {tell.__name__} ran {clock.now() - real_now} past the present")
+    return cases
+
+
+class _Story:
+    def __init__(self, engine: Engine, clock: FixedClock):
+        self.engine, self.clock = engine, clock
+
+    def step(self, case_id: str, trigger: str, actor: str, payload: dict[str, Any] | None = None,
+             days: float = 1) -> Outcome:
+        self.clock.advance(days=days)
+        outcome = self.engine.fire(case_id, trigger, actor, payload or {})
+        return outcome
+
+    def ok(self, case_id: str, trigger: str, actor: str, payload: dict[str, Any] | None = None,
+           days: float = 1) -> Outcome:
+        outcome = self.step(case_id, trigger, actor, payload, days)
+        if not outcome.ok:
+            raise RuntimeError(f"demo step {trigger} on {case_id} refused: {[r.zh for r in outcome.reasons]}")
+        return outcome
+
+    def new(self, title: str, category: str, summary: str, drafter: str = "zhangwei") -> str:
+        self.clock.advance(hours=2)
+        outcome = self.engine.create_case("major_decision", drafter, {
+            "title": title, "category": category, "proposer": "leader", "summary": summary})
+        assert outcome.case_id
+        return outcome.case_id
+
+    def today(self) -> str:
+        return self.engine.today().isoformat()
+
+    def in_days(self, n: int) -> str:
+        return (self.engine.today() + timedelta(days=n)).isoformat()
+
+    # ---- the common first half: start, comment, argumentation, review, discussion
+    def to_argumentation(self, cid: str, drafter: str, comments: list[tuple[str, str, str, str]]) -> None:
+        self.ok(cid, "start", "huangzhenhua", {"lead_unit": "党政综合办公室", "instructions": "请按程序组织起草"})
+        self.ok(cid, "open_public_comment", drafter, {
+            "draft_ref": f"{cid}-草案", "explanation": "起草背景、依据和主要内容说明",
+            "channels": ["后龙镇人民政府网站", "镇政务公开栏"], "period_days": 30}, days=5)
+        for i, (who, content, adoption, reason) in enumerate(comments, start=1):
+            self.ok(cid, "record_comment", drafter, {"commenter": who, "received_on": self.today(),
+                                                     "content": content}, days=3)
+            self.ok(cid, "decide_comment_adoption", drafter, {"comment_no": i, "adoption": adoption,
+                                                              "adoption_reason": reason}, days=1)
+        self.clock.advance(days=31 - 4 * len(comments))
+        self.ok(cid, "close_public_comment", drafter, {"summary": f"共收到意见{len(comments)}条，均已研究处理"})
+
+    def to_review(self, cid: str, drafter: str) -> None:
+        self.ok(cid, "record_expert_argumentation", drafter, {
+            "unit": "党政综合办公室", "method": "meeting", "experts": ["泉州市环境科学研究所 王教授", "福建某设计院 周工"],
+            "no_direct_interest": True, "report_ref": f"{cid}-论证-01", "report_signed": True,
+            "conclusion": "方案总体可行，建议优化管网布局"}, days=4)
+        self.ok(cid, "record_risk_assessment", drafter, {
+            "unit": "综治中心", "report_ref": f"{cid}-风评-01", "report_signed": True,
+            "risk_points": "施工期间交通影响；征地补偿", "measures": "分段施工，提前公告；补偿标准公开",
+            "conclusion": "controllable"}, days=3)
+        self.ok(cid, "submit_for_legality_review", drafter, {
+            "draft_ref": f"{cid}-送审稿", "legal_basis": "《水污染防治法》第四十九条；《福建省农村生活污水处理设施运行管理办法》",
+            "procedure_account": "已公开征求意见30日，组织专家论证和风险评估", "requested_by": self.in_days(16)}, days=2)
+
+    def to_discussion(self, cid: str, drafter: str) -> None:
+        self.ok(cid, "record_adviser_opinion", "linzhiyuan", {
+            "adviser": "林志远律师", "capacity": "legal_adviser", "opinion": "未发现与上位法相抵触的内容"}, days=3)
+        self.ok(cid, "issue_legality_opinion", "chenjing", {
+            "conclusion": "lawful", "authority": "属于镇人民政府职权范围", "procedure": "已履行公众参与、专家论证、风险评估程序",
+            "content": "内容符合法律法规和国家政策", "reasons": "经审查，草案合法", "legal_basis": "《重大行政决策程序暂行条例》第二十七条"},
+            days=4)
+        self.ok(cid, "submit_for_collective_discussion", drafter, {
+            "materials": ["决策草案及说明", "公众意见采纳情况", "专家论证报告", "风险评估报告", "合法性审查意见"]}, days=1)
+        self.ok(cid, "convene_meeting", "huangzhenhua", {
+            "forum": FORUM, "meeting_date": self.in_days(2), "attendees": ["wujianguo", "zhengli", "xuwen",
+                                                                          "huangzhenhua"]}, days=2)
+
+    # ---- the stories
+    def sewage_plan(self) -> str:
+        cid = self.new("后龙镇农村生活污水治理三年行动方案（2026—2028年）", "public_policy",
+                       "部分村庄生活污水直排，需统筹建设收集管网和终端设施；依据《水污染防治法》，拟定三年行动方案。")
+        self.to_argumentation(cid, "zhangwei", [
+            ("后龙村村民 陈先生", "建议优先改造靠近溪流的自然村", "adopted", "符合治理优先序，已在第二条中体现"),
+            ("某企业", "建议由企业承包全部运维", "not_adopted", "运维主体须依法通过公开招标确定"),
+        ])
+        self.to_review(cid, "zhangwei")
+        self.to_discussion(cid, "zhangwei")
+        for member, view in (("wujianguo", "agree"), ("zhengli", "agree"), ("xuwen", "disagree")):
+            self.ok(cid, "record_member_view", member, {"view": view, "statement": "同意方案" if view == "agree"
+                                                        else "资金测算偏乐观，建议分年度核定"}, days=0.02)
+        self.ok(cid, "adopt_decision", "huangzhenhua", {"head_statement": "同意实施，资金分年度核定",
+                                                        "decision_text": "原则通过《行动方案》"}, days=0.02)
+        self.ok(cid, "report_to_party_committee", "zhangwei", {
+            "committee": "中共后龙镇委员会", "reported_on": self.in_days(1), "report_ref": "龙政〔2026〕21号"}, days=1)
+        self.ok(cid, "publish", "zhangwei", {"document_no": "龙政〔2026〕23号", "channels": ["后龙镇人民政府网站"],
+                                             "published_on": self.in_days(3)}, days=3)
+        self.ok(cid, "start_execution", "huangzhenhua", {"executing_unit": "村镇建设服务中心"}, days=1)
+        self.ok(cid, "report_execution", "zhangwei", {"report": "已完成4个自然村管网建设"}, days=20)
+        return cid
+
+    def market_relocation(self) -> str:
+        cid = self.new("后龙镇集镇农贸市场搬迁建设项目", "public_project",
+                       "现农贸市场占道经营、消防隐患突出，拟择址新建。", drafter="lina")
+        self.to_argumentation(cid, "lina", [("摊主代表 郭女士", "希望过渡期保留临时摊位", "partly_adopted",
+                                             "过渡期设置临时疏解点，期限不超过六个月")])
+        self.ok(cid, "waive_expert_argumentation", "lina", {"justification": "项目技术方案已由住建部门审查，不属于专业性、技术性较强须另行论证的事项"}, days=2)
+        self.ok(cid, "record_risk_assessment", "lina", {
+            "unit": "综治中心", "report_ref": f"{cid}-风评-01", "report_signed": True,
+            "risk_points": "摊主安置；群体性上访风险", "measures": "设过渡摊位", "conclusion": "uncontrollable"}, days=3)
+        self.ok(cid, "adjust_draft", "lina", {"changes": "增加过渡期安置和租金减免条款", "draft_ref": f"{cid}-草案-修改稿"}, days=5)
+        self.ok(cid, "record_risk_assessment", "lina", {
+            "unit": "综治中心", "report_ref": f"{cid}-风评-02", "report_signed": True,
+            "risk_points": "摊主安置", "measures": "过渡摊位、租金减免", "conclusion": "controllable"}, days=4)
+        self.ok(cid, "submit_for_legality_review", "lina", {
+            "draft_ref": f"{cid}-送审稿", "legal_basis": "《城乡规划法》；《福建省农贸市场管理办法》",
+            "procedure_account": "已公开征求意见、风险评估（经调整后可控）", "requested_by": self.in_days(20)}, days=2)
+        return cid
+
+    def old_estates(self) -> str:
+        cid = self.new("后龙镇老旧小区改造实施方案", "public_policy", "镇区6个老旧小区设施老化，拟分批改造。")
+        self.ok(cid, "start", "huangzhenhua", {"lead_unit": "村镇建设服务中心"}, days=3)
+        self.ok(cid, "open_public_comment", "zhangwei", {
+            "draft_ref": f"{cid}-征求意见稿", "explanation": "改造范围、内容和资金来源说明",
+            "channels": ["后龙镇人民政府网站", "小区公告栏"], "period_days": 30}, days=2)
+        self.ok(cid, "record_comment", "zhangwei", {"commenter": "东风小区居民 林先生", "received_on": self.today(),
+                                                    "content": "希望加装电梯纳入改造内容"}, days=2)
+        return cid
+
+    def village_plan(self) -> str:
+        cid = self.new("后龙镇峰前村村庄规划调整", "development_plan", "峰前村产业用地布局需调整。", drafter="lina")
+        self.to_argumentation(cid, "lina", [])
+        self.to_review(cid, "lina")
+        self.to_discussion(cid, "lina")
+        self.ok(cid, "record_member_view", "wujianguo", {"view": "agree", "statement": "同意"}, days=0.02)
+        return cid
+
+    def waste_sorting(self) -> str:
+        return self.new("后龙镇生活垃圾分类实施办法", "public_policy", "落实生活垃圾分类要求，拟出台镇级实施办法。")
