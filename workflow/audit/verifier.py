@@ -120,7 +120,31 @@ _good_keys: set[str] = set()  # cache of keys already checked against _KEY_RE (k
 _ENCODER = json.JSONEncoder(
     ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":"), check_circular=False
 )
-_encode_str = _ENCODER.encode
+_quote = json.encoder.encode_basestring  # the string escaper that JSONEncoder(ensure_ascii=False) uses
+
+
+def _make_encode_str() -> Callable[[object], str]:
+    """JSONEncoder.encode builds a new C encoder per call; reuse one (same C code, same bytes)."""
+    try:
+        from json.encoder import c_make_encoder  # type: ignore[attr-defined]
+
+        def no_default(o: object) -> object:
+            raise TypeError(f"{type(o).__name__} is not JSON serializable")
+
+        c_iter = c_make_encoder(None, no_default, _quote, None, ":", ",", True, False, False)
+
+        def encode_str(obj: object) -> str:
+            return "".join(c_iter(obj, 0))
+
+        probe = {"b": [1, "x\u0001\u51b3", None, True], "a": {"z": -5, "c": {}}}
+        if encode_str(probe) == _ENCODER.encode(probe):
+            return encode_str
+    except Exception:  # a Python without the C accelerator: the pure-Python encoder gives the same bytes
+        pass
+    return _ENCODER.encode
+
+
+_encode_str = _make_encode_str()
 
 
 def _admit_key(k: object) -> None:
@@ -274,6 +298,8 @@ _ISSUED_RE = re.compile(
     r"(\.[0-9]{1,9})?Z"
 )
 _PROCEDURE_RE = re.compile(r"[^@\s]+@[^@\s]+")
+_at_match = _AT_RE.fullmatch
+_procedure_match = _PROCEDURE_RE.fullmatch
 _OPTIONAL_STR = ("trigger", "from", "to", "actor", "role")
 _NOT_HASHED = ("hash", "type")
 _EVENT_KEYS = frozenset(EVENT_FIELDS)
@@ -295,8 +321,11 @@ def _keyset_problem(
     return extra[0], f"unexpected field {extra[0]!r}"
 
 
-def _event_problem(rec: Mapping[str, Any], keys: frozenset[str]) -> tuple[str, str] | None:
-    """(field, message) for the first schema problem of an event, or None. Cheap: runs per event."""
+def _event_problem(rec: Mapping[str, Any], keys: frozenset[str], hex_fields: bool = True) -> tuple[str, str] | None:
+    """(field, message) for the first schema problem of an event, or None.
+
+    The verifier passes ``hex_fields=False``: a malformed ``prev`` or ``hash`` can never equal a computed
+    hash, so the chain checks catch it (and then ask ``_hex_problem`` for the message)."""
     fmt = rec.get("format")
     if fmt != EVENT_FORMAT:
         if "format" not in rec:
@@ -332,14 +361,43 @@ def _event_problem(rec: Mapping[str, Any], keys: frozenset[str]) -> tuple[str, s
     for i, r in enumerate(v):
         if not isinstance(r, dict):
             return f"reasons[{i}]", "reasons must be a list of objects"
-    v = rec["prev"]
-    if not isinstance(v, str) or not _HEX64.fullmatch(v):
-        return "prev", "prev must be 64 lowercase hex digits"
-    if "hash" in keys:
-        v = rec["hash"]
-        if not isinstance(v, str) or not _HEX64.fullmatch(v):
-            return "hash", "hash must be 64 lowercase hex digits"
+    if hex_fields:
+        for name in ("prev", "hash") if "hash" in keys else ("prev",):
+            problem = _hex_problem(rec, name)
+            if problem is not None:
+                return name, problem
     return None
+
+
+def _hex_problem(rec: Mapping[str, Any], name: str) -> str | None:
+    v = rec.get(name)
+    if not isinstance(v, str) or not _HEX64.fullmatch(v):
+        return f"{name} must be 64 lowercase hex digits"
+    return None
+
+
+class _Slow(Exception):
+    """Internal: the event fast path cannot decide; take the general (slow, precise) path."""
+
+
+def _event_text(r: Mapping[str, Any]) -> str:
+    """Canonical JSON of an event's hashed fields, without copying the record. The fields are the fixed
+    v1 set in sorted order; nested values go through the shared encoder. Raises TypeError if a string
+    field is not a string. Identical to ``_encode_str(body)`` (tested with Hypothesis)."""
+    q = _quote
+    p = r["payload"]
+    rs = r["reasons"]
+    a, f, ro, to, tr = r["actor"], r["from"], r["role"], r["to"], r["trigger"]
+    seq = r["seq"]
+    if type(seq) is not int:  # bool or an int subclass would print differently
+        raise TypeError("seq")
+    return (
+        f'{{"actor":{"null" if a is None else q(a)},"at":{q(r["at"])},"case":{q(r["case"])},'
+        f'"format":{q(r["format"])},"from":{"null" if f is None else q(f)},"kind":{q(r["kind"])},'
+        f'"payload":{_encode_str(p) if p else "{}"},"prev":{q(r["prev"])},"procedure":{q(r["procedure"])},'
+        f'"reasons":{_encode_str(rs) if rs else "[]"},"role":{"null" if ro is None else q(ro)},"seq":{seq},'
+        f'"to":{"null" if to is None else q(to)},"trigger":{"null" if tr is None else q(tr)}}}'
+    )
 
 
 def validate_event(event: Mapping[str, Any]) -> None:
@@ -1013,25 +1071,46 @@ class Verifier:
         if self._state != _BODY:
             self._misplaced("event")
             return
-        problem = _event_problem(rec, _EVENT_RECORD_KEYS)
-        if problem is not None:
-            self._fail(problem[1], *self._locate(rec), problem[0])
-            return
-        body = dict(rec)
-        del body["type"]
-        claimed = body.pop("hash")
+        # Fast path: cheap checks that accept exactly what _event_problem accepts; anything unusual
+        # (or any exception) falls through to the precise path, which names the field.
         try:
-            _check_profile(body["payload"], "payload")
-            _check_profile(body["reasons"], "reasons")
-            data = _encode(body)
-        except CanonicalError as e:
-            self._fail(e.problem, *self._locate(rec), e.path)
-            return
+            seq = rec["seq"]
+            at = rec["at"]
+            payload = rec["payload"]
+            reasons = rec["reasons"]
+            if (
+                rec["format"] != EVENT_FORMAT
+                or rec.keys() != _EVENT_RECORD_KEYS
+                or type(seq) is not int
+                or not 0 < seq < _SAFE
+                or not rec["case"]
+                or not rec["kind"]
+                or type(at) is not str
+                or not _at_match(at)
+                or type(payload) is not dict
+                or type(reasons) is not list
+                or not _procedure_match(rec["procedure"])
+            ):
+                raise _Slow
+            if payload:
+                _walk(payload)
+            for r in reasons:
+                if type(r) is not dict:
+                    raise _Slow
+                _walk(r)
+            data = _event_text(rec).encode("utf-8")
+        except Exception:
+            data = self._event_bytes_slow(rec)
+            if data is None:
+                return
         digest = _sha256(data).digest()
         hexd = digest.hex()
+        claimed = rec["hash"]
         if hexd != claimed:
+            bad_hex = _hex_problem(rec, "hash")
             self._fail(
-                f"event hash mismatch: the fields hash to {hexd}, the record claims {claimed} "
+                bad_hex
+                or f"event hash mismatch: the fields hash to {hexd}, the record claims {claimed} "
                 "(the event was altered after it was written)",
                 *self._locate(rec),
                 "hash",
@@ -1075,7 +1154,7 @@ class Verifier:
             return
         if rec["prev"] != st.last_hash:
             what = "must be 64 zeros for seq 1" if n == 0 else f"does not match the hash of seq {n}"
-            self._fail(f"prev {what} (broken chain link)", case, seq, "prev")
+            self._fail(_hex_problem(rec, "prev") or f"prev {what} (broken chain link)", case, seq, "prev")
             return
         at: str = rec["at"]
         if st.last_at is not None and at < st.last_at:
@@ -1089,6 +1168,21 @@ class Verifier:
         self._events += 1
         if self._progress is not None and self._events % self._progress_every == 0:
             self._progress(self._events)
+
+    def _event_bytes_slow(self, rec: dict[str, Any]) -> bytes | None:
+        """Precise path: report the first schema or profile problem, or return the canonical bytes."""
+        problem = _event_problem(rec, _EVENT_RECORD_KEYS, hex_fields=False)
+        if problem is not None:
+            self._fail(problem[1], *self._locate(rec), problem[0])
+            return None
+        body = {k: rec[k] for k in EVENT_FIELDS}
+        try:
+            _check_profile(body["payload"], "payload")
+            _check_profile(body["reasons"], "reasons")
+            return _encode(body)
+        except CanonicalError as e:
+            self._fail(e.problem, *self._locate(rec), e.path)
+            return None
 
     def _on_case(self, rec: dict[str, Any]) -> None:
         if self._state != _BODY:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 APPEND_ONLY_TABLES: dict[str, list[str]] = {
@@ -57,7 +58,7 @@ def _sqlite(conn: Connection) -> None:
 
 
 def _postgresql(conn: Connection) -> None:
-    conn.exec_driver_sql(
+    conn.execute(text(  # text(): the driver would read the plpgsql format's % as a placeholder
         """
         CREATE OR REPLACE FUNCTION lawflow_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
@@ -65,7 +66,7 @@ def _postgresql(conn: Connection) -> None:
             USING ERRCODE = 'insufficient_privilege';
         END $$
         """
-    )
+    ))
     for table in [*APPEND_ONLY_TABLES, *NO_DELETE_TABLES]:
         ops = "UPDATE OR DELETE" if table in APPEND_ONLY_TABLES else "DELETE"
         for name, timing in ((f"{table}_append_only", f"BEFORE {ops} ON {table} FOR EACH ROW"),
