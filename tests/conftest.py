@@ -112,18 +112,27 @@ def runtime(database_url: str, tmp_path: Path, clock: FixedClock) -> Iterator[Ru
     rt.db.dispose()
 
 
+@pytest.fixture(scope="session")
+def demo_password_hash() -> str:
+    from werkzeug.security import generate_password_hash
+
+    from workflow.demo import DEMO_PASSWORD
+
+    return generate_password_hash(DEMO_PASSWORD)
+
+
 @pytest.fixture
-def town(runtime: Runtime) -> Runtime:
+def town(runtime: Runtime, demo_password_hash: str) -> Runtime:
     """Houlong town's people and its collective-discussion forum setting, with no cases yet."""
     from workflow import accounts
-    from workflow.demo import DEMO_PASSWORD, FORUM, FORUM_SOURCE, ORG, USERS
+    from workflow.demo import FORUM, FORUM_SOURCE, ORG, USERS
     from workflow.guards import FORUM_SETTING
 
     with writing(runtime.sessions) as session:
         accounts.ensure_org(session, ORG, "泉州市泉港区后龙镇人民政府", "Houlong Town People's Government")
         session.flush()
         for user in USERS:
-            accounts.create_user(session, org_id=ORG, password=DEMO_PASSWORD, **user)
+            accounts.create_user(session, org_id=ORG, password_hash=demo_password_hash, **user)
         accounts.set_setting(session, org_id=ORG, key=FORUM_SETTING, value=FORUM, source=FORUM_SOURCE,
                              by="admin", now=runtime.clock.now())
     return runtime

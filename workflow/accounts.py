@@ -21,12 +21,17 @@ def ensure_org(session: Session, org_id: str, name_zh: str, name_en: str) -> Org
     return org
 
 
-def create_user(session: Session, *, username: str, display_name: str, password: str, org_id: str,
-                roles: Iterable[str], unit: str = "") -> User:
+def create_user(session: Session, *, username: str, display_name: str, org_id: str, roles: Iterable[str],
+                unit: str = "", password: str | None = None, password_hash: str | None = None) -> User:
+    """Give either the password or its hash (hashing is deliberately slow; seeders hash once)."""
     if session.scalar(select(User).where(User.username == username)) is not None:
         raise ValueError(f"user {username!r} already exists / 用户「{username}」已存在")
+    if password_hash is None:
+        if not password:
+            raise ValueError("a new user needs a password / 新用户需要设置密码")
+        password_hash = generate_password_hash(password)
     user = User(username=username, display_name=display_name, unit=unit, org_id=org_id,
-                password_hash=generate_password_hash(password), active=True)
+                password_hash=password_hash, active=True)
     user.roles = [RoleAssignment(role=r) for r in sorted(set(roles))]
     session.add(user)
     return user

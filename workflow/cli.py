@@ -68,8 +68,9 @@ def init(ctx: click.Context) -> None:
 
 
 @cli.command()
+@click.option("--if-missing", is_flag=True, help="Do nothing (exit 0) when the demo is already loaded.")
 @click.pass_context
-def demo(ctx: click.Context) -> None:
+def demo(ctx: click.Context, if_missing: bool) -> None:
     """Load the Houlong town demo (users, settings, decisions at different stages)."""
     from workflow.demo import DEMO_PASSWORD, USERS, seed
     from workflow.models import Organization
@@ -78,6 +79,8 @@ def demo(ctx: click.Context) -> None:
     rt.migrate()
     with rt.sessions() as session:
         if session.get(Organization, "houlong") is not None:
+            if if_missing:
+                return
             raise UserError("演示数据已存在 / the demo data is already loaded")
     cases = seed(rt)
     click.echo(f"已载入演示数据 demo loaded: {len(cases)} 件决策 ({', '.join(cases)})")

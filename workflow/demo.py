@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from werkzeug.security import generate_password_hash
+
 from workflow import accounts
 from workflow.clock import FixedClock
 from workflow.db import writing
@@ -44,8 +46,9 @@ def seed(runtime: Runtime) -> list[str]:
     with writing(runtime.sessions) as session:
         accounts.ensure_org(session, ORG, "泉州市泉港区后龙镇人民政府", "Houlong Town People's Government")
         session.flush()
+        demo_hash = generate_password_hash(DEMO_PASSWORD)
         for u in USERS:
-            accounts.create_user(session, org_id=ORG, password=DEMO_PASSWORD, **u)
+            accounts.create_user(session, org_id=ORG, password_hash=demo_hash, **u)
         accounts.set_setting(session, org_id=ORG, key=FORUM_SETTING, value=FORUM, source=FORUM_SOURCE,
                              by="admin", now=clock.now())
     engine = Engine(runtime.sessions, runtime.registry, clock, runtime.engine.calendar)

@@ -21,6 +21,7 @@ import base64
 import binascii
 import hashlib
 import json
+import json.scanner
 import os
 import re
 import sys
@@ -300,6 +301,7 @@ _ISSUED_RE = re.compile(
 _PROCEDURE_RE = re.compile(r"[^@\s]+@[^@\s]+")
 _at_match = _AT_RE.fullmatch
 _procedure_match = _PROCEDURE_RE.fullmatch
+_good_procedures: set[str] = set()
 _OPTIONAL_STR = ("trigger", "from", "to", "actor", "role")
 _NOT_HASHED = ("hash", "type")
 _EVENT_KEYS = frozenset(EVENT_FIELDS)
@@ -321,7 +323,9 @@ def _keyset_problem(
     return extra[0], f"unexpected field {extra[0]!r}"
 
 
-def _event_problem(rec: Mapping[str, Any], keys: frozenset[str], hex_fields: bool = True) -> tuple[str, str] | None:
+def _event_problem(
+    rec: Mapping[str, Any], keys: frozenset[str], hex_fields: bool = True
+) -> tuple[str, str] | None:
     """(field, message) for the first schema problem of an event, or None.
 
     The verifier passes ``hex_fields=False``: a malformed ``prev`` or ``hash`` can never equal a computed
@@ -952,26 +956,29 @@ class Verifier:
 
     def feed(self, record: Mapping[str, Any], line: int | None = None) -> bool:
         """Check one record; returns False once the export is known to be broken (stop feeding)."""
-        if self._error is not None:
+        if self._error is not None or self._report is not None:
+            if self._report is not None:
+                raise RuntimeError("feed() after finish()")
             return False
-        if self._report is not None:
-            raise RuntimeError("feed() after finish()")
         self._line = line
-        if not isinstance(record, dict):
-            record = dict(record) if isinstance(record, Mapping) else record
-            if not isinstance(record, dict):
-                self._fail("a record must be a JSON object", field_name="type")
-                return False
-        t = record.get("type")
-        handler = self._handlers.get(t) if isinstance(t, str) else None
-        if handler is None:
-            self._fail(
-                "record has no 'type'" if t is None else f"unknown record type {t!r}",
-                field_name="type",
-            )
+        try:
+            handler = self._handlers[record["type"]]  # type: ignore[index]
+        except (KeyError, TypeError, IndexError):
+            self._bad_record(record)
             return False
-        handler(record)
+        handler(record)  # type: ignore[arg-type]
         return self._error is None
+
+    def _bad_record(self, record: object) -> None:
+        if isinstance(record, Mapping) and not isinstance(record, dict):
+            self.feed(dict(record), self._line)  # a non-dict mapping: check it as a dict
+            return
+        if not isinstance(record, dict):
+            self._fail("a record must be a JSON object", field_name="type")
+        elif "type" not in record:
+            self._fail("record has no 'type'", field_name="type")
+        else:
+            self._fail(f"unknown record type {record['type']!r}", field_name="type")
 
     def _misplaced(self, kind: str) -> None:
         if self._state == _START:
@@ -1078,9 +1085,12 @@ class Verifier:
             at = rec["at"]
             payload = rec["payload"]
             reasons = rec["reasons"]
+            claimed = rec["hash"]
+            # 16 keys and each expected key is read here or in _event_text (KeyError if missing): so the
+            # key set is exactly the v1 set without the cost of a set comparison.
             if (
-                rec["format"] != EVENT_FORMAT
-                or rec.keys() != _EVENT_RECORD_KEYS
+                len(rec) != 16
+                or rec["format"] != EVENT_FORMAT
                 or type(seq) is not int
                 or not 0 < seq < _SAFE
                 or not rec["case"]
@@ -1089,23 +1099,32 @@ class Verifier:
                 or not _at_match(at)
                 or type(payload) is not dict
                 or type(reasons) is not list
-                or not _procedure_match(rec["procedure"])
             ):
                 raise _Slow
-            if payload:
-                _walk(payload)
+            procedure = rec["procedure"]
+            if procedure not in _good_procedures:  # few distinct values: skip the regex after the first
+                if not _procedure_match(procedure):
+                    raise _Slow
+                if len(_good_procedures) < 10_000:
+                    _good_procedures.add(procedure)
+            for k, v in payload.items():  # first level of _walk inlined: most payloads are flat
+                if k not in _good_keys:
+                    _admit_key(k)
+                tv = type(v)
+                if not (tv is str or v is None or tv is bool or (tv is int and -_SAFE < v < _SAFE)):
+                    _walk(v)
             for r in reasons:
                 if type(r) is not dict:
                     raise _Slow
                 _walk(r)
-            data = _event_text(rec).encode("utf-8")
+            data = _event_text(rec).encode("utf-8")  # reads the remaining keys ("type" was read by dispatch)
         except Exception:
             data = self._event_bytes_slow(rec)
             if data is None:
                 return
+            claimed = rec["hash"]
         digest = _sha256(data).digest()
         hexd = digest.hex()
-        claimed = rec["hash"]
         if hexd != claimed:
             bad_hex = _hex_problem(rec, "hash")
             self._fail(
@@ -1248,33 +1267,29 @@ class Verifier:
         self._open = None
 
     def _on_leaf(self, rec: dict[str, Any]) -> None:
-        if self._state == _BODY:
+        if self._state != _LEAVES:
+            if self._state != _BODY:
+                self._misplaced("leaf")
+                return
             if not self._close_body():
                 return
             self._state = _LEAVES
-        elif self._state != _LEAVES:
-            self._misplaced("leaf")
-            return
         idx = rec.get("log_index")
-        if rec.keys() != _LEAF_KEYS:
-            name, msg = _keyset_problem(rec, ("type", "log_index", "case", "seq", "event_hash"), _LEAF_KEYS)
-            self._fail(f"leaf {idx}: {msg}", field_name=name)
-            return
-        case, seq, eh = rec["case"], rec["seq"], rec["event_hash"]
-        if not _is_int(idx):
-            self._fail("leaf log_index must be an integer", field_name="log_index")
-            return
+        case = rec.get("case")
+        seq = rec.get("seq")
+        eh = rec.get("event_hash")
         if (
-            not isinstance(case, str)
-            or not _is_int(seq)
-            or not isinstance(eh, str)
-            or not _HEX64.fullmatch(eh)
+            rec.keys() != _LEAF_KEYS
+            or type(idx) is not int
+            or type(seq) is not int
+            or type(case) is not str
+            or type(eh) is not str
         ):
-            self._fail(
-                f"leaf {idx}: case must be a string, seq an integer, event_hash 64 hex digits",
-                field_name="leaf",
-            )
+            self._leaf_shape_problem(rec)
             return
+        self._leaf(idx, case, seq, eh)
+
+    def _leaf(self, idx: int, case: str, seq: int, eh: str) -> None:
         expected = self._leaves
         if idx != expected:
             why = "a leaf is missing" if idx > expected else "duplicate or reordered leaf"
@@ -1290,7 +1305,7 @@ class Verifier:
                 "leaf",
             )
             return
-        if not 1 <= seq <= st.n:
+        if not 0 < seq <= st.n:
             self._fail(
                 f"leaf {idx} anchors case {case!r} seq {seq}, but the case's events end at seq {st.n} "
                 "(anchored event deleted or tail truncated)",
@@ -1299,9 +1314,14 @@ class Verifier:
                 "leaf",
             )
             return
-        digest = bytes(st.hashes[(seq - 1) * 32 : seq * 32])
+        off = (seq - 1) * 32
+        digest = st.hashes[off : off + 32]
         if eh != digest.hex():
-            self._fail(f"leaf {idx}: event_hash differs from the hash of the event", case, seq, "event_hash")
+            msg = (
+                _hex_problem({"event_hash": eh}, "event_hash")
+                or "event_hash differs from the hash of the event"
+            )
+            self._fail(f"leaf {idx}: {msg}", case, seq, "event_hash")
             return
         flags = st.leafed
         if flags is None:
@@ -1314,7 +1334,19 @@ class Verifier:
         if seq > st.max_anchored:
             st.max_anchored = seq
         self._leaf_buf += _sha256(b"\x00" + digest).digest()
-        self._leaves += 1
+        self._leaves = expected + 1
+
+    def _leaf_shape_problem(self, rec: dict[str, Any]) -> None:
+        idx = rec.get("log_index")
+        if rec.keys() != _LEAF_KEYS:
+            name, msg = _keyset_problem(rec, ("type", "log_index", "case", "seq", "event_hash"), _LEAF_KEYS)
+            self._fail(f"leaf {idx}: {msg}", field_name=name)
+        elif type(idx) is not int:
+            self._fail("leaf log_index must be an integer", field_name="log_index")
+        else:
+            self._fail(
+                f"leaf {idx}: case must be a string, seq an integer, event_hash a string", field_name="leaf"
+            )
 
     def _on_checkpoint(self, rec: dict[str, Any]) -> None:
         if self._state in (_BODY, _LEAVES):
@@ -1536,20 +1568,74 @@ class ExportParseError(ValueError):
     """The export file cannot be read as JSON Lines (exit status 2)."""
 
 
+_scan_once = json.scanner.make_scanner(json.JSONDecoder())  # the C scanner behind json.loads
+
+
+def _parse_line(raw: bytes, n: int, path: str) -> dict[str, Any] | None:
+    """Slow path for a line the fast scan refused: blank (None), loosely formatted, or malformed."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ExportParseError(f"{path}: line {n}: not valid UTF-8 ({e.reason} at byte {e.start})") from None
+    if not text.strip():
+        return None
+    try:
+        rec = json.loads(text)
+    except RecursionError:
+        raise ExportParseError(f"{path}: line {n}: JSON nested too deeply") from None
+    except ValueError as e:
+        raise ExportParseError(f"{path}: line {n}: malformed JSON ({e})") from None
+    if not isinstance(rec, dict):
+        raise ExportParseError(f"{path}: line {n}: not a JSON object")
+    return rec
+
+
+# A leaf line exactly as lawflow writes it (canonical, no escapes in the case id): parsed without the JSON
+# scanner, since leaves are half the lines of an export. Anything else goes through json as usual.
+_LEAF_LINE = re.compile(
+    rb'\{"case":"([^"\\\x00-\x1f]+)","event_hash":"([0-9a-f]{64})","log_index":(0|[1-9][0-9]{0,15}),'
+    rb'"seq":([1-9][0-9]{0,15}),"type":"leaf"\}\r?\n?'
+)
+
+
 def _iter_file(path: str, verifier: Verifier) -> None:
+    scan = _scan_once
+    leaf_line = _LEAF_LINE.fullmatch
+    handlers = verifier._handlers
     with open(path, "rb") as f:
-        for n, raw in enumerate(f, 1):
-            if not raw.strip():
-                continue
+        n = 0
+        for raw in f:
+            n += 1
+            if verifier._state == _LEAVES:
+                m = leaf_line(raw)
+                if m is not None:
+                    try:
+                        case = m[1].decode("utf-8")
+                    except UnicodeDecodeError:
+                        pass
+                    else:
+                        verifier._line = n
+                        verifier._leaf(int(m[3]), case, int(m[4]), m[2].decode("ascii"))
+                        if verifier._error is not None:
+                            return
+                        continue
+            try:  # fast path: one compact JSON object per line (what lawflow writes)
+                text = raw.decode("utf-8")
+                rec, end = scan(text, 0)
+                if type(rec) is not dict or (end != len(text) and not text[end:].isspace()):
+                    raise ValueError
+            except (StopIteration, ValueError, RecursionError):
+                rec = _parse_line(raw, n, path)
+                if rec is None:
+                    continue
             try:
-                rec = json.loads(raw)
-            except RecursionError:
-                raise ExportParseError(f"{path}: line {n}: JSON nested too deeply") from None
-            except ValueError as e:  # JSONDecodeError and UnicodeDecodeError
-                raise ExportParseError(f"{path}: line {n}: malformed JSON ({e})") from None
-            if not isinstance(rec, dict):
-                raise ExportParseError(f"{path}: line {n}: not a JSON object")
-            if not verifier.feed(rec, n):
+                handler = handlers[rec["type"]]
+            except (KeyError, TypeError):
+                verifier.feed(rec, n)  # reports the bad record type
+                return
+            verifier._line = n
+            handler(rec)
+            if verifier._error is not None:
                 return
 
 

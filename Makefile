@@ -1,0 +1,31 @@
+# The two commands a new user needs (README): `make run` and `make test`.
+# Both set everything up first: the virtualenv and packages, and for the tests the Debian packages and a
+# private PostgreSQL server (scripts/pg-test-server), so that the suite runs on SQLite AND PostgreSQL.
+SHELL := /bin/bash
+PORT ?= 5000
+VENV := .venv
+BIN := $(VENV)/bin
+export LAWFLOW_INSTANCE ?= $(CURDIR)/instance
+
+.PHONY: setup run test lint bench
+
+setup:
+	@scripts/bootstrap
+
+run: setup
+	@$(BIN)/lawflow init
+	@$(BIN)/lawflow demo --if-missing
+	@echo "lawflow: http://127.0.0.1:$(PORT)  (demo accounts: see README)"
+	@$(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) --access-logfile - 'web:create_app()'
+
+lint: setup
+	@$(BIN)/ruff check .
+	@$(BIN)/lawflow definitions check
+
+test: setup lint
+	@set -a; eval "$$(scripts/pg-test-server start)"; set +a; \
+	LAWFLOW_TEST_REQUIRE_PG=1 $(BIN)/python -m pytest -q
+
+bench: setup
+	@set -a; eval "$$(scripts/pg-test-server start)"; set +a; \
+	$(BIN)/python bench/run.py

@@ -1,0 +1,132 @@
+"""Definition files are validated whole: every error names file, path and reason; nothing half-loads."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from workflow.definitions import DEFINITIONS_DIR, DefinitionError, DefinitionErrors, load_file, load_registry
+
+MAJOR = DEFINITIONS_DIR / "major_decision.v1.yaml"
+
+
+def _raw() -> dict:
+    return yaml.safe_load(MAJOR.read_text(encoding="utf-8"))
+
+
+def _write(tmp_path: Path, raw: dict, name: str = "major_decision.v1.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _problems(tmp_path: Path, raw: dict) -> list[tuple[str, str]]:
+    path = _write(tmp_path, raw)
+    with pytest.raises(DefinitionError) as info:
+        load_file(path)
+    assert str(path) in str(info.value)
+    return info.value.problems
+
+
+def test_shipped_definitions_load() -> None:
+    registry = load_registry()
+    proc = registry.get("major_decision")
+    assert proc.ref == "major_decision@1"
+    assert proc.states[proc.initial].label.zh == "决策建议"
+    assert all(t.basis for t in proc.transitions)
+
+
+def test_unknown_key_is_named(tmp_path: Path) -> None:
+    raw = _raw()
+    raw["transitions"][0]["condition"] = "x"
+    assert ("transitions.0.condition", "Unknown field.") in _problems(tmp_path, raw)
+
+
+def test_unknown_guard_is_named(tmp_path: Path) -> None:
+    raw = _raw()
+    raw["transitions"][2]["guards"] = ["no_such_rule"]
+    problems = _problems(tmp_path, raw)
+    assert any(p == "transitions.2.guards.0" and "unknown guard 'no_such_rule'" in r for p, r in problems)
+
+
+def test_undefined_and_unreachable_states(tmp_path: Path) -> None:
+    raw = _raw()
+    raw["transitions"][0]["dest"] = "nowhere"
+    raw["states"]["limbo"] = {"label": {"zh": "悬置", "en": "Limbo"}, "terminal": True}
+    problems = dict(_problems(tmp_path, raw))
+    assert problems["transitions.0.dest"] == "undefined state 'nowhere'"
+    assert problems["states.limbo"] == "unreachable from the initial state"
+
+
+def test_duplicate_trigger_from_one_state(tmp_path: Path) -> None:
+    raw = _raw()
+    duplicate = dict(raw["transitions"][0], dest="not_started")
+    raw["transitions"].append(duplicate)
+    problems = _problems(tmp_path, raw)
+    assert any("duplicate trigger 'start' from state 'proposed'" in r for _, r in problems)
+
+
+def test_missing_label_and_basis(tmp_path: Path) -> None:
+    raw = _raw()
+    del raw["transitions"][1]["basis"]
+    del raw["states"]["drafting"]["label"]["en"]
+    problems = dict(_problems(tmp_path, raw))
+    assert problems["transitions.1.basis"] == "Missing data for required field."
+    assert problems["states.drafting.label.en"] == "Missing data for required field."
+
+
+def test_missing_legal_basis(tmp_path: Path) -> None:
+    raw = _raw()
+    raw["legal_basis"] = []
+    assert dict(_problems(tmp_path, raw))["legal_basis"].startswith("Shorter than minimum length")
+
+
+def test_dead_end_state(tmp_path: Path) -> None:
+    raw = _raw()
+    raw["transitions"] = [t for t in raw["transitions"] if t["trigger"] != "resume_execution"]
+    for t in raw["transitions"]:
+        if t["trigger"] == "start_major_adjustment":
+            t["source"] = "executing"
+    assert _problems(tmp_path, raw) == [("states.suspended", "not terminal but no transition leaves it")]
+
+
+def test_version_must_match_file_name(tmp_path: Path) -> None:
+    raw = _raw()
+    raw["version"] = 2
+    assert any(p == "version" for p, _ in _problems(tmp_path, raw))
+
+
+def test_malformed_yaml_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "major_decision.v1.yaml"
+    path.write_text("procedure: major_decision\nstates: [unclosed\n", encoding="utf-8")
+    with pytest.raises(DefinitionError) as info:
+        load_file(path)
+    assert "line" in info.value.problems[0][0] and "not valid YAML" in info.value.problems[0][1]
+
+
+def test_one_bad_file_fails_the_whole_registry(tmp_path: Path) -> None:
+    _write(tmp_path, _raw())
+    bad = _raw()
+    bad["procedure"], bad["initial"] = "other", "nowhere"
+    _write(tmp_path, bad, "other.v1.yaml")
+    with pytest.raises(DefinitionErrors) as info:
+        load_registry(tmp_path)
+    assert "other.v1.yaml: initial: undefined state 'nowhere'" in str(info.value)
+
+
+def test_cli_check_exits_non_zero_naming_the_problem(tmp_path: Path) -> None:
+    raw = _raw()
+    raw["transitions"][0]["roles"] = ["janitor"]
+    path = _write(tmp_path, raw)
+    run = subprocess.run([sys.executable, "-m", "workflow", "definitions", "check", str(path)],
+                         capture_output=True, text=True)
+    assert run.returncode == 1
+    assert f"{path}: transitions.0.roles.0: undefined role 'janitor'" in run.stderr
+    assert "Traceback" not in run.stderr
+    good = subprocess.run([sys.executable, "-m", "workflow", "definitions", "check", str(MAJOR)],
+                          capture_output=True, text=True)
+    assert good.returncode == 0 and "major_decision@1" in good.stdout

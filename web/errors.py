@@ -1,0 +1,51 @@
+"""Error pages: Chinese first, never a stack trace. Unhandled exceptions are logged, not shown."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError, NotFound
+
+from web.i18n import _
+
+
+class PublicBadRequest(BadRequest):
+    """A 400 whose (Chinese) message is meant for the user; `message` is an i18n id."""
+
+    def __init__(self, message: str):
+        super().__init__(description=message)
+        self.message = message
+
+
+class PublicNotFound(NotFound):
+    def __init__(self, message: str = "您要找的页面或案件不存在，或不属于本单位。"):
+        super().__init__(description=message)
+        self.message = message
+
+
+PAGES = {
+    400: ("请求有误", "请求无法处理。请返回上一页后重试。"),
+    403: ("无权访问", "您的账号无权查看此页面。"),
+    404: ("未找到", "您要找的页面或案件不存在，或不属于本单位。"),
+    405: ("不支持的请求方法", "此页面不接受该请求方法。"),
+    500: ("系统错误", "系统发生错误，已记录日志。请稍后重试；如问题持续，请联系系统管理员。"),
+}
+
+
+def render_error(code: int, message: str | None = None) -> tuple[str, int]:
+    title, default = PAGES.get(code, PAGES[500] if code >= 500 else PAGES[400])
+    return render_template("error.html", code=code, title=_(title), message=_(message or default)), code
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
+        if error.code is None or error.code < 400:  # redirects raised as exceptions pass through
+            return error
+        return render_error(error.code, getattr(error, "message", None))
+
+    @app.errorhandler(InternalServerError)
+    def server_error(error: InternalServerError) -> tuple[str, int]:
+        original = getattr(error, "original_exception", None)
+        if original is not None:
+            app.logger.error("unhandled exception", exc_info=original)
+        return render_error(500)

@@ -1,0 +1,191 @@
+"""The page language: Chinese first, English on request (`?lang=en`, remembered in the session).
+
+Labels of procedures, states, steps, fields and refusal reasons come from the definitions and the engine
+in both languages. The few words of the pages themselves (headings, buttons) are looked up here with
+`_()`, using the Chinese text as the message id, so that moving to Flask-Babel later is a mechanical
+change (the ids become a .po catalogue; `tests/web/test_i18n.py` checks every id has an English text).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, g, request, session
+
+LANGS = ("zh", "en")
+DEFAULT_LANG = "zh"
+SESSION_KEY = "lang"
+
+
+def current_lang() -> str:
+    return g.get("lang", DEFAULT_LANG)
+
+
+def gettext(message: str, **params: Any) -> str:
+    text = EN.get(message, message) if current_lang() == "en" else message
+    return text.format(**params) if params else text
+
+
+_ = gettext
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def choose_language() -> None:
+        wanted = request.args.get("lang")
+        if wanted in LANGS:
+            session[SESSION_KEY] = wanted
+        chosen = session.get(SESSION_KEY)
+        g.lang = chosen if chosen in LANGS else DEFAULT_LANG
+
+    @app.context_processor
+    def language() -> dict[str, Any]:
+        return {"_": gettext, "lang": current_lang(), "html_lang": "en" if current_lang() == "en" else "zh-CN"}
+
+
+EN: dict[str, str] = {
+    # layout
+    "lawflow 行政决策与合法性审查": "lawflow administrative decisions and legality review",
+    "跳到正文": "Skip to content",
+    "主导航": "Main navigation",
+    "案件": "Cases",
+    "新建案件": "New case",
+    "审计": "Audit",
+    "退出": "Log out",
+    "登录": "Log in",
+    "当前用户": "Signed in as",
+    "语言": "Language",
+    "提示": "Notice",
+    # login
+    "用户登录": "Sign in",
+    "用户名": "User name",
+    "密码": "Password",
+    "用户名或密码不正确，或账号已停用。": "Wrong user name or password, or the account is disabled.",
+    "请先登录。": "Please sign in first.",
+    "已退出登录。": "You have been signed out.",
+    "演示账号": "Demo accounts",
+    "演示数据，所有人员均为虚构。统一密码：": "Demo data; all people are invented. Password for every account: ",
+    "账号": "Account",
+    "姓名": "Name",
+    "单位": "Unit",
+    "角色": "Roles",
+    # case list
+    "案件列表": "Cases",
+    "本单位尚无案件。": "Your organisation has no cases yet.",
+    "编号": "No.",
+    "事项名称": "Title",
+    "程序": "Procedure",
+    "当前阶段": "Stage",
+    "下一期限": "Next deadline",
+    "最后更新": "Last update",
+    "无": "none",
+    "推算": "provisional",
+    "推算日期：期限涉及尚无国务院节假日安排的年份，按周一至周五推算，公布安排后将重新计算。":
+        "Provisional: the period reaches a year without a State Council holiday notice; weekdays were "
+        "assumed and the date will be recomputed once the notice is entered.",
+    # deadline wording
+    "剩余{n}个工作日": "{n} working days left",
+    "剩余{n}日": "{n} days left",
+    "今日到期": "due today",
+    "逾期{n}个工作日": "{n} working days overdue",
+    "逾期{n}日": "{n} days overdue",
+    "已过期限日": "past the due date",
+    "尚余{n}个工作日届满": "ends in {n} working days",
+    "尚余{n}日届满": "ends in {n} days",
+    "今日届满，届满后方可办理": "ends today; the step is possible after it",
+    "已届满": "period over",
+    "办理时限": "time limit",
+    "最短期间": "minimum period",
+    "{n}个工作日": "{n} working days",
+    "{n}日": "{n} days",
+    # case page
+    "版本": "Version",
+    "立案时间": "Opened",
+    "承办人": "Opened by",
+    "期限": "Deadlines",
+    "本案当前没有进行中的期限。": "No period is running for this case.",
+    "名称": "Name",
+    "类型": "Kind",
+    "起算日": "Starts",
+    "期间": "Length",
+    "届满日": "Due",
+    "状态": "Status",
+    "依据": "Basis",
+    "案件记录": "Case record",
+    "尚无记录。": "Nothing recorded yet.",
+    "第{n}条": "Item {n}",
+    "第{n}轮（已重新履行程序）": "Round {n} (the procedure was run again)",
+    "此前各轮": "Earlier rounds",
+    "{who}于{day}登记（事件{seq}）": "recorded by {who} on {day} (event {seq})",
+    "{step}：{who}于{day}登记（事件{seq}）": "{step}: recorded by {who} on {day} (event {seq})",
+    "可办理的步骤": "Steps you can take",
+    "您当前没有可办理的步骤。": "There is no step you can take now.",
+    "办理要求": "Requirements",
+    "提交": "Submit",
+    "必填": "required",
+    "请选择": "Please choose",
+    "是": "Yes",
+    "否": "No",
+    "每行一项": "one item per line",
+    "未能办理「{step}」，原因如下：": "“{step}” was refused:",
+    "未能办理，原因如下：": "The step was refused:",
+    "已办理「{step}」，案件现处于「{state}」阶段（事件{seq}）。":
+        "“{step}” done; the case is now at “{state}” (event {seq}).",
+    "办理经过": "History",
+    "序号": "Seq",
+    "时间": "Time",
+    "事项": "Event",
+    "步骤": "Step",
+    "阶段变化": "Stage",
+    "办理人": "Actor",
+    "内容": "Details",
+    "查看提交内容": "Show submitted data",
+    "立案": "opened",
+    "办理": "step taken",
+    "拒绝": "refused",
+    "本案适用的程序版本未加载，只能查看，不能办理。":
+        "The procedure version of this case is not loaded: it can be viewed but not changed.",
+    # new case
+    "提出": "Propose",
+    "您的角色不能发起任何程序。": "Your roles cannot open a case in any procedure.",
+    "须由{roles}发起。": "Opened by: {roles}.",
+    "已立案：{case}。": "Case {case} opened.",
+    "未能立案，原因如下：": "The case could not be opened:",
+    # audit
+    "审计概览": "Audit overview",
+    "事件总数": "Events",
+    "其中拒绝": "of which refused",
+    "涉及案件": "Cases",
+    "最近{n}条事件": "The latest {n} events",
+    "尚无事件。": "No events yet.",
+    "拒绝原因": "Reasons",
+    "系统日志": "system journal",
+    "完整性校验": "Integrity verification",
+    "校验通过": "Verified",
+    "校验未通过": "Verification FAILED",
+    "事件数": "events",
+    "案件数": "cases",
+    "检查点": "checkpoints",
+    "未纳入检查点的事件": "events not yet in a checkpoint",
+    "签名": "signatures",
+    "首个问题": "First problem",
+    "系统管理员": "Administrator",
+    # errors
+    "请求有误": "Bad request",
+    "无权访问": "Forbidden",
+    "未找到": "Not found",
+    "不支持的请求方法": "Method not allowed",
+    "系统错误": "Server error",
+    "请求无法处理。请返回上一页后重试。": "The request could not be processed. Go back and try again.",
+    "您的账号无权查看此页面。": "Your account may not see this page.",
+    "您要找的页面或案件不存在，或不属于本单位。": "The page or case does not exist or is not your organisation's.",
+    "此页面不接受该请求方法。": "This page does not accept that request method.",
+    "系统发生错误，已记录日志。请稍后重试；如问题持续，请联系系统管理员。":
+        "Something went wrong and has been logged. Try again later; contact the administrator if it persists.",
+    "表单已失效或来源不明（缺少或错误的安全令牌）。请返回、刷新页面后重新提交。":
+        "The form has expired or did not come from this site (missing or wrong security token). "
+        "Go back, reload the page and submit again.",
+    "提交的表单缺少有效的案件版本号。请刷新页面后重试。":
+        "The form lacks a valid case version. Reload the page and try again.",
+    "返回案件列表": "Back to the cases",
+}

@@ -1,0 +1,5 @@
+"""`python -m workflow` is the `lawflow` command."""
+
+from workflow.cli import main
+
+main()
