@@ -1,0 +1,73 @@
+"""Reading deadlines: how much time is left, what is overdue. A query, not a background job.
+
+A `minimum` period (e.g. the 30-day public comment period) blocks the steps that end it until its last
+day has passed; a `limit` (e.g. publication within 20 working days) is due on its last day and overdue
+after it. Each counts in the unit its rule says (calendar or working days).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, select
+
+from workflow.calendar import WorkCalendar
+from workflow.definitions import Label, Procedure
+from workflow.models import Case, CaseDeadline
+
+DUE_SOON_WORKING_DAYS = 3
+
+
+@dataclass(frozen=True)
+class DeadlineView:
+    name: str
+    label: Label
+    kind: str
+    due: date
+    unit: str
+    provisional: bool
+    basis: str
+    remaining: int  # days left in the rule's unit until the due date (negative: that many days past it)
+    status: str  # running | elapsed (minimum); open | due_soon | overdue (limit)
+
+    def summary_zh(self) -> str:
+        unit = "个工作日" if self.unit == "working_days" else "日"
+        note = "（推算）" if self.provisional else ""
+        if self.status == "overdue":
+            return f"已逾期{-self.remaining}{unit}{note}"
+        if self.status == "elapsed":
+            return f"期限已届满{note}"
+        return f"剩余{self.remaining}{unit}{note}"
+
+    def summary_en(self) -> str:
+        unit = "working days" if self.unit == "working_days" else "days"
+        note = " (provisional)" if self.provisional else ""
+        if self.status == "overdue":
+            return f"overdue by {-self.remaining} {unit}{note}"
+        if self.status == "elapsed":
+            return f"period over{note}"
+        return f"{self.remaining} {unit} left{note}"
+
+
+def describe(deadline: CaseDeadline, procedure: Procedure, today: date, calendar: WorkCalendar) -> DeadlineView:
+    spec = procedure.deadlines.get(deadline.name)
+    label = spec.label if spec else Label(deadline.name, deadline.name)
+    if deadline.unit == "working_days":
+        remaining, provisional = calendar.working_days_between(today, deadline.due)
+    else:
+        remaining, provisional = calendar.calendar_days_between(today, deadline.due), False
+    if deadline.kind == "minimum":
+        status = "elapsed" if today > deadline.due else "running"
+    elif today > deadline.due:
+        status = "overdue"
+    else:
+        status = "due_soon" if remaining <= DUE_SOON_WORKING_DAYS else "open"
+    return DeadlineView(deadline.name, label, deadline.kind, deadline.due, deadline.unit,
+                        deadline.provisional or provisional, deadline.basis, remaining, status)
+
+
+def overdue(today: date) -> Select[tuple[Case, CaseDeadline]]:
+    """Cases with a limit whose last day has passed, most overdue first."""
+    return (select(Case, CaseDeadline).join(CaseDeadline, CaseDeadline.case_id == Case.id)
+            .where(CaseDeadline.kind == "limit", CaseDeadline.due < today).order_by(CaseDeadline.due))
