@@ -21,6 +21,11 @@ def current_lang() -> str:
     return g.get("lang", DEFAULT_LANG)
 
 
+def paren(text: Any) -> str:
+    """A parenthetical in the page language: （…） in Chinese, " (…)" in English."""
+    return f" ({text})" if current_lang() == "en" else f"（{text}）"
+
+
 def gettext(message: str, **params: Any) -> str:
     text = EN.get(message, message) if current_lang() == "en" else message
     return text.format(**params) if params else text
@@ -38,12 +43,19 @@ def init_app(app: Flask) -> None:
         chosen = session.get(SESSION_KEY)
         g.lang = chosen if chosen in LANGS else DEFAULT_LANG
 
+    # globals, not a context processor: imported macros see globals but not the page's context
+    app.jinja_env.globals.update(_=gettext, current_lang=current_lang, paren=paren)
+
     @app.context_processor
     def language() -> dict[str, Any]:
-        return {"_": gettext, "lang": current_lang(), "html_lang": "en" if current_lang() == "en" else "zh-CN"}
+        return {"lang": current_lang(), "html_lang": "en" if current_lang() == "en" else "zh-CN"}
 
 
 EN: dict[str, str] = {
+    # punctuation
+    "：": ": ",
+    "、": ", ",
+    "。": ". ",
     # layout
     "lawflow 行政决策与合法性审查": "lawflow administrative decisions and legality review",
     "跳到正文": "Skip to content",
@@ -120,7 +132,6 @@ EN: dict[str, str] = {
     "{step}：{who}于{day}登记（事件{seq}）": "{step}: recorded by {who} on {day} (event {seq})",
     "可办理的步骤": "Steps you can take",
     "您当前没有可办理的步骤。": "There is no step you can take now.",
-    "办理要求": "Requirements",
     "提交": "Submit",
     "必填": "required",
     "请选择": "Please choose",

@@ -84,6 +84,14 @@ def demo(ctx: click.Context, if_missing: bool) -> None:
             raise UserError("演示数据已存在 / the demo data is already loaded")
     cases = seed(rt)
     click.echo(f"已载入演示数据 demo loaded: {len(cases)} 件决策 ({', '.join(cases)})")
+    from workflow.audit import signing
+    from workflow.audit.checkpoint import make_checkpoint
+
+    if not rt.key_path.exists():
+        rt.key_path.parent.mkdir(parents=True, exist_ok=True)
+        signing.generate_key_file(rt.key_path)
+    result = make_checkpoint(rt.sessions, rt.key_path, rt.origin, rt.clock)
+    click.echo(f"已签署检查点 checkpoint signed: tree_size {result.tree_size} (key {rt.key_path})")
     click.echo(f"演示账号 demo accounts (password {DEMO_PASSWORD}): " + ", ".join(u["username"] for u in USERS))
 
 
@@ -249,6 +257,105 @@ def definitions_show(ctx: click.Context, procedure: str, version: int | None) ->
             click.echo(f"    guard {g}: {GUARDS[g].zh if lang == 'zh' else GUARDS[g].en}（{GUARDS[g].article}）")
     for d in proc.deadlines.values():
         click.echo(f"deadline {d.name}: {d.label.get(lang)} {d.kind} {d.unit} [{d.basis}]")
+
+
+# ---------------------------------------------------------------- audit
+
+
+@cli.group()
+def audit() -> None:
+    """The tamper-evident audit trail: verify, export, checkpoint."""
+
+
+def _progress(what: str):  # noqa: ANN202 - a small closure factory
+    def report(n: int) -> None:
+        click.echo(f"  {what} {n:,} events…", err=True)
+
+    return report
+
+
+@audit.command("keygen")
+@click.pass_context
+def audit_keygen(ctx: click.Context) -> None:
+    """Create the Ed25519 checkpoint signing key file (never stored in the database)."""
+    from workflow.audit import signing
+
+    rt = _rt(ctx)
+    rt.key_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        key = signing.generate_key_file(rt.key_path)
+    except signing.SigningKeyError as exc:
+        raise UserError(str(exc)) from None
+    click.echo(f"已生成签名密钥 key created: {rt.key_path} (key_id {signing.key_id_for(rt.origin, key)})")
+
+
+@audit.command("checkpoint")
+@click.pass_context
+def audit_checkpoint(ctx: click.Context) -> None:
+    """Anchor new events in the Merkle log and sign a checkpoint. Prints the checkpoint as JSON on stdout:
+    keep a copy outside this machine (archive, supervising office) — that copy is what makes edits evident."""
+    from workflow.audit.checkpoint import CheckpointError, checkpoint_record, latest_checkpoint, make_checkpoint
+
+    rt = _rt(ctx)
+    try:
+        result = make_checkpoint(rt.sessions, rt.key_path, rt.origin, rt.clock)
+    except CheckpointError as exc:
+        raise UserError(str(exc)) from None
+    verb = f"新增 {result.added} 个事件 added" if result.created else "无新事件 nothing new"
+    click.echo(f"检查点 checkpoint: tree_size {result.tree_size}, root {result.root[:16]}…, {verb}", err=True)
+    with rt.sessions() as session:
+        row = latest_checkpoint(session)
+        if row is not None:
+            click.echo(json.dumps({"type": "checkpoint", **checkpoint_record(row), "signature": row.signature},
+                                  ensure_ascii=False))
+
+
+@audit.command("verify")
+@click.option("--trusted-checkpoint", "trusted", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="A checkpoint kept outside the database (JSON or JSON Lines); repeatable.")
+@click.option("--quiet", is_flag=True)
+@click.pass_context
+def audit_verify(ctx: click.Context, trusted: tuple[str, ...], quiet: bool) -> None:
+    """Recompute every hash, chain, leaf and checkpoint. Exit 0 intact, 1 broken (naming case and seq)."""
+    from workflow.audit.export import verify_database
+    from workflow.audit.verifier import load_checkpoints
+    from workflow.clock import utc_stamp
+
+    rt = _rt(ctx)
+    try:
+        pinned = [cp for path in trusted for cp in load_checkpoints(path)]
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    report = verify_database(rt.sessions, rt.origin, utc_stamp(rt.clock.now()), pinned,
+                             progress=None if quiet else _progress("已校验 verified"))
+    click.echo(f"事件 events {report.events} / 案件 cases {report.cases} / 叶子 leaves {report.leaves} / "
+               f"检查点 checkpoints {report.checkpoints} (签名 signatures: {report.signatures}) / "
+               f"未锚定 unanchored {report.unanchored_events}")
+    for warning in report.warnings[:10]:
+        click.echo(f"警告 warning: {warning}", err=True)
+    if not report.ok:
+        click.echo(f"审计记录已被篡改或不完整 BROKEN: {report.message}", err=True)
+        sys.exit(1)
+    click.echo(f"审计记录完整 OK: {report.message}")
+
+
+@audit.command("export")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: stdout).")
+@click.pass_context
+def audit_export(ctx: click.Context, output: str | None) -> None:
+    """Write the trail as JSON Lines (docs/audit-format.md); verify it offline with
+    `python3 -I -S workflow/audit/verifier.py FILE`."""
+    from workflow.audit.export import export
+    from workflow.clock import utc_stamp
+
+    rt = _rt(ctx)
+    stamp = utc_stamp(rt.clock.now())
+    if output:
+        with open(output, "wb") as fh:
+            count = export(rt.sessions, fh, rt.origin, stamp, _progress("已导出 exported"))
+        click.echo(f"已导出 exported {count} events → {output}", err=True)
+    else:
+        export(rt.sessions, sys.stdout.buffer, rt.origin, stamp)
 
 
 # ---------------------------------------------------------------- calendar

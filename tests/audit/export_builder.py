@@ -31,6 +31,7 @@ from workflow.audit.verifier import (
     EVENT_FORMAT,
     EXPORT_FORMAT,
     GENESIS,
+    CanonicalError,
     checkpoint_hash,
     event_hash,
     export_line,
@@ -116,7 +117,9 @@ class ExportBuilder:
         """Key rotation: the new public key is listed in the export next to the old ones."""
         self.keys.append(key)
 
-    def checkpoint(self, *, key: Ed25519PrivateKey | None = None, issued_at: str | None = None) -> dict[str, Any]:
+    def checkpoint(
+        self, *, key: Ed25519PrivateKey | None = None, issued_at: str | None = None
+    ) -> dict[str, Any]:
         """Anchor every event without a leaf in (case, seq) order, then sign a checkpoint over all leaves."""
         key = key or self.key
         for case in sorted(self.cases):
@@ -165,10 +168,18 @@ class ExportBuilder:
         for case in sorted(self.cases):
             events = self.cases[case]
             out.extend({"type": "event", **copy.deepcopy(ev)} for ev in events)
-            out.append({"type": "case", "case": case, "head_seq": len(events), "head_hash": events[-1]["hash"]})
+            out.append(
+                {"type": "case", "case": case, "head_seq": len(events), "head_hash": events[-1]["hash"]}
+            )
         for i, (case, seq) in enumerate(self.leaves):
             out.append(
-                {"type": "leaf", "log_index": i, "case": case, "seq": seq, "event_hash": self._event(case, seq)["hash"]}
+                {
+                    "type": "leaf",
+                    "log_index": i,
+                    "case": case,
+                    "seq": seq,
+                    "event_hash": self._event(case, seq)["hash"],
+                }
             )
         out.extend(copy.deepcopy(cp) for cp in self.checkpoints)
         return out
@@ -187,8 +198,14 @@ def _b64(raw: bytes) -> str:
 
 
 def dump(records: Iterable[dict[str, Any]]) -> str:
-    """JSON Lines text, one canonical object per line."""
-    return "".join(export_line(r).decode("utf-8") for r in records)
+    """JSON Lines text, one canonical object per line (plain sorted JSON for out-of-profile test records)."""
+    lines = []
+    for r in records:
+        try:
+            lines.append(export_line(r).decode("utf-8"))
+        except CanonicalError:
+            lines.append(json.dumps(r, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n")
+    return "".join(lines)
 
 
 def dump_loose(records: Iterable[dict[str, Any]], seed: int = 0) -> str:
@@ -205,7 +222,9 @@ def dump_loose(records: Iterable[dict[str, Any]], seed: int = 0) -> str:
         return obj
 
     return "".join(
-        "  " + json.dumps(shuffle(r), ensure_ascii=rng.random() < 0.5, indent=None, separators=(" , ", " :  ")) + " \n"
+        "  "
+        + json.dumps(shuffle(r), ensure_ascii=rng.random() < 0.5, indent=None, separators=(" , ", " :  "))
+        + " \n"
         for r in records
     )
 
@@ -254,7 +273,13 @@ def sample_builder(key: Ed25519PrivateKey | None = None) -> ExportBuilder:
         reasons=[{"article": "行政处罚法 第四十四条", "message": "notice_not_served"}],
     )
     b.add_event(
-        zf2, "created", to="filed", actor="u-wang", role="officer", procedure="enforcement@2", payload={"party": "张某"}
+        zf2,
+        "created",
+        to="filed",
+        actor="u-wang",
+        role="officer",
+        procedure="enforcement@2",
+        payload={"party": "张某"},
     )
     b.add_event(
         jd,
@@ -375,7 +400,11 @@ def write_large_export(path: str | Path, n_events: int, n_cases: int, *, seed: i
             actor=f"u-{rng.randrange(200)}",
             role="officer",
             procedure="enforcement@2",
-            payload={"party": "某某有限公司", "fine": f"{rng.randrange(10**6)}.00", "items": [{"code": "A1", "n": i}]},
+            payload={
+                "party": "某某有限公司",
+                "fine": f"{rng.randrange(10**6)}.00",
+                "items": [{"code": "A1", "n": i}],
+            },
         )
         if i in marks:
             b.checkpoint()

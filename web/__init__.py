@@ -1,0 +1,101 @@
+"""lawflow's web app: an adapter over the engine (Flask app factory, one blueprint per area).
+
+    .venv/bin/flask --app web:create_app run          (or: python -m web, which honours PORT and HOST)
+
+Configuration comes from the lawflow Runtime (LAWFLOW_INSTANCE, LAWFLOW_DATABASE_URL, ...) and:
+  LAWFLOW_SECRET_KEY           session signing key; default: generated once into <instance>/secret_key (0600)
+  LAWFLOW_SHOW_DEMO_ACCOUNTS   "1": list the demo accounts on the login page (an instance with demo data)
+  LAWFLOW_SECURE_COOKIES       "1": send the session cookie over HTTPS only (set it behind TLS)
+The database must exist: `lawflow init` (or `lawflow demo`) first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+from werkzeug.wrappers import Response
+
+from workflow.runtime import Runtime
+
+log = logging.getLogger(__name__)
+SECRET_FILE = "secret_key"
+
+
+def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = None) -> Flask:
+    runtime = runtime or Runtime.from_env()
+    app = Flask(__name__, instance_path=str(Path(runtime.instance).resolve()))
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("LAWFLOW_SECURE_COOKIES") == "1",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        SHOW_DEMO_ACCOUNTS=os.environ.get("LAWFLOW_SHOW_DEMO_ACCOUNTS") == "1",
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        MAX_FORM_MEMORY_SIZE=1024 * 1024,
+    )
+    app.config.update(config or {})
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = os.environ.get("LAWFLOW_SECRET_KEY") or secret_key(Path(app.instance_path))
+    app.extensions["lawflow"] = runtime
+
+    from web import audit, auth, cases, csrf, errors, i18n
+    from web.present import role_label
+
+    i18n.init_app(app)
+    auth.init_app(app)  # login required everywhere but the login page and static files
+    csrf.init_app(app)  # after login: an anonymous POST is sent to the login page
+    errors.init_app(app)
+    app.register_blueprint(cases.bp)
+    app.register_blueprint(audit.bp)
+    app.jinja_env.globals["role_label"] = lambda role: role_label(runtime.registry, role)
+    app.after_request(_headers)
+    return app
+
+
+def secret_key(instance: Path) -> str:
+    """The instance's session key: read <instance>/secret_key, or create it once (mode 0600).
+
+    Created under a temporary name and hard-linked into place, so concurrent workers starting together
+    all end up with the same complete key.
+    """
+    path = instance / SECRET_FILE
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        tmp = instance / f".{SECRET_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as fh:
+                fh.write(secrets.token_hex(32))
+                fh.flush()
+                os.fsync(fh.fileno())
+            with contextlib.suppress(FileExistsError):  # another worker was first: use its key
+                os.link(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+    if path.stat().st_mode & 0o077:
+        log.warning("%s is readable by other users; it should be mode 0600", path)
+    key = path.read_text(encoding="ascii").strip()
+    if len(key) < 32:
+        raise RuntimeError(f"{path} holds no usable secret key; delete it to have a new one generated")
+    return key
+
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+       "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+
+
+def _headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.endpoint != "static":  # case data must not linger in shared browsers' caches
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response

@@ -1,0 +1,249 @@
+"""Cases: the list, opening a case, the case page, and taking a step.
+
+An adapter over the engine. The pages offer the steps `engine.available_transitions` lists; a submitted
+step goes to `engine.fire` exactly once, and whatever the engine decides is shown: a refusal re-renders the
+page with its reasons next to the form and the input kept, a success redirects (post/redirect/get). A
+user sees only their own organisation's cases; any other case id is "not found".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
+
+from web.errors import PublicBadRequest, PublicNotFound
+from web.forms import kept_values, payload_from_form, widgets
+from web.i18n import _, current_lang, paren
+from web.present import (
+    DataLabels,
+    case_sections,
+    deadline_view,
+    event_view,
+    fmt_datetime,
+    label_of,
+    next_deadline,
+)
+from web.runtime import runtime
+from workflow.definitions import Procedure, Transition
+from workflow.engine import Outcome, Reason
+from workflow.models import AuditEvent, Case, User
+
+bp = Blueprint("cases", __name__)
+NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+CASE_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _people(session: Session, org_id: str) -> dict[str, str]:
+    return dict(session.execute(select(User.username, User.display_name).where(User.org_id == org_id)).all())
+
+
+def _procedure(case: Case) -> Procedure | None:
+    try:
+        return runtime().engine.procedure_of(case)
+    except KeyError:
+        return None
+
+
+def _own_case(session: Session, case_id: str) -> Case:
+    """The case if it exists and belongs to the user's organisation; 404 otherwise (no existence leak)."""
+    case = session.get(Case, case_id) if CASE_ID.match(case_id) else None
+    if case is None or case.org_id != current_user.org_id:
+        raise PublicNotFound()
+    return case
+
+
+def _step_fields(procedure: Procedure | None, state: str, trigger: str) -> tuple[Transition | None, tuple]:
+    """The step a form was generated for (from this state if possible), to read its fields back."""
+    if procedure is None:
+        return None, ()
+    step = procedure.transition(trigger, state) or next(
+        (t for t in procedure.transitions if t.trigger == trigger), None)
+    return step, (step.payload if step else ())
+
+
+def _field_errors(reasons: tuple[Reason, ...], lang: str) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for r in reasons:
+        if r.field:
+            errors.setdefault(r.field.split(".")[0], []).append(r.en if lang == "en" else r.zh)
+    return errors
+
+
+def _creatable(user: Any) -> list[Procedure]:
+    """Procedures whose opening step the user's roles allow (the engine still decides on submit)."""
+    return [p for p in runtime().registry.all() if set(p.create.roles) & user.roles]
+
+
+# ---------------------------------------------------------------- the list
+
+
+@bp.get("/")
+def home() -> Response:
+    return redirect(url_for("cases.index"))
+
+
+@dataclass
+class Row:
+    id: str
+    title: str
+    procedure: str
+    state: str
+    deadline: Any
+    updated: str
+
+
+@bp.get("/cases/")
+def index() -> str:
+    rt = runtime()
+    lang = current_lang()
+    today = rt.engine.today()
+    with rt.sessions() as s:
+        cases = s.scalars(select(Case).options(selectinload(Case.deadlines))
+                          .where(Case.org_id == current_user.org_id)
+                          .order_by(Case.updated_at.desc(), Case.id.desc())).all()
+        rows = []
+        for c in cases:
+            procedure = _procedure(c)
+            due = next_deadline(c.deadlines)
+            rows.append(Row(
+                id=c.id, title=c.title, procedure=procedure.label.get(lang) if procedure else c.procedure,
+                state=label_of(procedure, "state", c.state),
+                deadline=deadline_view(due, procedure, rt.engine.calendar, today) if due else None,
+                updated=fmt_datetime(c.updated_at),
+            ))
+    return render_template("cases/list.html", rows=rows, can_create=bool(_creatable(current_user)))
+
+
+# ---------------------------------------------------------------- opening a case
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+def new() -> str | Response | tuple[str, int]:
+    rt = runtime()
+    wanted = request.values.get("procedure", "")
+    if request.method == "POST":
+        procedure = _lookup(wanted)
+        fields = procedure.create.payload if procedure else ()
+        outcome = rt.engine.create_case(wanted, current_user.username, payload_from_form(fields, request.form))
+        if outcome.ok:
+            flash(_("已立案：{case}。", case=outcome.case_id), "success")
+            return redirect(url_for("cases.show", case_id=outcome.case_id))
+        return _new_page([procedure] if procedure else [], outcome, request.form), 422
+    if wanted:
+        procedure = _lookup(wanted)
+        if procedure is None:
+            raise PublicNotFound()
+        return _new_page([procedure])
+    return _new_page(_creatable(current_user))
+
+
+def _lookup(procedure_id: str) -> Procedure | None:
+    if not NAME.match(procedure_id):
+        return None
+    try:
+        return runtime().registry.get(procedure_id)
+    except KeyError:
+        return None
+
+
+def _new_page(procedures: list[Procedure], outcome: Outcome | None = None,
+              form: MultiDict[str, str] | None = None) -> str:
+    lang = current_lang()
+    errors = _field_errors(outcome.reasons, lang) if outcome else {}
+    forms = [{
+        "procedure": p,
+        "label": p.label.get(lang),
+        "step": p.create.label.get(lang),
+        "basis": p.create.basis,
+        "roles": "、".join(p.roles[r].get(lang) for r in p.create.roles if r in p.roles),
+        "widgets": widgets(f"new-{p.id}", p.create.payload,
+                           kept_values(p.create.payload, form) if form is not None else None, errors),
+    } for p in procedures]
+    return render_template("cases/new.html", forms=forms, outcome=outcome, allowed=_creatable(current_user))
+
+
+# ---------------------------------------------------------------- the case page
+
+
+@bp.get("/cases/<case_id>")
+def show(case_id: str) -> str:
+    return _case_page(case_id)
+
+
+@bp.post("/cases/<case_id>/steps/<trigger>")
+def fire(case_id: str, trigger: str) -> Response | tuple[str, int]:
+    rt = runtime()
+    if not NAME.match(trigger):
+        raise PublicNotFound()
+    with rt.sessions() as s:
+        case = _own_case(s, case_id)
+        _step, fields = _step_fields(_procedure(case), case.state, trigger)
+    raw_version = request.form.get("expected_version", "")
+    if not raw_version.isdigit():
+        raise PublicBadRequest("提交的表单缺少有效的案件版本号。请刷新页面后重试。")
+    outcome = rt.engine.fire(case_id, trigger, current_user.username, payload_from_form(fields, request.form),
+                             expected_version=int(raw_version))
+    if outcome.ok:
+        with rt.sessions() as s:
+            procedure = _procedure(_own_case(s, case_id))
+        flash(_("已办理「{step}」，案件现处于「{state}」阶段（事件{seq}）。",
+                step=label_of(procedure, "step", trigger), state=label_of(procedure, "state", outcome.to_state),
+                seq=outcome.seq), "success")
+        return redirect(url_for("cases.show", case_id=case_id))
+    status = 409 if "stale" in outcome.codes else 422
+    return _case_page(case_id, refused=(trigger, outcome), kept=kept_values(fields, request.form)), status
+
+
+def _case_page(case_id: str, refused: tuple[str, Outcome] | None = None,
+               kept: dict[str, str] | None = None) -> str:
+    rt = runtime()
+    lang = current_lang()
+    today = rt.engine.today()
+    with rt.sessions() as s:
+        case = _own_case(s, case_id)
+        procedure = _procedure(case)
+        people = _people(s, case.org_id)
+        labels = DataLabels(procedure)
+        deadlines = [deadline_view(d, procedure, rt.engine.calendar, today) for d in case.deadlines]
+        events = s.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id)
+                           .order_by(AuditEvent.seq)).all()
+        history = [event_view(e, rt.registry, people) for e in events]
+        steps = rt.engine.available_transitions(s, case, current_user.username) if procedure else []
+        view = {
+            "id": case.id, "title": case.title, "version": case.version,
+            "procedure": f"{procedure.label.get(lang)}{paren(procedure.ref)}" if procedure else
+                         f"{case.procedure}@{case.procedure_version}",
+            "state": label_of(procedure, "state", case.state),
+            "created": fmt_datetime(case.created_at), "updated": fmt_datetime(case.updated_at),
+            "created_by": people.get(case.created_by, case.created_by),
+        }
+        sections = case_sections(procedure, case.data or {}, people, labels)
+    refused_trigger, outcome = refused if refused else (None, None)
+    errors = _field_errors(outcome.reasons, lang) if outcome else {}
+    forms = []
+    for step in steps:
+        mine = step.trigger == refused_trigger
+        forms.append({
+            "trigger": step.trigger, "label": step.label.get(lang), "basis": step.basis,
+            "refused": outcome if mine else None,
+            "action": url_for("cases.fire", case_id=case_id, trigger=step.trigger),
+            "widgets": widgets(f"step-{step.trigger}", step.payload, kept if mine else None,
+                               errors if mine else None),
+        })
+    # a refusal for a step that is not (or no longer) offered here is shown above the steps
+    orphan = outcome if outcome and not any(f["refused"] for f in forms) else None
+    orphan_step = label_of(procedure, "step", refused_trigger) if orphan else ""
+    return render_template("cases/show.html", case=view, deadlines=deadlines, sections=sections,
+                           history=history, forms=forms, orphan=orphan, orphan_step=orphan_step,
+                           procedure_missing=procedure is None)

@@ -1,0 +1,109 @@
+"""HTML forms generated from a step's payload fields, and the submitted form turned back into a payload.
+
+This is a translation, not a check: empty inputs are left out and everything else is passed on as typed,
+so that the engine's validation (the only one) names a missing or malformed field in its refusal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from web.i18n import _, current_lang
+from workflow.payloads import DEFAULT_MAX, FieldSpec
+
+
+@dataclass(frozen=True)
+class Widget:
+    """One form control: which HTML element, its attributes, its options and the value to show."""
+
+    name: str
+    id: str
+    label: str
+    help: str
+    control: str  # input | textarea | select
+    input_type: str  # for input: text | number | date
+    required: bool
+    value: str
+    options: tuple[tuple[str, str], ...] = ()
+    attrs: tuple[tuple[str, str], ...] = ()
+    list_help: bool = False
+    errors: tuple[str, ...] = ()
+
+
+def widgets(form_id: str, fields: tuple[FieldSpec, ...], values: Mapping[str, str] | None = None,
+            errors: Mapping[str, list[str]] | None = None) -> list[Widget]:
+    lang = current_lang()
+    values = values or {}
+    errors = errors or {}
+    out = []
+    for f in fields:
+        attrs: list[tuple[str, str]] = []
+        options: tuple[tuple[str, str], ...] = ()
+        control, input_type = "input", "text"
+        if f.type == "text":
+            control = "textarea"
+            attrs.append(("rows", "4"))
+        elif f.type == "string_list":
+            control = "textarea"
+            attrs.append(("rows", "3"))
+        elif f.type == "integer":
+            input_type = "number"
+            attrs.append(("step", "1"))
+            if f.minimum is not None:
+                attrs.append(("min", str(f.minimum)))
+            if f.maximum is not None:
+                attrs.append(("max", str(f.maximum)))
+        elif f.type == "decimal":
+            attrs.append(("inputmode", "decimal"))
+        elif f.type == "date":
+            input_type = "date"
+        elif f.type == "boolean":
+            control = "select"
+            options = (("true", _("是")), ("false", _("否")))
+        elif f.type == "choice":
+            control = "select"
+            options = tuple((v, label.get(lang)) for v, label in f.choices)
+        if f.type in ("string", "text"):
+            attrs.append(("maxlength", str(f.max_length or DEFAULT_MAX[f.type])))
+        out.append(Widget(
+            name=f.name, id=f"{form_id}-{f.name}", label=f.label.get(lang), help=f.help, control=control,
+            input_type=input_type, required=f.required, value=values.get(f.name, ""), options=options,
+            attrs=tuple(attrs), list_help=f.type == "string_list", errors=tuple(errors.get(f.name, ())),
+        ))
+    return out
+
+
+def payload_from_form(fields: tuple[FieldSpec, ...], form: MultiDict[str, str]) -> dict[str, Any]:
+    """The payload a form submits: only the step's own fields; empty inputs left out."""
+    payload: dict[str, Any] = {}
+    for f in fields:
+        raw = form.get(f.name)
+        if raw is None:
+            continue
+        text = raw.replace("\r\n", "\n").strip()
+        if f.type == "string_list":
+            items = [line.strip() for line in text.split("\n") if line.strip()]
+            if items:
+                payload[f.name] = items
+            continue
+        if not text:
+            continue
+        if f.type == "integer":
+            try:
+                payload[f.name] = int(text)
+            except ValueError:
+                payload[f.name] = text  # the engine refuses it as not an integer, naming the field
+        elif f.type == "boolean":
+            payload[f.name] = {"true": True, "false": False}.get(text, text)
+        else:
+            payload[f.name] = text
+    return payload
+
+
+def kept_values(fields: tuple[FieldSpec, ...], form: MultiDict[str, str]) -> dict[str, str]:
+    """What the user typed, to put back into the form after a refusal."""
+    return {f.name: form.get(f.name, "") for f in fields}

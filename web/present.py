@@ -1,0 +1,370 @@
+"""Turning engine data into what a page shows: local times, deadlines, labels, readable case data.
+
+Nothing here decides anything about the law. Times are stored in UTC and shown in Asia/Shanghai; labels
+come from the procedure definition in the page language; a value a definition cannot label is shown as
+stored rather than hidden.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from web.i18n import _, current_lang, paren
+from workflow.calendar import WorkCalendar
+from workflow.clock import SHANGHAI, parse_stamp
+from workflow.definitions import Procedure, Registry, Transition
+from workflow.models import AuditEvent, CaseDeadline
+from workflow.payloads import FieldSpec
+
+# ---------------------------------------------------------------- dates and times
+
+
+def local_datetime(moment: datetime) -> datetime:
+    """Asia/Shanghai time of a stored moment (a naive value, as SQLite returns it, is UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(SHANGHAI)
+
+
+def fmt_date(day: date | str | None, lang: str | None = None) -> str:
+    if day is None or day == "":
+        return ""
+    if isinstance(day, str):
+        try:
+            day = date.fromisoformat(day)
+        except ValueError:
+            return day
+    if (lang or current_lang()) == "en":
+        return day.isoformat()
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def fmt_datetime(moment: datetime | None, lang: str | None = None) -> str:
+    """E.g. 2026年11月29日 09:30 (Beijing time); 2026-11-29 09:30 in English."""
+    if moment is None:
+        return ""
+    local = local_datetime(moment)
+    return f"{fmt_date(local.date(), lang)} {local:%H:%M}"
+
+
+def fmt_stamp(stamp: str, lang: str | None = None) -> str:
+    """An audit event's RFC 3339 UTC time, shown in Beijing time."""
+    try:
+        return fmt_datetime(parse_stamp(stamp), lang)
+    except ValueError:
+        return stamp
+
+
+# ---------------------------------------------------------------- deadlines
+
+
+@dataclass(frozen=True)
+class DeadlineView:
+    name: str
+    label: str
+    kind: str  # minimum | limit
+    kind_label: str
+    started_on: str
+    length: str
+    due: str
+    status: str
+    overdue: bool
+    provisional: bool
+    basis: str
+
+
+def deadline_view(row: CaseDeadline, procedure: Procedure | None, calendar: WorkCalendar,
+                  today: date) -> DeadlineView:
+    """How a running period stands today: time left or overdue, counted in the period's own unit."""
+    spec = procedure.deadlines.get(row.name) if procedure else None
+    working = row.unit == "working_days"
+    if working:
+        left, provisional = calendar.working_days_between(today, row.due)
+    else:
+        left, provisional = calendar.calendar_days_between(today, row.due), False
+    provisional = provisional or row.provisional
+    overdue = False
+    if row.kind == "minimum":  # a period that must pass before the next step: "ends in", not "overdue"
+        if row.due > today:
+            status = _("尚余{n}个工作日届满", n=left) if working else _("尚余{n}日届满", n=left)
+        elif row.due == today:
+            status = _("今日届满，届满后方可办理")
+        else:
+            status = _("已届满")
+    elif row.due > today:
+        status = _("剩余{n}个工作日", n=left) if working else _("剩余{n}日", n=left)
+    elif row.due == today:
+        status = _("今日到期")
+    else:
+        overdue = True
+        late = -left
+        if late == 0:
+            status = _("已过期限日")
+        else:
+            status = _("逾期{n}个工作日", n=late) if working else _("逾期{n}日", n=late)
+    return DeadlineView(
+        name=row.name,
+        label=spec.label.get(current_lang()) if spec else row.name,
+        kind=row.kind,
+        kind_label=_("最短期间") if row.kind == "minimum" else _("办理时限"),
+        started_on=fmt_date(row.started_on),
+        length=_("{n}个工作日", n=row.n) if working else _("{n}日", n=row.n),
+        due=fmt_date(row.due),
+        status=status,
+        overdue=overdue,
+        provisional=provisional,
+        basis=row.basis or (spec.basis if spec else ""),
+    )
+
+
+def next_deadline(rows: Iterable[CaseDeadline]) -> CaseDeadline | None:
+    """The running period that falls due first."""
+    return min(rows, key=lambda d: (d.due, d.name), default=None)
+
+
+# ---------------------------------------------------------------- labels
+
+
+def label_of(procedure: Procedure | None, what: str, name: str | None) -> str:
+    """Label of a state, role or step (trigger) of a procedure in the page language; the name if unknown."""
+    if not name:
+        return ""
+    lang = current_lang()
+    if procedure is not None:
+        if what == "state" and name in procedure.states:
+            return procedure.states[name].label.get(lang)
+        if what == "role" and name in procedure.roles:
+            return procedure.roles[name].get(lang)
+        if what == "step":
+            if name == "create":
+                return procedure.create.label.get(lang)
+            step = next((t for t in procedure.transitions if t.trigger == name), None)
+            if step is not None:
+                return step.label.get(lang)
+    if what == "role" and name == "admin":
+        return _("系统管理员")
+    return name
+
+
+def role_label(registry: Registry, role: str) -> str:
+    for procedure in registry.all():
+        if role in procedure.roles:
+            return procedure.roles[role].get(current_lang())
+    return label_of(None, "role", role)
+
+
+def procedure_for_ref(registry: Registry, ref: str) -> Procedure | None:
+    """The procedure named by an audit event's `procedure` field (id@version)."""
+    pid, _sep, version = ref.partition("@")
+    try:
+        return registry.get(pid, int(version)) if version.isdigit() else None
+    except KeyError:
+        return None
+
+
+# ---------------------------------------------------------------- values and recorded data
+
+
+@dataclass
+class Entry:
+    label: str
+    value: str | list[str]
+    multiline: bool = False
+
+
+@dataclass
+class Record:
+    heading: str
+    entries: list[Entry]
+    meta: list[str]
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    records: list[Record]
+    rounds: list[list[Section]] = field(default_factory=list)
+
+
+META = ("recorded_by", "recorded_on", "event_seq", "trigger", "no")
+
+
+def format_value(spec: FieldSpec | None, value: Any) -> tuple[str | list[str], bool]:
+    """(shown value, multiline) for a stored payload value, using the field's type and choice labels."""
+    lang = current_lang()
+    if value is None:
+        return "", False
+    if spec is not None:
+        if spec.type == "choice":
+            labels = {v: lab.get(lang) for v, lab in spec.choices}
+            return labels.get(value, str(value)), False
+        if spec.type == "boolean" and isinstance(value, bool):
+            return (_("是") if value else _("否")), False
+        if spec.type == "date":
+            return fmt_date(value), False
+        if spec.type == "text":
+            return str(value), True
+    if isinstance(value, bool):
+        return (_("是") if value else _("否")), False
+    if isinstance(value, list):
+        return [v if isinstance(v, str) else json.dumps(v, ensure_ascii=False) for v in value], False
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, indent=1), True
+    return str(value), "\n" in str(value)
+
+
+class DataLabels:
+    """Which transition recorded what where, so stored case data can be labelled from the definition."""
+
+    def __init__(self, procedure: Procedure | None):
+        self.procedure = procedure
+        steps: list[Transition] = [procedure.create, *procedure.transitions] if procedure else []
+        self.by_trigger = {t.trigger: {f.name: f for f in t.payload} for t in steps}
+        self.by_key: dict[str, dict[str, FieldSpec]] = {}
+        self.titles: dict[str, str] = {}
+        self.any_field: dict[str, FieldSpec] = {}
+        for t in steps:
+            for f in t.payload:
+                self.any_field.setdefault(f.name, f)
+            if t.record is None:
+                continue
+            self.by_key.setdefault(t.record.key, {}).update({f.name: f for f in t.payload})
+            if t.record.mode != "update":
+                self.titles.setdefault(t.record.key, t.label.get(current_lang()))
+
+    def spec(self, key: str, trigger: str | None, name: str) -> FieldSpec | None:
+        return (self.by_trigger.get(trigger or "", {}).get(name) or self.by_key.get(key, {}).get(name)
+                or self.any_field.get(name))
+
+
+def payload_entries(fields: Mapping[str, FieldSpec], payload: Mapping[str, Any],
+                    fallback: DataLabels | None = None) -> list[Entry]:
+    """A submitted or recorded payload as labelled entries, in the definition's field order."""
+    lang = current_lang()
+    names = [n for n in fields if n in payload] + [n for n in payload if n not in fields]
+    out = []
+    for name in names:
+        spec = fields.get(name) or (fallback.any_field.get(name) if fallback else None)
+        shown, multiline = format_value(spec, payload[name])
+        out.append(Entry(spec.label.get(lang) if spec else name, shown, multiline))
+    return out
+
+
+def case_sections(procedure: Procedure | None, data: Mapping[str, Any], people: Mapping[str, str],
+                  labels: DataLabels | None = None) -> list[Section]:
+    """The case data (what each step recorded) as titled sections of labelled entries."""
+    labels = labels or DataLabels(procedure)
+    sections = []
+    for key, value in data.items():
+        if key == "previous_rounds":
+            continue
+        items = value if isinstance(value, list) else [value]
+        records = [_record(labels, key, item, people) for item in items]
+        title = labels.titles.get(key, key)
+        if isinstance(value, dict) and value.get("trigger") in labels.by_trigger:
+            title = label_of(procedure, "step", value["trigger"])  # e.g. a waiver recorded where the step goes
+        sections.append(Section(key, title, records))
+    rounds = data.get("previous_rounds")
+    if isinstance(rounds, list) and rounds:
+        earlier = [case_sections(procedure, r, people, labels) for r in rounds if isinstance(r, dict)]
+        sections.append(Section("previous_rounds", _("此前各轮"), [], earlier))
+    return sections
+
+
+def _record(labels: DataLabels, key: str, item: Any, people: Mapping[str, str]) -> Record:
+    if not isinstance(item, dict):
+        shown, multiline = format_value(None, item)
+        return Record("", [Entry(key, shown, multiline)], [])
+    trigger = item.get("trigger")
+    updates = _update_meta(labels, item)
+    entries = []
+    for name, value in item.items():
+        if name in META or any(name in u["keys"] for u in updates):
+            continue
+        spec = labels.spec(key, trigger, name)
+        shown, multiline = format_value(spec, value)
+        entries.append(Entry(spec.label.get(current_lang()) if spec else name, shown, multiline))
+    meta = []
+    if "recorded_by" in item:
+        meta.append(_("{who}于{day}登记（事件{seq}）", who=person(people, item.get("recorded_by")),
+                      day=fmt_date(item.get("recorded_on")), seq=item.get("event_seq", "-")))
+    for u in updates:
+        meta.append(_("{step}：{who}于{day}登记（事件{seq}）", step=label_of(labels.procedure, "step", u["trigger"]),
+                      who=person(people, u["by"]), day=fmt_date(u["on"]), seq=u["seq"]))
+    heading = _("第{n}条", n=item["no"]) if isinstance(item.get("no"), int) else ""
+    return Record(heading, entries, meta)
+
+
+def _update_meta(labels: DataLabels, item: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Who updated a list item and when: stored as recorded_by_<trigger>, recorded_on_<trigger>, ..."""
+    out = []
+    for trigger in labels.by_trigger:
+        keys = [f"{m}_{trigger}" for m in ("recorded_by", "recorded_on", "event_seq")]
+        if any(k in item for k in keys):
+            out.append({"trigger": trigger, "keys": set(keys), "by": item.get(keys[0]), "on": item.get(keys[1]),
+                        "seq": item.get(keys[2], "-")})
+    return out
+
+
+def person(people: Mapping[str, str], username: str | None) -> str:
+    if not username:
+        return "-"
+    name = people.get(username)
+    return f"{name}{paren(username)}" if name else username
+
+
+# ---------------------------------------------------------------- audit events
+
+
+@dataclass
+class EventView:
+    case_id: str
+    seq: int
+    time: str
+    kind: str
+    kind_label: str
+    step: str
+    from_state: str
+    to_state: str
+    actor: str
+    role: str
+    reasons: list[dict[str, str]]
+    payload: list[Entry]
+
+
+KIND_LABELS = {"created": "立案", "transition": "办理", "refused": "拒绝"}
+
+
+def event_view(event: AuditEvent, registry: Registry, people: Mapping[str, str],
+               with_payload: bool = True) -> EventView:
+    procedure = procedure_for_ref(registry, event.procedure)
+    try:
+        reasons = json.loads(event.reasons) or []
+    except ValueError:
+        reasons = []
+    entries: list[Entry] = []
+    if with_payload:
+        try:
+            payload = json.loads(event.payload) or {}
+        except ValueError:
+            payload = {}
+        if isinstance(payload, dict) and payload:
+            labels = DataLabels(procedure)
+            entries = payload_entries(labels.by_trigger.get(event.trigger or "", {}), payload, labels)
+    lang = current_lang()
+    return EventView(
+        case_id=event.case_id, seq=event.seq, time=fmt_stamp(event.at), kind=event.kind,
+        kind_label=_(KIND_LABELS[event.kind]) if event.kind in KIND_LABELS else event.kind,
+        step=label_of(procedure, "step", event.trigger),
+        from_state=label_of(procedure, "state", event.from_state),
+        to_state=label_of(procedure, "state", event.to_state),
+        actor=person(people, event.actor), role=label_of(procedure, "role", event.role),
+        reasons=[{"text": (r.get("en") if lang == "en" else r.get("zh")) or r.get("code", ""),
+                  "article": r.get("article", "")} for r in reasons if isinstance(r, dict)],
+        payload=entries,
+    )

@@ -1,0 +1,89 @@
+"""Export the audit trail as JSON Lines, and verify the database through the very same records.
+
+`lawflow audit verify` feeds the records this module produces to the offline verifier's `Verifier`, so the
+database check and an outside auditor's check of an export are one implementation (docs/audit-format.md).
+Records stream in (case, seq) order with O(cases) memory on the case heads.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from workflow.audit.checkpoint import checkpoint_record
+from workflow.audit.verifier import EXPORT_FORMAT, Report, Verifier, export_line
+from workflow.models import AuditCheckpoint, AuditEvent, AuditJournal, AuditKey, AuditLeaf, Case
+
+GENERATOR = "lawflow"
+STREAM = 5_000  # rows fetched per round trip
+
+
+def iter_records(session: Session, origin: str, exported_at: str) -> Iterator[dict[str, Any]]:
+    yield {"type": "header", "format": EXPORT_FORMAT, "origin": origin, "generator": GENERATOR,
+           "exported_at": exported_at}
+    for key in session.scalars(select(AuditKey).order_by(AuditKey.key_id)):
+        yield {"type": "key", "key_id": key.key_id, "algorithm": key.algorithm, "public_key": key.public_key}
+    heads = {c.id: (c.audit_seq, c.audit_head) for c in session.execute(
+        select(Case.id, Case.audit_seq, Case.audit_head))}
+    heads.update({j.id: (j.audit_seq, j.audit_head) for j in session.execute(
+        select(AuditJournal.id, AuditJournal.audit_seq, AuditJournal.audit_head))})
+    current: str | None = None
+    events = session.execute(
+        select(AuditEvent).order_by(AuditEvent.case_id, AuditEvent.seq).execution_options(yield_per=STREAM))
+    for row in events.scalars():
+        if row.case_id != current:
+            if current is not None:
+                yield _case_record(current, heads)
+            current = row.case_id
+        yield {"type": "event", "format": row.format, "case": row.case_id, "seq": row.seq, "kind": row.kind,
+               "trigger": row.trigger, "from": row.from_state, "to": row.to_state, "actor": row.actor,
+               "role": row.role, "at": row.at, "procedure": row.procedure, "payload": json.loads(row.payload),
+               "reasons": json.loads(row.reasons), "prev": row.prev, "hash": row.hash}
+    if current is not None:
+        yield _case_record(current, heads)
+    for case_id in sorted(heads):  # a chain head whose events are all gone (the verifier names it)
+        if heads[case_id][0] > 0:
+            yield {"type": "case", "case": case_id, "head_seq": heads[case_id][0], "head_hash": heads[case_id][1]}
+    leaves = session.execute(select(AuditLeaf).order_by(AuditLeaf.log_index).execution_options(yield_per=STREAM))
+    for leaf in leaves.scalars():
+        yield {"type": "leaf", "log_index": leaf.log_index, "case": leaf.case_id, "seq": leaf.seq,
+               "event_hash": leaf.event_hash}
+    for cp in session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.tree_size)):
+        yield {"type": "checkpoint", **checkpoint_record(cp), "signature": cp.signature}
+
+
+def _case_record(case_id: str, heads: dict[str, tuple[int, str]]) -> dict[str, Any]:
+    """The stored head of a chain (popped, so a head left over at the end has no events)."""
+    seq, head = heads.pop(case_id, (None, None))
+    if seq is None:  # events survive but their case row is gone: the verifier reports the missing head
+        return {"type": "case", "case": case_id, "head_seq": 0, "head_hash": "0" * 64}
+    return {"type": "case", "case": case_id, "head_seq": seq, "head_hash": head}
+
+
+def export(sessions: sessionmaker[Session], out: IO[bytes], origin: str, exported_at: str,
+           progress: Callable[[int], None] | None = None) -> int:
+    """Write the whole trail to `out` as JSON Lines; returns the number of events written."""
+    count = 0
+    with sessions() as session:
+        for record in iter_records(session, origin, exported_at):
+            out.write(export_line(record))
+            if record["type"] == "event":
+                count += 1
+                if progress and count % 10_000 == 0:
+                    progress(count)
+    return count
+
+
+def verify_database(sessions: sessionmaker[Session], origin: str, exported_at: str,
+                    trusted_checkpoints: Iterable[dict[str, Any]] = (),
+                    progress: Callable[[int], None] | None = None) -> Report:
+    verifier = Verifier(trusted_checkpoints, progress=progress)
+    with sessions() as session:
+        for record in iter_records(session, origin, exported_at):
+            if not verifier.feed(record):
+                break
+    return verifier.finish()
