@@ -85,6 +85,11 @@ def _creatable(user: Any) -> list[Procedure]:
     return [p for p in runtime().registry.all() if set(p.create.roles) & user.roles]
 
 
+@bp.app_context_processor
+def navigation() -> dict[str, Any]:
+    return {"can_create": current_user.is_authenticated and bool(_creatable(current_user))}
+
+
 # ---------------------------------------------------------------- the list
 
 
@@ -122,7 +127,7 @@ def index() -> str:
                 deadline=deadline_view(due, procedure, rt.engine.calendar, today) if due else None,
                 updated=fmt_datetime(c.updated_at),
             ))
-    return render_template("cases/list.html", rows=rows, can_create=bool(_creatable(current_user)))
+    return render_template("cases/list.html", rows=rows)
 
 
 # ---------------------------------------------------------------- opening a case

@@ -81,6 +81,8 @@ EN: dict[str, str] = {
     "姓名": "Name",
     "单位": "Unit",
     "角色": "Roles",
+    "办理角色": "Role",
+    "案件编号": "Case",
     # case list
     "案件列表": "Cases",
     "本单位尚无案件。": "Your organisation has no cases yet.",

@@ -294,7 +294,12 @@ def audit_keygen(ctx: click.Context) -> None:
 def audit_checkpoint(ctx: click.Context) -> None:
     """Anchor new events in the Merkle log and sign a checkpoint. Prints the checkpoint as JSON on stdout:
     keep a copy outside this machine (archive, supervising office) — that copy is what makes edits evident."""
-    from workflow.audit.checkpoint import CheckpointError, checkpoint_record, latest_checkpoint, make_checkpoint
+    from workflow.audit.checkpoint import (
+        CheckpointError,
+        checkpoint_record,
+        latest_checkpoint,
+        make_checkpoint,
+    )
 
     rt = _rt(ctx)
     try:
