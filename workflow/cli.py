@@ -392,6 +392,7 @@ def calendar_add_year(ctx: click.Context, year: int, file: str, source: str, act
             raise UserError(f"{file}: not valid YAML: {exc}") from None
     if isinstance(raw, dict):
         raw.setdefault("source", source)
+        raw = json.loads(json.dumps(raw, default=str))  # YAML dates -> ISO strings for the JSON column
     try:
         parse_year_notice(year, raw, origin=file)
     except CalendarDataError as exc:

@@ -1,0 +1,94 @@
+"""The `lawflow` command as a user runs it: clear one-line errors, non-zero exits, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from workflow.runtime import Runtime
+
+ROOT = Path(__file__).resolve().parent.parent
+PROPOSAL = {"title": "后龙镇生活垃圾分类实施办法", "category": "public_policy", "proposer": "leader",
+            "summary": "落实生活垃圾分类要求"}
+
+
+@pytest.fixture
+def lawflow(town: Runtime):
+    env = {**os.environ, "LAWFLOW_DATABASE_URL": town.database_url, "LAWFLOW_INSTANCE": str(town.instance),
+           "LAWFLOW_AUDIT_KEY": str(town.key_path)}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run([sys.executable, "-m", "workflow", *args], capture_output=True, text=True,
+                                env=env, cwd=ROOT)
+        assert "Traceback" not in result.stderr, result.stderr
+        return result
+
+    return run
+
+
+def test_a_decision_from_the_command_line(lawflow) -> None:
+    new = lawflow("case", "new", "--as", "zhangwei", "--data", json.dumps(PROPOSAL, ensure_ascii=False))
+    assert new.returncode == 0 and "MD-" in new.stdout
+    case_id = new.stdout.split(":")[0]
+    refused = lawflow("case", "fire", case_id, "start", "--as", "zhangwei", "--data", '{"lead_unit": "综合办"}')
+    assert refused.returncode == 3
+    assert "须由行政首长办理" in refused.stderr and "条例第十条" in refused.stderr
+    started = lawflow("case", "fire", case_id, "start", "--as", "huangzhenhua", "--data", '{"lead_unit": "综合办"}')
+    assert started.returncode == 0 and "drafting" in started.stdout
+    shown = lawflow("case", "show", case_id, "--as", "zhangwei")
+    assert "起草" in shown.stdout and "open_public_comment" in shown.stdout
+    history = lawflow("case", "history", case_id)
+    lines = history.stdout.splitlines()
+    assert [line.split()[2] for line in lines if line.strip()[0].isdigit()] == ["created", "refused", "transition"]
+    assert "须由行政首长办理" in history.stdout
+    listed = lawflow("case", "list", "--state", "drafting")
+    assert case_id in listed.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["case", "fire", "MD-2000-0001", "start", "--as", "huangzhenhua"], "案件「MD-2000-0001」不存在"),
+    (["case", "fire", "MD-2000-0001", "start", "--as", "x", "--data", "{oops"], "不是有效的 JSON"),
+    (["case", "show", "NOPE"], "案件「NOPE」不存在"),
+    (["case", "new", "--as", "ghost", "--data", "{}"], "用户「ghost」不存在"),
+])
+def test_errors_are_one_clear_line(lawflow, args: list[str], message: str) -> None:
+    result = lawflow(*args)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_administrator_adds_a_holiday_year(lawflow, tmp_path: Path) -> None:
+    notice = tmp_path / "2027.yaml"
+    notice.write_text("holidays:\n  - {date: 2027-01-01, name: 元旦}\nworkdays: []\n", encoding="utf-8")
+    added = lawflow("calendar", "add-year", "2027", str(notice), "--as", "admin",
+                    "--source", "国务院办公厅关于2027年部分节假日安排的通知")
+    assert added.returncode == 0, added.stderr
+    again = lawflow("calendar", "add-year", "2027", str(notice), "--as", "admin", "--source", "x")
+    assert again.returncode != 0 and "2027" in again.stderr
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("holidays:\n  - {date: 2026-01-01, name: 元旦}\nworkdays: []\n", encoding="utf-8")
+    refused = lawflow("calendar", "add-year", "2028", str(bad), "--as", "admin", "--source", "x")
+    assert refused.returncode != 0 and "2028" in refused.stderr
+
+
+def test_an_added_year_removes_the_provisional_mark(town: Runtime) -> None:
+    from datetime import date
+
+    from workflow.db import writing
+    from workflow.models import HolidayYear
+
+    assert town.engine.calendar.add_working_days(date(2026, 12, 25), 10).provisional
+    with writing(town.sessions) as session:
+        session.add(HolidayYear(year=2027, data={"holidays": [{"date": "2027-01-01", "name": "元旦"}],
+                                                 "workdays": [], "source": "通知"},
+                                source="国务院办公厅关于2027年部分节假日安排的通知", added_by="admin",
+                                added_at=town.clock.now()))
+    town.engine.reload_calendar()
+    deadline = town.engine.calendar.add_working_days(date(2026, 12, 25), 10)
+    assert not deadline.provisional
+    assert deadline.date == date(2027, 1, 11)  # 01-01 is a holiday, weekends skipped
