@@ -57,17 +57,20 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_template() -> str | None:
+def pg_template() -> Iterator[str | None]:
     if not (PG_OWNER_URL and PG_APP_URL):
-        return None
-    _pg_admin("DROP DATABASE IF EXISTS lawflow_template WITH (FORCE)")
-    _pg_admin("CREATE DATABASE lawflow_template OWNER lawflow_owner")
+        yield None
+        return
+    name = f"lawflow_template_{os.getpid()}"  # one per test session: parallel runs never share it
+    _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    _pg_admin(f"CREATE DATABASE {name} OWNER lawflow_owner")
     os.environ["LAWFLOW_DB_APP_ROLE"] = "lawflow_app"
     try:
-        migrate(_pg_url(PG_OWNER_URL, "lawflow_template"))
+        migrate(_pg_url(PG_OWNER_URL, name))
     finally:
         os.environ.pop("LAWFLOW_DB_APP_ROLE", None)
-    return "lawflow_template"
+    yield name
+    _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

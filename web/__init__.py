@@ -44,6 +44,8 @@ def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = N
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = os.environ.get("LAWFLOW_SECRET_KEY") or secret_key(Path(app.instance_path))
     app.extensions["lawflow"] = runtime
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
 
     from web import audit, auth, cases, csrf, errors, i18n
     from web.present import role_label

@@ -19,11 +19,13 @@ from sqlalchemy.orm import Session, selectinload
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
+from web.auth import WebUser
 from web.errors import PublicBadRequest, PublicNotFound
 from web.forms import kept_values, payload_from_form, widgets
 from web.i18n import _, current_lang, paren
 from web.present import (
     DataLabels,
+    DeadlineView,
     case_sections,
     deadline_view,
     event_view,
@@ -32,9 +34,10 @@ from web.present import (
     next_deadline,
 )
 from web.runtime import runtime
-from workflow.definitions import Procedure, Transition
+from workflow.definitions import Procedure
 from workflow.engine import Outcome, Reason
 from workflow.models import AuditEvent, Case, User
+from workflow.payloads import FieldSpec
 
 bp = Blueprint("cases", __name__)
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -63,13 +66,15 @@ def _own_case(session: Session, case_id: str) -> Case:
     return case
 
 
-def _step_fields(procedure: Procedure | None, state: str, trigger: str) -> tuple[Transition | None, tuple]:
-    """The step a form was generated for (from this state if possible), to read its fields back."""
+def _step_fields(procedure: Procedure | None, state: str, trigger: str) -> tuple[FieldSpec, ...]:
+    """The fields of the step a form was generated for (from this state if possible), to read them back.
+
+    An unknown step reads no fields: the engine refuses it and says why."""
     if procedure is None:
-        return None, ()
+        return ()
     step = procedure.transition(trigger, state) or next(
         (t for t in procedure.transitions if t.trigger == trigger), None)
-    return step, (step.payload if step else ())
+    return step.payload if step else ()
 
 
 def _field_errors(reasons: tuple[Reason, ...], lang: str) -> dict[str, list[str]]:
@@ -80,7 +85,7 @@ def _field_errors(reasons: tuple[Reason, ...], lang: str) -> dict[str, list[str]
     return errors
 
 
-def _creatable(user: Any) -> list[Procedure]:
+def _creatable(user: WebUser) -> list[Procedure]:
     """Procedures whose opening step the user's roles allow (the engine still decides on submit)."""
     return [p for p in runtime().registry.all() if set(p.create.roles) & user.roles]
 
@@ -104,7 +109,7 @@ class Row:
     title: str
     procedure: str
     state: str
-    deadline: Any
+    deadline: DeadlineView | None
     updated: str
 
 
@@ -171,11 +176,11 @@ def _new_page(procedures: list[Procedure], outcome: Outcome | None = None,
         "label": p.label.get(lang),
         "step": p.create.label.get(lang),
         "basis": p.create.basis,
-        "roles": "、".join(p.roles[r].get(lang) for r in p.create.roles if r in p.roles),
+        "roles": _("、").join(p.roles[r].get(lang) for r in p.create.roles if r in p.roles),
         "widgets": widgets(f"new-{p.id}", p.create.payload,
                            kept_values(p.create.payload, form) if form is not None else None, errors),
     } for p in procedures]
-    return render_template("cases/new.html", forms=forms, outcome=outcome, allowed=_creatable(current_user))
+    return render_template("cases/new.html", forms=forms, outcome=outcome)
 
 
 # ---------------------------------------------------------------- the case page
@@ -193,15 +198,14 @@ def fire(case_id: str, trigger: str) -> Response | tuple[str, int]:
         raise PublicNotFound()
     with rt.sessions() as s:
         case = _own_case(s, case_id)
-        _step, fields = _step_fields(_procedure(case), case.state, trigger)
+        procedure = _procedure(case)  # pinned to the case: firing never changes it
+        fields = _step_fields(procedure, case.state, trigger)
     raw_version = request.form.get("expected_version", "")
     if not raw_version.isdigit():
         raise PublicBadRequest("提交的表单缺少有效的案件版本号。请刷新页面后重试。")
     outcome = rt.engine.fire(case_id, trigger, current_user.username, payload_from_form(fields, request.form),
                              expected_version=int(raw_version))
     if outcome.ok:
-        with rt.sessions() as s:
-            procedure = _procedure(_own_case(s, case_id))
         flash(_("已办理「{step}」，案件现处于「{state}」阶段（事件{seq}）。",
                 step=label_of(procedure, "step", trigger), state=label_of(procedure, "state", outcome.to_state),
                 seq=outcome.seq), "success")

@@ -278,3 +278,19 @@ def test_an_unexpected_error_is_a_chinese_500_page_without_a_stack_trace(app, cl
     assert response.status_code == 500
     assert "系统发生错误" in text(response)
     assert "secret internals" not in text(response) and "Traceback" not in text(response)
+
+
+def test_each_submitted_step_calls_the_engine_exactly_once(town, client_for, monkeypatch):
+    case_id = new_case(town)
+    calls = []
+    real_fire = town.engine.fire
+
+    def counting_fire(*args, **kwargs):
+        calls.append(args[1])
+        return real_fire(*args, **kwargs)
+
+    monkeypatch.setattr(town.engine, "fire", counting_fire)
+    client = client_for("huangzhenhua")
+    assert submit_step(client, case_id, "start", {}).status_code == 422  # refused: lead unit missing
+    assert submit_step(client, case_id, "start", START).status_code == 302
+    assert calls == ["start", "start"]

@@ -77,7 +77,9 @@ def load_private_key(path: str | os.PathLike[str]) -> Ed25519PrivateKey:
         raise SigningKeyError(f"{p}: permission denied reading the signing key file") from None
     except OSError as e:
         raise SigningKeyError(f"{p}: cannot read the signing key file: {e.strerror}") from None
-    loader = serialization.load_pem_private_key if b"-----BEGIN" in data else serialization.load_der_private_key
+    loader = (
+        serialization.load_pem_private_key if b"-----BEGIN" in data else serialization.load_der_private_key
+    )
     try:
         key = loader(data, password=None)
     except TypeError:
@@ -116,7 +118,9 @@ def verify(public_key_raw: bytes, body: Mapping[str, Any], signature_b64: str) -
         sig = base64.b64decode(signature_b64, validate=True)
         if len(sig) != 64 or base64.b64encode(sig).decode("ascii") != signature_b64:
             return False  # refuse non-canonical base64 so one signature has one spelling
-        Ed25519PublicKey.from_public_bytes(bytes(public_key_raw)).verify(sig, canonical_bytes(checkpoint_body(body)))
+        Ed25519PublicKey.from_public_bytes(bytes(public_key_raw)).verify(
+            sig, canonical_bytes(checkpoint_body(body))
+        )
     except (InvalidSignature, ValueError, TypeError):
         return False
     return True

@@ -961,6 +961,8 @@ class Verifier:
                 raise RuntimeError("feed() after finish()")
             return False
         self._line = line
+        if type(record) is not dict and isinstance(record, Mapping):
+            record = dict(record)
         try:
             handler = self._handlers[record["type"]]  # type: ignore[index]
         except (KeyError, TypeError, IndexError):
@@ -970,9 +972,6 @@ class Verifier:
         return self._error is None
 
     def _bad_record(self, record: object) -> None:
-        if isinstance(record, Mapping) and not isinstance(record, dict):
-            self.feed(dict(record), self._line)  # a non-dict mapping: check it as a dict
-            return
         if not isinstance(record, dict):
             self._fail("a record must be a JSON object", field_name="type")
         elif "type" not in record:
@@ -1622,7 +1621,7 @@ def _iter_file(path: str, verifier: Verifier) -> None:
             try:  # fast path: one compact JSON object per line (what lawflow writes)
                 text = raw.decode("utf-8")
                 rec, end = scan(text, 0)
-                if type(rec) is not dict or (end != len(text) and not text[end:].isspace()):
+                if type(rec) is not dict or (end != len(text) and text[end:].strip(" \t\r\n")):
                     raise ValueError
             except (StopIteration, ValueError, RecursionError):
                 rec = _parse_line(raw, n, path)
@@ -1685,6 +1684,8 @@ def _print_summary(path: str, report: Report, out: Any) -> None:
     p(f"  events:      {report.events} in {report.cases} cases")
     p(f"  leaves:      {report.leaves}; events not yet anchored: {report.unanchored_events}")
     p(f"  checkpoints: {report.checkpoints} (signatures: {report.signatures})")
+    if not report.ok:
+        p("  (checking stopped at the first problem: the counts above go up to it)")
     if report.trusted_checkpoints:
         p(f"  trusted checkpoints checked: {report.trusted_checkpoints}")
     if report.warning_count:
