@@ -33,6 +33,15 @@ class Widget:
     list_help: bool = False
     errors: tuple[str, ...] = ()
 
+    @property
+    def has_help(self) -> bool:
+        return self.list_help or bool(self.help)
+
+    @property
+    def described_by(self) -> str:
+        """ids of the hint and the error list, for aria-describedby ("" if none)."""
+        return " ".join(([f"{self.id}-help"] if self.has_help else []) + ([f"{self.id}-err"] if self.errors else []))
+
 
 def widgets(form_id: str, fields: tuple[FieldSpec, ...], values: Mapping[str, str] | None = None,
             errors: Mapping[str, list[str]] | None = None) -> list[Widget]:
@@ -68,6 +77,8 @@ def widgets(form_id: str, fields: tuple[FieldSpec, ...], values: Mapping[str, st
             control = "select"
             options = tuple((v, label.get(lang)) for v, label in f.choices)
         if f.type in ("string", "text"):
+            if f.min_length:
+                attrs.append(("minlength", str(f.min_length)))
             attrs.append(("maxlength", str(f.max_length or DEFAULT_MAX[f.type])))
         out.append(Widget(
             name=f.name, id=f"{form_id}-{f.name}", label=f.label.get(lang), help=f.help, control=control,

@@ -66,8 +66,6 @@ EN: dict[str, str] = {
     "退出": "Log out",
     "登录": "Log in",
     "当前用户": "Signed in as",
-    "语言": "Language",
-    "提示": "Notice",
     # login
     "用户登录": "Sign in",
     "用户名": "User name",
@@ -115,7 +113,6 @@ EN: dict[str, str] = {
     # case page
     "版本": "Version",
     "立案时间": "Opened",
-    "承办人": "Opened by",
     "期限": "Deadlines",
     "本案当前没有进行中的期限。": "No period is running for this case.",
     "名称": "Name",
@@ -123,7 +120,6 @@ EN: dict[str, str] = {
     "起算日": "Starts",
     "期间": "Length",
     "届满日": "Due",
-    "状态": "Status",
     "依据": "Basis",
     "案件记录": "Case record",
     "尚无记录。": "Nothing recorded yet.",

@@ -16,6 +16,7 @@ from typing import Any
 from web.i18n import _, current_lang, paren
 from workflow.calendar import WorkCalendar
 from workflow.clock import SHANGHAI, parse_stamp
+from workflow.deadlines import describe
 from workflow.definitions import Procedure, Registry, Transition
 from workflow.models import AuditEvent, CaseDeadline
 from workflow.payloads import FieldSpec
@@ -79,15 +80,11 @@ class DeadlineView:
 
 def deadline_view(row: CaseDeadline, procedure: Procedure | None, calendar: WorkCalendar,
                   today: date) -> DeadlineView:
-    """How a running period stands today: time left or overdue, counted in the period's own unit."""
+    """How a running period stands today, as workflow.deadlines computes it, worded for the page."""
     spec = procedure.deadlines.get(row.name) if procedure else None
     working = row.unit == "working_days"
-    if working:
-        left, provisional = calendar.working_days_between(today, row.due)
-    else:
-        left, provisional = calendar.calendar_days_between(today, row.due), False
-    provisional = provisional or row.provisional
-    overdue = False
+    standing = describe(row, procedure, today, calendar)
+    left, provisional, overdue = standing.remaining, standing.provisional, standing.status == "overdue"
     if row.kind == "minimum":  # a period that must pass before the next step: "ends in", not "overdue"
         if row.due > today:
             status = _("尚余{n}个工作日届满", n=left) if working else _("尚余{n}日届满", n=left)
@@ -99,13 +96,10 @@ def deadline_view(row: CaseDeadline, procedure: Procedure | None, calendar: Work
         status = _("剩余{n}个工作日", n=left) if working else _("剩余{n}日", n=left)
     elif row.due == today:
         status = _("今日到期")
+    elif left == 0:
+        status = _("已过期限日")
     else:
-        overdue = True
-        late = -left
-        if late == 0:
-            status = _("已过期限日")
-        else:
-            status = _("逾期{n}个工作日", n=late) if working else _("逾期{n}日", n=late)
+        status = _("逾期{n}个工作日", n=-left) if working else _("逾期{n}日", n=-left)
     return DeadlineView(
         name=row.name,
         label=spec.label.get(current_lang()) if spec else row.name,

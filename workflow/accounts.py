@@ -37,9 +37,14 @@ def create_user(session: Session, *, username: str, display_name: str, org_id: s
     return user
 
 
+_NO_USER_HASH = generate_password_hash("no such user")
+
+
 def authenticate(session: Session, username: str, password: str) -> User | None:
     user = session.scalar(select(User).where(User.username == username))
-    if user is None or not user.active or not check_password_hash(user.password_hash, password):
+    # Check a hash even for an unknown name, so the reply time does not tell which accounts exist.
+    valid = check_password_hash(user.password_hash if user else _NO_USER_HASH, password)
+    if user is None or not user.active or not valid:
         return None
     return user
 

@@ -50,8 +50,9 @@ class DeadlineView:
         return f"{self.remaining} {unit} left{note}"
 
 
-def describe(deadline: CaseDeadline, procedure: Procedure, today: date, calendar: WorkCalendar) -> DeadlineView:
-    spec = procedure.deadlines.get(deadline.name)
+def describe(deadline: CaseDeadline, procedure: Procedure | None, today: date,
+             calendar: WorkCalendar) -> DeadlineView:
+    spec = procedure.deadlines.get(deadline.name) if procedure else None
     label = spec.label if spec else Label(deadline.name, deadline.name)
     if deadline.unit == "working_days":
         remaining, provisional = calendar.working_days_between(today, deadline.due)

@@ -101,6 +101,8 @@ def load_payload(schema: Schema, specs: tuple[FieldSpec, ...], raw: Any) -> tupl
             label = labels.get(name.split(".")[0])
             for en in messages:
                 zh = MESSAGES_ZH.get(en, en)
+                if " / " in en:  # our own validators speak both languages: "中文 / English"
+                    zh, en = en.split(" / ", 1)
                 problems.append({
                     "field": name,
                     "zh": f"「{label.zh if label else name}」：{zh}",

@@ -564,3 +564,42 @@ def test_trusted_checkpoint_from_another_log(records: Records, sample: ExportBui
 def test_event_hash_of_export_record_matches(records: Records) -> None:
     ev = records[find(records, "event")]
     assert event_hash(ev) == ev["hash"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"actor": 5}, "actor"),
+        ({"trigger": ["x"]}, "trigger"),
+        ({"seq": "2"}, "seq"),
+        ({"seq": 2.0}, "seq"),
+        ({"kind": ""}, "kind"),
+        ({"case": None}, "case"),
+        ({"payload": []}, "payload"),
+        ({"reasons": [1]}, "reasons[0]"),
+        ({"reasons": {}}, "reasons"),
+        ({"procedure": 7}, "procedure"),
+        ({"at": 20261129}, "at"),
+        ({"format": None}, "format"),
+        ({"extra": 1}, "extra"),
+        ({"payload": {"items": [{"名": 1}]}}, "payload.items[0]"),
+        ({"payload": {"n": 2**60}}, "payload.n"),
+        ({"payload": {"s": "\ud800"}}, "payload.s"),
+        ({"prev": 5}, "prev"),
+        ({"hash": "XYZ"}, "hash"),
+    ],
+)
+def test_malformed_event_fields_are_named(
+    records: Records, change: dict[str, Any], field: str, tmp_path: Path
+) -> None:
+    """The fast path must fall back to the precise one and name the field, whatever the value."""
+    i = find(records, "event", case="2026-ZF-0002", seq=2)
+    records[i].update(change)
+    if "hash" not in change:  # a consistent hash, so that only the schema or profile is wrong
+        body = {k: records[i].get(k) for k in EVENT_FIELDS}
+        text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        records[i]["hash"] = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    report = verify_records(records)
+    err = report.first_error
+    assert not report.ok and err is not None
+    assert (err.case, err.seq, err.field) == ("2026-ZF-0002", 2, field), report.message

@@ -44,10 +44,14 @@ def test_the_login_page_switches_language_before_login(app):
 
 def test_every_page_text_has_an_english_translation():
     ids = set()
-    pattern = re.compile(r'_\(\s*"([^"]+)"|_\(\s*\'([^\']+)\'')
+    # _("..."), and the messages handed to _() later: PublicBadRequest("..."), error = "...", ...
+    pattern = re.compile(r'(?:\b_|PublicBadRequest|PublicNotFound)\(\s*"([^"]+)"|\b_\(\s*\'([^\']+)\'|(?:error|login_message) = "([^"]+)"')
     for path in [*WEB.rglob("*.html"), *WEB.rglob("*.py")]:
-        for a, b in pattern.findall(path.read_text(encoding="utf-8")):
-            ids.add(a or b)
+        for found in pattern.findall(path.read_text(encoding="utf-8")):
+            ids.add(next(f for f in found if f))
+    from web import csrf
+
+    ids.add(csrf.MESSAGE)
     from web.errors import PAGES
 
     for title, message in PAGES.values():

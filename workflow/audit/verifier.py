@@ -1332,7 +1332,7 @@ class Verifier:
         st.anchored += 1
         if seq > st.max_anchored:
             st.max_anchored = seq
-        self._leaf_buf += _sha256(b"\x00" + digest).digest()
+        self._leaf_buf += digest  # event hashes in log order; leaf hashes are computed in _prefix_roots
         self._leaves = expected + 1
 
     def _leaf_shape_problem(self, rec: dict[str, Any]) -> None:
@@ -1374,7 +1374,10 @@ class Verifier:
         for s in sorted(set(sizes)):
             while cr.size < s:
                 end = min(s, cr.size + chunk)
-                cr._extend([bytes(buf[i : i + 32]) for i in range(cr.size * 32, end * 32, 32)])
+                sha = _sha256
+                cr._extend(
+                    [sha(b"\x00" + buf[i : i + 32]).digest() for i in range(cr.size * 32, end * 32, 32)]
+                )
             out[s] = cr.root()
         return out
 
