@@ -16,7 +16,7 @@ run: setup
 	@$(BIN)/lawflow init
 	@$(BIN)/lawflow demo --if-missing
 	@echo "lawflow: http://127.0.0.1:$(PORT)  (demo accounts: see README)"
-	@$(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) --access-logfile - 'web:create_app()'
+	@LAWFLOW_SHOW_DEMO_ACCOUNTS=1 $(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) --access-logfile - 'web:create_app()'
 
 lint: setup
 	@$(BIN)/ruff check .
