@@ -24,15 +24,13 @@ RECENT = 100
 
 
 def verification_status(runtime: Runtime) -> Any | None:
-    """HOOK: the result of verifying the audit trail in the database (hash chains, checkpoints, signatures).
+    """Verify the whole trail in the database now (hash chains, leaves, checkpoints, signatures) — the same
+    check as `lawflow audit verify`, through the offline verifier. The template reads the Report's fields:
+    ok, message, events, cases, checkpoints, unanchored_events, signatures, first_error."""
+    from workflow.audit.export import verify_database
+    from workflow.clock import utc_stamp
 
-    Returns None for now: the page then shows no verification block. To be wired to the database
-    verification in workflow/audit/. The template reads these attributes (or keys) of what is returned,
-    the same names as `workflow.audit.verifier.Report`:
-      ok (bool, required), message (str, required), and optionally events, cases, checkpoints,
-      unanchored_events, signatures, first_error (with .describe() or a str), checked_at (datetime).
-    """
-    return None
+    return verify_database(runtime.sessions, runtime.origin, utc_stamp(runtime.clock.now()))
 
 
 def _scope(org_id: str) -> ColumnElement[bool]:

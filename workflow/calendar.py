@@ -264,7 +264,7 @@ class YearNoticeSchema(Schema):
         raise ValidationError(errors)
 
 
-class _DateAsTextLoader(yaml.SafeLoader):
+class _DateAsTextLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """SafeLoader that leaves dates as text, so a bad date (2026-02-30) is reported by the schema
     with its year and path instead of aborting the whole parse."""
 

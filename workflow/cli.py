@@ -339,9 +339,9 @@ def audit_verify(ctx: click.Context, trusted: tuple[str, ...], quiet: bool) -> N
     for warning in report.warnings[:10]:
         click.echo(f"警告 warning: {warning}", err=True)
     if not report.ok:
-        click.echo(f"审计记录已被篡改或不完整 BROKEN: {report.message}", err=True)
+        click.echo(f"审计记录已被篡改或不完整 {report.message}", err=True)
         sys.exit(1)
-    click.echo(f"审计记录完整 OK: {report.message}")
+    click.echo(f"审计记录完整 {report.message}")
 
 
 @audit.command("export")

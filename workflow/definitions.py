@@ -25,6 +25,7 @@ DEFINITIONS_DIR = Path(__file__).resolve().parent.parent / "definitions"
 FILE_NAME = re.compile(r"^(?P<id>[a-z][a-z0-9_]*)\.v(?P<version>[1-9][0-9]*)\.ya?ml$")
 IDENT = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="must be a lower-case identifier (a-z, 0-9, _)")
 UNITS = ("calendar_days", "working_days")
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster, same result
 
 
 class DefinitionError(ValueError):
@@ -290,7 +291,7 @@ def load_file(path: str | Path) -> Procedure:
     path = Path(path)
     name = str(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except OSError as exc:
         raise DefinitionError(name, [("", f"cannot read the file: {exc.strerror}")]) from None
     except yaml.YAMLError as exc:

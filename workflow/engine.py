@@ -10,14 +10,14 @@ CLI and tests all come through here; none of them holds a legal rule of its own.
 
 from __future__ import annotations
 
-import copy
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from workflow import machine
 from workflow.audit.trail import append_event, safe_payload
@@ -78,6 +78,9 @@ class Outcome:
         return [r.code for r in self.reasons]
 
 
+SYSTEM_PROCEDURE = "system@1"
+
+
 class Refused(Exception):  # noqa: N818 - internal control flow, never escapes the engine
     def __init__(self, *reasons: Reason):
         self.reasons = reasons
@@ -92,7 +95,7 @@ class _Attempt:
     raw_payload: Any
     from_state: str | None = None
     role: str | None = None
-    procedure: str = "-"
+    procedure: str = SYSTEM_PROCEDURE  # refusals that reach no procedure are recorded under this ref
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -202,6 +205,7 @@ class Engine:
                 return self._record_refusal_in_journal(session, attempt, (Reason(
                     "unknown_case", f"案件「{case_id}」不存在", f"case {case_id!r} does not exist"),), now)
             attempt.from_state = case.state
+            attempt.procedure = f"{case.procedure}@{case.procedure_version}"
             try:
                 procedure = self._procedure_for(case)
                 attempt.procedure = procedure.ref
@@ -213,8 +217,9 @@ class Engine:
                 transition = self._transition(procedure, case.state, trigger)
                 attempt.role = self._authorize(session, procedure, transition, user, case, attempt)
                 clean = self._validate(transition, payload)
+                # The case's deadlines matter to the guards only if this step ends a minimum period.
                 self._check_guards(session, procedure, transition, case, case.data, user, clean, now,
-                                   case.deadlines)
+                                   case.deadlines if _ends_minimum_period(procedure, trigger) else [])
             except Refused as refused:
                 return self._record_refusal(session, case, attempt, refused.reasons, now)
             return self._apply(session, procedure, transition, case, user, attempt.role or "", clean, now)
@@ -248,7 +253,8 @@ class Engine:
                 f"the case's procedure version {case.procedure}@{case.procedure_version} is not loaded")) from None
 
     def _user(self, session: Session, username: str) -> User:
-        user = session.scalar(select(User).where(User.username == username))
+        # One query for the user and its roles (every check below reads user.role_names).
+        user = session.scalars(_USER_WITH_ROLES.where(User.username == username)).unique().one_or_none()
         if user is None or not user.active:
             raise Refused(Reason("unknown_user", f"用户「{username}」不存在或已停用",
                                  f"user {username!r} does not exist or is disabled"))
@@ -301,7 +307,7 @@ class Engine:
     def _check_guards(self, session: Session, procedure: Procedure, transition: Transition, case: Case | None,
                       data: dict[str, Any], user: User, payload: dict[str, Any], now: datetime,
                       deadlines: list[CaseDeadline]) -> None:
-        settings = self._settings(session, user.org_id)
+        settings = _LazySettings(lambda: self._settings(session, user.org_id))  # read only if a guard asks
         ctx = GuardContext(
             trigger=transition.trigger, state=case.state if case else "", payload=payload, data=data,
             actor=user.username, actor_roles=frozenset(user.role_names), now=now, today=local_date(now),
@@ -341,6 +347,9 @@ class Engine:
 
     def _update_deadlines(self, session: Session, procedure: Procedure, case: Case, trigger: str,
                           payload: dict[str, Any], today: date) -> None:
+        if not any(trigger in spec.starts_on or trigger in spec.ends_on or trigger in spec.cleared_on
+                   for spec in procedure.deadlines.values()):
+            return  # this step starts, ends and clears no period: nothing to load or change
         current = {d.name: d for d in case.deadlines}
         for spec in procedure.deadlines.values():
             if (trigger in spec.ends_on or trigger in spec.cleared_on) and spec.name in current:
@@ -398,13 +407,42 @@ class Engine:
 
 
 ROUND_INDEPENDENT = ("proposal", "initiation", "declined")
+_USER_WITH_ROLES = select(User).options(joinedload(User.roles))
+
+
+def _ends_minimum_period(procedure: Procedure, trigger: str) -> bool:
+    return any(spec.kind == "minimum" and trigger in spec.ends_on for spec in procedure.deadlines.values())
+
+
+class _LazySettings(Mapping[str, Any]):
+    """The organisation's settings, queried on first use: most steps have no guard that reads them."""
+
+    def __init__(self, load: Callable[[], dict[str, Any]]):
+        self._load: Callable[[], dict[str, Any]] | None = load
+        self._values: dict[str, Any] = {}
+
+    def _get(self) -> dict[str, Any]:
+        if self._load is not None:
+            self._values, self._load = self._load(), None
+        return self._values
+
+    def __getitem__(self, key: str) -> Any:
+        return self._get()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
 
 
 def _record(transition: Transition, data: dict[str, Any], payload: dict[str, Any], actor: str, today: date,
             event_seq: int) -> dict[str, Any]:
     """The case data after the transition: its payload stored where the definition says, with who and when."""
     spec = transition.record
-    new = copy.deepcopy(data)
+    # Copy-on-write instead of a deep copy: only the containers this step changes are copied, so `data`
+    # (the row's loaded value) is never mutated and untouched entries are shared, not duplicated.
+    new = dict(data)
     if transition.new_round:  # e.g. a major adjustment re-runs the procedure (条例第三十七条)
         kept = {k: new.pop(k) for k in ROUND_INDEPENDENT if k in new}
         earlier = new.pop("previous_rounds", [])
@@ -416,12 +454,16 @@ def _record(transition: Transition, data: dict[str, Any], payload: dict[str, Any
     if spec.mode == "set":
         new[spec.key] = {**payload, **meta}
     elif spec.mode == "append":
-        items = new.setdefault(spec.key, [])
+        items = list(new.get(spec.key, []))
         items.append({**payload, **meta, "no": len(items) + 1})
+        new[spec.key] = items
     else:  # update: the item whose `no` the payload names (a guard has checked that it exists)
         no = payload[spec.match or ""]
-        for item in new.get(spec.key, []):
-            if item["no"] == no:
-                item.update({k: v for k, v in payload.items() if k != spec.match})
-                item.update({f"{k}_{transition.trigger}": v for k, v in meta.items() if k != "trigger"})
+        if spec.key in new:
+            items = new[spec.key] = list(new[spec.key])
+            for i, item in enumerate(items):
+                if item["no"] == no:
+                    items[i] = item = dict(item)
+                    item.update({k: v for k, v in payload.items() if k != spec.match})
+                    item.update({f"{k}_{transition.trigger}": v for k, v in meta.items() if k != "trigger"})
     return new

@@ -10,7 +10,8 @@ whole pytest session:
 * each deadline that was started, as (procedure ref, deadline name), observed in the case's deadline rows.
 
 `expected(registry)` derives what a complete spec must have exercised from the definitions themselves, so a
-procedure added later (an enforcement procedure, a v2 of this one) is covered without touching this file:
+procedure added later (an enforcement procedure, a v2 of this one) is covered without touching this file
+(for each procedure its latest version, the one new cases are opened on):
 every transition from every source state, every guard of every transition refusing at least once, every
 separation-of-duties rule refusing, every minimum period refusing an early step, and every deadline started.
 
@@ -102,10 +103,16 @@ class Expected:
 
 
 def expected(registry: Registry) -> Expected:
+    """Everything the latest version of each procedure asks a complete spec to exercise.
+
+    Only the latest version: the engine opens new cases on it (`create_case` takes no version), so an older
+    version, which still governs its running cases, can no longer be driven from a fresh scenario.
+    """
     transitions: set[tuple[str, str, str]] = set()
     refusals: set[tuple[str, str, str]] = set()
     deadlines: set[tuple[str, str]] = set()
-    for procedure in registry.all():
+    latest = {p.id: p for p in registry.all()}  # all() is sorted by (id, version)
+    for procedure in latest.values():
         ref = procedure.ref
         transitions.add((ref, NO_STATE, "create"))
         refusals.update((ref, "create", g) for g in procedure.create.guards)

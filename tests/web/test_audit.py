@@ -36,12 +36,29 @@ def test_the_auditor_sees_counts_and_the_latest_events(town, client_for):
     assert "决定启动并确定承办单位" in table and "黄振华（huangzhenhua）" in table and "行政首长" in table
     assert "须由行政首长办理" in table
     assert "2026年3月2日 09:00" in table
-    assert "完整性校验" not in page  # the verification hook returns None for now
+    assert "完整性校验：校验通过" in page  # the trail was verified for this page view
 
 
 def test_the_administrator_sees_the_audit_page_too(town, client_for):
     _story(town)
     assert client_for("admin").get("/audit/").status_code == 200
+
+
+def test_a_tampered_trail_is_reported_on_the_audit_page(town, client_for, owner_url):
+    from sqlalchemy import create_engine
+
+    case_id = _story(town)
+    engine = create_engine(owner_url)
+    with engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("DROP TRIGGER audit_event_no_update")
+        else:
+            conn.exec_driver_sql("ALTER TABLE audit_event DISABLE TRIGGER USER")
+        conn.exec_driver_sql(f"UPDATE audit_event SET actor = 'someone' WHERE case_id = '{case_id}' AND seq = 2")
+    engine.dispose()
+    page = text(client_for("liushen").get("/audit/"))
+    assert "完整性校验：校验未通过" in page
+    assert f"case &#39;{case_id}&#39; seq 2" in page or f"case '{case_id}' seq 2" in page
 
 
 def test_the_verification_status_is_shown_when_the_hook_returns_one(town, client_for, monkeypatch):

@@ -88,7 +88,11 @@ def _one_round(sessions: sessionmaker[Session], key: Ed25519PrivateKey, key_id: 
             session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ADVISORY_LOCK})
         previous = latest_checkpoint(session)
         size = previous.tree_size if previous else 0
-        compact = CompactRange.from_json(json.loads(previous.compact_range), size) if previous else CompactRange()
+        try:
+            compact = CompactRange.from_json(json.loads(previous.compact_range), size) if previous else CompactRange()
+        except (ValueError, TypeError) as exc:  # malformed JSON or hashes, wrong count: the stored state is damaged
+            raise CheckpointError(f"the stored compact range of checkpoint {size} is unreadable ({exc}): "
+                                  f"refusing to sign") from None
         if previous and compact.root().hex() != previous.root:
             raise CheckpointError(f"stored compact range does not match checkpoint {size}: refusing to sign")
         leaves = session.scalar(select(func.count()).select_from(AuditLeaf)) or 0
