@@ -222,3 +222,17 @@ def test_no_deadline_rows_without_a_deadline(town: Runtime, trigger: str) -> Non
     assert town.engine.fire(case_id, trigger, "huangzhenhua", payload).ok
     with town.sessions() as s:
         assert s.scalars(select(CaseDeadline)).all() == []
+
+
+def test_a_replaced_record_is_kept_as_superseded(town: Runtime) -> None:
+    case_id = _new(town)
+    _to_public_participation(town, case_id)
+    town.clock.advance(days=31)  # type: ignore[attr-defined]
+    assert town.engine.fire(case_id, "close_public_comment", "zhangwei", {"summary": "无意见"}).ok
+    for unit in ("泉港区维稳评估所", "后龙镇综治中心"):
+        assert town.engine.fire(case_id, "record_risk_assessment", "zhangwei", {
+            "unit": unit, "report_ref": "风评", "report_signed": True, "risk_points": "无",
+            "measures": "无", "conclusion": "controllable"}).ok
+    data = json.loads(_snapshot(town, case_id)[2])
+    assert data["risk_assessment"]["unit"] == "后龙镇综治中心"
+    assert [r["unit"] for r in data["superseded"]["risk_assessment"]] == ["泉港区维稳评估所"]

@@ -85,7 +85,7 @@ class Transition:
     payload: tuple[FieldSpec, ...] = ()
     guards: tuple[str, ...] = ()
     record: RecordSpec | None = None
-    not_by_actors_of: tuple[str, ...] = ()  # separation of duties: whoever did these may not do this
+    separation_from: tuple[str, ...] = ()  # separation of duties: who acted on the case in these roles may not
     new_round: bool = False  # the procedure is run again: earlier steps' records move to previous_rounds
 
     @cached_property
@@ -211,7 +211,7 @@ class TransitionSchemaDef(Schema):
     payload = fields.Dict(keys=fields.String(validate=IDENT), values=fields.Nested(FieldSchema), load_default=dict)
     guards = fields.List(fields.String(), load_default=list)
     record = fields.Nested(RecordSchemaDef)
-    not_by_actors_of = fields.List(fields.String(validate=IDENT), load_default=list)
+    separation_from = fields.List(fields.String(validate=IDENT), load_default=list)
     new_round = fields.Boolean(load_default=False)
 
 
@@ -376,9 +376,9 @@ def _check_meaning(data: dict[str, Any], name: str) -> list[tuple[str, str]]:
                 problems.append((f"{where}.source", f"state {s!r} is terminal: nothing may leave it"))
         if t["dest"] is not None and t["dest"] not in states:
             problems.append((f"{where}.dest", f"undefined state {t['dest']!r}"))
-        for j, other in enumerate(t["not_by_actors_of"]):
-            if other != "create" and other not in {x["trigger"] for x in data["transitions"]}:
-                problems.append((f"{where}.not_by_actors_of.{j}", f"unknown trigger {other!r}"))
+        for j, role in enumerate(t["separation_from"]):
+            if role not in roles:
+                problems.append((f"{where}.separation_from.{j}", f"undefined role {role!r}"))
         payloads.setdefault(t["trigger"], {}).update(t["payload"])
     if data["initial"] in states:
         reached, todo = {data["initial"]}, deque([data["initial"]])
@@ -446,7 +446,7 @@ def _build(data: dict[str, Any], name: str) -> Procedure:
                 trigger=t["trigger"], sources=tuple(_sources(t["source"])), dest=t["dest"],
                 label=_label(t["label"]), roles=tuple(t["roles"]), basis=t["basis"],
                 payload=_fields(t["payload"]), guards=tuple(t["guards"]), record=_record(t.get("record")),
-                not_by_actors_of=tuple(t["not_by_actors_of"]), new_round=t["new_round"],
+                separation_from=tuple(t["separation_from"]), new_round=t["new_round"],
             )
             for t in data["transitions"]
         ),

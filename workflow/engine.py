@@ -269,11 +269,11 @@ class Engine:
         if trigger not in procedure.triggers:
             raise Refused(Reason("unknown_trigger", f"程序「{procedure.label.zh}」没有「{trigger}」这一步骤",
                                  f"{procedure.ref} has no step {trigger!r}"))
-        step = next(t for t in procedure.transitions if t.trigger == trigger).label
+        step = next(t for t in procedure.transitions if t.trigger == trigger)
         raise Refused(Reason(
             "not_allowed_in_state",
-            f"当前阶段「{label.zh}」不能进行「{step.zh}」；可进行：{'、'.join(allowed) or '无'}",
-            f"'{step.en}' is not possible in state '{label.en}'"))
+            f"当前阶段「{label.zh}」不能进行「{step.label.zh}」；可进行：{'、'.join(allowed) or '无'}",
+            f"'{step.label.en}' is not possible in state '{label.en}'", step.basis))
 
     def _authorize(self, session: Session, procedure: Procedure, transition: Transition, user: User,
                    case: Case | None, attempt: _Attempt) -> str:
@@ -286,22 +286,25 @@ class Engine:
                 "role_not_allowed", f"「{transition.label.zh}」须由{'或'.join(n.zh for n in names)}办理",
                 f"'{transition.label.en}' needs the role {' or '.join(n.en for n in names)}",
                 transition.basis))
-        if case is not None and transition.not_by_actors_of:
-            earlier = set(session.scalars(select(AuditEvent.actor).where(
-                AuditEvent.case_id == case.id, AuditEvent.kind.in_(("created", "transition")),
-                AuditEvent.trigger.in_(transition.not_by_actors_of))).all())
-            if user.username in earlier:
+        if case is not None and transition.separation_from:
+            acted = session.scalar(select(AuditEvent.id).where(
+                AuditEvent.case_id == case.id, AuditEvent.actor == user.username,
+                AuditEvent.kind.in_(("created", "transition")), AuditEvent.role.in_(transition.separation_from),
+            ).limit(1))
+            if acted is not None:
+                names = "、".join(procedure.roles[r].zh for r in transition.separation_from)
                 raise Refused(Reason(
-                    "separation_of_duties", "办理本步骤的人员不得是本案的起草、送审人员（职责分离）",
-                    "the person who drafted or submitted this case may not take this step (separation of duties)",
-                    transition.basis))
+                    "separation_of_duties", f"办理本步骤的人员不得曾以{names}身份办理本案（职责分离）",
+                    f"whoever acted on this case as {', '.join(procedure.roles[r].en for r in transition.separation_from)}"
+                    " may not take this step (separation of duties)", transition.basis))
         attempt.role = held[0]
         return held[0]
 
     def _validate(self, transition: Transition, payload: Any) -> dict[str, Any]:
         clean, problems = load_payload(transition.schema, transition.payload, payload)
         if problems:
-            raise Refused(*(Reason("invalid_payload", p["zh"], p["en"], "", p["field"]) for p in problems))
+            raise Refused(*(Reason("invalid_payload", p["zh"], p["en"], transition.basis, p["field"])
+                            for p in problems))
         return clean
 
     def _check_guards(self, session: Session, procedure: Procedure, transition: Transition, case: Case | None,
@@ -312,6 +315,7 @@ class Engine:
             trigger=transition.trigger, state=case.state if case else "", payload=payload, data=data,
             actor=user.username, actor_roles=frozenset(user.role_names), now=now, today=local_date(now),
             calendar=self.calendar, settings=settings, roles_of=lambda u: self._roles_of(session, u, user.org_id),
+            name_of=lambda u: self._name_of(session, u),
         )
         reasons: list[Reason] = []
         for name in transition.guards:
@@ -336,6 +340,10 @@ class Engine:
     def _settings(self, session: Session, org_id: str) -> dict[str, Any]:
         rows = session.scalars(select(OrgSetting).where(OrgSetting.org_id == org_id)).all()
         return {r.key: r.value.get("value") for r in rows}
+
+    def _name_of(self, session: Session, username: str) -> str:
+        name = session.scalar(select(User.display_name).where(User.username == username))
+        return name or username
 
     def _roles_of(self, session: Session, username: str, org_id: str) -> frozenset[str] | None:
         user = session.scalar(select(User).where(User.username == username))
@@ -452,6 +460,10 @@ def _record(transition: Transition, data: dict[str, Any], payload: dict[str, Any
     meta = {"recorded_by": actor, "recorded_on": today.isoformat(), "event_seq": event_seq,
             "trigger": transition.trigger}
     if spec.mode == "set":
+        if spec.key in new:  # keep what this replaces: a later rule may need it (e.g. 条例第三十六条)
+            superseded = dict(new.get("superseded", {}))
+            superseded[spec.key] = [*superseded.get(spec.key, []), new[spec.key]]
+            new["superseded"] = superseded
         new[spec.key] = {**payload, **meta}
     elif spec.mode == "append":
         items = list(new.get(spec.key, []))

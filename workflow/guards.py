@@ -41,6 +41,7 @@ class GuardContext:
     calendar: WorkCalendar
     settings: Mapping[str, Any]
     roles_of: Callable[[str], frozenset[str] | None] = field(default=lambda _u: None)
+    name_of: Callable[[str], str] = field(default=lambda u: u)
 
 
 GuardFn = Callable[[GuardContext], Fail | None]
@@ -117,6 +118,22 @@ def hearing_record_signed(ctx: GuardContext) -> Fail | None:
     return None if ctx.payload["signed_by_participants"] else Fail()
 
 
+@guard("hearing_held_as_scheduled", article=f"{REG713}第十六条、第十七条",
+       zh="听证会应当按公告的日期举行，登记的举行日期不得早于安排的日期或晚于今日",
+       en="The hearing is held on or after its announced date, and not in the future")
+def hearing_held_as_scheduled(ctx: GuardContext) -> Fail | None:
+    hearing = ctx.data.get("hearing")
+    if not hearing:
+        return None  # hearing_scheduled reports this
+    held, scheduled = _day(ctx.payload["held_on"]), _day(hearing["hearing_date"])
+    if held < scheduled:
+        return Fail(f"安排于{scheduled.isoformat()}，登记为{held.isoformat()}举行",
+                    f"scheduled for {scheduled.isoformat()}, recorded as held on {held.isoformat()}")
+    if held > ctx.today:
+        return Fail(f"举行日期{held.isoformat()}晚于今日", f"{held.isoformat()} is in the future")
+    return None
+
+
 @guard("scheduled_hearing_held", article=f"{REG713}第十六条、第十七条",
        zh="已安排的听证会尚未举行并登记笔录", en="A scheduled hearing has not yet been held and recorded")
 def scheduled_hearing_held(ctx: GuardContext) -> Fail | None:
@@ -150,6 +167,23 @@ def expert_report_signed(ctx: GuardContext) -> Fail | None:
        en="Experts with a direct interest in the matter may not be chosen")
 def experts_have_no_direct_interest(ctx: GuardContext) -> Fail | None:
     return None if ctx.payload["no_direct_interest"] else Fail()
+
+
+@guard("expert_argumentation_not_yet_done", article=f"{REG713}第十九条",
+       zh="已组织专家论证并登记论证意见的，不能再改为说明无需论证",
+       en="Once expert argumentation is recorded it cannot be replaced by a not-applicable statement")
+def expert_argumentation_not_yet_done(ctx: GuardContext) -> Fail | None:
+    done = (ctx.data.get("expert_argumentation") or {}).get("trigger") == "record_expert_argumentation"
+    return Fail() if done else None
+
+
+@guard("no_uncontrollable_risk_outstanding", article=f"{REG713}第二十四条",
+       zh="风险评估认为风险不可控的，应当调整决策草案并重新评估，不能改为说明无需风险评估",
+       en="After an assessment finds the risk uncontrollable, the draft must be adjusted and reassessed; "
+          "the assessment cannot be waived instead")
+def no_uncontrollable_risk_outstanding(ctx: GuardContext) -> Fail | None:
+    risk = ctx.data.get("risk_assessment") or {}
+    return Fail() if risk.get("conclusion") == "uncontrollable" else None
 
 
 @guard("expert_argumentation_resolved", article=f"{REG713}第十九条",
@@ -202,10 +236,13 @@ def review_time_at_least_7_working_days(ctx: GuardContext) -> Fail | None:
 
 
 @guard("adviser_involved", article=f"{REG713}第二十八条",
-       zh="合法性审查应当注重听取法律顾问、公职律师的意见，尚未登记其参与情况",
-       en="The review must hear the legal adviser or government lawyer; their involvement is not recorded")
+       zh="合法性审查应当注重听取法律顾问、公职律师的意见，本次送审尚未登记其参与情况",
+       en="The review must hear the legal adviser or government lawyer; their involvement in this "
+          "submission is not recorded")
 def adviser_involved(ctx: GuardContext) -> Fail | None:
-    return None if ctx.data.get("adviser_opinions") else Fail()
+    submitted = (ctx.data.get("legality_submission") or {}).get("event_seq", 0)
+    heard = [o for o in ctx.data.get("adviser_opinions", []) if o["event_seq"] > submitted]
+    return None if heard else Fail()
 
 
 @guard("lawful_opinion_or_exploratory_reform", article=f"{REG713}第二十五条",
@@ -244,11 +281,19 @@ def forum_matches_setting(ctx: GuardContext) -> Fail | None:
 DECISION_BODY = frozenset({"decision_member", "head"})
 
 
+@guard("no_views_recorded_yet", article=f"{REG713}第三十条",
+       zh="组成人员已发表意见的，不得重新召集会议另定出席人员（会议应当如实记录）",
+       en="Once members have stated their views the meeting cannot be re-convened with other attendees")
+def no_views_recorded_yet(ctx: GuardContext) -> Fail | None:
+    return Fail() if ctx.data.get("member_views") else None
+
+
 @guard("attendees_are_decision_members", article=f"{REG713}第三十条",
        zh="出席人员应为决策机关组成人员", en="Attendees must be members of the decision body")
 def attendees_are_decision_members(ctx: GuardContext) -> Fail | None:
     outsiders = [u for u in ctx.payload["attendees"] if not (ctx.roles_of(u) or frozenset()) & DECISION_BODY]
-    return Fail(f"非组成人员：{'、'.join(outsiders)}", f"not members: {', '.join(outsiders)}") if outsiders else None
+    names = [ctx.name_of(u) for u in outsiders]
+    return Fail(f"非组成人员：{'、'.join(names)}", f"not members: {', '.join(outsiders)}") if outsiders else None
 
 
 @guard("meeting_convened", article=f"{REG713}第三十条",
@@ -282,7 +327,8 @@ def _members_to_speak(ctx: GuardContext) -> list[str]:
        en="Members speak fully and the head speaks last")
 def all_attending_members_spoke(ctx: GuardContext) -> Fail | None:
     waiting = _members_to_speak(ctx)
-    return Fail(f"尚未发表意见：{'、'.join(waiting)}", f"still to speak: {', '.join(waiting)}") if waiting else None
+    names = "、".join(ctx.name_of(u) for u in waiting)
+    return Fail(f"尚未发表意见：{names}", f"still to speak: {', '.join(waiting)}") if waiting else None
 
 
 @guard("reason_when_departing_from_majority", article=f"{REG713}第三十条第二款",
@@ -307,6 +353,17 @@ def reason_when_departing_from_majority(ctx: GuardContext) -> Fail | None:
        en="A post-decision evaluation may not be done by the unit that did the main argumentation or assessment")
 def evaluator_independent(ctx: GuardContext) -> Fail | None:
     evaluator = ctx.payload["evaluator_unit"].strip()
-    earlier = {(ctx.data.get(k) or {}).get("unit", "").strip() for k in ("expert_argumentation", "risk_assessment")}
     return Fail(f"「{evaluator}」承担了决策前的论证评估", f"{evaluator!r} did the pre-decision work") \
-        if evaluator in earlier else None
+        if evaluator in _argumentation_units(ctx.data) else None
+
+
+def _argumentation_units(data: Mapping[str, Any]) -> set[str]:
+    """Every unit that argued or assessed the decision: current, superseded and earlier-round records."""
+    units: set[str] = set()
+    for key in ("expert_argumentation", "risk_assessment"):
+        for record in [data.get(key) or {}, *(data.get("superseded") or {}).get(key, [])]:
+            if record.get("unit"):
+                units.add(record["unit"].strip())
+    for earlier in data.get("previous_rounds", []):
+        units |= _argumentation_units(earlier)
+    return units

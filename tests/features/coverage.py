@@ -119,7 +119,7 @@ def expected(registry: Registry) -> Expected:
         for t in procedure.transitions:
             transitions.update((ref, source, t.trigger) for source in t.sources)
             refusals.update((ref, t.trigger, g) for g in t.guards)
-            if t.not_by_actors_of:
+            if t.separation_from:
                 refusals.add((ref, t.trigger, "separation_of_duties"))
         for d in procedure.deadlines.values():
             deadlines.add((ref, d.name))

@@ -1,0 +1,32 @@
+"""Guards that read history beyond the current record (units kept in superseded and earlier rounds)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from workflow.calendar import default_calendar
+from workflow.guards import GUARDS, GuardContext
+
+
+def _ctx(data: dict, payload: dict, trigger: str = "start_post_evaluation") -> GuardContext:
+    return GuardContext(trigger=trigger, state="executing", payload=payload, data=data, actor="huangzhenhua",
+                        actor_roles=frozenset({"head"}), now=datetime(2026, 6, 1, tzinfo=UTC),
+                        today=date(2026, 6, 1), calendar=default_calendar(), settings={})
+
+
+def test_an_evaluator_whose_earlier_assessment_was_superseded_is_not_independent() -> None:
+    data = {
+        "risk_assessment": {"unit": "后龙镇综治中心", "conclusion": "controllable"},
+        "superseded": {"risk_assessment": [{"unit": "泉港区维稳评估所", "conclusion": "uncontrollable"}]},
+        "previous_rounds": [{"expert_argumentation": {"unit": "泉州市规划设计研究院"}}],
+    }
+    check = GUARDS["evaluator_independent"].fn
+    assert check(_ctx(data, {"evaluator_unit": "泉港区维稳评估所"})) is not None
+    assert check(_ctx(data, {"evaluator_unit": "泉州市规划设计研究院 "})) is not None
+    assert check(_ctx(data, {"evaluator_unit": "福建省社会科学院评估中心"})) is None
+
+
+def test_every_guard_cites_an_article_and_explains_itself() -> None:
+    for guard in GUARDS.values():
+        assert "条" in guard.article, guard.name
+        assert guard.zh and guard.en, guard.name
