@@ -86,8 +86,7 @@ def _field_errors(reasons: tuple[Reason, ...], lang: str) -> dict[str, list[str]
 
 
 def _creatable(user: WebUser) -> list[Procedure]:
-    """Procedures whose opening step the user's roles allow (the engine still decides on submit)."""
-    return [p for p in runtime().registry.all() if set(p.create.roles) & user.roles]
+    return runtime().engine.creatable_procedures(user.roles)
 
 
 @bp.app_context_processor

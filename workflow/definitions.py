@@ -484,6 +484,10 @@ class Registry:
     def all(self) -> list[Procedure]:
         return [self.procedures[k] for k in sorted(self.procedures)]
 
+    def latest(self) -> list[Procedure]:
+        """The newest version of each procedure: the one new cases start under."""
+        return list({p.id: p for p in self.all()}.values())
+
 
 def load_registry(directory: str | Path = DEFINITIONS_DIR) -> Registry:
     """Load every `*.v<N>.yaml` in `directory`; any invalid file fails the whole load (nothing half-loads)."""

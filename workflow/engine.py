@@ -131,6 +131,10 @@ class Engine:
     def procedure_of(self, case: Case) -> Procedure:
         return self.registry.get(case.procedure, case.procedure_version)
 
+    def creatable_procedures(self, roles: set[str]) -> list[Procedure]:
+        """Procedures whose opening step these roles allow (create_case still checks everything)."""
+        return [p for p in self.registry.latest() if set(p.create.roles) & roles]
+
     def available_transitions(self, session: Session, case: Case, username: str) -> list[Transition]:
         """The steps this user's roles allow from the case's current state (guards are checked on fire)."""
         user = session.scalar(select(User).where(User.username == username))
