@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from workflow.clock import FixedClock
-from workflow.db import migrate, writing
+from workflow.db import migrate
 from workflow.runtime import Runtime
 
 PG_OWNER_URL = os.environ.get("LAWFLOW_TEST_PG_OWNER_URL")
@@ -127,15 +127,7 @@ def demo_password_hash() -> str:
 @pytest.fixture
 def town(runtime: Runtime, demo_password_hash: str) -> Runtime:
     """Houlong town's people and its collective-discussion forum setting, with no cases yet."""
-    from workflow import accounts
-    from workflow.demo import FORUM, FORUM_SOURCE, ORG, USERS
-    from workflow.guards import FORUM_SETTING
+    from workflow.demo import seed_town
 
-    with writing(runtime.sessions) as session:
-        accounts.ensure_org(session, ORG, "泉州市泉港区后龙镇人民政府", "Houlong Town People's Government")
-        session.flush()
-        for user in USERS:
-            accounts.create_user(session, org_id=ORG, password_hash=demo_password_hash, **user)
-        accounts.set_setting(session, org_id=ORG, key=FORUM_SETTING, value=FORUM, source=FORUM_SOURCE,
-                             by="admin", now=runtime.clock.now())
+    seed_town(runtime, demo_password_hash)
     return runtime

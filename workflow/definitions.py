@@ -198,33 +198,28 @@ class RecordSchemaDef(Schema):
             raise ValidationError("`match` goes with `update` (the payload field naming the item's no)")
 
 
-class TransitionSchemaDef(Schema):
+class CreateSchemaDef(Schema):
+    """Opening a case: who may, what they must say, where it is recorded."""
+
     class Meta:
         unknown = RAISE
+
+    label = fields.Nested(LabelSchema, required=True)
+    roles = fields.List(fields.String(validate=IDENT), required=True, validate=validate.Length(min=1))
+    basis = fields.String(required=True, validate=validate.Length(min=1))
+    payload = fields.Dict(keys=fields.String(validate=IDENT), values=fields.Nested(FieldSchema), load_default=dict)
+    guards = fields.List(fields.String(), load_default=list)
+    record = fields.Nested(RecordSchemaDef)
+
+
+class TransitionSchemaDef(CreateSchemaDef):
+    """A step: everything an opening has, plus where it goes from and to."""
 
     trigger = fields.String(required=True, validate=IDENT)
     source = fields.Raw(required=True)  # a state name or a list of them
     dest = fields.String(required=True, allow_none=True)
-    label = fields.Nested(LabelSchema, required=True)
-    roles = fields.List(fields.String(validate=IDENT), required=True, validate=validate.Length(min=1))
-    basis = fields.String(required=True, validate=validate.Length(min=1))
-    payload = fields.Dict(keys=fields.String(validate=IDENT), values=fields.Nested(FieldSchema), load_default=dict)
-    guards = fields.List(fields.String(), load_default=list)
-    record = fields.Nested(RecordSchemaDef)
     separation_from = fields.List(fields.String(validate=IDENT), load_default=list)
     new_round = fields.Boolean(load_default=False)
-
-
-class CreateSchemaDef(Schema):
-    class Meta:
-        unknown = RAISE
-
-    label = fields.Nested(LabelSchema, required=True)
-    roles = fields.List(fields.String(validate=IDENT), required=True, validate=validate.Length(min=1))
-    basis = fields.String(required=True, validate=validate.Length(min=1))
-    payload = fields.Dict(keys=fields.String(validate=IDENT), values=fields.Nested(FieldSchema), load_default=dict)
-    guards = fields.List(fields.String(), load_default=list)
-    record = fields.Nested(RecordSchemaDef)
 
 
 class StateSchemaDef(Schema):

@@ -7,7 +7,7 @@ lived-in while no event is ever stamped later than the real time of the run.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from werkzeug.security import generate_password_hash
@@ -39,18 +39,23 @@ FORUM = "镇长办公会议"
 FORUM_SOURCE = "《后龙镇人民政府工作规则》第十二条（演示数据；以本镇实际规则为准）"
 
 
+def seed_town(runtime: Runtime, password_hash: str | None = None, now: datetime | None = None) -> None:
+    """The town, its people (all with the demo password) and its forum setting; no cases."""
+    with writing(runtime.sessions) as session:
+        accounts.ensure_org(session, ORG, "泉州市泉港区后龙镇人民政府", "Houlong Town People's Government")
+        session.flush()
+        password_hash = password_hash or generate_password_hash(DEMO_PASSWORD)
+        for u in USERS:
+            accounts.create_user(session, org_id=ORG, password_hash=password_hash, **u)
+        accounts.set_setting(session, org_id=ORG, key=FORUM_SETTING, value=FORUM, source=FORUM_SOURCE,
+                             by="admin", now=now or runtime.clock.now())
+
+
 def seed(runtime: Runtime) -> list[str]:
     """Create the town, its users and settings, and run several decisions to different stages."""
     real_now = runtime.clock.now()
     clock = FixedClock(real_now - timedelta(days=170))
-    with writing(runtime.sessions) as session:
-        accounts.ensure_org(session, ORG, "泉州市泉港区后龙镇人民政府", "Houlong Town People's Government")
-        session.flush()
-        demo_hash = generate_password_hash(DEMO_PASSWORD)
-        for u in USERS:
-            accounts.create_user(session, org_id=ORG, password_hash=demo_hash, **u)
-        accounts.set_setting(session, org_id=ORG, key=FORUM_SETTING, value=FORUM, source=FORUM_SOURCE,
-                             by="admin", now=clock.now())
+    seed_town(runtime, now=clock.now())
     engine = Engine(runtime.sessions, runtime.registry, clock, runtime.engine.calendar)
     story = _Story(engine, clock)
     cases = []

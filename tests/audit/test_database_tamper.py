@@ -34,13 +34,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 from tests.conftest import PG_APP_URL, REQUIRE_PG, _pg_admin, _pg_admin_params, _pg_url
-from workflow import accounts
 from workflow.audit import signing
 from workflow.audit.checkpoint import CheckpointResult, make_checkpoint
 from workflow.audit.export import verify_database
 from workflow.audit.verifier import GENESIS, Report, event_hash, load_checkpoints
 from workflow.clock import FixedClock, parse_stamp, utc_stamp
-from workflow.db import writing
 from workflow.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -114,16 +112,9 @@ def _dbname(url: str) -> str:
 
 
 def _seed_users(rt: Runtime, password_hash: str) -> None:
-    from workflow.demo import FORUM, FORUM_SOURCE, ORG, USERS
-    from workflow.guards import FORUM_SETTING
+    from workflow.demo import seed_town
 
-    with writing(rt.sessions) as session:
-        accounts.ensure_org(session, ORG, "泉州市泉港区后龙镇人民政府", "Houlong Town People's Government")
-        session.flush()
-        for user in USERS:
-            accounts.create_user(session, org_id=ORG, password_hash=password_hash, **user)
-        accounts.set_setting(session, org_id=ORG, key=FORUM_SETTING, value=FORUM, source=FORUM_SOURCE,
-                             by="admin", now=rt.clock.now())
+    seed_town(rt, password_hash)
 
 
 def _ok(outcome: Any) -> Any:
