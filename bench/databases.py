@@ -130,22 +130,12 @@ def relax_durability_for_seeding(rt: Any) -> None:
 
 
 def seed_town(rt: Any) -> None:
-    """Houlong's people and forum setting, as tests/conftest.py `town` does (cheap password hashes)."""
+    """Houlong's people and forum setting (cheap password hashes: nobody logs in here)."""
     from werkzeug.security import generate_password_hash
 
-    from workflow import accounts
-    from workflow.db import writing
-    from workflow.demo import FORUM, FORUM_SOURCE, ORG, USERS
-    from workflow.guards import FORUM_SETTING
+    from workflow.demo import seed_town as seed
 
-    password_hash = generate_password_hash("bench", method="pbkdf2:sha256:1")
-    with writing(rt.sessions) as session:
-        accounts.ensure_org(session, ORG, "泉州市泉港区后龙镇人民政府", "Houlong Town People's Government")
-        session.flush()
-        for user in USERS:
-            accounts.create_user(session, org_id=ORG, password_hash=password_hash, **user)
-        accounts.set_setting(session, org_id=ORG, key=FORUM_SETTING, value=FORUM, source=FORUM_SOURCE,
-                             by="admin", now=rt.clock.now())
+    seed(rt, generate_password_hash("bench", method="pbkdf2:sha256:1"))
 
 
 def seed_cases(rt: Any, n: int, label: str) -> list[str]:
