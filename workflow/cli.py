@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import json
 import sys
+import unicodedata
 from typing import Any
 
 import click
 from sqlalchemy import select
 
+from workflow.deadlines import describe
 from workflow.definitions import DefinitionError, DefinitionErrors, load_file
 from workflow.engine import Outcome
 from workflow.models import AuditEvent, Case
@@ -139,11 +141,24 @@ def case_list(ctx: click.Context, state: str | None) -> None:
         query = select(Case).order_by(Case.id)
         if state:
             query = query.where(Case.state == state)
+        today = rt.engine.today()
         for c in session.scalars(query):
-            label = _state_label(rt, c, ctx.obj["lang"])
-            due = next((d for d in c.deadlines if d.kind == "limit"), None)
-            due_text = f"  due {due.due.isoformat()}{' (provisional)' if due.provisional else ''}" if due else ""
-            click.echo(f"{c.id}  {label:<12}  {c.title}{due_text}")
+            lang = ctx.obj["lang"]
+            label = _state_label(rt, c, lang)
+            due_text = ""
+            limits = [d for d in c.deadlines if d.kind == "limit"]
+            if limits:
+                view = describe(min(limits, key=lambda d: d.due), rt.engine.procedure_of(c), today,
+                                rt.engine.calendar)
+                summary = view.summary_en() if lang == "en" else view.summary_zh()
+                due_text = f"  {view.label.get(lang)} {view.due.isoformat()} {summary}"
+            click.echo(f"{c.id}  {_pad(label, 14)}  {c.title}{due_text}")
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-justify for a terminal, where a Chinese character takes two columns."""
+    columns = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(0, width - columns)
 
 
 def _state_label(rt: Runtime, case: Case, lang: str) -> str:
