@@ -1,6 +1,6 @@
 """`audit verify` over a large trail: 100,000 events on ~2,000 cases, checkpointed, verified twice.
 
-The events are written with the engine's own `append_event` (the same chaining and canonical JSON as
+The events are written with the engine's own `chain_event` (the same chaining and canonical JSON as
 fire()), but in large transactions instead of one commit per event, so that generating them takes seconds.
 Then `make_checkpoint` anchors them in the Merkle log and signs, `verify_database` (what `lawflow audit
 verify` runs) is timed end to end, and the export of the same trail is timed through the offline auditor's
@@ -30,7 +30,7 @@ class _Head:
 
 
 class _Rows:
-    """Stands in for the session in append_event: collects the rows, which are then inserted in bulk."""
+    """Collects the rows that chain_event builds, which are then inserted in bulk."""
 
     def __init__(self) -> None:
         self.rows: list[Any] = []
@@ -40,7 +40,7 @@ class _Rows:
 
 
 def generate(rt: Any, events: int, cases: int, per_txn: int = 20_000) -> dict[str, float]:
-    """`events` chained events on `cases` cases, hashed by the engine's own append_event, written with one
+    """`events` chained events on `cases` cases, hashed by the engine's own chain_event, written with one
     executemany per `per_txn` events (the per-row ORM flush would take longer than everything measured)."""
     from sqlalchemy import bindparam, insert, update
 
@@ -72,7 +72,7 @@ def generate(rt: Any, events: int, cases: int, per_txn: int = 20_000) -> dict[st
             _append(rows, head, utc_stamp(base + timedelta(minutes=head.audit_seq)))
         with writing(rt.sessions) as session:
             session.execute(insert(AuditEvent.__table__),
-                            [{c: getattr(row, c) for c in columns} for row in rows.rows])
+                            [{c: row[c] for c in columns} for row in rows.rows])
     with writing(rt.sessions) as session:  # the case rows keep the chain heads, as fire() leaves them
         table = Case.__table__
         session.execute(
@@ -83,8 +83,11 @@ def generate(rt: Any, events: int, cases: int, per_txn: int = 20_000) -> dict[st
     return {"seconds": elapsed, "events_per_s": events / elapsed}
 
 
-def _append(session: Any, case: Any, at: str) -> None:
-    from workflow.audit.trail import append_event
+def _append(session: _Rows, case: Any, at: str) -> None:
+    from workflow.audit.trail import chain_event
+
+    def append_event(session: _Rows, head: Any, **event: Any) -> None:
+        session.add(chain_event(head, **event))
 
     seq = case.audit_seq + 1
     common = {"at": at, "procedure": "major_decision@1", "actor": "zhangwei", "role": "drafter"}

@@ -17,26 +17,18 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
-from workflow import machine
+from workflow import machine, store
 from workflow.audit.trail import append_event, safe_payload
 from workflow.calendar import WorkCalendar, default_calendar, parse_year_notice
 from workflow.clock import Clock, SystemClock, local_date, utc_stamp
 from workflow.db import writing
 from workflow.definitions import Procedure, Registry, Transition
 from workflow.guards import GUARDS, GuardContext
-from workflow.models import (
-    SYSTEM_JOURNAL_ID,
-    AuditEvent,
-    AuditJournal,
-    Case,
-    CaseDeadline,
-    HolidayYear,
-    OrgSetting,
-    User,
-)
+from workflow.models import SYSTEM_JOURNAL_ID, AuditJournal, Case, HolidayYear, OrgSetting, User
 from workflow.payloads import load_payload
+from workflow.store import Actor, CaseRow, DeadlineRow
 
 
 @dataclass(frozen=True)
@@ -128,7 +120,7 @@ class Engine:
     def today(self) -> date:
         return local_date(self.clock.now())
 
-    def procedure_of(self, case: Case) -> Procedure:
+    def procedure_of(self, case: Case | CaseRow) -> Procedure:
         return self.registry.get(case.procedure, case.procedure_version)
 
     def creatable_procedures(self, roles: set[str]) -> list[Procedure]:
@@ -184,7 +176,7 @@ class Engine:
                 to_state=procedure.initial, actor=user.username, role=role, payload=payload,
             )
             case.data = _record(procedure.create, {}, payload, user.username, local_date(now), event.seq)
-            self._update_deadlines(session, procedure, case, "create", payload, local_date(now))
+            self._update_deadlines(session, procedure, case.id, "create", payload, local_date(now))
             return Outcome(True, case.id, "create", None, case.state, event.seq, event.hash, (), case.version)
 
     def _next_case_id(self, session: Session, procedure: Procedure, now: datetime) -> str:
@@ -203,7 +195,7 @@ class Engine:
         attempt = _Attempt(trigger=trigger, actor=actor, raw_payload=payload)
         now = self.clock.now()
         with writing(self.sessions) as session:
-            case = session.get(Case, case_id, with_for_update=True)
+            case = store.lock_case(session, case_id)
             if case is None:
                 attempt.extra["case"] = case_id
                 return self._record_refusal_in_journal(session, attempt, (Reason(
@@ -223,12 +215,13 @@ class Engine:
                 clean = self._validate(transition, payload)
                 # The case's deadlines matter to the guards only if this step ends a minimum period.
                 self._check_guards(session, procedure, transition, case, case.data, user, clean, now,
-                                   case.deadlines if _ends_minimum_period(procedure, trigger) else [])
+                                   store.load_deadlines(session, case.id)
+                                   if _ends_minimum_period(procedure, trigger) else [])
             except Refused as refused:
                 return self._record_refusal(session, case, attempt, refused.reasons, now)
             return self._apply(session, procedure, transition, case, user, attempt.role or "", clean, now)
 
-    def _apply(self, session: Session, procedure: Procedure, transition: Transition, case: Case, user: User,
+    def _apply(self, session: Session, procedure: Procedure, transition: Transition, case: CaseRow, user: Actor,
                role: str, payload: dict[str, Any], now: datetime) -> Outcome:
         from_state = case.state
         to_state = machine.run(procedure, from_state, transition.trigger)
@@ -240,14 +233,14 @@ class Engine:
         case.data = _record(transition, case.data, payload, user.username, local_date(now), event.seq)
         case.state = to_state
         case.version += 1
-        case.updated_at = now
-        self._update_deadlines(session, procedure, case, transition.trigger, payload, local_date(now))
+        store.save_case(session, case, now)
+        self._update_deadlines(session, procedure, case.id, transition.trigger, payload, local_date(now))
         return Outcome(True, case.id, transition.trigger, from_state, to_state, event.seq, event.hash, (),
                        case.version)
 
     # ------------------------------------------------------------ the checks, in order
 
-    def _procedure_for(self, case: Case) -> Procedure:
+    def _procedure_for(self, case: CaseRow) -> Procedure:
         try:
             return self.procedure_of(case)
         except KeyError:
@@ -256,9 +249,9 @@ class Engine:
                 f"本案适用的程序版本 {case.procedure}@{case.procedure_version} 未加载",
                 f"the case's procedure version {case.procedure}@{case.procedure_version} is not loaded")) from None
 
-    def _user(self, session: Session, username: str) -> User:
+    def _user(self, session: Session, username: str) -> Actor:
         # One query for the user and its roles (every check below reads user.role_names).
-        user = session.scalars(_USER_WITH_ROLES.where(User.username == username)).unique().one_or_none()
+        user = store.load_actor(session, username)
         if user is None or not user.active:
             raise Refused(Reason("unknown_user", f"用户「{username}」不存在或已停用",
                                  f"user {username!r} does not exist or is disabled"))
@@ -279,8 +272,8 @@ class Engine:
             f"当前阶段「{label.zh}」不能进行「{step.label.zh}」；可进行：{'、'.join(allowed) or '无'}",
             f"'{step.label.en}' is not possible in state '{label.en}'", step.basis))
 
-    def _authorize(self, session: Session, procedure: Procedure, transition: Transition, user: User,
-                   case: Case | None, attempt: _Attempt) -> str:
+    def _authorize(self, session: Session, procedure: Procedure, transition: Transition, user: Actor,
+                   case: CaseRow | None, attempt: _Attempt) -> str:
         held = [r for r in transition.roles if r in user.role_names]
         if case is not None and user.org_id != case.org_id:
             held = []
@@ -290,17 +283,13 @@ class Engine:
                 "role_not_allowed", f"「{transition.label.zh}」须由{'或'.join(n.zh for n in names)}办理",
                 f"'{transition.label.en}' needs the role {' or '.join(n.en for n in names)}",
                 transition.basis))
-        if case is not None and transition.separation_from:
-            acted = session.scalar(select(AuditEvent.id).where(
-                AuditEvent.case_id == case.id, AuditEvent.actor == user.username,
-                AuditEvent.kind.in_(("created", "transition")), AuditEvent.role.in_(transition.separation_from),
-            ).limit(1))
-            if acted is not None:
-                names = "、".join(procedure.roles[r].zh for r in transition.separation_from)
-                raise Refused(Reason(
-                    "separation_of_duties", f"办理本步骤的人员不得曾以{names}身份办理本案（职责分离）",
-                    f"whoever acted on this case as {', '.join(procedure.roles[r].en for r in transition.separation_from)}"
-                    " may not take this step (separation of duties)", transition.basis))
+        if case is not None and transition.separation_from \
+                and store.has_acted(session, case.id, user.username, transition.separation_from):
+            names = "、".join(procedure.roles[r].zh for r in transition.separation_from)
+            raise Refused(Reason(
+                "separation_of_duties", f"办理本步骤的人员不得曾以{names}身份办理本案（职责分离）",
+                f"whoever acted on this case as {', '.join(procedure.roles[r].en for r in transition.separation_from)}"
+                " may not take this step (separation of duties)", transition.basis))
         attempt.role = held[0]
         return held[0]
 
@@ -311,13 +300,13 @@ class Engine:
                             for p in problems))
         return clean
 
-    def _check_guards(self, session: Session, procedure: Procedure, transition: Transition, case: Case | None,
-                      data: dict[str, Any], user: User, payload: dict[str, Any], now: datetime,
-                      deadlines: list[CaseDeadline]) -> None:
+    def _check_guards(self, session: Session, procedure: Procedure, transition: Transition,
+                      case: CaseRow | None, data: dict[str, Any], user: Actor, payload: dict[str, Any],
+                      now: datetime, deadlines: list[DeadlineRow]) -> None:
         settings = _LazySettings(lambda: self._settings(session, user.org_id))  # read only if a guard asks
         ctx = GuardContext(
             trigger=transition.trigger, state=case.state if case else "", payload=payload, data=data,
-            actor=user.username, actor_roles=frozenset(user.role_names), now=now, today=local_date(now),
+            actor=user.username, actor_roles=user.role_names, now=now, today=local_date(now),
             calendar=self.calendar, settings=settings, roles_of=lambda u: self._roles_of(session, u, user.org_id),
             name_of=lambda u: self._name_of(session, u),
         )
@@ -331,7 +320,8 @@ class Engine:
                 reasons.append(Reason(name, zh, en, guard.article))
         for deadline in deadlines:
             spec = procedure.deadlines.get(deadline.name)
-            if spec and spec.kind == "minimum" and transition.trigger in spec.ends_on and ctx.today <= deadline.due:
+            if spec and spec.kind == "minimum" and transition.trigger in spec.ends_on and deadline.due is not None \
+                    and ctx.today <= deadline.due:
                 reasons.append(Reason(
                     f"minimum_period:{spec.name}",
                     f"「{spec.label.zh}」至{deadline.due.isoformat()}届满，届满后方可办理"
@@ -357,15 +347,15 @@ class Engine:
 
     # ------------------------------------------------------------ deadlines
 
-    def _update_deadlines(self, session: Session, procedure: Procedure, case: Case, trigger: str,
+    def _update_deadlines(self, session: Session, procedure: Procedure, case_id: str, trigger: str,
                           payload: dict[str, Any], today: date) -> None:
         if not any(trigger in spec.starts_on or trigger in spec.ends_on or trigger in spec.cleared_on
                    for spec in procedure.deadlines.values()):
             return  # this step starts, ends and clears no period: nothing to load or change
-        current = {d.name: d for d in case.deadlines}
+        current = {d.name: d for d in store.load_deadlines(session, case_id)}
         for spec in procedure.deadlines.values():
             if (trigger in spec.ends_on or trigger in spec.cleared_on) and spec.name in current:
-                case.deadlines.remove(current.pop(spec.name))
+                store.delete_deadline(session, current.pop(spec.name))
             if trigger not in spec.starts_on:
                 continue
             start = date.fromisoformat(payload[spec.start_from]) if spec.start_from else today
@@ -378,24 +368,24 @@ class Engine:
                 computed = self.calendar.period(start, n, spec.unit)
                 due, provisional = computed.date, computed.provisional
             row = current.get(spec.name)
-            if row is None:
-                row = CaseDeadline(case_id=case.id, name=spec.name)
-                case.deadlines.append(row)
+            new = row is None
+            row = row or DeadlineRow(case_id=case_id, name=spec.name)
             row.kind, row.started_on, row.due, row.n, row.unit = spec.kind, start, due, n, spec.unit
             row.provisional, row.basis = provisional, spec.basis
+            store.save_deadline(session, row, new=new)
 
     # ------------------------------------------------------------ refusals
 
-    def _record_refusal(self, session: Session, case: Case, attempt: _Attempt, reasons: tuple[Reason, ...],
+    def _record_refusal(self, session: Session, case: CaseRow, attempt: _Attempt, reasons: tuple[Reason, ...],
                         now: datetime) -> Outcome:
-        session.expire(case)  # nothing of the attempt may stay on the row
-        case = session.get(Case, case.id, with_for_update=True) or case
+        # Nothing of the attempt is on the row: fire() changes `case` only in _apply, after every check.
         event = append_event(
             session, case, kind="refused", at=utc_stamp(now), procedure=attempt.procedure,
             trigger=attempt.trigger, from_state=attempt.from_state, to_state=attempt.from_state,
             actor=attempt.actor, role=attempt.role, payload=safe_payload(attempt.raw_payload),
             reasons=[r.as_record() for r in reasons],
         )
+        store.save_chain_head(session, case)
         return Outcome(False, case.id, attempt.trigger, attempt.from_state, attempt.from_state, event.seq,
                        event.hash, tuple(reasons), case.version)
 
@@ -419,7 +409,6 @@ class Engine:
 
 
 ROUND_INDEPENDENT = ("proposal", "initiation", "declined")
-_USER_WITH_ROLES = select(User).options(joinedload(User.roles))
 
 
 def _ends_minimum_period(procedure: Procedure, trigger: str) -> bool:

@@ -7,10 +7,12 @@ a checkpoint; UNIQUE(case_id, seq) turns a missed lock into an error instead of 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
+from workflow import store
 from workflow.audit.verifier import canonical_bytes, event_hash
 from workflow.models import AuditEvent
 
@@ -23,8 +25,16 @@ class ChainHead(Protocol):
     audit_head: str
 
 
-def append_event(
-    session: Session,
+@dataclass(frozen=True)
+class AppendedEvent:
+    """What the caller learns of the event it appended: its place in the chain and its hash."""
+
+    case_id: str
+    seq: int
+    hash: str
+
+
+def chain_event(
     head: ChainHead,
     *,
     kind: str,
@@ -37,7 +47,8 @@ def append_event(
     role: str | None = None,
     payload: dict[str, Any] | None = None,
     reasons: list[dict[str, Any]] | None = None,
-) -> AuditEvent:
+) -> dict[str, Any]:
+    """The next event of `head`'s chain, as the column values of its audit_event row; advances the head."""
     body = {
         "format": EVENT_FORMAT,
         "case": head.id,
@@ -55,17 +66,43 @@ def append_event(
         "prev": head.audit_head,
     }
     digest = event_hash(body)  # refuses data outside the canonical profile, naming the field
-    row = AuditEvent(
-        case_id=head.id, seq=body["seq"], format=EVENT_FORMAT, kind=kind, trigger=trigger,
-        from_state=from_state, to_state=to_state, actor=actor, role=role, at=at, procedure=procedure,
-        payload=canonical_bytes(body["payload"]).decode("utf-8"),
-        reasons=canonical_bytes(body["reasons"]).decode("utf-8"),
-        prev=body["prev"], hash=digest,
-    )
-    session.add(row)
+    row = {
+        "case_id": head.id, "seq": body["seq"], "format": EVENT_FORMAT, "kind": kind, "trigger": trigger,
+        "from_state": from_state, "to_state": to_state, "actor": actor, "role": role, "at": at,
+        "procedure": procedure,
+        "payload": canonical_bytes(body["payload"]).decode("utf-8"),
+        "reasons": canonical_bytes(body["reasons"]).decode("utf-8"),
+        "prev": body["prev"], "hash": digest,
+    }
     head.audit_seq = body["seq"]
     head.audit_head = digest
     return row
+
+
+def append_event(
+    session: Session,
+    head: ChainHead,
+    *,
+    kind: str,
+    at: str,
+    procedure: str,
+    trigger: str | None = None,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    actor: str | None = None,
+    role: str | None = None,
+    payload: dict[str, Any] | None = None,
+    reasons: list[dict[str, Any]] | None = None,
+) -> AppendedEvent:
+    """Chain the event (see chain_event) and INSERT it now, in the session's transaction.
+
+    The caller writes the head (audit_seq, audit_head) back to its row in the same transaction: an ORM
+    head is flushed with the session, the engine's CaseRow is saved by workflow.store.
+    """
+    row = chain_event(head, kind=kind, at=at, procedure=procedure, trigger=trigger, from_state=from_state,
+                      to_state=to_state, actor=actor, role=role, payload=payload, reasons=reasons)
+    store.insert_event(session, row)
+    return AppendedEvent(row["case_id"], row["seq"], row["hash"])
 
 
 def event_body(row: AuditEvent) -> dict[str, Any]:

@@ -1,0 +1,237 @@
+"""The engine's SQL: the statements of fire()'s write path, run on the session's own DBAPI connection.
+
+fire() runs the same handful of statements thousands of times; going through the ORM unit of work (or even
+Core's per-statement execution context) cost most of its CPU. These are plain parameterized statements on
+the cursor of the connection that the session's transaction already holds (BEGIN IMMEDIATE on SQLite), so
+they commit or roll back with everything else the session does. Values are converted with the same
+SQLAlchemy type processors the ORM would use (JSON, DateTime, Date, Boolean), so the stored rows are the
+same as before, byte for byte.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Column, event
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from workflow.models import AuditEvent, Case, CaseDeadline, RoleAssignment, User
+
+_Convert = Callable[[Any], Any]
+
+
+@dataclass
+class CaseRow:
+    """The case row as fire() reads it under the lock (a ChainHead for append_event)."""
+
+    id: str
+    org_id: str
+    procedure: str
+    procedure_version: int
+    state: str
+    version: int
+    data: dict[str, Any]
+    audit_seq: int
+    audit_head: str
+
+
+@dataclass(frozen=True)
+class Actor:
+    """An active or inactive user with the names of the roles it holds."""
+
+    username: str
+    org_id: str
+    active: bool
+    role_names: frozenset[str]
+
+
+@dataclass
+class DeadlineRow:
+    """A row of case_deadline (the fields the guards and _update_deadlines read and write)."""
+
+    case_id: str
+    name: str
+    kind: str = ""
+    started_on: date | None = None
+    due: date | None = None
+    n: int = 0
+    unit: str = ""
+    provisional: bool = False
+    basis: str = ""
+
+
+EVENT_COLUMNS = ("case_id", "seq", "format", "kind", "trigger", "from_state", "to_state", "actor", "role", "at",
+                 "procedure", "payload", "reasons", "prev", "hash")
+_DEADLINE_VALUES = ("kind", "started_on", "due", "n", "unit", "provisional", "basis")
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+class Store:
+    """The statements for one dialect, with the value converters SQLAlchemy would apply."""
+
+    def __init__(self, dialect: Dialect):
+        self.dialect = dialect
+        self.driver_error: type[Exception] = dialect.loaded_dbapi.Error
+        self.postgres = dialect.name == "postgresql"
+        mark = "%s" if self.postgres else "?"
+        if dialect.paramstyle not in ("qmark", "format", "pyformat"):  # pragma: no cover - sqlite3 / psycopg only
+            raise RuntimeError(f"unsupported paramstyle {dialect.paramstyle}")
+        quote = dialect.identifier_preparer.quote
+
+        def to_db(column: Column[Any]) -> _Convert:
+            return column.type.dialect_impl(dialect).bind_processor(dialect) or _identity
+
+        def from_db(column: Column[Any]) -> _Convert:
+            return column.type.dialect_impl(dialect).result_processor(dialect, None) or _identity
+
+        def marks(n: int) -> str:
+            return ", ".join([mark] * n)
+
+        case, dl = Case.__table__.c, CaseDeadline.__table__.c
+        self.data_in, self.data_out = to_db(case.data), from_db(case.data)
+        self.stamp_in = to_db(case.updated_at)
+        self.date_in, self.date_out = to_db(dl.due), from_db(dl.due)
+        self.bool_in, self.bool_out = to_db(dl.provisional), from_db(dl.provisional)
+        self.user_active_out = from_db(User.__table__.c.active)
+
+        self.lock_case = (
+            f"SELECT id, org_id, {quote('procedure')}, procedure_version, state, version, data, audit_seq,"
+            f" audit_head FROM case_file WHERE id = {mark}" + (" FOR UPDATE" if self.postgres else ""))
+        self.update_case = (f"UPDATE case_file SET state = {mark}, version = {mark}, data = {mark},"
+                            f" updated_at = {mark}, audit_seq = {mark}, audit_head = {mark} WHERE id = {mark}")
+        self.update_head = f"UPDATE case_file SET audit_seq = {mark}, audit_head = {mark} WHERE id = {mark}"
+        user, role = User.__tablename__, RoleAssignment.__tablename__
+        self.user_with_roles = (
+            f"SELECT u.org_id, u.active, r.{quote('role')} FROM {user} u LEFT OUTER JOIN {role} r ON r.user_id = u.id"
+            f" WHERE u.username = {mark}")
+        self.insert_event = (f"INSERT INTO {AuditEvent.__tablename__} ({', '.join(quote(c) for c in EVENT_COLUMNS)})"
+                             f" VALUES ({marks(len(EVENT_COLUMNS))})")
+        self._acted_prefix = (
+            f"SELECT id FROM {AuditEvent.__tablename__} WHERE case_id = {mark} AND actor = {mark}"
+            f" AND kind IN ({mark}, {mark}) AND {quote('role')} IN (")
+        self._mark = mark
+        self.deadlines = (f"SELECT name, {', '.join(_DEADLINE_VALUES)} FROM case_deadline WHERE case_id = {mark}"
+                          " ORDER BY due")
+        self.delete_deadline = f"DELETE FROM case_deadline WHERE case_id = {mark} AND name = {mark}"
+        self.insert_deadline = (f"INSERT INTO case_deadline (case_id, name, {', '.join(_DEADLINE_VALUES)})"
+                                f" VALUES ({marks(2 + len(_DEADLINE_VALUES))})")
+        self.update_deadline = (f"UPDATE case_deadline SET {', '.join(f'{c} = {mark}' for c in _DEADLINE_VALUES)}"
+                                f" WHERE case_id = {mark} AND name = {mark}")
+
+    def acted_sql(self, roles: int) -> str:
+        return f"{self._acted_prefix}{', '.join([self._mark] * roles)}) LIMIT 1"
+
+
+_STORES: WeakKeyDictionary[Dialect, Store] = WeakKeyDictionary()
+
+
+_TX_KEY = "lawflow.store"  # session.info: (store, DBAPI connection) of the session's current transaction
+
+
+def _store(session: Session) -> tuple[Store, Any]:
+    """The store for the session's dialect and the DBAPI connection of the session's current transaction.
+
+    Looked up once per transaction and kept in session.info until the transaction ends (see _forget)."""
+    cached = session.info.get(_TX_KEY)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    connection = session.connection()
+    dialect = connection.dialect
+    store = _STORES.get(dialect)
+    if store is None:
+        store = _STORES[dialect] = Store(dialect)
+    session.info[_TX_KEY] = cached = (store, connection.connection)
+    return cached
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget(session: Session, _transaction: Any) -> None:
+    """A committed or rolled-back transaction's connection goes back to the pool: never reuse it."""
+    session.info.pop(_TX_KEY, None)
+
+
+def _run(session: Session, pick: Callable[[Store], str], values: tuple[Any, ...]) -> Any:
+    """Execute the statement `pick` chooses on the transaction's connection and return the cursor. Driver
+    errors surface as SQLAlchemy's own (IntegrityError for UNIQUE(case_id, seq), OperationalError ...), as
+    they did through the ORM, and are rolled back by the caller's writing() block."""
+    store, dbapi_connection = _store(session)
+    statement = pick(store)
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(statement, values)
+    except store.driver_error as error:
+        raise DBAPIError.instance(statement, values, error, store.driver_error, dialect=store.dialect) from error
+    return cursor
+
+
+def lock_case(session: Session, case_id: str) -> CaseRow | None:
+    """The case row, locked until the transaction ends (FOR UPDATE; SQLite's BEGIN IMMEDIATE holds all)."""
+    store, _ = _store(session)
+    row = _run(session, lambda s: s.lock_case, (case_id,)).fetchone()
+    if row is None:
+        return None
+    return CaseRow(row[0], row[1], row[2], row[3], row[4], row[5], store.data_out(row[6]), row[7], row[8])
+
+
+def load_actor(session: Session, username: str) -> Actor | None:
+    """The user and its roles, in one query."""
+    store, _ = _store(session)
+    rows = _run(session, lambda s: s.user_with_roles, (username,)).fetchall()
+    if not rows:
+        return None
+    return Actor(username, rows[0][0], bool(store.user_active_out(rows[0][1])),
+                 frozenset(r[2] for r in rows if r[2] is not None))
+
+
+def has_acted(session: Session, case_id: str, actor: str, roles: Sequence[str]) -> bool:
+    """Whether `actor` created or moved this case in one of `roles` (separation of duties)."""
+    return _run(session, lambda s: s.acted_sql(len(roles)),
+                (case_id, actor, "created", "transition", *roles)).fetchone() is not None
+
+
+def insert_event(session: Session, values: dict[str, Any]) -> None:
+    """INSERT one audit event (`values` has every column of EVENT_COLUMNS, already as stored)."""
+    _run(session, lambda s: s.insert_event, tuple(values[c] for c in EVENT_COLUMNS))
+
+
+def save_case(session: Session, case: CaseRow, updated_at: datetime) -> None:
+    """Write back what a transition changes: state, version, data, updated_at and the chain head."""
+    store, _ = _store(session)
+    _run(session, lambda s: s.update_case, (case.state, case.version, store.data_in(case.data),
+                                            store.stamp_in(updated_at), case.audit_seq, case.audit_head, case.id))
+
+
+def save_chain_head(session: Session, case: CaseRow) -> None:
+    """Write back only the chain head (a refusal changes nothing else)."""
+    _run(session, lambda s: s.update_head, (case.audit_seq, case.audit_head, case.id))
+
+
+def load_deadlines(session: Session, case_id: str) -> list[DeadlineRow]:
+    """The case's open periods, earliest due first."""
+    store, _ = _store(session)
+    rows = _run(session, lambda s: s.deadlines, (case_id,)).fetchall()
+    return [DeadlineRow(case_id, r[0], r[1], store.date_out(r[2]), store.date_out(r[3]), r[4], r[5],
+                        bool(store.bool_out(r[6])), r[7]) for r in rows]
+
+
+def delete_deadline(session: Session, row: DeadlineRow) -> None:
+    _run(session, lambda s: s.delete_deadline, (row.case_id, row.name))
+
+
+def save_deadline(session: Session, row: DeadlineRow, *, new: bool) -> None:
+    store, _ = _store(session)
+    fields = (row.kind, store.date_in(row.started_on), store.date_in(row.due), row.n, row.unit,
+              store.bool_in(row.provisional), row.basis)
+    if new:
+        _run(session, lambda s: s.insert_deadline, (row.case_id, row.name, *fields))
+    else:
+        _run(session, lambda s: s.update_deadline, (*fields, row.case_id, row.name))
