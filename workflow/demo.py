@@ -7,7 +7,7 @@ lived-in while no event is ever stamped later than the real time of the run.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from werkzeug.security import generate_password_hash
@@ -17,6 +17,7 @@ from workflow.clock import FixedClock
 from workflow.db import writing
 from workflow.engine import Engine, Outcome
 from workflow.guards import FORUM_SETTING
+from workflow.guards_enforcement import DELEGATED_POWERS, LARGE_FINE_THRESHOLD, REVIEW_CATALOGUE
 from workflow.runtime import Runtime
 
 ORG = "houlong"
@@ -25,14 +26,43 @@ DEMO_PASSWORD = "houlong2026"
 USERS: list[dict[str, Any]] = [
     {"username": "zhangwei", "display_name": "张伟", "unit": "党政综合办公室", "roles": ["drafter"]},
     {"username": "lina", "display_name": "李娜", "unit": "经济发展办公室", "roles": ["drafter"]},
-    {"username": "chenjing", "display_name": "陈静", "unit": "司法所", "roles": ["legal_counsel"]},
+    {"username": "chenjing", "display_name": "陈静", "unit": "司法所", "roles": ["legal_counsel", "legal_reviewer"]},
+    {"username": "guomin", "display_name": "郭敏", "unit": "司法所", "roles": ["legal_reviewer"]},
+    {"username": "wanghai", "display_name": "王海", "unit": "综合执法队", "roles": ["enforcement_officer"]},
+    {"username": "caiming", "display_name": "蔡明", "unit": "综合执法队", "roles": ["enforcement_officer"]},
+    {"username": "hongzhiqiang", "display_name": "洪志强", "unit": "综合执法队", "roles": ["enforcement_officer"]},
     {"username": "linzhiyuan", "display_name": "林志远", "unit": "镇政府法律顾问（律师）", "roles": ["legal_adviser"]},
-    {"username": "huangzhenhua", "display_name": "黄振华", "unit": "镇长", "roles": ["head"]},
-    {"username": "wujianguo", "display_name": "吴建国", "unit": "副镇长", "roles": ["decision_member"]},
+    {"username": "huangzhenhua", "display_name": "黄振华", "unit": "镇长", "roles": ["head", "agency_head"]},
+    {"username": "wujianguo", "display_name": "吴建国", "unit": "副镇长", "roles": ["decision_member", "agency_head"]},
     {"username": "zhengli", "display_name": "郑丽", "unit": "副镇长", "roles": ["decision_member"]},
     {"username": "xuwen", "display_name": "许文", "unit": "副镇长", "roles": ["decision_member"]},
     {"username": "liushen", "display_name": "刘慎", "unit": "纪检监察室", "roles": ["auditor"]},
     {"username": "admin", "display_name": "系统管理员", "unit": "党政综合办公室", "roles": ["admin"]},
+]
+
+# Enforcement (行政处罚法第二十四条): a town holds only the penalty powers the province handed to it. The two
+# fields and items below are ILLUSTRATIVE of what Fujian towns commonly receive, not a published list.
+FIELD_STREETS = "市容环境卫生"
+FIELD_PLANNING = "城乡规划建设"
+POWER_STREETS = "对在街道两侧和公共场地堆放物料、搭建建筑物或者构筑物的处罚"
+POWER_PLANNING = "对在乡、村庄规划区内未依法取得乡村建设规划许可证进行建设的处罚"
+ENFORCEMENT_SETTINGS: list[tuple[str, Any, str]] = [
+    (DELEGATED_POWERS, [{"field": FIELD_STREETS, "power": POWER_STREETS},
+                        {"field": FIELD_PLANNING, "power": POWER_PLANNING}],
+     "演示数据：示意福建省人民政府赋予乡镇部分县级行政处罚权的决定及泉港区公布的赋权事项清单；以实际公布文本为准"),
+    (LARGE_FINE_THRESHOLD, {"individual": "10000", "organisation": "100000"},
+     "演示数据：较大数额罚款标准以福建省或者有关部门的规定为准（行政处罚法第六十三条）；此处数额仅为示意"),
+    (REVIEW_CATALOGUE, ["拟作出较大数额罚款的", "拟责令停产停业、责令关闭、限制从业的", "拟吊销许可证件的", "经过听证程序的"],
+     "演示数据：示意《后龙镇重大执法决定法制审核目录清单》"),
+]
+# (username, kind, number, field, issued_on, valid_until, issuer); 洪志强's certificate has expired.
+CERTIFICATES: list[tuple[str, str, str, str, date, date | None, str]] = [
+    ("wanghai", "enforcement", "闽QG-2023-0101", FIELD_STREETS, date(2023, 7, 1), date(2029, 6, 30), "泉州市泉港区人民政府"),
+    ("wanghai", "enforcement", "闽QG-2023-0102", FIELD_PLANNING, date(2023, 7, 1), date(2029, 6, 30), "泉州市泉港区人民政府"),
+    ("caiming", "enforcement", "闽QG-2024-0215", FIELD_STREETS, date(2024, 1, 1), date(2028, 12, 31), "泉州市泉港区人民政府"),
+    ("hongzhiqiang", "enforcement", "闽QG-2020-0033", FIELD_STREETS, date(2020, 2, 1), date(2026, 1, 31),
+     "泉州市泉港区人民政府"),
+    ("chenjing", "legal_qualification", "A20173505000000", "", date(2017, 12, 20), None, "中华人民共和国司法部"),
 ]
 
 FORUM = "镇长办公会议"
@@ -40,7 +70,7 @@ FORUM_SOURCE = "《后龙镇人民政府工作规则》第十二条（演示数�
 
 
 def seed_town(runtime: Runtime, password_hash: str | None = None, now: datetime | None = None) -> None:
-    """The town, its people (all with the demo password) and its forum setting; no cases."""
+    """The town, its people (all with the demo password), its settings and certificates; no cases."""
     with writing(runtime.sessions) as session:
         accounts.ensure_org(session, ORG, "泉州市泉港区后龙镇人民政府", "Houlong Town People's Government")
         session.flush()
@@ -49,6 +79,13 @@ def seed_town(runtime: Runtime, password_hash: str | None = None, now: datetime 
             accounts.create_user(session, org_id=ORG, password_hash=password_hash, **u)
         accounts.set_setting(session, org_id=ORG, key=FORUM_SETTING, value=FORUM, source=FORUM_SOURCE,
                              by="admin", now=now or runtime.clock.now())
+        for key, value, source in ENFORCEMENT_SETTINGS:
+            accounts.set_setting(session, org_id=ORG, key=key, value=value, source=source, by="admin",
+                                 now=now or runtime.clock.now())
+        session.flush()  # the certificates refer to the users
+        for username, kind, number, field, issued_on, valid_until, issuer in CERTIFICATES:
+            accounts.add_certificate(session, username=username, kind=kind, number=number, field=field,
+                                     issued_on=issued_on, valid_until=valid_until, issuer=issuer)
 
 
 def seed(runtime: Runtime) -> list[str]:

@@ -394,3 +394,7 @@ def _argumentation_units(data: Mapping[str, Any]) -> set[str]:
     for earlier in data.get("previous_rounds", []):
         units |= _argumentation_units(earlier)
     return units
+
+
+# The enforcement procedures' guards live in their own module; importing it registers them.
+from workflow import guards_enforcement  # noqa: E402, F401
