@@ -83,7 +83,7 @@ def demo(ctx: click.Context, if_missing: bool) -> None:
                 return
             raise UserError("演示数据已存在 / the demo data is already loaded")
     cases = seed(rt)
-    click.echo(f"已载入演示数据 demo loaded: {len(cases)} 件决策 ({', '.join(cases)})")
+    click.echo(f"已载入演示数据 demo loaded: {len(cases)} 件案件 cases ({', '.join(cases)})")
     from workflow.audit import signing
     from workflow.audit.checkpoint import make_checkpoint
 

@@ -98,7 +98,8 @@ def seed(runtime: Runtime) -> list[str]:
     cases = []
     # Each story starts so many days before today; none may run past the real time of this run.
     for days_ago, tell in ((165, story.sewage_plan), (120, story.market_relocation), (100, story.village_plan),
-                           (12, story.old_estates), (2, story.waste_sorting)):
+                           (12, story.old_estates), (2, story.waste_sorting), (30, story.street_obstruction),
+                           (20, story.shed_on_square)):
         clock.current = real_now - timedelta(days=days_ago)
         cases.append(tell())
         if clock.now() > real_now:
@@ -233,6 +234,68 @@ class _Story:
         self.to_review(cid, "lina")
         self.to_discussion(cid, "lina")
         self.ok(cid, "record_member_view", "wujianguo", {"view": "agree", "statement": "同意"}, days=0.02)
+        return cid
+
+    # ---- enforcement (行政处罚): the parties are invented
+    def open_enforcement(self, title: str, party: str, facts: str, field: str, power: str, basis: str) -> str:
+        self.clock.advance(hours=2)
+        outcome = self.engine.create_case("enforcement_case", "wanghai", {
+            "title": title, "party": party, "party_type": "individual", "facts": facts, "field": field,
+            "power": power, "legal_basis": basis})
+        if not outcome.case_id:
+            raise RuntimeError(f"demo enforcement case refused: {[r.zh for r in outcome.reasons]}")
+        return outcome.case_id
+
+    def notice(self, amount: str, facts: str, basis: str) -> dict[str, Any]:
+        return {"penalty_type": "fine", "amount": amount, "facts": facts, "reasons": "经调查，违法事实清楚",
+                "legal_basis": basis, "rights_told": "告知陈述、申辩权利" + ("及要求听证的权利" if int(amount) >= 10000 else ""),
+                "notified_on": self.in_days(1)}
+
+    def street_obstruction(self) -> str:
+        """An ordinary case, decided and served."""
+        facts = "当事人在后龙街两侧人行道堆放建材约20立方米，经责令后未清理"
+        basis = "《城市市容和环境卫生管理条例》第三十六条"
+        cid = self.open_enforcement("陈某某在后龙街两侧堆放建材案", "陈某某（后龙镇后龙村）", facts, FIELD_STREETS,
+                                    POWER_STREETS, "《城市市容和环境卫生管理条例》第十四条、第三十六条")
+        self.ok(cid, "start_investigation", "wanghai", {"officers": ["wanghai", "caiming"],
+                                                       "plan": "现场勘验、询问当事人、调取照片"}, days=1)
+        self.ok(cid, "notify_intended_penalty", "wanghai", self.notice("2000", facts, basis), days=6)
+        self.ok(cid, "record_statement", "wanghai", {"statement": "当事人称系临时堆放，请求从轻处罚",
+                                                    "review": "经复核，已清理部分物料，按告知内容处罚"}, days=2)
+        self.ok(cid, "assess_major_case", "wanghai", {"major_public_interest": False,
+                                                     "major_rights_after_hearing": False, "complex": False}, days=1)
+        self.ok(cid, "decide_penalty", "huangzhenhua", {
+            "document_no": "龙综执罚〔2026〕3号", "party": "陈某某，住后龙镇后龙村", "facts_and_evidence": facts,
+            "penalty_type": "fine", "amount": "2000", "legal_basis": basis,
+            "performance": "自收到本决定书之日起十五日内到指定银行缴纳罚款", "reconsideration_body": "泉州市泉港区人民政府",
+            "reconsideration_days": 60, "litigation_months": 6, "decided_on": self.in_days(0), "sealed": True}, days=2)
+        self.ok(cid, "serve_decision", "wanghai", {"method": "direct", "served_on": self.in_days(1),
+                                                  "proof_ref": f"{cid}-送达回证"}, days=1)
+        return cid
+
+    def shed_on_square(self) -> str:
+        """A major case (a large fine, in the review catalogue) whose legal review is under way."""
+        facts = "当事人在后龙镇文化广场搭建彩钢棚约120平方米用于堆放货物，经责令后逾期未拆除"
+        basis = "《城市市容和环境卫生管理条例》第三十六条"
+        cid = self.open_enforcement("郭某某在文化广场搭建彩钢棚案", "郭某某（后龙镇后龙村）", facts, FIELD_STREETS,
+                                    POWER_STREETS, "《城市市容和环境卫生管理条例》第十四条、第三十六条")
+        # 洪志强's certificate has expired: the first assignment is refused (and recorded), the second one holds.
+        self.step(cid, "start_investigation", "wanghai", {"officers": ["wanghai", "hongzhiqiang"]}, days=1)
+        self.ok(cid, "start_investigation", "wanghai", {"officers": ["wanghai", "caiming"]}, days=0.05)
+        self.ok(cid, "notify_with_hearing_rights", "wanghai", self.notice("20000", facts, basis), days=5)
+        self.ok(cid, "assess_major_case", "wanghai", {
+            "major_public_interest": False, "major_rights_after_hearing": False, "complex": False,
+            "catalogue_item": "拟作出较大数额罚款的"}, days=1)
+        self.clock.advance(days=1)
+        review = self.engine.create_case("enforcement_review", "wanghai", {
+            "title": "郭某某搭建彩钢棚案拟处罚款2万元", "enforcement_case": cid,
+            "materials": ["调查终结报告", "告知书及送达回证", "证据材料"], "proposal": f"拟处罚款20000元，依据{basis}"})
+        if not review.case_id:
+            raise RuntimeError(f"demo legal review refused: {[r.zh for r in review.reasons]}")
+        self.ok(review.case_id, "accept_for_review", "chenjing", {"note": "材料齐全，予以受理"}, days=1)
+        for item in ("subject", "officer_qualification", "procedure"):
+            self.ok(review.case_id, "record_checklist_finding", "chenjing", {"item": item, "finding": "compliant"},
+                    days=0.1)
         return cid
 
     def waste_sorting(self) -> str:

@@ -362,14 +362,21 @@ class Engine:
         case = session.get(Case, case_id)
         if case is None or case.org_id != org_id:
             return None
-        return CaseView(case.id, case.procedure, case.state, case.data)
+        return self._view(case)
 
     def _linked_cases(self, session: Session, org_id: str, procedure: str, path: str, value: str) -> list[CaseView]:
         # Filtered in Python: JSON path queries differ between SQLite and PostgreSQL, and an organisation
         # has few cases of one procedure. Index the link in its own column if that ever stops being true.
         rows = session.scalars(select(Case).where(Case.org_id == org_id, Case.procedure == procedure)
                                .order_by(Case.id)).all()
-        return [CaseView(r.id, r.procedure, r.state, r.data) for r in rows if _at_path(r.data, path) == value]
+        return [self._view(r) for r in rows if _at_path(r.data, path) == value]
+
+    def _view(self, case: Case) -> CaseView:
+        try:
+            label = self.procedure_of(case).states[case.state].label.zh
+        except KeyError:  # a version no longer loaded: the state's name must do
+            label = case.state
+        return CaseView(case.id, case.procedure, case.state, case.data, label)
 
     def _roles_of(self, session: Session, username: str, org_id: str) -> frozenset[str] | None:
         user = session.scalar(select(User).where(User.username == username))

@@ -69,6 +69,7 @@ class CaseView:
     procedure: str
     state: str
     data: Mapping[str, Any]
+    state_label: str = ""  # the state's Chinese label, for refusal messages
 
 
 GuardFn = Callable[[GuardContext], Fail | None]

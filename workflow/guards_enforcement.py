@@ -28,14 +28,18 @@ REVIEW_PROCEDURE = "enforcement_review"
 DECISION_DAYS = 90  # 处罚法第六十条; the definition's decision_period says the same
 OFFICER, AGENCY_HEAD = "enforcement_officer", "agency_head"
 LEGAL_QUALIFICATION = "legal_qualification"
-CHECKLIST = ("subject", "officer_qualification", "procedure", "facts", "evidence", "law_applied", "discretion",
-             "authority", "documents", "crime_transfer")
+# The review checklist of 118号, with the short names refusals use (the definition's choices say it in full).
+CHECKLIST = {"subject": "执法主体", "officer_qualification": "执法人员资格", "procedure": "执法程序", "facts": "案件事实",
+             "evidence": "证据", "law_applied": "法律适用", "discretion": "裁量基准", "authority": "执法权限",
+             "documents": "执法文书", "crime_transfer": "涉嫌犯罪移送"}
 
 # 处罚法第六十三条: penalties the party may ask a hearing for; fines and confiscation only above the threshold.
 ALWAYS_HEARING = frozenset({"permit_suspension", "permit_revocation", "business_restriction"})
 BY_AMOUNT = frozenset({"fine", "confiscation"})
 SEVERITY = {"warning": 0, "fine": 1, "confiscation": 1, "permit_suspension": 2, "business_restriction": 3,
             "permit_revocation": 4}
+PENALTY_ZH = {"warning": "警告、通报批评", "fine": "罚款", "confiscation": "没收", "permit_suspension": "暂扣许可证件、降低资质等级",
+              "business_restriction": "限制生产经营、责令停产停业、责令关闭、限制从业", "permit_revocation": "吊销许可证件"}
 
 
 def _unset(key: str) -> Fail:
@@ -308,9 +312,12 @@ def no_heavier_penalty_after_defence(ctx: GuardContext) -> Fail | None:
     defended = ctx.data.get("statements") or ctx.data.get("hearing_record")
     if not notice or not defended or not _heavier(ctx.payload, notice):
         return None
-    told = f"{notice['penalty_type']} {notice.get('amount', '')}".strip()
-    given = f"{ctx.payload['penalty_type']} {ctx.payload.get('amount', '')}".strip()
-    return Fail(f"告知的处罚为{told}，拟决定为{given}，当事人已陈述申辩", f"notified {told}, decision {given}")
+    def said(p: Mapping[str, Any]) -> str:
+        return PENALTY_ZH[p["penalty_type"]] + (f"{p['amount']}元" if p.get("amount") else "")
+
+    return Fail(f"告知的处罚为{said(notice)}，拟决定为{said(ctx.payload)}，当事人已陈述申辩",
+                f"notified {notice['penalty_type']} {notice.get('amount', '')}, "
+                f"decision {ctx.payload['penalty_type']} {ctx.payload.get('amount', '')}")
 
 
 def passed_reviews(ctx: GuardContext, case_id: str) -> list[CaseView]:
@@ -328,8 +335,9 @@ def legal_review_passed_if_major(ctx: GuardContext) -> Fail | None:
     if not major or passed_reviews(ctx, ctx.case_id):
         return None
     linked = ctx.linked_cases(REVIEW_PROCEDURE, "submission.enforcement_case", ctx.case_id)
-    status = "、".join(f"{c.id}（{c.state}）" for c in linked) or "尚未提请"
-    return Fail(f"本案属于重大执法决定，法制审核：{status}", f"major decision; legal review: {status}")
+    status = "、".join(f"{c.id}（{c.state_label}）" for c in linked) or "尚未提请"
+    status_en = ", ".join(f"{c.id} ({c.state})" for c in linked) or "none submitted"
+    return Fail(f"本案属于重大执法决定，法制审核：{status}", f"major decision; legal review: {status_en}")
 
 
 @guard("collective_discussion_if_major", article=f"{PENALTY_LAW}第五十七条第二款",
@@ -360,7 +368,7 @@ def enforcement_case_awaits_review(ctx: GuardContext) -> Fail | None:
     if case is None or case.procedure != ENFORCEMENT_PROCEDURE:
         return Fail(f"本单位没有行政处罚案件「{number}」", f"no enforcement case {number!r} in this organisation")
     if case.state != "notified":
-        return Fail(f"案件「{number}」所处阶段为{case.state}", f"case {number} is in state {case.state}")
+        return Fail(f"案件「{number}」处于「{case.state_label}」阶段", f"case {number} is in state {case.state}")
     if not is_major(case.data):
         return Fail(f"案件「{number}」未认定为重大执法决定", f"case {number} is not assessed as major")
     return None
@@ -415,10 +423,10 @@ def checklist_complete_without_problems(ctx: GuardContext) -> Fail | None:
     problems = [i for i in CHECKLIST if findings.get(i) == "problem"]
     zh, en = [], []
     if missing:
-        zh.append(f"尚未审核{len(missing)}项：{'、'.join(missing)}")
+        zh.append(f"尚未审核{len(missing)}项：{'、'.join(CHECKLIST[i] for i in missing)}")
         en.append(f"no finding yet: {', '.join(missing)}")
     if problems:
-        zh.append(f"存在问题：{'、'.join(problems)}")
+        zh.append(f"存在问题：{'、'.join(CHECKLIST[i] for i in problems)}")
         en.append(f"problems: {', '.join(problems)}")
     return Fail("；".join(zh), "; ".join(en)) if zh else None
 

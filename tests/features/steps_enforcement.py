@@ -11,7 +11,7 @@ workflow/demo.py: 王海 (two fields), 蔡明 (市容环境卫生), 洪志强 (e
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -60,7 +60,6 @@ class Enforcement:
     case_id: str | None = None
     review_id: str | None = None
     major: bool = False
-    notes: dict[str, Any] = field(default_factory=dict)
 
     # -- payloads a careful officer of 后龙镇 would fill in
     def payload(self, trigger: str, **changes: Any) -> dict[str, Any]:
@@ -278,6 +277,14 @@ def also_reviewer(enf: Enforcement, who: str) -> None:
         user = session.scalar(select(User).where(User.username == enf.scene.user(who)))
         assert user is not None
         user.roles.append(RoleAssignment(role="legal_reviewer"))
+
+
+@given(parsers.re(r"综合执法队新进执法人员(?P<name>[\u4e00-\u9fff]{2,3})尚未取得执法证件"))
+def officer_without_certificate(enf: Enforcement, demo_password_hash: str, name: str) -> None:
+    with writing(enf.scene.town.sessions) as session:
+        accounts.create_user(session, org_id=ORG, username="new_officer", display_name=name, unit="综合执法队",
+                             password_hash=demo_password_hash, roles=["enforcement_officer"])
+    enf.scene.people[name] = "new_officer"
 
 
 @given("听证申请期限已经届满")
