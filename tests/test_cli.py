@@ -92,3 +92,21 @@ def test_an_added_year_removes_the_provisional_mark(town: Runtime) -> None:
     deadline = town.engine.calendar.add_working_days(date(2026, 12, 25), 10)
     assert not deadline.provisional
     assert deadline.date == date(2027, 1, 11)  # 01-01 is a holiday, weekends skipped
+
+
+def test_an_administrator_records_certificates(lawflow) -> None:
+    ok = lawflow("officers", "add-certificate", "liushen", "--number", "闽执法-TEST-001", "--field", "市容环境卫生",
+                 "--valid-until", "2028-12-31", "--issuer", "泉港区司法局", "--as", "admin")
+    assert ok.returncode == 0, ok.stderr
+    again = lawflow("officers", "add-certificate", "liushen", "--number", "闽执法-TEST-001", "--field", "市容环境卫生",
+                    "--valid-until", "2028-12-31", "--issuer", "泉港区司法局", "--as", "admin")
+    assert again.returncode != 0 and "已登记" in again.stderr and len(again.stderr.strip().splitlines()) == 1
+    no_field = lawflow("officers", "add-certificate", "liushen", "--number", "闽执法-TEST-002",
+                       "--valid-until", "2028-12-31", "--issuer", "泉港区司法局", "--as", "admin")
+    assert no_field.returncode != 0 and "执法领域" in no_field.stderr
+    not_admin = lawflow("officers", "add-certificate", "liushen", "--number", "X-3", "--field", "市容环境卫生",
+                        "--valid-until", "2028-12-31", "--issuer", "泉港区司法局", "--as", "zhangwei")
+    assert not_admin.returncode != 0 and "不是系统管理员" in not_admin.stderr
+    unknown = lawflow("officers", "add-certificate", "nobody", "--number", "X-4", "--kind", "legal_qualification",
+                      "--issuer", "司法部", "--as", "admin")
+    assert unknown.returncode != 0 and "不存在" in unknown.stderr

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from workflow.models import Organization, OrgSetting, RoleAssignment, User
+from workflow.models import EnforcementCertificate, Organization, OrgSetting, RoleAssignment, User
 
 
 def ensure_org(session: Session, org_id: str, name_zh: str, name_en: str) -> Organization:
@@ -59,4 +59,31 @@ def set_setting(session: Session, *, org_id: str, key: str, value: Any, source: 
         row = OrgSetting(org_id=org_id, key=key)
         session.add(row)
     row.value, row.source, row.updated_by, row.updated_at = {"value": value}, source, by, now
+    return row
+
+
+CERTIFICATE_KINDS = ("enforcement", "legal_qualification")
+
+
+def add_certificate(session: Session, *, username: str, number: str, issuer: str, issued_on: date,
+                    kind: str = "enforcement", field: str = "", valid_until: date | None = None) -> EnforcementCertificate:
+    """Record an enforcement certificate (执法证件: a field and an end date) or a legal professional
+    qualification (法律职业资格: neither). Guards read them when officers and reviewers act."""
+    if kind not in CERTIFICATE_KINDS:
+        raise ValueError(f"证件类别应为 {' / '.join(CERTIFICATE_KINDS)} / kind must be one of {CERTIFICATE_KINDS}")
+    if session.scalar(select(User.id).where(User.username == username)) is None:
+        raise ValueError(f"用户「{username}」不存在 / user {username!r} does not exist")
+    if not number.strip() or not issuer.strip():
+        raise ValueError("证件编号和发证机关不能为空 / the number and the issuer are required")
+    if kind == "enforcement" and (not field.strip() or valid_until is None):
+        raise ValueError("执法证件须注明执法领域和有效期 / an enforcement certificate needs its field and valid-until date")
+    if valid_until is not None and valid_until < issued_on:
+        raise ValueError("有效期早于发证日期 / valid-until is before the issue date")
+    taken = session.scalar(select(EnforcementCertificate.id).where(
+        EnforcementCertificate.kind == kind, EnforcementCertificate.number == number))
+    if taken is not None:
+        raise ValueError(f"证件编号「{number}」已登记 / certificate {number!r} is already recorded")
+    row = EnforcementCertificate(username=username, kind=kind, number=number, field=field.strip(),
+                                 issued_on=issued_on, valid_until=valid_until, issuer=issuer)
+    session.add(row)
     return row

@@ -85,7 +85,7 @@ def demo(ctx: click.Context, if_missing: bool) -> None:
                 return
             raise UserError("演示数据已存在 / the demo data is already loaded")
     cases = seed(rt)
-    click.echo(f"已载入演示数据 demo loaded: {len(cases)} 件决策 ({', '.join(cases)})")
+    click.echo(f"已载入演示数据 demo loaded: {len(cases)} 件案件 cases ({', '.join(cases)})")
     from workflow.audit import signing
     from workflow.audit.checkpoint import make_checkpoint
 
@@ -376,6 +376,47 @@ def audit_export(ctx: click.Context, output: str | None) -> None:
         click.echo(f"已导出 exported {count} events → {output}", err=True)
     else:
         export(rt.sessions, sys.stdout.buffer, rt.origin, stamp)
+
+
+# ---------------------------------------------------------------- officers
+
+
+@cli.group()
+def officers() -> None:
+    """Enforcement officers' certificates and legal reviewers' qualifications."""
+
+
+@officers.command("add-certificate")
+@click.argument("username")
+@click.option("--number", required=True, help="Certificate number.")
+@click.option("--field", default="", help="执法领域 the certificate is valid in (enforcement certificates).")
+@click.option("--valid-until", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last valid day, YYYY-MM-DD.")
+@click.option("--issued-on", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Issue date (default: today).")
+@click.option("--issuer", required=True, help="The issuing authority.")
+@click.option("--kind", type=click.Choice(["enforcement", "legal_qualification"]), default="enforcement",
+              help="enforcement = 执法证件; legal_qualification = 法律职业资格.")
+@click.option("--as", "actor", required=True)
+@click.pass_context
+def officers_add_certificate(ctx: click.Context, username: str, number: str, field: str, valid_until: Any,
+                             issued_on: Any, issuer: str, kind: str, actor: str) -> None:
+    """Record a certificate of USERNAME (an administrator's act)."""
+    from workflow import accounts
+    from workflow.clock import local_date
+    from workflow.models import User
+
+    rt = _rt(ctx)
+    with rt.sessions.begin() as session:
+        admin = session.scalar(select(User).where(User.username == actor))
+        if admin is None or not admin.active or "admin" not in admin.role_names:
+            raise UserError(f"「{actor}」不是系统管理员 / {actor!r} is not an administrator")
+        try:
+            accounts.add_certificate(
+                session, username=username, number=number, issuer=issuer, kind=kind, field=field,
+                issued_on=issued_on.date() if issued_on else local_date(rt.clock.now()),
+                valid_until=valid_until.date() if valid_until else None)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+    click.echo(f"已登记证件 recorded: {username} {number}")
 
 
 # ---------------------------------------------------------------- calendar

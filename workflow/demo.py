@@ -7,7 +7,7 @@ lived-in while no event is ever stamped later than the real time of the run.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from werkzeug.security import generate_password_hash
@@ -17,6 +17,7 @@ from workflow.clock import FixedClock
 from workflow.db import writing
 from workflow.engine import Engine, Outcome
 from workflow.guards import FORUM_SETTING
+from workflow.guards_enforcement import DELEGATED_POWERS, LARGE_FINE_THRESHOLD, REVIEW_CATALOGUE
 from workflow.runtime import Runtime
 
 ORG = "houlong"
@@ -25,14 +26,43 @@ DEMO_PASSWORD = "houlong2026"
 USERS: list[dict[str, Any]] = [
     {"username": "zhangwei", "display_name": "张伟", "unit": "党政综合办公室", "roles": ["drafter"]},
     {"username": "lina", "display_name": "李娜", "unit": "经济发展办公室", "roles": ["drafter"]},
-    {"username": "chenjing", "display_name": "陈静", "unit": "司法所", "roles": ["legal_counsel"]},
+    {"username": "chenjing", "display_name": "陈静", "unit": "司法所", "roles": ["legal_counsel", "legal_reviewer"]},
+    {"username": "guomin", "display_name": "郭敏", "unit": "司法所", "roles": ["legal_reviewer"]},
+    {"username": "wanghai", "display_name": "王海", "unit": "综合执法队", "roles": ["enforcement_officer"]},
+    {"username": "caiming", "display_name": "蔡明", "unit": "综合执法队", "roles": ["enforcement_officer"]},
+    {"username": "hongzhiqiang", "display_name": "洪志强", "unit": "综合执法队", "roles": ["enforcement_officer"]},
     {"username": "linzhiyuan", "display_name": "林志远", "unit": "镇政府法律顾问（律师）", "roles": ["legal_adviser"]},
-    {"username": "huangzhenhua", "display_name": "黄振华", "unit": "镇长", "roles": ["head"]},
-    {"username": "wujianguo", "display_name": "吴建国", "unit": "副镇长", "roles": ["decision_member"]},
+    {"username": "huangzhenhua", "display_name": "黄振华", "unit": "镇长", "roles": ["head", "agency_head"]},
+    {"username": "wujianguo", "display_name": "吴建国", "unit": "副镇长", "roles": ["decision_member", "agency_head"]},
     {"username": "zhengli", "display_name": "郑丽", "unit": "副镇长", "roles": ["decision_member"]},
     {"username": "xuwen", "display_name": "许文", "unit": "副镇长", "roles": ["decision_member"]},
     {"username": "liushen", "display_name": "刘慎", "unit": "纪检监察室", "roles": ["auditor"]},
     {"username": "admin", "display_name": "系统管理员", "unit": "党政综合办公室", "roles": ["admin"]},
+]
+
+# Enforcement (行政处罚法第二十四条): a town holds only the penalty powers the province handed to it. The two
+# fields and items below are ILLUSTRATIVE of what Fujian towns commonly receive, not a published list.
+FIELD_STREETS = "市容环境卫生"
+FIELD_PLANNING = "城乡规划建设"
+POWER_STREETS = "对在街道两侧和公共场地堆放物料、搭建建筑物或者构筑物的处罚"
+POWER_PLANNING = "对在乡、村庄规划区内未依法取得乡村建设规划许可证进行建设的处罚"
+ENFORCEMENT_SETTINGS: list[tuple[str, Any, str]] = [
+    (DELEGATED_POWERS, [{"field": FIELD_STREETS, "power": POWER_STREETS},
+                        {"field": FIELD_PLANNING, "power": POWER_PLANNING}],
+     "演示数据：示意福建省人民政府赋予乡镇部分县级行政处罚权的决定及泉港区公布的赋权事项清单；以实际公布文本为准"),
+    (LARGE_FINE_THRESHOLD, {"individual": "10000", "organisation": "100000"},
+     "演示数据：较大数额罚款标准以福建省或者有关部门的规定为准（行政处罚法第六十三条）；此处数额仅为示意"),
+    (REVIEW_CATALOGUE, ["拟作出较大数额罚款的", "拟责令停产停业、责令关闭、限制从业的", "拟吊销许可证件的", "经过听证程序的"],
+     "演示数据：示意《后龙镇重大执法决定法制审核目录清单》"),
+]
+# (username, kind, number, field, issued_on, valid_until, issuer); 洪志强's certificate has expired.
+CERTIFICATES: list[tuple[str, str, str, str, date, date | None, str]] = [
+    ("wanghai", "enforcement", "闽QG-2023-0101", FIELD_STREETS, date(2023, 7, 1), date(2029, 6, 30), "泉州市泉港区人民政府"),
+    ("wanghai", "enforcement", "闽QG-2023-0102", FIELD_PLANNING, date(2023, 7, 1), date(2029, 6, 30), "泉州市泉港区人民政府"),
+    ("caiming", "enforcement", "闽QG-2024-0215", FIELD_STREETS, date(2024, 1, 1), date(2028, 12, 31), "泉州市泉港区人民政府"),
+    ("hongzhiqiang", "enforcement", "闽QG-2020-0033", FIELD_STREETS, date(2020, 2, 1), date(2026, 1, 31),
+     "泉州市泉港区人民政府"),
+    ("chenjing", "legal_qualification", "A20173505000000", "", date(2017, 12, 20), None, "中华人民共和国司法部"),
 ]
 
 FORUM = "镇长办公会议"
@@ -40,7 +70,7 @@ FORUM_SOURCE = "《后龙镇人民政府工作规则》第十二条（演示数�
 
 
 def seed_town(runtime: Runtime, password_hash: str | None = None, now: datetime | None = None) -> None:
-    """The town, its people (all with the demo password) and its forum setting; no cases."""
+    """The town, its people (all with the demo password), its settings and certificates; no cases."""
     with writing(runtime.sessions) as session:
         accounts.ensure_org(session, ORG, "泉州市泉港区后龙镇人民政府", "Houlong Town People's Government")
         session.flush()
@@ -49,6 +79,13 @@ def seed_town(runtime: Runtime, password_hash: str | None = None, now: datetime 
             accounts.create_user(session, org_id=ORG, password_hash=password_hash, **u)
         accounts.set_setting(session, org_id=ORG, key=FORUM_SETTING, value=FORUM, source=FORUM_SOURCE,
                              by="admin", now=now or runtime.clock.now())
+        for key, value, source in ENFORCEMENT_SETTINGS:
+            accounts.set_setting(session, org_id=ORG, key=key, value=value, source=source, by="admin",
+                                 now=now or runtime.clock.now())
+        session.flush()  # the certificates refer to the users
+        for username, kind, number, field, issued_on, valid_until, issuer in CERTIFICATES:
+            accounts.add_certificate(session, username=username, kind=kind, number=number, field=field,
+                                     issued_on=issued_on, valid_until=valid_until, issuer=issuer)
 
 
 def seed(runtime: Runtime) -> list[str]:
@@ -61,7 +98,8 @@ def seed(runtime: Runtime) -> list[str]:
     cases = []
     # Each story starts so many days before today; none may run past the real time of this run.
     for days_ago, tell in ((165, story.sewage_plan), (120, story.market_relocation), (100, story.village_plan),
-                           (12, story.old_estates), (2, story.waste_sorting)):
+                           (12, story.old_estates), (2, story.waste_sorting), (30, story.street_obstruction),
+                           (20, story.shed_on_square)):
         clock.current = real_now - timedelta(days=days_ago)
         cases.append(tell())
         if clock.now() > real_now:
@@ -196,6 +234,68 @@ class _Story:
         self.to_review(cid, "lina")
         self.to_discussion(cid, "lina")
         self.ok(cid, "record_member_view", "wujianguo", {"view": "agree", "statement": "同意"}, days=0.02)
+        return cid
+
+    # ---- enforcement (行政处罚): the parties are invented
+    def open_enforcement(self, title: str, party: str, facts: str, field: str, power: str, basis: str) -> str:
+        self.clock.advance(hours=2)
+        outcome = self.engine.create_case("enforcement_case", "wanghai", {
+            "title": title, "party": party, "party_type": "individual", "facts": facts, "field": field,
+            "power": power, "legal_basis": basis})
+        if not outcome.case_id:
+            raise RuntimeError(f"demo enforcement case refused: {[r.zh for r in outcome.reasons]}")
+        return outcome.case_id
+
+    def notice(self, amount: str, facts: str, basis: str) -> dict[str, Any]:
+        return {"penalty_type": "fine", "amount": amount, "facts": facts, "reasons": "经调查，违法事实清楚",
+                "legal_basis": basis, "rights_told": "告知陈述、申辩权利" + ("及要求听证的权利" if int(amount) >= 10000 else ""),
+                "notified_on": self.in_days(1)}
+
+    def street_obstruction(self) -> str:
+        """An ordinary case, decided and served."""
+        facts = "当事人在后龙街两侧人行道堆放建材约20立方米，经责令后未清理"
+        basis = "《城市市容和环境卫生管理条例》第三十六条"
+        cid = self.open_enforcement("陈某某在后龙街两侧堆放建材案", "陈某某（后龙镇后龙村）", facts, FIELD_STREETS,
+                                    POWER_STREETS, "《城市市容和环境卫生管理条例》第十四条、第三十六条")
+        self.ok(cid, "start_investigation", "wanghai", {"officers": ["wanghai", "caiming"],
+                                                       "plan": "现场勘验、询问当事人、调取照片"}, days=1)
+        self.ok(cid, "notify_intended_penalty", "wanghai", self.notice("2000", facts, basis), days=6)
+        self.ok(cid, "record_statement", "wanghai", {"statement": "当事人称系临时堆放，请求从轻处罚",
+                                                    "review": "经复核，已清理部分物料，按告知内容处罚"}, days=2)
+        self.ok(cid, "assess_major_case", "wanghai", {"major_public_interest": False,
+                                                     "major_rights_after_hearing": False, "complex": False}, days=1)
+        self.ok(cid, "decide_penalty", "huangzhenhua", {
+            "document_no": "龙综执罚〔2026〕3号", "party": "陈某某，住后龙镇后龙村", "facts_and_evidence": facts,
+            "penalty_type": "fine", "amount": "2000", "legal_basis": basis,
+            "performance": "自收到本决定书之日起十五日内到指定银行缴纳罚款", "reconsideration_body": "泉州市泉港区人民政府",
+            "reconsideration_days": 60, "litigation_months": 6, "decided_on": self.in_days(0), "sealed": True}, days=2)
+        self.ok(cid, "serve_decision", "wanghai", {"method": "direct", "served_on": self.in_days(1),
+                                                  "proof_ref": f"{cid}-送达回证"}, days=1)
+        return cid
+
+    def shed_on_square(self) -> str:
+        """A major case (a large fine, in the review catalogue) whose legal review is under way."""
+        facts = "当事人在后龙镇文化广场搭建彩钢棚约120平方米用于堆放货物，经责令后逾期未拆除"
+        basis = "《城市市容和环境卫生管理条例》第三十六条"
+        cid = self.open_enforcement("郭某某在文化广场搭建彩钢棚案", "郭某某（后龙镇后龙村）", facts, FIELD_STREETS,
+                                    POWER_STREETS, "《城市市容和环境卫生管理条例》第十四条、第三十六条")
+        # 洪志强's certificate has expired: the first assignment is refused (and recorded), the second one holds.
+        self.step(cid, "start_investigation", "wanghai", {"officers": ["wanghai", "hongzhiqiang"]}, days=1)
+        self.ok(cid, "start_investigation", "wanghai", {"officers": ["wanghai", "caiming"]}, days=0.05)
+        self.ok(cid, "notify_with_hearing_rights", "wanghai", self.notice("20000", facts, basis), days=5)
+        self.ok(cid, "assess_major_case", "wanghai", {
+            "major_public_interest": False, "major_rights_after_hearing": False, "complex": False,
+            "catalogue_item": "拟作出较大数额罚款的"}, days=1)
+        self.clock.advance(days=1)
+        review = self.engine.create_case("enforcement_review", "wanghai", {
+            "title": "郭某某搭建彩钢棚案拟处罚款2万元", "enforcement_case": cid,
+            "materials": ["调查终结报告", "告知书及送达回证", "证据材料"], "proposal": f"拟处罚款20000元，依据{basis}"})
+        if not review.case_id:
+            raise RuntimeError(f"demo legal review refused: {[r.zh for r in review.reasons]}")
+        self.ok(review.case_id, "accept_for_review", "chenjing", {"note": "材料齐全，予以受理"}, days=1)
+        for item in ("subject", "officer_qualification", "procedure"):
+            self.ok(review.case_id, "record_checklist_finding", "chenjing", {"item": item, "finding": "compliant"},
+                    days=0.1)
         return cid
 
     def waste_sorting(self) -> str:

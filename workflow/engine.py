@@ -25,8 +25,16 @@ from workflow.calendar import WorkCalendar, default_calendar, parse_year_notice
 from workflow.clock import Clock, SystemClock, local_date, utc_stamp
 from workflow.db import writing
 from workflow.definitions import Procedure, Registry, Transition
-from workflow.guards import GUARDS, GuardContext
-from workflow.models import SYSTEM_JOURNAL_ID, AuditJournal, Case, HolidayYear, OrgSetting, User
+from workflow.guards import GUARDS, CaseView, Credential, GuardContext
+from workflow.models import (
+    SYSTEM_JOURNAL_ID,
+    AuditJournal,
+    Case,
+    EnforcementCertificate,
+    HolidayYear,
+    OrgSetting,
+    User,
+)
 from workflow.payloads import load_payload
 from workflow.store import Actor, CaseRow, DeadlineRow
 
@@ -308,7 +316,10 @@ class Engine:
             trigger=transition.trigger, state=case.state if case else "", payload=payload, data=data,
             actor=user.username, actor_roles=user.role_names, now=now, today=local_date(now),
             calendar=self.calendar, settings=settings, roles_of=lambda u: self._roles_of(session, u, user.org_id),
-            name_of=lambda u: self._name_of(session, u),
+            name_of=lambda u: self._name_of(session, u), case_id=case.id if case else "",
+            certificates_of=lambda u: self._certificates_of(session, u),
+            case_view=lambda cid: self._case_view(session, cid, user.org_id),
+            linked_cases=lambda p, path, value: self._linked_cases(session, user.org_id, p, path, value),
         )
         reasons: list[Reason] = []
         for name in transition.guards:
@@ -338,6 +349,31 @@ class Engine:
     def _name_of(self, session: Session, username: str) -> str:
         name = session.scalar(select(User.display_name).where(User.username == username))
         return name or username
+
+    def _certificates_of(self, session: Session, username: str) -> list[Credential]:
+        rows = session.scalars(select(EnforcementCertificate).where(EnforcementCertificate.username == username)
+                               .order_by(EnforcementCertificate.id)).all()
+        return [Credential(r.kind, r.number, r.field, r.issued_on, r.valid_until, r.issuer) for r in rows]
+
+    def _case_view(self, session: Session, case_id: str, org_id: str) -> CaseView | None:
+        case = session.get(Case, case_id)
+        if case is None or case.org_id != org_id:
+            return None
+        return self._view(case)
+
+    def _linked_cases(self, session: Session, org_id: str, procedure: str, path: str, value: str) -> list[CaseView]:
+        # Filtered in Python: JSON path queries differ between SQLite and PostgreSQL, and an organisation
+        # has few cases of one procedure. Index the link in its own column if that ever stops being true.
+        rows = session.scalars(select(Case).where(Case.org_id == org_id, Case.procedure == procedure)
+                               .order_by(Case.id)).all()
+        return [self._view(r) for r in rows if _at_path(r.data, path) == value]
+
+    def _view(self, case: Case) -> CaseView:
+        try:
+            label = self.procedure_of(case).states[case.state].label.zh
+        except KeyError:  # a version no longer loaded: the state's name must do
+            label = case.state
+        return CaseView(case.id, case.procedure, case.state, case.data, label)
 
     def _roles_of(self, session: Session, username: str, org_id: str) -> frozenset[str] | None:
         user = session.scalar(select(User).where(User.username == username))
@@ -409,6 +445,13 @@ class Engine:
 
 
 ROUND_INDEPENDENT = ("proposal", "initiation", "declined")
+
+
+def _at_path(data: Mapping[str, Any], path: str) -> Any:
+    value: Any = data
+    for key in path.split("."):
+        value = value.get(key) if isinstance(value, Mapping) else None
+    return value
 
 
 def _ends_minimum_period(procedure: Procedure, trigger: str) -> bool:

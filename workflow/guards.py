@@ -42,6 +42,34 @@ class GuardContext:
     settings: Mapping[str, Any]
     roles_of: Callable[[str], frozenset[str] | None] = field(default=lambda _u: None)
     name_of: Callable[[str], str] = field(default=lambda u: u)
+    case_id: str = ""  # "" while the case is being opened
+    certificates_of: Callable[[str], list[Credential]] = field(default=lambda _u: [])
+    case_view: Callable[[str], CaseView | None] = field(default=lambda _id: None)
+    # (procedure, dotted data path, value) -> that procedure's cases whose data has the value at the path
+    linked_cases: Callable[[str, str, str], list[CaseView]] = field(default=lambda _p, _k, _v: [])
+
+
+@dataclass(frozen=True)
+class Credential:
+    """An enforcement certificate or a legal professional qualification of a person (models.EnforcementCertificate)."""
+
+    kind: str
+    number: str
+    field: str
+    issued_on: date
+    valid_until: date | None
+    issuer: str
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """Another case of the same organisation, read-only: what a guard may know about a linked procedure."""
+
+    id: str
+    procedure: str
+    state: str
+    data: Mapping[str, Any]
+    state_label: str = ""  # the state's Chinese label, for refusal messages
 
 
 GuardFn = Callable[[GuardContext], Fail | None]
@@ -367,3 +395,7 @@ def _argumentation_units(data: Mapping[str, Any]) -> set[str]:
     for earlier in data.get("previous_rounds", []):
         units |= _argumentation_units(earlier)
     return units
+
+
+# The enforcement procedures' guards live in their own module; importing it registers them.
+from workflow import guards_enforcement  # noqa: E402, F401

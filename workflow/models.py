@@ -80,6 +80,24 @@ class RoleAssignment(Base):
     user: Mapped[User] = relationship(back_populates="roles")
 
 
+class EnforcementCertificate(Base):
+    """A credential a guard checks: an enforcement certificate (执法证件, 行政处罚法第四十二条) valid in one
+    field until a date, or a legal professional qualification (法律职业资格, 第五十八条第二款; no end date)."""
+
+    __tablename__ = "enforcement_certificate"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(ForeignKey("app_user.username"), index=True)
+    kind: Mapped[str] = mapped_column(String(32), default="enforcement")  # enforcement | legal_qualification
+    number: Mapped[str] = mapped_column(String(64))
+    field: Mapped[str] = mapped_column(String(100))  # 执法领域; "" for a legal qualification
+    issued_on: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)  # None: does not expire
+    issuer: Mapped[str] = mapped_column(String(200))
+
+    __table_args__ = (UniqueConstraint("kind", "number", name="uq_enforcement_certificate_kind_number"),)
+
+
 class Case(Base):
     """One running procedure. `state`, `version` and the audit head change only inside engine.fire."""
 

@@ -39,7 +39,7 @@ from workflow.audit.trail import event_body
 from workflow.audit.verifier import event_hash
 from workflow.clock import FixedClock, local_date
 from workflow.db import writing
-from workflow.definitions import DEFINITIONS_DIR, Transition, load_registry
+from workflow.definitions import DEFINITIONS_DIR, Procedure, Transition, load_registry
 from workflow.demo import ORG, USERS
 from workflow.engine import Outcome, Reason
 from workflow.guards import FORUM_SETTING, GUARDS
@@ -61,7 +61,8 @@ PROC = REGISTRY.get(PROCEDURE_ID)
 STATE_BY_LABEL = {s.label.zh: s.name for s in PROC.states.values()}
 STEP_BY_LABEL: dict[str, Transition] = {t.label.zh: t for t in PROC.transitions} | {PROC.create.label.zh: PROC.create}
 STEP_BY_TRIGGER: dict[str, Transition] = {t.trigger: t for t in PROC.transitions} | {"create": PROC.create}
-ROLE_BY_LABEL = {label.zh: role for role, label in PROC.roles.items()}
+# Roles of every procedure (the enforcement specs reuse the audit steps); a label means one role everywhere.
+ROLE_BY_LABEL = {label.zh: role for proc in REGISTRY.all() for role, label in proc.roles.items()}
 DEADLINE_BY_LABEL = {d.label.zh: d for d in PROC.deadlines.values()}
 
 # People of 后龙镇 (workflow/demo.py) plus the personas scenarios may create.
@@ -154,14 +155,17 @@ def snapshot(town: Runtime, case_id: str | None) -> Snapshot:
         return Snapshot(_case_state(session, case_id), lengths, cases)
 
 
-def expected_article(trigger: str, reason: Reason) -> str | None:
-    """The article a reason must cite, where the definition or the guard registry fixes it."""
+def expected_article(trigger: str, reason: Reason, procedure: Procedure | None = PROC) -> str | None:
+    """The article a reason must cite, where the definition (of `procedure`) or the guard registry fixes it."""
     if reason.code in GUARDS:
         return GUARDS[reason.code].article
+    if procedure is None:
+        return None
+    steps = {t.trigger: t for t in procedure.transitions} | {"create": procedure.create}
     if reason.code in ("role_not_allowed", "separation_of_duties"):
-        return STEP_BY_TRIGGER[trigger].basis if trigger in STEP_BY_TRIGGER else None
+        return steps[trigger].basis if trigger in steps else None
     if reason.code.startswith("minimum_period:"):
-        return PROC.deadlines[reason.code.split(":", 1)[1]].basis
+        return procedure.deadlines[reason.code.split(":", 1)[1]].basis
     return None
 
 
@@ -194,6 +198,7 @@ class Scene:
     before: Snapshot | None = None
     opened_version: int | None = None
     matched: Reason | None = None
+    attempted_procedure: str = PROCEDURE_ID  # the procedure of the last create attempt
 
     # -- basics
     @property
@@ -235,6 +240,7 @@ class Scene:
     # -- the only ways in
     def create(self, who: str, payload: Any, *, strict: bool, procedure: str = PROCEDURE_ID) -> Outcome:
         actor = self.user(who)
+        self.attempted_procedure = procedure
         return self._attempt("create", strict, lambda: coverage.create_case(self.engine, procedure, actor, payload))
 
     def fire(self, trigger: str, who: str, payload: Any, *, strict: bool, username: str | None = None,
@@ -279,11 +285,17 @@ class Scene:
             state = before.case[0] if before.case and outcome.case_id else None
             assert (event.from_state, event.to_state) == (state, state)
             recorded = json.loads(event.reasons)
+            case = session.get(Case, outcome.case_id) if outcome.case_id else None
+            procedure_ref = (case.procedure, case.procedure_version) if case else (self.attempted_procedure, None)
+        try:
+            procedure: Procedure | None = REGISTRY.get(*procedure_ref)
+        except KeyError:
+            procedure = None
         assert outcome.reasons, "a refusal without reasons"
         assert recorded == [r.as_record() for r in outcome.reasons], "the audit event does not carry the reasons"
         for reason in outcome.reasons:
             assert reason.zh and reason.en, f"reason {reason.code} lacks its Chinese or English text"
-            article = expected_article(outcome.trigger, reason)
+            article = expected_article(outcome.trigger, reason, procedure)
             if article is not None:
                 assert reason.article == article, f"{reason.code} cites {reason.article!r}, expected {article!r}"
 

@@ -1,0 +1,438 @@
+"""Guards of the enforcement procedures: 行政处罚普通程序 and 重大执法决定法制审核.
+
+Articles: 处罚法 = 《中华人民共和国行政处罚法》(2021年修订); 118号 = 国办发〔2018〕118号 (the three systems).
+Periods of 2, 3, 5 and 7 days are working days (处罚法第八十五条). What the law leaves to the organisation
+(delegated powers, the "large fine" threshold, the review catalogue, a rule that extends the 90-day limit)
+is read from its settings, and a guard that needs an unset one refuses naming it (legal-facts §12).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from workflow.guards import CaseView, Fail, GuardContext, _day, guard
+
+PENALTY_LAW = "《中华人民共和国行政处罚法》"
+GUIDELINE_118 = "国办发〔2018〕118号"
+
+DELEGATED_POWERS = "enforcement.delegated_powers"  # [{"field": ..., "power": ...}]
+LARGE_FINE_THRESHOLD = "enforcement.large_fine_threshold"  # {"individual": "10000", "organisation": "100000"}
+REVIEW_CATALOGUE = "enforcement.review_catalogue"  # ["拟作出较大数额罚款的", ...]
+EXTENSION_DAYS = "enforcement.decision_extension_days"  # days a rule allows beyond the 90 (处罚法第六十条)
+
+ENFORCEMENT_PROCEDURE = "enforcement_case"
+REVIEW_PROCEDURE = "enforcement_review"
+DECISION_DAYS = 90  # 处罚法第六十条; the definition's decision_period says the same
+OFFICER, AGENCY_HEAD = "enforcement_officer", "agency_head"
+LEGAL_QUALIFICATION = "legal_qualification"
+# The review checklist of 118号, with the short names refusals use (the definition's choices say it in full).
+CHECKLIST = {"subject": "执法主体", "officer_qualification": "执法人员资格", "procedure": "执法程序", "facts": "案件事实",
+             "evidence": "证据", "law_applied": "法律适用", "discretion": "裁量基准", "authority": "执法权限",
+             "documents": "执法文书", "crime_transfer": "涉嫌犯罪移送"}
+
+# 处罚法第六十三条: penalties the party may ask a hearing for; fines and confiscation only above the threshold.
+ALWAYS_HEARING = frozenset({"permit_suspension", "permit_revocation", "business_restriction"})
+BY_AMOUNT = frozenset({"fine", "confiscation"})
+SEVERITY = {"warning": 0, "fine": 1, "confiscation": 1, "permit_suspension": 2, "business_restriction": 3,
+            "permit_revocation": 4}
+PENALTY_ZH = {"warning": "警告、通报批评", "fine": "罚款", "confiscation": "没收", "permit_suspension": "暂扣许可证件、降低资质等级",
+              "business_restriction": "限制生产经营、责令停产停业、责令关闭、限制从业", "permit_revocation": "吊销许可证件"}
+
+
+def _unset(key: str) -> Fail:
+    return Fail(f"本单位尚未设置该规则（设置项 {key}，须记录其依据来源）",
+                f"the organisation has not set this rule (setting {key}, with its source)")
+
+
+def _amount(value: Any) -> Decimal | None:
+    try:
+        return Decimal(str(value)) if value not in (None, "") else None
+    except InvalidOperation:
+        return None
+
+
+def _investigators(data: Mapping[str, Any]) -> list[str]:
+    return list((data.get("investigation") or {}).get("officers", []))
+
+
+def _filed_on(ctx: GuardContext, data: Mapping[str, Any]) -> date:
+    recorded = (data.get("filing") or {}).get("recorded_on")
+    return _day(recorded) if recorded else ctx.today
+
+
+# ---------------------------------------------------------------- opening and investigation (arts 24, 42, 43, 56)
+
+
+@guard("penalty_power_delegated", article=f"{PENALTY_LAW}第二十四条",
+       zh="乡镇只能行使省级人民政府决定交由其行使的行政处罚权",
+       en="A town may only exercise the penalty powers the province has handed to it")
+def penalty_power_delegated(ctx: GuardContext) -> Fail | None:
+    powers = ctx.settings.get(DELEGATED_POWERS)
+    if not powers:
+        return _unset(DELEGATED_POWERS)
+    field, power = ctx.payload["field"], ctx.payload["power"]
+    if any(p.get("field") == field and p.get("power") == power for p in powers):
+        return None
+    return Fail(f"本单位未获赋予「{field}」领域「{power}」的行政处罚权",
+                f"no delegated power {power!r} in the field {field!r}")
+
+
+def certificate_problem(ctx: GuardContext, username: str, field: str) -> tuple[str, str] | None:
+    """Why `username` may not investigate in `field` today (Chinese, English), or None when they may."""
+    if OFFICER not in (ctx.roles_of(username) or frozenset()):
+        return "不是本单位执法人员", "not an enforcement officer of this organisation"
+    held = [c for c in ctx.certificates_of(username) if c.kind == "enforcement"]
+    if not held:
+        return "未取得执法证件", "holds no enforcement certificate"
+    in_field = [c for c in held if c.field == field]
+    if not in_field:
+        fields = "、".join(sorted({c.field for c in held}))
+        return f"执法证件的执法领域为{fields}，不含本案的{field}", f"certificate fields {fields}, not {field}"
+    if any(c.issued_on <= ctx.today and (c.valid_until is None or ctx.today <= c.valid_until) for c in in_field):
+        return None
+    last = max(in_field, key=lambda c: c.valid_until or date.max)
+    if last.issued_on > ctx.today:
+        return f"执法证件自{last.issued_on.isoformat()}起生效", f"certificate valid from {last.issued_on.isoformat()}"
+    assert last.valid_until is not None
+    return (f"执法证件（{last.number}）已于{last.valid_until.isoformat()}过期",
+            f"certificate {last.number} expired on {last.valid_until.isoformat()}")
+
+
+@guard("two_certified_officers", article=f"{PENALTY_LAW}第四十二条",
+       zh="行政处罚应当由具有行政执法资格的执法人员实施，执法人员不得少于两人",
+       en="Penalties are enforced by at least two officers holding a valid certificate for the field")
+def two_certified_officers(ctx: GuardContext) -> Fail | None:
+    officers = list(dict.fromkeys(ctx.payload["officers"]))
+    field = (ctx.data.get("filing") or {}).get("field", "")
+    zh: list[str] = []
+    en: list[str] = []
+    for username in officers:
+        problem = certificate_problem(ctx, username, field)
+        if problem:
+            zh.append(f"{ctx.name_of(username)}{problem[0]}")
+            en.append(f"{username}: {problem[1]}")
+    if len(officers) < 2:
+        zh.insert(0, f"仅指派{len(officers)}名执法人员")
+        en.insert(0, f"only {len(officers)} officer(s) assigned")
+    return Fail("；".join(zh), "; ".join(en)) if zh else None
+
+
+@guard("recusal_concerns_investigator", article=f"{PENALTY_LAW}第四十三条",
+       zh="回避决定只能针对本案的调查人员", en="A recusal concerns an officer investigating this case")
+def recusal_concerns_investigator(ctx: GuardContext) -> Fail | None:
+    officer = ctx.payload["officer"]
+    return None if officer in _investigators(ctx.data) else Fail(
+        f"{ctx.name_of(officer)}不是本案调查人员", f"{officer} does not investigate this case")
+
+
+@guard("preservation_approved_by_head", article=f"{PENALTY_LAW}第五十六条",
+       zh="先行登记保存证据应当经行政机关负责人批准",
+       en="Registering and holding evidence needs the agency head's approval")
+def preservation_approved_by_head(ctx: GuardContext) -> Fail | None:
+    return None if ctx.payload["head_approved"] else Fail()
+
+
+@guard("evidence_preservation_registered", article=f"{PENALTY_LAW}第五十六条",
+       zh="本案没有先行登记保存的证据，无从作出处理决定",
+       en="No evidence of this case is registered and held, so there is nothing to decide on")
+def evidence_preservation_registered(ctx: GuardContext) -> Fail | None:
+    return None if ctx.data.get("preservations") else Fail()
+
+
+@guard("extension_within_rule", article=f"{PENALTY_LAW}第六十条",
+       zh="行政处罚法未规定延长办案期限；只有法律、法规、规章另有规定的，才能在其允许的范围内延长一次",
+       en="The law itself has no extension: only a law, regulation or rule may allow one, once and within its limit")
+def extension_within_rule(ctx: GuardContext) -> Fail | None:
+    allowed = ctx.settings.get(EXTENSION_DAYS)
+    if not allowed:
+        return _unset(EXTENSION_DAYS)
+    if ctx.data.get("extension"):
+        return Fail("本案已延长过一次", "the limit was already extended once")
+    due = ctx.calendar.period(_filed_on(ctx, ctx.data), DECISION_DAYS, "calendar_days").date
+    latest = ctx.calendar.period(due, int(allowed), "calendar_days").date
+    until = _day(ctx.payload["extended_until"])
+    if due < until <= latest:
+        return None
+    return Fail(f"延长至{until.isoformat()}，应晚于原期限{due.isoformat()}且不超过{latest.isoformat()}（延长{allowed}日）",
+                f"{until.isoformat()} must fall after {due.isoformat()} and by {latest.isoformat()}")
+
+
+# ---------------------------------------------------------------- notice, statement, hearing (arts 44, 45, 63, 64)
+
+
+def hearing_eligible(ctx: GuardContext, penalty: str, amount: Decimal | None) -> bool | Fail:
+    """处罚法第六十三条: may the party ask a hearing for this penalty? A Fail when it cannot be told."""
+    if penalty in ALWAYS_HEARING:
+        return True
+    if penalty not in BY_AMOUNT:
+        return False
+    if amount is None:
+        return Fail("罚款、没收须填写金额，才能判断是否属于较大数额", "a fine or confiscation needs its amount")
+    thresholds = ctx.settings.get(LARGE_FINE_THRESHOLD)
+    party_type = (ctx.data.get("filing") or {}).get("party_type", "individual")
+    threshold = _amount((thresholds or {}).get(party_type))
+    if threshold is None:
+        return _unset(LARGE_FINE_THRESHOLD)
+    return amount >= threshold
+
+
+@guard("hearing_rights_match_penalty", article=f"{PENALTY_LAW}第四十四条、第六十三条",
+       zh="告知应当与拟作出的处罚相符：属于听证范围的处罚，应当同时告知要求听证的权利",
+       en="The notice must fit the intended penalty: a hearing-eligible penalty is notified with the hearing right")
+def hearing_rights_match_penalty(ctx: GuardContext) -> Fail | None:
+    eligible = hearing_eligible(ctx, ctx.payload["penalty_type"], _amount(ctx.payload.get("amount")))
+    if isinstance(eligible, Fail):
+        return eligible
+    with_rights = ctx.trigger == "notify_with_hearing_rights"
+    if eligible and not with_rights:
+        return Fail("拟作出的处罚属于听证范围，应当告知当事人有要求听证的权利",
+                    "the intended penalty is hearing-eligible: the hearing right must be notified")
+    if not eligible and with_rights:
+        return Fail("拟作出的处罚不属于听证范围（较大数额以本单位设置为准）",
+                    "the intended penalty is not hearing-eligible (large amount as the organisation set it)")
+    return None
+
+
+@guard("hearing_right_notified", article=f"{PENALTY_LAW}第六十三条、第六十四条",
+       zh="本案告知的处罚不属于听证范围，当事人未被告知听证权利",
+       en="The notified penalty is not hearing-eligible; no hearing right was notified")
+def hearing_right_notified(ctx: GuardContext) -> Fail | None:
+    return None if (ctx.data.get("notice") or {}).get("trigger") == "notify_with_hearing_rights" else Fail()
+
+
+@guard("hearing_requested_in_time", article=f"{PENALTY_LAW}第六十四条第一项、第八十五条",
+       zh="当事人要求听证的，应当在行政机关告知后5个工作日内提出",
+       en="A hearing must be requested within 5 working days of the notice")
+def hearing_requested_in_time(ctx: GuardContext) -> Fail | None:
+    notified = _day((ctx.data.get("notice") or {}).get("notified_on") or ctx.today)
+    requested = _day(ctx.payload["requested_on"])
+    last = ctx.calendar.add_working_days(notified, 5).date
+    if requested > ctx.today:
+        return Fail(f"申请日期{requested.isoformat()}晚于今日", f"{requested.isoformat()} is in the future")
+    if notified <= requested <= last:
+        return None
+    return Fail(f"告知书于{notified.isoformat()}送达，申请期限至{last.isoformat()}，申请日期为{requested.isoformat()}",
+                f"notified {notified.isoformat()}, period ended {last.isoformat()}, requested {requested.isoformat()}")
+
+
+@guard("hearing_notice_7_working_days", article=f"{PENALTY_LAW}第六十四条第二项、第八十五条",
+       zh="行政机关应当在举行听证的7个工作日前，通知当事人举行听证的时间、地点",
+       en="The party is told the time and place at least 7 working days before the hearing")
+def hearing_notice_7_working_days(ctx: GuardContext) -> Fail | None:
+    notified, held = _day(ctx.payload["notified_on"]), _day(ctx.payload["hearing_date"])
+    days, provisional = ctx.calendar.working_days_between(notified, held)
+    if days >= 7:
+        return None
+    note = "（含尚无节假日安排的年份，按周一至周五推算）" if provisional else ""
+    return Fail(f"通知日{notified.isoformat()}距听证日{held.isoformat()}仅{days}个工作日{note}",
+                f"only {days} working days between the notice and the hearing")
+
+
+@guard("hearing_chair_not_investigator", article=f"{PENALTY_LAW}第六十四条第四项",
+       zh="听证由行政机关指定的非本案调查人员主持",
+       en="The hearing is chaired by someone who did not investigate the case")
+def hearing_chair_not_investigator(ctx: GuardContext) -> Fail | None:
+    chair = ctx.payload["chair"]
+    return Fail(f"{ctx.name_of(chair)}是本案调查人员", f"{chair} investigated this case") \
+        if chair in _investigators(ctx.data) else None
+
+
+@guard("enforcement_hearing_scheduled", article=f"{PENALTY_LAW}第六十四条",
+       zh="尚未通知听证的时间、地点，不能登记听证笔录",
+       en="No hearing has been notified, so none can be recorded")
+def enforcement_hearing_scheduled(ctx: GuardContext) -> Fail | None:
+    request = (ctx.data.get("hearing_request") or {}).get("event_seq", 0)
+    hearing = ctx.data.get("hearing") or {}
+    return None if hearing.get("event_seq", 0) > request else Fail()
+
+
+@guard("hearing_record_signed_by_party", article=f"{PENALTY_LAW}第六十四条第八项",
+       zh="听证笔录应当交当事人或者其代理人核对无误后签字或者盖章",
+       en="The hearing record must be checked and signed or sealed by the party or the agent")
+def hearing_record_signed_by_party(ctx: GuardContext) -> Fail | None:
+    return None if ctx.payload["signed_by_party"] else Fail()
+
+
+# ---------------------------------------------------------------- major cases, the decision (arts 45, 57, 58, 61)
+
+
+def is_major(data: Mapping[str, Any]) -> bool | None:
+    """None while nobody has assessed it (处罚法第五十八条第一款, plus the organisation's catalogue)."""
+    assessment = data.get("major_assessment")
+    if not assessment:
+        return None
+    return bool(assessment.get("major_public_interest") or assessment.get("major_rights_after_hearing")
+                or assessment.get("complex") or assessment.get("catalogue_item"))
+
+
+@guard("catalogue_item_listed", article=f"{PENALTY_LAW}第五十八条第一款第四项；{GUIDELINE_118}",
+       zh="所填事项应当列入本单位重大执法决定法制审核目录清单",
+       en="The item named must be in the organisation's catalogue of decisions needing legal review")
+def catalogue_item_listed(ctx: GuardContext) -> Fail | None:
+    item = ctx.payload.get("catalogue_item")
+    if not item:
+        return None
+    catalogue = ctx.settings.get(REVIEW_CATALOGUE)
+    if not catalogue:
+        return _unset(REVIEW_CATALOGUE)
+    return None if item in catalogue else Fail(f"目录清单中没有「{item}」", f"{item!r} is not in the catalogue")
+
+
+@guard("attendees_are_agency_heads", article=f"{PENALTY_LAW}第五十七条第二款",
+       zh="集体讨论应当由行政机关负责人参加，且不少于两人",
+       en="The collective discussion is among the agency heads, at least two of them")
+def attendees_are_agency_heads(ctx: GuardContext) -> Fail | None:
+    attendees = list(dict.fromkeys(ctx.payload["attendees"]))
+    others = [u for u in attendees if AGENCY_HEAD not in (ctx.roles_of(u) or frozenset())]
+    if others:
+        return Fail(f"非行政机关负责人：{'、'.join(ctx.name_of(u) for u in others)}", f"not heads: {', '.join(others)}")
+    if len(attendees) < 2:
+        return Fail(f"仅{len(attendees)}名负责人出席", f"only {len(attendees)} head(s) attended")
+    return None
+
+
+def _heavier(decided: Mapping[str, Any], notified: Mapping[str, Any]) -> bool:
+    new, old = SEVERITY[decided["penalty_type"]], SEVERITY[notified["penalty_type"]]
+    if new != old:
+        return new > old
+    if decided["penalty_type"] != notified["penalty_type"]:
+        return True  # a different penalty of the same weight is not the one the party answered
+    amount_new, amount_old = _amount(decided.get("amount")), _amount(notified.get("amount"))
+    return amount_new is not None and amount_new > (amount_old or Decimal(0))
+
+
+@guard("no_heavier_penalty_after_defence", article=f"{PENALTY_LAW}第四十五条第二款",
+       zh="行政机关不得因当事人陈述、申辩而给予更重的处罚",
+       en="The party may not be given a heavier penalty for having stated a defence")
+def no_heavier_penalty_after_defence(ctx: GuardContext) -> Fail | None:
+    notice = ctx.data.get("notice") or {}
+    defended = ctx.data.get("statements") or ctx.data.get("hearing_record")
+    if not notice or not defended or not _heavier(ctx.payload, notice):
+        return None
+    def said(p: Mapping[str, Any]) -> str:
+        return PENALTY_ZH[p["penalty_type"]] + (f"{p['amount']}元" if p.get("amount") else "")
+
+    return Fail(f"告知的处罚为{said(notice)}，拟决定为{said(ctx.payload)}，当事人已陈述申辩",
+                f"notified {notice['penalty_type']} {notice.get('amount', '')}, "
+                f"decision {ctx.payload['penalty_type']} {ctx.payload.get('amount', '')}")
+
+
+def passed_reviews(ctx: GuardContext, case_id: str) -> list[CaseView]:
+    return [c for c in ctx.linked_cases(REVIEW_PROCEDURE, "submission.enforcement_case", case_id)
+            if c.state == "passed"]
+
+
+@guard("legal_review_passed_if_major", article=f"{PENALTY_LAW}第五十八条",
+       zh="重大执法决定未经法制审核或者审核未通过的，不得作出决定",
+       en="A major enforcement decision may not be made without a passed legal review")
+def legal_review_passed_if_major(ctx: GuardContext) -> Fail | None:
+    major = is_major(ctx.data)
+    if major is None:
+        return Fail("尚未认定本案是否属于重大执法决定", "nobody assessed whether the decision is major")
+    if not major or passed_reviews(ctx, ctx.case_id):
+        return None
+    linked = ctx.linked_cases(REVIEW_PROCEDURE, "submission.enforcement_case", ctx.case_id)
+    status = "、".join(f"{c.id}（{c.state_label}）" for c in linked) or "尚未提请"
+    status_en = ", ".join(f"{c.id} ({c.state})" for c in linked) or "none submitted"
+    return Fail(f"本案属于重大执法决定，法制审核：{status}", f"major decision; legal review: {status_en}")
+
+
+@guard("collective_discussion_if_major", article=f"{PENALTY_LAW}第五十七条第二款",
+       zh="对情节复杂或者重大违法行为给予行政处罚，行政机关负责人应当集体讨论决定",
+       en="Complex or major cases are decided collectively by the agency heads")
+def collective_discussion_if_major(ctx: GuardContext) -> Fail | None:
+    return Fail() if is_major(ctx.data) and not ctx.data.get("collective_discussion") else None
+
+
+@guard("electronic_service_consented", article=f"{PENALTY_LAW}第六十一条第二款",
+       zh="电子送达须经当事人同意并签订确认书",
+       en="Electronic service needs the party's consent and a signed confirmation")
+def electronic_service_consented(ctx: GuardContext) -> Fail | None:
+    if ctx.payload["method"] == "electronic" and not ctx.payload.get("electronic_consent"):
+        return Fail()
+    return None
+
+
+# ---------------------------------------------------------------- the legal review (art 58, 118号)
+
+
+@guard("enforcement_case_awaits_review", article=f"{PENALTY_LAW}第五十八条第一款",
+       zh="只能对已告知当事人、尚未作出决定且已认定为重大执法决定的行政处罚案件提请法制审核",
+       en="Only a major enforcement case that is notified and not yet decided can be submitted for review")
+def enforcement_case_awaits_review(ctx: GuardContext) -> Fail | None:
+    number = ctx.payload["enforcement_case"]
+    case = ctx.case_view(number)
+    if case is None or case.procedure != ENFORCEMENT_PROCEDURE:
+        return Fail(f"本单位没有行政处罚案件「{number}」", f"no enforcement case {number!r} in this organisation")
+    if case.state != "notified":
+        return Fail(f"案件「{number}」处于「{case.state_label}」阶段", f"case {number} is in state {case.state}")
+    if not is_major(case.data):
+        return Fail(f"案件「{number}」未认定为重大执法决定", f"case {number} is not assessed as major")
+    return None
+
+
+def _review_target(ctx: GuardContext) -> CaseView | None:
+    return ctx.case_view((ctx.data.get("submission") or {}).get("enforcement_case", ""))
+
+
+@guard("reviewer_not_investigator", article=f"{PENALTY_LAW}第五十八条；{GUIDELINE_118}",
+       zh="法制审核人员不得是本案的调查人员", en="The legal reviewer may not have investigated the case")
+def reviewer_not_investigator(ctx: GuardContext) -> Fail | None:
+    target = _review_target(ctx)
+    if target is not None and ctx.actor in _investigators(target.data):
+        return Fail(f"{ctx.name_of(ctx.actor)}是{target.id}的调查人员", f"{ctx.actor} investigated {target.id}")
+    return None
+
+
+@guard("first_time_reviewer_qualified", article=f"{PENALTY_LAW}第五十八条第二款",
+       zh="初次从事行政处罚决定法制审核的人员，应当通过国家统一法律职业资格考试取得法律职业资格",
+       en="A first-time legal reviewer of penalty decisions must hold the national legal professional qualification")
+def first_time_reviewer_qualified(ctx: GuardContext) -> Fail | None:
+    if any(c.kind == LEGAL_QUALIFICATION for c in ctx.certificates_of(ctx.actor)):
+        return None
+    # Someone who has concluded a review here before is not a first-time reviewer.
+    if ctx.linked_cases(REVIEW_PROCEDURE, "conclusion.recorded_by", ctx.actor):
+        return None
+    return Fail(f"{ctx.name_of(ctx.actor)}未登记法律职业资格，且此前未从事过法制审核",
+                f"{ctx.actor} has no recorded legal qualification and no earlier review")
+
+
+@guard("actor_is_assigned_reviewer", article=f"{PENALTY_LAW}第五十八条",
+       zh="只有受理本次审核的法制审核人员可以办理", en="Only the reviewer who took up this review may act on it")
+def actor_is_assigned_reviewer(ctx: GuardContext) -> Fail | None:
+    reviewer = (ctx.data.get("reviewer") or {}).get("recorded_by")
+    return None if reviewer == ctx.actor else Fail(
+        f"本次审核由{ctx.name_of(reviewer or '')}受理", f"the review was taken up by {reviewer}")
+
+
+def _latest_findings(data: Mapping[str, Any]) -> dict[str, str]:
+    """The last finding per checklist item since the review was last taken up (an earlier round's do not count)."""
+    since = (data.get("reviewer") or {}).get("event_seq", 0)
+    return {f["item"]: f["finding"] for f in data.get("findings", []) if f["event_seq"] > since}
+
+
+@guard("checklist_complete_without_problems", article=f"{GUIDELINE_118}；{PENALTY_LAW}第五十八条",
+       zh="审核通过前，每一审核事项均应登记意见且均符合要求",
+       en="Before passing, every checklist item needs a finding and all must be compliant")
+def checklist_complete_without_problems(ctx: GuardContext) -> Fail | None:
+    findings = _latest_findings(ctx.data)
+    missing = [i for i in CHECKLIST if i not in findings]
+    problems = [i for i in CHECKLIST if findings.get(i) == "problem"]
+    zh, en = [], []
+    if missing:
+        zh.append(f"尚未审核{len(missing)}项：{'、'.join(CHECKLIST[i] for i in missing)}")
+        en.append(f"no finding yet: {', '.join(missing)}")
+    if problems:
+        zh.append(f"存在问题：{'、'.join(CHECKLIST[i] for i in problems)}")
+        en.append(f"problems: {', '.join(problems)}")
+    return Fail("；".join(zh), "; ".join(en)) if zh else None
+
+
+@guard("problem_recorded", article=f"{PENALTY_LAW}第五十八条；{GUIDELINE_118}",
+       zh="审核不通过应当以登记的具体问题为依据",
+       en="A review fails on the problems recorded in its findings")
+def problem_recorded(ctx: GuardContext) -> Fail | None:
+    return None if "problem" in _latest_findings(ctx.data).values() else Fail()
