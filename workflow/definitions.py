@@ -72,6 +72,7 @@ class DeadlineSpec:
     n_from: str | None = None  # payload field holding n (e.g. a comment period longer than the minimum)
     start_from: str | None = None  # payload date field the period counts from (default: the event's date)
     due_from: str | None = None  # payload date field that IS the due date (e.g. the requested review date)
+    end_from: str | None = None  # payload date field a limit's end is judged by (default: the event's date)
 
 
 @dataclass(frozen=True)
@@ -241,6 +242,7 @@ class DeadlineSchemaDef(Schema):
     n_from = fields.String(validate=IDENT)
     start_from = fields.String(validate=IDENT)
     due_from = fields.String(validate=IDENT)
+    end_from = fields.String(validate=IDENT)
     basis = fields.String(required=True, validate=validate.Length(min=1))
     starts_on = fields.List(fields.String(validate=IDENT), required=True, validate=validate.Length(min=1))
     ends_on = fields.List(fields.String(validate=IDENT), required=True, validate=validate.Length(min=1))
@@ -402,6 +404,12 @@ def _check_meaning(data: dict[str, Any], name: str) -> list[tuple[str, str]]:
                     if f is None or f["type"] != wanted or not f["required"]:
                         problems.append((f"deadlines.{d}.{key}", f"{spec[key]!r} must be a required {wanted} "
                                                                  f"payload field of {trig!r}"))
+        if "end_from" in spec:
+            for trig in spec["ends_on"]:
+                f = payloads.get(trig, {}).get(spec["end_from"])
+                if f is None or f["type"] != "date" or not f["required"]:
+                    problems.append((f"deadlines.{d}.end_from", f"{spec['end_from']!r} must be a required date "
+                                                                f"payload field of {trig!r}"))
     return problems
 
 
@@ -450,6 +458,7 @@ def _build(data: dict[str, Any], name: str) -> Procedure:
                 name=k, label=_label(v["label"]), kind=v["kind"], unit=v["unit"], basis=v["basis"],
                 starts_on=tuple(v["starts_on"]), ends_on=tuple(v["ends_on"]), cleared_on=tuple(v["cleared_on"]),
                 n=v.get("n"), n_from=v.get("n_from"), start_from=v.get("start_from"), due_from=v.get("due_from"),
+                end_from=v.get("end_from"),
             )
             for k, v in data["deadlines"].items()
         },

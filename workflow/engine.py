@@ -238,7 +238,8 @@ class Engine:
             trigger=transition.trigger, from_state=from_state, to_state=to_state, actor=user.username,
             role=role, payload=payload,
         )
-        case.data = _record(transition, case.data, payload, user.username, local_date(now), event.seq)
+        timeliness = self._timeliness(session, procedure, case.id, transition.trigger, payload, local_date(now))
+        case.data = _record(transition, case.data, payload, user.username, local_date(now), event.seq, timeliness)
         case.state = to_state
         case.version += 1
         store.save_case(session, case, now)
@@ -383,6 +384,24 @@ class Engine:
 
     # ------------------------------------------------------------ deadlines
 
+    def _timeliness(self, session: Session, procedure: Procedure, case_id: str, trigger: str,
+                    payload: dict[str, Any], today: date) -> dict[str, Any]:
+        """For each running limit this step ends: its due date and whether it was met. A late step is recorded
+        as late, never refused (e.g. a publication after its period is still due, 处罚法第四十八条)."""
+        specs = [s for s in procedure.deadlines.values() if s.kind == "limit" and trigger in s.ends_on]
+        if not specs:
+            return {}
+        running = {d.name: d for d in store.load_deadlines(session, case_id)}
+        result: dict[str, Any] = {}
+        for spec in specs:
+            row = running.get(spec.name)
+            if row is None:
+                continue
+            ended = date.fromisoformat(payload[spec.end_from]) if spec.end_from else today
+            result[spec.name] = {"due": row.due.isoformat(), "ended_on": ended.isoformat(),
+                                 "on_time": ended <= row.due}
+        return result
+
     def _update_deadlines(self, session: Session, procedure: Procedure, case_id: str, trigger: str,
                           payload: dict[str, Any], today: date) -> None:
         if not any(trigger in spec.starts_on or trigger in spec.ends_on or trigger in spec.cleared_on
@@ -481,7 +500,7 @@ class _LazySettings(Mapping[str, Any]):
 
 
 def _record(transition: Transition, data: dict[str, Any], payload: dict[str, Any], actor: str, today: date,
-            event_seq: int) -> dict[str, Any]:
+            event_seq: int, timeliness: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The case data after the transition: its payload stored where the definition says, with who and when."""
     spec = transition.record
     # Copy-on-write instead of a deep copy: only the containers this step changes are copied, so `data`
@@ -495,6 +514,8 @@ def _record(transition: Transition, data: dict[str, Any], payload: dict[str, Any
         return new
     meta = {"recorded_by": actor, "recorded_on": today.isoformat(), "event_seq": event_seq,
             "trigger": transition.trigger}
+    if timeliness:
+        meta["timeliness"] = dict(timeliness)
     if spec.mode == "set":
         if spec.key in new:  # keep what this replaces: a later rule may need it (e.g. 条例第三十六条)
             superseded = dict(new.get("superseded", {}))

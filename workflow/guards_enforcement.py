@@ -160,6 +160,13 @@ def extension_within_rule(ctx: GuardContext) -> Fail | None:
                 f"{until.isoformat()} must fall after {due.isoformat()} and by {latest.isoformat()}")
 
 
+@guard("certificates_shown", article=f"{PENALTY_LAW}第五十五条第一款",
+       zh="执法人员在调查或者进行检查时，应当主动向当事人或者有关人员出示执法证件；不出示的，当事人有权拒绝接受调查或者检查",
+       en="Officers show their enforcement certificates when investigating; without them the party may refuse")
+def certificates_shown(ctx: GuardContext) -> Fail | None:
+    return None if ctx.payload["certificates_shown"] else Fail()
+
+
 # ---------------------------------------------------------------- notice, statement, hearing (arts 44, 45, 63, 64)
 
 
@@ -354,6 +361,43 @@ def electronic_service_consented(ctx: GuardContext) -> Fail | None:
     if ctx.payload["method"] == "electronic" and not ctx.payload.get("electronic_consent"):
         return Fail()
     return None
+
+
+# ---------------------------------------------------------------- publicity of the decision (art 48, 118号)
+# Lateness is never a refusal: a late publication or withdrawal is still owed, so it is recorded as late
+# (the engine notes each ended limit's due date and whether it was met, see Engine._timeliness).
+
+
+@guard("publicity_not_yet_settled", article=f"{PENALTY_LAW}第四十八条第一款",
+       zh="本案处罚决定是否公开已有记录，不能重复办理",
+       en="Whether this decision is published is already on record")
+def publicity_not_yet_settled(ctx: GuardContext) -> Fail | None:
+    published = ctx.data.get("publication")
+    if published:
+        return Fail(f"本案处罚决定已于{published['published_on']}公开", f"published on {published['published_on']}")
+    if ctx.data.get("publication_waiver"):
+        return Fail("本案已记录不予公开的理由", "the reason for not publishing is already on record")
+    return None
+
+
+@guard("decision_published", article=f"{PENALTY_LAW}第四十八条第二款",
+       zh="只有已公开且尚未撤回的处罚决定才需要撤回",
+       en="Only a published decision not yet withdrawn can be withdrawn")
+def decision_published(ctx: GuardContext) -> Fail | None:
+    if not ctx.data.get("publication"):
+        return Fail("本案处罚决定未公开", "the decision was not published")
+    if ctx.data.get("withdrawal"):
+        return Fail("本案公开的处罚决定已撤回", "the published decision is already withdrawn")
+    return None
+
+
+@guard("withdrawal_ground_recorded", article=f"{PENALTY_LAW}第四十八条第二款",
+       zh="撤回公开的处罚决定，应当先登记决定被变更、撤销、确认违法或者确认无效的事由",
+       en="Withdrawing needs the recorded ground: the decision changed, revoked, confirmed unlawful or void")
+def withdrawal_ground_recorded(ctx: GuardContext) -> Fail | None:
+    if ctx.data.get("withdrawal"):
+        return Fail("本案公开的处罚决定已撤回", "the published decision is already withdrawn")
+    return None if ctx.data.get("withdrawal_ground") else Fail()
 
 
 # ---------------------------------------------------------------- the legal review (art 58, 118号)

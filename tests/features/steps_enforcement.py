@@ -60,6 +60,7 @@ class Enforcement:
     case_id: str | None = None
     review_id: str | None = None
     major: bool = False
+    published: bool = False  # bring_to publishes the decision right after it is made
 
     # -- payloads a careful officer of 后龙镇 would fill in
     def payload(self, trigger: str, **changes: Any) -> dict[str, Any]:
@@ -75,6 +76,9 @@ class Enforcement:
                        "facts": "当事人在后龙街两侧人行道堆放建材约20立方米，经责令后未清理。", "field": "市容环境卫生",
                        "power": POWER_STREETS, "legal_basis": "《城市市容和环境卫生管理条例》第十四条、第三十六条"},
             "start_investigation": {"officers": ["wanghai", "caiming"], "plan": "现场勘验、询问当事人、调取照片"},
+            "record_investigation_conduct": {"occasion": "现场勘验后龙街两侧人行道", "conducted_on": today.isoformat(),
+                                             "certificates_shown": True, "duties_told": True,
+                                             "av_record_ref": "执法记录仪-0001"},
             "record_recusal": {"officer": "caiming", "applied_by": "party", "ground": "当事人称执法人员与其有纠纷",
                                "granted": False},
             "register_evidence_preservation": {"items": ["水泥30包", "钢筋2吨"], "reason": "物料可能被转移，证据以后难以取得",
@@ -108,6 +112,13 @@ class Enforcement:
                                "reconsideration_body": "泉州市泉港区人民政府", "reconsideration_days": 60,
                                "litigation_months": 6, "decided_on": today.isoformat(), "sealed": True},
             "serve_decision": {"method": "on_the_spot", "served_on": today.isoformat(), "proof_ref": "送达回证-001"},
+            "publish_decision": {"channel": "portal", "location": "后龙镇人民政府网站·行政执法公示专栏",
+                                 "published_on": today.isoformat()},
+            "record_not_published": {"reason": "仅警告个人且当事人已改正，不具有一定社会影响"},
+            "record_withdrawal_ground": {"ground": "revoked", "document_ref": "泉港政复决〔2026〕3号",
+                                         "occurred_on": today.isoformat()},
+            "withdraw_publication": {"public_reason": "该处罚决定已被行政复议决定撤销，故撤回公开",
+                                     "withdrawn_on": today.isoformat()},
             "record_execution": {"outcome": "performed", "completed_on": today.isoformat(), "receipt_ref": "缴款书-001"},
             "close_case": {"summary": "当事人已缴纳罚款并清理占道物料，案件办结"},
             "archive": {"archive_ref": "龙档〔2026〕执-01", "materials": ["立案审批表", "调查笔录", "执法记录仪音像记录", "决定书", "送达回证"]},
@@ -207,6 +218,8 @@ class Enforcement:
             if trigger == "decide_penalty":
                 self.pass_hearing_period()
             self.act(trigger, who, strict=True)
+            if trigger == "decide_penalty" and self.published:
+                self.act("publish_decision", "王海", strict=True)
         state = self.scene.case().state
         assert state == target, f"could not bring the case to {target} (reached {state})"
 
@@ -246,14 +259,24 @@ def _table(scene: Scene, step: Transition, datatable: list[list[str]] | None) ->
 # ================================================================ Given
 
 
-KINDS = {"行政处罚": "ordinary", "拟处较大数额罚款的行政处罚": "hearing", "重大行政处罚": "major"}
+KINDS = {"行政处罚": "ordinary", "拟处较大数额罚款的行政处罚": "hearing", "重大行政处罚": "major",
+         "已公开决定的行政处罚": "ordinary"}
 
 
-@given(parsers.re(r'有一起(?P<kind>行政处罚|拟处较大数额罚款的行政处罚|重大行政处罚)案件处于"(?P<stage>[^"]+)"阶段'))
+@given(parsers.re(r'有一起(?P<kind>行政处罚|拟处较大数额罚款的行政处罚|重大行政处罚|已公开决定的行政处罚)案件处于'
+                  r'"(?P<stage>[^"]+)"阶段'))
 def enforcement_case_at(enf: Enforcement, kind: str, stage: str) -> None:
     procedure, state = STATES[stage]
     assert procedure == ENF.id, f"「{stage}」 is not a stage of {ENF.ref}"
+    enf.published = kind.startswith("已公开")
     enf.bring_to(state, KINDS[kind])
+
+
+@given(parsers.re(r'执法期限"(?P<label>[^"]+)"已经届满'))
+def enforcement_deadline_over(enf: Enforcement, label: str) -> None:
+    row = enf.scene.deadline(DEADLINES[label])
+    assert row is not None, f"「{label}」 is not running"
+    enf.scene.go_to(row.due + timedelta(days=1))
 
 
 @given(parsers.re(r'后龙镇尚未设置"(?P<key>[a-z_.]+)"'))
@@ -368,3 +391,22 @@ def enforcement_deadline(enf: Enforcement, label: str, due: str) -> None:
 @then(parsers.re(r'执法期限"(?P<label>[^"]+)"不再计算'))
 def enforcement_deadline_gone(enf: Enforcement, label: str) -> None:
     assert enf.scene.deadline(DEADLINES[label]) is None, f"「{label}」 is still running"
+
+
+@then(parsers.re(r'执法期限"(?P<label>[^"]+)"开始计算，为(?P<n>\d+)个工作日'))
+def enforcement_deadline_started(enf: Enforcement, label: str, n: str) -> None:
+    row = enf.scene.deadline(DEADLINES[label])
+    assert row is not None, f"「{label}」 is not running"
+    assert (row.n, row.unit) == (int(n), "working_days"), f"「{label}」 is {row.n} {row.unit}"
+
+
+TIMELINESS = {"公开": ("publication", "publication_period"), "撤回": ("withdrawal", "withdrawal_period")}
+
+
+@then(parsers.re(r'(?P<what>公开|撤回)记录为"(?P<status>按期|逾期)"'))
+def recorded_timeliness(enf: Enforcement, what: str, status: str) -> None:
+    key, deadline = TIMELINESS[what]
+    record = enf.data().get(key)
+    assert record is not None, f"no {key} on record"
+    timeliness = record["timeliness"][deadline]
+    assert timeliness["on_time"] == (status == "按期"), f"recorded {timeliness}"
