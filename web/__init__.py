@@ -47,7 +47,7 @@ def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = N
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
-    from web import audit, auth, cases, csrf, errors, i18n
+    from web import audit, auth, cases, csrf, errors, i18n, portal
     from web.present import role_label
 
     i18n.init_app(app)
@@ -56,6 +56,7 @@ def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = N
     errors.init_app(app)
     app.register_blueprint(cases.bp)
     app.register_blueprint(audit.bp)
+    app.register_blueprint(portal.bp)  # public: no login (web/auth.py PUBLIC_ENDPOINTS)
     app.jinja_env.globals["role_label"] = lambda role: role_label(runtime.registry, role)
     app.after_request(_headers)
     return app

@@ -34,7 +34,7 @@ from workflow.models import User
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "portal.register"})  # portal: 行政执法公示
 
 
 @dataclass(frozen=True)

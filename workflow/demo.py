@@ -252,13 +252,16 @@ class _Story:
                 "notified_on": self.in_days(1)}
 
     def street_obstruction(self) -> str:
-        """An ordinary case, decided and served."""
+        """An ordinary case, decided, served and published (处罚法第四十八条)."""
         facts = "当事人在后龙街两侧人行道堆放建材约20立方米，经责令后未清理"
         basis = "《城市市容和环境卫生管理条例》第三十六条"
         cid = self.open_enforcement("陈某某在后龙街两侧堆放建材案", "陈某某（后龙镇后龙村）", facts, FIELD_STREETS,
                                     POWER_STREETS, "《城市市容和环境卫生管理条例》第十四条、第三十六条")
         self.ok(cid, "start_investigation", "wanghai", {"officers": ["wanghai", "caiming"],
                                                        "plan": "现场勘验、询问当事人、调取照片"}, days=1)
+        self.ok(cid, "record_investigation_conduct", "wanghai", {
+            "occasion": "现场勘验后龙街两侧人行道", "conducted_on": self.in_days(0), "certificates_shown": True,
+            "duties_told": True, "av_record_ref": f"{cid}-执法记录仪-01"}, days=0)
         self.ok(cid, "notify_intended_penalty", "wanghai", self.notice("2000", facts, basis), days=6)
         self.ok(cid, "record_statement", "wanghai", {"statement": "当事人称系临时堆放，请求从轻处罚",
                                                     "review": "经复核，已清理部分物料，按告知内容处罚"}, days=2)
@@ -271,6 +274,9 @@ class _Story:
             "reconsideration_days": 60, "litigation_months": 6, "decided_on": self.in_days(0), "sealed": True}, days=2)
         self.ok(cid, "serve_decision", "wanghai", {"method": "direct", "served_on": self.in_days(1),
                                                   "proof_ref": f"{cid}-送达回证"}, days=1)
+        # Same moment (days=0): the demo's later cases keep their dates.
+        self.ok(cid, "publish_decision", "wanghai", {"channel": "portal", "location": "后龙镇人民政府网站·行政执法公示专栏",
+                                                    "published_on": self.in_days(0)}, days=0)
         return cid
 
     def shed_on_square(self) -> str:
