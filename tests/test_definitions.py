@@ -130,3 +130,13 @@ def test_cli_check_exits_non_zero_naming_the_problem(tmp_path: Path) -> None:
     good = subprocess.run([sys.executable, "-m", "workflow", "definitions", "check", str(MAJOR)],
                           capture_output=True, text=True)
     assert good.returncode == 0 and "major_decision@1" in good.stdout
+
+
+def test_end_from_must_be_a_required_date_of_each_ending_step(tmp_path: Path) -> None:
+    raw = yaml.safe_load((DEFINITIONS_DIR / "enforcement_case.v1.yaml").read_text(encoding="utf-8"))
+    raw["deadlines"]["publication_period"]["end_from"] = "location"  # a string field, not a date
+    path = _write(tmp_path, raw, "enforcement_case.v1.yaml")
+    with pytest.raises(DefinitionError) as info:
+        load_file(path)
+    assert ("deadlines.publication_period.end_from",
+            "'location' must be a required date payload field of 'publish_decision'") in info.value.problems
