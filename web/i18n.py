@@ -225,4 +225,8 @@ EN: dict[str, str] = {
     "撤回日期": "Withdrawn on",
     "撤回理由": "Reason for withdrawal",
     "暂无撤回的公开决定。": "No decision was withdrawn.",
+    # a limit a step ended (present._timeliness)
+    "{period}：期限至{due}，{status}": "{period}: due {due}, {status}",
+    "按期": "on time",
+    "逾期": "late",
 }

@@ -185,7 +185,7 @@ class Section:
     rounds: list[list[Section]] = field(default_factory=list)
 
 
-META = ("recorded_by", "recorded_on", "event_seq", "trigger", "no")
+META = ("recorded_by", "recorded_on", "event_seq", "trigger", "no", "timeliness")
 
 
 def format_value(spec: FieldSpec | None, value: Any) -> tuple[str | list[str], bool]:
@@ -287,11 +287,25 @@ def _record(labels: DataLabels, key: str, item: Any, people: Mapping[str, str]) 
     if "recorded_by" in item:
         meta.append(_("{who}于{day}登记（事件{seq}）", who=person(people, item.get("recorded_by")),
                       day=fmt_date(item.get("recorded_on")), seq=item.get("event_seq", "-")))
+    meta.extend(_timeliness(labels, item.get("timeliness")))
     for u in updates:
         meta.append(_("{step}：{who}于{day}登记（事件{seq}）", step=label_of(labels.procedure, "step", u["trigger"]),
                       who=person(people, u["by"]), day=fmt_date(u["on"]), seq=u["seq"]))
     heading = _("第{n}条", n=item["no"]) if isinstance(item.get("no"), int) else ""
     return Record(heading, entries, meta)
+
+
+def _timeliness(labels: DataLabels, recorded: Any) -> list[str]:
+    """The limits a step ended, met or not: a late step is recorded as late, never refused (engine._timeliness)."""
+    if not isinstance(recorded, dict):
+        return []
+    deadlines = labels.procedure.deadlines if labels.procedure else {}
+    lines = []
+    for name, t in recorded.items():
+        spec = deadlines.get(name)
+        lines.append(_("{period}：期限至{due}，{status}", period=spec.label.get(current_lang()) if spec else name,
+                       due=fmt_date(t.get("due")), status=_("按期") if t.get("on_time") else _("逾期")))
+    return lines
 
 
 def _update_meta(labels: DataLabels, item: Mapping[str, Any]) -> list[dict[str, Any]]:

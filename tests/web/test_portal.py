@@ -63,3 +63,10 @@ def test_a_withdrawn_decision_shows_its_reason(town, app):
 def test_the_register_in_english(town, app):
     body = text(app.test_client().get("/public/register?lang=en"))
     assert "Enforcement officers" in body and "Remedies" in body
+
+
+def test_the_case_page_says_whether_the_publication_was_on_time(town, client_for):
+    case_id = published_and_withdrawn(town)
+    page = text(client_for("wanghai").get(f"/cases/{case_id}"))
+    assert "处罚决定公开期限：期限至" in page and "按期" in page
+    assert "撤回公开的处罚决定期限：期限至" in page
