@@ -70,6 +70,7 @@ class DeadlineSpec:
     cleared_on: tuple[str, ...] = ()
     n: int | None = None
     n_from: str | None = None  # payload field holding n (e.g. a comment period longer than the minimum)
+    n_setting: str | None = None  # organisation setting holding n, where a local rule sets the length
     start_from: str | None = None  # payload date field the period counts from (default: the event's date)
     due_from: str | None = None  # payload date field that IS the due date (e.g. the requested review date)
     end_from: str | None = None  # payload date field a limit's end is judged by (default: the event's date)
@@ -240,6 +241,7 @@ class DeadlineSchemaDef(Schema):
     unit = fields.String(required=True, validate=validate.OneOf(UNITS))
     n = fields.Integer(validate=validate.Range(min=1))
     n_from = fields.String(validate=IDENT)
+    n_setting = fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_.]*$", error="must be a setting key"))
     start_from = fields.String(validate=IDENT)
     due_from = fields.String(validate=IDENT)
     end_from = fields.String(validate=IDENT)
@@ -250,9 +252,9 @@ class DeadlineSchemaDef(Schema):
 
     @validates_schema
     def one_length(self, data: dict[str, Any], **_: Any) -> None:
-        given = [k for k in ("n", "n_from", "due_from") if k in data]
+        given = [k for k in ("n", "n_from", "n_setting", "due_from") if k in data]
         if len(given) != 1:
-            raise ValidationError("give exactly one of n, n_from or due_from")
+            raise ValidationError("give exactly one of n, n_from, n_setting or due_from")
 
 
 class BasisSchema(Schema):
@@ -457,7 +459,8 @@ def _build(data: dict[str, Any], name: str) -> Procedure:
             k: DeadlineSpec(
                 name=k, label=_label(v["label"]), kind=v["kind"], unit=v["unit"], basis=v["basis"],
                 starts_on=tuple(v["starts_on"]), ends_on=tuple(v["ends_on"]), cleared_on=tuple(v["cleared_on"]),
-                n=v.get("n"), n_from=v.get("n_from"), start_from=v.get("start_from"), due_from=v.get("due_from"),
+                n=v.get("n"), n_from=v.get("n_from"), n_setting=v.get("n_setting"),
+                start_from=v.get("start_from"), due_from=v.get("due_from"),
                 end_from=v.get("end_from"),
             )
             for k, v in data["deadlines"].items()

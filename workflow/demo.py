@@ -54,6 +54,8 @@ ENFORCEMENT_SETTINGS: list[tuple[str, Any, str]] = [
      "演示数据：较大数额罚款标准以福建省或者有关部门的规定为准（行政处罚法第六十三条）；此处数额仅为示意"),
     (REVIEW_CATALOGUE, ["拟作出较大数额罚款的", "拟责令停产停业、责令关闭、限制从业的", "拟吊销许可证件的", "经过听证程序的"],
      "演示数据：示意《后龙镇重大执法决定法制审核目录清单》"),
+    ("enforcement.publication_working_days", 7,
+     "国办发〔2018〕118号的地方实施办法：行政处罚决定自作出之日起7个工作日内公开（演示数据；以本地实施办法为准）"),
 ]
 # (username, kind, number, field, issued_on, valid_until, issuer); 洪志强's certificate has expired.
 CERTIFICATES: list[tuple[str, str, str, str, date, date | None, str]] = [

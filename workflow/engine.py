@@ -184,7 +184,7 @@ class Engine:
                 to_state=procedure.initial, actor=user.username, role=role, payload=payload,
             )
             case.data = _record(procedure.create, {}, payload, user.username, local_date(now), event.seq)
-            self._update_deadlines(session, procedure, case.id, "create", payload, local_date(now))
+            self._update_deadlines(session, procedure, case.id, user.org_id, "create", payload, local_date(now))
             return Outcome(True, case.id, "create", None, case.state, event.seq, event.hash, (), case.version)
 
     def _next_case_id(self, session: Session, procedure: Procedure, now: datetime) -> str:
@@ -243,7 +243,8 @@ class Engine:
         case.state = to_state
         case.version += 1
         store.save_case(session, case, now)
-        self._update_deadlines(session, procedure, case.id, transition.trigger, payload, local_date(now))
+        self._update_deadlines(session, procedure, case.id, case.org_id, transition.trigger, payload,
+                               local_date(now))
         return Outcome(True, case.id, transition.trigger, from_state, to_state, event.seq, event.hash, (),
                        case.version)
 
@@ -340,6 +341,15 @@ class Engine:
                     + ("（期限含尚无节假日安排的年份，为推算日期）" if deadline.provisional else ""),
                     f"the {spec.label.en} runs until {deadline.due.isoformat()}; this step is possible after it",
                     spec.basis))
+        for spec in procedure.deadlines.values():
+            if spec.n_setting and transition.trigger in spec.starts_on:
+                days = settings.get(spec.n_setting)
+                if not (isinstance(days, int) and not isinstance(days, bool) and days > 0):
+                    reasons.append(Reason(
+                        f"setting_missing:{spec.n_setting}",
+                        f"本单位尚未设置「{spec.label.zh}」的天数（设置项 {spec.n_setting}，须注明依据）",
+                        f"the organisation has not set the length of the {spec.label.en} "
+                        f"(setting {spec.n_setting}, with its source)", spec.basis))
         if reasons:
             raise Refused(*reasons)
 
@@ -402,7 +412,7 @@ class Engine:
                                  "on_time": ended <= row.due}
         return result
 
-    def _update_deadlines(self, session: Session, procedure: Procedure, case_id: str, trigger: str,
+    def _update_deadlines(self, session: Session, procedure: Procedure, case_id: str, org_id: str, trigger: str,
                           payload: dict[str, Any], today: date) -> None:
         if not any(trigger in spec.starts_on or trigger in spec.ends_on or trigger in spec.cleared_on
                    for spec in procedure.deadlines.values()):
@@ -419,7 +429,10 @@ class Engine:
                 n, provisional = self.calendar.working_days_between(start, due) if spec.unit == "working_days" \
                     else (self.calendar.calendar_days_between(start, due), False)
             else:
-                n = spec.n if spec.n is not None else int(payload[spec.n_from or ""])
+                if spec.n_setting:  # present and valid: _check_guards refused the step otherwise
+                    n = int(self._settings(session, org_id)[spec.n_setting])
+                else:
+                    n = spec.n if spec.n is not None else int(payload[spec.n_from or ""])
                 computed = self.calendar.period(start, n, spec.unit)
                 due, provisional = computed.date, computed.provisional
             row = current.get(spec.name)
