@@ -79,28 +79,13 @@ def chain_event(
     return row
 
 
-def append_event(
-    session: Session,
-    head: ChainHead,
-    *,
-    kind: str,
-    at: str,
-    procedure: str,
-    trigger: str | None = None,
-    from_state: str | None = None,
-    to_state: str | None = None,
-    actor: str | None = None,
-    role: str | None = None,
-    payload: dict[str, Any] | None = None,
-    reasons: list[dict[str, Any]] | None = None,
-) -> AppendedEvent:
+def append_event(session: Session, head: ChainHead, **fields: Any) -> AppendedEvent:
     """Chain the event (see chain_event) and INSERT it now, in the session's transaction.
 
     The caller writes the head (audit_seq, audit_head) back to its row in the same transaction: an ORM
     head is flushed with the session, the engine's CaseRow is saved by workflow.store.
     """
-    row = chain_event(head, kind=kind, at=at, procedure=procedure, trigger=trigger, from_state=from_state,
-                      to_state=to_state, actor=actor, role=role, payload=payload, reasons=reasons)
+    row = chain_event(head, **fields)  # the event's fields, as chain_event names them
     store.insert_event(session, row)
     return AppendedEvent(row["case_id"], row["seq"], row["hash"])
 
