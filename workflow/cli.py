@@ -6,6 +6,7 @@ Errors are one clear line (Chinese first) and a non-zero exit status, never a tr
 from __future__ import annotations
 
 import json
+import os
 import sys
 import unicodedata
 from typing import Any
@@ -122,12 +123,23 @@ def case_new(ctx: click.Context, procedure: str, actor: str, data: str | None) -
 @click.option("--as", "actor", required=True, help="User name of the person acting.")
 @click.option("--data", help="Payload as JSON.")
 @click.option("--expect-version", type=int, help="Refuse if the case has changed since this version.")
+@click.option("--file", "file_path", type=click.Path(dir_okay=False),
+              help="The record's file, for a step that attaches one (attach_record).")
 @click.pass_context
 def case_fire(ctx: click.Context, case_id: str, trigger: str, actor: str, data: str | None,
-              expect_version: int | None) -> None:
+              expect_version: int | None, file_path: str | None) -> None:
     """Take a step (TRIGGER) on a case."""
     rt = _rt(ctx)
-    outcome = rt.engine.fire(case_id, trigger, actor, _json_arg(data, "--data"), expected_version=expect_version)
+    payload = _json_arg(data, "--data")
+    attachment = None
+    if file_path is not None:
+        try:
+            with open(file_path, "rb") as f:
+                attachment = rt.records.stage(f, filename=os.path.basename(file_path))
+        except OSError as exc:
+            raise UserError(f"无法读取文件 cannot read {file_path}: {exc.strerror}") from None
+    outcome = rt.engine.fire(case_id, trigger, actor, payload, expected_version=expect_version,
+                             attachment=attachment)
     _print_outcome(outcome, ctx.obj["lang"])
 
 
@@ -192,6 +204,43 @@ def case_show(ctx: click.Context, case_id: str, actor: str | None) -> None:
         if actor:
             steps = rt.engine.available_transitions(session, c, actor)
             click.echo("可办理 next steps: " + (", ".join(f"{t.trigger}（{t.label.get(lang)}）" for t in steps) or "无"))
+
+
+@case.command("records")
+@click.argument("case_id")
+@click.pass_context
+def case_records(ctx: click.Context, case_id: str) -> None:
+    """Whole-process record of a case (全过程记录): each stage's records and the audio-video acts.
+    Exit 0 when complete, 4 when a stage has no record or a mandatory audio-video record is missing."""
+    from workflow.completeness import completeness, format_label
+
+    rt = _rt(ctx)
+    lang = ctx.obj["lang"]
+    with rt.sessions() as session:
+        c = session.get(Case, case_id)
+        if c is None:
+            raise UserError(f"案件「{case_id}」不存在 / no such case")
+        report = completeness(session, rt.engine.procedure_of(c), c, rt.records, lang)
+    click.echo(f"{report.case_id} 执法全过程记录 whole-process record")
+    for stage in report.stages:
+        mark = "" if stage.records else "  ✗ 无记录 no record"
+        click.echo(f"【{stage.label}】 文字 text {stage.text_count} / 音像 av {stage.av_count}{mark}")
+        for r in stage.records:
+            kind = "音像" if r.kind == "av" else "文字"
+            extra = f" {r.details.get('duration_seconds')}秒 {r.details.get('device', '')}" if r.kind == "av" else ""
+            file_ok = "" if r.file_present else "  ✗ 文件缺失 file missing"
+            act = f" [{r.act_label}]" if r.act_label else ""
+            click.echo(f"  #{r.no} {kind} {r.title}{act} {format_label(r.format)} {r.size:,} 字节 bytes"
+                       f"{extra} {r.recorded_on} sha256:{r.sha256[:16]}…{file_ok}")
+    for act in report.av_acts:
+        status = f"已有音像记录 #{', #'.join(map(str, act.record_nos))}" if act.covered else "✗ 缺少音像记录 missing"
+        click.echo(f"须全程音像记录 mandatory AV: {act.label}（事件 seq {act.seq}）：{status}")
+    if report.basis:
+        click.echo(f"依据 basis: {report.basis}")
+    if not report.complete:
+        click.echo("记录不完整 incomplete", err=True)
+        sys.exit(4)
+    click.echo("记录完整 complete")
 
 
 @case.command("history")
@@ -347,10 +396,11 @@ def audit_verify(ctx: click.Context, trusted: tuple[str, ...], quiet: bool) -> N
     except ValueError as exc:
         raise UserError(str(exc)) from None
     report = verify_database(rt.sessions, rt.origin, utc_stamp(rt.clock.now()), pinned,
-                             progress=None if quiet else _progress("已校验 verified"))
+                             progress=None if quiet else _progress("已校验 verified"),
+                             records_dir=str(rt.records.root))
     click.echo(f"事件 events {report.events} / 案件 cases {report.cases} / 叶子 leaves {report.leaves} / "
                f"检查点 checkpoints {report.checkpoints} (签名 signatures: {report.signatures}) / "
-               f"未锚定 unanchored {report.unanchored_events}")
+               f"未锚定 unanchored {report.unanchored_events} / 记录文件 evidence files {report.records_checked}")
     for warning in report.warnings[:10]:
         click.echo(f"警告 warning: {warning}", err=True)
     if not report.ok:

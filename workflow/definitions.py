@@ -20,6 +20,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from workflow.guards import GUARDS
 from workflow.payloads import FIELD_TYPES, FieldSpec, build_payload_schema
+from workflow.records import FORMATS
 
 DEFINITIONS_DIR = Path(__file__).resolve().parent.parent / "definitions"
 FILE_NAME = re.compile(r"^(?P<id>[a-z][a-z0-9_]*)\.v(?P<version>[1-9][0-9]*)\.ya?ml$")
@@ -89,6 +90,7 @@ class Transition:
     record: RecordSpec | None = None
     separation_from: tuple[str, ...] = ()  # separation of duties: who acted on the case in these roles may not
     new_round: bool = False  # the procedure is run again: earlier steps' records move to previous_rounds
+    attachment: bool = False  # the step attaches an evidence file (全过程记录): its event is `record_attached`
 
     @cached_property
     def schema(self) -> Schema:
@@ -103,6 +105,15 @@ class State:
 
 
 @dataclass(frozen=True)
+class AudioVideoSpec:
+    """Acts that may not complete without an audio-video record of them (全程音像记录)."""
+
+    basis: str
+    acts: tuple[str, ...]  # triggers named by the law for every organisation
+    setting: str | None = None  # organisation setting listing further acts (the organisation's own list)
+
+
+@dataclass(frozen=True)
 class Procedure:
     id: str
     version: int
@@ -114,6 +125,7 @@ class Procedure:
     transitions: tuple[Transition, ...]
     deadlines: Mapping[str, DeadlineSpec]
     create: Transition  # who may open a case and what they must say (trigger "create", no source)
+    audio_video: AudioVideoSpec | None = None
     source_file: str = field(default="", compare=False)
 
     @property
@@ -222,6 +234,16 @@ class TransitionSchemaDef(CreateSchemaDef):
     dest = fields.String(required=True, allow_none=True)
     separation_from = fields.List(fields.String(validate=IDENT), load_default=list)
     new_round = fields.Boolean(load_default=False)
+    attachment = fields.Boolean(load_default=False)
+
+
+class AudioVideoSchemaDef(Schema):
+    class Meta:
+        unknown = RAISE
+
+    basis = fields.String(required=True, validate=validate.Length(min=1))
+    acts = fields.List(fields.String(validate=IDENT), required=True)
+    setting = fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_.]*$", error="must be a setting key"))
 
 
 class StateSchemaDef(Schema):
@@ -281,6 +303,7 @@ class ProcedureSchemaDef(Schema):
     deadlines = fields.Dict(keys=fields.String(validate=IDENT), values=fields.Nested(DeadlineSchemaDef),
                             load_default=dict)
     transitions = fields.List(fields.Nested(TransitionSchemaDef), required=True, validate=validate.Length(min=1))
+    audio_video = fields.Nested(AudioVideoSchemaDef)
 
 
 # ---------------------------------------------------------------- loading
@@ -393,6 +416,12 @@ def _check_meaning(data: dict[str, Any], name: str) -> list[tuple[str, str]]:
         if not spec["terminal"] and not any(nxt != s for nxt in edges[s]):
             problems.append((f"states.{s}", "not terminal but no transition leaves it"))
     triggers = set(payloads)
+    for i, act in enumerate((data.get("audio_video") or {}).get("acts", [])):
+        if act not in triggers:
+            problems.append((f"audio_video.acts.{i}", f"unknown trigger {act!r}"))
+    for i, t in enumerate(data["transitions"]):
+        if t["attachment"]:
+            problems.extend((f"transitions.{i}.{path}", reason) for path, reason in _attachment_problems(t, triggers))
     for d, spec in data["deadlines"].items():
         for key in ("starts_on", "ends_on", "cleared_on"):
             for j, trig in enumerate(spec[key]):
@@ -412,6 +441,28 @@ def _check_meaning(data: dict[str, Any], name: str) -> list[tuple[str, str]]:
                 if f is None or f["type"] != "date" or not f["required"]:
                     problems.append((f"deadlines.{d}.end_from", f"{spec['end_from']!r} must be a required date "
                                                                 f"payload field of {trig!r}"))
+    return problems
+
+
+def _attachment_problems(t: dict[str, Any], triggers: set[str]) -> list[tuple[str, str]]:
+    """A step that attaches a file must say the record's kind and its format, in terms workflow.records knows;
+    the act a record documents, if asked, is a step of the procedure."""
+    problems = []
+    for j, c in enumerate((t["payload"].get("act") or {}).get("choices", [])):
+        if c["value"] not in triggers:
+            problems.append((f"payload.act.choices.{j}", f"unknown trigger {c['value']!r}"))
+    for name, known in (("kind", {"text", "av"}), ("format", set(FORMATS))):
+        f = t["payload"].get(name)
+        if f is None or f["type"] != "choice" or not f["required"]:
+            problems.append((f"payload.{name}",
+                             f"a step with an attachment needs a required choice field {name!r}"))
+            continue
+        for j, c in enumerate(f["choices"]):
+            if c["value"] not in known:
+                problems.append((f"payload.{name}.choices.{j}",
+                                 f"{c['value']!r} is not one of {', '.join(sorted(known))}"))
+    if t["dest"] is not None:
+        problems.append(("dest", "attaching a record does not move the case: dest must be null"))
     return problems
 
 
@@ -452,6 +503,7 @@ def _build(data: dict[str, Any], name: str) -> Procedure:
                 label=_label(t["label"]), roles=tuple(t["roles"]), basis=t["basis"],
                 payload=_fields(t["payload"]), guards=tuple(t["guards"]), record=_record(t.get("record")),
                 separation_from=tuple(t["separation_from"]), new_round=t["new_round"],
+                attachment=t["attachment"],
             )
             for t in data["transitions"]
         ),
@@ -470,6 +522,10 @@ def _build(data: dict[str, Any], name: str) -> Procedure:
             roles=tuple(create["roles"]), basis=create["basis"], payload=_fields(create["payload"]),
             guards=tuple(create["guards"]), record=_record(create.get("record")),
         ),
+        audio_video=AudioVideoSpec(
+            basis=data["audio_video"]["basis"], acts=tuple(data["audio_video"]["acts"]),
+            setting=data["audio_video"].get("setting"),
+        ) if data.get("audio_video") else None,
         source_file=name,
     )
 

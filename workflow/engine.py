@@ -36,6 +36,7 @@ from workflow.models import (
     User,
 )
 from workflow.payloads import load_payload
+from workflow.records import FORMATS, RecordStore, Staged, StoredRecord
 from workflow.store import Actor, CaseRow, DeadlineRow
 
 
@@ -106,10 +107,12 @@ class Engine:
         registry: Registry,
         clock: Clock | None = None,
         calendar: WorkCalendar | None = None,
+        records: RecordStore | None = None,
     ):
         self.sessions = session_factory
         self.registry = registry
         self.clock = clock or SystemClock()
+        self.records = records
         self._base_calendar = calendar or default_calendar()
         self.calendar = self._base_calendar
         self.reload_calendar()
@@ -197,10 +200,33 @@ class Engine:
     # ------------------------------------------------------------ firing a transition
 
     def fire(
-        self, case_id: str, trigger: str, actor: str, payload: Any = None, *, expected_version: int | None = None
+        self, case_id: str, trigger: str, actor: str, payload: Any = None, *, expected_version: int | None = None,
+        attachment: Staged | None = None,
     ) -> Outcome:
-        """Try `trigger` on the case as `actor`. Returns an Outcome; a refusal lists every reason found."""
+        """Try `trigger` on the case as `actor`. Returns an Outcome; a refusal lists every reason found.
+
+        A step that attaches a record takes the received file as `attachment` (RecordStore.stage). The file
+        is kept only if the step succeeds and its transaction commits; otherwise nothing of it remains."""
+        stored: list[StoredRecord] = []
+        try:
+            outcome = self._fire(case_id, trigger, actor, payload, expected_version, attachment, stored)
+        except BaseException:
+            for record in stored:  # the event that named it was rolled back
+                if self.records is not None:
+                    self.records.remove_uncommitted(record)
+            raise
+        finally:
+            if attachment is not None:
+                attachment.discard()
+        return outcome
+
+    def _fire(self, case_id: str, trigger: str, actor: str, payload: Any, expected_version: int | None,
+              attachment: Staged | None, stored: list[StoredRecord]) -> Outcome:
         attempt = _Attempt(trigger=trigger, actor=actor, raw_payload=payload)
+        if attachment is not None:
+            attempt.extra["file"] = {"name": attachment.filename[:200], "size": attachment.size}
+            if not attachment.too_large:
+                attempt.extra["file"]["sha256"] = attachment.sha256
         now = self.clock.now()
         with writing(self.sessions) as session:
             case = store.lock_case(session, case_id)
@@ -221,12 +247,15 @@ class Engine:
                 transition = self._transition(procedure, case.state, trigger)
                 attempt.role = self._authorize(session, procedure, transition, user, case, attempt)
                 clean = self._validate(transition, payload)
+                self._check_attachment(transition, clean, attachment)
                 # The case's deadlines matter to the guards only if this step ends a minimum period.
                 self._check_guards(session, procedure, transition, case, case.data, user, clean, now,
                                    store.load_deadlines(session, case.id)
                                    if _ends_minimum_period(procedure, trigger) else [])
             except Refused as refused:
                 return self._record_refusal(session, case, attempt, refused.reasons, now)
+            if attachment is not None and transition.attachment:
+                clean = self._store_attachment(attachment, clean, case.state, stored)
             return self._apply(session, procedure, transition, case, user, attempt.role or "", clean, now)
 
     def _apply(self, session: Session, procedure: Procedure, transition: Transition, case: CaseRow, user: Actor,
@@ -234,7 +263,7 @@ class Engine:
         from_state = case.state
         to_state = machine.run(procedure, from_state, transition.trigger)
         event = append_event(
-            session, case, kind="transition", at=utc_stamp(now), procedure=procedure.ref,
+            session, case, kind="record_attached" if transition.attachment else "transition", at=utc_stamp(now), procedure=procedure.ref,
             trigger=transition.trigger, from_state=from_state, to_state=to_state, actor=user.username,
             role=role, payload=payload,
         )
@@ -310,6 +339,44 @@ class Engine:
                             for p in problems))
         return clean
 
+    def _check_attachment(self, transition: Transition, payload: dict[str, Any], attachment: Staged | None) -> None:
+        """The file of a record (处罚法第四十七条): present, not empty, within the limit, of the declared format."""
+        basis = transition.basis
+        if not transition.attachment:
+            if attachment is not None:
+                raise Refused(Reason("attachment_not_accepted", f"「{transition.label.zh}」不接受附件",
+                                     f"'{transition.label.en}' takes no file", basis, "file"))
+            return
+        if attachment is None:
+            raise Refused(Reason("record_file_missing", "未上传记录文件", "no file was uploaded", basis, "file"))
+        if self.records is None:
+            raise Refused(Reason("record_store_unavailable", "本系统未配置记录文件存储目录，无法保存记录文件",
+                                 "this installation has no records folder configured", basis, "file"))
+        if attachment.too_large:
+            limit = _megabytes(attachment.limit)
+            raise Refused(Reason("record_too_large", f"文件超过上传上限{limit}，未予保存",
+                                 f"the file exceeds the upload limit of {limit}; nothing was kept", basis, "file"))
+        if attachment.size == 0:
+            raise Refused(Reason("record_empty", "上传的文件为空", "the uploaded file is empty", basis, "file"))
+        declared = FORMATS[payload["format"]]
+        if attachment.sniffed != declared.name:
+            found = FORMATS[attachment.sniffed].label if attachment.sniffed else "无法识别的格式"
+            raise Refused(Reason(
+                "record_format_mismatch", f"文件内容为「{found}」，与声明的格式「{declared.label}」不符",
+                f"the file's content is {attachment.sniffed or 'of no accepted format'}, not the declared "
+                f"{declared.name}", basis, "format"))
+
+    def _store_attachment(self, attachment: Staged, payload: dict[str, Any], stage: str,
+                          stored: list[StoredRecord]) -> dict[str, Any]:
+        """Move the checked file to its content address; its hash and size go into the event's payload."""
+        assert self.records is not None  # _check_attachment refused otherwise
+        record = self.records.commit(attachment)
+        stored.append(record)
+        extra = {"sha256": record.sha256, "size": record.size, "stage": stage}
+        if attachment.filename:
+            extra["filename"] = attachment.filename[:200]
+        return {**payload, **extra}
+
     def _check_guards(self, session: Session, procedure: Procedure, transition: Transition,
                       case: CaseRow | None, data: dict[str, Any], user: Actor, payload: dict[str, Any],
                       now: datetime, deadlines: list[DeadlineRow]) -> None:
@@ -341,6 +408,15 @@ class Engine:
                     + ("（期限含尚无节假日安排的年份，为推算日期）" if deadline.provisional else ""),
                     f"the {spec.label.en} runs until {deadline.due.isoformat()}; this step is possible after it",
                     spec.basis))
+        av = procedure.audio_video
+        if av is not None and case is not None:
+            acts = set(av.acts) | _setting_list(settings.get(av.setting) if av.setting else None)
+            if transition.trigger in acts and not has_av_record(data, transition.trigger):
+                reasons.append(Reason(
+                    "av_record_required",
+                    f"「{transition.label.zh}」须全程音像记录：请先附加该行为的音像记录",
+                    f"'{transition.label.en}' must be recorded on audio-video: attach its audio-video record first",
+                    av.basis))
         for spec in procedure.deadlines.values():
             if spec.n_setting and transition.trigger in spec.starts_on:
                 days = settings.get(spec.n_setting)
@@ -447,10 +523,13 @@ class Engine:
     def _record_refusal(self, session: Session, case: CaseRow, attempt: _Attempt, reasons: tuple[Reason, ...],
                         now: datetime) -> Outcome:
         # Nothing of the attempt is on the row: fire() changes `case` only in _apply, after every check.
+        payload = safe_payload(attempt.raw_payload)
+        if attempt.extra:  # e.g. the file a refused record attachment brought (its hash and size, not its content)
+            payload = {"attempt": attempt.extra, "payload": payload}
         event = append_event(
             session, case, kind="refused", at=utc_stamp(now), procedure=attempt.procedure,
             trigger=attempt.trigger, from_state=attempt.from_state, to_state=attempt.from_state,
-            actor=attempt.actor, role=attempt.role, payload=safe_payload(attempt.raw_payload),
+            actor=attempt.actor, role=attempt.role, payload=payload,
             reasons=[r.as_record() for r in reasons],
         )
         store.save_chain_head(session, case)
@@ -484,6 +563,26 @@ def _at_path(data: Mapping[str, Any], path: str) -> Any:
     for key in path.split("."):
         value = value.get(key) if isinstance(value, Mapping) else None
     return value
+
+
+def has_av_record(data: Mapping[str, Any], act: str) -> bool:
+    """Is an audio-video record of `act` attached since the act was last recorded as done?"""
+    last = 0
+    for value in data.values():
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if isinstance(item, Mapping) and item.get("trigger") == act:
+                last = max(last, int(item.get("event_seq", 0)))
+    return any(r.get("kind") == "av" and r.get("act") == act and int(r.get("event_seq", 0)) > last
+               for r in data.get("records", []) if isinstance(r, Mapping))
+
+
+def _setting_list(value: Any) -> set[str]:
+    return {v for v in value if isinstance(v, str)} if isinstance(value, list) else set()
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / 1024**2:,.0f} MB" if n >= 1024**2 else f"{n:,} 字节"
 
 
 def _ends_minimum_period(procedure: Procedure, trigger: str) -> bool:

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from workflow.guards import CaseView, Fail, GuardContext, _day, guard
+from workflow.records import FORMATS
 
 PENALTY_LAW = "《中华人民共和国行政处罚法》"
 GUIDELINE_118 = "国办发〔2018〕118号"
@@ -480,3 +481,69 @@ def checklist_complete_without_problems(ctx: GuardContext) -> Fail | None:
        en="A review fails on the problems recorded in its findings")
 def problem_recorded(ctx: GuardContext) -> Fail | None:
     return None if "problem" in _latest_findings(ctx.data).values() else Fail()
+
+
+# ---------------------------------------------------------------- compulsory measures (行政强制法)
+
+COMPULSION_LAW = "《中华人民共和国行政强制法》"
+SEIZURE_DAYS = 30  # 行政强制法第二十五条: 查封、扣押的期限不得超过三十日 (calendar days: over 10, 第六十九条)
+
+
+@guard("compulsory_measure_conditions", article=f"{COMPULSION_LAW}第十八条",
+       zh="实施行政强制措施须经行政机关负责人批准，由两名以上执法人员实施，通知当事人到场并制作现场笔录",
+       en="A compulsory measure needs the head's prior approval, two or more officers, the party called to attend "
+          "and an on-site record")
+def compulsory_measure_conditions(ctx: GuardContext) -> Fail | None:
+    p = ctx.payload
+    missing = []
+    if not p.get("head_approved"):
+        missing.append(("未经行政机关负责人批准", "no prior approval by the agency head"))
+    officers = [o for o in p.get("officers_present", []) if o in _investigators(ctx.data)]
+    if len(set(officers)) < 2:
+        missing.append(("在场的本案执法人员少于两名", "fewer than two of the case's officers present"))
+    if not p.get("party_notified"):
+        missing.append(("未通知当事人到场", "the party was not called to attend"))
+    if not p.get("on_site_record"):
+        missing.append(("未制作现场笔录", "no on-site record"))
+    if missing:
+        return Fail("；".join(m[0] for m in missing), "; ".join(m[1] for m in missing))
+    return None
+
+
+@guard("seizure_within_30_days", article=f"{COMPULSION_LAW}第二十五条",
+       zh="查封、扣押的期限不得超过三十日", en="A seizure may last no more than 30 days")
+def seizure_within_30_days(ctx: GuardContext) -> Fail | None:
+    start, until = _day(ctx.payload["carried_out_on"]), _day(ctx.payload["until"])
+    if until < start:
+        return Fail("期限届满日早于实施日", "the end is before the day it was carried out")
+    if (until - start).days > SEIZURE_DAYS:
+        return Fail(f"自{start.isoformat()}至{until.isoformat()}共{(until - start).days}日",
+                    f"{(until - start).days} days from {start.isoformat()} to {until.isoformat()}")
+    return None
+
+
+# ---------------------------------------------------------------- whole-process records (处罚法第四十七条)
+
+
+@guard("record_details_complete", article=f"{PENALTY_LAW}第四十七条；{GUIDELINE_118}（执法全过程记录制度）",
+       zh="音像记录须为音视频格式并载明时长、记录设备和记录人；文字记录须为文书格式",
+       en="An audio-video record must be an audio or video file with its duration, device and who recorded it; "
+          "a text record must be a document")
+def record_details_complete(ctx: GuardContext) -> Fail | None:
+    p = ctx.payload
+    fmt = FORMATS[p["format"]]
+    if fmt.kind != p["kind"]:
+        kind_zh = "音像记录" if p["kind"] == "av" else "文字记录"
+        return Fail(f"{kind_zh}不能是{fmt.label}格式", f"a {p['kind']} record cannot be {fmt.name}")
+    if p["kind"] != "av":
+        return None
+    missing = [(zh, en) for name, zh, en in (
+        ("duration_seconds", "时长", "duration"), ("device", "记录设备", "device"),
+        ("recorded_by", "记录人", "who recorded it")) if p.get(name) in (None, "")]
+    if missing:
+        return Fail("未填写" + "、".join(m[0] for m in missing), "missing " + ", ".join(m[1] for m in missing))
+    roles = ctx.roles_of(p["recorded_by"])
+    if roles is None or OFFICER not in roles:
+        return Fail(f"记录人「{ctx.name_of(p['recorded_by'])}」不是本单位执法人员",
+                    f"{p['recorded_by']!r} is not an enforcement officer of this organisation")
+    return None

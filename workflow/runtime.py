@@ -5,6 +5,7 @@ The CLI and the web app both build one `Runtime`; nothing else reads the environ
   LAWFLOW_DATABASE_URL   SQLAlchemy URL (default: SQLite file in the instance folder)
   LAWFLOW_AUDIT_KEY      Ed25519 checkpoint signing key (default: <instance>/audit-signing.key), never in the DB
   LAWFLOW_ORIGIN         the log's name in checkpoints (default: lawflow/<org>)
+  LAWFLOW_MAX_RECORD_MB  upload limit for one evidence file, in MiB (default 2048)
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from workflow.clock import Clock, SystemClock
 from workflow.db import default_url, make_engine, make_session_factory, migrate
 from workflow.definitions import DEFINITIONS_DIR, Registry, load_registry
 from workflow.engine import Engine
+from workflow.records import DEFAULT_MAX_BYTES, RecordStore
 
 
 @dataclass
@@ -31,6 +33,7 @@ class Runtime:
     origin: str = "lawflow/houlong"
     definitions_dir: Path = DEFINITIONS_DIR
     clock: Clock = field(default_factory=SystemClock)
+    max_record_bytes: int = DEFAULT_MAX_BYTES
 
     @classmethod
     def from_env(cls, clock: Clock | None = None) -> Runtime:
@@ -41,6 +44,7 @@ class Runtime:
             key_path=Path(os.environ.get("LAWFLOW_AUDIT_KEY") or instance / "audit-signing.key"),
             origin=os.environ.get("LAWFLOW_ORIGIN", "lawflow/houlong"),
             clock=clock or SystemClock(),
+            max_record_bytes=_max_record_bytes(os.environ.get("LAWFLOW_MAX_RECORD_MB")),
         )
 
     @cached_property
@@ -56,9 +60,26 @@ class Runtime:
         return load_registry(self.definitions_dir)
 
     @cached_property
+    def records(self) -> RecordStore:
+        """Evidence files (全过程记录), content-addressed under the instance folder."""
+        return RecordStore(Path(self.instance) / "records", self.max_record_bytes)
+
+    @cached_property
     def engine(self) -> Engine:
-        return Engine(self.sessions, self.registry, self.clock)
+        return Engine(self.sessions, self.registry, self.clock, records=self.records)
 
     def migrate(self) -> None:
         self.instance.mkdir(parents=True, exist_ok=True)
         migrate(self.database_url)
+
+
+def _max_record_bytes(value: str | None) -> int:
+    if not value:
+        return DEFAULT_MAX_BYTES
+    try:
+        mb = int(value)
+    except ValueError:
+        raise ValueError(f"LAWFLOW_MAX_RECORD_MB must be a whole number of MiB, not {value!r}") from None
+    if mb < 1:
+        raise ValueError(f"LAWFLOW_MAX_RECORD_MB must be at least 1, not {mb}")
+    return mb * 1024**2

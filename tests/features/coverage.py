@@ -67,8 +67,9 @@ def create_case(engine: Engine, procedure_id: str, actor: str, payload: Any) -> 
 
 
 def fire(engine: Engine, case_id: str, trigger: str, actor: str, payload: Any,
-         expected_version: int | None = None) -> Outcome:
-    outcome = engine.fire(case_id, trigger, actor, payload, expected_version=expected_version)
+         expected_version: int | None = None, attachment: Any = None) -> Outcome:
+    outcome = engine.fire(case_id, trigger, actor, payload, expected_version=expected_version,
+                          attachment=attachment)
     with engine.sessions() as session:
         case = session.get(Case, case_id)
         ref = f"{case.procedure}@{case.procedure_version}" if case is not None else NO_PROCEDURE

@@ -134,6 +134,7 @@ class Snapshot:
     case: tuple[Any, ...] | None  # everything a refusal must leave untouched
     chain_lengths: dict[str, int]  # audit events per chain (the case's and the system journal)
     cases: int
+    record_files: frozenset[str]  # every file under the records folder (stored evidence and uploads in progress)
 
 
 def _case_state(session: Any, case_id: str | None) -> tuple[Any, ...] | None:
@@ -152,7 +153,10 @@ def snapshot(town: Runtime, case_id: str | None) -> Snapshot:
         lengths = {c: session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.case_id == c))
                    or 0 for c in chains}
         cases = session.scalar(select(func.count()).select_from(Case)) or 0
-        return Snapshot(_case_state(session, case_id), lengths, cases)
+        state = _case_state(session, case_id)
+    root = town.records.root
+    files = frozenset(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else frozenset()
+    return Snapshot(state, lengths, cases, files)
 
 
 def expected_article(trigger: str, reason: Reason, procedure: Procedure | None = PROC) -> str | None:
@@ -244,12 +248,16 @@ class Scene:
         return self._attempt("create", strict, lambda: coverage.create_case(self.engine, procedure, actor, payload))
 
     def fire(self, trigger: str, who: str, payload: Any, *, strict: bool, username: str | None = None,
-             case_id: str | None = None, expected_version: int | None = None) -> Outcome:
+             case_id: str | None = None, expected_version: int | None = None,
+             stage_file: Callable[[], Any] | None = None) -> Outcome:
+        """`stage_file` receives the record's file (RecordStore.stage) as part of the attempt, after the
+        snapshot a refusal is compared with: an upload refused must leave no file behind."""
         actor = username or self.user(who)
         target = case_id or self.case_id
         assert target, "no case to act on"
         return self._attempt(trigger, strict, lambda: coverage.fire(
-            self.engine, target, trigger, actor, payload, expected_version=expected_version))
+            self.engine, target, trigger, actor, payload, expected_version=expected_version,
+            attachment=stage_file() if stage_file else None))
 
     def _attempt(self, trigger: str, strict: bool, call: Callable[[], Outcome]) -> Outcome:
         self.before = None if strict else snapshot(self.town, self.case_id)
@@ -271,6 +279,7 @@ class Scene:
         after = snapshot(self.town, self.case_id)
         assert after.case == before.case, "a refused step changed the case (state, version, data or deadlines)"
         assert after.cases == before.cases, "a refused step created a case"
+        assert after.record_files == before.record_files, "a refused step left a file in the records folder"
         chain = outcome.case_id or SYSTEM_JOURNAL_ID
         assert chain in before.chain_lengths, f"refusal recorded on an unexpected chain {chain}"
         for name, length in before.chain_lengths.items():

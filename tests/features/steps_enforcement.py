@@ -121,6 +121,12 @@ class Enforcement:
                                      "withdrawn_on": today.isoformat()},
             "record_execution": {"outcome": "performed", "completed_on": today.isoformat(), "receipt_ref": "缴款书-001"},
             "close_case": {"summary": "当事人已缴纳罚款并清理占道物料，案件办结"},
+            "seal_or_seize_property": {"measure": "seize", "items": ["水泥30包", "钢筋2吨"],
+                                       "decision_no": "龙综执扣〔2026〕1号", "carried_out_on": today.isoformat(),
+                                       "until": (today + timedelta(days=30)).isoformat(), "head_approved": True,
+                                       "officers_present": ["wanghai", "caiming"], "party_notified": True,
+                                       "on_site_record": True},
+            "attach_record": {"kind": "text", "title": "询问笔录", "format": "pdf", "recorded_on": today.isoformat()},
             "archive": {"archive_ref": "龙档〔2026〕执-01", "materials": ["立案审批表", "调查笔录", "执法记录仪音像记录", "决定书", "送达回证"]},
         }
         return _changed(defaults[trigger], changes)

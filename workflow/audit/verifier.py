@@ -802,6 +802,35 @@ def load_checkpoints(path: str) -> list[dict[str, Any]]:
 
 
 # --------------------------------------------------------------------------------------------------
+# Evidence files (record_attached events name them by SHA-256 and size)
+# --------------------------------------------------------------------------------------------------
+
+
+def record_path(records_dir: str | os.PathLike[str], sha256: str) -> str:
+    """Where lawflow stores a record's file: <records>/objects/<first two hex>/<sha256>."""
+    return os.path.join(records_dir, "objects", sha256[:2], sha256)
+
+
+def check_file(path: str | os.PathLike[str], sha256: str, size: int) -> str | None:
+    """Re-hash one evidence file. None when it matches its event, otherwise what is wrong."""
+    try:
+        actual = os.stat(path).st_size
+        if actual != size:
+            return f"evidence file {sha256} has {actual} bytes, its event says {size} (the file was altered)"
+        digest = hashlib.sha256()
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                digest.update(chunk)
+    except FileNotFoundError:
+        return f"evidence file {sha256} is missing from the records folder"
+    except OSError as exc:
+        return f"evidence file {sha256} cannot be read: {exc.strerror}"
+    if digest.hexdigest() != sha256:
+        return f"evidence file {sha256} was altered: its content hashes to {digest.hexdigest()}"
+    return None
+
+
+# --------------------------------------------------------------------------------------------------
 # Streaming export verifier
 # --------------------------------------------------------------------------------------------------
 
@@ -841,6 +870,8 @@ class Report:
     unanchored_events: int = 0
     trusted_checkpoints: int = 0
     signatures: str = "none"  # "verified" | "not checked" | "none" (no checkpoints)
+    records_checked: int = 0  # evidence files re-hashed against their record_attached events
+    records_unchecked: int = 0  # evidence files named by events but not re-hashed (no records folder given)
     warnings: list[str] = field(default_factory=list)
     warning_count: int = 0
 
@@ -895,6 +926,7 @@ class Verifier:
         check_signatures: bool | None = None,
         progress: Callable[[int], None] | None = None,
         progress_every: int = PROGRESS_EVERY,
+        records_dir: str | None = None,
     ) -> None:
         if check_signatures is None:
             check_signatures = _Ed25519PublicKey is not None
@@ -924,6 +956,9 @@ class Verifier:
         self._leaf_buf = bytearray()
         self.checkpoints: list[_Checkpoint] = []
         self._report: Report | None = None
+        self.records_dir = records_dir
+        self._record_files: dict[str, tuple[int, str, int]] = {}  # sha256 -> (size, first case, seq)
+        self.records_checked = 0
         self._handlers: dict[str, Callable[[dict[str, Any]], None]] = {
             "header": self._on_header,
             "key": self._on_key,
@@ -1184,8 +1219,31 @@ class Verifier:
         st.last_hash = hexd
         st.last_at = at
         self._events += 1
+        if rec["kind"] == "record_attached":
+            self._note_record_file(rec, case, seq)
         if self._progress is not None and self._events % self._progress_every == 0:
             self._progress(self._events)
+
+    def _note_record_file(self, rec: Mapping[str, Any], case: str, seq: int) -> None:
+        """An evidence file the event names: checked against the records folder at finish()."""
+        sha, size = rec["payload"].get("sha256"), rec["payload"].get("size")
+        if type(sha) is not str or not _HEX64.fullmatch(sha) or type(size) is not int or size < 0:
+            self._fail("a record_attached event must name its file's sha256 (64 hex) and size", case, seq,
+                       "payload.sha256")
+            return
+        self._record_files.setdefault(sha, (size, case, seq))
+
+    def _check_record_files(self) -> None:
+        if not self._record_files:
+            return
+        if self.records_dir is None:  # the report says so: records_unchecked
+            return
+        for sha, (size, case, seq) in self._record_files.items():
+            problem = check_file(record_path(self.records_dir, sha), sha, size)
+            if problem is not None:
+                self._fail(problem, case, seq, "payload.sha256")
+                return
+            self.records_checked += 1
 
     def _event_bytes_slow(self, rec: dict[str, Any]) -> bytes | None:
         """Precise path: report the first schema or profile problem, or return the canonical bytes."""
@@ -1505,6 +1563,8 @@ class Verifier:
             self._check_anchoring()
         if self._error is None:
             self._check_checkpoints()
+        if self._error is None:
+            self._check_record_files()
         self._report = self._build_report()
         return self._report
 
@@ -1529,6 +1589,8 @@ class Verifier:
             unanchored_events=max(self._events - covered, 0),
             trusted_checkpoints=len(self._trusted),
             signatures=signatures,
+            records_checked=self.records_checked,
+            records_unchecked=0 if self.records_dir is not None else len(self._record_files),
             warnings=list(self._warnings),
             warning_count=self._warning_count,
         )
@@ -1544,6 +1606,10 @@ class Verifier:
                 parts.append("no checkpoints in the export")
             if report.trusted_checkpoints:
                 parts.append(f"consistent with {report.trusted_checkpoints} trusted checkpoints")
+            if report.records_checked:
+                parts.append(f"{report.records_checked} evidence files re-hashed")
+            if report.records_unchecked:
+                parts.append(f"{report.records_unchecked} evidence files not re-hashed (no --records folder)")
             if report.unanchored_events:
                 parts.append(f"{report.unanchored_events} events not yet anchored")
             if report.warning_count:
@@ -1734,6 +1800,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--quiet", action="store_true", help="print only the one-line result")
     parser.add_argument(
+        "--records",
+        metavar="DIR",
+        help="the instance's records folder: re-hash every evidence file a record_attached event names",
+    )
+    parser.add_argument(
         "--write-signature-files",
         metavar="DIR",
         help="write checkpoint.bin / checkpoint.sig / pub.pem per checkpoint for the OpenSSL check",
@@ -1754,7 +1825,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             rate = n / max(time.monotonic() - started, 1e-9)
             print(f"verifier: {n:,} events checked ({rate:,.0f} events/s)", file=sys.stderr, flush=True)
 
-        verifier = Verifier(trusted, progress=None if args.quiet else progress)
+        verifier = Verifier(trusted, progress=None if args.quiet else progress, records_dir=args.records)
         _iter_file(args.export, verifier)
         report = verifier.finish()
         if args.write_signature_files:

@@ -1,0 +1,144 @@
+"""The completeness of a case's whole-process record (执法全过程记录, 处罚法第四十七条).
+
+For each stage the case has passed through: the records attached while it was in that stage, and whether
+the stage has none. For each act that must be recorded on audio-video (the definition's `audio_video.acts`
+and the organisation's own list): whether an audio-video record of it was attached before it was done.
+Read from the case data the engine wrote and from the case's audit events; nothing here is recomputed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflow.definitions import Procedure
+from workflow.models import AuditEvent, Case, OrgSetting
+from workflow.records import FORMATS, RecordStore
+
+
+@dataclass(frozen=True)
+class RecordEntry:
+    no: int
+    kind: str  # text | av
+    title: str
+    format: str
+    size: int
+    sha256: str
+    recorded_on: str
+    recorded_by: str
+    act: str | None
+    act_label: str | None
+    file_present: bool  # the file is in the records folder with its recorded size (full re-hash: audit verify)
+    details: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class StageRecords:
+    state: str
+    label: str
+    records: tuple[RecordEntry, ...]
+
+    @property
+    def text_count(self) -> int:
+        return sum(1 for r in self.records if r.kind == "text")
+
+    @property
+    def av_count(self) -> int:
+        return sum(1 for r in self.records if r.kind == "av")
+
+
+@dataclass(frozen=True)
+class AvAct:
+    trigger: str
+    label: str
+    seq: int  # the event that recorded the act as done
+    at: str
+    covered: bool
+    record_nos: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class CompletenessReport:
+    case_id: str
+    stages: tuple[StageRecords, ...]
+    av_acts: tuple[AvAct, ...]
+    basis: str
+
+    @property
+    def stages_without_records(self) -> list[StageRecords]:
+        return [s for s in self.stages if not s.records]
+
+    @property
+    def complete(self) -> bool:
+        return not self.stages_without_records and all(a.covered for a in self.av_acts)
+
+
+def completeness(session: Session, procedure: Procedure, case: Case, store: RecordStore | None,
+                 lang: str = "zh") -> CompletenessReport:
+    events = session.execute(
+        select(AuditEvent.seq, AuditEvent.kind, AuditEvent.trigger, AuditEvent.to_state, AuditEvent.at)
+        .where(AuditEvent.case_id == case.id, AuditEvent.kind.in_(("created", "transition")))
+        .order_by(AuditEvent.seq)).all()
+    visited: list[str] = []
+    for e in events:
+        if e.to_state and e.to_state not in visited:
+            visited.append(e.to_state)
+    acts_labels = {t.trigger: t.label.get(lang) for t in procedure.transitions}
+    records = [r for r in case.data.get("records", []) if isinstance(r, Mapping)]
+    entries = [_entry(r, acts_labels, store) for r in records]
+    stages = tuple(
+        StageRecords(state, procedure.states[state].label.get(lang) if state in procedure.states else state,
+                     tuple(e for e, r in zip(entries, records, strict=True) if r.get("stage") == state))
+        for state in visited if not (state in procedure.states and procedure.states[state].terminal)
+    )
+    return CompletenessReport(case.id, stages, _av_acts(session, procedure, case, events, records, acts_labels),
+                              procedure.audio_video.basis if procedure.audio_video else "")
+
+
+def _entry(r: Mapping[str, Any], acts: Mapping[str, str], store: RecordStore | None) -> RecordEntry:
+    sha, size = str(r.get("sha256", "")), int(r.get("size", 0))
+    present = False
+    if store is not None and sha:
+        path = store.path_of(sha)
+        present = path.is_file() and path.stat().st_size == size
+    details = {k: r[k] for k in ("duration_seconds", "device", "recorded_by", "note", "filename") if k in r}
+    act = r.get("act")
+    return RecordEntry(
+        no=int(r.get("no", 0)), kind=str(r.get("kind", "")), title=str(r.get("title", "")),
+        format=str(r.get("format", "")), size=size, sha256=sha, recorded_on=str(r.get("recorded_on", "")),
+        recorded_by=str(r.get("recorded_by", "")), act=act, act_label=acts.get(act) if act else None,
+        file_present=present, details=details,
+    )
+
+
+def _av_acts(session: Session, procedure: Procedure, case: Case, events: Any, records: list[Mapping[str, Any]],
+             labels: Mapping[str, str]) -> tuple[AvAct, ...]:
+    av = procedure.audio_video
+    if av is None:
+        return ()
+    required = set(av.acts)
+    if av.setting:
+        row = session.scalar(select(OrgSetting).where(OrgSetting.org_id == case.org_id, OrgSetting.key == av.setting))
+        value = row.value.get("value") if row is not None else None
+        if isinstance(value, list):
+            required |= {v for v in value if isinstance(v, str)}
+    out: list[AvAct] = []
+    previous: dict[str, int] = {}
+    for e in events:
+        if e.kind != "transition" or e.trigger not in required:
+            continue
+        since = previous.get(e.trigger, 0)
+        nos = tuple(int(r.get("no", 0)) for r in records
+                    if r.get("kind") == "av" and r.get("act") == e.trigger and since < int(r.get("event_seq", 0)) < e.seq)
+        out.append(AvAct(e.trigger, labels.get(e.trigger, e.trigger), e.seq, e.at, bool(nos), nos))
+        previous[e.trigger] = e.seq
+    return tuple(out)
+
+
+def format_label(name: str) -> str:
+    fmt = FORMATS.get(name)
+    return fmt.label if fmt else name
