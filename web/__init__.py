@@ -52,6 +52,7 @@ def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = N
 
     i18n.init_app(app)
     auth.init_app(app)  # login required everywhere but the login page and static files
+    cases.init_app(app)  # a record upload's size limit, set before the CSRF check reads the form
     csrf.init_app(app)  # after login: an anonymous POST is sent to the login page
     errors.init_app(app)
     app.register_blueprint(cases.bp)

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -34,10 +34,11 @@ from web.present import (
     next_deadline,
 )
 from web.runtime import runtime
-from workflow.definitions import Procedure
+from workflow.completeness import completeness, format_label
+from workflow.definitions import Procedure, Transition
 from workflow.engine import Outcome, Reason
 from workflow.models import AuditEvent, Case, User
-from workflow.payloads import FieldSpec
+from workflow.records import FORMATS
 
 bp = Blueprint("cases", __name__)
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -66,15 +67,29 @@ def _own_case(session: Session, case_id: str) -> Case:
     return case
 
 
-def _step_fields(procedure: Procedure | None, state: str, trigger: str) -> tuple[FieldSpec, ...]:
-    """The fields of the step a form was generated for (from this state if possible), to read them back.
+def _step(procedure: Procedure | None, state: str, trigger: str) -> Transition | None:
+    """The step a form was generated for (from this state if possible), to read its fields back.
 
     An unknown step reads no fields: the engine refuses it and says why."""
     if procedure is None:
-        return ()
-    step = procedure.transition(trigger, state) or next(
+        return None
+    return procedure.transition(trigger, state) or next(
         (t for t in procedure.transitions if t.trigger == trigger), None)
-    return step.payload if step else ()
+
+
+UPLOAD_FORM_SLACK = 1024 * 1024  # the form's other fields around the file
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def upload_limit() -> None:
+        """A step that attaches a record accepts a file up to the records limit; every other form keeps the
+        small default. Runs before the CSRF check, which is the first to read the form."""
+        if request.endpoint == "cases.fire" and request.view_args:
+            trigger = request.view_args.get("trigger")
+            rt = runtime()
+            if any(t.attachment for p in rt.registry.all() for t in p.transitions if t.trigger == trigger):
+                request.max_content_length = rt.records.max_bytes + UPLOAD_FORM_SLACK
 
 
 def _field_errors(reasons: tuple[Reason, ...], lang: str) -> dict[str, list[str]]:
@@ -198,12 +213,17 @@ def fire(case_id: str, trigger: str) -> Response | tuple[str, int]:
     with rt.sessions() as s:
         case = _own_case(s, case_id)
         procedure = _procedure(case)  # pinned to the case: firing never changes it
-        fields = _step_fields(procedure, case.state, trigger)
+        step = _step(procedure, case.state, trigger)
+    fields = step.payload if step else ()
     raw_version = request.form.get("expected_version", "")
     if not raw_version.isdigit():
         raise PublicBadRequest("提交的表单缺少有效的案件版本号。请刷新页面后重试。")
+    upload = request.files.get("file")
+    attachment = None
+    if upload is not None and upload.filename:  # no file: the engine refuses a step that needs one
+        attachment = rt.records.stage(upload.stream, filename=upload.filename)
     outcome = rt.engine.fire(case_id, trigger, current_user.username, payload_from_form(fields, request.form),
-                             expected_version=int(raw_version))
+                             expected_version=int(raw_version), attachment=attachment)
     if outcome.ok:
         flash(_("已办理「{step}」，案件现处于「{state}」阶段（事件{seq}）。",
                 step=label_of(procedure, "step", trigger), state=label_of(procedure, "state", outcome.to_state),
@@ -237,6 +257,8 @@ def _case_page(case_id: str, refused: tuple[str, Outcome] | None = None,
             "created_by": people.get(case.created_by, case.created_by),
         }
         sections = case_sections(procedure, case.data or {}, people, labels)
+        evidence = completeness(s, procedure, case, rt.records, lang) if procedure and case.data.get("records") \
+            else None
     refused_trigger, outcome = refused if refused else (None, None)
     errors = _field_errors(outcome.reasons, lang) if outcome else {}
     forms = []
@@ -248,10 +270,34 @@ def _case_page(case_id: str, refused: tuple[str, Outcome] | None = None,
             "action": url_for("cases.fire", case_id=case_id, trigger=step.trigger),
             "widgets": widgets(f"step-{step.trigger}", step.payload, kept if mine else None,
                                errors if mine else None),
+            "attachment": step.attachment, "file_errors": errors.get("file", []) if mine else [],
+            "max_mb": rt.records.max_bytes // 1024**2,
         })
     # a refusal for a step that is not (or no longer) offered here is shown above the steps
     orphan = outcome if outcome and not any(f["refused"] for f in forms) else None
     orphan_step = label_of(procedure, "step", refused_trigger) if orphan else ""
     return render_template("cases/show.html", case=view, deadlines=deadlines, sections=sections,
                            history=history, forms=forms, orphan=orphan, orphan_step=orphan_step,
+                           evidence=evidence, people=people, format_label=format_label,
                            procedure_missing=procedure is None)
+
+
+# ---------------------------------------------------------------- evidence files
+
+
+@bp.get("/cases/<case_id>/records/<int:no>")
+def record_file(case_id: str, no: int) -> Response:
+    """A record's file, to the case's organisation only, served as stored (content-addressed, read-only)."""
+    rt = runtime()
+    with rt.sessions() as s:
+        case = _own_case(s, case_id)
+        record = next((r for r in case.data.get("records", []) if r.get("no") == no), None)
+    if record is None:
+        raise PublicNotFound("该记录不存在。")
+    path = rt.records.path_of(record["sha256"])
+    if not path.is_file():
+        abort(404)
+    fmt = FORMATS.get(record.get("format", ""))
+    name = record.get("filename") or f"{case_id}-{no}"
+    return send_file(path, mimetype=fmt.media_type if fmt else "application/octet-stream", as_attachment=True,
+                     download_name=name, etag=record["sha256"], conditional=True, max_age=0)

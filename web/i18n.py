@@ -52,6 +52,35 @@ def init_app(app: Flask) -> None:
 
 
 EN: dict[str, str] = {
+    # whole-process records
+    "记录文件": "Record file",
+    "文件按内容的SHA-256保存，保存后不可更改；单个文件不超过{mb} MB。":
+        "Files are stored by the SHA-256 of their content and cannot be changed afterwards; at most {mb} MB each.",
+    "执法全过程记录": "Whole-process record",
+    "文字记录和音像记录按案件所处阶段归类；文件按内容哈希保存，审计校验时逐一重新计算。":
+        "Text and audio-video records by the stage the case was in; files are stored by content hash and "
+        "re-hashed when the audit trail is verified.",
+    "各阶段均有记录，须全程音像记录的行为均有音像记录。":
+        "Every stage has records, and every act that must be recorded on audio-video has its recording.",
+    "记录不完整：": "Incomplete: ",
+    "；": "; ",
+    "「{stage}」阶段无记录": "no record in the stage '{stage}'",
+    "「{act}」缺少音像记录": "'{act}' has no audio-video record",
+    "阶段": "Stage",
+    "记录名称": "Title",
+    "格式与大小": "Format and size",
+    "记录日期": "Recorded on",
+    "登记人": "Registered by",
+    "音像记录": "Audio-video record",
+    "文字记录": "Text record",
+    "时长{s}秒，设备：{device}，记录人：{who}": "{s} s, device: {device}, recorded by {who}",
+    "文件缺失": "file missing",
+    "字节": "bytes",
+    "本阶段尚无记录": "no record in this stage yet",
+    "须全程音像记录的执法行为": "Acts that must be recorded on audio-video",
+    "事件{seq}": "event {seq}",
+    "已有音像记录": "recorded on audio-video",
+    "缺少音像记录": "no audio-video record",
     # punctuation
     "：": ": ",
     "、": ", ",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
+
 from tests.web.helpers import csrf_from, submit_step, text
 from workflow.demo import FIELD_STREETS, POWER_STREETS
 
@@ -26,3 +29,55 @@ def test_an_officer_opens_a_penalty_case_and_an_expired_certificate_is_named(tow
     done = submit_step(client, case_id, "start_investigation", {"officers": "wanghai\ncaiming"})
     assert done.status_code == 302, text(done)
     assert "调查取证" in text(client.get(f"/cases/{case_id}"))
+
+
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"
+RECORD = {"kind": "text", "title": "询问笔录（陈某某）", "format": "pdf", "recorded_on": "2026-03-02"}
+
+
+def _investigating(town) -> str:
+    case_id = town.engine.create_case("enforcement_case", "wanghai", FILING).case_id
+    assert town.engine.fire(case_id, "start_investigation", "wanghai", {"officers": ["wanghai", "caiming"]}).ok
+    return case_id
+
+
+def _upload(client, case_id: str, content: bytes, name: str = "询问笔录.pdf", **fields):
+    page = client.get(f"/cases/{case_id}")
+    assert 'enctype="multipart/form-data"' in text(page) and 'type="file"' in text(page)
+    from tests.web.helpers import version_from
+
+    form = {"csrf_token": csrf_from(page), "expected_version": version_from(page), **RECORD, **fields,
+            "file": (io.BytesIO(content), name)}
+    return client.post(f"/cases/{case_id}/steps/attach_record", data=form, content_type="multipart/form-data")
+
+
+def test_an_officer_uploads_a_record_and_anyone_of_the_town_downloads_it(town, client_for):
+    case_id = _investigating(town)
+    client = client_for("wanghai")
+    done = _upload(client, case_id, PDF)
+    assert done.status_code == 302, text(done)
+    page = text(client.get(f"/cases/{case_id}"))
+    assert "执法全过程记录" in page and "询问笔录（陈某某）" in page and hashlib.sha256(PDF).hexdigest()[:12] in page
+    assert "「已立案」阶段无记录" in page  # the completeness report names the gap
+    download = client_for("huangzhenhua").get(f"/cases/{case_id}/records/1")
+    assert download.status_code == 200 and download.data == PDF
+    assert download.mimetype == "application/pdf" and "attachment" in download.headers["Content-Disposition"]
+    assert client.get(f"/cases/{case_id}/records/9").status_code == 404
+
+
+def test_a_refused_upload_is_shown_next_to_its_form_and_nothing_is_kept(town, client_for):
+    case_id = _investigating(town)
+    client = client_for("wanghai")
+    mismatch = _upload(client, case_id, b"\x00\x00\x00\x18ftypmp42" + b"\0" * 32, name="video.mp4")
+    assert mismatch.status_code == 422
+    assert "文件内容为「MP4 视频」，与声明的格式「PDF」不符" in text(mismatch)
+    empty = _upload(client, case_id, b"")
+    assert empty.status_code == 422 and "上传的文件为空" in text(empty)
+    town.records.max_bytes = 1024
+    too_big = _upload(client, case_id, PDF + b"\0" * 4096)
+    assert too_big.status_code == 422 and "文件超过上传上限" in text(too_big)
+    huge = _upload(client, case_id, PDF + b"\0" * (2 * 1024 * 1024))  # past the limit and the form's slack
+    assert huge.status_code == 413 and "文件过大" in text(huge) and "Traceback" not in text(huge)
+    objects = town.records.objects
+    assert not objects.exists() or not any(p.is_file() for p in objects.rglob("*"))
+    assert not any(p.is_file() for p in (town.records.root / "tmp").rglob("*"))
