@@ -258,12 +258,16 @@ def compliance(ctx: click.Context, org_id: str, start: str | None, end: str | No
 
 
 def _compliance_lines(report: Any, lang: str) -> list[str]:
+    from workflow.compliance import REASONS
+
     en = lang == "en"
+    colon, comma = (": ", ", ") if en else ("：", "、")
     lines = [
         f"{report.org_name.get(lang)}  " + ("Compliance figures" if en else "合规指标"),
         (f"Period {report.period_start.isoformat()} to {report.period_end.isoformat()}, as of "
          f"{report.as_of.isoformat()}" if en else
-         f"统计期 {report.period_start.isoformat()} 至 {report.period_end.isoformat()}（截至 {report.as_of.isoformat()}）"),
+         f"统计期 {report.period_start.isoformat()} 至 {report.period_end.isoformat()}"
+         f"（截至 {report.as_of.isoformat()}）"),
         "",
     ]
     rows = [(f.label.get(lang), f"{f.numerator}/{f.denominator} {f.unit.get(lang)}") for f in report.figures]
@@ -283,11 +287,10 @@ def _compliance_lines(report: Any, lang: str) -> list[str]:
         for s in figure.shortfalls:
             by_reason.setdefault(s.reason, []).append(s.ref + _shortfall_detail(s, en))
         for reason, items in by_reason.items():
-            label = figure.shortfalls[[s.reason for s in figure.shortfalls].index(reason)].reason_label
-            lines.append(f"    {label.get(lang)}{': ' if en else '：'}{(', ' if en else '、').join(items)}")
+            lines.append(f"    {REASONS[reason].get(lang)}{colon}{comma.join(items)}")
         for part in figure.parts:
             if part.refs:
-                lines.append(f"    {part.label.get(lang)}{': ' if en else '：'}{(', ' if en else '、').join(part.refs)}")
+                lines.append(f"    {part.label.get(lang)}{colon}{comma.join(part.refs)}")
         for note in figure.notes:
             lines.append(("    Note: " if en else "    注：") + note.get(lang))
     return lines

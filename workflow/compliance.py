@@ -126,7 +126,8 @@ class Part:
     refs: tuple[str, ...]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"key": self.key, "label": _label(self.label), "count": len(self.refs), "refs": list(self.refs)}
+        return {"key": self.key, "label": _label(self.label), "count": len(self.refs),
+                "refs": list(self.refs)}
 
 
 @dataclass(frozen=True)
@@ -249,14 +250,14 @@ def publication_on_time(cases: Sequence[Case], running: _Running, period: _Perio
         PUBLICATION, Label("处罚决定按期公开", "Penalty decisions published on time"),
         f"{PENALTY_LAW}第四十八条第一款；{GUIDELINE_118}（行政执法公示制度）",
         Label("处罚决定书载明的作出决定日期在统计期内", "the date on the penalty decision falls in the period"),
-        DECISIONS, extra_parts=[Part("not_published_with_reason", Label("已记录不予公开理由（不计入）",
-                                                                      "not published, reason on record (left out)"),
+        DECISIONS, extra_parts=[Part("not_published_with_reason",
+                                     Label("已记录不予公开理由（不计入）", "not published, reason on record (left out)"),
                                      tuple(waived))],
         notes=(Label("公开期限（7个工作日）为118号地方实施办法的要求，由本单位设置（enforcement.publication_working_days），"
                      "非法律明文；第四十八条只要求公开具有一定社会影响的决定",
                      "The 7 working days come from the local rules implementing 118号 (setting "
-                     "enforcement.publication_working_days), not from the law; art 48 asks publication only of "
-                     "decisions with some social impact"),))
+                     "enforcement.publication_working_days), not from the law; art 48 asks publication only "
+                     "of decisions with some social impact"),))
 
 
 def withdrawal_in_time(cases: Sequence[Case], running: _Running, period: _Period, as_of: date) -> Figure:
@@ -286,8 +287,8 @@ def av_recorded(session: Session, cases: Sequence[Case], registry: Registry, set
     """应全程音像记录的执法行为有音像记录: acts needing an audio-video record that have one made before them.
 
     行政处罚法第四十七条 asks text and audio-video records of the whole process; 国办发〔2018〕118号 ([V2])
-    makes audio-video mandatory for acts that directly concern personal liberty, life, health or major property
-    rights, naming 查封扣押财产 and 强制拆除 as examples. Which acts need it is therefore data: the
+    makes audio-video mandatory for acts that directly concern personal liberty, life, health or major
+    property rights, naming 查封扣押财产 and 强制拆除 as examples. Which acts need it is therefore data: the
     procedure definition's `av_required_acts` (read with a default, so a definition without the key names
     none) plus, for 行政处罚案件, the organisation's setting enforcement.mandatory_av_acts (a list of triggers).
     An act is one "transition" audit event with such a trigger; period: its date in Beijing time. Covered: the
@@ -299,8 +300,8 @@ def av_recorded(session: Session, cases: Sequence[Case], registry: Registry, set
     notes = [Label("须音像记录的执法行为：程序定义的 av_required_acts 与本单位设置 enforcement.mandatory_av_acts；"
                    "118号原文未见，查封扣押财产、强制拆除为公开报道所列示例",
                    "Acts needing audio-video: the definition's av_required_acts and the setting "
-                   "enforcement.mandatory_av_acts; 118号's text was not seen, sealing/seizure and forced demolition "
-                   "are the examples reported")]
+                   "enforcement.mandatory_av_acts; 118号's text was not seen, sealing/seizure and forced "
+                   "demolition are the examples reported")]
     steps = {t.trigger for p in registry.all() if p.id == ENFORCEMENT_PROCEDURE for t in p.transitions}
     unknown = sorted(setting_acts - steps)
     if unknown:
@@ -328,8 +329,8 @@ def av_recorded(session: Session, cases: Sequence[Case], registry: Registry, set
     covered = 0
     shortfalls: list[Shortfall] = []
     for case_id, acts in events.items():
-        records = sorted((r for r in data_of[case_id].get("records") or []
-                          if isinstance(r, Mapping) and r.get("kind") == "av" and isinstance(r.get("event_seq"), int)),
+        records = sorted((r for r in data_of[case_id].get("records") or [] if isinstance(r, Mapping)
+                          and r.get("kind") == "av" and isinstance(r.get("event_seq"), int)),
                          key=lambda r: r["event_seq"])
         taken: set[int] = set()
         for seq, trigger, at in acts:
@@ -351,7 +352,8 @@ def av_recorded(session: Session, cases: Sequence[Case], registry: Registry, set
         covered, covered + len(shortfalls), tuple(shortfalls), notes=tuple(notes))
 
 
-def major_reviewed(session: Session, cases: Sequence[Case], reviews: Sequence[Case], period: _Period) -> Figure:
+def major_reviewed(session: Session, cases: Sequence[Case], reviews: Sequence[Case],
+                   period: _Period) -> Figure:
     """重大执法决定经法制审核: major penalty decisions made after a legal review of them had passed.
 
     行政处罚法第五十八条: no decision in a major case without a legal review, or if it failed; 国办发〔2018〕118号
@@ -399,7 +401,8 @@ def major_reviewed(session: Session, cases: Sequence[Case], reviews: Sequence[Ca
             reviewed += 1
         else:
             reason = "reviewed_after_decision" if passes[case.id] else "not_reviewed"
-            shortfalls.append(Shortfall(case.id, reason, done_on=_decision_date((case.data or {})["decision"])))
+            decided_on = _decision_date((case.data or {})["decision"])
+            shortfalls.append(Shortfall(case.id, reason, done_on=decided_on))
     return Figure(
         MAJOR_REVIEW, Label("重大执法决定经法制审核后作出", "Major decisions made after a passed legal review"),
         f"{PENALTY_LAW}第五十八条；{GUIDELINE_118}（重大执法决定法制审核制度）",
@@ -446,11 +449,12 @@ def decided_within_limit(cases: Sequence[Case], running: _Running, period: _Peri
         f"{PENALTY_LAW}第六十条",
         Label("作出决定日期在统计期内；尚未决定且已逾期的，按期限届满日", "the decision date falls in the period; "
               "for a case still undecided past its limit, the limit's last day"),
-        CASES, extra_parts=[Part("extended", Label("依规延长期限", "limit extended under a rule"), tuple(extended))],
+        CASES,
+        extra_parts=[Part("extended", Label("依规延长期限", "limit extended under a rule"), tuple(extended))],
         notes=(Label("第六十条本身无延长规定；依法律、法规、规章延长的，按延长后的期限判断"
                      "（enforcement.decision_extension_days）",
-                     "Art 60 itself has no extension; where a law, regulation or rule provides one, the extended "
-                     "date is the limit (enforcement.decision_extension_days)"),))
+                     "Art 60 itself has no extension; where a law, regulation or rule provides one, the "
+                     "extended date is the limit (enforcement.decision_extension_days)"),))
 
 
 def officers_certified(staff: _Staff, day: date) -> Figure:
@@ -562,7 +566,8 @@ class _Tally:
             elif entry.get("on_time"):
                 self.met += 1
             else:
-                self.shortfalls.append(Shortfall(case_id, "late", _day(entry.get("due")), _day(entry.get("ended_on"))))
+                self.shortfalls.append(Shortfall(case_id, "late", _day(entry.get("due")),
+                                                 _day(entry.get("ended_on"))))
             return
         row = next((running[(case_id, n)] for n in limits if (case_id, n) in running), None)
         if row is None:
@@ -577,7 +582,8 @@ class _Tally:
         parts = (*extra_parts,
                  Part("pending", Label("期限未届满、尚未办理（不计入）", "not done, still within the limit (left out)"),
                       tuple(self.pending)),
-                 Part("untracked", Label("无期限记录（不计入）", "no limit on record (left out)"), tuple(self.untracked)))
+                 Part("untracked", Label("无期限记录（不计入）", "no limit on record (left out)"),
+                      tuple(self.untracked)))
         return Figure(key, label, basis, period_rule, unit, self.met, self.met + len(self.shortfalls),
                       tuple(self.shortfalls), parts, notes)
 
