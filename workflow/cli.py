@@ -9,6 +9,7 @@ import json
 import os
 import sys
 import unicodedata
+from datetime import date
 from typing import Any
 
 import click
@@ -169,8 +170,11 @@ def case_list(ctx: click.Context, state: str | None) -> None:
 
 def _pad(text: str, width: int) -> str:
     """Left-justify for a terminal, where a Chinese character takes two columns."""
-    columns = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-    return text + " " * max(0, width - columns)
+    return text + " " * max(0, width - _width(text))
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _state_label(rt: Runtime, case: Case, lang: str) -> str:
@@ -259,6 +263,99 @@ def case_history(ctx: click.Context, case_id: str) -> None:
             if e.kind == "refused":
                 for r in json.loads(e.reasons):
                     click.echo(f"        ✗ {r['zh']}（{r['article']}）" if r.get("article") else f"        ✗ {r['zh']}")
+
+
+# ---------------------------------------------------------------- compliance figures
+
+
+def _date_arg(text: str, what: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"{what} 日期「{text}」无效，应为 YYYY-MM-DD / invalid date, expected YYYY-MM-DD") from None
+
+
+@cli.command()
+@click.option("--org", "org_id", required=True, help="Organisation id, e.g. houlong.")
+@click.option("--from", "start", help="First day of the period, YYYY-MM-DD (default: 1 January this year).")
+@click.option("--to", "end", help="Last day of the period, YYYY-MM-DD (default: today).")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON (docs/operations.md).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Language of the table.")
+@click.pass_context
+def compliance(ctx: click.Context, org_id: str, start: str | None, end: str | None, as_json: bool,
+               lang: str | None) -> None:
+    """Compliance figures of an organisation for a period (行政处罚法, 国办发〔2018〕118号)."""
+    from workflow.compliance import UnknownOrganisation, compliance_figures
+
+    rt = _rt(ctx)
+    lang = lang or ctx.obj["lang"]
+    today = rt.engine.today()
+    first = _date_arg(start, "--from") if start else date(today.year, 1, 1)
+    last = _date_arg(end, "--to") if end else today
+    if first > last:
+        raise UserError(f"起始日期 {first.isoformat()} 晚于截止日期 {last.isoformat()} / --from is after --to")
+    with rt.sessions() as session:
+        try:
+            report = compliance_figures(session, org_id, first, last, registry=rt.registry, as_of=today)
+        except UnknownOrganisation:
+            raise UserError(f"单位「{org_id}」不存在 / no organisation {org_id!r}") from None
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        return
+    for line in _compliance_lines(report, lang):
+        click.echo(line)
+
+
+def _compliance_lines(report: Any, lang: str) -> list[str]:
+    from workflow.compliance import REASONS
+
+    en = lang == "en"
+    colon, comma = (": ", ", ") if en else ("：", "、")
+    lines = [
+        f"{report.org_name.get(lang)}  " + ("Compliance figures" if en else "合规指标"),
+        (f"Period {report.period_start.isoformat()} to {report.period_end.isoformat()}, as of "
+         f"{report.as_of.isoformat()}" if en else
+         f"统计期 {report.period_start.isoformat()} 至 {report.period_end.isoformat()}"
+         f"（截至 {report.as_of.isoformat()}）"),
+        "",
+    ]
+    rows = [(f.label.get(lang), f"{f.numerator}/{f.denominator} {f.unit.get(lang)}") for f in report.figures]
+    wide = max(_width(t) for t in ["Figure" if en else "指标", *(r[0] for r in rows)]) + 2
+    narrow = max(_width(t) for t in ["Met/counted" if en else "达标/应计", *(r[1] for r in rows)]) + 2
+    lines.append(_pad("Figure" if en else "指标", wide) + _pad("Met/counted" if en else "达标/应计", narrow)
+                 + ("Share" if en else "比率"))
+    for figure, (label, counts) in zip(report.figures, rows, strict=True):
+        share = "—" if figure.share is None else f"{figure.share * 100:.1f}%"
+        if figure.share is None:
+            share += " (nothing to count)" if en else "（无可计数事项）"
+        elif figure.target is not None and figure.target < 1:
+            share += f" (reference ≥{figure.target * 100:g}%)" if en else f"（参考标准 ≥{figure.target * 100:g}%）"
+        lines.append(_pad(label, wide) + _pad(counts, narrow) + share)
+        lines.append(("    Basis: " if en else "    依据：") + figure.basis)
+        by_reason: dict[str, list[str]] = {}
+        for s in figure.shortfalls:
+            by_reason.setdefault(s.reason, []).append(s.ref + _shortfall_detail(s, en))
+        for reason, items in by_reason.items():
+            lines.append(f"    {REASONS[reason].get(lang)}{colon}{comma.join(items)}")
+        for part in figure.parts:
+            if part.refs:
+                lines.append(f"    {part.label.get(lang)}{colon}{comma.join(part.refs)}")
+        for note in figure.notes:
+            lines.append(("    Note: " if en else "    注：") + note.get(lang))
+    return lines
+
+
+def _shortfall_detail(s: Any, en: bool) -> str:
+    if s.event_seq is not None:
+        return f" (event {s.event_seq}, {s.done_on})" if en else f"（第{s.event_seq}号事件，{s.done_on}）"
+    if s.reason == "expired" and s.due:
+        return f" (valid until {s.due})" if en else f"（有效期至 {s.due}）"
+    said = [(f"due {s.due}" if en else f"期限 {s.due}") if s.due else "",
+            (f"done {s.done_on}" if en else f"办理于 {s.done_on}") if s.done_on else ""]
+    said = [x for x in said if x]
+    if not said:
+        return ""
+    return f" ({', '.join(said)})" if en else f"（{'，'.join(said)}）"
 
 
 # ---------------------------------------------------------------- definitions
