@@ -13,7 +13,7 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,7 @@ from workflow.compliance import (
     compliance_figures,
 )
 from workflow.db import writing
-from workflow.definitions import Procedure, Registry, load_registry
+from workflow.definitions import Registry, load_registry
 from workflow.engine import Engine
 from workflow.guards_enforcement import (
     CHECKLIST,
@@ -46,7 +46,6 @@ from workflow.guards_enforcement import (
     LARGE_FINE_THRESHOLD,
     REVIEW_CATALOGUE,
 )
-from workflow.models import Case
 from workflow.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,6 +54,8 @@ ORG = "qiaotou"
 FIELD, POWER = "市容环境卫生", "对在街道两侧和公共场地堆放物料的处罚"
 H1 = (date(2026, 1, 1), date(2026, 6, 30))
 PRESERVE = "register_evidence_preservation"  # 先行登记保存证据 (处罚法第五十六条)
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
+MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
 REPORT_DAY = date(2026, 7, 20)
 
 # username, display name, roles, active
@@ -94,6 +95,7 @@ class Office:
     engine: Engine
     cases: dict[str, str] = field(default_factory=dict)  # our letters -> case ids
     documents: int = 0
+    files: int = 0
 
     def at(self, day: date, hour: int = 9) -> None:
         now = local_date(self.clock.now())
@@ -165,19 +167,18 @@ class Office:
                          conducted_on=day.isoformat(), certificates_shown=True, duties_told=True,
                          av_record_ref=f"执法记录仪-{letter}")
 
-    def attach_record_by_hand(self, letter: str, *, kind: str, act: str, event_seq: int, day: date) -> None:
-        """TEST HELPER, NOT THE ENGINE. The step that attaches text and audio-video records is being built in
-        parallel; until it lands in this branch, this writes one item of case data `records` in the agreed
-        shape, as that step will record it (event_seq: the event that attached it)."""
-        with writing(self.rt.sessions) as session:
-            case = session.get(Case, self.cases[letter])
-            assert case is not None
-            records = list(case.data.get("records", []))
-            records.append({"no": len(records) + 1, "kind": kind, "category": "现场执法", "title": f"{act}音像",
-                            "media_type": "video/mp4" if kind == "av" else "application/pdf", "act": act,
-                            "sha256": "ab" * 32, "size": 4096, "event_seq": event_seq,
-                            "recorded_on": day.isoformat(), "stage": case.state})
-            case.data = {**case.data, "records": records}
+    def attach(self, day: date, letter: str, *, kind: str, act: str) -> int:
+        """Attach a record of `act` through the engine, with a small file of the right format."""
+        self.files += 1
+        content = (MP4 if kind == "av" else PDF) + f"{letter}-{self.files}".encode()
+        details = {"format": "mp4", "duration_seconds": 300, "device": "执法记录仪-01", "recorded_by": "off1"} \
+            if kind == "av" else {"format": "pdf"}
+        self.at(day)
+        outcome = self.engine.fire(self.cases[letter], "attach_record", "off1", {
+            "kind": kind, "title": f"{act}记录", "recorded_on": day.isoformat(), "act": act, **details},
+            attachment=self.rt.records.stage_bytes(content))
+        assert outcome.ok and outcome.seq is not None, [r.zh for r in outcome.reasons]
+        return outcome.seq
 
 
 def _without_review_guard(registry: Registry) -> Registry:
@@ -189,16 +190,11 @@ def _without_review_guard(registry: Registry) -> Registry:
     return Registry({**registry.procedures, (proc.id, proc.version): replace(proc, transitions=transitions)})
 
 
-@dataclass(frozen=True)
-class _WithActs(Procedure):
-    """A procedure that declares `av_required_acts`, as definitions will once the records feature lands."""
-
-    av_required_acts: tuple[str, ...] = ()
-
-
 def _declaring(registry: Registry, acts: tuple[str, ...]) -> Registry:
+    """The penalty procedure as a definition that names `acts` (instead of 查封、扣押) would declare them."""
     proc = registry.get("enforcement_case")
-    declared = _WithActs(**{f.name: getattr(proc, f.name) for f in fields(Procedure)}, av_required_acts=acts)
+    assert proc.audio_video is not None
+    declared = replace(proc, audio_video=replace(proc.audio_video, acts=acts))
     return Registry({**registry.procedures, (proc.id, proc.version): declared})
 
 
@@ -219,7 +215,6 @@ def _seed_org(rt: Runtime) -> None:
             (EXTENSION_DAYS, 30),
             # 先行登记保存 decided as sealing or returning property: this town films its decision on the evidence
             # held. "no_such_step" is a typing error the figure must name, not count.
-            (MANDATORY_AV_ACTS, ["decide_on_preserved_evidence", "no_such_step"]),
         ]
         for key, value in settings:
             accounts.set_setting(session, org_id=ORG, key=key, value=value, source="测试数据", by="admin",
@@ -235,12 +230,12 @@ def build_town(rt: Runtime, clock: FixedClock) -> dict[str, str]:
     """The year 2026 of 桥头镇, in date order. Letters name the cases; returns letter -> case id."""
     _seed_org(rt)
     clock.set_local_date(_d(1, 5), 8)
-    office = Office(rt, clock, Engine(rt.sessions, REGISTRY, clock))
-    lax = Engine(rt.sessions, _without_review_guard(REGISTRY), clock)  # only case M2 runs on it
+    office = Office(rt, clock, Engine(rt.sessions, REGISTRY, clock, records=rt.records))
+    lax = Engine(rt.sessions, _without_review_guard(REGISTRY), clock, records=rt.records)  # only case M2 runs on it
     o = office
     o.open(_d(1, 5), "A")  # A: filed 01-05 (90 days: 04-05 is 清明, so 04-07)
-    seq = o.conduct(_d(1, 6), "A")
-    o.attach_record_by_hand("A", kind="av", act=PRESERVE, event_seq=seq, day=_d(1, 6))
+    o.conduct(_d(1, 6), "A")
+    o.attach(_d(1, 6), "A", kind="av", act=PRESERVE)
     o.open(_d(1, 6), "B")  # B: filed 01-06
     o.preserve(_d(1, 7), "A")  # covered by the audio-video record attached the day before
     o.fire(_d(1, 8), "A", "decide_on_preserved_evidence", "head1", measure="return", reasons="已拍照固定证据")
@@ -267,8 +262,8 @@ def build_town(rt: Runtime, clock: FixedClock) -> dict[str, str]:
     o.fire(_d(3, 20), "N", "decide_no_penalty", "head1", ground="minor_corrected", reasons="当日改正，已教育",
            document_no="桥综执不罚〔2026〕1号")
     o.open(_d(4, 1), "D")  # D: filed 04-01, 90 days end 06-30
-    seq = o.conduct(_d(4, 2), "D")
-    o.attach_record_by_hand("D", kind="text", act=PRESERVE, event_seq=seq, day=_d(4, 2))
+    o.conduct(_d(4, 2), "D")
+    o.attach(_d(4, 2), "D", kind="text", act=PRESERVE)
     o.ground(_d(4, 2), "A")  # 3 working days: 04-03 Fri, (清明 04-04..06), 04-07 Tue, 04-08 Wed
     o.ground(_d(4, 2), "B")
     o.open(_d(4, 2), "E")  # E: filed 04-02, 90 days end 07-01
@@ -309,9 +304,8 @@ def build_town(rt: Runtime, clock: FixedClock) -> dict[str, str]:
     o.publish(_d(6, 16), "F")
     o.ground(_d(6, 30), "F")  # the last day of H1; 3 working days end 07-03; never withdrawn
     acted = o.preserve(_d(6, 30), "D")  # the last day of H1: its audio-video is attached only afterwards
-    seq = o.conduct(_d(6, 30), "D")
-    assert seq > acted
-    o.attach_record_by_hand("D", kind="av", act=PRESERVE, event_seq=seq, day=_d(6, 30))
+    o.conduct(_d(6, 30), "D")
+    assert o.attach(_d(6, 30), "D", kind="av", act=PRESERVE) > acted
     o.notify(_d(6, 30), "D")
     o.assess(_d(6, 30), "D")
     o.decide(_d(6, 30), "D")  # on the last day of its 90 days; never published (7 working days end 07-09)
@@ -326,6 +320,13 @@ def build_town(rt: Runtime, clock: FixedClock) -> dict[str, str]:
     o.serve(_d(7, 1), "E")
     o.publish(_d(7, 1), "E")
     o.ground(_d(7, 1), "E")  # 3 working days end 07-06; never withdrawn
+    # The town adopts its own audio-video list only now (07-10), after the acts above: the engine enforces a
+    # list from its adoption on, the figure measures every act against today's list (settings keep no history).
+    o.at(_d(7, 10))
+    with writing(rt.sessions) as session:
+        accounts.set_setting(session, org_id=ORG, key=MANDATORY_AV_ACTS,
+                             value=["decide_on_preserved_evidence", "no_such_step"], source="测试数据",
+                             by="admin", now=clock.now())
     return o.cases
 
 

@@ -32,7 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow.clock import SHANGHAI, local_date, parse_stamp, utc_stamp
-from workflow.definitions import Label, Registry
+from workflow.definitions import Label, Procedure, Registry
 from workflow.guards_enforcement import (
     ENFORCEMENT_PROCEDURE,
     GUIDELINE_118,
@@ -289,17 +289,16 @@ def av_recorded(session: Session, cases: Sequence[Case], registry: Registry, set
     行政处罚法第四十七条 asks text and audio-video records of the whole process; 国办发〔2018〕118号 ([V2])
     makes audio-video mandatory for acts that directly concern personal liberty, life, health or major
     property rights, naming 查封扣押财产 and 强制拆除 as examples. Which acts need it is therefore data: the
-    procedure definition's `av_required_acts` (read with a default, so a definition without the key names
-    none) plus, for 行政处罚案件, the organisation's setting enforcement.mandatory_av_acts (a list of triggers).
+    procedure definition's `audio_video.acts` plus, for 行政处罚案件, the organisation's setting enforcement.mandatory_av_acts (a list of triggers).
     An act is one "transition" audit event with such a trigger; period: its date in Beijing time. Covered: the
     case holds an `av` record (case data `records`) for that act's trigger whose event_seq is lower than the
     act's. Each record covers one occurrence: a case that seals twice needs two records (they are matched
     to the occurrences in order, each to the earliest record not yet taken).
     """
     setting_acts = {a for a in setting if isinstance(a, str)} if isinstance(setting, list) else set()
-    notes = [Label("须音像记录的执法行为：程序定义的 av_required_acts 与本单位设置 enforcement.mandatory_av_acts；"
+    notes = [Label("须音像记录的执法行为：程序定义的 audio_video.acts 与本单位设置 enforcement.mandatory_av_acts；"
                    "118号原文未见，查封扣押财产、强制拆除为公开报道所列示例",
-                   "Acts needing audio-video: the definition's av_required_acts and the setting "
+                   "Acts needing audio-video: the definition's audio_video.acts and the setting "
                    "enforcement.mandatory_av_acts; 118号's text was not seen, sealing/seizure and forced "
                    "demolition are the examples reported")]
     steps = {t.trigger for p in registry.all() if p.id == ENFORCEMENT_PROCEDURE for t in p.transitions}
@@ -625,12 +624,12 @@ class _Staff:
         return cls(officers, reviewers, dict(credentials))
 
 
-def _declared_acts(procedure: Any) -> set[str]:
-    """The definition's top-level `av_required_acts` (absent before the records feature: none)."""
-    return set(getattr(procedure, "av_required_acts", None) or ()) if procedure is not None else set()
+def _declared_acts(procedure: Procedure | None) -> set[str]:
+    """The acts the definition itself says must be recorded on audio-video (`audio_video.acts`)."""
+    return set(procedure.audio_video.acts) if procedure is not None and procedure.audio_video else set()
 
 
-def _procedure(registry: Registry, case: Case) -> Any:
+def _procedure(registry: Registry, case: Case) -> Procedure | None:
     try:
         return registry.get(case.procedure, case.procedure_version)
     except KeyError:  # a version no longer loaded: its declared acts are unknown

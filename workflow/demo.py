@@ -95,7 +95,7 @@ def seed(runtime: Runtime) -> list[str]:
     real_now = runtime.clock.now()
     clock = FixedClock(real_now - timedelta(days=170))
     seed_town(runtime, now=clock.now())
-    engine = Engine(runtime.sessions, runtime.registry, clock, runtime.engine.calendar)
+    engine = Engine(runtime.sessions, runtime.registry, clock, runtime.engine.calendar, records=runtime.records)
     story = _Story(engine, clock)
     cases = []
     # Each story starts so many days before today; none may run past the real time of this run.
