@@ -110,3 +110,43 @@ def test_an_administrator_records_certificates(lawflow) -> None:
     unknown = lawflow("officers", "add-certificate", "nobody", "--number", "X-4", "--kind", "legal_qualification",
                       "--issuer", "司法部", "--as", "admin")
     assert unknown.returncode != 0 and "不存在" in unknown.stderr
+
+
+def test_a_penalty_case_from_opening_to_archive_on_the_command_line(lawflow, tmp_path: Path) -> None:
+    from workflow.demo import FIELD_STREETS, POWER_STREETS
+
+    filing = {"title": "陈某某占道堆放建材案", "party": "陈某某", "party_type": "individual",
+              "facts": "当事人在后龙街两侧人行道堆放建材约20立方米。", "field": FIELD_STREETS, "power": POWER_STREETS,
+              "legal_basis": "《城市市容和环境卫生管理条例》第三十六条"}
+    new = lawflow("case", "new", "--procedure", "enforcement_case", "--as", "wanghai",
+                  "--data", json.dumps(filing, ensure_ascii=False))
+    assert new.returncode == 0, new.stderr
+    case_id = new.stdout.split(":")[0]
+    day = "2026-03-02"
+    record = tmp_path / "询问笔录.pdf"
+    record.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    steps: list[tuple[str, str, dict[str, object], list[str]]] = [
+        ("start_investigation", "wanghai", {"officers": ["wanghai", "caiming"]}, []),
+        ("attach_record", "wanghai", {"kind": "text", "title": "询问笔录", "format": "pdf", "recorded_on": day},
+         ["--file", str(record)]),
+        ("notify_intended_penalty", "wanghai", {
+            "penalty_type": "fine", "amount": "2000", "facts": "占道堆放建材", "reasons": "违反第十四条",
+            "legal_basis": "第三十六条", "rights_told": "告知陈述、申辩权利", "notified_on": day}, []),
+        ("assess_major_case", "wanghai", {"major_public_interest": False, "major_rights_after_hearing": False,
+                                          "complex": False}, []),
+        ("decide_penalty", "huangzhenhua", {
+            "document_no": "龙综执罚〔2026〕9号", "party": "陈某某", "facts_and_evidence": "询问笔录", "penalty_type": "fine",
+            "amount": "2000", "legal_basis": "第三十六条", "performance": "十五日内缴纳", "reconsideration_body": "泉港区人民政府",
+            "reconsideration_days": 60, "litigation_months": 6, "decided_on": day, "sealed": True}, []),
+        ("serve_decision", "wanghai", {"method": "direct", "served_on": day, "proof_ref": "送达回证-009"}, []),
+        ("publish_decision", "wanghai", {"channel": "portal", "location": "镇政府网站", "published_on": day}, []),
+        ("record_execution", "wanghai", {"outcome": "performed", "completed_on": day}, []),
+        ("close_case", "huangzhenhua", {"summary": "罚款已缴纳，案件办结"}, []),
+        ("archive", "wanghai", {"archive_ref": "龙档〔2026〕执-09", "materials": ["决定书", "送达回证"]}, []),
+    ]
+    for trigger, actor, data, extra in steps:
+        done = lawflow("case", "fire", case_id, trigger, "--as", actor, "--data", json.dumps(data, ensure_ascii=False),
+                       *extra)
+        assert done.returncode == 0, (trigger, done.stderr)
+    assert "archived" in done.stdout
+    assert lawflow("audit", "verify").returncode == 0

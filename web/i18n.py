@@ -53,6 +53,11 @@ def init_app(app: Flask) -> None:
 
 EN: dict[str, str] = {
     # whole-process records
+    "文件过大": "File too large",
+    "上传的文件超过了本系统的上限，未予保存。请压缩或分段后重新上传，或联系系统管理员。":
+        "The uploaded file exceeds this system's limit and was not kept. Compress or split it and upload again, "
+        "or contact the administrator.",
+    "该记录不存在。": "There is no such record.",
     "记录文件": "Record file",
     "文件按内容的SHA-256保存，保存后不可更改；单个文件不超过{mb} MB。":
         "Files are stored by the SHA-256 of their content and cannot be changed afterwards; at most {mb} MB each.",

@@ -31,6 +31,7 @@ USERS: list[dict[str, Any]] = [
     {"username": "wanghai", "display_name": "王海", "unit": "综合执法队", "roles": ["enforcement_officer"]},
     {"username": "caiming", "display_name": "蔡明", "unit": "综合执法队", "roles": ["enforcement_officer"]},
     {"username": "hongzhiqiang", "display_name": "洪志强", "unit": "综合执法队", "roles": ["enforcement_officer"]},
+    {"username": "lixiaodong", "display_name": "李晓东", "unit": "综合执法队", "roles": ["enforcement_officer"]},
     {"username": "linzhiyuan", "display_name": "林志远", "unit": "镇政府法律顾问（律师）", "roles": ["legal_adviser"]},
     {"username": "huangzhenhua", "display_name": "黄振华", "unit": "镇长", "roles": ["head", "agency_head"]},
     {"username": "wujianguo", "display_name": "吴建国", "unit": "副镇长", "roles": ["decision_member", "agency_head"]},
@@ -64,6 +65,8 @@ CERTIFICATES: list[tuple[str, str, str, str, date, date | None, str]] = [
     ("caiming", "enforcement", "闽QG-2024-0215", FIELD_STREETS, date(2024, 1, 1), date(2028, 12, 31), "泉州市泉港区人民政府"),
     ("hongzhiqiang", "enforcement", "闽QG-2020-0033", FIELD_STREETS, date(2020, 2, 1), date(2026, 1, 31),
      "泉州市泉港区人民政府"),
+    ("lixiaodong", "enforcement", "闽QG-2025-0307", FIELD_PLANNING, date(2025, 3, 1), date(2030, 2, 28),
+     "泉州市泉港区人民政府"),
     ("chenjing", "legal_qualification", "A20173505000000", "", date(2017, 12, 20), None, "中华人民共和国司法部"),
 ]
 
@@ -95,13 +98,17 @@ def seed(runtime: Runtime) -> list[str]:
     real_now = runtime.clock.now()
     clock = FixedClock(real_now - timedelta(days=170))
     seed_town(runtime, now=clock.now())
+    with writing(runtime.sessions) as session:  # the demo town's own list (not in seed_town: tests hold hearings)
+        accounts.set_setting(session, org_id=ORG, key="enforcement.mandatory_av_acts", value=["record_hearing"],
+                             source="演示数据：示意《后龙镇行政执法音像记录事项清单》（听证全程音像记录）；以本镇实际清单为准",
+                             by="admin", now=clock.now())
     engine = Engine(runtime.sessions, runtime.registry, clock, runtime.engine.calendar, records=runtime.records)
     story = _Story(engine, clock)
     cases = []
     # Each story starts so many days before today; none may run past the real time of this run.
     for days_ago, tell in ((165, story.sewage_plan), (120, story.market_relocation), (100, story.village_plan),
-                           (12, story.old_estates), (2, story.waste_sorting), (30, story.street_obstruction),
-                           (20, story.shed_on_square)):
+                           (12, story.old_estates), (2, story.waste_sorting), (60, story.revoked_fine),
+                           (30, story.street_obstruction), (20, story.shed_on_square), (8, story.seized_materials)):
         clock.current = real_now - timedelta(days=days_ago)
         cases.append(tell())
         if clock.now() > real_now:
@@ -248,6 +255,25 @@ class _Story:
             raise RuntimeError(f"demo enforcement case refused: {[r.zh for r in outcome.reasons]}")
         return outcome.case_id
 
+    def attach(self, cid: str, title: str, fmt: str = "pdf", act: str | None = None, days: float = 0.01,
+               **av: Any) -> None:
+        """A record of the case (处罚法第四十七条). The demo's files are stand-ins: a one-page PDF, or the
+        header of an MP4 file (not playable), each naming the case and the record."""
+        kind = "av" if fmt == "mp4" else "text"
+        payload = {"kind": kind, "title": title, "format": fmt, "recorded_on": self.in_days(0),
+                   **({"act": act} if act else {}), **av}
+        if kind == "av":
+            payload.setdefault("duration_seconds", 900)
+            payload.setdefault("device", "执法记录仪 HL-ZF-03")
+            payload.setdefault("recorded_by", "caiming")
+        content = _demo_file(fmt, f"{cid} {title}")
+        self.clock.advance(days=days)
+        assert self.engine.records is not None
+        outcome = self.engine.fire(cid, "attach_record", "wanghai", payload,
+                                   attachment=self.engine.records.stage_bytes(content, f"{title}.{fmt}"))
+        if not outcome.ok:
+            raise RuntimeError(f"demo record {title} on {cid} refused: {[r.zh for r in outcome.reasons]}")
+
     def notice(self, amount: str, facts: str, basis: str) -> dict[str, Any]:
         return {"penalty_type": "fine", "amount": amount, "facts": facts, "reasons": "经调查，违法事实清楚",
                 "legal_basis": basis, "rights_told": "告知陈述、申辩权利" + ("及要求听证的权利" if int(amount) >= 10000 else ""),
@@ -259,12 +285,17 @@ class _Story:
         basis = "《城市市容和环境卫生管理条例》第三十六条"
         cid = self.open_enforcement("陈某某在后龙街两侧堆放建材案", "陈某某（后龙镇后龙村）", facts, FIELD_STREETS,
                                     POWER_STREETS, "《城市市容和环境卫生管理条例》第十四条、第三十六条")
+        self.attach(cid, "立案审批表")
         self.ok(cid, "start_investigation", "wanghai", {"officers": ["wanghai", "caiming"],
                                                        "plan": "现场勘验、询问当事人、调取照片"}, days=1)
+        self.attach(cid, "现场勘验执法记录仪录像", "mp4", act="record_investigation_conduct", duration_seconds=1260)
+        self.attach(cid, "现场勘验笔录")
+        self.attach(cid, "询问笔录（陈某某）")
         self.ok(cid, "record_investigation_conduct", "wanghai", {
             "occasion": "现场勘验后龙街两侧人行道", "conducted_on": self.in_days(0), "certificates_shown": True,
             "duties_told": True, "av_record_ref": f"{cid}-执法记录仪-01"}, days=0)
         self.ok(cid, "notify_intended_penalty", "wanghai", self.notice("2000", facts, basis), days=6)
+        self.attach(cid, "行政处罚事先告知书及送达回证", act="notify_intended_penalty")
         self.ok(cid, "record_statement", "wanghai", {"statement": "当事人称系临时堆放，请求从轻处罚",
                                                     "review": "经复核，已清理部分物料，按告知内容处罚"}, days=2)
         self.ok(cid, "assess_major_case", "wanghai", {"major_public_interest": False,
@@ -274,8 +305,10 @@ class _Story:
             "penalty_type": "fine", "amount": "2000", "legal_basis": basis,
             "performance": "自收到本决定书之日起十五日内到指定银行缴纳罚款", "reconsideration_body": "泉州市泉港区人民政府",
             "reconsideration_days": 60, "litigation_months": 6, "decided_on": self.in_days(0), "sealed": True}, days=2)
+        self.attach(cid, "行政处罚决定书")
         self.ok(cid, "serve_decision", "wanghai", {"method": "direct", "served_on": self.in_days(1),
                                                   "proof_ref": f"{cid}-送达回证"}, days=1)
+        self.attach(cid, "处罚决定书送达回证", act="serve_decision")
         # Same moment (days=0): the demo's later cases keep their dates.
         self.ok(cid, "publish_decision", "wanghai", {"channel": "portal", "location": "后龙镇人民政府网站·行政执法公示专栏",
                                                     "published_on": self.in_days(0)}, days=0)
@@ -306,5 +339,89 @@ class _Story:
                     days=0.1)
         return cid
 
+    def revoked_fine(self) -> str:
+        """A fine decided, served and published, then revoked on reconsideration: the publication is
+        withdrawn within 3 working days with a public reason (处罚法第四十八条第二款)."""
+        facts = "当事人在后龙村村道旁搭建简易棚屋约30平方米用于经营，经责令后逾期未拆除"
+        basis = "《城市市容和环境卫生管理条例》第三十六条"
+        cid = self.open_enforcement("林某某在村道旁搭建棚屋案", "林某某（后龙镇土坑村）", facts, FIELD_STREETS,
+                                    POWER_STREETS, "《城市市容和环境卫生管理条例》第十四条、第三十六条")
+        self.attach(cid, "立案审批表")
+        self.ok(cid, "start_investigation", "wanghai", {"officers": ["wanghai", "caiming"]}, days=1)
+        self.attach(cid, "现场检查执法记录仪录像", "mp4", act="record_investigation_conduct")
+        self.ok(cid, "record_investigation_conduct", "wanghai", {
+            "occasion": "现场检查土坑村村道", "conducted_on": self.in_days(0), "certificates_shown": True,
+            "duties_told": True, "av_record_ref": f"{cid}-执法记录仪-01"}, days=0)
+        self.attach(cid, "现场检查笔录")
+        self.ok(cid, "notify_intended_penalty", "wanghai", self.notice("3000", facts, basis), days=5)
+        self.attach(cid, "行政处罚事先告知书及送达回证", act="notify_intended_penalty")
+        self.ok(cid, "assess_major_case", "wanghai", {"major_public_interest": False,
+                                                     "major_rights_after_hearing": False, "complex": False}, days=4)
+        self.ok(cid, "decide_penalty", "huangzhenhua", {
+            "document_no": "龙综执罚〔2026〕2号", "party": "林某某，住后龙镇土坑村", "facts_and_evidence": facts,
+            "penalty_type": "fine", "amount": "3000", "legal_basis": basis,
+            "performance": "自收到本决定书之日起十五日内到指定银行缴纳罚款", "reconsideration_body": "泉州市泉港区人民政府",
+            "reconsideration_days": 60, "litigation_months": 6, "decided_on": self.in_days(0), "sealed": True}, days=1)
+        self.attach(cid, "行政处罚决定书")
+        self.ok(cid, "serve_decision", "wanghai", {"method": "direct", "served_on": self.in_days(0),
+                                                  "proof_ref": f"{cid}-送达回证"}, days=1)
+        self.attach(cid, "处罚决定书送达回证", act="serve_decision")
+        self.ok(cid, "publish_decision", "wanghai", {"channel": "portal", "location": "后龙镇人民政府网站·行政执法公示专栏",
+                                                    "published_on": self.in_days(0)}, days=2)
+        self.clock.advance(days=30)  # the party applied for reconsideration; the district revoked the fine
+        self.ok(cid, "record_withdrawal_ground", "wanghai", {
+            "ground": "revoked", "document_ref": "泉港政复决〔2026〕7号", "occurred_on": self.in_days(0)}, days=0)
+        self.attach(cid, "行政复议决定书（撤销原处罚决定）")
+        self.ok(cid, "withdraw_publication", "wanghai", {
+            "public_reason": "该处罚决定已被泉州市泉港区人民政府行政复议决定撤销，故撤回公开",
+            "withdrawn_on": self.in_days(0)}, days=1)
+        return cid
+
+    def seized_materials(self) -> str:
+        """A planning case under investigation: building materials seized, with the seizure on video first
+        (国办发〔2018〕118号; 行政强制法第十八条、第二十五条)."""
+        facts = "当事人未取得乡村建设规划许可证，在后龙村规划区内擅自建设三层砖混结构房屋"
+        cid = self.open_enforcement("刘某某未取得乡村建设规划许可证建房案", "刘某某（后龙镇后龙村）", facts, FIELD_PLANNING,
+                                    POWER_PLANNING, "《中华人民共和国城乡规划法》第四十一条、第六十五条")
+        self.attach(cid, "立案审批表")
+        self.ok(cid, "start_investigation", "wanghai", {"officers": ["wanghai", "lixiaodong"],
+                                                       "plan": "现场勘验、测量建筑面积、询问当事人"}, days=1)
+        self.attach(cid, "扣押建筑材料现场执法记录仪录像", "mp4", act="seal_or_seize_property", duration_seconds=2340,
+                    recorded_by="lixiaodong")
+        self.ok(cid, "seal_or_seize_property", "wanghai", {
+            "measure": "seize", "items": ["红砖约2000块", "水泥30包", "搅拌机1台"], "decision_no": "龙综执扣〔2026〕1号",
+            "carried_out_on": self.in_days(0), "until": self.in_days(30), "head_approved": True,
+            "officers_present": ["wanghai", "lixiaodong"], "party_notified": True, "on_site_record": True}, days=0.05)
+        self.attach(cid, "查封、扣押决定书及清单")
+        self.attach(cid, "扣押现场笔录")
+        return cid
+
     def waste_sorting(self) -> str:
         return self.new("后龙镇生活垃圾分类实施办法", "public_policy", "落实生活垃圾分类要求，拟出台镇级实施办法。")
+
+
+def _demo_file(fmt: str, text: str) -> bytes:
+    """A stand-in evidence file: a valid one-page PDF naming the record (its Chinese written as \\u escapes:
+    the stand-in embeds no CJK font), or the header of an MP4 file followed by the record's name."""
+    if fmt == "mp4":
+        return b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + text.encode("utf-8")
+    label = text.encode("unicode_escape").decode("ascii").replace("\\", "/")
+    stream = f"BT /F1 11 Tf 56 780 Td (lawflow demo record) Tj 0 -18 Td ({label[:90]}) Tj ET".encode("ascii")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{i} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)

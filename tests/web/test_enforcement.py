@@ -81,3 +81,47 @@ def test_a_refused_upload_is_shown_next_to_its_form_and_nothing_is_kept(town, cl
     objects = town.records.objects
     assert not objects.exists() or not any(p.is_file() for p in objects.rglob("*"))
     assert not any(p.is_file() for p in (town.records.root / "tmp").rglob("*"))
+
+
+def test_a_penalty_case_from_opening_to_archive_in_the_browser(town, client_for):
+    """Every step of an ordinary penalty case through the generated forms, each by the role the law names."""
+    officer, head = client_for("wanghai"), client_for("huangzhenhua")
+    form_page = officer.get("/cases/new?procedure=enforcement_case")
+    opened = officer.post("/cases/new", data={"csrf_token": csrf_from(form_page), "procedure": "enforcement_case",
+                                              **FILING})
+    case_id = opened.headers["Location"].rsplit("/", 1)[-1]
+    day = "2026-03-02"  # the town's fixed clock
+    steps = [
+        (officer, "start_investigation", {"officers": "wanghai\ncaiming", "plan": "现场勘验、询问当事人"}),
+        (officer, "record_investigation_conduct", {"occasion": "现场勘验", "conducted_on": day,
+                                                   "certificates_shown": "true", "duties_told": "true"}),
+        (officer, "notify_intended_penalty", {
+            "penalty_type": "fine", "amount": "2000", "facts": "占道堆放建材约20立方米", "reasons": "违反第十四条",
+            "legal_basis": "《城市市容和环境卫生管理条例》第三十六条", "rights_told": "告知陈述、申辩权利",
+            "notified_on": day}),
+        (officer, "assess_major_case", {"major_public_interest": "false", "major_rights_after_hearing": "false",
+                                        "complex": "false"}),
+        (head, "decide_penalty", {
+            "document_no": "龙综执罚〔2026〕9号", "party": "陈某某，住后龙镇后龙村", "facts_and_evidence": "现场勘验笔录、照片",
+            "penalty_type": "fine", "amount": "2000", "legal_basis": "《城市市容和环境卫生管理条例》第三十六条",
+            "performance": "十五日内缴纳", "reconsideration_body": "泉州市泉港区人民政府", "reconsideration_days": "60",
+            "litigation_months": "6", "decided_on": day, "sealed": "true"}),
+        (officer, "serve_decision", {"method": "direct", "served_on": day, "proof_ref": "送达回证-009"}),
+        (officer, "publish_decision", {"channel": "portal", "location": "后龙镇人民政府网站", "published_on": day}),
+        (officer, "record_execution", {"outcome": "performed", "completed_on": day, "receipt_ref": "缴款书-009"}),
+        (head, "close_case", {"summary": "罚款已缴纳，占道物料已清理，案件办结"}),
+        (officer, "archive", {"archive_ref": "龙档〔2026〕执-09", "materials": "立案审批表\n询问笔录\n决定书\n送达回证"}),
+    ]
+    for client, trigger, form in steps:
+        if trigger == "decide_penalty":  # a text record of the investigation, uploaded before the decision
+            assert _upload(officer, case_id, PDF).status_code == 302
+        response = submit_step(client, case_id, trigger, form)
+        assert response.status_code == 302, (trigger, text(response)[:2000])
+    page = text(officer.get(f"/cases/{case_id}"))
+    assert "已归档" in page and "您当前没有可办理的步骤" in page
+    with town.sessions() as session:
+        from workflow.models import Case
+
+        case = session.get(Case, case_id)
+        assert case is not None and case.state == "archived"
+        assert case.data["publication"]["timeliness"]["publication_period"]["on_time"]
