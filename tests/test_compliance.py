@@ -212,6 +212,7 @@ def _seed_org(rt: Runtime) -> None:
             (LARGE_FINE_THRESHOLD, {"individual": "10000", "organisation": "100000"}),
             (REVIEW_CATALOGUE, ["拟作出较大数额罚款的"]),
             ("enforcement.publication_working_days", 7),
+            ("enforcement.other_publication_working_days", 20),
             (EXTENSION_DAYS, 30),
             # 先行登记保存 decided as sealing or returning property: this town films its decision on the evidence
             # held. "no_such_step" is a typing error the figure must name, not count.
@@ -351,15 +352,17 @@ def test_the_first_half_of_2026_by_hand(runtime: Runtime, qiaotou: dict[str, str
     assert [f.key for f in report.figures] == list(KEYS)
 
     # Publication. Penalty decisions dated in H1: A 02-02, B 03-02, W 03-16, M1 05-06, M2 05-07, C 06-01,
-    # F 06-15, D 06-30 (E is 07-01). W's reason for not publishing is on record: left out. Seven counted.
-    # On time: A (02-05, due 02-11), M1 and M2 (same day), F (06-16) = 4. B: due 03-11 (03-03..06, 09..11),
-    # published 03-13: late. C: due 06-10, D: due 07-09 (07-01..03, 06..09): both unpublished on 07-20.
+    # F 06-15, D 06-30 (E is 07-01); and N's decision not to penalise, 03-20. W's reason for not publishing
+    # is on record: left out. Eight counted. On time: A (02-05, due 02-11), M1 and M2 (same day), F (06-16)
+    # = 4. B: due 03-11 (03-03..06, 09..11), published 03-13: late. C: due 06-10, D: due 07-09 (07-01..03,
+    # 06..09): both unpublished on 07-20. N: 20 working days from 03-20 (03-23..27, 03-30..04-03, 清明
+    # 04-04..06 off, 04-07..10, 04-13..17, 04-20) end 04-20; unpublished on 07-20: overdue.
     publication = report.figure(PUBLICATION)
-    assert (publication.numerator, publication.denominator) == (4, 7)
-    assert publication.share == pytest.approx(4 / 7)
+    assert (publication.numerator, publication.denominator) == (4, 8)
+    assert publication.share == pytest.approx(4 / 8)
     assert shortfalls(report, PUBLICATION) == [
         (c["B"], "late", _d(3, 11), _d(3, 13)), (c["C"], "overdue", _d(6, 10), None),
-        (c["D"], "overdue", _d(7, 9), None)]
+        (c["N"], "overdue", _d(4, 20), None), (c["D"], "overdue", _d(7, 9), None)]
     assert publication.part("not_published_with_reason") == (c["W"],)
     assert publication.part("pending") == ()
     assert "第四十八条" in publication.basis
@@ -435,11 +438,12 @@ def test_period_boundaries_and_the_day_open_limits_are_judged_on(runtime: Runtim
                                                                 qiaotou: dict[str, str]) -> None:
     c = qiaotou
     # Judged on the period's last day (the default): D's publication (due 07-09) and F's withdrawal (due
-    # 07-03) are still within their limits, so pending and left out: publication 4 of 6, withdrawal 1 of 2.
+    # 07-03) are still within their limits, so pending and left out: publication 4 of 7 (N's, due 04-20, is
+    # overdue already), withdrawal 1 of 2.
     on_last_day = figures(runtime, *H1)
     assert on_last_day.as_of == H1[1]
     publication = on_last_day.figure(PUBLICATION)
-    assert (publication.numerator, publication.denominator) == (4, 6)
+    assert (publication.numerator, publication.denominator) == (4, 7)
     assert publication.part("pending") == (c["D"],)
     withdrawal = on_last_day.figure(WITHDRAWAL)
     assert (withdrawal.numerator, withdrawal.denominator) == (1, 2)
@@ -499,14 +503,15 @@ def test_the_command_line(runtime: Runtime, qiaotou: dict[str, str]) -> None:
     # The command judges open limits on today (after 07-20 by the time this runs): the H1 numbers above.
     table = _lawflow(runtime, "compliance", "--org", ORG, "--from", "2026-01-01", "--to", "2026-06-30")
     assert table.returncode == 0, table.stderr
-    row = next(line for line in table.stdout.splitlines() if line.startswith("处罚决定按期公开"))
-    assert "4/7" in row and "57.1%" in row
+    row = next(line for line in table.stdout.splitlines() if line.startswith("行政执法决定按期公开"))
+    assert "4/8" in row and "50.0%" in row
     assert f"逾期办理：{c['B']}（期限 2026-03-11，办理于 2026-03-13）" in table.stdout
-    assert f"逾期未办：{c['C']}（期限 2026-06-10）、{c['D']}（期限 2026-07-09）" in table.stdout
+    assert f"逾期未办：{c['C']}（期限 2026-06-10）、{c['N']}（期限 2026-04-20）、{c['D']}（期限 2026-07-09）" \
+        in table.stdout
     assert "《中华人民共和国行政处罚法》第六十条" in table.stdout
     english = _lawflow(runtime, "compliance", "--org", ORG, "--from", "2026-01-01", "--to", "2026-06-30",
                        "--lang", "en")
-    assert "Penalty decisions published on time" in english.stdout
+    assert "Enforcement decisions published on time" in english.stdout
     assert "not done, past its limit" in english.stdout
 
     data = json.loads(_lawflow(runtime, "compliance", "--org", ORG, "--from", "2026-01-01",
@@ -515,7 +520,7 @@ def test_the_command_line(runtime: Runtime, qiaotou: dict[str, str]) -> None:
     assert data["period"] == {"start": "2026-01-01", "end": "2026-06-30"}
     by_key = {f["key"]: f for f in data["figures"]}
     assert [(by_key[k]["numerator"], by_key[k]["denominator"]) for k in KEYS] == [
-        (4, 7), (1, 3), (0, 1), (1, 2), (8, 10), (3, 6), (2, 6)]
+        (4, 8), (1, 3), (0, 1), (1, 2), (8, 10), (3, 6), (2, 6)]
     assert by_key[MAJOR_REVIEW]["shortfalls"][0] | {"reason_label": None} == {
         "ref": c["M2"], "reason": "not_reviewed", "reason_label": None, "due": None, "done_on": "2026-05-07",
         "event_seq": None}

@@ -69,6 +69,7 @@ KEYS = (PUBLICATION, WITHDRAWAL, AUDIO_VIDEO, MAJOR_REVIEW, DECISION_LIMIT, CERT
 
 # The limits of enforcement_case.v1.yaml the figures read (their timeliness entries and deadline rows).
 PUBLICATION_PERIOD = "publication_period"
+OTHER_PUBLICATION_PERIOD = "other_publication_period"
 WITHDRAWAL_PERIOD = "withdrawal_period"
 DECISION_PERIODS = ("extended_decision_period", "decision_period")  # an extension clears the 90-day row
 # The steps that end the decision limit, with the record key each writes (the definition's ends_on).
@@ -224,13 +225,14 @@ def compliance_figures(session: Session, org_id: str, period_start: date, period
 
 
 def publication_on_time(cases: Sequence[Case], running: _Running, period: _Period, as_of: date) -> Figure:
-    """处罚决定按期公开: penalty decisions published within the publication period.
+    """行政执法决定按期公开: penalty and no-penalty decisions published within their publication period.
 
     行政处罚法第四十八条第一款 asks a decision with "一定社会影响" (some social impact) to be published; the
-    7 working days are the local rules implementing 国办发〔2018〕118号 ([V2], setting
-    enforcement.publication_working_days), not the law's own words. Period: the decision date the decision
-    document states (`decided_on`, which the publication period counts from). Counted: every penalty
-    decision of the period, except those whose reason for not publishing is on record (第四十八条 leaves that
+    periods are the local rules implementing 国办发〔2018〕118号 ([V2]): 7 working days for a penalty decision
+    (setting enforcement.publication_working_days), 20 for other decisions such as not to penalise (setting
+    enforcement.other_publication_working_days), not the law's own words. Period: the decision date the
+    decision document states (`decided_on`, which the publication period counts from; for a decision not to
+    penalise, the day it was recorded). Counted: every such decision of the period, except those whose reason for not publishing is on record (第四十八条 leaves that
     judgment to the agency; the engine records no due date for such a waiver, so its timing is not judged —
     listed as a part) and those still within their period on `as_of` (pending). On time: the publication
     step's recorded timeliness. Missed: published late, or unpublished with the period run out.
@@ -239,25 +241,28 @@ def publication_on_time(cases: Sequence[Case], running: _Running, period: _Perio
     waived: list[str] = []
     for case in cases:
         data = case.data or {}
-        decision = data.get("decision")
+        decision = data.get("decision") or data.get("no_penalty_decision")
         if not decision or not period.holds(_decision_date(decision)):
             continue
         if not data.get("publication") and data.get("publication_waiver"):
             waived.append(case.id)
             continue
-        tally.judge(case.id, data.get("publication"), (PUBLICATION_PERIOD,), running, as_of)
+        tally.judge(case.id, data.get("publication"), (PUBLICATION_PERIOD, OTHER_PUBLICATION_PERIOD), running,
+                    as_of)
     return tally.figure(
-        PUBLICATION, Label("处罚决定按期公开", "Penalty decisions published on time"),
+        PUBLICATION, Label("行政执法决定按期公开", "Enforcement decisions published on time"),
         f"{PENALTY_LAW}第四十八条第一款；{GUIDELINE_118}（行政执法公示制度）",
-        Label("处罚决定书载明的作出决定日期在统计期内", "the date on the penalty decision falls in the period"),
+        Label("决定书载明的作出决定日期在统计期内", "the date of the decision falls in the period"),
         DECISIONS, extra_parts=[Part("not_published_with_reason",
                                      Label("已记录不予公开理由（不计入）", "not published, reason on record (left out)"),
                                      tuple(waived))],
-        notes=(Label("公开期限（7个工作日）为118号地方实施办法的要求，由本单位设置（enforcement.publication_working_days），"
+        notes=(Label("公开期限（处罚决定7个工作日、不予处罚等其他决定20个工作日）为118号地方实施办法的要求，由本单位设置"
+                     "（enforcement.publication_working_days、enforcement.other_publication_working_days），"
                      "非法律明文；第四十八条只要求公开具有一定社会影响的决定",
-                     "The 7 working days come from the local rules implementing 118号 (setting "
-                     "enforcement.publication_working_days), not from the law; art 48 asks publication only "
-                     "of decisions with some social impact"),))
+                     "The 7 (penalty) and 20 (other decisions, e.g. not to penalise) working days come from the "
+                     "local rules implementing 118号 (settings enforcement.publication_working_days and "
+                     "enforcement.other_publication_working_days), not from the law; art 48 asks publication "
+                     "only of decisions with some social impact"),))
 
 
 def withdrawal_in_time(cases: Sequence[Case], running: _Running, period: _Period, as_of: date) -> Figure:

@@ -87,13 +87,20 @@ def valid_officers(session: Session, org_id: str, today: date) -> list[Officer]:
 
 def _publication(case: Case) -> Publication:
     data = case.data
-    decision, published = data.get("decision") or {}, data["publication"]
+    published = data["publication"]
+    decision = data.get("decision") or {}
+    no_penalty = data.get("no_penalty_decision") if not decision else None
     withdrawal = data.get("withdrawal") or {}
-    timeliness = (published.get("timeliness") or {}).get("publication_period")
+    timeliness = (published.get("timeliness") or {}).get(
+        "other_publication_period" if no_penalty else "publication_period")
+    if no_penalty:
+        outcome, decided_on, document_no = "不予行政处罚", no_penalty.get("recorded_on", ""), no_penalty["document_no"]
+    else:
+        outcome = PENALTY_ZH.get(decision.get("penalty_type", ""), "")
+        decided_on, document_no = decision.get("decided_on", ""), decision.get("document_no", "")
     return Publication(
-        case_id=case.id, title=(data.get("filing") or {}).get("title", ""),
-        document_no=decision.get("document_no", ""),
-        penalty=PENALTY_ZH.get(decision.get("penalty_type", ""), ""), decided_on=decision.get("decided_on", ""),
+        case_id=case.id, title=(data.get("filing") or {}).get("title", ""), document_no=document_no,
+        penalty=outcome, decided_on=decided_on,
         published_on=published["published_on"], channel=published["channel"], location=published["location"],
         on_time=timeliness["on_time"] if timeliness else None,
         withdrawn_on=withdrawal.get("withdrawn_on"), withdrawal_reason=withdrawal.get("public_reason"))

@@ -406,13 +406,14 @@ def enforcement_deadline_started(enf: Enforcement, label: str, n: str) -> None:
     assert (row.n, row.unit) == (int(n), "working_days"), f"「{label}」 is {row.n} {row.unit}"
 
 
-TIMELINESS = {"公开": ("publication", "publication_period"), "撤回": ("withdrawal", "withdrawal_period")}
+TIMELINESS = {"公开": ("publication", ("publication_period", "other_publication_period")),
+              "撤回": ("withdrawal", ("withdrawal_period",))}
 
 
 @then(parsers.re(r'(?P<what>公开|撤回)记录为"(?P<status>按期|逾期)"'))
 def recorded_timeliness(enf: Enforcement, what: str, status: str) -> None:
-    key, deadline = TIMELINESS[what]
+    key, deadlines = TIMELINESS[what]
     record = enf.data().get(key)
     assert record is not None, f"no {key} on record"
-    timeliness = record["timeliness"][deadline]
+    timeliness = next(record["timeliness"][d] for d in deadlines if d in record["timeliness"])
     assert timeliness["on_time"] == (status == "按期"), f"recorded {timeliness}"
