@@ -47,14 +47,15 @@ def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = N
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
-    from web import audit, auth, cases, csrf, errors, i18n, portal
+    from web import api, audit, auth, cases, csrf, errors, i18n, portal
     from web.present import role_label
 
     i18n.init_app(app)
-    auth.init_app(app)  # login required everywhere but the login page and static files
+    auth.init_app(app)  # login required everywhere but the login page and static files (and /api/)
     cases.init_app(app)  # a record upload's size limit, set before the CSRF check reads the form
-    csrf.init_app(app)  # after login: an anonymous POST is sent to the login page
-    errors.init_app(app)
+    csrf.init_app(app)  # after login: an anonymous POST is sent to the login page (not /api/: tokens)
+    errors.init_app(app)  # HTML pages; JSON under /api/
+    api.init_app(app)  # /api/v1: its own authentication (bearer tokens; sessions read only)
     app.register_blueprint(cases.bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(portal.bp)  # public: no login (web/auth.py PUBLIC_ENDPOINTS)

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
+from web.api.paths import is_api_request
 from web.i18n import SESSION_KEY as LANG_KEY
 from web.i18n import _, gettext
 from web.runtime import runtime
@@ -142,6 +143,6 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def require_login() -> Response | None:
-        if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
-            return None
+        if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated or is_api_request():
+            return None  # the API authenticates its own requests (web/api/auth.py), and answers 401 in JSON
         return login_manager.unauthorized()

@@ -1,10 +1,15 @@
-"""Error pages: Chinese first, never a stack trace. Unhandled exceptions are logged, not shown."""
+"""Error pages: Chinese first, never a stack trace. Unhandled exceptions are logged, not shown.
+
+Under /api/ the same errors are JSON instead of pages (web/api/errors.py)."""
 
 from __future__ import annotations
 
 from flask import Flask, render_template
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError, NotFound
+from werkzeug.wrappers import Response
 
+from web.api import errors as api_errors
+from web.api.paths import is_api_request
 from web.i18n import _
 
 
@@ -39,14 +44,18 @@ def render_error(code: int, message: str | None = None) -> tuple[str, int]:
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
+    def http_error(error: HTTPException) -> tuple[str, int] | HTTPException | Response:
         if error.code is None or error.code < 400:  # redirects raised as exceptions pass through
             return error
+        if is_api_request():
+            return api_errors.error_response(error)
         return render_error(error.code, getattr(error, "message", None))
 
     @app.errorhandler(InternalServerError)
-    def server_error(error: InternalServerError) -> tuple[str, int]:
+    def server_error(error: InternalServerError) -> tuple[str, int] | Response:
         original = getattr(error, "original_exception", None)
+        if is_api_request():
+            return api_errors.server_error_response(original)
         if original is not None:
             app.logger.error("unhandled exception", exc_info=original)
         return render_error(500)

@@ -607,6 +607,83 @@ def calendar_add_year(ctx: click.Context, year: int, file: str, source: str, act
     click.echo(f"已添加 {year} 年节假日安排 added: {source}")
 
 
+# ---------------------------------------------------------------- API tokens
+
+
+@cli.group()
+def tokens() -> None:
+    """API tokens for integrators (Authorization: Bearer <token>); only their SHA-256 is stored."""
+
+
+def _admin(session: Any, actor: str) -> None:
+    from workflow.models import User
+
+    admin = session.scalar(select(User).where(User.username == actor))
+    if admin is None or not admin.active or "admin" not in admin.role_names:
+        raise UserError(f"「{actor}」不是系统管理员 / {actor!r} is not an administrator")
+
+
+@tokens.command("create")
+@click.argument("username")
+@click.option("--name", required=True, help="What the token is for, e.g. the integrating system.")
+@click.option("--as", "actor", required=True, help="The administrator issuing the token.")
+@click.pass_context
+def tokens_create(ctx: click.Context, username: str, name: str, actor: str) -> None:
+    """Issue a token that acts as USERNAME. The token is printed once, on stdout; it cannot be shown again."""
+    from workflow import tokens as api_tokens
+
+    rt = _rt(ctx)
+    with rt.sessions.begin() as session:
+        _admin(session, actor)
+        try:
+            row, token = api_tokens.create(session, username=username, name=name, by=actor, now=rt.clock.now())
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+        token_id = row.id
+    click.echo(f"已创建令牌 token created: id {token_id}, {username}, 「{name}」. "
+               "请立即妥善保存，令牌不会再次显示 / store it now, it is not shown again:", err=True)
+    click.echo(token)
+
+
+@tokens.command("list")
+@click.option("--user", "username", help="Only this user's tokens.")
+@click.pass_context
+def tokens_list(ctx: click.Context, username: str | None) -> None:
+    """List tokens (never the tokens themselves): id, owner, name, created, last used, revoked."""
+    from workflow import tokens as api_tokens
+
+    def when(moment: Any) -> str:
+        moment = api_tokens.aware(moment)
+        return f"{moment:%Y-%m-%d %H:%M}Z" if moment else "-"
+
+    with _rt(ctx).sessions() as session:
+        rows = api_tokens.listing(session, username)
+        for r in rows:
+            state = f"已撤销 revoked {when(r.revoked_at)}" if r.revoked_at else "有效 active"
+            click.echo(f"{r.id:>4}  {r.user.username:<14} {_pad(r.name, 24)}  created {when(r.created_at)} "
+                       f"by {r.created_by}  last used {when(r.last_used_at)}  {state}")
+        if not rows:
+            click.echo("没有令牌 no tokens", err=True)
+
+
+@tokens.command("revoke")
+@click.argument("token_id", type=int)
+@click.option("--as", "actor", required=True, help="The administrator revoking the token.")
+@click.pass_context
+def tokens_revoke(ctx: click.Context, token_id: int, actor: str) -> None:
+    """Revoke token TOKEN_ID (see `lawflow tokens list`); it stops working at once."""
+    from workflow import tokens as api_tokens
+
+    rt = _rt(ctx)
+    with rt.sessions.begin() as session:
+        _admin(session, actor)
+        try:
+            api_tokens.revoke(session, token_id, rt.clock.now())
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+    click.echo(f"已撤销令牌 token revoked: {token_id}")
+
+
 def main() -> None:
     try:
         cli(standalone_mode=False, obj={})

@@ -1,0 +1,60 @@
+"""GET /audit/export: the whole audit trail as JSON Lines, exactly as `lawflow audit export` writes it.
+
+For the auditor role only. The export is the database's whole trail (every chain, leaf and checkpoint),
+because that is what an outside auditor verifies with `python3 -I -S workflow/audit/verifier.py FILE`
+(docs/audit-format.md); a part of it would not verify against the signed checkpoints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from flask import Response, stream_with_context
+from flask.views import MethodView
+
+from web.api.auth import api_user
+from web.api.base import ApiBlueprint
+from web.api.errors import ApiError
+from web.runtime import runtime
+from workflow.audit.export import iter_records
+from workflow.audit.verifier import export_line
+from workflow.clock import utc_stamp
+
+blp = ApiBlueprint("audit", __name__, url_prefix="/audit",
+                   description="审计 / The tamper-evident audit trail (auditors)")
+AUDITOR = "auditor"
+MEDIA_TYPE = "application/x-ndjson"
+CHUNK = 64 * 1024
+
+
+@blp.route("/export")
+class Export(MethodView):
+    @blp.response(200, {"type": "string", "description": "JSON Lines: header, keys, events, case heads, "
+                                                         "leaves, checkpoints (docs/audit-format.md)"},
+                  content_type=MEDIA_TYPE, headers={"Content-Disposition": {"schema": {"type": "string"}}})
+    def get(self) -> Response:
+        """The whole audit trail as JSON Lines (auditors only)
+
+        The same bytes as `lawflow audit export`; verify it offline with workflow/audit/verifier.py."""
+        if AUDITOR not in api_user().roles:
+            raise ApiError(403, "auditor_only", "审计记录导出仅限审计监督人员", "Only auditors may export the audit trail")
+        rt = runtime()
+        stamp = utc_stamp(rt.clock.now())
+
+        def lines() -> Iterator[bytes]:
+            buffer: list[bytes] = []
+            size = 0
+            with rt.sessions() as session:
+                for record in iter_records(session, rt.origin, stamp):
+                    line = export_line(record)
+                    buffer.append(line)
+                    size += len(line)
+                    if size >= CHUNK:
+                        yield b"".join(buffer)
+                        buffer, size = [], 0
+            if buffer:
+                yield b"".join(buffer)
+
+        name = "lawflow-audit-" + stamp[:19].replace("-", "").replace(":", "") + "Z.jsonl"
+        return Response(stream_with_context(lines()), mimetype=MEDIA_TYPE,
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -1,0 +1,138 @@
+"""What every API resource shares: the blueprint class, the request checks, cases of the caller's
+organisation, versions as ETags, and page links."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+from flask import current_app, request
+from flask_smorest import Api, Blueprint
+from sqlalchemy.orm import Session
+
+from web.api.errors import ApiError, ErrorSchema
+from web.api.paths import PREFIX, is_api_request
+from workflow.models import Case
+
+NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+CASE_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+JSON_BODY = ("application/json",)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class ApiBlueprint(Blueprint):
+    """A resource of the API: mounted under /api/v1, and shown in the document under its own tag."""
+
+    def __init__(self, tag: str, import_name: str, *, url_prefix: str = "", description: str = ""):
+        super().__init__(f"api_{tag}", import_name, url_prefix=PREFIX + url_prefix, description=description)
+        self.tag = tag
+
+    def route(self, rule: str, *, parameters: Any = None, tags: Any = None, **options: Any) -> Any:
+        return super().route(rule, parameters=parameters, tags=tags or [self.tag], **options)
+
+
+class LawflowApi(Api):
+    """flask-smorest's Api, with our error body in the document and without its own error handler:
+    web/errors.py answers every error, and under /api/ it answers in JSON (web/api/errors.py)."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self) -> None:
+        pass
+
+    def register_blueprint(self, blp: Any, *, parameters: Any = None, **options: Any) -> None:
+        # as flask-smorest's, but the document's tag is the resource's name, not the blueprint's
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][blp.name] = self
+        self._app.register_blueprint(blp, **options)
+        blp.register_views_in_doc(self, self._app, self.spec, name=blp.name, parameters=parameters)
+        self.spec.tag({"name": getattr(blp, "tag", blp.name), "description": blp.description})
+
+
+# ---------------------------------------------------------------- request bodies
+
+
+def accepts(*mimetypes: str) -> Callable[[F], F]:
+    """Declare the body types a view method takes (default: JSON), e.g. @accepts("multipart/form-data")."""
+
+    def mark(func: F) -> F:
+        func.api_accepts = mimetypes  # type: ignore[attr-defined]
+        return func
+
+    return mark
+
+
+def check_body_type() -> None:
+    """Before an API view that takes a body: a body of a type the view does not take is 415."""
+    if not is_api_request() or request.method in ("GET", "HEAD", "OPTIONS", "DELETE"):
+        return
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is None:
+        return  # routing fails next: 404 or 405
+    method = getattr(getattr(view, "view_class", None), request.method.lower(), view)
+    wanted = getattr(method, "api_accepts", JSON_BODY)
+    has_body = bool(request.content_length) or request.headers.get("Transfer-Encoding") == "chunked"
+    if has_body and request.mimetype not in wanted and not (wanted == JSON_BODY and request.is_json):
+        raise ApiError(415, message_en=f"The request body must be {' or '.join(wanted)}",
+                       message=f"请求体的类型须为 {' 或 '.join(wanted)}")
+
+
+# ---------------------------------------------------------------- cases, versions, pages
+
+
+def own_case(session: Session, case_id: str, org_id: str) -> Case:
+    """The case if it exists and belongs to the caller's organisation; 404 otherwise (no existence leak)."""
+    case = session.get(Case, case_id) if CASE_ID.match(case_id) else None
+    if case is None or case.org_id != org_id:
+        raise ApiError(404, "case_not_found", f"案件「{case_id[:40]}」不存在，或不属于本单位",
+                       f"No case {case_id[:40]!r} in your organisation")
+    return case
+
+
+def etag(version: int) -> str:
+    """A case's ETag is its version: it changes exactly when the case does (a refusal leaves it as it is)."""
+    return f'W/"{version}"'
+
+
+ETAG_VALUE = re.compile(r'^(?:W/)?"([0-9]{1,9})"$|^([0-9]{1,9})$')
+
+
+def if_match_version() -> int:
+    """The case version the client last saw, from If-Match (W/"7", "7" or 7). Missing: 428."""
+    raw = request.headers.get("If-Match")
+    if raw is None or raw.strip() in ("", "*"):
+        raise ApiError(428, "precondition_required")
+    match = ETAG_VALUE.match(raw.strip())
+    if match is None:
+        raise ApiError(400, "invalid_if_match", "If-Match 应为案件的 ETag，例如 W/\"7\"",
+                       "If-Match must be the case's ETag, e.g. W/\"7\"",
+                       {"fields": {"headers.If-Match": [{"zh": "应为案件版本，例如 W/\"7\" 或 \"7\"",
+                                                          "en": "must be the case version, e.g. W/\"7\" or \"7\""}]}})
+    return int(match.group(1) or match.group(2))
+
+
+def utc(moment: datetime | None) -> datetime | None:
+    """A stored time as aware UTC (SQLite returns naive datetimes)."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def page_envelope(items: list[Any], page: int, page_size: int, total: int,
+                  filters: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A page of results with its total and the links to the pages around it (same filters)."""
+    pages = max(1, -(-total // page_size))
+    query = {k: ("true" if v else "false") if isinstance(v, bool) else v
+             for k, v in (filters or {}).items() if v is not None}
+
+    def link(n: int) -> str:
+        return f"{request.path}?{urlencode({**query, 'page': n, 'page_size': page_size})}"
+
+    return {
+        "items": items, "page": page, "page_size": page_size, "total": total, "pages": pages,
+        "links": {"self": link(page), "first": link(1), "last": link(pages),
+                  "prev": link(min(page - 1, pages)) if page > 1 else None,
+                  "next": link(page + 1) if page < pages else None},
+    }

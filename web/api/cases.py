@@ -1,0 +1,132 @@
+"""Cases: list (filters and pages), open one (engine.create_case), read one with its deadlines as data."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import url_for
+from flask.views import MethodView
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import selectinload
+
+from web.api.auth import api_user
+from web.api.base import ApiBlueprint, etag, own_case, page_envelope, utc
+from web.api.errors import refusal
+from web.api.schemas import CaseDetailSchema, CaseListArgs, CasePageSchema, CreateCaseSchema
+from web.runtime import runtime
+from workflow.calendar import WorkCalendar
+from workflow.deadlines import describe
+from workflow.definitions import Label, Procedure
+from workflow.models import Case, CaseDeadline
+
+blp = ApiBlueprint("cases", __name__, url_prefix="/cases",
+                   description="案件 / Cases of the caller's organisation")
+
+ETAG_HEADER = {"ETag": {"description": "the case's version, W/\"<version>\": send it back as If-Match",
+                        "schema": {"type": "string"}}}
+
+
+def procedure_of(case: Case) -> Procedure | None:
+    try:
+        return runtime().engine.procedure_of(case)
+    except KeyError:  # a version no longer loaded: the case is shown with the names it stores
+        return None
+
+
+def deadline_data(row: CaseDeadline, procedure: Procedure | None, calendar: WorkCalendar,
+                  today: date) -> dict[str, Any]:
+    view = describe(row, procedure, today, calendar)
+    working_days_left, _ = calendar.working_days_between(today, row.due)
+    return {"name": row.name, "label": view.label, "kind": row.kind, "started_on": row.started_on,
+            "due": row.due, "n": row.n, "unit": row.unit, "remaining": view.remaining,
+            "working_days_left": working_days_left, "status": view.status, "overdue": view.status == "overdue",
+            "provisional": view.provisional, "basis": view.basis}
+
+
+def case_data(case: Case, detail: bool = False) -> dict[str, Any]:
+    engine = runtime().engine
+    today = engine.today()
+    procedure = procedure_of(case)
+    deadlines = [deadline_data(d, procedure, engine.calendar, today)
+                 for d in sorted(case.deadlines, key=lambda d: (d.due, d.name))]
+    state = procedure.states.get(case.state) if procedure else None
+    data: dict[str, Any] = {
+        "id": case.id, "title": case.title, "procedure": case.procedure,
+        "procedure_version": case.procedure_version,
+        "procedure_label": procedure.label if procedure else Label(case.procedure, case.procedure),
+        "state": case.state, "state_label": state.label if state else Label(case.state, case.state),
+        "terminal": bool(state and state.terminal), "version": case.version, "created_by": case.created_by,
+        "created_at": utc(case.created_at), "updated_at": utc(case.updated_at),
+        "overdue": any(d["overdue"] for d in deadlines), "next_deadline": deadlines[0] if deadlines else None,
+    }
+    if detail:
+        data.update(data=case.data or {}, deadlines=deadlines)
+    return data
+
+
+def load_case(case_id: str) -> Case:
+    """The caller's case with its deadlines, detached from its session (404 if it is not theirs)."""
+    with runtime().sessions() as s:
+        case = own_case(s, case_id, api_user().org_id)
+        case.deadlines  # noqa: B018 - loaded while the session is open
+        return case
+
+
+@blp.route("")
+class CaseList(MethodView):
+    @blp.arguments(CaseListArgs, location="query", as_kwargs=True)
+    @blp.response(200, CasePageSchema)
+    def get(self, page: int, page_size: int, procedure: str | None = None, state: str | None = None,
+            overdue: bool | None = None) -> dict[str, Any]:
+        """The organisation's cases, most recently changed first
+
+        Filters combine; `overdue=true` keeps the cases with a limit whose due date has passed."""
+        rt = runtime()
+        query = select(Case).where(Case.org_id == api_user().org_id)
+        if procedure:
+            query = query.where(Case.procedure == procedure)
+        if state:
+            query = query.where(Case.state == state)
+        if overdue is not None:
+            late = exists().where(CaseDeadline.case_id == Case.id, CaseDeadline.kind == "limit",
+                                  CaseDeadline.due < rt.engine.today())
+            query = query.where(late if overdue else ~late)
+        with rt.sessions() as s:
+            total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
+            rows = s.scalars(query.options(selectinload(Case.deadlines))
+                             .order_by(Case.updated_at.desc(), Case.id.desc())
+                             .offset((page - 1) * page_size).limit(page_size)).all()
+            items = [case_data(c) for c in rows]
+        return page_envelope(items, page, page_size, total,
+                             {"procedure": procedure, "state": state, "overdue": overdue})
+
+    @blp.arguments(CreateCaseSchema)
+    @blp.response(201, CaseDetailSchema, headers={
+        **ETAG_HEADER, "Location": {"description": "the new case", "schema": {"type": "string"}}})
+    @blp.doc(security=[{"bearerAuth": []}])
+    def post(self, body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
+        """Open a case (engine.create_case)
+
+        The payload is the procedure's opening step (`create` in its definition). A refusal answers 403
+        (role) or 422 (payload, guards) with every reason and its article."""
+        user = api_user()
+        outcome = runtime().engine.create_case(body["procedure"], user.username, body["payload"])
+        if not outcome.ok or outcome.case_id is None:
+            try:
+                step = runtime().registry.get(body["procedure"]).create.label
+            except KeyError:
+                step = Label("立案", "opening a case")
+            raise refusal(outcome, step.zh, step.en)
+        case = load_case(outcome.case_id)
+        return case_data(case, detail=True), 201, {
+            "ETag": etag(case.version), "Location": url_for("api_cases.CaseItem", case_id=case.id)}
+
+
+@blp.route("/<case_id>")
+class CaseItem(MethodView):
+    @blp.response(200, CaseDetailSchema, headers=ETAG_HEADER)
+    def get(self, case_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
+        """One case: its state, version, recorded data, and every running period as data"""
+        case = load_case(case_id)
+        return case_data(case, detail=True), 200, {"ETag": etag(case.version)}

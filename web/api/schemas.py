@@ -1,0 +1,283 @@
+"""marshmallow 4 schemas of every request and response body of the API (and so of the OpenAPI document).
+
+Response schemas mark every field that is always present as required, so that the document tells a
+client exactly what it gets (and schemathesis checks that it does).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import RAISE, Schema, fields, validate
+
+from web.api.errors import ReasonSchema
+
+IDENT = validate.Regexp(r"^[a-z][a-z0-9_]{0,63}$", error="应为小写标识符 / must be a lower-case identifier")
+
+
+class Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+# ---------------------------------------------------------------- shared pieces
+
+
+class LabelSchema(Schema):
+    zh = fields.String(required=True)
+    en = fields.String(required=True)
+
+
+class LinksSchema(Schema):
+    self = fields.String(required=True)
+    first = fields.String(required=True)
+    last = fields.String(required=True)
+    prev = fields.String(required=True, allow_none=True)
+    next = fields.String(required=True, allow_none=True)
+
+
+def page_of(item: type[Schema], name: str) -> type[Schema]:
+    """A page of `item`s: the items, where they are in the whole, and the links around them."""
+    return Schema.from_dict({
+        "items": fields.List(fields.Nested(item), required=True),
+        "page": fields.Integer(required=True),
+        "page_size": fields.Integer(required=True),
+        "total": fields.Integer(required=True, metadata={"description": "results over all pages"}),
+        "pages": fields.Integer(required=True),
+        "links": fields.Nested(LinksSchema, required=True),
+    }, name=name)
+
+
+class PageArgs(Strict):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000),
+                          metadata={"description": "页码 page number, from 1"})
+    page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100),
+                               metadata={"description": "每页条数 results per page, 1–100"})
+
+
+# ---------------------------------------------------------------- procedures
+
+
+class GuardSchema(Schema):
+    name = fields.String(required=True)
+    zh = fields.String(required=True)
+    en = fields.String(required=True)
+    article = fields.String(required=True)
+
+
+class ChoiceSchema(Schema):
+    value = fields.String(required=True)
+    label = fields.Nested(LabelSchema, required=True)
+
+
+class FieldSpecSchema(Schema):
+    """One payload field a step takes: its type, label, whether required, and its limits."""
+
+    name = fields.String(required=True)
+    type = fields.String(required=True, metadata={
+        "description": "string, text, integer, boolean, date (YYYY-MM-DD), choice, string_list, decimal"})
+    label = fields.Nested(LabelSchema, required=True)
+    required = fields.Boolean(required=True)
+    choices = fields.List(fields.Nested(ChoiceSchema), required=True)
+    min_length = fields.Integer(required=True, allow_none=True)
+    max_length = fields.Integer(required=True, allow_none=True)
+    minimum = fields.Integer(required=True, allow_none=True)
+    maximum = fields.Integer(required=True, allow_none=True)
+    help = fields.String(required=True)
+
+
+class StepSchema(Schema):
+    """A step (transition) of a procedure, as its definition states it."""
+
+    trigger = fields.String(required=True)
+    label = fields.Nested(LabelSchema, required=True)
+    basis = fields.String(required=True, metadata={"description": "法律依据 the article the step rests on"})
+    sources = fields.List(fields.String(), required=True)
+    dest = fields.String(required=True, allow_none=True, metadata={"description": "null: the state stays"})
+    roles = fields.List(fields.String(), required=True)
+    separation_from = fields.List(fields.String(), required=True)
+    guards = fields.List(fields.Nested(GuardSchema), required=True)
+    payload = fields.List(fields.Nested(FieldSpecSchema), required=True)
+
+
+class StateSchema(Schema):
+    name = fields.String(required=True)
+    label = fields.Nested(LabelSchema, required=True)
+    terminal = fields.Boolean(required=True)
+
+
+class RoleSchema(Schema):
+    name = fields.String(required=True)
+    label = fields.Nested(LabelSchema, required=True)
+
+
+class BasisSchema(Schema):
+    title = fields.String(required=True)
+    articles = fields.String(required=True)
+    note = fields.String()
+
+
+class DeadlineSpecSchema(Schema):
+    name = fields.String(required=True)
+    label = fields.Nested(LabelSchema, required=True)
+    kind = fields.String(required=True, metadata={"description": "minimum (must pass) | limit (due by)"})
+    unit = fields.String(required=True, metadata={"description": "calendar_days | working_days"})
+    n = fields.Integer(required=True, allow_none=True)
+    n_from = fields.String(required=True, allow_none=True)
+    n_setting = fields.String(required=True, allow_none=True)
+    start_from = fields.String(required=True, allow_none=True)
+    due_from = fields.String(required=True, allow_none=True)
+    end_from = fields.String(required=True, allow_none=True)
+    basis = fields.String(required=True)
+    starts_on = fields.List(fields.String(), required=True)
+    ends_on = fields.List(fields.String(), required=True)
+    cleared_on = fields.List(fields.String(), required=True)
+
+
+class DefinitionSummarySchema(Schema):
+    id = fields.String(required=True)
+    version = fields.Integer(required=True)
+    ref = fields.String(required=True, metadata={"example": "major_decision@1"})
+    label = fields.Nested(LabelSchema, required=True)
+    latest = fields.Boolean(required=True, metadata={"description": "new cases start under this version"})
+    legal_basis = fields.List(fields.Nested(BasisSchema), required=True)
+
+
+class DefinitionListSchema(Schema):
+    items = fields.List(fields.Nested(DefinitionSummarySchema), required=True)
+
+
+class DefinitionSchema(DefinitionSummarySchema):
+    roles = fields.List(fields.Nested(RoleSchema), required=True)
+    initial = fields.String(required=True)
+    states = fields.List(fields.Nested(StateSchema), required=True)
+    create = fields.Nested(StepSchema, required=True)
+    transitions = fields.List(fields.Nested(StepSchema), required=True)
+    deadlines = fields.List(fields.Nested(DeadlineSpecSchema), required=True)
+
+
+# ---------------------------------------------------------------- cases
+
+
+class DeadlineSchema(Schema):
+    """A running period of a case, as it stands today (Asia/Shanghai)."""
+
+    name = fields.String(required=True)
+    label = fields.Nested(LabelSchema, required=True)
+    kind = fields.String(required=True, metadata={"description": "minimum (must pass) | limit (due by)"})
+    started_on = fields.Date(required=True)
+    due = fields.Date(required=True, metadata={"description": "the last day of the period"})
+    n = fields.Integer(required=True, metadata={"description": "the period's length in its unit"})
+    unit = fields.String(required=True, metadata={"description": "calendar_days | working_days"})
+    remaining = fields.Integer(required=True, metadata={
+        "description": "days left in the period's unit until the due date; negative: that many past it"})
+    working_days_left = fields.Integer(required=True, metadata={
+        "description": "working days from today until the due date; negative: that many past it"})
+    status = fields.String(required=True, metadata={
+        "description": "running | elapsed (minimum); open | due_soon | overdue (limit)"})
+    overdue = fields.Boolean(required=True)
+    provisional = fields.Boolean(required=True, metadata={
+        "description": "counted over a year with no State Council holiday data yet (weekdays assumed)"})
+    basis = fields.String(required=True)
+
+
+class CaseSchema(Schema):
+    id = fields.String(required=True, metadata={"example": "MD-2026-0001"})
+    title = fields.String(required=True)
+    procedure = fields.String(required=True)
+    procedure_version = fields.Integer(required=True)
+    procedure_label = fields.Nested(LabelSchema, required=True)
+    state = fields.String(required=True)
+    state_label = fields.Nested(LabelSchema, required=True)
+    terminal = fields.Boolean(required=True)
+    version = fields.Integer(required=True, metadata={"description": "the case's ETag (W/\"<version>\")"})
+    created_by = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
+    overdue = fields.Boolean(required=True, metadata={"description": "a limit of the case is past its due date"})
+    next_deadline = fields.Nested(DeadlineSchema, required=True, allow_none=True)
+
+
+class CaseDetailSchema(CaseSchema):
+    data = fields.Dict(keys=fields.String(), required=True, metadata={
+        "description": "what the steps recorded, where the definition says (with who and when)"})
+    deadlines = fields.List(fields.Nested(DeadlineSchema), required=True)
+
+
+CasePageSchema = page_of(CaseSchema, "CasePage")
+
+
+class CaseListArgs(PageArgs):
+    procedure = fields.String(validate=IDENT, metadata={"description": "only cases of this procedure"})
+    state = fields.String(validate=IDENT, metadata={"description": "only cases in this state"})
+    overdue = fields.Boolean(metadata={"description": "true: only cases with a limit past due; false: none"})
+
+
+class CreateCaseSchema(Strict):
+    procedure = fields.String(required=True, validate=IDENT, metadata={"example": "major_decision"})
+    payload = fields.Dict(keys=fields.String(), load_default=dict, metadata={
+        "description": "the fields of the procedure's opening step (GET /definitions/{procedure}/{version})",
+        "example": {"title": "后龙镇生活垃圾分类实施办法", "category": "public_policy", "proposer": "leader",
+                    "summary": "落实生活垃圾分类要求，拟出台镇级实施办法。"}})
+
+
+# ---------------------------------------------------------------- steps
+
+
+class AvailableStepsSchema(Schema):
+    case_id = fields.String(required=True)
+    state = fields.String(required=True)
+    version = fields.Integer(required=True, metadata={"description": "send it back as If-Match: W/\"<version>\""})
+    steps = fields.List(fields.Nested(StepSchema), required=True, metadata={
+        "description": "the steps the caller's roles allow from the current state (guards are checked on firing)"})
+
+
+class FireSchema(Strict):
+    payload = fields.Dict(keys=fields.String(), load_default=dict, metadata={
+        "description": "the step's fields (see its payload specs)", "example": {"lead_unit": "党政综合办公室"}})
+
+
+class EventRefSchema(Schema):
+    seq = fields.Integer(required=True)
+    hash = fields.String(required=True)
+
+
+class FireResultSchema(Schema):
+    case_id = fields.String(required=True)
+    trigger = fields.String(required=True)
+    from_state = fields.String(required=True)
+    to_state = fields.String(required=True)
+    state_label = fields.Nested(LabelSchema, required=True)
+    version = fields.Integer(required=True, metadata={"description": "the case's new version (and ETag)"})
+    event = fields.Nested(EventRefSchema, required=True, metadata={"description": "the audit event written"})
+
+
+# ---------------------------------------------------------------- history
+
+
+class EventSchema(Schema):
+    """One event of the case's audit chain, as hashed (docs/audit-format.md)."""
+
+    seq = fields.Integer(required=True)
+    kind = fields.String(required=True, metadata={"description": "created | transition | refused | ..."})
+    trigger = fields.String(required=True, allow_none=True)
+    from_state = fields.String(required=True, allow_none=True)
+    to_state = fields.String(required=True, allow_none=True)
+    actor = fields.String(required=True, allow_none=True)
+    role = fields.String(required=True, allow_none=True)
+    at = fields.String(required=True, metadata={"description": "UTC, RFC 3339 with microseconds, as hashed",
+                                                "format": "date-time"})
+    procedure = fields.String(required=True)
+    payload = fields.Dict(keys=fields.String(), required=True)
+    reasons = fields.List(fields.Nested(ReasonSchema), required=True)
+    prev = fields.String(required=True)
+    hash = fields.String(required=True)
+
+
+EventPageSchema = page_of(EventSchema, "EventPage")
+
+
+def dump_reason(record: dict[str, Any]) -> dict[str, Any]:
+    """A stored refusal reason in the API's shape (field null when the reason concerns no field)."""
+    return {"code": record.get("code", ""), "zh": record.get("zh", ""), "en": record.get("en", ""),
+            "article": record.get("article", ""), "field": record.get("field") or None}
