@@ -8,6 +8,8 @@ change (the ids become a .po catalogue; `tests/web/test_i18n.py` checks every id
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, request, session
@@ -264,3 +266,20 @@ EN: dict[str, str] = {
     "按期": "on time",
     "逾期": "late",
 }
+
+
+# Each area of the web app may keep its English texts in web/messages/en/<area>.json (message id -> text),
+# so that areas built side by side do not edit one dictionary; they are merged into EN here.
+MESSAGES_DIR = Path(__file__).resolve().parent / "messages" / "en"
+
+
+def _load_area_messages() -> None:
+    for path in sorted(MESSAGES_DIR.glob("*.json")):
+        messages = json.loads(path.read_text(encoding="utf-8"))
+        clash = sorted(k for k, v in messages.items() if k in EN and EN[k] != v)
+        if clash:
+            raise ValueError(f"{path}: messages already translated differently: {clash[:5]}")
+        EN.update(messages)
+
+
+_load_area_messages()
