@@ -12,8 +12,8 @@ the record_attached event and the case data in one transaction). Then `lawflow a
 `verify_database(records_dir=...)` re-hashes every file.
 
 For comparison, in the same run: hashlib SHA-256 over the same bytes in memory, and a plain write + fsync of
-the same size (the floors the attachment cannot beat). Writes JSON to bench/out/records-<stamp>.json and
-bench/out/records-latest.json.
+the same size (the floors the attachment cannot beat). Writes JSON to bench/out/records-<backend>-<stamp>.json
+and bench/out/records-<backend>-latest.json.
 """
 
 from __future__ import annotations
@@ -60,8 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out = REPO / "bench" / "out"
     text = json.dumps(result, ensure_ascii=False, indent=2)
-    (out / f"records-{stamp}.json").write_text(text + "\n", encoding="utf-8")
-    (out / "records-latest.json").write_text(text + "\n", encoding="utf-8")
+    (out / f"records-{result['backend']}-{stamp}.json").write_text(text + "\n", encoding="utf-8")
+    (out / f"records-{result['backend']}-latest.json").write_text(text + "\n", encoding="utf-8")
     print(text)
     return 0
 
