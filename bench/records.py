@@ -86,8 +86,8 @@ def run(workdir: Path, n: int, mb: int, pg: bool) -> dict[str, Any]:
         "field": FIELD_STREETS, "power": POWER_STREETS, "legal_basis": "基准测试"}).case_id
     assert case_id and engine.fire(case_id, "start_investigation", "wanghai",
                                    {"officers": ["wanghai", "caiming"]}).ok
-    payload = {"kind": "av", "title": "执法记录仪录像", "format": "mp4", "recorded_on": "2026-11-30",
-               "duration_seconds": 600, "device": "执法记录仪", "recorded_by": "caiming"}
+    payload = {"kind": "av", "title": "执法记录仪录像", "format": "mp4", "made_on": "2026-11-30",
+               "duration_seconds": 600, "device": "执法记录仪", "recorder": "caiming"}
 
     stage_s, fire_s, total_s = [], [], []
     contents = [MP4_HEAD + os.urandom(size - len(MP4_HEAD)) for _ in range(n)]

@@ -127,7 +127,7 @@ def test_a_penalty_case_from_opening_to_archive_on_the_command_line(lawflow, tmp
     record.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
     steps: list[tuple[str, str, dict[str, object], list[str]]] = [
         ("start_investigation", "wanghai", {"officers": ["wanghai", "caiming"]}, []),
-        ("attach_record", "wanghai", {"kind": "text", "title": "询问笔录", "format": "pdf", "recorded_on": day},
+        ("attach_record", "wanghai", {"kind": "text", "title": "询问笔录", "format": "pdf", "made_on": day},
          ["--file", str(record)]),
         ("notify_intended_penalty", "wanghai", {
             "penalty_type": "fine", "amount": "2000", "facts": "占道堆放建材", "reasons": "违反第十四条",

@@ -171,11 +171,11 @@ class Office:
         """Attach a record of `act` through the engine, with a small file of the right format."""
         self.files += 1
         content = (MP4 if kind == "av" else PDF) + f"{letter}-{self.files}".encode()
-        details = {"format": "mp4", "duration_seconds": 300, "device": "执法记录仪-01", "recorded_by": "off1"} \
+        details = {"format": "mp4", "duration_seconds": 300, "device": "执法记录仪-01", "recorder": "off1"} \
             if kind == "av" else {"format": "pdf"}
         self.at(day)
         outcome = self.engine.fire(self.cases[letter], "attach_record", "off1", {
-            "kind": kind, "title": f"{act}记录", "recorded_on": day.isoformat(), "act": act, **details},
+            "kind": kind, "title": f"{act}记录", "made_on": day.isoformat(), "act": act, **details},
             attachment=self.rt.records.stage_bytes(content))
         assert outcome.ok and outcome.seq is not None, [r.zh for r in outcome.reasons]
         return outcome.seq

@@ -30,7 +30,7 @@ MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 64
 FILING = {"title": "陈某某占道堆放建材案", "party": "陈某某", "party_type": "individual",
           "facts": "当事人在后龙街两侧人行道堆放建材约20立方米。", "field": "市容环境卫生", "power": POWER_STREETS,
           "legal_basis": "《城市市容和环境卫生管理条例》第三十六条"}
-TEXT = {"kind": "text", "title": "询问笔录", "format": "pdf", "recorded_on": "2026-03-02"}
+TEXT = {"kind": "text", "title": "询问笔录", "format": "pdf", "made_on": "2026-03-02"}
 
 
 @pytest.mark.parametrize("head, expected", [

@@ -76,7 +76,7 @@ EN: dict[str, str] = {
     "阶段": "Stage",
     "记录名称": "Title",
     "格式与大小": "Format and size",
-    "记录日期": "Recorded on",
+    "制作日期": "Made on",
     "登记人": "Registered by",
     "音像记录": "Audio-video record",
     "文字记录": "Text record",

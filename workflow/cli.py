@@ -235,7 +235,7 @@ def case_records(ctx: click.Context, case_id: str) -> None:
             file_ok = "" if r.file_present else "  ✗ 文件缺失 file missing"
             act = f" [{r.act_label}]" if r.act_label else ""
             click.echo(f"  #{r.no} {kind} {r.title}{act} {format_label(r.format)} {r.size:,} 字节 bytes"
-                       f"{extra} {r.recorded_on} sha256:{r.sha256[:16]}…{file_ok}")
+                       f"{extra} {r.made_on} sha256:{r.sha256[:16]}…{file_ok}")
     for act in report.av_acts:
         status = f"已有音像记录 #{', #'.join(map(str, act.record_nos))}" if act.covered else "✗ 缺少音像记录 missing"
         click.echo(f"须全程音像记录 mandatory AV: {act.label}（事件 seq {act.seq}）：{status}")

@@ -28,7 +28,7 @@ class RecordEntry:
     format: str
     size: int
     sha256: str
-    recorded_on: str
+    made_on: str  # the date the record was made (the step's own date is recorded_on in the case data)
     recorded_by: str
     act: str | None
     act_label: str | None
@@ -105,11 +105,11 @@ def _entry(r: Mapping[str, Any], acts: Mapping[str, str], store: RecordStore | N
     if store is not None and sha:
         path = store.path_of(sha)
         present = path.is_file() and path.stat().st_size == size
-    details = {k: r[k] for k in ("duration_seconds", "device", "recorded_by", "note", "filename") if k in r}
+    details = {k: r[k] for k in ("duration_seconds", "device", "recorder", "note", "filename") if k in r}
     act = r.get("act")
     return RecordEntry(
         no=int(r.get("no", 0)), kind=str(r.get("kind", "")), title=str(r.get("title", "")),
-        format=str(r.get("format", "")), size=size, sha256=sha, recorded_on=str(r.get("recorded_on", "")),
+        format=str(r.get("format", "")), size=size, sha256=sha, made_on=str(r.get("made_on", "")),
         recorded_by=str(r.get("recorded_by", "")), act=act, act_label=acts.get(act) if act else None,
         file_present=present, details=details,
     )

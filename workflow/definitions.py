@@ -26,6 +26,10 @@ DEFINITIONS_DIR = Path(__file__).resolve().parent.parent / "definitions"
 FILE_NAME = re.compile(r"^(?P<id>[a-z][a-z0-9_]*)\.v(?P<version>[1-9][0-9]*)\.ya?ml$")
 IDENT = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="must be a lower-case identifier (a-z, 0-9, _)")
 UNITS = ("calendar_days", "working_days")
+# What the engine adds to a step's recorded payload (engine._record, Engine._store_attachment): a payload
+# field of the same name would be overwritten in the case data.
+ITEM_META = frozenset({"recorded_by", "recorded_on", "event_seq", "trigger", "no", "timeliness"})
+ATTACHMENT_FIELDS = frozenset({"sha256", "size", "stage", "filename"})
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster, same result
 
 
@@ -416,6 +420,11 @@ def _check_meaning(data: dict[str, Any], name: str) -> list[tuple[str, str]]:
         if not spec["terminal"] and not any(nxt != s for nxt in edges[s]):
             problems.append((f"states.{s}", "not terminal but no transition leaves it"))
     triggers = set(payloads)
+    for i, t in enumerate(data["transitions"]):
+        reserved = ITEM_META | (ATTACHMENT_FIELDS if t["attachment"] else set())
+        for name in sorted(set(t["payload"]) & reserved):
+            problems.append((f"transitions.{i}.payload.{name}",
+                             f"{name!r} is written by the engine into the recorded item; name the field otherwise"))
     for i, act in enumerate((data.get("audio_video") or {}).get("acts", [])):
         if act not in triggers:
             problems.append((f"audio_video.acts.{i}", f"unknown trigger {act!r}"))

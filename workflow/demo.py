@@ -262,12 +262,12 @@ class _Story:
         """A record of the case (处罚法第四十七条). The demo's files are stand-ins: a one-page PDF, or the
         header of an MP4 file (not playable), each naming the case and the record."""
         kind = "av" if fmt == "mp4" else "text"
-        payload = {"kind": kind, "title": title, "format": fmt, "recorded_on": self.in_days(0),
+        payload = {"kind": kind, "title": title, "format": fmt, "made_on": self.in_days(0),
                    **({"act": act} if act else {}), **av}
         if kind == "av":
             payload.setdefault("duration_seconds", 900)
             payload.setdefault("device", "执法记录仪 HL-ZF-03")
-            payload.setdefault("recorded_by", "caiming")
+            payload.setdefault("recorder", "caiming")
         content = _demo_file(fmt, f"{cid} {title}")
         self.clock.advance(days=days)
         assert self.engine.records is not None
@@ -389,7 +389,7 @@ class _Story:
         self.ok(cid, "start_investigation", "wanghai", {"officers": ["wanghai", "lixiaodong"],
                                                        "plan": "现场勘验、测量建筑面积、询问当事人"}, days=1)
         self.attach(cid, "扣押建筑材料现场执法记录仪录像", "mp4", act="seal_or_seize_property", duration_seconds=2340,
-                    recorded_by="lixiaodong")
+                    recorder="lixiaodong")
         self.ok(cid, "seal_or_seize_property", "wanghai", {
             "measure": "seize", "items": ["红砖约2000块", "水泥30包", "搅拌机1台"], "decision_no": "龙综执扣〔2026〕1号",
             "carried_out_on": self.in_days(0), "until": self.in_days(30), "head_approved": True,

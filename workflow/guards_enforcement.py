@@ -539,11 +539,11 @@ def record_details_complete(ctx: GuardContext) -> Fail | None:
         return None
     missing = [(zh, en) for name, zh, en in (
         ("duration_seconds", "时长", "duration"), ("device", "记录设备", "device"),
-        ("recorded_by", "记录人", "who recorded it")) if p.get(name) in (None, "")]
+        ("recorder", "记录人", "who recorded it")) if p.get(name) in (None, "")]
     if missing:
         return Fail("未填写" + "、".join(m[0] for m in missing), "missing " + ", ".join(m[1] for m in missing))
-    roles = ctx.roles_of(p["recorded_by"])
+    roles = ctx.roles_of(p["recorder"])
     if roles is None or OFFICER not in roles:
-        return Fail(f"记录人「{ctx.name_of(p['recorded_by'])}」不是本单位执法人员",
-                    f"{p['recorded_by']!r} is not an enforcement officer of this organisation")
+        return Fail(f"记录人「{ctx.name_of(p['recorder'])}」不是本单位执法人员",
+                    f"{p['recorder']!r} is not an enforcement officer of this organisation")
     return None

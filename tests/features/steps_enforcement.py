@@ -126,7 +126,7 @@ class Enforcement:
                                        "until": (today + timedelta(days=30)).isoformat(), "head_approved": True,
                                        "officers_present": ["wanghai", "caiming"], "party_notified": True,
                                        "on_site_record": True},
-            "attach_record": {"kind": "text", "title": "询问笔录", "format": "pdf", "recorded_on": today.isoformat()},
+            "attach_record": {"kind": "text", "title": "询问笔录", "format": "pdf", "made_on": today.isoformat()},
             "archive": {"archive_ref": "龙档〔2026〕执-01", "materials": ["立案审批表", "调查笔录", "执法记录仪音像记录", "决定书", "送达回证"]},
         }
         return _changed(defaults[trigger], changes)

@@ -28,7 +28,7 @@ ATTACH = _enf_step("附加执法记录（文字或音像）")
 ACTS = {label.zh: value for value, label in next(f for f in ATTACH.payload if f.name == "act").choices}
 HEADS = {"PDF": b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "MP4视频": b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"}
 AV_DEFAULTS = {"kind": "av", "format": "mp4", "duration_seconds": 754, "device": "执法记录仪 HL-03",
-               "recorded_by": "wanghai"}
+               "recorder": "wanghai"}
 
 
 @dataclass

@@ -32,7 +32,7 @@ def test_an_officer_opens_a_penalty_case_and_an_expired_certificate_is_named(tow
 
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"
-RECORD = {"kind": "text", "title": "询问笔录（陈某某）", "format": "pdf", "recorded_on": "2026-03-02"}
+RECORD = {"kind": "text", "title": "询问笔录（陈某某）", "format": "pdf", "made_on": "2026-03-02"}
 
 
 def _investigating(town) -> str:
