@@ -140,3 +140,46 @@ def test_end_from_must_be_a_required_date_of_each_ending_step(tmp_path: Path) ->
         load_file(path)
     assert ("deadlines.publication_period.end_from",
             "'location' must be a required date payload field of 'publish_decision'") in info.value.problems
+
+
+def _enforcement_problems(tmp_path: Path, change) -> list[tuple[str, str]]:
+    raw = yaml.safe_load((DEFINITIONS_DIR / "enforcement_case.v1.yaml").read_text(encoding="utf-8"))
+    change(raw)
+    path = _write(tmp_path, raw, "enforcement_case.v1.yaml")
+    with pytest.raises(DefinitionError) as info:
+        load_file(path)
+    return info.value.problems
+
+
+def _step(raw: dict, trigger: str) -> tuple[int, dict]:
+    return next((i, t) for i, t in enumerate(raw["transitions"]) if t["trigger"] == trigger)
+
+
+def test_a_payload_field_may_not_take_a_name_the_engine_writes(tmp_path: Path) -> None:
+    def change(raw: dict) -> None:
+        _, step = _step(raw, "record_recusal")
+        step["payload"]["recorded_by"] = {"type": "string", "label": {"zh": "记录人", "en": "By"}}
+        _, attach = _step(raw, "attach_record")
+        attach["payload"]["sha256"] = {"type": "string", "label": {"zh": "哈希", "en": "Hash"}}
+
+    problems = dict(_enforcement_problems(tmp_path, change))
+    shipped = yaml.safe_load((DEFINITIONS_DIR / "enforcement_case.v1.yaml").read_text(encoding="utf-8"))
+    recusal, attach = _step(shipped, "record_recusal")[0], _step(shipped, "attach_record")[0]
+    assert "written by the engine" in problems[f"transitions.{recusal}.payload.recorded_by"]
+    assert "written by the engine" in problems[f"transitions.{attach}.payload.sha256"]
+
+
+def test_an_attachment_step_needs_kind_and_known_formats_and_acts(tmp_path: Path) -> None:
+    def change(raw: dict) -> None:
+        _, attach = _step(raw, "attach_record")
+        attach["payload"]["format"]["choices"].append({"value": "exe", "label": {"zh": "程序", "en": "Program"}})
+        attach["payload"]["act"]["choices"].append({"value": "no_such_step", "label": {"zh": "无", "en": "None"}})
+        del attach["payload"]["kind"]
+        raw["audio_video"]["acts"].append("fly_away")
+
+    problems = _enforcement_problems(tmp_path, change)
+    reasons = [r for _, r in problems]
+    assert any("'exe' is not one of" in r for r in reasons)
+    assert any("unknown trigger 'no_such_step'" in r for r in reasons)
+    assert any("needs a required choice field 'kind'" in r for r in reasons)
+    assert ("audio_video.acts.1", "unknown trigger 'fly_away'") in problems
