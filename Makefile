@@ -1,6 +1,8 @@
 # The two commands a new user needs (README): `make run` and `make test`.
 # Both set everything up first: the virtualenv and packages, and for the tests the Debian packages and a
-# private PostgreSQL server (scripts/pg-test-server), so that the suite runs on SQLite AND PostgreSQL.
+# private PostgreSQL server (scripts/pg-test-server), so that the suite runs on SQLite AND PostgreSQL, and
+# Debian's chromium with a Chinese font for the browser tests (tests/browser: Playwright, whose pip wheel
+# carries its driver; `playwright install` is never run, no browser is downloaded).
 SHELL := /bin/bash
 PORT ?= 5000
 VENV := .venv
@@ -23,8 +25,9 @@ lint: setup
 	@$(BIN)/lawflow definitions check
 
 test: setup lint
+	@scripts/ensure-system-packages chromium fonts-noto-cjk
 	@set -a; eval "$$(scripts/pg-test-server start)"; set +a; \
-	LAWFLOW_TEST_REQUIRE_PG=1 $(BIN)/python -m pytest -q
+	LAWFLOW_TEST_REQUIRE_PG=1 LAWFLOW_TEST_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q
 
 bench: setup
 	@set -a; eval "$$(scripts/pg-test-server start)"; set +a; \
