@@ -17,7 +17,7 @@ from web.i18n import _, current_lang, paren
 from workflow.calendar import WorkCalendar
 from workflow.clock import SHANGHAI, parse_stamp
 from workflow.deadlines import describe
-from workflow.definitions import Procedure, Registry, Transition
+from workflow.definitions import Label, Procedure, Registry, Transition
 from workflow.models import AuditEvent, CaseDeadline
 from workflow.payloads import FieldSpec
 
@@ -230,6 +230,8 @@ class DataLabels:
             self.by_key.setdefault(t.record.key, {}).update({f.name: f for f in t.payload})
             if t.record.mode != "update":
                 self.titles.setdefault(t.record.key, t.label.get(current_lang()))
+        for f in _attachment_fields(procedure):  # what the engine adds to an attached record's payload
+            self.any_field.setdefault(f.name, f)
 
     def spec(self, key: str, trigger: str | None, name: str) -> FieldSpec | None:
         return (self.by_trigger.get(trigger or "", {}).get(name) or self.by_key.get(key, {}).get(name)
@@ -345,7 +347,19 @@ class EventView:
     payload: list[Entry]
 
 
-KIND_LABELS = {"created": "立案", "transition": "办理", "refused": "拒绝"}
+KIND_LABELS = {"created": "立案", "transition": "办理", "refused": "拒绝", "record_attached": "附加记录"}
+
+
+def _attachment_fields(procedure: Procedure | None) -> list[FieldSpec]:
+    if procedure is None or not any(t.attachment for t in procedure.transitions):
+        return []
+    states = tuple((name, s.label) for name, s in procedure.states.items())
+    return [
+        FieldSpec("sha256", "string", Label("文件SHA-256", "File SHA-256")),
+        FieldSpec("size", "integer", Label("文件大小（字节）", "File size (bytes)")),
+        FieldSpec("stage", "choice", Label("附加时所处阶段", "Stage when attached"), choices=states),
+        FieldSpec("filename", "string", Label("原文件名", "Original file name")),
+    ]
 
 
 def event_view(event: AuditEvent, registry: Registry, people: Mapping[str, str],

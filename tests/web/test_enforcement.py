@@ -59,6 +59,8 @@ def test_an_officer_uploads_a_record_and_anyone_of_the_town_downloads_it(town, c
     page = text(client.get(f"/cases/{case_id}"))
     assert "执法全过程记录" in page and "询问笔录（陈某某）" in page and hashlib.sha256(PDF).hexdigest()[:12] in page
     assert "「已立案」阶段无记录" in page  # the completeness report names the gap
+    assert "文件SHA-256" in page and "附加时所处阶段" in page and ">sha256<" not in page  # labelled case data
+    assert "附加记录" in page  # the history's kind of event
     download = client_for("huangzhenhua").get(f"/cases/{case_id}/records/1")
     assert download.status_code == 200 and download.data == PDF
     assert download.mimetype == "application/pdf" and "attachment" in download.headers["Content-Disposition"]
