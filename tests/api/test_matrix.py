@@ -1,8 +1,9 @@
 """The authorization matrix: every API endpoint against each demo role (and no credentials at all).
 
-The API decides nothing itself: roles come from the engine (steps, openings, attaching records) and the one
-rule of the API's own, that only auditors export the audit trail. Each cell is a real request as that user,
-through a token. {case} is a fresh major decision, {ecase} a fresh penalty case with one record attached.
+The API decides nothing itself: roles come from the engine (steps, openings, attaching records) and the two
+rules of the API's own: only auditors export the audit trail, and only auditors, agency heads and heads see the
+compliance figures. Each cell is a real request as that user, through a token. {case} is a fresh major
+decision, {ecase} a fresh penalty case with one record attached.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ GET  /cases/{case}/records                   200     200     200     200    200 
 GET  /cases/{ecase}/records                  200     200     200     200    200   200    200    200   401
 POST /cases/{ecase}/records                  403     403     201     403    403   403    403    403   401
 GET  /cases/{ecase}/records/1                200     200     200     200    200   200    200    200   401
+GET  /compliance                             403     403     403     403    200   403    200    403   401
 GET  /definitions                            200     200     200     200    200   200    200    200   401
 GET  /definitions/major_decision/1           200     200     200     200    200   200    200    200   401
 GET  /audit/export                           403     403     403     403    403   403    200    403   401

@@ -7,10 +7,11 @@ client exactly what it gets (and schemathesis checks that it does).
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from flask_smorest.fields import Upload
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 from werkzeug.datastructures import FileStorage
 
 from web.api.errors import ReasonSchema, bilingual
@@ -398,3 +399,74 @@ class CompletenessSchema(Schema):
     av_acts = fields.List(fields.Nested(AvActSchema), required=True)
     count = fields.Integer(required=True, metadata={"description": "records attached in all"})
 
+
+# ---------------------------------------------------------------- compliance figures
+
+FIRST_DAY, LAST_DAY = date(1990, 1, 1), date(2099, 12, 31)
+ORG = validate.Regexp(r"^[A-Za-z0-9_-]{1,40}$", error=" / ".join(bilingual("应为单位标识")))
+
+
+class ComplianceArgs(Strict):
+    org = fields.String(validate=ORG, metadata={"description": "the caller's own organisation (the default)"})
+    start = fields.Date(data_key="from", validate=validate.Range(min=FIRST_DAY, max=LAST_DAY), metadata={
+        "description": "first day of the period, YYYY-MM-DD (default: 1 January this year)"})
+    end = fields.Date(data_key="to", validate=validate.Range(min=FIRST_DAY, max=LAST_DAY), metadata={
+        "description": "last day of the period, YYYY-MM-DD (default: today)"})
+
+    @validates_schema
+    def _ordered(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise ValidationError(" / ".join(bilingual("起始日期晚于截止日期")), field_name="from")
+
+
+class OrgSchema(Schema):
+    id = fields.String(required=True)
+    name = fields.Nested(LabelSchema, required=True)
+
+
+class PeriodSchema(Schema):
+    start = fields.String(required=True, metadata={"format": "date"})
+    end = fields.String(required=True, metadata={"format": "date"})
+
+
+class ShortfallSchema(Schema):
+    ref = fields.String(required=True, metadata={"description": "a case id; a username for the staff figures"})
+    reason = fields.String(required=True, metadata={
+        "description": "late, overdue, no_av_record, not_reviewed, reviewed_after_decision, expired, "
+                       "not_yet_valid, no_certificate"})
+    reason_label = fields.Nested(LabelSchema, required=True)
+    due = fields.String(required=True, allow_none=True, metadata={"format": "date"})
+    done_on = fields.String(required=True, allow_none=True, metadata={"format": "date"})
+    event_seq = fields.Integer(required=True, allow_none=True)
+
+
+class PartSchema(Schema):
+    key = fields.String(required=True)
+    label = fields.Nested(LabelSchema, required=True)
+    count = fields.Integer(required=True)
+    refs = fields.List(fields.String(), required=True)
+
+
+class FigureSchema(Schema):
+    key = fields.String(required=True, metadata={"example": "publication_on_time"})
+    label = fields.Nested(LabelSchema, required=True)
+    basis = fields.String(required=True)
+    period_rule = fields.Nested(LabelSchema, required=True)
+    unit = fields.Nested(LabelSchema, required=True)
+    numerator = fields.Integer(required=True)
+    denominator = fields.Integer(required=True)
+    share = fields.Float(required=True, allow_none=True, metadata={"description": "null: nothing to count"})
+    target = fields.Float(required=True, allow_none=True)
+    shortfalls = fields.List(fields.Nested(ShortfallSchema), required=True)
+    parts = fields.List(fields.Nested(PartSchema), required=True)
+    notes = fields.List(fields.Nested(LabelSchema), required=True)
+
+
+class ComplianceSchema(Schema):
+    """The figures as `lawflow compliance --json` writes them (docs/operations.md)."""
+
+    format = fields.String(required=True, metadata={"example": "lawflow-compliance/1"})
+    org = fields.Nested(OrgSchema, required=True)
+    period = fields.Nested(PeriodSchema, required=True)
+    as_of = fields.String(required=True, metadata={"format": "date"})
+    figures = fields.List(fields.Nested(FigureSchema), required=True)
