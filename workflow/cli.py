@@ -285,13 +285,13 @@ def _date_arg(text: str, what: str) -> date:
 def compliance(ctx: click.Context, org_id: str, start: str | None, end: str | None, as_json: bool,
                lang: str | None) -> None:
     """Compliance figures of an organisation for a period (行政处罚法, 国办发〔2018〕118号)."""
-    from workflow.compliance import UnknownOrganisation, compliance_figures
+    from workflow.compliance import UnknownOrganisation, compliance_figures, default_period
 
     rt = _rt(ctx)
     lang = lang or ctx.obj["lang"]
     today = rt.engine.today()
-    first = _date_arg(start, "--from") if start else date(today.year, 1, 1)
-    last = _date_arg(end, "--to") if end else today
+    first, last = default_period(today, _date_arg(start, "--from") if start else None,
+                                 _date_arg(end, "--to") if end else None)
     if first > last:
         raise UserError(f"起始日期 {first.isoformat()} 晚于截止日期 {last.isoformat()} / --from is after --to")
     with rt.sessions() as session:

@@ -189,6 +189,11 @@ class ComplianceReport:
 # ---------------------------------------------------------------- the entry point
 
 
+def default_period(today: date, start: date | None = None, end: date | None = None) -> tuple[date, date]:
+    """The period asked for, by default from 1 January of this year to today (the CLI and the API)."""
+    return start or date(today.year, 1, 1), end or today
+
+
 def compliance_figures(session: Session, org_id: str, period_start: date, period_end: date, *,
                        registry: Registry, as_of: date | None = None) -> ComplianceReport:
     """The seven figures of `org_id` for the days period_start..period_end (both included).

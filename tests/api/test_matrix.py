@@ -1,12 +1,18 @@
 """The authorization matrix: every API endpoint against each demo role (and no credentials at all).
 
-The API decides nothing itself: roles come from the engine (steps, openings) and the one rule of the API's
-own, that only auditors export the audit trail. Each cell is a real request as that user, through a token.
+The API decides nothing itself: roles come from the engine (steps, openings, attaching records) and the two
+rules of the API's own: only auditors export the audit trail, and only auditors, agency heads and heads see the
+compliance figures. Each cell is a real request as that user, through a token. {case} is a fresh major
+decision, {ecase} a fresh penalty case with one record attached.
 """
 
 from __future__ import annotations
 
+import json
+
 from tests.api.conftest import ENFORCEMENT, PROPOSAL, START, ApiClient, new_case
+from tests.api.test_records import PDF, RECORD, multipart
+from workflow.models import Case
 
 USERS = {"drafter": "zhangwei", "counsel": "chenjing", "officer": "wanghai", "adviser": "linzhiyuan",
          "head": "huangzhenhua", "member": "zhengli", "auditor": "liushen", "admin": "admin", "nobody": None}
@@ -20,12 +26,29 @@ GET  /cases/{case}                           200     200     200     200    200 
 GET  /cases/{case}/transitions               200     200     200     200    200   200    200    200   401
 POST /cases/{case}/transitions/start         403     403     403     403    200   403    403    403   401
 GET  /cases/{case}/history                   200     200     200     200    200   200    200    200   401
+GET  /cases/{case}/records                   200     200     200     200    200   200    200    200   401
+GET  /cases/{ecase}/records                  200     200     200     200    200   200    200    200   401
+POST /cases/{ecase}/records                  403     403     201     403    403   403    403    403   401
+GET  /cases/{ecase}/records/1                200     200     200     200    200   200    200    200   401
+GET  /compliance                             403     403     403     403    200   403    200    403   401
 GET  /definitions                            200     200     200     200    200   200    200    200   401
 GET  /definitions/major_decision/1           200     200     200     200    200   200    200    200   401
 GET  /audit/export                           403     403     403     403    403   403    200    403   401
 GET  /openapi.json                           200     200     200     200    200   200    200    200   200
 GET  /docs                                   200     200     200     200    200   200    200    200   200
 """
+
+
+def enforcement_case(town) -> str:
+    case_id = town.engine.create_case("enforcement_case", "wanghai", ENFORCEMENT).case_id
+    assert case_id and town.engine.fire(case_id, "attach_record", "wanghai", RECORD,
+                                        attachment=town.records.stage_bytes(PDF, "a.pdf")).ok
+    return case_id
+
+
+def _version(town, case_id: str) -> int:
+    with town.sessions() as s:
+        return s.get(Case, case_id).version
 
 
 def _rows() -> list[tuple[str, str, str, dict[str, int]]]:
@@ -48,13 +71,19 @@ def test_every_endpoint_for_every_role(app, town, token_for) -> None:
     wrong = []
     for method, path, arg, expected in _rows():
         for role, status in expected.items():
-            case_id = new_case(town)  # a fresh case each time: a step taken once cannot be taken again
-            url = path.replace("{case}", case_id)
+            # a fresh case each time: a step taken once cannot be taken again
+            case_id = enforcement_case(town) if "{ecase}" in path else new_case(town)
+            url = path.replace("{case}", case_id).replace("{ecase}", case_id)
             client = clients[role]
             if method == "GET":
                 response = client.get(url)
             elif url == "/cases":
                 response = client.post(url, json={"procedure": arg, "payload": bodies[arg]})
+            elif url.endswith("/records"):
+                body, content_type = multipart([("payload", None, "application/json", json.dumps(RECORD).encode()),
+                                                ("file", "b.pdf", "application/pdf", PDF + b"%%EOF\n")])
+                response = client.post(url, data=body, content_type=content_type,
+                                       headers={"If-Match": f'W/"{_version(town, case_id)}"'})
             else:
                 response = client.post(url, json={"payload": START}, headers={"If-Match": 'W/"1"'})
             if response.status_code != status:

@@ -4,6 +4,11 @@ Every operation gets generated requests, both fitting the document (positive) an
 answer must be documented (status, content type, headers, body schema) and none may be a 5xx. The example
 count is small so that this stays well under a minute on both databases.
 
+The generated case ids rarely name a case, so the record upload (multipart/form-data: a JSON `payload` part
+and a `file` part) is run a second time against a real penalty case, with an officer's token and the case's
+current version as If-Match: its generated bodies then reach the engine, which stages the file and refuses
+on the merits (the payload, the file), and every answer is checked against the document the same way.
+
 (schemathesis' own pytest integration, `schemathesis.pytest.from_fixture`, does not run under pytest 9.2:
 it sets `Node._nodeid`, which pytest no longer has. Its Hypothesis strategies are used directly instead.)
 """
@@ -15,8 +20,10 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import positive_data_acceptance
+from sqlalchemy import select
 
-from tests.api.conftest import new_case
+from tests.api.conftest import ENFORCEMENT, new_case
+from workflow.models import AuditEvent, Case
 
 EXAMPLES = 30
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
@@ -29,7 +36,7 @@ def test_the_api_conforms_to_its_document(app, town, token_for, mode) -> None:
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     headers = {"Authorization": f"Bearer {token_for('huangzhenhua')}"}
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 9  # every method of every path
+    assert len(operations) == 13  # every method of every path
     failures: list[str] = []
     for operation in operations:
 
@@ -45,3 +52,31 @@ def test_the_api_conforms_to_its_document(app, town, token_for, mode) -> None:
         except Exception as exc:  # noqa: BLE001 - collect every operation's failure, then report them all
             failures.append(f"{operation.label}: {exc}")
     assert not failures, "\n\n".join(failures)
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+def test_the_record_upload_conforms_on_a_real_case(app, town, token_for, mode) -> None:
+    case_id = town.engine.create_case("enforcement_case", "wanghai", ENFORCEMENT).case_id
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    operation = schema["/api/v1/cases/{case_id}/records"]["POST"]
+    headers = {"Authorization": f"Bearer {token_for('wanghai')}"}
+
+    def on_the_case(case: schemathesis.Case) -> schemathesis.Case:
+        with town.sessions() as s:
+            version = s.get(Case, case_id).version
+        case.path_parameters = {"case_id": case_id}
+        case.headers = {**(case.headers or {}), "If-Match": f'W/"{version}"'}
+        return case
+
+    @SETTINGS
+    @given(case=operation.as_strategy(generation_mode=mode).map(on_the_case))
+    def check(case: schemathesis.Case) -> None:
+        case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance])
+
+    check()
+    with town.sessions() as s:
+        refused = s.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id, AuditEvent.kind == "refused")).all()
+    assert refused  # the generated uploads reached the engine (and were refused on the merits)
+    objects = town.records.objects  # every generated upload was refused: nothing kept, nothing left staged
+    assert not objects.exists() or not any(p.is_file() for p in objects.rglob("*"))
+    assert not any(p.is_file() for p in (town.records.root / "tmp").rglob("*"))

@@ -7,7 +7,7 @@ Like the pages, the API is an adapter: every change is engine.create_case or eng
 (web/api/auth.py: a bearer token, or a browser session for reading), and a refusal becomes 403/404/409/422
 with the engine's reasons (web/api/errors.py, REFUSAL_STATUS). Every error under /api/ is JSON.
 
-A new resource (records upload, compliance figures) is a module with an `ApiBlueprint` named `blp` and
+A new resource is a module with an `ApiBlueprint` named `blp` and
 marshmallow schemas for its bodies, added to resources(); a view that takes something other than JSON says
 so with `@accepts("multipart/form-data")` (web/api/base.py). docs/api.md describes the API for integrators.
 """
@@ -24,9 +24,9 @@ from web.api.paths import PREFIX
 
 def resources() -> tuple[ModuleType, ...]:
     """The API's resources, one blueprint (module) each, in the document's order."""
-    from web.api import audit, cases, definitions, history, transitions
+    from web.api import audit, cases, compliance, definitions, history, records, transitions
 
-    return (cases, transitions, history, definitions, audit)
+    return (cases, transitions, records, history, definitions, compliance, audit)
 
 DESCRIPTION = """\
 lawflow 行政程序引擎 REST API. Chinese first, English alongside.
@@ -35,6 +35,8 @@ lawflow 行政程序引擎 REST API. Chinese first, English alongside.
   A logged-in browser session may read (GET); every change needs a token.
 * **Versions**: a case's ETag is its version (`W/"7"`). Taking a step needs `If-Match` with it:
   missing → 428, stale → 409.
+* **Records** (执法全过程记录): `POST /cases/{id}/records` takes multipart/form-data, a `payload` part (JSON)
+  and a `file` part, with If-Match; the files are downloaded from `/cases/{id}/records/{no}`.
 * **Errors** are JSON: `{"code", "message", "message_en", "details": {"reasons": [...], "fields": {...}}}`.
   A refusal by the engine lists every reason with its code, article and field.
 

@@ -9,9 +9,12 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
+import marshmallow as ma
 from flask import current_app, request
 from flask_smorest import Api, Blueprint
 from sqlalchemy.orm import Session
+from webargs.flaskparser import FlaskParser
+from werkzeug.datastructures import CombinedMultiDict
 
 from web.api.errors import ApiError, ErrorSchema
 from web.api.paths import PREFIX, is_api_request
@@ -23,8 +26,24 @@ JSON_BODY = ("application/json",)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+class ApiParser(FlaskParser):
+    """webargs' parser with one more location, "multipart": the fields and the files of a multipart/form-data
+    body together. flask-smorest documents one request body per view, so a view that takes a file and fields
+    (a record and its payload) reads both from this one location, documented as one multipart body."""
+
+    __location_map__ = {**FlaskParser.__location_map__, "multipart": "load_multipart"}
+    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "multipart": None}
+
+    def load_multipart(self, req: Any, schema: ma.Schema) -> Any:
+        return self._makeproxy(CombinedMultiDict([req.files, req.form]), schema)
+
+
 class ApiBlueprint(Blueprint):
     """A resource of the API: mounted under /api/v1, and shown in the document under its own tag."""
+
+    ARGUMENTS_PARSER = ApiParser()
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {**Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+                                             "multipart": "multipart/form-data"}
 
     def __init__(self, tag: str, import_name: str, *, url_prefix: str = "", description: str = ""):
         super().__init__(f"api_{tag}", import_name, url_prefix=PREFIX + url_prefix, description=description)

@@ -17,10 +17,19 @@ from flask import Response, current_app, jsonify
 from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
+from web.i18n import EN
 from workflow.engine import Outcome, Reason
 from workflow.payloads import MESSAGES_ZH
 
 # ---------------------------------------------------------------- the error body
+
+
+def bilingual(zh: str, **params: Any) -> tuple[str, str]:
+    """A message of the API in Chinese and English: (zh, en). The Chinese text is the message id; its English
+    text is in web/messages/en/api.json (tests/api/test_messages.py checks that every id has one)."""
+    en = EN.get(zh, zh)
+    return (zh.format(**params), en.format(**params)) if params else (zh, en)
+
 
 STATUS = {  # status -> (code, message, message_en)
     400: ("bad_request", "请求有误，无法处理", "The request is malformed"),
@@ -38,6 +47,7 @@ STATUS = {  # status -> (code, message, message_en)
           "Send the case's current version (its ETag) in If-Match"),
     500: ("internal_error", "系统发生错误，已记录日志。请稍后重试；如问题持续，请联系系统管理员。",
           "Internal error; it has been logged. Try again later, or contact the administrator."),
+    503: ("service_unavailable", *bilingual("服务暂时不可用，请稍后重试或联系系统管理员")),
 }
 PASSED_HEADERS = ("Allow", "WWW-Authenticate", "ETag", "Location", "Retry-After")
 
@@ -146,8 +156,15 @@ REFUSAL_STATUS: dict[str, int] = {
     "not_allowed_in_state": 409,  # the step exists but not from the case's current state
     "procedure_unavailable": 409,
     "unknown_procedure": 422,  # a body field names no procedure
+    # the file of a record (POST /cases/{id}/records, 处罚法第四十七条)
+    "record_file_missing": 422,  # no `file` part
+    "record_empty": 422,
+    "record_format_mismatch": 422,  # the content is not of the declared `format`
+    "record_too_large": 413,  # past the records limit (RecordStore.max_bytes): nothing was kept
+    "attachment_not_accepted": 422,  # a file for a step that takes none
+    "record_store_unavailable": 503,  # the installation has no records folder: not the client's doing
 }
-PRECEDENCE = (404, 403, 409, 422)
+PRECEDENCE = (404, 403, 409, 503, 413, 422)
 REFUSAL_FIELDS = {"unknown_procedure": "json.procedure"}  # reasons about a body field that is not payload
 
 
@@ -161,12 +178,17 @@ def reason_record(reason: Reason) -> dict[str, Any]:
             "field": reason.field or None}
 
 
-def refusal(outcome: Outcome, step: str, step_en: str, headers: Mapping[str, str] | None = None) -> ApiError:
-    """The engine refused: every reason with its code, article and field, in both languages."""
+def refusal(outcome: Outcome, step: str, step_en: str, headers: Mapping[str, str] | None = None, *,
+            payload_at: str = "json.payload", file_at: str = "") -> ApiError:
+    """The engine refused: every reason with its code, article and field, in both languages.
+
+    `payload_at` is where the step's fields were in the request (a multipart upload: "multipart.payload"),
+    `file_at` where its file was (reasons about the field "file")."""
     status = refusal_status(outcome.reasons)
     fields_: dict[str, list[dict[str, str]]] = {}
     for r in outcome.reasons:
-        name = REFUSAL_FIELDS.get(r.code) or (f"json.payload.{r.field}" if r.field else "")
+        name = REFUSAL_FIELDS.get(r.code) or (
+            file_at if r.field == "file" and file_at else f"{payload_at}.{r.field}" if r.field else "")
         if name:
             fields_.setdefault(name, []).append({"zh": r.zh, "en": r.en})
     details: dict[str, Any] = {"reasons": [reason_record(r) for r in outcome.reasons]}

@@ -6,11 +6,15 @@ client exactly what it gets (and schemathesis checks that it does).
 
 from __future__ import annotations
 
+import json
+from datetime import date
 from typing import Any
 
-from marshmallow import RAISE, Schema, fields, validate
+from flask_smorest.fields import Upload
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from werkzeug.datastructures import FileStorage
 
-from web.api.errors import ReasonSchema
+from web.api.errors import ReasonSchema, bilingual
 
 IDENT = validate.Regexp(r"^[a-z][a-z0-9_]{0,63}$", error="应为小写标识符 / must be a lower-case identifier")
 
@@ -281,3 +285,188 @@ def dump_reason(record: dict[str, Any]) -> dict[str, Any]:
     """A stored refusal reason in the API's shape (field null when the reason concerns no field)."""
     return {"code": record.get("code", ""), "zh": record.get("zh", ""), "en": record.get("en", ""),
             "article": record.get("article", ""), "field": record.get("field") or None}
+
+
+# ---------------------------------------------------------------- whole-process records
+
+
+class JsonObject(fields.Dict):
+    """A JSON object sent as one part of a multipart body: a form field holding JSON text, or a file part
+    (`curl -F payload=@fields.json`). Documented as an object: its part's content type is application/json."""
+
+    MAX_BYTES = 1024 * 1024
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, FileStorage):
+            value = value.stream.read(self.MAX_BYTES + 1)
+            if len(value) > self.MAX_BYTES:
+                raise ValidationError(" / ".join(bilingual("过长：不得超过 1 MB")))
+        if isinstance(value, bytes | str):
+            try:
+                value = json.loads(value)
+            except (ValueError, RecursionError):
+                raise ValidationError(" / ".join(bilingual("应为 JSON 对象"))) from None
+        if not isinstance(value, dict):
+            raise ValidationError(" / ".join(bilingual("应为 JSON 对象")))
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class FileUpload(Upload):
+    """A file part of a multipart body (the file of a record)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, FileStorage):
+            raise ValidationError(" / ".join(bilingual("应为文件（multipart 中带 filename 的部分）")))
+        return value
+
+
+class RecordUploadSchema(Strict):
+    payload = JsonObject(keys=fields.String(), load_default=dict, metadata={
+        "description": "the fields of the step `attach_record` as a JSON object (its part's content type "
+                       "application/json): kind, title, format, recorded_on, and act, duration_seconds, device, "
+                       "recorded_by, note (GET /definitions/enforcement_case/1)",
+        "example": {"kind": "text", "title": "询问笔录（陈某某）", "format": "pdf", "recorded_on": "2026-03-02"}})
+    file = FileUpload(metadata={
+        "description": "the record's file; its content must be of the declared `format`. Without it the engine "
+                       "refuses the step (422, reason record_file_missing)"})
+
+
+class RecordSchema(Schema):
+    """A record of the case's whole-process record (执法全过程记录), as the engine stored it."""
+
+    no = fields.Integer(required=True, metadata={"description": "the record's number in the case, from 1"})
+    kind = fields.String(required=True, metadata={"description": "text (文字记录) | av (音像记录)"})
+    title = fields.String(required=True)
+    format = fields.String(required=True, metadata={"description": "pdf, docx, jpeg, png, txt, mp4, mov, avi, "
+                                                                   "mp3, wav"})
+    media_type = fields.String(required=True)
+    size = fields.Integer(required=True, metadata={"description": "bytes"})
+    sha256 = fields.String(required=True, metadata={"description": "of the file's content; the download's ETag"})
+    stage = fields.String(required=True, metadata={"description": "the case's state when it was attached"})
+    recorded_on = fields.String(required=True, metadata={"format": "date"})
+    recorded_by = fields.String(required=True, metadata={"description": "who attached it"})
+    act = fields.String(required=True, allow_none=True, metadata={"description": "the step it records, if any"})
+    act_label = fields.Nested(LabelSchema, required=True, allow_none=True)
+    filename = fields.String(required=True, allow_none=True, metadata={"description": "as uploaded"})
+    details = fields.Dict(keys=fields.String(), required=True, metadata={
+        "description": "duration_seconds, device, note, as given"})
+    event_seq = fields.Integer(required=True, metadata={"description": "the record_attached audit event"})
+    file_present = fields.Boolean(required=True, metadata={
+        "description": "the file is in the records folder with its size (a full re-hash: lawflow audit verify)"})
+    url = fields.String(required=True, metadata={"description": "GET: the file"})
+
+
+class RecordCreatedSchema(Schema):
+    case_id = fields.String(required=True)
+    version = fields.Integer(required=True, metadata={"description": "the case's new version (and ETag)"})
+    record = fields.Nested(RecordSchema, required=True)
+    event = fields.Nested(EventRefSchema, required=True, metadata={"description": "the audit event written"})
+
+
+class StageRecordsSchema(Schema):
+    state = fields.String(required=True)
+    label = fields.Nested(LabelSchema, required=True)
+    terminal = fields.Boolean(required=True, metadata={
+        "description": "a final state: listed only when records were attached in it, never a gap"})
+    text_count = fields.Integer(required=True)
+    av_count = fields.Integer(required=True)
+    records = fields.List(fields.Nested(RecordSchema), required=True)
+
+
+class AvActSchema(Schema):
+    trigger = fields.String(required=True)
+    label = fields.Nested(LabelSchema, required=True)
+    seq = fields.Integer(required=True, metadata={"description": "the audit event that recorded the act as done"})
+    at = fields.String(required=True, metadata={"format": "date-time"})
+    covered = fields.Boolean(required=True, metadata={
+        "description": "an audio-video record of the act was attached before it was done"})
+    record_nos = fields.List(fields.Integer(), required=True)
+
+
+class CompletenessSchema(Schema):
+    """The case's whole-process record (处罚法第四十七条): each stage passed through with its records, and
+    each act that must be recorded on audio-video with whether it was."""
+
+    case_id = fields.String(required=True)
+    version = fields.Integer(required=True)
+    takes_records = fields.Boolean(required=True, metadata={
+        "description": "the case's procedure has a step that attaches records"})
+    complete = fields.Boolean(required=True, metadata={
+        "description": "every stage has a record and every audio-video act is covered"})
+    basis = fields.String(required=True, metadata={"description": "the audio-video rule's articles"})
+    stages = fields.List(fields.Nested(StageRecordsSchema), required=True)
+    stages_without_records = fields.List(fields.String(), required=True)
+    av_acts = fields.List(fields.Nested(AvActSchema), required=True)
+    count = fields.Integer(required=True, metadata={"description": "records attached in all"})
+
+
+# ---------------------------------------------------------------- compliance figures
+
+FIRST_DAY, LAST_DAY = date(1990, 1, 1), date(2099, 12, 31)
+ORG = validate.Regexp(r"^[A-Za-z0-9_-]{1,40}$", error=" / ".join(bilingual("应为单位标识")))
+
+
+class ComplianceArgs(Strict):
+    org = fields.String(validate=ORG, metadata={"description": "the caller's own organisation (the default)"})
+    start = fields.Date(data_key="from", validate=validate.Range(min=FIRST_DAY, max=LAST_DAY), metadata={
+        "description": "first day of the period, YYYY-MM-DD (default: 1 January this year)"})
+    end = fields.Date(data_key="to", validate=validate.Range(min=FIRST_DAY, max=LAST_DAY), metadata={
+        "description": "last day of the period, YYYY-MM-DD (default: today)"})
+
+    @validates_schema
+    def _ordered(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise ValidationError(" / ".join(bilingual("起始日期晚于截止日期")), field_name="from")
+
+
+class OrgSchema(Schema):
+    id = fields.String(required=True)
+    name = fields.Nested(LabelSchema, required=True)
+
+
+class PeriodSchema(Schema):
+    start = fields.String(required=True, metadata={"format": "date"})
+    end = fields.String(required=True, metadata={"format": "date"})
+
+
+class ShortfallSchema(Schema):
+    ref = fields.String(required=True, metadata={"description": "a case id; a username for the staff figures"})
+    reason = fields.String(required=True, metadata={
+        "description": "late, overdue, no_av_record, not_reviewed, reviewed_after_decision, expired, "
+                       "not_yet_valid, no_certificate"})
+    reason_label = fields.Nested(LabelSchema, required=True)
+    due = fields.String(required=True, allow_none=True, metadata={"format": "date"})
+    done_on = fields.String(required=True, allow_none=True, metadata={"format": "date"})
+    event_seq = fields.Integer(required=True, allow_none=True)
+
+
+class PartSchema(Schema):
+    key = fields.String(required=True)
+    label = fields.Nested(LabelSchema, required=True)
+    count = fields.Integer(required=True)
+    refs = fields.List(fields.String(), required=True)
+
+
+class FigureSchema(Schema):
+    key = fields.String(required=True, metadata={"example": "publication_on_time"})
+    label = fields.Nested(LabelSchema, required=True)
+    basis = fields.String(required=True)
+    period_rule = fields.Nested(LabelSchema, required=True)
+    unit = fields.Nested(LabelSchema, required=True)
+    numerator = fields.Integer(required=True)
+    denominator = fields.Integer(required=True)
+    share = fields.Float(required=True, allow_none=True, metadata={"description": "null: nothing to count"})
+    target = fields.Float(required=True, allow_none=True)
+    shortfalls = fields.List(fields.Nested(ShortfallSchema), required=True)
+    parts = fields.List(fields.Nested(PartSchema), required=True)
+    notes = fields.List(fields.Nested(LabelSchema), required=True)
+
+
+class ComplianceSchema(Schema):
+    """The figures as `lawflow compliance --json` writes them (docs/operations.md)."""
+
+    format = fields.String(required=True, metadata={"example": "lawflow-compliance/1"})
+    org = fields.Nested(OrgSchema, required=True)
+    period = fields.Nested(PeriodSchema, required=True)
+    as_of = fields.String(required=True, metadata={"format": "date"})
+    figures = fields.List(fields.Nested(FigureSchema), required=True)

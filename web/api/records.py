@@ -1,0 +1,229 @@
+"""A case's whole-process record (执法全过程记录, 处罚法第四十七条): attach a record, read the record as a whole,
+download a file.
+
+    POST /cases/{id}/records        multipart/form-data: `payload` (a JSON object: the fields of the step
+                                    attach_record) and `file`; If-Match required -> 201 with the record
+    GET  /cases/{id}/records        the completeness report: stages with their records, audio-video acts
+    GET  /cases/{id}/records/{no}   the file, ETag = its SHA-256
+
+Attaching is engine.fire(case, "attach_record", ..., attachment=staged), once, as for any step: the file is
+streamed from the request into RecordStore.stage (werkzeug keeps a large part in a temporary file, never in
+memory whole) and the engine checks it, keeps it with the event, or refuses and audits the attempt (its
+hash and size). The request may be as large as the records limit plus 1 MiB for the other parts
+(as the pages allow, web/cases.py); a larger one is answered 413 before anything is read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Response, current_app, request, send_file, url_for
+from flask.views import MethodView
+
+from web.api.auth import api_user
+from web.api.base import ApiBlueprint, accepts, etag, if_match_version, own_case
+from web.api.cases import ETAG_HEADER, procedure_of
+from web.api.errors import ApiError, ErrorSchema, bilingual, refusal
+from web.api.schemas import CompletenessSchema, RecordCreatedSchema, RecordUploadSchema
+from web.api.transitions import IF_MATCH
+from web.runtime import runtime
+from workflow.completeness import completeness
+from workflow.definitions import Label, Procedure
+from workflow.models import Case
+from workflow.records import FORMATS, RecordStore
+
+blp = ApiBlueprint("records", __name__, url_prefix="/cases",
+                   description="执法全过程记录 / A case's whole-process record: attach a record with its file "
+                               "(If-Match required), the record as a whole, the files")
+
+TRIGGER = "attach_record"
+FORM_SLACK = 1024 * 1024  # the parts around the file (as web/cases.py UPLOAD_FORM_SLACK)
+DETAILS = ("duration_seconds", "device", "note")
+
+
+def upload_limit(store: RecordStore) -> int:
+    return store.max_bytes + FORM_SLACK
+
+
+@blp.before_request
+def raise_the_limit() -> None:
+    """The upload alone may be as large as the records limit (plus its other parts); every other request keeps
+    the app's small default. Set before anything reads the body; a body declared larger is refused here."""
+    if request.endpoint != f"{blp.name}.Records" or request.method != "POST":
+        return
+    limit = upload_limit(runtime().records)
+    request.max_content_length = limit
+    if request.content_length is not None and request.content_length > limit:
+        zh, en = bilingual("请求体超过上限 {mb} MB（记录文件上限另加 1 MB 表单）", mb=f"{limit / 1024**2:,.0f}")
+        raise ApiError(413, "payload_too_large", zh, en)
+
+
+# ---------------------------------------------------------------- the data
+
+
+def _label(procedure: Procedure | None, kind: str, name: str) -> Label:
+    if procedure is not None:
+        if kind == "state" and name in procedure.states:
+            return procedure.states[name].label
+        if kind == "step":
+            step = next((t for t in procedure.transitions if t.trigger == name), None)
+            if step is not None:
+                return step.label
+    return Label(name, name)
+
+
+def record_data(case_id: str, r: Mapping[str, Any], procedure: Procedure | None, store: RecordStore) -> dict[str, Any]:
+    """One record as the API shows it (the case data the engine wrote, and whether its file is there)."""
+    sha, size, fmt = str(r.get("sha256", "")), int(r.get("size", 0)), FORMATS.get(str(r.get("format", "")))
+    path = store.path_of(sha) if sha else None
+    act = r.get("act") or None
+    return {
+        "no": int(r.get("no", 0)), "kind": str(r.get("kind", "")), "title": str(r.get("title", "")),
+        "format": str(r.get("format", "")), "media_type": fmt.media_type if fmt else "application/octet-stream",
+        "size": size, "sha256": sha, "stage": str(r.get("stage", "")),
+        "recorded_on": str(r.get("recorded_on", "")), "recorded_by": str(r.get("recorded_by", "")),
+        "act": act, "act_label": _label(procedure, "step", act) if act else None,
+        "filename": r.get("filename") or None, "details": {k: r[k] for k in DETAILS if k in r},
+        "event_seq": int(r.get("event_seq", 0)),
+        "file_present": bool(path and path.is_file() and path.stat().st_size == size),
+        "url": url_for("api_records.RecordFile", case_id=case_id, no=int(r.get("no", 0))),
+    }
+
+
+def _records(case: Case) -> list[Mapping[str, Any]]:
+    return [r for r in (case.data or {}).get("records", []) if isinstance(r, Mapping)]
+
+
+def completeness_data(case: Case, procedure: Procedure) -> dict[str, Any]:
+    rt = runtime()
+    with rt.sessions() as s:
+        report = completeness(s, procedure, case, rt.records)
+    records = _records(case)
+
+    def stage(state: str, items: list[Mapping[str, Any]], terminal: bool) -> dict[str, Any]:
+        return {"state": state, "label": _label(procedure, "state", state), "terminal": terminal,
+                "text_count": sum(1 for r in items if r.get("kind") == "text"),
+                "av_count": sum(1 for r in items if r.get("kind") == "av"),
+                "records": [record_data(case.id, r, procedure, rt.records) for r in items]}
+
+    stages = [stage(s.state, [r for r in records if r.get("stage") == s.state], False) for s in report.stages]
+    listed = {s.state for s in report.stages}
+    for state in dict.fromkeys(str(r.get("stage", "")) for r in records if r.get("stage") not in listed):
+        stages.append(stage(state, [r for r in records if r.get("stage") == state], True))  # a final state
+    return {
+        "case_id": case.id, "version": case.version,
+        "takes_records": any(t.attachment for t in procedure.transitions),
+        "complete": report.complete, "basis": report.basis, "stages": stages,
+        "stages_without_records": [s.state for s in report.stages_without_records],
+        "av_acts": [{"trigger": a.trigger, "label": _label(procedure, "step", a.trigger), "seq": a.seq, "at": a.at,
+                     "covered": a.covered, "record_nos": list(a.record_nos)} for a in report.av_acts],
+        "count": len(records),
+    }
+
+
+def _procedure_required(case: Case) -> Procedure:
+    procedure = procedure_of(case)
+    if procedure is None:
+        raise ApiError(409, "procedure_unavailable", *bilingual(
+            "本案适用的程序版本 {ref} 未加载", ref=f"{case.procedure}@{case.procedure_version}"))
+    return procedure
+
+
+# ---------------------------------------------------------------- the views
+
+
+@blp.route("/<case_id>/records")
+class Records(MethodView):
+    @blp.response(200, CompletenessSchema, headers=ETAG_HEADER)
+    def get(self, case_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
+        """The case's whole-process record: its stages with their records, and the audio-video acts
+
+        A stage the case passed through with no record is listed in `stages_without_records`; an act that
+        must be recorded on audio-video (the definition's and the organisation's list) is `covered` when a
+        record of it was attached before it was done. `complete`: no such gap."""
+        with runtime().sessions() as s:
+            case = own_case(s, case_id, api_user().org_id)
+        data = completeness_data(case, _procedure_required(case))
+        return data, 200, {"ETag": etag(case.version)}
+
+    @accepts("multipart/form-data")
+    @blp.arguments(RecordUploadSchema, location="multipart", required=False, description=(
+        "Two parts: `payload`, a JSON object with the fields of the step attach_record (a form field with "
+        "JSON text, e.g. `-F 'payload={...};type=application/json'`, or a file part), and `file`."))
+    @blp.response(201, RecordCreatedSchema, headers={
+        **ETAG_HEADER, "Location": {"description": "the record's file", "schema": {"type": "string"}}})
+    @blp.alt_response(409, schema=ErrorSchema, description="The case changed since the version in If-Match "
+                      "(reason `stale`), or records cannot be attached in its state")
+    @blp.alt_response(413, schema=ErrorSchema, description="The file is over the records limit (refused, reason "
+                      "`record_too_large`), or the request is over the limit plus 1 MiB (`payload_too_large`)")
+    @blp.alt_response(428, schema=ErrorSchema, description="If-Match is missing")
+    @blp.alt_response(403, schema=ErrorSchema, description="Refused: role (enforcement officers attach records)")
+    @blp.alt_response(422, schema=ErrorSchema, description="Refused: payload, no file (`record_file_missing`), "
+                      "an empty file (`record_empty`), content not of the declared format "
+                      "(`record_format_mismatch`), the record's details (guard); or the body is not valid")
+    @blp.doc(parameters=[IF_MATCH], security=[{"bearerAuth": []}])
+    def post(self, body: dict[str, Any], case_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
+        """Attach a record with its file (engine.fire attach_record)
+
+        multipart/form-data with `payload` (JSON: kind, title, format, recorded_on; act, duration_seconds,
+        device, recorded_by, note) and `file`, with the case's ETag as If-Match. The engine checks the file
+        (present, not empty, within the limit, content of the declared format) and keeps it with the
+        `record_attached` event; a refusal keeps nothing and answers 403, 409, 413 or 422 with every reason."""
+        user = api_user()
+        rt = runtime()
+        with rt.sessions() as s:
+            case = own_case(s, case_id, user.org_id)
+            procedure = procedure_of(case)
+        expected = if_match_version()
+        upload = body.get("file")
+        attachment = rt.records.stage(upload.stream, filename=upload.filename or "") if upload is not None else None
+        outcome = rt.engine.fire(case_id, TRIGGER, user.username, body["payload"], expected_version=expected,
+                                 attachment=attachment)
+        step = _label(procedure, "step", TRIGGER)
+        if not outcome.ok:
+            headers = {"ETag": etag(outcome.case_version)} if outcome.case_version else {}
+            raise refusal(outcome, step.zh, step.en, headers, payload_at="multipart.payload", file_at="multipart.file")
+        assert outcome.case_version is not None and outcome.seq is not None and outcome.event_hash is not None
+        with rt.sessions() as s:
+            case = own_case(s, case_id, user.org_id)
+        record = next(r for r in reversed(_records(case)) if r.get("event_seq") == outcome.seq)
+        data = record_data(case_id, record, procedure, rt.records)
+        return {"case_id": case_id, "version": outcome.case_version, "record": data,
+                "event": {"seq": outcome.seq, "hash": outcome.event_hash}}, 201, {
+            "ETag": etag(outcome.case_version), "Location": data["url"]}
+
+
+FILE_RESPONSE = {
+    "description": "the file as stored, with the media type of its format; `ETag` is its SHA-256",
+    "content": {fmt.media_type.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
+                for fmt in FORMATS.values()},
+    "headers": {"ETag": {"description": "the file's SHA-256 (send it as If-None-Match: 304 if unchanged)",
+                         "schema": {"type": "string"}},
+                "Content-Disposition": {"schema": {"type": "string"}}},
+}
+
+
+@blp.route("/<case_id>/records/<int:no>")
+class RecordFile(MethodView):
+    @blp.doc(responses={"200": FILE_RESPONSE, "304": {"description": "Not modified (If-None-Match)"},
+                        "404": {"description": "No such case in your organisation, or no such record",
+                                "content": {"application/json": {"schema": "Error"}}}})
+    def get(self, case_id: str, no: int) -> Response:
+        """A record's file
+
+        Served as stored (content-addressed, read-only), to the users of the case's organisation."""
+        rt = runtime()
+        with rt.sessions() as s:
+            case = own_case(s, case_id, api_user().org_id)
+        record = next((r for r in _records(case) if r.get("no") == no), None)
+        if record is None:
+            raise ApiError(404, "record_not_found", *bilingual("本案没有第 {no} 号记录", no=no))
+        path = rt.records.path_of(record["sha256"])
+        if not path.is_file():
+            current_app.logger.error("record file missing: case %s record %s sha256 %s", case_id, no, record["sha256"])
+            raise ApiError(404, "record_file_absent", *bilingual("该记录的文件不在记录存储中，请联系系统管理员"))
+        fmt = FORMATS.get(str(record.get("format", "")))
+        return send_file(path, mimetype=fmt.media_type if fmt else "application/octet-stream", as_attachment=True,
+                         download_name=record.get("filename") or f"{case_id}-{no}", etag=record["sha256"],
+                         conditional=True, max_age=0)
