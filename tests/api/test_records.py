@@ -14,7 +14,7 @@ from workflow.models import AuditEvent, Case
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"
 MP4 = b"\x00\x00\x00\x18ftypmp42" + b"\0" * 32
-RECORD = {"kind": "text", "title": "询问笔录（陈某某）", "format": "pdf", "recorded_on": "2026-03-02"}
+RECORD = {"kind": "text", "title": "询问笔录（陈某某）", "format": "pdf", "made_on": "2026-03-02"}
 
 
 def enforcement_case(town, actor: str = "wanghai") -> str:
@@ -195,9 +195,9 @@ def test_the_whole_process_record_as_json(api_for, town) -> None:
     assert body["basis"].startswith("国办发〔2018〕118号")
     assert upload(officer, case_id).status_code == 201
     assert town.engine.fire(case_id, "start_investigation", "wanghai", {"officers": ["wanghai", "caiming"]}).ok
-    seizure_video = {"kind": "av", "title": "查封现场录像", "format": "mp4", "recorded_on": "2026-03-03",
+    seizure_video = {"kind": "av", "title": "查封现场录像", "format": "mp4", "made_on": "2026-03-03",
                      "act": "seal_or_seize_property", "duration_seconds": 600, "device": "执法记录仪-07",
-                     "recorded_by": "caiming"}
+                     "recorder": "caiming"}
     assert upload(officer, case_id, MP4, payload=seizure_video, name="查封.mp4").status_code == 201
     today = town.engine.today()
     assert town.engine.fire(case_id, "seal_or_seize_property", "wanghai", {
@@ -214,7 +214,7 @@ def test_the_whole_process_record_as_json(api_for, town) -> None:
     [video] = investigating["records"]
     assert video["kind"] == "av" and video["act"] == "seal_or_seize_property" and video["media_type"] == "video/mp4"
     assert video["act_label"] == {"zh": "实施查封、扣押", "en": "Seal or seize property"}
-    assert video["details"] == {"duration_seconds": 600, "device": "执法记录仪-07"}
+    assert video["details"] == {"duration_seconds": 600, "device": "执法记录仪-07", "recorder": "caiming"}
     assert video["file_present"] is True and video["url"].endswith("/records/2")
     [act] = body["av_acts"]
     assert act["trigger"] == "seal_or_seize_property" and act["covered"] is True and act["record_nos"] == [2]

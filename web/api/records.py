@@ -39,7 +39,7 @@ blp = ApiBlueprint("records", __name__, url_prefix="/cases",
 
 TRIGGER = "attach_record"
 FORM_SLACK = 1024 * 1024  # the parts around the file (as web/cases.py UPLOAD_FORM_SLACK)
-DETAILS = ("duration_seconds", "device", "note")
+DETAILS = ("duration_seconds", "device", "recorder", "note")
 
 
 def upload_limit(store: RecordStore) -> int:
@@ -82,6 +82,7 @@ def record_data(case_id: str, r: Mapping[str, Any], procedure: Procedure | None,
         "no": int(r.get("no", 0)), "kind": str(r.get("kind", "")), "title": str(r.get("title", "")),
         "format": str(r.get("format", "")), "media_type": fmt.media_type if fmt else "application/octet-stream",
         "size": size, "sha256": sha, "stage": str(r.get("stage", "")),
+        "made_on": str(r.get("made_on", "")),  # the record's own date; below: who registered it, and when
         "recorded_on": str(r.get("recorded_on", "")), "recorded_by": str(r.get("recorded_by", "")),
         "act": act, "act_label": _label(procedure, "step", act) if act else None,
         "filename": r.get("filename") or None, "details": {k: r[k] for k in DETAILS if k in r},
@@ -166,8 +167,8 @@ class Records(MethodView):
     def post(self, body: dict[str, Any], case_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Attach a record with its file (engine.fire attach_record)
 
-        multipart/form-data with `payload` (JSON: kind, title, format, recorded_on; act, duration_seconds,
-        device, recorded_by, note) and `file`, with the case's ETag as If-Match. The engine checks the file
+        multipart/form-data with `payload` (JSON: kind, title, format, made_on; act, duration_seconds,
+        device, recorder, note) and `file`, with the case's ETag as If-Match. The engine checks the file
         (present, not empty, within the limit, content of the declared format) and keeps it with the
         `record_attached` event; a refusal keeps nothing and answers 403, 409, 413 or 422 with every reason."""
         user = api_user()

@@ -323,9 +323,9 @@ class FileUpload(Upload):
 class RecordUploadSchema(Strict):
     payload = JsonObject(keys=fields.String(), load_default=dict, metadata={
         "description": "the fields of the step `attach_record` as a JSON object (its part's content type "
-                       "application/json): kind, title, format, recorded_on, and act, duration_seconds, device, "
-                       "recorded_by, note (GET /definitions/enforcement_case/1)",
-        "example": {"kind": "text", "title": "询问笔录（陈某某）", "format": "pdf", "recorded_on": "2026-03-02"}})
+                       "application/json): kind, title, format, made_on, and act, duration_seconds, device, "
+                       "recorder, note (GET /definitions/enforcement_case/1)",
+        "example": {"kind": "text", "title": "询问笔录（陈某某）", "format": "pdf", "made_on": "2026-03-02"}})
     file = FileUpload(metadata={
         "description": "the record's file; its content must be of the declared `format`. Without it the engine "
                        "refuses the step (422, reason record_file_missing)"})
@@ -343,13 +343,14 @@ class RecordSchema(Schema):
     size = fields.Integer(required=True, metadata={"description": "bytes"})
     sha256 = fields.String(required=True, metadata={"description": "of the file's content; the download's ETag"})
     stage = fields.String(required=True, metadata={"description": "the case's state when it was attached"})
-    recorded_on = fields.String(required=True, metadata={"format": "date"})
+    made_on = fields.String(required=True, metadata={"format": "date", "description": "the record's own date"})
+    recorded_on = fields.String(required=True, metadata={"format": "date", "description": "when it was attached"})
     recorded_by = fields.String(required=True, metadata={"description": "who attached it"})
     act = fields.String(required=True, allow_none=True, metadata={"description": "the step it records, if any"})
     act_label = fields.Nested(LabelSchema, required=True, allow_none=True)
     filename = fields.String(required=True, allow_none=True, metadata={"description": "as uploaded"})
     details = fields.Dict(keys=fields.String(), required=True, metadata={
-        "description": "duration_seconds, device, note, as given"})
+        "description": "duration_seconds, device, recorder (who made an audio-video record), note, as given"})
     event_seq = fields.Integer(required=True, metadata={"description": "the record_attached audit event"})
     file_present = fields.Boolean(required=True, metadata={
         "description": "the file is in the records folder with its size (a full re-hash: lawflow audit verify)"})
