@@ -345,7 +345,7 @@ class EventView:
     payload: list[Entry]
 
 
-KIND_LABELS = {"created": "立案", "transition": "办理", "refused": "拒绝"}
+KIND_LABELS = {"created": "立案", "transition": "办理", "refused": "拒绝", "record_attached": "登记记录"}
 
 
 def event_view(event: AuditEvent, registry: Registry, people: Mapping[str, str],
