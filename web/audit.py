@@ -417,8 +417,8 @@ def run_verification() -> Response:
     return redirect(url_for("audit.verify"))
 
 
-SIGNATURES = {"verified": "签名均已验证", "not checked": "签名未验证（缺少 cryptography 组件）",
-              "none": "尚无检查点", "stopped": "签名未验证（校验在此之前因问题停止）"}
+SIGNATURES = {"verified": "均已验证", "not checked": "未验证（缺少 cryptography 组件）",
+              "none": "尚无检查点", "stopped": "未验证（校验在此之前因问题停止）"}
 
 
 def _summary(last: Mapping[str, Any]) -> dict[str, Any]:
