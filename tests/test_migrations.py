@@ -56,3 +56,37 @@ def test_0003_api_token_downgrades_and_upgrades(owner_url: str, town, monkeypatc
     with town.sessions.begin() as s:
         tokens.revoke(s, token_id, now)
     assert tokens.resolve(town.sessions, token, now) is None
+
+
+def _indexes(url: str, table: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        return {i["name"] for i in inspect(engine).get_indexes(table)}
+    finally:
+        engine.dispose()
+
+
+def test_0004_explorer_indexes_downgrade_and_upgrade(owner_url: str) -> None:
+    """0004 adds only the two audit_event indexes; the append-only triggers survive both directions."""
+    from sqlalchemy import text
+
+    wanted = {"ix_audit_event_at", "ix_audit_event_trigger_at"}
+    assert wanted <= _indexes(owner_url, "audit_event")
+    command.downgrade(alembic_config(owner_url), "0003")
+    assert not wanted & _indexes(owner_url, "audit_event")
+    migrate(owner_url)
+    assert wanted <= _indexes(owner_url, "audit_event")
+    assert _diff(owner_url) == []
+    engine = create_engine(owner_url)
+    try:
+        with engine.connect() as conn:
+            if conn.dialect.name == "sqlite":
+                names = set(conn.execute(text(
+                    "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_event'")).scalars())
+            else:
+                names = set(conn.execute(text(
+                    "SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_event'::regclass "
+                    "AND NOT tgisinternal")).scalars())
+    finally:
+        engine.dispose()
+    assert names and all(n.startswith("audit_event") for n in names)

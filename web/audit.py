@@ -1,51 +1,106 @@
-"""The audit page: for auditors and administrators, the organisation's events and refusals at a glance.
+"""The auditor's pages: the overview, the audit explorer and its exports, verification, compliance figures.
 
-Scope: events of the organisation's cases, plus system-journal events (refusals that belong to no case,
-e.g. an unknown case id or a refused opening) by the organisation's own users.
+  /audit/                 overview: counts, the latest events, the last verification result
+  /audit/events           the explorer: filter by case, actor, role, step, kind, Beijing date range; paginated
+  /audit/events.jsonl     the filtered selection as JSON Lines (header record, events with their hashes)
+  /audit/events.csv       the same for spreadsheets (UTF-8 with a BOM, so Excel shows Chinese)
+  /audit/verify           the last full verification, overall and per case; POST runs it again
+  /audit/compliance       the seven compliance figures (workflow/compliance.py) for a period, with charts
+
+Who: auditors and administrators (AUDIT_ROLES); the compliance figures also for agency heads
+(COMPLIANCE_ROLES). Everyone else gets 403. Scope: the events of the organisation's cases, plus
+system-journal events (refusals that belong to no case, e.g. an unknown case id) by its own users. The
+verification covers the whole trail, because the Merkle log and its checkpoints span every case.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, render_template
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
 
-from web.present import event_view
+from web.i18n import _, current_lang
+from web.present import KIND_LABELS, event_view, fmt_date, fmt_stamp, label_of, person, procedure_for_ref
 from web.runtime import runtime
+from workflow.audit import status as verification
+from workflow.audit.selection import (
+    KINDS,
+    EventFilter,
+    count_events,
+    header_record,
+    iter_selection,
+    org_scope,
+    page_of_events,
+)
+from workflow.audit.verifier import export_line
+from workflow.clock import parse_stamp, utc_stamp
 from workflow.models import SYSTEM_JOURNAL_ID, AuditEvent, Case, User
 from workflow.runtime import Runtime
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 AUDIT_ROLES = ("auditor", "admin")
+COMPLIANCE_ROLES = ("auditor", "admin", "agency_head", "head")  # head: 行政首长 of the major-decision procedure
 RECENT = 100
+PAGE_SIZE = 50
+CASES_PAGE_SIZE = 50
+CHUNK = 64 * 1024
+MAX_LEN = {"case": 40, "actor": 64, "role": 64, "trigger": 64}
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def verification_status(runtime: Runtime) -> Any | None:
-    """Verify the whole trail in the database now (hash chains, leaves, checkpoints, signatures) — the same
-    check as `lawflow audit verify`, through the offline verifier. The template reads the Report's fields:
-    ok, message, events, cases, checkpoints, unanchored_events, signatures, first_error."""
-    from workflow.audit.export import verify_database
-    from workflow.clock import utc_stamp
-
-    return verify_database(runtime.sessions, runtime.origin, utc_stamp(runtime.clock.now()))
+def _require(*roles: str) -> None:
+    if not current_user.has_any_role(*roles):
+        abort(403)
 
 
-def _scope(org_id: str) -> ColumnElement[bool]:
-    own_cases = select(Case.id).where(Case.org_id == org_id)
-    own_users = select(User.username).where(User.org_id == org_id)
-    return or_(AuditEvent.case_id.in_(own_cases),
-               and_(AuditEvent.case_id == SYSTEM_JOURNAL_ID, AuditEvent.actor.in_(own_users)))
+@bp.app_context_processor
+def audit_navigation() -> dict[str, Any]:
+    signed_in = current_user.is_authenticated
+    return {"can_audit": signed_in and current_user.has_any_role(*AUDIT_ROLES),
+            "can_see_compliance": signed_in and current_user.has_any_role(*COMPLIANCE_ROLES)}
+
+
+def _people(session: Any) -> dict[str, str]:
+    return dict(session.execute(select(User.username, User.display_name)
+                                .where(User.org_id == current_user.org_id)).all())
+
+
+def _status_file(rt: Runtime) -> Any:
+    return verification.status_path(rt.instance)
+
+
+def _page_number(raw: str | None) -> int:
+    return int(raw) if raw and raw.isdigit() and 0 < int(raw) < 10**9 else 1
+
+
+# ---------------------------------------------------------------- the overview
 
 
 @bp.get("/")
 def index() -> str:
-    if not current_user.has_any_role(*AUDIT_ROLES):
-        abort(403)
+    _require(*AUDIT_ROLES)
     rt = runtime()
-    scope = _scope(current_user.org_id)
+    scope = org_scope(current_user.org_id)
     with rt.sessions() as s:
         total = s.scalar(select(func.count()).select_from(AuditEvent).where(scope)) or 0
         refused = s.scalar(select(func.count()).select_from(AuditEvent)
@@ -54,14 +109,428 @@ def index() -> str:
                          .where(scope, AuditEvent.case_id != SYSTEM_JOURNAL_ID)) or 0
         recent = s.scalars(select(AuditEvent).where(scope)
                            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(RECENT)).all()
-        people = dict(s.execute(select(User.username, User.display_name)
-                                .where(User.org_id == current_user.org_id)).all())
+        people = _people(s)
         events = [event_view(e, rt.registry, people, with_payload=False) for e in recent]
-    verification = verification_status(rt)
-    first_error = (verification.get("first_error") if isinstance(verification, dict)
-                   else getattr(verification, "first_error", None))
-    if first_error is not None and hasattr(first_error, "describe"):
-        first_error = first_error.describe()
+    last = verification.load(_status_file(rt))
     return render_template("audit/index.html", total=total, refused=refused, cases=cases, events=events,
-                           recent=RECENT, verification=verification, first_error=first_error,
+                           recent=RECENT, last=_summary(last) if last else None,
                            system_journal=SYSTEM_JOURNAL_ID)
+
+
+# ---------------------------------------------------------------- the explorer: filters
+
+
+@dataclass
+class Filters:
+    """The explorer's form as typed (to refill it), its errors by field, and the filter when valid."""
+
+    values: dict[str, str]
+    errors: dict[str, str] = field(default_factory=dict)
+    filter: EventFilter | None = None
+
+
+def parse_filters(args: MultiDict[str, str]) -> Filters:
+    values = {name: (args.get(name) or "").strip() for name in ("case", "actor", "role", "trigger", "kind",
+                                                                 "from", "to")}
+    errors: dict[str, str] = {}
+    for name, limit in MAX_LEN.items():
+        if len(values[name]) > limit:
+            errors[name] = _("不能超过{n}个字符。", n=limit)
+        elif CONTROL.search(values[name]):
+            errors[name] = _("含有不允许的控制字符。")
+    if values["kind"] and values["kind"] not in KINDS:
+        errors["kind"] = _("未知的事件类型，请从列表中选择。")
+    days: dict[str, date | None] = {}
+    for name in ("from", "to"):
+        days[name] = None
+        if values[name]:
+            try:
+                days[name] = date.fromisoformat(values[name])
+            except ValueError:
+                errors[name] = _("日期无效，请按“年-月-日”填写，例如 2026-03-02。")
+    if days["from"] and days["to"] and days["from"] > days["to"]:
+        errors["to"] = _("截止日期早于起始日期。")
+    result = Filters(values, errors)
+    if not errors:
+        result.filter = EventFilter(case=values["case"] or None, actor=values["actor"] or None,
+                                    role=values["role"] or None, trigger=values["trigger"] or None,
+                                    kind=values["kind"] or None, start=days["from"], end=days["to"])
+    return result
+
+
+def _choices(rt: Runtime, people: Mapping[str, str], values: Mapping[str, str]) -> dict[str, Any]:
+    """Options of the form's lists, each with the value in use even when nothing else names it (a refused
+    attempt may record a step or role no definition knows)."""
+    lang = current_lang()
+    roles: dict[str, str] = {}
+    steps: dict[str, list[tuple[str, str]]] = {}
+    for procedure in rt.registry.latest():
+        for role, label in procedure.roles.items():
+            roles.setdefault(role, label.get(lang))
+        group = steps.setdefault(procedure.label.get(lang), [])
+        for step in (procedure.create, *procedure.transitions):
+            if all(step.trigger != t for t, _label in group):
+                group.append((step.trigger, step.label.get(lang)))
+    roles.setdefault("admin", label_of(None, "role", "admin"))
+    actors = sorted(people.items(), key=lambda kv: kv[0])
+    known_steps = {t for group in steps.values() for t, _label in group}
+    extra = {
+        "actor": values["actor"] if values["actor"] and values["actor"] not in people else "",
+        "role": values["role"] if values["role"] and values["role"] not in roles else "",
+        "trigger": values["trigger"] if values["trigger"] and values["trigger"] not in known_steps else "",
+    }
+    return {"roles": sorted(roles.items()), "steps": steps, "actors": actors, "extra": extra,
+            "kinds": [(k, _(KIND_LABELS[k])) for k in KINDS]}
+
+
+@dataclass
+class PageLink:
+    number: int
+    url: str
+    current: bool = False
+
+
+def _page_links(page: int, pages: int, query: Mapping[str, str], endpoint: str) -> list[PageLink | None]:
+    """Links to the first, last and nearby pages; None marks a gap."""
+    wanted = sorted({1, pages, *range(max(1, page - 2), min(pages, page + 2) + 1)})
+    out: list[PageLink | None] = []
+    previous = 0
+    for n in wanted:
+        if n - previous > 1:
+            out.append(None)
+        out.append(PageLink(n, url_for(endpoint, **query, page=n), n == page))
+        previous = n
+    return out
+
+
+# ---------------------------------------------------------------- the explorer: the page
+
+
+@bp.get("/events")
+def events() -> tuple[str, int]:
+    _require(*AUDIT_ROLES)
+    return _explorer(parse_filters(request.args))
+
+
+def _explorer(filters: Filters) -> tuple[str, int]:
+    rt = runtime()
+    with rt.sessions() as s:
+        people = _people(s)
+        rows: list[Any] = []
+        total = pages = 0
+        page = _page_number(request.args.get("page"))
+        flt = filters.filter
+        if flt is not None:
+            total = count_events(s, current_user.org_id, flt)
+            pages = max(1, -(-total // PAGE_SIZE))
+            page = min(page, pages)
+            rows = [_row(e, rt, people) for e in page_of_events(s, current_user.org_id, flt, page, PAGE_SIZE)]
+    query = flt.as_dict() if flt is not None else {}
+    return render_template(
+        "audit/events.html", filters=filters, choices=_choices(rt, people, filters.values), rows=rows,
+        total=total, page=page, pages=pages, page_size=PAGE_SIZE,
+        links=_page_links(page, pages, query, "audit.events") if pages > 1 else [],
+        prev_url=url_for("audit.events", **query, page=page - 1) if page > 1 else None,
+        next_url=url_for("audit.events", **query, page=page + 1) if page < pages else None,
+        jsonl_url=url_for("audit.events_jsonl", **query), csv_url=url_for("audit.events_csv", **query),
+        system_journal=SYSTEM_JOURNAL_ID,
+    ), (400 if filters.errors else 200)
+
+
+def _row(event: AuditEvent, rt: Runtime, people: Mapping[str, str]) -> dict[str, Any]:
+    view = event_view(event, rt.registry, people)
+    return {"e": view, "trigger": event.trigger or "", "actor_id": event.actor or "", "role_id": event.role or "",
+            "hash": event.hash, "prev": event.prev, "at": event.at, "procedure": event.procedure,
+            "raw_payload": json.dumps(json.loads(event.payload), ensure_ascii=False, indent=1)
+            if event.payload not in ("{}", "") else ""}
+
+
+# ---------------------------------------------------------------- the explorer: exports
+
+
+def _export_name(stamp: str, ext: str) -> str:
+    return "lawflow-audit-selection-" + stamp[:19].replace("-", "").replace(":", "") + f"Z.{ext}"
+
+
+def _chunked(pieces: Iterator[bytes]) -> Iterator[bytes]:
+    buffer: list[bytes] = []
+    size = 0
+    for piece in pieces:
+        buffer.append(piece)
+        size += len(piece)
+        if size >= CHUNK:
+            yield b"".join(buffer)
+            buffer, size = [], 0
+    if buffer:
+        yield b"".join(buffer)
+
+
+@bp.get("/events.jsonl")
+def events_jsonl() -> Response | tuple[str, int]:
+    """The filtered events as JSON Lines: a header record naming the filters, the events (every hashed field
+    and the hash, newest first), and an end record with the count. Streamed from the database."""
+    _require(*AUDIT_ROLES)
+    filters = parse_filters(request.args)
+    if filters.filter is None:
+        return _explorer(filters)
+    flt = filters.filter
+    rt = runtime()
+    stamp = utc_stamp(rt.clock.now())
+    org_id, username = current_user.org_id, current_user.username
+    header = header_record(flt, origin=rt.origin, exported_at=stamp, exported_by=username, org_id=org_id)
+
+    def lines() -> Iterator[bytes]:
+        yield export_line(header)
+        count = 0
+        with rt.sessions() as session:
+            for record in iter_selection(session, org_id, flt):
+                count += 1
+                yield export_line(record)
+        yield export_line({"type": "end", "events": count})
+
+    return Response(stream_with_context(_chunked(lines())), mimetype="application/x-ndjson",
+                    headers={"Content-Disposition": f'attachment; filename="{_export_name(stamp, "jsonl")}"'})
+
+
+CSV_COLUMNS = ("案件编号", "序号", "时间（北京时间）", "事件类型", "步骤", "步骤代码", "原阶段", "新阶段",
+               "办理人账号", "办理人", "办理角色", "拒绝原因及依据", "提交内容（JSON）", "程序及版本",
+               "记录时间（UTC）", "前一事件哈希", "哈希")
+CSV_NOTE = ("lawflow 审计事件筛选导出；筛选条件：{filters}；导出时间：{at}（UTC）；导出人：{who}。"
+            "筛选结果不能作为哈希链校验，完整校验请使用 lawflow audit export 导出的全部审计记录。")
+FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> str:
+    """A CSV cell; text that a spreadsheet would run as a formula is quoted with a leading apostrophe."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA) else text
+
+
+@bp.get("/events.csv")
+def events_csv() -> Response | tuple[str, int]:
+    """The filtered events as CSV for spreadsheets: UTF-8 with a BOM; the first row says which filters
+    produced it; labels in the page language, raw codes and hashes alongside."""
+    _require(*AUDIT_ROLES)
+    filters = parse_filters(request.args)
+    if filters.filter is None:
+        return _explorer(filters)
+    flt = filters.filter
+    rt = runtime()
+    stamp = utc_stamp(rt.clock.now())
+    org_id = current_user.org_id
+    lang = current_lang()
+    note = _(CSV_NOTE, filters=_describe(flt), at=stamp, who=current_user.username)
+    with rt.sessions() as s:
+        people = _people(s)
+    registry = rt.registry
+
+    def rows() -> Iterator[bytes]:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow([note])
+        writer.writerow([_(c) for c in CSV_COLUMNS])
+        yield "\ufeff".encode() + out.getvalue().encode("utf-8")
+        with rt.sessions() as session:
+            for r in iter_selection(session, org_id, flt):
+                out.seek(0)
+                out.truncate()
+                procedure = procedure_for_ref(registry, r["procedure"])
+                reasons = "；".join(
+                    ((x.get("en") if lang == "en" else x.get("zh")) or x.get("code", ""))
+                    + (f"（{x['article']}）" if x.get("article") else "")
+                    for x in r["reasons"] if isinstance(x, dict))
+                writer.writerow([_cell(v) for v in (
+                    r["case"], r["seq"], fmt_stamp(r["at"]), _(KIND_LABELS.get(r["kind"], r["kind"])),
+                    label_of(procedure, "step", r["trigger"]), r["trigger"],
+                    label_of(procedure, "state", r["from"]), label_of(procedure, "state", r["to"]),
+                    r["actor"], people.get(r["actor"] or "", ""), label_of(procedure, "role", r["role"]),
+                    reasons, json.dumps(r["payload"], ensure_ascii=False, sort_keys=True) if r["payload"] else "",
+                    r["procedure"], r["at"], r["prev"], r["hash"])])
+                yield out.getvalue().encode("utf-8")
+
+    return Response(stream_with_context(_chunked(rows())), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{_export_name(stamp, "csv")}"'})
+
+
+def _describe(flt: EventFilter) -> str:
+    names = {"case": _("案件编号"), "actor": _("办理人"), "role": _("办理角色"), "trigger": _("步骤"),
+             "kind": _("事件类型"), "from": _("起始日期"), "to": _("截止日期")}
+    parts = [f"{names[k]}={v}" for k, v in flt.as_dict().items()]
+    return _("、").join(parts) if parts else _("无（本单位全部事件）")
+
+
+# ---------------------------------------------------------------- verification
+
+
+@bp.get("/verify")
+def verify() -> str:
+    _require(*AUDIT_ROLES)
+    rt = runtime()
+    last = verification.load(_status_file(rt))
+    rows: list[dict[str, Any]] = []
+    page = pages = 1
+    since = 0
+    if last is not None:
+        with rt.sessions() as s:
+            own = set(s.scalars(select(Case.id).where(Case.org_id == current_user.org_id)))
+            titles = dict(s.execute(select(Case.id, Case.title).where(Case.org_id == current_user.org_id)).all())
+            current_events = s.scalar(select(func.count()).select_from(AuditEvent)) or 0
+        since = max(current_events - int(last.get("events", 0)), 0)
+        tree_size = (last.get("latest_checkpoint") or {}).get("tree_size", 0)
+        mine = [(name, entry) for name, entry in last.get("cases", {}).items()
+                if name in own or name == SYSTEM_JOURNAL_ID]
+        mine.sort(key=lambda item: (item[1].get("ok", True), item[0]))  # broken first
+        pages = max(1, -(-len(mine) // CASES_PAGE_SIZE))
+        page = min(_page_number(request.args.get("page")), pages)
+        for name, entry in mine[(page - 1) * CASES_PAGE_SIZE: page * CASES_PAGE_SIZE]:
+            problem = entry.get("problem")
+            rows.append({
+                "case": name, "title": titles.get(name, ""), "events": entry.get("events", 0),
+                "head_seq": entry.get("head_seq", 0), "head_hash": entry.get("head_hash") or "",
+                "anchored": entry.get("anchored", 0), "all_anchored": tree_size > 0
+                and entry.get("anchored", 0) >= entry.get("events", 0),
+                "ok": entry.get("ok", True), "problem": problem.get("text") if problem else "",
+            })
+        broken_here = sum(1 for _name, e in mine if not e.get("ok", True))
+    else:
+        broken_here = 0
+    return render_template(
+        "audit/verify.html", last=_summary(last) if last else None, rows=rows, page=page, pages=pages,
+        links=_page_links(page, pages, {}, "audit.verify") if pages > 1 else [], since=since,
+        broken_here=broken_here, system_journal=SYSTEM_JOURNAL_ID)
+
+
+@bp.post("/verify")
+def run_verification() -> Response:
+    """Run the full verification now (every hash, chain, leaf, checkpoint, signature and evidence file) and
+    keep the result for the pages; the CSRF check has already run (web/csrf.py)."""
+    _require(*AUDIT_ROLES)
+    rt = runtime()
+    stamp = utc_stamp(rt.clock.now())
+    result = verification.run(rt.sessions, rt.origin, stamp, records_dir=str(rt.records.root),
+                              by=current_user.username)
+    verification.save(_status_file(rt), result)
+    if result["report"]["ok"]:
+        flash(_("校验完成：审计记录完整。"), "success")
+    else:
+        flash(_("校验完成：发现问题，详见下文。"), "error")
+    return redirect(url_for("audit.verify"))
+
+
+SIGNATURES = {"verified": "均已验证", "not checked": "未验证（缺少 cryptography 组件）",
+              "none": "尚无检查点", "stopped": "未验证（校验在此之前因问题停止）"}
+
+
+def _summary(last: Mapping[str, Any]) -> dict[str, Any]:
+    """The stored status as the pages show it: local times, labels, the first problem in words."""
+    report = last.get("report", {})
+    first = report.get("first_error")
+    checkpoint = last.get("latest_checkpoint")
+    by = last.get("verified_by")
+    # a run that stopped at a problem before the checkpoint records has not checked their signatures
+    stopped = not report.get("ok") and report.get("checkpoints", 0) < last.get("checkpoints", 0)
+    return {
+        "ok": bool(report.get("ok")),
+        "message": report.get("message", ""),
+        "at": fmt_stamp(last.get("verified_at", "")),
+        "by": by or "",
+        "events": last.get("events", report.get("events", 0)),
+        "cases": last.get("cases_total", report.get("cases", 0)),
+        "checkpoints": last.get("checkpoints", report.get("checkpoints", 0)),
+        "unanchored": last.get("unanchored", report.get("unanchored_events", 0)),
+        "signatures": _(SIGNATURES["stopped"] if stopped else SIGNATURES.get(report.get("signatures", ""),
+                                                                              SIGNATURES["none"])),
+        "signatures_ok": report.get("signatures") == "verified",
+        "records_checked": report.get("records_checked", 0),
+        "warnings": report.get("warnings", [])[:10], "warning_count": report.get("warning_count", 0),
+        "first_error": _problem_text(first),
+        "first_case": (first or {}).get("case"),
+        "checkpoint": None if not checkpoint else {
+            "tree_size": checkpoint.get("tree_size"), "issued_at": _stamp_or_raw(checkpoint.get("issued_at")),
+            "key_id": checkpoint.get("key_id"), "root": checkpoint.get("root")},
+    }
+
+
+def _problem_text(problem: Mapping[str, Any] | None) -> str:
+    if not problem:
+        return ""
+    return str(problem.get("text") or problem.get("message") or "")
+
+
+def _stamp_or_raw(stamp: Any) -> str:
+    try:
+        parse_stamp(str(stamp))
+    except ValueError:
+        return str(stamp or "")
+    return fmt_stamp(str(stamp))
+
+
+# ---------------------------------------------------------------- compliance
+
+
+@bp.get("/compliance")
+def compliance() -> tuple[str, int]:
+    _require(*COMPLIANCE_ROLES)
+    from workflow.compliance import CERTIFIED, REVIEW_STAFF, compliance_figures
+
+    rt = runtime()
+    today = rt.engine.today()
+    values = {"from": (request.args.get("from") or "").strip(), "to": (request.args.get("to") or "").strip()}
+    errors: dict[str, str] = {}
+    days: dict[str, date] = {"from": date(today.year, 1, 1), "to": today}
+    for name in ("from", "to"):
+        if values[name]:
+            try:
+                days[name] = date.fromisoformat(values[name])
+            except ValueError:
+                errors[name] = _("日期无效，请按“年-月-日”填写，例如 2026-03-02。")
+        else:
+            values[name] = days[name].isoformat()
+    if not errors and days["from"] > days["to"]:
+        errors["to"] = _("截止日期早于起始日期。")
+    figures: list[dict[str, Any]] = []
+    report = None
+    if not errors:
+        with rt.sessions() as s:
+            report = compliance_figures(s, current_user.org_id, days["from"], days["to"], registry=rt.registry,
+                                        as_of=today)
+            people = _people(s)
+            own = set(s.scalars(select(Case.id).where(Case.org_id == current_user.org_id)))
+        lang = current_lang()
+        for f in report.figures:
+            by_person = f.key in (CERTIFIED, REVIEW_STAFF)
+
+            def ref(r: str, by_person: bool = by_person) -> dict[str, Any]:
+                if by_person:
+                    return {"text": person(people, r), "url": None}
+                return {"text": r, "url": url_for("cases.show", case_id=r) if r in own else None}
+
+            share = f.share
+            figures.append({
+                "key": f.key, "label": f.label.get(lang), "basis": f.basis, "rule": f.period_rule.get(lang),
+                "unit": f.unit.get(lang), "numerator": f.numerator, "denominator": f.denominator,
+                "share": share, "percent": None if share is None else _percent(share),
+                "width": None if share is None else round(min(max(share, 0.0), 1.0) * 100, 2),
+                "target": f.target, "target_percent": None if f.target is None else _percent(f.target),
+                "target_x": None if f.target is None or f.target >= 1 else round(f.target * 100, 2),
+                "met": share is not None and (f.target is None or share >= f.target),
+                "notes": [n.get(lang) for n in f.notes],
+                "shortfalls": [{
+                    **ref(sf.ref), "reason": sf.reason_label.get(lang),
+                    "due": fmt_date(sf.due) if sf.due else "—",
+                    "done_on": fmt_date(sf.done_on) if sf.done_on else _("未办理") if sf.reason == "overdue" else "—",
+                    "event_seq": sf.event_seq,
+                } for sf in f.shortfalls],
+                "parts": [{"label": p.label.get(lang), "count": len(p.refs), "refs": [ref(r) for r in p.refs]}
+                          for p in f.parts if p.refs],
+            })
+    return render_template(
+        "audit/compliance.html", values=values, errors=errors, figures=figures, report=report,
+        org=report.org_name.get(current_lang()) if report else "",
+        period=(fmt_date(days["from"]), fmt_date(days["to"])) if not errors else None,
+        as_of=fmt_date(today),
+    ), (400 if errors else 200)
+
+
+def _percent(share: float) -> str:
+    return f"{share * 100:.1f}%"

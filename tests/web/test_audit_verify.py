@@ -1,0 +1,188 @@
+"""/audit/verify: the last full verification (overall and per case), run again with a button (POST + CSRF).
+
+The result is kept in <instance>/audit-verification.json (workflow/audit/status.py), so a page view never
+re-hashes the trail. Tampering plays the DBA behind the app: on SQLite the append-only trigger is dropped,
+on PostgreSQL the table owner disables it (as tests/web/test_audit.py and tests/audit/ do).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+
+from sqlalchemy import create_engine
+
+from tests.web.helpers import csrf_from, new_case, text
+from workflow.audit import signing, status
+from workflow.audit.checkpoint import make_checkpoint
+from workflow.demo import FIELD_STREETS, POWER_STREETS
+
+FILING = {"title": "陈某某在后龙街两侧堆放建材案", "party": "陈某某（后龙镇后龙村）", "party_type": "individual",
+          "facts": "当事人在后龙街两侧人行道堆放建材约20立方米，经责令后未清理。", "field": FIELD_STREETS,
+          "power": POWER_STREETS, "legal_basis": "《城市市容和环境卫生管理条例》第三十六条"}
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"
+RECORD = {"kind": "text", "title": "询问笔录（陈某某）", "format": "pdf", "recorded_on": "2026-03-02"}
+
+
+def _trail(town) -> dict[str, str]:
+    """Three cases and the system journal; the enforcement case holds an evidence file (its seq 3)."""
+    a = new_case(town)
+    assert not town.engine.fire(a, "start", "zhangwei", {"lead_unit": "x"}).ok
+    assert town.engine.fire(a, "start", "huangzhenhua", {"lead_unit": "党政综合办公室"}).ok
+    b = new_case(town, actor="lina", title="后龙镇农贸市场搬迁方案")
+    assert not town.engine.fire("MD-2099-0001", "start", "huangzhenhua", {}).ok
+    ec = town.engine.create_case("enforcement_case", "wanghai", FILING).case_id
+    assert town.engine.fire(ec, "start_investigation", "wanghai", {"officers": ["wanghai", "caiming"]}).ok
+    staged = town.records.stage(io.BytesIO(PDF), filename="询问笔录.pdf")
+    assert town.engine.fire(ec, "attach_record", "wanghai", RECORD, attachment=staged).ok
+    return {"a": a, "b": b, "ec": ec}
+
+
+def _checkpoint(town) -> None:
+    signing.generate_key_file(town.key_path)
+    make_checkpoint(town.sessions, town.key_path, town.origin, town.clock)
+
+
+def _run(client):
+    return client.post("/audit/verify", data={"csrf_token": csrf_from(client.get("/audit/verify"))})
+
+
+def _row(page: str, case_id: str) -> str:
+    return page.split(f'href="/cases/{case_id}"', 1)[1].split("</tr>", 1)[0]
+
+
+def _tamper(owner_url: str, *statements: str) -> None:
+    engine = create_engine(owner_url)
+    with engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("DROP TRIGGER audit_event_no_update")
+        else:
+            conn.exec_driver_sql("ALTER TABLE audit_event DISABLE TRIGGER USER")
+        for sql in statements:
+            conn.exec_driver_sql(sql)
+    engine.dispose()
+
+
+def test_nothing_is_verified_until_someone_runs_it(town, client_for):
+    _trail(town)
+    page = text(client_for("liushen").get("/audit/verify"))
+    assert "完整性校验：尚未校验" in page
+    assert 'action="/audit/verify"' in page and 'name="csrf_token"' in page and "运行完整校验" in page
+    assert not status.status_path(town.instance).exists()
+
+
+def test_a_run_without_the_form_token_is_refused(town, client_for):
+    _trail(town)
+    response = client_for("liushen").post("/audit/verify")
+    assert response.status_code == 400
+    assert not status.status_path(town.instance).exists()
+
+
+def test_an_intact_trail_with_a_checkpoint(town, client_for, clock):
+    cases = _trail(town)
+    _checkpoint(town)
+    client = client_for("liushen")
+    response = _run(client)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/audit/verify")
+    page = text(client.get("/audit/verify"))
+    assert "校验完成：审计记录完整。" in page
+    assert "完整性校验：校验通过" in page and "由liushen运行" in page
+    assert "事件数 <strong>8</strong>" in page and "未纳入检查点的事件 <strong>0</strong>" in page
+    assert "签名：均已验证" in page and "已重新计算哈希的记录文件 <strong>1</strong>" in page
+    assert "<dt>检查点数量</dt><dd>1</dd>" in page and "<dt>最新检查点覆盖事件数</dt><dd>8</dd>" in page
+    for case_id in cases.values():
+        row = _row(page, case_id)
+        assert "已全部锚定" in row and "完整" in row
+    assert "系统日志" in page
+    stored = json.loads(status.status_path(town.instance).read_text(encoding="utf-8"))
+    assert stored["report"]["ok"] is True and stored["cases"][cases["a"]]["head_seq"] == 3
+    # new events after the run are named, not silently counted as verified
+    clock.advance(minutes=1)
+    new_case(town)
+    page = text(client.get("/audit/verify"))
+    assert "上次校验后又记录了1条事件，尚未校验。" in page
+    assert "完整性校验：校验通过" in page  # still the last result, with its time
+
+
+def test_unanchored_events_are_counted_per_case(town, client_for):
+    cases = _trail(town)
+    _checkpoint(town)
+    assert town.engine.fire(cases["b"], "start", "huangzhenhua", {"lead_unit": "经济发展办公室"}).ok
+    client = client_for("liushen")
+    _run(client)
+    page = text(client.get("/audit/verify"))
+    assert "1/2条已锚定" in _row(page, cases["b"])
+    assert "已全部锚定" in _row(page, cases["a"])
+    assert "未纳入检查点的事件 <strong>1</strong>" in page
+
+
+def test_each_broken_case_is_named_after_tampering(town, client_for, owner_url):
+    cases = _trail(town)
+    client = client_for("liushen")
+    _run(client)
+    assert "校验通过" in text(client.get("/audit/verify"))
+    _tamper(owner_url,
+            f"UPDATE audit_event SET actor = 'someone' WHERE case_id = '{cases['a']}' AND seq = 2",
+            f"UPDATE audit_event SET at = '2026-03-01T00:00:00.000000Z' WHERE case_id = '{cases['ec']}' AND seq = 1")
+    assert _run(client).status_code == 302
+    page = text(client.get("/audit/verify"))
+    assert "校验完成：发现问题，详见下文。" in page
+    assert "完整性校验：校验未通过" in page
+    assert "共2条链有问题。" in page
+    broken_a, broken_ec = _row(page, cases["a"]), _row(page, cases["ec"])
+    assert "有问题" in broken_a and "seq 2" in broken_a and "hash mismatch" in broken_a
+    assert "有问题" in broken_ec and "seq 1" in broken_ec
+    assert "完整" in _row(page, cases["b"]) and "有问题" not in _row(page, cases["b"])
+    table = page.split('<table class="chains">', 1)[1]
+    assert table.index(cases["ec"]) < table.index(cases["b"])  # broken chains first
+    assert "签名：尚无检查点" in page
+
+
+def test_an_altered_evidence_file_is_found_because_the_records_folder_is_rehashed(town, client_for):
+    import hashlib
+
+    cases = _trail(town)
+    path = town.records.path_of(hashlib.sha256(PDF).hexdigest())
+    os.chmod(path, 0o644)
+    path.write_bytes(PDF + b"% appended\n")
+    client = client_for("liushen")
+    _run(client)
+    page = text(client.get("/audit/verify"))
+    assert "完整性校验：校验未通过" in page
+    row = _row(page, cases["ec"])
+    assert "有问题" in row and "seq 3" in row
+
+
+def test_a_truncated_tail_is_named(town, client_for, owner_url):
+    cases = _trail(town)
+    engine = create_engine(owner_url)
+    with engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("DROP TRIGGER audit_event_no_delete")
+        else:
+            conn.exec_driver_sql("ALTER TABLE audit_event DISABLE TRIGGER USER")
+        conn.exec_driver_sql(f"DELETE FROM audit_event WHERE case_id = '{cases['a']}' AND seq = 3")
+    engine.dispose()
+    client = client_for("liushen")
+    _run(client)
+    row = _row(text(client.get("/audit/verify")), cases["a"])
+    assert "有问题" in row and "tail truncated" in row
+
+
+def test_only_auditors_and_administrators_verify(town, client_for):
+    _trail(town)
+    drafter = client_for("zhangwei")
+    assert drafter.get("/audit/verify").status_code == 403
+    token = csrf_from(drafter.get("/cases/"))
+    assert drafter.post("/audit/verify", data={"csrf_token": token}).status_code == 403
+    assert not status.status_path(town.instance).exists()
+    admin = client_for("admin")
+    assert _run(admin).status_code == 302
+    assert "由admin运行" in text(admin.get("/audit/verify"))
+
+
+def test_an_unreadable_status_file_means_not_verified(town, client_for):
+    _trail(town)
+    status.status_path(town.instance).write_text("{not json", encoding="utf-8")
+    assert "尚未校验" in text(client_for("liushen").get("/audit/verify"))
