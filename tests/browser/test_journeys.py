@@ -230,8 +230,15 @@ def test_an_auditor_opens_the_audit_page_and_sees_the_trail_verified_intact(open
     page = open_page("liushen")
     nav_link(page, "审计").click()
     expect(page.get_by_role("heading", name="审计概览", level=1)).to_be_visible()
+    expect(page.locator("section.verification")).to_contain_text("尚未校验")  # nothing verified on this copy yet
+    page.get_by_role("link", name="前往完整性校验").click()
+    page.get_by_role("button", name="运行完整校验").click()
     verification = page.locator("section.verification")
     expect(verification).to_have_class(re.compile(r"\bok\b"))
+    expect(verification).to_contain_text(re.compile(r"已重新计算哈希的记录文件 \d+"))
+    nav_link(page, "审计").click()
+    verification = page.locator("section.verification")
+    expect(verification).to_have_class(re.compile(r"\bok\b"))  # the overview shows the stored result
     expect(verification.get_by_role("heading")).to_have_text("完整性校验：校验通过")
     expect(verification).to_contain_text(re.compile(r"事件数 \d{2,}"))
     events = page.locator("table.history tbody tr")

@@ -22,7 +22,7 @@ FILING = {"title": "陈某某在后龙街两侧堆放建材案", "party": "陈�
           "facts": "当事人在后龙街两侧人行道堆放建材约20立方米，经责令后未清理。", "field": FIELD_STREETS,
           "power": POWER_STREETS, "legal_basis": "《城市市容和环境卫生管理条例》第三十六条"}
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"
-RECORD = {"kind": "text", "title": "询问笔录（陈某某）", "format": "pdf", "recorded_on": "2026-03-02"}
+RECORD = {"kind": "text", "title": "询问笔录（陈某某）", "format": "pdf", "made_on": "2026-03-02"}
 
 
 def _trail(town) -> dict[str, str]:
