@@ -60,27 +60,29 @@ _CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-
 _TOKENS = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]|\s+|[^\s\u2e80-\u9fff"
                      r"\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]+")
 _CLOSING = set("，。、；：？！）》」』”’,.;:?!)")
+_OPENING = set("（《「『“‘(")
 
 
-def text_width(text: str, size: float) -> float:
+def text_width(text: str, size: float, bold: bool = False) -> float:
     """Estimated advance width of `text` in a sans-serif face (no font metrics on the server)."""
     width = 0.0
     for ch in text:
         if _CJK.match(ch):
             width += 1.0
         elif ch == " ":
-            width += 0.3
-        elif ch in "il.,:;'|!()[]ftrj":
             width += 0.32
+        elif ch in "il.,:;'|!()[]ftrj":
+            width += 0.34
         elif ch.isupper() or ch in "mwMW@%":
-            width += 0.72
+            width += 0.76
         else:
-            width += 0.56
-    return width * size
+            width += 0.62
+    return width * size * (1.08 if bold else 1.0)
 
 
-def wrap(text: str, max_width: float, size: float) -> list[str]:
-    """Greedy line breaking: between CJK characters, or at spaces; closing punctuation never starts a line."""
+def wrap(text: str, max_width: float, size: float, bold: bool = False) -> list[str]:
+    """Greedy line breaking: between CJK characters, or at spaces; no line starts with closing punctuation or
+    ends with an opening one."""
     lines: list[str] = []
     current = ""
     for token in _TOKENS.findall(text):
@@ -89,9 +91,12 @@ def wrap(text: str, max_width: float, size: float) -> list[str]:
                 current += " "
             continue
         candidate = current + token
-        if current and text_width(candidate.rstrip(), size) > max_width and token[0] not in _CLOSING:
+        if current and text_width(candidate.rstrip(), size, bold) > max_width and token[0] not in _CLOSING:
+            carry = ""
+            while current and current[-1] in _OPENING and len(current) > 1:  # an opening bracket starts a line
+                current, carry = current[:-1], current[-1] + carry
             lines.append(current.rstrip())
-            current = token
+            current = carry + token
         else:
             current = candidate
     if current.strip():
@@ -158,10 +163,10 @@ def build(procedure: Procedure, lang: str = "zh") -> Diagram:
     within, everywhere = _steps_within(procedure)
     boxes = {}
     for name, state in procedure.states.items():
-        title = wrap(state.label.get(lang), BOX_TEXT_MAX, STATE_SIZE)
+        title = wrap(state.label.get(lang), BOX_TEXT_MAX, STATE_SIZE, bold=True)
         steps = [wrap("· " + t.label.get(lang), BOX_TEXT_MAX, STEP_SIZE) for t in within[name]]
         box = Box(name, title, steps, state.terminal, name == procedure.initial)
-        widest = max([text_width(line, STATE_SIZE) for line in title]
+        widest = max([text_width(line, STATE_SIZE, bold=True) for line in title]
                      + [text_width(line, STEP_SIZE) for step in steps for line in step])
         box.w = max(BOX_MIN_W, round(widest + 2 * PAD_X))
         box.h = round(2 * PAD_Y + len(title) * STATE_SIZE * LINE
@@ -175,8 +180,10 @@ def build(procedure: Procedure, lang: str = "zh") -> Diagram:
             edge = pairs.setdefault((s, t.dest), Edge(len(pairs), s, t.dest, []))
             edge.labels.append(t.label.get(lang))
     edges = list(pairs.values())
-    for e in edges:
-        e.label_lines = [line for label in e.labels for line in wrap(label, EDGE_TEXT_MAX, EDGE_SIZE)]
+    for e in edges:  # several steps between the same two stages: one arrow, its labels listed
+        bullet = "· " if len(e.labels) > 1 else ""
+        e.label_lines = [(bullet if i == 0 else "\u2002" if bullet else "") + line for label in e.labels
+                         for i, line in enumerate(wrap(label, EDGE_TEXT_MAX, EDGE_SIZE))]
     diagram = Diagram(boxes, edges, [t.label.get(lang) for t in everywhere], [])
     _layout(diagram, procedure.initial, list(procedure.states))
     return diagram
@@ -389,15 +396,15 @@ def _layout(d: Diagram, initial: str, states: list[str]) -> None:
     # 6. vertical positions, ports, edge routes, labels (a gap grows until its labels fit)
     heights = [max((d.boxes[k].h for k in layer if k in d.boxes), default=0) for layer in layers]
     gap_rows = [0] * max(0, nlayers - 1)
-    for _round in range(4):
+    for _round in range(10):
         gaps = [max(GAP_MIN, 2 * GAP_PAD + rows * ROW) for rows in gap_rows]
         tops = [float(TOP)]
         for i in range(1, nlayers):
             tops.append(tops[-1] + heights[i - 1] + gaps[i - 1])
         _route(d, x, tops, heights)
         needed = _place_labels(d, tops, heights, gaps)
-        if needed == gap_rows:
-            break
+        if all(n <= (g - 2 * GAP_PAD) // ROW for n, g in zip(needed, gaps, strict=True)):
+            break  # every label lies inside its gap
         gap_rows = [max(a, b) for a, b in zip(gap_rows, needed, strict=True)]
     _fit(d)
 
@@ -509,7 +516,7 @@ def _place_labels(d: Diagram, tops: list[float], heights: list[float], gaps: lis
             rows = sorted(range(fit + 1), key=lambda r, fit=fit: (abs(r - fit / 2), r))
             spot = None
             for strict in (True, False):  # first try to cover no other line, then only no other label
-                for r in [*rows, *range(fit + 1, fit + 40)]:
+                for r in [*rows, *range(fit + 1, fit + (4 if strict else 40))]:
                     cy = GAP_PAD + (r + n / 2) * ROW
                     f = min(max(cy / gaps[gap], 0.0), 1.0)
                     cx = _curve_x(a, b, f)
