@@ -3,6 +3,9 @@
 * Every collected pytest-bdd scenario item is noted (feature file, scenario title, example row), and so is
   every deselected one (-k, -m, --deselect, --lf, ...) and every failed one, in tests.features.coverage.RECORDER.
 * test_zz_spec_coverage.py is moved to the end of the run, whatever order the files were collected in.
+* At the end of a run that ran scenarios, their results (per scenario, example row and database, with the
+  procedures each drove) are written to the feature report that the procedure pages show: web/specs.py
+  says where ($LAWFLOW_FEATURE_REPORT, else <instance>/test-report/features.json) and in what format.
 * The tag @已知缺陷 marks a scenario stating what the law requires where the engine or a definition does not
   (yet): it is expected to fail (strict xfail), so it turns into a failure once the gap is closed and the tag
   must be removed.
@@ -10,14 +13,19 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+from pytest_bdd.feature import get_features
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 from pytest_bdd.utils import registry_get_safe
 
 from tests.features.coverage import RECORDER
+from web import specs
 
 GATE_MODULE = "test_zz_spec_coverage.py"
 KNOWN_GAP_TAG = "已知缺陷"
@@ -51,6 +59,8 @@ def pytest_itemcollected(item: pytest.Item) -> None:
     key = scenario_key(item)
     if key is not None:
         RECORDER.collected[item.nodeid] = key
+        callspec = getattr(item, "callspec", None)
+        RECORDER.backends[item.nodeid] = str(callspec.params.get("database_url", "")) if callspec else ""
 
 
 def pytest_deselected(items: list[pytest.Item]) -> None:
@@ -62,9 +72,70 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.path.name == GATE_MODULE)  # stable: only the gate moves, to the end
 
 
+def pytest_runtest_logstart(nodeid: str, location: Any) -> None:
+    RECORDER.current = nodeid
+
+
+def pytest_runtest_logfinish(nodeid: str, location: Any) -> None:
+    RECORDER.current = None
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if report.failed and report.nodeid in RECORDER.collected:
+    if report.nodeid not in RECORDER.collected:
+        return
+    if report.failed:
         RECORDER.failed.add(report.nodeid)
+    known_gap = hasattr(report, "wasxfail")
+    if report.failed:
+        outcome = "failed"
+    elif report.skipped:
+        outcome = "xfailed" if known_gap else "skipped"
+    elif report.when == "call":
+        outcome = "xpassed" if known_gap else "passed"
+    else:
+        outcome = ""  # a setup or teardown that passed says nothing
+    entry = RECORDER.results.setdefault(report.nodeid, {"outcome": "", "duration": 0.0, "message": ""})
+    entry["duration"] += report.duration
+    if outcome and (not entry["outcome"] or outcome == "failed"):
+        entry["outcome"] = outcome
+    if report.failed and not entry["message"]:
+        crash = getattr(report.longrepr, "reprcrash", None)
+        entry["message"] = (crash.message if crash is not None else str(report.longrepr))[:500]
+
+
+def _features_base(config: pytest.Config) -> Path:
+    return Path(config.rootpath, config.getini("bdd_features_base_dir") or "features")
+
+
+def _commit(root: Path) -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Write the feature report when this run ran scenarios (not on an xdist worker: the controller has all)."""
+    ran = {nodeid: r for nodeid, r in RECORDER.results.items() if r["outcome"]}
+    if not ran or os.environ.get("PYTEST_XDIST_WORKER") or hasattr(session.config, "workerinput"):
+        return
+    base = _features_base(session.config)
+    files = sorted(base.rglob("*.feature"))
+    expected = {(f.filename, name) for f in get_features([str(base)]) for name in f.scenarios}
+    results = []
+    for nodeid, r in ran.items():
+        filename, name, row = RECORDER.collected[nodeid]
+        path = Path(filename)
+        results.append({
+            "feature": path.relative_to(base).as_posix() if path.is_relative_to(base) else path.name,
+            "scenario": name, "example": dict(row), "backend": RECORDER.backends.get(nodeid, ""),
+            "outcome": r["outcome"], "duration": round(r["duration"], 3),
+            "procedures": sorted(RECORDER.exercised.get(nodeid, ())), "message": r["message"],
+        })
+    done = {(RECORDER.collected[n][0], RECORDER.collected[n][1]) for n in ran}
+    specs.write_report(specs.report_path(), results, files, base, complete=expected <= done,
+                       commit=_commit(Path(session.config.rootpath)))
 
 
 def pytest_bdd_apply_tag(tag: str, function: Callable[..., Any]) -> bool | None:

@@ -45,6 +45,12 @@ class Recorder:
     deselected: set[str] = field(default_factory=set)
     modules: set[str] = field(default_factory=set)
     failed: set[str] = field(default_factory=set)
+    # for the feature report (web/specs.py): per scenario nodeid its database, outcome, and the procedures
+    # its engine calls named; `current` is the nodeid of the test running now
+    backends: dict[str, str] = field(default_factory=dict)
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    exercised: dict[str, set[str]] = field(default_factory=dict)
+    current: str | None = None
 
     def reset(self) -> None:
         self.__init__()  # type: ignore[misc]
@@ -78,6 +84,8 @@ def fire(engine: Engine, case_id: str, trigger: str, actor: str, payload: Any,
 
 
 def _record(engine: Engine, ref: str, source: str, outcome: Outcome) -> None:
+    if RECORDER.current is not None and ref != NO_PROCEDURE:
+        RECORDER.exercised.setdefault(RECORDER.current, set()).add(ref.partition("@")[0])
     if not outcome.ok:
         RECORDER.refusals.update((ref, outcome.trigger, code) for code in outcome.codes)
         return
