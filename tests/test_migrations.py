@@ -42,7 +42,7 @@ def test_0003_api_token_downgrades_and_upgrades(owner_url: str, town, monkeypatc
     before = _tables(owner_url)
     assert "api_token" in before
     command.downgrade(alembic_config(owner_url), "0002")
-    assert _tables(owner_url) == before - {"api_token"}
+    assert _tables(owner_url) == before - {"api_token", "portal_submission"}
     migrate(owner_url)
     assert _tables(owner_url) == before
     assert _diff(owner_url) == []
@@ -90,3 +90,44 @@ def test_0004_explorer_indexes_downgrade_and_upgrade(owner_url: str) -> None:
     finally:
         engine.dispose()
     assert names and all(n.startswith("audit_event") for n in names)
+
+
+def test_0005_gives_existing_organisations_a_portal_account_and_adds_the_rate_limit_table(
+        owner_url: str, town, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An organisation created before 0005 has no portal account: the upgrade creates it (role `public`, no
+    usable password) and portal_submission, which the runtime role may fill and purge."""
+    from datetime import timedelta
+
+    from sqlalchemy import delete, select
+
+    from web import throttle
+    from workflow.models import PortalSubmission, RoleAssignment, User
+
+    if owner_url.startswith("postgresql"):
+        monkeypatch.setenv("LAWFLOW_DB_APP_ROLE", "lawflow_app")
+    before = _tables(owner_url)
+    command.downgrade(alembic_config(owner_url), "0004")
+    assert _tables(owner_url) == before - {"portal_submission"}
+    engine = create_engine(owner_url)
+    try:
+        with engine.begin() as conn:  # as the organisation was before 0005: no portal account
+            user_id = conn.execute(select(User.id).where(User.username == "public.houlong")).scalar_one()
+            conn.execute(delete(RoleAssignment).where(RoleAssignment.user_id == user_id))
+            conn.execute(delete(User).where(User.id == user_id))
+    finally:
+        engine.dispose()
+    migrate(owner_url)
+    assert _tables(owner_url) == before and _diff(owner_url) == []
+    with town.sessions() as s:
+        user = s.scalar(select(User).where(User.username == "public.houlong"))
+        assert user is not None and user.active and user.role_names == {"public"} and user.org_id == "houlong"
+        from workflow import accounts
+
+        assert accounts.authenticate(s, "public.houlong", "") is None
+    migrate(owner_url)  # idempotent: nothing to add the second time
+    now = town.clock.now()
+    assert throttle.admit(town.sessions, "a" * 64, "houlong", now - timedelta(days=2)) is None
+    assert throttle.admit(town.sessions, "a" * 64, "houlong", now) is None  # purges the one from two days ago
+    with town.sessions() as s:
+        assert [r.at for r in s.scalars(select(PortalSubmission)).all()] != []
+        assert len(s.scalars(select(PortalSubmission)).all()) == 1

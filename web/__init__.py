@@ -6,6 +6,9 @@ Configuration comes from the lawflow Runtime (LAWFLOW_INSTANCE, LAWFLOW_DATABASE
   LAWFLOW_SECRET_KEY           session signing key; default: generated once into <instance>/secret_key (0600)
   LAWFLOW_SHOW_DEMO_ACCOUNTS   "1": list the demo accounts on the login page (an instance with demo data)
   LAWFLOW_SECURE_COOKIES       "1": send the session cookie over HTTPS only (set it behind TLS)
+  LAWFLOW_TRUSTED_PROXIES      how many reverse proxies stand in front of the app (default 0): the client
+                               address is then read from X-Forwarded-For (the public portal's rate limit
+                               counts by it; behind a proxy without this, every visitor shares one count)
 The database must exist: `lawflow init` (or `lawflow demo`) first.
 """
 
@@ -19,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from workflow.runtime import Runtime
@@ -44,6 +48,9 @@ def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = N
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = os.environ.get("LAWFLOW_SECRET_KEY") or secret_key(Path(app.instance_path))
     app.extensions["lawflow"] = runtime
+    proxies = int(os.environ.get("LAWFLOW_TRUSTED_PROXIES", "0") or 0)
+    if proxies > 0:  # trust exactly that many X-Forwarded-For hops; a client cannot forge the ones they add
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -35,7 +35,9 @@ from workflow.models import User
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "portal.register"})  # portal: 行政执法公示
+# the public portal (web/portal.py): 行政执法公示, public consultations and published decisions
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "portal.register", "portal.consultations",
+                              "portal.consultation", "portal.comment", "portal.decisions"})
 
 
 @dataclass(frozen=True)

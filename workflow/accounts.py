@@ -12,13 +12,46 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from workflow.models import EnforcementCertificate, Organization, OrgSetting, RoleAssignment, User
 
+PORTAL_ROLE = "public"
+PORTAL_PREFIX = "public."
+PORTAL_NAME = "社会公众（公开征求意见平台）"
+# Not a werkzeug hash ("method$salt$hash"): check_password_hash answers False for every password, so the
+# account can never log in, on the web or anywhere else that checks a password.
+UNUSABLE_PASSWORD = "!portal-account-no-login"
+
+
+def portal_username(org_id: str) -> str:
+    """The organisation's public portal account: what the public submits through the portal is fired as it."""
+    return f"{PORTAL_PREFIX}{org_id}"
+
+
+def is_portal_account(username: str) -> bool:
+    return username.startswith(PORTAL_PREFIX)
+
 
 def ensure_org(session: Session, org_id: str, name_zh: str, name_en: str) -> Organization:
     org = session.get(Organization, org_id)
     if org is None:
         org = Organization(id=org_id, name_zh=name_zh, name_en=name_en)
         session.add(org)
+        session.flush()  # the portal account refers to the organisation
+    ensure_portal_account(session, org_id)
     return org
+
+
+def ensure_portal_account(session: Session, org_id: str) -> User:
+    """The organisation's one portal account (role `public`, no usable password), created once.
+
+    The public acts without logging in; the portal fires their comments through the engine as this account,
+    so the comment is authorised, validated, guarded and audited like every other step."""
+    username = portal_username(org_id)
+    if len(username) > 64:
+        raise ValueError(f"organisation id {org_id!r} is too long for its portal account name")
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        user = create_user(session, username=username, display_name=PORTAL_NAME, org_id=org_id,
+                           roles=[PORTAL_ROLE], unit="", password_hash=UNUSABLE_PASSWORD)
+    return user
 
 
 def create_user(session: Session, *, username: str, display_name: str, org_id: str, roles: Iterable[str],
@@ -26,6 +59,9 @@ def create_user(session: Session, *, username: str, display_name: str, org_id: s
     """Give either the password or its hash (hashing is deliberately slow; seeders hash once)."""
     if session.scalar(select(User).where(User.username == username)) is not None:
         raise ValueError(f"user {username!r} already exists / 用户「{username}」已存在")
+    if is_portal_account(username) and password_hash != UNUSABLE_PASSWORD:
+        raise ValueError(f"{PORTAL_PREFIX}<org> names the organisation's portal account, which has no password "
+                         f"/ 「{PORTAL_PREFIX}」开头的账号为公开征求意见平台专用，不能登录")
     if password_hash is None:
         if not password:
             raise ValueError("a new user needs a password / 新用户需要设置密码")

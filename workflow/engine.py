@@ -381,6 +381,15 @@ class Engine:
                       case: CaseRow | None, data: dict[str, Any], user: Actor, payload: dict[str, Any],
                       now: datetime, deadlines: list[DeadlineRow]) -> None:
         settings = _LazySettings(lambda: self._settings(session, user.org_id))  # read only if a guard asks
+        running: dict[str, DeadlineRow] | None = None
+
+        def deadline(name: str) -> DeadlineRow | None:  # the case's periods, read only if a guard asks
+            nonlocal running
+            if running is None:
+                rows = deadlines or (store.load_deadlines(session, case.id) if case is not None else [])
+                running = {d.name: d for d in rows}
+            return running.get(name)
+
         ctx = GuardContext(
             trigger=transition.trigger, state=case.state if case else "", payload=payload, data=data,
             actor=user.username, actor_roles=user.role_names, now=now, today=local_date(now),
@@ -389,6 +398,7 @@ class Engine:
             certificates_of=lambda u: self._certificates_of(session, u),
             case_view=lambda cid: self._case_view(session, cid, user.org_id),
             linked_cases=lambda p, path, value: self._linked_cases(session, user.org_id, p, path, value),
+            deadline=deadline,
         )
         reasons: list[Reason] = []
         for name in transition.guards:

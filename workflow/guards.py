@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from workflow.calendar import WorkCalendar
+    from workflow.store import DeadlineRow
 
 REG713 = "《重大行政决策程序暂行条例》"
 
@@ -47,6 +48,8 @@ class GuardContext:
     case_view: Callable[[str], CaseView | None] = field(default=lambda _id: None)
     # (procedure, dotted data path, value) -> that procedure's cases whose data has the value at the path
     linked_cases: Callable[[str, str, str], list[CaseView]] = field(default=lambda _p, _k, _v: [])
+    # the case's running period of that name (a case_deadline row: kind, started_on, due, ...), or None
+    deadline: Callable[[str], DeadlineRow | None] = field(default=lambda _name: None)
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,21 @@ def comment_period_lawful(ctx: GuardContext) -> Fail | None:
     if days >= 30 or (ctx.payload.get("urgency_reason") or "").strip():
         return None
     return Fail(f"本次征求意见期限为{days}日，且未说明缩短理由", f"the period is {days} days and no urgency reason was given")
+
+
+@guard("comment_period_open", article=f"{REG713}第十五条",
+       zh="公开征求意见期限届满后，不再接收公众意见",
+       en="Comments are received only until the public comment period ends")
+def comment_period_open(ctx: GuardContext) -> Fail | None:
+    """The period runs to the end (24:00 Beijing time) of its last day, as computed when the consultation opened
+    (a last day falling on a holiday is moved to the next working day, 民法典第二百零三条)."""
+    period = ctx.deadline("comment_period")
+    if period is None or period.due is None:
+        return Fail("本事项没有正在进行的公开征求意见", "no public comment period is running")
+    if ctx.today > period.due:
+        due = period.due.isoformat()
+        return Fail(f"征求意见期限已于{due}届满", f"the period ended on {due}")
+    return None
 
 
 @guard("comment_exists", article=f"{REG713}第十八条",

@@ -255,3 +255,21 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     user: Mapped[User] = relationship()
+
+
+class PortalSubmission(Base):
+    """One comment form submitted on the public portal, kept for a day for the per-client rate limit.
+
+    `client` is an HMAC-SHA256 of the client's IP address under the web app's secret key, never the address:
+    enough to count one client's submissions, across every worker and host that shares the database, without
+    keeping who sent them. Rows older than the longest window are deleted (web/throttle.py)."""
+
+    __tablename__ = "portal_submission"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client: Mapped[str] = mapped_column(String(64))
+    org_id: Mapped[str] = mapped_column(ForeignKey("organization.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_portal_submission_client_at", "client", "at"),
+                      Index("ix_portal_submission_at", "at"))

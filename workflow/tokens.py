@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from workflow.accounts import is_portal_account
 from workflow.db import writing
 from workflow.models import ApiToken, User
 
@@ -54,6 +55,8 @@ def create(session: Session, *, username: str, name: str, by: str, now: datetime
     user = session.scalar(select(User).where(User.username == username))
     if user is None or not user.active:
         raise ValueError(f"用户「{username}」不存在或已停用 / user {username!r} does not exist or is disabled")
+    if is_portal_account(username):  # the portal's own checks (rate limit, form timing) would be bypassed
+        raise ValueError(f"「{username}」是公开征求意见平台账号，不能签发令牌 / {username!r} is the portal account: no tokens")
     token = PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(token_hash=digest(token), user_id=user.id, name=name, created_by=by, created_at=now)
     session.add(row)

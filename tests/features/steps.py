@@ -323,6 +323,8 @@ class Scene:
                                     "channels": ["后龙镇人民政府网站", "镇政务公开栏"], "period_days": 30},
             "record_comment": {"commenter": "后龙村村民 陈先生", "received_on": today.isoformat(),
                                "content": "建议优先改造靠近溪流的自然村"},
+            "submit_public_comment": {"commenter": "峰前村村民 林女士", "contact": "13800000000",
+                                      "content": "希望公布各村管网建设时间表"},
             "decide_comment_adoption": {"comment_no": 1, "adoption": "adopted", "adoption_reason": "符合治理优先序，已在方案中体现"},
             "schedule_hearing": {"hearing_date": (today + timedelta(days=10)).isoformat(), "place": "后龙镇人民政府三楼会议室",
                                  "materials_sent_on": (today + timedelta(days=1)).isoformat(),
@@ -558,6 +560,16 @@ def open_comment(scene: Scene, who: str, days: str, reason: str | None, strict: 
 @action(WHO + r'登记(?P<commenter>[^"，]+?)的意见"(?P<content>[^"]+)"')
 def record_comment(scene: Scene, who: str, commenter: str, content: str, strict: bool) -> None:
     scene.act("record_comment", who, strict=strict, commenter=commenter, content=content)
+
+
+@action(r'公众通过公开征求意见平台提交意见"(?P<content>[^"]*)"'
+        r'(?:，署名为"(?P<commenter>[^"]*)")?(?:，联系方式为"(?P<contact>[^"]*)")?')
+def submit_public_comment(scene: Scene, content: str, commenter: str | None, contact: str | None,
+                          strict: bool) -> None:
+    """As the portal does: fired as the organisation's portal account; empty inputs are left out."""
+    payload = {"content": content, **({"commenter": commenter} if commenter else {}),
+               **({"contact": contact} if contact else {})}
+    scene.fire("submit_public_comment", "", payload, strict=strict, username=accounts.portal_username(ORG))
 
 
 @action(WHO + r'对第(?P<no>\d+)条意见作出"(?P<adoption>[^"]+)"决定，理由为"(?P<reason>[^"]+)"')
@@ -918,6 +930,26 @@ def adoption_recorded(scene: Scene, no: str, adoption: str) -> None:
     comment = next(c for c in scene.data()["comments"] if c["no"] == int(no))
     assert comment.get("adoption") == choice("decide_comment_adoption", "adoption", adoption)
     assert comment.get("adoption_reason")
+
+
+@then(parsers.re(r'第(?P<no>\d+)条意见尚待作出采纳决定'))
+def adoption_pending(scene: Scene, no: str) -> None:
+    comment = next(c for c in scene.data()["comments"] if c["no"] == int(no))
+    assert "adoption" not in comment, comment
+
+
+@then(parsers.re(r'第(?P<no>\d+)条意见经公开征求意见平台登记，署名为"(?P<commenter>[^"]*)"，联系方式为"(?P<contact>[^"]*)"'))
+def portal_comment_recorded(scene: Scene, no: str, commenter: str, contact: str) -> None:
+    comment = next(c for c in scene.data()["comments"] if c["no"] == int(no))
+    assert comment["trigger"] == "submit_public_comment"
+    assert comment["recorded_by"] == accounts.portal_username(ORG)
+    assert comment.get("commenter", "") == commenter and comment.get("contact", "") == contact, comment
+    outcome = _outcome(scene)
+    with scene.town.sessions() as session:
+        event = session.scalar(select(AuditEvent).where(AuditEvent.case_id == outcome.case_id,
+                                                        AuditEvent.seq == comment["event_seq"]))
+        assert event is not None and (event.kind, event.actor, event.role) == (
+            "transition", accounts.portal_username(ORG), "public")
 
 
 @then(parsers.re(r'公众意见"(?P<content>[^"]+)"登记为第(?P<no>\d+)条'))
