@@ -203,7 +203,7 @@ def test_an_officer_opens_a_penalty_case_assigns_officers_and_uploads_and_downlo
     upload.get_by_label("记录类型").select_option(label="文字记录")
     upload.get_by_label("记录名称").fill("询问笔录（蔡某某）")
     upload.get_by_label("文件格式").select_option(label="PDF")
-    upload.get_by_label("记录日期").fill("2026-03-02")
+    upload.get_by_label("记录制作日期").fill("2026-03-02")
     submit(upload, "附加执法记录（文字或音像）")
     expect(page.locator(".flash.success")).to_contain_text("已办理「附加执法记录（文字或音像）」")
 
