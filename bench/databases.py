@@ -158,8 +158,10 @@ def seed_cases(rt: Any, n: int, label: str) -> list[str]:
     return ids
 
 
-# ---------------------------------------------------------------- the floor's own tables
+# ---------------------------------------------------------------- the floors' own tables
 
+# The minimal floor (kept from the first runs, labelled "minimal floor (no case data)"): a tiny case row
+# (version, chain head) and a narrow event row. Its UPDATE writes no case data.
 FLOOR_SCHEMA = (
     "CREATE TABLE floor_case (id VARCHAR(40) PRIMARY KEY, version INTEGER NOT NULL,"
     " audit_seq INTEGER NOT NULL, audit_head VARCHAR(64) NOT NULL)",
@@ -168,6 +170,26 @@ FLOOR_SCHEMA = (
     " hash VARCHAR(64) NOT NULL, UNIQUE (case_id, seq))",
 )
 
+# The floor (issue 2's definition): its case table has case_file's columns, types and (org_id, state) index,
+# so its UPDATE writes the same row fire() writes (state, version, data, updated_at, audit_seq, audit_head).
+# No foreign key: neither the UPDATE nor the INSERT touches a key column that one would check. The event
+# table has the same shape as the minimal floor's (the chained INSERT is unchanged).
+DATA_FLOOR_SCHEMA = (
+    "CREATE TABLE floor_case_file (id VARCHAR(40) NOT NULL PRIMARY KEY, org_id VARCHAR(64) NOT NULL,"
+    " \"procedure\" VARCHAR(64) NOT NULL, procedure_version INTEGER NOT NULL, title VARCHAR(300) NOT NULL,"
+    " state VARCHAR(64) NOT NULL, version INTEGER NOT NULL, data {json} NOT NULL, created_by VARCHAR(64) NOT NULL,"
+    " created_at {stamp} NOT NULL, updated_at {stamp} NOT NULL, audit_seq INTEGER NOT NULL,"
+    " audit_head VARCHAR(64) NOT NULL)",
+    "CREATE INDEX ix_floor_case_file_org_state ON floor_case_file (org_id, state)",
+    "CREATE TABLE floor_data_event (id {serial} PRIMARY KEY, case_id VARCHAR(40) NOT NULL, seq INTEGER NOT NULL,"
+    " kind VARCHAR(32) NOT NULL, at VARCHAR(32) NOT NULL, payload TEXT NOT NULL, prev VARCHAR(64) NOT NULL,"
+    " hash VARCHAR(64) NOT NULL, UNIQUE (case_id, seq))",
+)
+SQLITE_TYPES = {"serial": "INTEGER", "json": "JSON", "stamp": "DATETIME"}  # as the migration makes case_file
+PG_TYPES = {"serial": "BIGSERIAL", "json": "JSON", "stamp": "TIMESTAMP WITH TIME ZONE"}
+CASE_COLUMNS = ("id, org_id, \"procedure\", procedure_version, title, state, version, data, created_by, created_at,"
+                " updated_at, audit_seq, audit_head")
+
 
 def floor_sqlite(path: Path, case_ids: list[str]) -> None:
     import sqlite3
@@ -175,8 +197,8 @@ def floor_sqlite(path: Path, case_ids: list[str]) -> None:
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.execute("PRAGMA journal_mode=WAL")
-        for sql in FLOOR_SCHEMA:
-            conn.execute(sql.format(serial="INTEGER"))
+        for sql in (*FLOOR_SCHEMA, *DATA_FLOOR_SCHEMA):
+            conn.execute(sql.format(**SQLITE_TYPES))
         conn.execute("BEGIN")
         conn.executemany("INSERT INTO floor_case VALUES (?, 1, 0, ?)", [(c, "0" * 64) for c in case_ids])
         conn.execute("COMMIT")
@@ -188,7 +210,65 @@ def floor_pg(server: PgServer, owner_url: str, case_ids: list[str]) -> None:
     import psycopg
 
     with psycopg.connect(**server.params(owner_url)) as conn:
-        for sql in FLOOR_SCHEMA:
-            conn.execute(sql.format(serial="BIGSERIAL"))
+        for sql in (*FLOOR_SCHEMA, *DATA_FLOOR_SCHEMA):
+            conn.execute(sql.format(**PG_TYPES))
         with conn.cursor() as cur:
             cur.executemany("INSERT INTO floor_case VALUES (%s, 1, 0, %s)", [(c, "0" * 64) for c in case_ids])
+
+
+def copy_cases_sqlite(app_path: Path, floor_path: Path, case_ids: list[str]) -> None:
+    """The floor's case rows start as copies of the fire cases' rows (same data text, chain head, version)."""
+    import sqlite3
+
+    marks = ", ".join("?" * len(case_ids))
+    app = sqlite3.connect(f"file:{app_path}?mode=ro", uri=True)
+    try:
+        rows = app.execute(f"SELECT {CASE_COLUMNS} FROM case_file WHERE id IN ({marks})", case_ids).fetchall()
+    finally:
+        app.close()
+    floor = sqlite3.connect(floor_path, isolation_level=None)
+    try:
+        floor.execute("BEGIN")
+        floor.executemany(f"INSERT INTO floor_case_file ({CASE_COLUMNS}) VALUES ({', '.join('?' * 13)})", rows)
+        floor.execute("COMMIT")
+    finally:
+        floor.close()
+
+
+def copy_cases_pg(server: PgServer, owner_url: str, case_ids: list[str]) -> None:
+    import psycopg
+
+    with psycopg.connect(**server.params(owner_url)) as conn:
+        conn.execute(f"INSERT INTO floor_case_file ({CASE_COLUMNS}) SELECT {CASE_COLUMNS} FROM case_file"
+                     " WHERE id = ANY(%s)", (case_ids,))
+
+
+def compare_case_data_sqlite(app_path: Path, floor_path: Path, case_ids: list[str]) -> dict[str, int]:
+    """How many of the floor's cases ended with exactly the stored data text of the same fire case."""
+    import sqlite3
+
+    marks = ", ".join("?" * len(case_ids))
+    texts = []
+    for path, table in ((app_path, "case_file"), (floor_path, "floor_case_file")):
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            texts.append(dict(conn.execute(f"SELECT id, data FROM {table} WHERE id IN ({marks})", case_ids)))
+        finally:
+            conn.close()
+    return _compare(texts[0], texts[1])
+
+
+def compare_case_data_pg(server: PgServer, owner_url: str, case_ids: list[str]) -> dict[str, int]:
+    import psycopg
+
+    with psycopg.connect(**server.params(owner_url)) as conn:  # ::text: the json column's stored text
+        app = dict(conn.execute("SELECT id, data::text FROM case_file WHERE id = ANY(%s)", (case_ids,)).fetchall())
+        floor = dict(conn.execute("SELECT id, data::text FROM floor_case_file WHERE id = ANY(%s)",
+                                  (case_ids,)).fetchall())
+    return _compare(app, floor)
+
+
+def _compare(app: dict[str, str], floor: dict[str, str]) -> dict[str, int]:
+    same = sum(1 for k, v in app.items() if floor.get(k) == v)
+    return {"cases": len(app), "identical": same, "fire_bytes": sum(len(v) for v in app.values()),
+            "floor_bytes": sum(len(v) for v in floor.values())}

@@ -8,10 +8,15 @@ In one run it measures, each on a fresh database:
      `record_comment` round-robin on its own cases in public_participation), on SQLite (file in a temp dir
      on the real disk; WAL + synchronous=FULL, BEGIN IMMEDIATE, as the app runs) and on PostgreSQL (fresh
      database on scripts/pg-test-server, as lawflow_app; synchronous_commit=on); and right next to each,
-     the FLOOR: the raw driver doing the same durable work per change (lock/read the case row, chained
-     event with SHA-256 over canonical JSON into a table with UNIQUE(case_id, seq), UPDATE the case row,
-     COMMIT) at the same durability; and the ORM floor (the app's session doing only row lock,
-     append_event, version+1, COMMIT), which shows what the SQLAlchemy ORM alone costs. Reports ops/s,
+     the FLOOR of issue 2: the raw driver (sqlite3 / psycopg) doing the same UPDATE + chained INSERT + COMMIT
+     at the same durability (lock/read the case row, chained event with SHA-256 over canonical JSON into a
+     table with UNIQUE(case_id, seq), UPDATE state, version, data, updated_at and the chain head of a row
+     with case_file's columns, where data is the case's JSON, grown by the same comment item fire() appends
+     and serialized as SQLAlchemy's JSON type does). The floor runs right after fire() on copies of the same
+     case rows and does exactly as many changes per worker, so every case goes through the same data sizes
+     (checked afterwards: the floor's stored data must equal fire()'s, text for text). Also, as before: the
+     minimal floor (no case data: its UPDATE writes only version and the chain head of a tiny row) and the
+     ORM floor (the app's session doing only row lock, append_event, version+1, COMMIT). Reports ops/s,
      fire/floor, p50/p95 latency and CPU per operation.
   2. `audit verify` (verify_database) over 100,000 events on 2,000 cases after make_checkpoint, and the
      offline script `python3 -I -S workflow/audit/verifier.py` over an export of the same trail.
@@ -45,6 +50,10 @@ from bench import audit_verify  # noqa: E402
 from bench.databases import (  # noqa: E402
     COMMENT,
     PgServer,
+    compare_case_data_pg,
+    compare_case_data_sqlite,
+    copy_cases_pg,
+    copy_cases_sqlite,
     find_pg_server,
     floor_pg,
     floor_sqlite,
@@ -192,7 +201,8 @@ def seed(rt: Any, cfg: dict[str, Any]) -> dict[int, list[str]]:
 
 def bench_sqlite(workdir: Path, cfg: dict[str, Any], rows: list[dict[str, Any]]) -> tuple[str, dict[int, list[str]]]:
     instance = workdir / "sqlite"
-    url = f"sqlite:///{instance / 'lawflow.sqlite3'}"
+    app_path = instance / "lawflow.sqlite3"
+    url = f"sqlite:///{app_path}"
     rt = runtime(url, instance)
     rt.migrate()
     say(f"SQLite: seeding {len(WORKER_COUNTS) * cfg['cases']} cases to public_participation through engine.fire…")
@@ -200,10 +210,15 @@ def bench_sqlite(workdir: Path, cfg: dict[str, Any], rows: list[dict[str, Any]])
     floor_path = instance / "floor.sqlite3"
     floor_sqlite(floor_path, [c for pool in pools.values() for c in pool])
     for workers in WORKER_COUNTS:
-        floor = measure("floor", "sqlite", str(floor_path), pools[workers], workers, cfg["seconds"], instance)
-        orm = measure("orm", "sqlite", url, pools[workers], workers, cfg["seconds"], instance)
-        fire = measure("fire", "sqlite", url, pools[workers], workers, cfg["seconds"], instance)
-        rows.append(row("sqlite", workers, fire, orm, floor, cfg))
+        pool = pools[workers]
+        minimal = measure("floor", "sqlite", str(floor_path), pool, workers, cfg["seconds"], instance)
+        orm = measure("orm", "sqlite", url, pool, workers, cfg["seconds"], instance)
+        copy_cases_sqlite(app_path, floor_path, pool)  # the floor starts from the rows fire() starts from
+        fire = measure("fire", "sqlite", url, pool, workers, cfg["seconds"], instance)
+        floor = measure("floor_data", "sqlite", str(floor_path), pool, workers, cfg["seconds"], instance,
+                        ops=fire["per_worker_ops"])
+        same = compare_case_data_sqlite(app_path, floor_path, pool)
+        rows.append(row("sqlite", workers, fire, orm, floor, minimal, same, cfg))
     return url, pools
 
 
@@ -220,20 +235,26 @@ def bench_pg(workdir: Path, cfg: dict[str, Any], server: PgServer, rows: list[di
     floor_pg(server, owner_url, [c for pool in pools.values() for c in pool])
     floor_target = json.dumps(server.params(owner_url))
     for workers in WORKER_COUNTS:
-        floor = measure("floor", "postgresql", floor_target, pools[workers], workers, cfg["seconds"], instance)
-        orm = measure("orm", "postgresql", app_url, pools[workers], workers, cfg["seconds"], instance)
-        fire = measure("fire", "postgresql", app_url, pools[workers], workers, cfg["seconds"], instance)
-        rows.append(row("postgresql", workers, fire, orm, floor, cfg))
+        pool = pools[workers]
+        minimal = measure("floor", "postgresql", floor_target, pool, workers, cfg["seconds"], instance)
+        orm = measure("orm", "postgresql", app_url, pool, workers, cfg["seconds"], instance)
+        copy_cases_pg(server, owner_url, pool)
+        fire = measure("fire", "postgresql", app_url, pool, workers, cfg["seconds"], instance)
+        floor = measure("floor_data", "postgresql", floor_target, pool, workers, cfg["seconds"], instance,
+                        ops=fire["per_worker_ops"])
+        same = compare_case_data_pg(server, owner_url, pool)
+        rows.append(row("postgresql", workers, fire, orm, floor, minimal, same, cfg))
 
 
 def measure(kind: str, backend: str, target: str, pool: list[str], workers: int, seconds: float,
-            instance: Path) -> dict[str, Any]:
-    jobs = [Job(kind, backend, target, pool[w::workers], seconds, str(instance / f"worker{w}"))
-            for w in range(workers)]
+            instance: Path, ops: list[int] | None = None) -> dict[str, Any]:
+    """Run `workers` processes on their shares of `pool` for `seconds`, or for exactly ops[w] operations each."""
+    jobs = [Job(kind, backend, target, pool[w::workers], seconds, str(instance / f"worker{w}"),
+                ops[w] if ops is not None else None) for w in range(workers)]
     results = run_workers(jobs)
     summary = summarize(results)
-    say(f"{backend:<10} {kind:<5} × {workers}: {summary['ops_per_s']:>8,.0f}/s  p50 {summary['p50_ms']:.2f} ms"
-        f"  p95 {summary['p95_ms']:.2f} ms  load {os.getloadavg()[0]:.2f}")
+    say(f"{backend:<10} {kind:<10} × {workers}: {summary['ops_per_s']:>8,.0f}/s  p50 {summary['p50_ms']:.2f} ms"
+        f"  p95 {summary['p95_ms']:.2f} ms  CPU {summary['cpu_ms_per_op']:.3f} ms/op  load {os.getloadavg()[0]:.2f}")
     return summary
 
 
@@ -251,17 +272,24 @@ def summarize(results: list[WorkerResult]) -> dict[str, Any]:
             "p95_ms": latencies[min(n - 1, int(n * 0.95))] * 1e3 if n else 0.0,
             "p99_ms": latencies[min(n - 1, int(n * 0.99))] * 1e3 if n else 0.0,
             "cpu_ms_per_op": sum(r.cpu for r in results) / ops * 1e3 if ops else 0.0,
-            "per_worker_ops": [r.ops for r in results]}
+            "per_worker_ops": [r.ops for r in results],
+            "per_worker_seconds": [round(r.elapsed, 3) for r in results]}
 
 
 def row(backend: str, workers: int, fire: dict[str, Any], orm: dict[str, Any], floor: dict[str, Any],
-        cfg: dict[str, Any]) -> dict[str, Any]:
+        minimal: dict[str, Any], same: dict[str, int], cfg: dict[str, Any]) -> dict[str, Any]:
+    """One configuration. `floor` is issue 2's floor (same UPDATE incl. case data); `floor_minimal` the old one."""
     if fire["refused"]:
         raise RuntimeError(f"{fire['refused']} fire() calls were refused on {backend}: the benchmark is broken")
+    if floor["ops"] != fire["ops"]:
+        raise RuntimeError(f"the floor did {floor['ops']} changes, fire() {fire['ops']}: the benchmark is broken")
+
+    def ratio(other: dict[str, Any]) -> float:
+        return fire["ops_per_s"] / other["ops_per_s"] if other["ops_per_s"] else 0.0
+
     return {"backend": backend, "workers": workers, "fire": fire, "orm": orm, "floor": floor,
-            "ratio": fire["ops_per_s"] / floor["ops_per_s"] if floor["ops_per_s"] else 0.0,
-            "ratio_orm": fire["ops_per_s"] / orm["ops_per_s"] if orm["ops_per_s"] else 0.0,
-            "comments_per_case_after": fire["ops"] / cfg["cases"]}
+            "floor_minimal": minimal, "ratio": ratio(floor), "ratio_minimal": ratio(minimal), "ratio_orm": ratio(orm),
+            "floor_data_same_as_fire": same, "comments_per_case_after": fire["ops"] / cfg["cases"]}
 
 
 # ---------------------------------------------------------------- profile and checks
@@ -331,6 +359,8 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
         where = f"{r['backend']} × {r['workers']}"
         out.append({"target": f"fire/floor ≥ {TARGET_RATIO:.0%} ({where})", "value": r["ratio"],
                     "met": r["ratio"] >= TARGET_RATIO, "binding": r["backend"] == "sqlite"})
+        out.append({"target": f"fire/minimal floor (no case data) ≥ {TARGET_RATIO:.0%} ({where})",
+                    "value": r["ratio_minimal"], "met": r["ratio_minimal"] >= TARGET_RATIO, "binding": False})
         out.append({"target": f"fire ≥ {TARGET_RATE:,}/s ({where})", "value": r["fire"]["ops_per_s"],
                     "met": r["fire"]["ops_per_s"] >= TARGET_RATE, "binding": r["backend"] == "sqlite"})
     v = result.get("verify", {})
@@ -362,25 +392,31 @@ def markdown(result: dict[str, Any]) -> str:
         f"start, {result['fsync_end']['p50_ms']:.2f} ms at the end · "
         f"load average {m['loadavg_start'][0]:.2f} → {m['loadavg_end'][0]:.2f}",
         "",
-        f"engine.fire(record_comment) vs the raw-driver floor (and the ORM-only floor), "
-        f"{result['config']['seconds']:g} s each:",
+        f"engine.fire(record_comment) vs the floor (raw driver, same UPDATE incl. case data + chained INSERT + "
+        f"COMMIT, as many changes as fire() made), the minimal floor (no case data) and the ORM-only floor; "
+        f"fire, minimal and ORM floor {result['config']['seconds']:g} s each:",
         "",
-        "| backend | workers | fire()/s | floor/s | **fire/floor** | fire p50 ms | fire p95 ms | floor p50 ms "
-        "| floor p95 ms | CPU ms/fire | CPU ms/floor op | ORM floor/s | ORM CPU ms/op | fire/ORM |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| backend | workers | fire()/s | floor/s | **fire/floor** | minimal floor (no case data)/s | fire/minimal "
+        "| fire p50 ms | fire p95 ms | floor p50 ms | floor p95 ms | CPU ms/fire | CPU ms/floor op "
+        "| CPU ms/minimal op | ORM floor/s | fire/ORM |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in result.get("fire", []):
-        f, fl, o = r["fire"], r["floor"], r["orm"]
+        f, fl, mi, o = r["fire"], r["floor"], r["floor_minimal"], r["orm"]
         lines.append(
             f"| {r['backend']} | {r['workers']} | {f['ops_per_s']:,.0f} | {fl['ops_per_s']:,.0f} | **{r['ratio']:.0%}** "
+            f"| {mi['ops_per_s']:,.0f} | {r['ratio_minimal']:.0%} "
             f"| {f['p50_ms']:.2f} | {f['p95_ms']:.2f} | {fl['p50_ms']:.2f} | {fl['p95_ms']:.2f} "
-            f"| {f['cpu_ms_per_op']:.2f} | {fl['cpu_ms_per_op']:.2f} | {o['ops_per_s']:,.0f} | {o['cpu_ms_per_op']:.2f} "
-            f"| {r['ratio_orm']:.0%} |")
+            f"| {f['cpu_ms_per_op']:.2f} | {fl['cpu_ms_per_op']:.2f} | {mi['cpu_ms_per_op']:.2f} "
+            f"| {o['ops_per_s']:,.0f} | {r['ratio_orm']:.0%} |")
     if result.get("fire"):
         grown = ", ".join(f"{r['backend']} × {r['workers']} {r['comments_per_case_after']:.0f}" for r in result["fire"])
+        same = ", ".join(f"{r['backend']} × {r['workers']} {r['floor_data_same_as_fire']['identical']}/"
+                         f"{r['floor_data_same_as_fire']['cases']}" for r in result["fire"])
         lines += ["", f"{result['config']['cases']} cases per row, each worker firing on its own share; record_comment "
-                      f"appends to the case data, so each case ends with this many comments: {grown}. "
-                      f"Refused fires: {sum(r['fire']['refused'] for r in result['fire'])}."]
+                      f"appends to the case data, so each case ends with about this many comments: {grown}. "
+                      f"Refused fires: {sum(r['fire']['refused'] for r in result['fire'])}. Cases whose data the "
+                      f"floor left byte-identical to fire()'s: {same}."]
     v = result.get("verify")
     if v:
         lines += [
@@ -407,7 +443,7 @@ def markdown(result: dict[str, Any]) -> str:
             f"{k} {'intact' if c['ok'] else 'BROKEN'} ({c['events']:,} events)" for k, c in checks.items())]
     lines += ["", "Targets:"]
     for t in result["targets"]:
-        value = f"{t['value']:.0%}" if t["target"].startswith("fire/floor") else f"{t['value']:,.0f}"
+        value = f"{t['value']:.0%}" if t["target"].startswith("fire/") else f"{t['value']:,.0f}"
         lines.append(f"- {'met' if t['met'] else 'MISSED'}: {t['target']} — {value}"
                      + ("" if t["binding"] else " (noted, not binding)"))
     return "\n".join(lines)

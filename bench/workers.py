@@ -2,9 +2,19 @@
 
 `fire` workers build their own Runtime/Engine (the app's engine settings: SQLite WAL + synchronous=FULL with
 BEGIN IMMEDIATE, or PostgreSQL as lawflow_app) and call engine.fire(case, "record_comment", drafter, payload)
-round-robin over their own cases. `orm` workers do only the ORM part of it (see _orm_step). `floor`
-workers do the least durable work one such change needs, with the raw driver: lock/read the case row, build the chained event (canonical JSON + SHA-256, as the engine
-does), INSERT it into a table with UNIQUE(case_id, seq), UPDATE the case row, COMMIT.
+round-robin over their own cases. `orm` workers do only the ORM part of it (see _orm_step).
+
+`floor_data` workers are the floor of issue 2: the raw driver doing the same UPDATE + chained INSERT + COMMIT
+as fire(), at the same durability. They lock/read the case row, build the chained event (canonical JSON +
+SHA-256 over the same body and payload as fire()'s event), INSERT it into a table with UNIQUE(case_id, seq),
+append to the case's data the same comment item engine._record stores (payload + recorded_by, recorded_on,
+event_seq, trigger, no), serialize the data as SQLAlchemy's JSON type does (json.dumps on SQLite,
+psycopg's Json on PostgreSQL), and UPDATE state, version, data, updated_at, audit_seq and audit_head of a
+row with case_file's columns. They keep each case's data in memory (read once at start, not measured), so
+they never read it back: that is work fire() does and the floor does not need.
+
+`floor` workers are the minimal floor kept from the first runs ("minimal floor (no case data)"): the same
+lock, event and INSERT, but the UPDATE writes only version, audit_seq and audit_head of a tiny row.
 """
 
 from __future__ import annotations
@@ -20,18 +30,22 @@ from pathlib import Path
 from typing import Any
 
 from bench.databases import COMMENT
+from workflow.clock import SHANGHAI
+
+ACTOR, TRIGGER = "zhangwei", "record_comment"
 
 START_TIMEOUT = 300  # seconds for every worker to be ready (8 processes importing on 2 cores)
 
 
 @dataclass
 class Job:
-    kind: str  # "fire" | "orm" | "floor"
+    kind: str  # "fire" | "orm" | "floor_data" | "floor" (minimal)
     backend: str  # "sqlite" | "postgresql"
-    target: str  # SQLAlchemy URL (fire, orm) or SQLite path / psycopg params as JSON (floor)
+    target: str  # SQLAlchemy URL (fire, orm) or SQLite path / psycopg params as JSON (floors)
     case_ids: list[str]
     duration: float
     instance: str = ""
+    ops: int | None = None  # if set: run exactly this many operations instead of for `duration` seconds
 
 
 @dataclass
@@ -77,7 +91,8 @@ def run_workers(jobs: list[Job]) -> list[WorkerResult]:
 
 def _main(index: int, job: Job, barrier: Any, queue: Any) -> None:
     try:
-        step, close = {"fire": _fire_step, "orm": _orm_step, "floor": _floor_step}[job.kind](job)
+        step, close = {"fire": _fire_step, "orm": _orm_step, "floor": _floor_step,
+                       "floor_data": _data_floor_step}[job.kind](job)
         result = WorkerResult()
         step(job.case_ids[0])  # warm-up (statement caches, prepared statements), not counted
         barrier.wait(timeout=START_TIMEOUT)
@@ -85,9 +100,9 @@ def _main(index: int, job: Job, barrier: Any, queue: Any) -> None:
         lat = result.latencies
         cpu0 = time.process_time()
         start = now = time.perf_counter()
-        stop = start + job.duration
+        stop, limit = start + job.duration, job.ops
         i = 0
-        while now < stop:
+        while (i < limit) if limit is not None else (now < stop):
             ok = step(cases[i % n_cases])
             t = time.perf_counter()
             lat.append(t - now)
@@ -221,6 +236,103 @@ def _floor_pg(job: Job) -> tuple[Any, Any]:
             cur.execute("UPDATE floor_case SET version = %s, audit_seq = %s, audit_head = %s WHERE id = %s",
                         (version + 1, seq + 1, digest, case_id))
         conn.commit()
+        return True
+
+    return step, conn.close
+
+
+# ---------------------------------------------------------------- the floor (issue 2's definition)
+
+
+def _data_floor_step(job: Job) -> tuple[Any, Any]:
+    return (_data_floor_sqlite if job.backend == "sqlite" else _data_floor_pg)(job)
+
+
+def _comment(now: datetime, seq: int, no: int) -> dict[str, Any]:
+    """The item engine._record appends to data["comments"] for record_comment: payload, who, when, which event."""
+    return {**COMMENT, "recorded_by": ACTOR, "recorded_on": now.astimezone(SHANGHAI).date().isoformat(),
+            "event_seq": seq, "trigger": TRIGGER, "no": no}
+
+
+def _data_floor_sqlite(job: Job) -> tuple[Any, Any]:
+    import sqlite3
+
+    conn = sqlite3.connect(job.target, isolation_level=None, timeout=30)
+    for pragma in ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=30000"):
+        conn.execute(f"PRAGMA {pragma}")
+    marks = ", ".join("?" * len(job.case_ids))
+    cases = {case_id: json.loads(text) for case_id, text in conn.execute(
+        f"SELECT id, data FROM floor_case_file WHERE id IN ({marks})", job.case_ids)}
+
+    def step(case_id: str) -> bool:
+        conn.execute("BEGIN IMMEDIATE")
+        appended: list[dict[str, Any]] | None = None
+        try:
+            state, version, seq, head = conn.execute(
+                "SELECT state, version, audit_seq, audit_head FROM floor_case_file WHERE id = ?", (case_id,)).fetchone()
+            now = datetime.now(UTC)
+            at = now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            seq += 1
+            data, payload = _event_bytes(case_id, seq, head, at)
+            digest = hashlib.sha256(data).hexdigest()
+            conn.execute("INSERT INTO floor_data_event (case_id, seq, kind, at, payload, prev, hash)"
+                         " VALUES (?, ?, 'transition', ?, ?, ?, ?)", (case_id, seq, at, payload, head, digest))
+            case_data = cases[case_id]
+            comments = case_data.setdefault("comments", [])
+            comments.append(_comment(now, seq, len(comments) + 1))
+            appended = comments
+            conn.execute("UPDATE floor_case_file SET state = ?, version = ?, data = ?, updated_at = ?, audit_seq = ?,"
+                         " audit_head = ? WHERE id = ?",
+                         (state, version + 1, json.dumps(case_data), now.strftime("%Y-%m-%d %H:%M:%S.%f"), seq,
+                          digest, case_id))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            if appended is not None:
+                appended.pop()
+            raise
+        return True
+
+    return step, conn.close
+
+
+def _data_floor_pg(job: Job) -> tuple[Any, Any]:
+    import psycopg
+    from psycopg.types.json import Json
+
+    conn = psycopg.connect(**json.loads(job.target))
+    conn.execute("SET synchronous_commit = on")
+    conn.commit()
+    cases = dict(conn.execute("SELECT id, data FROM floor_case_file WHERE id = ANY(%s)", (job.case_ids,)).fetchall())
+    conn.commit()
+
+    def step(case_id: str) -> bool:
+        appended: list[dict[str, Any]] | None = None
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT state, version, audit_seq, audit_head FROM floor_case_file WHERE id = %s"
+                            " FOR UPDATE", (case_id,))
+                state, version, seq, head = cur.fetchone()  # type: ignore[misc]
+                now = datetime.now(UTC)
+                at = now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+                seq += 1
+                data, payload = _event_bytes(case_id, seq, head, at)
+                digest = hashlib.sha256(data).hexdigest()
+                cur.execute("INSERT INTO floor_data_event (case_id, seq, kind, at, payload, prev, hash)"
+                            " VALUES (%s, %s, 'transition', %s, %s, %s, %s)", (case_id, seq, at, payload, head, digest))
+                case_data = cases[case_id]
+                comments = case_data.setdefault("comments", [])
+                comments.append(_comment(now, seq, len(comments) + 1))
+                appended = comments
+                cur.execute("UPDATE floor_case_file SET state = %s, version = %s, data = %s, updated_at = %s,"
+                            " audit_seq = %s, audit_head = %s WHERE id = %s",
+                            (state, version + 1, Json(case_data), now, seq, digest, case_id))
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            if appended is not None:
+                appended.pop()
+            raise
         return True
 
     return step, conn.close

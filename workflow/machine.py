@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 from transitions import Machine
 
@@ -41,9 +42,38 @@ def allowed_triggers(procedure: Procedure, state: str) -> list[str]:
     return procedure.machine.get_triggers(state)
 
 
+# machine -> {(state, trigger): state after}: what the machine computed, for steps whose outcome depends on
+# nothing but the state and the trigger (no conditions and no callbacks anywhere on the way).
+_OUTCOMES: WeakKeyDictionary[Machine, dict[tuple[str, str], str]] = WeakKeyDictionary()
+
+
 def run(procedure: Procedure, state: str, trigger: str) -> str:
-    """Return the state after `trigger` fires from `state` (the same state for a recording step)."""
+    """Return the state after `trigger` fires from `state` (the same state for a recording step).
+
+    The machine runs the first time a (state, trigger) pair comes up; when that step has no condition and
+    no callback, its result is remembered and returned from then on (the machine would compute the same)."""
+    machine = procedure.machine
+    outcomes = _OUTCOMES.get(machine)
+    if outcomes is None:
+        outcomes = _OUTCOMES[machine] = {}
+    known = outcomes.get((state, trigger))
+    if known is not None:
+        return known
     token = StateToken(state)
-    if not procedure.machine.events[trigger].trigger(token):  # pragma: no cover - conditions live in guards
+    if not machine.events[trigger].trigger(token):  # pragma: no cover - conditions live in guards
         raise RuntimeError(f"transition {trigger} from {state} did not run")
+    if _plain(machine, state, trigger, token.state):
+        outcomes[(state, trigger)] = token.state
     return token.state
+
+
+def _plain(machine: Machine, state: str, trigger: str, after: str) -> bool:
+    """Whether firing `trigger` from `state` depends on nothing else and does nothing but change the state."""
+    if any((machine.prepare_event, machine.before_state_change, machine.after_state_change,
+            machine.finalize_event, machine.on_exception, machine.on_final)):
+        return False
+    transitions = machine.events[trigger].transitions.get(state, [])
+    if any(t.prepare or t.conditions or t.before or t.after for t in transitions):
+        return False
+    states = (machine.get_state(state), machine.get_state(after))
+    return not any(s.on_enter or s.on_exit or getattr(s, "on_final", None) for s in states)

@@ -134,23 +134,41 @@ class Store:
 _STORES: WeakKeyDictionary[Dialect, Store] = WeakKeyDictionary()
 
 
-_TX_KEY = "lawflow.store"  # session.info: (store, DBAPI connection) of the session's current transaction
+_TX_KEY = "lawflow.store"  # session.info: the _Tx of the session's current transaction
 
 
-def _store(session: Session) -> tuple[Store, Any]:
-    """The store for the session's dialect and the DBAPI connection of the session's current transaction.
+class _Tx:
+    """The store for the session's dialect and a cursor source for the DBAPI connection of one transaction.
 
-    Looked up once per transaction and kept in session.info until the transaction ends (see _forget)."""
-    cached = session.info.get(_TX_KEY)
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
+    psycopg builds a Python cursor object per cursor() (a few µs, several times per fire), so on PostgreSQL
+    the transaction keeps one cursor and runs its statements one after the other on it; every caller reads
+    its rows before the next statement. sqlite3's cursors cost next to nothing, and a fresh one per
+    statement leaves no SELECT pending on a shared cursor, so SQLite keeps getting one per statement."""
+
+    __slots__ = ("store", "cursor")
+
+    def __init__(self, store: Store, dbapi_connection: Any):
+        self.store = store
+        if store.postgres:
+            cursor = dbapi_connection.cursor()
+            self.cursor: Callable[[], Any] = lambda: cursor
+        else:
+            self.cursor = dbapi_connection.cursor
+
+
+def _tx(session: Session) -> _Tx:
+    """The _Tx of the session's current transaction, made on first use and kept in session.info until the
+    transaction ends (see _forget)."""
+    tx = session.info.get(_TX_KEY)
+    if tx is not None:
+        return tx  # type: ignore[no-any-return]
     connection = session.connection()
     dialect = connection.dialect
     store = _STORES.get(dialect)
     if store is None:
         store = _STORES[dialect] = Store(dialect)
-    session.info[_TX_KEY] = cached = (store, connection.connection)
-    return cached
+    session.info[_TX_KEY] = tx = _Tx(store, connection.connection)
+    return tx
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -159,79 +177,85 @@ def _forget(session: Session, _transaction: Any) -> None:
     session.info.pop(_TX_KEY, None)
 
 
-def _run(session: Session, pick: Callable[[Store], str], values: tuple[Any, ...]) -> Any:
-    """Execute the statement `pick` chooses on the transaction's connection and return the cursor. Driver
-    errors surface as SQLAlchemy's own (IntegrityError for UNIQUE(case_id, seq), OperationalError ...), as
-    they did through the ORM, and are rolled back by the caller's writing() block."""
-    store, dbapi_connection = _store(session)
-    statement = pick(store)
-    cursor = dbapi_connection.cursor()
+def _run(tx: _Tx, statement: str, values: tuple[Any, ...]) -> Any:
+    """Execute `statement` on the transaction's connection and return the cursor. Driver errors surface as
+    SQLAlchemy's own (IntegrityError for UNIQUE(case_id, seq), OperationalError ...), as they did through
+    the ORM, and are rolled back by the caller's writing() block."""
+    cursor = tx.cursor()
     try:
         cursor.execute(statement, values)
-    except store.driver_error as error:
+    except tx.store.driver_error as error:
+        store = tx.store
         raise DBAPIError.instance(statement, values, error, store.driver_error, dialect=store.dialect) from error
     return cursor
 
 
 def lock_case(session: Session, case_id: str) -> CaseRow | None:
     """The case row, locked until the transaction ends (FOR UPDATE; SQLite's BEGIN IMMEDIATE holds all)."""
-    store, _ = _store(session)
-    row = _run(session, lambda s: s.lock_case, (case_id,)).fetchone()
+    tx = _tx(session)
+    row = _run(tx, tx.store.lock_case, (case_id,)).fetchone()
     if row is None:
         return None
-    return CaseRow(row[0], row[1], row[2], row[3], row[4], row[5], store.data_out(row[6]), row[7], row[8])
+    return CaseRow(row[0], row[1], row[2], row[3], row[4], row[5], tx.store.data_out(row[6]), row[7], row[8])
 
 
 def load_actor(session: Session, username: str) -> Actor | None:
     """The user and its roles, in one query."""
-    store, _ = _store(session)
-    rows = _run(session, lambda s: s.user_with_roles, (username,)).fetchall()
+    tx = _tx(session)
+    rows = _run(tx, tx.store.user_with_roles, (username,)).fetchall()
     if not rows:
         return None
-    return Actor(username, rows[0][0], bool(store.user_active_out(rows[0][1])),
+    return Actor(username, rows[0][0], bool(tx.store.user_active_out(rows[0][1])),
                  frozenset(r[2] for r in rows if r[2] is not None))
 
 
 def has_acted(session: Session, case_id: str, actor: str, roles: Sequence[str]) -> bool:
     """Whether `actor` created or moved this case in one of `roles` (separation of duties)."""
-    return _run(session, lambda s: s.acted_sql(len(roles)),
+    tx = _tx(session)
+    return _run(tx, tx.store.acted_sql(len(roles)),
                 (case_id, actor, "created", "transition", *roles)).fetchone() is not None
 
 
 def insert_event(session: Session, values: dict[str, Any]) -> None:
     """INSERT one audit event (`values` has every column of EVENT_COLUMNS, already as stored)."""
-    _run(session, lambda s: s.insert_event, tuple(values[c] for c in EVENT_COLUMNS))
+    tx = _tx(session)
+    _run(tx, tx.store.insert_event, tuple(values[c] for c in EVENT_COLUMNS))
 
 
 def save_case(session: Session, case: CaseRow, updated_at: datetime) -> None:
     """Write back what a transition changes: state, version, data, updated_at and the chain head."""
-    store, _ = _store(session)
-    _run(session, lambda s: s.update_case, (case.state, case.version, store.data_in(case.data),
-                                            store.stamp_in(updated_at), case.audit_seq, case.audit_head, case.id))
+    tx = _tx(session)
+    store = tx.store
+    _run(tx, store.update_case, (case.state, case.version, store.data_in(case.data), store.stamp_in(updated_at),
+                                 case.audit_seq, case.audit_head, case.id))
 
 
 def save_chain_head(session: Session, case: CaseRow) -> None:
     """Write back only the chain head (a refusal changes nothing else)."""
-    _run(session, lambda s: s.update_head, (case.audit_seq, case.audit_head, case.id))
+    tx = _tx(session)
+    _run(tx, tx.store.update_head, (case.audit_seq, case.audit_head, case.id))
 
 
 def load_deadlines(session: Session, case_id: str) -> list[DeadlineRow]:
     """The case's open periods, earliest due first."""
-    store, _ = _store(session)
-    rows = _run(session, lambda s: s.deadlines, (case_id,)).fetchall()
+    tx = _tx(session)
+    store = tx.store
+    rows = _run(tx, store.deadlines, (case_id,)).fetchall()
     return [DeadlineRow(case_id, r[0], r[1], store.date_out(r[2]), store.date_out(r[3]), r[4], r[5],
                         bool(store.bool_out(r[6])), r[7]) for r in rows]
 
 
 def delete_deadline(session: Session, row: DeadlineRow) -> None:
-    _run(session, lambda s: s.delete_deadline, (row.case_id, row.name))
+    tx = _tx(session)
+    _run(tx, tx.store.delete_deadline, (row.case_id, row.name))
 
 
 def save_deadline(session: Session, row: DeadlineRow, *, new: bool) -> None:
-    store, _ = _store(session)
+    tx = _tx(session)
+    store = tx.store
     fields = (row.kind, store.date_in(row.started_on), store.date_in(row.due), row.n, row.unit,
               store.bool_in(row.provisional), row.basis)
     if new:
-        _run(session, lambda s: s.insert_deadline, (row.case_id, row.name, *fields))
+        _run(tx, store.insert_deadline, (row.case_id, row.name, *fields))
     else:
-        _run(session, lambda s: s.update_deadline, (*fields, row.case_id, row.name))
+        _run(tx, store.update_deadline, (*fields, row.case_id, row.name))

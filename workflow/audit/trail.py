@@ -6,6 +6,7 @@ a checkpoint; UNIQUE(case_id, seq) turns a missed lock into an error instead of 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -13,7 +14,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from workflow import store
-from workflow.audit.verifier import canonical_bytes, event_hash
+from workflow.audit.verifier import _check_profile, _encode, _encode_str, canonical_bytes
 from workflow.models import AuditEvent
 
 EVENT_FORMAT = "lawflow.audit.v1"
@@ -65,13 +66,16 @@ def chain_event(
         "reasons": reasons or [],
         "prev": head.audit_head,
     }
-    digest = event_hash(body)  # refuses data outside the canonical profile, naming the field
+    # What verifier.event_hash(body) computes, with the profile checked once for the whole body (refusing
+    # data outside it, naming the field) and the payload and reasons then encoded without a second walk.
+    _check_profile(body)
+    digest = hashlib.sha256(_encode(body)).hexdigest()
     row = {
         "case_id": head.id, "seq": body["seq"], "format": EVENT_FORMAT, "kind": kind, "trigger": trigger,
         "from_state": from_state, "to_state": to_state, "actor": actor, "role": role, "at": at,
         "procedure": procedure,
-        "payload": canonical_bytes(body["payload"]).decode("utf-8"),
-        "reasons": canonical_bytes(body["reasons"]).decode("utf-8"),
+        "payload": _encode_str(body["payload"]),  # valid UTF-8: _encode(body) above would have refused it
+        "reasons": _encode_str(body["reasons"]) if body["reasons"] else "[]",
         "prev": body["prev"], "hash": digest,
     }
     head.audit_seq = body["seq"]
