@@ -252,6 +252,8 @@ def _case_page(case_id: str, refused: tuple[str, Outcome] | None = None,
             "id": case.id, "title": case.title, "version": case.version,
             "procedure": f"{procedure.label.get(lang)}{paren(procedure.ref)}" if procedure else
                          f"{case.procedure}@{case.procedure_version}",
+            "procedure_link": url_for("procedures.show", procedure_id=procedure.id, version=procedure.version)
+                              if procedure else None,  # the living spec of the version the case runs under
             "state": label_of(procedure, "state", case.state),
             "created": fmt_datetime(case.created_at), "updated": fmt_datetime(case.updated_at),
             "created_by": people.get(case.created_by, case.created_by),
