@@ -120,12 +120,11 @@ def _av_acts(session: Session, procedure: Procedure, case: Case, events: Any, re
     av = procedure.audio_video
     if av is None:
         return ()
-    required = set(av.acts)
+    value = None
     if av.setting:
         row = session.scalar(select(OrgSetting).where(OrgSetting.org_id == case.org_id, OrgSetting.key == av.setting))
         value = row.value.get("value") if row is not None else None
-        if isinstance(value, list):
-            required |= {v for v in value if isinstance(v, str)}
+    required = av.required(value)
     out: list[AvAct] = []
     previous: dict[str, int] = {}
     for e in events:

@@ -116,6 +116,11 @@ class AudioVideoSpec:
     acts: tuple[str, ...]  # triggers named by the law for every organisation
     setting: str | None = None  # organisation setting listing further acts (the organisation's own list)
 
+    def required(self, setting_value: Any) -> frozenset[str]:
+        """The acts to record on audio-video: the definition's and those the setting's value lists."""
+        listed = {v for v in setting_value if isinstance(v, str)} if isinstance(setting_value, list) else set()
+        return frozenset(self.acts) | listed
+
 
 @dataclass(frozen=True)
 class Procedure:

@@ -420,7 +420,7 @@ class Engine:
                     spec.basis))
         av = procedure.audio_video
         if av is not None and case is not None:
-            acts = set(av.acts) | _setting_list(settings.get(av.setting) if av.setting else None)
+            acts = av.required(settings.get(av.setting) if av.setting else None)
             if transition.trigger in acts and not has_av_record(data, transition.trigger):
                 reasons.append(Reason(
                     "av_record_required",
@@ -585,10 +585,6 @@ def has_av_record(data: Mapping[str, Any], act: str) -> bool:
                 last = max(last, int(item.get("event_seq", 0)))
     return any(r.get("kind") == "av" and r.get("act") == act and int(r.get("event_seq", 0)) > last
                for r in data.get("records", []) if isinstance(r, Mapping))
-
-
-def _setting_list(value: Any) -> set[str]:
-    return {v for v in value if isinstance(v, str)} if isinstance(value, list) else set()
 
 
 def _megabytes(n: int) -> str:

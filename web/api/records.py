@@ -108,10 +108,13 @@ def completeness_data(case: Case, procedure: Procedure) -> dict[str, Any]:
                 "av_count": sum(1 for r in items if r.get("kind") == "av"),
                 "records": [record_data(case.id, r, procedure, rt.records) for r in items]}
 
-    stages = [stage(s.state, [r for r in records if r.get("stage") == s.state], False) for s in report.stages]
+    # The report groups the records by the stages the case passed through; records of a stage it does not
+    # list (a final state) follow, so that every record appears once.
+    by_no = {int(r.get("no", 0)): r for r in records}
+    stages = [stage(s.state, [by_no[e.no] for e in s.records], False) for s in report.stages]
     listed = {s.state for s in report.stages}
     for state in dict.fromkeys(str(r.get("stage", "")) for r in records if r.get("stage") not in listed):
-        stages.append(stage(state, [r for r in records if r.get("stage") == state], True))  # a final state
+        stages.append(stage(state, [r for r in records if r.get("stage") == state], True))
     return {
         "case_id": case.id, "version": case.version,
         "takes_records": any(t.attachment for t in procedure.transitions),
