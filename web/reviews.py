@@ -210,9 +210,7 @@ def _review_page(case_id: str, refused: Refusal | None = None) -> str:
     today = rt.engine.today()
     with rt.sessions() as s:
         case = _own_case(s, case_id)
-        procedure = _procedure(case)
-        if procedure is None or procedure.id not in REVIEW_WORK:
-            raise PublicNotFound()
+        procedure = _require_reviewer_of(_procedure(case))
         people = _people(s, case.org_id)
         data = case.data or {}
         deadlines = [deadline_view(d, procedure, rt.engine.calendar, today) for d in case.deadlines]
@@ -377,10 +375,16 @@ def fire(case_id: str, trigger: str) -> Response | tuple[str, int]:
 def _case_procedure(case_id: str) -> tuple[Procedure, str]:
     with runtime().sessions() as s:
         case = _own_case(s, case_id)
-        procedure = _procedure(case)
-        if procedure is None or procedure.id not in REVIEW_WORK:
-            raise PublicNotFound()
-        return procedure, case.state
+        return _require_reviewer_of(_procedure(case)), case.state
+
+
+def _require_reviewer_of(procedure: Procedure | None) -> Procedure:
+    """A review page exists for the review procedures only, and opens to the roles that review that one."""
+    if procedure is None or procedure.id not in REVIEW_WORK:
+        raise PublicNotFound()
+    if not current_user.has_any_role(*REVIEW_WORK[procedure.id]):
+        abort(403)
+    return procedure
 
 
 def _submit(case_id: str, procedure: Procedure, trigger: str, payload: dict[str, Any], form: str,

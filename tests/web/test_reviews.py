@@ -151,6 +151,14 @@ def test_only_review_roles_reach_the_queue_and_the_review_page(town, client_for)
     assert 'href="/reviews/"' in text(client_for("chenjing").get("/cases/"))
 
 
+def test_each_review_page_opens_only_to_the_roles_that_review_its_procedure(town, client_for):
+    enforcement_case = _Story(town.engine, town.clock).shed_on_square()
+    decision = under_review(town)
+    assert client_for("guomin").get(f"/reviews/{decision}").status_code == 403  # a legal reviewer
+    assert client_for("linzhiyuan").get("/reviews/ER-2026-0001").status_code == 403  # a legal adviser
+    assert client_for("chenjing").get(f"/reviews/{enforcement_case}").status_code == 404  # not a review
+
+
 def test_another_organisations_case_is_not_found_and_not_listed(town, client_for):
     with writing(town.sessions) as s:
         accounts.ensure_org(s, "fengwei", "泉港区峰尾镇人民政府", "Fengwei Town People's Government")
