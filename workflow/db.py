@@ -7,6 +7,7 @@ audit event that a checkpoint may already cover (audit-design §2.8). Writers ta
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,7 +28,19 @@ def default_url(instance_path: str | os.PathLike[str]) -> str:
     return os.environ.get("LAWFLOW_DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'lawflow.sqlite3'}"
 
 
+def load_json(text: str | bytes) -> Any:
+    """Read a JSON column (case data on every fire() and page): orjson parses it in about a third of the
+    time, to the same values. What orjson refuses and the json module accepts (NaN, integers beyond 64
+    bits, lone surrogates) is read by the json module, so every stored value still reads back."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    # Written as before (SQLAlchemy's json.dumps), so the stored text, and what it hashes to, is unchanged.
+    kwargs.setdefault("json_deserializer", load_json)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         _configure_sqlite(engine)
