@@ -199,7 +199,6 @@ def test_crash_before_commit_leaves_the_case_and_trail_consistent(town: Runtime,
         original = eng.append_event
         def crash_after_insert(session, head, **kw):
             row = original(session, head, **kw)
-            session.flush()
             os._exit(9)
         eng.append_event = crash_after_insert
         rt = Runtime(instance={str(tmp_path)!r}, database_url={town.database_url!r},

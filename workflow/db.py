@@ -7,13 +7,17 @@ audit event that a checkpoint may already cover (audit-design §2.8). Writers ta
 
 from __future__ import annotations
 
+import json
 import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+import orjson
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -24,7 +28,19 @@ def default_url(instance_path: str | os.PathLike[str]) -> str:
     return os.environ.get("LAWFLOW_DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'lawflow.sqlite3'}"
 
 
+def load_json(text: str | bytes) -> Any:
+    """Read a JSON column (case data on every fire() and page): orjson parses it in about a third of the
+    time, to the same values. What orjson refuses and the json module accepts (NaN, integers beyond 64
+    bits, lone surrogates) is read by the json module, so every stored value still reads back."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    # Written as before (SQLAlchemy's json.dumps), so the stored text, and what it hashes to, is unchanged.
+    kwargs.setdefault("json_deserializer", load_json)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         _configure_sqlite(engine)
@@ -48,7 +64,12 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def on_begin(conn: Any) -> None:
         immediate = conn.get_execution_options().get("lawflow_immediate")
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        statement = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+        # Straight on the DBAPI connection: Core's statement machinery costs more than the BEGIN itself.
+        try:
+            conn.connection.dbapi_connection.execute(statement)
+        except sqlite3.Error as error:  # "database is locked" past busy_timeout: raise it as SQLAlchemy would
+            raise DBAPIError.instance(statement, (), error, sqlite3.Error, dialect=conn.dialect) from error
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -68,6 +89,52 @@ def writing(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+class Work:
+    """One write transaction for the engine's fire(): a Core connection that took the write lock, and an ORM
+    session that joins the very same transaction only when something asks for it.
+
+    Most steps never need the ORM (workflow/store.py runs fire()'s statements on the DBAPI connection), and
+    a Session's own begin/commit bookkeeping cost about as much CPU as the whole durable floor of issue 2.
+    `info` and `connection()` are what workflow.store needs, so a Work and a Session are interchangeable there.
+    """
+
+    __slots__ = ("_connection", "_factory", "_session", "info")
+
+    def __init__(self, connection: Connection, factory: sessionmaker[Session]):
+        self._connection = connection
+        self._factory = factory
+        self._session: Session | None = None
+        self.info: dict[str, Any] = {}
+
+    def connection(self) -> Connection:
+        return self._connection
+
+    @property
+    def session(self) -> Session:
+        """An ORM session in this transaction (made on first use; flushed before the commit)."""
+        if self._session is None:
+            # Joined without a savepoint: its flush lands in this transaction and it never commits on its own.
+            self._session = self._factory(bind=self._connection, join_transaction_mode="rollback_only")
+        return self._session
+
+
+@contextmanager
+def working(factory: sessionmaker[Session]) -> Iterator[Work]:
+    """Like writing(), on a Core connection: commits on success, rolls back otherwise (nothing half-done)."""
+    bind = factory.kw["bind"]
+    with bind.connect() as connection:
+        connection.execution_options(**IMMEDIATE)
+        work = Work(connection, factory)
+        try:
+            with connection.begin():
+                yield work
+                if work._session is not None:
+                    work._session.flush()
+        finally:
+            if work._session is not None:
+                work._session.close()
 
 
 def alembic_config(url: str) -> Any:

@@ -23,7 +23,7 @@ from workflow import machine, store
 from workflow.audit.trail import append_event, safe_payload
 from workflow.calendar import WorkCalendar, default_calendar, parse_year_notice
 from workflow.clock import Clock, SystemClock, local_date, utc_stamp
-from workflow.db import writing
+from workflow.db import working, writing
 from workflow.definitions import Procedure, Registry, Transition
 from workflow.guards import GUARDS, CaseView, Credential, GuardContext
 from workflow.models import (
@@ -37,7 +37,7 @@ from workflow.models import (
 )
 from workflow.payloads import load_payload
 from workflow.records import FORMATS, RecordStore, Staged, StoredRecord
-from workflow.store import Actor, CaseRow, DeadlineRow
+from workflow.store import Actor, CaseRow, DeadlineRow, Transactional
 
 
 @dataclass(frozen=True)
@@ -228,7 +228,7 @@ class Engine:
             if not attachment.too_large:
                 attempt.extra["file"]["sha256"] = attachment.sha256
         now = self.clock.now()
-        with writing(self.sessions) as session:
+        with working(self.sessions) as session:
             case = store.lock_case(session, case_id)
             if case is None:
                 attempt.extra["case"] = case_id
@@ -258,7 +258,7 @@ class Engine:
                 clean = self._store_attachment(attachment, clean, case.state, stored)
             return self._apply(session, procedure, transition, case, user, attempt.role or "", clean, now)
 
-    def _apply(self, session: Session, procedure: Procedure, transition: Transition, case: CaseRow, user: Actor,
+    def _apply(self, session: Transactional, procedure: Procedure, transition: Transition, case: CaseRow, user: Actor,
                role: str, payload: dict[str, Any], now: datetime) -> Outcome:
         from_state = case.state
         to_state = machine.run(procedure, from_state, transition.trigger)
@@ -288,7 +288,7 @@ class Engine:
                 f"本案适用的程序版本 {case.procedure}@{case.procedure_version} 未加载",
                 f"the case's procedure version {case.procedure}@{case.procedure_version} is not loaded")) from None
 
-    def _user(self, session: Session, username: str) -> Actor:
+    def _user(self, session: Transactional, username: str) -> Actor:
         # One query for the user and its roles (every check below reads user.role_names).
         user = store.load_actor(session, username)
         if user is None or not user.active:
@@ -311,7 +311,7 @@ class Engine:
             f"当前阶段「{label.zh}」不能进行「{step.label.zh}」；可进行：{'、'.join(allowed) or '无'}",
             f"'{step.label.en}' is not possible in state '{label.en}'", step.basis))
 
-    def _authorize(self, session: Session, procedure: Procedure, transition: Transition, user: Actor,
+    def _authorize(self, session: Transactional, procedure: Procedure, transition: Transition, user: Actor,
                    case: CaseRow | None, attempt: _Attempt) -> str:
         held = [r for r in transition.roles if r in user.role_names]
         if case is not None and user.org_id != case.org_id:
@@ -377,10 +377,11 @@ class Engine:
             extra["filename"] = attachment.filename[:200]
         return {**payload, **extra}
 
-    def _check_guards(self, session: Session, procedure: Procedure, transition: Transition,
+    def _check_guards(self, session: Transactional, procedure: Procedure, transition: Transition,
                       case: CaseRow | None, data: dict[str, Any], user: Actor, payload: dict[str, Any],
                       now: datetime, deadlines: list[DeadlineRow]) -> None:
-        settings = _LazySettings(lambda: self._settings(session, user.org_id))  # read only if a guard asks
+        orm = _orm(session)  # a Work makes its ORM session only if a guard below reads through it
+        settings = _LazySettings(lambda: self._settings(orm(), user.org_id))  # read only if a guard asks
         running: dict[str, DeadlineRow] | None = None
 
         def deadline(name: str) -> DeadlineRow | None:  # the case's periods, read only if a guard asks
@@ -393,11 +394,11 @@ class Engine:
         ctx = GuardContext(
             trigger=transition.trigger, state=case.state if case else "", payload=payload, data=data,
             actor=user.username, actor_roles=user.role_names, now=now, today=local_date(now),
-            calendar=self.calendar, settings=settings, roles_of=lambda u: self._roles_of(session, u, user.org_id),
-            name_of=lambda u: self._name_of(session, u), case_id=case.id if case else "",
-            certificates_of=lambda u: self._certificates_of(session, u),
-            case_view=lambda cid: self._case_view(session, cid, user.org_id),
-            linked_cases=lambda p, path, value: self._linked_cases(session, user.org_id, p, path, value),
+            calendar=self.calendar, settings=settings, roles_of=lambda u: self._roles_of(orm(), u, user.org_id),
+            name_of=lambda u: self._name_of(orm(), u), case_id=case.id if case else "",
+            certificates_of=lambda u: self._certificates_of(orm(), u),
+            case_view=lambda cid: self._case_view(orm(), cid, user.org_id),
+            linked_cases=lambda p, path, value: self._linked_cases(orm(), user.org_id, p, path, value),
             deadline=deadline,
         )
         reasons: list[Reason] = []
@@ -480,7 +481,7 @@ class Engine:
 
     # ------------------------------------------------------------ deadlines
 
-    def _timeliness(self, session: Session, procedure: Procedure, case_id: str, trigger: str,
+    def _timeliness(self, session: Transactional, procedure: Procedure, case_id: str, trigger: str,
                     payload: dict[str, Any], today: date) -> dict[str, Any]:
         """For each running limit this step ends: its due date and whether it was met. A late step is recorded
         as late, never refused (e.g. a publication after its period is still due, 处罚法第四十八条)."""
@@ -498,7 +499,7 @@ class Engine:
                                  "on_time": ended <= row.due}
         return result
 
-    def _update_deadlines(self, session: Session, procedure: Procedure, case_id: str, org_id: str, trigger: str,
+    def _update_deadlines(self, session: Transactional, procedure: Procedure, case_id: str, org_id: str, trigger: str,
                           payload: dict[str, Any], today: date) -> None:
         if not any(trigger in spec.starts_on or trigger in spec.ends_on or trigger in spec.cleared_on
                    for spec in procedure.deadlines.values()):
@@ -516,7 +517,7 @@ class Engine:
                     else (self.calendar.calendar_days_between(start, due), False)
             else:
                 if spec.n_setting:  # present and valid: _check_guards refused the step otherwise
-                    n = int(self._settings(session, org_id)[spec.n_setting])
+                    n = int(self._settings(_orm(session)(), org_id)[spec.n_setting])
                 else:
                     n = spec.n if spec.n is not None else int(payload[spec.n_from or ""])
                 computed = self.calendar.period(start, n, spec.unit)
@@ -530,7 +531,7 @@ class Engine:
 
     # ------------------------------------------------------------ refusals
 
-    def _record_refusal(self, session: Session, case: CaseRow, attempt: _Attempt, reasons: tuple[Reason, ...],
+    def _record_refusal(self, session: Transactional, case: CaseRow, attempt: _Attempt, reasons: tuple[Reason, ...],
                         now: datetime) -> Outcome:
         # Nothing of the attempt is on the row: fire() changes `case` only in _apply, after every check.
         payload = safe_payload(attempt.raw_payload)
@@ -546,9 +547,9 @@ class Engine:
         return Outcome(False, case.id, attempt.trigger, attempt.from_state, attempt.from_state, event.seq,
                        event.hash, tuple(reasons), case.version)
 
-    def _record_refusal_in_journal(self, session: Session, attempt: _Attempt, reasons: tuple[Reason, ...],
+    def _record_refusal_in_journal(self, session: Transactional, attempt: _Attempt, reasons: tuple[Reason, ...],
                                    now: datetime) -> Outcome:
-        journal = session.get(AuditJournal, SYSTEM_JOURNAL_ID, with_for_update=True)
+        journal = _orm(session)().get(AuditJournal, SYSTEM_JOURNAL_ID, with_for_update=True)
         assert journal is not None, "the SYS journal row is created by the first migration"
         payload = safe_payload(attempt.raw_payload)
         if attempt.extra:
@@ -566,6 +567,13 @@ class Engine:
 
 
 ROUND_INDEPENDENT = ("proposal", "initiation", "declined")
+
+
+def _orm(db: Transactional) -> Callable[[], Session]:
+    """The ORM session of `db`'s transaction, made when first called (a Work makes one only on demand)."""
+    if isinstance(db, Session):
+        return lambda: db
+    return lambda: db.session
 
 
 def _at_path(data: Mapping[str, Any], path: str) -> Any:

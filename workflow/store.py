@@ -1,9 +1,9 @@
-"""The engine's SQL: the statements of fire()'s write path, run on the session's own DBAPI connection.
+"""The engine's SQL: the statements of fire()'s write path, run on the transaction's own DBAPI connection.
 
 fire() runs the same handful of statements thousands of times; going through the ORM unit of work (or even
 Core's per-statement execution context) cost most of its CPU. These are plain parameterized statements on
-the cursor of the connection that the session's transaction already holds (BEGIN IMMEDIATE on SQLite), so
-they commit or roll back with everything else the session does. Values are converted with the same
+the cursor of the connection that the transaction already holds (BEGIN IMMEDIATE on SQLite): a Session's,
+or fire()'s Work (workflow/db.py), so they commit or roll back with everything else done in it. Values are converted with the same
 SQLAlchemy type processors the ORM would use (JSON, DateTime, Date, Boolean), so the stored rows are the
 same as before, byte for byte.
 """
@@ -21,9 +21,11 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from workflow.db import Work
 from workflow.models import AuditEvent, Case, CaseDeadline, RoleAssignment, User
 
 _Convert = Callable[[Any], Any]
+Transactional = Session | Work  # a transaction the statements below run in (fire() uses a Work)
 
 
 @dataclass
@@ -156,18 +158,18 @@ class _Tx:
             self.cursor = dbapi_connection.cursor
 
 
-def _tx(session: Session) -> _Tx:
-    """The _Tx of the session's current transaction, made on first use and kept in session.info until the
-    transaction ends (see _forget)."""
-    tx = session.info.get(_TX_KEY)
+def _tx(db: Transactional) -> _Tx:
+    """The _Tx of the current transaction, made on first use and kept in `info` until the transaction ends
+    (a Session's: see _forget; a Work's: it lives as long as its one transaction)."""
+    tx = db.info.get(_TX_KEY)
     if tx is not None:
         return tx  # type: ignore[no-any-return]
-    connection = session.connection()
+    connection = db.connection()
     dialect = connection.dialect
     store = _STORES.get(dialect)
     if store is None:
         store = _STORES[dialect] = Store(dialect)
-    session.info[_TX_KEY] = tx = _Tx(store, connection.connection)
+    db.info[_TX_KEY] = tx = _Tx(store, connection.connection)
     return tx
 
 
@@ -180,7 +182,7 @@ def _forget(session: Session, _transaction: Any) -> None:
 def _run(tx: _Tx, statement: str, values: tuple[Any, ...]) -> Any:
     """Execute `statement` on the transaction's connection and return the cursor. Driver errors surface as
     SQLAlchemy's own (IntegrityError for UNIQUE(case_id, seq), OperationalError ...), as they did through
-    the ORM, and are rolled back by the caller's writing() block."""
+    the ORM, and are rolled back by the caller's writing() or working() block."""
     cursor = tx.cursor()
     try:
         cursor.execute(statement, values)
@@ -190,18 +192,18 @@ def _run(tx: _Tx, statement: str, values: tuple[Any, ...]) -> Any:
     return cursor
 
 
-def lock_case(session: Session, case_id: str) -> CaseRow | None:
+def lock_case(db: Transactional, case_id: str) -> CaseRow | None:
     """The case row, locked until the transaction ends (FOR UPDATE; SQLite's BEGIN IMMEDIATE holds all)."""
-    tx = _tx(session)
+    tx = _tx(db)
     row = _run(tx, tx.store.lock_case, (case_id,)).fetchone()
     if row is None:
         return None
     return CaseRow(row[0], row[1], row[2], row[3], row[4], row[5], tx.store.data_out(row[6]), row[7], row[8])
 
 
-def load_actor(session: Session, username: str) -> Actor | None:
+def load_actor(db: Transactional, username: str) -> Actor | None:
     """The user and its roles, in one query."""
-    tx = _tx(session)
+    tx = _tx(db)
     rows = _run(tx, tx.store.user_with_roles, (username,)).fetchall()
     if not rows:
         return None
@@ -209,49 +211,49 @@ def load_actor(session: Session, username: str) -> Actor | None:
                  frozenset(r[2] for r in rows if r[2] is not None))
 
 
-def has_acted(session: Session, case_id: str, actor: str, roles: Sequence[str]) -> bool:
+def has_acted(db: Transactional, case_id: str, actor: str, roles: Sequence[str]) -> bool:
     """Whether `actor` created or moved this case in one of `roles` (separation of duties)."""
-    tx = _tx(session)
+    tx = _tx(db)
     return _run(tx, tx.store.acted_sql(len(roles)),
                 (case_id, actor, "created", "transition", *roles)).fetchone() is not None
 
 
-def insert_event(session: Session, values: dict[str, Any]) -> None:
+def insert_event(db: Transactional, values: dict[str, Any]) -> None:
     """INSERT one audit event (`values` has every column of EVENT_COLUMNS, already as stored)."""
-    tx = _tx(session)
+    tx = _tx(db)
     _run(tx, tx.store.insert_event, tuple(values[c] for c in EVENT_COLUMNS))
 
 
-def save_case(session: Session, case: CaseRow, updated_at: datetime) -> None:
+def save_case(db: Transactional, case: CaseRow, updated_at: datetime) -> None:
     """Write back what a transition changes: state, version, data, updated_at and the chain head."""
-    tx = _tx(session)
+    tx = _tx(db)
     store = tx.store
     _run(tx, store.update_case, (case.state, case.version, store.data_in(case.data), store.stamp_in(updated_at),
                                  case.audit_seq, case.audit_head, case.id))
 
 
-def save_chain_head(session: Session, case: CaseRow) -> None:
+def save_chain_head(db: Transactional, case: CaseRow) -> None:
     """Write back only the chain head (a refusal changes nothing else)."""
-    tx = _tx(session)
+    tx = _tx(db)
     _run(tx, tx.store.update_head, (case.audit_seq, case.audit_head, case.id))
 
 
-def load_deadlines(session: Session, case_id: str) -> list[DeadlineRow]:
+def load_deadlines(db: Transactional, case_id: str) -> list[DeadlineRow]:
     """The case's open periods, earliest due first."""
-    tx = _tx(session)
+    tx = _tx(db)
     store = tx.store
     rows = _run(tx, store.deadlines, (case_id,)).fetchall()
     return [DeadlineRow(case_id, r[0], r[1], store.date_out(r[2]), store.date_out(r[3]), r[4], r[5],
                         bool(store.bool_out(r[6])), r[7]) for r in rows]
 
 
-def delete_deadline(session: Session, row: DeadlineRow) -> None:
-    tx = _tx(session)
+def delete_deadline(db: Transactional, row: DeadlineRow) -> None:
+    tx = _tx(db)
     _run(tx, tx.store.delete_deadline, (row.case_id, row.name))
 
 
-def save_deadline(session: Session, row: DeadlineRow, *, new: bool) -> None:
-    tx = _tx(session)
+def save_deadline(db: Transactional, row: DeadlineRow, *, new: bool) -> None:
+    tx = _tx(db)
     store = tx.store
     fields = (row.kind, store.date_in(row.started_on), store.date_in(row.due), row.n, row.unit,
               store.bool_in(row.provisional), row.basis)

@@ -278,8 +278,7 @@ def test_event_committed_after_a_later_id_is_not_skipped(town: Runtime, key: Pat
 
     def append_then_wait(session: Any, head: Any, **kw: Any) -> Any:
         row = original(session, head, **kw)
-        if head.id == slow:
-            session.flush()  # the id is taken; the commit waits
+        if head.id == slow:  # the event is INSERTed, so its id is taken; the commit waits
             flushed.set()
             release.wait(30)
         return row

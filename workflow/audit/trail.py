@@ -11,8 +11,6 @@ import json
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy.orm import Session
-
 from workflow import store
 from workflow.audit.verifier import _check_profile, _encode, _encode_str, canonical_bytes
 from workflow.models import AuditEvent
@@ -83,14 +81,14 @@ def chain_event(
     return row
 
 
-def append_event(session: Session, head: ChainHead, **fields: Any) -> AppendedEvent:
-    """Chain the event (see chain_event) and INSERT it now, in the session's transaction.
+def append_event(db: store.Transactional, head: ChainHead, **fields: Any) -> AppendedEvent:
+    """Chain the event (see chain_event) and INSERT it now, in the transaction of `db` (a Session or a Work).
 
     The caller writes the head (audit_seq, audit_head) back to its row in the same transaction: an ORM
     head is flushed with the session, the engine's CaseRow is saved by workflow.store.
     """
     row = chain_event(head, **fields)  # the event's fields, as chain_event names them
-    store.insert_event(session, row)
+    store.insert_event(db, row)
     return AppendedEvent(row["case_id"], row["seq"], row["hash"])
 
 
