@@ -67,6 +67,7 @@ MINUTES_ROLES = (*MEETING_ROLES, "auditor", "admin", "legal_counsel")  # who rea
 HEAD = "head"
 SUBMISSION, OPINION = "submit_for_collective_discussion", "issue_legality_opinion"
 DECISION_CHOICE = "decision"  # the form field naming the head's step
+FORUM_FIELD, DATE_FIELD = "forum", "meeting_date"  # the convening step's fields the form prefills
 
 
 def _require(*roles: str) -> None:
@@ -162,7 +163,7 @@ def index() -> str:
             if meeting is None:
                 status, convened = _("待召开会议"), ""
             else:
-                convened = f"{meeting.record.get('forum', '')} {fmt_date(meeting.record.get('meeting_date'))}"
+                convened = f"{meeting.record.get(FORUM_FIELD, '')} {fmt_date(meeting.record.get(DATE_FIELD))}"
                 status = _("组成人员发表意见中") if _to_speak(meeting, members) else _("待行政首长作出决定")
             items.append(Item(
                 id=c.id, title=c.title, stage=label_of(procedure, "state", c.state), status=status,
@@ -257,7 +258,7 @@ def _meeting_view(session: Session, case: Case, procedure: Procedure, meeting: M
                    "reason": o.get("reason_against_majority", ""), **source(o)}
     dissent = {v.get("no") for v in meeting.dissent}
     return {
-        "forum": record.get("forum", ""), "date": fmt_date(record.get("meeting_date")),
+        "forum": record.get(FORUM_FIELD, ""), "date": fmt_date(record.get(DATE_FIELD)),
         "convened_by": person(people, record.get("recorded_by")), "convened_on": fmt_date(record.get("recorded_on")),
         "attendees": attendees, "absentees": [a for a in record.get("absentees", []) if isinstance(a, str)],
         "views": views, "to_speak": [person(people, u) for u in _to_speak(meeting, members)],
@@ -315,6 +316,8 @@ def _meeting_page(case_id: str, refused: tuple[str, Outcome] | None = None,
         people = {u: m.name for u, m in members.items()}
         settings = _settings(s, case.org_id)
         meeting = latest_meeting(procedure, case.data or {})
+        if meeting is None and case.state not in discussion_states(procedure):
+            raise PublicNotFound("本案尚未提请集体讨论。")
         view = _meeting_view(s, case, procedure, meeting, members) if meeting else None
         item = _item(procedure, meeting.round_data if meeting else case.data or {}, people)
         offered = {t.trigger: t for t in rt.engine.available_transitions(s, case, current_user.username)}
@@ -327,23 +330,8 @@ def _meeting_page(case_id: str, refused: tuple[str, Outcome] | None = None,
 
         convene = None
         if CONVENE in offered and (not live or form_name == "convene"):
-            t = offered[CONVENE]
-            fields = tuple(f for f in t.payload if f.name != ATTENDEES)
-            values = kept if form_name == "convene" else {
-                "forum": str(settings.get(FORUM_SETTING) or ""), "meeting_date": today.isoformat()}
-            candidates = [m for m in members.values() if m.active and m.roles & set(MEETING_ROLES)]
-            chosen = kept.get(ATTENDEES, []) if form_name == "convene" else [m.username for m in candidates]
-            spec = next((f for f in t.payload if f.name == ATTENDEES), None)
-            convene = {
-                "step": t, "label": t.label.get(lang), "refused": outcome if form_name == "convene" else None,
-                "widgets": widgets("convene", fields, values, errors if form_name == "convene" else None),
-                "attendees": [{"username": m.username, "name": m.name, "unit": m.unit, "checked": m.username in chosen,
-                               "roles": "、".join(label_of(procedure, "role", r) for r in sorted(m.roles)
-                                                 if r in MEETING_ROLES)} for m in candidates],
-                "attendees_label": spec.label.get(lang) if spec else ATTENDEES,
-                "attendees_required": bool(spec and spec.required),
-                "attendees_errors": errors.get(ATTENDEES, []) if form_name == "convene" else [],
-            }
+            convene = _convene_form(offered[CONVENE], procedure, members, settings, today.isoformat(),
+                                    form_name == "convene", outcome, kept, errors)
 
         member_form, member_note = None, []
         if VIEW in offered and live:
@@ -367,6 +355,29 @@ def _meeting_page(case_id: str, refused: tuple[str, Outcome] | None = None,
     return render_template("meetings/show.html", case=view_state, item=item, meeting=view, deadline=deadline,
                            convene=convene, member_form=member_form, member_note=member_note, decision=decision,
                            labels=_field_labels(procedure), orphan=orphan)
+
+
+def _convene_form(t: Transition, procedure: Procedure, members: Mapping[str, Member], settings: Mapping[str, Any],
+                  today: str, mine: bool, outcome: Outcome | None, kept: Mapping[str, Any],
+                  errors: Mapping[str, list[str]]) -> dict[str, Any]:
+    """The head's form: the forum prefilled from the organisation's setting, the decision body's members
+    (and the head) as ticked checkboxes, since most meetings have them all; the guards judge the choice."""
+    lang = current_lang()
+    fields = tuple(f for f in t.payload if f.name != ATTENDEES)
+    values = kept if mine else {FORUM_FIELD: str(settings.get(FORUM_SETTING) or ""), DATE_FIELD: today}
+    candidates = [m for m in members.values() if m.active and m.roles & set(MEETING_ROLES)]
+    chosen = kept.get(ATTENDEES, []) if mine else [m.username for m in candidates]
+    spec = next((f for f in t.payload if f.name == ATTENDEES), None)
+    return {
+        "step": t, "label": t.label.get(lang), "refused": outcome if mine else None,
+        "widgets": widgets("convene", fields, values, errors if mine else None),
+        "attendees": [{"username": m.username, "name": m.name, "unit": m.unit, "checked": m.username in chosen,
+                       "roles": _("、").join(label_of(procedure, "role", r) for r in sorted(m.roles)
+                                            if r in MEETING_ROLES)} for m in candidates],
+        "attendees_label": spec.label.get(lang) if spec else ATTENDEES,
+        "attendees_required": bool(spec and spec.required),
+        "attendees_errors": errors.get(ATTENDEES, []) if mine else [],
+    }
 
 
 def _decision_form(steps: list[Transition], case: Case, settings: Mapping[str, Any],

@@ -368,3 +368,10 @@ def test_a_script_in_a_statement_is_shown_escaped(town, client_for):
         page = text(head.get(f"/meetings/{case_id}{path}"))
         assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
         assert "<script>alert" not in page
+
+
+def test_a_case_not_yet_submitted_for_discussion_has_no_meeting_page(town, client_for):
+    case_id = new_case(town)
+    head = client_for(HEAD)
+    assert head.get(f"/meetings/{case_id}").status_code == 404
+    assert head.get(f"/meetings/{case_id}/minutes").status_code == 404
