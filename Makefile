@@ -3,6 +3,8 @@
 # private PostgreSQL server (scripts/pg-test-server), so that the suite runs on SQLite AND PostgreSQL, and
 # Debian's chromium with a Chinese font for the browser tests (tests/browser: Playwright, whose pip wheel
 # carries its driver; `playwright install` is never run, no browser is downloaded).
+# The PDF minutes (WeasyPrint) need a Chinese font and libharfbuzz-subset0 for `make run` too; the tests
+# read the PDFs back with poppler's pdftotext.
 SHELL := /bin/bash
 PORT ?= 5000
 VENV := .venv
@@ -15,6 +17,7 @@ setup:
 	@scripts/bootstrap
 
 run: setup
+	@scripts/ensure-system-packages fonts-noto-cjk libharfbuzz-subset0
 	@$(BIN)/lawflow init
 	@$(BIN)/lawflow demo --if-missing
 	@echo "lawflow: http://127.0.0.1:$(PORT)  (demo accounts: see README)"
@@ -25,7 +28,7 @@ lint: setup
 	@$(BIN)/lawflow definitions check
 
 test: setup lint
-	@scripts/ensure-system-packages chromium fonts-noto-cjk
+	@scripts/ensure-system-packages chromium fonts-noto-cjk libharfbuzz-subset0 poppler-utils
 	@set -a; eval "$$(scripts/pg-test-server start)"; set +a; \
 	LAWFLOW_TEST_REQUIRE_PG=1 LAWFLOW_TEST_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q
 

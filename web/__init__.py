@@ -54,7 +54,7 @@ def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = N
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
-    from web import api, audit, auth, cases, csrf, errors, i18n, portal, procedures, reviews
+    from web import api, audit, auth, cases, csrf, errors, i18n, meetings, portal, procedures, reviews
     from web.present import role_label
 
     i18n.init_app(app)
@@ -66,6 +66,7 @@ def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = N
     app.register_blueprint(cases.bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(reviews.bp)  # legal counsel, advisers and reviewers: the queue and review pages
+    app.register_blueprint(meetings.bp)  # collective discussion: decision-body members and the head
     app.register_blueprint(procedures.bp)  # the living specs: every logged-in user reads them
     app.register_blueprint(portal.bp)  # public: no login (web/auth.py PUBLIC_ENDPOINTS)
     app.jinja_env.globals["role_label"] = lambda role: role_label(runtime.registry, role)

@@ -176,6 +176,13 @@ class _Story:
             "procedure_account": "已公开征求意见30日，组织专家论证和风险评估", "requested_by": self.in_days(16)}, days=2)
 
     def to_discussion(self, cid: str, drafter: str) -> None:
+        self.submit_to_discussion(cid, drafter)
+        self.ok(cid, "convene_meeting", "huangzhenhua", {
+            "forum": FORUM, "meeting_date": self.in_days(2), "attendees": ["wujianguo", "zhengli", "xuwen",
+                                                                          "huangzhenhua"]}, days=2)
+
+    def submit_to_discussion(self, cid: str, drafter: str) -> None:
+        """From legality review to collective discussion, the meeting not yet convened."""
         self.ok(cid, "record_adviser_opinion", "linzhiyuan", {
             "adviser": "林志远律师", "capacity": "legal_adviser", "opinion": "未发现与上位法相抵触的内容"}, days=3)
         self.ok(cid, "issue_legality_opinion", "chenjing", {
@@ -184,9 +191,6 @@ class _Story:
             days=4)
         self.ok(cid, "submit_for_collective_discussion", drafter, {
             "materials": ["决策草案及说明", "公众意见采纳情况", "专家论证报告", "风险评估报告", "合法性审查意见"]}, days=1)
-        self.ok(cid, "convene_meeting", "huangzhenhua", {
-            "forum": FORUM, "meeting_date": self.in_days(2), "attendees": ["wujianguo", "zhengli", "xuwen",
-                                                                          "huangzhenhua"]}, days=2)
 
     # ---- the stories
     def sewage_plan(self) -> str:

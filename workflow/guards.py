@@ -377,6 +377,13 @@ def all_attending_members_spoke(ctx: GuardContext) -> Fail | None:
     return Fail(f"尚未发表意见：{names}", f"still to speak: {', '.join(waiting)}") if waiting else None
 
 
+def majority(views: list[str]) -> str | None:
+    """The members' majority view: "agree" or "disagree", whichever has more votes (abstentions count for
+    neither); None on a tie. One definition for the guard below and for the pages that show the tally."""
+    agree, disagree = views.count("agree"), views.count("disagree")
+    return "agree" if agree > disagree else "disagree" if disagree > agree else None
+
+
 @guard("reason_when_departing_from_majority", article=f"{REG713}第三十条第二款",
        zh="行政首长拟作出的决定与会议组成人员多数人的意见不一致的，应当在会上说明理由",
        en="A head whose decision departs from the majority of members must state the reason at the meeting")
@@ -384,7 +391,7 @@ def reason_when_departing_from_majority(ctx: GuardContext) -> Fail | None:
     views = [v["view"] for v in ctx.data.get("member_views", [])]
     agree, disagree = views.count("agree"), views.count("disagree")
     adopts = ctx.trigger == "adopt_decision"
-    departs = (adopts and disagree > agree) or (not adopts and agree > disagree)
+    departs = majority(views) == ("disagree" if adopts else "agree")
     if departs and not (ctx.payload.get("reason_against_majority") or "").strip():
         return Fail(f"多数意见为{'不同意' if adopts else '同意'}（同意{agree}，不同意{disagree}）",
                     f"the majority view differs (agree {agree}, disagree {disagree})")

@@ -1,0 +1,514 @@
+"""Collective discussion (集体讨论决定, 条例第三十条): the items awaiting it, the meeting page, the minutes.
+
+  /meetings/                        the items in collective discussion (decision-body members and the head)
+  /meetings/<case_id>               the meeting: the item, convening it (head), the members' views in order,
+                                    the tally, and the head's decision, which comes last
+  /meetings/<case_id>/minutes       the minutes, printable; /minutes.pdf the same, rendered by WeasyPrint
+                                    (also for the auditor, the administrator and legal counsel)
+
+An adapter over the engine like the case pages, whose helpers it reuses (web/cases.py, web/forms.py): each
+form goes to engine.fire once, with the case version it was drawn for; a refusal is shown next to its form
+with its reasons and articles (422, 409 for a stale version) and the input kept; a success redirects. What
+the page says before anything is submitted (who has still to speak, which decision departs from the
+majority and needs a reason) is the step's own guards evaluated on the recorded data: no rule of its own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+from werkzeug.wrappers import Response
+
+from web import pdf
+from web.cases import _field_errors, _own_case, _procedure
+from web.errors import PublicBadRequest, PublicNotFound
+from web.forms import Widget, kept_values, payload_from_form, widgets
+from web.i18n import _, current_lang
+from web.meeting_record import (
+    ATTENDEES,
+    CONVENE,
+    DECISIONS,
+    VIEW,
+    VIEW_FIELD,
+    Meeting,
+    discussion_states,
+    holds_meetings,
+    latest_meeting,
+    step,
+)
+from web.present import (
+    META,
+    DataLabels,
+    deadline_view,
+    fmt_date,
+    fmt_datetime,
+    label_of,
+    next_deadline,
+    payload_entries,
+    person,
+)
+from web.runtime import runtime
+from workflow.definitions import Procedure, Transition
+from workflow.engine import Outcome, Reason
+from workflow.guards import FORUM_SETTING, GUARDS, GuardContext
+from workflow.models import AuditEvent, Case, Organization, OrgSetting, User
+
+bp = Blueprint("meetings", __name__, url_prefix="/meetings")
+MEETING_ROLES = ("decision_member", "head")  # who sits in the meeting (条例第三十条)
+MINUTES_ROLES = (*MEETING_ROLES, "auditor", "admin", "legal_counsel")  # who reads its minutes
+HEAD = "head"
+SUBMISSION, OPINION = "submit_for_collective_discussion", "issue_legality_opinion"
+DECISION_CHOICE = "decision"  # the form field naming the head's step
+FORUM_FIELD, DATE_FIELD = "forum", "meeting_date"  # the convening step's fields the form prefills
+
+
+def _require(*roles: str) -> None:
+    if not current_user.has_any_role(*roles):
+        abort(403)
+
+
+@bp.app_context_processor
+def meetings_navigation() -> dict[str, Any]:
+    return {"can_meet": current_user.is_authenticated and current_user.has_any_role(*MEETING_ROLES)}
+
+
+# ---------------------------------------------------------------- reading the organisation
+
+
+@dataclass(frozen=True)
+class Member:
+    username: str
+    name: str
+    unit: str
+    roles: frozenset[str]
+    active: bool
+
+
+def _members(session: Session, org_id: str) -> dict[str, Member]:
+    users = session.scalars(select(User).options(selectinload(User.roles))
+                            .where(User.org_id == org_id).order_by(User.id)).all()
+    return {u.username: Member(u.username, u.display_name, u.unit, frozenset(u.role_names), u.active)
+            for u in users}
+
+
+def _settings(session: Session, org_id: str) -> dict[str, Any]:
+    rows = session.scalars(select(OrgSetting).where(OrgSetting.org_id == org_id)).all()
+    return {r.key: r.value.get("value") for r in rows}
+
+
+def _meeting_case(session: Session, case_id: str) -> tuple[Case, Procedure]:
+    """The user's own case of a procedure that holds meetings; 404 otherwise."""
+    case = _own_case(session, case_id)
+    procedure = _procedure(case)
+    if procedure is None or not holds_meetings(procedure):
+        raise PublicNotFound()
+    return case, procedure
+
+
+def _to_speak(meeting: Meeting, members: Mapping[str, Member]) -> list[str]:
+    """Attendees still to state a view; the head speaks last, with the decision."""
+    heads = {u for u, m in members.items() if HEAD in m.roles}
+    return [a for a in meeting.attendees if a not in heads and a not in meeting.spoken]
+
+
+def _speakers(meeting: Meeting, members: Mapping[str, Member]) -> int:
+    heads = {u for u, m in members.items() if HEAD in m.roles}
+    return len([a for a in meeting.attendees if a not in heads])
+
+
+# ---------------------------------------------------------------- the list
+
+
+@dataclass
+class Item:
+    id: str
+    title: str
+    stage: str
+    status: str
+    convened: str  # forum and date, or "" if no meeting yet
+    spoken: int
+    speakers: int
+    deadline: Any
+
+
+@bp.get("/")
+def index() -> str:
+    _require(*MEETING_ROLES)
+    rt = runtime()
+    today = rt.engine.today()
+    wanted = {(p.id, p.version): discussion_states(p) for p in rt.registry.all() if holds_meetings(p)}
+    items = []
+    with rt.sessions() as s:
+        members = _members(s, current_user.org_id)
+        states = set().union(*wanted.values()) if wanted else set()
+        cases = s.scalars(select(Case).options(selectinload(Case.deadlines))
+                          .where(Case.org_id == current_user.org_id, Case.state.in_(states),
+                                 Case.procedure.in_(sorted({pid for pid, _v in wanted})))
+                          .order_by(Case.updated_at.desc(), Case.id.desc())).all() if states else []
+        for c in cases:
+            if c.state not in wanted.get((c.procedure, c.procedure_version), ()):
+                continue
+            procedure = _procedure(c)
+            meeting = latest_meeting(procedure, c.data or {})
+            meeting = meeting if meeting and meeting.current else None
+            due = next_deadline(c.deadlines)
+            if meeting is None:
+                status, convened = _("待召开会议"), ""
+            else:
+                convened = f"{meeting.record.get(FORUM_FIELD, '')} {fmt_date(meeting.record.get(DATE_FIELD))}"
+                status = _("组成人员发表意见中") if _to_speak(meeting, members) else _("待行政首长作出决定")
+            items.append(Item(
+                id=c.id, title=c.title, stage=label_of(procedure, "state", c.state), status=status,
+                convened=convened, spoken=len(meeting.views) if meeting else 0,
+                speakers=_speakers(meeting, members) if meeting else 0,
+                deadline=deadline_view(due, procedure, rt.engine.calendar, today) if due else None,
+            ))
+    return render_template("meetings/index.html", items=items)
+
+
+# ---------------------------------------------------------------- what the meeting page shows
+
+
+def _field_labels(procedure: Procedure) -> dict[str, str]:
+    """Labels of the meeting steps' fields, from the definition, in the page language."""
+    lang = current_lang()
+    labels: dict[str, str] = {}
+    for trigger in (CONVENE, VIEW, *DECISIONS):
+        found = step(procedure, trigger)
+        for f in found.payload if found else ():
+            labels.setdefault(f.name, f.label.get(lang))
+    return labels
+
+
+def _view_label(procedure: Procedure, value: Any) -> str:
+    found = step(procedure, VIEW)
+    spec = next((f for f in found.payload if f.name == VIEW_FIELD), None) if found else None
+    labels = {v: label.get(current_lang()) for v, label in spec.choices} if spec else {}
+    return labels.get(value, str(value))
+
+
+def _hashes(session: Session, case_id: str, seqs: list[int]) -> dict[int, str]:
+    if not seqs:
+        return {}
+    rows = session.execute(select(AuditEvent.seq, AuditEvent.hash)
+                           .where(AuditEvent.case_id == case_id, AuditEvent.seq.in_(seqs))).all()
+    return {seq: h for seq, h in rows}
+
+
+def _item(procedure: Procedure, data: Mapping[str, Any], people: Mapping[str, str]) -> dict[str, Any]:
+    """What the members discuss: the submission's materials and the legality opinion's conclusion."""
+    labels = DataLabels(procedure)
+    out: dict[str, Any] = {"materials": [], "opinion": None}
+    submission, opinion = step(procedure, SUBMISSION), step(procedure, OPINION)
+    recorded = data.get(submission.record.key) if submission and submission.record else None
+    if isinstance(recorded, Mapping):
+        fields = {f.name: f for f in submission.payload} if submission else {}
+        out["materials"] = payload_entries(fields, {k: v for k, v in recorded.items() if k not in META}, labels)
+        out["submitted"] = _("{who}于{day}提请（事件{seq}）", who=person(people, recorded.get("recorded_by")),
+                             day=fmt_date(recorded.get("recorded_on")), seq=recorded.get("event_seq", "-"))
+    found = data.get(opinion.record.key) if opinion and opinion.record else None
+    if isinstance(found, Mapping) and opinion:
+        fields = {f.name: f for f in opinion.payload}
+        out["opinion"] = {
+            "entries": payload_entries(fields, {k: found[k] for k in ("conclusion", "reasons") if k in found}),
+            "meta": _("{who}于{day}出具（事件{seq}）", who=person(people, found.get("recorded_by")),
+                      day=fmt_date(found.get("recorded_on")), seq=found.get("event_seq", "-")),
+        }
+    return out
+
+
+def _meeting_view(session: Session, case: Case, procedure: Procedure, meeting: Meeting,
+                  members: Mapping[str, Member]) -> dict[str, Any]:
+    """The meeting as the page and the minutes show it, each part with the audit event it comes from."""
+    people = {u: m.name for u, m in members.items()}
+    hashes = _hashes(session, case.id, meeting.event_seqs())
+    record = meeting.record
+
+    def source(item: Mapping[str, Any]) -> dict[str, Any]:
+        seq = item.get("event_seq")
+        return {"seq": seq, "hash": hashes.get(seq, "") if isinstance(seq, int) else ""}
+
+    views = [{
+        "no": v.get("no", i), "username": v.get("recorded_by", ""), "name": person(people, v.get("recorded_by")),
+        "view": v.get(VIEW_FIELD), "view_label": _view_label(procedure, v.get(VIEW_FIELD)),
+        "statement": v.get("statement", ""), "on": fmt_date(v.get("recorded_on")), **source(v),
+    } for i, v in enumerate(meeting.views, start=1)]
+    by_member = {v["username"]: v for v in views}
+    heads = {u for u, m in members.items() if HEAD in m.roles}
+    attendees = [{"username": a, "name": person(people, a), "head": a in heads, "view": by_member.get(a)}
+                 for a in meeting.attendees]
+    counts = meeting.counts()
+    view_step = step(procedure, VIEW)
+    spec = next((f for f in view_step.payload if f.name == VIEW_FIELD), None) if view_step else None
+    tally = [(label.get(current_lang()), counts.get(value, 0)) for value, label in spec.choices] if spec else []
+    outcome = None
+    if meeting.outcome is not None:
+        o = meeting.outcome
+        outcome = {"step": label_of(procedure, "step", o.get("trigger")), "trigger": o.get("trigger"),
+                   "by": person(people, o.get("recorded_by")), "on": fmt_date(o.get("recorded_on")),
+                   "head_statement": o.get("head_statement", ""), "decision_text": o.get("decision_text", ""),
+                   "reason": o.get("reason_against_majority", ""), **source(o)}
+    dissent = {v.get("no") for v in meeting.dissent}
+    return {
+        "forum": record.get(FORUM_FIELD, ""), "date": fmt_date(record.get(DATE_FIELD)),
+        "convened_by": person(people, record.get("recorded_by")), "convened_on": fmt_date(record.get("recorded_on")),
+        "attendees": attendees, "absentees": [a for a in record.get("absentees", []) if isinstance(a, str)],
+        "views": views, "to_speak": [person(people, u) for u in _to_speak(meeting, members)],
+        "tally": tally, "majority": _view_label(procedure, meeting.majority) if meeting.majority else None,
+        "outcome": outcome, "dissent": [v for v in views if v["no"] in dissent],
+        "current": meeting.current, "source": source(record),
+    }
+
+
+def _precheck(transition: Transition, case: Case, settings: Mapping[str, Any],
+              name_of: Callable[[str], str]) -> list[Reason]:
+    """The step's guards on the recorded data for this user, before anything is typed: the engine's own
+    rules, so the page can say beforehand what a submit would be refused for. A guard that needs the
+    form's input is left to the submit."""
+    rt = runtime()
+    now = rt.engine.clock.now()
+    ctx = GuardContext(
+        trigger=transition.trigger, state=case.state, payload={}, data=case.data or {},
+        actor=current_user.username, actor_roles=current_user.roles, now=now, today=rt.engine.today(),
+        calendar=rt.engine.calendar, settings=settings, name_of=name_of, case_id=case.id,
+    )
+    reasons = []
+    for name in transition.guards:
+        guard = GUARDS[name]
+        try:
+            failure = guard.fn(ctx)
+        except (KeyError, TypeError, ValueError):
+            continue
+        if failure is not None:
+            reasons.append(Reason(name, f"{guard.zh}：{failure.zh}" if failure.zh else guard.zh,
+                                  f"{guard.en}: {failure.en}" if failure.en else guard.en, guard.article))
+    return reasons
+
+
+# ---------------------------------------------------------------- the meeting page
+
+
+@bp.get("/<case_id>")
+def show(case_id: str) -> str:
+    _require(*MEETING_ROLES)
+    return _meeting_page(case_id)
+
+
+def _meeting_page(case_id: str, refused: tuple[str, Outcome] | None = None,
+                  kept: Mapping[str, Any] | None = None) -> str:
+    rt = runtime()
+    lang = current_lang()
+    today = rt.engine.today()
+    form_name, outcome = refused if refused else (None, None)
+    errors = _field_errors(outcome.reasons, lang) if outcome else {}
+    kept = kept or {}
+    with rt.sessions() as s:
+        case, procedure = _meeting_case(s, case_id)
+        members = _members(s, case.org_id)
+        people = {u: m.name for u, m in members.items()}
+        settings = _settings(s, case.org_id)
+        meeting = latest_meeting(procedure, case.data or {})
+        if meeting is None and case.state not in discussion_states(procedure):
+            raise PublicNotFound("本案尚未提请集体讨论。")
+        view = _meeting_view(s, case, procedure, meeting, members) if meeting else None
+        item = _item(procedure, meeting.round_data if meeting else case.data or {}, people)
+        offered = {t.trigger: t for t in rt.engine.available_transitions(s, case, current_user.username)}
+        due = next_deadline(case.deadlines)
+        deadline = deadline_view(due, procedure, rt.engine.calendar, today) if due else None
+        live = meeting is not None and meeting.current
+
+        def name_of(username: str) -> str:
+            return people.get(username, username)
+
+        convene = None
+        if CONVENE in offered and (not live or form_name == "convene"):
+            convene = _convene_form(offered[CONVENE], procedure, members, settings, today.isoformat(),
+                                    form_name == "convene", outcome, kept, errors)
+
+        member_form, member_note = None, []
+        if VIEW in offered and live:
+            t = offered[VIEW]
+            member_note = _precheck(t, case, settings, name_of)
+            if not member_note or form_name == "view":
+                member_form = {
+                    "step": t, "label": t.label.get(lang), "refused": outcome if form_name == "view" else None,
+                    "widgets": widgets("view", t.payload, kept if form_name == "view" else None,
+                                       errors if form_name == "view" else None),
+                }
+
+        decision = None
+        steps = [offered[d] for d in DECISIONS if d in offered]
+        if steps and (live or form_name == "decision"):
+            decision = _decision_form(steps, case, settings, name_of, form_name == "decision", outcome, kept, errors)
+        view_state = {"id": case.id, "title": case.title, "version": case.version,
+                      "stage": label_of(procedure, "state", case.state)}
+    orphan = outcome if outcome and not any(f and f.get("refused") for f in (convene, member_form, decision)) \
+        else None
+    return render_template("meetings/show.html", case=view_state, item=item, meeting=view, deadline=deadline,
+                           convene=convene, member_form=member_form, member_note=member_note, decision=decision,
+                           labels=_field_labels(procedure), orphan=orphan)
+
+
+def _convene_form(t: Transition, procedure: Procedure, members: Mapping[str, Member], settings: Mapping[str, Any],
+                  today: str, mine: bool, outcome: Outcome | None, kept: Mapping[str, Any],
+                  errors: Mapping[str, list[str]]) -> dict[str, Any]:
+    """The head's form: the forum prefilled from the organisation's setting, the decision body's members
+    (and the head) as ticked checkboxes, since most meetings have them all; the guards judge the choice."""
+    lang = current_lang()
+    fields = tuple(f for f in t.payload if f.name != ATTENDEES)
+    values = kept if mine else {FORUM_FIELD: str(settings.get(FORUM_SETTING) or ""), DATE_FIELD: today}
+    candidates = [m for m in members.values() if m.active and m.roles & set(MEETING_ROLES)]
+    chosen = kept.get(ATTENDEES, []) if mine else [m.username for m in candidates]
+    spec = next((f for f in t.payload if f.name == ATTENDEES), None)
+    return {
+        "step": t, "label": t.label.get(lang), "refused": outcome if mine else None,
+        "widgets": widgets("convene", fields, values, errors if mine else None),
+        "attendees": [{"username": m.username, "name": m.name, "unit": m.unit, "checked": m.username in chosen,
+                       "roles": _("、").join(label_of(procedure, "role", r) for r in sorted(m.roles)
+                                            if r in MEETING_ROLES)} for m in candidates],
+        "attendees_label": spec.label.get(lang) if spec else ATTENDEES,
+        "attendees_required": bool(spec and spec.required),
+        "attendees_errors": errors.get(ATTENDEES, []) if mine else [],
+    }
+
+
+def _decision_form(steps: list[Transition], case: Case, settings: Mapping[str, Any],
+                   name_of: Callable[[str], str], mine: bool, outcome: Outcome | None,
+                   kept: Mapping[str, Any], errors: Mapping[str, list[str]]) -> dict[str, Any]:
+    """One form for the head's closing statement and decision: adopt, reject or defer (one step each)."""
+    lang = current_lang()
+    checks = {t.trigger: _precheck(t, case, settings, name_of) for t in steps}
+    # what every choice would be refused for (e.g. members still to speak) is said once, above the choices
+    common = [r for r in checks[steps[0].trigger] if all(r.code in {x.code for x in checks[t.trigger]} for t in steps)]
+    common_codes = {r.code for r in common}
+    options = [{"trigger": t.trigger, "label": t.label.get(lang), "basis": t.basis,
+                "checked": mine and kept.get(DECISION_CHOICE) == t.trigger,
+                "notes": [r for r in checks[t.trigger] if r.code not in common_codes]} for t in steps]
+    fields: dict[str, Any] = {}
+    for t in steps:
+        for f in t.payload:
+            fields.setdefault(f.name, f)
+    out: list[Widget] = []
+    for w in widgets(DECISION_CHOICE, tuple(fields.values()), kept if mine else None, errors if mine else None):
+        having = [t for t in steps if any(f.name == w.name for f in t.payload)]
+        needing = [t for t in having if any(f.name == w.name and f.required for f in t.payload)]
+        required = len(needing) == len(steps)
+        hint = w.help
+        if needing and not required:
+            hint = _("选择「{steps}」时必填", steps=_("、").join(t.label.get(lang) for t in needing))
+        elif len(having) < len(steps):
+            hint = _("仅适用于「{steps}」", steps=_("、").join(t.label.get(lang) for t in having))
+        out.append(dataclasses.replace(w, required=required, help=hint))
+    return {"options": options, "common": common, "widgets": out, "refused": outcome if mine else None}
+
+
+# ---------------------------------------------------------------- the forms
+
+
+def _version() -> int:
+    raw = request.form.get("expected_version", "")
+    if not raw.isdigit():
+        raise PublicBadRequest("提交的表单缺少有效的案件版本号。请刷新页面后重试。")
+    return int(raw)
+
+
+def _form_steps(case_id: str, *triggers: str) -> dict[str, Transition]:
+    """The steps (as the case's pinned procedure defines them) whose fields a form carries."""
+    with runtime().sessions() as s:
+        case, procedure = _meeting_case(s, case_id)
+    found = {t: procedure.transition(t, case.state) or step(procedure, t) for t in triggers}
+    return {t: found_step for t, found_step in found.items() if found_step is not None}
+
+
+def _fire(case_id: str, form_name: str, trigger: str, payload: dict[str, Any],
+          kept: Mapping[str, Any]) -> Response | tuple[str, int]:
+    rt = runtime()
+    outcome = rt.engine.fire(case_id, trigger, current_user.username, payload, expected_version=_version())
+    if outcome.ok:
+        with rt.sessions() as s:
+            _case, procedure = _meeting_case(s, case_id)
+        flash(_("已办理「{step}」，案件现处于「{state}」阶段（事件{seq}）。",
+                step=label_of(procedure, "step", trigger), state=label_of(procedure, "state", outcome.to_state),
+                seq=outcome.seq), "success")
+        return redirect(url_for("meetings.show", case_id=case_id))
+    status = 409 if "stale" in outcome.codes else 422
+    return _meeting_page(case_id, refused=(form_name, outcome), kept=kept), status
+
+
+@bp.post("/<case_id>/convene")
+def convene(case_id: str) -> Response | tuple[str, int]:
+    _require(*MEETING_ROLES)
+    t = _form_steps(case_id, CONVENE).get(CONVENE)
+    fields = tuple(f for f in t.payload if f.name != ATTENDEES) if t else ()
+    payload = payload_from_form(fields, request.form)
+    attendees = [a.strip() for a in request.form.getlist(ATTENDEES) if a.strip()]
+    if attendees:  # none ticked: left out, and the engine names the missing field
+        payload[ATTENDEES] = attendees
+    return _fire(case_id, "convene", CONVENE, payload, {**kept_values(fields, request.form), ATTENDEES: attendees})
+
+
+@bp.post("/<case_id>/view")
+def state_view(case_id: str) -> Response | tuple[str, int]:
+    _require(*MEETING_ROLES)
+    t = _form_steps(case_id, VIEW).get(VIEW)
+    fields = t.payload if t else ()
+    return _fire(case_id, "view", VIEW, payload_from_form(fields, request.form), kept_values(fields, request.form))
+
+
+@bp.post("/<case_id>/decision")
+def decide(case_id: str) -> Response | tuple[str, int]:
+    _require(*MEETING_ROLES)
+    trigger = request.form.get(DECISION_CHOICE, "")
+    if trigger not in DECISIONS:
+        raise PublicBadRequest("请选择决定结果（通过、不予通过或暂缓决定）后再提交。")
+    steps = _form_steps(case_id, *DECISIONS)
+    fields: dict[str, Any] = {}
+    for t in steps.values():  # keep what was typed in every field of the form, whichever decision was chosen
+        for f in t.payload:
+            fields.setdefault(f.name, f)
+    kept = {**kept_values(tuple(fields.values()), request.form), DECISION_CHOICE: trigger}
+    payload = payload_from_form(steps[trigger].payload if trigger in steps else (), request.form)
+    return _fire(case_id, "decision", trigger, payload, kept)
+
+
+# ---------------------------------------------------------------- the minutes
+
+
+def _minutes(case_id: str, printed: bool) -> str:
+    _require(*MINUTES_ROLES)
+    rt = runtime()
+    with rt.sessions() as s:
+        case, procedure = _meeting_case(s, case_id)
+        meeting = latest_meeting(procedure, case.data or {})
+        if meeting is None:
+            raise PublicNotFound("本案尚未召开集体讨论会议，没有会议纪要。")
+        members = _members(s, case.org_id)
+        people = {u: m.name for u, m in members.items()}
+        org = s.get(Organization, case.org_id)
+        view = _meeting_view(s, case, procedure, meeting, members)
+        item = _item(procedure, meeting.round_data, people)
+        organisation = (org.name_en if current_lang() == "en" else org.name_zh) if org else case.org_id
+        generated = rt.engine.clock.now()
+    return render_template("meetings/minutes.html", case={"id": case.id, "title": case.title}, item=item,
+                           meeting=view, organisation=organisation, labels=_field_labels(procedure),
+                           printed=printed, generated=fmt_datetime(generated))
+
+
+@bp.get("/<case_id>/minutes")
+def minutes(case_id: str) -> str:
+    return _minutes(case_id, printed=False)
+
+
+@bp.get("/<case_id>/minutes.pdf")
+def minutes_pdf(case_id: str) -> Response:
+    document = pdf.render(_minutes(case_id, printed=True), "minutes.css")
+    return send_file(io.BytesIO(document), mimetype="application/pdf", as_attachment=False,
+                     download_name=f"{case_id}-集体讨论会议纪要.pdf", max_age=0)
