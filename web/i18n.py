@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from babel.support import Translations
-from flask import Flask, g, has_request_context, request, session
+from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import Babel, refresh
 from flask_babel import gettext as babel_gettext
 
@@ -60,7 +60,11 @@ def paren(text: Any) -> str:
 
 
 def gettext(message: str, **params: Any) -> str:
-    text = babel_gettext(message)
+    if has_app_context() and "babel" not in current_app.extensions:
+        # an app without init_app (a bare Flask app in a test): the language set in g, as before Flask-Babel
+        text = english(message) if current_lang() == "en" else message
+    else:
+        text = babel_gettext(message)  # outside any app context: the Chinese id itself
     return text.format(**params) if params else text
 
 
