@@ -28,6 +28,14 @@ REQUIRE_PG = os.environ.get("LAWFLOW_TEST_REQUIRE_PG") == "1"
 _numbers = itertools.count()
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Compile the pages' translations as scripts/bootstrap does, so that a plain `pytest` works on a fresh
+    checkout (the .mo is not committed and the web app refuses to start without it)."""
+    from web.i18n_tools import compile_catalogues
+
+    compile_catalogues()
+
+
 def _pg_admin_params() -> dict[str, str]:
     parts = urlsplit(PG_OWNER_URL or "")
     query = {k: v[0] for k, v in parse_qs(parts.query).items()}

@@ -39,7 +39,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-from web.i18n import _, current_lang
+from web.i18n import N_, _, current_lang
 from web.present import KIND_LABELS, event_view, fmt_date, fmt_stamp, label_of, person, procedure_for_ref
 from web.runtime import runtime
 from workflow.audit import status as verification
@@ -292,11 +292,11 @@ def events_jsonl() -> Response | tuple[str, int]:
                     headers={"Content-Disposition": f'attachment; filename="{_export_name(stamp, "jsonl")}"'})
 
 
-CSV_COLUMNS = ("案件编号", "序号", "时间（北京时间）", "事件类型", "步骤", "步骤代码", "原阶段", "新阶段",
-               "办理人账号", "办理人", "办理角色", "拒绝原因及依据", "提交内容（JSON）", "程序及版本",
-               "记录时间（UTC）", "前一事件哈希", "哈希")
-CSV_NOTE = ("lawflow 审计事件筛选导出；筛选条件：{filters}；导出时间：{at}（UTC）；导出人：{who}。"
-            "筛选结果不能作为哈希链校验，完整校验请使用 lawflow audit export 导出的全部审计记录。")
+CSV_COLUMNS = (N_("案件编号"), N_("序号"), N_("时间（北京时间）"), N_("事件类型"), N_("步骤"), N_("步骤代码"),
+               N_("原阶段"), N_("新阶段"), N_("办理人账号"), N_("办理人"), N_("办理角色"), N_("拒绝原因及依据"),
+               N_("提交内容（JSON）"), N_("程序及版本"), N_("记录时间（UTC）"), N_("前一事件哈希"), N_("哈希"))
+CSV_NOTE = N_("lawflow 审计事件筛选导出；筛选条件：{filters}；导出时间：{at}（UTC）；导出人：{who}。"
+              "筛选结果不能作为哈希链校验，完整校验请使用 lawflow audit export 导出的全部审计记录。")
 FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -417,8 +417,8 @@ def run_verification() -> Response:
     return redirect(url_for("audit.verify"))
 
 
-SIGNATURES = {"verified": "均已验证", "not checked": "未验证（缺少 cryptography 组件）",
-              "none": "尚无检查点", "stopped": "未验证（校验在此之前因问题停止）"}
+SIGNATURES = {"verified": N_("均已验证"), "not checked": N_("未验证（缺少 cryptography 组件）"),
+              "none": N_("尚无检查点"), "stopped": N_("未验证（校验在此之前因问题停止）")}
 
 
 def _summary(last: Mapping[str, Any]) -> dict[str, Any]:

@@ -27,8 +27,8 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from web.api.paths import is_api_request
+from web.i18n import N_, _, gettext
 from web.i18n import SESSION_KEY as LANG_KEY
-from web.i18n import _, gettext
 from web.runtime import runtime
 from workflow import accounts
 from workflow.models import User
@@ -113,7 +113,7 @@ def login() -> str | Response:
             current_app.logger.info("login %s", web_user.username)
             return redirect(_safe_next(request.args.get("next")) or url_for("cases.index"))
         current_app.logger.info("failed login for %r", username)
-        error = "用户名或密码不正确，或账号已停用。"
+        error = N_("用户名或密码不正确，或账号已停用。")
     demo = _demo_accounts() if current_app.config.get("SHOW_DEMO_ACCOUNTS") else None
     return render_template("login.html", error=error, username=username, demo=demo)
 
@@ -137,7 +137,7 @@ def _demo_accounts() -> dict[str, object]:
 
 def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "请先登录。"
+    login_manager.login_message = N_("请先登录。")
     login_manager.login_message_category = "info"
     login_manager.localize_callback = gettext
     login_manager.init_app(app)

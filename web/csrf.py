@@ -15,12 +15,13 @@ from flask import Flask, request, session
 
 from web.api.paths import is_api_request
 from web.errors import PublicBadRequest
+from web.i18n import N_
 
 SESSION_KEY = "_csrf"
 FIELD = "csrf_token"
 HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
-MESSAGE = "表单已失效或来源不明（缺少或错误的安全令牌）。请返回、刷新页面后重新提交。"
+MESSAGE = N_("表单已失效或来源不明（缺少或错误的安全令牌）。请返回、刷新页面后重新提交。")
 
 
 def csrf_token() -> str:

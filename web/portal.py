@@ -36,7 +36,7 @@ from werkzeug.wrappers import Response
 from web import throttle
 from web.errors import PublicNotFound
 from web.forms import Widget, kept_values, payload_from_form, widgets
-from web.i18n import _, current_lang
+from web.i18n import N_, _, current_lang
 from web.present import fmt_date
 from web.runtime import runtime
 from workflow import consultations as views
@@ -58,9 +58,9 @@ HONEYPOT = "website"  # hidden from people (CSS, aria-hidden, no tab stop); scri
 MAX_LINKS = 2
 LINK = re.compile(r"https?://|www\.|\[url", re.IGNORECASE)
 HELP = {
-    "commenter": "选填，将随意见一并公开；不填写的显示为“匿名”。",
-    "contact": "选填，仅供承办单位必要时与您联系，不予公开。",
-    "content": "5至2000字；网址链接不超过2个。",
+    "commenter": N_("选填，将随意见一并公开；不填写的显示为“匿名”。"),
+    "contact": N_("选填，仅供承办单位必要时与您联系，不予公开。"),
+    "content": N_("5至2000字；网址链接不超过2个。"),
 }
 
 

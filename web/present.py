@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from web.i18n import _, current_lang, paren
+from web.i18n import N_, _, current_lang, paren
 from workflow.calendar import WorkCalendar
 from workflow.clock import SHANGHAI, parse_stamp
 from workflow.deadlines import describe
@@ -347,7 +347,8 @@ class EventView:
     payload: list[Entry]
 
 
-KIND_LABELS = {"created": "立案", "transition": "办理", "refused": "拒绝", "record_attached": "附加记录"}
+KIND_LABELS = {"created": N_("立案"), "transition": N_("办理"), "refused": N_("拒绝"),
+               "record_attached": N_("附加记录")}
 
 
 def _attachment_fields(procedure: Procedure | None) -> list[FieldSpec]:

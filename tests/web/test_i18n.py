@@ -1,12 +1,21 @@
-"""Chinese first; `?lang=en` switches to the English labels from the definitions and the engine."""
+"""Chinese first; `?lang=en` switches to English: the labels from the definitions and the engine, and the pages'
+own words from the gettext catalogue web/translations/en/LC_MESSAGES/messages.po (Flask-Babel)."""
 
 from __future__ import annotations
 
-import re
+import os
+import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+from flask import Flask
+
 from tests.web.helpers import new_case, submit_step, text
-from web.i18n import EN
+from web import i18n
+from web.i18n import _, english
+from web.i18n_tools import PO, compile_catalogues, english_of, extract_messages, placeholders, read_catalogue
+from web.present import fmt_datetime
 
 WEB = Path(__file__).resolve().parents[2] / "web"
 
@@ -42,22 +51,62 @@ def test_the_login_page_switches_language_before_login(app):
     assert "Sign in" in page and "User name" in page
 
 
-def test_every_page_text_has_an_english_translation():
-    ids = set()
-    # _("..."), and the messages handed to _() later: PublicBadRequest("..."), error = "...", ...
-    pattern = re.compile(r'(?:\b_|PublicBadRequest|PublicNotFound)\(\s*"([^"]+)"|\b_\(\s*\'([^\']+)\'|(?:error|login_message) = "([^"]+)"')
-    for path in [*WEB.rglob("*.html"), *WEB.rglob("*.py")]:
-        for found in pattern.findall(path.read_text(encoding="utf-8")):
-            ids.add(next(f for f in found if f))
-    from web import csrf
+def test_every_message_in_the_code_and_templates_has_its_english_text():
+    used = extract_messages()  # pybabel's extractors over web/ (babel.cfg), as `python -m web.i18n_tools extract`
+    # the extraction reaches Python (_, N_ in a constant, bilingual) and the templates, or this test proves nothing
+    assert {"跳到正文", "请先登录。", "服务暂时不可用，请稍后重试或联系系统管理员", "剩余{n}日"} <= set(used)
+    assert any(f.startswith("web/templates/") for files in used.values() for f in files)
+    english = english_of(read_catalogue())
+    missing = {m: files for m, files in sorted(used.items()) if not english.get(m)}
+    assert not missing, f"no English text in {PO} (python -m web.i18n_tools import, or edit it): {missing}"
 
-    ids.add(csrf.MESSAGE)
-    from web.errors import PAGES
 
-    for title, message in PAGES.values():
-        ids.update((title, message))
-    from web.present import KIND_LABELS
+def test_each_english_text_has_the_placeholders_of_its_chinese():
+    english = english_of(read_catalogue())
+    assert len(english) > 400
+    wrong = {zh: en for zh, en in english.items() if placeholders(zh) != placeholders(en)}
+    assert not wrong
 
-    ids.update(KIND_LABELS.values())
-    missing = sorted(i for i in ids if re.search(r"[\u4e00-\u9fff]", i) and i not in EN)
-    assert not missing, f"no English text for: {missing}"
+
+def test_no_json_translations_are_left_unimported():
+    # the runtime reads only the compiled catalogue: English left in a JSON file would never be shown
+    left = sorted(str(p.relative_to(WEB.parent)) for p in (WEB / "messages").glob("**/*.json"))
+    assert not left, f"run `python -m web.i18n_tools import {' '.join(left)}`, then `git rm` them"
+
+
+def test_the_page_language_chooses_the_catalogue(app):
+    moment = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 in Beijing
+    with app.test_request_context("/cases/?lang=en"):
+        app.preprocess_request()
+        assert _("案件列表") == "Cases" and _("剩余{n}日", n=3) == "3 days left"
+        assert fmt_datetime(moment) == "2026-03-02 09:00"
+    with app.test_request_context("/cases/"):  # no choice: Chinese
+        app.preprocess_request()
+        assert _("案件列表") == "案件列表" and _("剩余{n}日", n=3) == "剩余3日"
+        assert fmt_datetime(moment) == "2026年3月2日 09:00"
+    assert _("剩余{n}日", n=3) == "剩余3日"  # outside a request (the CLI, the engine): Chinese
+    assert english("剩余{n}日") == "{n} days left" and english("没有这条") == "没有这条"
+
+
+def test_the_app_refuses_to_start_without_its_compiled_translations(tmp_path):
+    catalogue = tmp_path / "en" / "LC_MESSAGES"
+    catalogue.mkdir(parents=True)
+    shutil.copy(PO, catalogue / PO.name)
+
+    def start() -> None:
+        i18n.init_app(_flask(tmp_path))
+
+    with pytest.raises(RuntimeError, match=r"python -m web\.i18n_tools compile"):
+        start()
+    assert compile_catalogues(tmp_path) == [catalogue / "messages.mo"]
+    start()
+    later = (catalogue / "messages.mo").stat().st_mtime + 10
+    os.utime(catalogue / PO.name, (later, later))  # the .po edited after the last compile
+    with pytest.raises(RuntimeError, match="older than their .po"):
+        start()
+
+
+def _flask(translations: Path) -> Flask:
+    app = Flask(__name__)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(translations)
+    return app

@@ -26,7 +26,8 @@ from workflow.payloads import MESSAGES_ZH
 
 def bilingual(zh: str, **params: Any) -> tuple[str, str]:
     """A message of the API in Chinese and English: (zh, en). The Chinese text is the message id; its English
-    text is in web/messages/en/api.json (tests/api/test_messages.py checks that every id has one)."""
+    text is in the catalogue web/translations/en/LC_MESSAGES/messages.po (tests/api/test_messages.py checks
+    that every id has one)."""
     en = EN.get(zh, zh)
     return (zh.format(**params), en.format(**params)) if params else (zh, en)
 
