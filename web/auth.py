@@ -7,9 +7,11 @@ disabled account or a changed role takes effect at once.
 Sessions, as GB/T 22239-2019 8.1.4.1 asks (登录失败处理、结束会话、登录连接超时自动退出):
 * repeated failed logins lock the account or the address for a while (web/login_throttle.py);
 * logging in starts a new session (session.clear: no fixation, a new CSRF token); logging out is a POST with
-  the CSRF token and ends the session; the cookie is HttpOnly and SameSite=Lax (Secure behind TLS: web/__init__);
+  the CSRF token and clears the session; the cookie is HttpOnly and SameSite=Lax (Secure behind TLS: web/__init__);
 * a session unused for SESSION_IDLE_MINUTES (LAWFLOW_SESSION_IDLE_MINUTES, default 30) is logged out: the time
   of the last request is kept in the signed session and checked on the next one.
+The session lives in the signed cookie, not on the server: a copy of the cookie taken before logging out is not
+revoked by the logout (only by idling). Revoking it would need a per-user session counter in the database.
 """
 
 from __future__ import annotations
@@ -104,6 +106,9 @@ def _safe_next(target: str | None) -> str | None:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+FAILED = "用户名或密码不正确，或账号已停用。"  # the same for a wrong password, an unknown name, a disabled account
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> str | Response | tuple[str, int, dict[str, str]]:
     if current_user.is_authenticated:
@@ -117,9 +122,6 @@ def login() -> str | Response | tuple[str, int, dict[str, str]]:
             return _attempt(username, password)
         error = FAILED
     return _login_page(username, error)
-
-
-FAILED = "用户名或密码不正确，或账号已停用。"
 
 
 def _attempt(username: str, password: str) -> str | Response | tuple[str, int, dict[str, str]]:
