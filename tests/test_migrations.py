@@ -42,7 +42,7 @@ def test_0003_api_token_downgrades_and_upgrades(owner_url: str, town, monkeypatc
     before = _tables(owner_url)
     assert "api_token" in before
     command.downgrade(alembic_config(owner_url), "0002")
-    assert _tables(owner_url) == before - {"api_token", "portal_submission"}
+    assert _tables(owner_url) == before - {"api_token", "portal_submission", "login_failure"}
     migrate(owner_url)
     assert _tables(owner_url) == before
     assert _diff(owner_url) == []
@@ -107,7 +107,7 @@ def test_0005_gives_existing_organisations_a_portal_account_and_adds_the_rate_li
         monkeypatch.setenv("LAWFLOW_DB_APP_ROLE", "lawflow_app")
     before = _tables(owner_url)
     command.downgrade(alembic_config(owner_url), "0004")
-    assert _tables(owner_url) == before - {"portal_submission"}
+    assert _tables(owner_url) == before - {"portal_submission", "login_failure"}
     engine = create_engine(owner_url)
     try:
         with engine.begin() as conn:  # as the organisation was before 0005: no portal account
@@ -131,3 +131,33 @@ def test_0005_gives_existing_organisations_a_portal_account_and_adds_the_rate_li
     with town.sessions() as s:
         assert [r.at for r in s.scalars(select(PortalSubmission)).all()] != []
         assert len(s.scalars(select(PortalSubmission)).all()) == 1
+
+
+def test_0007_adds_the_login_throttle_table_which_the_runtime_role_fills_and_purges(
+        owner_url: str, town, monkeypatch: pytest.MonkeyPatch) -> None:
+    """0007 adds only login_failure; after the upgrade the runtime role (lawflow_app on PostgreSQL) counts,
+    purges and clears failed logins in it."""
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from web import login_throttle
+    from workflow.models import LoginFailure
+
+    if owner_url.startswith("postgresql"):
+        monkeypatch.setenv("LAWFLOW_DB_APP_ROLE", "lawflow_app")
+    before = _tables(owner_url)
+    assert "login_failure" in before
+    command.downgrade(alembic_config(owner_url), "0005")
+    assert _tables(owner_url) == before - {"login_failure"}
+    migrate(owner_url)
+    assert _tables(owner_url) == before and _diff(owner_url) == []
+    now = town.clock.now()
+    account, client = "a" * 64, "b" * 64
+    assert login_throttle.admit(town.sessions, account, client, now - timedelta(hours=1)).lock is None
+    assert login_throttle.admit(town.sessions, "c" * 64, client, now).lock is None  # purges the hour-old row
+    with town.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(LoginFailure)) == 1
+    login_throttle.succeeded(town.sessions, "c" * 64)
+    with town.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(LoginFailure)) == 0

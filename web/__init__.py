@@ -6,6 +6,7 @@ Configuration comes from the lawflow Runtime (LAWFLOW_INSTANCE, LAWFLOW_DATABASE
   LAWFLOW_SECRET_KEY           session signing key; default: generated once into <instance>/secret_key (0600)
   LAWFLOW_SHOW_DEMO_ACCOUNTS   "1": list the demo accounts on the login page (an instance with demo data)
   LAWFLOW_SECURE_COOKIES       "1": send the session cookie over HTTPS only (set it behind TLS)
+  LAWFLOW_SESSION_IDLE_MINUTES a login unused this long is logged out (default 30; web/auth.py)
   LAWFLOW_TRUSTED_PROXIES      how many reverse proxies stand in front of the app (default 0): the client
                                address is then read from X-Forwarded-For (the public portal's rate limit
                                counts by it; behind a proxy without this, every visitor shares one count)

@@ -164,12 +164,17 @@ def new() -> str | Response | tuple[str, int]:
             flash(_("已立案：{case}。", case=outcome.case_id), "success")
             return redirect(url_for("cases.show", case_id=outcome.case_id))
         return _new_page([procedure] if procedure else [], outcome, request.form), 422
+    creatable = _creatable(current_user)
     if wanted:
         procedure = _lookup(wanted)
         if procedure is None:
             raise PublicNotFound()
+        if procedure not in creatable:
+            abort(403)  # a form its user may not send; a POST all the same is the engine's to refuse (422)
         return _new_page([procedure])
-    return _new_page(_creatable(current_user))
+    if not creatable:
+        abort(403)  # the page of those who open cases
+    return _new_page(creatable)
 
 
 def _lookup(procedure_id: str) -> Procedure | None:

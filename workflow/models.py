@@ -273,3 +273,22 @@ class PortalSubmission(Base):
 
     __table_args__ = (Index("ix_portal_submission_client_at", "client", "at"),
                       Index("ix_portal_submission_at", "at"))
+
+
+class LoginFailure(Base):
+    """One login attempt that has not (yet) succeeded, kept only while it can count (web/login_throttle.py).
+
+    `account` is an HMAC-SHA256 of the user name as typed and `client` one of the client's address, both under
+    the web app's secret key: never the name or the address. A successful login deletes its account's rows;
+    the others are deleted once older than the window plus the lock (half an hour)."""
+
+    __tablename__ = "login_failure"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account: Mapped[str] = mapped_column(String(64))
+    client: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_login_failure_account_at", "account", "at"),
+                      Index("ix_login_failure_client_at", "client", "at"),
+                      Index("ix_login_failure_at", "at"))

@@ -1,0 +1,247 @@
+"""The authorization matrix of the HTML pages: every route (but static files and /api/, which
+tests/api/test_matrix.py covers) against anonymous visitors and each demo role.
+
+Each cell is a real request, as that user, to a real URL: {case} is a fresh major decision of the user's own
+organisation, {other} one of another organisation (404: no existence leak), {ecase} a penalty case with a record
+attached, {consult} a decision open for public comment. POSTs carry the session's valid CSRF token, so that a
+cell tests who may, not whether the token is there (tests/web/test_csrf_refusal.py does that).
+
+A cell is the status expected; `login` is the redirect to the login page (302 to /login?next=...), any other
+302/303 a redirect elsewhere (a step taken, a case opened). 422 is the engine refusing a step the role may not
+take (shown on the page with its reasons, web/cases.py); 403 a page the role does not use.
+
+The test fails when a route exists that no row declares: a new page must say who may see it. Add one line per
+endpoint (or per method and URL kind), e.g.
+    GET  /reviews/                        login 200 403 ...
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.test import TestResponse
+
+from tests.api.conftest import ENFORCEMENT, other_town
+from tests.api.test_matrix import enforcement_case
+from tests.web.helpers import PROPOSAL, START, login, new_case
+from tests.web.test_portal import consulting
+from workflow.demo import DEMO_PASSWORD
+from workflow.models import Case
+from workflow.runtime import Runtime
+
+# a column per role; the person who holds it in the demo town (workflow/demo.py)
+USERS: dict[str, str | None] = {
+    "anon": None,
+    "drafter": "zhangwei",  # drafter
+    "counsel": "chenjing",  # legal_counsel (and legal_reviewer)
+    "adviser": "linzhiyuan",  # legal_adviser
+    "member": "zhengli",  # decision_member
+    "head": "huangzhenhua",  # head (and agency_head)
+    "officer": "wanghai",  # enforcement_officer
+    "agency": "wujianguo",  # agency_head (and decision_member)
+    "reviewer": "guomin",  # legal_reviewer
+    "auditor": "liushen",  # auditor
+    "admin": "admin",  # admin
+}
+
+# method  url  [form]                           anon  drafter counsel adviser member head officer agency reviewer auditor admin
+MATRIX = """
+GET  /                                            login 302 302 302 302 302 302 302 302 302 302
+GET  /login                                       200   302 302 302 302 302 302 302 302 302 302
+POST /login                          login        302   302 302 302 302 302 302 302 302 302 302
+POST /logout                                      login 302 302 302 302 302 302 302 302 302 302
+GET  /logout                                      login 405 405 405 405 405 405 405 405 405 405
+GET  /cases/                                      login 200 200 200 200 200 200 200 200 200 200
+POST /cases/                                      login 405 405 405 405 405 405 405 405 405 405
+GET  /cases/new                                   login 200 403 403 403 403 200 403 403 403 403
+GET  /cases/new?procedure=major_decision          login 200 403 403 403 403 403 403 403 403 403
+GET  /cases/new?procedure=enforcement_case        login 403 403 403 403 403 200 403 403 403 403
+GET  /cases/new?procedure=no_such_procedure       login 404 404 404 404 404 404 404 404 404 404
+POST /cases/new                      major        login 302 422 422 422 422 422 422 422 422 422
+POST /cases/new                      penalty      login 422 422 422 422 422 302 422 422 422 422
+GET  /cases/{case}                                login 200 200 200 200 200 200 200 200 200 200
+GET  /cases/{other}                               login 404 404 404 404 404 404 404 404 404 404
+GET  /cases/NO-SUCH-CASE                          login 404 404 404 404 404 404 404 404 404 404
+POST /cases/{case}                                login 405 405 405 405 405 405 405 405 405 405
+GET  /cases/{ecase}/records/1                     login 200 200 200 200 200 200 200 200 200 200
+GET  /cases/{ecase}/records/9                     login 404 404 404 404 404 404 404 404 404 404
+GET  /cases/{other}/records/1                     login 404 404 404 404 404 404 404 404 404 404
+POST /cases/{case}/steps/start       start        login 422 422 422 422 302 422 422 422 422 422
+POST /cases/{other}/steps/start      start        login 404 404 404 404 404 404 404 404 404 404
+GET  /cases/{case}/steps/start                    login 405 405 405 405 405 405 405 405 405 405
+GET  /audit/                                      login 403 403 403 403 403 403 403 403 200 200
+GET  /audit/events                                login 403 403 403 403 403 403 403 403 200 200
+GET  /audit/events.csv                            login 403 403 403 403 403 403 403 403 200 200
+GET  /audit/events.jsonl                          login 403 403 403 403 403 403 403 403 200 200
+GET  /audit/verify                                login 403 403 403 403 403 403 403 403 200 200
+POST /audit/verify                                login 403 403 403 403 403 403 403 403 302 302
+GET  /audit/compliance                            login 403 403 403 403 200 403 200 403 200 200
+GET  /procedures/                                 login 200 200 200 200 200 200 200 200 200 200
+GET  /procedures/major_decision/v1                login 200 200 200 200 200 200 200 200 200 200
+GET  /procedures/enforcement_case/v1/diagram.svg  login 200 200 200 200 200 200 200 200 200 200
+GET  /procedures/no_such_procedure/v1             login 404 404 404 404 404 404 404 404 404 404
+GET  /public/register                             200   200 200 200 200 200 200 200 200 200 200
+GET  /public/consultations                        200   200 200 200 200 200 200 200 200 200 200
+GET  /public/decisions                            200   200 200 200 200 200 200 200 200 200 200
+GET  /public/consultations/{consult}              200   200 200 200 200 200 200 200 200 200 200
+GET  /public/consultations/{case}                 404   404 404 404 404 404 404 404 404 404 404
+POST /public/consultations/{consult} comment      303   303 303 303 303 303 303 303 303 303 303
+POST /public/consultations/{case}    comment      404   404 404 404 404 404 404 404 404 404 404
+"""
+
+EXCLUDED = ("static",)  # and everything under /api/ (tests/api/test_matrix.py)
+FRESH = ("{case}",)  # a POST to these gets a fresh case: a step taken once cannot be taken again
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    url: str  # with {placeholders}
+    form: str  # which body a POST sends (Scene.body)
+    expected: dict[str, str]  # role -> status, or "login"
+
+
+def rows() -> list[Row]:
+    out = []
+    for line in MATRIX.strip().splitlines():
+        method, url, *rest = line.split()
+        form = rest[0] if len(rest) > len(USERS) else ""
+        out.append(Row(method, url, form, dict(zip(USERS, rest[-len(USERS):], strict=True))))
+    return out
+
+
+def endpoint_of(app: Flask, method: str, url: str) -> str | None:
+    """The endpoint a URL of the table reaches (None: no route, or not with this method)."""
+    adapter = app.url_map.bind("localhost")
+    try:
+        endpoint, _args = adapter.match(url.split("?")[0].replace("{", "").replace("}", ""), method=method)
+    except (NotFound, MethodNotAllowed):
+        return None
+    return endpoint
+
+
+def html_routes(app: Flask) -> set[tuple[str, str]]:
+    """(method, endpoint) of every HTML route: what the table must declare."""
+    return {(method, rule.endpoint) for rule in app.url_map.iter_rules()
+            if rule.endpoint not in EXCLUDED and not rule.rule.startswith("/api/")
+            for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}}
+
+
+def undeclared(app: Flask) -> list[str]:
+    declared = {(row.method, endpoint_of(app, row.method, row.url)) for row in rows()}
+    return sorted(f"{method} {endpoint}" for method, endpoint in html_routes(app) - declared)
+
+
+def outcome(response: TestResponse) -> str:
+    if response.status_code == 302 and response.headers.get("Location", "").startswith("/login?next="):
+        return "login"
+    return str(response.status_code)
+
+
+def token_of(client: FlaskClient) -> str:
+    """The session's CSRF token (made now if the session has none yet), as a page's form would carry it."""
+    with client.session_transaction() as session:
+        token = session.get("_csrf") or secrets.token_urlsafe(32)
+        session["_csrf"] = token
+    return token
+
+
+class Scene:
+    """The town with the cases the table's URLs name, and a logged-in browser per role."""
+
+    def __init__(self, app: Flask, town: Runtime):
+        self.app, self.town = app, town
+        self.ids = {"{case}": new_case(town), "{other}": other_town(town), "{ecase}": enforcement_case(town),
+                    "{consult}": consulting(town)}
+        self.clients = {role: self.client(role) for role in USERS}
+        self.used: FlaskClient | None = None  # the browser of the last request (the role's may be new since)
+
+    def client(self, role: str) -> FlaskClient:
+        client = self.app.test_client()
+        # one address per role: the portal's and the login's limits count per address
+        client.environ_base["REMOTE_ADDR"] = f"192.0.2.{list(USERS).index(role) + 1}"
+        username = USERS[role]
+        if username:
+            response = login(client, username)
+            assert response.status_code == 302, (role, response.status_code)
+        return client
+
+    def url(self, row: Row) -> str:
+        url = row.url
+        for name, value in self.ids.items():
+            fresh = row.method == "POST" and name in FRESH and name in url
+            url = url.replace(name, new_case(self.town) if fresh else value)
+        return url
+
+    def body(self, form: str, client: FlaskClient, url: str) -> dict[str, Any]:
+        """What a POST of the table sends (without the CSRF token)."""
+        if form == "login":
+            return {"username": "zhangwei", "password": DEMO_PASSWORD}
+        if form == "major":
+            return {"procedure": "major_decision", **PROPOSAL}
+        if form == "penalty":
+            return {"procedure": "enforcement_case", **ENFORCEMENT}
+        if form == "start":
+            with self.town.sessions() as s:
+                case = s.get(Case, url.split("/")[2])
+                version = str(case.version) if case else "1"
+            return {"expected_version": version, **START}
+        if form == "comment":
+            page = client.get(url).get_data(as_text=True)
+            issued = re.search(r'name="issued" value="([^"]+)"', page)
+            self.town.clock.advance(seconds=5)  # a person takes a while to write
+            return {"issued": issued.group(1) if issued else "", "website": "", "commenter": "后龙村村民",
+                    "content": "建议在各村设置分类收集点"}
+        assert form == "", f"no body named {form!r}"
+        return {}
+
+    def request(self, row: Row, role: str, token: str | None = "valid", url: str | None = None) -> TestResponse:
+        """The row's request as `role` (to `url`, if given, instead of the row's with fresh ids filled in): a
+        POST with the session's token ("valid"), with none (None) or with `token`."""
+        client = self.used = self.clients[role]
+        url = url or self.url(row)
+        if row.method == "GET":
+            response = client.get(url)
+        else:
+            data = self.body(row.form, client, url)
+            if token is not None:
+                data["csrf_token"] = token_of(client) if token == "valid" else token
+            response = client.post(url, data=data)
+        response.get_data()  # a streamed export runs to its end
+        response.close()
+        if row.method == "POST" and row.url in ("/login", "/logout") and response.status_code == 302:
+            self.clients[role] = self.client(role)  # logged in, or out, by that cell: as the role was again
+        return response
+
+
+def test_every_html_route_is_in_the_table(app):
+    missing = undeclared(app)
+    assert not missing, "routes no row of MATRIX declares (add a line saying who may use them):\n" + "\n".join(missing)
+
+
+def test_a_route_added_without_a_row_is_caught(app):
+    app.add_url_rule("/reports/secret", "reports.secret", lambda: "secret", methods=["GET", "POST"])
+    assert undeclared(app) == ["GET reports.secret", "POST reports.secret"]
+
+
+def test_the_table_names_only_routes_that_exist(app):
+    for row in rows():
+        if "405" not in row.expected.values():
+            assert endpoint_of(app, row.method, row.url) is not None, f"{row.method} {row.url} reaches no route"
+
+
+def test_every_route_for_every_role(app, town):
+    scene = Scene(app, town)
+    wrong = []
+    for row in rows():
+        for role, status in row.expected.items():
+            got = outcome(scene.request(row, role))
+            if got != status:
+                wrong.append(f"{row.method} {row.url} {row.form} as {role}: {got}, expected {status}")
+    assert not wrong, "\n".join(wrong)

@@ -1,0 +1,77 @@
+"""Every HTML form that changes something is refused without this session's CSRF token: 400 with the Chinese
+message of web/csrf.py, and nothing changed (cases, versions, the audit trail, the throttles' counts, the
+verification status, who is logged in).
+
+The POST routes are enumerated from the app's URL map, as the authorization matrix does; each is sent by a role
+the matrix says succeeds, so a missing refusal would show as a change. The same request with the right token
+then does succeed (the test cannot pass by posting something that would have failed anyway).
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from tests.web.helpers import text
+from tests.web.test_authorization_matrix import Row, Scene, html_routes, outcome, rows, token_of
+from web import csrf
+from workflow.audit import status as verification
+from workflow.models import AuditEvent, Case, LoginFailure, PortalSubmission
+
+SUCCESS = ("302", "303")
+
+
+def posts(app) -> list[tuple[str, Row, str]]:
+    """(endpoint, a row reaching it, a role that succeeds there) for every POST route of the app."""
+    from tests.web.test_authorization_matrix import endpoint_of
+
+    found = []
+    for method, endpoint in sorted(html_routes(app)):
+        if method != "POST":
+            continue
+        chosen = next(((row, role) for row in rows() if row.method == "POST"
+                       and endpoint_of(app, "POST", row.url) == endpoint
+                       for role, status in row.expected.items() if status in SUCCESS), None)
+        assert chosen is not None, f"POST {endpoint}: no row of the matrix where some role succeeds"
+        found.append((endpoint, *chosen))
+    return found
+
+
+def snapshot(scene: Scene, client: FlaskClient) -> tuple[Any, ...]:
+    with scene.town.sessions() as s:
+        db = (s.scalar(select(func.count()).select_from(Case)),
+              s.scalar(select(func.coalesce(func.sum(Case.version), 0))),
+              s.scalar(select(func.count()).select_from(AuditEvent)),
+              s.scalar(select(func.count()).select_from(LoginFailure)),
+              s.scalar(select(func.count()).select_from(PortalSubmission)))
+    path = verification.status_path(scene.town.instance)
+    status = path.read_bytes() if path.exists() else None
+    with client.session_transaction() as session:
+        logged_in = session.get("_user_id")
+    return db, status, logged_in
+
+
+@pytest.mark.parametrize("token", ["missing", "wrong", "another session's"])
+def test_every_post_without_this_sessions_token_is_refused_and_changes_nothing(app, town, token):
+    scene = Scene(app, town)
+    checked = []
+    for endpoint, row, role in posts(app):
+        sent = {"missing": None, "wrong": secrets.token_urlsafe(32),
+                "another session's": token_of(scene.client("anon"))}[token]
+        url = scene.url(row)  # fresh ids first: making them is not part of the request
+        browser = scene.clients[role]
+        before = snapshot(scene, browser)
+        response = scene.request(row, role, token=sent, url=url)
+        assert response.status_code == 400, (endpoint, token, response.status_code)
+        assert csrf.MESSAGE in text(response), endpoint
+        assert snapshot(scene, browser) == before, f"POST {endpoint} without the token changed something"
+        # the same request with the session's own token goes through: the refusal above was the token's
+        assert outcome(scene.request(row, role, url=url)) in SUCCESS, endpoint
+        assert snapshot(scene, browser) != before, f"POST {endpoint} with the token changed nothing: a vacuous check"
+        checked.append(endpoint)
+    assert {"auth.login", "auth.logout", "cases.new", "cases.fire", "audit.run_verification",
+            "portal.comment"} <= set(checked)
