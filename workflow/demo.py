@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from workflow import accounts
@@ -18,6 +19,7 @@ from workflow.db import writing
 from workflow.engine import Engine, Outcome
 from workflow.guards import FORUM_SETTING
 from workflow.guards_enforcement import DELEGATED_POWERS, LARGE_FINE_THRESHOLD, REVIEW_CATALOGUE
+from workflow.models import CaseDeadline
 from workflow.runtime import Runtime
 
 ORG = "houlong"
@@ -142,6 +144,15 @@ class _Story:
         assert outcome.case_id
         return outcome.case_id
 
+    def past_period(self, cid: str, name: str, lead: int = 1) -> None:
+        """Wait out a minimum period, so that a step `lead` days later comes after it: a period whose last
+        day is a holiday runs on to the next working day, so 30 days are not always over after 31."""
+        with self.engine.sessions() as session:
+            due = session.scalar(select(CaseDeadline.due).where(CaseDeadline.case_id == cid,
+                                                                CaseDeadline.name == name))
+        while due is not None and self.engine.today() + timedelta(days=lead) <= due:
+            self.clock.advance(days=1)
+
     def today(self) -> str:
         return self.engine.today().isoformat()
 
@@ -160,6 +171,7 @@ class _Story:
             self.ok(cid, "decide_comment_adoption", drafter, {"comment_no": i, "adoption": adoption,
                                                               "adoption_reason": reason}, days=1)
         self.clock.advance(days=31 - 4 * len(comments))
+        self.past_period(cid, "comment_period")
         self.ok(cid, "close_public_comment", drafter, {"summary": f"共收到意见{len(comments)}条，均已研究处理"})
 
     def to_review(self, cid: str, drafter: str) -> None:

@@ -3,7 +3,8 @@ tests/api/test_matrix.py covers) against anonymous visitors and each demo role.
 
 Each cell is a real request, as that user, to a real URL: {case} is a fresh major decision of the user's own
 organisation, {other} one of another organisation (404: no existence leak), {ecase} a penalty case with a record
-attached, {consult} a decision open for public comment. POSTs carry the session's valid CSRF token, so that a
+attached, {consult} a decision open for public comment, {review} one under legality review, {meeting} one in
+collective discussion with its meeting convened; a POST to a URL of FRESH gets a case of its own. POSTs carry the session's valid CSRF token, so that a
 cell tests who may, not whether the token is there (tests/web/test_csrf_refusal.py does that).
 
 A cell is the status expected; `login` is the redirect to the login page (302 to /login?next=...), any other
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,8 +32,10 @@ from werkzeug.test import TestResponse
 from tests.api.conftest import ENFORCEMENT, other_town
 from tests.api.test_matrix import enforcement_case
 from tests.web.helpers import PROPOSAL, START, login, new_case
+from tests.web.test_meetings import HEAD, MEMBERS, convened, in_discussion, views
 from tests.web.test_portal import consulting
-from workflow.demo import DEMO_PASSWORD
+from tests.web.test_reviews import under_review
+from workflow.demo import DEMO_PASSWORD, FORUM
 from workflow.models import Case
 from workflow.runtime import Runtime
 
@@ -82,6 +86,22 @@ GET  /audit/events.jsonl                          login 403 403 403 403 403 403 
 GET  /audit/verify                                login 403 403 403 403 403 403 403 403 200 200
 POST /audit/verify                                login 403 403 403 403 403 403 403 403 302 302
 GET  /audit/compliance                            login 403 403 403 403 200 403 200 403 200 200
+GET  /reviews/                                     login 403 200 200 403 403 403 403 200 403 403
+GET  /reviews/{review}                            login 403 200 200 403 403 403 403 403 403 403
+GET  /reviews/{case}                              login 403 200 200 403 403 403 403 403 403 403
+GET  /reviews/{other}                             login 403 404 404 403 403 403 403 404 403 403
+GET  /meetings/                                   login 403 403 403 200 200 403 200 403 403 403
+GET  /meetings/{meeting}                          login 403 403 403 200 200 403 200 403 403 403
+GET  /meetings/{case}                             login 403 403 403 404 404 403 404 403 403 403
+GET  /meetings/{other}                            login 403 403 403 404 404 403 404 403 403 403
+GET  /meetings/{meeting}/minutes                  login 403 200 403 200 200 403 200 403 200 200
+GET  /meetings/{meeting}/minutes.pdf              login 403 200 403 200 200 403 200 403 200 200
+GET  /meetings/{case}/minutes                     login 403 404 403 404 404 403 404 403 404 404
+POST /reviews/{new-review}/opinion      return    login 403 302 422 403 403 403 403 403 403 403
+POST /reviews/{new-review}/steps/record_adviser_opinion adviser login 403 302 302 403 403 403 403 403 403 403
+POST /meetings/{new-discussion}/convene convene   login 403 403 403 422 302 403 422 403 403 403
+POST /meetings/{new-meeting}/view       view      login 403 403 403 302 422 403 302 403 403 403
+POST /meetings/{spoken}/decision        decide    login 403 403 403 422 302 403 422 403 403 403
 GET  /procedures/                                 login 200 200 200 200 200 200 200 200 200 200
 GET  /procedures/major_decision/v1                login 200 200 200 200 200 200 200 200 200 200
 GET  /procedures/enforcement_case/v1/diagram.svg  login 200 200 200 200 200 200 200 200 200 200
@@ -96,7 +116,30 @@ POST /public/consultations/{case}    comment      404   404 404 404 404 404 404 
 """
 
 EXCLUDED = ("static",)  # and everything under /api/ (tests/api/test_matrix.py)
-FRESH = ("{case}",)  # a POST to these gets a fresh case: a step taken once cannot be taken again
+
+
+def _all_spoken(town: Runtime) -> str:
+    case_id = convened(town)
+    views(town, case_id, *((m, "agree", "同意") for m in MEMBERS))
+    return case_id
+
+
+# A POST to these gets a case of its own (a step taken once cannot be taken again): {case} a new major
+# decision, {new-review} one under legality review, {new-discussion} one awaiting its meeting, {new-meeting}
+# one whose meeting is convened, {spoken} one whose attending members have all stated their views.
+FRESH: dict[str, Callable[[Runtime], str]] = {
+    "{case}": new_case, "{new-review}": under_review, "{new-discussion}": in_discussion,
+    "{new-meeting}": convened, "{spoken}": _all_spoken, "{consult}": consulting,  # opened now: the stories
+}  # move the clock on by weeks, and the shared {consult}'s period would be over by the portal's POST
+
+# the review and meeting pages' forms, filled in as their users would (with the case's current version)
+STEP_BODIES: dict[str, dict[str, Any]] = {
+    "return": {"conclusion": "return_for_supplement", "missing": "请补充风险评估报告原件"},
+    "adviser": {"adviser": "林志远律师", "capacity": "legal_adviser", "opinion": "未发现与上位法相抵触的内容"},
+    "convene": {"forum": FORUM, "meeting_date": "2026-05-06", "attendees": [*MEMBERS, HEAD]},
+    "view": {"view": "agree", "statement": "同意实施"},
+    "decide": {"decision": "adopt_decision", "head_statement": "同意各位意见", "decision_text": "通过实施办法"},
+}
 
 
 @dataclass(frozen=True)
@@ -157,8 +200,9 @@ class Scene:
 
     def __init__(self, app: Flask, town: Runtime):
         self.app, self.town = app, town
-        self.ids = {"{case}": new_case(town), "{other}": other_town(town), "{ecase}": enforcement_case(town),
-                    "{consult}": consulting(town)}
+        # (the stories behind {review} and {meeting} move the clock on by weeks: before {consult}'s period opens)
+        self.ids = {"{review}": under_review(town), "{meeting}": convened(town), "{case}": new_case(town),
+                    "{other}": other_town(town), "{ecase}": enforcement_case(town), "{consult}": consulting(town)}
         self.clients = {role: self.client(role) for role in USERS}
         self.used: FlaskClient | None = None  # the browser of the last request (the role's may be new since)
 
@@ -174,9 +218,11 @@ class Scene:
 
     def url(self, row: Row) -> str:
         url = row.url
+        for name, make in FRESH.items():
+            if row.method == "POST" and name in url:
+                url = url.replace(name, make(self.town))
         for name, value in self.ids.items():
-            fresh = row.method == "POST" and name in FRESH and name in url
-            url = url.replace(name, new_case(self.town) if fresh else value)
+            url = url.replace(name, value)
         return url
 
     def body(self, form: str, client: FlaskClient, url: str) -> dict[str, Any]:
@@ -192,6 +238,9 @@ class Scene:
                 case = s.get(Case, url.split("/")[2])
                 version = str(case.version) if case else "1"
             return {"expected_version": version, **START}
+        if form in STEP_BODIES:
+            with self.town.sessions() as s:
+                return {"expected_version": str(s.get(Case, url.split("/")[2]).version), **STEP_BODIES[form]}
         if form == "comment":
             page = client.get(url).get_data(as_text=True)
             issued = re.search(r'name="issued" value="([^"]+)"', page)

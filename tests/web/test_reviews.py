@@ -37,6 +37,7 @@ def ready_for_review(town, drafter="zhangwei", head="huangzhenhua", **proposal) 
     _ok(town, case_id, "open_public_comment", drafter, {
         "draft_ref": "草案", "explanation": "起草说明", "channels": ["镇政府网站"], "period_days": 30})
     town.clock.advance(days=31)
+    _Story(town.engine, town.clock).past_period(case_id, "comment_period", lead=0)  # a holiday may lengthen it
     _ok(town, case_id, "close_public_comment", drafter, {"summary": "共收到意见0条"})
     _ok(town, case_id, "record_expert_argumentation", drafter, {
         "unit": "党政综合办公室", "method": "meeting", "experts": ["王教授"], "no_direct_interest": True,
