@@ -45,8 +45,7 @@ def _fields(year: int) -> tuple[FieldSpec, ...]:
                          year=year, year_before=year - 1)),
         FieldSpec("notice", "text", Label("节假日安排（YAML）", "Holidays and make-up working days (YAML)"),
                   required=True, max_length=50_000,
-                  help=_("holidays 列出放假的每一天（含调休形成的周末假日），workdays 列出调休上班的周六、周日（没有则写 workdays: []）；"
-                         "格式与 lawflow calendar add-year 读取的文件相同。")),
+                  help=_("holidays 列出放假的每一天（含调休形成的周末假日），workdays 列出调休上班的周六、周日（没有则写 workdays: []）；格式与 lawflow calendar add-year 读取的文件相同。")),
     )
 
 
