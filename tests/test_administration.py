@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text, update
@@ -397,3 +401,39 @@ def test_the_audit_selection_of_the_organisation_includes_its_journal(town: Runt
         assert count_events(s, "houlong", EventFilter(kind="admin")) == 1
         assert count_events(s, "qiaotou", EventFilter(kind="admin")) == 0
         assert s.execute(text("SELECT COUNT(*) FROM audit_journal")).scalar() == 2  # SYS and ADM-houlong
+
+
+# ---------------------------------------------------------------- the command line calls the same functions
+
+
+@pytest.fixture
+def lawflow(town: Runtime):
+    """`lawflow ...` in a subprocess on the town's database, as tests/test_cli.py runs it."""
+    env = {**os.environ, "LAWFLOW_DATABASE_URL": town.database_url, "LAWFLOW_INSTANCE": str(town.instance),
+           "LAWFLOW_AUDIT_KEY": str(town.key_path)}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run([sys.executable, "-m", "workflow", *args], capture_output=True, text=True, env=env,
+                                cwd=Path(__file__).resolve().parent.parent)
+        assert "Traceback" not in result.stderr, result.stderr
+        return result
+
+    return run
+
+
+def test_command_line_changes_are_audited_and_lawflow_audit_verify_checks_them(town: Runtime, lawflow,
+                                                                              tmp_path: Path) -> None:
+    notice = tmp_path / "2027.yaml"
+    notice.write_text(NOTICE_2027, encoding="utf-8")
+    assert lawflow("calendar", "add-year", "2027", str(notice), "--as", "admin", "--source", SOURCE_2027).returncode == 0
+    refused = lawflow("tokens", "create", "lina", "--name", "OA", "--as", "zhangwei")
+    assert refused.returncode == 1 and "不是系统管理员" in refused.stderr
+    created = lawflow("tokens", "create", "lina", "--name", "OA", "--as", "admin")
+    assert created.returncode == 0
+    assert lawflow("officers", "add-certificate", "liushen", "--number", "闽执法-CLI-1", "--field", "市容环境卫生",
+                   "--valid-until", "2030-12-31", "--issuer", "泉港区司法局", "--as", "admin").returncode == 0
+    assert [e.trigger for e in events(town)] == ["holiday_year_added", "token_created", "certificate_added"]
+    assert created.stdout.strip() not in "".join(e.payload for e in events(town))
+    verify = lawflow("audit", "verify", "--quiet")
+    assert verify.returncode == 0, verify.stderr
+    assert "审计记录完整" in verify.stdout

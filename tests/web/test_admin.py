@@ -216,6 +216,8 @@ def test_a_setting_needs_its_source_and_a_valid_value_and_is_audited(town, clien
     [event] = admin_events(town)
     assert json.loads(event.payload)["old"]["value"] == 7 and json.loads(event.payload)["new"] == {
         "value": 5, "source": "闽政办〔2027〕1号第五条"}
+    overview = text(admin.get("/admin/"))
+    assert "变更本单位设置" in overview and "原值" in overview and "闽政办〔2027〕1号第五条" in overview
     report = verify_database(town.sessions, town.origin, utc_stamp(town.clock.now()))
     assert report.ok, report.message
     explorer = text(client_for("liushen").get(f"/audit/events?case={JOURNAL}"))

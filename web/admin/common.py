@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, abort
+from flask import Blueprint, abort, request
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -32,7 +32,16 @@ def only_administrators() -> None:
 @bp.app_context_processor
 def admin_navigation() -> dict[str, Any]:
     return {"can_administer": current_user.is_authenticated and current_user.has_any_role(ADMIN_ROLE),
-            "admin_sections": SECTIONS}
+            "admin_sections": SECTIONS, "admin_section": _section(request.endpoint or "")}
+
+
+def _section(endpoint: str) -> str:
+    """The section a page belongs to, for the navigation (e.g. admin.user_roles -> admin.users)."""
+    name = endpoint.removeprefix("admin.")
+    for section in ("user", "new_user", "setting", "token"):
+        if name.startswith(section) or name.endswith(section):
+            return "admin.users" if "user" in section else f"admin.{section}s"
+    return endpoint
 
 
 def now() -> datetime:
