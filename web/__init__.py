@@ -55,7 +55,7 @@ def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = N
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
-    from web import api, audit, auth, cases, csrf, errors, i18n, meetings, portal, procedures, reviews
+    from web import admin, api, audit, auth, cases, csrf, errors, i18n, meetings, portal, procedures, reviews
     from web.present import role_label
 
     i18n.init_app(app)
@@ -70,6 +70,7 @@ def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = N
     app.register_blueprint(meetings.bp)  # collective discussion: decision-body members and the head
     app.register_blueprint(procedures.bp)  # the living specs: every logged-in user reads them
     app.register_blueprint(portal.bp)  # public: no login (web/auth.py PUBLIC_ENDPOINTS)
+    app.register_blueprint(admin.bp)  # administrators of their own organisation only
     app.jinja_env.globals["role_label"] = lambda role: role_label(runtime.registry, role)
     app.after_request(_headers)
     return app

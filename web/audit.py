@@ -54,7 +54,7 @@ from workflow.audit.selection import (
 )
 from workflow.audit.verifier import export_line
 from workflow.clock import parse_stamp, utc_stamp
-from workflow.models import SYSTEM_JOURNAL_ID, AuditEvent, Case, User
+from workflow.models import SYSTEM_JOURNAL_ID, AuditEvent, Case, User, admin_journal_id
 from workflow.runtime import Runtime
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -78,6 +78,12 @@ def audit_navigation() -> dict[str, Any]:
     signed_in = current_user.is_authenticated
     return {"can_audit": signed_in and current_user.has_any_role(*AUDIT_ROLES),
             "can_see_compliance": signed_in and current_user.has_any_role(*COMPLIANCE_ROLES)}
+
+
+def _journals() -> tuple[str, str]:
+    """The chains that belong to no case and are shown here: the system journal and the organisation's
+    administration journal (workflow/administration.py)."""
+    return SYSTEM_JOURNAL_ID, admin_journal_id(current_user.org_id)
 
 
 def _people(session: Any) -> dict[str, str]:
@@ -106,7 +112,7 @@ def index() -> str:
         refused = s.scalar(select(func.count()).select_from(AuditEvent)
                            .where(scope, AuditEvent.kind == "refused")) or 0
         cases = s.scalar(select(func.count(func.distinct(AuditEvent.case_id)))
-                         .where(scope, AuditEvent.case_id != SYSTEM_JOURNAL_ID)) or 0
+                         .where(scope, AuditEvent.case_id.not_in(_journals()))) or 0
         recent = s.scalars(select(AuditEvent).where(scope)
                            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(RECENT)).all()
         people = _people(s)
@@ -114,7 +120,7 @@ def index() -> str:
     last = verification.load(_status_file(rt))
     return render_template("audit/index.html", total=total, refused=refused, cases=cases, events=events,
                            recent=RECENT, last=_summary(last) if last else None,
-                           system_journal=SYSTEM_JOURNAL_ID)
+                           system_journal=SYSTEM_JOURNAL_ID, admin_journal=_journals()[1])
 
 
 # ---------------------------------------------------------------- the explorer: filters
@@ -233,7 +239,7 @@ def _explorer(filters: Filters) -> tuple[str, int]:
         prev_url=url_for("audit.events", **query, page=page - 1) if page > 1 else None,
         next_url=url_for("audit.events", **query, page=page + 1) if page < pages else None,
         jsonl_url=url_for("audit.events_jsonl", **query), csv_url=url_for("audit.events_csv", **query),
-        system_journal=SYSTEM_JOURNAL_ID,
+        system_journal=SYSTEM_JOURNAL_ID, admin_journal=_journals()[1],
     ), (400 if filters.errors else 200)
 
 
@@ -378,7 +384,7 @@ def verify() -> str:
         since = max(current_events - int(last.get("events", 0)), 0)
         tree_size = (last.get("latest_checkpoint") or {}).get("tree_size", 0)
         mine = [(name, entry) for name, entry in last.get("cases", {}).items()
-                if name in own or name == SYSTEM_JOURNAL_ID]
+                if name in own or name in _journals()]
         mine.sort(key=lambda item: (item[1].get("ok", True), item[0]))  # broken first
         pages = max(1, -(-len(mine) // CASES_PAGE_SIZE))
         page = min(_page_number(request.args.get("page")), pages)
@@ -397,7 +403,7 @@ def verify() -> str:
     return render_template(
         "audit/verify.html", last=_summary(last) if last else None, rows=rows, page=page, pages=pages,
         links=_page_links(page, pages, {}, "audit.verify") if pages > 1 else [], since=since,
-        broken_here=broken_here, system_journal=SYSTEM_JOURNAL_ID)
+        broken_here=broken_here, system_journal=SYSTEM_JOURNAL_ID, admin_journal=_journals()[1])
 
 
 @bp.post("/verify")

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from web.i18n import N_, _, current_lang, paren
+from workflow.administration import ACTIONS as ADMIN_ACTIONS
 from workflow.calendar import WorkCalendar
 from workflow.clock import SHANGHAI, parse_stamp
 from workflow.deadlines import describe
@@ -141,6 +142,8 @@ def label_of(procedure: Procedure | None, what: str, name: str | None) -> str:
                 return step.label.get(lang)
     if what == "role" and name == "admin":
         return _("系统管理员")
+    if what == "step" and procedure is None and name in ADMIN_ACTIONS:  # an administration event (ADM-<org>)
+        return ADMIN_ACTIONS[name].get(lang)
     return name
 
 
@@ -348,7 +351,7 @@ class EventView:
 
 
 KIND_LABELS = {"created": N_("立案"), "transition": N_("办理"), "refused": N_("拒绝"),
-               "record_attached": N_("附加记录")}
+               "record_attached": N_("附加记录"), "admin": N_("系统管理")}
 
 
 def _attachment_fields(procedure: Procedure | None) -> list[FieldSpec]:

@@ -20,6 +20,15 @@ PORTAL_NAME = "社会公众（公开征求意见平台）"
 UNUSABLE_PASSWORD = "!portal-account-no-login"
 
 
+class AccountError(ValueError):
+    """A refused account change ("中文 / English"); `field` names the input it concerns ("" for the whole change),
+    so a form can show the message next to that input."""
+
+    def __init__(self, message: str, field: str = ""):
+        super().__init__(message)
+        self.field = field
+
+
 def portal_username(org_id: str) -> str:
     """The organisation's public portal account: what the public submits through the portal is fired as it."""
     return f"{PORTAL_PREFIX}{org_id}"
@@ -58,19 +67,29 @@ def create_user(session: Session, *, username: str, display_name: str, org_id: s
                 unit: str = "", password: str | None = None, password_hash: str | None = None) -> User:
     """Give either the password or its hash (hashing is deliberately slow; seeders hash once)."""
     if session.scalar(select(User).where(User.username == username)) is not None:
-        raise ValueError(f"user {username!r} already exists / 用户「{username}」已存在")
+        raise AccountError(f"用户「{username}」已存在 / user {username!r} already exists", "username")
     if is_portal_account(username) and password_hash != UNUSABLE_PASSWORD:
-        raise ValueError(f"{PORTAL_PREFIX}<org> names the organisation's portal account, which has no password "
-                         f"/ 「{PORTAL_PREFIX}」开头的账号为公开征求意见平台专用，不能登录")
+        raise AccountError(f"「{PORTAL_PREFIX}」开头的账号为公开征求意见平台专用，不能登录 / "
+                           f"{PORTAL_PREFIX}<org> names the organisation's portal account, which has no password",
+                           "username")
     if password_hash is None:
         if not password:
-            raise ValueError("a new user needs a password / 新用户需要设置密码")
+            raise AccountError("新用户需要设置密码 / a new user needs a password", "password")
         password_hash = generate_password_hash(password)
     user = User(username=username, display_name=display_name, unit=unit, org_id=org_id,
                 password_hash=password_hash, active=True)
     user.roles = [RoleAssignment(role=r) for r in sorted(set(roles))]
     session.add(user)
     return user
+
+
+def set_password(user: User, password: str) -> None:
+    """Replace the user's password (stored as a werkzeug hash only); the portal account never gets one."""
+    if is_portal_account(user.username):
+        raise AccountError("公开征求意见平台账号不能设置密码 / the portal account has no password", "password")
+    if not password:
+        raise AccountError("密码不能为空 / the password is required", "password")
+    user.password_hash = generate_password_hash(password)
 
 
 _NO_USER_HASH = generate_password_hash("no such user")
@@ -106,19 +125,26 @@ def add_certificate(session: Session, *, username: str, number: str, issuer: str
     """Record an enforcement certificate (执法证件: a field and an end date) or a legal professional
     qualification (法律职业资格: neither). Guards read them when officers and reviewers act."""
     if kind not in CERTIFICATE_KINDS:
-        raise ValueError(f"证件类别应为 {' / '.join(CERTIFICATE_KINDS)} / kind must be one of {CERTIFICATE_KINDS}")
+        raise AccountError(f"证件类别应为 {' / '.join(CERTIFICATE_KINDS)} / kind must be one of {CERTIFICATE_KINDS}",
+                           "kind")
     if session.scalar(select(User.id).where(User.username == username)) is None:
-        raise ValueError(f"用户「{username}」不存在 / user {username!r} does not exist")
-    if not number.strip() or not issuer.strip():
-        raise ValueError("证件编号和发证机关不能为空 / the number and the issuer are required")
-    if kind == "enforcement" and (not field.strip() or valid_until is None):
-        raise ValueError("执法证件须注明执法领域和有效期 / an enforcement certificate needs its field and valid-until date")
+        raise AccountError(f"用户「{username}」不存在 / user {username!r} does not exist", "username")
+    if not number.strip():
+        raise AccountError("证件编号和发证机关不能为空 / the number and the issuer are required", "number")
+    if not issuer.strip():
+        raise AccountError("证件编号和发证机关不能为空 / the number and the issuer are required", "issuer")
+    if kind == "enforcement" and not field.strip():
+        raise AccountError("执法证件须注明执法领域和有效期 / an enforcement certificate needs its field and valid-until date",
+                           "field")
+    if kind == "enforcement" and valid_until is None:
+        raise AccountError("执法证件须注明执法领域和有效期 / an enforcement certificate needs its field and valid-until date",
+                           "valid_until")
     if valid_until is not None and valid_until < issued_on:
-        raise ValueError("有效期早于发证日期 / valid-until is before the issue date")
+        raise AccountError("有效期早于发证日期 / valid-until is before the issue date", "valid_until")
     taken = session.scalar(select(EnforcementCertificate.id).where(
         EnforcementCertificate.kind == kind, EnforcementCertificate.number == number))
     if taken is not None:
-        raise ValueError(f"证件编号「{number}」已登记 / certificate {number!r} is already recorded")
+        raise AccountError(f"证件编号「{number}」已登记 / certificate {number!r} is already recorded", "number")
     row = EnforcementCertificate(username=username, kind=kind, number=number, field=field.strip(),
                                  issued_on=issued_on, valid_until=valid_until, issuer=issuer)
     session.add(row)

@@ -27,6 +27,7 @@ marked provisional, never silently presented as exact.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -53,6 +54,7 @@ __all__ = [
     "default_calendar",
     "load_years_from_yaml",
     "parse_year_notice",
+    "read_year_notice",
 ]
 
 WORKING_DAYS: Literal["working_days"] = "working_days"
@@ -187,6 +189,7 @@ class Problem(NamedTuple):
     year: int | None
     path: str
     reason: str
+    line: int | None = None  # 1-based line of the text it was read from, where known (read_year_notice)
 
 
 class CalendarDataError(ValueError):
@@ -200,6 +203,8 @@ class CalendarDataError(ValueError):
             where = [origin]
             if p.year is not None:
                 where.append(f"year {p.year}")
+            if p.line is not None:
+                where.append(f"line {p.line}")
             if p.path:
                 where.append(p.path)
             lines.append(": ".join([*where, p.reason]))
@@ -352,6 +357,51 @@ def parse_year_notice(year: int, mapping: Mapping[str, Any], origin: str | None 
             origin or "year notice", [Problem(None, "year", f"{year!r} is not an integer year")]
         )
     return _load_year(year, mapping, origin or f"administrator-supplied notice for {year}")
+
+
+def read_year_notice(year: int, text: str, source: str, origin: str) -> tuple[YearData, dict[str, Any]]:
+    """One year of the notice as an administrator supplies it: YAML (or JSON) text with ``holidays`` and
+    ``workdays`` as in `parse_year_notice`, and optionally its own ``source`` (else `source` is used).
+
+    Returns the validated year and the JSON-safe mapping to store (dates stay ISO text). Raises
+    `CalendarDataError` naming `origin`, the year, the line of the text where it can be told, the field path
+    and the reason. The command line and the administration pages both read a notice with this.
+    """
+    try:
+        raw = yaml.load(text, Loader=_DateAsTextLoader)  # a SafeLoader subclass: safe
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        reason = f"invalid YAML: {getattr(err, 'problem', None) or err}"
+        raise CalendarDataError(origin, [Problem(year, "", reason, mark.line + 1 if mark else None)]) from None
+    if not isinstance(raw, Mapping):
+        raise CalendarDataError(origin, [Problem(year, "", "expected a mapping with holidays and workdays", 1)])
+    mapping = {str(k): v for k, v in raw.items()}
+    mapping.setdefault("source", source)
+    try:
+        data = parse_year_notice(year, mapping, origin)
+    except CalendarDataError as err:
+        raise CalendarDataError(origin, [p._replace(line=_line_of(text, p.path)) for p in err.problems]) from None
+    return data, mapping
+
+
+def _line_of(text: str, path: str) -> int | None:
+    """The 1-based line of the YAML node at `path` (e.g. holidays[3].date), or of its nearest parent."""
+    try:
+        node = yaml.compose(text, Loader=_DateAsTextLoader)
+    except yaml.YAMLError:
+        return None
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in re.findall(r"[^.\[\]]+", path):
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if k.value == part), None)
+        elif isinstance(node, yaml.SequenceNode) and part.isdigit() and int(part) < len(node.value):
+            node = node.value[int(part)]
+        else:
+            node = None
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+    return line
 
 
 def load_years_from_yaml(path: str | Path) -> dict[int, YearData]:

@@ -546,23 +546,17 @@ def officers() -> None:
 @click.pass_context
 def officers_add_certificate(ctx: click.Context, username: str, number: str, field: str, valid_until: Any,
                              issued_on: Any, issuer: str, kind: str, actor: str) -> None:
-    """Record a certificate of USERNAME (an administrator's act)."""
-    from workflow import accounts
-    from workflow.clock import local_date
-    from workflow.models import User
+    """Record a certificate of USERNAME (an administrator's act, recorded in the audit trail)."""
+    from workflow import administration
 
     rt = _rt(ctx)
-    with rt.sessions.begin() as session:
-        admin = session.scalar(select(User).where(User.username == actor))
-        if admin is None or not admin.active or "admin" not in admin.role_names:
-            raise UserError(f"「{actor}」不是系统管理员 / {actor!r} is not an administrator")
-        try:
-            accounts.add_certificate(
-                session, username=username, number=number, issuer=issuer, kind=kind, field=field,
-                issued_on=issued_on.date() if issued_on else local_date(rt.clock.now()),
-                valid_until=valid_until.date() if valid_until else None)
-        except ValueError as exc:
-            raise UserError(str(exc)) from None
+    try:
+        administration.add_certificate(rt.sessions, actor=actor, now=rt.clock.now(), data={
+            "username": username, "number": number, "issuer": issuer, "kind": kind, "field": field,
+            "issued_on": issued_on.date().isoformat() if issued_on else None,
+            "valid_until": valid_until.date().isoformat() if valid_until else None})
+    except administration.AdminError as exc:
+        raise UserError(str(exc)) from None
     click.echo(f"已登记证件 recorded: {username} {number}")
 
 
@@ -581,29 +575,21 @@ def calendar() -> None:
 @click.option("--as", "actor", required=True)
 @click.pass_context
 def calendar_add_year(ctx: click.Context, year: int, file: str, source: str, actor: str) -> None:
-    """Add a year's holidays and make-up working days from a YAML/JSON file (holidays: [...], workdays: [...])."""
-    import yaml
-
-    from workflow.calendar import CalendarDataError, parse_year_notice
-    from workflow.models import HolidayYear
+    """Add a year's holidays and make-up working days from a YAML/JSON file (holidays: [...], workdays: [...]).
+    An administrator's act, recorded in the audit trail."""
+    from workflow import administration
 
     rt = _rt(ctx)
-    with open(file, encoding="utf-8") as fh:
-        try:
-            raw = yaml.safe_load(fh)
-        except yaml.YAMLError as exc:
-            raise UserError(f"{file}: not valid YAML: {exc}") from None
-    if isinstance(raw, dict):
-        raw.setdefault("source", source)
-        raw = json.loads(json.dumps(raw, default=str))  # YAML dates -> ISO strings for the JSON column
     try:
-        parse_year_notice(year, raw, origin=file)
-    except CalendarDataError as exc:
+        with open(file, encoding="utf-8") as fh:
+            notice = fh.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"无法读取文件 cannot read {file}: {exc}") from None
+    try:
+        administration.add_holiday_year(rt.sessions, actor=actor, year=year, notice=notice, source=source,
+                                        now=rt.clock.now(), origin=file)
+    except administration.AdminError as exc:
         raise UserError(str(exc)) from None
-    with rt.sessions.begin() as session:
-        if session.get(HolidayYear, year) is not None:
-            raise UserError(f"{year} 年的节假日安排已存在 / year {year} already exists")
-        session.add(HolidayYear(year=year, data=raw, source=source, added_by=actor, added_at=rt.clock.now()))
     click.echo(f"已添加 {year} 年节假日安排 added: {source}")
 
 
@@ -615,14 +601,6 @@ def tokens() -> None:
     """API tokens for integrators (Authorization: Bearer <token>); only their SHA-256 is stored."""
 
 
-def _admin(session: Any, actor: str) -> None:
-    from workflow.models import User
-
-    admin = session.scalar(select(User).where(User.username == actor))
-    if admin is None or not admin.active or "admin" not in admin.role_names:
-        raise UserError(f"「{actor}」不是系统管理员 / {actor!r} is not an administrator")
-
-
 @tokens.command("create")
 @click.argument("username")
 @click.option("--name", required=True, help="What the token is for, e.g. the integrating system.")
@@ -630,16 +608,14 @@ def _admin(session: Any, actor: str) -> None:
 @click.pass_context
 def tokens_create(ctx: click.Context, username: str, name: str, actor: str) -> None:
     """Issue a token that acts as USERNAME. The token is printed once, on stdout; it cannot be shown again."""
-    from workflow import tokens as api_tokens
+    from workflow import administration
 
     rt = _rt(ctx)
-    with rt.sessions.begin() as session:
-        _admin(session, actor)
-        try:
-            row, token = api_tokens.create(session, username=username, name=name, by=actor, now=rt.clock.now())
-        except ValueError as exc:
-            raise UserError(str(exc)) from None
-        token_id = row.id
+    try:
+        token_id, token = administration.create_token(rt.sessions, actor=actor, username=username, name=name,
+                                                      now=rt.clock.now())
+    except administration.AdminError as exc:
+        raise UserError(str(exc)) from None
     click.echo(f"已创建令牌 token created: id {token_id}, {username}, 「{name}」. "
                "请立即妥善保存，令牌不会再次显示 / store it now, it is not shown again:", err=True)
     click.echo(token)
@@ -672,15 +648,13 @@ def tokens_list(ctx: click.Context, username: str | None) -> None:
 @click.pass_context
 def tokens_revoke(ctx: click.Context, token_id: int, actor: str) -> None:
     """Revoke token TOKEN_ID (see `lawflow tokens list`); it stops working at once."""
-    from workflow import tokens as api_tokens
+    from workflow import administration
 
     rt = _rt(ctx)
-    with rt.sessions.begin() as session:
-        _admin(session, actor)
-        try:
-            api_tokens.revoke(session, token_id, rt.clock.now())
-        except ValueError as exc:
-            raise UserError(str(exc)) from None
+    try:
+        administration.revoke_token(rt.sessions, actor=actor, token_id=token_id, now=rt.clock.now())
+    except administration.AdminError as exc:
+        raise UserError(str(exc)) from None
     click.echo(f"已撤销令牌 token revoked: {token_id}")
 
 

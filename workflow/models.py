@@ -26,6 +26,12 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 GENESIS_HASH = "0" * 64
 SYSTEM_JOURNAL_ID = "SYS"  # the chain that records refusals which belong to no case (e.g. an unknown case id)
+ADMIN_JOURNAL_PREFIX = "ADM-"  # ADM-<org>: the chain of an organisation's administrative changes
+
+
+def admin_journal_id(org_id: str) -> str:
+    """The organisation's administration journal (workflow/administration.py): the `case` of its events."""
+    return f"{ADMIN_JOURNAL_PREFIX}{org_id}"
 
 
 class Base(DeclarativeBase):
@@ -176,7 +182,8 @@ class AuditEvent(Base):
 
 
 class AuditJournal(Base):
-    """Head of a chain that belongs to no case: SYS records refusals such as an unknown case id."""
+    """Head of a chain that belongs to no case: SYS records refusals such as an unknown case id; ADM-<org> an
+    organisation's administrative changes (created on first use)."""
 
     __tablename__ = "audit_journal"
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from workflow.accounts import is_portal_account
+from workflow.accounts import AccountError, is_portal_account
 from workflow.db import writing
 from workflow.models import ApiToken, User
 
@@ -51,12 +51,14 @@ def create(session: Session, *, username: str, name: str, by: str, now: datetime
     """A new token for `username`; returns the row and the token (which is not stored anywhere)."""
     name = name.strip()
     if not name or len(name) > NAME_MAX:
-        raise ValueError(f"令牌名称须为1到{NAME_MAX}个字符 / the token name must be 1–{NAME_MAX} characters")
+        raise AccountError(f"令牌名称须为1到{NAME_MAX}个字符 / the token name must be 1–{NAME_MAX} characters", "name")
     user = session.scalar(select(User).where(User.username == username))
     if user is None or not user.active:
-        raise ValueError(f"用户「{username}」不存在或已停用 / user {username!r} does not exist or is disabled")
+        raise AccountError(f"用户「{username}」不存在或已停用 / user {username!r} does not exist or is disabled",
+                           "username")
     if is_portal_account(username):  # the portal's own checks (rate limit, form timing) would be bypassed
-        raise ValueError(f"「{username}」是公开征求意见平台账号，不能签发令牌 / {username!r} is the portal account: no tokens")
+        raise AccountError(f"「{username}」是公开征求意见平台账号，不能签发令牌 / {username!r} is the portal account: "
+                           "no tokens", "username")
     token = PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(token_hash=digest(token), user_id=user.id, name=name, created_by=by, created_at=now)
     session.add(row)

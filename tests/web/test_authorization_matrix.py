@@ -3,7 +3,7 @@ tests/api/test_matrix.py covers) against anonymous visitors and each demo role.
 
 Each cell is a real request, as that user, to a real URL: {case} is a fresh major decision of the user's own
 organisation, {other} one of another organisation (404: no existence leak), {ecase} a penalty case with a record
-attached, {consult} a decision open for public comment, {review} one under legality review, {meeting} one in
+attached, {consult} a decision open for public comment, {token} the id of an API token, {review} one under legality review, {meeting} one in
 collective discussion with its meeting convened; a POST to a URL of FRESH gets a case of its own. POSTs carry the session's valid CSRF token, so that a
 cell tests who may, not whether the token is there (tests/web/test_csrf_refusal.py does that).
 
@@ -35,6 +35,8 @@ from tests.web.helpers import PROPOSAL, START, login, new_case
 from tests.web.test_meetings import HEAD, MEMBERS, convened, in_discussion, views
 from tests.web.test_portal import consulting
 from tests.web.test_reviews import under_review
+from workflow import tokens
+from workflow.db import writing
 from workflow.demo import DEMO_PASSWORD, FORUM
 from workflow.models import Case
 from workflow.runtime import Runtime
@@ -102,6 +104,25 @@ POST /reviews/{new-review}/steps/record_adviser_opinion adviser login 403 302 30
 POST /meetings/{new-discussion}/convene convene   login 403 403 403 422 302 403 422 403 403 403
 POST /meetings/{new-meeting}/view       view      login 403 403 403 302 422 403 302 403 403 403
 POST /meetings/{spoken}/decision        decide    login 403 403 403 422 302 403 422 403 403 403
+GET  /admin/                                       login 403 403 403 403 403 403 403 403 403 200
+GET  /admin/users                                  login 403 403 403 403 403 403 403 403 403 200
+GET  /admin/users/new                              login 403 403 403 403 403 403 403 403 403 200
+POST /admin/users/new                  newuser     login 403 403 403 403 403 403 403 403 403 302
+GET  /admin/users/caiming                          login 403 403 403 403 403 403 403 403 403 200
+GET  /admin/users/nosuchuser                       login 403 403 403 403 403 403 403 403 403 404
+POST /admin/users/caiming/roles        roles       login 403 403 403 403 403 403 403 403 403 302
+POST /admin/users/caiming/active       inactive    login 403 403 403 403 403 403 403 403 403 302
+POST /admin/users/caiming/password     password    login 403 403 403 403 403 403 403 403 403 302
+POST /admin/users/caiming/certificates certificate login 403 403 403 403 403 403 403 403 403 302
+GET  /admin/settings                               login 403 403 403 403 403 403 403 403 403 200
+GET  /admin/settings/enforcement.publication_working_days login 403 403 403 403 403 403 403 403 403 200
+POST /admin/settings/enforcement.publication_working_days setting login 403 403 403 403 403 403 403 403 403 302
+GET  /admin/calendar                               login 403 403 403 403 403 403 403 403 403 200
+POST /admin/calendar                   holidays    login 403 403 403 403 403 403 403 403 403 302
+GET  /admin/definitions                            login 403 403 403 403 403 403 403 403 403 200
+GET  /admin/tokens                                 login 403 403 403 403 403 403 403 403 403 200
+POST /admin/tokens                     token       login 403 403 403 403 403 403 403 403 403 200
+POST /admin/tokens/{token}/revoke                  login 403 403 403 403 403 403 403 403 403 302
 GET  /procedures/                                 login 200 200 200 200 200 200 200 200 200 200
 GET  /procedures/major_decision/v1                login 200 200 200 200 200 200 200 200 200 200
 GET  /procedures/enforcement_case/v1/diagram.svg  login 200 200 200 200 200 200 200 200 200 200
@@ -116,6 +137,14 @@ POST /public/consultations/{case}    comment      404   404 404 404 404 404 404 
 """
 
 EXCLUDED = ("static",)  # and everything under /api/ (tests/api/test_matrix.py)
+
+
+def api_token(town: Runtime) -> str:
+    """The id of an integrator's token (lina's), for the revocation page."""
+    with writing(town.sessions) as session:
+        token, _secret = tokens.create(session, username="lina", name="镇档案系统", by="admin", now=town.clock.now())
+        session.flush()
+        return str(token.id)
 
 
 def _all_spoken(town: Runtime) -> str:
@@ -140,6 +169,21 @@ STEP_BODIES: dict[str, dict[str, Any]] = {
     "view": {"view": "agree", "statement": "同意实施"},
     "decide": {"decision": "adopt_decision", "head_statement": "同意各位意见", "decision_text": "通过实施办法"},
 }
+# the administration forms (web/admin/), on a person no column of the table stands for (caiming)
+PASSWORD = "matrix-password-2026"
+ADMIN_BODIES: dict[str, dict[str, Any]] = {
+    "newuser": {"username": "xiaoli", "display_name": "肖丽", "unit": "经济发展办公室", "password": PASSWORD,
+                "password_confirm": PASSWORD, "roles": ["drafter"]},
+    "roles": {"roles": ["enforcement_officer", "auditor"]},
+    "inactive": {"active": "0"},
+    "password": {"password": PASSWORD, "password_confirm": PASSWORD},
+    "certificate": {"kind": "enforcement", "number": "闽QG-2027-0099", "issuer": "泉州市泉港区人民政府",
+                    "field": "城乡规划建设", "issued_on": "2027-01-01", "valid_until": "2031-12-31"},
+    "setting": {"value": "5", "source": "闽政办〔2027〕1号第五条"},
+    "holidays": {"year": "2027", "source": "国务院办公厅关于2027年部分节假日安排的通知",
+                 "notice": "holidays:\n  - {date: 2027-01-01, name: 元旦}\nworkdays: []\n"},
+    "token": {"username": "chenjing", "name": "司法所 OA"},
+}
 
 
 @dataclass(frozen=True)
@@ -163,7 +207,8 @@ def endpoint_of(app: Flask, method: str, url: str) -> str | None:
     """The endpoint a URL of the table reaches (None: no route, or not with this method)."""
     adapter = app.url_map.bind("localhost")
     try:
-        endpoint, _args = adapter.match(url.split("?")[0].replace("{", "").replace("}", ""), method=method)
+        path = url.split("?")[0].replace("{token}", "1")  # a number, as its route's converter wants
+        endpoint, _args = adapter.match(path.replace("{", "").replace("}", ""), method=method)
     except (NotFound, MethodNotAllowed):
         return None
     return endpoint
@@ -202,7 +247,8 @@ class Scene:
         self.app, self.town = app, town
         # (the stories behind {review} and {meeting} move the clock on by weeks: before {consult}'s period opens)
         self.ids = {"{review}": under_review(town), "{meeting}": convened(town), "{case}": new_case(town),
-                    "{other}": other_town(town), "{ecase}": enforcement_case(town), "{consult}": consulting(town)}
+                    "{other}": other_town(town), "{ecase}": enforcement_case(town), "{consult}": consulting(town),
+                    "{token}": api_token(town)}
         self.clients = {role: self.client(role) for role in USERS}
         self.used: FlaskClient | None = None  # the browser of the last request (the role's may be new since)
 
@@ -241,6 +287,8 @@ class Scene:
         if form in STEP_BODIES:
             with self.town.sessions() as s:
                 return {"expected_version": str(s.get(Case, url.split("/")[2]).version), **STEP_BODIES[form]}
+        if form in ADMIN_BODIES:
+            return ADMIN_BODIES[form]
         if form == "comment":
             page = client.get(url).get_data(as_text=True)
             issued = re.search(r'name="issued" value="([^"]+)"', page)

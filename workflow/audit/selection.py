@@ -24,10 +24,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from workflow.compliance import local_day_bounds
-from workflow.models import SYSTEM_JOURNAL_ID, AuditEvent, Case, User
+from workflow.models import SYSTEM_JOURNAL_ID, AuditEvent, Case, User, admin_journal_id
 
 SELECTION_FORMAT = "lawflow.audit-selection.v1"
-KINDS = ("created", "transition", "refused", "record_attached")
+KINDS = ("created", "transition", "refused", "record_attached", "admin")
 STREAM = 2_000  # rows fetched per round trip when exporting
 EVENT_COLUMNS = (
     AuditEvent.format, AuditEvent.case_id, AuditEvent.seq, AuditEvent.kind, AuditEvent.trigger,
@@ -99,10 +99,11 @@ class EventFilter:
 
 
 def org_scope(org_id: str) -> ColumnElement[bool]:
-    """The organisation's events: those of its cases, and system-journal events by its own users."""
+    """The organisation's events: those of its cases, its administration journal, and system-journal events
+    by its own users."""
     own_cases = select(Case.id).where(Case.org_id == org_id)
     own_users = select(User.username).where(User.org_id == org_id)
-    return or_(AuditEvent.case_id.in_(own_cases),
+    return or_(AuditEvent.case_id.in_(own_cases), AuditEvent.case_id == admin_journal_id(org_id),
                and_(AuditEvent.case_id == SYSTEM_JOURNAL_ID, AuditEvent.actor.in_(own_users)))
 
 

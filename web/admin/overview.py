@@ -1,0 +1,54 @@
+"""The administration overview: what is set up, and the organisation's latest administrative changes."""
+
+from __future__ import annotations
+
+from flask import render_template
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from web.admin.common import bp, people
+from web.i18n import _
+from web.present import event_view
+from web.runtime import runtime
+from workflow.accounts import portal_username
+from workflow.models import ApiToken, AuditEvent, HolidayYear, OrgSetting, User, admin_journal_id
+from workflow.settings import BY_KEY
+
+RECENT = 20
+
+
+def _field_labels() -> dict[str, str]:
+    """Labels of the fields administration events record (workflow/administration.py)."""
+    return {"username": _("账号"), "display_name": _("姓名"), "unit": _("单位"), "roles": _("角色"),
+            "old": _("原值"), "new": _("新值"), "key": _("设置项"), "year": _("年度"), "source": _("依据来源"),
+            "notice": _("节假日安排"), "token_id": _("令牌编号"), "name": _("名称"), "kind": _("证件类别"),
+            "number": _("证件编号"), "field": _("执法领域"), "issuer": _("发证机关"), "issued_on": _("发证日期"),
+            "valid_until": _("有效期至")}
+
+
+@bp.get("/")
+def index() -> str:
+    rt = runtime()
+    org = current_user.org_id
+    journal = admin_journal_id(org)
+    with rt.sessions() as s:
+        people_here = (User.org_id == org, User.username != portal_username(org))  # the portal is no person
+        active = s.scalar(select(func.count()).select_from(User).where(*people_here, User.active)) or 0
+        inactive = s.scalar(select(func.count()).select_from(User).where(*people_here, ~User.active)) or 0
+        keys = set(s.scalars(select(OrgSetting.key).where(OrgSetting.org_id == org)))
+        added = list(s.scalars(select(HolidayYear.year).order_by(HolidayYear.year)))
+        tokens = s.scalar(select(func.count()).select_from(ApiToken).join(User, User.id == ApiToken.user_id)
+                          .where(User.org_id == org, ApiToken.revoked_at.is_(None))) or 0
+        recent = s.scalars(select(AuditEvent).where(AuditEvent.case_id == journal)
+                           .order_by(AuditEvent.seq.desc()).limit(RECENT)).all()
+        names = people(s)
+        events = [event_view(e, rt.registry, names) for e in recent]
+    labels = _field_labels()
+    for view in events:
+        for entry in view.payload:
+            entry.label = labels.get(entry.label, entry.label)
+    covered = sorted(rt.engine.calendar.years)
+    return render_template(
+        "admin/index.html", active=active, inactive=inactive, settings_set=len(keys & set(BY_KEY)),
+        settings_total=len(BY_KEY), last_year=covered[-1] if covered else None, added=added, tokens=tokens,
+        procedures=len(rt.registry.all()), events=events, journal=journal, recent=RECENT)

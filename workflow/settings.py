@@ -1,0 +1,258 @@
+"""The catalogue of organisation settings: every rule the law leaves to the organisation that the engine reads.
+
+Each setting is stored with the document that sets it (OrgSetting.source, legal-facts §12 "locally set
+rules"). This module declares, once, what each key is: its type, its labels, the law that leaves it to the
+organisation and why it cannot be a constant, and the values it may take where they are known. A new value
+is validated against that type (marshmallow) before it is stored; problems name the place in the value.
+
+tests/test_settings.py reads the code and the definitions for every setting key they use and fails if one
+is missing here, so a new local rule cannot be added without declaring it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from workflow.compliance import MANDATORY_AV_ACTS
+from workflow.definitions import Label, Registry
+from workflow.guards import FORUM_SETTING
+from workflow.guards_enforcement import (
+    DELEGATED_POWERS,
+    EXTENSION_DAYS,
+    LARGE_FINE_THRESHOLD,
+    REVIEW_CATALOGUE,
+)
+from workflow.payloads import MESSAGES_ZH
+
+# Value types. The stored value is JSON without floats (it goes into the hashed audit payload too).
+STRING = "string"  # one line of text
+INTEGER = "integer"  # a whole number within [minimum, maximum]
+STRING_LIST = "string_list"  # a list of lines of text
+TRIGGER_LIST = "trigger_list"  # steps (triggers) of one procedure
+POWER_LIST = "power_list"  # [{"field": 执法领域, "power": 处罚事项}]
+AMOUNTS_BY_PARTY = "amounts_by_party"  # {"individual": "10000", "organisation": "100000"}: decimal text, yuan
+TYPES = (STRING, INTEGER, STRING_LIST, TRIGGER_LIST, POWER_LIST, AMOUNTS_BY_PARTY)
+TYPE_LABELS = {
+    STRING: Label("文本", "Text"),
+    INTEGER: Label("整数", "Whole number"),
+    STRING_LIST: Label("文本列表（每行一项）", "List of texts (one a line)"),
+    TRIGGER_LIST: Label("程序步骤列表", "List of procedure steps"),
+    POWER_LIST: Label("执法领域及处罚事项列表", "List of fields and penalty powers"),
+    AMOUNTS_BY_PARTY: Label("按当事人类型的金额（元）", "Amounts by party type (yuan)"),
+}
+PARTY_TYPES = {"individual": Label("公民", "Individual"), "organisation": Label("法人或者其他组织", "Organisation")}
+POWER_FIELDS = {"field": Label("执法领域", "Field"), "power": Label("处罚事项", "Penalty power")}
+TEXT_MAX = 500
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    key: str
+    type: str
+    label: Label
+    basis: str  # the law that leaves the rule to the organisation (or to a local rule it applies)
+    why_local: Label  # why the value cannot be a constant in the code or the definitions
+    source_example: str  # the kind of document that sets it: what to write as its source
+    minimum: int | None = None  # INTEGER: a sanity range, not a legal limit (the source document sets the value)
+    maximum: int | None = None
+    procedure: str | None = None  # TRIGGER_LIST: the procedure whose steps may be listed
+    examples: tuple[str, ...] = ()  # values in use elsewhere (not a closed list)
+
+    def __post_init__(self) -> None:
+        if self.type not in TYPES:
+            raise ValueError(f"setting {self.key}: unknown type {self.type!r}")
+
+
+CATALOGUE: tuple[SettingSpec, ...] = (
+    SettingSpec(
+        FORUM_SETTING, STRING, Label("集体讨论会议形式", "Forum of the collective discussion"),
+        "《重大行政决策程序暂行条例》第三十条；《地方组织法》第六条、第七十七条",
+        Label("条例所称常务会议、全体会议只适用于县级以上政府；乡镇以何种会议集体讨论重大决策由本机关确定（legal-facts §2.8）。",
+              "The regulation's executive and plenary meetings exist only from county level up; a town decides "
+              "which meeting discusses major decisions (legal-facts §2.8)."),
+        "本镇人民政府工作规则或议事规则的条款",
+        examples=("镇长办公会议", "镇政府全体会议", "党政联席会议"),
+    ),
+    SettingSpec(
+        DELEGATED_POWERS, POWER_LIST, Label("赋予本单位的行政处罚权", "Penalty powers delegated to the organisation"),
+        "《中华人民共和国行政处罚法》第二十四条",
+        Label("乡镇只能行使省级人民政府决定交由其行使的行政处罚权，范围以公布的赋权决定和事项清单为准。",
+              "A town holds only the penalty powers the province hands to it, as its published decision lists."),
+        "省人民政府赋权决定及区县公布的赋权事项清单",
+    ),
+    SettingSpec(
+        LARGE_FINE_THRESHOLD, AMOUNTS_BY_PARTY, Label("较大数额罚款标准", "Threshold of a large fine"),
+        "《中华人民共和国行政处罚法》第六十三条",
+        Label("“较大数额”由省级或者有关部门规定，法律未规定具体数额；达到标准的罚款、没收当事人可要求听证。",
+              "What a large fine is, is set by provincial or departmental rules; from it on the party may ask "
+              "for a hearing."),
+        "福建省或有关部门关于较大数额罚款标准的规定",
+    ),
+    SettingSpec(
+        REVIEW_CATALOGUE, STRING_LIST, Label("重大执法决定法制审核目录清单", "Catalogue of decisions needing legal review"),
+        "《中华人民共和国行政处罚法》第五十八条第一款第四项；国办发〔2018〕118号",
+        Label("各机关按执法类别、层级、领域和金额编制本单位的法制审核目录清单。",
+              "Each agency compiles its own catalogue by kind, level, field and amount."),
+        "本单位公布的重大执法决定法制审核目录清单",
+    ),
+    SettingSpec(
+        EXTENSION_DAYS, INTEGER, Label("办案期限可延长天数", "Days the 90-day limit may be extended"),
+        "《中华人民共和国行政处罚法》第六十条",
+        Label("行政处罚法本身没有延长机制，只有法律、法规、规章另有规定时才可延长，天数以该规定为准。",
+              "The law itself has no extension; only another law, regulation or rule allows one, for its number "
+              "of days."),
+        "规定延长办案期限的法律、法规或者规章条款", minimum=1, maximum=365,
+    ),
+    SettingSpec(
+        "enforcement.publication_working_days", INTEGER,
+        Label("处罚决定公开期限（工作日）", "Working days to publish a penalty decision"),
+        "《中华人民共和国行政处罚法》第四十八条；国办发〔2018〕118号",
+        Label("法律只要求公开，天数来自118号的地方实施办法（多为7个工作日），以本地办法为准。",
+              "The law asks publication; the number of days comes from the local rules implementing 118号 "
+              "(mostly 7 working days)."),
+        "本地行政执法公示制度实施办法的条款", minimum=1, maximum=60,
+    ),
+    SettingSpec(
+        "enforcement.other_publication_working_days", INTEGER,
+        Label("其他执法决定公开期限（工作日）", "Working days to publish other enforcement decisions"),
+        "国办发〔2018〕118号",
+        Label("不予处罚等其他执法决定的公开期限来自118号的地方实施办法（多为20个工作日），以本地办法为准。",
+              "The period for other decisions, such as not to penalise, comes from the local rules implementing "
+              "118号 (mostly 20 working days)."),
+        "本地行政执法公示制度实施办法的条款", minimum=1, maximum=60,
+    ),
+    SettingSpec(
+        MANDATORY_AV_ACTS, TRIGGER_LIST, Label("须全程音像记录的执法行为", "Acts to record on audio-video"),
+        "国办发〔2018〕118号（执法全过程记录制度）；《中华人民共和国行政处罚法》第四十七条",
+        Label("118号只列举查封扣押财产、强制拆除等；本单位的音像记录事项清单可增列其他行为。",
+              "118号 names sealing or seizing property and forced demolition; the organisation's own list may "
+              "add further acts."),
+        "本单位行政执法音像记录事项清单", procedure="enforcement_case",
+    ),
+)
+BY_KEY: Mapping[str, SettingSpec] = {s.key: s for s in CATALOGUE}
+
+
+@dataclass(frozen=True)
+class ValueProblem:
+    """What is wrong with a value: `path` is the place inside it (() the value itself, (2, "power") the
+    third item's power, ("individual",) an amount)."""
+
+    path: tuple[str | int, ...]
+    zh: str
+    en: str
+
+
+class SettingValueError(ValueError):
+    def __init__(self, key: str, problems: list[ValueProblem]):
+        self.key = key
+        self.problems = problems
+        where = {p: "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in p.path) for p in problems}
+        super().__init__("; ".join(f"{key}{where[p]}: {p.zh} / {p.en}" for p in problems))
+
+
+def allowed_values(spec: SettingSpec, registry: Registry) -> tuple[tuple[str, Label], ...]:
+    """The values a list may hold where they are known: the steps of the procedure a TRIGGER_LIST names."""
+    if spec.type != TRIGGER_LIST or spec.procedure is None:
+        return ()
+    found: dict[str, Label] = {}
+    for procedure in registry.all():
+        if procedure.id == spec.procedure:
+            for t in procedure.transitions:
+                found[t.trigger] = t.label  # the newest version's label wins
+    return tuple(sorted(found.items()))
+
+
+def _both(zh: str, en: str) -> str:
+    return f"{zh} / {en}"
+
+
+def _non_blank(text: str) -> bool:
+    if not text.strip():
+        raise ValidationError(_both("不能为空", "must not be blank"))
+    return True
+
+
+def _text(maximum: int = TEXT_MAX) -> fields.String:
+    return fields.String(required=True, validate=[_non_blank, validate.Length(
+        max=maximum, error=_both(f"不能超过{maximum}个字符", f"at most {maximum} characters"))])
+
+
+class _Power(Schema):
+    class Meta:
+        unknown = RAISE
+
+    field = _text(100)
+    power = _text()
+
+
+def _amount() -> fields.Decimal:
+    return fields.Decimal(required=True, places=None, allow_nan=False, validate=validate.Range(
+        min=Decimal(0), min_inclusive=False, max=Decimal(10) ** 12,
+        error=_both("应为大于0的金额（元）", "must be an amount above 0 (yuan)")))
+
+
+class _Amounts(Schema):
+    class Meta:
+        unknown = RAISE
+
+    individual = _amount()
+    organisation = _amount()
+
+
+def _value_field(spec: SettingSpec, registry: Registry) -> fields.Field:
+    if spec.type == STRING:
+        return _text(200)
+    if spec.type == INTEGER:
+        low, high = spec.minimum, spec.maximum
+        return fields.Integer(required=True, strict=True, validate=validate.Range(
+            min=low, max=high, error=_both(f"应在{low}～{high}之间", f"must be within {low}–{high}")))
+    if spec.type == STRING_LIST:
+        return fields.List(_text(), required=True, validate=validate.Length(
+            min=1, error=_both("至少填写一项", "at least one item")))
+    if spec.type == TRIGGER_LIST:
+        allowed = [value for value, _label in allowed_values(spec, registry)]
+        return fields.List(fields.String(validate=validate.OneOf(allowed, error=_both(
+            f"「{{input}}」不是程序 {spec.procedure} 的步骤", f"{{input}} is not a step of {spec.procedure}"))),
+            required=True)
+    if spec.type == POWER_LIST:
+        return fields.List(fields.Nested(_Power), required=True, validate=validate.Length(
+            min=1, error=_both("至少填写一项", "at least one item")))
+    return fields.Nested(_Amounts, required=True)
+
+
+def _problems(messages: Any, path: tuple[str | int, ...] = ()) -> list[ValueProblem]:
+    if isinstance(messages, Mapping):
+        return [p for key, sub in messages.items()
+                for p in _problems(sub, path if key == "_schema" else (*path, key))]
+    if isinstance(messages, list | tuple) and not all(isinstance(m, str) for m in messages):
+        return [p for m in messages for p in _problems(m, path)]
+    out = []
+    for message in messages if isinstance(messages, list | tuple) else [messages]:
+        zh, _sep, en = str(message).partition(" / ")
+        out.append(ValueProblem(path, zh, en) if en else ValueProblem(path, MESSAGES_ZH.get(zh, zh), zh))
+    return out
+
+
+def validate_value(spec: SettingSpec, value: Any, registry: Registry) -> Any:
+    """The value as stored (text stripped, amounts as decimal text), or SettingValueError naming each problem."""
+    schema = Schema.from_dict({"value": _value_field(spec, registry)}, name="SettingValue")()
+    try:
+        loaded = schema.load({"value": value})["value"]
+    except ValidationError as exc:
+        messages = exc.messages.get("value", exc.messages) if isinstance(exc.messages, dict) else exc.messages
+        raise SettingValueError(spec.key, _problems(messages)) from None
+    if spec.type == STRING:
+        return loaded.strip()
+    if spec.type in (STRING_LIST, TRIGGER_LIST):
+        return list(dict.fromkeys(item.strip() for item in loaded))  # a repeated line adds nothing
+    if spec.type == POWER_LIST:
+        return [{"field": p["field"].strip(), "power": p["power"].strip()} for p in loaded]
+    if spec.type == AMOUNTS_BY_PARTY:
+        return {party: format(amount.normalize(), "f") for party, amount in loaded.items()}
+    return loaded
