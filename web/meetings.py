@@ -57,7 +57,7 @@ from web.present import (
 )
 from web.runtime import runtime
 from workflow.definitions import Procedure, Transition
-from workflow.engine import Outcome, Reason
+from workflow.engine import Outcome, Reason, guard_reason
 from workflow.guards import FORUM_SETTING, GUARDS, GuardContext
 from workflow.models import AuditEvent, Case, Organization, OrgSetting, User
 
@@ -282,14 +282,12 @@ def _precheck(transition: Transition, case: Case, settings: Mapping[str, Any],
     )
     reasons = []
     for name in transition.guards:
-        guard = GUARDS[name]
         try:
-            failure = guard.fn(ctx)
+            failure = GUARDS[name].fn(ctx)
         except (KeyError, TypeError, ValueError):
             continue
         if failure is not None:
-            reasons.append(Reason(name, f"{guard.zh}：{failure.zh}" if failure.zh else guard.zh,
-                                  f"{guard.en}: {failure.en}" if failure.en else guard.en, guard.article))
+            reasons.append(guard_reason(name, failure))
     return reasons
 
 

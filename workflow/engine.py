@@ -25,7 +25,7 @@ from workflow.calendar import WorkCalendar, default_calendar, parse_year_notice
 from workflow.clock import Clock, SystemClock, local_date, utc_stamp
 from workflow.db import working, writing
 from workflow.definitions import Procedure, Registry, Transition
-from workflow.guards import GUARDS, CaseView, Credential, GuardContext
+from workflow.guards import GUARDS, CaseView, Credential, Fail, GuardContext
 from workflow.models import (
     SYSTEM_JOURNAL_ID,
     AuditJournal,
@@ -403,12 +403,9 @@ class Engine:
         )
         reasons: list[Reason] = []
         for name in transition.guards:
-            guard = GUARDS[name]
-            failure = guard.fn(ctx)
+            failure = GUARDS[name].fn(ctx)
             if failure is not None:
-                zh = f"{guard.zh}：{failure.zh}" if failure.zh else guard.zh
-                en = f"{guard.en}: {failure.en}" if failure.en else guard.en
-                reasons.append(Reason(name, zh, en, guard.article))
+                reasons.append(guard_reason(name, failure))
         for deadline in deadlines:
             spec = procedure.deadlines.get(deadline.name)
             if spec and spec.kind == "minimum" and transition.trigger in spec.ends_on and deadline.due is not None \
@@ -567,6 +564,14 @@ class Engine:
 
 
 ROUND_INDEPENDENT = ("proposal", "initiation", "declined")
+
+
+def guard_reason(name: str, failure: Fail) -> Reason:
+    """A failed guard as a refusal's reason: the rule, what failed, and the article."""
+    guard = GUARDS[name]
+    zh = f"{guard.zh}：{failure.zh}" if failure.zh else guard.zh
+    en = f"{guard.en}: {failure.en}" if failure.en else guard.en
+    return Reason(name, zh, en, guard.article)
 
 
 def _orm(db: Transactional) -> Callable[[], Session]:
