@@ -59,6 +59,7 @@ from workflow.audit.selection import (
     header_record,
     iter_selection,
     org_scope,
+    org_totals,
     page_of_events,
 )
 from workflow.audit.verifier import export_line
@@ -112,11 +113,7 @@ def index() -> str:
     rt = runtime()
     scope = org_scope(current_user.org_id)
     with rt.sessions() as s:
-        total = s.scalar(select(func.count()).select_from(AuditEvent).where(scope)) or 0
-        refused = s.scalar(select(func.count()).select_from(AuditEvent)
-                           .where(scope, AuditEvent.kind == "refused")) or 0
-        cases = s.scalar(select(func.count(func.distinct(AuditEvent.case_id)))
-                         .where(scope, AuditEvent.case_id != SYSTEM_JOURNAL_ID)) or 0
+        total, refused, cases = org_totals(s, current_user.org_id)
         recent = s.scalars(select(AuditEvent).where(scope)
                            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(RECENT)).all()
         people = _people(s)

@@ -1,9 +1,9 @@
 """The case work list: an organisation's cases filtered, counted and paged in SQL, with their next deadline.
 
 Every filter is a WHERE clause on case_file, so counting and paging stay one query each whatever the number
-of cases; the next deadline is the earliest `due` of the case's running periods (case_deadline), read by a
-correlated MIN for the ordering and loaded only for the page's own cases to show. Indexes (migration 0006)
-hold every column a filter or an order reads, so a page is chosen from indexes alone: case_file (org_id,
+of cases. The next deadline is the earliest `due` of the case's running periods (case_deadline), joined per
+case for the ordering and loaded only for the page's own cases to show. The indexes (migration 0006) hold
+every column a filter or an order reads, so a page is chosen from indexes alone: case_file (org_id,
 updated_at, id, title), (org_id, created_by, updated_at, id), (org_id, state, procedure, procedure_version,
 updated_at, id); case_deadline (case_id, due) and the existing (kind, due).
 
@@ -76,6 +76,8 @@ class CaseFilter:
         if self.created_by:
             out.append(Case.created_by == self.created_by)
         if self.actionable is not None:
+            # the stages first, on their own: an index range per stage instead of a scan of the organisation
+            out.append(Case.state.in_(sorted({s for a in self.actionable for s in a.states})))
             out.append(or_(false(), *(and_(Case.procedure == a.procedure, Case.procedure_version == a.version,
                                             Case.state.in_(a.states)) for a in self.actionable)))
         if self.procedure:
@@ -99,12 +101,6 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def next_due() -> Any:
-    """The earliest due date among the case's running periods (NULL if none), for ordering."""
-    return (select(func.min(CaseDeadline.due)).where(CaseDeadline.case_id == Case.id)
-            .correlate(Case).scalar_subquery())
-
-
 @dataclass(frozen=True)
 class ListedCase:
     id: str
@@ -116,10 +112,17 @@ class ListedCase:
     updated_at: datetime
 
 
+NO_DEADLINE = date(9999, 12, 31)  # sorts a case without a running period after every real due date
+
+
 def _ordered(query: Select[Any], flt: CaseFilter) -> Select[Any]:
     if flt.order == "deadline":  # cases with a running period first, the one falling due soonest on top
-        due = next_due()
-        return query.order_by(due.is_(None), due, Case.updated_at.desc(), Case.id.desc())
+        # Each case's next due date, joined once (PostgreSQL hashes it; a MIN per candidate costs 2-3 times
+        # as much there for 20,000 candidates, and about the same on SQLite).
+        due = (select(CaseDeadline.case_id, func.min(CaseDeadline.due).label("next_due"))
+               .group_by(CaseDeadline.case_id).subquery("next_deadline"))
+        return (query.outerjoin(due, due.c.case_id == Case.id)
+                .order_by(func.coalesce(due.c.next_due, NO_DEADLINE), Case.updated_at.desc(), Case.id.desc()))
     return query.order_by(Case.updated_at.desc(), Case.id.desc())
 
 

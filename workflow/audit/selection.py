@@ -111,6 +111,24 @@ def org_scope(org_id: str) -> ColumnElement[bool]:
                and_(AuditEvent.case_id == SYSTEM_JOURNAL_ID, AuditEvent.actor.in_(own_users)))
 
 
+def org_totals(session: Session, org_id: str) -> tuple[int, int, int]:
+    """The organisation's events, refused events, and cases with events (the auditor's overview).
+
+    Each counted the way that reads least at a million events: all events through the (case_id, seq) index
+    of the organisation's cases, plus its users' system-journal events; the cases from case_file."""
+    own_users = select(User.username).where(User.org_id == org_id)
+
+    def count(*where: ColumnElement[bool]) -> int:
+        return session.scalar(select(func.count()).select_from(AuditEvent).where(*where)) or 0
+
+    events = count(AuditEvent.case_id.in_(select(Case.id).where(Case.org_id == org_id))) + count(
+        AuditEvent.case_id == SYSTEM_JOURNAL_ID, AuditEvent.actor.in_(own_users))
+    refused = count(org_scope(org_id), AuditEvent.kind == "refused")
+    with_events = select(AuditEvent.id).where(AuditEvent.case_id == Case.id).correlate(Case).exists()
+    cases = session.scalar(select(func.count()).select_from(Case).where(Case.org_id == org_id, with_events)) or 0
+    return events, refused, cases
+
+
 def _where(org_id: str, flt: EventFilter) -> list[ColumnElement[bool]]:
     return [org_scope(org_id), *flt.clauses()]
 
