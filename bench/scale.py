@@ -10,20 +10,23 @@ What it writes, into a fresh database migrated like `lawflow init`:
     works, hashed cheaply) and a second organisation (fengwei, five people), so that organisation scoping
     has something to exclude;
   - `--cases` cases of the three procedures (penalty cases 78 %, major decisions 12 %, legal reviews of
-    penalty decisions 10 %), 95 % houlong; each follows a path of its definition's own transitions (state after each step is
-    the definition's `dest`), cut where the case stands today: old cases mostly finished, recent ones at
-    every stage. About 8 % of attempts are refused (kind `refused`, with reasons and articles, state
-    unchanged). Payloads are built from each step's field specs; the case data is built by the engine's own
-    `_record`, and the running periods (case_deadline) by the same rules as Engine._update_deadlines
-    (start/end/clear triggers, calendar or working days on the shipped holiday calendar, provisional
-    where a year has no data), so the list shows overdue, due-soon and far deadlines as real work has;
+    penalty decisions 10 %), 95 % houlong. Each follows a path of its definition's own transitions (the
+    state after each step is the definition's `dest`), cut where the case stands today: old cases mostly
+    finished, recent ones at every stage. 8 % of attempts are planned as refused (kind `refused`, with
+    reasons and articles, state unchanged); fitting the exact total removes refusals first, so about 5 %
+    of the events are refusals. Payloads are built from each step's field specs; the case data by the
+    engine's own `_record`; the running periods (case_deadline) by the rules of Engine._update_deadlines
+    (start/end/clear triggers, calendar or working days on the shipped holiday calendar, provisional where
+    a year has no data), so the list shows overdue, due-soon and far deadlines as real work has;
   - exactly `--events` audit events in total, hashed by the engine's own `chain_event` (canonical JSON,
     per-case chains, the case row keeping its head), so `lawflow audit verify` passes. Events are written
     in time order across cases (ids grow with time, as in a live system), with the raw driver in large
     transactions (SQLite executemany, PostgreSQL COPY): calling fire() a million times would take hours;
-  - one case (the first major decision, `big_case` in the summary) with exactly 200 events.
+  - one case (a major decision of zhangwei's, `big_case` in the summary) with exactly 200 events.
 
-Not written: checkpoints (a verify reports every event unanchored, and passes) and record files.
+The audit_event indexes that back no constraint are dropped for the load and built again at the end; the
+database is then analysed (SQLite ANALYZE, PostgreSQL VACUUM ANALYZE). Not written: checkpoints (a verify
+reports every event unanchored, and passes) and record files.
 """
 
 from __future__ import annotations

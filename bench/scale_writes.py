@@ -13,6 +13,7 @@ alike. Prints fires per second and CPU ms per fire for each block.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -102,6 +103,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"| {backend} | {schema} | {len(mine)} | {statistics.median(r['fires_per_s'] for r in mine):.0f} | "
                   f"{statistics.median(r['cpu_ms'] for r in mine):.2f} |")
     print(f"load {os.getloadavg()[0]:.2f}", file=sys.stderr)
+    out = REPO / "bench" / "out" / f"scale-writes-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"command": " ".join(["bench/scale_writes.py", *(argv or sys.argv[1:])]),
+                               "blocks": rows}, indent=1), encoding="utf-8")
+    print(f"written bench/out/{out.name}")
     return 0
 
 

@@ -1,4 +1,10 @@
-"""Cases: the list, opening a case, the case page, and taking a step.
+"""Cases: the work list, opening a case, the case page, and taking a step.
+
+The list (/cases/) filters the organisation's cases by scope (opened by me, or a step of my roles is open
+in the current stage), procedure, stage, deadline status (a time limit overdue or due within N working days)
+and a search in case numbers and titles; it orders them by next deadline or last update, fifty to a page
+(workflow/worklist.py does the SQL). A bad filter value is named next to its field with a 400, never
+ignored silently. A user who opens cases lands on the list with their own cases, soonest deadline first.
 
 An adapter over the engine. The pages offer the steps `engine.available_transitions` lists; a submitted
 step goes to `engine.fire` exactly once, and whatever the engine decides is shown: a refusal re-renders the
