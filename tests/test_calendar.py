@@ -433,3 +433,23 @@ def test_year_data_enforces_the_same_rules():
         YearData(2027, frozenset({D(2027, 1, 2)}), frozenset({D(2027, 1, 2)}), "x")
     with pytest.raises(ValueError, match="outside its year"):
         YearData(2027, frozenset({D(2026, 1, 1)}), frozenset(), "x")
+
+
+def test_working_days_between_equals_counting_day_by_day(cal):
+    """The per-year cumulative counts give what counting each day of (a, b] gives, across year ends and into
+    years without data (provisional), in both directions."""
+    import random
+
+    def by_day(a: date, b: date) -> tuple[int, bool]:
+        lo, hi, sign = (a, b, 1) if a <= b else (b, a, -1)
+        days = [lo + timedelta(days=i) for i in range(1, (hi - lo).days + 1)]
+        return sign * sum(cal.is_working_day(d) for d in days), any(not cal.covers(d.year) for d in days)
+
+    rng = random.Random(5)
+    pairs = [(date(2026, 12, 31), date(2027, 1, 1)), (date(2025, 12, 31), date(2026, 12, 31)),
+             (date(2026, 3, 2), date(2026, 3, 2)), (date(2024, 2, 28), date(2024, 3, 1))]
+    for _ in range(300):
+        a = date(2023, 1, 1) + timedelta(days=rng.randrange(5 * 365))
+        pairs.append((a, a + timedelta(days=rng.randrange(-900, 900))))
+    for a, b in pairs:
+        assert cal.working_days_between(a, b) == by_day(a, b), (a, b)

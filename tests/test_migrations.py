@@ -133,6 +133,28 @@ def test_0005_gives_existing_organisations_a_portal_account_and_adds_the_rate_li
         assert len(s.scalars(select(PortalSubmission)).all()) == 1
 
 
+def test_0006_scale_indexes_downgrade_and_upgrade(owner_url: str) -> None:
+    """0006 adds the case list's indexes, and replaces (org_id, state) and (actor) by wider ones; down and up."""
+    added = {"case_file": {"ix_case_file_org_updated", "ix_case_file_org_creator", "ix_case_file_org_state_updated"},
+             "case_deadline": {"ix_case_deadline_case_due"}, "audit_event": {"ix_audit_event_actor_at"}}
+    replaced = {"case_file": "ix_case_file_org_state", "audit_event": "ix_audit_event_actor"}
+
+    def at_0006() -> bool:
+        return all(names <= _indexes(owner_url, table) for table, names in added.items()) and not any(
+            name in _indexes(owner_url, table) for table, name in replaced.items())
+
+    def at_0005() -> bool:
+        return not any(names & _indexes(owner_url, table) for table, names in added.items()) and all(
+            name in _indexes(owner_url, table) for table, name in replaced.items())
+
+    assert at_0006()
+    command.downgrade(alembic_config(owner_url), "0005")
+    assert at_0005()
+    migrate(owner_url)
+    assert at_0006()
+    assert _diff(owner_url) == []
+
+
 def test_0007_adds_the_login_throttle_table_which_the_runtime_role_fills_and_purges(
         owner_url: str, town, monkeypatch: pytest.MonkeyPatch) -> None:
     """0007 adds only login_failure; after the upgrade the runtime role (lawflow_app on PostgreSQL) counts,
@@ -148,7 +170,7 @@ def test_0007_adds_the_login_throttle_table_which_the_runtime_role_fills_and_pur
         monkeypatch.setenv("LAWFLOW_DB_APP_ROLE", "lawflow_app")
     before = _tables(owner_url)
     assert "login_failure" in before
-    command.downgrade(alembic_config(owner_url), "0005")
+    command.downgrade(alembic_config(owner_url), "0006")
     assert _tables(owner_url) == before - {"login_failure"}
     migrate(owner_url)
     assert _tables(owner_url) == before and _diff(owner_url) == []

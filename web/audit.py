@@ -40,7 +40,16 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from web.i18n import N_, _, current_lang
-from web.present import KIND_LABELS, event_view, fmt_date, fmt_stamp, label_of, person, procedure_for_ref
+from web.present import (
+    KIND_LABELS,
+    DataLabels,
+    event_view,
+    fmt_date,
+    fmt_stamp,
+    label_of,
+    person,
+    procedure_for_ref,
+)
 from web.runtime import runtime
 from workflow.audit import status as verification
 from workflow.audit.selection import (
@@ -50,6 +59,7 @@ from workflow.audit.selection import (
     header_record,
     iter_selection,
     org_scope,
+    org_totals,
     page_of_events,
 )
 from workflow.audit.verifier import export_line
@@ -62,6 +72,7 @@ AUDIT_ROLES = ("auditor", "admin")
 COMPLIANCE_ROLES = ("auditor", "admin", "agency_head", "head")  # head: 行政首长 of the major-decision procedure
 RECENT = 100
 PAGE_SIZE = 50
+COUNT_LIMIT = 10_000  # the explorer counts a selection up to this (200 pages); beyond it, "more than"
 CASES_PAGE_SIZE = 50
 CHUNK = 64 * 1024
 MAX_LEN = {"case": 40, "actor": 64, "role": 64, "trigger": 64}
@@ -108,11 +119,7 @@ def index() -> str:
     rt = runtime()
     scope = org_scope(current_user.org_id)
     with rt.sessions() as s:
-        total = s.scalar(select(func.count()).select_from(AuditEvent).where(scope)) or 0
-        refused = s.scalar(select(func.count()).select_from(AuditEvent)
-                           .where(scope, AuditEvent.kind == "refused")) or 0
-        cases = s.scalar(select(func.count(func.distinct(AuditEvent.case_id)))
-                         .where(scope, AuditEvent.case_id.not_in(_journals()))) or 0
+        total, refused, cases = org_totals(s, current_user.org_id)
         recent = s.scalars(select(AuditEvent).where(scope)
                            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(RECENT)).all()
         people = _people(s)
@@ -224,17 +231,20 @@ def _explorer(filters: Filters) -> tuple[str, int]:
         people = _people(s)
         rows: list[Any] = []
         total = pages = 0
+        more = False
         page = _page_number(request.args.get("page"))
         flt = filters.filter
         if flt is not None:
-            total = count_events(s, current_user.org_id, flt)
+            total = count_events(s, current_user.org_id, flt, at_most=COUNT_LIMIT)
+            more, total = total > COUNT_LIMIT, min(total, COUNT_LIMIT)
             pages = max(1, -(-total // PAGE_SIZE))
             page = min(page, pages)
-            rows = [_row(e, rt, people) for e in page_of_events(s, current_user.org_id, flt, page, PAGE_SIZE)]
+            known: dict[str, DataLabels] = {}
+            rows = [_row(e, rt, people, known) for e in page_of_events(s, current_user.org_id, flt, page, PAGE_SIZE)]
     query = flt.as_dict() if flt is not None else {}
     return render_template(
         "audit/events.html", filters=filters, choices=_choices(rt, people, filters.values), rows=rows,
-        total=total, page=page, pages=pages, page_size=PAGE_SIZE,
+        total=total, more=more, page=page, pages=pages, page_size=PAGE_SIZE,
         links=_page_links(page, pages, query, "audit.events") if pages > 1 else [],
         prev_url=url_for("audit.events", **query, page=page - 1) if page > 1 else None,
         next_url=url_for("audit.events", **query, page=page + 1) if page < pages else None,
@@ -243,8 +253,9 @@ def _explorer(filters: Filters) -> tuple[str, int]:
     ), (400 if filters.errors else 200)
 
 
-def _row(event: AuditEvent, rt: Runtime, people: Mapping[str, str]) -> dict[str, Any]:
-    view = event_view(event, rt.registry, people)
+def _row(event: AuditEvent, rt: Runtime, people: Mapping[str, str],
+         labels: dict[str, DataLabels] | None = None) -> dict[str, Any]:
+    view = event_view(event, rt.registry, people, labels=labels)
     return {"e": view, "trigger": event.trigger or "", "actor_id": event.actor or "", "role_id": event.role or "",
             "hash": event.hash, "prev": event.prev, "at": event.at, "procedure": event.procedure,
             "raw_payload": json.dumps(json.loads(event.payload), ensure_ascii=False, indent=1)

@@ -1,4 +1,10 @@
-"""Cases: the list, opening a case, the case page, and taking a step.
+"""Cases: the work list, opening a case, the case page, and taking a step.
+
+The list (/cases/) filters the organisation's cases by scope (opened by me, or a step of my roles is open
+in the current stage), procedure, stage, deadline status (a time limit overdue or due within N working days)
+and a search in case numbers and titles; it orders them by next deadline or last update, fifty to a page
+(workflow/worklist.py does the SQL). A bad filter value is named next to its field with a 400, never
+ignored silently. A user who opens cases lands on the list with their own cases, soonest deadline first.
 
 An adapter over the engine. The pages offer the steps `engine.available_transitions` lists; a submitted
 step goes to `engine.fire` exactly once, and whatever the engine decides is shown: a refusal re-renders the
@@ -9,16 +15,17 @@ user sees only their own organisation's cases; any other case id is "not found".
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
+from web.audit import _page_links
 from web.auth import WebUser
 from web.errors import PublicBadRequest, PublicNotFound
 from web.forms import kept_values, payload_from_form, widgets
@@ -35,14 +42,27 @@ from web.present import (
 )
 from web.runtime import runtime
 from workflow.completeness import completeness, format_label
+from workflow.deadlines import DUE_SOON_WORKING_DAYS
 from workflow.definitions import Procedure, Transition
 from workflow.engine import Outcome, Reason
 from workflow.models import AuditEvent, Case, User
 from workflow.records import FORMATS
+from workflow.worklist import (
+    DEADLINE_STATUSES,
+    ORDERS,
+    CaseFilter,
+    ListedCase,
+    actionable_stages,
+    count_cases,
+    page_of_cases,
+    running_deadlines,
+)
 
 bp = Blueprint("cases", __name__)
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 CASE_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+PAGE_SIZE = 50
+MINE_PANEL = 10  # rows of "my cases" on a drafter's landing
 
 
 # ---------------------------------------------------------------- helpers
@@ -127,26 +147,138 @@ class Row:
     updated: str
 
 
-@bp.get("/cases/")
-def index() -> str:
+@dataclass
+class ListForm:
+    """The list's filters as typed (to refill the form), their errors by field, and the filter when valid."""
+
+    values: dict[str, str]
+    errors: dict[str, str] = field(default_factory=dict)
+    filter: CaseFilter | None = None
+
+    def query(self) -> dict[str, str]:
+        """The filters that are set, as query parameters: for the page links."""
+        return {k: v for k, v in self.values.items() if v and not (k == "days" and v == str(SOON_DAYS))}
+
+
+LIST_PARAMS = ("mine", "procedure", "state", "deadline", "days", "q", "order")
+MINE = ("created", "todo")
+SOON_DAYS = DUE_SOON_WORKING_DAYS
+MAX_SOON_DAYS = 60
+MAX_QUERY = 100
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def parse_list_args(args: MultiDict[str, str], user: WebUser) -> ListForm:
+    """Checks the list's query string; a bad value is named with its field (the page answers 400)."""
+    rt = runtime()
+    values = {name: (args.get(name) or "").strip() for name in LIST_PARAMS}
+    errors: dict[str, str] = {}
+    if values["mine"] and values["mine"] not in MINE:
+        errors["mine"] = _("未知的范围，请从列表中选择。")
+    procedures = {p.id: p for p in rt.registry.all()}
+    if values["procedure"] and values["procedure"] not in procedures:
+        errors["procedure"] = _("未知的程序，请从列表中选择。")
+    if values["state"]:
+        chosen = [procedures[values["procedure"]]] if values["procedure"] in procedures else rt.registry.all()
+        if not any(values["state"] in p.states for p in chosen):
+            errors["state"] = _("未知的阶段，请从列表中选择。")
+    if values["deadline"] and values["deadline"] not in DEADLINE_STATUSES:
+        errors["deadline"] = _("未知的期限状态，请从列表中选择。")
+    days = SOON_DAYS
+    if values["days"]:
+        if values["days"].isdigit() and 1 <= int(values["days"]) <= MAX_SOON_DAYS:
+            days = int(values["days"])
+        else:
+            errors["days"] = _("请填写1至{n}之间的整数。", n=MAX_SOON_DAYS)
+    if len(values["q"]) > MAX_QUERY:
+        errors["q"] = _("不能超过{n}个字符。", n=MAX_QUERY)
+    elif CONTROL.search(values["q"]):
+        errors["q"] = _("含有不允许的控制字符。")
+    if values["order"] and values["order"] not in ORDERS:
+        errors["order"] = _("未知的排序方式，请从列表中选择。")
+    form = ListForm(values, errors)
+    if errors:
+        return form
+    today = rt.engine.today()
+    mine = values["mine"]
+    form.filter = CaseFilter(
+        today=today,
+        created_by=user.username if mine == "created" else None,
+        actionable=tuple(actionable_stages(rt.registry, user.roles)) if mine == "todo" else None,
+        procedure=values["procedure"] or None, state=values["state"] or None,
+        deadline=values["deadline"] or None,
+        soon_until=rt.engine.calendar.add_working_days(today, days).date if values["deadline"] == "soon" else None,
+        text=values["q"] or None,
+        order=values["order"] or ("deadline" if mine else "updated"),  # a work list of one's own: soonest first
+    )
+    return form
+
+
+def _rows(session: Session, listed: list[ListedCase]) -> list[Row]:
     rt = runtime()
     lang = current_lang()
     today = rt.engine.today()
+    deadlines = running_deadlines(session, [c.id for c in listed])
+    rows = []
+    for c in listed:
+        try:
+            procedure: Procedure | None = rt.registry.get(c.procedure, c.procedure_version)
+        except KeyError:
+            procedure = None
+        due = next_deadline(deadlines[c.id])
+        rows.append(Row(
+            id=c.id, title=c.title, procedure=procedure.label.get(lang) if procedure else c.procedure,
+            state=label_of(procedure, "state", c.state),
+            deadline=deadline_view(due, procedure, rt.engine.calendar, today) if due else None,
+            updated=fmt_datetime(c.updated_at),
+        ))
+    return rows
+
+
+def _list_choices() -> dict[str, Any]:
+    lang = current_lang()
+    latest = runtime().registry.latest()
+    return {
+        "mine": [("created", _("我立案的")), ("todo", _("待我的角色办理"))],
+        "procedures": [(p.id, p.label.get(lang)) for p in latest],
+        "states": [(p.label.get(lang), [(name, s.label.get(lang)) for name, s in p.states.items()]) for p in latest],
+        "deadlines": [("overdue", _("办理时限已逾期")), ("soon", _("办理时限即将到期"))],
+        "orders": [("deadline", _("下一期限（最近的在前）")), ("updated", _("最后更新（最新的在前）"))],
+    }
+
+
+@bp.get("/cases/")
+def index() -> tuple[str, int]:
+    rt = runtime()
+    form = parse_list_args(request.args, current_user)
+    org_id = current_user.org_id
+    rows: list[Row] = []
+    mine: list[Row] | None = None
+    total = pages = 0
+    page = _page_number(request.args.get("page"))
+    flt = form.filter
     with rt.sessions() as s:
-        cases = s.scalars(select(Case).options(selectinload(Case.deadlines))
-                          .where(Case.org_id == current_user.org_id)
-                          .order_by(Case.updated_at.desc(), Case.id.desc())).all()
-        rows = []
-        for c in cases:
-            procedure = _procedure(c)
-            due = next_deadline(c.deadlines)
-            rows.append(Row(
-                id=c.id, title=c.title, procedure=procedure.label.get(lang) if procedure else c.procedure,
-                state=label_of(procedure, "state", c.state),
-                deadline=deadline_view(due, procedure, rt.engine.calendar, today) if due else None,
-                updated=fmt_datetime(c.updated_at),
-            ))
-    return render_template("cases/list.html", rows=rows)
+        if flt is not None:
+            total = count_cases(s, org_id, flt)
+            pages = max(1, -(-total // PAGE_SIZE))
+            page = min(page, pages)
+            rows = _rows(s, page_of_cases(s, org_id, flt, page, PAGE_SIZE))
+        landing = not any(request.args.get(k) for k in (*LIST_PARAMS, "page"))
+        if landing and _creatable(current_user):  # a drafter's landing: their own cases, soonest deadline first
+            own = CaseFilter(today=rt.engine.today(), created_by=current_user.username, order="deadline")
+            mine = _rows(s, page_of_cases(s, org_id, own, 1, MINE_PANEL))
+    query = form.query()
+    return render_template(
+        "cases/list.html", form=form, choices=_list_choices(), rows=rows, mine=mine, total=total, page=page,
+        pages=pages, page_size=PAGE_SIZE, soon_days=SOON_DAYS, filtered=bool(query),
+        links=_page_links(page, pages, query, "cases.index") if pages > 1 else [],
+        prev_url=url_for("cases.index", **query, page=page - 1) if page > 1 else None,
+        next_url=url_for("cases.index", **query, page=page + 1) if page < pages else None,
+    ), (400 if form.errors else 200)
+
+
+def _page_number(raw: str | None) -> int:
+    return int(raw) if raw and raw.isdigit() and 0 < int(raw) < 10**9 else 1
 
 
 # ---------------------------------------------------------------- opening a case
@@ -251,7 +383,8 @@ def _case_page(case_id: str, refused: tuple[str, Outcome] | None = None,
         deadlines = [deadline_view(d, procedure, rt.engine.calendar, today) for d in case.deadlines]
         events = s.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id)
                            .order_by(AuditEvent.seq)).all()
-        history = [event_view(e, rt.registry, people) for e in events]
+        known = {procedure.ref: labels} if procedure else {}
+        history = [event_view(e, rt.registry, people, labels=known) for e in events]
         steps = rt.engine.available_transitions(s, case, current_user.username) if procedure else []
         view = {
             "id": case.id, "title": case.title, "version": case.version,

@@ -367,7 +367,9 @@ def _attachment_fields(procedure: Procedure | None) -> list[FieldSpec]:
 
 
 def event_view(event: AuditEvent, registry: Registry, people: Mapping[str, str],
-               with_payload: bool = True) -> EventView:
+               with_payload: bool = True, labels: dict[str, DataLabels] | None = None) -> EventView:
+    """An event as the history shows it. A page showing many events passes one `labels` dict for all of them:
+    a procedure's DataLabels are then built once per page, not once per event."""
     procedure = procedure_for_ref(registry, event.procedure)
     try:
         reasons = json.loads(event.reasons) or []
@@ -380,8 +382,12 @@ def event_view(event: AuditEvent, registry: Registry, people: Mapping[str, str],
         except ValueError:
             payload = {}
         if isinstance(payload, dict) and payload:
-            labels = DataLabels(procedure)
-            entries = payload_entries(labels.by_trigger.get(event.trigger or "", {}), payload, labels)
+            known = labels.get(event.procedure) if labels is not None else None
+            if known is None:
+                known = DataLabels(procedure)
+                if labels is not None:
+                    labels[event.procedure] = known
+            entries = payload_entries(known.by_trigger.get(event.trigger or "", {}), payload, known)
     lang = current_lang()
     return EventView(
         case_id=event.case_id, seq=event.seq, time=fmt_stamp(event.at), kind=event.kind,

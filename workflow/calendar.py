@@ -522,7 +522,7 @@ class WorkCalendar:
     Immutable: `with_years` returns a new calendar, so one instance can be shared across threads.
     """
 
-    __slots__ = ("_years",)
+    __slots__ = ("_counts", "_years")
 
     def __init__(self, years: Mapping[int, YearData] | None = None) -> None:
         checked: dict[int, YearData] = {}
@@ -533,6 +533,9 @@ class WorkCalendar:
                 raise ValueError(f"year key {key} does not match its data for {data.year}")
             checked[key] = data
         self._years: Mapping[int, YearData] = MappingProxyType(dict(sorted(checked.items())))
+        # year -> cumulative working days from 1 January, filled on first use (a cache of what _status
+        # says, so it never changes what the calendar answers; concurrent fills compute the same tuple)
+        self._counts: dict[int, tuple[int, ...]] = {}
 
     def __repr__(self) -> str:
         years = list(self._years)
@@ -675,14 +678,31 @@ class WorkCalendar:
         sign = 1
         if b < a:
             a, b, sign = b, a, -1
-        count, provisional = 0, False
-        d = a + _ONE_DAY
-        while d <= b:
-            working, prov = self._status(d)
-            count += working
-            provisional = provisional or prov
-            d += _ONE_DAY
+        if a == b:
+            return 0, False
+        # By cumulative counts per year instead of day by day: a case overdue for a year is listed with its
+        # overdue working days, and the case list shows fifty of them per page.
+        count = self._through(b) - self._through(a)
+        count += sum(self._year_counts(y)[-1] for y in range(a.year, b.year))
+        provisional = any(y not in self._years for y in range((a + _ONE_DAY).year, b.year + 1))
         return sign * count, provisional
+
+    def _year_counts(self, year: int) -> tuple[int, ...]:
+        """Element i: the working days among the first i + 1 days of `year`."""
+        counts = self._counts.get(year)
+        if counts is None:
+            running, out = 0, []
+            d = date(year, 1, 1)
+            while d.year == year:
+                running += self._status(d)[0]
+                out.append(running)
+                d += _ONE_DAY
+            counts = self._counts[year] = tuple(out)
+        return counts
+
+    def _through(self, d: date) -> int:
+        """Working days from 1 January of d's year through d."""
+        return self._year_counts(d.year)[d.timetuple().tm_yday - 1]
 
     @staticmethod
     def calendar_days_between(a: date, b: date) -> int:

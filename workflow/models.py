@@ -127,7 +127,15 @@ class Case(Base):
         back_populates="case", cascade="all, delete-orphan", order_by="CaseDeadline.due"
     )
 
-    __table_args__ = (Index("ix_case_file_org_state", "org_id", "state"),)
+    __table_args__ = (
+        # The case list (workflow/worklist.py) chooses a page from these alone: newest change first (with
+        # the title, so that a search in titles reads the index, not the rows), a drafter's own cases, and
+        # a stage or the stages where a role has a step.
+        Index("ix_case_file_org_updated", "org_id", "updated_at", "id", "title"),
+        Index("ix_case_file_org_creator", "org_id", "created_by", "updated_at", "id"),
+        Index("ix_case_file_org_state_updated", "org_id", "state", "procedure", "procedure_version", "updated_at",
+              "id"),
+    )
 
 
 class CaseDeadline(Base):
@@ -147,7 +155,10 @@ class CaseDeadline(Base):
 
     case: Mapped[Case] = relationship(back_populates="deadlines")
 
-    __table_args__ = (Index("ix_case_deadline_due", "kind", "due"),)
+    __table_args__ = (
+        Index("ix_case_deadline_due", "kind", "due"),
+        Index("ix_case_deadline_case_due", "case_id", "due"),  # a case's next deadline: MIN(due) from the index
+    )
 
 
 class AuditEvent(Base):
@@ -174,7 +185,7 @@ class AuditEvent(Base):
 
     __table_args__ = (
         UniqueConstraint("case_id", "seq", name="uq_audit_event_case_seq"),
-        Index("ix_audit_event_actor", "actor"),
+        Index("ix_audit_event_actor_at", "actor", "at"),  # the explorer's actor filter, newest first
         Index("ix_audit_event_kind_at", "kind", "at"),
         Index("ix_audit_event_at", "at"),  # the audit explorer: date ranges, newest first
         Index("ix_audit_event_trigger_at", "trigger", "at"),

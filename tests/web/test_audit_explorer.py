@@ -267,3 +267,22 @@ def test_only_auditors_and_administrators_explore_and_export(story, client_for):
     assert admin.get("/audit/events").status_code == 200
     nav = text(admin.get("/cases/"))
     assert 'href="/audit/events"' in nav and 'href="/audit/verify"' in nav and 'href="/audit/compliance"' in nav
+
+
+def test_a_selection_beyond_the_count_limit_says_more_than_and_pages_through_the_newest(story, client_for,
+                                                                                      monkeypatch):
+    """The explorer counts up to COUNT_LIMIT (an exact count of a million events costs seconds); beyond it, the
+    page says "more than" and its pages reach the newest COUNT_LIMIT events; the export still holds them all."""
+    from web import audit
+
+    monkeypatch.setattr(audit, "COUNT_LIMIT", 4)
+    monkeypatch.setattr(audit, "PAGE_SIZE", 2)
+    client = client_for("liushen")
+    first = text(client.get("/audit/events"))
+    assert "超过4条事件，第1/2页" in first and "共8条事件" not in first
+    assert rows(first) == 2 and story["b"] in first.split("<tbody>", 1)[1]  # the newest first
+    last = text(client.get("/audit/events?page=9"))  # past the last reachable page: the last one
+    assert "超过4条事件，第2/2页" in last and rows(last) == 2
+    exported = [json.loads(line) for line in client.get("/audit/events.jsonl").get_data(as_text=True).splitlines()]
+    assert exported[-1] == {"type": "end", "events": 8}
+    assert "共3条事件" in text(client.get(f"/audit/events?case={story['a']}"))  # within the limit: exact

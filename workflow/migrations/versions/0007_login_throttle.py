@@ -4,8 +4,8 @@ login_failure holds one row per login attempt not (yet) successful, with keyed h
 typed and of the client address (never either of them), for half an hour at most: a successful login deletes
 its account's rows and every attempt purges the rows older than the window plus the lock.
 
-Revision ID: 0007_login_throttle
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-03
 """
 import os
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0007_login_throttle'
-down_revision: str | None = '0005'
+revision: str = '0007'
+down_revision: str | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
