@@ -35,9 +35,25 @@ def _problems(tmp_path: Path, raw: dict) -> list[tuple[str, str]]:
 def test_shipped_definitions_load() -> None:
     registry = load_registry()
     proc = registry.get("major_decision")
-    assert proc.ref == "major_decision@1"
+    versions = sorted(p.version for p in registry.all() if p.id == "major_decision")
+    assert versions[0] == 1 and proc.version == versions[-1]  # new cases start under the newest
+    assert registry.get("major_decision", 1).ref == "major_decision@1"  # the older stays, for its cases
     assert proc.states[proc.initial].label.zh == "决策建议"
     assert all(t.basis for t in proc.transitions)
+
+
+def test_major_decision_v2_is_v1_plus_the_step_that_uploads_materials() -> None:
+    registry = load_registry()
+    v1, v2 = registry.get("major_decision", 1), registry.get("major_decision", 2)
+    assert (v2.states, v2.roles, v2.deadlines, v2.create, v2.initial) == (v1.states, v1.roles, v1.deadlines,
+                                                                           v1.create, v1.initial)
+    assert [t for t in v2.transitions if t.trigger != "attach_material"] == list(v1.transitions)
+    assert not any(t.attachment for t in v1.transitions) and v1.attachments is None
+    [attach] = [t for t in v2.transitions if t.trigger == "attach_material"]
+    assert attach.attachment and attach.dest is None and attach.roles == ("drafter",)
+    assert set(attach.sources) == {s for s, state in v2.states.items() if not state.terminal}
+    assert attach.record is not None and (attach.record.mode, attach.record.key) == ("append", "records")
+    assert v2.attachments is not None and not v2.attachments.every_stage and "第三十三条" in v2.attachments.basis
 
 
 def test_unknown_key_is_named(tmp_path: Path) -> None:
@@ -169,17 +185,38 @@ def test_a_payload_field_may_not_take_a_name_the_engine_writes(tmp_path: Path) -
     assert "written by the engine" in problems[f"transitions.{attach}.payload.sha256"]
 
 
-def test_an_attachment_step_needs_kind_and_known_formats_and_acts(tmp_path: Path) -> None:
+def test_an_attachment_step_needs_a_format_known_kinds_and_acts_and_the_procedure_names_its_files(
+        tmp_path: Path) -> None:
     def change(raw: dict) -> None:
         _, attach = _step(raw, "attach_record")
         attach["payload"]["format"]["choices"].append({"value": "exe", "label": {"zh": "程序", "en": "Program"}})
         attach["payload"]["act"]["choices"].append({"value": "no_such_step", "label": {"zh": "无", "en": "None"}})
-        del attach["payload"]["kind"]
+        attach["payload"]["kind"]["choices"].append({"value": "draft", "label": {"zh": "草案", "en": "Draft"}})
         raw["audio_video"]["acts"].append("fly_away")
+        del raw["attachments"]
 
     problems = _enforcement_problems(tmp_path, change)
     reasons = [r for _, r in problems]
     assert any("'exe' is not one of" in r for r in reasons)
     assert any("unknown trigger 'no_such_step'" in r for r in reasons)
-    assert any("needs a required choice field 'kind'" in r for r in reasons)
+    assert any("'draft' is not one of av, text" in r for r in reasons)  # kind: the record's form, text or av
     assert ("audio_video.acts.1", "unknown trigger 'fly_away'") in problems
+    assert any(p == "attachments" for p, _ in problems)
+
+    def no_format(raw: dict) -> None:
+        _, attach = _step(raw, "attach_record")
+        del attach["payload"]["format"]
+        attach["payload"]["kind"]["required"] = False
+
+    reasons = [r for _, r in _enforcement_problems(tmp_path, no_format)]
+    assert any("needs a required choice field 'format'" in r for r in reasons)
+    assert any("needs a required choice field 'kind'" in r for r in reasons)  # if asked, then required
+
+
+def test_an_attachment_step_without_kind_is_valid() -> None:
+    """A decision's material is text or audio-video by its format: the step need not ask (the engine records
+    the format's kind)."""
+    raw = yaml.safe_load((DEFINITIONS_DIR / "major_decision.v2.yaml").read_text(encoding="utf-8"))
+    _, attach = _step(raw, "attach_material")
+    assert attach["attachment"] and "kind" not in attach["payload"]
+    assert load_file(DEFINITIONS_DIR / "major_decision.v2.yaml").ref == "major_decision@2"

@@ -142,20 +142,44 @@ def test_event_time_comes_from_the_clock(town: Runtime) -> None:
 
 
 def test_case_stays_on_the_version_it_started_under(town: Runtime, tmp_path: Path) -> None:
-    case_id = _new(town)
+    case_id = _new(town)  # under the newest shipped version
+    current = town.registry.get("major_decision")
     folder = tmp_path / "defs"
     folder.mkdir()
-    shutil.copy(DEFINITIONS_DIR / "major_decision.v1.yaml", folder)
-    v2 = (DEFINITIONS_DIR / "major_decision.v1.yaml").read_text(encoding="utf-8")
-    v2 = v2.replace("version: 1\n", "version: 2\n", 1).replace("roles: [head]\n    basis: 条例第十条、第十一条",
-                                                               "roles: [drafter]\n    basis: 条例第十条、第十一条")
-    (folder / "major_decision.v2.yaml").write_text(v2, encoding="utf-8")
+    for path in DEFINITIONS_DIR.glob("major_decision.v*.yaml"):
+        shutil.copy(path, folder)
+    # a next version in which the drafter, not the head, starts the procedure
+    nxt = Path(current.source_file).read_text(encoding="utf-8")
+    nxt = nxt.replace(f"version: {current.version}\n", f"version: {current.version + 1}\n", 1).replace(
+        "roles: [head]\n    basis: 条例第十条、第十一条", "roles: [drafter]\n    basis: 条例第十条、第十一条")
+    (folder / f"major_decision.v{current.version + 1}.yaml").write_text(nxt, encoding="utf-8")
     engine = Engine(town.sessions, load_registry(folder), town.clock)
     assert engine.fire(case_id, "start", "zhangwei", {"lead_unit": "x"}).codes == ["role_not_allowed"]
     new = engine.create_case("major_decision", "zhangwei", PROPOSAL)
     assert engine.fire(new.case_id or "", "start", "zhangwei", {"lead_unit": "x"}).ok
     with town.sessions() as s:
-        assert [c.procedure_version for c in s.scalars(select(Case).order_by(Case.id))] == [1, 2]
+        assert [c.procedure_version for c in s.scalars(select(Case).order_by(Case.id))] == [
+            current.version, current.version + 1]
+
+
+def test_a_case_of_the_first_version_takes_no_materials(town: Runtime, tmp_path: Path) -> None:
+    """Cases opened under major_decision v1 stay on it: the step that uploads materials (v2) is not theirs."""
+    folder = tmp_path / "v1"
+    folder.mkdir()
+    shutil.copy(DEFINITIONS_DIR / "major_decision.v1.yaml", folder)
+    old = Engine(town.sessions, load_registry(folder), town.clock).create_case("major_decision", "zhangwei",
+                                                                               PROPOSAL).case_id
+    new = _new(town)
+    material = {"material": "draft", "title": "草案", "format": "pdf", "made_on": "2026-03-02"}
+    pdf = b"%PDF-1.7\n%draft\n"
+    refused = town.engine.fire(old or "", "attach_material", "zhangwei", material,
+                               attachment=town.records.stage_bytes(pdf))
+    assert refused.codes == ["unknown_trigger"]
+    assert town.engine.fire(new, "attach_material", "zhangwei", material,
+                            attachment=town.records.stage_bytes(pdf)).ok
+    with town.sessions() as s:
+        assert [(c.procedure_version, len(c.data.get("records", []))) for c in
+                s.scalars(select(Case).order_by(Case.id))] == [(1, 0), (town.registry.get("major_decision").version, 1)]
 
 
 def test_concurrent_steps_on_one_case_never_fork_the_chain(town: Runtime) -> None:

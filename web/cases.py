@@ -41,7 +41,7 @@ from web.present import (
     next_deadline,
 )
 from web.runtime import runtime
-from workflow.completeness import completeness, format_label
+from workflow.completeness import MATERIAL_FIELD, completeness, format_label
 from workflow.deadlines import DUE_SOON_WORKING_DAYS
 from workflow.definitions import Procedure, Transition
 from workflow.engine import Outcome, Reason
@@ -418,8 +418,16 @@ def _case_page(case_id: str, refused: tuple[str, Outcome] | None = None,
     orphan_step = label_of(procedure, "step", refused_trigger) if orphan else ""
     return render_template("cases/show.html", case=view, deadlines=deadlines, sections=sections,
                            history=history, forms=forms, orphan=orphan, orphan_step=orphan_step,
-                           evidence=evidence, people=people, format_label=format_label,
-                           procedure_missing=procedure is None)
+                           evidence=evidence, evidence_columns=_evidence_columns(procedure, lang), people=people,
+                           format_label=format_label, procedure_missing=procedure is None)
+
+
+def _evidence_columns(procedure: Procedure | None, lang: str) -> dict[str, str]:
+    """The headings of the files table in the words of the procedure's attachment step (记录名称, 材料类别 ...)."""
+    step = next((t for t in procedure.transitions if t.attachment), None) if procedure else None
+    labels = {f.name: f.label.get(lang) for f in step.payload} if step else {}
+    return {"category": labels.get(MATERIAL_FIELD) or labels.get("kind") or _("类型"),
+            "title": labels.get("title") or _("名称"), "made_on": labels.get("made_on") or _("日期")}
 
 
 # ---------------------------------------------------------------- evidence files

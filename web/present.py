@@ -363,6 +363,9 @@ def _attachment_fields(procedure: Procedure | None) -> list[FieldSpec]:
         FieldSpec("size", "integer", Label("文件大小（字节）", "File size (bytes)")),
         FieldSpec("stage", "choice", Label("附加时所处阶段", "Stage when attached"), choices=states),
         FieldSpec("filename", "string", Label("原文件名", "Original file name")),
+        # where the step does not ask for it, the engine records the kind of the declared format
+        FieldSpec("kind", "choice", Label("记录形式", "Form of record"),
+                  choices=(("text", Label("文字", "Text")), ("av", Label("音像", "Audio-video")))),
     ]
 
 

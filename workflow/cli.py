@@ -214,8 +214,9 @@ def case_show(ctx: click.Context, case_id: str, actor: str | None) -> None:
 @click.argument("case_id")
 @click.pass_context
 def case_records(ctx: click.Context, case_id: str) -> None:
-    """Whole-process record of a case (全过程记录): each stage's records and the audio-video acts.
-    Exit 0 when complete, 4 when a stage has no record or a mandatory audio-video record is missing."""
+    """The files of a case (执法全过程记录, 决策过程记录和材料): each stage's records and the audio-video acts.
+    Exit 0 when complete, 4 when a stage has no record (where the procedure asks for one in every stage) or a
+    mandatory audio-video record is missing."""
     from workflow.completeness import completeness, format_label
 
     rt = _rt(ctx)
@@ -225,13 +226,14 @@ def case_records(ctx: click.Context, case_id: str) -> None:
         if c is None:
             raise UserError(f"案件「{case_id}」不存在 / no such case")
         report = completeness(session, rt.engine.procedure_of(c), c, rt.records, lang)
-    click.echo(f"{report.case_id} 执法全过程记录 whole-process record")
+    click.echo(f"{report.case_id} {report.title or '全过程记录 records'}")
     for stage in report.stages:
         mark = "" if stage.records else "  ✗ 无记录 no record"
         click.echo(f"【{stage.label}】 文字 text {stage.text_count} / 音像 av {stage.av_count}{mark}")
         for r in stage.records:
-            kind = "音像" if r.kind == "av" else "文字"
-            extra = f" {r.details.get('duration_seconds')}秒 {r.details.get('device', '')}" if r.kind == "av" else ""
+            kind = r.material_label or ("音像" if r.kind == "av" else "文字")
+            extra = f" {r.details.get('duration_seconds')}秒 {r.details.get('device', '')}" if r.details.get("device") \
+                else ""
             file_ok = "" if r.file_present else "  ✗ 文件缺失 file missing"
             act = f" [{r.act_label}]" if r.act_label else ""
             click.echo(f"  #{r.no} {kind} {r.title}{act} {format_label(r.format)} {r.size:,} 字节 bytes"

@@ -1,9 +1,12 @@
-"""The completeness of a case's whole-process record (执法全过程记录, 处罚法第四十七条).
+"""The files of a case as a whole: the whole-process record of an enforcement case (执法全过程记录, 处罚法第四十七条),
+the materials of a major decision (决策过程记录和材料, 条例第三十三条); the definition's `attachments` names them.
 
-For each stage the case has passed through: the records attached while it was in that stage, and whether
-the stage has none. For each act that must be recorded on audio-video (the definition's `audio_video.acts`
-and the organisation's own list): whether an audio-video record of it was attached before it was done.
-Read from the case data the engine wrote and from the case's audit events; nothing here is recomputed.
+For each stage the case has passed through: the records attached while it was in that stage, and, where the
+definition asks for a record in every stage (`attachments.every_stage`), whether the stage has none; otherwise
+only the stages with files are listed. For each act that must be recorded on audio-video (the definition's
+`audio_video.acts` and the organisation's own list): whether an audio-video record of it was attached before
+it was done. Read from the case data the engine wrote and from the case's audit events; nothing here is
+recomputed.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from workflow.definitions import Procedure
 from workflow.models import AuditEvent, Case, OrgSetting
 from workflow.records import FORMATS, RecordStore
 
+MATERIAL_FIELD = "material"  # the kind of material a decision's file is (决策草案, 听证笔录, ...), if the step asks
+
 
 @dataclass(frozen=True)
 class RecordEntry:
@@ -32,6 +37,7 @@ class RecordEntry:
     recorded_by: str
     act: str | None
     act_label: str | None
+    material_label: str | None  # the kind of material (a decision's files), by the step's choice label
     file_present: bool  # the file is in the records folder with its recorded size (full re-hash: audit verify)
     details: Mapping[str, Any]
 
@@ -67,10 +73,12 @@ class CompletenessReport:
     stages: tuple[StageRecords, ...]
     av_acts: tuple[AvAct, ...]
     basis: str
+    title: str = ""  # what the files are called as a whole (the definition's attachments.label)
+    every_stage: bool = True  # each stage passed through must have a record
 
     @property
     def stages_without_records(self) -> list[StageRecords]:
-        return [s for s in self.stages if not s.records]
+        return [s for s in self.stages if not s.records] if self.every_stage else []
 
     @property
     def complete(self) -> bool:
@@ -88,29 +96,45 @@ def completeness(session: Session, procedure: Procedure, case: Case, store: Reco
         if e.to_state and e.to_state not in visited:
             visited.append(e.to_state)
     acts_labels = {t.trigger: t.label.get(lang) for t in procedure.transitions}
+    materials = _material_labels(procedure, lang)
     records = [r for r in case.data.get("records", []) if isinstance(r, Mapping)]
-    entries = [_entry(r, acts_labels, store) for r in records]
+    entries = [_entry(r, acts_labels, materials, store) for r in records]
+    spec = procedure.attachments
+    every_stage = spec.every_stage if spec else True
     stages = tuple(
         StageRecords(state, procedure.states[state].label.get(lang) if state in procedure.states else state,
                      tuple(e for e, r in zip(entries, records, strict=True) if r.get("stage") == state))
         for state in visited if not (state in procedure.states and procedure.states[state].terminal)
     )
+    if not every_stage:
+        stages = tuple(s for s in stages if s.records)
+    basis = spec.basis if spec else procedure.audio_video.basis if procedure.audio_video else ""
     return CompletenessReport(case.id, stages, _av_acts(session, procedure, case, events, records, acts_labels),
-                              procedure.audio_video.basis if procedure.audio_video else "")
+                              basis, spec.label.get(lang) if spec else "", every_stage)
 
 
-def _entry(r: Mapping[str, Any], acts: Mapping[str, str], store: RecordStore | None) -> RecordEntry:
+def _material_labels(procedure: Procedure, lang: str) -> dict[tuple[str, str], str]:
+    """(trigger, value) -> label of the material choices of the procedure's attachment steps."""
+    return {(t.trigger, value): label.get(lang) for t in procedure.transitions if t.attachment
+            for f in t.payload if f.name == MATERIAL_FIELD for value, label in f.choices}
+
+
+def _entry(r: Mapping[str, Any], acts: Mapping[str, str], materials: Mapping[tuple[str, str], str],
+           store: RecordStore | None) -> RecordEntry:
     sha, size = str(r.get("sha256", "")), int(r.get("size", 0))
     present = False
     if store is not None and sha:
         path = store.path_of(sha)
         present = path.is_file() and path.stat().st_size == size
-    details = {k: r[k] for k in ("duration_seconds", "device", "recorder", "note", "filename") if k in r}
+    details = {k: r[k] for k in ("duration_seconds", "device", "recorder", "version_note", "note", "filename")
+               if k in r}
     act = r.get("act")
+    material = r.get(MATERIAL_FIELD)
     return RecordEntry(
         no=int(r.get("no", 0)), kind=str(r.get("kind", "")), title=str(r.get("title", "")),
         format=str(r.get("format", "")), size=size, sha256=sha, made_on=str(r.get("made_on", "")),
         recorded_by=str(r.get("recorded_by", "")), act=act, act_label=acts.get(act) if act else None,
+        material_label=materials.get((str(r.get("trigger", "")), str(material)), str(material)) if material else None,
         file_present=present, details=details,
     )
 

@@ -123,6 +123,15 @@ class AudioVideoSpec:
 
 
 @dataclass(frozen=True)
+class AttachmentsSpec:
+    """What a procedure's attached files are as a whole: their heading and basis, and the completeness rule."""
+
+    label: Label  # e.g. 执法全过程记录, 决策过程记录和材料
+    basis: str
+    every_stage: bool = True  # each stage the case passed through must have a file (全过程记录); else a plain list
+
+
+@dataclass(frozen=True)
 class Procedure:
     id: str
     version: int
@@ -135,6 +144,7 @@ class Procedure:
     deadlines: Mapping[str, DeadlineSpec]
     create: Transition  # who may open a case and what they must say (trigger "create", no source)
     audio_video: AudioVideoSpec | None = None
+    attachments: AttachmentsSpec | None = None  # given whenever a step attaches files
     source_file: str = field(default="", compare=False)
 
     @property
@@ -255,6 +265,15 @@ class AudioVideoSchemaDef(Schema):
     setting = fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_.]*$", error="must be a setting key"))
 
 
+class AttachmentsSchemaDef(Schema):
+    class Meta:
+        unknown = RAISE
+
+    label = fields.Nested(LabelSchema, required=True)
+    basis = fields.String(required=True, validate=validate.Length(min=1))
+    every_stage = fields.Boolean(load_default=True)
+
+
 class StateSchemaDef(Schema):
     class Meta:
         unknown = RAISE
@@ -313,6 +332,7 @@ class ProcedureSchemaDef(Schema):
                             load_default=dict)
     transitions = fields.List(fields.Nested(TransitionSchemaDef), required=True, validate=validate.Length(min=1))
     audio_video = fields.Nested(AudioVideoSchemaDef)
+    attachments = fields.Nested(AttachmentsSchemaDef)
 
 
 # ---------------------------------------------------------------- loading
@@ -436,6 +456,9 @@ def _check_meaning(data: dict[str, Any], name: str) -> list[tuple[str, str]]:
     for i, t in enumerate(data["transitions"]):
         if t["attachment"]:
             problems.extend((f"transitions.{i}.{path}", reason) for path, reason in _attachment_problems(t, triggers))
+    if any(t["attachment"] for t in data["transitions"]) and not data.get("attachments"):
+        problems.append(("attachments", "a procedure with a step that attaches files must say what its files are "
+                                        "(attachments: label, basis)"))
     for d, spec in data["deadlines"].items():
         for key in ("starts_on", "ends_on", "cleared_on"):
             for j, trig in enumerate(spec[key]):
@@ -459,17 +482,21 @@ def _check_meaning(data: dict[str, Any], name: str) -> list[tuple[str, str]]:
 
 
 def _attachment_problems(t: dict[str, Any], triggers: set[str]) -> list[tuple[str, str]]:
-    """A step that attaches a file must say the record's kind and its format, in terms workflow.records knows;
-    the act a record documents, if asked, is a step of the procedure."""
+    """A step that attaches a file must say the file's format, in terms workflow.records knows; the record's
+    kind (text / av), if the step asks for it, likewise (otherwise the engine takes it from the format); the act
+    a record documents, if asked, is a step of the procedure."""
     problems = []
     for j, c in enumerate((t["payload"].get("act") or {}).get("choices", [])):
         if c["value"] not in triggers:
             problems.append((f"payload.act.choices.{j}", f"unknown trigger {c['value']!r}"))
     for name, known in (("kind", {"text", "av"}), ("format", set(FORMATS))):
         f = t["payload"].get(name)
+        if f is None and name == "kind":
+            continue
         if f is None or f["type"] != "choice" or not f["required"]:
             problems.append((f"payload.{name}",
-                             f"a step with an attachment needs a required choice field {name!r}"))
+                             f"a step with an attachment needs a required choice field {name!r}"
+                             + (" (or none: the record then has its format's kind)" if name == "kind" else "")))
             continue
         for j, c in enumerate(f["choices"]):
             if c["value"] not in known:
@@ -540,6 +567,10 @@ def _build(data: dict[str, Any], name: str) -> Procedure:
             basis=data["audio_video"]["basis"], acts=tuple(data["audio_video"]["acts"]),
             setting=data["audio_video"].get("setting"),
         ) if data.get("audio_video") else None,
+        attachments=AttachmentsSpec(
+            label=_label(data["attachments"]["label"]), basis=data["attachments"]["basis"],
+            every_stage=data["attachments"]["every_stage"],
+        ) if data.get("attachments") else None,
         source_file=name,
     )
 

@@ -160,8 +160,11 @@ class _Story:
         return (self.engine.today() + timedelta(days=n)).isoformat()
 
     # ---- the common first half: start, comment, argumentation, review, discussion
-    def to_argumentation(self, cid: str, drafter: str, comments: list[tuple[str, str, str, str]]) -> None:
+    def to_argumentation(self, cid: str, drafter: str, comments: list[tuple[str, str, str, str]],
+                         materials: tuple[tuple[str, str, str], ...] = ()) -> None:
         self.ok(cid, "start", "huangzhenhua", {"lead_unit": "党政综合办公室", "instructions": "请按程序组织起草"})
+        for kind, title, version_note in materials:  # drafted before the public comment opens
+            self.material(cid, drafter, kind, title, version_note)
         self.ok(cid, "open_public_comment", drafter, {
             "draft_ref": f"{cid}-草案", "explanation": "起草背景、依据和主要内容说明",
             "channels": ["后龙镇人民政府网站", "镇政务公开栏"], "period_days": 30}, days=5)
@@ -204,14 +207,28 @@ class _Story:
         self.ok(cid, "submit_for_collective_discussion", drafter, {
             "materials": ["决策草案及说明", "公众意见采纳情况", "专家论证报告", "风险评估报告", "合法性审查意见"]}, days=1)
 
+    def material(self, cid: str, drafter: str, kind: str, title: str, version_note: str = "",
+                 days: float = 0.01) -> None:
+        """A material of a decision (条例第二十六条、第二十九条、第三十三条): a stand-in one-page PDF naming it."""
+        payload = {"material": kind, "title": title, "format": "pdf", "made_on": self.in_days(0),
+                   **({"version_note": version_note} if version_note else {})}
+        self.clock.advance(days=days)
+        assert self.engine.records is not None
+        outcome = self.engine.fire(cid, "attach_material", drafter, payload, attachment=self.engine.records.stage_bytes(
+            _demo_file("pdf", f"{cid} {title}"), f"{title}.pdf"))
+        if not outcome.ok:
+            raise RuntimeError(f"demo material {title} on {cid} refused: {[r.zh for r in outcome.reasons]}")
+
     # ---- the stories
     def sewage_plan(self) -> str:
-        cid = self.new("后龙镇农村生活污水治理三年行动方案（2026—2028年）", "public_policy",
+        title = "后龙镇农村生活污水治理三年行动方案（2026—2028年）"
+        cid = self.new(title, "public_policy",
                        "部分村庄生活污水直排，需统筹建设收集管网和终端设施；依据《水污染防治法》，拟定三年行动方案。")
         self.to_argumentation(cid, "zhangwei", [
             ("后龙村村民 陈先生", "建议优先改造靠近溪流的自然村", "adopted", "符合治理优先序，已在第二条中体现"),
             ("某企业", "建议由企业承包全部运维", "not_adopted", "运维主体须依法通过公开招标确定"),
-        ])
+        ], materials=(("consultation_draft", f"{title}（征求意见稿）", "征求意见稿"),
+                      ("explanation", f"关于《{title}》的起草说明", "")))
         self.to_review(cid, "zhangwei")
         self.to_discussion(cid, "zhangwei")
         for member, view in (("wujianguo", "agree"), ("zhengli", "agree"), ("xuwen", "disagree")):
@@ -223,6 +240,7 @@ class _Story:
             "committee": "中共后龙镇委员会", "reported_on": self.in_days(1), "report_ref": "龙政〔2026〕21号"}, days=1)
         self.ok(cid, "publish", "zhangwei", {"document_no": "龙政〔2026〕23号", "channels": ["后龙镇人民政府网站"],
                                              "published_on": self.in_days(3)}, days=3)
+        self.material(cid, "zhangwei", "publication", f"{title}（龙政〔2026〕23号）", "公布文本")
         self.ok(cid, "start_execution", "huangzhenhua", {"executing_unit": "村镇建设服务中心"}, days=1)
         self.ok(cid, "report_execution", "zhangwei", {"report": "已完成4个自然村管网建设"}, days=20)
         return cid

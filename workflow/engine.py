@@ -368,11 +368,14 @@ class Engine:
 
     def _store_attachment(self, attachment: Staged, payload: dict[str, Any], stage: str,
                           stored: list[StoredRecord]) -> dict[str, Any]:
-        """Move the checked file to its content address; its hash and size go into the event's payload."""
+        """Move the checked file to its content address; its hash and size go into the event's payload, and the
+        record's kind (text / av) where the step does not ask for it: that of the declared format."""
         assert self.records is not None  # _check_attachment refused otherwise
         record = self.records.commit(attachment)
         stored.append(record)
-        extra = {"sha256": record.sha256, "size": record.size, "stage": stage}
+        extra: dict[str, Any] = {"sha256": record.sha256, "size": record.size, "stage": stage}
+        if "kind" not in payload:
+            extra["kind"] = FORMATS[payload["format"]].kind
         if attachment.filename:
             extra["filename"] = attachment.filename[:200]
         return {**payload, **extra}
@@ -563,7 +566,9 @@ class Engine:
             return self._record_refusal_in_journal(session, attempt, (reason,), self.clock.now())
 
 
-ROUND_INDEPENDENT = ("proposal", "initiation", "declined")
+# Kept as they are when the procedure is run again (new_round): the opening of the case, and its files, one
+# numbered series for the whole case (a file's number names its download; 条例第三十三条 archives them all).
+ROUND_INDEPENDENT = ("proposal", "initiation", "declined", "records")
 
 
 def guard_reason(name: str, failure: Fail) -> Reason:

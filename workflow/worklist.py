@@ -40,10 +40,13 @@ class Actionable:
 
 
 def actionable_stages(registry: Registry, roles: Iterable[str]) -> list[Actionable]:
+    """Attaching a record or material is open at (nearly) every stage, so it never makes a case wait for
+    anyone: such steps are left out, or every open case would await its drafters and officers."""
     held = set(roles)
     out = []
     for p in registry.all():
-        states = tuple(sorted({s for t in p.transitions if held & set(t.roles) for s in t.sources}))
+        states = tuple(sorted({s for t in p.transitions if held & set(t.roles) and not t.attachment
+                               for s in t.sources}))
         if states:
             out.append(Actionable(p.id, p.version, states))
     return out

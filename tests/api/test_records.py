@@ -6,10 +6,13 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import shutil
 from datetime import timedelta
 from typing import Any
 
-from tests.api.conftest import ENFORCEMENT, ApiClient, is_json_error, new_case, other_town
+from tests.api.conftest import ENFORCEMENT, PROPOSAL, ApiClient, is_json_error, new_case, other_town
+from workflow.definitions import DEFINITIONS_DIR, load_registry
+from workflow.engine import Engine
 from workflow.models import AuditEvent, Case
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"
@@ -221,9 +224,39 @@ def test_the_whole_process_record_as_json(api_for, town) -> None:
     assert act["label"]["en"] == "Seal or seize property" and act["seq"] == 5
 
 
-def test_a_procedure_without_records_answers_an_empty_report(api_for, town) -> None:
-    case_id = new_case(town)
+def test_a_procedure_without_records_answers_an_empty_report(api_for, town, tmp_path) -> None:
+    """A major decision opened under version 1 (which takes no files) stays on it."""
+    folder = tmp_path / "v1"
+    folder.mkdir()
+    shutil.copy(DEFINITIONS_DIR / "major_decision.v1.yaml", folder)
+    case_id = Engine(town.sessions, load_registry(folder), town.clock).create_case(
+        "major_decision", "zhangwei", PROPOSAL).case_id
     body = api_for("zhangwei").get(f"/cases/{case_id}/records").get_json()
     assert body["takes_records"] is False and body["count"] == 0 and body["av_acts"] == []
-    refused = is_json_error(upload(api_for("zhangwei"), case_id), 404)
+    assert body["title"] is None
+    refused = is_json_error(upload(api_for("zhangwei"), case_id, payload=MATERIAL), 404)
     assert [r["code"] for r in refused["details"]["reasons"]] == ["unknown_trigger"]
+
+
+MATERIAL = {"material": "draft", "title": "后龙镇生活垃圾分类实施办法（草案）", "format": "pdf", "made_on": "2026-03-02",
+            "version_note": "征求意见稿"}
+
+
+def test_a_drafter_uploads_a_decision_material_and_it_is_listed_by_its_kind(api_for, town) -> None:
+    case_id = new_case(town)
+    counsel = is_json_error(upload(api_for("chenjing"), case_id, payload=MATERIAL, name="草案.pdf"), 403)
+    assert [r["code"] for r in counsel["details"]["reasons"]] == ["role_not_allowed"]
+    assert counsel["details"]["reasons"][0]["article"] == "条例第二十六条、第二十九条、第三十三条"
+    response = upload(api_for("zhangwei"), case_id, payload=MATERIAL, name="草案.pdf")
+    assert response.status_code == 201, response.get_json()
+    record = response.get_json()["record"]
+    assert (record["material"], record["material_label"], record["kind"]) == (
+        "draft", {"zh": "决策草案", "en": "Draft decision"}, "text")  # the kind of its format
+    assert record["details"] == {"version_note": "征求意见稿"} and record["stage"] == "proposed"
+    assert _events(town, case_id)[-1].trigger == "attach_material"
+    body = api_for("huangzhenhua").get(f"/cases/{case_id}/records").get_json()
+    assert body["title"] == {"zh": "决策过程记录和材料", "en": "Decision-making records and materials"}
+    assert body["every_stage"] is False and body["complete"] is True and body["stages_without_records"] == []
+    assert body["basis"].startswith("条例第三十三条") and body["count"] == 1
+    assert [(s["state"], [r["no"] for r in s["records"]]) for s in body["stages"]] == [("proposed", [1])]
+    assert api_for("huangzhenhua").get(record["url"].removeprefix("/api/v1")).data == PDF

@@ -4,8 +4,9 @@ Vocabulary of the feature files:
 
 * people by their display names (张伟, 陈静, 黄振华, ...; workflow/demo.py); 王芳 is an extra person some
   scenarios create with two roles;
-* stages, steps, payload fields, roles and deadlines by their Chinese labels in
-  definitions/major_decision.v1.yaml, so the specs speak the definition's own language;
+* stages, steps, payload fields, roles and deadlines by their Chinese labels in the newest definition
+  (definitions/major_decision.v<N>.yaml, the version new cases start under), so the specs speak the
+  definition's own language;
 * dates as 2026年9月28日, Beijing time.
 
 Every engine call goes through tests.features.coverage (create_case / fire), which records what the spec

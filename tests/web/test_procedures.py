@@ -20,6 +20,12 @@ FEATURES = Path(__file__).resolve().parents[2] / "features"
 SVG = re.compile(r"<svg\b.*?</svg>", re.S)
 
 
+def _latest(town, procedure_id: str = "major_decision") -> str:
+    """The page of the version new cases start under (the one the scenarios specify)."""
+    p = town.registry.get(procedure_id)
+    return f"/procedures/{p.id}/v{p.version}"
+
+
 def _titles(folder: str) -> list[str]:
     return [name for f in get_features([str(FEATURES / folder)]) for name in f.scenarios]
 
@@ -83,6 +89,21 @@ def test_each_page_shows_every_state_step_guard_article_and_deadline(town, clien
             assert str(escape(d.label.zh)) in page and str(escape(d.basis)) in page, d.name
         if p.audio_video:
             assert "全程音像记录" in page and str(escape(p.audio_video.basis)) in page
+
+
+def test_both_versions_of_the_major_decision_are_listed_and_the_first_points_to_the_second(town, client_for,
+                                                                                         no_report):
+    client = client_for("liushen")
+    listing = text(client.get("/procedures/"))
+    assert 'href="/procedures/major_decision/v1"' in listing and 'href="/procedures/major_decision/v2"' in listing
+    v1, v2 = text(client.get("/procedures/major_decision/v1")), text(client.get("/procedures/major_decision/v2"))
+    assert "旧版本" in v1 and 'href="/procedures/major_decision/v2"' in v1 and 'id="step-attach_material"' not in v1
+    assert "现行版本" in v2 and 'id="step-attach_material"' in v2
+    row = v2.split('id="step-attach_material"', 1)[1].split("</tr>", 1)[0]
+    assert "上传决策材料" in row and "决策承办人员" in row and "条例第二十六条、第二十九条、第三十三条" in row
+    assert "材料类别" in row and "听证笔录" in row and "MP4 视频" in row
+    assert str(escape(_titles("major_decision/08_决策过程记录和材料.feature")[0])) in v2  # its scenarios
+    assert str(escape(_titles("major_decision/08_决策过程记录和材料.feature")[0])) not in v1
 
 
 def test_the_page_says_who_may_act_and_the_separation_of_duties(town, client_for, no_report):
@@ -163,7 +184,7 @@ def test_a_report_shows_passed_and_failed_marks_and_its_time(town, client_for, a
                 _result("major_decision/01_决策启动.feature", md[1], "postgresql", "failed", ["major_decision"],
                         message="AssertionError: 理由不符", example={"人员": "陈静"})]
     app.config["FEATURE_REPORT"] = str(_report(tmp_path / "report.json", results, complete=False))
-    page = text(client_for("liushen").get("/procedures/major_decision/v1"))
+    page = text(client_for("liushen").get(_latest(town)))
     scenarios = page.split('id="scenarios-title"', 1)[1]
     assert "最近一次场景测试：2026年11月30日 10:00" in scenarios  # 02:00 UTC, shown in Beijing time
     assert "代码版本 0123456789ab" in scenarios
@@ -208,13 +229,13 @@ def test_an_unreadable_report_is_said_to_be_so(town, client_for, app, tmp_path):
     bad = tmp_path / "report.json"
     bad.write_text("{not json", encoding="utf-8")
     app.config["FEATURE_REPORT"] = str(bad)
-    page = text(client_for("liushen").get("/procedures/major_decision/v1"))
+    page = text(client_for("liushen").get(_latest(town)))
     assert "测试报告无法读取" in page
 
 
 def test_the_english_page(town, client_for, no_report):
     client = client_for("liushen")
-    page = text(client.get("/procedures/major_decision/v1?lang=en"))
+    page = text(client.get(_latest(town) + "?lang=en"))
     assert '<html lang="en">' in page
     for heading in ("State diagram", "Stages", "Steps", "Deadlines", "Scenarios", "Legal rules"):
         assert heading in page

@@ -35,8 +35,8 @@ lawflow 行政程序引擎 REST API. Chinese first, English alongside.
   A logged-in browser session may read (GET); every change needs a token.
 * **Versions**: a case's ETag is its version (`W/"7"`). Taking a step needs `If-Match` with it:
   missing → 428, stale → 409.
-* **Records** (执法全过程记录): `POST /cases/{id}/records` takes multipart/form-data, a `payload` part (JSON)
-  and a `file` part, with If-Match; the files are downloaded from `/cases/{id}/records/{no}`.
+* **Records** (执法全过程记录; a decision's materials): `POST /cases/{id}/records` takes multipart/form-data, a
+  `payload` part (JSON) and a `file` part, with If-Match; the files are downloaded from `/cases/{id}/records/{no}`.
 * **Errors** are JSON: `{"code", "message", "message_en", "details": {"reasons": [...], "fields": {...}}}`.
   A refusal by the engine lists every reason with its code, article and field.
 

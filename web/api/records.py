@@ -1,12 +1,15 @@
-"""A case's whole-process record (执法全过程记录, 处罚法第四十七条): attach a record, read the record as a whole,
-download a file.
+"""A case's files: the whole-process record of an enforcement case (执法全过程记录, 处罚法第四十七条), the
+materials of a major decision (决策过程记录和材料, 条例第三十三条). Attach a file, read the files as a whole,
+download one.
 
-    POST /cases/{id}/records        multipart/form-data: `payload` (a JSON object: the fields of the step
-                                    attach_record) and `file`; If-Match required -> 201 with the record
+    POST /cases/{id}/records        multipart/form-data: `payload` (a JSON object: the fields of the case's
+                                    attachment step, attach_record or attach_material) and `file`; If-Match
+                                    required -> 201 with the record
     GET  /cases/{id}/records        the completeness report: stages with their records, audio-video acts
     GET  /cases/{id}/records/{no}   the file, ETag = its SHA-256
 
-Attaching is engine.fire(case, "attach_record", ..., attachment=staged), once, as for any step: the file is
+Attaching is engine.fire(case, <the procedure's attachment step>, ..., attachment=staged), once, as for any
+step: the file is
 streamed from the request into RecordStore.stage (werkzeug keeps a large part in a temporary file, never in
 memory whole) and the engine checks it, keeps it with the event, or refuses and audits the attempt (its
 hash and size). The request may be as large as the records limit plus 1 MiB for the other parts
@@ -28,7 +31,7 @@ from web.api.errors import ApiError, ErrorSchema, bilingual, refusal
 from web.api.schemas import CompletenessSchema, RecordCreatedSchema, RecordUploadSchema
 from web.api.transitions import IF_MATCH
 from web.runtime import runtime
-from workflow.completeness import completeness
+from workflow.completeness import MATERIAL_FIELD, completeness
 from workflow.definitions import Label, Procedure
 from workflow.models import Case
 from workflow.records import FORMATS, RecordStore
@@ -37,9 +40,14 @@ blp = ApiBlueprint("records", __name__, url_prefix="/cases",
                    description="执法全过程记录 / A case's whole-process record: attach a record with its file "
                                "(If-Match required), the record as a whole, the files")
 
-TRIGGER = "attach_record"
+TRIGGER = "attach_record"  # what is tried on a case whose procedure attaches no files (the engine refuses it)
 FORM_SLACK = 1024 * 1024  # the parts around the file (as web/cases.py UPLOAD_FORM_SLACK)
-DETAILS = ("duration_seconds", "device", "recorder", "note")
+DETAILS = ("duration_seconds", "device", "recorder", "version_note", "note")
+
+
+def attachment_step(procedure: Procedure | None) -> str:
+    """The trigger of the step of the case's procedure that attaches files."""
+    return next((t.trigger for t in procedure.transitions if t.attachment), TRIGGER) if procedure else TRIGGER
 
 
 def upload_limit(store: RecordStore) -> int:
@@ -64,6 +72,13 @@ def raise_the_limit() -> None:
 
 
 def _label(procedure: Procedure | None, kind: str, name: str) -> Label:
+    if procedure is not None and kind == "material":
+        for t in procedure.transitions:
+            for f in t.payload:
+                if t.attachment and f.name == MATERIAL_FIELD:
+                    found = next((label for value, label in f.choices if value == name), None)
+                    if found is not None:
+                        return found
     if procedure is not None:
         if kind == "state" and name in procedure.states:
             return procedure.states[name].label
@@ -79,6 +94,7 @@ def record_data(case_id: str, r: Mapping[str, Any], procedure: Procedure | None,
     sha, size, fmt = str(r.get("sha256", "")), int(r.get("size", 0)), FORMATS.get(str(r.get("format", "")))
     path = store.path_of(sha) if sha else None
     act = r.get("act") or None
+    material = r.get(MATERIAL_FIELD) or None
     return {
         "no": int(r.get("no", 0)), "kind": str(r.get("kind", "")), "title": str(r.get("title", "")),
         "format": str(r.get("format", "")), "media_type": fmt.media_type if fmt else "application/octet-stream",
@@ -86,6 +102,7 @@ def record_data(case_id: str, r: Mapping[str, Any], procedure: Procedure | None,
         "made_on": str(r.get("made_on", "")),  # the record's own date; below: who registered it, and when
         "recorded_on": str(r.get("recorded_on", "")), "recorded_by": str(r.get("recorded_by", "")),
         "act": act, "act_label": _label(procedure, "step", act) if act else None,
+        "material": material, "material_label": _label(procedure, "material", material) if material else None,
         "filename": r.get("filename") or None, "details": {k: r[k] for k in DETAILS if k in r},
         "event_seq": int(r.get("event_seq", 0)),
         "file_present": bool(path and path.is_file() and path.stat().st_size == size),
@@ -119,6 +136,8 @@ def completeness_data(case: Case, procedure: Procedure) -> dict[str, Any]:
     return {
         "case_id": case.id, "version": case.version,
         "takes_records": any(t.attachment for t in procedure.transitions),
+        "title": procedure.attachments.label if procedure.attachments else None,
+        "every_stage": report.every_stage,
         "complete": report.complete, "basis": report.basis, "stages": stages,
         "stages_without_records": [s.state for s in report.stages_without_records],
         "av_acts": [{"trigger": a.trigger, "label": _label(procedure, "step", a.trigger), "seq": a.seq, "at": a.at,
@@ -154,7 +173,8 @@ class Records(MethodView):
 
     @accepts("multipart/form-data")
     @blp.arguments(RecordUploadSchema, location="multipart", required=False, description=(
-        "Two parts: `payload`, a JSON object with the fields of the step attach_record (a form field with "
+        "Two parts: `payload`, a JSON object with the fields of the case's attachment step (attach_record, "
+        "attach_material; a form field with "
         "JSON text, e.g. `-F 'payload={...};type=application/json'`, or a file part), and `file`."))
     @blp.response(201, RecordCreatedSchema, headers={
         **ETAG_HEADER, "Location": {"description": "the record's file", "schema": {"type": "string"}}})
@@ -163,16 +183,18 @@ class Records(MethodView):
     @blp.alt_response(413, schema=ErrorSchema, description="The file is over the records limit (refused, reason "
                       "`record_too_large`), or the request is over the limit plus 1 MiB (`payload_too_large`)")
     @blp.alt_response(428, schema=ErrorSchema, description="If-Match is missing")
-    @blp.alt_response(403, schema=ErrorSchema, description="Refused: role (enforcement officers attach records)")
+    @blp.alt_response(403, schema=ErrorSchema, description="Refused: role (enforcement officers attach records, "
+                      "drafters a decision's materials)")
     @blp.alt_response(422, schema=ErrorSchema, description="Refused: payload, no file (`record_file_missing`), "
                       "an empty file (`record_empty`), content not of the declared format "
                       "(`record_format_mismatch`), the record's details (guard); or the body is not valid")
     @blp.doc(parameters=[IF_MATCH], security=[{"bearerAuth": []}])
     def post(self, body: dict[str, Any], case_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
-        """Attach a record with its file (engine.fire attach_record)
+        """Attach a record with its file (engine.fire attach_record, or attach_material for a decision)
 
-        multipart/form-data with `payload` (JSON: kind, title, format, made_on; act, duration_seconds,
-        device, recorder, note) and `file`, with the case's ETag as If-Match. The engine checks the file
+        multipart/form-data with `payload` (JSON: for an enforcement case kind, title, format, made_on; act,
+        duration_seconds, device, recorder, note; for a major decision material, title, format, made_on;
+        version_note, note) and `file`, with the case's ETag as If-Match. The engine checks the file
         (present, not empty, within the limit, content of the declared format) and keeps it with the
         `record_attached` event; a refusal keeps nothing and answers 403, 409, 413 or 422 with every reason."""
         user = api_user()
@@ -183,9 +205,10 @@ class Records(MethodView):
         expected = if_match_version()
         upload = body.get("file")
         attachment = rt.records.stage(upload.stream, filename=upload.filename or "") if upload is not None else None
-        outcome = rt.engine.fire(case_id, TRIGGER, user.username, body["payload"], expected_version=expected,
+        trigger = attachment_step(procedure)
+        outcome = rt.engine.fire(case_id, trigger, user.username, body["payload"], expected_version=expected,
                                  attachment=attachment)
-        step = _label(procedure, "step", TRIGGER)
+        step = _label(procedure, "step", trigger)
         if not outcome.ok:
             headers = {"ETag": etag(outcome.case_version)} if outcome.case_version else {}
             raise refusal(outcome, step.zh, step.en, headers, payload_at="multipart.payload", file_at="multipart.file")

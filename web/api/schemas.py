@@ -322,9 +322,11 @@ class FileUpload(Upload):
 
 class RecordUploadSchema(Strict):
     payload = JsonObject(keys=fields.String(), load_default=dict, metadata={
-        "description": "the fields of the step `attach_record` as a JSON object (its part's content type "
-                       "application/json): kind, title, format, made_on, and act, duration_seconds, device, "
-                       "recorder, note (GET /definitions/enforcement_case/1)",
+        "description": "the fields of the case's attachment step as a JSON object (its part's content type "
+                       "application/json). attach_record (GET /definitions/enforcement_case/1): kind, title, "
+                       "format, made_on, and act, duration_seconds, device, recorder, note; attach_material "
+                       "(GET /definitions/major_decision/2): material, title, format, made_on, and version_note, "
+                       "note",
         "example": {"kind": "text", "title": "询问笔录（陈某某）", "format": "pdf", "made_on": "2026-03-02"}})
     file = FileUpload(metadata={
         "description": "the record's file; its content must be of the declared `format`. Without it the engine "
@@ -332,10 +334,14 @@ class RecordUploadSchema(Strict):
 
 
 class RecordSchema(Schema):
-    """A record of the case's whole-process record (执法全过程记录), as the engine stored it."""
+    """A file of the case (a record of 执法全过程记录, a material of a decision), as the engine stored it."""
 
     no = fields.Integer(required=True, metadata={"description": "the record's number in the case, from 1"})
-    kind = fields.String(required=True, metadata={"description": "text (文字记录) | av (音像记录)"})
+    kind = fields.String(required=True, metadata={"description": "text (文字记录) | av (音像记录); for a step "
+                                                                 "that does not ask, the kind of the format"})
+    material = fields.String(required=True, allow_none=True, metadata={
+        "description": "the kind of material of a decision's file (draft, explanation, hearing_record, ...)"})
+    material_label = fields.Nested(LabelSchema, required=True, allow_none=True)
     title = fields.String(required=True)
     format = fields.String(required=True, metadata={"description": "pdf, docx, jpeg, png, txt, mp4, mov, avi, "
                                                                    "mp3, wav"})
@@ -350,7 +356,8 @@ class RecordSchema(Schema):
     act_label = fields.Nested(LabelSchema, required=True, allow_none=True)
     filename = fields.String(required=True, allow_none=True, metadata={"description": "as uploaded"})
     details = fields.Dict(keys=fields.String(), required=True, metadata={
-        "description": "duration_seconds, device, recorder (who made an audio-video record), note, as given"})
+        "description": "duration_seconds, device, recorder (who made an audio-video record), version_note, "
+                       "note, as given"})
     event_seq = fields.Integer(required=True, metadata={"description": "the record_attached audit event"})
     file_present = fields.Boolean(required=True, metadata={
         "description": "the file is in the records folder with its size (a full re-hash: lawflow audit verify)"})
@@ -385,16 +392,21 @@ class AvActSchema(Schema):
 
 
 class CompletenessSchema(Schema):
-    """The case's whole-process record (处罚法第四十七条): each stage passed through with its records, and
-    each act that must be recorded on audio-video with whether it was."""
+    """The case's files as a whole (执法全过程记录, 处罚法第四十七条; 决策过程记录和材料, 条例第三十三条): the stages
+    passed through with their records, and each act that must be recorded on audio-video with whether it was."""
 
     case_id = fields.String(required=True)
     version = fields.Integer(required=True)
     takes_records = fields.Boolean(required=True, metadata={
         "description": "the case's procedure has a step that attaches records"})
+    title = fields.Nested(LabelSchema, required=True, allow_none=True, metadata={
+        "description": "what the procedure calls its files (e.g. 执法全过程记录, 决策过程记录和材料)"})
+    every_stage = fields.Boolean(required=True, metadata={
+        "description": "the procedure asks for a record in every stage passed through; if not, only the stages "
+                       "with records are listed"})
     complete = fields.Boolean(required=True, metadata={
-        "description": "every stage has a record and every audio-video act is covered"})
-    basis = fields.String(required=True, metadata={"description": "the audio-video rule's articles"})
+        "description": "every stage has a record (where asked) and every audio-video act is covered"})
+    basis = fields.String(required=True, metadata={"description": "the articles the files are kept under"})
     stages = fields.List(fields.Nested(StageRecordsSchema), required=True)
     stages_without_records = fields.List(fields.String(), required=True)
     av_acts = fields.List(fields.Nested(AvActSchema), required=True)
