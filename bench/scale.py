@@ -51,6 +51,7 @@ if str(REPO) not in sys.path:
 from workflow.audit.trail import chain_event  # noqa: E402
 from workflow.calendar import WorkCalendar  # noqa: E402
 from workflow.clock import local_date, utc_stamp  # noqa: E402
+from workflow.deadlines import start_period  # noqa: E402
 from workflow.definitions import Procedure, Registry, Transition  # noqa: E402
 from workflow.engine import _record  # noqa: E402  (the engine's own case-data recording)
 from workflow.models import GENESIS_HASH  # noqa: E402
@@ -340,19 +341,8 @@ class Builder:
                 del current[spec.name]
             if trigger not in spec.starts_on:
                 continue
-            start = date.fromisoformat(payload[spec.start_from]) if spec.start_from else today
-            if spec.due_from:
-                due = date.fromisoformat(payload[spec.due_from])
-                n, provisional = self.calendar.working_days_between(start, due) if spec.unit == "working_days" \
-                    else (self.calendar.calendar_days_between(start, due), False)
-            else:
-                if spec.n_setting:
-                    n = int(self.settings[st.plan.org][spec.n_setting])
-                else:
-                    n = spec.n if spec.n is not None else int(payload[spec.n_from or ""])
-                computed = self.calendar.period(start, n, spec.unit)
-                due, provisional = computed.date, computed.provisional
-            current[spec.name] = (spec.kind, start, due, n, spec.unit, provisional, spec.basis)
+            p = start_period(spec, payload, today, self.calendar, lambda key: self.settings[st.plan.org][key])
+            current[spec.name] = (spec.kind, p.start, p.due, p.n, spec.unit, p.provisional, spec.basis)
 
     def event(self, st: CaseState) -> dict[str, Any]:
         """The case's next event (its row), advancing the case."""

@@ -7,16 +7,48 @@ after it. Each counts in the unit its rule says (calendar or working days).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Select, select
 
 from workflow.calendar import WorkCalendar
-from workflow.definitions import Label, Procedure
+from workflow.definitions import DeadlineSpec, Label, Procedure
 from workflow.models import Case, CaseDeadline
 
 DUE_SOON_WORKING_DAYS = 3
+
+
+@dataclass(frozen=True)
+class Started:
+    """A period a step starts: its first day, its due date, its length in the rule's unit, and whether the
+    due date is provisional (it reaches a year without holiday data)."""
+
+    start: date
+    due: date
+    n: int
+    provisional: bool
+
+
+def start_period(spec: DeadlineSpec, payload: Mapping[str, Any], today: date, calendar: WorkCalendar,
+                 setting: Callable[[str], Any]) -> Started:
+    """The period `spec` as the step with this payload starts it today: counted from the payload's start
+    date or today; due on the payload's date (the length is then what lies between), or after n days, with
+    n fixed by the definition, given in the payload, or set by the organisation (`setting(key)`)."""
+    start = date.fromisoformat(payload[spec.start_from]) if spec.start_from else today
+    if spec.due_from:
+        due = date.fromisoformat(payload[spec.due_from])
+        n, provisional = calendar.working_days_between(start, due) if spec.unit == "working_days" \
+            else (calendar.calendar_days_between(start, due), False)
+        return Started(start, due, n, provisional)
+    if spec.n_setting:
+        n = int(setting(spec.n_setting))
+    else:
+        n = spec.n if spec.n is not None else int(payload[spec.n_from or ""])
+    computed = calendar.period(start, n, spec.unit)
+    return Started(start, computed.date, n, computed.provisional)
 
 
 @dataclass(frozen=True)

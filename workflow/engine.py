@@ -24,6 +24,7 @@ from workflow.audit.trail import append_event, safe_payload
 from workflow.calendar import WorkCalendar, default_calendar, parse_year_notice
 from workflow.clock import Clock, SystemClock, local_date, utc_stamp
 from workflow.db import working, writing
+from workflow.deadlines import start_period
 from workflow.definitions import Procedure, Registry, Transition
 from workflow.guards import GUARDS, CaseView, Credential, Fail, GuardContext
 from workflow.models import (
@@ -510,23 +511,14 @@ class Engine:
                 store.delete_deadline(session, current.pop(spec.name))
             if trigger not in spec.starts_on:
                 continue
-            start = date.fromisoformat(payload[spec.start_from]) if spec.start_from else today
-            if spec.due_from:
-                due = date.fromisoformat(payload[spec.due_from])
-                n, provisional = self.calendar.working_days_between(start, due) if spec.unit == "working_days" \
-                    else (self.calendar.calendar_days_between(start, due), False)
-            else:
-                if spec.n_setting:  # present and valid: _check_guards refused the step otherwise
-                    n = int(self._settings(_orm(session)(), org_id)[spec.n_setting])
-                else:
-                    n = spec.n if spec.n is not None else int(payload[spec.n_from or ""])
-                computed = self.calendar.period(start, n, spec.unit)
-                due, provisional = computed.date, computed.provisional
+            # an n_setting is present and valid here: _check_guards refused the step otherwise
+            period = start_period(spec, payload, today, self.calendar,
+                                  lambda key: self._settings(_orm(session)(), org_id)[key])
             row = current.get(spec.name)
             new = row is None
             row = row or DeadlineRow(case_id=case_id, name=spec.name)
-            row.kind, row.started_on, row.due, row.n, row.unit = spec.kind, start, due, n, spec.unit
-            row.provisional, row.basis = provisional, spec.basis
+            row.kind, row.started_on, row.due, row.n, row.unit = spec.kind, period.start, period.due, period.n, spec.unit
+            row.provisional, row.basis = period.provisional, spec.basis
             store.save_deadline(session, row, new=new)
 
     # ------------------------------------------------------------ refusals

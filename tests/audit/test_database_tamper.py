@@ -431,7 +431,7 @@ COLUMNS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "actor": lambda r: _other(r["actor"], "liushen", "admin"),
     "role": lambda r: _other(r["role"], "head", "drafter"),
     "at": _at_plus_one_microsecond,
-    "procedure": lambda r: "major_decision@2",
+    "procedure": lambda r: _other(r["procedure"], "major_decision@1", "major_decision@2"),
     "payload": _payload_one_key,
     "reasons": _reasons_changed,
     "prev": lambda r: flip_hex(r["prev"]),
