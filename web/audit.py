@@ -40,6 +40,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from web.i18n import N_, _, current_lang
+from web.pagination import page_links
 from web.present import (
     KIND_LABELS,
     DataLabels,
@@ -196,26 +197,6 @@ def _choices(rt: Runtime, people: Mapping[str, str], values: Mapping[str, str]) 
             "kinds": [(k, _(KIND_LABELS[k])) for k in KINDS]}
 
 
-@dataclass
-class PageLink:
-    number: int
-    url: str
-    current: bool = False
-
-
-def _page_links(page: int, pages: int, query: Mapping[str, str], endpoint: str) -> list[PageLink | None]:
-    """Links to the first, last and nearby pages; None marks a gap."""
-    wanted = sorted({1, pages, *range(max(1, page - 2), min(pages, page + 2) + 1)})
-    out: list[PageLink | None] = []
-    previous = 0
-    for n in wanted:
-        if n - previous > 1:
-            out.append(None)
-        out.append(PageLink(n, url_for(endpoint, **query, page=n), n == page))
-        previous = n
-    return out
-
-
 # ---------------------------------------------------------------- the explorer: the page
 
 
@@ -245,7 +226,7 @@ def _explorer(filters: Filters) -> tuple[str, int]:
     return render_template(
         "audit/events.html", filters=filters, choices=_choices(rt, people, filters.values), rows=rows,
         total=total, more=more, page=page, pages=pages, page_size=PAGE_SIZE,
-        links=_page_links(page, pages, query, "audit.events") if pages > 1 else [],
+        links=page_links(page, pages, query, "audit.events") if pages > 1 else [],
         prev_url=url_for("audit.events", **query, page=page - 1) if page > 1 else None,
         next_url=url_for("audit.events", **query, page=page + 1) if page < pages else None,
         jsonl_url=url_for("audit.events_jsonl", **query), csv_url=url_for("audit.events_csv", **query),
@@ -413,7 +394,7 @@ def verify() -> str:
         broken_here = 0
     return render_template(
         "audit/verify.html", last=_summary(last) if last else None, rows=rows, page=page, pages=pages,
-        links=_page_links(page, pages, {}, "audit.verify") if pages > 1 else [], since=since,
+        links=page_links(page, pages, {}, "audit.verify") if pages > 1 else [], since=since,
         broken_here=broken_here, system_journal=SYSTEM_JOURNAL_ID, admin_journal=_journals()[1])
 
 

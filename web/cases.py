@@ -25,11 +25,12 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from web.audit import _page_links
 from web.auth import WebUser
+from web.case_access import NAME, field_errors, own_case, people_of, procedure_of, step_for
 from web.errors import PublicBadRequest, PublicNotFound
 from web.forms import kept_values, payload_from_form, widgets
 from web.i18n import _, current_lang, paren
+from web.pagination import page_links
 from web.present import (
     DataLabels,
     DeadlineView,
@@ -43,9 +44,9 @@ from web.present import (
 from web.runtime import runtime
 from workflow.completeness import MATERIAL_FIELD, completeness, format_label
 from workflow.deadlines import DUE_SOON_WORKING_DAYS
-from workflow.definitions import Procedure, Transition
-from workflow.engine import Outcome, Reason
-from workflow.models import AuditEvent, Case, User
+from workflow.definitions import Procedure
+from workflow.engine import Outcome
+from workflow.models import AuditEvent
 from workflow.records import FORMATS
 from workflow.worklist import (
     DEADLINE_STATUSES,
@@ -59,42 +60,8 @@ from workflow.worklist import (
 )
 
 bp = Blueprint("cases", __name__)
-NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-CASE_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 PAGE_SIZE = 50
 MINE_PANEL = 10  # rows of "my cases" on a drafter's landing
-
-
-# ---------------------------------------------------------------- helpers
-
-
-def _people(session: Session, org_id: str) -> dict[str, str]:
-    return dict(session.execute(select(User.username, User.display_name).where(User.org_id == org_id)).all())
-
-
-def _procedure(case: Case) -> Procedure | None:
-    try:
-        return runtime().engine.procedure_of(case)
-    except KeyError:
-        return None
-
-
-def _own_case(session: Session, case_id: str) -> Case:
-    """The case if it exists and belongs to the user's organisation; 404 otherwise (no existence leak)."""
-    case = session.get(Case, case_id) if CASE_ID.match(case_id) else None
-    if case is None or case.org_id != current_user.org_id:
-        raise PublicNotFound()
-    return case
-
-
-def _step(procedure: Procedure | None, state: str, trigger: str) -> Transition | None:
-    """The step a form was generated for (from this state if possible), to read its fields back.
-
-    An unknown step reads no fields: the engine refuses it and says why."""
-    if procedure is None:
-        return None
-    return procedure.transition(trigger, state) or next(
-        (t for t in procedure.transitions if t.trigger == trigger), None)
 
 
 UPLOAD_FORM_SLACK = 1024 * 1024  # the form's other fields around the file
@@ -110,14 +77,6 @@ def init_app(app: Flask) -> None:
             rt = runtime()
             if any(t.attachment for p in rt.registry.all() for t in p.transitions if t.trigger == trigger):
                 request.max_content_length = rt.records.max_bytes + UPLOAD_FORM_SLACK
-
-
-def _field_errors(reasons: tuple[Reason, ...], lang: str) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
-    for r in reasons:
-        if r.field:
-            errors.setdefault(r.field.split(".")[0], []).append(r.en if lang == "en" else r.zh)
-    return errors
 
 
 def _creatable(user: WebUser) -> list[Procedure]:
@@ -271,7 +230,7 @@ def index() -> tuple[str, int]:
     return render_template(
         "cases/list.html", form=form, choices=_list_choices(), rows=rows, mine=mine, total=total, page=page,
         pages=pages, page_size=PAGE_SIZE, soon_days=SOON_DAYS, filtered=bool(query),
-        links=_page_links(page, pages, query, "cases.index") if pages > 1 else [],
+        links=page_links(page, pages, query, "cases.index") if pages > 1 else [],
         prev_url=url_for("cases.index", **query, page=page - 1) if page > 1 else None,
         next_url=url_for("cases.index", **query, page=page + 1) if page < pages else None,
     ), (400 if form.errors else 200)
@@ -321,7 +280,7 @@ def _lookup(procedure_id: str) -> Procedure | None:
 def _new_page(procedures: list[Procedure], outcome: Outcome | None = None,
               form: MultiDict[str, str] | None = None) -> str:
     lang = current_lang()
-    errors = _field_errors(outcome.reasons, lang) if outcome else {}
+    errors = field_errors(outcome.reasons, lang) if outcome else {}
     forms = [{
         "procedure": p,
         "label": p.label.get(lang),
@@ -348,9 +307,9 @@ def fire(case_id: str, trigger: str) -> Response | tuple[str, int]:
     if not NAME.match(trigger):
         raise PublicNotFound()
     with rt.sessions() as s:
-        case = _own_case(s, case_id)
-        procedure = _procedure(case)  # pinned to the case: firing never changes it
-        step = _step(procedure, case.state, trigger)
+        case = own_case(s, case_id)
+        procedure = procedure_of(case)  # pinned to the case: firing never changes it
+        step = step_for(procedure, case.state, trigger)
     fields = step.payload if step else ()
     raw_version = request.form.get("expected_version", "")
     if not raw_version.isdigit():
@@ -376,9 +335,9 @@ def _case_page(case_id: str, refused: tuple[str, Outcome] | None = None,
     lang = current_lang()
     today = rt.engine.today()
     with rt.sessions() as s:
-        case = _own_case(s, case_id)
-        procedure = _procedure(case)
-        people = _people(s, case.org_id)
+        case = own_case(s, case_id)
+        procedure = procedure_of(case)
+        people = people_of(s, case.org_id)
         labels = DataLabels(procedure)
         deadlines = [deadline_view(d, procedure, rt.engine.calendar, today) for d in case.deadlines]
         events = s.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id)
@@ -400,7 +359,7 @@ def _case_page(case_id: str, refused: tuple[str, Outcome] | None = None,
         evidence = completeness(s, procedure, case, rt.records, lang) if procedure and case.data.get("records") \
             else None
     refused_trigger, outcome = refused if refused else (None, None)
-    errors = _field_errors(outcome.reasons, lang) if outcome else {}
+    errors = field_errors(outcome.reasons, lang) if outcome else {}
     forms = []
     for step in steps:
         mine = step.trigger == refused_trigger
@@ -438,7 +397,7 @@ def record_file(case_id: str, no: int) -> Response:
     """A record's file, to the case's organisation only, served as stored (content-addressed, read-only)."""
     rt = runtime()
     with rt.sessions() as s:
-        case = _own_case(s, case_id)
+        case = own_case(s, case_id)
         record = next((r for r in case.data.get("records", []) if r.get("no") == no), None)
     if record is None:
         raise PublicNotFound("该记录不存在。")

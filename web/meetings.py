@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, selectinload
 from werkzeug.wrappers import Response
 
 from web import pdf
-from web.cases import _field_errors, _own_case, _procedure
+from web.case_access import field_errors, own_case, procedure_of
 from web.errors import PublicBadRequest, PublicNotFound
 from web.forms import Widget, kept_values, payload_from_form, widgets
 from web.i18n import _, current_lang
@@ -106,8 +106,8 @@ def _settings(session: Session, org_id: str) -> dict[str, Any]:
 
 def _meeting_case(session: Session, case_id: str) -> tuple[Case, Procedure]:
     """The user's own case of a procedure that holds meetings; 404 otherwise."""
-    case = _own_case(session, case_id)
-    procedure = _procedure(case)
+    case = own_case(session, case_id)
+    procedure = procedure_of(case)
     if procedure is None or not holds_meetings(procedure):
         raise PublicNotFound()
     return case, procedure
@@ -156,7 +156,7 @@ def index() -> str:
         for c in cases:
             if c.state not in wanted.get((c.procedure, c.procedure_version), ()):
                 continue
-            procedure = _procedure(c)
+            procedure = procedure_of(c)
             meeting = latest_meeting(procedure, c.data or {})
             meeting = meeting if meeting and meeting.current else None
             due = next_deadline(c.deadlines)
@@ -306,7 +306,7 @@ def _meeting_page(case_id: str, refused: tuple[str, Outcome] | None = None,
     lang = current_lang()
     today = rt.engine.today()
     form_name, outcome = refused if refused else (None, None)
-    errors = _field_errors(outcome.reasons, lang) if outcome else {}
+    errors = field_errors(outcome.reasons, lang) if outcome else {}
     kept = kept or {}
     with rt.sessions() as s:
         case, procedure = _meeting_case(s, case_id)

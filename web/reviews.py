@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.wrappers import Response
 
-from web.cases import NAME, _field_errors, _own_case, _people, _procedure, _step
+from web.case_access import NAME, field_errors, own_case, people_of, procedure_of, step_for
 from web.errors import PublicBadRequest, PublicNotFound
 from web.forms import Widget, kept_values, payload_from_form, widgets
 from web.i18n import _, current_lang, paren
@@ -44,6 +44,7 @@ from web.present import (
 )
 from web.runtime import runtime
 from workflow.clock import parse_stamp
+from workflow.completeness import completeness
 from workflow.definitions import Procedure, Transition
 from workflow.engine import Outcome
 from workflow.models import AuditEvent, Case
@@ -148,7 +149,7 @@ def index() -> str:
             waiting = {c.id: waiting_by_version[(c.procedure, c.procedure_version)] for c in cases}
             entered = _entered(s, cases, waiting)
             for c in cases:
-                procedure = _procedure(c)
+                procedure = procedure_of(c)
                 due = next_deadline(c.deadlines)
                 view = deadline_view(due, procedure, rt.engine.calendar, today) if due else None
                 left = rt.engine.calendar.working_days_between(today, due.due)[0] if due else None
@@ -209,9 +210,9 @@ def _review_page(case_id: str, refused: Refusal | None = None) -> str:
     lang = current_lang()
     today = rt.engine.today()
     with rt.sessions() as s:
-        case = _own_case(s, case_id)
-        procedure = _require_reviewer_of(_procedure(case))
-        people = _people(s, case.org_id)
+        case = own_case(s, case_id)
+        procedure = _require_reviewer_of(procedure_of(case))
+        people = people_of(s, case.org_id)
         data = case.data or {}
         deadlines = [deadline_view(d, procedure, rt.engine.calendar, today) for d in case.deadlines]
         steps = rt.engine.available_transitions(s, case, current_user.username)
@@ -223,8 +224,10 @@ def _review_page(case_id: str, refused: Refusal | None = None) -> str:
             "state": label_of(procedure, "state", case.state),
             "submitted": fmt_date(local_datetime(since).date()) if since else "",
         }
+        # the files the drafter attached (决策草案、起草说明、报告…), to download from the review page
+        files = completeness(s, procedure, case, rt.records, lang) if data.get("records") else None
     sections = case_sections(procedure, data, people, DataLabels(procedure))
-    errors = _field_errors(refused.outcome.reasons, lang) if refused else {}
+    errors = field_errors(refused.outcome.reasons, lang) if refused else {}
     opinion = None
     if procedure.id == LEGALITY:
         opinion = _opinion_form(case_id, steps, refused, errors)
@@ -242,7 +245,7 @@ def _review_page(case_id: str, refused: Refusal | None = None) -> str:
     orphan = refused.outcome if refused and refused.form not in offered else None
     orphan_step = label_of(procedure, "step", refused.trigger) if orphan and refused else ""
     return render_template("reviews/show.html", case=view, deadlines=deadlines, materials=materials,
-                           records=records, checklist=checklist, opinion=opinion, forms=forms, orphan=orphan,
+                           records=records, checklist=checklist, opinion=opinion, forms=forms, orphan=orphan, files=files,
                            orphan_step=orphan_step, legality=procedure.id == LEGALITY)
 
 
@@ -349,7 +352,7 @@ def opinion(case_id: str) -> Response | tuple[str, int]:
     procedure, state = _case_procedure(case_id)
     if procedure.id != LEGALITY:
         raise PublicNotFound()
-    issue, back = _step(procedure, state, ISSUE), _step(procedure, state, RETURN)
+    issue, back = step_for(procedure, state, ISSUE), step_for(procedure, state, RETURN)
     issue_fields = issue.payload if issue else ()
     back_fields = back.payload if back else ()
     if request.form.get(VERDICT) == RETURN:
@@ -366,7 +369,7 @@ def fire(case_id: str, trigger: str) -> Response | tuple[str, int]:
     if not NAME.match(trigger):
         raise PublicNotFound()
     procedure, state = _case_procedure(case_id)
-    step = _step(procedure, state, trigger)
+    step = step_for(procedure, state, trigger)
     fields = step.payload if step else ()
     return _submit(case_id, procedure, trigger, payload_from_form(fields, request.form), trigger,
                    kept_values(fields, request.form))
@@ -374,8 +377,8 @@ def fire(case_id: str, trigger: str) -> Response | tuple[str, int]:
 
 def _case_procedure(case_id: str) -> tuple[Procedure, str]:
     with runtime().sessions() as s:
-        case = _own_case(s, case_id)
-        return _require_reviewer_of(_procedure(case)), case.state
+        case = own_case(s, case_id)
+        return _require_reviewer_of(procedure_of(case)), case.state
 
 
 def _require_reviewer_of(procedure: Procedure | None) -> Procedure:

@@ -341,3 +341,20 @@ def test_a_reviewer_who_did_not_take_up_the_review_is_refused_by_the_engine(town
     assert "只有受理本次审核的法制审核人员可以办理" in step and "第五十八条" in step
     assert ">同意</textarea>" in step
     assert _case(town, review_id)[:2] == before[:2]
+
+
+def test_counsel_downloads_the_drafters_materials_from_the_review_page(town, client_for):
+    from tests.web.test_materials import PDF, _post
+
+    case_id = under_review(town)
+    drafter = client_for("zhangwei")
+    page = drafter.get(f"/cases/{case_id}")
+    assert _post(drafter, case_id, PDF, page, int(version_from(page)), name="送审稿.pdf",
+                 material="legality_review", title="送审稿及起草说明").status_code == 302
+    counsel = client_for("chenjing")
+    review = text(counsel.get(f"/reviews/{case_id}"))
+    files = review.split('id="files-title"', 1)[1].split("</section>", 1)[0]
+    assert "送审稿及起草说明" in files and "合法性审查" in files  # its title, its stage
+    link = re.search(r'href="(/cases/[^"]+/records/\d+)"', files).group(1)
+    download = counsel.get(link)
+    assert download.status_code == 200 and download.data == PDF

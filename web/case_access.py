@@ -1,0 +1,63 @@
+"""What every page about one case needs: the case if it is the user's organisation's (404 otherwise, so no
+page tells whether another organisation's case exists), its procedure, the names of the organisation's
+people, the step a submitted form was drawn for, and a refusal's messages by field.
+
+Used by the case pages (web/cases.py), the review pages (web/reviews.py) and the meeting pages
+(web/meetings.py).
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from web.errors import PublicNotFound
+from web.runtime import runtime
+from workflow.definitions import Procedure, Transition
+from workflow.engine import Reason
+from workflow.models import Case, User
+
+NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")  # a procedure id or a step's trigger
+CASE_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+
+
+def people_of(session: Session, org_id: str) -> dict[str, str]:
+    """The organisation's people: user name -> display name."""
+    return dict(session.execute(select(User.username, User.display_name).where(User.org_id == org_id)).all())
+
+
+def procedure_of(case: Case) -> Procedure | None:
+    try:
+        return runtime().engine.procedure_of(case)
+    except KeyError:
+        return None
+
+
+def own_case(session: Session, case_id: str) -> Case:
+    """The case if it exists and belongs to the user's organisation; 404 otherwise (no existence leak)."""
+    case = session.get(Case, case_id) if CASE_ID.match(case_id) else None
+    if case is None or case.org_id != current_user.org_id:
+        raise PublicNotFound()
+    return case
+
+
+def step_for(procedure: Procedure | None, state: str, trigger: str) -> Transition | None:
+    """The step a form was generated for (from this state if possible), to read its fields back.
+
+    An unknown step reads no fields: the engine refuses it and says why."""
+    if procedure is None:
+        return None
+    return procedure.transition(trigger, state) or next(
+        (t for t in procedure.transitions if t.trigger == trigger), None)
+
+
+def field_errors(reasons: tuple[Reason, ...], lang: str) -> dict[str, list[str]]:
+    """A refusal's reasons that name a field, by the form field they belong to (shown next to it)."""
+    errors: dict[str, list[str]] = {}
+    for r in reasons:
+        if r.field:
+            errors.setdefault(r.field.split(".")[0], []).append(r.en if lang == "en" else r.zh)
+    return errors
