@@ -183,3 +183,35 @@ def test_0007_adds_the_login_throttle_table_which_the_runtime_role_fills_and_pur
     login_throttle.succeeded(town.sessions, "c" * 64)
     with town.sessions() as s:
         assert s.scalar(select(func.count()).select_from(LoginFailure)) == 0
+
+
+def test_0008_adds_the_session_epoch_with_every_account_at_zero(owner_url: str) -> None:
+    """0008 adds app_user.session_epoch (NOT NULL, 0 for the accounts there already); down and up."""
+    from sqlalchemy import create_engine, inspect, text
+
+    def columns() -> set[str]:
+        engine = create_engine(owner_url)
+        try:
+            return {c["name"] for c in inspect(engine).get_columns("app_user")}
+        finally:
+            engine.dispose()
+
+    assert "session_epoch" in columns()
+    command.downgrade(alembic_config(owner_url), "0007")
+    assert "session_epoch" not in columns()
+    engine = create_engine(owner_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO organization (id, name_zh, name_en) VALUES ('t8', '测试', 'Test')"))
+            conn.execute(text("INSERT INTO app_user (username, display_name, unit, org_id, password_hash, active)"
+                              " VALUES ('u8', '用户', '', 't8', 'x', :yes)"), {"yes": True})
+    finally:
+        engine.dispose()
+    migrate(owner_url)
+    engine = create_engine(owner_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT session_epoch FROM app_user WHERE username = 'u8'")).scalar_one() == 0
+    finally:
+        engine.dispose()
+    assert _diff(owner_url) == []

@@ -65,6 +65,7 @@ class WebUser:
     org_id: str
     roles: frozenset[str]
     active: bool = True
+    session_epoch: int = 0
 
     is_authenticated = True
     is_anonymous = False
@@ -74,7 +75,10 @@ class WebUser:
         return self.active
 
     def get_id(self) -> str:
-        return str(self.id)
+        """What the session keeps: the id and the account's session epoch. A new password or a deactivation
+        moves the epoch on, and every session made before it stops being a login (Flask-Login's
+        "alternative token"), on every device: the session cookie itself cannot be recalled."""
+        return f"{self.id}.{self.session_epoch}"
 
     def has_any_role(self, *roles: str) -> bool:
         return bool(self.roles & set(roles))
@@ -82,16 +86,21 @@ class WebUser:
     @classmethod
     def of(cls, user: User) -> WebUser:
         return cls(user.id, user.username, user.display_name, user.unit, user.org_id,
-                   frozenset(user.role_names), user.active)
+                   frozenset(user.role_names), user.active, user.session_epoch)
 
 
 @login_manager.user_loader
 def load_user(user_id: str) -> WebUser | None:
-    if not user_id.isdigit():
+    """The session's user, if the account is active and its session epoch is the one the session was made
+    in (see WebUser.get_id); otherwise nobody is logged in."""
+    ident, _dot, epoch = user_id.partition(".")
+    if not (ident.isdigit() and epoch.isdigit()):
         return None
     with runtime().sessions() as s:
-        user = s.scalar(select(User).options(selectinload(User.roles)).where(User.id == int(user_id)))
-        return WebUser.of(user) if user is not None and user.active else None
+        user = s.scalar(select(User).options(selectinload(User.roles)).where(User.id == int(ident)))
+        if user is None or not user.active or user.session_epoch != int(epoch):
+            return None
+        return WebUser.of(user)
 
 
 def _safe_next(target: str | None) -> str | None:

@@ -90,6 +90,12 @@ def set_password(user: User, password: str) -> None:
     if not password:
         raise AccountError("密码不能为空 / the password is required", "password")
     user.password_hash = generate_password_hash(password)
+    end_sessions(user)
+
+
+def end_sessions(user: User) -> None:
+    """Every web session of the user made before now stops being a login (web/auth.py checks the epoch)."""
+    user.session_epoch = (user.session_epoch or 0) + 1
 
 
 _NO_USER_HASH = generate_password_hash("no such user")

@@ -371,6 +371,8 @@ def set_active(sessions: sessionmaker[Session], *, actor: str, username: str, ac
         if user.active == active:
             return False
         user.active = active
+        if not active:  # and stays logged out once reactivated: a new login is needed
+            accounts.end_sessions(user)
         unit.record("user_reactivated" if active else "user_deactivated", {"username": user.username})
         return True
 

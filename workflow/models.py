@@ -69,6 +69,9 @@ class User(Base):
     org_id: Mapped[str] = mapped_column(ForeignKey("organization.id"))
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Moves on when the password changes or the account is deactivated: the web sessions made before it
+    # stop being logins (web/auth.py).
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     roles: Mapped[list[RoleAssignment]] = relationship(back_populates="user", cascade="all, delete-orphan")
 

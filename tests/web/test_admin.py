@@ -127,7 +127,22 @@ def test_a_deactivated_user_is_logged_out_and_cannot_log_in_until_reactivated(to
     assert login(app.test_client(), "lina").status_code == 200  # the login page again, with its error
     assert "已停用" in text(admin.get("/admin/users"))
     assert post(admin, "/admin/users/lina/active", {"active": "1"}, "/admin/users/lina").status_code == 302
+    assert lina.get("/cases/").status_code == 302  # reactivated: the old session stays ended
     assert login(app.test_client(), "lina").status_code == 302
+
+
+def test_a_password_reset_ends_the_users_sessions_everywhere(town, app, client_for) -> None:
+    """A new password ends every session made with the old one (a lost phone, a shared computer), including
+    the one of whoever may have taken the old password; the new password logs in at once."""
+    admin = client_for("admin")
+    office, phone = client_for("lina"), client_for("lina")
+    assert office.get("/cases/").status_code == 200 and phone.get("/cases/").status_code == 200
+    assert post(admin, "/admin/users/lina/password", {"password": STRONG, "password_confirm": STRONG},
+                "/admin/users/lina").status_code == 302
+    assert office.get("/cases/").status_code == 302 and phone.get("/cases/").status_code == 302  # to the login
+    assert admin.get("/admin/users").status_code == 200  # nobody else's session ended
+    fresh = app.test_client()
+    assert login(fresh, "lina", STRONG).status_code == 302 and fresh.get("/cases/").status_code == 200
 
 
 def test_an_administrator_cannot_lock_themselves_out(town, client_for) -> None:
