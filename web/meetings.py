@@ -56,10 +56,11 @@ from web.present import (
     person,
 )
 from web.runtime import runtime
+from workflow.accounts import setting_values
 from workflow.definitions import Procedure, Transition
 from workflow.engine import Outcome, Reason, guard_reason
 from workflow.guards import FORUM_SETTING, GUARDS, GuardContext
-from workflow.models import AuditEvent, Case, Organization, OrgSetting, User
+from workflow.models import AuditEvent, Case, Organization, User
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 MEETING_ROLES = ("decision_member", "head")  # who sits in the meeting (条例第三十条)
@@ -97,11 +98,6 @@ def _members(session: Session, org_id: str) -> dict[str, Member]:
                             .where(User.org_id == org_id).order_by(User.id)).all()
     return {u.username: Member(u.username, u.display_name, u.unit, frozenset(u.role_names), u.active)
             for u in users}
-
-
-def _settings(session: Session, org_id: str) -> dict[str, Any]:
-    rows = session.scalars(select(OrgSetting).where(OrgSetting.org_id == org_id)).all()
-    return {r.key: r.value.get("value") for r in rows}
 
 
 def _meeting_case(session: Session, case_id: str) -> tuple[Case, Procedure]:
@@ -312,7 +308,7 @@ def _meeting_page(case_id: str, refused: tuple[str, Outcome] | None = None,
         case, procedure = _meeting_case(s, case_id)
         members = _members(s, case.org_id)
         people = {u: m.name for u, m in members.items()}
-        settings = _settings(s, case.org_id)
+        settings = setting_values(s, case.org_id)
         meeting = latest_meeting(procedure, case.data or {})
         if meeting is None and case.state not in discussion_states(procedure):
             raise PublicNotFound("本案尚未提请集体讨论。")

@@ -110,6 +110,12 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     return user
 
 
+def setting_values(session: Session, org_id: str) -> dict[str, Any]:
+    """The organisation's settings as the rules read them: key -> value (the sources stay in the table)."""
+    rows = session.scalars(select(OrgSetting).where(OrgSetting.org_id == org_id)).all()
+    return {r.key: (r.value or {}).get("value") for r in rows}
+
+
 def set_setting(session: Session, *, org_id: str, key: str, value: Any, source: str, by: str,
                 now: datetime) -> OrgSetting:
     """Record a locally set rule together with the document that sets it (legal-facts §12)."""

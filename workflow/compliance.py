@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workflow.accounts import setting_values
 from workflow.clock import SHANGHAI, local_date, parse_stamp, utc_stamp
 from workflow.definitions import Label, Procedure, Registry
 from workflow.guards_enforcement import (
@@ -48,7 +49,6 @@ from workflow.models import (
     CaseDeadline,
     EnforcementCertificate,
     Organization,
-    OrgSetting,
     RoleAssignment,
     User,
 )
@@ -211,8 +211,7 @@ def compliance_figures(session: Session, org_id: str, period_start: date, period
     cases = session.scalars(select(Case).where(Case.org_id == org_id).order_by(Case.id)).all()
     enforcement = [c for c in cases if c.procedure == ENFORCEMENT_PROCEDURE]
     running = _running_limits(session, org_id)
-    settings = {r.key: (r.value or {}).get("value")
-                for r in session.scalars(select(OrgSetting).where(OrgSetting.org_id == org_id))}
+    settings = setting_values(session, org_id)
     staff = _Staff.load(session, org_id)
     figures = (
         publication_on_time(enforcement, running, period, as_of),

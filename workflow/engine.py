@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from workflow import machine, store
+from workflow import accounts, machine, store
 from workflow.audit.trail import append_event, safe_payload
 from workflow.calendar import WorkCalendar, default_calendar, parse_year_notice
 from workflow.clock import Clock, SystemClock, local_date, utc_stamp
@@ -33,7 +33,6 @@ from workflow.models import (
     Case,
     EnforcementCertificate,
     HolidayYear,
-    OrgSetting,
     User,
 )
 from workflow.payloads import load_payload
@@ -442,8 +441,7 @@ class Engine:
             raise Refused(*reasons)
 
     def _settings(self, session: Session, org_id: str) -> dict[str, Any]:
-        rows = session.scalars(select(OrgSetting).where(OrgSetting.org_id == org_id)).all()
-        return {r.key: r.value.get("value") for r in rows}
+        return accounts.setting_values(session, org_id)
 
     def _name_of(self, session: Session, username: str) -> str:
         name = session.scalar(select(User.display_name).where(User.username == username))

@@ -12,14 +12,13 @@ import json
 from typing import Any
 
 from pytest_bdd import given, parsers, then, when
-from sqlalchemy import select
 
 from tests.features.steps import STEP_BY_TRIGGER, WHO, Scene, _outcome, action, choice, state_of, typed_value
-from tests.features.steps_records import _content
+from tests.features.steps_records import _content, _last_event
 from workflow.audit.export import verify_database
 from workflow.clock import utc_stamp
 from workflow.completeness import completeness
-from workflow.models import AuditEvent, Case
+from workflow.models import Case
 
 ATTACH = STEP_BY_TRIGGER["attach_material"]
 FIELDS = {f.label.zh: f for f in ATTACH.payload}
@@ -79,15 +78,6 @@ def auditor_verifies(scene: Scene) -> None:
 
 
 # ================================================================ Then
-
-
-def _last_event(scene: Scene) -> AuditEvent:
-    with scene.town.sessions() as session:
-        event = session.scalar(select(AuditEvent).where(AuditEvent.case_id == scene.case_id)
-                               .order_by(AuditEvent.seq.desc()).limit(1))
-        assert event is not None
-        session.expunge(event)
-        return event
 
 
 @then("材料已按内容哈希保存，审计事件载明其哈希和大小")
