@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from workflow.definitions import load_registry
-from workflow.guards_enforcement import CHECKLIST, PENALTY_ZH, SEVERITY
+from workflow.guards_enforcement import CHECKLIST, PENALTY_ZH
 
 REGISTRY = load_registry()
 
@@ -18,6 +18,10 @@ def test_the_checklist_is_the_review_definitions_checklist() -> None:
     assert set(CHECKLIST) == _choices("enforcement_review", "record_checklist_finding", "item")
 
 
-def test_every_penalty_type_has_a_weight_and_a_name() -> None:
-    for trigger in ("notify_intended_penalty", "notify_with_hearing_rights", "decide_penalty"):
-        assert _choices("enforcement_case", trigger, "penalty_type") == set(SEVERITY) == set(PENALTY_ZH)
+def test_every_penalty_type_is_ordered_and_named() -> None:
+    order = REGISTRY.get("enforcement_case").severity
+    assert order is not None
+    for trigger in ("notify_intended_penalty", "notify_with_hearing_rights", "renotify_intended_penalty",
+                    "renotify_with_hearing_rights", "decide_penalty"):
+        for field in ("penalty_type", "additional_penalty_type"):
+            assert _choices("enforcement_case", trigger, field) == order.kinds() == set(PENALTY_ZH)

@@ -20,6 +20,15 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from workflow.guards import GUARDS
 from workflow.payloads import FIELD_TYPES, FieldSpec, build_payload_schema
+from workflow.penalties import (
+    KindOrder,
+    MajorCaseSchemaDef,
+    MajorSpec,
+    SeveritySchemaDef,
+    build_major,
+    build_severity,
+    check_blocks,
+)
 from workflow.records import FORMATS
 
 DEFINITIONS_DIR = Path(__file__).resolve().parent.parent / "definitions"
@@ -145,6 +154,8 @@ class Procedure:
     create: Transition  # who may open a case and what they must say (trigger "create", no source)
     audio_video: AudioVideoSpec | None = None
     attachments: AttachmentsSpec | None = None  # given whenever a step attaches files
+    severity: KindOrder | None = None  # the order of a choice field's values (penalty kinds: workflow.penalties)
+    major_case: MajorSpec | None = None  # catalogue entries the engine computes (处罚法第五十八条)
     source_file: str = field(default="", compare=False)
 
     @property
@@ -333,6 +344,8 @@ class ProcedureSchemaDef(Schema):
     transitions = fields.List(fields.Nested(TransitionSchemaDef), required=True, validate=validate.Length(min=1))
     audio_video = fields.Nested(AudioVideoSchemaDef)
     attachments = fields.Nested(AttachmentsSchemaDef)
+    severity = fields.Nested(SeveritySchemaDef)
+    major_case = fields.Nested(MajorCaseSchemaDef)
 
 
 # ---------------------------------------------------------------- loading
@@ -478,6 +491,12 @@ def _check_meaning(data: dict[str, Any], name: str) -> list[tuple[str, str]]:
                 if f is None or f["type"] != "date" or not f["required"]:
                     problems.append((f"deadlines.{d}.end_from", f"{spec['end_from']!r} must be a required date "
                                                                 f"payload field of {trig!r}"))
+    choices_of: dict[str, set[str]] = {}
+    for t in data["transitions"]:
+        for fname, f in t["payload"].items():
+            if f["type"] == "choice":
+                choices_of.setdefault(fname, set()).update(c["value"] for c in f["choices"])
+    problems.extend(check_blocks(data, choices_of))
     return problems
 
 
@@ -571,6 +590,7 @@ def _build(data: dict[str, Any], name: str) -> Procedure:
             label=_label(data["attachments"]["label"]), basis=data["attachments"]["basis"],
             every_stage=data["attachments"]["every_stage"],
         ) if data.get("attachments") else None,
+        severity=build_severity(data.get("severity")), major_case=build_major(data.get("major_case")),
         source_file=name,
     )
 

@@ -403,6 +403,7 @@ class Engine:
             case_view=lambda cid: self._case_view(orm(), cid, user.org_id),
             linked_cases=lambda p, path, value: self._linked_cases(orm(), user.org_id, p, path, value),
             deadline=deadline,
+            procedure=procedure, procedure_of=self._procedure_or_none,
         )
         reasons: list[Reason] = []
         for name in transition.guards:
@@ -470,7 +471,13 @@ class Engine:
             label = self.procedure_of(case).states[case.state].label.zh
         except KeyError:  # a version no longer loaded: the state's name must do
             label = case.state
-        return CaseView(case.id, case.procedure, case.state, case.data, label)
+        return CaseView(case.id, case.procedure, case.state, case.data, label, case.procedure_version)
+
+    def _procedure_or_none(self, procedure_id: str, version: int | None) -> Procedure | None:
+        try:
+            return self.registry.get(procedure_id, version)
+        except KeyError:
+            return None
 
     def _roles_of(self, session: Session, username: str, org_id: str) -> frozenset[str] | None:
         user = session.scalar(select(User).where(User.username == username))

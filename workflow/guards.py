@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from workflow.calendar import WorkCalendar
+    from workflow.definitions import Procedure
     from workflow.store import DeadlineRow
 
 REG713 = "《重大行政决策程序暂行条例》"
@@ -50,6 +51,10 @@ class GuardContext:
     linked_cases: Callable[[str, str, str], list[CaseView]] = field(default=lambda _p, _k, _v: [])
     # the case's running period of that name (a case_deadline row: kind, started_on, due, ...), or None
     deadline: Callable[[str], DeadlineRow | None] = field(default=lambda _name: None)
+    # the definition the case runs under, and that of another case (procedure id, version; None: newest):
+    # facts about a procedure a guard needs (e.g. the order of penalty kinds) are data there, not code
+    procedure: Procedure | None = None
+    procedure_of: Callable[[str, int | None], Procedure | None] = field(default=lambda _p, _v: None)
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,7 @@ class CaseView:
     state: str
     data: Mapping[str, Any]
     state_label: str = ""  # the state's Chinese label, for refusal messages
+    version: int | None = None  # the procedure version the case runs under
 
 
 GuardFn = Callable[[GuardContext], Fail | None]

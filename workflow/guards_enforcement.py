@@ -14,6 +14,16 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from workflow.guards import CaseView, Fail, GuardContext, _day, guard
+from workflow.penalties import (
+    KindOrder,
+    MajorFinding,
+    Penalty,
+    computed_major,
+    describe,
+    describe_en,
+    excess,
+    penalties_of,
+)
 from workflow.records import FORMATS
 
 PENALTY_LAW = "《中华人民共和国行政处罚法》"
@@ -37,8 +47,8 @@ CHECKLIST = {"subject": "执法主体", "officer_qualification": "执法人员�
 # 处罚法第六十三条: penalties the party may ask a hearing for; fines and confiscation only above the threshold.
 ALWAYS_HEARING = frozenset({"permit_suspension", "permit_revocation", "business_restriction"})
 BY_AMOUNT = frozenset({"fine", "confiscation"})
-SEVERITY = {"warning": 0, "fine": 1, "confiscation": 1, "permit_suspension": 2, "business_restriction": 3,
-            "permit_revocation": 4}
+# The notices that carry the hearing right (处罚法第六十三条、第六十四条): the first and a new one.
+WITH_HEARING_RIGHTS = frozenset({"notify_with_hearing_rights", "renotify_with_hearing_rights"})
 PENALTY_ZH = {"warning": "警告、通报批评", "fine": "罚款", "confiscation": "没收", "permit_suspension": "暂扣许可证件、降低资质等级",
               "business_restriction": "限制生产经营、责令停产停业、责令关闭、限制从业", "permit_revocation": "吊销许可证件"}
 
@@ -191,10 +201,13 @@ def hearing_eligible(ctx: GuardContext, penalty: str, amount: Decimal | None) ->
        zh="告知应当与拟作出的处罚相符：属于听证范围的处罚，应当同时告知要求听证的权利",
        en="The notice must fit the intended penalty: a hearing-eligible penalty is notified with the hearing right")
 def hearing_rights_match_penalty(ctx: GuardContext) -> Fail | None:
-    eligible = hearing_eligible(ctx, ctx.payload["penalty_type"], _amount(ctx.payload.get("amount")))
-    if isinstance(eligible, Fail):
-        return eligible
-    with_rights = ctx.trigger == "notify_with_hearing_rights"
+    eligible: bool | Fail = False
+    for p in penalties_of(ctx.payload):  # the penalty and any imposed with it: one eligible is enough
+        one = hearing_eligible(ctx, p.kind, p.amount)
+        if isinstance(one, Fail):
+            return one
+        eligible = eligible or one
+    with_rights = ctx.trigger in WITH_HEARING_RIGHTS
     if eligible and not with_rights:
         return Fail("拟作出的处罚属于听证范围，应当告知当事人有要求听证的权利",
                     "the intended penalty is hearing-eligible: the hearing right must be notified")
@@ -208,7 +221,7 @@ def hearing_rights_match_penalty(ctx: GuardContext) -> Fail | None:
        zh="本案告知的处罚不属于听证范围，当事人未被告知听证权利",
        en="The notified penalty is not hearing-eligible; no hearing right was notified")
 def hearing_right_notified(ctx: GuardContext) -> Fail | None:
-    return None if (ctx.data.get("notice") or {}).get("trigger") == "notify_with_hearing_rights" else Fail()
+    return None if (ctx.data.get("notice") or {}).get("trigger") in WITH_HEARING_RIGHTS else Fail()
 
 
 @guard("hearing_requested_in_time", article=f"{PENALTY_LAW}第六十四条第一项、第八十五条",
@@ -267,13 +280,44 @@ def hearing_record_signed_by_party(ctx: GuardContext) -> Fail | None:
 # ---------------------------------------------------------------- major cases, the decision (arts 45, 57, 58, 61)
 
 
-def is_major(data: Mapping[str, Any]) -> bool | None:
-    """None while nobody has assessed it (处罚法第五十八条第一款, plus the organisation's catalogue)."""
+def assessed_major(data: Mapping[str, Any]) -> bool | None:
+    """What the officer's assessment says (处罚法第五十八条第一款); None while nobody has assessed it."""
     assessment = data.get("major_assessment")
     if not assessment:
         return None
     return bool(assessment.get("major_public_interest") or assessment.get("major_rights_after_hearing")
                 or assessment.get("complex") or assessment.get("catalogue_item"))
+
+
+def major_finding(data: Mapping[str, Any], settings: Mapping[str, Any], procedure: Any,
+                  decision: Mapping[str, Any] | None = None) -> MajorFinding:
+    """The catalogue entries the case meets, computed from the last notice, the decision about to be made (if
+    any) and a hearing held (the definition's major_case block; none: nothing is computed)."""
+    spec = getattr(procedure, "major_case", None)
+    if spec is None:
+        return MajorFinding()
+    penalties: list[Penalty] = [*penalties_of(data.get("notice") or {}), *penalties_of(decision or {})]
+    party_type = (data.get("filing") or {}).get(spec.party_type_field, "individual")
+    return computed_major(spec, settings, party_type, penalties, bool(data.get("hearing_record")), PENALTY_ZH)
+
+
+def is_major(data: Mapping[str, Any], settings: Mapping[str, Any] | None = None, procedure: Any = None,
+             decision: Mapping[str, Any] | None = None) -> bool | None:
+    """Is the case major (处罚法第五十八条)? The one answer for the guards, the review and the compliance figures:
+    major when the organisation's catalogue makes it so (computed, `major_finding`) or the officer assessed it
+    major; an officer may add to the catalogue, never take away from it. None while nobody has assessed it and
+    nothing computed makes it major. Without settings and definition only the assessment is read."""
+    if major_finding(data, settings or {}, procedure, decision).major:
+        return True
+    return assessed_major(data)
+
+
+def _grounds_zh(finding: MajorFinding) -> str:
+    return "；".join(f"目录清单「{g.entry}」：{g.zh}" for g in finding.grounds)
+
+
+def _grounds_en(finding: MajorFinding) -> str:
+    return "; ".join(f"catalogue {g.entry!r}: {g.en}" for g in finding.grounds)
 
 
 @guard("catalogue_item_listed", article=f"{PENALTY_LAW}第五十八条第一款第四项；{GUIDELINE_118}",
@@ -302,42 +346,72 @@ def attendees_are_agency_heads(ctx: GuardContext) -> Fail | None:
     return None
 
 
-def _heavier(decided: Mapping[str, Any], notified: Mapping[str, Any]) -> bool:
-    new, old = SEVERITY[decided["penalty_type"]], SEVERITY[notified["penalty_type"]]
-    if new != old:
-        return new > old
-    if decided["penalty_type"] != notified["penalty_type"]:
-        return True  # a different penalty of the same weight is not the one the party answered
-    amount_new, amount_old = _amount(decided.get("amount")), _amount(notified.get("amount"))
-    return amount_new is not None and amount_new > (amount_old or Decimal(0))
+def _kind_order(ctx: GuardContext) -> KindOrder:
+    """The definition's order of penalty kinds; a definition without one compares no two kinds (any kind not
+    notified is then beyond the notice)."""
+    return getattr(ctx.procedure, "severity", None) or KindOrder("penalty_type", "", ())
+
+
+def _said(p: Mapping[str, Any]) -> str:
+    return describe(penalties_of(p), PENALTY_ZH)
+
+
+def _defences(data: Mapping[str, Any]) -> list[tuple[int, str]]:
+    """The party's statements and hearings (event_seq, what), in order: each answered the notice before it."""
+    hearings = [*(data.get("superseded") or {}).get("hearing_record", []), data.get("hearing_record")]
+    found = [(int(s["event_seq"]), f"{s.get('recorded_on', '')}陈述申辩") for s in data.get("statements", [])]
+    found += [(int(h["event_seq"]), f"{h.get('held_on', '')}听证") for h in hearings if h]
+    return sorted(found)
+
+
+def _notices(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    notice = data.get("notice")
+    return [*(data.get("superseded") or {}).get("notice", []), *([notice] if notice else [])]
 
 
 @guard("no_heavier_penalty_after_defence", article=f"{PENALTY_LAW}第四十五条第二款",
        zh="行政机关不得因当事人陈述、申辩而给予更重的处罚",
        en="The party may not be given a heavier penalty for having stated a defence")
 def no_heavier_penalty_after_defence(ctx: GuardContext) -> Fail | None:
-    notice = ctx.data.get("notice") or {}
-    defended = ctx.data.get("statements") or ctx.data.get("hearing_record")
-    if not notice or not defended or not _heavier(ctx.payload, notice):
-        return None
-    def said(p: Mapping[str, Any]) -> str:
-        return PENALTY_ZH[p["penalty_type"]] + (f"{p['amount']}元" if p.get("amount") else "")
-
-    return Fail(f"告知的处罚为{said(notice)}，拟决定为{said(ctx.payload)}，当事人已陈述申辩",
-                f"notified {notice['penalty_type']} {notice.get('amount', '')}, "
-                f"decision {ctx.payload['penalty_type']} {ctx.payload.get('amount', '')}")
+    """Compared with each notice the party answered (a statement or a hearing after it): a new notice or the
+    decision may not go beyond it, unless a later notice was made on newly found facts or evidence (then the
+    heavier penalty is not because of the defence, and the party was given the rights again)."""
+    if ctx.payload.get("change_ground") == "new_facts":
+        return None  # this new notice itself rests on new facts; its rights run again
+    notices, defences = _notices(ctx.data), _defences(ctx.data)
+    order = _kind_order(ctx)
+    for i, notice in enumerate(notices):
+        after = int(notice.get("event_seq", 0))
+        until = int(notices[i + 1]["event_seq"]) if i + 1 < len(notices) else None
+        answered = [what for seq, what in defences if seq > after and (until is None or seq < until)]
+        if not answered or any(n.get("change_ground") == "new_facts" for n in notices[i + 1:]):
+            continue
+        if excess(penalties_of(ctx.payload), penalties_of(notice), order):
+            return Fail(f"告知的处罚为{_said(notice)}，拟决定为{_said(ctx.payload)}，当事人已陈述申辩（{answered[0]}）；"
+                        "加重处罚只能基于新发现的违法事实或者证据重新告知",
+                        f"notified {describe_en(penalties_of(notice))}, now {describe_en(penalties_of(ctx.payload))}, "
+                        "after the party's defence; a heavier penalty needs a new notice on new facts or evidence")
+    return None
 
 
 def passed_reviews(ctx: GuardContext, case_id: str) -> list[CaseView]:
+    """Passed reviews of the case, not concluded before the day of its last notice: a review that passed an
+    earlier intended penalty did not review the one now notified (处罚法第五十八条)."""
+    notified = (ctx.data.get("notice") or {}).get("recorded_on", "") if case_id == ctx.case_id else ""
     return [c for c in ctx.linked_cases(REVIEW_PROCEDURE, "submission.enforcement_case", case_id)
-            if c.state == "passed"]
+            if c.state == "passed" and (c.data.get("conclusion") or {}).get("recorded_on", "") >= notified]
 
 
 @guard("legal_review_passed_if_major", article=f"{PENALTY_LAW}第五十八条",
        zh="重大执法决定未经法制审核或者审核未通过的，不得作出决定",
        en="A major enforcement decision may not be made without a passed legal review")
 def legal_review_passed_if_major(ctx: GuardContext) -> Fail | None:
-    major = is_major(ctx.data)
+    """Major as `is_major` says at the decision: computed again from the decision about to be made, so a case
+    that became major after its assessment (a hearing held, a larger amount) needs its review too."""
+    finding = major_finding(ctx.data, ctx.settings, ctx.procedure, ctx.payload)
+    if finding.unset and not finding.major:
+        return _unset(finding.unset[0])
+    major = True if finding.major else assessed_major(ctx.data)
     if major is None:
         return Fail("尚未认定本案是否属于重大执法决定", "nobody assessed whether the decision is major")
     if not major or passed_reviews(ctx, ctx.case_id):
@@ -345,14 +419,20 @@ def legal_review_passed_if_major(ctx: GuardContext) -> Fail | None:
     linked = ctx.linked_cases(REVIEW_PROCEDURE, "submission.enforcement_case", ctx.case_id)
     status = "、".join(f"{c.id}（{c.state_label}）" for c in linked) or "尚未提请"
     status_en = ", ".join(f"{c.id} ({c.state})" for c in linked) or "none submitted"
-    return Fail(f"本案属于重大执法决定，法制审核：{status}", f"major decision; legal review: {status_en}")
+    if linked and any(c.state == "passed" for c in linked):
+        status += "，通过的审核早于最后一次告知"
+        status_en += ", the passed review precedes the last notice"
+    why = f"（{_grounds_zh(finding)}）" if finding.major else ""
+    why_en = f" ({_grounds_en(finding)})" if finding.major else ""
+    return Fail(f"本案属于重大执法决定，法制审核：{status}{why}", f"major decision; legal review: {status_en}{why_en}")
 
 
 @guard("collective_discussion_if_major", article=f"{PENALTY_LAW}第五十七条第二款",
        zh="对情节复杂或者重大违法行为给予行政处罚，行政机关负责人应当集体讨论决定",
        en="Complex or major cases are decided collectively by the agency heads")
 def collective_discussion_if_major(ctx: GuardContext) -> Fail | None:
-    return Fail() if is_major(ctx.data) and not ctx.data.get("collective_discussion") else None
+    major = is_major(ctx.data, ctx.settings, ctx.procedure, ctx.payload)
+    return Fail() if major and not ctx.data.get("collective_discussion") else None
 
 
 @guard("electronic_service_consented", article=f"{PENALTY_LAW}第六十一条第二款",
@@ -414,7 +494,7 @@ def enforcement_case_awaits_review(ctx: GuardContext) -> Fail | None:
         return Fail(f"本单位没有行政处罚案件「{number}」", f"no enforcement case {number!r} in this organisation")
     if case.state != "notified":
         return Fail(f"案件「{number}」处于「{case.state_label}」阶段", f"case {number} is in state {case.state}")
-    if not is_major(case.data):
+    if not is_major(case.data, ctx.settings, ctx.procedure_of(case.procedure, case.version)):
         return Fail(f"案件「{number}」未认定为重大执法决定", f"case {number} is not assessed as major")
     return None
 
@@ -546,4 +626,54 @@ def record_details_complete(ctx: GuardContext) -> Fail | None:
     if roles is None or OFFICER not in roles:
         return Fail(f"记录人「{ctx.name_of(p['recorder'])}」不是本单位执法人员",
                     f"{p['recorder']!r} is not an enforcement officer of this organisation")
+    return None
+
+
+# ---------------------------------------------------------------- what was notified bounds the decision (arts 44, 62)
+
+
+@guard("decision_within_last_notice", article=f"{PENALTY_LAW}第四十四条、第六十二条",
+       zh="处罚决定不得超出最后一次告知的处罚：金额更大、种类更重或者增加、改换未告知的处罚种类的，应当重新告知",
+       en="The decision may not exceed the last notice (a larger amount, a heavier kind, or a kind never notified): "
+          "notify the intended penalty again first")
+def decision_within_last_notice(ctx: GuardContext) -> Fail | None:
+    """Whether or not the party made a statement: the party answered the last notice, and a penalty it was not
+    told of is a decision without notice (第六十二条). Equal amounts are within it; a cent more is not."""
+    notice = ctx.data.get("notice")
+    if not notice:
+        return Fail("本案没有告知记录", "the case has no notice on record")
+    found = excess(penalties_of(ctx.payload), penalties_of(notice), _kind_order(ctx))
+    if not found:
+        return None
+    zh, en = [], []
+    for e in found:
+        name = PENALTY_ZH.get(e.decided.kind, e.decided.kind)
+        if e.notified is not None:
+            zh.append(f"{name}{e.decided.amount}元超过告知的{e.notified.amount or 0}元")
+            en.append(f"{e.decided.kind} {e.decided.amount} exceeds the notified {e.notified.amount or 0}")
+        else:
+            zh.append(f"{name}未经告知，且不轻于告知的任何一种处罚")
+            en.append(f"{e.decided.kind} was not notified and is lighter than no notified kind")
+    return Fail(f"最后一次告知（{notice.get('notified_on', '')}）的处罚为{_said(notice)}，拟决定为{_said(ctx.payload)}："
+                + "；".join(zh),
+                f"last notice ({notice.get('notified_on', '')}): {describe_en(penalties_of(notice))}; decision: "
+                f"{describe_en(penalties_of(ctx.payload))}: " + "; ".join(en))
+
+
+# ---------------------------------------------------------------- "major" as the catalogue makes it (art 58)
+
+
+@guard("assessment_not_below_catalogue", article=f"{PENALTY_LAW}第五十八条第一款；{GUIDELINE_118}",
+       zh="本单位法制审核目录清单列明的重大执法决定，不得认定为非重大",
+       en="A case the organisation's review catalogue makes major may not be assessed as not major")
+def assessment_not_below_catalogue(ctx: GuardContext) -> Fail | None:
+    """An officer may find a case major that the catalogue does not, never the reverse. Judged on the last
+    notice and a hearing held; the decision is judged again when it is made (legal_review_passed_if_major)."""
+    if assessed_major({"major_assessment": ctx.payload}):
+        return None
+    finding = major_finding(ctx.data, ctx.settings, ctx.procedure)
+    if finding.major:
+        return Fail(f"本案{_grounds_zh(finding)}，属于重大执法决定", f"the case meets {_grounds_en(finding)}")
+    if finding.unset:
+        return _unset(finding.unset[0])
     return None
