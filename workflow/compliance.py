@@ -217,7 +217,8 @@ def compliance_figures(session: Session, org_id: str, period_start: date, period
         publication_on_time(enforcement, running, period, as_of),
         withdrawal_in_time(enforcement, running, period, as_of),
         av_recorded(session, cases, registry, settings.get(MANDATORY_AV_ACTS), period),
-        major_reviewed(session, enforcement, [c for c in cases if c.procedure == REVIEW_PROCEDURE], period),
+        major_reviewed(session, enforcement, [c for c in cases if c.procedure == REVIEW_PROCEDURE], period,
+                       settings, registry),
         decided_within_limit(enforcement, running, period, as_of),
         officers_certified(staff, min(period_end, as_of)),
         legal_review_staff(staff),
@@ -361,12 +362,13 @@ def av_recorded(session: Session, cases: Sequence[Case], registry: Registry, set
 
 
 def major_reviewed(session: Session, cases: Sequence[Case], reviews: Sequence[Case],
-                   period: _Period) -> Figure:
+                   period: _Period, settings: Mapping[str, Any] | None = None,
+                   registry: Registry | None = None) -> Figure:
     """重大执法决定经法制审核: major penalty decisions made after a legal review of them had passed.
 
     行政处罚法第五十八条: no decision in a major case without a legal review, or if it failed; 国办发〔2018〕118号
-    the same. Major is what the case's assessment records (第五十八条第一款 and the organisation's catalogue,
-    setting enforcement.review_catalogue: locally set). Period: the date on the penalty decision. Reviewed
+    the same. Major is what guards_enforcement.is_major says: the organisation's catalogue (setting
+    enforcement.review_catalogue: locally set) as computed from the case, or the officer's assessment. Period: the date on the penalty decision. Reviewed
     before: a review case linked to it (submission.enforcement_case) has a pass_review event earlier than
     the decide_penalty event. Only penalty decisions count: the engine asks for a review before those, and
     whether 第五十八条 also reaches a decision not to penalise is not settled. Decisions made with no
@@ -388,7 +390,8 @@ def major_reviewed(session: Session, cases: Sequence[Case], reviews: Sequence[Ca
         decision = data.get("decision")
         if not decision or not period.holds(_decision_date(decision)):
             continue
-        major = is_major(data)
+        # the engine's one answer: the catalogue as computed from the decision made, or the assessment
+        major = is_major(data, settings, _procedure(registry, case) if registry else None, decision)
         if major is None:
             unassessed.append(case.id)
         elif major:

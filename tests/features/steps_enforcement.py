@@ -60,6 +60,7 @@ class Enforcement:
     case_id: str | None = None
     review_id: str | None = None
     major: bool = False
+    large: bool = False  # a large fine was notified: the town's catalogue makes the case major (处罚法第五十八条)
     published: bool = False  # bring_to publishes the decision right after it is made
 
     # -- payloads a careful officer of 后龙镇 would fill in
@@ -100,7 +101,7 @@ class Enforcement:
             "record_hearing": {"held_on": (data.get("hearing") or {}).get("hearing_date", today.isoformat()),
                                "record_ref": f"{self.case_id}-听证笔录", "signed_by_party": True},
             "assess_major_case": {"major_public_interest": False, "major_rights_after_hearing": False, "complex": False,
-                                  **({"catalogue_item": "拟作出较大数额罚款的"} if self.major else {})},
+                                  **({"catalogue_item": "拟作出较大数额罚款的"} if self.major or self.large else {})},
             "record_collective_discussion": {"meeting_date": today.isoformat(), "attendees": ["huangzhenhua", "wujianguo"],
                                              "conclusion": "同意按告知内容作出处罚"},
             "decide_penalty": {"document_no": "龙综执罚〔2026〕1号", "party": "陈某某，住后龙镇后龙村",
@@ -198,6 +199,7 @@ class Enforcement:
     def bring_to(self, target: str, kind: str) -> None:
         """`kind`: ordinary (a 2000-yuan fine), hearing (a large fine: hearing right), major (large fine, major)."""
         self.major = kind == "major"
+        self.large = kind in ("hearing", "major")
         notice = "notify_intended_penalty" if kind == "ordinary" else "notify_with_hearing_rights"
         base = [("create", "王海"), ("start_investigation", "王海")]
         extras = [("record_collective_discussion", "黄振华"), ("review", "")] if self.major else []
