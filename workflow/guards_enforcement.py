@@ -642,7 +642,8 @@ def decision_within_last_notice(ctx: GuardContext) -> Fail | None:
     notice = ctx.data.get("notice")
     if not notice:
         return Fail("本案没有告知记录", "the case has no notice on record")
-    found = excess(penalties_of(ctx.payload), penalties_of(notice), _kind_order(ctx))
+    order, notified = _kind_order(ctx), penalties_of(notice)
+    found = excess(penalties_of(ctx.payload), notified, order)
     if not found:
         return None
     zh, en = [], []
@@ -651,6 +652,9 @@ def decision_within_last_notice(ctx: GuardContext) -> Fail | None:
         if e.notified is not None:
             zh.append(f"{name}{e.decided.amount}元超过告知的{e.notified.amount or 0}元")
             en.append(f"{e.decided.kind} {e.decided.amount} exceeds the notified {e.notified.amount or 0}")
+        elif any(order.lighter(e.decided.kind, n.kind) for n in notified):  # lighter, but on top of them
+            zh.append(f"增加了未经告知的处罚种类{name}")
+            en.append(f"{e.decided.kind} was not notified and is added to the notified penalties")
         else:
             zh.append(f"{name}未经告知，且不轻于告知的任何一种处罚")
             en.append(f"{e.decided.kind} was not notified and is lighter than no notified kind")
