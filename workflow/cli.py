@@ -59,6 +59,9 @@ def _print_outcome(outcome: Outcome, lang: str) -> None:
 @click.pass_context
 def cli(ctx: click.Context, lang: str) -> None:
     """lawflow：重大行政决策与行政执法程序引擎 / workflow and legality-review engine."""
+    from workflow.filemodes import restrict_umask
+
+    restrict_umask()  # the database, evidence and keys this creates are the owner's only
     ctx.ensure_object(dict)["lang"] = lang
 
 
@@ -66,9 +69,14 @@ def cli(ctx: click.Context, lang: str) -> None:
 @click.pass_context
 def init(ctx: click.Context) -> None:
     """Create or upgrade the database schema (Alembic migrations)."""
+    from workflow.filemodes import readable_by_others
+
     rt = _rt(ctx)
     rt.migrate()
     click.echo(f"数据库已就绪 database ready: {rt.database_url}")
+    if readable_by_others(rt.instance):
+        click.echo(f"注意 note: 实例目录可被其他用户访问 the instance folder {rt.instance} is open to other users; "
+                   f"chmod 700 it unless that is intended", err=True)
 
 
 @cli.command()

@@ -151,5 +151,7 @@ def migrate(url: str, revision: str = "head") -> None:
     from alembic import command
 
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        from workflow.filemodes import private_dir
+
+        private_dir(Path(url.removeprefix("sqlite:///")).parent)
     command.upgrade(alembic_config(url), revision)
