@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.web.helpers import csrf_from, login, new_case, text
+from tests.web.helpers import csrf_from, new_case, text
 from web import create_app
 from workflow.db import make_engine, make_session_factory
 from workflow.runtime import Runtime
@@ -186,7 +186,3 @@ def test_hsts_can_be_turned_off(town: Runtime) -> None:
     app = create_app(town, {"TESTING": True, "SECRET_KEY": SECRET, "HSTS_SECONDS": 0})
     assert "Strict-Transport-Security" not in app.test_client().get("/login", base_url="https://localhost").headers
 
-
-def test_login_helper_still_works_over_https(app: Flask) -> None:
-    client = app.test_client()
-    assert login(client, "zhangwei").status_code == 302
