@@ -7,7 +7,7 @@ disabled account or a changed role takes effect at once.
 Sessions, as GB/T 22239-2019 8.1.4.1 asks (登录失败处理、结束会话、登录连接超时自动退出):
 * repeated failed logins lock the account or the address for a while (web/login_throttle.py);
 * logging in starts a new session (session.clear: no fixation, a new CSRF token); logging out is a POST with
-  the CSRF token and clears the session; the cookie is HttpOnly and SameSite=Lax (Secure behind TLS: web/__init__);
+  the CSRF token and clears the session; the cookie is HttpOnly and SameSite=Lax (Secure over HTTPS: web/ops.py);
 * a session unused for SESSION_IDLE_MINUTES (LAWFLOW_SESSION_IDLE_MINUTES, default 30) is logged out: the time
   of the last request is kept in the signed session and checked on the next one.
 * each login is also a row on the server (web/web_sessions.py, table web_session), named by a random token
