@@ -42,7 +42,7 @@ def test_0003_api_token_downgrades_and_upgrades(owner_url: str, town, monkeypatc
     before = _tables(owner_url)
     assert "api_token" in before
     command.downgrade(alembic_config(owner_url), "0002")
-    assert _tables(owner_url) == before - {"api_token", "portal_submission", "login_failure"}
+    assert _tables(owner_url) == before - {"api_token", "portal_submission", "login_failure", "web_session"}
     migrate(owner_url)
     assert _tables(owner_url) == before
     assert _diff(owner_url) == []
@@ -107,7 +107,7 @@ def test_0005_gives_existing_organisations_a_portal_account_and_adds_the_rate_li
         monkeypatch.setenv("LAWFLOW_DB_APP_ROLE", "lawflow_app")
     before = _tables(owner_url)
     command.downgrade(alembic_config(owner_url), "0004")
-    assert _tables(owner_url) == before - {"portal_submission", "login_failure"}
+    assert _tables(owner_url) == before - {"portal_submission", "login_failure", "web_session"}
     engine = create_engine(owner_url)
     try:
         with engine.begin() as conn:  # as the organisation was before 0005: no portal account
@@ -171,7 +171,7 @@ def test_0007_adds_the_login_throttle_table_which_the_runtime_role_fills_and_pur
     before = _tables(owner_url)
     assert "login_failure" in before
     command.downgrade(alembic_config(owner_url), "0006")
-    assert _tables(owner_url) == before - {"login_failure"}
+    assert _tables(owner_url) == before - {"login_failure", "web_session"}
     migrate(owner_url)
     assert _tables(owner_url) == before and _diff(owner_url) == []
     now = town.clock.now()

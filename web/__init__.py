@@ -5,11 +5,15 @@
 Configuration comes from the lawflow Runtime (LAWFLOW_INSTANCE, LAWFLOW_DATABASE_URL, ...) and:
   LAWFLOW_SECRET_KEY           session signing key; default: generated once into <instance>/secret_key (0600)
   LAWFLOW_SHOW_DEMO_ACCOUNTS   "1": list the demo accounts on the login page (an instance with demo data)
-  LAWFLOW_SECURE_COOKIES       "1": send the session cookie over HTTPS only (set it behind TLS)
+  LAWFLOW_SECURE_COOKIES       "1": always mark the session cookie Secure (it is anyway on a request that came
+                               over HTTPS, directly or through a trusted TLS proxy: web/ops.py)
+  LAWFLOW_HSTS_SECONDS         Strict-Transport-Security max-age on HTTPS responses (default one year; 0: none)
+  LAWFLOW_METRICS_TOKEN        a bearer token for /metrics; unset: /metrics answers loopback requests only
   LAWFLOW_SESSION_IDLE_MINUTES a login unused this long is logged out (default 30; web/auth.py)
   LAWFLOW_TRUSTED_PROXIES      how many reverse proxies stand in front of the app (default 0): the client
                                address is then read from X-Forwarded-For (the public portal's rate limit
                                counts by it; behind a proxy without this, every visitor shares one count)
+                               and whether the request came over HTTPS from X-Forwarded-Proto (HSTS, Secure)
 The database must exist: `lawflow init` (or `lawflow demo`) first.
 """
 
@@ -26,6 +30,7 @@ from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
+from workflow.filemodes import private_dir, restrict_umask
 from workflow.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -33,6 +38,7 @@ SECRET_FILE = "secret_key"
 
 
 def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = None) -> Flask:
+    restrict_umask()  # uploads, the secret key, the SQLite files: the owner's only (workflow/filemodes.py)
     runtime = runtime or Runtime.from_env()
     app = Flask(__name__, instance_path=str(Path(runtime.instance).resolve()))
     app.config.update(
@@ -56,6 +62,7 @@ def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = N
     app.jinja_env.lstrip_blocks = True
 
     from web import admin, api, audit, auth, cases, csrf, errors, i18n, meetings, portal, procedures, reviews
+    from web.ops import init_app as init_operations
     from web.present import role_label
 
     i18n.init_app(app)
@@ -64,6 +71,7 @@ def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = N
     csrf.init_app(app)  # after login: an anonymous POST is sent to the login page (not /api/: tokens)
     errors.init_app(app)  # HTML pages; JSON under /api/
     api.init_app(app)  # /api/v1: its own authentication (bearer tokens; sessions read only)
+    init_operations(app)  # /healthz, /metrics, 503 when the database is down, HSTS and Secure cookies over TLS
     app.register_blueprint(cases.bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(reviews.bp)  # legal counsel, advisers and reviewers: the queue and review pages
@@ -84,7 +92,7 @@ def secret_key(instance: Path) -> str:
     """
     path = instance / SECRET_FILE
     if not path.exists():
-        instance.mkdir(parents=True, exist_ok=True)
+        private_dir(instance)
         tmp = instance / f".{SECRET_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:

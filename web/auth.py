@@ -7,11 +7,12 @@ disabled account or a changed role takes effect at once.
 Sessions, as GB/T 22239-2019 8.1.4.1 asks (登录失败处理、结束会话、登录连接超时自动退出):
 * repeated failed logins lock the account or the address for a while (web/login_throttle.py);
 * logging in starts a new session (session.clear: no fixation, a new CSRF token); logging out is a POST with
-  the CSRF token and clears the session; the cookie is HttpOnly and SameSite=Lax (Secure behind TLS: web/__init__);
+  the CSRF token and clears the session; the cookie is HttpOnly and SameSite=Lax (Secure over HTTPS: web/ops.py);
 * a session unused for SESSION_IDLE_MINUTES (LAWFLOW_SESSION_IDLE_MINUTES, default 30) is logged out: the time
   of the last request is kept in the signed session and checked on the next one.
-The session lives in the signed cookie, not on the server: a copy of the cookie taken before logging out is not
-revoked by the logout (only by idling). Revoking it would need a per-user session counter in the database.
+* each login is also a row on the server (web/web_sessions.py, table web_session), named by a random token
+  the signed cookie carries: logging out deletes the row, so a copy of the cookie taken before the logout is
+  no login any more, while the user's other sessions (other browsers) go on.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import (
@@ -37,7 +39,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from web import login_throttle
+from web import login_throttle, web_sessions
 from web.api.paths import is_api_request
 from web.i18n import N_, _, gettext
 from web.i18n import SESSION_KEY as LANG_KEY
@@ -50,8 +52,10 @@ bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 # the public portal (web/portal.py): 行政执法公示, public consultations and published decisions
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "portal.register", "portal.consultations",
-                              "portal.consultation", "portal.comment", "portal.decisions"})
+                              "portal.consultation", "portal.comment", "portal.decisions",
+                              "ops.healthz", "ops.metrics"})  # the operator's (web/ops.py; /metrics restricted)
 SEEN_KEY = "_seen"  # when the logged-in session last made a request (Unix seconds, wall clock)
+SID_KEY = "_sid"  # the token naming this login's row in web_session (web/web_sessions.py)
 
 
 @dataclass(frozen=True)
@@ -100,7 +104,10 @@ def load_user(user_id: str) -> WebUser | None:
         user = s.scalar(select(User).options(selectinload(User.roles)).where(User.id == int(ident)))
         if user is None or not user.active or user.session_epoch != int(epoch):
             return None
-        return WebUser.of(user)
+        web_user = WebUser.of(user)
+    if not web_sessions.alive(runtime().sessions, session.get(SID_KEY), web_user.id, _idle_limit()):
+        return None  # logged out (or idled out) on the server: this is a copy of an ended session's cookie
+    return web_user
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -165,6 +172,7 @@ def _attempt(username: str, password: str) -> str | Response | tuple[str, int, d
     if lang:
         session[LANG_KEY] = lang
     login_user(web_user)
+    session[SID_KEY] = web_sessions.start(rt.sessions, web_user.id, _idle_limit())
     session[SEEN_KEY] = _now_seconds()
     current_app.logger.info("login %s", web_user.username)
     return redirect(_safe_next(request.args.get("next")) or url_for("cases.index"))
@@ -190,6 +198,7 @@ def _login_page(username: str, error: str | None) -> str:
 @bp.post("/logout")
 def logout() -> Response:
     lang = session.get(LANG_KEY)
+    web_sessions.end(runtime().sessions, session.get(SID_KEY))
     logout_user()
     session.clear()
     if lang:
@@ -209,6 +218,10 @@ def _now_seconds() -> int:
     return int(time.time())
 
 
+def _idle_limit() -> timedelta:
+    return timedelta(minutes=int(current_app.config["SESSION_IDLE_MINUTES"]))
+
+
 def end_idle_session() -> Response | None:
     """Log out a session that made no request for SESSION_IDLE_MINUTES (or carries no time: made before this
     check existed); a page asked for then goes to the login page, and back after logging in again."""
@@ -220,6 +233,7 @@ def end_idle_session() -> Response | None:
     if isinstance(seen, int) and 0 <= now - seen <= minutes * 60:
         session[SEEN_KEY] = now
         return None
+    web_sessions.end(runtime().sessions, session.pop(SID_KEY, None))
     logout_user()  # the language and the CSRF token stay: a public form in another tab still works
     session.pop(SEEN_KEY, None)
     if is_api_request() or request.endpoint in PUBLIC_ENDPOINTS:

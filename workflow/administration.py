@@ -40,6 +40,7 @@ from workflow.models import (
     ApiToken,
     AuditJournal,
     HolidayYear,
+    Organization,
     OrgSetting,
     RoleAssignment,
     User,
@@ -76,6 +77,7 @@ ACTIONS: Mapping[str, Label] = {
     "certificate_added": Label("登记证件", "Certificate recorded"),
     "token_created": Label("签发API令牌", "API token issued"),
     "token_revoked": Label("撤销API令牌", "API token revoked"),
+    "organisation_created": Label("新建单位", "Organisation created"),  # by the operator: add_organisation
 }
 
 
@@ -561,3 +563,60 @@ def revoke_token(sessions: sessionmaker[Session], *, actor: str, token_id: int, 
         except ValueError as exc:
             raise _account_error(exc) from None
         unit.record("token_revoked", {"token_id": row.id, "username": row.user.username, "name": row.name})
+
+
+# ---------------------------------------------------------------- organisations
+
+ORG_CODE = re.compile(r"[a-z][a-z0-9_-]{1,35}")  # ADM-<code> must fit audit_journal.id (40 characters)
+OPERATOR_ROLE = "operator"  # the console's: whoever runs `lawflow org add` with the instance's database access
+
+
+class _OrgSchema(_Strict):
+    code = fields.String(required=True, metadata={"label": Label("单位编号", "Organisation code")},
+                         validate=validate.Regexp(ORG_CODE, error=_both(
+                             "应为2到36个小写字母、数字或“_ -”，以字母开头",
+                             "2–36 lower-case letters, digits, _ or -, starting with a letter")))
+    name = _text("单位名称", "Name", 200)
+    name_en = _text("英文名称", "English name", 200, required=False)
+    parent = fields.String(load_default=None, allow_none=True, metadata={"label": Label("上级单位", "Parent")})
+    admin_username = fields.String(required=True, metadata={"label": Label("管理员用户名", "Administrator")},
+                                   validate=validate.Regexp(USERNAME, error=_both(
+                                       "应为2到64个小写字母、数字或“_ . -”，以字母或数字开头",
+                                       "2–64 lower-case letters, digits or _ . -, starting with a letter or digit")))
+    admin_name = _text("管理员姓名", "Administrator's name", 100)
+    password = _password_field()
+
+
+def add_organisation(sessions: sessionmaker[Session], *, data: Mapping[str, Any], operator: str,
+                     now: datetime) -> str:
+    """A new organisation with what every organisation needs: its row (under its supervising organisation, if
+    any), its public portal account (`public.<code>`, accounts.ensure_org) and its first administrator (role
+    `admin`, the password given), who then adds the people and the settings on /admin. Recorded as the first
+    event of the new organisation's journal ADM-<code>, by the operator at the console (actor
+    `console:<OS user>`, role `operator`): on a new instance there is no administrator yet to act, and whoever
+    runs the command already holds the database's credentials. No password is recorded."""
+    values = _load(_OrgSchema(), data)
+    code, parent = values["code"], (values["parent"] or None)
+    name_zh, name_en = values["name"].strip(), (values["name_en"] or "").strip() or values["name"].strip()
+    if values["password"] == values["admin_username"]:
+        raise AdminError.of("password", "密码不能与用户名相同 / the password must differ from the user name")
+    with writing(sessions) as session:
+        if session.get(Organization, code) is not None:
+            raise AdminError.of("code", f"单位「{code}」已存在 / organisation {code!r} already exists")
+        if parent is not None and session.get(Organization, parent) is None:
+            raise AdminError.of("parent", f"上级单位「{parent}」不存在 / parent organisation {parent!r} does not exist")
+        org = accounts.ensure_org(session, code, name_zh, name_en)
+        org.parent_id = parent
+        try:
+            admin = accounts.create_user(session, username=values["admin_username"],
+                                         display_name=values["admin_name"].strip(), org_id=code,
+                                         roles=[ADMIN_ROLE], password=values["password"])
+        except accounts.AccountError as exc:
+            raise AdminError.of("admin_username" if exc.field == "username" else exc.field, str(exc)) from None
+        session.flush()
+        journal = _journal(session, code)
+        append_event(session, journal, kind=KIND, at=utc_stamp(now), procedure=PROCEDURE,
+                     trigger="organisation_created", actor=operator, role=OPERATOR_ROLE, payload={
+                         "org_id": code, "name_zh": name_zh, "name_en": name_en, "parent": parent,
+                         "admin": admin.username, "portal_account": accounts.portal_username(code)})
+    return code

@@ -59,6 +59,9 @@ def _print_outcome(outcome: Outcome, lang: str) -> None:
 @click.pass_context
 def cli(ctx: click.Context, lang: str) -> None:
     """lawflow：重大行政决策与行政执法程序引擎 / workflow and legality-review engine."""
+    from workflow.filemodes import restrict_umask
+
+    restrict_umask()  # the database, evidence and keys this creates are the owner's only
     ctx.ensure_object(dict)["lang"] = lang
 
 
@@ -66,9 +69,14 @@ def cli(ctx: click.Context, lang: str) -> None:
 @click.pass_context
 def init(ctx: click.Context) -> None:
     """Create or upgrade the database schema (Alembic migrations)."""
+    from workflow.filemodes import readable_by_others
+
     rt = _rt(ctx)
     rt.migrate()
     click.echo(f"数据库已就绪 database ready: {rt.database_url}")
+    if readable_by_others(rt.instance):
+        click.echo(f"注意 note: 实例目录可被其他用户访问 the instance folder {rt.instance} is open to other users; "
+                   f"chmod 700 it unless that is intended", err=True)
 
 
 @cli.command()
@@ -80,7 +88,7 @@ def demo(ctx: click.Context, if_missing: bool) -> None:
     from workflow.models import Organization
 
     rt = _rt(ctx)
-    rt.migrate()
+    _ensure_schema(rt)
     with rt.sessions() as session:
         if session.get(Organization, "houlong") is not None:
             if if_missing:
@@ -97,6 +105,23 @@ def demo(ctx: click.Context, if_missing: bool) -> None:
     result = make_checkpoint(rt.sessions, rt.key_path, rt.origin, rt.clock)
     click.echo(f"已签署检查点 checkpoint signed: tree_size {result.tree_size} (key {rt.key_path})")
     click.echo(f"演示账号 demo accounts (password {DEMO_PASSWORD}): " + ", ".join(u["username"] for u in USERS))
+
+
+def _ensure_schema(rt: Runtime) -> None:
+    """Migrate only a schema that needs it: on PostgreSQL the runtime role (lawflow_app) may not change the
+    schema, and `lawflow demo` run as that role must load into the schema the owner's `lawflow init` made."""
+    from sqlalchemy.exc import ProgrammingError
+
+    from workflow.db import schema_is_current
+
+    if schema_is_current(rt.db):
+        return
+    try:
+        rt.migrate()
+    except ProgrammingError:
+        raise UserError("数据库结构不是最新版本，且当前数据库角色无权修改：请先以表所有者运行 lawflow init / the schema is not "
+                        "current and this database role may not change it: run `lawflow init` as the table owner "
+                        "first") from None
 
 
 # ---------------------------------------------------------------- cases
@@ -658,6 +683,49 @@ def tokens_revoke(ctx: click.Context, token_id: int, actor: str) -> None:
     except administration.AdminError as exc:
         raise UserError(str(exc)) from None
     click.echo(f"已撤销令牌 token revoked: {token_id}")
+
+
+# ---------------------------------------------------------------- organisations
+
+
+@cli.group()
+def org() -> None:
+    """Organisations (单位): towns, and the districts that supervise them."""
+
+
+@org.command("add")
+@click.argument("code")
+@click.option("--name", required=True, help="The organisation's name, e.g. 泉州市泉港区南埔镇人民政府.")
+@click.option("--name-en", default="", help="Its English name (default: the Chinese name).")
+@click.option("--parent", default=None, help="The supervising organisation's code (e.g. the district's).")
+@click.option("--admin", "admin_username", required=True, help="User name of the organisation's first administrator.")
+@click.option("--admin-name", required=True, help="The administrator's name as shown (姓名).")
+@click.option("--admin-password", prompt="管理员密码 administrator's password", hide_input=True,
+              confirmation_prompt=True, envvar="LAWFLOW_NEW_ADMIN_PASSWORD",
+              help="At least 10 characters; asked for when not given (or read from LAWFLOW_NEW_ADMIN_PASSWORD).")
+@click.pass_context
+def org_add(ctx: click.Context, code: str, name: str, name_en: str, parent: str | None, admin_username: str,
+            admin_name: str, admin_password: str) -> None:
+    """Add organisation CODE with its portal account and first administrator (recorded in ADM-CODE)."""
+    import getpass
+
+    from workflow import administration
+
+    rt = _rt(ctx)
+    try:
+        operator = f"console:{getpass.getuser()}"
+    except (KeyError, OSError):  # no name for this uid (a container): the uid says who it was
+        operator = f"console:uid{os.getuid()}"
+    try:
+        administration.add_organisation(rt.sessions, operator=operator, now=rt.clock.now(), data={
+            "code": code, "name": name, "name_en": name_en, "parent": parent, "admin_username": admin_username,
+            "admin_name": admin_name, "password": admin_password})
+    except administration.AdminError as exc:
+        raise UserError(str(exc)) from None
+    click.echo(f"已新建单位 organisation added: {code}「{name}」" + (f"，上级 parent {parent}" if parent else "")
+               + f"; 管理员 administrator {admin_username}; 公开平台账号 portal account public.{code}. "
+               "请以管理员登录，在“系统管理”中添加人员并设置本单位规则 / log in as the administrator to add people "
+               "and set the organisation's settings")
 
 
 def main() -> None:

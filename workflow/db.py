@@ -151,5 +151,22 @@ def migrate(url: str, revision: str = "head") -> None:
     from alembic import command
 
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        from workflow.filemodes import private_dir
+
+        private_dir(Path(url.removeprefix("sqlite:///")).parent)
     command.upgrade(alembic_config(url), revision)
+
+
+def schema_is_current(engine: Engine) -> bool:
+    """Whether the database is at the migrations' head. False too when the version cannot be read (a role that
+    may not read alembic_version: the runtime role before migration 0010 granted it)."""
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from sqlalchemy.exc import ProgrammingError
+
+    heads = set(ScriptDirectory.from_config(alembic_config(str(engine.url))).get_heads())
+    try:
+        with engine.connect() as conn:
+            return set(MigrationContext.configure(conn).get_current_heads()) == heads
+    except ProgrammingError:
+        return False

@@ -44,6 +44,8 @@ class Organization(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name_zh: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
+    # The supervising organisation (a district over its towns), if any: `lawflow org add --parent`.
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("organization.id"), default=None)
 
 
 class OrgSetting(Base):
@@ -313,3 +315,20 @@ class LoginFailure(Base):
     __table_args__ = (Index("ix_login_failure_account_at", "account", "at"),
                       Index("ix_login_failure_client_at", "client", "at"),
                       Index("ix_login_failure_at", "at"))
+
+
+class WebSession(Base):
+    """One web login, alive on the server until its logout (web/auth.py).
+
+    The browser's signed cookie names the session by a random token; only its SHA-256 is kept here, so the
+    table gives no one a usable cookie. Logging out deletes the row: a copy of the cookie taken before then is
+    no login any more, while the same user's other sessions (other browsers) go on. `seen_at` is when the
+    session last made a request (refreshed at most once a minute), so abandoned sessions can be deleted once
+    past the idle limit."""
+
+    __tablename__ = "web_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the cookie's token
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

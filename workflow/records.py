@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from workflow.audit.verifier import check_file, record_path
+from workflow.filemodes import private_dir
 
 CHUNK = 1 << 20
 DEFAULT_MAX_BYTES = 2 * 1024**3  # 2 GiB: a long 执法记录仪 video; an organisation may set it lower or higher
@@ -124,7 +125,7 @@ class RecordStore:
         """Copy `stream` to a temporary file, hashing it. Past the size limit it stops reading and keeps
         nothing: the result says `too_large`, so that the engine refuses (and audits) the attempt."""
         tmp_dir = self.root / "tmp"
-        tmp_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(tmp_dir)  # 0700: partial uploads are personal data too
         path = tmp_dir / f"upload-{secrets.token_hex(12)}"
         digest, size, head = hashlib.sha256(), 0, b""
         chunks = iter(lambda: stream.read(CHUNK), b"") if hasattr(stream, "read") else iter(stream)
@@ -154,11 +155,11 @@ class RecordStore:
     def commit(self, staged: Staged) -> StoredRecord:
         """Move a staged file to its content address (read-only). Idempotent for content already stored."""
         target = self.path_of(staged.sha256)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(target.parent)
         if target.exists():
             staged.discard()
             return StoredRecord(staged.sha256, staged.size, target, created=False)
-        os.chmod(staged.path, 0o444)
+        os.chmod(staged.path, 0o400)  # read-only, and the owner's only (workflow/filemodes.py)
         os.replace(staged.path, target)  # same file system: atomic, so a reader never sees half a file
         staged._done = True
         _fsync_dir(target.parent)

@@ -22,6 +22,7 @@ from workflow.clock import Clock, SystemClock
 from workflow.db import default_url, make_engine, make_session_factory, migrate
 from workflow.definitions import DEFINITIONS_DIR, Registry, load_registry
 from workflow.engine import Engine
+from workflow.filemodes import private_dir, private_sqlite_files
 from workflow.records import DEFAULT_MAX_BYTES, RecordStore
 
 
@@ -69,8 +70,10 @@ class Runtime:
         return Engine(self.sessions, self.registry, self.clock, records=self.records)
 
     def migrate(self) -> None:
-        self.instance.mkdir(parents=True, exist_ok=True)
+        private_dir(self.instance)
         migrate(self.database_url)
+        if self.database_url.startswith("sqlite:///"):  # created under whatever umask the caller had: 0600
+            private_sqlite_files(Path(self.database_url.removeprefix("sqlite:///")))
 
 
 def _max_record_bytes(value: str | None) -> int:

@@ -11,6 +11,9 @@ A cell is the status expected; `login` is the redirect to the login page (302 to
 302/303 a redirect elsewhere (a step taken, a case opened). 422 is the engine refusing a step the role may not
 take (shown on the page with its reasons, web/cases.py); 403 a page the role does not use.
 
+/healthz is the operator's and public (no data); /metrics is the operator's only: from another machine (the
+browsers here) it is 404 to everyone, logged in or not (tests/web/test_operations.py: loopback and its token).
+
 The test fails when a route exists that no row declares: a new page must say who may see it. Add one line per
 endpoint (or per method and URL kind), e.g.
     GET  /reviews/                        login 200 403 ...
@@ -134,6 +137,8 @@ GET  /public/consultations/{consult}              200   200 200 200 200 200 200 
 GET  /public/consultations/{case}                 404   404 404 404 404 404 404 404 404 404 404
 POST /public/consultations/{consult} comment      303   303 303 303 303 303 303 303 303 303 303
 POST /public/consultations/{case}    comment      404   404 404 404 404 404 404 404 404 404 404
+GET  /healthz                                     200   200 200 200 200 200 200 200 200 200 200
+GET  /metrics                                     404   404 404 404 404 404 404 404 404 404 404
 """
 
 EXCLUDED = ("static",)  # and everything under /api/ (tests/api/test_matrix.py)
