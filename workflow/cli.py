@@ -29,8 +29,26 @@ class UserError(click.ClickException):
         return self.message
 
 
-def _rt(ctx: click.Context) -> Runtime:
-    return ctx.ensure_object(dict).setdefault("runtime", Runtime.from_env())
+class NotInitialised(UserError):
+    """The instance has no database schema yet: exit 2, like a usage error."""
+
+    exit_code = 2
+
+
+# Commands that need no initialised database: init makes it, demo initialises it itself, definitions read files.
+_NO_SCHEMA_NEEDED = frozenset({"init", "demo", "definitions"})
+
+
+def _rt(ctx: click.Context, *, schema: bool = True) -> Runtime:
+    obj = ctx.ensure_object(dict)
+    rt: Runtime = obj.setdefault("runtime", Runtime.from_env())
+    if schema and not obj.get("schema_checked") and ctx.find_root().invoked_subcommand not in _NO_SCHEMA_NEEDED:
+        from workflow.first_run import not_initialised_message, schema_missing
+
+        if schema_missing(rt.db):
+            raise NotInitialised(not_initialised_message(rt.database_url))
+        obj["schema_checked"] = True
+    return rt
 
 
 def _json_arg(text: str | None, what: str) -> Any:
@@ -443,7 +461,7 @@ def audit_keygen(ctx: click.Context) -> None:
     """Create the Ed25519 checkpoint signing key file (never stored in the database)."""
     from workflow.audit import signing
 
-    rt = _rt(ctx)
+    rt = _rt(ctx, schema=False)  # the key lives outside the database: it may be made before `lawflow init`
     rt.key_path.parent.mkdir(parents=True, exist_ok=True)
     try:
         key = signing.generate_key_file(rt.key_path)
