@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -150,3 +151,70 @@ def test_a_penalty_case_from_opening_to_archive_on_the_command_line(lawflow, tmp
         assert done.returncode == 0, (trigger, done.stderr)
     assert "archived" in done.stdout
     assert lawflow("audit", "verify").returncode == 0
+
+
+# ---------------------------------------------------------------- an instance not initialised yet
+
+
+@pytest.fixture(params=["sqlite-no-file", "sqlite-empty-file", "postgresql-empty"])
+def blank_instance(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """The environment of an instance on which `lawflow init` has not run."""
+    from tests import conftest
+
+    instance = tmp_path / "instance"
+    env = {**os.environ, "LAWFLOW_INSTANCE": str(instance), "LAWFLOW_AUDIT_KEY": str(tmp_path / "key.pem")}
+    env.pop("LAWFLOW_DATABASE_URL", None)
+    if request.param == "sqlite-empty-file":  # e.g. touched by hand, or left by an interrupted copy
+        instance.mkdir()
+        (instance / "lawflow.sqlite3").write_bytes(b"")
+    if request.param != "postgresql-empty":
+        yield env
+        return
+    if not (conftest.PG_OWNER_URL and conftest.PG_APP_URL):
+        if conftest.REQUIRE_PG:
+            pytest.fail("PostgreSQL is required (LAWFLOW_TEST_REQUIRE_PG=1) but LAWFLOW_TEST_PG_URL is not set")
+        pytest.skip("PostgreSQL test server not running (scripts/pg-test-server start)")
+    name = f"lawflow_blank_{os.getpid()}"
+    conftest._pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    conftest._pg_admin(f"CREATE DATABASE {name} OWNER lawflow_owner")  # a database without the schema
+    try:
+        yield {**env, "LAWFLOW_DATABASE_URL": conftest._pg_url(conftest.PG_APP_URL or "", name)}
+    finally:
+        conftest._pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.mark.parametrize("args", [
+    ["case", "list"],
+    ["case", "show", "MD-2026-0001"],
+    ["case", "new", "--as", "zhangwei", "--data", "{}"],
+    ["audit", "verify"],
+    ["audit", "export"],
+    ["audit", "checkpoint"],
+    ["tokens", "list"],
+    ["compliance", "--org", "houlong"],
+])
+def test_a_command_before_init_says_to_run_init_first(blank_instance: dict[str, str], args: list[str]) -> None:
+    result = subprocess.run([sys.executable, "-m", "workflow", *args], capture_output=True, text=True,
+                            env=blank_instance, cwd=ROOT)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and "OperationalError" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    zh, en = lines[0].index("请先运行 lawflow init"), lines[0].index("run `lawflow init` first")
+    assert zh < en  # Chinese first, English after
+    assert not result.stdout
+
+
+def test_init_then_the_same_command_works(tmp_path: Path) -> None:
+    env = {**os.environ, "LAWFLOW_INSTANCE": str(tmp_path / "instance")}
+    env.pop("LAWFLOW_DATABASE_URL", None)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "workflow", *args], capture_output=True, text=True, env=env,
+                              cwd=ROOT)
+
+    assert run("case", "list").returncode == 2
+    assert not (tmp_path / "instance" / "lawflow.sqlite3").exists()  # the refusal created no empty database
+    assert run("init").returncode == 0
+    listed = run("case", "list")
+    assert listed.returncode == 0, listed.stderr

@@ -53,6 +53,7 @@ from web.present import (
 )
 from web.runtime import runtime
 from workflow.audit import status as verification
+from workflow.audit.custody import key_in_instance
 from workflow.audit.selection import (
     KINDS,
     EventFilter,
@@ -395,7 +396,8 @@ def verify() -> str:
     return render_template(
         "audit/verify.html", last=_summary(last) if last else None, rows=rows, page=page, pages=pages,
         links=page_links(page, pages, {}, "audit.verify") if pages > 1 else [], since=since,
-        broken_here=broken_here, system_journal=SYSTEM_JOURNAL_ID, admin_journal=_journals()[1])
+        broken_here=broken_here, system_journal=SYSTEM_JOURNAL_ID, admin_journal=_journals()[1],
+        demo_key=str(rt.key_path) if key_in_instance(rt.key_path, rt.instance) else None)
 
 
 @bp.post("/verify")

@@ -253,10 +253,16 @@ def _meeting_view(session: Session, case: Case, procedure: Procedure, meeting: M
                    "head_statement": o.get("head_statement", ""), "decision_text": o.get("decision_text", ""),
                    "reason": o.get("reason_against_majority", ""), **source(o)}
     dissent = {v.get("no") for v in meeting.dissent}
+    convene = step(procedure, CONVENE)
+    roll_call = convene.roll_call if convene else None
+    recorded_absent = record.get(roll_call.absent) if roll_call else None  # None: convened before the roll call
     return {
         "forum": record.get(FORUM_FIELD, ""), "date": fmt_date(record.get(DATE_FIELD)),
         "convened_by": person(people, record.get("recorded_by")), "convened_on": fmt_date(record.get("recorded_on")),
         "attendees": attendees, "absentees": [a for a in record.get("absentees", []) if isinstance(a, str)],
+        "absent_members": [person(people, u) for u in recorded_absent if isinstance(u, str)]
+        if isinstance(recorded_absent, list) else None,
+        "absent_label": roll_call.absent_label.get(current_lang()) if roll_call else "",
         "views": views, "to_speak": [person(people, u) for u in _to_speak(meeting, members)],
         "tally": tally, "majority": _view_label(procedure, meeting.majority) if meeting.majority else None,
         "outcome": outcome, "dissent": [v for v in views if v["no"] in dissent],

@@ -29,8 +29,26 @@ class UserError(click.ClickException):
         return self.message
 
 
-def _rt(ctx: click.Context) -> Runtime:
-    return ctx.ensure_object(dict).setdefault("runtime", Runtime.from_env())
+class NotInitialised(UserError):
+    """The instance has no database schema yet: exit 2, like a usage error."""
+
+    exit_code = 2
+
+
+# Commands that need no initialised database: init makes it, demo initialises it itself, definitions read files.
+_NO_SCHEMA_NEEDED = frozenset({"init", "demo", "definitions"})
+
+
+def _rt(ctx: click.Context, *, schema: bool = True) -> Runtime:
+    obj = ctx.ensure_object(dict)
+    rt: Runtime = obj.setdefault("runtime", Runtime.from_env())
+    if schema and not obj.get("schema_checked") and ctx.find_root().invoked_subcommand not in _NO_SCHEMA_NEEDED:
+        from workflow.first_run import not_initialised_message, schema_missing
+
+        if schema_missing(rt.db):
+            raise NotInitialised(not_initialised_message(rt.database_url))
+        obj["schema_checked"] = True
+    return rt
 
 
 def _json_arg(text: str | None, what: str) -> Any:
@@ -468,7 +486,7 @@ def audit_keygen(ctx: click.Context) -> None:
     """Create the Ed25519 checkpoint signing key file (never stored in the database)."""
     from workflow.audit import signing
 
-    rt = _rt(ctx)
+    rt = _rt(ctx, schema=False)  # the key lives outside the database: it may be made before `lawflow init`
     rt.key_path.parent.mkdir(parents=True, exist_ok=True)
     try:
         key = signing.generate_key_file(rt.key_path)
@@ -506,22 +524,26 @@ def audit_checkpoint(ctx: click.Context) -> None:
 @audit.command("verify")
 @click.option("--trusted-checkpoint", "trusted", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="A checkpoint kept outside the database (JSON or JSON Lines); repeatable.")
+@click.option("--trusted-key", "trusted_keys", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="A signing public key (PEM) received outside the database, to accept a rotation whose old "
+                   "key was lost; repeatable.")
 @click.option("--quiet", is_flag=True)
 @click.pass_context
-def audit_verify(ctx: click.Context, trusted: tuple[str, ...], quiet: bool) -> None:
+def audit_verify(ctx: click.Context, trusted: tuple[str, ...], trusted_keys: tuple[str, ...], quiet: bool) -> None:
     """Recompute every hash, chain, leaf and checkpoint. Exit 0 intact, 1 broken (naming case and seq)."""
     from workflow.audit.export import verify_database
-    from workflow.audit.verifier import load_checkpoints
+    from workflow.audit.verifier import load_checkpoints, load_public_key
     from workflow.clock import utc_stamp
 
     rt = _rt(ctx)
     try:
         pinned = [cp for path in trusted for cp in load_checkpoints(path)]
+        keys = [load_public_key(path) for path in trusted_keys]
     except ValueError as exc:
         raise UserError(str(exc)) from None
     report = verify_database(rt.sessions, rt.origin, utc_stamp(rt.clock.now()), pinned,
                              progress=None if quiet else _progress("已校验 verified"),
-                             records_dir=str(rt.records.root))
+                             records_dir=str(rt.records.root), trusted_keys=keys)
     click.echo(f"事件 events {report.events} / 案件 cases {report.cases} / 叶子 leaves {report.leaves} / "
                f"检查点 checkpoints {report.checkpoints} (签名 signatures: {report.signatures}) / "
                f"未锚定 unanchored {report.unanchored_events} / 记录文件 evidence files {report.records_checked}")
@@ -531,6 +553,54 @@ def audit_verify(ctx: click.Context, trusted: tuple[str, ...], quiet: bool) -> N
         click.echo(f"审计记录已被篡改或不完整 {report.message}", err=True)
         sys.exit(1)
     click.echo(f"审计记录完整 {report.message}")
+
+
+@audit.command("rotate-key")
+@click.option("--new-key-file", required=True, type=click.Path(dir_okay=False),
+              help="The new key's file (created, mode 0600, when it does not exist yet).")
+@click.option("--old-key-lost", is_flag=True,
+              help="The key in force is lost: record the new key without its signature (say why with --reason).")
+@click.option("--reason", default="", help="Why the key is rotated (required with --old-key-lost).")
+@click.pass_context
+def audit_rotate_key(ctx: click.Context, new_key_file: str, old_key_lost: bool, reason: str) -> None:
+    """Rotate the checkpoint signing key: anchor what the old key still covers, record the new public key in
+    the system journal signed by the old key and the new one, and sign a checkpoint with the new key.
+    Afterwards set LAWFLOW_AUDIT_KEY to the new file and destroy the old one (docs/operations.md)."""
+    from pathlib import Path
+
+    from workflow.audit import signing
+    from workflow.audit.checkpoint import (
+        CheckpointError,
+        checkpoint_record,
+        latest_checkpoint,
+        make_checkpoint,
+    )
+    from workflow.audit.rotation import RotationError, rotate_key
+
+    rt = _rt(ctx)
+    new_path = Path(new_key_file)
+    if new_path.resolve() == rt.key_path.resolve():
+        raise UserError(f"新密钥文件不能是当前密钥文件 / the new key file is the current one: {rt.key_path}")
+    try:
+        old_key = None
+        if not old_key_lost:
+            old_key = signing.load_private_key(rt.key_path)
+            make_checkpoint(rt.sessions, rt.key_path, rt.origin, rt.clock)  # the old key's period ends here
+        done = rotate_key(rt.sessions, old_key=old_key, new_key_path=new_path, origin=rt.origin, clock=rt.clock,
+                          reason=reason)
+        result = make_checkpoint(rt.sessions, new_path, rt.origin, rt.clock)  # anchors the rotation
+    except (signing.SigningKeyError, CheckpointError, RotationError) as exc:
+        raise UserError(str(exc)) from None
+    made = "（新建 created）" if done.created_key else ""
+    click.echo(f"已轮换签名密钥 key rotated: {done.old_key_id} → {done.new_key_id}{made}, 系统日志 SYS seq {done.seq}; "
+               f"检查点 checkpoint tree_size {result.tree_size}", err=True)
+    click.echo(f"请将 LAWFLOW_AUDIT_KEY 改为 {new_path} 并销毁旧密钥文件 / set LAWFLOW_AUDIT_KEY={new_path} and "
+               f"destroy the old key file", err=True)
+    with rt.sessions() as session:
+        row = latest_checkpoint(session)
+        if row is not None:
+            click.echo(json.dumps({"type": "checkpoint", **checkpoint_record(row), "signature": row.signature},
+                                  ensure_ascii=False))
 
 
 @audit.command("export")

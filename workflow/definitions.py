@@ -91,6 +91,18 @@ class DeadlineSpec:
 
 
 @dataclass(frozen=True)
+class RollCallSpec:
+    """Attendance taken against a body (条例第三十条: the meeting is recorded truthfully): every active member of
+    the organisation holding one of `body`'s roles who is not listed in the payload field `present` is
+    recorded as absent, by user name, in the field `absent`, which the engine adds to the step's payload."""
+
+    body: tuple[str, ...]
+    present: str
+    absent: str
+    absent_label: Label
+
+
+@dataclass(frozen=True)
 class Transition:
     trigger: str
     sources: tuple[str, ...]
@@ -104,6 +116,7 @@ class Transition:
     separation_from: tuple[str, ...] = ()  # separation of duties: who acted on the case in these roles may not
     new_round: bool = False  # the procedure is run again: earlier steps' records move to previous_rounds
     attachment: bool = False  # the step attaches an evidence file (全过程记录): its event is `record_attached`
+    roll_call: RollCallSpec | None = None  # attendance of a body: the absent members are added to the payload
 
     @cached_property
     def schema(self) -> Schema:
@@ -256,6 +269,16 @@ class CreateSchemaDef(Schema):
     record = fields.Nested(RecordSchemaDef)
 
 
+class RollCallSchemaDef(Schema):
+    class Meta:
+        unknown = RAISE
+
+    body = fields.List(fields.String(validate=IDENT), required=True, validate=validate.Length(min=1))
+    present = fields.String(required=True, validate=IDENT)
+    absent = fields.String(required=True, validate=IDENT)
+    absent_label = fields.Nested(LabelSchema, required=True)
+
+
 class TransitionSchemaDef(CreateSchemaDef):
     """A step: everything an opening has, plus where it goes from and to."""
 
@@ -265,6 +288,7 @@ class TransitionSchemaDef(CreateSchemaDef):
     separation_from = fields.List(fields.String(validate=IDENT), load_default=list)
     new_round = fields.Boolean(load_default=False)
     attachment = fields.Boolean(load_default=False)
+    roll_call = fields.Nested(RollCallSchemaDef)
 
 
 class AudioVideoSchemaDef(Schema):
@@ -423,6 +447,8 @@ def _check_meaning(data: dict[str, Any], name: str) -> list[tuple[str, str]]:
     for i, t in enumerate(data["transitions"]):
         where = f"transitions.{i}"
         check_common(where, t)
+        if t.get("roll_call"):
+            problems.extend(_roll_call_problems(f"{where}.roll_call", t["roll_call"], t["payload"], roles))
         sources = _sources(t["source"])
         if not sources or not all(isinstance(s, str) for s in sources):
             problems.append((f"{where}.source", "must be a state name or a list of state names"))
@@ -542,6 +568,25 @@ def _fields(payload: dict[str, dict[str, Any]]) -> tuple[FieldSpec, ...]:
     )
 
 
+def _roll_call_problems(where: str, spec: dict[str, Any], payload: dict[str, Any],
+                        roles: Any) -> list[tuple[str, str]]:
+    problems = [(f"{where}.body.{j}", f"undefined role {r!r}") for j, r in enumerate(spec["body"]) if r not in roles]
+    present = payload.get(spec["present"])
+    if present is None or present["type"] != "string_list":
+        problems.append((f"{where}.present", f"{spec['present']!r} is not a string_list payload field"))
+    if spec["absent"] in payload or spec["absent"] in ITEM_META:
+        problems.append((f"{where}.absent", f"{spec['absent']!r} is filled by the engine: it may not be a payload "
+                                            "field nor a recorded item's meta key"))
+    return problems
+
+
+def _roll_call(spec: dict[str, Any] | None) -> RollCallSpec | None:
+    if not spec:
+        return None
+    return RollCallSpec(body=tuple(spec["body"]), present=spec["present"], absent=spec["absent"],
+                        absent_label=_label(spec["absent_label"]))
+
+
 def _record(spec: dict[str, Any] | None) -> RecordSpec | None:
     if not spec:
         return None
@@ -563,7 +608,7 @@ def _build(data: dict[str, Any], name: str) -> Procedure:
                 label=_label(t["label"]), roles=tuple(t["roles"]), basis=t["basis"],
                 payload=_fields(t["payload"]), guards=tuple(t["guards"]), record=_record(t.get("record")),
                 separation_from=tuple(t["separation_from"]), new_round=t["new_round"],
-                attachment=t["attachment"],
+                attachment=t["attachment"], roll_call=_roll_call(t.get("roll_call")),
             )
             for t in data["transitions"]
         ),

@@ -17,7 +17,7 @@ from workflow import accounts
 from workflow.clock import FixedClock
 from workflow.db import writing
 from workflow.engine import Engine, Outcome
-from workflow.guards import FORUM_SETTING
+from workflow.guards import FORUM_SETTING, QUORUM_SETTING
 from workflow.guards_enforcement import DELEGATED_POWERS, LARGE_FINE_THRESHOLD, REVIEW_CATALOGUE
 from workflow.models import CaseDeadline
 from workflow.runtime import Runtime
@@ -76,6 +76,9 @@ CERTIFICATES: list[tuple[str, str, str, str, date, date | None, str]] = [
 
 FORUM = "镇长办公会议"
 FORUM_SOURCE = "《后龙镇人民政府工作规则》第十二条（演示数据；以本镇实际规则为准）"
+QUORUM = 50  # more than half of the members present
+QUORUM_SOURCE = ("ILLUSTRATIVE 演示数据：示意《后龙镇人民政府工作规则》“镇长办公会议须有过半数组成人员出席方能举行”；"
+                 "乡镇的法定人数无全国性规定（legal-facts §2.8 [U]），以本镇实际议事规则为准")
 
 
 def seed_town(runtime: Runtime, password_hash: str | None = None, now: datetime | None = None) -> None:
@@ -87,6 +90,8 @@ def seed_town(runtime: Runtime, password_hash: str | None = None, now: datetime 
         for u in USERS:
             accounts.create_user(session, org_id=ORG, password_hash=password_hash, **u)
         accounts.set_setting(session, org_id=ORG, key=FORUM_SETTING, value=FORUM, source=FORUM_SOURCE,
+                             by="admin", now=now or runtime.clock.now())
+        accounts.set_setting(session, org_id=ORG, key=QUORUM_SETTING, value=QUORUM, source=QUORUM_SOURCE,
                              by="admin", now=now or runtime.clock.now())
         for key, value, source in ENFORCEMENT_SETTINGS:
             accounts.set_setting(session, org_id=ORG, key=key, value=value, source=source, by="admin",

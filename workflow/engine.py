@@ -33,6 +33,7 @@ from workflow.models import (
     Case,
     EnforcementCertificate,
     HolidayYear,
+    RoleAssignment,
     User,
 )
 from workflow.payloads import load_payload
@@ -247,6 +248,8 @@ class Engine:
                 transition = self._transition(procedure, case.state, trigger)
                 attempt.role = self._authorize(session, procedure, transition, user, case, attempt)
                 clean = self._validate(transition, payload)
+                if transition.roll_call is not None:  # before the guards: a quorum rule reads who is absent
+                    clean = self._take_roll(_orm(session)(), transition, clean, user.org_id)
                 self._check_attachment(transition, clean, attachment)
                 # The case's deadlines matter to the guards only if this step ends a minimum period.
                 self._check_guards(session, procedure, transition, case, case.data, user, clean, now,
@@ -484,6 +487,19 @@ class Engine:
         if user is None or not user.active or user.org_id != org_id:
             return None
         return frozenset(user.role_names)
+
+    def _take_roll(self, session: Session, transition: Transition, payload: dict[str, Any],
+                   org_id: str) -> dict[str, Any]:
+        """The payload with the body's members not listed as present recorded as absent (in the event itself,
+        so that the case data stays a function of its events), by user name."""
+        spec = transition.roll_call
+        assert spec is not None
+        members = session.scalars(
+            select(User.username).join(RoleAssignment, RoleAssignment.user_id == User.id)
+            .where(User.org_id == org_id, User.active.is_(True), RoleAssignment.role.in_(spec.body))
+            .distinct().order_by(User.username)).all()
+        present = set(payload.get(spec.present) or ())
+        return {**payload, spec.absent: [m for m in members if m not in present]}
 
     # ------------------------------------------------------------ deadlines
 

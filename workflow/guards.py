@@ -348,6 +348,29 @@ def attendees_are_decision_members(ctx: GuardContext) -> Fail | None:
     return Fail(f"非组成人员：{'、'.join(names)}", f"not members: {', '.join(outsiders)}") if outsiders else None
 
 
+QUORUM_SETTING = "major_decision.collective_quorum"
+ABSENT_MEMBERS = "absent_members"  # filled by the engine from the convening step's roll_call (definitions)
+
+
+@guard("quorum_present", article=f"{REG713}第三十条；本机关议事规则（法定人数）",
+       zh="集体讨论应有本机关确定的法定人数的组成人员出席",
+       en="The collective discussion needs the quorum of members the organisation has set")
+def quorum_present(ctx: GuardContext) -> Fail | None:
+    """More than `setting` per cent of the decision body's members present (the absent ones are those the
+    engine recorded from the roll call). A quorum is what makes a meeting a collective discussion at all."""
+    share = ctx.settings.get(QUORUM_SETTING)
+    if not isinstance(share, int) or isinstance(share, bool):
+        return Fail(f"本单位尚未设置集体讨论的法定人数（设置项 {QUORUM_SETTING}）",
+                    f"the organisation has not set the quorum (setting {QUORUM_SETTING})")
+    present = [u for u in ctx.payload["attendees"] if (ctx.roles_of(u) or frozenset()) & DECISION_BODY]
+    members = len(present) + len(ctx.payload.get(ABSENT_MEMBERS) or [])
+    required = members * share // 100 + 1  # "more than share %": the smallest count above it
+    if len(present) >= required:
+        return None
+    return Fail(f"组成人员{members}人，出席{len(present)}人，须超过{share}%即至少{required}人出席",
+                f"{len(present)} of {members} members present; more than {share}% means at least {required}")
+
+
 @guard("meeting_convened", article=f"{REG713}第三十条",
        zh="尚未召开集体讨论会议", en="The collective discussion meeting has not been convened")
 def meeting_convened(ctx: GuardContext) -> Fail | None:

@@ -20,7 +20,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from workflow.compliance import MANDATORY_AV_ACTS
 from workflow.definitions import Label, Registry
-from workflow.guards import FORUM_SETTING
+from workflow.guards import FORUM_SETTING, QUORUM_SETTING
 from workflow.guards_enforcement import (
     DELEGATED_POWERS,
     EXTENSION_DAYS,
@@ -133,6 +133,18 @@ CATALOGUE: tuple[SettingSpec, ...] = (
               "118号 names sealing or seizing property and forced demolition; the organisation's own list may "
               "add further acts."),
         "本单位行政执法音像记录事项清单", procedure="enforcement_case",
+    ),
+    SettingSpec(
+        QUORUM_SETTING, INTEGER,
+        Label("集体讨论法定人数（出席须超过组成人员的百分比）", "Quorum of the collective discussion (per cent of members "
+              "that must be exceeded)"),
+        "《重大行政决策程序暂行条例》第三十条；《地方组织法》第六条",
+        Label("条例要求集体讨论但未规定出席人数；县级以上政府常务会议、全体会议的议事规则多为“超过半数”，乡镇的会议以本机关"
+              "议事规则为准（legal-facts §2.8，[U]）。50 即“超过半数”。",
+              "The regulation requires a collective discussion but sets no quorum; the rules of county-level "
+              "meetings mostly say \"more than half\", a town's meeting follows its own rules of procedure "
+              "(legal-facts §2.8, [U]). 50 means more than half."),
+        "本机关工作规则或议事规则中关于会议出席人数的条款", minimum=1, maximum=99,
     ),
 )
 BY_KEY: Mapping[str, SettingSpec] = {s.key: s for s in CATALOGUE}

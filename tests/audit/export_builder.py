@@ -31,12 +31,15 @@ from workflow.audit.verifier import (
     EVENT_FORMAT,
     EXPORT_FORMAT,
     GENESIS,
+    KEY_ROTATION_KIND,
     CanonicalError,
+    canonical_bytes,
     checkpoint_hash,
     event_hash,
     export_line,
     leaf_hash,
     merkle_root,
+    rotation_statement,
 )
 
 ORIGIN = "lawflow.example/qingshui-town"
@@ -116,6 +119,22 @@ class ExportBuilder:
     def add_key(self, key: Ed25519PrivateKey) -> None:
         """Key rotation: the new public key is listed in the export next to the old ones."""
         self.keys.append(key)
+
+    def rotate(self, new_key: Ed25519PrivateKey, *, signer: Ed25519PrivateKey | None = None,
+               lost: bool = False) -> dict[str, Any]:
+        """Record a key rotation in the system journal, signed by `signer` (default: the key in force) and by
+        the new key (lawflow audit rotate-key); `lost`: the old key did not sign. The new key is in force next."""
+        old_id = signing.key_id_for(self.origin, self.key)
+        statement = rotation_statement(self.origin, old_id, signing.public_raw(new_key), self.now(), lost)
+        message = canonical_bytes(statement)
+        payload: dict[str, Any] = {"rotation": statement,
+                                   "new_key_signature": base64.b64encode(new_key.sign(message)).decode()}
+        if not lost:
+            payload["old_key_signature"] = base64.b64encode((signer or self.key).sign(message)).decode()
+        event = self.add_event("SYS", KEY_ROTATION_KIND, trigger="rotate_key", payload=payload, procedure="audit@1")
+        self.add_key(new_key)
+        self.key = new_key
+        return event
 
     def checkpoint(
         self, *, key: Ed25519PrivateKey | None = None, issued_at: str | None = None

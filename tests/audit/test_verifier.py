@@ -479,15 +479,95 @@ def test_rotated_key_still_verifies() -> None:
     b = ExportBuilder()
     b.add_event("C-1", "created")
     b.checkpoint()
+    old_key_id = signing.key_id_for(b.origin, b.key)
+    b.rotate(Ed25519PrivateKey.generate())  # recorded in SYS, signed by the old key and the new one
+    b.add_event("C-1", "transition")
+    b.checkpoint()  # anchors the rotation: signed by the new key
+    report = verify_records(b.records())
+    assert report.ok and report.key_rotations == 1, report.message
+    without_old_key = [r for r in b.records() if not (r["type"] == "key" and r["key_id"] == old_key_id)]
+    report = verify_records(without_old_key)  # the old key's public half is what old checkpoints verify with
+    assert not report.ok and report.first_error is not None
+    assert report.first_error.field == "payload.rotation.old_key_id" and "has no key record" in report.message
+
+
+def test_a_new_key_without_a_rotation_is_refused() -> None:
+    b = ExportBuilder()
+    b.add_event("C-1", "created")
+    b.checkpoint()
     new_key = Ed25519PrivateKey.generate()
-    b.add_key(new_key)
+    b.add_key(new_key)  # listed in the keys (an insider can add a row to audit_key), but no rotation
     b.add_event("C-1", "transition")
     b.checkpoint(key=new_key)
-    assert verify_records(b.records()).ok
-    old_key_id = signing.key_id_for(b.origin, b.key)
-    without_old_key = [r for r in b.records() if not (r["type"] == "key" and r["key_id"] == old_key_id)]
-    report = verify_records(without_old_key)
+    report = verify_records(b.records())
     assert not report.ok and report.first_error is not None and report.first_error.field == "key_id"
+    assert "checkpoint #2 (tree_size 2): signed by key" in report.message and "before any key rotation" in report.message
+
+
+def test_the_old_key_signs_nothing_after_its_rotation_is_anchored() -> None:
+    b = ExportBuilder()
+    old = b.key
+    b.add_event("C-1", "created")
+    b.checkpoint()
+    b.rotate(Ed25519PrivateKey.generate())
+    b.checkpoint()
+    b.add_event("C-1", "transition")
+    b.checkpoint(key=old)  # a stolen retired key
+    report = verify_records(b.records())
+    assert not report.ok and "checkpoint #3" in report.message and "since the key rotation at SYS seq 1" in report.message
+
+
+def test_a_rotation_not_signed_by_the_previous_key_is_refused() -> None:
+    b = ExportBuilder()
+    b.add_event("C-1", "created")
+    b.checkpoint()
+    insider = Ed25519PrivateKey.generate()
+    b.rotate(insider, signer=insider)
+    b.checkpoint()
+    report = verify_records(b.records())
+    assert not report.ok and report.first_error is not None
+    assert (report.first_error.case, report.first_error.seq) == ("SYS", 1)
+    assert report.first_error.field == "payload.old_key_signature"
+    assert "not signed by the previous key" in report.message
+
+
+def test_the_key_chain_is_followed_without_checking_signatures() -> None:
+    b = ExportBuilder()
+    b.add_event("C-1", "created")
+    b.checkpoint()
+    first = b.key
+    b.rotate(Ed25519PrivateKey.generate())
+    b.key = first  # the second rotation claims to start from the first key again: a fork
+    b.rotate(Ed25519PrivateKey.generate())
+    b.checkpoint()
+    report = verify_records(b.records(), check_signatures=False)
+    assert not report.ok and report.first_error is not None and report.first_error.seq == 2
+    assert report.first_error.field == "payload.rotation.old_key_id" and "forked or forged" in report.message
+
+
+def test_a_lost_key_rotation_is_accepted_only_with_the_trusted_new_key() -> None:
+    b = ExportBuilder()
+    b.add_event("C-1", "created")
+    b.checkpoint()
+    new_key = Ed25519PrivateKey.generate()
+    b.rotate(new_key, lost=True)
+    b.checkpoint()
+    report = verify_records(b.records())
+    assert not report.ok and report.first_error is not None and report.first_error.field == "payload.old_key_signature"
+    verifier = Verifier(trusted_keys=[signing.public_raw(new_key)])
+    for n, rec in enumerate(b.records(), 1):
+        verifier.feed(rec, n)
+    assert verifier.finish().ok
+
+
+def test_a_rotation_outside_the_system_journal_is_refused() -> None:
+    b = ExportBuilder()
+    b.add_event("C-1", "created")
+    b.add_event("C-1", "key_rotated", payload={"rotation": {}})
+    b.checkpoint()
+    report = verify_records(b.records())
+    assert not report.ok and report.first_error is not None and report.first_error.case == "C-1"
+    assert "only be recorded in the system journal" in report.message
 
 
 def test_key_record_must_match_its_key_id(records: Records, tmp_path: Path) -> None:

@@ -186,3 +186,17 @@ def test_an_unreadable_status_file_means_not_verified(town, client_for):
     _trail(town)
     status.status_path(town.instance).write_text("{not json", encoding="utf-8")
     assert "尚未校验" in text(client_for("liushen").get("/audit/verify"))
+
+
+def test_the_page_says_when_the_signing_key_is_a_demo_key_in_the_instance_folder(town, client_for, tmp_path):
+    _trail(town)
+    _checkpoint(town)  # the key at <instance>/audit-signing.key, where `make run` keeps the demo's
+    client = client_for("liushen")
+    _run(client)
+    page = text(client.get("/audit/verify"))
+    assert f"演示密钥：签名密钥保存在实例目录（{town.key_path}）中" in page
+    assert "演示密钥" not in text(client_for("liushen").get("/audit/verify?lang=en"))
+    assert "Demo key: the signing key is kept in the instance folder" in text(client.get("/audit/verify?lang=en"))
+    town.key_path = tmp_path / "custodian" / "audit-signing.key"  # off the instance (and the database host)
+    elsewhere = text(client_for("liushen").get("/audit/verify?lang=zh"))
+    assert "签名检查点" in elsewhere and "演示密钥" not in elsewhere

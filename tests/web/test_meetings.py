@@ -148,6 +148,8 @@ def test_the_head_convenes_the_meeting_with_the_forum_of_the_setting(town, clien
     assert state == "collective_discussion"
     assert data["meeting"]["attendees"] == ["wujianguo", "zhengli", HEAD]
     assert data["meeting"]["absentees"] == ["许文（出差）"] and data["meeting"]["forum"] == FORUM
+    assert data["meeting"]["absent_members"] == ["xuwen"]  # not ticked: recorded absent by the engine
+    assert "缺席的组成人员：许文（xuwen）" in page
     assert "许文（出差）" in page and "2026年5月6日" in page
     assert "尚未发表意见：吴建国（wujianguo）、郑丽（zhengli）" in page
 
@@ -168,6 +170,19 @@ def test_convening_against_the_setting_or_with_an_outsider_is_refused_with_reaso
     assert 'name="attendees" value="wujianguo" checked' in page
     assert 'name="attendees" value="zhengli" checked' not in page
     assert case_row(town, case_id)[:2] == before[:2] and "meeting" not in case_row(town, case_id)[2]
+
+
+def test_convening_below_the_quorum_is_refused_naming_the_counts(town, client_for):
+    case_id = in_discussion(town)
+    head = client_for(HEAD)
+    before = case_row(town, case_id)
+    response = post(head, case_id, "convene", {"forum": FORUM, "meeting_date": "2026-05-06",
+                                               "attendees": ["wujianguo", HEAD]})
+    assert response.status_code == 422
+    page = text(response)
+    assert "集体讨论应有本机关确定的法定人数的组成人员出席：组成人员4人，出席2人，须超过50%即至少3人出席" in page
+    assert "《重大行政决策程序暂行条例》第三十条" in page
+    assert case_row(town, case_id) == before
 
 
 def test_a_stale_form_is_refused_with_409(town, client_for):
@@ -358,6 +373,59 @@ def test_the_minutes_pdf_carries_the_chinese_text(town, client_for, caplog, tmp_
                      "不同意", "资金来源尚未落实，建议暂缓", "分类设施选址需再听取村民意见",
                      "省里考核时限已定，资金由区财政兜底", "不同意见"):
         assert expected in flat, expected
+
+
+def _absent_cell(page: str) -> str:
+    from html.parser import HTMLParser
+
+    class Cell(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.inside, self.text = False, ""
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            self.inside = self.inside or (tag == "td" and ("class", "absent-members") in attrs)
+
+        def handle_endtag(self, tag: str) -> None:
+            self.inside = self.inside and tag != "td"
+
+        def handle_data(self, data: str) -> None:
+            self.text += data if self.inside else ""
+
+    parser = Cell()
+    parser.feed(page)
+    return parser.text
+
+
+def absent_member_meeting(town) -> str:
+    case_id = convened(town, attendees=["wujianguo", "zhengli", HEAD])
+    views(town, case_id, ("wujianguo", "agree", "同意实施"), ("zhengli", "agree", "同意"))
+    outcome = town.engine.fire(case_id, "adopt_decision", HEAD, {"head_statement": "实施",
+                                                                  "decision_text": "通过《实施办法》"})
+    assert outcome.ok, outcome.reasons
+    return case_id
+
+
+def test_the_minutes_list_the_members_absent_by_name(town, client_for):
+    case_id = absent_member_meeting(town)
+    assert _absent_cell(text(client_for(HEAD).get(f"/meetings/{case_id}/minutes"))) == "许文（xuwen）"
+    everyone = convened(town, title="后龙镇公共停车场管理办法")
+    assert _absent_cell(text(client_for(HEAD).get(f"/meetings/{everyone}/minutes"))) == "无"
+
+
+def test_the_minutes_pdf_lists_the_members_absent(town, client_for, tmp_path):
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext is None:
+        pytest.skip("pdftotext (Debian: poppler-utils) is not installed; `make test` installs it")
+    case_id = absent_member_meeting(town)
+    response = client_for("liushen").get(f"/meetings/{case_id}/minutes.pdf")
+    assert response.status_code == 200
+    path = tmp_path / "minutes.pdf"
+    path.write_bytes(response.data)
+    extracted = subprocess.run([pdftotext, "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True,
+                               check=True, timeout=60).stdout
+    flat = "".join(extracted.split())
+    assert "缺席的组成人员许文" in flat  # the row's heading, then the absent member's name
 
 
 def test_a_script_in_a_statement_is_shown_escaped(town, client_for):

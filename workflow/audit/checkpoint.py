@@ -19,6 +19,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from workflow.audit import signing
+from workflow.audit.rotation import key_in_force
 from workflow.audit.verifier import (
     CHECKPOINT_FORMAT,
     CompactRange,
@@ -112,6 +113,11 @@ def _one_round(sessions: sessionmaker[Session], key: Ed25519PrivateKey, key_id: 
             for i, row in enumerate(pending)
         )
         compact.extend(leaf_hash(row.hash) for row in pending)
+        session.flush()  # the new leaves: which key rotations this checkpoint anchors decides its key
+        in_force = key_in_force(session, anchored_only=True)
+        if in_force is not None and in_force != key_id:
+            raise CheckpointError(f"签名密钥 {key_id} 不是当前有效的密钥 {in_force}（密钥已轮换）/ the key {key_id} is not "
+                                  f"the key in force, {in_force} (the key was rotated): set LAWFLOW_AUDIT_KEY to its file")
         if session.get(AuditKey, key_id) is None:
             session.add(AuditKey(key_id=key_id, algorithm="ed25519", origin=origin,
                                  public_key=base64.b64encode(signing.public_raw(key)).decode(), added_at=utc_stamp(clock.now())))

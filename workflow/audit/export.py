@@ -89,9 +89,10 @@ def export(sessions: sessionmaker[Session], out: IO[bytes], origin: str, exporte
 
 def verify_database(sessions: sessionmaker[Session], origin: str, exported_at: str,
                     trusted_checkpoints: Iterable[dict[str, Any]] = (),
-                    progress: Callable[[int], None] | None = None, records_dir: str | None = None) -> Report:
+                    progress: Callable[[int], None] | None = None, records_dir: str | None = None,
+                    trusted_keys: Iterable[bytes] = ()) -> Report:
     """Verify the trail in the database; with `records_dir`, also re-hash every evidence file it names."""
-    verifier = Verifier(trusted_checkpoints, progress=progress, records_dir=records_dir)
+    verifier = Verifier(trusted_checkpoints, progress=progress, records_dir=records_dir, trusted_keys=trusted_keys)
     with sessions() as session:
         for record in iter_records(session, origin, exported_at):
             if not verifier.feed(record):

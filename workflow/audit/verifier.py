@@ -46,6 +46,8 @@ __all__ = [
     "EVENT_FORMAT",
     "EXPORT_FORMAT",
     "GENESIS",
+    "KEY_ROTATION_FORMAT",
+    "KEY_ROTATION_KIND",
     "CanonicalError",
     "CompactRange",
     "EventFormatError",
@@ -63,11 +65,13 @@ __all__ = [
     "leaf_hash",
     "leaf_hash_data",
     "load_checkpoints",
+    "load_public_key",
     "main",
     "merkle_root",
     "node_hash",
     "public_key_pem",
     "root_from_inclusion_proof",
+    "rotation_statement",
     "signatures_available",
     "validate_event",
     "verify_consistency",
@@ -80,6 +84,9 @@ __all__ = [
 EVENT_FORMAT = "lawflow.audit.v1"
 EXPORT_FORMAT = "lawflow.export.v1"
 CHECKPOINT_FORMAT = "lawflow.checkpoint.v1"
+KEY_ROTATION_FORMAT = "lawflow.key-rotation.v1"
+KEY_ROTATION_KIND = "key_rotated"  # the event kind of a key rotation, in the system journal only
+SYSTEM_JOURNAL = "SYS"
 GENESIS = "0" * 64
 EVENT_FIELDS = (
     "format", "case", "seq", "kind", "trigger", "from", "to", "actor", "role",
@@ -730,6 +737,56 @@ def verify_signature(public_key_raw: bytes, body: Mapping[str, Any], signature_b
     return True
 
 
+# --------------------------------------------------------------------------------------------------
+# Key rotation: the signing key's chain (docs/audit-format.md §3, docs/operations.md "Key custody")
+# --------------------------------------------------------------------------------------------------
+
+_ROTATION_FIELDS = frozenset(
+    {"format", "origin", "old_key_id", "new_key_id", "new_public_key", "old_key_lost", "rotated_at"}
+)
+
+
+def rotation_statement(
+    origin: str, old_key_id: str, new_public_key: bytes, rotated_at: str, old_key_lost: bool = False
+) -> dict[str, Any]:
+    """What both keys sign when the checkpoint key is rotated (the old one unless it was lost)."""
+    return {
+        "format": KEY_ROTATION_FORMAT,
+        "origin": origin,
+        "old_key_id": old_key_id,
+        "new_key_id": key_id(origin, new_public_key),
+        "new_public_key": base64.b64encode(bytes(new_public_key)).decode("ascii"),
+        "old_key_lost": old_key_lost,
+        "rotated_at": rotated_at,
+    }
+
+
+def _ed25519_valid(public_key_raw: bytes, message: bytes, signature_b64: object) -> bool | None:
+    """Ed25519 check of a detached signature; None when it cannot be checked here (no cryptography)."""
+    if _Ed25519PublicKey is None:
+        return None
+    sig = _strict_b64(signature_b64, 64)
+    if sig is None:
+        return False
+    try:
+        _Ed25519PublicKey.from_public_bytes(bytes(public_key_raw)).verify(sig, message)
+    except Exception:  # InvalidSignature, or a malformed key
+        return False
+    return True
+
+
+@dataclass
+class _Rotation:
+    seq: int
+    payload: dict[str, Any]
+    line: int | None
+    leaf: int | None = None  # log_index of its event once anchored
+
+    @property
+    def statement(self) -> Any:
+        return self.payload.get("rotation")
+
+
 def _checkpoint_problem(
     rec: Mapping[str, Any], allowed: frozenset[str], need_signature: bool
 ) -> tuple[str, str] | None:
@@ -759,6 +816,20 @@ def _checkpoint_problem(
     if "signature" in rec and _strict_b64(rec["signature"], 64) is None:
         return "signature", "signature must be canonical base64 of 64 bytes"
     return None
+
+
+def load_public_key(path: str) -> bytes:
+    """A raw Ed25519 public key from a PEM file (SubjectPublicKeyInfo, as pub.pem). Raises ValueError/OSError."""
+    with open(path, "rb") as f:
+        text = f.read().decode("ascii", "replace")
+    body = "".join(line for line in text.splitlines() if line and not line.startswith("-----"))
+    try:
+        der = base64.b64decode(body, validate=True)
+    except (binascii.Error, ValueError):
+        der = b""
+    if len(der) != len(_ED25519_SPKI_PREFIX) + 32 or not der.startswith(_ED25519_SPKI_PREFIX):
+        raise ValueError(f"{path}: not an Ed25519 public key in PEM (SubjectPublicKeyInfo)")
+    return der[len(_ED25519_SPKI_PREFIX):]
 
 
 def load_checkpoints(path: str) -> list[dict[str, Any]]:
@@ -874,6 +945,7 @@ class Report:
     records_unchecked: int = 0  # evidence files named by events but not re-hashed (no records folder given)
     warnings: list[str] = field(default_factory=list)
     warning_count: int = 0
+    key_rotations: int = 0  # rotations of the checkpoint signing key in the system journal (the key chain)
 
     def to_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
@@ -927,6 +999,7 @@ class Verifier:
         progress: Callable[[int], None] | None = None,
         progress_every: int = PROGRESS_EVERY,
         records_dir: str | None = None,
+        trusted_keys: Iterable[bytes] = (),
     ) -> None:
         if check_signatures is None:
             check_signatures = _Ed25519PublicKey is not None
@@ -959,6 +1032,9 @@ class Verifier:
         self.records_dir = records_dir
         self._record_files: dict[str, tuple[int, str, int]] = {}  # sha256 -> (size, first case, seq)
         self.records_checked = 0
+        self.rotations: list[_Rotation] = []  # the system journal's key rotations, in seq order
+        self._rotation_at: dict[int, _Rotation] = {}  # SYS seq -> rotation, to note its leaf
+        self._trusted_keys = {bytes(k) for k in trusted_keys}  # public keys received outside the export
         self._handlers: dict[str, Callable[[dict[str, Any]], None]] = {
             "header": self._on_header,
             "key": self._on_key,
@@ -1221,6 +1297,8 @@ class Verifier:
         self._events += 1
         if rec["kind"] == "record_attached":
             self._note_record_file(rec, case, seq)
+        elif rec["kind"] == KEY_ROTATION_KIND:
+            self._note_rotation(rec, case, seq)
         if self._progress is not None and self._events % self._progress_every == 0:
             self._progress(self._events)
 
@@ -1387,6 +1465,8 @@ class Verifier:
             self._fail(f"leaf {idx}: a second leaf for the same event (duplicate leaf)", case, seq, "leaf")
             return
         flags[seq - 1] = 1
+        if self._rotation_at and case == SYSTEM_JOURNAL and seq in self._rotation_at:
+            self._rotation_at[seq].leaf = idx
         st.anchored += 1
         if seq > st.max_anchored:
             st.max_anchored = seq
@@ -1473,6 +1553,100 @@ class Verifier:
             return False
         return True
 
+    # -- the signing key's chain ----------------------------------------------------------------------
+    # The first key is the one the first rotation rotates from (or, with no rotation, the first checkpoint's).
+    # Each rotation, an event of the system journal, names the key in force and the next one, and is signed
+    # by both (by the new one only when the old one was lost: then an auditor must hold the new public key
+    # from outside the export, --trusted-key). A checkpoint must be signed by the key in force for its
+    # period: the key of the last rotation it anchors, so a retired (or stolen) key can sign nothing after.
+
+    def _note_rotation(self, rec: Mapping[str, Any], case: str, seq: int) -> None:
+        if case != SYSTEM_JOURNAL:
+            self._fail(
+                f"a key rotation may only be recorded in the system journal {SYSTEM_JOURNAL!r}",
+                case,
+                seq,
+                "kind",
+            )
+            return
+        rotation = _Rotation(seq, dict(rec["payload"]), self._line)
+        self.rotations.append(rotation)
+        self._rotation_at[seq] = rotation
+
+    def _genesis_key(self) -> str | None:
+        if self.rotations:
+            first = self.rotations[0].statement
+            return first.get("old_key_id") if isinstance(first, Mapping) else None
+        return self.checkpoints[0].body["key_id"] if self.checkpoints else None
+
+    def _check_key_chain(self) -> None:
+        in_force = self._genesis_key()
+        for rotation in self.rotations:
+            self._line = rotation.line
+            problem = self._rotation_problem(rotation, in_force)
+            if problem is not None:
+                self._fail(
+                    f"key rotation: {problem[1]}", SYSTEM_JOURNAL, rotation.seq, f"payload.{problem[0]}"
+                )
+                return
+            in_force = rotation.statement["new_key_id"]
+        self._line = None
+
+    def _rotation_problem(self, rotation: _Rotation, in_force: str | None) -> tuple[str, str] | None:
+        st, payload = rotation.statement, rotation.payload
+        if not isinstance(st, dict) or st.keys() != _ROTATION_FIELDS or st["format"] != KEY_ROTATION_FORMAT:
+            return "rotation", f"rotation must be a {KEY_ROTATION_FORMAT} statement with fields {sorted(_ROTATION_FIELDS)}"
+        if st["origin"] != self.origin:
+            return "rotation.origin", f"origin {st['origin']!r} is not the export's {self.origin!r}"
+        new_raw = _strict_b64(st["new_public_key"], 32)
+        if new_raw is None or st["new_key_id"] != key_id(str(self.origin), new_raw):
+            return "rotation.new_key_id", "new_key_id does not match new_public_key and the origin"
+        if st["old_key_id"] != in_force:
+            return "rotation.old_key_id", (
+                f"rotates from key {st['old_key_id']!r}, but the key in force is {in_force!r} "
+                "(a forked or forged key chain)"
+            )
+        if self.keys.get(st["new_key_id"], new_raw) != new_raw:
+            return "rotation.new_public_key", f"key_id {st['new_key_id']!r} is listed with another key"
+        message = canonical_bytes(st)
+        if _ed25519_valid(new_raw, message, payload.get("new_key_signature")) is False:
+            return "new_key_signature", "the new key's signature of the rotation is not valid"
+        if st["old_key_lost"] is True:
+            if new_raw not in self._trusted_keys:
+                return "old_key_signature", (
+                    f"the rotation to key {st['new_key_id']} says the old key was lost and is not signed by the "
+                    "previous key: accept it only with that public key received outside the export "
+                    "(--trusted-key)"
+                )
+        elif st["old_key_lost"] is not False:
+            return "rotation.old_key_lost", "old_key_lost must be true or false"
+        else:
+            old_raw = self.keys.get(str(in_force))
+            if old_raw is None:
+                return "rotation.old_key_id", f"the previous key {in_force!r} has no key record"
+            if _ed25519_valid(old_raw, message, payload.get("old_key_signature")) is False:
+                return "old_key_signature", f"not signed by the previous key {in_force} (signature not valid)"
+        self.keys[st["new_key_id"]] = new_raw
+        return None
+
+    def _check_key_period(self, cp: _Checkpoint) -> bool:
+        """The checkpoint is signed by the key in force for the leaves it covers."""
+        size = cp.body["tree_size"]
+        expected, since = self._genesis_key(), None
+        for rotation in self.rotations:
+            if rotation.leaf is None or rotation.leaf >= size:
+                break  # a journal's events are anchored in seq order: later rotations are not covered either
+            expected, since = rotation.statement["new_key_id"], rotation.seq
+        if expected is None or cp.body["key_id"] == expected:
+            return True
+        period = f"since the key rotation at {SYSTEM_JOURNAL} seq {since}" if since else "before any key rotation"
+        self._fail(
+            f"{cp.label}: signed by key {cp.body['key_id']}, but the key in force {period} is {expected} "
+            "(a key outside the key chain, or a retired key)",
+            field_name="key_id",
+        )
+        return False
+
     def _check_checkpoints(self) -> None:
         n_leaves = self._leaves
         wanted = [cp.body["tree_size"] for cp in self.checkpoints + self._trusted]
@@ -1487,7 +1661,7 @@ class Verifier:
                     field_name="origin",
                 )
                 return
-            if not self._check_signature(cp, required=True):
+            if not self._check_signature(cp, required=True) or not self._check_key_period(cp):
                 return
             want_prev = None if prev is None else checkpoint_hash(prev.body)
             if b["prev_checkpoint"] != want_prev:
@@ -1533,6 +1707,8 @@ class Verifier:
                 return
             if not self._check_signature(cp, required=False):
                 return
+            if b["tree_size"] <= n_leaves and not self._check_key_period(cp):
+                return
             if b["tree_size"] > n_leaves:
                 self._fail(
                     f"{cp.label}: the export has only {n_leaves} leaves, fewer than this checkpoint held outside "
@@ -1561,6 +1737,8 @@ class Verifier:
                 self._close_body()
         if self._error is None:
             self._check_anchoring()
+        if self._error is None:
+            self._check_key_chain()
         if self._error is None:
             self._check_checkpoints()
         if self._error is None:
@@ -1593,6 +1771,7 @@ class Verifier:
             records_unchecked=0 if self.records_dir is not None else len(self._record_files),
             warnings=list(self._warnings),
             warning_count=self._warning_count,
+            key_rotations=len(self.rotations),
         )
         if self._error is not None:
             report.message = "BROKEN: " + self._error.describe()
@@ -1604,6 +1783,8 @@ class Verifier:
                 )
             else:
                 parts.append("no checkpoints in the export")
+            if report.key_rotations:
+                parts.append(f"signing key rotated {report.key_rotations} times, the key chain unbroken")
             if report.trusted_checkpoints:
                 parts.append(f"consistent with {report.trusted_checkpoints} trusted checkpoints")
             if report.records_checked:
@@ -1741,6 +1922,23 @@ def write_signature_files(verifier: Verifier, directory: str) -> list[str]:
             with open(os.path.join(sub, "pub.pem"), "w", encoding="ascii") as f:
                 f.write(public_key_pem(key))
         written.append(sub)
+    for rotation in verifier.rotations:  # each rotation statement with the signatures of both keys
+        st = rotation.statement
+        if not isinstance(st, dict) or _strict_b64(st.get("new_public_key"), 32) is None:
+            continue
+        sub = os.path.join(directory, f"key-rotation-{SYSTEM_JOURNAL}-seq-{rotation.seq}")
+        os.makedirs(sub, exist_ok=True)
+        with open(os.path.join(sub, "rotation.bin"), "wb") as f:
+            f.write(canonical_bytes(st))
+        keys = {"old": verifier.keys.get(str(st.get("old_key_id"))), "new": _strict_b64(st["new_public_key"], 32)}
+        for which, key in keys.items():
+            sig = _strict_b64(rotation.payload.get(f"{which}_key_signature"), 64)
+            if sig is not None and key is not None:
+                with open(os.path.join(sub, f"{which}.sig"), "wb") as f:
+                    f.write(sig)
+                with open(os.path.join(sub, f"{which}.pem"), "w", encoding="ascii") as f:
+                    f.write(public_key_pem(key))
+        written.append(sub)
     return written
 
 
@@ -1779,6 +1977,8 @@ def _signature_note(sig_dir: str | None) -> str:
         f"        {OPENSSL_RECIPE}",
         '      which must print "Signature Verified Successfully". For all of them:',
         f'        for d in {where}/checkpoint-*/; do (cd "$d" && {OPENSSL_RECIPE}); done',
+        "      Key rotations (key-rotation-*/ directories) likewise, once for each of old and new:",
+        "        openssl pkeyutl -verify -pubin -inkey old.pem -rawin -in rotation.bin -sigfile old.sig",
     ]
     return "\n".join(lines)
 
@@ -1797,6 +1997,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=[],
         metavar="FILE",
         help="checkpoint(s) held outside the database (JSON object, array or JSON Lines); repeatable",
+    )
+    parser.add_argument(
+        "--trusted-key",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a signing public key received outside the export (PEM), to accept a rotation whose old key "
+        "was lost; repeatable",
     )
     parser.add_argument("--quiet", action="store_true", help="print only the one-line result")
     parser.add_argument(
@@ -1825,7 +2033,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             rate = n / max(time.monotonic() - started, 1e-9)
             print(f"verifier: {n:,} events checked ({rate:,.0f} events/s)", file=sys.stderr, flush=True)
 
-        verifier = Verifier(trusted, progress=None if args.quiet else progress, records_dir=args.records)
+        keys = [load_public_key(path) for path in args.trusted_key]
+        verifier = Verifier(trusted, progress=None if args.quiet else progress, records_dir=args.records,
+                            trusted_keys=keys)
         _iter_file(args.export, verifier)
         report = verifier.finish()
         if args.write_signature_files:
