@@ -30,6 +30,7 @@ from web.case_access import NAME, field_errors, own_case, people_of, procedure_o
 from web.errors import PublicBadRequest, PublicNotFound
 from web.forms import kept_values, payload_from_form, widgets
 from web.i18n import _, current_lang, paren
+from web.input_screen import engine_form
 from web.pagination import page_links
 from web.present import (
     DataLabels,
@@ -244,6 +245,7 @@ def _page_number(raw: str | None) -> int:
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])
+@engine_form
 def new() -> str | Response | tuple[str, int]:
     rt = runtime()
     wanted = request.values.get("procedure", "")
@@ -302,6 +304,7 @@ def show(case_id: str) -> str:
 
 
 @bp.post("/cases/<case_id>/steps/<trigger>")
+@engine_form
 def fire(case_id: str, trigger: str) -> Response | tuple[str, int]:
     rt = runtime()
     if not NAME.match(trigger):
