@@ -682,8 +682,9 @@ def records() -> None:
 
 @records.command("check")
 @click.option("--sweep", is_flag=True, help="Delete orphan and temporary files older than --older-than.")
-@click.option("--older-than", "minutes", type=click.IntRange(min=1), default=60, show_default=True,
-              help="Minutes: younger files may belong to a step still in flight and are never deleted.")
+@click.option("--older-than", "minutes", type=click.IntRange(min=0), default=60, show_default=True,
+              help="Minutes: younger files may belong to a step still in flight and are never deleted "
+                   "(0: every file, only while no lawflow process is running).")
 @click.pass_context
 def records_check(ctx: click.Context, sweep: bool, minutes: int) -> None:
     """List files no event names, events whose file is missing or altered, and uploads left in records/tmp.
