@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
@@ -179,7 +180,9 @@ def load_payload(schema: Schema, specs: tuple[FieldSpec, ...], raw: Any) -> tupl
             problems = [*problems[:MAX_PROBLEMS - 1],
                         {"field": "", "zh": f"另有{more}处问题未列出", "en": f"{more} more problems not listed"}]
         return {}, problems
-    dumped = schema.dump({k: v for k, v in loaded.items() if v is not None})
+    # Dumped from attributes, not a dict: marshmallow looks a key missing from a dict up as an attribute, and
+    # an optional field named like a dict method (items, keys ...) would dump the method.
+    dumped = schema.dump(SimpleNamespace(**{k: v for k, v in loaded.items() if v is not None}))
     return {k: v for k, v in dumped.items() if v is not None}, []
 
 
