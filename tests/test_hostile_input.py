@@ -334,3 +334,36 @@ def test_case_list_and_show_escape_control_characters_in_user_text(town: Runtime
         assert "\\x1b[2J清屏\\u202eexe.pdf\\x9b" in result.stdout
         assert "\x1b" not in result.stdout and "\u202e" not in result.stdout and "\x9b" not in result.stdout
 
+
+
+def test_the_command_line_refuses_a_file_whose_name_hides_its_type(town: Runtime, lawflow, tmp_path: Path) -> None:
+    case_id = _investigating(town)
+    disguised = tmp_path / "询问笔录\u202efdp.exe"
+    disguised.write_bytes(PDF)
+    result = lawflow("case", "fire", case_id, "attach_record", "--as", "wanghai", "--file", str(disguised),
+                     "--data", json.dumps(RECORD, ensure_ascii=False))
+    assert result.returncode == 3 and "文字方向控制字符" in result.stderr and "请改名后重新上传" in result.stderr
+    assert [r["code"] for r in json.loads(_refusal(town, case_id).reasons)] == ["record_filename_invalid"]
+    assert not any(p.is_file() for p in town.records.root.rglob("*"))
+
+
+def test_a_record_kept_with_a_nul_in_its_name_still_downloads(town: Runtime, app: Flask, owner_url: str) -> None:
+    """A record attached before names were checked: its file is offered under the case's own name."""
+    case_id = _investigating(town)
+    assert town.engine.fire(case_id, "attach_record", "wanghai", RECORD, attachment=town.records.stage_bytes(
+        PDF, "询问笔录.pdf")).ok
+    from sqlalchemy import create_engine, update
+
+    with town.sessions() as s:
+        data = s.get(Case, case_id).data
+    data = {**data, "records": [{**data["records"][0], "filename": "询问\x00笔录.pdf"}]}
+    owner = create_engine(owner_url)
+    with owner.begin() as conn:
+        conn.execute(update(Case).where(Case.id == case_id).values(data=data))
+    owner.dispose()
+    page_client = app.test_client()
+    assert login(page_client, "wanghai").status_code == 302
+    for response in (page_client.get(f"/cases/{case_id}/records/1"),
+                     _api(app, town, "wanghai").get(f"/cases/{case_id}/records/1")):
+        assert response.status_code == 200 and response.data == PDF
+        assert f"{case_id}-1" in response.headers["Content-Disposition"]

@@ -43,6 +43,7 @@ from web.present import (
     next_deadline,
 )
 from web.runtime import runtime
+from workflow import inputs
 from workflow.completeness import MATERIAL_FIELD, completeness, format_label
 from workflow.deadlines import DUE_SOON_WORKING_DAYS
 from workflow.definitions import Procedure
@@ -408,6 +409,6 @@ def record_file(case_id: str, no: int) -> Response:
     if not path.is_file():
         abort(404)
     fmt = FORMATS.get(record.get("format", ""))
-    name = record.get("filename") or f"{case_id}-{no}"
+    name = inputs.download_name(record.get("filename"), f"{case_id}-{no}")
     return send_file(path, mimetype=fmt.media_type if fmt else "application/octet-stream", as_attachment=True,
                      download_name=name, etag=record["sha256"], conditional=True, max_age=0)

@@ -107,6 +107,14 @@ def filename(name: str) -> tuple[str, Problem | None]:
     return normal, None
 
 
+def download_name(name: str | None, fallback: str) -> str:
+    """The name to offer a stored file under: its recorded name if that would be accepted today, else
+    `fallback` (a record kept before names were checked may hold a NUL, which no HTTP header can carry)."""
+    if name and filename(name)[1] is None:
+        return name
+    return fallback
+
+
 # ---------------------------------------------------------------- JSON
 
 
