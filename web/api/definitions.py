@@ -24,8 +24,7 @@ def field_data(spec: FieldSpec) -> dict[str, Any]:
     return {"name": spec.name, "type": spec.type, "label": spec.label, "required": spec.required,
             "choices": [{"value": v, "label": label} for v, label in spec.choices],
             "min_length": spec.min_length, "max_length": spec.max_length,
-            "minimum": _number(spec.minimum), "maximum": _number(spec.maximum), "help": spec.help,
-            "max_items": spec.max_items}
+            "minimum": _number(spec.minimum), "maximum": _number(spec.maximum), "help": spec.help}
 
 
 def _number(bound: int | Decimal | None) -> int | float | None:

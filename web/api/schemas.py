@@ -88,8 +88,6 @@ class FieldSpecSchema(Schema):
     minimum = fields.Raw(required=True, allow_none=True, metadata={
         "type": "number", "description": "an integer field's least value; a decimal field's, in yuan (e.g. 0.01)"})
     maximum = fields.Raw(required=True, allow_none=True, metadata={"type": "number"})
-    max_items = fields.Integer(required=True, allow_none=True, metadata={
-        "description": "a string_list's largest number of items (null: the default, 200)"})
     help = fields.String(required=True)
 
 
