@@ -62,10 +62,12 @@ def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = N
     app.jinja_env.lstrip_blocks = True
 
     from web import admin, api, audit, auth, cases, csrf, errors, i18n, meetings, portal, procedures, reviews
+    from web.input_screen import init_app as screen_inputs
     from web.ops import init_app as init_operations
     from web.present import role_label
 
     i18n.init_app(app)
+    screen_inputs(app)  # NUL, controls, overlong query values: 400 before any other check (and JSON)
     auth.init_app(app)  # login required everywhere but the login page and static files (and /api/)
     cases.init_app(app)  # a record upload's size limit, set before the CSRF check reads the form
     csrf.init_app(app)  # after login: an anonymous POST is sent to the login page (not /api/: tokens)

@@ -30,6 +30,7 @@ from web.case_access import NAME, field_errors, own_case, people_of, procedure_o
 from web.errors import PublicBadRequest, PublicNotFound
 from web.forms import kept_values, payload_from_form, widgets
 from web.i18n import _, current_lang, paren
+from web.input_screen import engine_form
 from web.pagination import page_links
 from web.present import (
     DataLabels,
@@ -42,6 +43,7 @@ from web.present import (
     next_deadline,
 )
 from web.runtime import runtime
+from workflow import inputs
 from workflow.completeness import MATERIAL_FIELD, completeness, format_label
 from workflow.deadlines import DUE_SOON_WORKING_DAYS
 from workflow.definitions import Procedure
@@ -244,6 +246,7 @@ def _page_number(raw: str | None) -> int:
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])
+@engine_form
 def new() -> str | Response | tuple[str, int]:
     rt = runtime()
     wanted = request.values.get("procedure", "")
@@ -302,6 +305,7 @@ def show(case_id: str) -> str:
 
 
 @bp.post("/cases/<case_id>/steps/<trigger>")
+@engine_form
 def fire(case_id: str, trigger: str) -> Response | tuple[str, int]:
     rt = runtime()
     if not NAME.match(trigger):
@@ -405,6 +409,6 @@ def record_file(case_id: str, no: int) -> Response:
     if not path.is_file():
         abort(404)
     fmt = FORMATS.get(record.get("format", ""))
-    name = record.get("filename") or f"{case_id}-{no}"
+    name = inputs.download_name(record.get("filename"), f"{case_id}-{no}")
     return send_file(path, mimetype=fmt.media_type if fmt else "application/octet-stream", as_attachment=True,
                      download_name=name, etag=record["sha256"], conditional=True, max_age=0)

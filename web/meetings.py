@@ -32,6 +32,7 @@ from web.case_access import field_errors, own_case, procedure_of
 from web.errors import PublicBadRequest, PublicNotFound
 from web.forms import Widget, kept_values, payload_from_form, widgets
 from web.i18n import _, current_lang
+from web.input_screen import engine_form
 from web.meeting_record import (
     ATTENDEES,
     CONVENE,
@@ -444,6 +445,7 @@ def _fire(case_id: str, form_name: str, trigger: str, payload: dict[str, Any],
 
 
 @bp.post("/<case_id>/convene")
+@engine_form
 def convene(case_id: str) -> Response | tuple[str, int]:
     _require(*MEETING_ROLES)
     t = _form_steps(case_id, CONVENE).get(CONVENE)
@@ -456,6 +458,7 @@ def convene(case_id: str) -> Response | tuple[str, int]:
 
 
 @bp.post("/<case_id>/view")
+@engine_form
 def state_view(case_id: str) -> Response | tuple[str, int]:
     _require(*MEETING_ROLES)
     t = _form_steps(case_id, VIEW).get(VIEW)
@@ -464,6 +467,7 @@ def state_view(case_id: str) -> Response | tuple[str, int]:
 
 
 @bp.post("/<case_id>/decision")
+@engine_form
 def decide(case_id: str) -> Response | tuple[str, int]:
     _require(*MEETING_ROLES)
     trigger = request.form.get(DECISION_CHOICE, "")

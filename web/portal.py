@@ -37,6 +37,7 @@ from web import throttle
 from web.errors import PublicNotFound
 from web.forms import Widget, kept_values, payload_from_form, widgets
 from web.i18n import N_, _, current_lang
+from web.input_screen import engine_form
 from web.present import fmt_date
 from web.runtime import runtime
 from workflow import consultations as views
@@ -134,6 +135,7 @@ def consultation(case_id: str) -> str:
 
 
 @bp.post("/consultations/<case_id>")
+@engine_form
 def comment(case_id: str) -> Response | tuple[str, int]:
     rt = runtime()
     found, org = _consultation(case_id)

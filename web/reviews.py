@@ -29,6 +29,7 @@ from web.case_access import NAME, field_errors, own_case, people_of, procedure_o
 from web.errors import PublicBadRequest, PublicNotFound
 from web.forms import Widget, kept_values, payload_from_form, widgets
 from web.i18n import _, current_lang, paren
+from web.input_screen import engine_form
 from web.present import (
     DataLabels,
     DeadlineView,
@@ -346,6 +347,7 @@ def label_of_field(spec: FieldSpec | None, name: str) -> str:
 
 
 @bp.post("/<case_id>/opinion")
+@engine_form
 def opinion(case_id: str) -> Response | tuple[str, int]:
     """The opinion form: lawful or unlawful -> issue_legality_opinion; returned -> return_for_supplement."""
     _require()
@@ -364,6 +366,7 @@ def opinion(case_id: str) -> Response | tuple[str, int]:
 
 
 @bp.post("/<case_id>/steps/<trigger>")
+@engine_form
 def fire(case_id: str, trigger: str) -> Response | tuple[str, int]:
     _require()
     if not NAME.match(trigger):

@@ -14,7 +14,9 @@ from typing import Any
 
 import click
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
+from workflow import inputs
 from workflow.deadlines import describe
 from workflow.definitions import DefinitionError, DefinitionErrors, load_file
 from workflow.engine import Outcome
@@ -55,7 +57,9 @@ def _json_arg(text: str | None, what: str) -> Any:
     if text is None:
         return {}
     try:
-        return json.loads(text)
+        return inputs.loads(text)  # bounded: depth, digits, no lone surrogates (workflow/inputs.py)
+    except inputs.JsonInputError as exc:
+        raise UserError(f"{what} 不是有效的 JSON / is not valid JSON: {exc.problem.text()}") from None
     except json.JSONDecodeError as exc:
         raise UserError(f"{what} 不是有效的 JSON / is not valid JSON: {exc.msg} (column {exc.colno})") from None
 
@@ -208,7 +212,12 @@ def case_list(ctx: click.Context, state: str | None) -> None:
                                 rt.engine.calendar)
                 summary = view.summary_en() if lang == "en" else view.summary_zh()
                 due_text = f"  {view.label.get(lang)} {view.due.isoformat()} {summary}"
-            click.echo(f"{c.id}  {_pad(label, 14)}  {c.title}{due_text}")
+            click.echo(f"{c.id}  {_pad(label, 14)}  {_safe(c.title)}{due_text}")
+
+
+def _safe(text: object) -> str:
+    """User text as it may go to a terminal: control and direction characters escaped (workflow/inputs.py)."""
+    return inputs.printable(str(text))
 
 
 def _pad(text: str, width: int) -> str:
@@ -240,14 +249,15 @@ def case_show(ctx: click.Context, case_id: str, actor: str | None) -> None:
         if c is None:
             raise UserError(f"案件「{case_id}」不存在 / no such case")
         proc = rt.engine.procedure_of(c)
-        click.echo(f"{c.id}  {c.title}")
+        click.echo(f"{c.id}  {_safe(c.title)}")
         click.echo(f"程序 procedure: {proc.label.get(lang)} ({proc.ref})   状态 state: {_state_label(rt, c, lang)}"
                    f" [{c.state}]   版本 version: {c.version}")
         for d in c.deadlines:
             spec = proc.deadlines[d.name]
             flag = "（推算 provisional）" if d.provisional else ""
             click.echo(f"期限 {spec.label.get(lang)}: {d.due.isoformat()}{flag}  [{spec.basis}]")
-        click.echo(json.dumps(c.data, ensure_ascii=False, indent=2))
+        # json.dumps escapes C0 controls but not C1 or direction overrides: those are escaped line by line
+        click.echo("\n".join(_safe(line) for line in json.dumps(c.data, ensure_ascii=False, indent=2).splitlines()))
         if actor:
             steps = rt.engine.available_transitions(session, c, actor)
             click.echo("可办理 next steps: " + (", ".join(f"{t.trigger}（{t.label.get(lang)}）" for t in steps) or "无"))
@@ -275,11 +285,11 @@ def case_records(ctx: click.Context, case_id: str) -> None:
         click.echo(f"【{stage.label}】 文字 text {stage.text_count} / 音像 av {stage.av_count}{mark}")
         for r in stage.records:
             kind = r.material_label or ("音像" if r.kind == "av" else "文字")
-            extra = f" {r.details.get('duration_seconds')}秒 {r.details.get('device', '')}" if r.details.get("device") \
+            extra = f" {r.details.get('duration_seconds')}秒 {_safe(r.details.get('device', ''))}" if r.details.get("device") \
                 else ""
             file_ok = "" if r.file_present else "  ✗ 文件缺失 file missing"
             act = f" [{r.act_label}]" if r.act_label else ""
-            click.echo(f"  #{r.no} {kind} {r.title}{act} {format_label(r.format)} {r.size:,} 字节 bytes"
+            click.echo(f"  #{r.no} {kind} {_safe(r.title)}{act} {format_label(r.format)} {r.size:,} 字节 bytes"
                        f"{extra} {r.made_on} sha256:{r.sha256[:16]}…{file_ok}")
     for act in report.av_acts:
         status = f"已有音像记录 #{', #'.join(map(str, act.record_nos))}" if act.covered else "✗ 缺少音像记录 missing"
@@ -304,10 +314,12 @@ def case_history(ctx: click.Context, case_id: str) -> None:
             raise UserError(f"案件「{case_id}」没有记录 / no events for this case")
         for e in rows:
             move = f"{e.from_state or '-'} → {e.to_state or '-'}"
-            click.echo(f"{e.seq:>4}  {e.at}  {e.kind:<10} {e.trigger or '':<28} {move:<40} {e.actor} ({e.role or '-'})")
+            click.echo(f"{e.seq:>4}  {e.at}  {e.kind:<10} {_safe(e.trigger or ''):<28} {move:<40} {_safe(e.actor)}"
+                       f" ({e.role or '-'})")
             if e.kind == "refused":
                 for r in json.loads(e.reasons):
-                    click.echo(f"        ✗ {r['zh']}（{r['article']}）" if r.get("article") else f"        ✗ {r['zh']}")
+                    zh = _safe(r["zh"])
+                    click.echo(f"        ✗ {zh}（{r['article']}）" if r.get("article") else f"        ✗ {zh}")
 
 
 # ---------------------------------------------------------------- compliance figures
@@ -798,6 +810,52 @@ def org_add(ctx: click.Context, code: str, name: str, name_en: str, parent: str 
                "and set the organisation's settings")
 
 
+# ---------------------------------------------------------------- the records store
+
+
+@cli.group()
+def records() -> None:
+    """The evidence files' store (records/) against the audit trail."""
+
+
+@records.command("check")
+@click.option("--sweep", is_flag=True, help="Delete orphan and temporary files older than --older-than.")
+@click.option("--older-than", "minutes", type=click.IntRange(min=0), default=60, show_default=True,
+              help="Minutes: younger files may belong to a step still in flight and are never deleted "
+                   "(0: every file, only while no lawflow process is running).")
+@click.pass_context
+def records_check(ctx: click.Context, sweep: bool, minutes: int) -> None:
+    """List files no event names, events whose file is missing or altered, and uploads left in records/tmp.
+    Exit 0 when nothing is wrong (after --sweep: nothing left to sweep and nothing broken), 1 otherwise."""
+    from workflow import records_check
+
+    rt = _rt(ctx)
+    store = rt.records
+    report = records_check.check(rt.sessions, store, min_age=minutes * 60)
+    click.echo(f"记录存储 records store: {store.root}  事件所列文件 files named by events: {report.named}")
+    for b in report.broken:
+        click.echo(f"✗ 案件 case {b.case_id} 事件 seq {b.seq}: 文件缺失或被改动 {b.problem}", err=True)
+    for title, items in (("无事件记载的文件 orphan, named by no event", report.orphans),
+                         ("未完成的上传 temporary file", report.temporary)):
+        for loose in items:
+            young = loose.age < report.min_age
+            mark = "  (较新，可能属于正在办理的步骤 recent: may belong to a step in flight)" if young else ""
+            click.echo(f"{'·' if young else '✗'} {title}: {loose.path.relative_to(store.root)} "
+                       f"{loose.size:,} 字节 bytes, {loose.age / 3600:.1f} 小时 hours{mark}")
+    if sweep:
+        for path in records_check.sweep(report):
+            click.echo(f"已删除 removed: {path.relative_to(store.root)}")
+    stale = [loose for loose in [*report.stale(report.orphans), *report.stale(report.temporary)]
+             if loose.path not in report.removed]
+    left: list[object] = [*report.broken, *stale]
+    if left:
+        hint = "" if sweep or not (report.stale(report.orphans) or report.stale(report.temporary)) else \
+            "（--sweep 删除无事件记载的文件和临时文件 deletes the orphans and temporary files）"
+        click.echo(f"记录存储有问题 the records store has problems{hint}", err=True)
+        sys.exit(1)
+    click.echo("记录存储完好 the records store is consistent")
+
+
 def main() -> None:
     try:
         cli(standalone_mode=False, obj={})
@@ -812,6 +870,17 @@ def main() -> None:
         sys.exit(1)
     except SystemExit:
         raise
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, no traceback
-        click.echo(f"错误 error: {type(exc).__name__}: {exc}", err=True)
+    except SQLAlchemyError as exc:  # its text carries the SQL and its parameters: never print those
+        click.echo(f"数据库错误，操作未完成 database error, nothing was done: {_database_error(exc)}", err=True)
         sys.exit(2)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, no traceback
+        click.echo(f"错误 error: {type(exc).__name__}: {_safe(exc)}", err=True)
+        sys.exit(2)
+
+
+def _database_error(exc: SQLAlchemyError) -> str:
+    """One line about a database error: the driver's class and the first line of its message, which names
+    the problem (a lost connection, a NUL in text) but not the statement or the values."""
+    original = getattr(exc, "orig", None) or exc
+    first = (str(original).strip().splitlines() or [""])[0] if original is not exc else ""
+    return _safe(f"{type(original).__name__}: {first}"[:300] if first else type(original).__name__)

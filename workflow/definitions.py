@@ -11,6 +11,7 @@ import re
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ import yaml
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from workflow.guards import GUARDS
-from workflow.payloads import FIELD_TYPES, FieldSpec, build_payload_schema
+from workflow.payloads import DECIMAL_PLACES, FIELD_TYPES, FieldSpec, build_payload_schema
 from workflow.penalties import (
     KindOrder,
     MajorCaseSchemaDef,
@@ -225,8 +226,9 @@ class FieldSchema(Schema):
     choices = fields.List(fields.Nested(ChoiceSchema))
     min_length = fields.Integer(validate=validate.Range(min=0))
     max_length = fields.Integer(validate=validate.Range(min=1))
-    minimum = fields.Integer()
-    maximum = fields.Integer()
+    minimum = fields.Raw()  # an integer; for a decimal field, a number with at most 2 places (yuan.fen)
+    maximum = fields.Raw()
+    max_items = fields.Integer(validate=validate.Range(min=1))  # string_list: payloads.DEFAULT_MAX_ITEMS
     help = fields.String()
 
     @validates_schema
@@ -235,6 +237,38 @@ class FieldSchema(Schema):
             raise ValidationError("a choice field needs a non-empty `choices` list", "choices")
         if data["type"] != "choice" and "choices" in data:
             raise ValidationError("`choices` is only allowed on a field of type choice", "choices")
+
+    @validates_schema
+    def bounds_fit_the_type(self, data: dict[str, Any], **_: Any) -> None:
+        if "max_items" in data and data["type"] != "string_list":
+            raise ValidationError("`max_items` is only allowed on a field of type string_list", "max_items")
+        bounds = {}
+        for key in ("minimum", "maximum"):
+            if key not in data:
+                continue
+            if data["type"] not in ("integer", "decimal"):
+                raise ValidationError(f"`{key}` is only allowed on an integer or decimal field", key)
+            bounds[key] = _bound(data["type"], data[key], key)
+        if len(bounds) == 2 and bounds["minimum"] > bounds["maximum"]:
+            raise ValidationError("`minimum` is greater than `maximum`", "minimum")
+
+
+def _bound(kind: str, value: Any, key: str) -> int | Decimal:
+    """A field's declared minimum or maximum, as the payload compares it: an int, or a Decimal of yuan."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValidationError(f"`{key}` must be a number", key)
+    if kind == "integer":
+        if not isinstance(value, int):
+            raise ValidationError(f"`{key}` of an integer field must be an integer", key)
+        return value
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise ValidationError(f"`{key}` must be a number", key) from None
+    if not number.is_finite() or number.normalize().as_tuple().exponent < -DECIMAL_PLACES:  # type: ignore[operator]
+        raise ValidationError(f"`{key}` of a decimal field must be a number with at most {DECIMAL_PLACES} decimal "
+                              "places", key)
+    return number
 
 
 class RecordSchemaDef(Schema):
@@ -562,7 +596,9 @@ def _fields(payload: dict[str, dict[str, Any]]) -> tuple[FieldSpec, ...]:
             name=n, type=f["type"], label=_label(f["label"]), required=f["required"],
             choices=tuple((c["value"], _label(c["label"])) for c in f.get("choices", [])),
             min_length=f.get("min_length"), max_length=f.get("max_length"),
-            minimum=f.get("minimum"), maximum=f.get("maximum"), help=f.get("help", ""),
+            minimum=_bound(f["type"], f["minimum"], "minimum") if "minimum" in f else None,
+            maximum=_bound(f["type"], f["maximum"], "maximum") if "maximum" in f else None,
+            help=f.get("help", ""), max_items=f.get("max_items"),
         )
         for n, f in payload.items()
     )

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from workflow import accounts, machine, store
+from workflow import accounts, inputs, machine, store
 from workflow.audit.trail import append_event, safe_payload
 from workflow.calendar import WorkCalendar, default_calendar, parse_year_notice
 from workflow.clock import Clock, SystemClock, local_date, utc_stamp
@@ -151,12 +151,13 @@ class Engine:
     # ------------------------------------------------------------ creating a case
 
     def create_case(self, procedure_id: str, actor: str, payload: Any = None) -> Outcome:
-        attempt = _Attempt(trigger="create", actor=actor, raw_payload=payload)
+        attempt = _Attempt(trigger="create", actor=_recordable(actor, 64), raw_payload=payload)
         try:
             procedure = self.registry.get(procedure_id)
         except KeyError:
+            shown = inputs.printable(procedure_id, 64)  # whatever was sent, shown escaped and cut
             return self._refuse_journal(attempt, Reason(
-                "unknown_procedure", f"没有名为「{procedure_id}」的程序", f"no procedure named {procedure_id!r}"))
+                "unknown_procedure", f"没有名为「{shown}」的程序", f"no procedure named {shown!r}"))
         attempt.procedure = procedure.ref
         for _ in range(5):  # a concurrent creator may take the same number; take the next one
             try:
@@ -223,18 +224,22 @@ class Engine:
 
     def _fire(self, case_id: str, trigger: str, actor: str, payload: Any, expected_version: int | None,
               attachment: Staged | None, stored: list[StoredRecord]) -> Outcome:
-        attempt = _Attempt(trigger=trigger, actor=actor, raw_payload=payload)
+        # What the event records of the attempt fits its columns and the canonical profile, whatever was sent.
+        attempt = _Attempt(trigger=_recordable(trigger, 64), actor=_recordable(actor, 64), raw_payload=payload)
+        trigger = attempt.trigger
         if attachment is not None:
-            attempt.extra["file"] = {"name": attachment.filename[:200], "size": attachment.size}
+            attempt.extra["file"] = {"name": inputs.printable(attachment.filename, 200), "size": attachment.size}
             if not attachment.too_large:
                 attempt.extra["file"]["sha256"] = attachment.sha256
         now = self.clock.now()
         with working(self.sessions) as session:
-            case = store.lock_case(session, case_id)
+            # An id no case can have (NUL, which PostgreSQL cannot even compare; too long) is looked up nowhere.
+            case = store.lock_case(session, case_id) if inputs.is_clean(case_id, 40) else None
             if case is None:
-                attempt.extra["case"] = case_id
+                shown = inputs.printable(case_id, 40)
+                attempt.extra["case"] = shown
                 return self._record_refusal_in_journal(session, attempt, (Reason(
-                    "unknown_case", f"案件「{case_id}」不存在", f"case {case_id!r} does not exist"),), now)
+                    "unknown_case", f"案件「{shown}」不存在", f"case {shown!r} does not exist"),), now)
             attempt.from_state = case.state
             attempt.procedure = f"{case.procedure}@{case.procedure_version}"
             try:
@@ -258,8 +263,14 @@ class Engine:
             except Refused as refused:
                 return self._record_refusal(session, case, attempt, refused.reasons, now)
             if attachment is not None and transition.attachment:
-                clean = self._store_attachment(attachment, clean, case.state, stored)
-            return self._apply(session, procedure, transition, case, user, attempt.role or "", clean, now)
+                clean = self._attachment_payload(attachment, clean, case.state)
+            outcome = self._apply(session, procedure, transition, case, user, attempt.role or "", clean, now)
+            if attachment is not None and transition.attachment:
+                # The file moves into the store last, when every row is written and only the commit remains:
+                # a crash before this line leaves a temporary file, never a stored one no event names; a crash
+                # in the commit itself leaves an orphan that `lawflow records check --sweep` removes.
+                self._store_attachment(attachment, stored)
+            return outcome
 
     def _apply(self, session: Transactional, procedure: Procedure, transition: Transition, case: CaseRow, user: Actor,
                role: str, payload: dict[str, Any], now: datetime) -> Outcome:
@@ -293,10 +304,11 @@ class Engine:
 
     def _user(self, session: Transactional, username: str) -> Actor:
         # One query for the user and its roles (every check below reads user.role_names).
-        user = store.load_actor(session, username)
+        user = store.load_actor(session, username) if inputs.is_clean(username, 64) else None
         if user is None or not user.active:
-            raise Refused(Reason("unknown_user", f"用户「{username}」不存在或已停用",
-                                 f"user {username!r} does not exist or is disabled"))
+            shown = inputs.printable(username, 64)
+            raise Refused(Reason("unknown_user", f"用户「{shown}」不存在或已停用",
+                                 f"user {shown!r} does not exist or is disabled"))
         return user
 
     def _transition(self, procedure: Procedure, state: str, trigger: str) -> Transition:
@@ -355,6 +367,11 @@ class Engine:
         if self.records is None:
             raise Refused(Reason("record_store_unavailable", "本系统未配置记录文件存储目录，无法保存记录文件",
                                  "this installation has no records folder configured", basis, "file"))
+        # The name is kept with the record and offered as the download's name: it must show what the file is.
+        attachment.filename, bad_name = inputs.filename(attachment.filename)
+        if bad_name is not None:
+            raise Refused(Reason("record_filename_invalid", f"{bad_name.zh}，请改名后重新上传",
+                                 f"{bad_name.en}; rename the file and upload it again", basis, "file"))
         if attachment.too_large:
             limit = _megabytes(attachment.limit)
             raise Refused(Reason("record_too_large", f"文件超过上传上限{limit}，未予保存",
@@ -369,19 +386,20 @@ class Engine:
                 f"the file's content is {attachment.sniffed or 'of no accepted format'}, not the declared "
                 f"{declared.name}", basis, "format"))
 
-    def _store_attachment(self, attachment: Staged, payload: dict[str, Any], stage: str,
-                          stored: list[StoredRecord]) -> dict[str, Any]:
-        """Move the checked file to its content address; its hash and size go into the event's payload, and the
-        record's kind (text / av) where the step does not ask for it: that of the declared format."""
-        assert self.records is not None  # _check_attachment refused otherwise
-        record = self.records.commit(attachment)
-        stored.append(record)
-        extra: dict[str, Any] = {"sha256": record.sha256, "size": record.size, "stage": stage}
+    def _attachment_payload(self, attachment: Staged, payload: dict[str, Any], stage: str) -> dict[str, Any]:
+        """The checked file's hash and size go into the event's payload, and the record's kind (text / av)
+        where the step does not ask for it: that of the declared format."""
+        extra: dict[str, Any] = {"sha256": attachment.sha256, "size": attachment.size, "stage": stage}
         if "kind" not in payload:
             extra["kind"] = FORMATS[payload["format"]].kind
         if attachment.filename:
-            extra["filename"] = attachment.filename[:200]
+            extra["filename"] = attachment.filename
         return {**payload, **extra}
+
+    def _store_attachment(self, attachment: Staged, stored: list[StoredRecord]) -> None:
+        """Move the checked file to its content address (fire() removes it again if the commit fails)."""
+        assert self.records is not None  # _check_attachment refused otherwise
+        stored.append(self.records.commit(attachment))
 
     def _check_guards(self, session: Transactional, procedure: Procedure, transition: Transition,
                       case: CaseRow | None, data: dict[str, Any], user: Actor, payload: dict[str, Any],
@@ -582,6 +600,11 @@ class Engine:
 # Kept as they are when the procedure is run again (new_round): the opening of the case, and its files, one
 # numbered series for the whole case (a file's number names its download; 条例第三十三条 archives them all).
 ROUND_INDEPENDENT = ("proposal", "initiation", "declined", "records")
+
+
+def _recordable(text: str, limit: int) -> str:
+    """`text` as an event may record it: itself when clean and short enough, else escaped and cut."""
+    return text if inputs.is_clean(text, limit) else inputs.printable(text, limit - 1)
 
 
 def guard_reason(name: str, failure: Fail) -> Reason:

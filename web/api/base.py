@@ -6,18 +6,20 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlencode
 
 import marshmallow as ma
 from flask import current_app, request
 from flask_smorest import Api, Blueprint
 from sqlalchemy.orm import Session
-from webargs.flaskparser import FlaskParser
+from webargs.flaskparser import FlaskParser, is_json_request
+from webargs.flaskparser import abort as parser_abort
 from werkzeug.datastructures import CombinedMultiDict
 
 from web.api.errors import ApiError, ErrorSchema
 from web.api.paths import PREFIX, is_api_request
+from workflow import inputs
 from workflow.models import Case
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -36,6 +38,17 @@ class ApiParser(FlaskParser):
 
     def load_multipart(self, req: Any, schema: ma.Schema) -> Any:
         return self._makeproxy(CombinedMultiDict([req.files, req.form]), schema)
+
+    def _raw_load_json(self, req: Any) -> Any:
+        """The JSON body, read with the bounds of workflow/inputs.py (depth, digits, lone surrogates)."""
+        if not is_json_request(req):
+            return ma.missing
+        return inputs.loads(req.get_data(cache=True))
+
+    def _handle_invalid_json_error(self, error: Any, req: Any, *args: Any, **kwargs: Any) -> NoReturn:
+        if isinstance(error, inputs.JsonInputError):  # say what is wrong with it, in both languages
+            parser_abort(400, exc=error, messages={"json": [error.problem.text()]})
+        super()._handle_invalid_json_error(error, req, *args, **kwargs)
 
 
 class ApiBlueprint(Blueprint):

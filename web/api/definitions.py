@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from flask.views import MethodView
@@ -23,7 +24,12 @@ def field_data(spec: FieldSpec) -> dict[str, Any]:
     return {"name": spec.name, "type": spec.type, "label": spec.label, "required": spec.required,
             "choices": [{"value": v, "label": label} for v, label in spec.choices],
             "min_length": spec.min_length, "max_length": spec.max_length,
-            "minimum": spec.minimum, "maximum": spec.maximum, "help": spec.help}
+            "minimum": _number(spec.minimum), "maximum": _number(spec.maximum), "help": spec.help}
+
+
+def _number(bound: int | Decimal | None) -> int | float | None:
+    """A field's bound as a JSON number (a decimal field's is yuan, e.g. 0.01)."""
+    return float(bound) if isinstance(bound, Decimal) else bound
 
 
 def step_data(step: Transition) -> dict[str, Any]:

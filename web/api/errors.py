@@ -163,6 +163,7 @@ REFUSAL_STATUS: dict[str, int] = {
     "record_format_mismatch": 422,  # the content is not of the declared `format`
     "record_too_large": 413,  # past the records limit (RecordStore.max_bytes): nothing was kept
     "attachment_not_accepted": 422,  # a file for a step that takes none
+    "record_filename_invalid": 422,  # a NUL, control or direction character, a folder, too long (inputs.py)
     "record_store_unavailable": 503,  # the installation has no records folder: not the client's doing
 }
 PRECEDENCE = (404, 403, 409, 503, 413, 422)

@@ -31,6 +31,7 @@ from web.api.errors import ApiError, ErrorSchema, bilingual, refusal
 from web.api.schemas import CompletenessSchema, RecordCreatedSchema, RecordUploadSchema
 from web.api.transitions import IF_MATCH
 from web.runtime import runtime
+from workflow import inputs
 from workflow.completeness import MATERIAL_FIELD, completeness
 from workflow.definitions import Label, Procedure
 from workflow.models import Case
@@ -253,5 +254,5 @@ class RecordFile(MethodView):
             raise ApiError(404, "record_file_absent", *bilingual("该记录的文件不在记录存储中，请联系系统管理员"))
         fmt = FORMATS.get(str(record.get("format", "")))
         return send_file(path, mimetype=fmt.media_type if fmt else "application/octet-stream", as_attachment=True,
-                         download_name=record.get("filename") or f"{case_id}-{no}", etag=record["sha256"],
+                         download_name=inputs.download_name(record.get("filename"), f"{case_id}-{no}"), etag=record["sha256"],
                          conditional=True, max_age=0)

@@ -6,7 +6,6 @@ client exactly what it gets (and schemathesis checks that it does).
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any
 
@@ -15,6 +14,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from werkzeug.datastructures import FileStorage
 
 from web.api.errors import ReasonSchema, bilingual
+from workflow import inputs
 
 IDENT = validate.Regexp(r"^[a-z][a-z0-9_]{0,63}$", error="应为小写标识符 / must be a lower-case identifier")
 
@@ -85,8 +85,9 @@ class FieldSpecSchema(Schema):
     choices = fields.List(fields.Nested(ChoiceSchema), required=True)
     min_length = fields.Integer(required=True, allow_none=True)
     max_length = fields.Integer(required=True, allow_none=True)
-    minimum = fields.Integer(required=True, allow_none=True)
-    maximum = fields.Integer(required=True, allow_none=True)
+    minimum = fields.Raw(required=True, allow_none=True, metadata={
+        "type": "number", "description": "an integer field's least value; a decimal field's, in yuan (e.g. 0.01)"})
+    maximum = fields.Raw(required=True, allow_none=True, metadata={"type": "number"})
     help = fields.String(required=True)
 
 
@@ -303,8 +304,10 @@ class JsonObject(fields.Dict):
                 raise ValidationError(" / ".join(bilingual("过长：不得超过 1 MB")))
         if isinstance(value, bytes | str):
             try:
-                value = json.loads(value)
-            except (ValueError, RecursionError):
+                value = inputs.loads(value)  # bounded: depth, digits, lone surrogates
+            except inputs.JsonInputError as exc:
+                raise ValidationError(exc.problem.text()) from None
+            except ValueError:
                 raise ValidationError(" / ".join(bilingual("应为 JSON 对象"))) from None
         if not isinstance(value, dict):
             raise ValidationError(" / ".join(bilingual("应为 JSON 对象")))

@@ -112,5 +112,8 @@ def safe_payload(raw: Any) -> dict[str, Any]:
                 return raw
         except ValueError:
             pass
-    text = repr(raw)
+    try:
+        text = repr(raw)  # escapes NUL, controls and lone surrogates: the description itself is canonical
+    except (ValueError, RecursionError):  # an integer past Python's digit limit, a structure nested too deep
+        text = f"<{type(raw).__name__} that cannot be shown>"
     return {"unrecordable_payload": text[:2000]}
