@@ -1738,7 +1738,7 @@ class Verifier:
             if st.anchored < st.n:
                 first = st.anchored + 1
                 at = st.ats[(first - 1) * _AT_LEN : first * _AT_LEN].decode("ascii")
-                if issued is None or at < issued:
+                if issued is None or at <= issued:
                     victims.append((st.name, first))
         span = f"{g0}" if g1 - g0 == 1 else f"{g0}–{g1 - 1}"
         where = f" (the log jumps from {_leaf_name(before)} to {_leaf_name(after)})"
