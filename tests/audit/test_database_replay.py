@@ -208,7 +208,7 @@ def test_an_old_export_without_rows_still_verifies(committed: Story, tmp_path: P
 # ----------------------------------------------------------------------------------------------- the demo
 
 
-def test_the_demo_histories_replay_to_their_rows(runtime: Runtime, tmp_path: Path) -> None:
+def test_the_demo_histories_replay_to_their_rows(runtime: Runtime, owner_url: str, tmp_path: Path) -> None:
     """`python -m workflow demo` on a fresh instance, then `audit verify` (which replays every case) and the
     offline verifier on its export: intact. The demo's enforcement steps end limits, so their events carry
     the timeliness verdicts that replay puts back into the case data."""
@@ -216,13 +216,13 @@ def test_the_demo_histories_replay_to_their_rows(runtime: Runtime, tmp_path: Pat
     env.update(LAWFLOW_DATABASE_URL=runtime.database_url, LAWFLOW_INSTANCE=str(runtime.instance),
                LAWFLOW_AUDIT_KEY=str(runtime.key_path))
 
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
+    def run(*args: str, url: str = runtime.database_url) -> subprocess.CompletedProcess[str]:
         proc = subprocess.run([sys.executable, "-m", "workflow", *args], capture_output=True, text=True, cwd=ROOT,
-                              env=env, timeout=600)
+                              env={**env, "LAWFLOW_DATABASE_URL": url}, timeout=600)
         assert "Traceback" not in proc.stdout + proc.stderr, proc.stderr
         return proc
 
-    loaded = run("demo")
+    loaded = run("demo", url=owner_url)  # `demo` runs the migrations first: the owner's command on PostgreSQL
     assert loaded.returncode == 0, loaded.stderr
     verified = run("audit", "verify", "--quiet")
     assert verified.returncode == 0, verified.stdout + verified.stderr

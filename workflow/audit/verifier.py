@@ -479,13 +479,18 @@ def record_step(
     recorded_on: str,
     event_seq: int,
     timeliness: Mapping[str, Any] | None = None,
+    *,
+    in_place: bool = False,
 ) -> dict[str, Any]:
     """The case data after a step: its payload stored where the definition's ``record:`` says, with who and
     when. ``step`` is the step's record spec as the export carries it (``mode`` set / append / update or
-    null, ``key``, ``match``, ``new_round``); None when the step records nothing."""
+    null, ``key``, ``match``, ``new_round``); None when the step records nothing.
+
+    ``in_place``: the caller owns ``data`` and every list in it (the verifier's replay), so they are changed
+    instead of copied; the result is the same."""
     # Copy-on-write instead of a deep copy: only the containers this step changes are copied, so `data`
     # is never mutated and untouched entries are shared, not duplicated.
-    new = dict(data)
+    new = data if in_place and type(data) is dict else dict(data)
     if step is None:
         return new
     if step.get("new_round"):  # e.g. a major adjustment re-runs the procedure (条例第三十七条)
@@ -506,7 +511,8 @@ def record_step(
             new["superseded"] = superseded
         new[key] = {**payload, **meta}
     elif mode == "append":
-        items = list(new.get(key, []))
+        items = new.get(key)
+        items = items if in_place and type(items) is list else list(items or [])
         items.append({**payload, **meta, "no": len(items) + 1})
         new[key] = items
     else:  # update: the item whose `no` the payload names (a guard has checked that it exists)
@@ -523,7 +529,11 @@ def record_step(
 
 
 def replay_event(
-    row: Mapping[str, Any] | None, event: Mapping[str, Any], step: Mapping[str, Any] | None
+    row: Mapping[str, Any] | None,
+    event: Mapping[str, Any],
+    step: Mapping[str, Any] | None,
+    *,
+    in_place: bool = False,
 ) -> dict[str, Any] | None:
     """THE replay function: the case row after ``event``, from the row before it (None before the first
     event) and the record spec of the event's step. The engine computes every new case row with it, and
@@ -532,7 +542,8 @@ def replay_event(
     A row holds ``procedure`` (id@version), ``title``, ``state``, ``version``, ``data``, and the chain head
     ``head_seq`` / ``head_hash``. A ``created`` event opens the row; ``transition`` and ``record_attached``
     move it (state = the event's ``to``, version + 1, data by ``record_step``); any other kind (a refusal)
-    moves only the head. Returns None while there is no row (a chain that has no ``created`` event)."""
+    moves only the head. Returns None while there is no row (a chain that has no ``created`` event).
+    ``in_place``: the caller owns ``row`` (and its data), which is updated and returned (see record_step)."""
     kind = event["kind"]
     if kind in ROW_KINDS:
         facts = event.get("facts")
@@ -545,14 +556,18 @@ def replay_event(
             return None
         else:
             base = row["data"]
-            new = {"procedure": row["procedure"], "title": row["title"], "version": row["version"] + 1}
+            if in_place and type(row) is dict:
+                new = row
+                new["version"] += 1
+            else:
+                new = {"procedure": row["procedure"], "title": row["title"], "version": row["version"] + 1}
         new["state"] = event["to"]
         new["data"] = record_step(base, step, event["trigger"] or "", payload, event["actor"],
-                                  local_day(event["at"]), event["seq"], timeliness)
+                                  local_day(event["at"]), event["seq"], timeliness, in_place=in_place)
     elif row is None:
         return None
     else:
-        new = dict(row)
+        new = row if in_place and type(row) is dict else dict(row)
     new["head_seq"] = event["seq"]
     new["head_hash"] = event["hash"]
     return new
@@ -580,7 +595,13 @@ def row_difference(stored: Mapping[str, Any], replayed: Mapping[str, Any]) -> tu
     for name in ROW_FIELDS:
         if name not in stored:
             return name, f"the case row has no {name}"
-        found = _difference(stored[name], replayed.get(name), name)
+        a, b = stored[name], replayed.get(name)
+        try:  # the canonical text is type-exact (1, true and 1.0 print differently) and costs one C call
+            if _encode_str(a) == _encode_str(b):
+                continue
+        except (TypeError, ValueError):
+            pass
+        found = _difference(a, b, name)
         if found is not None:
             return found
     return None
@@ -1465,7 +1486,7 @@ class Verifier:
             elif trigger not in steps:
                 st.unreplayable = f"procedure {rec['procedure']} has no step {trigger!r} (seq {seq})"
             else:
-                st.row = replay_event(st.row, rec, steps[trigger])
+                st.row = replay_event(st.row, rec, steps[trigger], in_place=True)
         if rec["kind"] == "record_attached":
             self._note_record_file(rec, case, seq)
         if self._progress is not None and self._events % self._progress_every == 0:
