@@ -188,7 +188,8 @@ class Engine:
                 session, case, kind="created", at=utc_stamp(now), procedure=procedure.ref, trigger="create",
                 to_state=procedure.initial, actor=user.username, role=role, payload=payload,
             )
-            row = replay.advance(None, None, {**event.body, "hash": event.hash}, procedure.create)  # the row IS
+            # The new row is the replay of its first event (workflow/replay.py), as verify recomputes it.
+            row = replay.advance(None, {**event.body, "hash": event.hash}, procedure.create)
             case.title, case.state, case.version, case.data = row["title"], row["state"], row["version"], row["data"]
             self._update_deadlines(session, procedure, case.id, user.org_id, "create", payload, local_date(now))
             return Outcome(True, case.id, "create", None, case.state, event.seq, event.hash, (), case.version)
@@ -274,7 +275,7 @@ class Engine:
             role=role, payload=payload, facts={"timeliness": timeliness} if timeliness else None,
         )
         # The new row is the replay of this event on the old one (workflow/replay.py), as verify recomputes it.
-        row = replay.advance(case, None, {**event.body, "hash": event.hash}, transition)
+        row = replay.advance(case, {**event.body, "hash": event.hash}, transition)
         case.data, case.state, case.version = row["data"], row["state"], row["version"]
         store.save_case(session, case, now)
         self._update_deadlines(session, procedure, case.id, case.org_id, transition.trigger, payload,

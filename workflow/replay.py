@@ -58,11 +58,12 @@ def procedure_record(procedure: Procedure) -> dict[str, Any]:
     return {"type": "procedure", "procedure": procedure.ref, "steps": step_specs(procedure)}
 
 
-def advance(row: Row | None, title: str | None, event: Mapping[str, Any], transition: Transition) -> dict[str, Any]:
+def advance(row: Row | None, event: Mapping[str, Any], transition: Transition) -> dict[str, Any]:
     """The case row after `event` (the body of the event just appended, with its hash), from `row` before it
-    (None when the event opens the case). Returns the replayed fields; the caller writes them to the row."""
+    (None when the event opens the case). Returns the replayed fields; the caller writes them to the row
+    (a step never changes the title, so a row without one, like the engine's CaseRow, is fine)."""
     before = None if row is None else {
-        "procedure": f"{row.procedure}@{row.procedure_version}", "title": title or "", "state": row.state,
+        "procedure": f"{row.procedure}@{row.procedure_version}", "title": getattr(row, "title", ""), "state": row.state,
         "version": row.version, "data": row.data, "head_seq": row.audit_seq, "head_hash": row.audit_head}
     after = replay_event(before, event, step_spec(transition))
     assert after is not None, "a created or transition event always yields a row"

@@ -58,9 +58,12 @@ def chain_event(
                   to_state=to_state, actor=actor, role=role, payload=payload, reasons=reasons, facts=facts)[1]
 
 
-def _chain(head: ChainHead, *, kind: str, at: str, procedure: str, trigger: str | None, from_state: str | None,
-           to_state: str | None, actor: str | None, role: str | None, payload: dict[str, Any] | None,
-           reasons: list[dict[str, Any]] | None, facts: dict[str, Any] | None) -> tuple[dict[str, Any], dict[str, Any]]:
+def _chain(head: ChainHead, *, kind: str, at: str, procedure: str, trigger: str | None = None,
+           from_state: str | None = None, to_state: str | None = None, actor: str | None = None,
+           role: str | None = None, payload: dict[str, Any] | None = None,
+           reasons: list[dict[str, Any]] | None = None,
+           facts: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the hashed body, the audit_event row) of the next event of `head`'s chain; advances the head."""
     body: dict[str, Any] = {
         "format": EVENT_FORMAT,
         "case": head.id,
@@ -103,9 +106,6 @@ def append_event(db: store.Transactional, head: ChainHead, **fields: Any) -> App
     The caller writes the head (audit_seq, audit_head) back to its row in the same transaction: an ORM
     head is flushed with the session, the engine's CaseRow is saved by workflow.store.
     """
-    fields.setdefault("trigger", None)
-    for name in ("from_state", "to_state", "actor", "role", "payload", "reasons", "facts"):
-        fields.setdefault(name, None)
     body, row = _chain(head, **fields)  # the event's fields, as chain_event names them
     store.insert_event(db, row)
     return AppendedEvent(row["case_id"], row["seq"], row["hash"], body)
