@@ -42,9 +42,12 @@ class _Rows:
 def generate(rt: Any, events: int, cases: int, per_txn: int = 20_000) -> dict[str, float]:
     """`events` chained events on `cases` cases, hashed by the engine's own chain_event, written with one
     executemany per `per_txn` events (the per-row ORM flush would take longer than everything measured)."""
+    import json
+
     from sqlalchemy import bindparam, insert, update
 
     from workflow import accounts
+    from workflow.audit.verifier import replay_event
     from workflow.clock import utc_stamp
     from workflow.db import writing
     from workflow.demo import ORG
@@ -65,22 +68,38 @@ def generate(rt: Any, events: int, cases: int, per_txn: int = 20_000) -> dict[st
     # round-robin over the cases, as a busy office interleaves them
     order = [i for r in range(per_case + 1) for i in range(cases) if r < per_case + (1 if i < extra else 0)]
     columns = [c.name for c in AuditEvent.__table__.columns if c.name != "id"]
+    steps = replay_steps(rt, "major_decision", 1)
+    replayed: dict[str, Any] = {}  # case id -> its row as replay gives it (what fire() would have written)
     for start in range(0, len(order), per_txn):
         rows = _Rows()
         for i in order[start:start + per_txn]:
             head = heads[i]
             _append(rows, head, utc_stamp(base + timedelta(minutes=head.audit_seq)))
+        for row in rows.rows:
+            event = {"kind": row["kind"], "procedure": row["procedure"], "to": row["to_state"],
+                     "trigger": row["trigger"], "payload": json.loads(row["payload"]), "actor": row["actor"],
+                     "at": row["at"], "seq": row["seq"], "hash": row["hash"]}
+            replayed[row["case_id"]] = replay_event(replayed.get(row["case_id"]), event, steps.get(row["trigger"]))
         with writing(rt.sessions) as session:
             session.execute(insert(AuditEvent.__table__),
                             [{c: row[c] for c in columns} for row in rows.rows])
-    with writing(rt.sessions) as session:  # the case rows keep the chain heads, as fire() leaves them
+    with writing(rt.sessions) as session:  # the case rows are the replay of their events, as fire() leaves them
         table = Case.__table__
         session.execute(
             update(table).where(table.c.id == bindparam("cid")).values(
-                audit_seq=bindparam("seq"), audit_head=bindparam("head")),
-            [{"cid": h.id, "seq": h.audit_seq, "head": h.audit_head} for h in heads])
+                audit_seq=bindparam("seq"), audit_head=bindparam("head"), state=bindparam("st"),
+                version=bindparam("v"), data=bindparam("d"), title=bindparam("t")),
+            [{"cid": h.id, "seq": h.audit_seq, "head": h.audit_head, "st": replayed[h.id]["state"],
+              "v": replayed[h.id]["version"], "d": replayed[h.id]["data"], "t": replayed[h.id]["title"]}
+             for h in heads])
     elapsed = time.perf_counter() - started
     return {"seconds": elapsed, "events_per_s": events / elapsed}
+
+
+def replay_steps(rt: Any, procedure: str, version: int) -> dict[str, Any]:
+    from workflow.replay import step_specs
+
+    return step_specs(rt.registry.get(procedure, version))
 
 
 def _append(session: _Rows, case: Any, at: str) -> None:

@@ -407,7 +407,7 @@ def run_verification() -> Response:
     _require(*AUDIT_ROLES)
     rt = runtime()
     stamp = utc_stamp(rt.clock.now())
-    result = verification.run(rt.sessions, rt.origin, stamp, records_dir=str(rt.records.root),
+    result = verification.run(rt.sessions, rt.origin, stamp, records_dir=str(rt.records.root), registry=rt.engine.registry,
                               by=current_user.username)
     verification.save(_status_file(rt), result)
     if result["report"]["ok"]:

@@ -555,7 +555,7 @@ def audit_verify(ctx: click.Context, trusted: tuple[str, ...], trusted_keys: tup
         raise UserError(str(exc)) from None
     report = verify_database(rt.sessions, rt.origin, utc_stamp(rt.clock.now()), pinned,
                              progress=None if quiet else _progress("已校验 verified"),
-                             records_dir=str(rt.records.root), trusted_keys=keys)
+                             records_dir=str(rt.records.root), trusted_keys=keys, registry=rt.registry)
     click.echo(f"事件 events {report.events} / 案件 cases {report.cases} / 叶子 leaves {report.leaves} / "
                f"检查点 checkpoints {report.checkpoints} (签名 signatures: {report.signatures}) / "
                f"未锚定 unanchored {report.unanchored_events} / 记录文件 evidence files {report.records_checked}")
@@ -628,10 +628,10 @@ def audit_export(ctx: click.Context, output: str | None) -> None:
     stamp = utc_stamp(rt.clock.now())
     if output:
         with open(output, "wb") as fh:
-            count = export(rt.sessions, fh, rt.origin, stamp, _progress("已导出 exported"))
+            count = export(rt.sessions, fh, rt.origin, stamp, _progress("已导出 exported"), rt.registry)
         click.echo(f"已导出 exported {count} events → {output}", err=True)
     else:
-        export(rt.sessions, sys.stdout.buffer, rt.origin, stamp)
+        export(rt.sessions, sys.stdout.buffer, rt.origin, stamp, registry=rt.registry)
 
 
 # ---------------------------------------------------------------- officers

@@ -478,6 +478,7 @@ def _check_meaning(data: dict[str, Any], name: str) -> list[tuple[str, str]]:
     seen: dict[tuple[str, str], int] = {}
     payloads: dict[str, dict[str, Any]] = {}
     edges: dict[str, set[str]] = {s: set() for s in states}
+    recorded_by: dict[str, tuple[int, Any]] = {}
     for i, t in enumerate(data["transitions"]):
         where = f"transitions.{i}"
         check_common(where, t)
@@ -500,6 +501,13 @@ def _check_meaning(data: dict[str, Any], name: str) -> list[tuple[str, str]]:
                 problems.append((f"{where}.source", f"state {s!r} is terminal: nothing may leave it"))
         if t["dest"] is not None and t["dest"] not in states:
             problems.append((f"{where}.dest", f"undefined state {t['dest']!r}"))
+        # Replay rebuilds a case's data from (trigger, payload) with the trigger's record spec
+        # (workflow/replay.py; the export lists one per trigger): a trigger's transitions must share it.
+        recorded = (t.get("record") or None, t["new_round"])
+        if recorded_by.setdefault(t["trigger"], (i, recorded))[1] != recorded:
+            problems.append((f"{where}.record", f"trigger {t['trigger']!r} records differently from "
+                                                f"transitions.{recorded_by[t['trigger']][0]} (record and new_round "
+                                                "must be the same for every transition of a trigger)"))
         for j, role in enumerate(t["separation_from"]):
             if role not in roles:
                 problems.append((f"{where}.separation_from.{j}", f"undefined role {role!r}"))

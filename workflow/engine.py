@@ -19,8 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from workflow import accounts, inputs, machine, store
+from workflow import accounts, inputs, machine, replay, store
 from workflow.audit.trail import append_event, safe_payload
+from workflow.audit.verifier import ROUND_INDEPENDENT as ROUND_INDEPENDENT  # re-exported: replay's, kept here
+from workflow.audit.verifier import record_step
 from workflow.calendar import WorkCalendar, default_calendar, parse_year_notice
 from workflow.clock import Clock, SystemClock, local_date, utc_stamp
 from workflow.db import working, writing
@@ -188,7 +190,9 @@ class Engine:
                 session, case, kind="created", at=utc_stamp(now), procedure=procedure.ref, trigger="create",
                 to_state=procedure.initial, actor=user.username, role=role, payload=payload,
             )
-            case.data = _record(procedure.create, {}, payload, user.username, local_date(now), event.seq)
+            # The new row is the replay of its first event (workflow/replay.py), as verify recomputes it.
+            row = replay.advance(None, {**event.body, "hash": event.hash}, procedure.create)
+            case.title, case.state, case.version, case.data = row["title"], row["state"], row["version"], row["data"]
             self._update_deadlines(session, procedure, case.id, user.org_id, "create", payload, local_date(now))
             return Outcome(True, case.id, "create", None, case.state, event.seq, event.hash, (), case.version)
 
@@ -276,15 +280,17 @@ class Engine:
                role: str, payload: dict[str, Any], now: datetime) -> Outcome:
         from_state = case.state
         to_state = machine.run(procedure, from_state, transition.trigger)
+        # The verdicts on the deadlines this step ends come from the deadline rows, not from the event: they
+        # travel in the event's hashed `facts`, so that replay (and the auditor) rebuild the same data.
+        timeliness = self._timeliness(session, procedure, case.id, transition.trigger, payload, local_date(now))
         event = append_event(
             session, case, kind="record_attached" if transition.attachment else "transition", at=utc_stamp(now), procedure=procedure.ref,
             trigger=transition.trigger, from_state=from_state, to_state=to_state, actor=user.username,
-            role=role, payload=payload,
+            role=role, payload=payload, facts={"timeliness": timeliness} if timeliness else None,
         )
-        timeliness = self._timeliness(session, procedure, case.id, transition.trigger, payload, local_date(now))
-        case.data = _record(transition, case.data, payload, user.username, local_date(now), event.seq, timeliness)
-        case.state = to_state
-        case.version += 1
+        # The new row is the replay of this event on the old one (workflow/replay.py), as verify recomputes it.
+        row = replay.advance(case, {**event.body, "hash": event.hash}, transition)
+        case.data, case.state, case.version = row["data"], row["state"], row["version"]
         store.save_case(session, case, now)
         self._update_deadlines(session, procedure, case.id, case.org_id, transition.trigger, payload,
                                local_date(now))
@@ -597,11 +603,6 @@ class Engine:
             return self._record_refusal_in_journal(session, attempt, (reason,), self.clock.now())
 
 
-# Kept as they are when the procedure is run again (new_round): the opening of the case, and its files, one
-# numbered series for the whole case (a file's number names its download; 条例第三十三条 archives them all).
-ROUND_INDEPENDENT = ("proposal", "initiation", "declined", "records")
-
-
 def _recordable(text: str, limit: int) -> str:
     """`text` as an event may record it: itself when clean and short enough, else escaped and cut."""
     return text if inputs.is_clean(text, limit) else inputs.printable(text, limit - 1)
@@ -673,38 +674,7 @@ class _LazySettings(Mapping[str, Any]):
 
 def _record(transition: Transition, data: dict[str, Any], payload: dict[str, Any], actor: str, today: date,
             event_seq: int, timeliness: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The case data after the transition: its payload stored where the definition says, with who and when."""
-    spec = transition.record
-    # Copy-on-write instead of a deep copy: only the containers this step changes are copied, so `data`
-    # (the row's loaded value) is never mutated and untouched entries are shared, not duplicated.
-    new = dict(data)
-    if transition.new_round:  # e.g. a major adjustment re-runs the procedure (条例第三十七条)
-        kept = {k: new.pop(k) for k in ROUND_INDEPENDENT if k in new}
-        earlier = new.pop("previous_rounds", [])
-        new = {**kept, "previous_rounds": [*earlier, new]}
-    if spec is None:
-        return new
-    meta = {"recorded_by": actor, "recorded_on": today.isoformat(), "event_seq": event_seq,
-            "trigger": transition.trigger}
-    if timeliness:
-        meta["timeliness"] = dict(timeliness)
-    if spec.mode == "set":
-        if spec.key in new:  # keep what this replaces: a later rule may need it (e.g. 条例第三十六条)
-            superseded = dict(new.get("superseded", {}))
-            superseded[spec.key] = [*superseded.get(spec.key, []), new[spec.key]]
-            new["superseded"] = superseded
-        new[spec.key] = {**payload, **meta}
-    elif spec.mode == "append":
-        items = list(new.get(spec.key, []))
-        items.append({**payload, **meta, "no": len(items) + 1})
-        new[spec.key] = items
-    else:  # update: the item whose `no` the payload names (a guard has checked that it exists)
-        no = payload[spec.match or ""]
-        if spec.key in new:
-            items = new[spec.key] = list(new[spec.key])
-            for i, item in enumerate(items):
-                if item["no"] == no:
-                    items[i] = item = dict(item)
-                    item.update({k: v for k, v in payload.items() if k != spec.match})
-                    item.update({f"{k}_{transition.trigger}": v for k, v in meta.items() if k != "trigger"})
-    return new
+    """The case data after the transition (replay's record_step, for tools that build rows without events,
+    e.g. bench/scale.py): its payload stored where the definition says, with who and when."""
+    return record_step(data, replay.step_spec(transition), transition.trigger, payload, actor, today.isoformat(),
+                       event_seq, timeliness)

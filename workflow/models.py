@@ -187,6 +187,8 @@ class AuditEvent(Base):
     reasons: Mapped[str] = mapped_column(Text)  # canonical JSON list
     prev: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # canonical JSON of the optional hashed `facts` (e.g. deadline verdicts replay needs); NULL when absent
+    facts: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     __table_args__ = (
         UniqueConstraint("case_id", "seq", name="uq_audit_event_case_seq"),

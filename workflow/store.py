@@ -69,7 +69,7 @@ class DeadlineRow:
 
 
 EVENT_COLUMNS = ("case_id", "seq", "format", "kind", "trigger", "from_state", "to_state", "actor", "role", "at",
-                 "procedure", "payload", "reasons", "prev", "hash")
+                 "procedure", "payload", "reasons", "prev", "hash", "facts")
 _DEADLINE_VALUES = ("kind", "started_on", "due", "n", "unit", "provisional", "basis")
 
 

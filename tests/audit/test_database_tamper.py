@@ -39,6 +39,8 @@ from workflow.audit.checkpoint import CheckpointResult, make_checkpoint
 from workflow.audit.export import verify_database
 from workflow.audit.verifier import GENESIS, Report, event_hash, load_checkpoints
 from workflow.clock import FixedClock, parse_stamp, utc_stamp
+from workflow.definitions import load_registry
+from workflow.replay import replay_case
 from workflow.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -358,6 +360,21 @@ def forge_chain(conn: Connection, case: str, seq: int, change: Callable[[dict[st
         if leaves:
             conn.execute(text("UPDATE audit_leaf SET event_hash = :h WHERE event_id = :id"), {"h": prev, "id": row["id"]})
     conn.execute(text("UPDATE case_file SET audit_head = :h WHERE id = :c"), {"h": prev, "c": case})
+    replay_row(conn, case)
+
+
+def replay_row(conn: Connection, case: str) -> None:
+    """The careful insider also rewrites the case row to what its (altered) events replay to, so that the
+    row check (the case row is a function of its history) passes again."""
+    rows = [dict(r) for r in conn.execute(text("SELECT * FROM audit_event WHERE case_id = :c ORDER BY seq"),
+                                          {"c": case}).mappings()]
+    row = replay_case([{**body_of(r), "hash": r["hash"]} for r in rows], load_registry())
+    assert row is not None
+    data = "CAST(:d AS JSON)" if conn.dialect.name == "postgresql" else ":d"
+    conn.execute(text(f"UPDATE case_file SET state = :s, version = :v, title = :t, data = {data}, audit_seq = :n,"
+                      " audit_head = :h WHERE id = :c"),
+                 {"s": row["state"], "v": row["version"], "t": row["title"], "d": dump(row["data"]),
+                  "n": row["head_seq"], "h": row["head_hash"], "c": case})
 
 
 def forged_payload(payload: dict[str, Any]) -> None:
@@ -502,7 +519,13 @@ def test_deleted_tail_with_rewritten_head(story: Story) -> None:
         conn.execute(text("DELETE FROM audit_event WHERE id = :id"), {"id": last["id"]})
         conn.execute(text("UPDATE case_file SET audit_seq = 4, audit_head = :h WHERE id = :c"),
                      {"h": last["prev"], "c": b})
-    # The chain and the head agree again; the leaf that anchored seq 5 still points at it.
+    # The chain and the head agree again, but the row still holds what seq 5 did.
+    report = verify(story)
+    broken_at(report, b, None, "version")
+    assert "案件记录与其历史不符 the case row differs from its history" in report.message
+    with tampering(story) as conn:
+        replay_row(conn, b)
+    # The row agrees too; the leaf that anchored seq 5 still points at it.
     broken_at(verify(story), b, 5, "leaf")
     with tampering(story) as conn:
         conn.execute(text("DELETE FROM audit_leaf WHERE event_id = :id"), {"id": last["id"]})
@@ -635,8 +658,10 @@ def test_deleted_whole_case_with_its_leaves(story: Story) -> None:
         for table, column in (("case_deadline", "case_id"), ("audit_event", "case_id"), ("case_file", "id")):
             conn.execute(text(f"DELETE FROM {table} WHERE {column} = :c"), {"c": c})
     report = verify(story)  # C's leaves were 7 and 8: the log now jumps from 6 to 9
-    broken_at(report, "SYS", 1, "log_index")
-    assert "leaf log_index 9 where 7 was expected" in report.message
+    # Nothing of C is left to name; the neighbour whose leaf comes next (SYS) is not blamed.
+    broken_at(report, None, None, "log_index")
+    assert "leaf log_index 9 where 7 was expected: log indexes 7–8 are missing" in report.message
+    assert "no remaining case has events that belong there" in report.message
 
 
 def test_deleted_whole_case_with_the_log_rebuilt(story: Story) -> None:

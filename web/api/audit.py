@@ -45,7 +45,7 @@ class Export(MethodView):
             buffer: list[bytes] = []
             size = 0
             with rt.sessions() as session:
-                for record in iter_records(session, rt.origin, stamp):
+                for record in iter_records(session, rt.origin, stamp, rt.engine.registry):
                     line = export_line(record)
                     buffer.append(line)
                     size += len(line)

@@ -2,7 +2,9 @@
 
 `lawflow audit verify` feeds the records this module produces to the offline verifier's `Verifier`, so the
 database check and an outside auditor's check of an export are one implementation (docs/audit-format.md).
-Records stream in (case, seq) order with O(cases) memory on the case heads.
+Records stream in (case, seq) order with O(cases) memory on the case heads. Each case record carries the
+case row (procedure, title, state, version, data) and the export lists, per procedure version, the record
+specs of its steps, so that the verifier replays every case and compares it with its row (workflow/replay.py).
 """
 
 from __future__ import annotations
@@ -16,47 +18,63 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from workflow.audit.checkpoint import checkpoint_record
 from workflow.audit.verifier import EXPORT_FORMAT, Report, Verifier, export_line
+from workflow.definitions import Registry, load_registry
 from workflow.models import AuditCheckpoint, AuditEvent, AuditJournal, AuditKey, AuditLeaf, Case
+from workflow.replay import procedure_record
 
 GENERATOR = "lawflow"
 STREAM = 5_000  # rows fetched per round trip
 _EVENT_COLUMNS = (
     AuditEvent.format, AuditEvent.case_id, AuditEvent.seq, AuditEvent.kind, AuditEvent.trigger,
     AuditEvent.from_state, AuditEvent.to_state, AuditEvent.actor, AuditEvent.role, AuditEvent.at,
-    AuditEvent.procedure, AuditEvent.payload, AuditEvent.reasons, AuditEvent.prev, AuditEvent.hash,
+    AuditEvent.procedure, AuditEvent.payload, AuditEvent.reasons, AuditEvent.prev, AuditEvent.hash, AuditEvent.facts,
 )
 
 
-def iter_records(session: Session, origin: str, exported_at: str) -> Iterator[dict[str, Any]]:
+_ROW_COLUMNS = (Case.id, Case.procedure, Case.procedure_version, Case.title, Case.state, Case.version, Case.data)
+
+
+def iter_records(session: Session, origin: str, exported_at: str,
+                 registry: Registry | None = None) -> Iterator[dict[str, Any]]:
     yield {"type": "header", "format": EXPORT_FORMAT, "origin": origin, "generator": GENERATOR,
            "exported_at": exported_at}
     for key in session.scalars(select(AuditKey).order_by(AuditKey.key_id)):
         yield {"type": "key", "key_id": key.key_id, "algorithm": key.algorithm, "public_key": key.public_key}
+    registry = registry or _shipped_registry()
+    used = session.execute(select(Case.procedure, Case.procedure_version).distinct()).all()
+    for pid, version in sorted(used):  # a version no longer loaded has no record: its cases are reported
+        if (pid, version) in registry.procedures:
+            yield procedure_record(registry.procedures[(pid, version)])
     heads = {c.id: (c.audit_seq, c.audit_head) for c in session.execute(
         select(Case.id, Case.audit_seq, Case.audit_head))}
+    case_ids = set(heads)
     heads.update({j.id: (j.audit_seq, j.audit_head) for j in session.execute(
         select(AuditJournal.id, AuditJournal.audit_seq, AuditJournal.audit_head))})
     current: str | None = None
     # Plain Core rows, streamed, not ORM objects: building 100,000s of entities cost more than verifying them.
     execute = session.connection().execute
+    rows = _CaseRows(execute, case_ids)
     events = execute(select(*_EVENT_COLUMNS).order_by(AuditEvent.case_id, AuditEvent.seq)
                      .execution_options(yield_per=STREAM))
     loads = json.loads
     for fmt, case_id, seq, kind, trigger, from_state, to_state, actor, role, at, procedure, payload, reasons, \
-            prev, digest in events:
+            prev, digest, facts in events:
         if case_id != current:
             if current is not None:
-                yield _case_record(current, heads)
+                yield _case_record(current, heads, rows)
             current = case_id
-        yield {"type": "event", "format": fmt, "case": case_id, "seq": seq, "kind": kind,
-               "trigger": trigger, "from": from_state, "to": to_state, "actor": actor,
-               "role": role, "at": at, "procedure": procedure, "payload": loads(payload),
-               "reasons": [] if reasons == "[]" else loads(reasons), "prev": prev, "hash": digest}
+        record = {"type": "event", "format": fmt, "case": case_id, "seq": seq, "kind": kind,
+                  "trigger": trigger, "from": from_state, "to": to_state, "actor": actor,
+                  "role": role, "at": at, "procedure": procedure, "payload": loads(payload),
+                  "reasons": [] if reasons == "[]" else loads(reasons), "prev": prev, "hash": digest}
+        if facts is not None:  # hashed only when present (docs/audit-format.md §1)
+            record["facts"] = loads(facts)
+        yield record
     if current is not None:
-        yield _case_record(current, heads)
+        yield _case_record(current, heads, rows)
     for case_id in sorted(heads):  # a chain head whose events are all gone (the verifier names it)
-        if heads[case_id][0] > 0:
-            yield {"type": "case", "case": case_id, "head_seq": heads[case_id][0], "head_hash": heads[case_id][1]}
+        if heads[case_id][0] > 0 or case_id in case_ids:  # every case row has events: its opening at least
+            yield _case_record(case_id, heads, rows)
     leaves = execute(select(AuditLeaf.log_index, AuditLeaf.case_id, AuditLeaf.seq, AuditLeaf.event_hash)
                      .order_by(AuditLeaf.log_index).execution_options(yield_per=STREAM))
     for log_index, case_id, seq, event_hash in leaves:
@@ -65,20 +83,65 @@ def iter_records(session: Session, origin: str, exported_at: str) -> Iterator[di
         yield {"type": "checkpoint", **checkpoint_record(cp), "signature": cp.signature}
 
 
-def _case_record(case_id: str, heads: dict[str, tuple[int, str]]) -> dict[str, Any]:
-    """The stored head of a chain (popped, so a head left over at the end has no events)."""
+def _case_record(case_id: str, heads: dict[str, tuple[int, str]], rows: _CaseRows) -> dict[str, Any]:
+    """The stored head of a chain (popped, so a head left over at the end has no events), and for a case its
+    row as stored, which the verifier compares with the replay of the case's events."""
     seq, head = heads.pop(case_id, (None, None))
     if seq is None:  # events survive but their case row is gone: the verifier reports the missing head
         return {"type": "case", "case": case_id, "head_seq": 0, "head_hash": "0" * 64}
-    return {"type": "case", "case": case_id, "head_seq": seq, "head_hash": head}
+    record = {"type": "case", "case": case_id, "head_seq": seq, "head_hash": head}
+    row = rows.get(case_id)
+    if row is not None:
+        record["row"] = row
+    return record
+
+
+class _CaseRows:
+    """The case rows, streamed in id order beside the events (which come in case_id order, the same order
+    of the same database), so that memory stays O(cases) for the heads and never holds every case's data.
+    A row the stream has passed (a case with no events) is kept aside; should the two orders ever disagree,
+    a point query finds the row."""
+
+    def __init__(self, execute: Callable[..., Any], case_ids: set[str]):
+        self._execute = execute
+        self._ids = case_ids
+        self._stream = iter(execute(select(*_ROW_COLUMNS).order_by(Case.id).execution_options(yield_per=STREAM)))
+        self._aside: dict[str, dict[str, Any]] = {}
+
+    def get(self, case_id: str) -> dict[str, Any] | None:
+        if case_id not in self._ids:  # a journal (SYS, ADM-…), or events whose case row is gone
+            return None
+        if case_id in self._aside:
+            return self._aside.pop(case_id)
+        for r in self._stream:
+            row = _row(r)
+            if r[0] == case_id:
+                return row
+            self._aside[r[0]] = row
+        found = self._execute(select(*_ROW_COLUMNS).where(Case.id == case_id)).first()
+        return None if found is None else _row(found)
+
+
+def _row(r: Any) -> dict[str, Any]:
+    return {"procedure": f"{r[1]}@{r[2]}", "title": r[3], "state": r[4], "version": r[5], "data": r[6]}
+
+
+_REGISTRY: list[Registry] = []
+
+
+def _shipped_registry() -> Registry:
+    """The definitions shipped with lawflow (read once), when the caller has no registry of its own."""
+    if not _REGISTRY:
+        _REGISTRY.append(load_registry())
+    return _REGISTRY[0]
 
 
 def export(sessions: sessionmaker[Session], out: IO[bytes], origin: str, exported_at: str,
-           progress: Callable[[int], None] | None = None) -> int:
+           progress: Callable[[int], None] | None = None, registry: Registry | None = None) -> int:
     """Write the whole trail to `out` as JSON Lines; returns the number of events written."""
     count = 0
     with sessions() as session:
-        for record in iter_records(session, origin, exported_at):
+        for record in iter_records(session, origin, exported_at, registry):
             out.write(export_line(record))
             if record["type"] == "event":
                 count += 1
@@ -90,11 +153,12 @@ def export(sessions: sessionmaker[Session], out: IO[bytes], origin: str, exporte
 def verify_database(sessions: sessionmaker[Session], origin: str, exported_at: str,
                     trusted_checkpoints: Iterable[dict[str, Any]] = (),
                     progress: Callable[[int], None] | None = None, records_dir: str | None = None,
-                    trusted_keys: Iterable[bytes] = ()) -> Report:
-    """Verify the trail in the database; with `records_dir`, also re-hash every evidence file it names."""
+                    trusted_keys: Iterable[bytes] = (), registry: Registry | None = None) -> Report:
+    """Verify the trail in the database, every case row against the replay of its events included; with
+    `records_dir`, also re-hash every evidence file it names."""
     verifier = Verifier(trusted_checkpoints, progress=progress, records_dir=records_dir, trusted_keys=trusted_keys)
     with sessions() as session:
-        for record in iter_records(session, origin, exported_at):
+        for record in iter_records(session, origin, exported_at, registry):
             if not verifier.feed(record):
                 break
     return verifier.finish()

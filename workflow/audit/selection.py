@@ -32,7 +32,7 @@ STREAM = 2_000  # rows fetched per round trip when exporting
 EVENT_COLUMNS = (
     AuditEvent.format, AuditEvent.case_id, AuditEvent.seq, AuditEvent.kind, AuditEvent.trigger,
     AuditEvent.from_state, AuditEvent.to_state, AuditEvent.actor, AuditEvent.role, AuditEvent.at,
-    AuditEvent.procedure, AuditEvent.payload, AuditEvent.reasons, AuditEvent.prev, AuditEvent.hash,
+    AuditEvent.procedure, AuditEvent.payload, AuditEvent.reasons, AuditEvent.prev, AuditEvent.hash, AuditEvent.facts,
 )
 NOT_A_CHAIN = (
     "筛选导出只包含部分事件，不能作为哈希链校验；每条事件的哈希可按其字段单独重新计算。"
@@ -172,8 +172,11 @@ def iter_selection(session: Session, org_id: str, flt: EventFilter) -> Iterator[
         newest_first(select(*EVENT_COLUMNS).where(*_where(org_id, flt))).execution_options(yield_per=STREAM))
     loads = json.loads
     for fmt, case_id, seq, kind, trigger, from_state, to_state, actor, role, at, procedure, payload, reasons, \
-            prev, digest in rows:
-        yield {"type": "event", "format": fmt, "case": case_id, "seq": seq, "kind": kind, "trigger": trigger,
-               "from": from_state, "to": to_state, "actor": actor, "role": role, "at": at,
-               "procedure": procedure, "payload": loads(payload), "reasons": loads(reasons), "prev": prev,
-               "hash": digest}
+            prev, digest, facts in rows:
+        record = {"type": "event", "format": fmt, "case": case_id, "seq": seq, "kind": kind, "trigger": trigger,
+                  "from": from_state, "to": to_state, "actor": actor, "role": role, "at": at,
+                  "procedure": procedure, "payload": loads(payload), "reasons": loads(reasons), "prev": prev,
+                  "hash": digest}
+        if facts is not None:  # hashed only when present (docs/audit-format.md §1)
+            record["facts"] = loads(facts)
+        yield record

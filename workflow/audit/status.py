@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from workflow.audit.checkpoint import latest_checkpoint
 from workflow.audit.export import iter_records
 from workflow.audit.verifier import Problem, Verifier
+from workflow.definitions import Registry
 from workflow.models import AuditCheckpoint
 
 STATUS_FILE = "audit-verification.json"
@@ -39,13 +40,13 @@ def status_path(instance: str | os.PathLike[str]) -> Path:
 
 
 def run(sessions: sessionmaker[Session], origin: str, stamp: str, *, records_dir: str | None,
-        by: str | None = None) -> dict[str, Any]:
+        by: str | None = None, registry: Registry | None = None) -> dict[str, Any]:
     """Verify the whole trail now; the result as a JSON-ready dict (see `save`)."""
     overall = Verifier(records_dir=records_dir)
     cases: dict[str, dict[str, Any]] = {}
     anchored: Counter[str] = Counter()
     alone: Verifier | None = None  # checks one case on its own once the overall run has stopped
-    header: dict[str, Any] | None = None
+    preamble: list[dict[str, Any]] = []  # the header and the procedure records (record specs) for replay
     with sessions() as session:
         latest = latest_checkpoint(session)
         checkpoints = session.scalar(select(func.count()).select_from(AuditCheckpoint)) or 0
@@ -53,11 +54,11 @@ def run(sessions: sessionmaker[Session], origin: str, stamp: str, *, records_dir
         checkpoint = None if latest is None else {
             "tree_size": latest.tree_size, "issued_at": latest.issued_at, "key_id": latest.key_id,
             "root": latest.root}
-        for record in iter_records(session, origin, stamp):
+        for record in iter_records(session, origin, stamp, registry):
             kind = record["type"]
             entry = cases.setdefault(record["case"], _entry()) if kind in ("event", "case") else None
-            if kind == "header":
-                header = record
+            if kind in ("header", "procedure"):
+                preamble.append(record)
             elif kind == "event":
                 entry["events"] += 1
             elif kind == "case":
@@ -73,7 +74,7 @@ def run(sessions: sessionmaker[Session], origin: str, stamp: str, *, records_dir
                 continue
             if entry["checked_alone"] is None:  # the first record of a case after the overall run stopped
                 entry["checked_alone"] = True
-                alone = _alone(header)
+                alone = _alone(preamble)
             if entry["checked_alone"] and alone is not None:
                 alone.feed(record)
                 if kind == "case":
@@ -104,10 +105,10 @@ def _entry() -> dict[str, Any]:
     return {"events": 0, "head_seq": 0, "head_hash": None, "problem": None, "checked_alone": None}
 
 
-def _alone(header: Mapping[str, Any] | None) -> Verifier:
+def _alone(preamble: list[dict[str, Any]]) -> Verifier:
     verifier = Verifier(check_signatures=False)
-    if header is not None:
-        verifier.feed(header)
+    for record in preamble:
+        verifier.feed(record)
     return verifier
 
 

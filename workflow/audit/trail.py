@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from workflow import store
@@ -31,6 +32,7 @@ class AppendedEvent:
     case_id: str
     seq: int
     hash: str
+    body: Mapping[str, Any] = field(default_factory=dict, compare=False)  # the hashed fields (for replay)
 
 
 def chain_event(
@@ -46,9 +48,23 @@ def chain_event(
     role: str | None = None,
     payload: dict[str, Any] | None = None,
     reasons: list[dict[str, Any]] | None = None,
+    facts: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The next event of `head`'s chain, as the column values of its audit_event row; advances the head."""
-    body = {
+    """The next event of `head`'s chain, as the column values of its audit_event row; advances the head.
+
+    `facts` (optional, hashed only when given and not empty): what the engine found outside the event that
+    replay needs, e.g. the timeliness verdicts of the deadlines a step ends (docs/audit-format.md §1)."""
+    return _chain(head, kind=kind, at=at, procedure=procedure, trigger=trigger, from_state=from_state,
+                  to_state=to_state, actor=actor, role=role, payload=payload, reasons=reasons, facts=facts)[1]
+
+
+def _chain(head: ChainHead, *, kind: str, at: str, procedure: str, trigger: str | None = None,
+           from_state: str | None = None, to_state: str | None = None, actor: str | None = None,
+           role: str | None = None, payload: dict[str, Any] | None = None,
+           reasons: list[dict[str, Any]] | None = None,
+           facts: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the hashed body, the audit_event row) of the next event of `head`'s chain; advances the head."""
+    body: dict[str, Any] = {
         "format": EVENT_FORMAT,
         "case": head.id,
         "seq": head.audit_seq + 1,
@@ -64,6 +80,8 @@ def chain_event(
         "reasons": reasons or [],
         "prev": head.audit_head,
     }
+    if facts:
+        body["facts"] = facts
     # What verifier.event_hash(body) computes, with the profile checked once for the whole body (refusing
     # data outside it, naming the field) and the payload and reasons then encoded without a second walk.
     _check_profile(body)
@@ -75,10 +93,11 @@ def chain_event(
         "payload": _encode_str(body["payload"]),  # valid UTF-8: _encode(body) above would have refused it
         "reasons": _encode_str(body["reasons"]) if body["reasons"] else "[]",
         "prev": body["prev"], "hash": digest,
+        "facts": _encode_str(facts) if facts else None,
     }
     head.audit_seq = body["seq"]
     head.audit_head = digest
-    return row
+    return body, row
 
 
 def append_event(db: store.Transactional, head: ChainHead, **fields: Any) -> AppendedEvent:
@@ -87,9 +106,9 @@ def append_event(db: store.Transactional, head: ChainHead, **fields: Any) -> App
     The caller writes the head (audit_seq, audit_head) back to its row in the same transaction: an ORM
     head is flushed with the session, the engine's CaseRow is saved by workflow.store.
     """
-    row = chain_event(head, **fields)  # the event's fields, as chain_event names them
+    body, row = _chain(head, **fields)  # the event's fields, as chain_event names them
     store.insert_event(db, row)
-    return AppendedEvent(row["case_id"], row["seq"], row["hash"])
+    return AppendedEvent(row["case_id"], row["seq"], row["hash"], body)
 
 
 def event_body(row: AuditEvent) -> dict[str, Any]:
@@ -99,7 +118,7 @@ def event_body(row: AuditEvent) -> dict[str, Any]:
         "from": row.from_state, "to": row.to_state, "actor": row.actor, "role": row.role, "at": row.at,
         "procedure": row.procedure, "payload": json.loads(row.payload), "reasons": json.loads(row.reasons),
         "prev": row.prev,
-    }
+    } | ({"facts": json.loads(row.facts)} if row.facts else {})
 
 
 def safe_payload(raw: Any) -> dict[str, Any]:

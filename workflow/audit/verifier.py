@@ -48,6 +48,10 @@ __all__ = [
     "GENESIS",
     "KEY_ROTATION_FORMAT",
     "KEY_ROTATION_KIND",
+    "OPTIONAL_EVENT_FIELDS",
+    "ROUND_INDEPENDENT",
+    "ROW_FIELDS",
+    "ROW_KINDS",
     "CanonicalError",
     "CompactRange",
     "EventFormatError",
@@ -64,12 +68,16 @@ __all__ = [
     "key_id",
     "leaf_hash",
     "leaf_hash_data",
+    "local_day",
     "load_checkpoints",
     "load_public_key",
     "main",
     "merkle_root",
     "node_hash",
     "public_key_pem",
+    "record_step",
+    "replay_event",
+    "row_difference",
     "root_from_inclusion_proof",
     "rotation_statement",
     "signatures_available",
@@ -92,6 +100,10 @@ EVENT_FIELDS = (
     "format", "case", "seq", "kind", "trigger", "from", "to", "actor", "role",
     "at", "procedure", "payload", "reasons", "prev",
 )  # fmt: skip
+# Optional, hashed only when present: what the engine determined from rows outside the event (the verdicts
+# on the deadlines a step ends, `timeliness`) and replay needs to rebuild the case row. Events without it keep
+# their bytes and their hash.
+OPTIONAL_EVENT_FIELDS = ("facts",)
 CHECKPOINT_FIELDS = ("format", "origin", "tree_size", "root", "issued_at", "prev_checkpoint", "key_id")
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 PROGRESS_EVERY = 100_000
@@ -313,7 +325,7 @@ _OPTIONAL_STR = ("trigger", "from", "to", "actor", "role")
 _NOT_HASHED = ("hash", "type")
 _EVENT_KEYS = frozenset(EVENT_FIELDS)
 _EVENT_KEYS_HASHED = _EVENT_KEYS | {"hash"}
-_EVENT_RECORD_KEYS = _EVENT_KEYS | {"hash", "type"}
+_EVENT_RECORD_KEYS = _EVENT_KEYS | {"hash", "type"}  # plus the optional facts (see _event_problem)
 
 
 def _is_int(v: object) -> bool:
@@ -342,6 +354,11 @@ def _event_problem(
         if "format" not in rec:
             return "format", "field 'format' is missing"
         return "format", f"unknown event format {fmt!r} (this verifier knows {EVENT_FORMAT!r})"
+    if "facts" in rec:
+        keys = keys | {"facts"}
+        v = rec["facts"]
+        if type(v) is not dict or not v:
+            return "facts", "facts, when present, must be a non-empty object"
     if rec.keys() != keys:
         required = EVENT_FIELDS + tuple(sorted(k for k in ("type", "hash") if k in keys))
         return _keyset_problem(rec, required, keys)
@@ -396,6 +413,8 @@ def _event_text(r: Mapping[str, Any]) -> str:
     v1 set in sorted order; nested values go through the shared encoder. Raises TypeError if a string
     field is not a string. Identical to ``_encode_str(body)`` (tested with Hypothesis)."""
     q = _quote
+    facts = r.get("facts")
+    fx = "" if facts is None else f'"facts":{_encode_str(facts)},'
     p = r["payload"]
     rs = r["reasons"]
     a, f, ro, to, tr = r["actor"], r["from"], r["role"], r["to"], r["trigger"]
@@ -404,7 +423,7 @@ def _event_text(r: Mapping[str, Any]) -> str:
         raise TypeError("seq")
     return (
         f'{{"actor":{"null" if a is None else q(a)},"at":{q(r["at"])},"case":{q(r["case"])},'
-        f'"format":{q(r["format"])},"from":{"null" if f is None else q(f)},"kind":{q(r["kind"])},'
+        f'{fx}"format":{q(r["format"])},"from":{"null" if f is None else q(f)},"kind":{q(r["kind"])},'
         f'"payload":{_encode_str(p) if p else "{}"},"prev":{q(r["prev"])},"procedure":{q(r["procedure"])},'
         f'"reasons":{_encode_str(rs) if rs else "[]"},"role":{"null" if ro is None else q(ro)},"seq":{seq},'
         f'"to":{"null" if to is None else q(to)},"trigger":{"null" if tr is None else q(tr)}}}'
@@ -424,12 +443,209 @@ def validate_event(event: Mapping[str, Any]) -> None:
         raise EventFormatError("prev", "the first event of a case (seq 1) must have prev = 64 zeros")
     _check_profile(event["payload"], "payload")
     _check_profile(event["reasons"], "reasons")
+    if "facts" in event:
+        _check_profile(event["facts"], "facts")
 
 
 def event_hash(event: Mapping[str, Any]) -> str:
     """Hex SHA-256 of the canonical bytes of all event fields except ``hash`` and ``type``."""
     body = {k: v for k, v in event.items() if k not in _NOT_HASHED}
     return _sha256(canonical_bytes(body)).hexdigest()
+
+
+# --------------------------------------------------------------------------------------------------
+# Replay: a case row (state, version, data, title, procedure) is a function of its events
+# --------------------------------------------------------------------------------------------------
+
+# Kept as they are when the procedure is run again (new_round): the opening of the case, and its files, one
+# numbered series for the whole case (a file's number names its download; 条例第三十三条 archives them all).
+ROUND_INDEPENDENT = ("proposal", "initiation", "declined", "records")
+ROW_KINDS = frozenset({"created", "transition", "record_attached"})  # the kinds that change a case row
+ROW_FIELDS = ("procedure", "title", "state", "version", "data")
+_RECORD_MODES = ("set", "append", "update")
+_STEP_KEYS = frozenset({"mode", "key", "match", "new_round"})
+
+
+def local_day(at: str) -> str:
+    """The Beijing date (UTC+8; China has kept no daylight saving since 1991) of an event's UTC ``at``."""
+    if at[11:13] < "16":
+        return at[:10]
+    y, m, d = int(at[:4]), int(at[5:7]), int(at[8:10])
+    days = (31, 29 if y % 4 == 0 and (y % 100 != 0 or y % 400 == 0) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+    if d < days[m - 1]:
+        return f"{y:04d}-{m:02d}-{d + 1:02d}"
+    return f"{y + 1:04d}-01-01" if m == 12 else f"{y:04d}-{m + 1:02d}-01"
+
+
+def record_step(
+    data: Mapping[str, Any],
+    step: Mapping[str, Any] | None,
+    trigger: str,
+    payload: Mapping[str, Any],
+    actor: str | None,
+    recorded_on: str,
+    event_seq: int,
+    timeliness: Mapping[str, Any] | None = None,
+    *,
+    in_place: bool = False,
+) -> dict[str, Any]:
+    """The case data after a step: its payload stored where the definition's ``record:`` says, with who and
+    when. ``step`` is the step's record spec as the export carries it (``mode`` set / append / update or
+    null, ``key``, ``match``, ``new_round``); None when the step records nothing.
+
+    ``in_place``: the caller owns ``data`` and every list in it (the verifier's replay), so they are changed
+    instead of copied; the result is the same."""
+    # Copy-on-write instead of a deep copy: only the containers this step changes are copied, so `data`
+    # is never mutated and untouched entries are shared, not duplicated.
+    new = data if in_place and type(data) is dict else dict(data)
+    if step is None:
+        return new
+    if step.get("new_round"):  # e.g. a major adjustment re-runs the procedure (条例第三十七条)
+        kept = {k: new.pop(k) for k in ROUND_INDEPENDENT if k in new}
+        earlier = new.pop("previous_rounds", [])
+        new = {**kept, "previous_rounds": [*earlier, new]}
+    mode, key = step.get("mode"), step.get("key")
+    if mode is None:
+        return new
+    meta: dict[str, Any] = {"recorded_by": actor, "recorded_on": recorded_on, "event_seq": event_seq,
+                            "trigger": trigger}
+    if timeliness:
+        meta["timeliness"] = dict(timeliness)
+    if mode == "set":
+        if key in new:  # keep what this replaces: a later rule may need it (e.g. 条例第三十六条)
+            superseded = dict(new.get("superseded", {}))
+            superseded[key] = [*superseded.get(key, []), new[key]]
+            new["superseded"] = superseded
+        new[key] = {**payload, **meta}
+    elif mode == "append":
+        items = new.get(key)
+        items = items if in_place and type(items) is list else list(items or [])
+        items.append({**payload, **meta, "no": len(items) + 1})
+        new[key] = items
+    else:  # update: the item whose `no` the payload names (a guard has checked that it exists)
+        match = step.get("match") or ""
+        no = payload.get(match)
+        if key in new:
+            items = new[key] = list(new[key])
+            for i, item in enumerate(items):
+                if isinstance(item, Mapping) and item.get("no") == no:
+                    items[i] = item = dict(item)
+                    item.update({k: v for k, v in payload.items() if k != match})
+                    item.update({f"{k}_{trigger}": v for k, v in meta.items() if k != "trigger"})
+    return new
+
+
+def replay_event(
+    row: Mapping[str, Any] | None,
+    event: Mapping[str, Any],
+    step: Mapping[str, Any] | None,
+    *,
+    in_place: bool = False,
+) -> dict[str, Any] | None:
+    """THE replay function: the case row after ``event``, from the row before it (None before the first
+    event) and the record spec of the event's step. The engine computes every new case row with it, and
+    verification recomputes every case from its events with it, so a row is a function of its history.
+
+    A row holds ``procedure`` (id@version), ``title``, ``state``, ``version``, ``data``, and the chain head
+    ``head_seq`` / ``head_hash``. A ``created`` event opens the row; ``transition`` and ``record_attached``
+    move it (state = the event's ``to``, version + 1, data by ``record_step``); any other kind (a refusal)
+    moves only the head. Returns None while there is no row (a chain that has no ``created`` event).
+    ``in_place``: the caller owns ``row`` (and its data), which is updated and returned (see record_step)."""
+    kind = event["kind"]
+    if kind in ROW_KINDS:
+        facts = event.get("facts")
+        timeliness = facts.get("timeliness") if isinstance(facts, Mapping) else None
+        payload = event["payload"]
+        if kind == "created":
+            base: Mapping[str, Any] = {}
+            new = {"procedure": event["procedure"], "title": payload.get("title", ""), "version": 1}
+        elif row is None:  # a step before the case was opened: no row can come of it
+            return None
+        else:
+            base = row["data"]
+            if in_place and type(row) is dict:
+                new = row
+                new["version"] += 1
+            else:
+                new = {"procedure": row["procedure"], "title": row["title"], "version": row["version"] + 1}
+        new["state"] = event["to"]
+        new["data"] = record_step(base, step, event["trigger"] or "", payload, event["actor"],
+                                  local_day(event["at"]), event["seq"], timeliness, in_place=in_place)
+    elif row is None:
+        return None
+    else:
+        new = row if in_place and type(row) is dict else dict(row)
+    new["head_seq"] = event["seq"]
+    new["head_hash"] = event["hash"]
+    return new
+
+
+def step_problem(step: object) -> str | None:
+    """Why a record spec of an export's ``procedure`` record is malformed, or None."""
+    if step is None:
+        return None
+    if type(step) is not dict or not step.keys() <= _STEP_KEYS:
+        return "a step's record spec must be null or an object with mode, key, match, new_round"
+    mode = step.get("mode")
+    if mode is not None and (mode not in _RECORD_MODES or type(step.get("key")) is not str):
+        return "mode must be set, append, update or null, with a string key"
+    if mode == "update" and type(step.get("match")) is not str:
+        return "an update names the payload field that matches the item (match)"
+    if type(step.get("new_round", False)) is not bool:
+        return "new_round must be true or false"
+    return None
+
+
+def row_difference(stored: Mapping[str, Any], replayed: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(field, description) of the first difference between a stored case row and its replay, or None.
+    Types count: 1 and true and 1.0 are different values here, as they are in the canonical JSON."""
+    for name in ROW_FIELDS:
+        if name not in stored:
+            return name, f"the case row has no {name}"
+        a, b = stored[name], replayed.get(name)
+        try:  # the canonical text is type-exact (1, true and 1.0 print differently) and costs one C call
+            if _encode_str(a) == _encode_str(b):
+                continue
+        except (TypeError, ValueError):
+            pass
+        found = _difference(a, b, name)
+        if found is not None:
+            return found
+    return None
+
+
+def _difference(a: object, b: object, path: str) -> tuple[str, str] | None:
+    if type(a) is not type(b):
+        return path, f"the row has {_short(a)}, its events give {_short(b)}"
+    if type(a) is dict:
+        assert isinstance(a, dict) and isinstance(b, dict)
+        for k in sorted(a.keys() | b.keys(), key=str):
+            where = f"{path}.{k}"
+            if k not in b:
+                return where, f"the row has {_short(a[k])}, its events give nothing"
+            if k not in a:
+                return where, f"the row has nothing, its events give {_short(b[k])}"
+            found = _difference(a[k], b[k], where)
+            if found is not None:
+                return found
+        return None
+    if type(a) is list:
+        assert isinstance(a, list) and isinstance(b, list)
+        for i, (x, y) in enumerate(zip(a, b, strict=False)):
+            found = _difference(x, y, f"{path}[{i}]")
+            if found is not None:
+                return found
+        if len(a) != len(b):
+            return path, f"the row has {len(a)} items, its events give {len(b)}"
+        return None
+    if a != b:
+        return path, f"the row has {_short(a)}, its events give {_short(b)}"
+    return None
+
+
+def _short(value: object) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=repr)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 # --------------------------------------------------------------------------------------------------
@@ -953,13 +1169,20 @@ class Report:
         return d
 
 
+_AT_LEN = 27  # len("2026-11-29T23:09:39.123456Z"): every valid `at`
+
+
 class _Case:
-    __slots__ = ("anchored", "hashes", "last_at", "last_hash", "leafed", "max_anchored", "n", "name")
+    __slots__ = ("anchored", "ats", "hashes", "last_at", "last_hash", "leafed", "max_anchored", "n", "name",
+                 "row", "unreplayable")
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.n = 0  # last seq seen
         self.hashes = bytearray()  # 32 bytes per event, index seq-1: leaves are matched against these
+        self.ats = bytearray()  # 27 bytes per event: its `at`, to tell which events a checkpoint should cover
+        self.row: dict[str, Any] | None = None  # the replayed case row, while the case's events stream in
+        self.unreplayable: str | None = None  # why the row cannot be replayed (no record spec for a step)
         self.last_hash = GENESIS
         self.last_at: str | None = None
         self.leafed: bytearray | None = None  # 1 byte per event once the first leaf for the case arrives
@@ -979,6 +1202,9 @@ _START, _BODY, _LEAVES, _CHECKPOINTS = range(4)
 _SECTION = {_BODY: "event", _LEAVES: "leaf", _CHECKPOINTS: "checkpoint"}
 _LEAF_KEYS = frozenset({"type", "log_index", "case", "seq", "event_hash"})
 _CASE_KEYS = frozenset({"type", "case", "head_seq", "head_hash"})
+_CASE_KEYS_ROW = _CASE_KEYS | {"row"}  # with the case row (state, version, data ...) to replay
+_PROCEDURE_KEYS = frozenset({"type", "procedure", "steps"})
+ROW_DIFFERS = "案件记录与其历史不符 the case row differs from its history"
 _KEY_KEYS = frozenset({"type", "key_id", "algorithm", "public_key"})
 _HEADER_REQUIRED = ("type", "format", "origin", "generator", "exported_at")
 _MAX_WARNINGS = 100
@@ -1027,6 +1253,10 @@ class Verifier:
         self._events = 0
         self._leaves = 0
         self._leaf_buf = bytearray()
+        self._steps: dict[str, dict[str, Any]] = {}  # procedure@version -> trigger -> record spec
+        self._body_seen = False  # an event or case record has been read (procedure records come before)
+        self._gaps: list[tuple[int, int, tuple[str, int] | None, tuple[str, int]]] = []  # missing log indexes
+        self._last_leaf: tuple[str, int] | None = None
         self.checkpoints: list[_Checkpoint] = []
         self._report: Report | None = None
         self.records_dir = records_dir
@@ -1040,6 +1270,7 @@ class Verifier:
             "key": self._on_key,
             "event": self._on_event,
             "case": self._on_case,
+            "procedure": self._on_procedure,
             "leaf": self._on_leaf,
             "checkpoint": self._on_checkpoint,
         }
@@ -1184,10 +1415,33 @@ class Verifier:
             return
         self.keys[kid] = raw
 
+    def _on_procedure(self, rec: dict[str, Any]) -> None:
+        """The record specs of one procedure version, which replay needs (they precede the events)."""
+        if self._state != _BODY or self._body_seen:
+            self._fail("'procedure' records come after the header and keys, before the events",
+                       field_name="type")
+            return
+        ref, steps = rec.get("procedure"), rec.get("steps")
+        if rec.keys() != _PROCEDURE_KEYS or type(ref) is not str or not _PROCEDURE_RE.fullmatch(ref) \
+                or type(steps) is not dict:
+            self._fail("a procedure record has exactly procedure ('id@version') and steps (trigger -> record "
+                       "spec)", field_name="procedure")
+            return
+        for trigger, step in steps.items():
+            problem = step_problem(step)
+            if problem is not None:
+                self._fail(f"procedure {ref} step {trigger!r}: {problem}", field_name="steps")
+                return
+        if ref in self._steps:
+            self._fail(f"procedure {ref} is listed twice", field_name="procedure")
+            return
+        self._steps[ref] = steps
+
     def _on_event(self, rec: dict[str, Any]) -> None:
         if self._state != _BODY:
             self._misplaced("event")
             return
+        self._body_seen = True
         # Fast path: cheap checks that accept exactly what _event_problem accepts; anything unusual
         # (or any exception) falls through to the precise path, which names the field.
         try:
@@ -1196,10 +1450,12 @@ class Verifier:
             payload = rec["payload"]
             reasons = rec["reasons"]
             claimed = rec["hash"]
-            # 16 keys and each expected key is read here or in _event_text (KeyError if missing): so the
-            # key set is exactly the v1 set without the cost of a set comparison.
+            # 16 keys (17 with the optional facts) and each expected key is read here or in _event_text
+            # (KeyError if missing): so the key set is exactly the v1 set without the cost of a set comparison.
+            facts = rec.get("facts")
             if (
-                len(rec) != 16
+                len(rec) != (16 if facts is None else 17)
+                or (facts is not None and (type(facts) is not dict or not facts))
                 or rec["format"] != EVENT_FORMAT
                 or type(seq) is not int
                 or not 0 < seq < _SAFE
@@ -1227,6 +1483,8 @@ class Verifier:
                 if type(r) is not dict:
                     raise _Slow
                 _walk(r)
+            if facts is not None:
+                _walk(facts)
             data = _event_text(rec).encode("utf-8")  # reads the remaining keys ("type" was read by dispatch)
         except Exception:
             data = self._event_bytes_slow(rec)
@@ -1291,10 +1549,20 @@ class Verifier:
                 f"case {case!r} seq {seq}: clock went backwards ({at} is before seq {n}'s {st.last_at})"
             )
         st.hashes += digest
+        st.ats += at.encode("ascii")
         st.n = seq
         st.last_hash = hexd
         st.last_at = at
         self._events += 1
+        if self._steps and rec["kind"] in ROW_KINDS and st.unreplayable is None:
+            steps = self._steps.get(rec["procedure"])
+            trigger = rec["trigger"]
+            if steps is None:
+                st.unreplayable = f"the export has no record specs for procedure {rec['procedure']} (seq {seq})"
+            elif trigger not in steps:
+                st.unreplayable = f"procedure {rec['procedure']} has no step {trigger!r} (seq {seq})"
+            else:
+                st.row = replay_event(st.row, rec, steps[trigger], in_place=True)
         if rec["kind"] == "record_attached":
             self._note_record_file(rec, case, seq)
         elif rec["kind"] == KEY_ROTATION_KIND:
@@ -1330,9 +1598,13 @@ class Verifier:
             self._fail(problem[1], *self._locate(rec), problem[0])
             return None
         body = {k: rec[k] for k in EVENT_FIELDS}
+        if "facts" in rec:
+            body["facts"] = rec["facts"]
         try:
             _check_profile(body["payload"], "payload")
             _check_profile(body["reasons"], "reasons")
+            if "facts" in body:
+                _check_profile(body["facts"], "facts")
             return _encode(body)
         except CanonicalError as e:
             self._fail(e.problem, *self._locate(rec), e.path)
@@ -1342,7 +1614,8 @@ class Verifier:
         if self._state != _BODY:
             self._misplaced("case")
             return
-        if rec.keys() != _CASE_KEYS:
+        self._body_seen = True
+        if rec.keys() != _CASE_KEYS and rec.keys() != _CASE_KEYS_ROW:
             name, msg = _keyset_problem(rec, ("type", "case", "head_seq", "head_hash"), _CASE_KEYS)
             self._fail(
                 f"case record: {msg}",
@@ -1398,8 +1671,29 @@ class Verifier:
                 f"head_hash differs from the hash of the last event (seq {st.n})", case, st.n, "head_hash"
             )
             return
+        if "row" in rec and not self._check_row(st, rec["row"]):
+            return
         st.last_at = None
+        st.row = None  # only the open case's replayed data is held
         self._open = None
+
+    def _check_row(self, st: _Case, row: object) -> bool:
+        """The stored case row against the replay of its events (docs/audit-format.md §5)."""
+        if type(row) is not dict:
+            self._fail(f"{ROW_DIFFERS}: the row must be an object", st.name, None, "row")
+            return False
+        if st.unreplayable is not None or not self._steps:
+            why = st.unreplayable or "the export has no procedure records (record specs)"
+            self._fail(f"{ROW_DIFFERS}: it cannot be replayed: {why}", st.name, None, "procedure")
+            return False
+        if st.row is None:
+            self._fail(f"{ROW_DIFFERS}: its events hold no 'created' event", st.name, None, "state")
+            return False
+        found = row_difference(row, st.row)
+        if found is not None:
+            self._fail(f"{ROW_DIFFERS}: {found[0]}: {found[1]}", st.name, None, found[0])
+            return False
+        return True
 
     def _on_leaf(self, rec: dict[str, Any]) -> None:
         if self._state != _LEAVES:
@@ -1427,9 +1721,14 @@ class Verifier:
     def _leaf(self, idx: int, case: str, seq: int, eh: str) -> None:
         expected = self._leaves
         if idx != expected:
-            why = "a leaf is missing" if idx > expected else "duplicate or reordered leaf"
-            self._fail(f"leaf log_index {idx} where {expected} was expected ({why})", case, seq, "log_index")
-            return
+            if idx < expected:
+                self._fail(f"leaf log_index {idx} where {expected} was expected (duplicate or reordered leaf)",
+                           case, seq, "log_index")
+                return
+            # Leaves are missing. The leaf after them is where the log put it: the blame goes to the case whose
+            # events belong in the gap, found at the end (_check_gaps), not to this neighbour.
+            self._gaps.append((expected, idx, self._last_leaf, (case, seq)))
+            expected = idx
         st = self._cases.get(case)
         if st is None:
             self._fail(
@@ -1472,6 +1771,7 @@ class Verifier:
             st.max_anchored = seq
         self._leaf_buf += digest  # event hashes in log order; leaf hashes are computed in _prefix_roots
         self._leaves = expected + 1
+        self._last_leaf = (case, seq)
 
     def _leaf_shape_problem(self, rec: dict[str, Any]) -> None:
         idx = rec.get("log_index")
@@ -1518,6 +1818,47 @@ class Verifier:
                 )
             out[s] = cr.root()
         return out
+
+    def _check_gaps(self) -> None:
+        """Leaves missing from the log: name the case whose events belong there (audit-design §2.4).
+
+        The integrator anchors every event written before it runs, so an event with no leaf that is older
+        than the checkpoint covering the missing indexes lost its leaf (a case with a hole in its anchored
+        prefix lost one too: _check_anchoring, run before, names it). With no such case left, the events went
+        with their leaves (a case deleted whole, row and all): the report says where, and blames no neighbour.
+        """
+        if not self._gaps:
+            return
+        self._line = None
+        g0, g1, before, after = self._gaps[0]
+        cover = min((cp for cp in self.checkpoints if cp.body["tree_size"] >= g1),
+                    key=lambda cp: cp.body["tree_size"], default=None)
+        issued = cover.body["issued_at"] if cover is not None else None
+        victims: list[tuple[str, int]] = []
+        for st in self._cases.values():
+            if st.anchored < st.n:
+                first = st.anchored + 1
+                at = st.ats[(first - 1) * _AT_LEN : first * _AT_LEN].decode("ascii")
+                if issued is None or at <= issued:
+                    victims.append((st.name, first))
+        span = f"{g0}" if g1 - g0 == 1 else f"{g0}–{g1 - 1}"
+        where = f" (the log jumps from {_leaf_name(before)} to {_leaf_name(after)})"
+        if victims:
+            name, seq = victims[0]
+            others = f"; {len(victims) - 1} more cases likewise" if len(victims) > 1 else ""
+            self._fail(
+                f"seq {seq} has no leaf in the Merkle log, but log indexes {span} are missing{where} and this "
+                f"case's events from seq {seq} on were written before the checkpoint that covers them "
+                f"(events removed from the log{others})",
+                name, seq, "leaf",
+            )
+        else:
+            self._fail(
+                f"leaf log_index {g1} where {g0} was expected: log indexes {span} are missing{where}, and no "
+                "remaining case has events that belong there: the events they anchored were deleted with their "
+                "leaves (a case deleted whole, with its case row)",
+                field_name="log_index",
+            )
 
     def _check_anchoring(self) -> None:
         # The integrator anchors every committed event it has not anchored yet, and a case's events commit
@@ -1740,6 +2081,8 @@ class Verifier:
         if self._error is None:
             self._check_key_chain()
         if self._error is None:
+            self._check_gaps()
+        if self._error is None:
             self._check_checkpoints()
         if self._error is None:
             self._check_record_files()
@@ -1797,6 +2140,10 @@ class Verifier:
                 parts.append(f"{report.warning_count} warnings")
             report.message = "INTACT: " + "; ".join(parts)
         return report
+
+
+def _leaf_name(leaf: tuple[str, int] | None) -> str:
+    return "the start of the log" if leaf is None else f"case {leaf[0]!r} seq {leaf[1]}"
 
 
 def verify_records(

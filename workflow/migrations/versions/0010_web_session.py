@@ -5,8 +5,8 @@ token): logging out deletes it, and a session whose row is gone is no login. org
 supervising organisation (`lawflow org add --parent`). The runtime role may also read alembic_version, so that
 `lawflow demo` run as that role can see the schema is current instead of trying to migrate it.
 
-Revision ID: 0010_web_session
-Revises: 0008 (re-chained onto 0009_case_number_counter at merge)
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-07
 """
 import os
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0010_web_session'
-down_revision: str | None = '0008'
+revision: str = '0010'
+down_revision: str | None = '0009'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
