@@ -313,3 +313,17 @@ class LoginFailure(Base):
     __table_args__ = (Index("ix_login_failure_account_at", "account", "at"),
                       Index("ix_login_failure_client_at", "client", "at"),
                       Index("ix_login_failure_at", "at"))
+
+
+class CaseNumberCounter(Base):
+    """The last case number issued to an organisation for a procedure prefix in a year (workflow/numbering.py).
+
+    Only ever incremented, inside the transaction that opens the case, which holds the row's lock until it
+    commits: concurrent openings queue here instead of racing for max + 1."""
+
+    __tablename__ = "case_number_counter"
+
+    org_id: Mapped[str] = mapped_column(ForeignKey("organization.id"), primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(16), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer)
