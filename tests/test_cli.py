@@ -33,7 +33,7 @@ def lawflow(town: Runtime):
 
 def test_a_decision_from_the_command_line(lawflow) -> None:
     new = lawflow("case", "new", "--as", "zhangwei", "--data", json.dumps(PROPOSAL, ensure_ascii=False))
-    assert new.returncode == 0 and "MD-" in new.stdout
+    assert new.returncode == 0 and "houlong-MD-" in new.stdout
     case_id = new.stdout.split(":")[0]
     refused = lawflow("case", "fire", case_id, "start", "--as", "zhangwei", "--data", '{"lead_unit": "综合办"}')
     assert refused.returncode == 3

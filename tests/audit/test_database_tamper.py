@@ -69,7 +69,7 @@ class Story:
     key_path: Path
     trusted: Path  # the checkpoint printed by `lawflow audit checkpoint`, kept outside the database
     backup_url: str  # an older copy: taken after checkpoint 1, before the last events and checkpoint 2
-    cases: dict[str, str]  # "A" -> "MD-2026-0001", ...
+    cases: dict[str, str]  # "A" -> "houlong-MD-2026-0001", ...
     instance: Path
     conn: Connection | None = None  # PostgreSQL: the insider's open transaction (see the `story` fixture)
 
