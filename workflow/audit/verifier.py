@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
+import bisect
 import hashlib
 import json
 import json.scanner
@@ -26,6 +27,7 @@ import os
 import re
 import sys
 import time
+from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -906,6 +908,8 @@ class _Checkpoint:
 _START, _BODY, _LEAVES, _CHECKPOINTS = range(4)
 _SECTION = {_BODY: "event", _LEAVES: "leaf", _CHECKPOINTS: "checkpoint"}
 _LEAF_KEYS = frozenset({"type", "log_index", "case", "seq", "event_hash"})
+# A leaf of an event outside a scoped export (header `scope`): only its place and hash, for the roots.
+_OTHER_LEAF_KEYS = frozenset({"type", "log_index", "event_hash"})
 _CASE_KEYS = frozenset({"type", "case", "head_seq", "head_hash"})
 _KEY_KEYS = frozenset({"type", "key_id", "algorithm", "public_key"})
 _HEADER_REQUIRED = ("type", "format", "origin", "generator", "exported_at")
@@ -954,6 +958,8 @@ class Verifier:
         self._events = 0
         self._leaves = 0
         self._leaf_buf = bytearray()
+        self.scope: dict[str, Any] | None = None  # a scoped export's header `scope` (docs/audit-format.md §4)
+        self._other_leaves = array("Q")  # log indexes of the leaves of events outside the scope, ascending
         self.checkpoints: list[_Checkpoint] = []
         self._report: Report | None = None
         self.records_dir = records_dir
@@ -1073,6 +1079,12 @@ class Verifier:
         if not isinstance(rec["origin"], str) or not rec["origin"]:
             self._fail("header origin must be a non-empty string", field_name="origin")
             return
+        scope = rec.get("scope")
+        if scope is not None and not (isinstance(scope, dict) and isinstance(scope.get("orgs"), list)
+                                      and all(isinstance(o, str) for o in scope["orgs"])):
+            self._fail("header scope must be {\"orgs\": [organisation ids]}", field_name="scope")
+            return
+        self.scope = scope
         self.origin = rec["origin"]
         self._state = _BODY
 
@@ -1335,6 +1347,9 @@ class Verifier:
         case = rec.get("case")
         seq = rec.get("seq")
         eh = rec.get("event_hash")
+        if self.scope is not None and rec.keys() == _OTHER_LEAF_KEYS and type(idx) is int and type(eh) is str:
+            self._other_leaf(idx, eh)
+            return
         if (
             rec.keys() != _LEAF_KEYS
             or type(idx) is not int
@@ -1392,6 +1407,19 @@ class Verifier:
             st.max_anchored = seq
         self._leaf_buf += digest  # event hashes in log order; leaf hashes are computed in _prefix_roots
         self._leaves = expected + 1
+
+    def _other_leaf(self, idx: int, eh: str) -> None:
+        """A leaf of an event this scoped export leaves out: it counts for the checkpoints' roots only."""
+        if idx != self._leaves:
+            why = "a leaf is missing" if idx > self._leaves else "duplicate or reordered leaf"
+            self._fail(f"leaf log_index {idx} where {self._leaves} was expected ({why})", field_name="log_index")
+            return
+        if not _HEX64.fullmatch(eh):
+            self._fail(f"leaf {idx}: event_hash must be 64 lowercase hex digits", field_name="event_hash")
+            return
+        self._leaf_buf += bytes.fromhex(eh)
+        self._other_leaves.append(idx)
+        self._leaves = idx + 1
 
     def _leaf_shape_problem(self, rec: dict[str, Any]) -> None:
         idx = rec.get("log_index")
@@ -1571,6 +1599,7 @@ class Verifier:
     def _build_report(self) -> Report:
         sizes = [cp.body["tree_size"] for cp in self.checkpoints + self._trusted]
         covered = min(max(sizes, default=0), self._leaves)
+        covered -= bisect.bisect_left(self._other_leaves, covered)  # this export's events among them
         if not self.checkpoints:
             signatures = "none"
         elif self.check_signatures:
