@@ -60,6 +60,8 @@ def run(sessions: sessionmaker[Session], origin: str, stamp: str, *, records_dir
                 header = record
             elif kind == "event":
                 entry["events"] += 1
+                if record["kind"] == "record_attached":  # an evidence file re-hashed (per case, for the pages)
+                    entry["records"] += 1
             elif kind == "case":
                 entry["head_seq"], entry["head_hash"] = record["head_seq"], record["head_hash"]
             elif kind == "leaf" and record["log_index"] < tree_size:
@@ -101,7 +103,7 @@ def run(sessions: sessionmaker[Session], origin: str, stamp: str, *, records_dir
 
 
 def _entry() -> dict[str, Any]:
-    return {"events": 0, "head_seq": 0, "head_hash": None, "problem": None, "checked_alone": None}
+    return {"events": 0, "records": 0, "head_seq": 0, "head_hash": None, "problem": None, "checked_alone": None}
 
 
 def _alone(header: Mapping[str, Any] | None) -> Verifier:
