@@ -48,13 +48,15 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from workflow import numbering  # noqa: E402
 from workflow.audit.trail import chain_event  # noqa: E402
 from workflow.calendar import WorkCalendar  # noqa: E402
 from workflow.clock import local_date, utc_stamp  # noqa: E402
+from workflow.db import writing  # noqa: E402
 from workflow.deadlines import start_period  # noqa: E402
 from workflow.definitions import Procedure, Registry, Transition  # noqa: E402
 from workflow.engine import _record  # noqa: E402  (the engine's own case-data recording)
-from workflow.models import GENESIS_HASH  # noqa: E402
+from workflow.models import GENESIS_HASH, CaseNumberCounter  # noqa: E402
 
 BIG_CASE_EVENTS = 200
 MAX_OTHER_EVENTS = 100  # no other case comes near the big one
@@ -236,16 +238,16 @@ def fit_total(rng: random.Random, plans: list[CasePlan], total: int) -> None:
             count += 1
 
 
-def assign_ids_and_times(rng: random.Random, plans: list[CasePlan], now: datetime) -> None:
-    """Case numbers in opening order per procedure and year (as the engine numbers them); event times that
-    grow within a case and end before `now`."""
+def assign_ids_and_times(rng: random.Random, plans: list[CasePlan], now: datetime) -> dict[tuple[str, str, int], int]:
+    """Case numbers in opening order per organisation, procedure and year (as the engine numbers them, see
+    workflow/numbering.py); event times that grow within a case and end before `now`. Returns the last
+    number of each series, for the counters the engine continues from."""
     latest = now - timedelta(hours=1)
-    numbers: dict[str, int] = {}
+    numbers: dict[tuple[str, str, int], int] = {}
     for p in sorted(plans, key=lambda p: p.created):
-        prefix = "".join(part[0] for part in p.procedure.id.split("_")).upper()
-        stem = f"{prefix}-{local_date(p.created).year}-"
-        numbers[stem] = numbers.get(stem, 0) + 1
-        p.case_id = f"{stem}{numbers[stem]:04d}"
+        series = (p.org, numbering.prefix_of(p.procedure.id), local_date(p.created).year)
+        numbers[series] = numbers.get(series, 0) + 1
+        p.case_id = numbering.case_id(*series, numbers[series])
         gaps = [0.0] + [max(600.0, rng.expovariate(1 / (1.5 * 86400))) for _ in p.steps[1:]]
         room = (latest - p.created).total_seconds()
         scale = min(1.0, room / sum(gaps)) if sum(gaps) else 1.0
@@ -255,6 +257,7 @@ def assign_ids_and_times(rng: random.Random, plans: list[CasePlan], now: datetim
             t = t + timedelta(seconds=g * scale, microseconds=1)  # strictly increasing, also when squeezed
             times.append(t)
         p.times = times
+    return numbers
 
 
 # ---------------------------------------------------------------- building a case's rows
@@ -515,7 +518,6 @@ def seed_people(rt: Any) -> tuple[dict[tuple[str, str], list[str]], dict[str, di
     from werkzeug.security import generate_password_hash
 
     from workflow import accounts
-    from workflow.db import writing
     from workflow.demo import DEMO_PASSWORD, ENFORCEMENT_SETTINGS, USERS, seed_town
 
     cheap = generate_password_hash(DEMO_PASSWORD, method="pbkdf2:sha256:1")  # the demo password still works
@@ -552,7 +554,7 @@ def generate(rt: Any, writer: Writer, cases: int, events: int, seed: int = 1,
     if events < BIG_CASE_EVENTS + cases - 1:
         raise ValueError(f"{events} events cannot cover {cases} cases and a {BIG_CASE_EVENTS}-event case")
     fit_total(rng, plans, events)
-    assign_ids_and_times(rng, plans, now)
+    series = assign_ids_and_times(rng, plans, now)
     planned = time.perf_counter() - started
     say(f"planned {cases:,} cases, {events:,} events in {planned:.1f} s")
 
@@ -592,6 +594,9 @@ def generate(rt: Any, writer: Writer, cases: int, events: int, seed: int = 1,
     written += len(pending_events)
     t = time.perf_counter()
     writer.close()
+    with writing(rt.sessions) as session:  # the engine's counters continue after the generated cases
+        session.add_all(CaseNumberCounter(org_id=org, prefix=prefix, year=year, last_number=last)
+                        for (org, prefix, year), last in series.items())
     finishing = time.perf_counter() - t
     seconds = time.perf_counter() - started
     return {"cases": cases, "events": written, "seed": seed, "big_case": big.case_id, "seconds": seconds,

@@ -34,7 +34,7 @@ def lawflow(town: Runtime):
 
 def test_a_decision_from_the_command_line(lawflow) -> None:
     new = lawflow("case", "new", "--as", "zhangwei", "--data", json.dumps(PROPOSAL, ensure_ascii=False))
-    assert new.returncode == 0 and "MD-" in new.stdout
+    assert new.returncode == 0 and "houlong-MD-" in new.stdout
     case_id = new.stdout.split(":")[0]
     refused = lawflow("case", "fire", case_id, "start", "--as", "zhangwei", "--data", '{"lead_unit": "综合办"}')
     assert refused.returncode == 3
@@ -218,3 +218,31 @@ def test_init_then_the_same_command_works(tmp_path: Path) -> None:
     assert run("init").returncode == 0
     listed = run("case", "list")
     assert listed.returncode == 0, listed.stderr
+
+
+def test_the_operators_export_takes_every_organisation_or_those_named(lawflow, town: Runtime, tmp_path: Path) -> None:
+    """`lawflow audit export` is the operator's whole trail; --org limits it to organisations (repeatable),
+    and each part verifies offline."""
+    from workflow import accounts
+    from workflow.db import writing
+
+    with writing(town.sessions) as s:
+        accounts.ensure_org(s, "fengwei", "泉港区峰尾镇人民政府", "Fengwei Town People's Government")
+        s.flush()
+        accounts.create_user(s, username="fw_drafter", display_name="峰尾起草人", org_id="fengwei",
+                             roles=["drafter"], password_hash="x")
+    ours = town.engine.create_case("major_decision", "zhangwei", PROPOSAL).case_id
+    theirs = town.engine.create_case("major_decision", "fw_drafter", PROPOSAL).case_id
+    chains = {}
+    for name, args in (("all", ()), ("houlong", ("--org", "houlong")), ("both", ("--org", "houlong", "--org", "fengwei"))):
+        path = tmp_path / f"{name}.jsonl"
+        result = lawflow("audit", "export", "-o", str(path), *args)
+        assert result.returncode == 0, result.stderr
+        records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        chains[name] = {r["case"] for r in records if r["type"] == "case"}
+        verified = subprocess.run([sys.executable, "-I", "-S", str(ROOT / "workflow/audit/verifier.py"), str(path),
+                                   "--quiet"], capture_output=True, text=True)
+        assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert chains["houlong"] == {ours} and chains["both"] == {ours, theirs} and {ours, theirs} <= chains["all"]
+    unknown = lawflow("audit", "export", "--org", "nowhere")
+    assert unknown.returncode != 0 and "nowhere" in unknown.stderr

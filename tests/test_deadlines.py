@@ -13,7 +13,7 @@ PROCEDURE = load_registry().get("major_decision")
 
 
 def _limit(due: date, unit: str = "working_days") -> CaseDeadline:
-    return CaseDeadline(case_id="MD-2026-0001", name="publication", kind="limit", started_on=date(2026, 9, 1),
+    return CaseDeadline(case_id="houlong-MD-2026-0001", name="publication", kind="limit", started_on=date(2026, 9, 1),
                         due=due, n=20, unit=unit, provisional=False, basis="政府信息公开条例第二十六条")
 
 

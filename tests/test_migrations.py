@@ -42,7 +42,7 @@ def test_0003_api_token_downgrades_and_upgrades(owner_url: str, town, monkeypatc
     before = _tables(owner_url)
     assert "api_token" in before
     command.downgrade(alembic_config(owner_url), "0002")
-    assert _tables(owner_url) == before - {"api_token", "portal_submission", "login_failure", "web_session"}
+    assert _tables(owner_url) == before - {"api_token", "portal_submission", "login_failure", "web_session", "case_number_counter"}
     migrate(owner_url)
     assert _tables(owner_url) == before
     assert _diff(owner_url) == []
@@ -107,7 +107,7 @@ def test_0005_gives_existing_organisations_a_portal_account_and_adds_the_rate_li
         monkeypatch.setenv("LAWFLOW_DB_APP_ROLE", "lawflow_app")
     before = _tables(owner_url)
     command.downgrade(alembic_config(owner_url), "0004")
-    assert _tables(owner_url) == before - {"portal_submission", "login_failure", "web_session"}
+    assert _tables(owner_url) == before - {"portal_submission", "login_failure", "web_session", "case_number_counter"}
     engine = create_engine(owner_url)
     try:
         with engine.begin() as conn:  # as the organisation was before 0005: no portal account
@@ -171,7 +171,7 @@ def test_0007_adds_the_login_throttle_table_which_the_runtime_role_fills_and_pur
     before = _tables(owner_url)
     assert "login_failure" in before
     command.downgrade(alembic_config(owner_url), "0006")
-    assert _tables(owner_url) == before - {"login_failure", "web_session"}
+    assert _tables(owner_url) == before - {"login_failure", "web_session", "case_number_counter"}
     migrate(owner_url)
     assert _tables(owner_url) == before and _diff(owner_url) == []
     now = town.clock.now()
@@ -215,3 +215,46 @@ def test_0008_adds_the_session_epoch_with_every_account_at_zero(owner_url: str) 
     finally:
         engine.dispose()
     assert _diff(owner_url) == []
+
+
+def test_0011_seeds_each_organisations_counters_from_its_own_cases(owner_url: str, town,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cases numbered the old way (one series for every organisation: EC-2026-0005) keep their ids; 0011 seeds
+    each organisation's counter from the highest number among its own cases, so that no number an
+    organisation has issued is issued to it again, and the runtime role may then open cases."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select, text
+
+    from workflow.models import CaseNumberCounter
+
+    if owner_url.startswith("postgresql"):
+        monkeypatch.setenv("LAWFLOW_DB_APP_ROLE", "lawflow_app")
+    command.downgrade(alembic_config(owner_url), "0010")
+    assert "case_number_counter" not in _tables(owner_url)
+    engine = create_engine(owner_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO organization (id, name_zh, name_en) VALUES ('fengwei', '峰尾镇', 'Fengwei')"))
+            for case_id, org_id, procedure in (("MD-2026-0001", "houlong", "major_decision"),
+                                               ("MD-2026-0002", "fengwei", "major_decision"),
+                                               ("MD-2026-0003", "houlong", "major_decision"),
+                                               ("EC-2026-0001", "fengwei", "enforcement_case"),
+                                               ("MD-2025-0009", "houlong", "major_decision")):
+                conn.execute(text(
+                    "INSERT INTO case_file (id, org_id, procedure, procedure_version, title, state, version, data,"
+                    " created_by, created_at, updated_at, audit_seq, audit_head) VALUES (:id, :org, :p, 1, 't',"
+                    " 'proposed', 1, '{}', 'zhangwei', :at, :at, 0, :head)"),
+                    {"id": case_id, "org": org_id, "p": procedure, "at": datetime(2026, 3, 1, tzinfo=UTC),
+                     "head": "0" * 64})
+    finally:
+        engine.dispose()
+    migrate(owner_url)
+    assert _diff(owner_url) == []
+    with town.sessions() as s:
+        counters = {(c.org_id, c.prefix, c.year): c.last_number for c in s.scalars(select(CaseNumberCounter))}
+    assert counters == {("houlong", "MD", 2026): 3, ("houlong", "MD", 2025): 9, ("fengwei", "MD", 2026): 2,
+                        ("fengwei", "EC", 2026): 1}
+    outcome = town.engine.create_case("major_decision", "zhangwei", {  # as the runtime role
+        "title": "方案", "category": "public_policy", "proposer": "leader", "summary": "摘要"})
+    assert outcome.ok and outcome.case_id == "houlong-MD-2026-0004"

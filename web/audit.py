@@ -10,7 +10,10 @@
 Who: auditors and administrators (AUDIT_ROLES); the compliance figures also for agency heads
 (COMPLIANCE_ROLES). Everyone else gets 403. Scope: the events of the organisation's cases, plus
 system-journal events (refusals that belong to no case, e.g. an unknown case id) by its own users. The
-verification covers the whole trail, because the Merkle log and its checkpoints span every case.
+verification runs over the whole trail, because the Merkle log and its checkpoints span every case, but its
+page shows only the chains of the organisations the auditor may see (workflow/visibility.py): their totals,
+problems and warnings; a problem elsewhere is said to be elsewhere, without its case id. The shared system
+journal is not among them (as in the audit export: it holds every organisation's refusals).
 """
 
 from __future__ import annotations
@@ -68,6 +71,7 @@ from workflow.audit.verifier import export_line
 from workflow.clock import parse_stamp, utc_stamp
 from workflow.models import SYSTEM_JOURNAL_ID, AuditEvent, Case, User, admin_journal_id
 from workflow.runtime import Runtime
+from workflow.visibility import visible_orgs
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 AUDIT_ROLES = ("auditor", "admin")
@@ -99,6 +103,13 @@ def _journals() -> tuple[str, str]:
     return SYSTEM_JOURNAL_ID, admin_journal_id(current_user.org_id)
 
 
+def _visible_chains(session: Any) -> set[str]:
+    """The chains whose verification this auditor sees: the cases and administration journals of the
+    organisations it may see (not the shared system journal)."""
+    orgs = visible_orgs(session, current_user.org_id)
+    return set(session.scalars(select(Case.id).where(Case.org_id.in_(orgs)))) | {admin_journal_id(o) for o in orgs}
+
+
 def _people(session: Any) -> dict[str, str]:
     return dict(session.execute(select(User.username, User.display_name)
                                 .where(User.org_id == current_user.org_id)).all())
@@ -126,9 +137,10 @@ def index() -> str:
                            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(RECENT)).all()
         people = _people(s)
         events = [event_view(e, rt.registry, people, with_payload=False) for e in recent]
-    last = verification.load(_status_file(rt))
+        last = verification.load(_status_file(rt))
+        chains = _visible_chains(s) if last else set()
     return render_template("audit/index.html", total=total, refused=refused, cases=cases, events=events,
-                           recent=RECENT, last=_summary(last) if last else None,
+                           recent=RECENT, last=_summary(last, chains) if last else None,
                            system_journal=SYSTEM_JOURNAL_ID, admin_journal=_journals()[1])
 
 
@@ -369,15 +381,18 @@ def verify() -> str:
     rows: list[dict[str, Any]] = []
     page = pages = 1
     since = 0
+    chains: set[str] = set()
     if last is not None:
         with rt.sessions() as s:
-            own = set(s.scalars(select(Case.id).where(Case.org_id == current_user.org_id)))
-            titles = dict(s.execute(select(Case.id, Case.title).where(Case.org_id == current_user.org_id)).all())
-            current_events = s.scalar(select(func.count()).select_from(AuditEvent)) or 0
-        since = max(current_events - int(last.get("events", 0)), 0)
+            chains = _visible_chains(s)
+            titles = dict(s.execute(select(Case.id, Case.title).where(
+                Case.org_id.in_(visible_orgs(s, current_user.org_id)))).all())
+            current_events = sum(count for _case, count in s.execute(
+                select(AuditEvent.case_id, func.count()).where(AuditEvent.case_id.in_(chains))
+                .group_by(AuditEvent.case_id)))
+        mine = [(name, entry) for name, entry in last.get("cases", {}).items() if name in chains]
+        since = max(current_events - sum(int(entry.get("events", 0)) for _name, entry in mine), 0)
         tree_size = (last.get("latest_checkpoint") or {}).get("tree_size", 0)
-        mine = [(name, entry) for name, entry in last.get("cases", {}).items()
-                if name in own or name in _journals()]
         mine.sort(key=lambda item: (item[1].get("ok", True), item[0]))  # broken first
         pages = max(1, -(-len(mine) // CASES_PAGE_SIZE))
         page = min(_page_number(request.args.get("page")), pages)
@@ -394,7 +409,7 @@ def verify() -> str:
     else:
         broken_here = 0
     return render_template(
-        "audit/verify.html", last=_summary(last) if last else None, rows=rows, page=page, pages=pages,
+        "audit/verify.html", last=_summary(last, chains) if last else None, rows=rows, page=page, pages=pages,
         links=page_links(page, pages, {}, "audit.verify") if pages > 1 else [], since=since,
         broken_here=broken_here, system_journal=SYSTEM_JOURNAL_ID, admin_journal=_journals()[1],
         demo_key=str(rt.key_path) if key_in_instance(rt.key_path, rt.instance) else None)
@@ -421,34 +436,49 @@ SIGNATURES = {"verified": N_("均已验证"), "not checked": N_("未验证（缺
               "none": N_("尚无检查点"), "stopped": N_("未验证（校验在此之前因问题停止）")}
 
 
-def _summary(last: Mapping[str, Any]) -> dict[str, Any]:
-    """The stored status as the pages show it: local times, labels, the first problem in words."""
+def _summary(last: Mapping[str, Any], chains: set[str]) -> dict[str, Any]:
+    """The stored status as the pages show it: local times, labels, the first problem in words; the counts,
+    problems and warnings of the visible `chains` only (the checkpoint, a signed statement about the whole
+    log that is witnessed outside, as it is)."""
     report = last.get("report", {})
     first = report.get("first_error")
+    mine = [entry for name, entry in last.get("cases", {}).items() if name in chains]
+    if first and first.get("case") not in chains:  # never another organisation's case id
+        first = {"text": _("首个问题位于本单位可见范围以外的审计记录中，请系统管理员处理。")}
+    warnings = [w for w in report.get("warnings", []) if _warned_chain(w) in chains]
     checkpoint = last.get("latest_checkpoint")
     by = last.get("verified_by")
     # a run that stopped at a problem before the checkpoint records has not checked their signatures
     stopped = not report.get("ok") and report.get("checkpoints", 0) < last.get("checkpoints", 0)
     return {
         "ok": bool(report.get("ok")),
-        "message": report.get("message", ""),
+        "message": _problem_text(first),  # the report's own message counts the whole trail
         "at": fmt_stamp(last.get("verified_at", "")),
         "by": by or "",
-        "events": last.get("events", report.get("events", 0)),
-        "cases": last.get("cases_total", report.get("cases", 0)),
+        "events": sum(int(e.get("events", 0)) for e in mine),
+        "cases": len(mine),
         "checkpoints": last.get("checkpoints", report.get("checkpoints", 0)),
-        "unanchored": last.get("unanchored", report.get("unanchored_events", 0)),
+        "unanchored": sum(max(int(e.get("events", 0)) - int(e.get("anchored", 0)), 0) for e in mine),
         "signatures": _(SIGNATURES["stopped"] if stopped else SIGNATURES.get(report.get("signatures", ""),
                                                                               SIGNATURES["none"])),
         "signatures_ok": report.get("signatures") == "verified",
-        "records_checked": report.get("records_checked", 0),
-        "warnings": report.get("warnings", [])[:10], "warning_count": report.get("warning_count", 0),
+        "records_checked": sum(int(e.get("records", 0)) for e in mine) if report.get("records_checked") else 0,
+        "warnings": warnings[:10], "warning_count": len(warnings),
         "first_error": _problem_text(first),
         "first_case": (first or {}).get("case"),
         "checkpoint": None if not checkpoint else {
             "tree_size": checkpoint.get("tree_size"), "issued_at": _stamp_or_raw(checkpoint.get("issued_at")),
             "key_id": checkpoint.get("key_id"), "root": checkpoint.get("root")},
     }
+
+
+WARNED_CHAIN = re.compile(r"case '([^']*)'")
+
+
+def _warned_chain(warning: str) -> str | None:
+    """The chain a verifier warning names ("case 'X' seq N: ..."), if any."""
+    match = WARNED_CHAIN.search(warning)
+    return match.group(1) if match else None
 
 
 def _problem_text(problem: Mapping[str, Any] | None) -> str:

@@ -617,21 +617,32 @@ def audit_rotate_key(ctx: click.Context, new_key_file: str, old_key_lost: bool, 
 
 @audit.command("export")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: stdout).")
+@click.option("--org", "orgs", multiple=True,
+              help="Only this organisation's cases and administration journal (repeatable; default: the whole "
+                   "trail of every organisation).")
 @click.pass_context
-def audit_export(ctx: click.Context, output: str | None) -> None:
+def audit_export(ctx: click.Context, output: str | None, orgs: tuple[str, ...]) -> None:
     """Write the trail as JSON Lines (docs/audit-format.md); verify it offline with
     `python3 -I -S workflow/audit/verifier.py FILE`."""
     from workflow.audit.export import export
     from workflow.clock import utc_stamp
+    from workflow.models import Organization
 
     rt = _rt(ctx)
     stamp = utc_stamp(rt.clock.now())
+    if orgs:
+        with rt.sessions() as session:
+            unknown = sorted(set(orgs) - set(session.scalars(select(Organization.id).where(
+                Organization.id.in_(orgs)))))
+        if unknown:
+            raise UserError(f"没有该单位 no such organisation: {', '.join(unknown)}")
+    scope = sorted(set(orgs)) if orgs else None
     if output:
         with open(output, "wb") as fh:
-            count = export(rt.sessions, fh, rt.origin, stamp, _progress("已导出 exported"), rt.registry)
+            count = export(rt.sessions, fh, rt.origin, stamp, _progress("已导出 exported"), rt.registry, orgs=scope)
         click.echo(f"已导出 exported {count} events → {output}", err=True)
     else:
-        export(rt.sessions, sys.stdout.buffer, rt.origin, stamp, registry=rt.registry)
+        export(rt.sessions, sys.stdout.buffer, rt.origin, stamp, registry=rt.registry, orgs=scope)
 
 
 # ---------------------------------------------------------------- officers

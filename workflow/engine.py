@@ -16,10 +16,9 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from workflow import accounts, inputs, machine, replay, store
+from workflow import accounts, inputs, machine, numbering, replay, store
 from workflow.audit.trail import append_event, safe_payload
 from workflow.audit.verifier import ROUND_INDEPENDENT as ROUND_INDEPENDENT  # re-exported: replay's, kept here
 from workflow.audit.verifier import record_step
@@ -161,25 +160,23 @@ class Engine:
             return self._refuse_journal(attempt, Reason(
                 "unknown_procedure", f"没有名为「{shown}」的程序", f"no procedure named {shown!r}"))
         attempt.procedure = procedure.ref
-        for _ in range(5):  # a concurrent creator may take the same number; take the next one
-            try:
-                return self._create(procedure, attempt)
-            except IntegrityError:
-                continue
-        raise RuntimeError("could not allocate a case number")  # pragma: no cover
+        return self._create(procedure, attempt)
 
     def _create(self, procedure: Procedure, attempt: _Attempt) -> Outcome:
-        now = self.clock.now()
         with writing(self.sessions) as session:
+            now = self.clock.now()  # SQLite: the write lock is held from BEGIN IMMEDIATE on
             try:
                 user = self._user(session, attempt.actor)
                 role = self._authorize(session, procedure, procedure.create, user, None, attempt)
                 payload = self._validate(procedure.create, attempt.raw_payload)
                 self._check_guards(session, procedure, procedure.create, None, {}, user, payload, now, [])
             except Refused as refused:
-                return self._record_refusal_in_journal(session, attempt, refused.reasons, now)
+                return self._record_refusal_in_journal(session, attempt, refused.reasons)
+            # The organisation's own series, its counter row locked until this commits; the opening time is
+            # read under that lock, so a later number never opens earlier (workflow/numbering.py).
+            case_id, now = numbering.allocate(session, user.org_id, procedure.id, self.clock, now)
             case = Case(
-                id=self._next_case_id(session, procedure, now), org_id=user.org_id, procedure=procedure.id,
+                id=case_id, org_id=user.org_id, procedure=procedure.id,
                 procedure_version=procedure.version, title=payload.get("title", ""), state=procedure.initial,
                 version=1, data={}, created_by=user.username, created_at=now, updated_at=now,
                 audit_seq=0, audit_head="0" * 64,
@@ -195,13 +192,6 @@ class Engine:
             case.title, case.state, case.version, case.data = row["title"], row["state"], row["version"], row["data"]
             self._update_deadlines(session, procedure, case.id, user.org_id, "create", payload, local_date(now))
             return Outcome(True, case.id, "create", None, case.state, event.seq, event.hash, (), case.version)
-
-    def _next_case_id(self, session: Session, procedure: Procedure, now: datetime) -> str:
-        prefix = "".join(part[0] for part in procedure.id.split("_")).upper()
-        stem = f"{prefix}-{local_date(now).year}-"
-        taken = session.scalars(select(Case.id).where(Case.id.like(f"{stem}%"))).all()
-        number = max((int(t.removeprefix(stem)) for t in taken if t.removeprefix(stem).isdigit()), default=0)
-        return f"{stem}{number + 1:04d}"
 
     # ------------------------------------------------------------ firing a transition
 
@@ -235,7 +225,6 @@ class Engine:
             attempt.extra["file"] = {"name": inputs.printable(attachment.filename, 200), "size": attachment.size}
             if not attachment.too_large:
                 attempt.extra["file"]["sha256"] = attachment.sha256
-        now = self.clock.now()
         with working(self.sessions) as session:
             # An id no case can have (NUL, which PostgreSQL cannot even compare; too long) is looked up nowhere.
             case = store.lock_case(session, case_id) if inputs.is_clean(case_id, 40) else None
@@ -243,7 +232,9 @@ class Engine:
                 shown = inputs.printable(case_id, 40)
                 attempt.extra["case"] = shown
                 return self._record_refusal_in_journal(session, attempt, (Reason(
-                    "unknown_case", f"案件「{shown}」不存在", f"case {shown!r} does not exist"),), now)
+                    "unknown_case", f"案件「{shown}」不存在", f"case {shown!r} does not exist"),))
+            # Read under the case's lock: an event stamped before it could land after a later one's.
+            now = self.clock.now()
             attempt.from_state = case.state
             attempt.procedure = f"{case.procedure}@{case.procedure_version}"
             try:
@@ -584,10 +575,11 @@ class Engine:
         return Outcome(False, case.id, attempt.trigger, attempt.from_state, attempt.from_state, event.seq,
                        event.hash, tuple(reasons), case.version)
 
-    def _record_refusal_in_journal(self, session: Transactional, attempt: _Attempt, reasons: tuple[Reason, ...],
-                                   now: datetime) -> Outcome:
+    def _record_refusal_in_journal(self, session: Transactional, attempt: _Attempt,
+                                   reasons: tuple[Reason, ...]) -> Outcome:
         journal = _orm(session)().get(AuditJournal, SYSTEM_JOURNAL_ID, with_for_update=True)
         assert journal is not None, "the SYS journal row is created by the first migration"
+        now = self.clock.now()  # read under the journal's lock, so that the journal's times never go back
         payload = safe_payload(attempt.raw_payload)
         if attempt.extra:
             payload = {"attempt": attempt.extra, "payload": payload}
@@ -600,7 +592,7 @@ class Engine:
 
     def _refuse_journal(self, attempt: _Attempt, reason: Reason) -> Outcome:
         with writing(self.sessions) as session:
-            return self._record_refusal_in_journal(session, attempt, (reason,), self.clock.now())
+            return self._record_refusal_in_journal(session, attempt, (reason,))
 
 
 def _recordable(text: str, limit: int) -> str:

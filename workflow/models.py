@@ -334,3 +334,17 @@ class WebSession(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class CaseNumberCounter(Base):
+    """The last case number issued to an organisation for a procedure prefix in a year (workflow/numbering.py).
+
+    Only ever incremented, inside the transaction that opens the case, which holds the row's lock until it
+    commits: concurrent openings queue here instead of racing for max + 1."""
+
+    __tablename__ = "case_number_counter"
+
+    org_id: Mapped[str] = mapped_column(ForeignKey("organization.id"), primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(16), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer)

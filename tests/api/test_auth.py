@@ -11,7 +11,7 @@ from workflow import tokens
 from workflow.db import writing
 from workflow.models import ApiToken, Case, RoleAssignment, User
 
-PATHS = ["/cases", "/cases/MD-2026-0001", "/cases/MD-2026-0001/transitions", "/cases/MD-2026-0001/history",
+PATHS = ["/cases", "/cases/houlong-MD-2026-0001", "/cases/houlong-MD-2026-0001/transitions", "/cases/houlong-MD-2026-0001/history",
          "/definitions", "/definitions/major_decision/1", "/audit/export", "/no/such/path"]
 
 

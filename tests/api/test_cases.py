@@ -13,7 +13,7 @@ def test_a_drafter_opens_a_case_through_the_engine(api_for, town) -> None:
     response = api_for("zhangwei").post("/cases", json={"procedure": "major_decision", "payload": PROPOSAL})
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
-    assert body["id"].startswith("MD-2026-") and body["state"] == "proposed" and body["version"] == 1
+    assert body["id"].startswith("houlong-MD-2026-") and body["state"] == "proposed" and body["version"] == 1
     assert body["state_label"] == {"zh": "决策建议", "en": "Proposed"}
     assert body["procedure_label"]["zh"] == "重大行政决策"
     assert body["created_by"] == "zhangwei" and body["created_at"].endswith("+00:00")
@@ -99,7 +99,7 @@ def test_the_list_filters_and_pages(api_for, town) -> None:
 
     everything = drafter.get("/cases").get_json()
     assert everything["total"] == 6 and len(everything["items"]) == 6 and everything["pages"] == 1
-    assert everything["items"][0]["id"].startswith("EC-")  # most recently changed first
+    assert everything["items"][0]["id"].startswith("houlong-EC-")  # most recently changed first
 
     drafting = drafter.get("/cases?state=drafting").get_json()
     assert {c["id"] for c in drafting["items"]} == set(ids[:2]) and drafting["total"] == 2
@@ -152,6 +152,6 @@ def test_another_organisations_case_is_invisible(api_for, town) -> None:
 
 
 def test_an_unknown_case_is_404(api_for) -> None:
-    body = is_json_error(api_for("zhangwei").get("/cases/MD-2026-9999"), 404)
-    assert body["code"] == "case_not_found" and "MD-2026-9999" in body["message"]
+    body = is_json_error(api_for("zhangwei").get("/cases/houlong-MD-2026-9999"), 404)
+    assert body["code"] == "case_not_found" and "houlong-MD-2026-9999" in body["message"]
     is_json_error(api_for("zhangwei").get("/cases/" + "x" * 300), 404)

@@ -70,5 +70,5 @@ def test_the_pages_keep_their_html_errors(app) -> None:
     browser = app.test_client()
     assert browser.get("/cases/").status_code == 302  # the pages still send strangers to the login page
     login(browser, "zhangwei")
-    page = browser.get("/cases/MD-2026-9999")
+    page = browser.get("/cases/houlong-MD-2026-9999")
     assert page.status_code == 404 and page.mimetype == "text/html" and "未找到" in page.get_data(as_text=True)

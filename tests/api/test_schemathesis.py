@@ -32,7 +32,7 @@ SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, data
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 def test_the_api_conforms_to_its_document(app, town, token_for, mode) -> None:
-    new_case(town)  # MD-2026-0001 exists, so that some generated ids find a case
+    new_case(town)  # houlong-MD-2026-0001 exists, so that some generated ids find a case
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     headers = {"Authorization": f"Bearer {token_for('huangzhenhua')}"}
     operations = [result.ok() for result in schema.get_all_operations()]

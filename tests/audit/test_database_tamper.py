@@ -71,7 +71,7 @@ class Story:
     key_path: Path
     trusted: Path  # the checkpoint printed by `lawflow audit checkpoint`, kept outside the database
     backup_url: str  # an older copy: taken after checkpoint 1, before the last events and checkpoint 2
-    cases: dict[str, str]  # "A" -> "MD-2026-0001", ...
+    cases: dict[str, str]  # "A" -> "houlong-MD-2026-0001", ...
     instance: Path
     conn: Connection | None = None  # PostgreSQL: the insider's open transaction (see the `story` fixture)
 
@@ -657,10 +657,12 @@ def test_deleted_whole_case_with_its_leaves(story: Story) -> None:
         conn.execute(text("DELETE FROM audit_leaf WHERE case_id = :c"), {"c": c})
         for table, column in (("case_deadline", "case_id"), ("audit_event", "case_id"), ("case_file", "id")):
             conn.execute(text(f"DELETE FROM {table} WHERE {column} = :c"), {"c": c})
-    report = verify(story)  # C's leaves were 7 and 8: the log now jumps from 6 to 9
-    # Nothing of C is left to name; the neighbour whose leaf comes next (SYS) is not blamed.
+    # Leaves go in (case, seq) order per batch, and SYS sorts before houlong-…: C's leaves were 8 and 9, so
+    # the log now jumps from 7 to 10. Nothing of C is left to name; the neighbour whose leaf comes next is
+    # not blamed.
+    report = verify(story)
     broken_at(report, None, None, "log_index")
-    assert "leaf log_index 9 where 7 was expected: log indexes 7–8 are missing" in report.message
+    assert "leaf log_index 10 where 8 was expected: log indexes 8–9 are missing" in report.message
     assert "no remaining case has events that belong there" in report.message
 
 

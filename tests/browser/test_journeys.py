@@ -48,7 +48,7 @@ def propose(page: Page, title: str = TITLE) -> str:
     form.get_by_label("建议来源").select_option(label="决策机关领导人员")
     form.get_by_label("问题、理由、依据及初步方案").fill(SUMMARY)
     form.get_by_role("button", name="提出").click()
-    expect(page.locator(".flash.success")).to_contain_text("已立案：MD-2026-")
+    expect(page.locator(".flash.success")).to_contain_text("已立案：houlong-MD-2026-")
     expect(page.get_by_role("heading", name=title, level=1)).to_be_visible()
     return case_id_of(page)
 
@@ -186,7 +186,7 @@ def test_an_officer_opens_a_penalty_case_assigns_officers_and_uploads_and_downlo
     filing.get_by_label("行政处罚权事项").fill(POWER_STREETS)
     filing.get_by_label("立案依据").fill("《城市市容和环境卫生管理条例》第十四条、第三十六条")
     filing.get_by_role("button", name="提出").click()
-    expect(page.locator(".flash.success")).to_contain_text("已立案：EC-2026-")
+    expect(page.locator(".flash.success")).to_contain_text("已立案：houlong-EC-2026-")
     case_id = case_id_of(page)
     expect(stage(page)).to_have_text("已立案")
 
@@ -223,7 +223,7 @@ def test_an_officer_opens_a_penalty_case_assigns_officers_and_uploads_and_downlo
     download = info.value
     assert download.suggested_filename == pdf.name
     assert Path(download.path()).read_bytes() == PDF
-    assert case_id.startswith("EC-2026-")
+    assert case_id.startswith("houlong-EC-2026-")
 
 
 def test_an_auditor_opens_the_audit_page_and_sees_the_trail_verified_intact(open_page: OpenPage):

@@ -44,4 +44,4 @@ def test_a_drafter_uploads_the_draft_of_a_decision_and_downloads_it(open_page: O
         row.get_by_role("link", name="后龙镇生活垃圾分类实施办法（草案）").click()
     assert info.value.suggested_filename == pdf.name
     assert Path(info.value.path()).read_bytes() == PDF
-    assert case_id.startswith("MD-")
+    assert case_id.startswith("houlong-MD-")

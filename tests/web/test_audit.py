@@ -88,7 +88,8 @@ def test_the_stored_result_is_what_the_overview_shows(town, client_for):
     status.save(status.status_path(town.instance), {
         "format": status.STATUS_FORMAT, "verified_at": "2026-03-01T16:30:00.000000Z", "verified_by": "admin",
         "report": {"ok": False, "message": "BROKEN: chain broken", "events": 4, "checkpoints": 0,
-                   "first_error": {"text": "case 'MD-2026-0001' seq 2: hash mismatch"}},
+                   "first_error": {"case": "houlong-MD-2026-0001", "seq": 2,
+                                   "text": "case 'houlong-MD-2026-0001' seq 2: hash mismatch"}},
         "cases": {}})
     page = text(client_for("liushen").get("/audit/"))
     assert "完整性校验：校验未通过" in page and "hash mismatch" in page

@@ -2,11 +2,11 @@
 
 The story (FixedClock from 2026-03-02 01:00 UTC = 09:00 Beijing, five minutes between the first steps; a
 refusal records no role):
-  MD-2026-0001  1 created (zhangwei) · 2 REFUSED start (zhangwei, not the head) · 3 start (huangzhenhua)
+  houlong-MD-2026-0001  1 created (zhangwei) · 2 REFUSED start (zhangwei, not the head) · 3 start (huangzhenhua)
   SYS           1 REFUSED start of an unknown case (huangzhenhua)
-  EC-2026-0001  1 created (wanghai) · 2 start_investigation · 3 record_attached (wanghai)
+  houlong-EC-2026-0001  1 created (wanghai) · 2 start_investigation · 3 record_attached (wanghai)
 then at 2026-03-02 23:30 UTC, which is 07:30 on 3 March in Beijing:
-  MD-2026-0002  1 created (lina)
+  houlong-MD-2026-0002  1 created (lina)
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ def _trail(town) -> dict[str, str]:
     assert not town.engine.fire(a, "start", "zhangwei", {"lead_unit": "x"}).ok
     assert town.engine.fire(a, "start", "huangzhenhua", {"lead_unit": "党政综合办公室"}).ok
     b = new_case(town, actor="lina", title="后龙镇农贸市场搬迁方案")
-    assert not town.engine.fire("MD-2099-0001", "start", "huangzhenhua", {}).ok
+    assert not town.engine.fire("houlong-MD-2099-0001", "start", "huangzhenhua", {}).ok
     ec = town.engine.create_case("enforcement_case", "wanghai", FILING).case_id
     assert town.engine.fire(ec, "start_investigation", "wanghai", {"officers": ["wanghai", "caiming"]}).ok
     staged = town.records.stage(io.BytesIO(PDF), filename="询问笔录.pdf")
@@ -88,13 +88,14 @@ def test_an_intact_trail_with_a_checkpoint(town, client_for, clock):
     page = text(client.get("/audit/verify"))
     assert "校验完成：审计记录完整。" in page
     assert "完整性校验：校验通过" in page and "由liushen运行" in page
-    assert "事件数 <strong>8</strong>" in page and "未纳入检查点的事件 <strong>0</strong>" in page
+    # the town's 7 events; the shared system journal's refusal is no organisation's (the checkpoint covers all 8)
+    assert "事件数 <strong>7</strong>" in page and "未纳入检查点的事件 <strong>0</strong>" in page
     assert "签名：均已验证" in page and "已重新计算哈希的记录文件 <strong>1</strong>" in page
     assert "<dt>检查点数量</dt><dd>1</dd>" in page and "<dt>最新检查点覆盖事件数</dt><dd>8</dd>" in page
     for case_id in cases.values():
         row = _row(page, case_id)
         assert "已全部锚定" in row and "完整" in row
-    assert "系统日志" in page
+    assert '<span class="muted">系统日志</span>' not in page
     stored = json.loads(status.status_path(town.instance).read_text(encoding="utf-8"))
     assert stored["report"]["ok"] is True and stored["cases"][cases["a"]]["head_seq"] == 3
     # new events after the run are named, not silently counted as verified
@@ -200,3 +201,39 @@ def test_the_page_says_when_the_signing_key_is_a_demo_key_in_the_instance_folder
     town.key_path = tmp_path / "custodian" / "audit-signing.key"  # off the instance (and the database host)
     elsewhere = text(client_for("liushen").get("/audit/verify?lang=zh"))
     assert "签名检查点" in elsewhere and "演示密钥" not in elsewhere
+
+
+def test_each_organisation_sees_only_its_own_totals_problems_and_case_ids(town, client_for, owner_url,
+                                                                          demo_password_hash):
+    """Two towns on one instance: the page shows each auditor its own chains and totals; a broken chain of the
+    other town makes the run fail for both, but its case id is shown to no one else."""
+    from workflow import accounts
+    from workflow.db import writing
+
+    ours = _trail(town)
+    with writing(town.sessions) as s:
+        accounts.ensure_org(s, "fengwei", "泉港区峰尾镇人民政府", "Fengwei Town People's Government")
+        s.flush()
+        accounts.create_user(s, username="fw_drafter", display_name="峰尾起草人", org_id="fengwei",
+                             roles=["drafter"], password_hash="x")
+        accounts.create_user(s, username="fw_auditor", display_name="峰尾审计", org_id="fengwei",
+                             roles=["auditor"], password_hash=demo_password_hash)
+    theirs = [new_case(town, actor="fw_drafter", title=f"峰尾镇事项{i}") for i in range(2)]
+    houlong, fengwei = client_for("liushen"), client_for("fw_auditor")
+    _run(houlong)
+    ours_page, their_page = text(houlong.get("/audit/verify")), text(fengwei.get("/audit/verify"))
+    assert "事件数 <strong>7</strong>" in ours_page and "案件数 <strong>3</strong>" in ours_page
+    assert "事件数 <strong>2</strong>" in their_page and "案件数 <strong>2</strong>" in their_page
+    assert "已重新计算哈希的记录文件 <strong>0</strong>" in their_page  # the evidence file is houlong's
+    assert all(t not in ours_page for t in theirs) and all(c not in their_page for c in ours.values())
+    assert all(t in their_page for t in theirs) and "fengwei" not in ours_page and "houlong" not in their_page
+    _tamper(owner_url, f"UPDATE audit_event SET actor = 'someone' WHERE case_id = '{theirs[1]}' AND seq = 1")
+    clock_events = text(houlong.get("/audit/verify"))
+    assert "上次校验后又记录了" not in clock_events  # a change elsewhere is not this town's news
+    _run(houlong)
+    ours_page, their_page = text(houlong.get("/audit/verify")), text(fengwei.get("/audit/verify"))
+    assert "完整性校验：校验未通过" in ours_page and "本单位可见范围以外" in ours_page
+    assert theirs[1] not in ours_page and "共0条链有问题。" in ours_page
+    assert theirs[1] in their_page and "共1条链有问题。" in their_page and "本单位可见范围以外" not in their_page
+    overview = text(houlong.get("/audit/"))
+    assert theirs[1] not in overview and "本单位可见范围以外" in overview

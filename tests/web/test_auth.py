@@ -42,7 +42,7 @@ def test_a_disabled_account_cannot_log_in_and_is_logged_out(app, town):
     assert "用户名或密码不正确" in text(login(app.test_client(), "lina"))
 
 
-@pytest.mark.parametrize("path", ["/", "/cases/", "/cases/new", "/cases/MD-2026-0001", "/audit/", "/no/such/page"])
+@pytest.mark.parametrize("path", ["/", "/cases/", "/cases/new", "/cases/houlong-MD-2026-0001", "/audit/", "/no/such/page"])
 def test_every_page_but_login_requires_a_login(app, path):
     response = app.test_client().get(path)
     assert response.status_code == 302

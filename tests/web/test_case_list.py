@@ -164,7 +164,7 @@ def test_a_bad_filter_is_named_in_chinese_with_400_never_a_server_error(town, cl
     assert response.status_code == 400
     page = text(response)
     assert "筛选条件有误，请按提示修改后重新查询。" in page and message in page
-    assert 'aria-invalid="true"' in page and "MD-2026-0001<" not in page
+    assert 'aria-invalid="true"' in page and "houlong-MD-2026-0001<" not in page
 
 
 def test_no_filter_shows_another_organisations_cases(town, client_for):

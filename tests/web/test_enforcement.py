@@ -21,7 +21,7 @@ def test_an_officer_opens_a_penalty_case_and_an_expired_certificate_is_named(tow
                                                **FILING})
     assert response.status_code == 302, text(response)
     case_id = response.headers["Location"].rsplit("/", 1)[-1]
-    assert case_id.startswith("EC-")
+    assert case_id.startswith("houlong-EC-")
     assert "指派执法人员开展调查" in text(client.get(f"/cases/{case_id}"))
     refused = submit_step(client, case_id, "start_investigation", {"officers": "wanghai\nhongzhiqiang"})
     assert refused.status_code == 422

@@ -90,7 +90,7 @@ def _rows(page: str) -> list[tuple[str, str]]:
 def test_the_queue_lists_the_cases_awaiting_review_overdue_first_then_soonest_due(town, client_for):
     story = _Story(town.engine, town.clock)
     story.shed_on_square()  # an enforcement case whose legal review (no deadline) is under way
-    review_id = "ER-2026-0001"
+    review_id = "houlong-ER-2026-0001"
     late, later, sooner = (ready_for_review(town, title=t) for t in ("甲事项", "乙事项", "丙事项"))
     drafting = new_case(town, title="尚在起草的事项")
     submit_for_review(town, late, due_in_days=12)
@@ -124,7 +124,7 @@ def test_each_review_role_sees_its_own_procedures_cases(town, client_for):
     adviser = text(client_for("linzhiyuan").get("/reviews/"))  # legal adviser: major decisions only
     assert [c for c, _ in _rows(adviser)] == [decision]
     reviewer = text(client_for("guomin").get("/reviews/"))  # legal reviewer: enforcement reviews only
-    assert [c for c, _ in _rows(reviewer)] == ["ER-2026-0001"]
+    assert [c for c, _ in _rows(reviewer)] == ["houlong-ER-2026-0001"]
 
 
 def test_a_deadline_in_a_year_without_holiday_data_is_marked_provisional_in_the_queue(town, clock, client_for):
@@ -156,7 +156,7 @@ def test_each_review_page_opens_only_to_the_roles_that_review_its_procedure(town
     enforcement_case = _Story(town.engine, town.clock).shed_on_square()
     decision = under_review(town)
     assert client_for("guomin").get(f"/reviews/{decision}").status_code == 403  # a legal reviewer
-    assert client_for("linzhiyuan").get("/reviews/ER-2026-0001").status_code == 403  # a legal adviser
+    assert client_for("linzhiyuan").get("/reviews/houlong-ER-2026-0001").status_code == 403  # a legal adviser
     assert client_for("chenjing").get(f"/reviews/{enforcement_case}").status_code == 404  # not a review
 
 
@@ -316,7 +316,7 @@ def test_the_adviser_is_offered_only_the_advisers_step(town, client_for):
 
 def test_the_enforcement_review_page_shows_the_checklist_and_takes_a_finding(town, client_for):
     _Story(town.engine, town.clock).shed_on_square()  # three items found compliant so far
-    review_id = "ER-2026-0001"
+    review_id = "houlong-ER-2026-0001"
     client = client_for("chenjing")
     page = text(client.get(f"/reviews/{review_id}"))
     checklist = page.split("审核事项清单", 1)[1].split("可办理的步骤", 1)[0]
@@ -333,7 +333,7 @@ def test_the_enforcement_review_page_shows_the_checklist_and_takes_a_finding(tow
 
 def test_a_reviewer_who_did_not_take_up_the_review_is_refused_by_the_engine(town, client_for):
     _Story(town.engine, town.clock).shed_on_square()
-    review_id = "ER-2026-0001"
+    review_id = "houlong-ER-2026-0001"
     before = _case(town, review_id)
     response = _post(client_for("guomin"), review_id, "steps/pass_review", {"opinion": "同意"})
     assert response.status_code == 422

@@ -1,8 +1,10 @@
-"""GET /audit/export: the whole audit trail as JSON Lines, exactly as `lawflow audit export` writes it.
+"""GET /audit/export: the auditor's organisation's audit trail as JSON Lines, exactly as
+`lawflow audit export --org <its id>` writes it.
 
-For the auditor role only. The export is the database's whole trail (every chain, leaf and checkpoint),
-because that is what an outside auditor verifies with `python3 -I -S workflow/audit/verifier.py FILE`
-(docs/audit-format.md); a part of it would not verify against the signed checkpoints.
+For the auditor role only, and only the organisations the auditor may see (workflow/visibility.py): their
+cases' and administration journal's whole chains, with every leaf's hash and every signed checkpoint so
+that an outside auditor verifies it with `python3 -I -S workflow/audit/verifier.py FILE`
+(docs/audit-format.md §4); no other organisation's case id, party or event.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from web.runtime import runtime
 from workflow.audit.export import iter_records
 from workflow.audit.verifier import export_line
 from workflow.clock import utc_stamp
+from workflow.visibility import visible_orgs
 
 blp = ApiBlueprint("audit", __name__, url_prefix="/audit",
                    description="审计 / The tamper-evident audit trail (auditors)")
@@ -33,19 +36,22 @@ class Export(MethodView):
                                                          "leaves, checkpoints (docs/audit-format.md)"},
                   content_type=MEDIA_TYPE, headers={"Content-Disposition": {"schema": {"type": "string"}}})
     def get(self) -> Response:
-        """The whole audit trail as JSON Lines (auditors only)
+        """The organisation's audit trail as JSON Lines (auditors only)
 
-        The same bytes as `lawflow audit export`; verify it offline with workflow/audit/verifier.py."""
-        if AUDITOR not in api_user().roles:
+        The same bytes as `lawflow audit export --org`; verify it offline with workflow/audit/verifier.py."""
+        user = api_user()
+        if AUDITOR not in user.roles:
             raise ApiError(403, "auditor_only", "审计记录导出仅限审计监督人员", "Only auditors may export the audit trail")
         rt = runtime()
         stamp = utc_stamp(rt.clock.now())
+        with rt.sessions() as session:
+            orgs = visible_orgs(session, user.org_id)
 
         def lines() -> Iterator[bytes]:
             buffer: list[bytes] = []
             size = 0
             with rt.sessions() as session:
-                for record in iter_records(session, rt.origin, stamp, rt.engine.registry):
+                for record in iter_records(session, rt.origin, stamp, rt.engine.registry, orgs):
                     line = export_line(record)
                     buffer.append(line)
                     size += len(line)

@@ -187,7 +187,7 @@ class DeadlineSchema(Schema):
 
 
 class CaseSchema(Schema):
-    id = fields.String(required=True, metadata={"example": "MD-2026-0001"})
+    id = fields.String(required=True, metadata={"example": "houlong-MD-2026-0001"})
     title = fields.String(required=True)
     procedure = fields.String(required=True)
     procedure_version = fields.Integer(required=True)

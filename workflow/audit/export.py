@@ -5,21 +5,35 @@ database check and an outside auditor's check of an export are one implementatio
 Records stream in (case, seq) order with O(cases) memory on the case heads. Each case record carries the
 case row (procedure, title, state, version, data) and the export lists, per procedure version, the record
 specs of its steps, so that the verifier replays every case and compares it with its row (workflow/replay.py).
+
+A scoped export (`orgs`: an auditor's organisation, the CLI's --org) holds those organisations' cases and
+administration journals, whole chains that verify as such, and every leaf and checkpoint so that the signed
+roots still verify; the leaves of other chains carry only their place and event hash, never a case id. The
+SYS journal is left out: it is one chain shared by every organisation, and a part of it cannot verify as a
+chain (its refusals by an organisation's own users are in the audit explorer's selection export).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import IO, Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from workflow.audit.checkpoint import checkpoint_record
 from workflow.audit.verifier import EXPORT_FORMAT, Report, Verifier, export_line
 from workflow.definitions import Registry, load_registry
-from workflow.models import AuditCheckpoint, AuditEvent, AuditJournal, AuditKey, AuditLeaf, Case
+from workflow.models import (
+    AuditCheckpoint,
+    AuditEvent,
+    AuditJournal,
+    AuditKey,
+    AuditLeaf,
+    Case,
+    admin_journal_id,
+)
 from workflow.replay import procedure_record
 
 GENERATOR = "lawflow"
@@ -34,28 +48,43 @@ _EVENT_COLUMNS = (
 _ROW_COLUMNS = (Case.id, Case.procedure, Case.procedure_version, Case.title, Case.state, Case.version, Case.data)
 
 
-def iter_records(session: Session, origin: str, exported_at: str,
-                 registry: Registry | None = None) -> Iterator[dict[str, Any]]:
-    yield {"type": "header", "format": EXPORT_FORMAT, "origin": origin, "generator": GENERATOR,
-           "exported_at": exported_at}
+def iter_records(session: Session, origin: str, exported_at: str, registry: Registry | None = None,
+                 orgs: Collection[str] | None = None) -> Iterator[dict[str, Any]]:
+    """The export's records; with `orgs`, only those organisations' chains (a scoped export, see above)."""
+    header = {"type": "header", "format": EXPORT_FORMAT, "origin": origin, "generator": GENERATOR,
+              "exported_at": exported_at}
+    if orgs is not None:
+        header["scope"] = {"orgs": sorted(orgs)}
+    yield header
     for key in session.scalars(select(AuditKey).order_by(AuditKey.key_id)):
         yield {"type": "key", "key_id": key.key_id, "algorithm": key.algorithm, "public_key": key.public_key}
     registry = registry or _shipped_registry()
-    used = session.execute(select(Case.procedure, Case.procedure_version).distinct()).all()
-    for pid, version in sorted(used):  # a version no longer loaded has no record: its cases are reported
-        if (pid, version) in registry.procedures:
+    used = select(Case.procedure, Case.procedure_version).distinct()
+    cases, journals = select(Case.id, Case.audit_seq, Case.audit_head), select(
+        AuditJournal.id, AuditJournal.audit_seq, AuditJournal.audit_head)
+    in_scope = None
+    if orgs is not None:
+        used = used.where(Case.org_id.in_(list(orgs)))
+        cases = cases.where(Case.org_id.in_(list(orgs)))
+        journals = journals.where(AuditJournal.id.in_([admin_journal_id(o) for o in orgs]))
+    for pid, version in sorted(session.execute(used).all()):  # a version no longer loaded has no record:
+        if (pid, version) in registry.procedures:              # its cases are reported
             yield procedure_record(registry.procedures[(pid, version)])
-    heads = {c.id: (c.audit_seq, c.audit_head) for c in session.execute(
-        select(Case.id, Case.audit_seq, Case.audit_head))}
+    heads = {c.id: (c.audit_seq, c.audit_head) for c in session.execute(cases)}
     case_ids = set(heads)
-    heads.update({j.id: (j.audit_seq, j.audit_head) for j in session.execute(
-        select(AuditJournal.id, AuditJournal.audit_seq, AuditJournal.audit_head))})
+    heads.update({j.id: (j.audit_seq, j.audit_head) for j in session.execute(journals)})
+    if orgs is not None:
+        in_scope = set(heads)
     current: str | None = None
     # Plain Core rows, streamed, not ORM objects: building 100,000s of entities cost more than verifying them.
     execute = session.connection().execute
-    rows = _CaseRows(execute, case_ids)
-    events = execute(select(*_EVENT_COLUMNS).order_by(AuditEvent.case_id, AuditEvent.seq)
-                     .execution_options(yield_per=STREAM))
+    rows = _CaseRows(execute, case_ids, orgs)
+    selected = select(*_EVENT_COLUMNS)
+    if orgs is not None:
+        selected = selected.where(or_(
+            AuditEvent.case_id.in_(select(Case.id).where(Case.org_id.in_(list(orgs)))),
+            AuditEvent.case_id.in_([admin_journal_id(o) for o in orgs])))
+    events = execute(selected.order_by(AuditEvent.case_id, AuditEvent.seq).execution_options(yield_per=STREAM))
     loads = json.loads
     for fmt, case_id, seq, kind, trigger, from_state, to_state, actor, role, at, procedure, payload, reasons, \
             prev, digest, facts in events:
@@ -78,7 +107,10 @@ def iter_records(session: Session, origin: str, exported_at: str,
     leaves = execute(select(AuditLeaf.log_index, AuditLeaf.case_id, AuditLeaf.seq, AuditLeaf.event_hash)
                      .order_by(AuditLeaf.log_index).execution_options(yield_per=STREAM))
     for log_index, case_id, seq, event_hash in leaves:
-        yield {"type": "leaf", "log_index": log_index, "case": case_id, "seq": seq, "event_hash": event_hash}
+        if in_scope is not None and case_id not in in_scope:  # another organisation's: its hash, for the roots
+            yield {"type": "leaf", "log_index": log_index, "event_hash": event_hash}
+        else:
+            yield {"type": "leaf", "log_index": log_index, "case": case_id, "seq": seq, "event_hash": event_hash}
     for cp in session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.tree_size)):
         yield {"type": "checkpoint", **checkpoint_record(cp), "signature": cp.signature}
 
@@ -102,10 +134,13 @@ class _CaseRows:
     A row the stream has passed (a case with no events) is kept aside; should the two orders ever disagree,
     a point query finds the row."""
 
-    def __init__(self, execute: Callable[..., Any], case_ids: set[str]):
+    def __init__(self, execute: Callable[..., Any], case_ids: set[str], orgs: Collection[str] | None = None):
         self._execute = execute
         self._ids = case_ids
-        self._stream = iter(execute(select(*_ROW_COLUMNS).order_by(Case.id).execution_options(yield_per=STREAM)))
+        rows = select(*_ROW_COLUMNS)
+        if orgs is not None:  # a scoped export: other organisations' rows are not even read
+            rows = rows.where(Case.org_id.in_(list(orgs)))
+        self._stream = iter(execute(rows.order_by(Case.id).execution_options(yield_per=STREAM)))
         self._aside: dict[str, dict[str, Any]] = {}
 
     def get(self, case_id: str) -> dict[str, Any] | None:
@@ -137,11 +172,13 @@ def _shipped_registry() -> Registry:
 
 
 def export(sessions: sessionmaker[Session], out: IO[bytes], origin: str, exported_at: str,
-           progress: Callable[[int], None] | None = None, registry: Registry | None = None) -> int:
-    """Write the whole trail to `out` as JSON Lines; returns the number of events written."""
+           progress: Callable[[int], None] | None = None, registry: Registry | None = None,
+           orgs: Collection[str] | None = None) -> int:
+    """Write the whole trail (with `orgs`: those organisations' part) to `out` as JSON Lines; returns the
+    number of events written."""
     count = 0
     with sessions() as session:
-        for record in iter_records(session, origin, exported_at, registry):
+        for record in iter_records(session, origin, exported_at, registry, orgs):
             out.write(export_line(record))
             if record["type"] == "event":
                 count += 1

@@ -61,6 +61,8 @@ def run(sessions: sessionmaker[Session], origin: str, stamp: str, *, records_dir
                 preamble.append(record)
             elif kind == "event":
                 entry["events"] += 1
+                if record["kind"] == "record_attached":  # an evidence file re-hashed (per case, for the pages)
+                    entry["records"] += 1
             elif kind == "case":
                 entry["head_seq"], entry["head_hash"] = record["head_seq"], record["head_hash"]
             elif kind == "leaf" and record["log_index"] < tree_size:
@@ -102,7 +104,7 @@ def run(sessions: sessionmaker[Session], origin: str, stamp: str, *, records_dir
 
 
 def _entry() -> dict[str, Any]:
-    return {"events": 0, "head_seq": 0, "head_hash": None, "problem": None, "checked_alone": None}
+    return {"events": 0, "records": 0, "head_seq": 0, "head_hash": None, "problem": None, "checked_alone": None}
 
 
 def _alone(preamble: list[dict[str, Any]]) -> Verifier:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
+import bisect
 import hashlib
 import json
 import json.scanner
@@ -26,6 +27,7 @@ import os
 import re
 import sys
 import time
+from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -1201,6 +1203,8 @@ class _Checkpoint:
 _START, _BODY, _LEAVES, _CHECKPOINTS = range(4)
 _SECTION = {_BODY: "event", _LEAVES: "leaf", _CHECKPOINTS: "checkpoint"}
 _LEAF_KEYS = frozenset({"type", "log_index", "case", "seq", "event_hash"})
+# A leaf of an event outside a scoped export (header `scope`): only its place and hash, for the roots.
+_OTHER_LEAF_KEYS = frozenset({"type", "log_index", "event_hash"})
 _CASE_KEYS = frozenset({"type", "case", "head_seq", "head_hash"})
 _CASE_KEYS_ROW = _CASE_KEYS | {"row"}  # with the case row (state, version, data ...) to replay
 _PROCEDURE_KEYS = frozenset({"type", "procedure", "steps"})
@@ -1257,6 +1261,8 @@ class Verifier:
         self._body_seen = False  # an event or case record has been read (procedure records come before)
         self._gaps: list[tuple[int, int, tuple[str, int] | None, tuple[str, int]]] = []  # missing log indexes
         self._last_leaf: tuple[str, int] | None = None
+        self.scope: dict[str, Any] | None = None  # a scoped export's header `scope` (docs/audit-format.md §4)
+        self._other_leaves = array("Q")  # log indexes of the leaves of events outside the scope, ascending
         self.checkpoints: list[_Checkpoint] = []
         self._report: Report | None = None
         self.records_dir = records_dir
@@ -1380,6 +1386,12 @@ class Verifier:
         if not isinstance(rec["origin"], str) or not rec["origin"]:
             self._fail("header origin must be a non-empty string", field_name="origin")
             return
+        scope = rec.get("scope")
+        if scope is not None and not (isinstance(scope, dict) and isinstance(scope.get("orgs"), list)
+                                      and all(isinstance(o, str) for o in scope["orgs"])):
+            self._fail("header scope must be {\"orgs\": [organisation ids]}", field_name="scope")
+            return
+        self.scope = scope
         self.origin = rec["origin"]
         self._state = _BODY
 
@@ -1707,6 +1719,9 @@ class Verifier:
         case = rec.get("case")
         seq = rec.get("seq")
         eh = rec.get("event_hash")
+        if self.scope is not None and rec.keys() == _OTHER_LEAF_KEYS and type(idx) is int and type(eh) is str:
+            self._other_leaf(idx, eh)
+            return
         if (
             rec.keys() != _LEAF_KEYS
             or type(idx) is not int
@@ -1772,6 +1787,19 @@ class Verifier:
         self._leaf_buf += digest  # event hashes in log order; leaf hashes are computed in _prefix_roots
         self._leaves = expected + 1
         self._last_leaf = (case, seq)
+
+    def _other_leaf(self, idx: int, eh: str) -> None:
+        """A leaf of an event this scoped export leaves out: it counts for the checkpoints' roots only."""
+        if idx != self._leaves:
+            why = "a leaf is missing" if idx > self._leaves else "duplicate or reordered leaf"
+            self._fail(f"leaf log_index {idx} where {self._leaves} was expected ({why})", field_name="log_index")
+            return
+        if not _HEX64.fullmatch(eh):
+            self._fail(f"leaf {idx}: event_hash must be 64 lowercase hex digits", field_name="event_hash")
+            return
+        self._leaf_buf += bytes.fromhex(eh)
+        self._other_leaves.append(idx)
+        self._leaves = idx + 1
 
     def _leaf_shape_problem(self, rec: dict[str, Any]) -> None:
         idx = rec.get("log_index")
@@ -2092,6 +2120,7 @@ class Verifier:
     def _build_report(self) -> Report:
         sizes = [cp.body["tree_size"] for cp in self.checkpoints + self._trusted]
         covered = min(max(sizes, default=0), self._leaves)
+        covered -= bisect.bisect_left(self._other_leaves, covered)  # this export's events among them
         if not self.checkpoints:
             signatures = "none"
         elif self.check_signatures:
