@@ -113,19 +113,20 @@ def test_events_deleted_with_their_leaves_name_the_case(story: Story, head: str)
 
 
 def test_leaves_deleted_from_the_log_name_the_case_not_the_neighbour(story: Story) -> None:
-    """C's leaves were 7 and 8; SYS's leaf 9 now follows the gap. C's events are there, older than the
-    checkpoint that covered 7–8, and have no leaf: C is named."""
+    """SYS sorts before the cases (houlong-…), so C's leaves were 8 and 9; the next case's leaf now follows the
+    gap. C's events are there, older than the checkpoint that covered 8–9, and have no leaf: C is named."""
     c = story.case("C")
     with tampering(story) as conn:
         conn.execute(text("DELETE FROM audit_leaf WHERE case_id = :c"), {"c": c})
     report = verify(story)
     broken_at(report, c, 1, "leaf")
-    assert "log indexes 7–8 are missing" in report.message and "SYS" in report.message
+    assert "log indexes 8–9 are missing" in report.message
 
 
 def test_the_tail_of_a_case_deleted_with_its_leaf_and_row_rewritten_names_no_neighbour(story: Story) -> None:
-    """C's last event (seq 2, leaf 8) deleted and the row made what seq 1 alone gives: the chain and the row
-    agree again; the gap at 8 blames no one rather than SYS, whose leaf follows it."""
+    """C's last event (seq 2, leaf 9: SYS sorts before houlong-…) deleted and the row made what seq 1 alone
+    gives: the chain and the row agree again; the gap at 9 blames no one rather than the chain whose leaf
+    follows it."""
     from tests.audit.test_database_tamper import event, replay_row
 
     c = story.case("C")
@@ -136,7 +137,8 @@ def test_the_tail_of_a_case_deleted_with_its_leaf_and_row_rewritten_names_no_nei
         replay_row(conn, c)
     report = verify(story)
     broken_at(report, None, None, "log_index")
-    assert f"the log jumps from case '{c}' seq 1 to case 'SYS' seq 1" in report.message
+    assert "log indexes 9 are missing" in report.message
+    assert f"the log jumps from case '{c}' seq 1 to case " in report.message
 
 
 # ----------------------------------------------------------------------------------------------- offline
