@@ -50,6 +50,9 @@ class GuardContext:
     linked_cases: Callable[[str, str, str], list[CaseView]] = field(default=lambda _p, _k, _v: [])
     # the case's running period of that name (a case_deadline row: kind, started_on, due, ...), or None
     deadline: Callable[[str], DeadlineRow | None] = field(default=lambda _name: None)
+    # an act performed in person (the definition's in_person block): its day, and who the step names as present
+    act_on: date | None = None
+    act_officers: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
