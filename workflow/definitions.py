@@ -92,7 +92,7 @@ class Transition:
     payload: tuple[FieldSpec, ...] = ()
     guards: tuple[str, ...] = ()
     record: RecordSpec | None = None
-    separation_from: tuple[str, ...] = ()  # separation of duties: who acted on the case in these roles may not
+    separation_from: tuple[str, ...] = ()  # derived from the conflicts block: who acted on the case in these roles may not
     new_round: bool = False  # the procedure is run again: earlier steps' records move to previous_rounds
     attachment: bool = False  # the step attaches an evidence file (全过程记录): its event is `record_attached`
 
