@@ -55,8 +55,9 @@ def clashes(session: Session, procedure_of: Callable[[Case], Procedure], procedu
         person = actor if conflict.person == "actor" else str(payload.get(conflict.person) or "")
         if not person:
             continue
-        for where, case, proc, paths in _cases(session, procedure_of, procedure, conflict, case_id, org_id, data):
-            part = _first_part(session, case, proc, conflict.acted_as, paths, person)
+        for where, number, proc, paths, case_data in _cases(session, procedure_of, procedure, conflict, case_id,
+                                                            org_id, data):
+            part = _first_part(session, number, case_data, proc, conflict.acted_as, paths, person)
             if part is not None:
                 found.append(_clash(conflict, transition, person, name_of(person), where, part))
                 break
@@ -65,22 +66,21 @@ def clashes(session: Session, procedure_of: Callable[[Case], Procedure], procedu
 
 def _cases(session: Session, procedure_of: Callable[[Case], Procedure], procedure: Procedure,
            conflict: ConflictSpec, case_id: str, org_id: str, data: Mapping[str, Any],
-           ) -> Iterable[tuple[str, Case | str, Procedure, tuple[str, ...]]]:
+           ) -> Iterable[tuple[str, str, Procedure, tuple[str, ...], Mapping[str, Any]]]:
     """The cases to look at: the linked one first (the substance of a review), then this one; the named_in paths
     belong to the linked case when there is one."""
     if conflict.linked is not None:
         number = _at_path(data, conflict.linked.path)
         linked = session.get(Case, number) if isinstance(number, str) and number else None
         if linked is not None and linked.org_id == org_id and linked.procedure == conflict.linked.procedure:
-            yield f"案件{linked.id}", linked, procedure_of(linked), conflict.named_in
-        yield "本案", case_id, procedure, ()
+            yield f"案件{linked.id}", linked.id, procedure_of(linked), conflict.named_in, linked.data
+        yield "本案", case_id, procedure, (), data
     else:
-        yield "本案", case_id, procedure, conflict.named_in
+        yield "本案", case_id, procedure, conflict.named_in, data
 
 
-def _first_part(session: Session, case: Case | str, proc: Procedure, roles: tuple[str, ...],
+def _first_part(session: Session, case_id: str, data: Mapping[str, Any], proc: Procedure, roles: tuple[str, ...],
                 paths: tuple[str, ...], person: str) -> _Part | None:
-    case_id = case if isinstance(case, str) else case.id
     parts: list[_Part] = []
     row = session.execute(
         select(AuditEvent.seq, AuditEvent.trigger, AuditEvent.role, AuditEvent.at)
@@ -91,21 +91,19 @@ def _first_part(session: Session, case: Case | str, proc: Procedure, roles: tupl
         role = proc.roles.get(row.role or "")
         parts.append(_Part(row.seq, local_date(parse_stamp(row.at)).isoformat(), _step(proc, row.trigger or ""),
                            f"以{role.zh if role else row.role}身份办理", f"as {role.en if role else row.role}"))
-    if paths:
-        data = case.data if isinstance(case, Case) else session.get(Case, case_id).data  # type: ignore[union-attr]
-        for path in paths:
-            key, _, field_name = path.partition(".")
-            value = data.get(key)
-            for item in value if isinstance(value, list) else [value]:
-                if not isinstance(item, Mapping):
-                    continue
-                named = item.get(field_name)
-                if person == named or (isinstance(named, list) and person in named):
-                    step = _step(proc, str(item.get("trigger", "")))
-                    spec = next((f for f in step.payload if f.name == field_name), None)
-                    label = (spec.label.zh if spec else field_name).replace("（账号）", "")
-                    parts.append(_Part(int(item.get("event_seq", 0)), str(item.get("recorded_on", "")), step,
-                                       f"被列为{label}并参与", f"named among '{spec.label.en if spec else field_name}' in"))
+    for path in paths:
+        key, _, field_name = path.partition(".")
+        value = data.get(key)
+        for item in value if isinstance(value, list) else [value]:
+            if not isinstance(item, Mapping):
+                continue
+            named = item.get(field_name)
+            if person == named or (isinstance(named, list) and person in named):
+                step = _step(proc, str(item.get("trigger", "")))
+                spec = next((f for f in step.payload if f.name == field_name), None)
+                label = (spec.label.zh if spec else field_name).replace("（账号）", "")
+                parts.append(_Part(int(item.get("event_seq", 0)), str(item.get("recorded_on", "")), step,
+                                   f"被列为{label}并参与", f"named among '{spec.label.en if spec else field_name}' in"))
     return min(parts, key=lambda p: p.seq) if parts else None
 
 
