@@ -181,7 +181,8 @@ def _step_row(procedure: Procedure, t: Transition, is_create: bool = False) -> S
     lang = current_lang()
     states = procedure.states
     guards = []
-    for name in t.guards:
+    in_person = procedure.in_person  # its rule is checked on each of its acts, as a guard of the step
+    for name in (*t.guards, *([in_person.rule] if in_person and t.trigger in in_person.acts else [])):
         g = GUARDS.get(name)
         guards.append({"name": name, "article": g.article if g else "", "text": (g.en if lang == "en" else g.zh)
                        if g else ""})

@@ -114,7 +114,7 @@ class Transition:
     payload: tuple[FieldSpec, ...] = ()
     guards: tuple[str, ...] = ()
     record: RecordSpec | None = None
-    separation_from: tuple[str, ...] = ()  # separation of duties: who acted on the case in these roles may not
+    separation_from: tuple[str, ...] = ()  # derived from the conflicts block: who acted on the case in these roles may not
     new_round: bool = False  # the procedure is run again: earlier steps' records move to previous_rounds
     attachment: bool = False  # the step attaches an evidence file (全过程记录): its event is `record_attached`
     roll_call: RollCallSpec | None = None  # attendance of a body: the absent members are added to the payload
@@ -155,6 +155,47 @@ class AttachmentsSpec:
 
 
 @dataclass(frozen=True)
+class InPersonAct:
+    """A step that records an act the case's officers performed in person, and the payload fields saying when
+    and (where the step names them) who was there."""
+
+    trigger: str
+    date: str | None = None  # payload date field of the act's day; None: the day the step is recorded
+    officers: str | None = None  # payload account-list field of the officers present; None: the acting officers
+
+
+@dataclass(frozen=True)
+class InPersonSpec:
+    """Acts that only certified officers may perform: the rule (a guard) is checked on each act's own date."""
+
+    basis: str
+    rule: str  # the guard evaluated for every act below (e.g. acting_officers_certified)
+    acts: Mapping[str, InPersonAct]
+
+
+@dataclass(frozen=True)
+class LinkedCase:
+    """Another case this one refers to by number: `path` in this case's data holds it, `procedure` is its kind."""
+
+    path: str
+    procedure: str
+
+
+@dataclass(frozen=True)
+class ConflictSpec:
+    """Separation of duties: who takes `steps` as `person` may not be anyone who took part in this case (or the
+    linked one) in a role of `acted_as`, or who is named at one of `named_in` (e.g. the assigned officers)."""
+
+    label: Label  # what the person is in these steps: 听证主持人, 法制审核人员 ...
+    steps: tuple[str, ...]
+    person: str  # "actor", or the payload account field naming the person (e.g. chair)
+    acted_as: tuple[str, ...]
+    named_in: tuple[str, ...] = ()  # dotted data paths (lists are walked) naming people who took part
+    linked: LinkedCase | None = None
+    basis: str = ""  # the article; the step's own basis where none is given
+
+
+@dataclass(frozen=True)
 class Procedure:
     id: str
     version: int
@@ -171,6 +212,11 @@ class Procedure:
     severity: KindOrder | None = None  # the order of a choice field's values (penalty kinds: workflow.penalties)
     major_case: MajorSpec | None = None  # catalogue entries the engine computes (处罚法第五十八条)
     source_file: str = field(default="", compare=False)
+    in_person: InPersonSpec | None = None  # acts performed in person by certified officers (定义 in_person:)
+    conflicts: tuple[ConflictSpec, ...] = ()  # separation of duties (定义 conflicts:)
+
+    def conflicts_of(self, trigger: str) -> list[ConflictSpec]:
+        return [c for c in self.conflicts if trigger in c.steps]
 
     @property
     def ref(self) -> str:
@@ -319,7 +365,6 @@ class TransitionSchemaDef(CreateSchemaDef):
     trigger = fields.String(required=True, validate=IDENT)
     source = fields.Raw(required=True)  # a state name or a list of them
     dest = fields.String(required=True, allow_none=True)
-    separation_from = fields.List(fields.String(validate=IDENT), load_default=list)
     new_round = fields.Boolean(load_default=False)
     attachment = fields.Boolean(load_default=False)
     roll_call = fields.Nested(RollCallSchemaDef)
@@ -341,6 +386,48 @@ class AttachmentsSchemaDef(Schema):
     label = fields.Nested(LabelSchema, required=True)
     basis = fields.String(required=True, validate=validate.Length(min=1))
     every_stage = fields.Boolean(load_default=True)
+
+
+class InPersonActSchemaDef(Schema):
+    class Meta:
+        unknown = RAISE
+
+    date = fields.String(validate=IDENT, allow_none=True, load_default=None)
+    officers = fields.String(validate=IDENT, allow_none=True, load_default=None)
+
+
+class InPersonSchemaDef(Schema):
+    class Meta:
+        unknown = RAISE
+
+    basis = fields.String(required=True, validate=validate.Length(min=1))
+    rule = fields.String(required=True)
+    acts = fields.Dict(keys=fields.String(validate=IDENT), values=fields.Nested(InPersonActSchemaDef),
+                       required=True, validate=validate.Length(min=1))
+
+
+DATA_PATH = validate.Regexp(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$", error="must be a dotted data path (a.b.c)")
+
+
+class LinkedSchemaDef(Schema):
+    class Meta:
+        unknown = RAISE
+
+    path = fields.String(required=True, validate=DATA_PATH)
+    procedure = fields.String(required=True, validate=IDENT)
+
+
+class ConflictSchemaDef(Schema):
+    class Meta:
+        unknown = RAISE
+
+    label = fields.Nested(LabelSchema, required=True)
+    steps = fields.List(fields.String(validate=IDENT), required=True, validate=validate.Length(min=1))
+    person = fields.String(load_default="actor", validate=IDENT)
+    acted_as = fields.List(fields.String(validate=IDENT), required=True, validate=validate.Length(min=1))
+    named_in = fields.List(fields.String(validate=DATA_PATH), load_default=list)
+    linked = fields.Nested(LinkedSchemaDef)
+    basis = fields.String(validate=validate.Length(min=1))
 
 
 class StateSchemaDef(Schema):
@@ -404,6 +491,8 @@ class ProcedureSchemaDef(Schema):
     attachments = fields.Nested(AttachmentsSchemaDef)
     severity = fields.Nested(SeveritySchemaDef)
     major_case = fields.Nested(MajorCaseSchemaDef)
+    in_person = fields.Nested(InPersonSchemaDef)
+    conflicts = fields.List(fields.Nested(ConflictSchemaDef), load_default=list)
 
 
 # ---------------------------------------------------------------- loading
@@ -508,9 +597,6 @@ def _check_meaning(data: dict[str, Any], name: str) -> list[tuple[str, str]]:
             problems.append((f"{where}.record", f"trigger {t['trigger']!r} records differently from "
                                                 f"transitions.{recorded_by[t['trigger']][0]} (record and new_round "
                                                 "must be the same for every transition of a trigger)"))
-        for j, role in enumerate(t["separation_from"]):
-            if role not in roles:
-                problems.append((f"{where}.separation_from.{j}", f"undefined role {role!r}"))
         payloads.setdefault(t["trigger"], {}).update(t["payload"])
     if data["initial"] in states:
         reached, todo = {data["initial"]}, deque([data["initial"]])
@@ -540,6 +626,8 @@ def _check_meaning(data: dict[str, Any], name: str) -> list[tuple[str, str]]:
     if any(t["attachment"] for t in data["transitions"]) and not data.get("attachments"):
         problems.append(("attachments", "a procedure with a step that attaches files must say what its files are "
                                         "(attachments: label, basis)"))
+    problems.extend(_in_person_problems(data, payloads))
+    problems.extend(_conflict_problems(data, payloads))
     for d, spec in data["deadlines"].items():
         for key in ("starts_on", "ends_on", "cleared_on"):
             for j, trig in enumerate(spec[key]):
@@ -592,6 +680,129 @@ def _attachment_problems(t: dict[str, Any], triggers: set[str]) -> list[tuple[st
     if t["dest"] is not None:
         problems.append(("dest", "attaching a record does not move the case: dest must be null"))
     return problems
+
+
+def _record_fields(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Record key -> the payload fields stored under it (every step that records there), for data paths."""
+    found: dict[str, dict[str, Any]] = {}
+    for spec in [data["create"], *data["transitions"]]:
+        record = spec.get("record") or {}
+        key = next((record[m] for m in ("set", "append", "update") if m in record), None)
+        if key is not None:
+            found.setdefault(key, {}).update(spec["payload"])
+    return found
+
+
+def path_problem(path: str, records: dict[str, dict[str, Any]], types: tuple[str, ...]) -> str | None:
+    """Why `path` (record key . payload field) names no field of one of `types` in a case's data, or None."""
+    key, _, name = path.partition(".")
+    if key not in records:
+        return f"{key!r} is not where any step records (record: set/append/update)"
+    if not name or "." in name:
+        return "a data path is a record key and one payload field: <record>.<field>"
+    f = records[key].get(name)
+    if f is None or f["type"] not in types:
+        return f"{name!r} is not a payload field ({' or '.join(types)}) recorded under {key!r}"
+    return None
+
+
+ACCOUNT_TYPES = ("string", "string_list")
+
+
+def _in_person_problems(data: dict[str, Any], payloads: dict[str, dict[str, Any]]) -> list[tuple[str, str]]:
+    """in_person: the rule is a known guard; each act is a step of this procedure, its date a required date field
+    and its officers an account list field of that step."""
+    spec = data.get("in_person")
+    if not spec:
+        return []
+    problems: list[tuple[str, str]] = []
+    if spec["rule"] not in GUARDS:
+        problems.append(("in_person.rule", f"unknown guard {spec['rule']!r} (known: see workflow/guards.py)"))
+    for trigger, act in spec["acts"].items():
+        where = f"in_person.acts.{trigger}"
+        if trigger not in payloads:
+            problems.append((where, f"unknown trigger {trigger!r}"))
+            continue
+        fields_ = payloads[trigger]
+        if act["date"] is not None:
+            f = fields_.get(act["date"])
+            if f is None or f["type"] != "date" or not f["required"]:
+                problems.append((f"{where}.date", f"{act['date']!r} must be a required date payload field of "
+                                                  f"{trigger!r}"))
+        if act["officers"] is not None:
+            f = fields_.get(act["officers"])
+            if f is None or f["type"] != "string_list":
+                problems.append((f"{where}.officers", f"{act['officers']!r} must be an account-list payload field "
+                                                      f"of {trigger!r}"))
+    return problems
+
+
+def _conflict_problems(data: dict[str, Any], payloads: dict[str, dict[str, Any]]) -> list[tuple[str, str]]:
+    """conflicts: steps of this procedure, a person that is the actor or an account field of every step, roles
+    of this procedure, data paths that name accounts (those of a linked case are checked by load_registry)."""
+    problems: list[tuple[str, str]] = []
+    records = _record_fields(data)
+    for i, c in enumerate(data["conflicts"]):
+        where = f"conflicts.{i}"
+        for j, step in enumerate(c["steps"]):
+            if step not in payloads:
+                problems.append((f"{where}.steps.{j}", f"unknown trigger {step!r}"))
+            elif c["person"] != "actor":
+                f = payloads[step].get(c["person"])
+                if f is None or f["type"] != "string" or not f["required"]:
+                    problems.append((f"{where}.person", f"{c['person']!r} must be 'actor' or a required account "
+                                                        f"(string) payload field of {step!r}"))
+        for j, role in enumerate(c["acted_as"]):
+            if role not in data["roles"]:
+                problems.append((f"{where}.acted_as.{j}", f"undefined role {role!r}"))
+        linked = c.get("linked")
+        if linked:
+            problem = path_problem(linked["path"], records, ("string",))
+            if problem:
+                problems.append((f"{where}.linked.path", problem))
+        else:
+            for j, path in enumerate(c["named_in"]):
+                problem = path_problem(path, records, ACCOUNT_TYPES)
+                if problem:
+                    problems.append((f"{where}.named_in.{j}", problem))
+    return problems
+
+
+def _separation_from(data: dict[str, Any], trigger: str) -> tuple[str, ...]:
+    """The roles whose holders on this case may not take `trigger` themselves (shown on the procedure pages)."""
+    roles = [r for c in data["conflicts"] if c["person"] == "actor" and trigger in c["steps"] for r in c["acted_as"]]
+    return tuple(dict.fromkeys(roles))
+
+
+def _linked_problems(found: Mapping[tuple[str, int], Procedure]) -> list[DefinitionError]:
+    """A conflict that looks into a linked case: that procedure exists and its data paths name accounts."""
+    latest = {p.id: p for _, p in sorted(found.items())}
+    errors = []
+    for proc in found.values():
+        problems: list[tuple[str, str]] = []
+        for i, c in enumerate(proc.conflicts):
+            if c.linked is None:
+                continue
+            other = latest.get(c.linked.procedure)
+            if other is None:
+                problems.append((f"conflicts.{i}.linked.procedure", f"no procedure {c.linked.procedure!r} is loaded"))
+                continue
+            records = _record_fields_of(other)
+            for j, path in enumerate(c.named_in):
+                problem = path_problem(path, records, ACCOUNT_TYPES)
+                if problem:
+                    problems.append((f"conflicts.{i}.named_in.{j}", f"in {other.ref}: {problem}"))
+        if problems:
+            errors.append(DefinitionError(proc.source_file, problems))
+    return errors
+
+
+def _record_fields_of(proc: Procedure) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for t in [proc.create, *proc.transitions]:
+        if t.record is not None:
+            found.setdefault(t.record.key, {}).update({f.name: {"type": f.type} for f in t.payload})
+    return found
 
 
 def _label(d: dict[str, str]) -> Label:
@@ -651,7 +862,7 @@ def _build(data: dict[str, Any], name: str) -> Procedure:
                 trigger=t["trigger"], sources=tuple(_sources(t["source"])), dest=t["dest"],
                 label=_label(t["label"]), roles=tuple(t["roles"]), basis=t["basis"],
                 payload=_fields(t["payload"]), guards=tuple(t["guards"]), record=_record(t.get("record")),
-                separation_from=tuple(t["separation_from"]), new_round=t["new_round"],
+                separation_from=_separation_from(data, t["trigger"]), new_round=t["new_round"],
                 attachment=t["attachment"], roll_call=_roll_call(t.get("roll_call")),
             )
             for t in data["transitions"]
@@ -681,6 +892,18 @@ def _build(data: dict[str, Any], name: str) -> Procedure:
         ) if data.get("attachments") else None,
         severity=build_severity(data.get("severity")), major_case=build_major(data.get("major_case")),
         source_file=name,
+        in_person=InPersonSpec(
+            basis=data["in_person"]["basis"], rule=data["in_person"]["rule"],
+            acts={k: InPersonAct(k, v["date"], v["officers"]) for k, v in data["in_person"]["acts"].items()},
+        ) if data.get("in_person") else None,
+        conflicts=tuple(
+            ConflictSpec(
+                label=_label(c["label"]), steps=tuple(c["steps"]), person=c["person"], acted_as=tuple(c["acted_as"]),
+                named_in=tuple(c["named_in"]), basis=c.get("basis", ""),
+                linked=LinkedCase(c["linked"]["path"], c["linked"]["procedure"]) if c.get("linked") else None,
+            )
+            for c in data["conflicts"]
+        ),
     )
 
 
@@ -720,6 +943,7 @@ def load_registry(directory: str | Path = DEFINITIONS_DIR) -> Registry:
             errors.append(exc)
             continue
         found[(proc.id, proc.version)] = proc
+    errors.extend(_linked_problems(found))
     if errors:
         raise DefinitionErrors(errors)
     return Registry(found)

@@ -24,6 +24,7 @@ from workflow.audit.verifier import ROUND_INDEPENDENT as ROUND_INDEPENDENT  # re
 from workflow.audit.verifier import record_step
 from workflow.calendar import WorkCalendar, default_calendar, parse_year_notice
 from workflow.clock import Clock, SystemClock, local_date, utc_stamp
+from workflow.conflicts import clashes
 from workflow.db import working, writing
 from workflow.deadlines import start_period
 from workflow.definitions import Procedure, Registry, Transition
@@ -334,13 +335,7 @@ class Engine:
                 "role_not_allowed", f"「{transition.label.zh}」须由{'或'.join(n.zh for n in names)}办理",
                 f"'{transition.label.en}' needs the role {' or '.join(n.en for n in names)}",
                 transition.basis))
-        if case is not None and transition.separation_from \
-                and store.has_acted(session, case.id, user.username, transition.separation_from):
-            names = "、".join(procedure.roles[r].zh for r in transition.separation_from)
-            raise Refused(Reason(
-                "separation_of_duties", f"办理本步骤的人员不得曾以{names}身份办理本案（职责分离）",
-                f"whoever acted on this case as {', '.join(procedure.roles[r].en for r in transition.separation_from)}"
-                " may not take this step (separation of duties)", transition.basis))
+        # Separation of duties needs the payload (a hearing chair is named in it): see _check_guards.
         attempt.role = held[0]
         return held[0]
 
@@ -412,7 +407,11 @@ class Engine:
                 running = {d.name: d for d in rows}
             return running.get(name)
 
+        # An act performed in person (the definition's in_person block) is judged on its own day.
+        act = procedure.in_person.acts.get(transition.trigger) if procedure.in_person and case else None
+        act_on = date.fromisoformat(payload[act.date]) if act and act.date and payload.get(act.date) else None
         ctx = GuardContext(
+            act_on=act_on, act_officers=tuple(payload.get(act.officers) or ()) if act and act.officers else None,
             trigger=transition.trigger, state=case.state if case else "", payload=payload, data=data,
             actor=user.username, actor_roles=user.role_names, now=now, today=local_date(now),
             calendar=self.calendar, settings=settings, roles_of=lambda u: self._roles_of(orm(), u, user.org_id),
@@ -424,10 +423,14 @@ class Engine:
             procedure=procedure, procedure_of=self._procedure_or_none,
         )
         reasons: list[Reason] = []
-        for name in transition.guards:
+        for name in (*transition.guards, *([procedure.in_person.rule] if act and procedure.in_person else [])):
             failure = GUARDS[name].fn(ctx)
             if failure is not None:
                 reasons.append(guard_reason(name, failure))
+        if case is not None and procedure.conflicts_of(transition.trigger):
+            reasons.extend(Reason("separation_of_duties", c.zh, c.en, c.article) for c in clashes(
+                orm(), self.procedure_of, procedure, transition, case.id, case.org_id, data, payload,
+                user.username, ctx.name_of))
         for deadline in deadlines:
             spec = procedure.deadlines.get(deadline.name)
             if spec and spec.kind == "minimum" and transition.trigger in spec.ends_on and deadline.due is not None \

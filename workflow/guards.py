@@ -55,6 +55,9 @@ class GuardContext:
     # facts about a procedure a guard needs (e.g. the order of penalty kinds) are data there, not code
     procedure: Procedure | None = None
     procedure_of: Callable[[str, int | None], Procedure | None] = field(default=lambda _p, _v: None)
+    # an act performed in person (the definition's in_person block): its day, and who the step names as present
+    act_on: date | None = None
+    act_officers: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

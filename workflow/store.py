@@ -10,7 +10,7 @@ same as before, byte for byte.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -117,10 +117,6 @@ class Store:
             f" WHERE u.username = {mark}")
         self.insert_event = (f"INSERT INTO {AuditEvent.__tablename__} ({', '.join(quote(c) for c in EVENT_COLUMNS)})"
                              f" VALUES ({marks(len(EVENT_COLUMNS))})")
-        self._acted_prefix = (
-            f"SELECT id FROM {AuditEvent.__tablename__} WHERE case_id = {mark} AND actor = {mark}"
-            f" AND kind IN ({mark}, {mark}) AND {quote('role')} IN (")
-        self._mark = mark
         self.deadlines = (f"SELECT name, {', '.join(_DEADLINE_VALUES)} FROM case_deadline WHERE case_id = {mark}"
                           " ORDER BY due")
         self.delete_deadline = f"DELETE FROM case_deadline WHERE case_id = {mark} AND name = {mark}"
@@ -128,9 +124,6 @@ class Store:
                                 f" VALUES ({marks(2 + len(_DEADLINE_VALUES))})")
         self.update_deadline = (f"UPDATE case_deadline SET {', '.join(f'{c} = {mark}' for c in _DEADLINE_VALUES)}"
                                 f" WHERE case_id = {mark} AND name = {mark}")
-
-    def acted_sql(self, roles: int) -> str:
-        return f"{self._acted_prefix}{', '.join([self._mark] * roles)}) LIMIT 1"
 
 
 _STORES: WeakKeyDictionary[Dialect, Store] = WeakKeyDictionary()
@@ -209,13 +202,6 @@ def load_actor(db: Transactional, username: str) -> Actor | None:
         return None
     return Actor(username, rows[0][0], bool(tx.store.user_active_out(rows[0][1])),
                  frozenset(r[2] for r in rows if r[2] is not None))
-
-
-def has_acted(db: Transactional, case_id: str, actor: str, roles: Sequence[str]) -> bool:
-    """Whether `actor` created or moved this case in one of `roles` (separation of duties)."""
-    tx = _tx(db)
-    return _run(tx, tx.store.acted_sql(len(roles)),
-                (case_id, actor, "created", "transition", *roles)).fetchone() is not None
 
 
 def insert_event(db: Transactional, values: dict[str, Any]) -> None:

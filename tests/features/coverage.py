@@ -13,7 +13,8 @@ whole pytest session:
 procedure added later (an enforcement procedure, a v2 of this one) is covered without touching this file
 (for each procedure its latest version, the one new cases are opened on):
 every transition from every source state, every guard of every transition refusing at least once, every
-separation-of-duties rule refusing, every minimum period refusing an early step, and every deadline started.
+separation-of-duties rule (a `conflicts:` entry) refusing at one of its steps, the in-person rule refusing at
+each act of `in_person:`, every minimum period refusing an early step, and every deadline started.
 
 The selection bookkeeping (which scenarios this run collected and deselected) is filled in by the hooks in
 tests/features/conftest.py; test_zz_spec_coverage.py reads it to decide whether the run was complete.
@@ -128,8 +129,10 @@ def expected(registry: Registry) -> Expected:
         for t in procedure.transitions:
             transitions.update((ref, source, t.trigger) for source in t.sources)
             refusals.update((ref, t.trigger, g) for g in t.guards)
-            if t.separation_from:
-                refusals.add((ref, t.trigger, "separation_of_duties"))
+        for c in procedure.conflicts:  # each separation-of-duties rule refusing at one of its steps at least
+            refusals.add((ref, "|".join(c.steps), "separation_of_duties"))
+        if procedure.in_person:  # the in-person rule refusing at each act it governs
+            refusals.update((ref, act, procedure.in_person.rule) for act in procedure.in_person.acts)
         for d in procedure.deadlines.values():
             deadlines.add((ref, d.name))
             if d.kind == "minimum":
@@ -143,7 +146,8 @@ def missing(registry: Registry, recorder: Recorder = RECORDER) -> list[str]:
     lines = [f"transition never fired successfully: {ref} {trigger} from {source}"
              for ref, source, trigger in sorted(want.transitions - recorder.transitions)]
     lines += [f"rule never refused: {ref} {trigger} -> {code}"
-              for ref, trigger, code in sorted(want.refusals - recorder.refusals)]
+              for ref, trigger, code in sorted(want.refusals - recorder.refusals)
+              if not any((ref, step, code) in recorder.refusals for step in trigger.split("|"))]
     lines += [f"deadline never started: {ref} {name}" for ref, name in sorted(want.deadlines - recorder.deadlines)]
     return lines
 

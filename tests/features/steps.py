@@ -167,6 +167,10 @@ def expected_article(trigger: str, reason: Reason, procedure: Procedure | None =
     if procedure is None:
         return None
     steps = {t.trigger: t for t in procedure.transitions} | {"create": procedure.create}
+    if reason.code == "separation_of_duties":  # the conflict's own article, else the step's
+        declared = [c.basis or steps[trigger].basis for c in procedure.conflicts_of(trigger)]
+        if declared:  # one of the step's conflicts (a step may be in more than one)
+            return reason.article if reason.article in declared else declared[0]
     if reason.code in ("role_not_allowed", "separation_of_duties"):
         return steps[trigger].basis if trigger in steps else None
     if reason.code.startswith("minimum_period:"):

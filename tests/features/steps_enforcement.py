@@ -80,6 +80,7 @@ class Enforcement:
             "record_investigation_conduct": {"occasion": "现场勘验后龙街两侧人行道", "conducted_on": today.isoformat(),
                                              "certificates_shown": True, "duties_told": True,
                                              "av_record_ref": "执法记录仪-0001"},
+            "replace_officers": {"officers": ["wanghai", "caiming"], "reason": "原执法人员执法证件到期，更换执法人员"},
             "record_recusal": {"officer": "caiming", "applied_by": "party", "ground": "当事人称执法人员与其有纠纷",
                                "granted": False},
             "register_evidence_preservation": {"items": ["水泥30包", "钢筋2吨"], "reason": "物料可能被转移，证据以后难以取得",
