@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from workflow import typed_dates
 from workflow.guards import GUARDS
 from workflow.payloads import FIELD_TYPES, FieldSpec, build_payload_schema
 from workflow.records import FORMATS
@@ -145,6 +146,7 @@ class Procedure:
     create: Transition  # who may open a case and what they must say (trigger "create", no source)
     audio_video: AudioVideoSpec | None = None
     attachments: AttachmentsSpec | None = None  # given whenever a step attaches files
+    dates: typed_dates.DateRules = field(default_factory=typed_dates.DateRules)  # rules for typed dates
     source_file: str = field(default="", compare=False)
 
     @property
@@ -204,6 +206,7 @@ class FieldSchema(Schema):
     minimum = fields.Integer()
     maximum = fields.Integer()
     help = fields.String()
+    future = fields.String(validate=validate.OneOf(["allowed"]))  # a planned date (workflow/typed_dates.py)
 
     @validates_schema
     def choices_only_for_choice(self, data: dict[str, Any], **_: Any) -> None:
@@ -333,6 +336,7 @@ class ProcedureSchemaDef(Schema):
     transitions = fields.List(fields.Nested(TransitionSchemaDef), required=True, validate=validate.Length(min=1))
     audio_video = fields.Nested(AudioVideoSchemaDef)
     attachments = fields.Nested(AttachmentsSchemaDef)
+    typed_dates = fields.Nested(typed_dates.TypedDatesSchemaDef)
 
 
 # ---------------------------------------------------------------- loading
@@ -478,6 +482,7 @@ def _check_meaning(data: dict[str, Any], name: str) -> list[tuple[str, str]]:
                 if f is None or f["type"] != "date" or not f["required"]:
                     problems.append((f"deadlines.{d}.end_from", f"{spec['end_from']!r} must be a required date "
                                                                 f"payload field of {trig!r}"))
+    problems.extend(typed_dates.check_definition(data))
     return problems
 
 
@@ -571,6 +576,7 @@ def _build(data: dict[str, Any], name: str) -> Procedure:
             label=_label(data["attachments"]["label"]), basis=data["attachments"]["basis"],
             every_stage=data["attachments"]["every_stage"],
         ) if data.get("attachments") else None,
+        dates=typed_dates.build(data, _label),
         source_file=name,
     )
 
