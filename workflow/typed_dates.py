@@ -166,18 +166,19 @@ def build(data: dict[str, Any], label: Any) -> DateRules:
     """The DateRules of a definition that check_definition found sound (`label` makes a Label from a dict)."""
     future = frozenset((trigger, name) for _where, trigger, spec in _steps(data)
                        for name, f in spec["payload"].items() if f.get("future") == "allowed")
-    side_labels: dict[str, Label] = {}
-    for _where, _trigger, spec in _steps(data):
+    side_labels: dict[str, Label] = {}  # "<trigger>.<field>" (the step that recorded it), else "<key>.<field>"
+    for _where, trigger, spec in _steps(data):
         key = _record_key(spec)
         if not key:
             continue
         step = label(spec["label"])
-        side_labels.setdefault(f"{key}.{ENTRY_DATE}", label({"zh": f"{step.zh}的办理日期",
-                                                             "en": f"the day '{step.en}' was entered"}))
+        names = {ENTRY_DATE: label({"zh": f"{step.zh}的办理日期", "en": f"the day '{step.en}' was entered"})}
         for name, f in spec["payload"].items():
             if f["type"] == "date":
-                side_labels.setdefault(f"{key}.{name}", label({"zh": f"{step.zh}的{f['label']['zh']}",
-                                                               "en": f"{f['label']['en']} ({step.en})"}))
+                names[name] = label({"zh": f"{step.zh}的{f['label']['zh']}", "en": f"{f['label']['en']} ({step.en})"})
+        for name, text in names.items():
+            side_labels[f"{trigger}.{name}"] = text
+            side_labels.setdefault(f"{key}.{name}", text)
     block = data.get("typed_dates") or {}
     pairs = []
     for name, p in block.get("order", {}).items():
@@ -279,8 +280,8 @@ def _order_problems(rules: DateRules, transition: Transition, data: Mapping[str,
         second = _value(pair.later, own_key, own, data, min)
         if first is None or second is None or first <= second:
             continue
-        a = rules.side_labels.get(pair.earlier.ref)
-        b = rules.side_labels.get(pair.later.ref)
+        a = _side_label(rules, pair.earlier, own_key, transition.trigger, data)
+        b = _side_label(rules, pair.later, own_key, transition.trigger, data)
         a_zh, a_en = (a.zh, a.en) if a else (pair.earlier.ref, pair.earlier.ref)
         b_zh, b_en = (b.zh, b.en) if b else (pair.later.ref, pair.later.ref)
         where = pair.later.field if pair.later.key == own_key else pair.earlier.field
@@ -291,6 +292,15 @@ def _order_problems(rules: DateRules, transition: Transition, data: Mapping[str,
             f"{pair.label.en}: {a_en} is {first.isoformat()} but {b_en} is {second.isoformat()}, "
             "which may not be earlier", pair.basis, where if where != ENTRY_DATE else ""))
     return found
+
+
+def _side_label(rules: DateRules, side: Side, own_key: str, trigger: str, data: Mapping[str, Any]) -> Label | None:
+    """How a refusal names a side: by the step that recorded it (this one, or the one the case data names)."""
+    if side.key != own_key:
+        stored = data.get(side.key)
+        stored = stored[-1] if isinstance(stored, list) and stored else stored
+        trigger = stored.get("trigger", "") if isinstance(stored, Mapping) else ""
+    return rules.side_labels.get(f"{trigger}.{side.field}") or rules.side_labels.get(side.ref)
 
 
 def _value(side: Side, own_key: str, own: Mapping[str, Any], data: Mapping[str, Any], pick: Any) -> date | None:
