@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from workflow.payloads import FieldSpec
+
 if TYPE_CHECKING:
     from workflow.definitions import Label, Procedure, Transition
 
@@ -192,6 +194,17 @@ def build(data: dict[str, Any], label: Any) -> DateRules:
 
 def date_fields(transition: Transition) -> list[str]:
     return [f.name for f in transition.payload if f.type == "date"]
+
+
+def form_fields(transition: Transition) -> tuple[FieldSpec, ...]:
+    """The fields a form of the step offers: its own, and the late-entry reason where it has a date field."""
+    if not date_fields(transition):
+        return transition.payload
+    from workflow.definitions import Label  # noqa: PLC0415 - definitions imports this module
+
+    reason = FieldSpec(REASON_FIELD, "text", Label("补录理由", "Reason for a late entry"), max_length=REASON_MAX,
+                       help="所填日期早于今天超过本单位规定天数的（补录），须说明理由")
+    return (*transition.payload, reason)
 
 
 def split_reason(transition: Transition, raw: Any) -> tuple[Any, Any]:
