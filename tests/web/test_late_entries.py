@@ -76,3 +76,35 @@ def test_in_english_the_verdict_still_names_the_late_entry(town, clock, client_f
     meta = [t.strip() for t in _texts(html, "meta").found]
     assert any("on time (late entry: judged by the date typed, 2026-03-10, entered on 2026-03-16)" in m
                for m in meta), meta
+
+
+class _Row(HTMLParser):
+    """The cells' text of the table row with the given id."""
+
+    def __init__(self, row_id: str):
+        super().__init__()
+        self.row_id, self.inside, self.cells = row_id, False, []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "tr" and dict(attrs).get("id") == self.row_id:
+            self.inside = True
+        elif self.inside and tag in ("td", "th"):
+            self.cells.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "tr":
+            self.inside = False
+
+    def handle_data(self, data: str) -> None:
+        if self.inside and self.cells:
+            self.cells[-1] += data
+
+
+def test_the_procedure_page_lists_the_dates_kept_in_order(client_for):
+    html = text(client_for("wanghai").get("/procedures/enforcement_case/v1"))
+    row = _Row("date-order-decision_before_service")
+    row.feed(html)
+    assert [c.strip() for c in row.cells] == [
+        "决定书在作出后送达decision_before_service", "作出行政处罚决定的作出决定日期", "送达行政处罚决定书的送达日期",
+        "处罚法第六十一条"]
+    assert "通知听证时间地点的听证日期" in html  # a planned date, allowed in the future
