@@ -3,7 +3,7 @@
 2026-03-02 a penalty case is opened, notified and decided the same day; 03-10 its service of 03-03 is entered
 late, with a reason; 03-16 its publication of 03-10 is entered late, with a reason (on time: the 7 working
 days end 03-11). A decision opens its public comment on 03-02; 03-16 a comment received 03-03 is entered late.
-The town's records.late_entry_days is 3 (workflow/demo.py).
+The town's records.late_entry_days is set to the demo's 3 (workflow/demo.py).
 """
 
 from __future__ import annotations
@@ -11,9 +11,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from workflow import accounts
 from workflow.clock import FixedClock
+from workflow.db import writing
+from workflow.demo import LATE_ENTRY_DEMO_DAYS, LATE_ENTRY_SOURCE, ORG
 from workflow.engine import Outcome
 from workflow.runtime import Runtime
+from workflow.typed_dates import LATE_ENTRY_DAYS
 
 SERVICE_REASON = "送达后执法人员外出办案，返回后据送达回证录入"
 PUBLICATION_REASON = "公示平台已于3月10日发布，系统录入遗漏"
@@ -29,6 +33,9 @@ def tell(town: Runtime, clock: FixedClock) -> tuple[str, str]:
     """(the penalty case's id, the decision's id)."""
     engine = town.engine
     clock.set_local_date(date(2026, 3, 2))
+    with writing(town.sessions) as session:
+        accounts.set_setting(session, org_id=ORG, key=LATE_ENTRY_DAYS, value=LATE_ENTRY_DEMO_DAYS,
+                             source=LATE_ENTRY_SOURCE, by="admin", now=clock.now())
     case = _ok(engine.create_case("enforcement_case", "wanghai", {
         "title": "陈某某在后龙街两侧堆放建材案", "party": "陈某某（后龙镇后龙村）", "party_type": "individual",
         "facts": "当事人在后龙街两侧人行道堆放建材约20立方米，经责令后未清理。", "field": "市容环境卫生",

@@ -62,11 +62,12 @@ ENFORCEMENT_SETTINGS: list[tuple[str, Any, str]] = [
      "国办发〔2018〕118号的地方实施办法：其他行政执法决定（含不予行政处罚决定）自作出之日起20个工作日内公开（演示数据；以本地实施办法为准）"),
     ("enforcement.publication_working_days", 7,
      "国办发〔2018〕118号的地方实施办法：行政处罚决定自作出之日起7个工作日内公开（演示数据；以本地实施办法为准）"),
-    # Not an enforcement rule only (workflow/typed_dates.py applies it to every procedure); seeded here with them.
-    (LATE_ENTRY_DAYS, 3,
-     "演示数据（ILLUSTRATIVE）：示意《后龙镇执法全过程记录和档案管理办法》“事项办理后3日内录入系统，逾期录入的注明补录理由”；"
-     "以本镇实际制度为准"),
 ]
+# The town's late-entry rule (workflow/typed_dates.py, every procedure). Seeded by seed() only, not seed_town():
+# the tests' town types dates of its own, and the scenarios that need the rule set it themselves.
+LATE_ENTRY_SOURCE = ("演示数据（ILLUSTRATIVE）：示意《后龙镇执法全过程记录和档案管理办法》“事项办理后3日内录入系统，"
+                     "逾期录入的注明补录理由”；以本镇实际制度为准")
+LATE_ENTRY_DEMO_DAYS = 3
 # (username, kind, number, field, issued_on, valid_until, issuer); 洪志强's certificate has expired.
 CERTIFICATES: list[tuple[str, str, str, str, date, date | None, str]] = [
     ("wanghai", "enforcement", "闽QG-2023-0101", FIELD_STREETS, date(2023, 7, 1), date(2029, 6, 30), "泉州市泉港区人民政府"),
@@ -111,6 +112,8 @@ def seed(runtime: Runtime) -> list[str]:
         accounts.set_setting(session, org_id=ORG, key="enforcement.mandatory_av_acts", value=["record_hearing"],
                              source="演示数据：示意《后龙镇行政执法音像记录事项清单》（听证全程音像记录）；以本镇实际清单为准",
                              by="admin", now=clock.now())
+        accounts.set_setting(session, org_id=ORG, key=LATE_ENTRY_DAYS, value=LATE_ENTRY_DEMO_DAYS,
+                             source=LATE_ENTRY_SOURCE, by="admin", now=clock.now())
     engine = Engine(runtime.sessions, runtime.registry, clock, runtime.engine.calendar, records=runtime.records)
     story = _Story(engine, clock)
     cases = []

@@ -11,14 +11,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pytest_bdd import parsers, then
+from pytest_bdd import given, parsers, then
 from sqlalchemy import select
 
 from tests.features.steps import DATE, REGISTRY, WHO, Scene, action, cn_date, field_by_label, typed_value
 from tests.features.steps_enforcement import ENF_STEPS, Enforcement
+from workflow import accounts
+from workflow.db import writing
 from workflow.definitions import Transition
+from workflow.demo import LATE_ENTRY_SOURCE, ORG
 from workflow.models import AuditEvent
-from workflow.typed_dates import MARK, REASON_FIELD
+from workflow.typed_dates import LATE_ENTRY_DAYS, MARK, REASON_FIELD
 
 LATE_TIMELINESS = {"公开": ("publication", ("publication_period", "other_publication_period"))}
 
@@ -48,6 +51,16 @@ def _record(scene: Scene, step: Transition) -> dict[str, Any]:
     found = [i for i in items if isinstance(i, dict) and i.get("trigger") == step.trigger]
     assert found, f"no record of 「{step.label.zh}」"
     return found[-1]
+
+
+# ================================================================ Given
+
+
+@given(parsers.re(r"后龙镇设置补录认定天数为(?P<days>\d+)日"))
+def late_entry_days(scene: Scene, days: str) -> None:
+    with writing(scene.town.sessions) as session:
+        accounts.set_setting(session, org_id=ORG, key=LATE_ENTRY_DAYS, value=int(days), source=LATE_ENTRY_SOURCE,
+                             by="admin", now=scene.clock.now())
 
 
 # ================================================================ actions (假如 = done, 当 = attempted)
