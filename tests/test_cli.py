@@ -123,7 +123,10 @@ def test_a_penalty_case_from_opening_to_archive_on_the_command_line(lawflow, tmp
                   "--data", json.dumps(filing, ensure_ascii=False))
     assert new.returncode == 0, new.stderr
     case_id = new.stdout.split(":")[0]
-    day = "2026-03-02"
+    # The command line runs on the real clock: the dates typed are today's (no future date, no late entry).
+    from workflow.clock import SystemClock, local_date
+
+    day = local_date(SystemClock().now()).isoformat()
     record = tmp_path / "询问笔录.pdf"
     record.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
     steps: list[tuple[str, str, dict[str, object], list[str]]] = [

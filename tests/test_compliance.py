@@ -520,7 +520,7 @@ def test_the_command_line(runtime: Runtime, qiaotou: dict[str, str]) -> None:
     assert data["period"] == {"start": "2026-01-01", "end": "2026-06-30"}
     by_key = {f["key"]: f for f in data["figures"]}
     assert [(by_key[k]["numerator"], by_key[k]["denominator"]) for k in KEYS] == [
-        (4, 8), (1, 3), (0, 1), (1, 2), (8, 10), (3, 6), (2, 6)]
+        (4, 8), (1, 3), (0, 1), (1, 2), (8, 10), (3, 6), (2, 6), (40, 40)]
     assert by_key[MAJOR_REVIEW]["shortfalls"][0] | {"reason_label": None} == {
         "ref": c["M2"], "reason": "not_reviewed", "reason_label": None, "due": None, "done_on": "2026-05-07",
         "event_seq": None}

@@ -43,7 +43,7 @@ from web.present import (
     next_deadline,
 )
 from web.runtime import runtime
-from workflow import inputs
+from workflow import inputs, typed_dates
 from workflow.completeness import MATERIAL_FIELD, completeness, format_label
 from workflow.deadlines import DUE_SOON_WORKING_DAYS
 from workflow.definitions import Procedure
@@ -314,7 +314,7 @@ def fire(case_id: str, trigger: str) -> Response | tuple[str, int]:
         case = own_case(s, case_id)
         procedure = procedure_of(case)  # pinned to the case: firing never changes it
         step = step_for(procedure, case.state, trigger)
-    fields = step.payload if step else ()
+    fields = typed_dates.form_fields(step) if step else ()  # with the late-entry reason of a dated step
     raw_version = request.form.get("expected_version", "")
     if not raw_version.isdigit():
         raise PublicBadRequest("提交的表单缺少有效的案件版本号。请刷新页面后重试。")
@@ -371,7 +371,7 @@ def _case_page(case_id: str, refused: tuple[str, Outcome] | None = None,
             "trigger": step.trigger, "label": step.label.get(lang), "basis": step.basis,
             "refused": outcome if mine else None,
             "action": url_for("cases.fire", case_id=case_id, trigger=step.trigger),
-            "widgets": widgets(f"step-{step.trigger}", step.payload, kept if mine else None,
+            "widgets": widgets(f"step-{step.trigger}", typed_dates.form_fields(step), kept if mine else None,
                                errors if mine else None),
             "attachment": step.attachment, "file_errors": errors.get("file", []) if mine else [],
             "max_mb": rt.records.max_bytes // 1024**2,

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from web.i18n import N_, _, current_lang, paren
+from workflow import typed_dates
 from workflow.administration import ACTIONS as ADMIN_ACTIONS
 from workflow.calendar import WorkCalendar
 from workflow.clock import SHANGHAI, parse_stamp
@@ -21,6 +22,8 @@ from workflow.deadlines import describe
 from workflow.definitions import Label, Procedure, Registry, Transition
 from workflow.models import AuditEvent, CaseDeadline
 from workflow.payloads import FieldSpec
+from workflow.typed_dates import MARK as LATE_MARK
+from workflow.typed_dates import REASON_FIELD as LATE_REASON
 
 # ---------------------------------------------------------------- dates and times
 
@@ -221,7 +224,8 @@ class DataLabels:
     def __init__(self, procedure: Procedure | None):
         self.procedure = procedure
         steps: list[Transition] = [procedure.create, *procedure.transitions] if procedure else []
-        self.by_trigger = {t.trigger: {f.name: f for f in t.payload} for t in steps}
+        # a dated step's fields include the engine's generic late-entry reason (workflow/typed_dates.py)
+        self.by_trigger = {t.trigger: {f.name: f for f in typed_dates.form_fields(t)} for t in steps}
         self.by_key: dict[str, dict[str, FieldSpec]] = {}
         self.titles: dict[str, str] = {}
         self.any_field: dict[str, FieldSpec] = {}
@@ -245,7 +249,7 @@ def payload_entries(fields: Mapping[str, FieldSpec], payload: Mapping[str, Any],
                     fallback: DataLabels | None = None) -> list[Entry]:
     """A submitted or recorded payload as labelled entries, in the definition's field order."""
     lang = current_lang()
-    names = [n for n in fields if n in payload] + [n for n in payload if n not in fields]
+    names = [n for n in fields if n in payload] + [n for n in payload if n not in fields and n != LATE_MARK]
     out = []
     for name in names:
         spec = fields.get(name) or (fallback.any_field.get(name) if fallback else None)
@@ -283,7 +287,7 @@ def _record(labels: DataLabels, key: str, item: Any, people: Mapping[str, str]) 
     updates = _update_meta(labels, item)
     entries = []
     for name, value in item.items():
-        if name in META or any(name in u["keys"] for u in updates):
+        if name in META or name == LATE_MARK or any(name in u["keys"] for u in updates):
             continue
         spec = labels.spec(key, trigger, name)
         shown, multiline = format_value(spec, value)
@@ -292,6 +296,7 @@ def _record(labels: DataLabels, key: str, item: Any, people: Mapping[str, str]) 
     if "recorded_by" in item:
         meta.append(_("{who}于{day}登记（事件{seq}）", who=person(people, item.get("recorded_by")),
                       day=fmt_date(item.get("recorded_on")), seq=item.get("event_seq", "-")))
+    meta.extend(late_entry_lines(item))
     meta.extend(_timeliness(labels, item.get("timeliness")))
     for u in updates:
         meta.append(_("{step}：{who}于{day}登记（事件{seq}）", step=label_of(labels.procedure, "step", u["trigger"]),
@@ -309,8 +314,28 @@ def _timeliness(labels: DataLabels, recorded: Any) -> list[str]:
     for name, t in recorded.items():
         spec = deadlines.get(name)
         lines.append(_("{period}：期限至{due}，{status}", period=spec.label.get(current_lang()) if spec else name,
-                       due=fmt_date(t.get("due")), status=_("按期") if t.get("on_time") else _("逾期")))
+                       due=fmt_date(t.get("due")), status=verdict_text(t)))
     return lines
+
+
+def verdict_text(verdict: Mapping[str, Any]) -> str:
+    """按期 / 逾期, and for a verdict judged by a date entered late (补录) both dates: never a plain on time."""
+    status = _("按期") if verdict.get("on_time") else _("逾期")
+    if not verdict.get("late_entry"):
+        return status
+    return _("{status}（补录：按所填日期{ended}判断，于{day}录入）", status=status,
+             ended=fmt_date(verdict.get("ended_on")), day=fmt_date(verdict.get("recorded_on")))
+
+
+def late_entry_lines(item: Mapping[str, Any]) -> list[str]:
+    """补录 with the dates typed, the day they were entered and the stated reason (workflow/typed_dates.py)."""
+    late = item.get(LATE_MARK)
+    if not isinstance(late, Mapping):
+        return []
+    typed = late.get("fields") if isinstance(late.get("fields"), Mapping) else {}
+    return [_("补录：所填日期{dates}，于{day}录入；补录理由：{reason}",
+              dates="、".join(fmt_date(d) for d in typed.values()), day=fmt_date(late.get("entered_on")),
+              reason=item.get(LATE_REASON) or "-")]
 
 
 def _update_meta(labels: DataLabels, item: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -348,6 +373,7 @@ class EventView:
     role: str
     reasons: list[dict[str, str]]
     payload: list[Entry]
+    late_entry: list[str] = field(default_factory=list)  # 补录 lines when the event's payload is a late entry
 
 
 KIND_LABELS = {"created": N_("立案"), "transition": N_("办理"), "refused": N_("拒绝"),
@@ -379,6 +405,7 @@ def event_view(event: AuditEvent, registry: Registry, people: Mapping[str, str],
     except ValueError:
         reasons = []
     entries: list[Entry] = []
+    late: list[str] = []
     if with_payload:
         try:
             payload = json.loads(event.payload) or {}
@@ -391,6 +418,7 @@ def event_view(event: AuditEvent, registry: Registry, people: Mapping[str, str],
                 if labels is not None:
                     labels[event.procedure] = known
             entries = payload_entries(known.by_trigger.get(event.trigger or "", {}), payload, known)
+            late = late_entry_lines(payload)
     lang = current_lang()
     return EventView(
         case_id=event.case_id, seq=event.seq, time=fmt_stamp(event.at), kind=event.kind,
@@ -401,5 +429,5 @@ def event_view(event: AuditEvent, registry: Registry, people: Mapping[str, str],
         actor=person(people, event.actor), role=label_of(procedure, "role", event.role),
         reasons=[{"text": (r.get("en") if lang == "en" else r.get("zh")) or r.get("code", ""),
                   "article": r.get("article", "")} for r in reasons if isinstance(r, dict)],
-        payload=entries,
+        payload=entries, late_entry=late,
     )

@@ -168,6 +168,8 @@ class ProcedureView:
     deadlines: list[DeadlineRow] = field(default_factory=list)
     roles: list[tuple[str, str]] = field(default_factory=list)
     guard_count: int = 0
+    date_pairs: list[dict[str, str]] = field(default_factory=list)  # typed dates kept in order (typed_dates)
+    future_dates: list[str] = field(default_factory=list)  # fields naming a planned date
 
 
 def _step_label(procedure: Procedure, trigger: str) -> str:
@@ -245,6 +247,15 @@ def procedure_view(procedure: Procedure) -> ProcedureView:
     view.deadlines = [_deadline_row(procedure, d) for d in procedure.deadlines.values()]
     view.roles = [(code, label.get(lang)) for code, label in procedure.roles.items()]
     view.guard_count = len({g for t in (procedure.create, *procedure.transitions) for g in t.guards})
+    rules = procedure.dates
+
+    def side(ref: str) -> str:
+        named = rules.side_labels.get(ref)
+        return named.get(lang) if named else ref
+
+    view.date_pairs = [{"name": p.name, "label": p.label.get(lang), "earlier": side(p.earlier.ref),
+                        "later": side(p.later.ref), "basis": p.basis} for p in rules.pairs]
+    view.future_dates = [side(f"{trigger}.{name}") for trigger, name in sorted(rules.future_allowed)]
     return view
 
 

@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workflow import typed_dates
 from workflow.accounts import setting_values
 from workflow.clock import SHANGHAI, local_date, parse_stamp, utc_stamp
 from workflow.definitions import Label, Procedure, Registry
@@ -65,7 +66,8 @@ MAJOR_REVIEW = "major_reviewed_before_decision"
 DECISION_LIMIT = "decided_within_limit"
 CERTIFIED = "officers_certified"
 REVIEW_STAFF = "legal_review_staff"
-KEYS = (PUBLICATION, WITHDRAWAL, AUDIO_VIDEO, MAJOR_REVIEW, DECISION_LIMIT, CERTIFIED, REVIEW_STAFF)
+ENTERED_IN_TIME = "dates_entered_in_time"
+KEYS = (PUBLICATION, WITHDRAWAL, AUDIO_VIDEO, MAJOR_REVIEW, DECISION_LIMIT, CERTIFIED, REVIEW_STAFF, ENTERED_IN_TIME)
 
 # The limits of enforcement_case.v1.yaml the figures read (their timeliness entries and deadline rows).
 PUBLICATION_PERIOD = "publication_period"
@@ -84,6 +86,7 @@ REASONS: Mapping[str, Label] = {
     "expired": Label("执法证件已过期", "certificate expired"),
     "not_yet_valid": Label("执法证件尚未生效", "certificate not yet valid"),
     "no_certificate": Label("未取得执法证件", "no enforcement certificate"),
+    "late_entry": Label("补录（所填日期早于录入之日超过规定天数）", "late entry (typed date long before its entry)"),
 }
 
 CASES = Label("件", "cases")
@@ -222,6 +225,7 @@ def compliance_figures(session: Session, org_id: str, period_start: date, period
         decided_within_limit(enforcement, running, period, as_of),
         officers_certified(staff, min(period_end, as_of)),
         legal_review_staff(staff),
+        dates_entered_in_time(cases, registry, period, settings),
     )
     return ComplianceReport(org.id, Label(org.name_zh, org.name_en), period_start, period_end, as_of, figures)
 
@@ -527,7 +531,73 @@ def legal_review_staff(staff: _Staff) -> Figure:
         target=REVIEW_STAFF_SHARE)
 
 
+def dates_entered_in_time(cases: Sequence[Case], registry: Registry, period: _Period,
+                          settings: Mapping[str, Any]) -> Figure:
+    """填写日期的事项及时录入: recorded steps carrying a typed date that were not late entries (补录).
+
+    Every procedure, not only enforcement: a step whose payload has a date field is a dated entry; it is a late
+    entry when its typed date lay more than records.late_entry_days before the day it was entered — the engine
+    then asked a reason and marked the record (workflow/typed_dates.py), and this figure reads that mark.
+    Period: the day the step was entered (recorded_on). Late entries are lawful with their reason; the figure
+    shows how much of the record was written after the fact, with a part per procedure, and sets no target.
+    Records kept from earlier rounds (previous_rounds) and superseded records count too: they were entered.
+    """
+    dated = 0
+    shortfalls: list[Shortfall] = []
+    by_procedure: dict[str, list[str]] = defaultdict(list)
+    labels: dict[str, Label] = {}
+    for case in cases:
+        procedure = _procedure(registry, case)
+        if procedure is None:
+            continue
+        steps = {t.trigger: t for t in (procedure.create, *procedure.transitions)}
+        labels.setdefault(procedure.id, procedure.label)
+        for item in _recorded_items(case.data or {}):
+            step = steps.get(str(item.get("trigger")))
+            entered = _day(item.get("recorded_on"))
+            if step is None or not period.holds(entered) or \
+                    not any(item.get(n) for n in typed_dates.date_fields(step)):
+                continue
+            dated += 1
+            if typed_dates.is_late_entry(item):
+                typed = [d for d in map(_day, item[typed_dates.MARK].get("fields", {}).values()) if d]
+                shortfalls.append(Shortfall(case.id, "late_entry", min(typed, default=None), entered,
+                                            item.get("event_seq") if isinstance(item.get("event_seq"), int) else None))
+                by_procedure[procedure.id].append(case.id)
+    limit = typed_dates.late_limit(settings)
+    notes = [Label("补录认定天数为本单位设置（records.late_entry_days）；补录须说明理由，不属违法，此处仅供监督",
+                   "The days after which an entry is late are set by the organisation (records.late_entry_days); a "
+                   "late entry with its reason is lawful: shown for oversight")]
+    if limit is None:
+        notes.append(Label("本单位尚未设置补录认定天数，未认定任何补录", "No late-entry days are set: no entry counts as late"))
+    return Figure(
+        ENTERED_IN_TIME, Label("填写日期的事项及时录入", "Dated entries made in time"),
+        "国办发〔2018〕118号（执法全过程记录制度）；行政处罚法第四十七条；重大行政决策程序暂行条例第三十三条",
+        Label("录入日期在统计期内", "the day the entry was made falls in the period"), Label("项", "entries"),
+        dated - len(shortfalls), dated, tuple(shortfalls),
+        tuple(Part(f"late_entries:{p}", Label(f"{labels[p].zh}补录", f"late entries: {labels[p].en}"), tuple(refs))
+              for p, refs in sorted(by_procedure.items())),
+        tuple(notes), target=None)
+
+
 # ---------------------------------------------------------------- helpers
+
+
+def _recorded_items(data: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
+    """Every item a step recorded in the case data: current, superseded and of earlier rounds."""
+    for key, value in data.items():
+        if key == "previous_rounds" and isinstance(value, list):
+            for earlier in value:
+                if isinstance(earlier, Mapping):
+                    yield from _recorded_items(earlier)
+            continue
+        if key == "superseded" and isinstance(value, Mapping):
+            for replaced in value.values():
+                yield from (i for i in replaced if isinstance(i, Mapping)) if isinstance(replaced, list) else ()
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, Mapping) and "trigger" in item and "recorded_on" in item:
+                yield item
 
 
 @dataclass(frozen=True)
@@ -564,6 +634,7 @@ class _Tally:
         self.shortfalls: list[Shortfall] = []
         self.pending: list[str] = []
         self.untracked: list[str] = []
+        self.late_entries: list[str] = []  # judged by a date entered late (补录): never shown as a plain on time
 
     def judge(self, case_id: str, record: Mapping[str, Any] | None, limits: Iterable[str], running: _Running,
               as_of: date) -> None:
@@ -574,7 +645,10 @@ class _Tally:
             entry = next((entries[n] for n in limits if n in entries), None)
             if entry is None:  # no limit was running when the step was taken (e.g. data older than tracking)
                 self.untracked.append(case_id)
-            elif entry.get("on_time"):
+                return
+            if entry.get("late_entry"):
+                self.late_entries.append(case_id)
+            if entry.get("on_time"):
                 self.met += 1
             else:
                 self.shortfalls.append(Shortfall(case_id, "late", _day(entry.get("due")),
@@ -594,7 +668,9 @@ class _Tally:
                  Part("pending", Label("期限未届满、尚未办理（不计入）", "not done, still within the limit (left out)"),
                       tuple(self.pending)),
                  Part("untracked", Label("无期限记录（不计入）", "no limit on record (left out)"),
-                      tuple(self.untracked)))
+                      tuple(self.untracked)),
+                 Part("late_entry", Label("依补录的日期判断（计入）", "judged by a date entered late (counted)"),
+                      tuple(self.late_entries)))
         return Figure(key, label, basis, period_rule, unit, self.met, self.met + len(self.shortfalls),
                       tuple(self.shortfalls), parts, notes)
 

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from workflow import typed_dates
 from workflow.guards import GUARDS
 from workflow.payloads import DECIMAL_PLACES, FIELD_TYPES, FieldSpec, build_payload_schema
 from workflow.penalties import (
@@ -211,6 +212,7 @@ class Procedure:
     attachments: AttachmentsSpec | None = None  # given whenever a step attaches files
     severity: KindOrder | None = None  # the order of a choice field's values (penalty kinds: workflow.penalties)
     major_case: MajorSpec | None = None  # catalogue entries the engine computes (处罚法第五十八条)
+    dates: typed_dates.DateRules = field(default_factory=typed_dates.DateRules)  # rules for typed dates
     source_file: str = field(default="", compare=False)
     in_person: InPersonSpec | None = None  # acts performed in person by certified officers (定义 in_person:)
     conflicts: tuple[ConflictSpec, ...] = ()  # separation of duties (定义 conflicts:)
@@ -276,6 +278,7 @@ class FieldSchema(Schema):
     maximum = fields.Raw()
     max_items = fields.Integer(validate=validate.Range(min=1))  # string_list: payloads.DEFAULT_MAX_ITEMS
     help = fields.String()
+    future = fields.String(validate=validate.OneOf(["allowed"]))  # a planned date (workflow/typed_dates.py)
 
     @validates_schema
     def choices_only_for_choice(self, data: dict[str, Any], **_: Any) -> None:
@@ -493,6 +496,7 @@ class ProcedureSchemaDef(Schema):
     major_case = fields.Nested(MajorCaseSchemaDef)
     in_person = fields.Nested(InPersonSchemaDef)
     conflicts = fields.List(fields.Nested(ConflictSchemaDef), load_default=list)
+    typed_dates = fields.Nested(typed_dates.TypedDatesSchemaDef)
 
 
 # ---------------------------------------------------------------- loading
@@ -653,6 +657,7 @@ def _check_meaning(data: dict[str, Any], name: str) -> list[tuple[str, str]]:
             if f["type"] == "choice":
                 choices_of.setdefault(fname, set()).update(c["value"] for c in f["choices"])
     problems.extend(check_blocks(data, choices_of))
+    problems.extend(typed_dates.check_definition(data))
     return problems
 
 
@@ -891,6 +896,7 @@ def _build(data: dict[str, Any], name: str) -> Procedure:
             every_stage=data["attachments"]["every_stage"],
         ) if data.get("attachments") else None,
         severity=build_severity(data.get("severity")), major_case=build_major(data.get("major_case")),
+        dates=typed_dates.build(data, _label),
         source_file=name,
         in_person=InPersonSpec(
             basis=data["in_person"]["basis"], rule=data["in_person"]["rule"],

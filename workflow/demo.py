@@ -21,6 +21,7 @@ from workflow.guards import FORUM_SETTING, QUORUM_SETTING
 from workflow.guards_enforcement import DELEGATED_POWERS, LARGE_FINE_THRESHOLD, REVIEW_CATALOGUE
 from workflow.models import CaseDeadline
 from workflow.runtime import Runtime
+from workflow.typed_dates import LATE_ENTRY_DAYS
 
 ORG = "houlong"
 DEMO_PASSWORD = "houlong2026"
@@ -62,6 +63,11 @@ ENFORCEMENT_SETTINGS: list[tuple[str, Any, str]] = [
     ("enforcement.publication_working_days", 7,
      "国办发〔2018〕118号的地方实施办法：行政处罚决定自作出之日起7个工作日内公开（演示数据；以本地实施办法为准）"),
 ]
+# The town's late-entry rule (workflow/typed_dates.py, every procedure). Seeded by seed() only, not seed_town():
+# the tests' town types dates of its own, and the scenarios that need the rule set it themselves.
+LATE_ENTRY_SOURCE = ("演示数据（ILLUSTRATIVE）：示意《后龙镇执法全过程记录和档案管理办法》“事项办理后3日内录入系统，"
+                     "逾期录入的注明补录理由”；以本镇实际制度为准")
+LATE_ENTRY_DEMO_DAYS = 3
 # (username, kind, number, field, issued_on, valid_until, issuer); 洪志强's certificate has expired.
 CERTIFICATES: list[tuple[str, str, str, str, date, date | None, str]] = [
     ("wanghai", "enforcement", "闽QG-2023-0101", FIELD_STREETS, date(2023, 7, 1), date(2029, 6, 30), "泉州市泉港区人民政府"),
@@ -111,6 +117,8 @@ def seed(runtime: Runtime) -> list[str]:
         accounts.set_setting(session, org_id=ORG, key="enforcement.mandatory_av_acts", value=["record_hearing"],
                              source="演示数据：示意《后龙镇行政执法音像记录事项清单》（听证全程音像记录）；以本镇实际清单为准",
                              by="admin", now=clock.now())
+        accounts.set_setting(session, org_id=ORG, key=LATE_ENTRY_DAYS, value=LATE_ENTRY_DEMO_DAYS,
+                             source=LATE_ENTRY_SOURCE, by="admin", now=clock.now())
     engine = Engine(runtime.sessions, runtime.registry, clock, runtime.engine.calendar, records=runtime.records)
     story = _Story(engine, clock)
     cases = []
@@ -198,7 +206,7 @@ class _Story:
     def to_discussion(self, cid: str, drafter: str) -> None:
         self.submit_to_discussion(cid, drafter)
         self.ok(cid, "convene_meeting", "huangzhenhua", {
-            "forum": FORUM, "meeting_date": self.in_days(2), "attendees": ["wujianguo", "zhengli", "xuwen",
+            "forum": FORUM, "meeting_date": self.in_days(0), "attendees": ["wujianguo", "zhengli", "xuwen",
                                                                           "huangzhenhua"]}, days=2)
 
     def submit_to_discussion(self, cid: str, drafter: str) -> None:
@@ -242,9 +250,9 @@ class _Story:
         self.ok(cid, "adopt_decision", "huangzhenhua", {"head_statement": "同意实施，资金分年度核定",
                                                         "decision_text": "原则通过《行动方案》"}, days=0.02)
         self.ok(cid, "report_to_party_committee", "zhangwei", {
-            "committee": "中共后龙镇委员会", "reported_on": self.in_days(1), "report_ref": "龙政〔2026〕21号"}, days=1)
+            "committee": "中共后龙镇委员会", "reported_on": self.in_days(0), "report_ref": "龙政〔2026〕21号"}, days=1)
         self.ok(cid, "publish", "zhangwei", {"document_no": "龙政〔2026〕23号", "channels": ["后龙镇人民政府网站"],
-                                             "published_on": self.in_days(3)}, days=3)
+                                             "published_on": self.in_days(0)}, days=3)
         self.material(cid, "zhangwei", "publication", f"{title}（龙政〔2026〕23号）", "公布文本")
         self.ok(cid, "start_execution", "huangzhenhua", {"executing_unit": "村镇建设服务中心"}, days=1)
         self.ok(cid, "report_execution", "zhangwei", {"report": "已完成4个自然村管网建设"}, days=20)
@@ -318,7 +326,7 @@ class _Story:
     def notice(self, amount: str, facts: str, basis: str) -> dict[str, Any]:
         return {"penalty_type": "fine", "amount": amount, "facts": facts, "reasons": "经调查，违法事实清楚",
                 "legal_basis": basis, "rights_told": "告知陈述、申辩权利" + ("及要求听证的权利" if int(amount) >= 10000 else ""),
-                "notified_on": self.in_days(1)}
+                "notified_on": self.in_days(0)}
 
     def street_obstruction(self) -> str:
         """An ordinary case, decided, served and published (处罚法第四十八条)."""
@@ -335,7 +343,8 @@ class _Story:
         self.ok(cid, "record_investigation_conduct", "wanghai", {
             "occasion": "现场勘验后龙街两侧人行道", "conducted_on": self.in_days(0), "certificates_shown": True,
             "duties_told": True, "av_record_ref": f"{cid}-执法记录仪-01"}, days=0)
-        self.ok(cid, "notify_intended_penalty", "wanghai", self.notice("2000", facts, basis), days=6)
+        self.clock.advance(days=6)  # the notice is dated the day it is entered
+        self.ok(cid, "notify_intended_penalty", "wanghai", self.notice("2000", facts, basis), days=0)
         self.attach(cid, "行政处罚事先告知书及送达回证", act="notify_intended_penalty")
         self.ok(cid, "record_statement", "wanghai", {"statement": "当事人称系临时堆放，请求从轻处罚",
                                                     "review": "经复核，已清理部分物料，按告知内容处罚"}, days=2)
@@ -347,7 +356,7 @@ class _Story:
             "performance": "自收到本决定书之日起十五日内到指定银行缴纳罚款", "reconsideration_body": "泉州市泉港区人民政府",
             "reconsideration_days": 60, "litigation_months": 6, "decided_on": self.in_days(0), "sealed": True}, days=2)
         self.attach(cid, "行政处罚决定书")
-        self.ok(cid, "serve_decision", "wanghai", {"method": "direct", "served_on": self.in_days(1),
+        self.ok(cid, "serve_decision", "wanghai", {"method": "direct", "served_on": self.in_days(0),
                                                   "proof_ref": f"{cid}-送达回证"}, days=1)
         self.attach(cid, "处罚决定书送达回证", act="serve_decision")
         # Same moment (days=0): the demo's later cases keep their dates.
@@ -364,7 +373,8 @@ class _Story:
         # 洪志强's certificate has expired: the first assignment is refused (and recorded), the second one holds.
         self.step(cid, "start_investigation", "wanghai", {"officers": ["wanghai", "hongzhiqiang"]}, days=1)
         self.ok(cid, "start_investigation", "wanghai", {"officers": ["wanghai", "caiming"]}, days=0.05)
-        self.ok(cid, "notify_with_hearing_rights", "wanghai", self.notice("20000", facts, basis), days=5)
+        self.clock.advance(days=5)
+        self.ok(cid, "notify_with_hearing_rights", "wanghai", self.notice("20000", facts, basis), days=0)
         self.ok(cid, "assess_major_case", "wanghai", {
             "major_public_interest": False, "major_rights_after_hearing": False, "complex": False,
             "catalogue_item": "拟作出较大数额罚款的"}, days=1)
@@ -394,7 +404,10 @@ class _Story:
             "occasion": "现场检查土坑村村道", "conducted_on": self.in_days(0), "certificates_shown": True,
             "duties_told": True, "av_record_ref": f"{cid}-执法记录仪-01"}, days=0)
         self.attach(cid, "现场检查笔录")
-        self.ok(cid, "notify_intended_penalty", "wanghai", self.notice("3000", facts, basis), days=5)
+        # Entered 5 days after the notice was served: a late entry (补录, records.late_entry_days), with its reason.
+        self.ok(cid, "notify_intended_penalty", "wanghai", {
+            **self.notice("3000", facts, basis),
+            "late_entry_reason": "告知书当场送达后执法人员连续外勤，返回后据送达回证补录"}, days=5)
         self.attach(cid, "行政处罚事先告知书及送达回证", act="notify_intended_penalty")
         self.ok(cid, "assess_major_case", "wanghai", {"major_public_interest": False,
                                                      "major_rights_after_hearing": False, "complex": False}, days=4)

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from workflow import accounts, inputs, machine, numbering, replay, store
+from workflow import accounts, inputs, machine, numbering, replay, store, typed_dates
 from workflow.audit.trail import append_event, safe_payload
 from workflow.audit.verifier import ROUND_INDEPENDENT as ROUND_INDEPENDENT  # re-exported: replay's, kept here
 from workflow.audit.verifier import record_step
@@ -171,6 +171,7 @@ class Engine:
                 role = self._authorize(session, procedure, procedure.create, user, None, attempt)
                 payload = self._validate(procedure.create, attempt.raw_payload)
                 self._check_guards(session, procedure, procedure.create, None, {}, user, payload, now, [])
+                payload = self._mark_late_entry(session, procedure.create, payload, user.org_id, now)
             except Refused as refused:
                 return self._record_refusal_in_journal(session, attempt, refused.reasons)
             # The organisation's own series, its counter row locked until this commits; the opening time is
@@ -256,6 +257,7 @@ class Engine:
                 self._check_guards(session, procedure, transition, case, case.data, user, clean, now,
                                    store.load_deadlines(session, case.id)
                                    if _ends_minimum_period(procedure, trigger) else [])
+                clean = self._mark_late_entry(session, transition, clean, user.org_id, now)
             except Refused as refused:
                 return self._record_refusal(session, case, attempt, refused.reasons, now)
             if attachment is not None and transition.attachment:
@@ -340,11 +342,20 @@ class Engine:
         return held[0]
 
     def _validate(self, transition: Transition, payload: Any) -> dict[str, Any]:
+        # A step with a date field also takes the generic late-entry reason (workflow/typed_dates.py).
+        payload, late_reason = typed_dates.split_reason(transition, payload)
         clean, problems = load_payload(transition.schema, transition.payload, payload)
+        problems = [*problems, *typed_dates.reason_problems(late_reason)]
         if problems:
             raise Refused(*(Reason("invalid_payload", p["zh"], p["en"], transition.basis, p["field"])
                             for p in problems))
-        return clean
+        return typed_dates.with_reason(clean, late_reason)
+
+    def _mark_late_entry(self, session: Transactional, transition: Transition, payload: dict[str, Any],
+                         org_id: str, now: datetime) -> dict[str, Any]:
+        """The payload to record: a late entry (补录) says so in it (workflow/typed_dates.py)."""
+        settings = _LazySettings(lambda: self._settings(_orm(session)(), org_id))
+        return typed_dates.mark(transition, payload, local_date(now), settings)
 
     def _check_attachment(self, transition: Transition, payload: dict[str, Any], attachment: Staged | None) -> None:
         """The file of a record (处罚法第四十七条): present, not empty, within the limit, of the declared format."""
@@ -459,6 +470,9 @@ class Engine:
                         f"本单位尚未设置「{spec.label.zh}」的天数（设置项 {spec.n_setting}，须注明依据）",
                         f"the organisation has not set the length of the {spec.label.en} "
                         f"(setting {spec.n_setting}, with its source)", spec.basis))
+        # Typed dates: none in the future, pairs in legal order, a late entry with its reason.
+        reasons.extend(Reason(p.code, p.zh, p.en, p.article, p.field)
+                       for p in typed_dates.problems(procedure, transition, data, payload, ctx.today, settings))
         if reasons:
             raise Refused(*reasons)
 
@@ -536,7 +550,9 @@ class Engine:
                 continue
             ended = date.fromisoformat(payload[spec.end_from]) if spec.end_from else today
             result[spec.name] = {"due": row.due.isoformat(), "ended_on": ended.isoformat(),
-                                 "on_time": ended <= row.due}
+                                 "on_time": ended <= row.due,
+                                 # a verdict judged by a date entered late says so, with the day of entry
+                                 **typed_dates.verdict_marks(payload, spec.end_from)}
         return result
 
     def _update_deadlines(self, session: Transactional, procedure: Procedure, case_id: str, org_id: str, trigger: str,

@@ -58,6 +58,7 @@ class Publication:
     on_time: bool | None  # None: no period was running (e.g. a case decided before publicity was tracked)
     withdrawn_on: str | None = None
     withdrawal_reason: str | None = None
+    entered_late_on: str | None = None  # the publication was entered late (补录) on this day: its verdict says so
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,8 @@ def _publication(case: Case) -> Publication:
         penalty=outcome, decided_on=decided_on,
         published_on=published["published_on"], channel=published["channel"], location=published["location"],
         on_time=timeliness["on_time"] if timeliness else None,
-        withdrawn_on=withdrawal.get("withdrawn_on"), withdrawal_reason=withdrawal.get("public_reason"))
+        withdrawn_on=withdrawal.get("withdrawn_on"), withdrawal_reason=withdrawal.get("public_reason"),
+        entered_late_on=timeliness.get("recorded_on") if timeliness and timeliness.get("late_entry") else None)
 
 
 def build_register(session: Session, registry: Registry, org_id: str, today: date) -> Register | None:

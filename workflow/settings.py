@@ -28,6 +28,7 @@ from workflow.guards_enforcement import (
     REVIEW_CATALOGUE,
 )
 from workflow.payloads import MESSAGES_ZH
+from workflow.typed_dates import LATE_ENTRY_DAYS
 
 # Value types. The stored value is JSON without floats (it goes into the hashed audit payload too).
 STRING = "string"  # one line of text
@@ -145,6 +146,18 @@ CATALOGUE: tuple[SettingSpec, ...] = (
               "meetings mostly say \"more than half\", a town's meeting follows its own rules of procedure "
               "(legal-facts §2.8, [U]). 50 means more than half."),
         "本机关工作规则或议事规则中关于会议出席人数的条款", minimum=1, maximum=99,
+    ),
+    SettingSpec(
+        LATE_ENTRY_DAYS, INTEGER, Label("补录认定天数（日）", "Days after which a typed date is a late entry"),
+        "《中华人民共和国行政处罚法》第四十七条；国办发〔2018〕118号（执法全过程记录制度）；"
+        "《重大行政决策程序暂行条例》第三十三条",
+        Label("法律要求如实、完整记录，但未规定事项发生后几日内须录入系统；填写的日期早于录入之日超过该天数的，"
+              "须说明补录理由并标注为补录。天数以本单位的档案或执法记录管理制度为准；未设置时不认定补录。",
+              "The law asks true and complete records but sets no number of days within which an act must be "
+              "entered; a typed date more than this many days before its entry is a late entry (补录), which "
+              "needs a stated reason and is marked. The number comes from the organisation's records rules; "
+              "while unset, no entry is treated as late."),
+        "本单位执法全过程记录或档案管理制度中关于及时录入的条款", minimum=0, maximum=365,
     ),
 )
 BY_KEY: Mapping[str, SettingSpec] = {s.key: s for s in CATALOGUE}

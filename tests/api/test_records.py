@@ -198,7 +198,7 @@ def test_the_whole_process_record_as_json(api_for, town) -> None:
     assert body["basis"].startswith("国办发〔2018〕118号")
     assert upload(officer, case_id).status_code == 201
     assert town.engine.fire(case_id, "start_investigation", "wanghai", {"officers": ["wanghai", "caiming"]}).ok
-    seizure_video = {"kind": "av", "title": "查封现场录像", "format": "mp4", "made_on": "2026-03-03",
+    seizure_video = {"kind": "av", "title": "查封现场录像", "format": "mp4", "made_on": "2026-03-02",
                      "act": "seal_or_seize_property", "duration_seconds": 600, "device": "执法记录仪-07",
                      "recorder": "caiming"}
     assert upload(officer, case_id, MP4, payload=seizure_video, name="查封.mp4").status_code == 201

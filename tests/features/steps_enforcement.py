@@ -164,6 +164,11 @@ class Enforcement:
             return dict(case.data)
 
     def act(self, trigger: str, who: str, *, strict: bool, **changes: Any) -> None:
+        if trigger == "record_hearing" and "held_on" not in changes and self.case_id:
+            # a hearing is recorded once held, on the day it was set for (no date in the future)
+            held = (self.data().get("hearing") or {}).get("hearing_date")
+            if held and date.fromisoformat(held) > self.scene.today():
+                self.scene.go_to(date.fromisoformat(held))
         payload = self.payload(trigger, **changes)
         self.scene.case_id = self.case_id
         if trigger == "create":

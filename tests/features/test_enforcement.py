@@ -8,6 +8,7 @@ from pytest_bdd import scenarios
 
 from tests.features.steps import *  # noqa: F403 - the step fixtures must live in this module's namespace
 from tests.features.steps_credentials import *  # noqa: F403
+from tests.features.steps_dates import *  # noqa: F403
 from tests.features.steps_enforcement import *  # noqa: F403
 from tests.features.steps_notice import *  # noqa: F403
 from tests.features.steps_records import *  # noqa: F403

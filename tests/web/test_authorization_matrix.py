@@ -291,7 +291,10 @@ class Scene:
             return {"expected_version": version, **START}
         if form in STEP_BODIES:
             with self.town.sessions() as s:
-                return {"expected_version": str(s.get(Case, url.split("/")[2]).version), **STEP_BODIES[form]}
+                body = {"expected_version": str(s.get(Case, url.split("/")[2]).version), **STEP_BODIES[form]}
+            if form == "convene":  # held the day it is convened: a typed date neither future nor before the submission
+                body["meeting_date"] = self.town.engine.today().isoformat()
+            return body
         if form in ADMIN_BODIES:
             return ADMIN_BODIES[form]
         if form == "comment":

@@ -33,10 +33,22 @@ def in_discussion(town, title: str = "后龙镇生活垃圾分类实施办法") 
     return case_id
 
 
+def meeting_day(town) -> str:
+    """The meeting is held the day it is convened: a typed date neither in the future nor before the submission
+    for discussion (workflow/typed_dates.py)."""
+    return town.engine.today().isoformat()
+
+
+def cn(day: str) -> str:
+    """A date as the Chinese pages show it."""
+    y, m, d = (int(part) for part in day.split("-"))
+    return f"{y}年{m}月{d}日"
+
+
 def convened(town, attendees: list[str] | None = None, title: str = "后龙镇生活垃圾分类实施办法") -> str:
     case_id = in_discussion(town, title)
     outcome = town.engine.fire(case_id, "convene_meeting", HEAD, {
-        "forum": FORUM, "meeting_date": "2026-05-06", "attendees": attendees or [*MEMBERS, HEAD]})
+        "forum": FORUM, "meeting_date": meeting_day(town), "attendees": attendees or [*MEMBERS, HEAD]})
     assert outcome.ok, outcome.reasons
     return case_id
 
@@ -80,7 +92,7 @@ def test_the_list_shows_the_items_awaiting_discussion_with_meeting_and_views(tow
     rows = {cid: page[page.index(f">{cid}</a>"):] for cid in (waiting, meeting)}
     assert "尚未召开" in rows[waiting].split("</tr>")[0] and "待召开会议" in rows[waiting].split("</tr>")[0]
     row = rows[meeting].split("</tr>")[0]
-    assert "已召开" in row and FORUM in row and "2026年5月6日" in row
+    assert "已召开" in row and FORUM in row and cn(case_row(town, meeting)[2]["meeting"]["meeting_date"]) in row
     assert "1/3" in row  # 吴建国 has spoken; 郑丽 and 许文 have not (the head speaks last, with the decision)
     assert "集体讨论" in row
 
@@ -138,7 +150,7 @@ def test_the_head_convenes_the_meeting_with_the_forum_of_the_setting(town, clien
     assert "提交材料" in page and "合法性审查意见" in page and "审查结论" in page and "合法" in page
     assert "召开集体讨论会议" not in text(client_for("zhengli").get(f"/meetings/{case_id}"))
 
-    response = post(head, case_id, "convene", {"forum": FORUM, "meeting_date": "2026-05-06",
+    response = post(head, case_id, "convene", {"forum": FORUM, "meeting_date": meeting_day(town),
                                                "attendees": ["wujianguo", "zhengli", HEAD],
                                                "absentees": "许文（出差）"})
     assert response.status_code == 302, text(response)
@@ -150,7 +162,7 @@ def test_the_head_convenes_the_meeting_with_the_forum_of_the_setting(town, clien
     assert data["meeting"]["absentees"] == ["许文（出差）"] and data["meeting"]["forum"] == FORUM
     assert data["meeting"]["absent_members"] == ["xuwen"]  # not ticked: recorded absent by the engine
     assert "缺席的组成人员：许文（xuwen）" in page
-    assert "许文（出差）" in page and "2026年5月6日" in page
+    assert "许文（出差）" in page and cn(meeting_day(town)) in page
     assert "尚未发表意见：吴建国（wujianguo）、郑丽（zhengli）" in page
 
 
@@ -158,7 +170,7 @@ def test_convening_against_the_setting_or_with_an_outsider_is_refused_with_reaso
     case_id = in_discussion(town)
     head = client_for(HEAD)
     before = case_row(town, case_id)
-    response = post(head, case_id, "convene", {"forum": "镇党委会", "meeting_date": "2026-05-06",
+    response = post(head, case_id, "convene", {"forum": "镇党委会", "meeting_date": meeting_day(town),
                                                "attendees": ["wujianguo", "zhangwei"]})
     assert response.status_code == 422
     page = text(response)
@@ -190,14 +202,14 @@ def test_a_stale_form_is_refused_with_409(town, client_for):
     head = client_for(HEAD)
     page = head.get(f"/meetings/{case_id}")
     token, version = csrf_from(page), version_from(page)
-    town.engine.fire(case_id, "convene_meeting", HEAD, {"forum": FORUM, "meeting_date": "2026-05-06",
+    town.engine.fire(case_id, "convene_meeting", HEAD, {"forum": FORUM, "meeting_date": meeting_day(town),
                                                         "attendees": [*MEMBERS, HEAD]})
     response = head.post(f"/meetings/{case_id}/convene", data={
         "csrf_token": token, "expected_version": version, "forum": FORUM, "meeting_date": "2026-05-07",
         "attendees": ["wujianguo", HEAD]})
     assert response.status_code == 409
     assert "案件已被他人更新" in text(response)
-    assert case_row(town, case_id)[2]["meeting"]["meeting_date"] == "2026-05-06"
+    assert case_row(town, case_id)[2]["meeting"]["meeting_date"] == meeting_day(town)
 
 
 # ---------------------------------------------------------------- the members' views
@@ -325,7 +337,8 @@ def test_the_minutes_record_views_decision_reason_dissent_and_their_events(town,
     case_id = adopted_against_majority(town)
     page = text(client_for("zhengli").get(f"/meetings/{case_id}/minutes"))
     assert "集体讨论会议纪要" in page and "泉州市泉港区后龙镇人民政府" in page
-    assert "后龙镇生活垃圾分类实施办法" in page and FORUM in page and "2026年5月6日" in page
+    assert "后龙镇生活垃圾分类实施办法" in page and FORUM in page \
+        and cn(case_row(town, case_id)[2]["meeting"]["meeting_date"]) in page
     assert "吴建国（wujianguo）、郑丽（zhengli）、许文（xuwen）、黄振华（huangzhenhua）" in page
     for _member, _view, statement in MAJORITY_AGAINST:
         assert statement in page

@@ -11,6 +11,7 @@ from web.api.base import ApiBlueprint
 from web.api.errors import ApiError
 from web.api.schemas import DefinitionListSchema, DefinitionSchema
 from web.runtime import runtime
+from workflow import typed_dates
 from workflow.definitions import Procedure, Transition
 from workflow.guards import GUARDS
 from workflow.payloads import FieldSpec
@@ -38,7 +39,7 @@ def step_data(step: Transition) -> dict[str, Any]:
         "dest": step.dest, "roles": list(step.roles), "separation_from": list(step.separation_from),
         "guards": [{"name": g, "zh": GUARDS[g].zh, "en": GUARDS[g].en, "article": GUARDS[g].article}
                    for g in step.guards],
-        "payload": [field_data(f) for f in step.payload],
+        "payload": [field_data(f) for f in typed_dates.form_fields(step)],  # a dated step: + late_entry_reason
     }
 
 
