@@ -577,7 +577,7 @@ def audit_verify(ctx: click.Context, trusted: tuple[str, ...], trusted_keys: tup
 def audit_rotate_key(ctx: click.Context, new_key_file: str, old_key_lost: bool, reason: str) -> None:
     """Rotate the checkpoint signing key: anchor what the old key still covers, record the new public key in
     the system journal signed by the old key and the new one, and sign a checkpoint with the new key.
-    Afterwards set LAWFLOW_AUDIT_KEY to the new file and destroy the old one (docs/operations.md)."""
+    Afterwards set LAWFLOW_SIGNING_KEY_FILE to the new file and destroy the old one (docs/operations.md)."""
     from pathlib import Path
 
     from workflow.audit import signing
@@ -606,7 +606,7 @@ def audit_rotate_key(ctx: click.Context, new_key_file: str, old_key_lost: bool, 
     made = "（新建 created）" if done.created_key else ""
     click.echo(f"已轮换签名密钥 key rotated: {done.old_key_id} → {done.new_key_id}{made}, 系统日志 SYS seq {done.seq}; "
                f"检查点 checkpoint tree_size {result.tree_size}", err=True)
-    click.echo(f"请将 LAWFLOW_AUDIT_KEY 改为 {new_path} 并销毁旧密钥文件 / set LAWFLOW_AUDIT_KEY={new_path} and "
+    click.echo(f"请将 LAWFLOW_SIGNING_KEY_FILE 改为 {new_path} 并销毁旧密钥文件 / set LAWFLOW_SIGNING_KEY_FILE={new_path} and "
                f"destroy the old key file", err=True)
     with rt.sessions() as session:
         row = latest_checkpoint(session)

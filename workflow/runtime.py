@@ -3,7 +3,8 @@
 The CLI and the web app both build one `Runtime`; nothing else reads the environment.
   LAWFLOW_INSTANCE       instance folder (default ./instance): SQLite file, evidence files
   LAWFLOW_DATABASE_URL   SQLAlchemy URL (default: SQLite file in the instance folder)
-  LAWFLOW_AUDIT_KEY      Ed25519 checkpoint signing key (default: <instance>/audit-signing.key), never in the DB
+  LAWFLOW_SIGNING_KEY_FILE  Ed25519 checkpoint signing key file (default: <instance>/audit-signing.key), never in
+                         the DB; keep it off the database host. LAWFLOW_AUDIT_KEY, its earlier name, still works.
   LAWFLOW_ORIGIN         the log's name in checkpoints (default: lawflow/<org>)
   LAWFLOW_MAX_RECORD_MB  upload limit for one evidence file, in MiB (default 2048)
 """
@@ -42,7 +43,8 @@ class Runtime:
         return cls(
             instance=instance,
             database_url=default_url(instance),
-            key_path=Path(os.environ.get("LAWFLOW_AUDIT_KEY") or instance / "audit-signing.key"),
+            key_path=Path(os.environ.get("LAWFLOW_SIGNING_KEY_FILE") or os.environ.get("LAWFLOW_AUDIT_KEY")
+                          or instance / "audit-signing.key"),
             origin=os.environ.get("LAWFLOW_ORIGIN", "lawflow/houlong"),
             clock=clock or SystemClock(),
             max_record_bytes=_max_record_bytes(os.environ.get("LAWFLOW_MAX_RECORD_MB")),

@@ -163,7 +163,7 @@ def test_the_rotate_key_command_and_the_offline_verifier(signed: Runtime, tmp_pa
     new_path = tmp_path / "new.key"
     rotated = lawflow(signed, signed.key_path, "audit", "rotate-key", "--new-key-file", str(new_path))
     assert rotated.returncode == 0, rotated.stderr
-    assert "已轮换签名密钥 key rotated" in rotated.stderr and "LAWFLOW_AUDIT_KEY" in rotated.stderr
+    assert "已轮换签名密钥 key rotated" in rotated.stderr and "LAWFLOW_SIGNING_KEY_FILE" in rotated.stderr
     assert json.loads(rotated.stdout)["key_id"] == signing.key_id_for(signed.origin, signing.load_private_key(new_path))
     old_id, *_rest, new_id = checkpoint_keys(signed)
     assert len(checkpoint_keys(signed)) == 3 and old_id != new_id  # old key's last checkpoint, then the new key's
@@ -184,3 +184,19 @@ def test_the_rotate_key_command_and_the_offline_verifier(signed: Runtime, tmp_pa
     assert len(rotation_dirs) == 1
     assert {p.name for p in rotation_dirs[0].iterdir()} == {"rotation.bin", "old.sig", "old.pem", "new.sig", "new.pem"}
 
+
+
+def test_the_signing_key_file_is_named_by_its_own_variable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """LAWFLOW_SIGNING_KEY_FILE names the key (kept off the database host); the earlier LAWFLOW_AUDIT_KEY is read
+    only when it is unset, and without either the key sits in the instance folder (the demo's place)."""
+    from workflow.runtime import Runtime
+
+    monkeypatch.setenv("LAWFLOW_INSTANCE", str(tmp_path / "instance"))
+    monkeypatch.delenv("LAWFLOW_DATABASE_URL", raising=False)
+    monkeypatch.delenv("LAWFLOW_SIGNING_KEY_FILE", raising=False)
+    monkeypatch.delenv("LAWFLOW_AUDIT_KEY", raising=False)
+    assert Runtime.from_env().key_path == (tmp_path / "instance" / "audit-signing.key").resolve()
+    monkeypatch.setenv("LAWFLOW_AUDIT_KEY", str(tmp_path / "old-name.pem"))
+    assert Runtime.from_env().key_path == tmp_path / "old-name.pem"
+    monkeypatch.setenv("LAWFLOW_SIGNING_KEY_FILE", str(tmp_path / "custodian" / "key.pem"))
+    assert Runtime.from_env().key_path == tmp_path / "custodian" / "key.pem"

@@ -117,7 +117,7 @@ def _one_round(sessions: sessionmaker[Session], key: Ed25519PrivateKey, key_id: 
         in_force = key_in_force(session, anchored_only=True)
         if in_force is not None and in_force != key_id:
             raise CheckpointError(f"签名密钥 {key_id} 不是当前有效的密钥 {in_force}（密钥已轮换）/ the key {key_id} is not "
-                                  f"the key in force, {in_force} (the key was rotated): set LAWFLOW_AUDIT_KEY to its file")
+                                  f"the key in force, {in_force} (the key was rotated): set LAWFLOW_SIGNING_KEY_FILE to its file")
         if session.get(AuditKey, key_id) is None:
             session.add(AuditKey(key_id=key_id, algorithm="ed25519", origin=origin,
                                  public_key=base64.b64encode(signing.public_raw(key)).decode(), added_at=utc_stamp(clock.now())))
