@@ -298,16 +298,28 @@ def test_the_command_line_refusal_of_a_nul_is_audited(town: Runtime, lawflow) ->
 
 
 def test_the_command_line_prints_a_database_error_in_one_line_without_sql(town: Runtime, lawflow, tmp_path) -> None:
-    """A database without lawflow's tables: the driver's error, in one line, neither SQL nor parameters."""
+    """A database that looks initialised (Alembic's version table) but lacks lawflow's tables: the driver's
+    error, in one line, neither SQL nor parameters. (A database without even the version table is told to run
+    `lawflow init` first: tests/test_cli.py.)"""
+    version_table = "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"
     if town.database_url.startswith("sqlite"):
-        url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
-        result = lawflow("case", "show", "MD-2026-0001", url=url)
-    else:
-        from tests.conftest import _pg_admin
+        import sqlite3
 
-        name = urlsplit(town.database_url).path.lstrip("/") + "_empty"
-        _pg_admin(f"CREATE DATABASE {name}")
+        path = tmp_path / "broken.sqlite3"
+        with sqlite3.connect(path) as conn:
+            conn.execute(version_table)
+        result = lawflow("case", "show", "MD-2026-0001", url=f"sqlite:///{path}")
+    else:
+        import psycopg
+
+        from tests.conftest import _pg_admin, _pg_admin_params
+
+        name = urlsplit(town.database_url).path.lstrip("/") + "_broken"
+        _pg_admin(f"CREATE DATABASE {name} OWNER lawflow_owner")
         try:
+            with psycopg.connect(**{**_pg_admin_params(), "dbname": name}, autocommit=True) as conn:
+                conn.execute(version_table)
+                conn.execute("GRANT SELECT ON alembic_version TO lawflow_app")
             result = lawflow("case", "show", "MD-2026-0001", url=town.database_url.replace(
                 urlsplit(town.database_url).path, f"/{name}"))
         finally:

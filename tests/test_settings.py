@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Reads whose key is not written in the code but comes from elsewhere, checked elsewhere in this file: a
 # definition's audio_video.setting and deadline n_setting (read from the registry), and the loop variable
 # over the demo's settings (demo.ENFORCEMENT_SETTINGS, checked below). Anything else unresolved fails.
-INDIRECT = {"av.setting", "spec.n_setting", "key"}
+INDIRECT = {"av.setting", "spec.n_setting", "key", "spec.catalogue_setting", "spec.threshold_setting"}
 
 
 def _module_name(path: Path) -> str:
@@ -82,6 +82,8 @@ def _keys_in_definitions() -> set[str]:
         keys.update(d.n_setting for d in procedure.deadlines.values() if d.n_setting)
         if procedure.audio_video is not None and procedure.audio_video.setting:
             keys.add(procedure.audio_video.setting)
+        if procedure.major_case is not None:  # the catalogue and thresholds "major" is computed from
+            keys.update({procedure.major_case.catalogue_setting, procedure.major_case.threshold_setting})
     return keys
 
 

@@ -43,6 +43,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from web.i18n import N_, _, current_lang
+from web.input_screen import own_filters
 from web.pagination import page_links
 from web.present import (
     KIND_LABELS,
@@ -214,6 +215,7 @@ def _choices(rt: Runtime, people: Mapping[str, str], values: Mapping[str, str]) 
 
 
 @bp.get("/events")
+@own_filters
 def events() -> tuple[str, int]:
     _require(*AUDIT_ROLES)
     return _explorer(parse_filters(request.args))
@@ -277,6 +279,7 @@ def _chunked(pieces: Iterator[bytes]) -> Iterator[bytes]:
 
 
 @bp.get("/events.jsonl")
+@own_filters
 def events_jsonl() -> Response | tuple[str, int]:
     """The filtered events as JSON Lines: a header record naming the filters, the events (every hashed field
     and the hash, newest first), and an end record with the count. Streamed from the database."""
@@ -318,6 +321,7 @@ def _cell(value: Any) -> str:
 
 
 @bp.get("/events.csv")
+@own_filters
 def events_csv() -> Response | tuple[str, int]:
     """The filtered events as CSV for spreadsheets: UTF-8 with a BOM; the first row says which filters
     produced it; labels in the page language, raw codes and hashes alongside."""

@@ -30,7 +30,7 @@ from web.case_access import NAME, field_errors, own_case, people_of, procedure_o
 from web.errors import PublicBadRequest, PublicNotFound
 from web.forms import kept_values, payload_from_form, widgets
 from web.i18n import _, current_lang, paren
-from web.input_screen import engine_form
+from web.input_screen import engine_form, own_filters
 from web.pagination import page_links
 from web.present import (
     DataLabels,
@@ -209,6 +209,7 @@ def _list_choices() -> dict[str, Any]:
 
 
 @bp.get("/cases/")
+@own_filters
 def index() -> tuple[str, int]:
     rt = runtime()
     form = parse_list_args(request.args, current_user)

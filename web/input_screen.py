@@ -3,6 +3,8 @@
 - The address and the query: no NUL, other control or direction characters, no lone surrogates
   (workflow/inputs.py says why: PostgreSQL cannot even compare a text with a NUL, and answered 500), and no
   value longer than MAX_QUERY_VALUE (a page number of thousands of digits cannot be converted).
+  A list view marked @own_filters checks its query itself and names the bad filter next to its field (a NUL
+  or an overlong value is still refused here).
 - A form's fields, the same, except on a view marked @engine_form: there the fields are a step's payload,
   and the engine refuses them itself, naming the field, in an audited refusal (workflow/payloads.py).
   The file names of an upload are the engine's to judge too (Engine._check_attachment).
@@ -27,6 +29,13 @@ from workflow import inputs
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_QUERY_VALUE = 2000  # characters: a search text, a filter, a page number; nothing longer is meant
 MESSAGE = N_("请求中含有不允许的字符（如空字符、控制字符或文字方向控制字符）或过长的参数，未予处理。")
+
+
+def own_filters(view: F) -> F:
+    """Mark a list view that checks its own query filters (control characters included) and names the bad
+    one next to its field: the query is left to it, the path is still screened here."""
+    view.own_filters = True  # type: ignore[attr-defined]
+    return view
 
 
 def engine_form(view: F) -> F:
@@ -58,10 +67,14 @@ def screen() -> None:
     path_problem = inputs.text_problem(request.path)
     if path_problem is not None:
         found = ("path", path_problem)
-    else:
-        found = _problem(((f"query.{inputs.printable(k, 40)}", v) for k, v in request.args.items(multi=True)),
-                         MAX_QUERY_VALUE)
     view = current_app.view_functions.get(request.endpoint or "")
+    query = ((f"query.{inputs.printable(k, 40)}", v) for k, v in request.args.items(multi=True))
+    if found is None and getattr(view, "own_filters", False):
+        # the view names a bad filter itself; what no view can be trusted to carry (a NUL, which PostgreSQL
+        # cannot compare, a value of thousands of characters) is still refused here
+        query = ((k, v) for k, v in query if "\x00" in k + v or len(v) > MAX_QUERY_VALUE)
+    if found is None:
+        found = _problem(query, MAX_QUERY_VALUE)
     if found is None and not is_api_request() and not getattr(view, "engine_form", False) \
             and request.method in ("POST", "PUT", "PATCH"):  # the form is parsed only here, never for an upload
         found = _problem(((f"form.{inputs.printable(k, 40)}", v) for k, v in request.form.items(multi=True)), None)

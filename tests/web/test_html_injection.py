@@ -219,7 +219,7 @@ def pages(app: Flask, town: Runtime, payloads: Payloads) -> Iterator[tuple[str, 
         response = client(role).get(url)
         body = response.get_data(as_text=True)
         if response.mimetype != "text/html":  # exports and record files: served as what they are
-            assert response.mimetype in ("text/csv", "application/jsonl", "application/x-ndjson",
+            assert response.mimetype in ("text/csv", "application/jsonl", "application/x-ndjson", "application/json", "text/plain",
                                          "image/svg+xml") or response.headers.get(
                 "Content-Disposition", "").startswith("attachment"), (url, response.mimetype)
             assert response.headers["X-Content-Type-Options"] == "nosniff"

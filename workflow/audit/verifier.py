@@ -941,18 +941,7 @@ def signatures_available() -> bool:
 
 def verify_signature(public_key_raw: bytes, body: Mapping[str, Any], signature_b64: str) -> bool | None:
     """Ed25519 check of ``signature_b64`` over ``canonical_bytes(body)``; None if it cannot be checked."""
-    if _Ed25519PublicKey is None:
-        return None
-    sig = _strict_b64(signature_b64, 64)
-    if sig is None:
-        return False
-    try:
-        _Ed25519PublicKey.from_public_bytes(bytes(public_key_raw)).verify(
-            sig, canonical_bytes(checkpoint_body(body))
-        )
-    except Exception:  # InvalidSignature, or a malformed key
-        return False
-    return True
+    return _ed25519_valid(public_key_raw, canonical_bytes(checkpoint_body(body)), signature_b64)
 
 
 # --------------------------------------------------------------------------------------------------
