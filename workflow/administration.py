@@ -182,11 +182,14 @@ class _PasswordSchema(_Strict):
             raise ValidationError(_both("两次输入的密码不一致", "the two passwords differ"), "password_confirm")
 
 
+def _username(label: Label) -> fields.String:
+    return fields.String(required=True, metadata={"label": label}, validate=validate.Regexp(USERNAME, error=_both(
+        "应为2到64个小写字母、数字或“_ . -”，以字母或数字开头",
+        "2–64 lower-case letters, digits or _ . -, starting with a letter or digit")))
+
+
 class _NewUserSchema(_PasswordSchema):
-    username = fields.String(required=True, metadata={"label": Label("用户名", "User name")},
-                             validate=validate.Regexp(USERNAME, error=_both(
-                                 "应为2到64个小写字母、数字或“_ . -”，以字母或数字开头",
-                                 "2–64 lower-case letters, digits or _ . -, starting with a letter or digit")))
+    username = _username(Label("用户名", "User name"))
     display_name = _text("姓名", "Name", 100)
     unit = _text("单位", "Unit", 200, required=False)
     roles = fields.List(fields.String(), load_default=list, metadata={"label": Label("角色", "Roles")})
@@ -579,10 +582,7 @@ class _OrgSchema(_Strict):
     name = _text("单位名称", "Name", 200)
     name_en = _text("英文名称", "English name", 200, required=False)
     parent = fields.String(load_default=None, allow_none=True, metadata={"label": Label("上级单位", "Parent")})
-    admin_username = fields.String(required=True, metadata={"label": Label("管理员用户名", "Administrator")},
-                                   validate=validate.Regexp(USERNAME, error=_both(
-                                       "应为2到64个小写字母、数字或“_ . -”，以字母或数字开头",
-                                       "2–64 lower-case letters, digits or _ . -, starting with a letter or digit")))
+    admin_username = _username(Label("管理员用户名", "Administrator"))
     admin_name = _text("管理员姓名", "Administrator's name", 100)
     password = _password_field()
 

@@ -21,7 +21,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from workflow import typed_dates
 from workflow.guards import GUARDS
-from workflow.payloads import DECIMAL_PLACES, FIELD_TYPES, FieldSpec, build_payload_schema
+from workflow.payloads import DECIMAL_PLACES, FIELD_TYPES, FieldSpec, LabelSchema, build_payload_schema
 from workflow.penalties import (
     KindOrder,
     MajorCaseSchemaDef,
@@ -246,14 +246,6 @@ class Procedure:
 
 
 # ---------------------------------------------------------------- file schema (marshmallow)
-
-
-class LabelSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    zh = fields.String(required=True, validate=validate.Length(min=1))
-    en = fields.String(required=True, validate=validate.Length(min=1))
 
 
 class ChoiceSchema(Schema):

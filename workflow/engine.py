@@ -170,8 +170,7 @@ class Engine:
                 user = self._user(session, attempt.actor)
                 role = self._authorize(session, procedure, procedure.create, user, None, attempt)
                 payload = self._validate(procedure.create, attempt.raw_payload)
-                self._check_guards(session, procedure, procedure.create, None, {}, user, payload, now, [])
-                payload = self._mark_late_entry(session, procedure.create, payload, user.org_id, now)
+                payload = self._check_guards(session, procedure, procedure.create, None, {}, user, payload, now, [])
             except Refused as refused:
                 return self._record_refusal_in_journal(session, attempt, refused.reasons)
             # The organisation's own series, its counter row locked until this commits; the opening time is
@@ -254,10 +253,9 @@ class Engine:
                     clean = self._take_roll(_orm(session)(), transition, clean, user.org_id)
                 self._check_attachment(transition, clean, attachment)
                 # The case's deadlines matter to the guards only if this step ends a minimum period.
-                self._check_guards(session, procedure, transition, case, case.data, user, clean, now,
-                                   store.load_deadlines(session, case.id)
-                                   if _ends_minimum_period(procedure, trigger) else [])
-                clean = self._mark_late_entry(session, transition, clean, user.org_id, now)
+                clean = self._check_guards(session, procedure, transition, case, case.data, user, clean, now,
+                                           store.load_deadlines(session, case.id)
+                                           if _ends_minimum_period(procedure, trigger) else [])
             except Refused as refused:
                 return self._record_refusal(session, case, attempt, refused.reasons, now)
             if attachment is not None and transition.attachment:
@@ -351,12 +349,6 @@ class Engine:
                             for p in problems))
         return typed_dates.with_reason(clean, late_reason)
 
-    def _mark_late_entry(self, session: Transactional, transition: Transition, payload: dict[str, Any],
-                         org_id: str, now: datetime) -> dict[str, Any]:
-        """The payload to record: a late entry (补录) says so in it (workflow/typed_dates.py)."""
-        settings = _LazySettings(lambda: self._settings(_orm(session)(), org_id))
-        return typed_dates.mark(transition, payload, local_date(now), settings)
-
     def _check_attachment(self, transition: Transition, payload: dict[str, Any], attachment: Staged | None) -> None:
         """The file of a record (处罚法第四十七条): present, not empty, within the limit, of the declared format."""
         basis = transition.basis
@@ -406,7 +398,9 @@ class Engine:
 
     def _check_guards(self, session: Transactional, procedure: Procedure, transition: Transition,
                       case: CaseRow | None, data: dict[str, Any], user: Actor, payload: dict[str, Any],
-                      now: datetime, deadlines: list[DeadlineRow]) -> None:
+                      now: datetime, deadlines: list[DeadlineRow]) -> dict[str, Any]:
+        """Every guard, period and declared rule of the step; refused with all the reasons found, or the payload
+        to record: a late entry (补录) says so in it (workflow/typed_dates.py), judged on the same settings."""
         orm = _orm(session)  # a Work makes its ORM session only if a guard below reads through it
         settings = _LazySettings(lambda: self._settings(orm(), user.org_id))  # read only if a guard asks
         running: dict[str, DeadlineRow] | None = None
@@ -475,6 +469,7 @@ class Engine:
                        for p in typed_dates.problems(procedure, transition, data, payload, ctx.today, settings))
         if reasons:
             raise Refused(*reasons)
+        return typed_dates.mark(transition, payload, ctx.today, settings)
 
     def _settings(self, session: Session, org_id: str) -> dict[str, Any]:
         return accounts.setting_values(session, org_id)

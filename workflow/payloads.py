@@ -54,6 +54,17 @@ MESSAGES_ZH = {
 }
 
 
+class LabelSchema(Schema):
+    """A label in a definition file: Chinese and English, both given (workflow/definitions.py and the blocks
+    that definitions.py loads through other modules, e.g. workflow/typed_dates.py)."""
+
+    class Meta:
+        unknown = RAISE
+
+    zh = fields.String(required=True, validate=validate.Length(min=1))
+    en = fields.String(required=True, validate=validate.Length(min=1))
+
+
 @dataclass(frozen=True)
 class FieldSpec:
     name: str

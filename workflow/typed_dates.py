@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from workflow.payloads import FieldSpec
+from workflow.payloads import FieldSpec, LabelSchema
 
 if TYPE_CHECKING:
     from workflow.definitions import Label, Procedure, Transition
@@ -47,14 +47,6 @@ SIDE = validate.Regexp(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$", error="must be <re
 # ---------------------------------------------------------------- the definition's block
 
 
-class _LabelSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    zh = fields.String(required=True, validate=validate.Length(min=1))
-    en = fields.String(required=True, validate=validate.Length(min=1))
-
-
 class PairSchemaDef(Schema):
     class Meta:
         unknown = RAISE
@@ -62,7 +54,7 @@ class PairSchemaDef(Schema):
     earlier = fields.String(required=True, validate=SIDE)
     later = fields.String(required=True, validate=SIDE)
     basis = fields.String(required=True, validate=validate.Length(min=1))
-    label = fields.Nested(_LabelSchema, required=True)
+    label = fields.Nested(LabelSchema, required=True)
 
 
 class TypedDatesSchemaDef(Schema):
