@@ -15,14 +15,18 @@ import os
 import shlex
 import subprocess
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import event
 
 REPO = Path(__file__).resolve().parent.parent
-COMMENT = {"commenter": "后龙村村民 陈先生", "received_on": "2026-03-02",
+# Received on the day the benchmark runs: a comment may not be dated before the comment period opened (the
+# typed dates' declared order, workflow/typed_dates.py), and the period opens on the day the seed runs.
+COMMENT = {"commenter": "后龙村村民 陈先生", "received_on": datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat(),
            "content": "建议优先改造靠近溪流的自然村，并在施工前公告交通组织方案。"}
 
 
