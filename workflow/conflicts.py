@@ -11,7 +11,7 @@ is linked to by number — in a conflicting role. Taking part is
   took part in person even if someone else recorded the step).
 
 The earliest such act is reported: the person, the step and its date. The engine turns a clash into a refusal
-reason (code `separation_of_duties`) in Engine._check_guards, the one place the rule is checked.
+reason (code `separation_of_duties`) in workflow/engine/guard_context.py, the one place the rule is checked.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def _cases(session: Session, procedure_of: Callable[[Case], Procedure], procedur
     """The cases to look at: the linked one first (the substance of a review), then this one; the named_in paths
     belong to the linked case when there is one."""
     if conflict.linked is not None:
-        number = _at_path(data, conflict.linked.path)
+        number = at_path(data, conflict.linked.path)
         linked = session.get(Case, number) if isinstance(number, str) and number else None
         if linked is not None and linked.org_id == org_id and linked.procedure == conflict.linked.procedure:
             yield f"案件{linked.id}", linked.id, procedure_of(linked), conflict.named_in, linked.data
@@ -122,7 +122,9 @@ def _step(proc: Procedure, trigger: str) -> Transition:
     return next((t for t in proc.transitions if t.trigger == trigger), proc.create)
 
 
-def _at_path(data: Mapping[str, Any], path: str) -> Any:
+def at_path(data: Mapping[str, Any], path: str) -> Any:
+    """The value at a dotted path of case data (None where the path leads nowhere); the engine's linked-case
+    lookup reads links with it too."""
     value: Any = data
     for key in path.split("."):
         value = value.get(key) if isinstance(value, Mapping) else None

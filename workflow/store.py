@@ -108,6 +108,7 @@ class Store:
         self.lock_case = (
             f"SELECT id, org_id, {quote('procedure')}, procedure_version, state, version, data, audit_seq,"
             f" audit_head FROM case_file WHERE id = {mark}" + (" FOR UPDATE" if self.postgres else ""))
+        self.read_case = self.lock_case.removesuffix(" FOR UPDATE")  # check(): reads, locks nothing
         self.update_case = (f"UPDATE case_file SET state = {mark}, version = {mark}, data = {mark},"
                             f" updated_at = {mark}, audit_seq = {mark}, audit_head = {mark} WHERE id = {mark}")
         self.update_head = f"UPDATE case_file SET audit_seq = {mark}, audit_head = {mark} WHERE id = {mark}"
@@ -188,7 +189,17 @@ def _run(tx: _Tx, statement: str, values: tuple[Any, ...]) -> Any:
 def lock_case(db: Transactional, case_id: str) -> CaseRow | None:
     """The case row, locked until the transaction ends (FOR UPDATE; SQLite's BEGIN IMMEDIATE holds all)."""
     tx = _tx(db)
-    row = _run(tx, tx.store.lock_case, (case_id,)).fetchone()
+    return _case_row(tx, tx.store.lock_case, case_id)
+
+
+def read_case(db: Transactional, case_id: str) -> CaseRow | None:
+    """The case row, not locked (Engine.check writes nothing, so it holds up no writer)."""
+    tx = _tx(db)
+    return _case_row(tx, tx.store.read_case, case_id)
+
+
+def _case_row(tx: _Tx, statement: str, case_id: str) -> CaseRow | None:
+    row = _run(tx, statement, (case_id,)).fetchone()
     if row is None:
         return None
     return CaseRow(row[0], row[1], row[2], row[3], row[4], row[5], tx.store.data_out(row[6]), row[7], row[8])

@@ -1,0 +1,292 @@
+"""The engine: the single way a case changes state, and the way to ask what a change would come to.
+
+    fire(case, trigger, actor, payload)    one unit of work: load the case under its row lock -> authorize
+        (role, separation of duties) -> validate the payload -> evaluate every guard and minimum period
+        -> run the transition on the shared machine -> in ONE transaction: new state, version+1, case data,
+        deadlines, chained audit event.
+    create_case(procedure, actor, payload) the same unit of work, opening a case.
+    check(case, trigger, actor, payload)   the same checks, by the same code, in a transaction that is rolled
+        back: what fire() would refuse and why, writing nothing.
+
+A refusal changes nothing but the audit trail: its event is the only write of its transaction. Web, API,
+CLI and tests all come through here; none of them holds a legal rule of its own.
+
+The parts, each a module of this package:
+  checks.py         before the guards: the procedure version, the actor, the step, the role, the payload
+  guard_context.py  the guards and what they may look at (the one module that reads the guard registry)
+  recording.py      what a step records beyond its form: the roll call, a record's file
+  timeliness.py     the periods a step starts, ends or clears, and whether a limit was met
+  refusals.py       Reason, Outcome, and recording a refusal in the case's chain or the system journal
+  transaction.py    the read-only transaction of check()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from workflow import accounts, inputs, machine, numbering, replay, store
+from workflow.audit.trail import append_event
+from workflow.audit.verifier import ROUND_INDEPENDENT
+from workflow.calendar import WorkCalendar, default_calendar, parse_year_notice
+from workflow.clock import Clock, SystemClock, local_date, utc_stamp
+from workflow.db import Work, working
+from workflow.definitions import Procedure, Registry, Transition
+from workflow.engine import checks, guard_context
+from workflow.engine.guard_context import guard_reason, has_av_record
+from workflow.engine.recording import (
+    attachment_payload,
+    check_attachment,
+    record,
+    store_attachment,
+    take_roll,
+)
+from workflow.engine.refusals import SYSTEM_PROCEDURE, Attempt, Outcome, Reason, Refused, record_refusal
+from workflow.engine.timeliness import ends_minimum_period, timeliness, update_deadlines
+from workflow.engine.transaction import orm, reading
+from workflow.models import Case, HolidayYear, User
+from workflow.records import RecordStore, Staged, StoredRecord
+from workflow.store import Actor, CaseRow, Transactional
+
+__all__ = [
+    "ROUND_INDEPENDENT", "SYSTEM_PROCEDURE", "Engine", "Outcome", "Reason", "Refused", "append_event",
+    "guard_reason", "has_av_record",
+]
+
+_record = record  # bench/scale.py builds case rows without events by the engine's own recording
+
+
+@dataclass(frozen=True)
+class _Step:
+    """A step that passed every check: what applying it needs."""
+
+    procedure: Procedure
+    transition: Transition
+    case: CaseRow
+    user: Actor
+    role: str
+    payload: dict[str, Any]
+    now: datetime
+
+
+class Engine:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        registry: Registry,
+        clock: Clock | None = None,
+        calendar: WorkCalendar | None = None,
+        records: RecordStore | None = None,
+    ):
+        self.sessions = session_factory
+        self.registry = registry
+        self.clock = clock or SystemClock()
+        self.records = records
+        self._base_calendar = calendar or default_calendar()
+        self.calendar = self._base_calendar
+        self.reload_calendar()
+
+    def reload_calendar(self) -> None:
+        """Pick up holiday years an administrator added (beyond the shipped State Council data)."""
+        with self.sessions() as session:
+            rows = session.scalars(select(HolidayYear)).all()
+            extra = [parse_year_notice(r.year, r.data, origin=f"holiday_year {r.year}") for r in rows]
+        self.calendar = self._base_calendar.with_years(extra)
+
+    # ------------------------------------------------------------ reading
+
+    def today(self) -> date:
+        return local_date(self.clock.now())
+
+    def procedure_of(self, case: Case | CaseRow) -> Procedure:
+        return self.registry.get(case.procedure, case.procedure_version)
+
+    def creatable_procedures(self, roles: set[str]) -> list[Procedure]:
+        """Procedures whose opening step these roles allow (create_case still checks everything)."""
+        return [p for p in self.registry.latest() if set(p.create.roles) & roles]
+
+    def available_steps(self, session: Session, case: Case, username: str) -> list[Transition]:
+        """The steps this user's roles allow from the case's current state (check() or fire() judge the rest)."""
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None or not user.active or user.org_id != case.org_id:
+            return []
+        roles = user.role_names
+        return [t for t in self.procedure_of(case).triggers_from(case.state) if roles & set(t.roles)]
+
+    available_transitions = available_steps  # its earlier name, still used by the pages
+
+    # ------------------------------------------------------------ the three ways in
+
+    def create_case(self, procedure_id: str, actor: str, payload: Any = None) -> Outcome:
+        attempt = Attempt.of("create", actor, payload)
+        return self._unit_of_work(attempt, lambda work: self._open(work, procedure_id, attempt))
+
+    def fire(
+        self, case_id: str, trigger: str, actor: str, payload: Any = None, *, expected_version: int | None = None,
+        attachment: Staged | None = None,
+    ) -> Outcome:
+        """Try `trigger` on the case as `actor`. Returns an Outcome; a refusal lists every reason found.
+
+        A step that attaches a record takes the received file as `attachment` (RecordStore.stage). The file
+        is kept only if the step succeeds and its transaction commits; otherwise nothing of it remains."""
+        attempt = Attempt.of(trigger, actor, payload)
+        if attachment is not None:
+            attempt.extra["file"] = {"name": inputs.printable(attachment.filename, 200), "size": attachment.size}
+            if not attachment.too_large:
+                attempt.extra["file"]["sha256"] = attachment.sha256
+        stored: list[StoredRecord] = []
+
+        def take(work: Work) -> Outcome:
+            step = self._checked(work, case_id, actor, attempt, expected_version, attachment, lock=True)
+            return self._apply(work, step, attachment, stored)
+
+        try:
+            return self._unit_of_work(attempt, take)
+        except BaseException:
+            for kept in stored:  # the event that named it was rolled back
+                if self.records is not None:
+                    self.records.remove_uncommitted(kept)
+            raise
+        finally:
+            if attachment is not None:
+                attachment.discard()
+
+    def check(self, case_id: str, trigger: str, actor: str, payload: Any = None, *,
+              expected_version: int | None = None, before_input: bool = False) -> Outcome:
+        """What fire() would come to, by its own checks, writing nothing: no event, no refusal, no file, no
+        deadline; the case row is read without a lock and the transaction rolled back. `ok` with no `seq`
+        when fire() would pass, else every reason it would give.
+
+        `before_input`: asked before the form is filled in (a page saying beforehand what a submit would be
+        refused for): the payload is not validated, and a rule that cannot be judged without the form's input
+        is left out."""
+        attempt = Attempt.of(trigger, actor, payload)
+        with reading(self.sessions) as work:
+            try:
+                step = self._checked(work, case_id, actor, attempt, expected_version, None, lock=False,
+                                     before_input=before_input)
+            except Refused as refused:
+                return attempt.unchecked(refused.reasons)
+        case = step.case
+        to_state = machine.run(step.procedure, case.state, step.transition.trigger)
+        return Outcome(True, case.id, step.transition.trigger, case.state, to_state, case_version=case.version)
+
+    # ------------------------------------------------------------ the unit of work
+
+    def _unit_of_work(self, attempt: Attempt, step: Callable[[Work], Outcome]) -> Outcome:
+        """One write transaction for one attempt: `step` checks (raising Refused) and writes; a refusal is
+        recorded instead, as the transaction's only write, in the case's chain once the case is known, else
+        in the system journal."""
+        with working(self.sessions) as work:
+            try:
+                return step(work)
+            except Refused as refused:
+                return record_refusal(work, attempt, refused.reasons, self.clock.now)
+
+    def _checked(self, work: Transactional, case_id: str, actor: str, attempt: Attempt,
+                 expected_version: int | None, attachment: Staged | None, *, lock: bool,
+                 before_input: bool = False) -> _Step:
+        """Every check of a step on an existing case, in order, for fire() and check() alike."""
+        # An id no case can have (NUL, which PostgreSQL cannot even compare; too long) is looked up nowhere.
+        load = store.lock_case if lock else store.read_case
+        case = load(work, case_id) if inputs.is_clean(case_id, 40) else None
+        if case is None:
+            shown = inputs.printable(case_id, 40)
+            attempt.extra["case"] = shown
+            raise Refused(Reason("unknown_case", f"案件「{shown}」不存在", f"case {shown!r} does not exist"))
+        # Read under the case's lock: an event stamped before it could land after a later one's.
+        now = self.clock.now()
+        attempt.on(case, now)
+        procedure = checks.procedure_for(self.registry, case)
+        attempt.procedure = procedure.ref
+        user = checks.active_user(work, actor)
+        checks.current(case, expected_version)
+        transition = checks.step_from(procedure, case.state, attempt.trigger)
+        attempt.role = role = checks.authorize(procedure, transition, user, case)
+        if before_input:  # the form's input is still to come: nothing to validate, no roll call, no file
+            clean = dict(attempt.raw_payload) if isinstance(attempt.raw_payload, dict) else {}
+        else:
+            clean = checks.validate(transition, attempt.raw_payload)
+            if transition.roll_call is not None:  # before the guards: a quorum rule reads who is absent
+                clean = take_roll(orm(work)(), transition, clean, user.org_id)
+            check_attachment(self.records, transition, clean, attachment)
+        # The case's deadlines matter to the guards only if this step ends a minimum period.
+        deadlines = store.load_deadlines(work, case.id) if ends_minimum_period(procedure, transition.trigger) else []
+        clean = guard_context.evaluate(work, self.registry, self.calendar, procedure, transition, case, case.data,
+                                       user, clean, now, deadlines, before_input=before_input)
+        return _Step(procedure, transition, case, user, role, clean, now)
+
+    def _apply(self, work: Work, step: _Step, attachment: Staged | None, stored: list[StoredRecord]) -> Outcome:
+        procedure, transition, case, now = step.procedure, step.transition, step.case, step.now
+        payload = step.payload
+        if attachment is not None and transition.attachment:
+            payload = attachment_payload(attachment, payload, case.state)
+        from_state = case.state
+        to_state = machine.run(procedure, from_state, transition.trigger)
+        # The verdicts on the deadlines this step ends come from the deadline rows, not from the event: they
+        # travel in the event's hashed `facts`, so that replay (and the auditor) rebuild the same data.
+        verdicts = timeliness(work, procedure, case.id, transition.trigger, payload, local_date(now))
+        event = append_event(
+            work, case, kind="record_attached" if transition.attachment else "transition", at=utc_stamp(now),
+            procedure=procedure.ref, trigger=transition.trigger, from_state=from_state, to_state=to_state,
+            actor=step.user.username, role=step.role, payload=payload,
+            facts={"timeliness": verdicts} if verdicts else None,
+        )
+        # The new row is the replay of this event on the old one (workflow/replay.py), as verify recomputes it.
+        row = replay.advance(case, {**event.body, "hash": event.hash}, transition)
+        case.data, case.state, case.version = row["data"], row["state"], row["version"]
+        store.save_case(work, case, now)
+        update_deadlines(work, procedure, case.id, transition.trigger, payload, local_date(now), self.calendar,
+                         self._setting_of(work, case.org_id))
+        if attachment is not None and transition.attachment:
+            # The file moves into the store last, when every row is written and only the commit remains:
+            # a crash before this line leaves a temporary file, never a stored one no event names; a crash
+            # in the commit itself leaves an orphan that `lawflow records check --sweep` removes.
+            store_attachment(self.records, attachment, stored)
+        return Outcome(True, case.id, transition.trigger, from_state, to_state, event.seq, event.hash, (),
+                       case.version)
+
+    def _open(self, work: Work, procedure_id: str, attempt: Attempt) -> Outcome:
+        """create_case's checks and writes: the opening step of the newest version of the procedure."""
+        procedure = checks.procedure_named(self.registry, procedure_id)
+        attempt.procedure = procedure.ref
+        now = self.clock.now()  # SQLite: the write lock is held from BEGIN IMMEDIATE on
+        user = checks.active_user(work, attempt.actor)
+        attempt.role = role = checks.authorize(procedure, procedure.create, user, None)
+        payload = checks.validate(procedure.create, attempt.raw_payload)
+        payload = guard_context.evaluate(work, self.registry, self.calendar, procedure, procedure.create, None, {},
+                                         user, payload, now, [])
+        session = work.session
+        # The organisation's own series, its counter row locked until this commits; the opening time is
+        # read under that lock, so a later number never opens earlier (workflow/numbering.py).
+        case_id, now = numbering.allocate(session, user.org_id, procedure.id, self.clock, now)
+        case = Case(
+            id=case_id, org_id=user.org_id, procedure=procedure.id,
+            procedure_version=procedure.version, title=payload.get("title", ""), state=procedure.initial,
+            version=1, data={}, created_by=user.username, created_at=now, updated_at=now,
+            audit_seq=0, audit_head="0" * 64,
+        )
+        session.add(case)
+        session.flush()
+        event = append_event(
+            session, case, kind="created", at=utc_stamp(now), procedure=procedure.ref, trigger="create",
+            to_state=procedure.initial, actor=user.username, role=role, payload=payload,
+        )
+        # The new row is the replay of its first event (workflow/replay.py), as verify recomputes it.
+        row = replay.advance(None, {**event.body, "hash": event.hash}, procedure.create)
+        case.title, case.state, case.version, case.data = row["title"], row["state"], row["version"], row["data"]
+        update_deadlines(session, procedure, case.id, "create", payload, local_date(now), self.calendar,
+                         self._setting_of(session, user.org_id))
+        return Outcome(True, case.id, "create", None, case.state, event.seq, event.hash, (), case.version)
+
+    def _settings(self, session: Session, org_id: str) -> dict[str, Any]:
+        return accounts.setting_values(session, org_id)
+
+    def _setting_of(self, db: Transactional, org_id: str) -> Callable[[str], Any]:
+        """One setting of the organisation, read when a period's length needs it."""
+        return lambda key: self._settings(orm(db)(), org_id)[key]
