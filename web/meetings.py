@@ -59,8 +59,8 @@ from web.present import (
 from web.runtime import runtime
 from workflow.accounts import setting_values
 from workflow.definitions import Procedure, Transition
-from workflow.engine import Outcome, Reason, guard_reason
-from workflow.guards import FORUM_SETTING, GUARDS, GuardContext
+from workflow.engine import Outcome, Reason
+from workflow.guards import FORUM_SETTING
 from workflow.models import AuditEvent, Case, Organization, User
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
@@ -273,25 +273,12 @@ def _meeting_view(session: Session, case: Case, procedure: Procedure, meeting: M
 
 def _precheck(transition: Transition, case: Case, settings: Mapping[str, Any],
               name_of: Callable[[str], str]) -> list[Reason]:
-    """The step's guards on the recorded data for this user, before anything is typed: the engine's own
-    rules, so the page can say beforehand what a submit would be refused for. A guard that needs the
-    form's input is left to the submit."""
-    rt = runtime()
-    now = rt.engine.clock.now()
-    ctx = GuardContext(
-        trigger=transition.trigger, state=case.state, payload={}, data=case.data or {},
-        actor=current_user.username, actor_roles=current_user.roles, now=now, today=rt.engine.today(),
-        calendar=rt.engine.calendar, settings=settings, name_of=name_of, case_id=case.id,
-    )
-    reasons = []
-    for name in transition.guards:
-        try:
-            failure = GUARDS[name].fn(ctx)
-        except (KeyError, TypeError, ValueError):
-            continue
-        if failure is not None:
-            reasons.append(guard_reason(name, failure))
-    return reasons
+    """What a submit of the step would be refused for, before anything is typed: the engine's own check, by
+    the same code as the submit (Engine.check), leaving out what needs the form's input. The engine reads the
+    settings and names itself; `settings` and `name_of` are the callers' (unused here)."""
+    del settings, name_of
+    return list(runtime().engine.check(case.id, transition.trigger, current_user.username, {},
+                                       before_input=True).reasons)
 
 
 # ---------------------------------------------------------------- the meeting page
