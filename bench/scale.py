@@ -15,7 +15,7 @@ What it writes, into a fresh database migrated like `lawflow init`:
     finished, recent ones at every stage. 8 % of attempts are planned as refused (kind `refused`, with
     reasons and articles, state unchanged); fitting the exact total removes refusals first, so about 5 %
     of the events are refusals. Payloads are built from each step's field specs; the case data by the
-    engine's own `_record`; the running periods (case_deadline) by the rules of Engine._update_deadlines
+    engine's own `_record`; the running periods (case_deadline) by the rules of the engine's update_deadlines (workflow/engine/timeliness.py)
     (start/end/clear triggers, calendar or working days on the shipped holiday calendar, provisional where
     a year has no data), so the list shows overdue, due-soon and far deadlines as real work has;
   - exactly `--events` audit events in total, hashed by the engine's own `chain_event` (canonical JSON,
@@ -337,7 +337,7 @@ class Builder:
 
     def deadlines(self, procedure: Procedure, st: CaseState, trigger: str, payload: dict[str, Any],
                   today: date) -> None:
-        """Engine._update_deadlines, on a dict instead of the table."""
+        """The engine's update_deadlines, on a dict instead of the table."""
         current = st.deadlines
         for spec in procedure.deadlines.values():
             if (trigger in spec.ends_on or trigger in spec.cleared_on) and spec.name in current:

@@ -7,7 +7,7 @@ round-robin over their own cases. `orm` workers do only the ORM part of it (see 
 `floor_data` workers are the floor of issue 2: the raw driver doing the same UPDATE + chained INSERT + COMMIT
 as fire(), at the same durability. They lock/read the case row, build the chained event (canonical JSON +
 SHA-256 over the same body and payload as fire()'s event), INSERT it into a table with UNIQUE(case_id, seq),
-append to the case's data the same comment item engine._record stores (payload + recorded_by, recorded_on,
+append to the case's data the same comment item the engine's recording (workflow/engine/recording.py) stores (payload + recorded_by, recorded_on,
 event_seq, trigger, no), serialize the data as SQLAlchemy's JSON type does (json.dumps on SQLite,
 psycopg's Json on PostgreSQL), and UPDATE state, version, data, updated_at, audit_seq and audit_head of a
 row with case_file's columns. They keep each case's data in memory (read once at start, not measured), so
@@ -249,7 +249,7 @@ def _data_floor_step(job: Job) -> tuple[Any, Any]:
 
 
 def _comment(now: datetime, seq: int, no: int) -> dict[str, Any]:
-    """The item engine._record appends to data["comments"] for record_comment: payload, who, when, which event."""
+    """The item the engine's recording appends to data["comments"] for record_comment: payload, who, when, which event."""
     return {**COMMENT, "recorded_by": ACTOR, "recorded_on": now.astimezone(SHANGHAI).date().isoformat(),
             "event_seq": seq, "trigger": TRIGGER, "no": no}
 

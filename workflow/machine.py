@@ -38,10 +38,6 @@ def build_machine(procedure: Procedure) -> Machine:
     )
 
 
-def allowed_triggers(procedure: Procedure, state: str) -> list[str]:
-    return procedure.machine.get_triggers(state)
-
-
 # machine -> {(state, trigger): state after}: what the machine computed, for steps whose outcome depends on
 # nothing but the state and the trigger (no conditions and no callbacks anywhere on the way).
 _OUTCOMES: WeakKeyDictionary[Machine, dict[tuple[str, str], str]] = WeakKeyDictionary()

@@ -1,7 +1,7 @@
 """The records store against the audit trail: files no event names, events whose file is missing or altered,
 and uploads left half-way in `records/tmp` (`lawflow records check [--sweep]`).
 
-fire() moves a file into the store as its last act before the commit (Engine._store_attachment), and removes
+fire() moves a file into the store as its last act before the commit (workflow/engine/recording.py, store_attachment), and removes
 it again if the commit fails; only a process killed inside the commit itself leaves a stored file that no
 `record_attached` event names. A process killed while receiving a file leaves its temporary file. Either is
 personal data that was never recorded, so the sweep deletes them — but only once they are older than a bound:

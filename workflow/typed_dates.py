@@ -15,7 +15,7 @@ time — changes what the record proves. Three rules, for every procedure, in th
    with its source) is a late entry: the step needs a stated reason (the payload field late_entry_reason,
    accepted on any step with a date field), and the validated payload then carries `late_entry`
    {fields, entered_on, limit_days}, so the event, the case data and the figures all show it. A verdict on
-   time that rests on such a date carries `late_entry: true` and the day it was entered (Engine._timeliness).
+   time that rests on such a date carries `late_entry: true` and the day it was entered (workflow/engine/timeliness.py).
 
 Until the organisation sets records.late_entry_days, no entry is treated as late: the length is a local
 rule (legal-facts §12) and no constant here may stand in for it.
