@@ -22,7 +22,10 @@ import pytest
 
 from workflow import accounts
 from workflow.clock import FixedClock, local_date
-from workflow.compliance import (
+from workflow.db import writing
+from workflow.definitions import Registry, load_registry
+from workflow.engine import Engine
+from workflow.procedures.enforcement.compliance import (
     AUDIO_VIDEO,
     CERTIFIED,
     DECISION_LIMIT,
@@ -36,10 +39,7 @@ from workflow.compliance import (
     UnknownOrganisation,
     compliance_figures,
 )
-from workflow.db import writing
-from workflow.definitions import Registry, load_registry
-from workflow.engine import Engine
-from workflow.guards_enforcement import (
+from workflow.procedures.enforcement.law import (
     CHECKLIST,
     DELEGATED_POWERS,
     EXTENSION_DAYS,

@@ -505,7 +505,7 @@ def _stamp_or_raw(stamp: Any) -> str:
 @bp.get("/compliance")
 def compliance() -> tuple[str, int]:
     _require(*COMPLIANCE_ROLES)
-    from workflow.compliance import CERTIFIED, REVIEW_STAFF, compliance_figures
+    from workflow.procedures.enforcement.compliance import CERTIFIED, REVIEW_STAFF, compliance_figures
 
     rt = runtime()
     today = rt.engine.today()

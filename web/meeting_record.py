@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workflow.definitions import Procedure, Transition
-from workflow.guards import majority
+from workflow.procedures.major_decision.discussion import majority
 
 CONVENE = "convene_meeting"
 VIEW = "record_member_view"

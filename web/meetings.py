@@ -60,8 +60,10 @@ from web.runtime import runtime
 from workflow.accounts import setting_values
 from workflow.definitions import Procedure, Transition
 from workflow.engine import Outcome, Reason, guard_reason
-from workflow.guards import FORUM_SETTING, GUARDS, GuardContext
+from workflow.guards import GuardContext
 from workflow.models import AuditEvent, Case, Organization, User
+from workflow.procedures import GUARDS
+from workflow.procedures.major_decision.law import FORUM_SETTING
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 MEETING_ROLES = ("decision_member", "head")  # who sits in the meeting (条例第三十条)
@@ -282,6 +284,7 @@ def _precheck(transition: Transition, case: Case, settings: Mapping[str, Any],
         trigger=transition.trigger, state=case.state, payload={}, data=case.data or {},
         actor=current_user.username, actor_roles=current_user.roles, now=now, today=rt.engine.today(),
         calendar=rt.engine.calendar, settings=settings, name_of=name_of, case_id=case.id,
+        procedure=rt.engine.procedure_of(case),  # a rule may read facts of the definition (a roll call)
     )
     reasons = []
     for name in transition.guards:

@@ -40,13 +40,13 @@ from web.i18n import N_, _, current_lang
 from web.input_screen import engine_form
 from web.present import fmt_date
 from web.runtime import runtime
-from workflow import consultations as views
 from workflow.accounts import portal_username
 from workflow.clock import local_date
 from workflow.definitions import Transition
 from workflow.engine import Outcome
 from workflow.models import Organization
-from workflow.publicity import build_register
+from workflow.procedures.enforcement.publicity import build_register
+from workflow.procedures.major_decision import consultations as views
 
 bp = Blueprint("portal", __name__, url_prefix="/public")
 CASE_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")

@@ -28,7 +28,7 @@ from workflow.conflicts import clashes
 from workflow.db import working, writing
 from workflow.deadlines import start_period
 from workflow.definitions import Procedure, Registry, Transition
-from workflow.guards import GUARDS, CaseView, Credential, Fail, GuardContext
+from workflow.guards import CaseView, Credential, Fail, GuardContext
 from workflow.models import (
     SYSTEM_JOURNAL_ID,
     AuditJournal,
@@ -39,6 +39,7 @@ from workflow.models import (
     User,
 )
 from workflow.payloads import load_payload
+from workflow.procedures import GUARDS
 from workflow.records import FORMATS, RecordStore, Staged, StoredRecord
 from workflow.store import Actor, CaseRow, DeadlineRow, Transactional
 

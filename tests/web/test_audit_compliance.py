@@ -13,8 +13,14 @@ from datetime import UTC, date, datetime
 import pytest
 
 from tests.web.helpers import text
-from workflow.compliance import CERTIFIED, DECISION_LIMIT, KEYS, REVIEW_STAFF, compliance_figures
 from workflow.demo import FIELD_STREETS, POWER_STREETS
+from workflow.procedures.enforcement.compliance import (
+    CERTIFIED,
+    DECISION_LIMIT,
+    KEYS,
+    REVIEW_STAFF,
+    compliance_figures,
+)
 
 FILING = {"title": "陈某某在后龙街两侧堆放建材案", "party": "陈某某（后龙镇后龙村）", "party_type": "individual",
           "facts": "当事人在后龙街两侧人行道堆放建材约20立方米，经责令后未清理。", "field": FIELD_STREETS,
