@@ -1,4 +1,4 @@
-"""Compliance figures (workflow/compliance.py, `lawflow compliance`) on a small town whose cases are all
+"""Compliance figures (workflow/procedures/enforcement/compliance.py, `lawflow compliance`) on a small town whose cases are all
 driven through the real engine on a fixed clock, with every expected number derived by hand in a comment.
 
 桥头镇 (an invented town) has eleven penalty cases and one legal review in 2026. The report period is the

@@ -1,13 +1,13 @@
 """The public portal, readable without logging in (web/auth.py PUBLIC_ENDPOINTS), one per organisation:
 
-* /public/register             the enforcement register (行政执法公示), built by workflow/publicity.py;
+* /public/register             the enforcement register (行政执法公示), built by workflow/procedures/enforcement/publicity.py;
 * /public/consultations        the organisation's public consultations on major decisions (条例第十五条);
 * /public/consultations/<id>   one consultation: the draft's reference, its explanation, the channels, the
                                period and the days left, and while it is open a comment form; once closed,
                                each comment with its adoption decision and reason, and the summary (第十八条);
 * /public/decisions            the organisation's published major decisions (条例第三十二条).
 
-workflow/consultations.py decides what is public. A case that has not consulted the public is "not found"
+workflow/procedures/major_decision/consultations.py decides what is public. A case that has not consulted the public is "not found"
 like a case that does not exist (a draft is not public before its consultation opens).
 
 A comment is a step like any other: the form is fired through engine.fire as the organisation's portal

@@ -20,6 +20,7 @@ import yaml
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from workflow import typed_dates
+from workflow.labels import Label  # here too: every reader of a definition imports it from this module
 from workflow.payloads import DECIMAL_PLACES, FIELD_TYPES, FieldSpec, LabelSchema, build_payload_schema
 from workflow.procedures import GUARDS
 from workflow.procedures.enforcement.penalties import (
@@ -54,15 +55,6 @@ class DefinitionError(ValueError):
 
 
 # ---------------------------------------------------------------- immutable procedure objects
-
-
-@dataclass(frozen=True)
-class Label:
-    zh: str
-    en: str
-
-    def get(self, lang: str = "zh") -> str:
-        return self.en if lang == "en" else self.zh
 
 
 @dataclass(frozen=True)

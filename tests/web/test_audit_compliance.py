@@ -1,4 +1,4 @@
-"""/audit/compliance: the seven figures of workflow/compliance.py for the user's organisation and a period.
+"""/audit/compliance: the seven figures of workflow/procedures/enforcement/compliance.py for the user's organisation and a period.
 
 Houlong town (the `town` fixture): four enforcement officers, 洪志强's certificate expired on 2026-01-31,
 two legal reviewers. One penalty case is opened on 2026-03-02 and never decided, so its 90-day decision limit
