@@ -99,7 +99,23 @@ def imports_of(name: str, path: Path, modules: dict[str, Path]) -> list[Import]:
                     taken.append(alias.name)
             if taken or not node.names:
                 found.append(Import(name, target, tuple(taken), node.lineno))
-    return found
+    return found + _private_attributes(name, tree, found)
+
+
+def _private_attributes(name: str, tree: ast.AST, imports: list[Import]) -> list[Import]:
+    """`module._name` on a project module bound by `import x.y as m` or `from x import m`: a private name
+    taken as surely as `from x.m import _name`."""
+    bound: dict[str, str] = {}
+    for node in _runtime_nodes(tree):
+        if isinstance(node, ast.Import):
+            bound.update({a.asname: a.name for a in node.names if a.asname})
+        elif isinstance(node, ast.ImportFrom):
+            bound.update({a.asname or a.name: target for a in node.names
+                          for target in {i.target for i in imports if i.line == node.lineno}
+                          if target.endswith(f".{a.name}")})
+    return [Import(name, bound[n.value.id], (n.attr,), n.lineno) for n in _runtime_nodes(tree)
+            if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id in bound
+            and n.attr.startswith("_") and not n.attr.startswith("__")]
 
 
 def import_graph(root: Path = ROOT) -> list[Import]:
@@ -256,6 +272,7 @@ def test_a_circle_is_found_and_a_type_checking_import_is_not_one(tmp_path: Path)
     ("web/pages.py", "from workflow.procedures.fam_a import guards\n", "web/ imports a family's guard module"),
     ("web/pages.py", "from workflow.procedures.fam_a.guards import GUARDS\n", "web/ imports a family's guard module"),
     ("web/pages.py", "from workflow.procedures.fam_a.law import _hidden\n", "takes the private name _hidden"),
+    ("web/pages.py", "from workflow.procedures.fam_a import law\nlaw._hidden\n", "takes the private name _hidden"),
 ])
 def test_each_rule_is_caught(tmp_path: Path, importer: str, text: str, broken: str) -> None:
     root = _tree(tmp_path, {
