@@ -1,4 +1,4 @@
-"""Compliance figures (workflow/compliance.py, `lawflow compliance`) on a small town whose cases are all
+"""Compliance figures (workflow/procedures/enforcement/compliance.py, `lawflow compliance`) on a small town whose cases are all
 driven through the real engine on a fixed clock, with every expected number derived by hand in a comment.
 
 桥头镇 (an invented town) has eleven penalty cases and one legal review in 2026. The report period is the
@@ -22,7 +22,10 @@ import pytest
 
 from workflow import accounts
 from workflow.clock import FixedClock, local_date
-from workflow.compliance import (
+from workflow.db import writing
+from workflow.definitions import Registry, load_registry
+from workflow.engine import Engine
+from workflow.procedures.enforcement.compliance import (
     AUDIO_VIDEO,
     CERTIFIED,
     DECISION_LIMIT,
@@ -36,10 +39,7 @@ from workflow.compliance import (
     UnknownOrganisation,
     compliance_figures,
 )
-from workflow.db import writing
-from workflow.definitions import Registry, load_registry
-from workflow.engine import Engine
-from workflow.guards_enforcement import (
+from workflow.procedures.enforcement.law import (
     CHECKLIST,
     DELEGATED_POWERS,
     EXTENSION_DAYS,

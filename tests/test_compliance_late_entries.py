@@ -6,9 +6,9 @@ from datetime import date
 
 from tests.late_entries import tell
 from workflow.clock import FixedClock
-from workflow.compliance import ENTERED_IN_TIME, PUBLICATION, compliance_figures
 from workflow.demo import ORG
 from workflow.models import Case
+from workflow.procedures.enforcement.compliance import ENTERED_IN_TIME, PUBLICATION, compliance_figures
 from workflow.runtime import Runtime
 
 

@@ -63,7 +63,7 @@ def test_an_in_person_act_date_must_be_a_required_date_of_the_step(tmp_path: Pat
 def test_the_in_person_rule_must_be_a_known_guard(tmp_path: Path) -> None:
     raw = _raw(CASE)
     raw["in_person"]["rule"] = "officers_are_nice"
-    assert ("in_person.rule", "unknown guard 'officers_are_nice' (known: see workflow/guards.py)") in _problems(
+    assert ("in_person.rule", "unknown guard 'officers_are_nice' (known: the guards of workflow/procedures/<family>/)") in _problems(
         tmp_path, raw, CASE.name)
 
 

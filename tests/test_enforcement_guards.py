@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from workflow.definitions import load_registry
-from workflow.guards_enforcement import CHECKLIST, PENALTY_ZH
+from workflow.procedures.enforcement.law import CHECKLIST, PENALTY_ZH
 
 REGISTRY = load_registry()
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from workflow.calendar import default_calendar
-from workflow.guards import GUARDS, GuardContext
+from workflow.guards import GuardContext
+from workflow.procedures import GUARDS
 
 
 def _ctx(data: dict, payload: dict, trigger: str = "start_post_evaluation") -> GuardContext:

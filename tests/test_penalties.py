@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from workflow.definitions import DefinitionError, load_registry, parse
-from workflow.penalties import KindOrder, Penalty, computed_major, excess, penalties_of
+from workflow.procedures.enforcement.penalties import KindOrder, Penalty, computed_major, excess, penalties_of
 
 PROCEDURE = load_registry().get("enforcement_case")
 ORDER = PROCEDURE.severity

@@ -5,7 +5,7 @@
   /audit/events.jsonl     the filtered selection as JSON Lines (header record, events with their hashes)
   /audit/events.csv       the same for spreadsheets (UTF-8 with a BOM, so Excel shows Chinese)
   /audit/verify           the last full verification, overall and per case; POST runs it again
-  /audit/compliance       the seven compliance figures (workflow/compliance.py) for a period, with charts
+  /audit/compliance       the seven compliance figures (workflow/procedures/enforcement/compliance.py) for a period, with charts
 
 Who: auditors and administrators (AUDIT_ROLES); the compliance figures also for agency heads
 (COMPLIANCE_ROLES). Everyone else gets 403. Scope: the events of the organisation's cases, plus
@@ -505,7 +505,7 @@ def _stamp_or_raw(stamp: Any) -> str:
 @bp.get("/compliance")
 def compliance() -> tuple[str, int]:
     _require(*COMPLIANCE_ROLES)
-    from workflow.compliance import CERTIFIED, REVIEW_STAFF, compliance_figures
+    from workflow.procedures.enforcement.compliance import CERTIFIED, REVIEW_STAFF, compliance_figures
 
     rt = runtime()
     today = rt.engine.today()

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from workflow.definitions import Procedure, Transition
-from workflow.guards import majority
+from workflow.procedures.major_decision.discussion import majority
 
 CONVENE = "convene_meeting"
 VIEW = "record_member_view"
 DECISIONS = ("adopt_decision", "reject_decision", "defer_decision")
 ATTENDEES = "attendees"  # the convening step's list of attending user names (checkboxes on the page)
 VIEW_FIELD = "view"
-# The view a decision sides with, as the majority guard reads it (workflow/guards.py): adopting sides with
+# The view a decision sides with, as the majority guard reads it (workflow/procedures/major_decision/guards.py): adopting sides with
 # "agree", not adopting (rejecting or deferring) with "disagree". A view on the other side is a dissent.
 SIDES_WITH = {"adopt_decision": "agree"}
 NOT_ADOPTING = "disagree"

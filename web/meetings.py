@@ -60,8 +60,8 @@ from web.runtime import runtime
 from workflow.accounts import setting_values
 from workflow.definitions import Procedure, Transition
 from workflow.engine import Outcome, Reason
-from workflow.guards import FORUM_SETTING
 from workflow.models import AuditEvent, Case, Organization, User
+from workflow.procedures.major_decision.law import FORUM_SETTING
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 MEETING_ROLES = ("decision_member", "head")  # who sits in the meeting (条例第三十条)

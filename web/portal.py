@@ -1,13 +1,13 @@
 """The public portal, readable without logging in (web/auth.py PUBLIC_ENDPOINTS), one per organisation:
 
-* /public/register             the enforcement register (行政执法公示), built by workflow/publicity.py;
+* /public/register             the enforcement register (行政执法公示), built by workflow/procedures/enforcement/publicity.py;
 * /public/consultations        the organisation's public consultations on major decisions (条例第十五条);
 * /public/consultations/<id>   one consultation: the draft's reference, its explanation, the channels, the
                                period and the days left, and while it is open a comment form; once closed,
                                each comment with its adoption decision and reason, and the summary (第十八条);
 * /public/decisions            the organisation's published major decisions (条例第三十二条).
 
-workflow/consultations.py decides what is public. A case that has not consulted the public is "not found"
+workflow/procedures/major_decision/consultations.py decides what is public. A case that has not consulted the public is "not found"
 like a case that does not exist (a draft is not public before its consultation opens).
 
 A comment is a step like any other: the form is fired through engine.fire as the organisation's portal
@@ -40,13 +40,13 @@ from web.i18n import N_, _, current_lang
 from web.input_screen import engine_form
 from web.present import fmt_date
 from web.runtime import runtime
-from workflow import consultations as views
 from workflow.accounts import portal_username
 from workflow.clock import local_date
 from workflow.definitions import Transition
 from workflow.engine import Outcome
 from workflow.models import Organization
-from workflow.publicity import build_register
+from workflow.procedures.enforcement.publicity import build_register
+from workflow.procedures.major_decision import consultations as views
 
 bp = Blueprint("portal", __name__, url_prefix="/public")
 CASE_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")

@@ -28,8 +28,8 @@ from web.i18n import _, current_lang
 from web.present import fmt_datetime
 from web.runtime import runtime
 from workflow.definitions import DeadlineSpec, Procedure, Transition
-from workflow.guards import GUARDS
 from workflow.payloads import FieldSpec
+from workflow.procedures import guard_label
 
 bp = Blueprint("procedures", __name__, url_prefix="/procedures")
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -185,9 +185,8 @@ def _step_row(procedure: Procedure, t: Transition, is_create: bool = False) -> S
     guards = []
     in_person = procedure.in_person  # its rule is checked on each of its acts, as a guard of the step
     for name in (*t.guards, *([in_person.rule] if in_person and t.trigger in in_person.acts else [])):
-        g = GUARDS.get(name)
-        guards.append({"name": name, "article": g.article if g else "", "text": (g.en if lang == "en" else g.zh)
-                       if g else ""})
+        g = guard_label(name)
+        guards.append({"name": name, "article": g.article if g else "", "text": g.text(lang) if g else ""})
     av = procedure.audio_video
     return StepRow(
         trigger=t.trigger, label=t.label.get(lang),

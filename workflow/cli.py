@@ -342,7 +342,11 @@ def _date_arg(text: str, what: str) -> date:
 def compliance(ctx: click.Context, org_id: str, start: str | None, end: str | None, as_json: bool,
                lang: str | None) -> None:
     """Compliance figures of an organisation for a period (行政处罚法, 国办发〔2018〕118号)."""
-    from workflow.compliance import UnknownOrganisation, compliance_figures, default_period
+    from workflow.procedures.enforcement.compliance import (
+        UnknownOrganisation,
+        compliance_figures,
+        default_period,
+    )
 
     rt = _rt(ctx)
     lang = lang or ctx.obj["lang"]
@@ -364,7 +368,7 @@ def compliance(ctx: click.Context, org_id: str, start: str | None, end: str | No
 
 
 def _compliance_lines(report: Any, lang: str) -> list[str]:
-    from workflow.compliance import REASONS
+    from workflow.procedures.enforcement.compliance import REASONS
 
     en = lang == "en"
     colon, comma = (": ", ", ") if en else ("：", "、")
@@ -458,7 +462,7 @@ def definitions_list(ctx: click.Context) -> None:
 @click.pass_context
 def definitions_show(ctx: click.Context, procedure: str, version: int | None) -> None:
     """Show a procedure's states, transitions, roles, guards (with articles) and deadlines."""
-    from workflow.guards import GUARDS
+    from workflow.procedures import GUARDS
 
     rt = _rt(ctx)
     lang = ctx.obj["lang"]

@@ -50,3 +50,10 @@ def local_date(moment: datetime) -> date:
 
 def parse_stamp(stamp: str) -> datetime:
     return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def local_day_bounds(start: date, end: date) -> tuple[str, str]:
+    """The UTC audit-stamp range [from, to) of the Beijing days start..end (for a query on AuditEvent.at)."""
+    first = datetime(start.year, start.month, start.day, tzinfo=SHANGHAI)
+    after = datetime(end.year, end.month, end.day, tzinfo=SHANGHAI) + timedelta(days=1)
+    return utc_stamp(first), utc_stamp(after)

@@ -20,9 +20,10 @@ import yaml
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from workflow import typed_dates
-from workflow.guards import GUARDS
+from workflow.labels import Label  # here too: every reader of a definition imports it from this module
 from workflow.payloads import DECIMAL_PLACES, FIELD_TYPES, FieldSpec, LabelSchema, build_payload_schema
-from workflow.penalties import (
+from workflow.procedures import GUARDS
+from workflow.procedures.enforcement.penalties import (
     KindOrder,
     MajorCaseSchemaDef,
     MajorSpec,
@@ -54,15 +55,6 @@ class DefinitionError(ValueError):
 
 
 # ---------------------------------------------------------------- immutable procedure objects
-
-
-@dataclass(frozen=True)
-class Label:
-    zh: str
-    en: str
-
-    def get(self, lang: str = "zh") -> str:
-        return self.en if lang == "en" else self.zh
 
 
 @dataclass(frozen=True)
@@ -210,7 +202,7 @@ class Procedure:
     create: Transition  # who may open a case and what they must say (trigger "create", no source)
     audio_video: AudioVideoSpec | None = None
     attachments: AttachmentsSpec | None = None  # given whenever a step attaches files
-    severity: KindOrder | None = None  # the order of a choice field's values (penalty kinds: workflow.penalties)
+    severity: KindOrder | None = None  # the order of a choice field's values (penalty kinds: procedures/enforcement/penalties.py)
     major_case: MajorSpec | None = None  # catalogue entries the engine computes (处罚法第五十八条)
     dates: typed_dates.DateRules = field(default_factory=typed_dates.DateRules)  # rules for typed dates
     source_file: str = field(default="", compare=False)
@@ -554,7 +546,7 @@ def _check_meaning(data: dict[str, Any], name: str) -> list[tuple[str, str]]:
                 problems.append((f"{where}.roles.{i}", f"undefined role {role!r}"))
         for i, guard in enumerate(spec["guards"]):
             if guard not in GUARDS:
-                problems.append((f"{where}.guards.{i}", f"unknown guard {guard!r} (known: see workflow/guards.py)"))
+                problems.append((f"{where}.guards.{i}", f"unknown guard {guard!r} (known: the guards of workflow/procedures/<family>/)"))
         record = spec.get("record") or {}
         if "match" in record and record["match"] not in spec["payload"]:
             problems.append((f"{where}.record.match", f"{record['match']!r} is not a payload field"))
@@ -714,7 +706,7 @@ def _in_person_problems(data: dict[str, Any], payloads: dict[str, dict[str, Any]
         return []
     problems: list[tuple[str, str]] = []
     if spec["rule"] not in GUARDS:
-        problems.append(("in_person.rule", f"unknown guard {spec['rule']!r} (known: see workflow/guards.py)"))
+        problems.append(("in_person.rule", f"unknown guard {spec['rule']!r} (known: the guards of workflow/procedures/<family>/)"))
     for trigger, act in spec["acts"].items():
         where = f"in_person.acts.{trigger}"
         if trigger not in payloads:

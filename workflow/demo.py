@@ -17,9 +17,9 @@ from workflow import accounts
 from workflow.clock import FixedClock
 from workflow.db import writing
 from workflow.engine import Engine, Outcome
-from workflow.guards import FORUM_SETTING, QUORUM_SETTING
-from workflow.guards_enforcement import DELEGATED_POWERS, LARGE_FINE_THRESHOLD, REVIEW_CATALOGUE
 from workflow.models import CaseDeadline
+from workflow.procedures.enforcement.law import DELEGATED_POWERS, LARGE_FINE_THRESHOLD, REVIEW_CATALOGUE
+from workflow.procedures.major_decision.law import FORUM_SETTING, QUORUM_SETTING
 from workflow.runtime import Runtime
 from workflow.typed_dates import LATE_ENTRY_DAYS
 

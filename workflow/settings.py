@@ -18,16 +18,16 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from workflow.compliance import MANDATORY_AV_ACTS
 from workflow.definitions import Label, Registry
-from workflow.guards import FORUM_SETTING, QUORUM_SETTING
-from workflow.guards_enforcement import (
+from workflow.payloads import MESSAGES_ZH
+from workflow.procedures.enforcement.law import (
     DELEGATED_POWERS,
     EXTENSION_DAYS,
     LARGE_FINE_THRESHOLD,
+    MANDATORY_AV_ACTS,
     REVIEW_CATALOGUE,
 )
-from workflow.payloads import MESSAGES_ZH
+from workflow.procedures.major_decision.law import FORUM_SETTING, QUORUM_SETTING
 from workflow.typed_dates import LATE_ENTRY_DAYS
 
 # Value types. The stored value is JSON without floats (it goes into the hashed audit payload too).

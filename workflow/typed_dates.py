@@ -30,10 +30,11 @@ from typing import TYPE_CHECKING, Any
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from workflow.labels import Label
 from workflow.payloads import FieldSpec, LabelSchema
 
 if TYPE_CHECKING:
-    from workflow.definitions import Label, Procedure, Transition
+    from workflow.definitions import Procedure, Transition
 
 LATE_ENTRY_DAYS = "records.late_entry_days"  # setting: days after which a typed date is a late entry (补录)
 REASON_FIELD = "late_entry_reason"  # the generic payload field stating why a date is entered late
@@ -192,8 +193,6 @@ def form_fields(transition: Transition) -> tuple[FieldSpec, ...]:
     """The fields a form of the step offers: its own, and the late-entry reason where it has a date field."""
     if not date_fields(transition):
         return transition.payload
-    from workflow.definitions import Label  # noqa: PLC0415 - definitions imports this module
-
     reason = FieldSpec(REASON_FIELD, "text", Label("补录理由", "Reason for a late entry"), max_length=REASON_MAX,
                        help="所填日期早于今天超过本单位规定天数的（补录），须说明理由")
     return (*transition.payload, reason)

@@ -7,7 +7,7 @@ import json
 from datetime import date
 
 from tests.api.conftest import ENFORCEMENT, is_json_error, other_town
-from workflow.compliance import KEYS, compliance_figures
+from workflow.procedures.enforcement.compliance import KEYS, compliance_figures
 
 
 def _expected(town, start: date, end: date) -> dict:

@@ -43,7 +43,6 @@ from workflow.db import writing
 from workflow.definitions import DEFINITIONS_DIR, Procedure, Transition, load_registry
 from workflow.demo import ORG, USERS
 from workflow.engine import Outcome, Reason
-from workflow.guards import FORUM_SETTING, GUARDS
 from workflow.models import (
     GENESIS_HASH,
     SYSTEM_JOURNAL_ID,
@@ -53,6 +52,8 @@ from workflow.models import (
     OrgSetting,
 )
 from workflow.payloads import FieldSpec
+from workflow.procedures import GUARDS
+from workflow.procedures.major_decision.law import FORUM_SETTING
 from workflow.runtime import Runtime
 
 PROCEDURE_ID = "major_decision"

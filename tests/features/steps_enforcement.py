@@ -34,8 +34,8 @@ from workflow import accounts
 from workflow.db import writing
 from workflow.definitions import Procedure, Transition
 from workflow.demo import ORG, POWER_STREETS
-from workflow.guards_enforcement import CHECKLIST, DECISION_DAYS
 from workflow.models import Case, OrgSetting, RoleAssignment, User
+from workflow.procedures.enforcement.law import CHECKLIST, DECISION_DAYS
 
 ENF = REGISTRY.get("enforcement_case")
 REV = REGISTRY.get("enforcement_review")

@@ -7,8 +7,8 @@ from __future__ import annotations
 from pytest_bdd import parsers, then
 
 from tests.features.steps_enforcement import Enforcement
-from workflow.guards_enforcement import PENALTY_ZH
-from workflow.penalties import describe, penalties_of
+from workflow.procedures.enforcement.law import PENALTY_ZH
+from workflow.procedures.enforcement.penalties import describe, penalties_of
 
 
 @then(parsers.re(r'此前告知的处罚"(?P<said>[^"]+)"保留在案'))

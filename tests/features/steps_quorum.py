@@ -15,8 +15,8 @@ from tests.features.steps import PEOPLE, STEP_BY_TRIGGER, Scene
 from workflow import accounts
 from workflow.db import writing
 from workflow.demo import ORG
-from workflow.guards import QUORUM_SETTING
 from workflow.models import OrgSetting
+from workflow.procedures.major_decision.law import QUORUM_SETTING
 
 CONVENE = STEP_BY_TRIGGER["convene_meeting"]
 SOURCE = "后龙镇人民政府工作规则（示意）：镇长办公会议须有过半数组成人员出席方能举行"

@@ -1,4 +1,4 @@
-"""/audit/compliance: the seven figures of workflow/compliance.py for the user's organisation and a period.
+"""/audit/compliance: the seven figures of workflow/procedures/enforcement/compliance.py for the user's organisation and a period.
 
 Houlong town (the `town` fixture): four enforcement officers, 洪志强's certificate expired on 2026-01-31,
 two legal reviewers. One penalty case is opened on 2026-03-02 and never decided, so its 90-day decision limit
@@ -13,8 +13,14 @@ from datetime import UTC, date, datetime
 import pytest
 
 from tests.web.helpers import text
-from workflow.compliance import CERTIFIED, DECISION_LIMIT, KEYS, REVIEW_STAFF, compliance_figures
 from workflow.demo import FIELD_STREETS, POWER_STREETS
+from workflow.procedures.enforcement.compliance import (
+    CERTIFIED,
+    DECISION_LIMIT,
+    KEYS,
+    REVIEW_STAFF,
+    compliance_figures,
+)
 
 FILING = {"title": "陈某某在后龙街两侧堆放建材案", "party": "陈某某（后龙镇后龙村）", "party_type": "individual",
           "facts": "当事人在后龙街两侧人行道堆放建材约20立方米，经责令后未清理。", "field": FIELD_STREETS,

@@ -14,7 +14,7 @@ from pytest_bdd.feature import get_features
 
 from tests.web.helpers import text
 from web import specs
-from workflow.guards import GUARDS
+from workflow.procedures import GUARDS
 
 FEATURES = Path(__file__).resolve().parents[2] / "features"
 SVG = re.compile(r"<svg\b.*?</svg>", re.S)

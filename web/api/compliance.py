@@ -17,7 +17,7 @@ from web.api.base import ApiBlueprint
 from web.api.errors import ApiError, ErrorSchema, bilingual
 from web.api.schemas import ComplianceArgs, ComplianceSchema
 from web.runtime import runtime
-from workflow.compliance import compliance_figures, default_period
+from workflow.procedures.enforcement.compliance import compliance_figures, default_period
 
 blp = ApiBlueprint("compliance", __name__, url_prefix="/compliance",
                    description="合规指标 / Compliance figures of the caller's organisation (行政处罚法, "

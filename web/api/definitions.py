@@ -13,8 +13,8 @@ from web.api.schemas import DefinitionListSchema, DefinitionSchema
 from web.runtime import runtime
 from workflow import typed_dates
 from workflow.definitions import Procedure, Transition
-from workflow.guards import GUARDS
 from workflow.payloads import FieldSpec
+from workflow.procedures import guard_label
 
 blp = ApiBlueprint("definitions", __name__, url_prefix="/definitions",
                    description="程序定义（法律即数据）/ Procedure definitions: states, steps, guards with "
@@ -33,12 +33,18 @@ def _number(bound: int | Decimal | None) -> int | float | None:
     return float(bound) if isinstance(bound, Decimal) else bound
 
 
+def _guard(name: str) -> dict[str, str]:
+    label = guard_label(name)
+    if label is None:  # a loaded definition names only known guards (workflow/definitions.py)
+        raise KeyError(name)
+    return {"name": name, "zh": label.zh, "en": label.en, "article": label.article}
+
+
 def step_data(step: Transition) -> dict[str, Any]:
     return {
         "trigger": step.trigger, "label": step.label, "basis": step.basis, "sources": list(step.sources),
         "dest": step.dest, "roles": list(step.roles), "separation_from": list(step.separation_from),
-        "guards": [{"name": g, "zh": GUARDS[g].zh, "en": GUARDS[g].en, "article": GUARDS[g].article}
-                   for g in step.guards],
+        "guards": [_guard(g) for g in step.guards],
         "payload": [field_data(f) for f in typed_dates.form_fields(step)],  # a dated step: + late_entry_reason
     }
 

@@ -23,7 +23,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from workflow.compliance import local_day_bounds
+from workflow.clock import local_day_bounds
 from workflow.models import SYSTEM_JOURNAL_ID, AuditEvent, Case, User, admin_journal_id
 
 SELECTION_FORMAT = "lawflow.audit-selection.v1"

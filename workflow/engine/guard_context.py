@@ -27,8 +27,9 @@ from workflow.conflicts import at_path, clashes
 from workflow.definitions import Procedure, Registry, Transition
 from workflow.engine.refusals import Reason, Refused
 from workflow.engine.transaction import orm
-from workflow.guards import GUARDS, CaseView, Credential, Fail, GuardContext
+from workflow.guards import CaseView, Credential, Fail, GuardContext
 from workflow.models import Case, EnforcementCertificate, User
+from workflow.procedures import GUARDS
 from workflow.store import Actor, CaseRow, DeadlineRow, Transactional, load_deadlines
 
 INPUT_ERRORS = (KeyError, TypeError, ValueError)  # what a rule raises when it reads input the form has not sent

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -33,17 +33,8 @@ from sqlalchemy.orm import Session
 
 from workflow import typed_dates
 from workflow.accounts import setting_values
-from workflow.clock import SHANGHAI, local_date, parse_stamp, utc_stamp
+from workflow.clock import local_date, local_day_bounds, parse_stamp
 from workflow.definitions import Label, Procedure, Registry
-from workflow.guards_enforcement import (
-    ENFORCEMENT_PROCEDURE,
-    GUIDELINE_118,
-    LEGAL_QUALIFICATION,
-    OFFICER,
-    PENALTY_LAW,
-    REVIEW_PROCEDURE,
-    is_major,
-)
 from workflow.models import (
     AuditEvent,
     Case,
@@ -53,9 +44,18 @@ from workflow.models import (
     RoleAssignment,
     User,
 )
+from workflow.procedures.enforcement.law import (
+    ENFORCEMENT_PROCEDURE,
+    GUIDELINE_118,
+    LEGAL_QUALIFICATION,
+    MANDATORY_AV_ACTS,
+    OFFICER,
+    PENALTY_LAW,
+    REVIEW_PROCEDURE,
+)
+from workflow.procedures.enforcement.major import is_major
 
 FORMAT = "lawflow-compliance/1"
-MANDATORY_AV_ACTS = "enforcement.mandatory_av_acts"  # setting: triggers needing an audio-video record (118号)
 LEGAL_REVIEWER = "legal_reviewer"
 REVIEW_STAFF_SHARE = 0.05  # 118号 as commonly quoted: reviewers "原则上不少于执法人员总数的5%" — unverified [U]
 
@@ -371,7 +371,7 @@ def major_reviewed(session: Session, cases: Sequence[Case], reviews: Sequence[Ca
     """重大执法决定经法制审核: major penalty decisions made after a legal review of them had passed.
 
     行政处罚法第五十八条: no decision in a major case without a legal review, or if it failed; 国办发〔2018〕118号
-    the same. Major is what guards_enforcement.is_major says: the organisation's catalogue (setting
+    the same. Major is what major.is_major says: the organisation's catalogue (setting
     enforcement.review_catalogue: locally set) as computed from the case, or the officer's assessment. Period: the date on the penalty decision. Reviewed
     before: a review case linked to it (submission.enforcement_case) has a pass_review event earlier than
     the decide_penalty event. Only penalty decisions count: the engine asks for a review before those, and
@@ -744,10 +744,3 @@ def _iso(day: date | None) -> str | None:
 
 def _label(label: Label) -> dict[str, str]:
     return {"zh": label.zh, "en": label.en}
-
-
-def local_day_bounds(start: date, end: date) -> tuple[str, str]:
-    """The UTC audit-stamp range [from, to) of the Beijing days start..end (for a query on AuditEvent.at)."""
-    first = datetime(start.year, start.month, start.day, tzinfo=SHANGHAI)
-    after = datetime(end.year, end.month, end.day, tzinfo=SHANGHAI) + timedelta(days=1)
-    return utc_stamp(first), utc_stamp(after)

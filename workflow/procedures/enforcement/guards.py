@@ -1,4 +1,5 @@
-"""Guards of the enforcement procedures: 行政处罚普通程序 and 重大执法决定法制审核.
+"""Guards of the enforcement procedures: 行政处罚普通程序, 重大执法决定法制审核 and the compulsory measures of
+行政强制法 taken in a penalty case. The framework is workflow/guards.py; the constants are in law.py.
 
 Articles: 处罚法 = 《中华人民共和国行政处罚法》(2021年修订); 118号 = 国办发〔2018〕118号 (the three systems).
 Periods of 2, 3, 5 and 7 days are working days (处罚法第八十五条). What the law leaves to the organisation
@@ -13,12 +14,32 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from workflow.guards import CaseView, Fail, GuardContext, _day, guard
-from workflow.penalties import (
+from workflow.guards import CaseView, Fail, GuardContext, GuardTable, as_date
+from workflow.procedures.enforcement.law import (
+    AGENCY_HEAD,
+    ALWAYS_HEARING,
+    BY_AMOUNT,
+    CHECKLIST,
+    COMPULSION_LAW,
+    DECISION_DAYS,
+    DELEGATED_POWERS,
+    ENFORCEMENT_PROCEDURE,
+    EXTENSION_DAYS,
+    GUIDELINE_118,
+    LARGE_FINE_THRESHOLD,
+    LEGAL_QUALIFICATION,
+    OFFICER,
+    PENALTY_LAW,
+    PENALTY_ZH,
+    REVIEW_CATALOGUE,
+    REVIEW_PROCEDURE,
+    SEIZURE_DAYS,
+    WITH_HEARING_RIGHTS,
+)
+from workflow.procedures.enforcement.major import assessed_major, is_major, major_finding
+from workflow.procedures.enforcement.penalties import (
     KindOrder,
     MajorFinding,
-    Penalty,
-    computed_major,
     describe,
     describe_en,
     excess,
@@ -26,31 +47,8 @@ from workflow.penalties import (
 )
 from workflow.records import FORMATS
 
-PENALTY_LAW = "《中华人民共和国行政处罚法》"
-GUIDELINE_118 = "国办发〔2018〕118号"
-
-DELEGATED_POWERS = "enforcement.delegated_powers"  # [{"field": ..., "power": ...}]
-LARGE_FINE_THRESHOLD = "enforcement.large_fine_threshold"  # {"individual": "10000", "organisation": "100000"}
-REVIEW_CATALOGUE = "enforcement.review_catalogue"  # ["拟作出较大数额罚款的", ...]
-EXTENSION_DAYS = "enforcement.decision_extension_days"  # days a rule allows beyond the 90 (处罚法第六十条)
-
-ENFORCEMENT_PROCEDURE = "enforcement_case"
-REVIEW_PROCEDURE = "enforcement_review"
-DECISION_DAYS = 90  # 处罚法第六十条; the definition's decision_period says the same
-OFFICER, AGENCY_HEAD = "enforcement_officer", "agency_head"
-LEGAL_QUALIFICATION = "legal_qualification"
-# The review checklist of 118号, with the short names refusals use (the definition's choices say it in full).
-CHECKLIST = {"subject": "执法主体", "officer_qualification": "执法人员资格", "procedure": "执法程序", "facts": "案件事实",
-             "evidence": "证据", "law_applied": "法律适用", "discretion": "裁量基准", "authority": "执法权限",
-             "documents": "执法文书", "crime_transfer": "涉嫌犯罪移送"}
-
-# 处罚法第六十三条: penalties the party may ask a hearing for; fines and confiscation only above the threshold.
-ALWAYS_HEARING = frozenset({"permit_suspension", "permit_revocation", "business_restriction"})
-BY_AMOUNT = frozenset({"fine", "confiscation"})
-# The notices that carry the hearing right (处罚法第六十三条、第六十四条): the first and a new one.
-WITH_HEARING_RIGHTS = frozenset({"notify_with_hearing_rights", "renotify_with_hearing_rights"})
-PENALTY_ZH = {"warning": "警告、通报批评", "fine": "罚款", "confiscation": "没收", "permit_suspension": "暂扣许可证件、降低资质等级",
-              "business_restriction": "限制生产经营、责令停产停业、责令关闭、限制从业", "permit_revocation": "吊销许可证件"}
+GUARDS = GuardTable("enforcement")
+guard = GUARDS.guard
 
 
 def _unset(key: str) -> Fail:
@@ -76,7 +74,7 @@ def acting_officers(data: Mapping[str, Any]) -> list[str]:
 
 def _filed_on(ctx: GuardContext, data: Mapping[str, Any]) -> date:
     recorded = (data.get("filing") or {}).get("recorded_on")
-    return _day(recorded) if recorded else ctx.today
+    return as_date(recorded) if recorded else ctx.today
 
 
 # ---------------------------------------------------------------- opening and investigation (arts 24, 42, 43, 56)
@@ -217,7 +215,7 @@ def extension_within_rule(ctx: GuardContext) -> Fail | None:
         return Fail("本案已延长过一次", "the limit was already extended once")
     due = ctx.calendar.period(_filed_on(ctx, ctx.data), DECISION_DAYS, "calendar_days").date
     latest = ctx.calendar.period(due, int(allowed), "calendar_days").date
-    until = _day(ctx.payload["extended_until"])
+    until = as_date(ctx.payload["extended_until"])
     if due < until <= latest:
         return None
     return Fail(f"延长至{until.isoformat()}，应晚于原期限{due.isoformat()}且不超过{latest.isoformat()}（延长{allowed}日）",
@@ -281,8 +279,8 @@ def hearing_right_notified(ctx: GuardContext) -> Fail | None:
        zh="当事人要求听证的，应当在行政机关告知后5个工作日内提出",
        en="A hearing must be requested within 5 working days of the notice")
 def hearing_requested_in_time(ctx: GuardContext) -> Fail | None:
-    notified = _day((ctx.data.get("notice") or {}).get("notified_on") or ctx.today)
-    requested = _day(ctx.payload["requested_on"])
+    notified = as_date((ctx.data.get("notice") or {}).get("notified_on") or ctx.today)
+    requested = as_date(ctx.payload["requested_on"])
     last = ctx.calendar.add_working_days(notified, 5).date
     if requested > ctx.today:
         return Fail(f"申请日期{requested.isoformat()}晚于今日", f"{requested.isoformat()} is in the future")
@@ -296,7 +294,7 @@ def hearing_requested_in_time(ctx: GuardContext) -> Fail | None:
        zh="行政机关应当在举行听证的7个工作日前，通知当事人举行听证的时间、地点",
        en="The party is told the time and place at least 7 working days before the hearing")
 def hearing_notice_7_working_days(ctx: GuardContext) -> Fail | None:
-    notified, held = _day(ctx.payload["notified_on"]), _day(ctx.payload["hearing_date"])
+    notified, held = as_date(ctx.payload["notified_on"]), as_date(ctx.payload["hearing_date"])
     days, provisional = ctx.calendar.working_days_between(notified, held)
     if days >= 7:
         return None
@@ -322,38 +320,6 @@ def hearing_record_signed_by_party(ctx: GuardContext) -> Fail | None:
 
 
 # ---------------------------------------------------------------- major cases, the decision (arts 45, 57, 58, 61)
-
-
-def assessed_major(data: Mapping[str, Any]) -> bool | None:
-    """What the officer's assessment says (处罚法第五十八条第一款); None while nobody has assessed it."""
-    assessment = data.get("major_assessment")
-    if not assessment:
-        return None
-    return bool(assessment.get("major_public_interest") or assessment.get("major_rights_after_hearing")
-                or assessment.get("complex") or assessment.get("catalogue_item"))
-
-
-def major_finding(data: Mapping[str, Any], settings: Mapping[str, Any], procedure: Any,
-                  decision: Mapping[str, Any] | None = None) -> MajorFinding:
-    """The catalogue entries the case meets, computed from the last notice, the decision about to be made (if
-    any) and a hearing held (the definition's major_case block; none: nothing is computed)."""
-    spec = getattr(procedure, "major_case", None)
-    if spec is None:
-        return MajorFinding()
-    penalties: list[Penalty] = [*penalties_of(data.get("notice") or {}), *penalties_of(decision or {})]
-    party_type = (data.get("filing") or {}).get(spec.party_type_field, "individual")
-    return computed_major(spec, settings, party_type, penalties, bool(data.get("hearing_record")), PENALTY_ZH)
-
-
-def is_major(data: Mapping[str, Any], settings: Mapping[str, Any] | None = None, procedure: Any = None,
-             decision: Mapping[str, Any] | None = None) -> bool | None:
-    """Is the case major (处罚法第五十八条)? The one answer for the guards, the review and the compliance figures:
-    major when the organisation's catalogue makes it so (computed, `major_finding`) or the officer assessed it
-    major; an officer may add to the catalogue, never take away from it. None while nobody has assessed it and
-    nothing computed makes it major. Without settings and definition only the assessment is read."""
-    if major_finding(data, settings or {}, procedure, decision).major:
-        return True
-    return assessed_major(data)
 
 
 def _grounds_zh(finding: MajorFinding) -> str:
@@ -600,10 +566,6 @@ def problem_recorded(ctx: GuardContext) -> Fail | None:
 
 # ---------------------------------------------------------------- compulsory measures (行政强制法)
 
-COMPULSION_LAW = "《中华人民共和国行政强制法》"
-SEIZURE_DAYS = 30  # 行政强制法第二十五条: 查封、扣押的期限不得超过三十日 (calendar days: over 10, 第六十九条)
-
-
 @guard("compulsory_measure_conditions", article=f"{COMPULSION_LAW}第十八条",
        zh="实施行政强制措施须经行政机关负责人批准，由两名以上执法人员实施，通知当事人到场并制作现场笔录",
        en="A compulsory measure needs the head's prior approval, two or more officers, the party called to attend "
@@ -628,7 +590,7 @@ def compulsory_measure_conditions(ctx: GuardContext) -> Fail | None:
 @guard("seizure_within_30_days", article=f"{COMPULSION_LAW}第二十五条",
        zh="查封、扣押的期限不得超过三十日", en="A seizure may last no more than 30 days")
 def seizure_within_30_days(ctx: GuardContext) -> Fail | None:
-    start, until = _day(ctx.payload["carried_out_on"]), _day(ctx.payload["until"])
+    start, until = as_date(ctx.payload["carried_out_on"]), as_date(ctx.payload["until"])
     if until < start:
         return Fail("期限届满日早于实施日", "the end is before the day it was carried out")
     if (until - start).days > SEIZURE_DAYS:

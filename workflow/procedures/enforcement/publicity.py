@@ -17,8 +17,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from workflow.definitions import Label, Registry
-from workflow.guards_enforcement import DELEGATED_POWERS, ENFORCEMENT_PROCEDURE, PENALTY_ZH
 from workflow.models import Case, EnforcementCertificate, Organization, OrgSetting, User
+from workflow.procedures.enforcement.law import DELEGATED_POWERS, ENFORCEMENT_PROCEDURE, PENALTY_ZH
 
 # 处罚法第三十九条 asks the remedies to be public; the periods are the statutory minimums the decision states.
 REMEDIES: tuple[tuple[Label, str], ...] = (

@@ -1,0 +1,109 @@
+"""The procedure families and the one guard table the engine reads.
+
+A family is a folder beside this file (major_decision/, enforcement/, ...) holding its guards, its legal
+constants and its read models. Its package exposes `NAME` and `GUARDS` (a `workflow.guards.GuardTable`) and
+nothing else at import; its read models are imported by whoever reads them. Adding a family is one line in
+`FAMILIES` below (docs/adding-a-procedure.md). Nothing registers itself as a side effect of being imported:
+this module names the families and builds the table from theirs, refusing a guard name two families define.
+
+The engine and the definition loader read guards only through `GUARDS` here; pages and the API read a guard's
+article and texts through `guard_label`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Protocol
+
+from workflow.guards import Guard
+from workflow.procedures import enforcement, major_decision
+
+
+class Family(Protocol):
+    """What a family's package offers the registry."""
+
+    NAME: str
+    GUARDS: Mapping[str, Guard]
+
+
+class DuplicateGuard(ValueError):
+    """Two families define a guard of the same name: a definition naming it could not say which rule it means."""
+
+
+class GuardRegistry(Mapping[str, Guard]):
+    """Every family's guards by name, with the family each came from."""
+
+    def __init__(self, families: Iterable[Family] = ()) -> None:
+        self._guards: dict[str, Guard] = {}
+        self._family_of: dict[str, str] = {}
+        self._families: dict[str, Family] = {}
+        for family in families:
+            self.register(family)
+
+    def register(self, family: Family) -> None:
+        """Add a family's guards; refused whole, naming both families, if one of its names is taken."""
+        if family.NAME in self._families:
+            raise DuplicateGuard(f"the family {family.NAME!r} is registered twice")
+        clashes = sorted(set(family.GUARDS) & set(self._guards))
+        if clashes:
+            raise DuplicateGuard("; ".join(
+                f"guard {name!r} is defined by both the {self._family_of[name]!r} and the {family.NAME!r} families"
+                for name in clashes))
+        self._families[family.NAME] = family
+        for name, guard in family.GUARDS.items():
+            self._guards[name] = guard
+            self._family_of[name] = family.NAME
+
+    def unregister(self, name: str) -> None:
+        """Remove a family registered at run time (a family kept outside this package, or a test's)."""
+        self._families.pop(name)
+        for guard in [g for g, f in self._family_of.items() if f == name]:
+            del self._guards[guard]
+            del self._family_of[guard]
+
+    def family_of(self, guard: str) -> str:
+        return self._family_of[guard]
+
+    @property
+    def families(self) -> Mapping[str, Family]:
+        return MappingProxyType(self._families)
+
+    def __getitem__(self, name: str) -> Guard:
+        return self._guards[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._guards)
+
+    def __len__(self) -> int:
+        return len(self._guards)
+
+
+# The families of this installation: a new one is one more name here.
+FAMILIES: tuple[Family, ...] = (major_decision, enforcement)
+
+GUARDS = GuardRegistry(FAMILIES)
+
+
+@dataclass(frozen=True)
+class GuardLabel:
+    """What a reader is told about a guard: its article, its rule in both languages and its explanation."""
+
+    name: str
+    family: str
+    article: str
+    zh: str
+    en: str
+    doc: str
+
+    def text(self, lang: str) -> str:
+        return self.en if lang == "en" else self.zh
+
+
+def guard_label(name: str) -> GuardLabel | None:
+    """The article and texts of the guard `name`, or None if no family defines it."""
+    guard = GUARDS.get(name)
+    if guard is None:
+        return None
+    return GuardLabel(name, GUARDS.family_of(name), guard.article, guard.zh, guard.en, guard.doc)
