@@ -18,8 +18,8 @@ from web.api.auth import api_user
 from web.api.base import ApiBlueprint
 from web.api.errors import ApiError
 from web.runtime import runtime
+from workflow.audit.canonical import export_line
 from workflow.audit.export import iter_records
-from workflow.audit.verifier import export_line
 from workflow.clock import utc_stamp
 from workflow.visibility import visible_orgs
 
