@@ -42,6 +42,7 @@ INK, MUTED, BRAND, TERMINAL_BG = "#1b1f24", "#59636e", "#8b1a1a", "#eef1f4"
 CURRENT_BG, VISITED_BG = "#f8e3e3", "#fbf3f3"
 BOX_TEXT_MAX, EDGE_TEXT_MAX = 16, 10  # wrap widths, in CJK characters (a Latin letter counts as half)
 SVG_NS = "http://www.w3.org/2000/svg"
+START = '"start-marker"'  # the dot above the initial state: a hyphen, so no state (a-z, 0-9, _) has its name
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,9 @@ def _q(value: str) -> str:
 # ---------------------------------------------------------------- DOT
 
 
-def _steps_within(procedure: Procedure) -> tuple[dict[str, list[Transition]], list[Transition]]:
+def steps_within(procedure: Procedure) -> tuple[dict[str, list[Transition]], list[Transition]]:
+    """The steps listed inside each state's box (they stay in the stage), and those possible in every stage
+    that is not terminal (named once under the diagram)."""
     open_states = {s for s, st in procedure.states.items() if not st.terminal}
     within: dict[str, list[Transition]] = {s: [] for s in procedure.states}
     everywhere = []
@@ -133,7 +136,7 @@ def _steps_within(procedure: Procedure) -> tuple[dict[str, list[Transition]], li
 
 def dot_source(procedure: Procedure, lang: str = "zh", highlight: Highlight | None = None) -> str:
     """The diagram as DOT text (deterministic: the definition's order of states and steps)."""
-    within, everywhere = _steps_within(procedure)
+    within, everywhere = steps_within(procedure)
     visited = highlight.visited if highlight else frozenset()
     out = [
         "digraph procedure {",
@@ -143,7 +146,7 @@ def dot_source(procedure: Procedure, lang: str = "zh", highlight: Highlight | No
         f'fontsize=11.5, fontcolor="{INK}", margin="0.12,0.06", penwidth=1.2];',
         f'  edge [fontname={_q(FONT)}, fontsize=9.5, fontcolor="{INK}", color="{MUTED}", arrowsize=0.7, '
         'penwidth=1.2];',
-        f'  start [shape=point, width=0.14, style=filled, fillcolor="{INK}", color="{INK}", label="", '
+        f'  {START} [shape=point, width=0.14, style=filled, fillcolor="{INK}", color="{INK}", label="", '
         'id="diagram-start", class="start"];',
     ]
     for name, state in procedure.states.items():
@@ -169,8 +172,8 @@ def dot_source(procedure: Procedure, lang: str = "zh", highlight: Highlight | No
             classes.append("visited")
             attrs += [f'color="{BRAND}"', f'fillcolor="{VISITED_BG}"']
         attrs.append(f"class={_q(' '.join(classes))}")
-        out.append(f"  {name} [{', '.join(attrs)}];")
-    out.append(f"  start -> {procedure.initial} [class=\"start\", arrowsize=0.6];")
+        out.append(f"  {_q(name)} [{', '.join(attrs)}];")  # quoted: a state may be named like a keyword
+    out.append(f"  {START} -> {_q(procedure.initial)} [class=\"start\", arrowsize=0.6];")
     pairs: dict[tuple[str, str], list[str]] = {}
     for t in procedure.transitions:
         for s in t.sources:
@@ -185,7 +188,7 @@ def dot_source(procedure: Procedure, lang: str = "zh", highlight: Highlight | No
         if taken:
             attrs += [f'color="{BRAND}"', "penwidth=2.2", f'fontcolor="{BRAND}"']
         attrs.append(f"class={_q('step taken' if taken else 'step')}")
-        out.append(f"  {src} -> {dst} [{', '.join(attrs)}];")
+        out.append(f"  {_q(src)} -> {_q(dst)} [{', '.join(attrs)}];")
     if everywhere:
         note = _("各未终结阶段均可办理：") + _("、").join(t.label.get(lang) for t in everywhere)
         out.append(f"  label=<{_lines(wrap(note, 48))}>; labelloc=b; labeljust=l;")

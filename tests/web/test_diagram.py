@@ -57,7 +57,7 @@ def test_each_shipped_definition_shows_every_state_and_step(procedure: Procedure
     root = _parse(diagram.render(procedure))
     assert procedure.label.zh in root.findtext("s:title", namespaces=NS)
     assert root.findtext("s:desc", namespaces=NS).startswith(f"共{len(procedure.states)}个阶段")
-    within, everywhere = diagram._steps_within(procedure)
+    within, everywhere = diagram.steps_within(procedure)
     for name, state in procedure.states.items():
         box = _group(root, f"diagram-state-{name}")
         assert box.startswith(_flat(state.label.zh)), name
@@ -181,3 +181,24 @@ def test_a_case_page_shows_its_diagram_with_its_stage_and_path(town, client_for)
     taken = root.xpath("//s:g[contains(concat(' ', @class, ' '), ' taken ')]/s:title/text()", namespaces=NS)
     assert taken == ["proposed->drafting"]
     assert client_for("wanghai").get(f"/cases/{case_id}/diagram.svg").status_code == 200  # same organisation
+
+
+def _renamed(procedure: Procedure, names: dict[str, str]) -> Procedure:
+    """The procedure with some states renamed (as far as the diagram reads it)."""
+    def n(s: str | None) -> str | None:
+        return names.get(s, s) if s is not None else None
+    states = {n(k): replace(v, name=n(k)) for k, v in procedure.states.items()}
+    transitions = tuple(replace(t, sources=tuple(n(s) for s in t.sources), dest=n(t.dest))
+                        for t in procedure.transitions)
+    return replace(procedure, states=states, transitions=transitions, initial=n(procedure.initial))
+
+
+@needs_dot
+def test_states_named_like_dot_keywords_or_the_start_marker_are_drawn(bare: None) -> None:
+    procedure = next(p for p in SHIPPED if p.id == "enforcement_review")
+    old = list(procedure.states)
+    changed = _renamed(procedure, dict(zip(old, ["node", "edge", "start", "strict", "subgraph"], strict=False)))
+    root = _parse(diagram.render(changed, highlight=diagram.Highlight.of("edge", [("node", "edge")])))
+    for name, state in changed.states.items():
+        assert _group(root, f"diagram-state-{name}").startswith(_flat(state.label.zh)), name
+    assert root.xpath("//s:g[@id='diagram-state-edge']/@class", namespaces=NS) == ["node state current"]
