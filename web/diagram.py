@@ -70,15 +70,22 @@ def _width(ch: str) -> float:
 
 def wrap(text: str, max_width: float, balance: bool = False) -> list[str]:
     """Break a label into lines of at most `max_width` (CJK characters; a Latin letter counts half): between
-    CJK characters or at spaces, never before closing punctuation. `balance`: lines of about equal width (an
-    edge label then never ends in a lone character)."""
-    total = sum(_width(c) for c in text)
-    target = min(max_width, total / max(1, -(-total // max_width)) + 0.5) if balance else max_width
+    CJK characters or at spaces, never before closing punctuation. `balance`: lines of about equal width, as
+    few as without it (an edge label then never ends in a lone character)."""
+    lines = _greedy(text, max_width)
+    if balance and len(lines) > 1:
+        even = _greedy(text, sum(_width(c) for c in text) / len(lines) + 0.5)
+        if len(even) == len(lines):
+            return even
+    return lines
+
+
+def _greedy(text: str, max_width: float) -> list[str]:
     lines: list[str] = []
     current, width = "", 0.0
     for word in _words(text):
         w = sum(_width(c) for c in word)
-        if current and width + w > target and word[0] not in "，。、；：？！）》」』”’,.;:?!)":
+        if current and width + w > max_width and word[0] not in "，。、；：？！）》」』”’,.;:?!)":
             lines.append(current.rstrip())
             current, width = word.lstrip(), sum(_width(c) for c in word.lstrip())
         else:
