@@ -17,7 +17,7 @@ setup:
 	@scripts/bootstrap
 
 run: setup
-	@scripts/ensure-system-packages fonts-noto-cjk libharfbuzz-subset0
+	@scripts/ensure-system-packages fonts-noto-cjk libharfbuzz-subset0 graphviz
 	@$(BIN)/lawflow init
 	@$(BIN)/lawflow demo --if-missing
 	@echo "lawflow: http://127.0.0.1:$(PORT)  (demo accounts: see README)"
@@ -28,7 +28,7 @@ lint: setup
 	@$(BIN)/lawflow definitions check
 
 test: setup lint
-	@scripts/ensure-system-packages chromium fonts-noto-cjk libharfbuzz-subset0 poppler-utils
+	@scripts/ensure-system-packages chromium fonts-noto-cjk libharfbuzz-subset0 poppler-utils graphviz
 	@set -a; eval "$$(scripts/pg-test-server start)"; set +a; \
 	LAWFLOW_TEST_REQUIRE_PG=1 LAWFLOW_TEST_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q
 

@@ -4,7 +4,7 @@ The events are written with the engine's own `chain_event` (the same chaining an
 fire()), but in large transactions instead of one commit per event, so that generating them takes seconds.
 Then `make_checkpoint` anchors them in the Merkle log and signs, `verify_database` (what `lawflow audit
 verify` runs) is timed end to end, and the export of the same trail is timed through the offline auditor's
-script `python3 -I -S workflow/audit/verifier.py` (standard library only).
+script `python3 -I -S verify.py` (standard library only; written by `lawflow audit verifier`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.databases import REPO, relax_durability_for_seeding, runtime
+from bench.databases import relax_durability_for_seeding, runtime
 
 KINDS_EVERY = 10  # every 10th event of a case is a refusal with its reasons, as real trails have
 
@@ -47,7 +47,7 @@ def generate(rt: Any, events: int, cases: int, per_txn: int = 20_000) -> dict[st
     from sqlalchemy import bindparam, insert, update
 
     from workflow import accounts
-    from workflow.audit.verifier import replay_event
+    from workflow.audit.row_replay import replay_event
     from workflow.clock import utc_stamp
     from workflow.db import writing
     from workflow.demo import ORG
@@ -133,6 +133,7 @@ def measure(workdir: Path, events: int, cases: int) -> dict[str, Any]:
     from workflow.audit import signing
     from workflow.audit.checkpoint import make_checkpoint
     from workflow.audit.export import export, verify_database
+    from workflow.audit.handout import script as handout_script
     from workflow.clock import utc_stamp
 
     instance = workdir / "verify"
@@ -161,7 +162,9 @@ def measure(workdir: Path, events: int, cases: int) -> dict[str, Any]:
     rt.db.dispose()
 
     python3 = shutil.which("python3") or sys.executable
-    command = [python3, "-I", "-S", str(REPO / "workflow" / "audit" / "verifier.py"), str(export_path), "--quiet"]
+    script = workdir / "verify.py"  # the auditor's one file, as `lawflow audit verifier` hands it out
+    script.write_text(handout_script(), encoding="utf-8")
+    command = [python3, "-I", "-S", str(script), str(export_path), "--quiet"]
     t = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - t
@@ -169,6 +172,6 @@ def measure(workdir: Path, events: int, cases: int) -> dict[str, Any]:
                              capture_output=True, text=True, check=False).stdout.strip()
     out["offline"] = {"seconds": seconds, "events_per_s": exported / seconds, "ok": done.returncode == 0,
                       "exit": done.returncode, "output": (done.stdout + done.stderr).strip()[-300:],
-                      "command": "python3 -I -S workflow/audit/verifier.py EXPORT --quiet",
+                      "command": "python3 -I -S verify.py EXPORT --quiet",
                       "python": f"{python3} ({version})"}
     return out

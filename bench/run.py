@@ -19,7 +19,7 @@ In one run it measures, each on a fresh database:
      ORM floor (the app's session doing only row lock, append_event, version+1, COMMIT). Reports ops/s,
      fire/floor, p50/p95 latency and CPU per operation.
   2. `audit verify` (verify_database) over 100,000 events on 2,000 cases after make_checkpoint, and the
-     offline script `python3 -I -S workflow/audit/verifier.py` over an export of the same trail.
+     offline script `python3 -I -S verify.py` (`lawflow audit verifier`) over an export of the same trail.
   3. A cProfile of fire() (bench/out/profile-fire[-quick].txt), with its self time by part of the stack.
 Prints a Markdown table and writes JSON to bench/out/ (latest.json or latest-quick.json, plus a dated copy).
 """
@@ -430,7 +430,7 @@ def markdown(result: dict[str, Any]) -> str:
             f"| {v['verify_database']['events_per_s']:,.0f} | {'ok' if v['verify_database']['ok'] else 'FAILED'} |",
             f"| export to JSON Lines ({v['export']['bytes'] / 2**20:.0f} MiB) | {v['export']['seconds']:.2f} "
             f"| {v['export']['events'] / v['export']['seconds']:,.0f} | |",
-            f"| offline `python3 -I -S workflow/audit/verifier.py` | {v['offline']['seconds']:.2f} "
+            f"| offline `python3 -I -S verify.py` | {v['offline']['seconds']:.2f} "
             f"| {v['offline']['events_per_s']:,.0f} | {'ok' if v['offline']['ok'] else 'FAILED: ' + v['offline']['output']} |",
         ]
     p = result.get("profile")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.auditor_script import auditor_script
 from workflow.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -243,7 +244,7 @@ def test_the_operators_export_takes_every_organisation_or_those_named(lawflow, t
         assert result.returncode == 0, result.stderr
         records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
         chains[name] = {r["case"] for r in records if r["type"] == "case"}
-        verified = subprocess.run([sys.executable, "-I", "-S", str(ROOT / "workflow/audit/verifier.py"), str(path),
+        verified = subprocess.run([sys.executable, "-I", "-S", str(auditor_script()), str(path),
                                    "--quiet"], capture_output=True, text=True)
         assert verified.returncode == 0, verified.stdout + verified.stderr
     assert chains["houlong"] == {ours} and chains["both"] == {ours, theirs} and {ours, theirs} <= chains["all"]

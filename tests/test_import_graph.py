@@ -27,13 +27,7 @@ FAMILIES = ROOT / "workflow" / "procedures"
 
 # Private names still taken across modules on this branch, each with the work that removes it. An entry that
 # is no longer taken fails the test, so the list can only shrink.
-PENDING_PRIVATE = {
-    # issue 10 item 4: the canonical encoding moves to one small module both the write path and the
-    # offline verifier use; until that branch is merged the write path reads the verifier's helpers.
-    ("workflow.audit.trail", "workflow.audit.verifier", "_check_profile"),
-    ("workflow.audit.trail", "workflow.audit.verifier", "_encode"),
-    ("workflow.audit.trail", "workflow.audit.verifier", "_encode_str"),
-}
+PENDING_PRIVATE: set[tuple[str, str, str]] = set()
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.auditor_script import auditor_script
 from workflow import store as engine_store
 from workflow.audit.export import export, verify_database
 from workflow.clock import utc_stamp
@@ -160,7 +161,7 @@ def test_records_from_the_command_line_and_their_verification(town: Runtime, law
     out = tmp_path / "trail.jsonl"
     with out.open("wb") as f:
         export(town.sessions, f, town.origin, utc_stamp(town.clock.now()))
-    verifier = ROOT / "workflow" / "audit" / "verifier.py"
+    verifier = auditor_script()  # the file handed to the auditor
     offline = subprocess.run([sys.executable, "-I", "-S", str(verifier), str(out), "--records",
                               str(town.records.root), "--quiet"], capture_output=True, text=True)
     assert offline.returncode == 1 and "was altered" in offline.stdout

@@ -57,6 +57,7 @@ from web.present import (
 )
 from web.runtime import runtime
 from workflow.audit import status as verification
+from workflow.audit.canonical import export_line
 from workflow.audit.custody import key_in_instance
 from workflow.audit.selection import (
     KINDS,
@@ -68,7 +69,6 @@ from workflow.audit.selection import (
     org_totals,
     page_of_events,
 )
-from workflow.audit.verifier import export_line
 from workflow.clock import parse_stamp, utc_stamp
 from workflow.models import SYSTEM_JOURNAL_ID, AuditEvent, Case, User, admin_journal_id
 from workflow.runtime import Runtime

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
+from web import diagram
 from web.auth import WebUser
 from web.case_access import NAME, field_errors, own_case, people_of, procedure_of, step_for
 from web.errors import PublicBadRequest, PublicNotFound
@@ -413,3 +414,25 @@ def record_file(case_id: str, no: int) -> Response:
     name = inputs.download_name(record.get("filename"), f"{case_id}-{no}")
     return send_file(path, mimetype=fmt.media_type if fmt else "application/octet-stream", as_attachment=True,
                      download_name=name, etag=record["sha256"], conditional=True, max_age=0)
+
+
+# ---------------------------------------------------------------- the case's state diagram
+
+
+@bp.get("/cases/<case_id>/diagram.svg")
+def case_diagram(case_id: str) -> Response:
+    """The state diagram of the case's procedure version with its current stage and the steps it has taken
+    marked (web/diagram.py), to the case's organisation only; 503 when Graphviz is not installed."""
+    rt = runtime()
+    with rt.sessions() as s:
+        case = own_case(s, case_id)
+        procedure = procedure_of(case)
+        moves = s.execute(select(AuditEvent.from_state, AuditEvent.to_state)
+                          .where(AuditEvent.case_id == case.id, AuditEvent.kind == "transition")).all()
+        state = case.state
+    if procedure is None:
+        raise PublicNotFound()
+    svg = diagram.render(procedure, current_lang(), diagram.Highlight.of(state, moves))
+    if svg is None:
+        return Response(_("状态图暂不可用：服务器未安装 Graphviz（dot）。"), status=503, mimetype="text/plain")
+    return Response('<?xml version="1.0" encoding="UTF-8"?>\n' + svg, mimetype="image/svg+xml")

@@ -306,7 +306,8 @@ def show(procedure_id: str, version: int) -> str:
     report = specs.load_report(_report_path())
     ids = sorted({p.id for p in runtime().registry.all()})
     spec = specs.procedure_specs(procedure.id, ids, _features_dir(), report) if view.latest else None
-    svg = Markup(diagram.render(procedure, lang))  # noqa: S704 - built from escaped text (web/diagram.py)
+    drawn = diagram.render(procedure, lang)  # None without Graphviz: the page says so
+    svg = Markup(drawn) if drawn else None  # noqa: S704 - Graphviz's SVG of XML-escaped labels (web/diagram.py)
     shared = [runtime().registry.get(p).label.get(lang) for p in spec.shared_with] if spec else []
     return render_template("procedures/show.html", view=view, svg=svg, spec=spec, shared=shared,
                            report=_report_view(report), outcome_label=outcome_label, marks=OUTCOME_MARKS,
@@ -316,7 +317,9 @@ def show(procedure_id: str, version: int) -> str:
 @bp.get("/<procedure_id>/v<int:version>/diagram.svg")
 def diagram_svg(procedure_id: str, version: int) -> Response:
     procedure = _procedure(procedure_id, version)
-    body = '<?xml version="1.0" encoding="UTF-8"?>\n' + diagram.render(procedure, current_lang())
-    response = Response(body, mimetype="image/svg+xml")
+    drawn = diagram.render(procedure, current_lang())
+    if drawn is None:
+        return Response(_("状态图暂不可用：服务器未安装 Graphviz（dot）。"), status=503, mimetype="text/plain")
+    response = Response('<?xml version="1.0" encoding="UTF-8"?>\n' + drawn, mimetype="image/svg+xml")
     response.headers["Content-Disposition"] = f'inline; filename="{procedure.id}.v{procedure.version}.svg"'
     return response

@@ -626,8 +626,8 @@ def audit_rotate_key(ctx: click.Context, new_key_file: str, old_key_lost: bool, 
                    "trail of every organisation).")
 @click.pass_context
 def audit_export(ctx: click.Context, output: str | None, orgs: tuple[str, ...]) -> None:
-    """Write the trail as JSON Lines (docs/audit-format.md); verify it offline with
-    `python3 -I -S workflow/audit/verifier.py FILE`."""
+    """Write the trail as JSON Lines (docs/audit-format.md); verify it offline with the auditor's script:
+    `lawflow audit verifier -o verify.py`, then `python3 -I -S verify.py FILE`."""
     from workflow.audit.export import export
     from workflow.clock import utc_stamp
     from workflow.models import Organization
@@ -647,6 +647,22 @@ def audit_export(ctx: click.Context, output: str | None, orgs: tuple[str, ...]) 
         click.echo(f"已导出 exported {count} events → {output}", err=True)
     else:
         export(rt.sessions, sys.stdout.buffer, rt.origin, stamp, registry=rt.registry, orgs=scope)
+
+
+@audit.command("verifier")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: stdout).")
+def audit_verifier(output: str | None) -> None:
+    """Write the auditor's offline verifier: one standard-library Python file (no lawflow needed), run as
+    `python3 -I -S verify.py EXPORT.jsonl` (docs/audit-format.md §6)."""
+    from workflow.audit.handout import script
+
+    text = script().encode("utf-8")
+    if output:
+        with open(output, "wb") as fh:
+            fh.write(text)
+        click.echo(f"已写出离线校验程序 verifier written → {output}", err=True)
+    else:
+        sys.stdout.buffer.write(text)
 
 
 # ---------------------------------------------------------------- officers

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from workflow.audit.verifier import check_file, record_path
+from workflow.audit.canonical import check_file, record_path
 from workflow.filemodes import private_dir
 
 CHUNK = 1 << 20

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from workflow.audit.verifier import ROW_FIELDS, replay_event
+from workflow.audit.row_replay import ROW_FIELDS, replay_event
 from workflow.definitions import Procedure, Registry, Transition
 
 __all__ = ["ROW_FIELDS", "Row", "advance", "procedure_record", "replay_case", "step_spec", "step_specs"]

@@ -33,6 +33,7 @@ from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
+from tests.auditor_script import auditor_script
 from tests.conftest import PG_APP_URL, REQUIRE_PG, _pg_admin, _pg_admin_params, _pg_url
 from workflow.audit import signing
 from workflow.audit.checkpoint import CheckpointResult, make_checkpoint
@@ -44,7 +45,6 @@ from workflow.replay import replay_case
 from workflow.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parents[2]
-VERIFIER = ROOT / "workflow" / "audit" / "verifier.py"
 STAMP = "2026-03-09T00:00:00.000000Z"
 # Tables the insider touches; on PostgreSQL DISABLE TRIGGER ALL also lifts the foreign keys among them.
 TABLES = ("audit_event", "audit_leaf", "audit_checkpoint", "audit_key", "case_file", "audit_journal",
@@ -733,7 +733,7 @@ def _named(text_: str) -> tuple[str, int]:
 
 
 def _offline(path: Path) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run([sys.executable, "-I", "-S", str(VERIFIER), str(path)], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-I", "-S", str(auditor_script()), str(path)], capture_output=True, text=True,
                           timeout=120)
     assert "Traceback" not in proc.stdout + proc.stderr
     return proc

@@ -19,6 +19,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 
+from tests.auditor_script import auditor_script
 from workflow.audit import signing
 from workflow.audit.checkpoint import CheckpointError, make_checkpoint
 from workflow.audit.export import export, verify_database
@@ -31,7 +32,6 @@ from workflow.models import SYSTEM_JOURNAL_ID, AuditCheckpoint, AuditEvent, Audi
 from workflow.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parents[2]
-VERIFIER = ROOT / "workflow" / "audit" / "verifier.py"
 STAMP = "2026-03-09T00:00:00.000000Z"
 PROPOSAL = {"title": "后龙镇农村生活污水治理方案", "category": "public_policy", "proposer": "leader",
             "summary": "部分村庄生活污水直排，拟建设收集管网"}
@@ -176,7 +176,7 @@ def test_the_rotate_key_command_and_the_offline_verifier(signed: Runtime, tmp_pa
     path = tmp_path / "trail.jsonl"
     with path.open("wb") as fh:
         export(signed.sessions, fh, signed.origin, STAMP)
-    offline = subprocess.run([sys.executable, "-I", "-S", str(VERIFIER), str(path), "--write-signature-files",
+    offline = subprocess.run([sys.executable, "-I", "-S", str(auditor_script()), str(path), "--write-signature-files",
                               str(tmp_path / "sigs")], capture_output=True, text=True, timeout=120)
     assert offline.returncode == 0, offline.stdout + offline.stderr
     assert "key chain unbroken" in offline.stdout

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from tests.audit.export_builder import dump, find, fixed_key, rehash_case, sample_builder
+from tests.auditor_script import auditor_script
 from workflow.audit.verifier import OPENSSL_RECIPE, checkpoint_body, main, verify_file
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "workflow" / "audit" / "verifier.py"
 GOLDEN = Path(__file__).with_name("golden_export.jsonl")
 GOLDEN_ROOT = "34b01dbc3466479612b692064148373d4724360d610bfb8a50d745aff3a9183e"
 GOLDEN_SHA256 = "321fe7ad01cdb4d44c83c8b02060fe26359324d398eb36513e0237bc92355f06"
@@ -25,7 +25,7 @@ GOLDEN_SHA256 = "321fe7ad01cdb4d44c83c8b02060fe26359324d398eb36513e0237bc92355f0
 def run(*args: str | Path, isolated: bool = True) -> subprocess.CompletedProcess[str]:
     flags = ["-I", "-S"] if isolated else []
     proc = subprocess.run(
-        [sys.executable, *flags, str(SCRIPT), *map(str, args)], capture_output=True, text=True, timeout=120
+        [sys.executable, *flags, str(auditor_script()), *map(str, args)], capture_output=True, text=True, timeout=120
     )
     assert "Traceback" not in proc.stderr + proc.stdout
     return proc

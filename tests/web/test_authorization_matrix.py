@@ -81,6 +81,8 @@ POST /cases/{case}                                login 405 405 405 405 405 405 
 GET  /cases/{ecase}/records/1                     login 200 200 200 200 200 200 200 200 200 200
 GET  /cases/{ecase}/records/9                     login 404 404 404 404 404 404 404 404 404 404
 GET  /cases/{other}/records/1                     login 404 404 404 404 404 404 404 404 404 404
+GET  /cases/{case}/diagram.svg                    login 200 200 200 200 200 200 200 200 200 200
+GET  /cases/{other}/diagram.svg                   login 404 404 404 404 404 404 404 404 404 404
 POST /cases/{case}/steps/start       start        login 422 422 422 422 302 422 422 422 422 422
 POST /cases/{other}/steps/start      start        login 404 404 404 404 404 404 404 404 404 404
 GET  /cases/{case}/steps/start                    login 405 405 405 405 405 405 405 405 405 405

@@ -3,7 +3,7 @@
 
 For the auditor role only, and only the organisations the auditor may see (workflow/visibility.py): their
 cases' and administration journal's whole chains, with every leaf's hash and every signed checkpoint so
-that an outside auditor verifies it with `python3 -I -S workflow/audit/verifier.py FILE`
+that an outside auditor verifies it with `python3 -I -S verify.py FILE` (`lawflow audit verifier`)
 (docs/audit-format.md §4); no other organisation's case id, party or event.
 """
 
@@ -18,8 +18,8 @@ from web.api.auth import api_user
 from web.api.base import ApiBlueprint
 from web.api.errors import ApiError
 from web.runtime import runtime
+from workflow.audit.canonical import export_line
 from workflow.audit.export import iter_records
-from workflow.audit.verifier import export_line
 from workflow.clock import utc_stamp
 from workflow.visibility import visible_orgs
 
@@ -38,7 +38,7 @@ class Export(MethodView):
     def get(self) -> Response:
         """The organisation's audit trail as JSON Lines (auditors only)
 
-        The same bytes as `lawflow audit export --org`; verify it offline with workflow/audit/verifier.py."""
+        The same bytes as `lawflow audit export --org`; verify it offline with the script `lawflow audit verifier` writes."""
         user = api_user()
         if AUDITOR not in user.roles:
             raise ApiError(403, "auditor_only", "审计记录导出仅限审计监督人员", "Only auditors may export the audit trail")

@@ -19,14 +19,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from workflow.audit import signing
+from workflow.audit.canonical import CHECKPOINT_FORMAT, checkpoint_body, checkpoint_hash
+from workflow.audit.merkle import CompactRange, leaf_hash
 from workflow.audit.rotation import key_in_force
-from workflow.audit.verifier import (
-    CHECKPOINT_FORMAT,
-    CompactRange,
-    checkpoint_body,
-    checkpoint_hash,
-    leaf_hash,
-)
 from workflow.clock import Clock, utc_stamp
 from workflow.db import writing
 from workflow.models import AuditCheckpoint, AuditEvent, AuditKey, AuditLeaf

@@ -22,8 +22,12 @@ from typing import IO, Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from workflow.audit.canonical import EXPORT_FORMAT, export_line
 from workflow.audit.checkpoint import checkpoint_record
-from workflow.audit.verifier import EXPORT_FORMAT, Report, Verifier, export_line
+from workflow.audit.verifier import (  # verify_database: the auditor's own check, on the database
+    Report,
+    Verifier,
+)
 from workflow.definitions import Registry, load_registry
 from workflow.models import (
     AuditCheckpoint,

@@ -25,8 +25,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from workflow.audit import signing
+from workflow.audit.canonical import KEY_ROTATION_KIND, canonical_bytes, rotation_statement
 from workflow.audit.trail import append_event
-from workflow.audit.verifier import KEY_ROTATION_KIND, canonical_bytes, rotation_statement
 from workflow.clock import Clock, utc_stamp
 from workflow.db import writing
 from workflow.models import SYSTEM_JOURNAL_ID, AuditCheckpoint, AuditEvent, AuditJournal, AuditKey, AuditLeaf

@@ -17,7 +17,7 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from workflow.audit.verifier import canonical_bytes, checkpoint_body, key_id, public_key_pem
+from workflow.audit.canonical import canonical_bytes, checkpoint_body, key_id, public_key_pem
 
 __all__ = [
     "SigningKeyError",

@@ -13,10 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from workflow import store
-from workflow.audit.verifier import _check_profile, _encode, _encode_str, canonical_bytes
+from workflow.audit.canonical import (
+    EVENT_FORMAT,
+    canonical_bytes,
+    check_profile,
+    encode_checked,
+    encode_checked_text,
+)
 from workflow.models import AuditEvent
-
-EVENT_FORMAT = "lawflow.audit.v1"
 
 
 class ChainHead(Protocol):
@@ -84,16 +88,16 @@ def _chain(head: ChainHead, *, kind: str, at: str, procedure: str, trigger: str 
         body["facts"] = facts
     # What verifier.event_hash(body) computes, with the profile checked once for the whole body (refusing
     # data outside it, naming the field) and the payload and reasons then encoded without a second walk.
-    _check_profile(body)
-    digest = hashlib.sha256(_encode(body)).hexdigest()
+    check_profile(body)
+    digest = hashlib.sha256(encode_checked(body)).hexdigest()
     row = {
         "case_id": head.id, "seq": body["seq"], "format": EVENT_FORMAT, "kind": kind, "trigger": trigger,
         "from_state": from_state, "to_state": to_state, "actor": actor, "role": role, "at": at,
         "procedure": procedure,
-        "payload": _encode_str(body["payload"]),  # valid UTF-8: _encode(body) above would have refused it
-        "reasons": _encode_str(body["reasons"]) if body["reasons"] else "[]",
+        "payload": encode_checked_text(body["payload"]),  # valid UTF-8: encode_checked(body) above would have refused it
+        "reasons": encode_checked_text(body["reasons"]) if body["reasons"] else "[]",
         "prev": body["prev"], "hash": digest,
-        "facts": _encode_str(facts) if facts else None,
+        "facts": encode_checked_text(facts) if facts else None,
     }
     head.audit_seq = body["seq"]
     head.audit_head = digest

@@ -1,17 +1,20 @@
 #!/usr/bin/env python3
 """Offline verifier for lawflow audit exports (审计导出离线校验). Python standard library only.
 
-An auditor runs it without installing anything:
+The auditor is handed ONE file, made by `lawflow audit verifier -o verify.py` (workflow/audit/handout.py
+joins canonical.py, merkle.py, row_replay.py and this module), and runs it without installing anything:
 
-    python3 -I -S verifier.py EXPORT.jsonl [--trusted-checkpoint FILE]... [--quiet]
-                                           [--write-signature-files DIR]
+    python3 -I -S verify.py EXPORT.jsonl [--trusted-checkpoint FILE]... [--quiet]
+                                         [--write-signature-files DIR]
 
 Exit status: 0 the export is intact, 1 it is broken (the first broken case / seq / field is printed),
 2 usage, I/O or parse error.
 
-lawflow imports this same file as ``workflow.audit.verifier``. It is the project's only implementation
-of the canonical JSON profile, the event hash, the RFC 6962 Merkle tree and the checkpoint body, so the
-writer and the auditor cannot drift apart. The format is described in docs/audit-format.md.
+Inside lawflow this module is ``workflow.audit.verifier`` (`lawflow audit verify` checks the database with
+its Verifier). The canonical JSON profile, the checkpoint body, the RFC 6962 Merkle tree and the replay of
+case rows are not here but in those three modules, which the write path imports too: the writer and the
+auditor run the same code and cannot drift apart. This module re-exports their names. The format is
+described in docs/audit-format.md.
 """
 
 from __future__ import annotations
@@ -31,6 +34,64 @@ from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from workflow.audit.canonical import (
+    CHECKPOINT_FIELDS,
+    CHECKPOINT_FORMAT,
+    ED25519_SPKI_PREFIX,
+    EMPTY_ROOT,
+    EVENT_FIELDS,
+    EVENT_FORMAT,
+    EXPORT_FORMAT,
+    GENESIS,
+    HEX64,
+    KEY_ROTATION_FORMAT,
+    KEY_ROTATION_KIND,
+    OPTIONAL_EVENT_FIELDS,
+    ROTATION_FIELDS,
+    SAFE_INTEGER,
+    SYSTEM_JOURNAL,
+    CanonicalError,
+    admit_key,
+    canonical_bytes,
+    check_file,
+    check_profile,
+    checkpoint_body,
+    checkpoint_hash,
+    encode_checked,
+    encode_checked_text,
+    export_line,
+    is_int,
+    key_id,
+    known_keys,
+    public_key_pem,
+    quote_string,
+    record_path,
+    rotation_statement,
+    walk,
+)
+from workflow.audit.merkle import (
+    CompactRange,
+    consistency_proof,
+    inclusion_proof,
+    leaf_hash,
+    leaf_hash_data,
+    merkle_root,
+    node_hash,
+    root_from_inclusion_proof,
+    verify_consistency,
+    verify_inclusion,
+)
+from workflow.audit.row_replay import (
+    ROUND_INDEPENDENT,
+    ROW_FIELDS,
+    ROW_KINDS,
+    local_day,
+    record_step,
+    replay_event,
+    row_difference,
+    step_problem,
+)
 
 # Signatures are checked only when pyca/cryptography is importable; under `python3 -I -S` it is not,
 # and the verifier then reports signatures as "not checked" and prints an OpenSSL recipe instead.
@@ -91,209 +152,8 @@ __all__ = [
     "verify_signature",
 ]
 
-EVENT_FORMAT = "lawflow.audit.v1"
-EXPORT_FORMAT = "lawflow.export.v1"
-CHECKPOINT_FORMAT = "lawflow.checkpoint.v1"
-KEY_ROTATION_FORMAT = "lawflow.key-rotation.v1"
-KEY_ROTATION_KIND = "key_rotated"  # the event kind of a key rotation, in the system journal only
-SYSTEM_JOURNAL = "SYS"
-GENESIS = "0" * 64
-EVENT_FIELDS = (
-    "format", "case", "seq", "kind", "trigger", "from", "to", "actor", "role",
-    "at", "procedure", "payload", "reasons", "prev",
-)  # fmt: skip
-# Optional, hashed only when present: what the engine determined from rows outside the event (the verdicts
-# on the deadlines a step ends, `timeliness`) and replay needs to rebuild the case row. Events without it keep
-# their bytes and their hash.
-OPTIONAL_EVENT_FIELDS = ("facts",)
-CHECKPOINT_FIELDS = ("format", "origin", "tree_size", "root", "issued_at", "prev_checkpoint", "key_id")
-EMPTY_ROOT = hashlib.sha256(b"").digest()
 PROGRESS_EVERY = 100_000
-
-_SAFE = 2**53  # |n| < 2**53: integers that JCS (IEEE-754 doubles) and the stdlib print identically
 _sha256 = hashlib.sha256
-
-
-# --------------------------------------------------------------------------------------------------
-# Canonical JSON (RFC 8785 / JCS restricted to a profile where the stdlib encoder is byte-identical)
-# --------------------------------------------------------------------------------------------------
-
-
-class CanonicalError(ValueError):
-    """A value is outside the canonical profile; ``path`` names it (e.g. ``payload.items[2].amount``)."""
-
-    def __init__(self, path: str, problem: str) -> None:
-        self.path = path
-        self.problem = problem
-        super().__init__(f"{path}: {problem}")
-
-
-class _Bad(Exception):
-    """Internal: raised deep in the walk; the path is collected while unwinding (free when valid)."""
-
-    def __init__(self, problem: str) -> None:
-        super().__init__(problem)
-        self.problem = problem
-        self.parts: list[str | int] = []
-
-
-_KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_good_keys: set[str] = set()  # cache of keys already checked against _KEY_RE (keys repeat a lot)
-_ENCODER = json.JSONEncoder(
-    ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":"), check_circular=False
-)
-_quote = json.encoder.encode_basestring  # the string escaper that JSONEncoder(ensure_ascii=False) uses
-
-
-def _make_encode_str() -> Callable[[object], str]:
-    """JSONEncoder.encode builds a new C encoder per call; reuse one (same C code, same bytes)."""
-    try:
-        from json.encoder import c_make_encoder  # type: ignore[attr-defined]
-
-        def no_default(o: object) -> object:
-            raise TypeError(f"{type(o).__name__} is not JSON serializable")
-
-        c_iter = c_make_encoder(None, no_default, _quote, None, ":", ",", True, False, False)
-
-        def encode_str(obj: object) -> str:
-            return "".join(c_iter(obj, 0))
-
-        probe = {"b": [1, "x\u0001\u51b3", None, True], "a": {"z": -5, "c": {}}}
-        if encode_str(probe) == _ENCODER.encode(probe):
-            return encode_str
-    except Exception:  # a Python without the C accelerator: the pure-Python encoder gives the same bytes
-        pass
-    return _ENCODER.encode
-
-
-_encode_str = _make_encode_str()
-
-
-def _admit_key(k: object) -> None:
-    if isinstance(k, str) and _KEY_RE.fullmatch(k):
-        if len(_good_keys) < 100_000:
-            _good_keys.add(k)
-        return
-    raise _Bad(f"key {k!r} is not allowed: keys must be ASCII identifiers matching [A-Za-z_][A-Za-z0-9_]*")
-
-
-def _walk(obj: object) -> None:
-    """Raise _Bad if ``obj`` is outside the profile. Exact-type fast paths first: this runs per event."""
-    t = type(obj)
-    if t is dict:
-        for k, v in obj.items():  # type: ignore[attr-defined]
-            if k not in _good_keys:
-                _admit_key(k)
-            tv = type(v)
-            if tv is str or v is None or tv is bool or (tv is int and -_SAFE < v < _SAFE):
-                continue
-            try:
-                _walk(v)
-            except _Bad as e:
-                e.parts.append(k)
-                raise
-    elif t is list:
-        for i, v in enumerate(obj):  # type: ignore[arg-type]
-            tv = type(v)
-            if tv is str or v is None or tv is bool or (tv is int and -_SAFE < v < _SAFE):
-                continue
-            try:
-                _walk(v)
-            except _Bad as e:
-                e.parts.append(i)
-                raise
-    elif t is str or obj is None or t is bool:
-        return
-    else:
-        _walk_other(obj)
-
-
-def _walk_other(obj: object) -> None:
-    if isinstance(obj, bool | str):
-        return
-    if isinstance(obj, int):
-        if -_SAFE < obj < _SAFE:
-            return
-        raise _Bad(f"integer {obj} is outside ±(2**53 - 1); use a decimal string")
-    if isinstance(obj, float):
-        if obj != obj or obj in (float("inf"), float("-inf")):
-            raise _Bad("NaN and Infinity are not allowed in audited data")
-        raise _Bad("floats are not allowed in audited data; use a decimal string")
-    if isinstance(obj, dict):
-        _walk(dict(obj))
-    elif isinstance(obj, list):
-        _walk(list(obj))
-    elif isinstance(obj, tuple):
-        raise _Bad("tuples are not allowed in audited data; use a list")
-    elif isinstance(obj, bytes | bytearray | memoryview):
-        raise _Bad("bytes are not allowed in audited data; use hex or base64 text")
-    else:
-        raise _Bad(
-            f"{type(obj).__name__} values are not allowed in audited data "
-            "(allowed: str, int, bool, None, list, dict)"
-        )
-
-
-def _format_path(parts: list[str | int], base: str = "") -> str:
-    out = base
-    for p in reversed(parts):
-        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else p)
-    return out or "(top level)"
-
-
-def _check_profile(value: object, base: str = "") -> None:
-    try:
-        _walk(value)
-    except _Bad as e:
-        raise CanonicalError(_format_path(e.parts, base), e.problem) from None
-    except RecursionError:
-        raise CanonicalError(base or "(top level)", "nested too deeply (or a cyclic structure)") from None
-
-
-def _find_bad_string(obj: object, path: str) -> str | None:
-    """Slow path, only after an encode failure: locate a string that is not valid Unicode."""
-    if isinstance(obj, str):
-        try:
-            obj.encode("utf-8")
-        except UnicodeEncodeError:
-            return path or "(top level)"
-        return None
-    if isinstance(obj, dict):
-        for k, v in obj.items():
-            found = _find_bad_string(v, f"{path}.{k}" if path else str(k))
-            if found:
-                return found
-    elif isinstance(obj, list):
-        for i, v in enumerate(obj):
-            found = _find_bad_string(v, f"{path}[{i}]")
-            if found:
-                return found
-    return None
-
-
-def _encode(obj: object) -> bytes:
-    """Serialize an object that already passed the profile walk."""
-    text = _encode_str(obj)
-    try:
-        return text.encode("utf-8")
-    except UnicodeEncodeError:
-        where = _find_bad_string(obj, "") or "(top level)"
-        raise CanonicalError(where, "string is not valid Unicode (lone surrogate)") from None
-
-
-def canonical_bytes(obj: object) -> bytes:
-    """Canonical UTF-8 JSON of ``obj`` (identical to RFC 8785 JCS inside the profile).
-
-    Raises CanonicalError naming the offending path when ``obj`` leaves the profile: dict keys are
-    ASCII identifiers; values are str, bool, None, int with |n| < 2**53, list and dict. No floats.
-    """
-    _check_profile(obj)
-    return _encode(obj)
-
-
-def export_line(record: Mapping[str, Any]) -> bytes:
-    """One export line: the record in canonical form plus a newline (deterministic exports)."""
-    return canonical_bytes(dict(record)) + b"\n"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -309,7 +169,6 @@ class EventFormatError(ValueError):
         super().__init__(f"{field_name}: {message}")
 
 
-_HEX64 = re.compile(r"[0-9a-f]{64}")
 _HEX16 = re.compile(r"[0-9a-f]{16}")
 _AT_RE = re.compile(
     r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)"
@@ -330,8 +189,6 @@ _EVENT_KEYS_HASHED = _EVENT_KEYS | {"hash"}
 _EVENT_RECORD_KEYS = _EVENT_KEYS | {"hash", "type"}  # plus the optional facts (see _event_problem)
 
 
-def _is_int(v: object) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
 
 
 def _keyset_problem(
@@ -368,7 +225,7 @@ def _event_problem(
     if not isinstance(v, str) or not v:
         return "case", "case must be a non-empty string"
     v = rec["seq"]
-    if not _is_int(v) or not 0 < v < _SAFE:
+    if not is_int(v) or not 0 < v < SAFE_INTEGER:
         return "seq", "seq must be an integer >= 1"
     v = rec["kind"]
     if not isinstance(v, str) or not v:
@@ -401,7 +258,7 @@ def _event_problem(
 
 def _hex_problem(rec: Mapping[str, Any], name: str) -> str | None:
     v = rec.get(name)
-    if not isinstance(v, str) or not _HEX64.fullmatch(v):
+    if not isinstance(v, str) or not HEX64.fullmatch(v):
         return f"{name} must be 64 lowercase hex digits"
     return None
 
@@ -413,10 +270,10 @@ class _Slow(Exception):
 def _event_text(r: Mapping[str, Any]) -> str:
     """Canonical JSON of an event's hashed fields, without copying the record. The fields are the fixed
     v1 set in sorted order; nested values go through the shared encoder. Raises TypeError if a string
-    field is not a string. Identical to ``_encode_str(body)`` (tested with Hypothesis)."""
-    q = _quote
+    field is not a string. Identical to ``encode_checked_text(body)`` (tested with Hypothesis)."""
+    q = quote_string
     facts = r.get("facts")
-    fx = "" if facts is None else f'"facts":{_encode_str(facts)},'
+    fx = "" if facts is None else f'"facts":{encode_checked_text(facts)},'
     p = r["payload"]
     rs = r["reasons"]
     a, f, ro, to, tr = r["actor"], r["from"], r["role"], r["to"], r["trigger"]
@@ -426,8 +283,8 @@ def _event_text(r: Mapping[str, Any]) -> str:
     return (
         f'{{"actor":{"null" if a is None else q(a)},"at":{q(r["at"])},"case":{q(r["case"])},'
         f'{fx}"format":{q(r["format"])},"from":{"null" if f is None else q(f)},"kind":{q(r["kind"])},'
-        f'"payload":{_encode_str(p) if p else "{}"},"prev":{q(r["prev"])},"procedure":{q(r["procedure"])},'
-        f'"reasons":{_encode_str(rs) if rs else "[]"},"role":{"null" if ro is None else q(ro)},"seq":{seq},'
+        f'"payload":{encode_checked_text(p) if p else "{}"},"prev":{q(r["prev"])},"procedure":{q(r["procedure"])},'
+        f'"reasons":{encode_checked_text(rs) if rs else "[]"},"role":{"null" if ro is None else q(ro)},"seq":{seq},'
         f'"to":{"null" if to is None else q(to)},"trigger":{"null" if tr is None else q(tr)}}}'
     )
 
@@ -443,10 +300,10 @@ def validate_event(event: Mapping[str, Any]) -> None:
         raise EventFormatError(*problem)
     if event["seq"] == 1 and event["prev"] != GENESIS:
         raise EventFormatError("prev", "the first event of a case (seq 1) must have prev = 64 zeros")
-    _check_profile(event["payload"], "payload")
-    _check_profile(event["reasons"], "reasons")
+    check_profile(event["payload"], "payload")
+    check_profile(event["reasons"], "reasons")
     if "facts" in event:
-        _check_profile(event["facts"], "facts")
+        check_profile(event["facts"], "facts")
 
 
 def event_hash(event: Mapping[str, Any]) -> str:
@@ -456,469 +313,13 @@ def event_hash(event: Mapping[str, Any]) -> str:
 
 
 # --------------------------------------------------------------------------------------------------
-# Replay: a case row (state, version, data, title, procedure) is a function of its events
-# --------------------------------------------------------------------------------------------------
-
-# Kept as they are when the procedure is run again (new_round): the opening of the case, and its files, one
-# numbered series for the whole case (a file's number names its download; 条例第三十三条 archives them all).
-ROUND_INDEPENDENT = ("proposal", "initiation", "declined", "records")
-ROW_KINDS = frozenset({"created", "transition", "record_attached"})  # the kinds that change a case row
-ROW_FIELDS = ("procedure", "title", "state", "version", "data")
-_RECORD_MODES = ("set", "append", "update")
-_STEP_KEYS = frozenset({"mode", "key", "match", "new_round"})
-
-
-def local_day(at: str) -> str:
-    """The Beijing date (UTC+8; China has kept no daylight saving since 1991) of an event's UTC ``at``."""
-    if at[11:13] < "16":
-        return at[:10]
-    y, m, d = int(at[:4]), int(at[5:7]), int(at[8:10])
-    days = (31, 29 if y % 4 == 0 and (y % 100 != 0 or y % 400 == 0) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-    if d < days[m - 1]:
-        return f"{y:04d}-{m:02d}-{d + 1:02d}"
-    return f"{y + 1:04d}-01-01" if m == 12 else f"{y:04d}-{m + 1:02d}-01"
-
-
-def record_step(
-    data: Mapping[str, Any],
-    step: Mapping[str, Any] | None,
-    trigger: str,
-    payload: Mapping[str, Any],
-    actor: str | None,
-    recorded_on: str,
-    event_seq: int,
-    timeliness: Mapping[str, Any] | None = None,
-    *,
-    in_place: bool = False,
-) -> dict[str, Any]:
-    """The case data after a step: its payload stored where the definition's ``record:`` says, with who and
-    when. ``step`` is the step's record spec as the export carries it (``mode`` set / append / update or
-    null, ``key``, ``match``, ``new_round``); None when the step records nothing.
-
-    ``in_place``: the caller owns ``data`` and every list in it (the verifier's replay), so they are changed
-    instead of copied; the result is the same."""
-    # Copy-on-write instead of a deep copy: only the containers this step changes are copied, so `data`
-    # is never mutated and untouched entries are shared, not duplicated.
-    new = data if in_place and type(data) is dict else dict(data)
-    if step is None:
-        return new
-    if step.get("new_round"):  # e.g. a major adjustment re-runs the procedure (条例第三十七条)
-        kept = {k: new.pop(k) for k in ROUND_INDEPENDENT if k in new}
-        earlier = new.pop("previous_rounds", [])
-        new = {**kept, "previous_rounds": [*earlier, new]}
-    mode, key = step.get("mode"), step.get("key")
-    if mode is None:
-        return new
-    meta: dict[str, Any] = {"recorded_by": actor, "recorded_on": recorded_on, "event_seq": event_seq,
-                            "trigger": trigger}
-    if timeliness:
-        meta["timeliness"] = dict(timeliness)
-    if mode == "set":
-        if key in new:  # keep what this replaces: a later rule may need it (e.g. 条例第三十六条)
-            superseded = dict(new.get("superseded", {}))
-            superseded[key] = [*superseded.get(key, []), new[key]]
-            new["superseded"] = superseded
-        new[key] = {**payload, **meta}
-    elif mode == "append":
-        items = new.get(key)
-        items = items if in_place and type(items) is list else list(items or [])
-        items.append({**payload, **meta, "no": len(items) + 1})
-        new[key] = items
-    else:  # update: the item whose `no` the payload names (a guard has checked that it exists)
-        match = step.get("match") or ""
-        no = payload.get(match)
-        if key in new:
-            items = new[key] = list(new[key])
-            for i, item in enumerate(items):
-                if isinstance(item, Mapping) and item.get("no") == no:
-                    items[i] = item = dict(item)
-                    item.update({k: v for k, v in payload.items() if k != match})
-                    item.update({f"{k}_{trigger}": v for k, v in meta.items() if k != "trigger"})
-    return new
-
-
-def replay_event(
-    row: Mapping[str, Any] | None,
-    event: Mapping[str, Any],
-    step: Mapping[str, Any] | None,
-    *,
-    in_place: bool = False,
-) -> dict[str, Any] | None:
-    """THE replay function: the case row after ``event``, from the row before it (None before the first
-    event) and the record spec of the event's step. The engine computes every new case row with it, and
-    verification recomputes every case from its events with it, so a row is a function of its history.
-
-    A row holds ``procedure`` (id@version), ``title``, ``state``, ``version``, ``data``, and the chain head
-    ``head_seq`` / ``head_hash``. A ``created`` event opens the row; ``transition`` and ``record_attached``
-    move it (state = the event's ``to``, version + 1, data by ``record_step``); any other kind (a refusal)
-    moves only the head. Returns None while there is no row (a chain that has no ``created`` event).
-    ``in_place``: the caller owns ``row`` (and its data), which is updated and returned (see record_step)."""
-    kind = event["kind"]
-    if kind in ROW_KINDS:
-        facts = event.get("facts")
-        timeliness = facts.get("timeliness") if isinstance(facts, Mapping) else None
-        payload = event["payload"]
-        if kind == "created":
-            base: Mapping[str, Any] = {}
-            new = {"procedure": event["procedure"], "title": payload.get("title", ""), "version": 1}
-        elif row is None:  # a step before the case was opened: no row can come of it
-            return None
-        else:
-            base = row["data"]
-            if in_place and type(row) is dict:
-                new = row
-                new["version"] += 1
-            else:
-                new = {"procedure": row["procedure"], "title": row["title"], "version": row["version"] + 1}
-        new["state"] = event["to"]
-        new["data"] = record_step(base, step, event["trigger"] or "", payload, event["actor"],
-                                  local_day(event["at"]), event["seq"], timeliness, in_place=in_place)
-    elif row is None:
-        return None
-    else:
-        new = row if in_place and type(row) is dict else dict(row)
-    new["head_seq"] = event["seq"]
-    new["head_hash"] = event["hash"]
-    return new
-
-
-def step_problem(step: object) -> str | None:
-    """Why a record spec of an export's ``procedure`` record is malformed, or None."""
-    if step is None:
-        return None
-    if type(step) is not dict or not step.keys() <= _STEP_KEYS:
-        return "a step's record spec must be null or an object with mode, key, match, new_round"
-    mode = step.get("mode")
-    if mode is not None and (mode not in _RECORD_MODES or type(step.get("key")) is not str):
-        return "mode must be set, append, update or null, with a string key"
-    if mode == "update" and type(step.get("match")) is not str:
-        return "an update names the payload field that matches the item (match)"
-    if type(step.get("new_round", False)) is not bool:
-        return "new_round must be true or false"
-    return None
-
-
-def row_difference(stored: Mapping[str, Any], replayed: Mapping[str, Any]) -> tuple[str, str] | None:
-    """(field, description) of the first difference between a stored case row and its replay, or None.
-    Types count: 1 and true and 1.0 are different values here, as they are in the canonical JSON."""
-    for name in ROW_FIELDS:
-        if name not in stored:
-            return name, f"the case row has no {name}"
-        a, b = stored[name], replayed.get(name)
-        try:  # the canonical text is type-exact (1, true and 1.0 print differently) and costs one C call
-            if _encode_str(a) == _encode_str(b):
-                continue
-        except (TypeError, ValueError):
-            pass
-        found = _difference(a, b, name)
-        if found is not None:
-            return found
-    return None
-
-
-def _difference(a: object, b: object, path: str) -> tuple[str, str] | None:
-    if type(a) is not type(b):
-        return path, f"the row has {_short(a)}, its events give {_short(b)}"
-    if type(a) is dict:
-        assert isinstance(a, dict) and isinstance(b, dict)
-        for k in sorted(a.keys() | b.keys(), key=str):
-            where = f"{path}.{k}"
-            if k not in b:
-                return where, f"the row has {_short(a[k])}, its events give nothing"
-            if k not in a:
-                return where, f"the row has nothing, its events give {_short(b[k])}"
-            found = _difference(a[k], b[k], where)
-            if found is not None:
-                return found
-        return None
-    if type(a) is list:
-        assert isinstance(a, list) and isinstance(b, list)
-        for i, (x, y) in enumerate(zip(a, b, strict=False)):
-            found = _difference(x, y, f"{path}[{i}]")
-            if found is not None:
-                return found
-        if len(a) != len(b):
-            return path, f"the row has {len(a)} items, its events give {len(b)}"
-        return None
-    if a != b:
-        return path, f"the row has {_short(a)}, its events give {_short(b)}"
-    return None
-
-
-def _short(value: object) -> str:
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=repr)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-# --------------------------------------------------------------------------------------------------
-# RFC 6962 / RFC 9162 Merkle tree
-# --------------------------------------------------------------------------------------------------
-
-
-def leaf_hash_data(data: bytes) -> bytes:
-    """RFC 6962 leaf hash of raw leaf data: SHA-256(0x00 || data)."""
-    return _sha256(b"\x00" + data).digest()
-
-
-def leaf_hash(event_hash_hex: str) -> bytes:
-    """Leaf hash of an event: SHA-256(0x00 || 32-byte event hash)."""
-    return _sha256(b"\x00" + bytes.fromhex(event_hash_hex)).digest()
-
-
-def node_hash(left: bytes, right: bytes) -> bytes:
-    """RFC 6962 interior node: SHA-256(0x01 || left || right)."""
-    return _sha256(b"\x01" + left + right).digest()
-
-
-def merkle_root(leaf_hashes: Sequence[bytes]) -> bytes:
-    """RFC 6962 Merkle tree hash of a list of leaf hashes (empty tree = SHA-256 of nothing).
-
-    Iterative, level by level: carrying a lone last node up unchanged is the same as RFC 6962's split at
-    the largest power of two smaller than n.
-    """
-    level = list(leaf_hashes)
-    if not level:
-        return EMPTY_ROOT
-    sha = _sha256
-    while len(level) > 1:
-        it = iter(level)
-        nxt = [sha(b"\x01" + a + b).digest() for a, b in zip(it, it, strict=False)]
-        if len(level) & 1:
-            nxt.append(level[-1])
-        level = nxt
-    return level[0]
-
-
-def _split(n: int) -> int:
-    """Largest power of two strictly smaller than n (n >= 2)."""
-    return 1 << ((n - 1).bit_length() - 1)
-
-
-def _check_range(leaves: Sequence[bytes], size: int) -> None:
-    if not 0 <= size <= len(leaves):
-        raise ValueError(f"tree size {size} is outside 0..{len(leaves)}")
-
-
-def inclusion_proof(leaves: Sequence[bytes], index: int, size: int) -> list[bytes]:
-    """RFC 6962 PATH(index, D[0:size]) for the leaf hashes ``leaves``."""
-    _check_range(leaves, size)
-    if not 0 <= index < size:
-        raise ValueError(f"leaf index {index} is outside 0..{size - 1}")
-
-    def path(m: int, lo: int, hi: int) -> list[bytes]:
-        n = hi - lo
-        if n == 1:
-            return []
-        k = _split(n)
-        if m < k:
-            return [*path(m, lo, lo + k), merkle_root(leaves[lo + k : hi])]
-        return [*path(m - k, lo + k, hi), merkle_root(leaves[lo : lo + k])]
-
-    return path(index, 0, size)
-
-
-def consistency_proof(leaves: Sequence[bytes], m: int, n: int) -> list[bytes]:
-    """RFC 6962 PROOF(m, D[0:n]): proves that the tree of size m is a prefix of the tree of size n."""
-    _check_range(leaves, n)
-    if not 0 <= m <= n:
-        raise ValueError(f"old size {m} is outside 0..{n}")
-    if m == 0 or m == n:
-        return []
-
-    def subproof(m: int, lo: int, hi: int, complete: bool) -> list[bytes]:
-        size = hi - lo
-        if m == size:
-            return [] if complete else [merkle_root(leaves[lo:hi])]
-        k = _split(size)
-        if m <= k:
-            return [*subproof(m, lo, lo + k, complete), merkle_root(leaves[lo + k : hi])]
-        return [*subproof(m - k, lo + k, hi, False), merkle_root(leaves[lo : lo + k])]
-
-    return subproof(m, 0, n, True)
-
-
-def _all_hashes(*items: bytes) -> bool:
-    return all(isinstance(x, bytes | bytearray) and len(x) == 32 for x in items)
-
-
-def root_from_inclusion_proof(leaf: bytes, index: int, size: int, proof: Sequence[bytes]) -> bytes | None:
-    """RFC 9162 2.1.3.2: the root implied by an inclusion proof, or None if the proof is malformed."""
-    if not 0 <= index < size or not _all_hashes(leaf, *proof):
-        return None
-    fn, sn, r = index, size - 1, bytes(leaf)
-    for p in proof:
-        if sn == 0:
-            return None
-        if fn & 1 or fn == sn:
-            r = node_hash(p, r)
-            if not fn & 1:
-                while fn and not fn & 1:
-                    fn >>= 1
-                    sn >>= 1
-        else:
-            r = node_hash(r, p)
-        fn >>= 1
-        sn >>= 1
-    return r if sn == 0 else None
-
-
-def verify_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes) -> bool:
-    """True when ``proof`` shows that ``leaf`` is at ``index`` in the tree of ``size`` with ``root``."""
-    got = root_from_inclusion_proof(leaf, index, size, proof)
-    return got is not None and isinstance(root, bytes | bytearray) and got == root
-
-
-def verify_consistency(m: int, n: int, root_m: bytes, root_n: bytes, proof: Sequence[bytes]) -> bool:
-    """RFC 9162 2.1.4.2: True when the tree (m, root_m) is a prefix of the tree (n, root_n)."""
-    if not 0 <= m <= n or not _all_hashes(root_m, root_n, *proof):
-        return False
-    if m == n:
-        return not proof and root_m == root_n
-    if m == 0:
-        return not proof and root_m == EMPTY_ROOT
-    if not proof:
-        return False
-    path = list(proof)
-    if m & (m - 1) == 0:  # m is a power of two: the old root is itself a node of the new tree
-        path.insert(0, root_m)
-    fn, sn = m - 1, n - 1
-    while fn & 1:
-        fn >>= 1
-        sn >>= 1
-    fr = sr = path[0]
-    for c in path[1:]:
-        if sn == 0:
-            return False
-        if fn & 1 or fn == sn:
-            fr = node_hash(c, fr)
-            sr = node_hash(c, sr)
-            if not fn & 1:
-                while fn and not fn & 1:
-                    fn >>= 1
-                    sn >>= 1
-        else:
-            sr = node_hash(sr, c)
-        fn >>= 1
-        sn >>= 1
-    return sn == 0 and fr == root_m and sr == root_n
-
-
-class CompactRange:
-    """The right edge of a Merkle tree of ``size`` leaves: one subtree root per set bit of ``size``.
-
-    The integrator keeps it with each checkpoint and extends the log in batches at O(batch + log n)
-    without rebuilding. Serialized form: ``to_json()`` (list of hex strings, largest subtree first);
-    the tree size is stored with the checkpoint and passed back to ``from_json``.
-    """
-
-    __slots__ = ("_hashes", "_size")
-
-    def __init__(self) -> None:
-        self._size = 0
-        self._hashes: list[bytes] = []
-
-    @property
-    def size(self) -> int:
-        return self._size
-
-    @property
-    def hashes(self) -> list[bytes]:
-        return list(self._hashes)
-
-    def _push(self, h: bytes, width: int) -> None:
-        # Precondition: size is a multiple of width, so equal-width right-edge subtrees merge upwards.
-        size, hashes, level = self._size, self._hashes, width
-        while size & level:
-            h = _sha256(b"\x01" + hashes.pop() + h).digest()
-            level <<= 1
-        hashes.append(h)
-        self._size = size + width
-
-    def append(self, leaf: bytes) -> None:
-        """Append one leaf hash (32 bytes)."""
-        if not _all_hashes(leaf):
-            raise ValueError("a leaf hash must be 32 bytes")
-        self._push(bytes(leaf), 1)
-
-    def extend(self, leaves: Iterable[bytes]) -> None:
-        """Append many leaf hashes; aligned power-of-two blocks are hashed level by level (fast path)."""
-        items = [bytes(x) for x in leaves]
-        if not all(len(x) == 32 for x in items):
-            raise ValueError("leaf hashes must be 32 bytes")
-        self._extend(items)
-
-    def _extend(self, items: list[bytes]) -> None:
-        i, n = 0, len(items)
-        while i < n:
-            block = 1 << ((n - i).bit_length() - 1)
-            if self._size:
-                block = min(block, self._size & -self._size)
-            if block == 1:
-                self._push(items[i], 1)
-            else:
-                self._push(merkle_root(items[i : i + block]), block)
-            i += block
-
-    def root(self) -> bytes:
-        """The RFC 6962 root of the tree so far."""
-        if not self._hashes:
-            return EMPTY_ROOT
-        h = self._hashes[-1]
-        for left in reversed(self._hashes[:-1]):
-            h = node_hash(left, h)
-        return h
-
-    def to_json(self) -> list[str]:
-        return [h.hex() for h in self._hashes]
-
-    @classmethod
-    def from_json(cls, hashes: Sequence[str], size: int) -> CompactRange:
-        if not _is_int(size) or size < 0:
-            raise ValueError("size must be a non-negative integer")
-        if len(hashes) != size.bit_count():
-            raise ValueError(
-                f"a compact range of size {size} has {size.bit_count()} hashes, not {len(hashes)}"
-            )
-        cr = cls()
-        for h in hashes:
-            if not isinstance(h, str) or not _HEX64.fullmatch(h):
-                raise ValueError("compact range hashes must be 64 lowercase hex digits")
-            cr._hashes.append(bytes.fromhex(h))
-        cr._size = size
-        return cr
-
-
-# --------------------------------------------------------------------------------------------------
 # Checkpoints and signatures
 # --------------------------------------------------------------------------------------------------
 
 _CHECKPOINT_KEYS = frozenset(CHECKPOINT_FIELDS)
 _CHECKPOINT_RECORD_KEYS = _CHECKPOINT_KEYS | {"type", "signature"}
-_ED25519_SPKI_PREFIX = bytes.fromhex("302a300506032b6570032100")  # DER SubjectPublicKeyInfo header
 
 
-def checkpoint_body(record: Mapping[str, Any]) -> dict[str, Any]:
-    """The signed part of a checkpoint record (drops ``type``, ``signature`` and any other extra key)."""
-    missing = [k for k in CHECKPOINT_FIELDS if k not in record]
-    if missing:
-        raise ValueError(f"checkpoint body: field {missing[0]!r} is missing")
-    return {k: record[k] for k in CHECKPOINT_FIELDS}
-
-
-def checkpoint_hash(body: Mapping[str, Any]) -> str:
-    """Hex SHA-256 of the canonical checkpoint body; the next checkpoint's ``prev_checkpoint``."""
-    return _sha256(canonical_bytes(checkpoint_body(body))).hexdigest()
-
-
-def key_id(origin: str, public_key_raw: bytes) -> str:
-    """First 8 bytes of SHA-256(origin || 0x0A || 0x01 || raw Ed25519 key), in hex (C2SP-style)."""
-    return _sha256(origin.encode("utf-8") + b"\n\x01" + bytes(public_key_raw)).digest()[:8].hex()
-
-
-def public_key_pem(public_key_raw: bytes) -> str:
-    """PEM SubjectPublicKeyInfo of a raw Ed25519 key, for ``openssl pkeyutl -pubin``."""
-    b64 = base64.b64encode(_ED25519_SPKI_PREFIX + bytes(public_key_raw)).decode("ascii")
-    return f"-----BEGIN PUBLIC KEY-----\n{b64}\n-----END PUBLIC KEY-----\n"
 
 
 def _strict_b64(text: object, length: int) -> bytes | None:
@@ -948,24 +349,6 @@ def verify_signature(public_key_raw: bytes, body: Mapping[str, Any], signature_b
 # Key rotation: the signing key's chain (docs/audit-format.md §3, docs/operations.md "Key custody")
 # --------------------------------------------------------------------------------------------------
 
-_ROTATION_FIELDS = frozenset(
-    {"format", "origin", "old_key_id", "new_key_id", "new_public_key", "old_key_lost", "rotated_at"}
-)
-
-
-def rotation_statement(
-    origin: str, old_key_id: str, new_public_key: bytes, rotated_at: str, old_key_lost: bool = False
-) -> dict[str, Any]:
-    """What both keys sign when the checkpoint key is rotated (the old one unless it was lost)."""
-    return {
-        "format": KEY_ROTATION_FORMAT,
-        "origin": origin,
-        "old_key_id": old_key_id,
-        "new_key_id": key_id(origin, new_public_key),
-        "new_public_key": base64.b64encode(bytes(new_public_key)).decode("ascii"),
-        "old_key_lost": old_key_lost,
-        "rotated_at": rotated_at,
-    }
 
 
 def _ed25519_valid(public_key_raw: bytes, message: bytes, signature_b64: object) -> bool | None:
@@ -1009,14 +392,14 @@ def _checkpoint_problem(
     if not isinstance(v, str) or not v:
         return "origin", "origin must be a non-empty string"
     v = rec["tree_size"]
-    if not _is_int(v) or not 0 <= v < _SAFE:
+    if not is_int(v) or not 0 <= v < SAFE_INTEGER:
         return "tree_size", "tree_size must be an integer >= 0"
-    if not isinstance(rec["root"], str) or not _HEX64.fullmatch(rec["root"]):
+    if not isinstance(rec["root"], str) or not HEX64.fullmatch(rec["root"]):
         return "root", "root must be 64 lowercase hex digits"
     if not isinstance(rec["issued_at"], str) or not _ISSUED_RE.fullmatch(rec["issued_at"]):
         return "issued_at", "issued_at must be RFC 3339 UTC ending in Z"
     v = rec["prev_checkpoint"]
-    if v is not None and (not isinstance(v, str) or not _HEX64.fullmatch(v)):
+    if v is not None and (not isinstance(v, str) or not HEX64.fullmatch(v)):
         return "prev_checkpoint", "prev_checkpoint must be null or 64 lowercase hex digits"
     if not isinstance(rec["key_id"], str) or not _HEX16.fullmatch(rec["key_id"]):
         return "key_id", "key_id must be 16 lowercase hex digits"
@@ -1034,9 +417,9 @@ def load_public_key(path: str) -> bytes:
         der = base64.b64decode(body, validate=True)
     except (binascii.Error, ValueError):
         der = b""
-    if len(der) != len(_ED25519_SPKI_PREFIX) + 32 or not der.startswith(_ED25519_SPKI_PREFIX):
+    if len(der) != len(ED25519_SPKI_PREFIX) + 32 or not der.startswith(ED25519_SPKI_PREFIX):
         raise ValueError(f"{path}: not an Ed25519 public key in PEM (SubjectPublicKeyInfo)")
-    return der[len(_ED25519_SPKI_PREFIX):]
+    return der[len(ED25519_SPKI_PREFIX):]
 
 
 def load_checkpoints(path: str) -> list[dict[str, Any]]:
@@ -1078,34 +461,6 @@ def load_checkpoints(path: str) -> list[dict[str, Any]]:
         raise ValueError(f"{path}: no checkpoint found")
     return out
 
-
-# --------------------------------------------------------------------------------------------------
-# Evidence files (record_attached events name them by SHA-256 and size)
-# --------------------------------------------------------------------------------------------------
-
-
-def record_path(records_dir: str | os.PathLike[str], sha256: str) -> str:
-    """Where lawflow stores a record's file: <records>/objects/<first two hex>/<sha256>."""
-    return os.path.join(records_dir, "objects", sha256[:2], sha256)
-
-
-def check_file(path: str | os.PathLike[str], sha256: str, size: int) -> str | None:
-    """Re-hash one evidence file. None when it matches its event, otherwise what is wrong."""
-    try:
-        actual = os.stat(path).st_size
-        if actual != size:
-            return f"evidence file {sha256} has {actual} bytes, its event says {size} (the file was altered)"
-        digest = hashlib.sha256()
-        with open(path, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                digest.update(chunk)
-    except FileNotFoundError:
-        return f"evidence file {sha256} is missing from the records folder"
-    except OSError as exc:
-        return f"evidence file {sha256} cannot be read: {exc.strerror}"
-    if digest.hexdigest() != sha256:
-        return f"evidence file {sha256} was altered: its content hashes to {digest.hexdigest()}"
-    return None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1347,7 +702,7 @@ class Verifier:
         case = rec.get("case")
         seq = rec.get("seq")
         case = case if isinstance(case, str) else None
-        seq = seq if _is_int(seq) else None
+        seq = seq if is_int(seq) else None
         st = self._open
         looks_new = case is not None and case not in self._cases and seq == 1
         if st is not None and (case == st.name or not looks_new):
@@ -1459,7 +814,7 @@ class Verifier:
                 or (facts is not None and (type(facts) is not dict or not facts))
                 or rec["format"] != EVENT_FORMAT
                 or type(seq) is not int
-                or not 0 < seq < _SAFE
+                or not 0 < seq < SAFE_INTEGER
                 or not rec["case"]
                 or not rec["kind"]
                 or type(at) is not str
@@ -1474,18 +829,18 @@ class Verifier:
                     raise _Slow
                 if len(_good_procedures) < 10_000:
                     _good_procedures.add(procedure)
-            for k, v in payload.items():  # first level of _walk inlined: most payloads are flat
-                if k not in _good_keys:
-                    _admit_key(k)
+            for k, v in payload.items():  # first level of walk inlined: most payloads are flat
+                if k not in known_keys:
+                    admit_key(k)
                 tv = type(v)
-                if not (tv is str or v is None or tv is bool or (tv is int and -_SAFE < v < _SAFE)):
-                    _walk(v)
+                if not (tv is str or v is None or tv is bool or (tv is int and -SAFE_INTEGER < v < SAFE_INTEGER)):
+                    walk(v)
             for r in reasons:
                 if type(r) is not dict:
                     raise _Slow
-                _walk(r)
+                walk(r)
             if facts is not None:
-                _walk(facts)
+                walk(facts)
             data = _event_text(rec).encode("utf-8")  # reads the remaining keys ("type" was read by dispatch)
         except Exception:
             data = self._event_bytes_slow(rec)
@@ -1574,7 +929,7 @@ class Verifier:
     def _note_record_file(self, rec: Mapping[str, Any], case: str, seq: int) -> None:
         """An evidence file the event names: checked against the records folder at finish()."""
         sha, size = rec["payload"].get("sha256"), rec["payload"].get("size")
-        if type(sha) is not str or not _HEX64.fullmatch(sha) or type(size) is not int or size < 0:
+        if type(sha) is not str or not HEX64.fullmatch(sha) or type(size) is not int or size < 0:
             self._fail("a record_attached event must name its file's sha256 (64 hex) and size", case, seq,
                        "payload.sha256")
             return
@@ -1602,11 +957,11 @@ class Verifier:
         if "facts" in rec:
             body["facts"] = rec["facts"]
         try:
-            _check_profile(body["payload"], "payload")
-            _check_profile(body["reasons"], "reasons")
+            check_profile(body["payload"], "payload")
+            check_profile(body["reasons"], "reasons")
             if "facts" in body:
-                _check_profile(body["facts"], "facts")
-            return _encode(body)
+                check_profile(body["facts"], "facts")
+            return encode_checked(body)
         except CanonicalError as e:
             self._fail(e.problem, *self._locate(rec), e.path)
             return None
@@ -1629,10 +984,10 @@ class Verifier:
         if not isinstance(case, str) or not case:
             self._fail("case record: case must be a non-empty string", None, None, "case")
             return
-        if not _is_int(head_seq) or head_seq < 0:
+        if not is_int(head_seq) or head_seq < 0:
             self._fail("case record: head_seq must be an integer >= 0", case, None, "head_seq")
             return
-        if not isinstance(head_hash, str) or not _HEX64.fullmatch(head_hash):
+        if not isinstance(head_hash, str) or not HEX64.fullmatch(head_hash):
             self._fail("case record: head_hash must be 64 lowercase hex digits", case, head_seq, "head_hash")
             return
         st = self._open
@@ -1783,7 +1138,7 @@ class Verifier:
             why = "a leaf is missing" if idx > self._leaves else "duplicate or reordered leaf"
             self._fail(f"leaf log_index {idx} where {self._leaves} was expected ({why})", field_name="log_index")
             return
-        if not _HEX64.fullmatch(eh):
+        if not HEX64.fullmatch(eh):
             self._fail(f"leaf {idx}: event_hash must be 64 lowercase hex digits", field_name="event_hash")
             return
         self._leaf_buf += bytes.fromhex(eh)
@@ -1952,8 +1307,8 @@ class Verifier:
 
     def _rotation_problem(self, rotation: _Rotation, in_force: str | None) -> tuple[str, str] | None:
         st, payload = rotation.statement, rotation.payload
-        if not isinstance(st, dict) or st.keys() != _ROTATION_FIELDS or st["format"] != KEY_ROTATION_FORMAT:
-            return "rotation", f"rotation must be a {KEY_ROTATION_FORMAT} statement with fields {sorted(_ROTATION_FIELDS)}"
+        if not isinstance(st, dict) or st.keys() != ROTATION_FIELDS or st["format"] != KEY_ROTATION_FORMAT:
+            return "rotation", f"rotation must be a {KEY_ROTATION_FORMAT} statement with fields {sorted(ROTATION_FIELDS)}"
         if st["origin"] != self.origin:
             return "rotation.origin", f"origin {st['origin']!r} is not the export's {self.origin!r}"
         new_raw = _strict_b64(st["new_public_key"], 32)
