@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow import inputs, replay
-from workflow.audit.verifier import record_step
+from workflow.audit.row_replay import record_step
 from workflow.definitions import Transition
 from workflow.engine.refusals import Reason, Refused
 from workflow.models import RoleAssignment, User
