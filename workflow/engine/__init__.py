@@ -31,8 +31,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from workflow import accounts, inputs, machine, numbering, replay, store
-from workflow.audit.trail import append_event
 from workflow.audit.row_replay import ROUND_INDEPENDENT
+from workflow.audit.trail import append_event
 from workflow.calendar import WorkCalendar, default_calendar, parse_year_notice
 from workflow.clock import Clock, SystemClock, local_date, utc_stamp
 from workflow.db import Work, working
