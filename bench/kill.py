@@ -69,6 +69,9 @@ class KindResult:
 # ---------------------------------------------------------------- the child
 
 
+MAX_RECORD = 1024 * 1024  # bytes: the largest evidence file the record kind uploads (--max-record-kb)
+
+
 def _child(runtime_factory: Callable[[], object], kind: str, ack_fd: int, seed: int, registry: object) -> None:
     """Loop `kind` forever, writing one ACK line per completed call. Never returns (killed, or os._exit)."""
     try:
@@ -84,7 +87,7 @@ def _child(runtime_factory: Callable[[], object], kind: str, ack_fd: int, seed: 
                 _ack(ack_fd, opened)
                 _ack(ack_fd, engine.fire(case_id, "record_investigation_conduct", "wanghai", CONDUCT))
             elif kind == "record":
-                body = PDF_HEAD + rnd.randbytes(rnd.randrange(64 * 1024, 1024 * 1024))
+                body = PDF_HEAD + rnd.randbytes(rnd.randrange(min(64 * 1024, MAX_RECORD // 2), MAX_RECORD))
                 staged = rt.records.stage_bytes(body)  # type: ignore[attr-defined]
                 _ack(ack_fd, engine.fire(case_id, "attach_record", "wanghai", TEXT, attachment=staged))
             else:
@@ -178,8 +181,9 @@ def check(rt: object, kind: str, lines: list[str], result: KindResult) -> None:
     from workflow.models import AuditEvent
 
     label = f"{kind} trial {result.trials}"
+    # Evidence files are re-hashed once, by the records check below (verify would hash them all a second time).
     report = verify_database(rt.sessions, rt.origin, utc_stamp(rt.clock.now()),  # type: ignore[attr-defined]
-                             records_dir=str(rt.records.root), registry=rt.registry)  # type: ignore[attr-defined]
+                             registry=rt.registry)  # type: ignore[attr-defined]
     if not report.ok:
         result.failures.append(f"{label}: audit verify: {report.message}")
     store = records_check.check(rt.sessions, rt.records, min_age=0)  # type: ignore[attr-defined]
@@ -209,15 +213,18 @@ def check(rt: object, kind: str, lines: list[str], result: KindResult) -> None:
 
 
 def run_kind(rt: object, runtime_factory: Callable[[], object], kind: str, trials: int, seed: int,
-             *, window: float = 0.6, budget: float | None = None) -> KindResult:
+             *, window: float = 0.6, budget: float | None = None, progress: bool = False) -> KindResult:
     """`trials` kills of `kind` (fewer if `budget` seconds run out: the result says how many ran)."""
     rnd = random.Random(f"{seed}/{kind}")
     result = KindResult(kind)
     start = time.monotonic()
-    for _ in range(trials):
+    for n in range(trials):
         if budget is not None and time.monotonic() - start > budget:
             break
         trial(rt, runtime_factory, kind, rnd, result, window=window)
+        if progress and (n + 1) % 10 == 0:
+            print(f"{kind}: {n + 1} trials, {time.monotonic() - start:.0f} s, failures {len(result.failures)}",
+                  file=sys.stderr, flush=True)
     result.seconds = time.monotonic() - start
     return result
 
@@ -261,7 +268,10 @@ def main() -> None:
     parser.add_argument("--window", type=float, default=0.6, help="seconds: the kill comes uniformly within it")
     parser.add_argument("--pg", action="store_true", help="PostgreSQL (URLs from LAWFLOW_TEST_PG_*_URL)")
     parser.add_argument("--kinds", default=",".join(KINDS))
+    parser.add_argument("--max-record-kb", type=int, default=1024, help="largest evidence file uploaded")
     args = parser.parse_args()
+    global MAX_RECORD
+    MAX_RECORD = args.max_record_kb * 1024
     from workflow.audit import signing
     from workflow.clock import FixedClock
     from workflow.demo import seed_town
@@ -280,10 +290,11 @@ def main() -> None:
             signing.generate_key_file(rt.key_path)
             seed_town(rt)
             load = os.getloadavg()
-            results = [run_kind(rt, factory, kind, args.trials, args.seed, window=args.window)
+            results = [run_kind(rt, factory, kind, args.trials, args.seed, window=args.window, progress=True)
                        for kind in args.kinds.split(",")]
             summary = {"database": "postgresql" if args.pg else "sqlite", "seed": args.seed,
                        "trials_per_kind": args.trials, "window_s": args.window,
+                       "max_record_kb": args.max_record_kb,
                        "load_before": [round(x, 2) for x in load],
                        "load_after": [round(x, 2) for x in os.getloadavg()],
                        "results": [r.as_dict() for r in results]}
