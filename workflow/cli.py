@@ -38,7 +38,7 @@ class NotInitialised(UserError):
 
 
 # Commands that need no initialised database: init makes it, demo initialises it itself, definitions read files.
-_NO_SCHEMA_NEEDED = frozenset({"init", "demo", "definitions"})
+_NO_SCHEMA_NEEDED = frozenset({"init", "demo", "definitions", "restore"})  # restore: into an empty database
 
 
 def _rt(ctx: click.Context, *, schema: bool = True) -> Runtime:
@@ -524,8 +524,8 @@ def audit_checkpoint(ctx: click.Context) -> None:
     )
 
     rt = _rt(ctx)
-    try:
-        result = make_checkpoint(rt.sessions, rt.key_path, rt.origin, rt.clock)
+    try:  # the witness, outside the database: never sign a log that does not extend the last one signed
+        result = make_checkpoint(rt.sessions, rt.key_path, rt.origin, rt.clock, witness=rt.witness_path)
     except CheckpointError as exc:
         raise UserError(str(exc)) from None
     verb = f"新增 {result.added} 个事件 added" if result.created else "无新事件 nothing new"
@@ -544,8 +544,11 @@ def audit_checkpoint(ctx: click.Context) -> None:
               help="A signing public key (PEM) received outside the database, to accept a rotation whose old "
                    "key was lost; repeatable.")
 @click.option("--quiet", is_flag=True)
+@click.option("--witness", "witnesses", multiple=True, type=click.Path(exists=True),
+              help="A witness folder or file (checkpoints kept outside the database): report a rollback or fork.")
 @click.pass_context
-def audit_verify(ctx: click.Context, trusted: tuple[str, ...], trusted_keys: tuple[str, ...], quiet: bool) -> None:
+def audit_verify(ctx: click.Context, trusted: tuple[str, ...], trusted_keys: tuple[str, ...], quiet: bool,
+                 witnesses: tuple[str, ...]) -> None:
     """Recompute every hash, chain, leaf and checkpoint. Exit 0 intact, 1 broken (naming case and seq)."""
     from workflow.audit.export import verify_database
     from workflow.audit.verifier import load_checkpoints, load_public_key
@@ -565,6 +568,8 @@ def audit_verify(ctx: click.Context, trusted: tuple[str, ...], trusted_keys: tup
                f"未锚定 unanchored {report.unanchored_events} / 记录文件 evidence files {report.records_checked}")
     for warning in report.warnings[:10]:
         click.echo(f"警告 warning: {warning}", err=True)
+    if witnesses:
+        _compare_witnesses(rt, witnesses)
     if not report.ok:
         click.echo(f"审计记录已被篡改或不完整 {report.message}", err=True)
         sys.exit(1)
@@ -915,3 +920,148 @@ def _database_error(exc: SQLAlchemyError) -> str:
     original = getattr(exc, "orig", None) or exc
     first = (str(original).strip().splitlines() or [""])[0] if original is not exc else ""
     return _safe(f"{type(original).__name__}: {first}"[:300] if first else type(original).__name__)
+
+
+# ---------------------------------------------------------------- backup, restore, witnesses, case numbers
+
+
+def _operator() -> str:
+    import getpass
+
+    try:
+        return f"console:{getpass.getuser()}"
+    except (KeyError, OSError):  # no name for this uid (a container): the uid says who it was
+        return f"console:uid{os.getuid()}"
+
+
+def _compare_witnesses(rt: Runtime, paths: tuple[str, ...]) -> None:
+    """Exit 4, loudly, when the database contradicts a checkpoint witnessed outside it (docs/operations.md)."""
+    from pathlib import Path
+
+    from workflow.audit import witness
+
+    try:
+        seen = [w for path in paths for w in witness.read(Path(path))]
+    except witness.WitnessError as exc:
+        raise UserError(str(exc)) from None
+    with rt.sessions() as session:
+        findings = witness.compare(session, seen, origin=rt.origin)
+    if findings:
+        for finding in findings:
+            click.echo(f"!!! {finding.text()}", err=True)
+        click.echo("!!! 数据库与数据库外见证的检查点不一致 / THE DATABASE CONTRADICTS CHECKPOINTS WITNESSED OUTSIDE IT", err=True)
+        sys.exit(4)
+    click.echo(f"与 {len(seen)} 个见证的检查点一致 consistent with {len(seen)} witnessed checkpoints")
+
+
+@cli.command("backup")
+@click.argument("dest", type=click.Path(file_okay=False))
+@click.option("--owner-url", help="PostgreSQL: the table owner's URL for pg_dump (default: LAWFLOW_DATABASE_OWNER_URL, "
+                                  "else LAWFLOW_DATABASE_URL).")
+@click.option("--include-private-key", is_flag=True,
+              help="Also copy the private checkpoint signing key (said loudly; keep such a backup apart).")
+@click.pass_context
+def backup_command(ctx: click.Context, dest: str, owner_url: str | None, include_private_key: bool) -> None:
+    """Copy the database, evidence files, public keys and configuration into DEST, with MANIFEST.json.
+    Works while the app is serving. Exit 0 done, 1 failed (DEST removed again)."""
+    from pathlib import Path
+
+    from workflow.backup import BackupError, make_backup
+
+    rt = _rt(ctx)
+
+    def warn(message: str) -> None:
+        click.echo(f"!!! 警告 WARNING: {message}", err=True)
+
+    try:
+        manifest = make_backup(rt, Path(dest), owner_url=owner_url, include_private_key=include_private_key,
+                               warn=warn)
+    except BackupError as exc:
+        raise UserError(str(exc)) from None
+    data = manifest.data
+    checkpoint = data["last_checkpoint"]
+    click.echo(f"备份完成 backup written: {dest} — {len(data['files'])} 个文件 files, {data['events']} 个事件 events, "
+               f"{data['cases']} 件案件 cases, 最后检查点 last checkpoint "
+               f"{checkpoint['tree_size'] if checkpoint else '—'}")
+
+
+@cli.command("restore")
+@click.argument("src", type=click.Path(exists=True, file_okay=False))
+@click.option("--owner-url", help="PostgreSQL: the table owner's URL for pg_restore (default: "
+                                  "LAWFLOW_DATABASE_OWNER_URL, else LAWFLOW_DATABASE_URL).")
+@click.option("--witness", "witnesses", multiple=True, type=click.Path(exists=True),
+              help="Witnessed checkpoints to compare with (default: the witness folder, when it exists).")
+@click.option("--accept-rollback", is_flag=True,
+              help="Restore a backup older than the witnessed checkpoints (the newer state is lost): recorded in the "
+                   "trail; case numbering is held until `lawflow case-numbers advance`.")
+@click.pass_context
+def restore_command(ctx: click.Context, src: str, owner_url: str | None, witnesses: tuple[str, ...],
+                    accept_rollback: bool) -> None:
+    """Restore backup SRC into this EMPTY instance, then verify it. Exit 0 restored and verified; 1 it did not
+    verify (undone, target empty); 2 the target is not empty or unusable; 3 the backup was altered; 4 it
+    contradicts the witnessed checkpoints (undone)."""
+    from pathlib import Path
+
+    from workflow.restore import RestoreError, restore
+
+    rt = _rt(ctx, schema=False)
+    paths = [Path(w) for w in witnesses] or ([rt.witness_path] if rt.witness_path.exists() else [])
+    try:
+        report = restore(rt, Path(src), owner_url=owner_url, witness=paths, accept_rollback=accept_rollback,
+                         operator=_operator())
+    except RestoreError as exc:
+        click.echo(f"错误 error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    for finding in report.findings:
+        click.echo(f"!!! {finding}", err=True)
+    if report.held:
+        click.echo(f"!!! 已恢复较旧的备份：{', '.join(report.held)} 暂停立案，直至运行 lawflow case-numbers advance / an OLDER "
+                   f"backup was restored: opening cases is held for {', '.join(report.held)} until an operator runs "
+                   f"`lawflow case-numbers advance`", err=True)
+    click.echo(f"已恢复并通过校验 restored and verified: {report.events} 个事件 events, {report.records} 个记录文件 evidence "
+               f"files — {report.verify_message}")
+
+
+@cli.group("case-numbers")
+def case_numbers() -> None:
+    """Case-number counters after a restore (never issue a number twice)."""
+
+
+@case_numbers.command("advance")
+@click.option("--witness", "witnesses", multiple=True, type=click.Path(exists=True),
+              help="Witnessed checkpoints whose counters to pass (default: the witness folder and its superseded/).")
+@click.option("--set", "settings", multiple=True, metavar="ORG/PREFIX/YEAR=N",
+              help="Set a counter to at least N (e.g. from the paper register): houlong/EC/2026=57.")
+@click.pass_context
+def case_numbers_advance(ctx: click.Context, witnesses: tuple[str, ...], settings: tuple[str, ...]) -> None:
+    """Set the counters past the witnessed highs and lift the hold on opening cases (recorded in SYS)."""
+    from pathlib import Path
+
+    from workflow import case_number_hold
+    from workflow.audit import witness
+
+    rt = _rt(ctx)
+    paths = [Path(w) for w in witnesses]
+    if not paths and rt.witness_path.exists():
+        paths = [rt.witness_path, *sorted((rt.witness_path / "superseded").glob("*"))]
+    try:
+        seen = [w for path in paths for w in witness.read(path)]
+    except witness.WitnessError as exc:
+        raise UserError(str(exc)) from None
+    targets = witness.witnessed_highs(seen)
+    for item in settings:
+        key, _, value = item.partition("=")
+        if not value.isdigit():
+            raise UserError(f"--set 须写作 组织/前缀/年份=编号 / --set takes ORG/PREFIX/YEAR=N, not {item!r}")
+        targets[key] = max(targets.get(key, 0), int(value))
+    try:
+        done = case_number_hold.advance(rt.sessions, targets, _operator(), rt.clock.now(),
+                                        source=", ".join(str(p) for p in paths) + (" --set " + " ".join(settings)
+                                                                                   if settings else ""))
+    except case_number_hold.CounterError as exc:
+        raise UserError(str(exc)) from None
+    for key, (before, after) in done.changed.items():
+        click.echo(f"{key}: {before} → {after}（下一个编号 next number {after + 1}）")
+    if done.released:
+        click.echo(f"已恢复立案 opening cases resumed: {', '.join(done.released)}")
+    click.echo(f"已记入系统日志 recorded in SYS seq {done.seq}")

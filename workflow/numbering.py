@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from workflow.clock import Clock, local_date
 from workflow.models import Case, CaseNumberCounter
 
+HOLD_PREFIX = "!HOLD"  # a counter row no procedure prefix can equal: set, the organisation may not open cases
 CODE_MAX = 20  # with "-PREFIX-YYYY-NNNNNN" an id stays within case_file.id's 40 characters
 _VERBATIM = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 MAX_SKIPS = 10_000
@@ -68,10 +69,29 @@ def next_number(session: Session, org_id: str, prefix: str, year: int) -> int:
     return int(session.execute(statement).scalar_one())
 
 
+class NumberingHeld(RuntimeError):
+    """The organisation's counters may lag numbers already issued (an older backup was restored): no case is
+    opened until an operator runs `lawflow case-numbers advance` (workflow/case_number_hold.py)."""
+
+    def __init__(self, org_id: str):
+        super().__init__(f"{org_id} 的案件编号已暂停：恢复的数据库可能落后于已发出的编号，请运维人员运行 lawflow case-numbers "
+                         f"advance / case numbering of {org_id} is held: the restored database may be behind numbers "
+                         f"already issued; an operator must run `lawflow case-numbers advance`")
+        self.org_id = org_id
+
+
+def held(session: Session, org_id: str) -> bool:
+    row = session.get(CaseNumberCounter, (org_id, HOLD_PREFIX, 0))
+    return row is not None and row.last_number > 0
+
+
 def allocate(session: Session, org_id: str, procedure_id: str, clock: Clock, now: datetime) -> tuple[str, datetime]:
     """A new case id for the organisation, and the opening time read once its counter is locked, so that
     within a series a later number never opens earlier. `now` (the time the checks used) picks the year; if
-    the year turned while this creator waited for the lock, the new year's series is used."""
+    the year turned while this creator waited for the lock, the new year's series is used. Raises
+    NumberingHeld while a restore's hold is set (a number is never issued twice)."""
+    if held(session, org_id):
+        raise NumberingHeld(org_id)
     prefix = prefix_of(procedure_id)
     year = local_date(now).year
     for _ in range(MAX_SKIPS):

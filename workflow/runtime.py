@@ -7,6 +7,8 @@ The CLI and the web app both build one `Runtime`; nothing else reads the environ
                          the DB; keep it off the database host. LAWFLOW_AUDIT_KEY, its earlier name, still works.
   LAWFLOW_ORIGIN         the log's name in checkpoints (default: lawflow/<org>)
   LAWFLOW_MAX_RECORD_MB  upload limit for one evidence file, in MiB (default 2048)
+  LAWFLOW_WITNESS_DIR    where `lawflow audit checkpoint` keeps the last checkpoint it signed, outside the database
+                         (default: <folder of the signing key>/witness; workflow/audit/witness.py)
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class Runtime:
     definitions_dir: Path = DEFINITIONS_DIR
     clock: Clock = field(default_factory=SystemClock)
     max_record_bytes: int = DEFAULT_MAX_BYTES
+    witness_dir: Path | None = None  # None: beside the signing key (see witness_path)
 
     @classmethod
     def from_env(cls, clock: Clock | None = None) -> Runtime:
@@ -48,7 +51,13 @@ class Runtime:
             origin=os.environ.get("LAWFLOW_ORIGIN", "lawflow/houlong"),
             clock=clock or SystemClock(),
             max_record_bytes=_max_record_bytes(os.environ.get("LAWFLOW_MAX_RECORD_MB")),
+            witness_dir=Path(os.environ["LAWFLOW_WITNESS_DIR"]) if os.environ.get("LAWFLOW_WITNESS_DIR") else None,
         )
+
+    @property
+    def witness_path(self) -> Path:
+        """The witness directory: the last signed checkpoint, kept outside the database."""
+        return self.witness_dir or Path(self.key_path).parent / "witness"
 
     @cached_property
     def db(self) -> SqlEngine:

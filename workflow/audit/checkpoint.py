@@ -53,19 +53,63 @@ def latest_checkpoint(session: Session) -> AuditCheckpoint | None:
 
 
 def make_checkpoint(sessions: sessionmaker[Session], key_path: Path, origin: str, clock: Clock,
-                    *, batch: int = 50_000) -> CheckpointResult:
-    """Anchor every not-yet-anchored event (in batches of `batch` leaves per checkpoint round)."""
+                    *, batch: int = 50_000, witness: Path | None = None) -> CheckpointResult:
+    """Anchor every not-yet-anchored event (in batches of `batch` leaves per checkpoint round). With
+    `witness` (a directory outside the database, workflow/audit/witness.py): refuse a log that does not
+    extend the checkpoint witnessed there, and witness the new one."""
     key = _load_key(key_path)
     key_id = signing.key_id_for(origin, key)
+    if witness is not None:
+        _check_witness(sessions, witness)
     result: CheckpointResult | None = None
     while True:
         step = _one_round(sessions, key, key_id, origin, clock, batch)
         if not step.created:
-            return result or step
+            result = result or step
+            break
         result = CheckpointResult(step.tree_size, step.root, (result.added if result else 0) + step.added,
                                   step.key_id, step.issued_at, True)
         if step.added < batch:
-            return result
+            break
+    if witness is not None:
+        _witness(sessions, witness, clock)
+    return result
+
+
+def _check_witness(sessions: sessionmaker[Session], directory: Path) -> None:
+    from workflow.audit import witness
+
+    try:
+        seen = witness.last(directory)
+    except witness.WitnessError as exc:
+        raise CheckpointError(f"{exc}: refusing to sign") from None
+    if seen is None:
+        return
+    with sessions() as session:
+        findings = [f for f in witness.compare(session, [seen]) if f.kind in ("rollback", "fork")]
+    if findings:
+        raise CheckpointError(f"拒绝签署：日志与最后见证的检查点不一致 / refusing to sign a log inconsistent with the last "
+                              f"checkpoint witnessed in {directory}: {findings[0].text()}")
+
+
+def _witness(sessions: sessionmaker[Session], directory: Path, clock: Clock) -> None:
+    """Write the newest checkpoint to the witness directory, unless it is already the one witnessed there."""
+    from workflow.audit import witness
+
+    with sessions() as session:
+        row = latest_checkpoint(session)
+        if row is None:
+            return
+        seen = witness.last(directory)
+        if seen is not None and seen.tree_size == row.tree_size and seen.record["root"] == row.root:
+            return
+        item = witness.entry(checkpoint_record(row), row.signature, utc_stamp(clock.now()), witness.counters(session))
+    try:
+        witness.write(directory, item)
+    except OSError as exc:
+        raise CheckpointError(f"检查点已签署，但无法写入见证目录 / the checkpoint (tree_size {row.tree_size}) is signed but "
+                              f"could not be witnessed in {directory}: {exc.strerror}; run lawflow audit checkpoint "
+                              f"again once the folder is writable") from None
 
 
 def _load_key(key_path: Path) -> Ed25519PrivateKey:
