@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from workflow.audit.verifier import CompactRange, leaf_hash
+from workflow.audit.merkle import CompactRange, leaf_hash
 from workflow.models import AuditLeaf, CaseNumberCounter
 from workflow.numbering import HOLD_PREFIX
 
