@@ -26,12 +26,12 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from web.auth import WebUser
-from web.case_access import NAME, field_errors, own_case, people_of, procedure_of, step_for
+from web.case_access import NAME, field_errors, own_case, procedure_of, step_for
 from web.errors import PublicBadRequest, PublicNotFound
 from web.forms import kept_values, payload_from_form, widgets
 from web.i18n import _, current_lang, paren
 from web.input_screen import engine_form, own_filters
-from web.pagination import page_links
+from web.pagination import page_links, page_number
 from web.present import (
     DataLabels,
     DeadlineView,
@@ -44,6 +44,7 @@ from web.present import (
 )
 from web.runtime import runtime
 from workflow import inputs, typed_dates
+from workflow.accounts import people_of
 from workflow.completeness import MATERIAL_FIELD, completeness, format_label
 from workflow.deadlines import DUE_SOON_WORKING_DAYS
 from workflow.definitions import Procedure
@@ -217,7 +218,7 @@ def index() -> tuple[str, int]:
     rows: list[Row] = []
     mine: list[Row] | None = None
     total = pages = 0
-    page = _page_number(request.args.get("page"))
+    page = page_number(request.args.get("page"))
     flt = form.filter
     with rt.sessions() as s:
         if flt is not None:
@@ -237,10 +238,6 @@ def index() -> tuple[str, int]:
         prev_url=url_for("cases.index", **query, page=page - 1) if page > 1 else None,
         next_url=url_for("cases.index", **query, page=page + 1) if page < pages else None,
     ), (400 if form.errors else 200)
-
-
-def _page_number(raw: str | None) -> int:
-    return int(raw) if raw and raw.isdigit() and 0 < int(raw) < 10**9 else 1
 
 
 # ---------------------------------------------------------------- opening a case
