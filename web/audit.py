@@ -38,7 +38,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from web.access import may_open, require_roles
@@ -59,6 +58,7 @@ from web.runtime import runtime
 from workflow.accounts import people_of
 from workflow.administration import ADMIN_ROLE
 from workflow.audit import status as verification
+from workflow.audit.chains import case_titles, events_in, own_case_ids, recent_events, visible_chains
 from workflow.audit.custody import key_in_instance
 from workflow.audit.selection import (
     KINDS,
@@ -66,15 +66,13 @@ from workflow.audit.selection import (
     count_events,
     header_record,
     iter_selection,
-    org_scope,
     org_totals,
     page_of_events,
 )
 from workflow.audit.verifier import export_line
 from workflow.clock import parse_stamp, utc_stamp
-from workflow.models import SYSTEM_JOURNAL_ID, AuditEvent, Case, admin_journal_id
+from workflow.models import SYSTEM_JOURNAL_ID, AuditEvent, admin_journal_id
 from workflow.runtime import Runtime
-from workflow.visibility import visible_orgs
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 AUDIT, COMPLIANCE = "audit", "compliance"  # the pages, whose roles the definitions name (workflow/pages.py)
@@ -99,13 +97,6 @@ def _journals() -> tuple[str, str]:
     return SYSTEM_JOURNAL_ID, admin_journal_id(current_user.org_id)
 
 
-def _visible_chains(session: Any) -> set[str]:
-    """The chains whose verification this auditor sees: the cases and administration journals of the
-    organisations it may see (not the shared system journal)."""
-    orgs = visible_orgs(session, current_user.org_id)
-    return set(session.scalars(select(Case.id).where(Case.org_id.in_(orgs)))) | {admin_journal_id(o) for o in orgs}
-
-
 def _status_file(rt: Runtime) -> Any:
     return verification.status_path(rt.instance)
 
@@ -117,15 +108,13 @@ def _status_file(rt: Runtime) -> Any:
 @require_roles(ADMIN_ROLE, page=AUDIT)
 def index() -> str:
     rt = runtime()
-    scope = org_scope(current_user.org_id)
     with rt.sessions() as s:
         total, refused, cases = org_totals(s, current_user.org_id)
-        recent = s.scalars(select(AuditEvent).where(scope)
-                           .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(RECENT)).all()
+        recent = recent_events(s, current_user.org_id, RECENT)
         people = people_of(s, current_user.org_id)
         events = [event_view(e, rt.registry, people, with_payload=False) for e in recent]
         last = verification.load(_status_file(rt))
-        chains = _visible_chains(s) if last else set()
+        chains = visible_chains(s, current_user.org_id) if last else set()
     return render_template("audit/index.html", total=total, refused=refused, cases=cases, events=events,
                            recent=RECENT, last=_summary(last, chains) if last else None,
                            system_journal=SYSTEM_JOURNAL_ID, admin_journal=_journals()[1])
@@ -374,12 +363,9 @@ def verify() -> str:
     chains: set[str] = set()
     if last is not None:
         with rt.sessions() as s:
-            chains = _visible_chains(s)
-            titles = dict(s.execute(select(Case.id, Case.title).where(
-                Case.org_id.in_(visible_orgs(s, current_user.org_id)))).all())
-            current_events = sum(count for _case, count in s.execute(
-                select(AuditEvent.case_id, func.count()).where(AuditEvent.case_id.in_(chains))
-                .group_by(AuditEvent.case_id)))
+            chains = visible_chains(s, current_user.org_id)
+            titles = case_titles(s, current_user.org_id)
+            current_events = events_in(s, chains)
         mine = [(name, entry) for name, entry in last.get("cases", {}).items() if name in chains]
         since = max(current_events - sum(int(entry.get("events", 0)) for _name, entry in mine), 0)
         tree_size = (last.get("latest_checkpoint") or {}).get("tree_size", 0)
@@ -515,7 +501,7 @@ def compliance() -> tuple[str, int]:
             report = compliance_figures(s, current_user.org_id, days["from"], days["to"], registry=rt.registry,
                                         as_of=today)
             people = people_of(s, current_user.org_id)
-            own = set(s.scalars(select(Case.id).where(Case.org_id == current_user.org_id)))
+            own = own_case_ids(s, current_user.org_id)
         lang = current_lang()
         for f in report.figures:
             by_person = f.key in (CERTIFIED, REVIEW_STAFF)

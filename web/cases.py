@@ -20,7 +20,6 @@ from typing import Any
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
@@ -45,11 +44,11 @@ from web.present import (
 from web.runtime import runtime
 from workflow import inputs, typed_dates
 from workflow.accounts import people_of
+from workflow.audit.chains import case_events
 from workflow.completeness import MATERIAL_FIELD, completeness, format_label
 from workflow.deadlines import DUE_SOON_WORKING_DAYS
 from workflow.definitions import Procedure
 from workflow.engine import Outcome
-from workflow.models import AuditEvent
 from workflow.records import FORMATS
 from workflow.worklist import (
     DEADLINE_STATUSES,
@@ -342,8 +341,7 @@ def _case_page(case_id: str, refused: tuple[str, Outcome] | None = None,
         people = people_of(s, case.org_id)
         labels = DataLabels(procedure)
         deadlines = [deadline_view(d, procedure, rt.engine.calendar, today) for d in case.deadlines]
-        events = s.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id)
-                           .order_by(AuditEvent.seq)).all()
+        events = case_events(s, case.id)
         known = {procedure.ref: labels} if procedure else {}
         history = [event_view(e, rt.registry, people, labels=known) for e in events]
         steps = rt.engine.available_transitions(s, case, current_user.username) if procedure else []
