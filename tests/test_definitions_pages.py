@@ -71,11 +71,11 @@ def test_a_page_naming_an_unknown_trigger_is_refused(tmp_path: Path) -> None:
     raw = _raw()
     raw["pages"]["meeting"]["convene"] = "hold_meeting"
     raw["pages"]["meeting"]["decisions"]["veto_decision"] = "disagree"
-    raw["pages"]["review"]["outcome"]["also"] = ["send_back"]
+    raw["pages"]["review"]["outcome"]["alternative"] = "send_back"
     assert _problems(tmp_path, raw) == {
         "pages.meeting.convene": "unknown trigger 'hold_meeting' (no such transition)",
         "pages.meeting.decisions.veto_decision": "unknown trigger 'veto_decision' (no such transition)",
-        "pages.review.outcome.also.0": "unknown trigger 'send_back' (no such transition)",
+        "pages.review.outcome.alternative": "unknown trigger 'send_back' (no such transition)",
     }
 
 

@@ -178,7 +178,7 @@ def _review_page(case_id: str, refused: Refusal | None = None) -> str:
     opinion = None
     if page.outcome is not None:
         opinion = _opinion_form(case_id, page.outcome, steps, refused, errors)
-        generic = [t for t in steps if t.trigger not in (page.outcome.step, *page.outcome.also)]
+        generic = [t for t in steps if t.trigger not in (page.outcome.step, page.outcome.alternative)]
     else:
         generic = steps
     if page.materials or page.records:  # what is under review, and the review's own records, apart
@@ -221,7 +221,7 @@ def _opinion_form(case_id: str, outcome: ReviewOutcome, steps: list[Transition],
     lang = current_lang()
     verdict_field = outcome.choice
     issue = next((t for t in steps if t.trigger == outcome.step), None)
-    back = next((t for t in steps if t.trigger in outcome.also), None)
+    back = next((t for t in steps if t.trigger == outcome.alternative), None)
     if issue is None and back is None:
         return None
     mine = refused is not None and refused.form == "opinion"
@@ -303,14 +303,12 @@ def opinion(case_id: str) -> Response | tuple[str, int]:
     outcome = procedure.pages.review.outcome if procedure.pages.review else None
     if outcome is None:
         raise PublicNotFound()
-    chosen = request.form.get(outcome.choice)
-    back_trigger = chosen if chosen in outcome.also else outcome.also[0] if outcome.also else None
     issue = step_for(procedure, state, outcome.step)
-    back = step_for(procedure, state, back_trigger) if back_trigger else None
+    back = step_for(procedure, state, outcome.alternative) if outcome.alternative else None
     issue_fields = issue.payload if issue else ()
     back_fields = back.payload if back else ()
-    if chosen in outcome.also:
-        trigger, payload = chosen, payload_from_form(back_fields, request.form)
+    if outcome.alternative and request.form.get(outcome.choice) == outcome.alternative:
+        trigger, payload = outcome.alternative, payload_from_form(back_fields, request.form)
     else:  # no choice made: the opinion, which the engine refuses naming its missing conclusion
         trigger, payload = outcome.step, payload_from_form(issue_fields, request.form)
     kept = {**kept_values(back_fields, request.form), **kept_values(issue_fields, request.form)}

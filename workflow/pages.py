@@ -12,7 +12,7 @@ it needs its guards), so adding it to a deployed definition version changes no r
     pages:
       review:                        # web/reviews.py: the queue and review page of these roles
         roles: [legal_counsel, legal_adviser]
-        outcome: {step: issue_legality_opinion, choice: conclusion, also: [return_for_supplement]}
+        outcome: {step: issue_legality_opinion, choice: conclusion, alternative: return_for_supplement}
         materials: [legality_submission, ...]   # record keys shown as what is under review
         records: [supplement_requests, ...]     # record keys shown as the review's own records
         checklist: record_checklist_finding     # a step whose `item` choices are the checklist
@@ -59,7 +59,7 @@ class ChoiceOfStepDef(_Strict):
 
 
 class OutcomeDef(ChoiceOfStepDef):
-    also = fields.List(fields.String(validate=IDENT), load_default=list)  # further steps offered as choices
+    alternative = fields.String(validate=IDENT)  # a step offered as a further choice of the same form
 
 
 class ReviewPageDef(_Strict):
@@ -105,12 +105,12 @@ class PagesSchemaDef(Schema):
 
 @dataclass(frozen=True)
 class Outcome:
-    """One form for a review's outcome: `step`'s choice field `choice`, and the steps `also` as further
-    choices of the same radio group."""
+    """One form for a review's outcome: `step`'s choice field `choice`, and the step `alternative` (e.g. a
+    return for supplement) as a further choice of the same radio group."""
 
     step: str
     choice: str
-    also: tuple[str, ...] = ()
+    alternative: str | None = None
 
 
 @dataclass(frozen=True)
@@ -162,7 +162,7 @@ def build(block: Mapping[str, Any] | None) -> Pages:
         o = r.get("outcome")
         review = ReviewPage(
             roles=tuple(r["roles"]), materials=tuple(r["materials"]), records=tuple(r["records"]),
-            outcome=Outcome(o["step"], o["choice"], tuple(o["also"])) if o else None,
+            outcome=Outcome(o["step"], o["choice"], o.get("alternative")) if o else None,
             checklist=r.get("checklist"))
     if "meeting" in block:
         m = block["meeting"]
@@ -218,8 +218,8 @@ def check_definition(data: dict[str, Any]) -> list[tuple[str, str]]:
     if review:
         if review.get("outcome"):
             choice_field("pages.review.outcome", review["outcome"])
-            for i, t in enumerate(review["outcome"]["also"]):
-                trigger(f"pages.review.outcome.also.{i}", t)
+            if "alternative" in review["outcome"]:
+                trigger("pages.review.outcome.alternative", review["outcome"]["alternative"])
         for part in ("materials", "records"):
             for i, key in enumerate(review[part]):
                 if key not in keys:
