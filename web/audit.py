@@ -7,8 +7,8 @@
   /audit/verify           the last full verification, overall and per case; POST runs it again
   /audit/compliance       the seven compliance figures (workflow/procedures/enforcement/compliance.py) for a period, with charts
 
-Who: auditors and administrators (AUDIT_ROLES); the compliance figures also for agency heads
-(COMPLIANCE_ROLES). Everyone else gets 403. Scope: the events of the organisation's cases, plus
+Who: administrators and the roles the definitions' `pages.audit` serve (auditors); the compliance figures also
+the roles of `pages.compliance` (agency heads, heads). Everyone else gets 403. Scope: the events of the organisation's cases, plus
 system-journal events (refusals that belong to no case, e.g. an unknown case id) by its own users. The
 verification runs over the whole trail, because the Merkle log and its checkpoints span every case, but its
 page shows only the chains of the organisations the auditor may see (workflow/visibility.py): their totals,
@@ -30,7 +30,6 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
-    abort,
     flash,
     redirect,
     render_template,
@@ -39,12 +38,12 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
+from web.access import may_open, require_roles
 from web.i18n import N_, _, current_lang
 from web.input_screen import own_filters
-from web.pagination import page_links
+from web.pagination import page_links, page_number
 from web.present import (
     KIND_LABELS,
     DataLabels,
@@ -56,8 +55,11 @@ from web.present import (
     procedure_for_ref,
 )
 from web.runtime import runtime
+from workflow.accounts import people_of
+from workflow.administration import ADMIN_ROLE
 from workflow.audit import status as verification
 from workflow.audit.canonical import export_line
+from workflow.audit.chains import case_titles, events_in, own_case_ids, recent_events, visible_chains
 from workflow.audit.custody import key_in_instance
 from workflow.audit.selection import (
     KINDS,
@@ -65,18 +67,15 @@ from workflow.audit.selection import (
     count_events,
     header_record,
     iter_selection,
-    org_scope,
     org_totals,
     page_of_events,
 )
 from workflow.clock import parse_stamp, utc_stamp
-from workflow.models import SYSTEM_JOURNAL_ID, AuditEvent, Case, User, admin_journal_id
+from workflow.models import SYSTEM_JOURNAL_ID, AuditEvent, admin_journal_id
 from workflow.runtime import Runtime
-from workflow.visibility import visible_orgs
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
-AUDIT_ROLES = ("auditor", "admin")
-COMPLIANCE_ROLES = ("auditor", "admin", "agency_head", "head")  # head: 行政首长 of the major-decision procedure
+AUDIT, COMPLIANCE = "audit", "compliance"  # the pages, whose roles the definitions name (workflow/pages.py)
 RECENT = 100
 PAGE_SIZE = 50
 COUNT_LIMIT = 10_000  # the explorer counts a selection up to this (200 pages); beyond it, "more than"
@@ -86,16 +85,10 @@ MAX_LEN = {"case": 40, "actor": 64, "role": 64, "trigger": 64}
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def _require(*roles: str) -> None:
-    if not current_user.has_any_role(*roles):
-        abort(403)
-
-
 @bp.app_context_processor
 def audit_navigation() -> dict[str, Any]:
-    signed_in = current_user.is_authenticated
-    return {"can_audit": signed_in and current_user.has_any_role(*AUDIT_ROLES),
-            "can_see_compliance": signed_in and current_user.has_any_role(*COMPLIANCE_ROLES)}
+    return {"can_audit": may_open(ADMIN_ROLE, page=AUDIT),
+            "can_see_compliance": may_open(ADMIN_ROLE, page=COMPLIANCE)}
 
 
 def _journals() -> tuple[str, str]:
@@ -104,42 +97,24 @@ def _journals() -> tuple[str, str]:
     return SYSTEM_JOURNAL_ID, admin_journal_id(current_user.org_id)
 
 
-def _visible_chains(session: Any) -> set[str]:
-    """The chains whose verification this auditor sees: the cases and administration journals of the
-    organisations it may see (not the shared system journal)."""
-    orgs = visible_orgs(session, current_user.org_id)
-    return set(session.scalars(select(Case.id).where(Case.org_id.in_(orgs)))) | {admin_journal_id(o) for o in orgs}
-
-
-def _people(session: Any) -> dict[str, str]:
-    return dict(session.execute(select(User.username, User.display_name)
-                                .where(User.org_id == current_user.org_id)).all())
-
-
 def _status_file(rt: Runtime) -> Any:
     return verification.status_path(rt.instance)
-
-
-def _page_number(raw: str | None) -> int:
-    return int(raw) if raw and raw.isdigit() and 0 < int(raw) < 10**9 else 1
 
 
 # ---------------------------------------------------------------- the overview
 
 
 @bp.get("/")
+@require_roles(ADMIN_ROLE, page=AUDIT)
 def index() -> str:
-    _require(*AUDIT_ROLES)
     rt = runtime()
-    scope = org_scope(current_user.org_id)
     with rt.sessions() as s:
         total, refused, cases = org_totals(s, current_user.org_id)
-        recent = s.scalars(select(AuditEvent).where(scope)
-                           .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(RECENT)).all()
-        people = _people(s)
+        recent = recent_events(s, current_user.org_id, RECENT)
+        people = people_of(s, current_user.org_id)
         events = [event_view(e, rt.registry, people, with_payload=False) for e in recent]
         last = verification.load(_status_file(rt))
-        chains = _visible_chains(s) if last else set()
+        chains = visible_chains(s, current_user.org_id) if last else set()
     return render_template("audit/index.html", total=total, refused=refused, cases=cases, events=events,
                            recent=RECENT, last=_summary(last, chains) if last else None,
                            system_journal=SYSTEM_JOURNAL_ID, admin_journal=_journals()[1])
@@ -216,19 +191,19 @@ def _choices(rt: Runtime, people: Mapping[str, str], values: Mapping[str, str]) 
 
 @bp.get("/events")
 @own_filters
+@require_roles(ADMIN_ROLE, page=AUDIT)
 def events() -> tuple[str, int]:
-    _require(*AUDIT_ROLES)
     return _explorer(parse_filters(request.args))
 
 
 def _explorer(filters: Filters) -> tuple[str, int]:
     rt = runtime()
     with rt.sessions() as s:
-        people = _people(s)
+        people = people_of(s, current_user.org_id)
         rows: list[Any] = []
         total = pages = 0
         more = False
-        page = _page_number(request.args.get("page"))
+        page = page_number(request.args.get("page"))
         flt = filters.filter
         if flt is not None:
             total = count_events(s, current_user.org_id, flt, at_most=COUNT_LIMIT)
@@ -280,10 +255,10 @@ def _chunked(pieces: Iterator[bytes]) -> Iterator[bytes]:
 
 @bp.get("/events.jsonl")
 @own_filters
+@require_roles(ADMIN_ROLE, page=AUDIT)
 def events_jsonl() -> Response | tuple[str, int]:
     """The filtered events as JSON Lines: a header record naming the filters, the events (every hashed field
     and the hash, newest first), and an end record with the count. Streamed from the database."""
-    _require(*AUDIT_ROLES)
     filters = parse_filters(request.args)
     if filters.filter is None:
         return _explorer(filters)
@@ -322,10 +297,10 @@ def _cell(value: Any) -> str:
 
 @bp.get("/events.csv")
 @own_filters
+@require_roles(ADMIN_ROLE, page=AUDIT)
 def events_csv() -> Response | tuple[str, int]:
     """The filtered events as CSV for spreadsheets: UTF-8 with a BOM; the first row says which filters
     produced it; labels in the page language, raw codes and hashes alongside."""
-    _require(*AUDIT_ROLES)
     filters = parse_filters(request.args)
     if filters.filter is None:
         return _explorer(filters)
@@ -336,7 +311,7 @@ def events_csv() -> Response | tuple[str, int]:
     lang = current_lang()
     note = _(CSV_NOTE, filters=_describe(flt), at=stamp, who=current_user.username)
     with rt.sessions() as s:
-        people = _people(s)
+        people = people_of(s, current_user.org_id)
     registry = rt.registry
 
     def rows() -> Iterator[bytes]:
@@ -378,8 +353,8 @@ def _describe(flt: EventFilter) -> str:
 
 
 @bp.get("/verify")
+@require_roles(ADMIN_ROLE, page=AUDIT)
 def verify() -> str:
-    _require(*AUDIT_ROLES)
     rt = runtime()
     last = verification.load(_status_file(rt))
     rows: list[dict[str, Any]] = []
@@ -388,18 +363,15 @@ def verify() -> str:
     chains: set[str] = set()
     if last is not None:
         with rt.sessions() as s:
-            chains = _visible_chains(s)
-            titles = dict(s.execute(select(Case.id, Case.title).where(
-                Case.org_id.in_(visible_orgs(s, current_user.org_id)))).all())
-            current_events = sum(count for _case, count in s.execute(
-                select(AuditEvent.case_id, func.count()).where(AuditEvent.case_id.in_(chains))
-                .group_by(AuditEvent.case_id)))
+            chains = visible_chains(s, current_user.org_id)
+            titles = case_titles(s, current_user.org_id)
+            current_events = events_in(s, chains)
         mine = [(name, entry) for name, entry in last.get("cases", {}).items() if name in chains]
         since = max(current_events - sum(int(entry.get("events", 0)) for _name, entry in mine), 0)
         tree_size = (last.get("latest_checkpoint") or {}).get("tree_size", 0)
         mine.sort(key=lambda item: (item[1].get("ok", True), item[0]))  # broken first
         pages = max(1, -(-len(mine) // CASES_PAGE_SIZE))
-        page = min(_page_number(request.args.get("page")), pages)
+        page = min(page_number(request.args.get("page")), pages)
         for name, entry in mine[(page - 1) * CASES_PAGE_SIZE: page * CASES_PAGE_SIZE]:
             problem = entry.get("problem")
             rows.append({
@@ -420,10 +392,10 @@ def verify() -> str:
 
 
 @bp.post("/verify")
+@require_roles(ADMIN_ROLE, page=AUDIT)
 def run_verification() -> Response:
     """Run the full verification now (every hash, chain, leaf, checkpoint, signature and evidence file) and
     keep the result for the pages; the CSRF check has already run (web/csrf.py)."""
-    _require(*AUDIT_ROLES)
     rt = runtime()
     stamp = utc_stamp(rt.clock.now())
     result = verification.run(rt.sessions, rt.origin, stamp, records_dir=str(rt.records.root), registry=rt.engine.registry,
@@ -503,8 +475,8 @@ def _stamp_or_raw(stamp: Any) -> str:
 
 
 @bp.get("/compliance")
+@require_roles(ADMIN_ROLE, page=COMPLIANCE)
 def compliance() -> tuple[str, int]:
-    _require(*COMPLIANCE_ROLES)
     from workflow.procedures.enforcement.compliance import CERTIFIED, REVIEW_STAFF, compliance_figures
 
     rt = runtime()
@@ -528,8 +500,8 @@ def compliance() -> tuple[str, int]:
         with rt.sessions() as s:
             report = compliance_figures(s, current_user.org_id, days["from"], days["to"], registry=rt.registry,
                                         as_of=today)
-            people = _people(s)
-            own = set(s.scalars(select(Case.id).where(Case.org_id == current_user.org_id)))
+            people = people_of(s, current_user.org_id)
+            own = own_case_ids(s, current_user.org_id)
         lang = current_lang()
         for f in report.figures:
             by_person = f.key in (CERTIFIED, REVIEW_STAFF)

@@ -164,7 +164,7 @@ def _attempt(username: str, password: str) -> str | Response | tuple[str, int, d
         current_app.logger.warning("login locked: %s (account %s, client %s) until %s", lock.limit.scope,
                                    account[:12], client[:12], lock.until.isoformat())
         if admission.locks_account:  # this failure locked the account: once into the audit trail
-            login_throttle.record_account_lock(rt.sessions, username, lock, now)
+            login_throttle.record_account_lock(rt.sessions, username, lock, rt.clock)
         return _locked(username, lock)
     login_throttle.succeeded(rt.sessions, account)
     lang = session.get(LANG_KEY)

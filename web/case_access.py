@@ -1,6 +1,5 @@
 """What every page about one case needs: the case if it is the user's organisation's (404 otherwise, so no
-page tells whether another organisation's case exists), its procedure, the names of the organisation's
-people, the step a submitted form was drawn for, and a refusal's messages by field.
+page tells whether another organisation's case exists), its procedure, the step a submitted form was drawn for, and a refusal's messages by field.
 
 Used by the case pages (web/cases.py), the review pages (web/reviews.py) and the meeting pages
 (web/meetings.py).
@@ -11,22 +10,16 @@ from __future__ import annotations
 import re
 
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from web.errors import PublicNotFound
 from web.runtime import runtime
 from workflow.definitions import Procedure, Transition
 from workflow.engine import Reason
-from workflow.models import Case, User
+from workflow.models import Case
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")  # a procedure id or a step's trigger
 CASE_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
-
-
-def people_of(session: Session, org_id: str) -> dict[str, str]:
-    """The organisation's people: user name -> display name."""
-    return dict(session.execute(select(User.username, User.display_name).where(User.org_id == org_id)).all())
 
 
 def procedure_of(case: Case) -> Procedure | None:

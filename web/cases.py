@@ -20,19 +20,18 @@ from typing import Any
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from web import diagram
 from web.auth import WebUser
-from web.case_access import NAME, field_errors, own_case, people_of, procedure_of, step_for
+from web.case_access import NAME, field_errors, own_case, procedure_of, step_for
 from web.errors import PublicBadRequest, PublicNotFound
 from web.forms import kept_values, payload_from_form, widgets
 from web.i18n import _, current_lang, paren
 from web.input_screen import engine_form, own_filters
-from web.pagination import page_links
+from web.pagination import page_links, page_number
 from web.present import (
     DataLabels,
     DeadlineView,
@@ -45,11 +44,12 @@ from web.present import (
 )
 from web.runtime import runtime
 from workflow import inputs, typed_dates
+from workflow.accounts import people_of
+from workflow.audit.chains import case_events, moves_of
 from workflow.completeness import MATERIAL_FIELD, completeness, format_label
 from workflow.deadlines import DUE_SOON_WORKING_DAYS
 from workflow.definitions import Procedure
 from workflow.engine import Outcome
-from workflow.models import AuditEvent
 from workflow.records import FORMATS
 from workflow.worklist import (
     DEADLINE_STATUSES,
@@ -218,7 +218,7 @@ def index() -> tuple[str, int]:
     rows: list[Row] = []
     mine: list[Row] | None = None
     total = pages = 0
-    page = _page_number(request.args.get("page"))
+    page = page_number(request.args.get("page"))
     flt = form.filter
     with rt.sessions() as s:
         if flt is not None:
@@ -238,10 +238,6 @@ def index() -> tuple[str, int]:
         prev_url=url_for("cases.index", **query, page=page - 1) if page > 1 else None,
         next_url=url_for("cases.index", **query, page=page + 1) if page < pages else None,
     ), (400 if form.errors else 200)
-
-
-def _page_number(raw: str | None) -> int:
-    return int(raw) if raw and raw.isdigit() and 0 < int(raw) < 10**9 else 1
 
 
 # ---------------------------------------------------------------- opening a case
@@ -346,8 +342,7 @@ def _case_page(case_id: str, refused: tuple[str, Outcome] | None = None,
         people = people_of(s, case.org_id)
         labels = DataLabels(procedure)
         deadlines = [deadline_view(d, procedure, rt.engine.calendar, today) for d in case.deadlines]
-        events = s.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id)
-                           .order_by(AuditEvent.seq)).all()
+        events = case_events(s, case.id)
         known = {procedure.ref: labels} if procedure else {}
         history = [event_view(e, rt.registry, people, labels=known) for e in events]
         steps = rt.engine.available_transitions(s, case, current_user.username) if procedure else []
@@ -427,8 +422,7 @@ def case_diagram(case_id: str) -> Response:
     with rt.sessions() as s:
         case = own_case(s, case_id)
         procedure = procedure_of(case)
-        moves = s.execute(select(AuditEvent.from_state, AuditEvent.to_state)
-                          .where(AuditEvent.case_id == case.id, AuditEvent.kind == "transition")).all()
+        moves = moves_of(s, case.id)
         state = case.state
     if procedure is None:
         raise PublicNotFound()

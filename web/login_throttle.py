@@ -48,11 +48,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from web import throttle
-from workflow.audit.trail import append_event
+from workflow.audit.journal import Moment, record_journal_event
 from workflow.clock import utc_stamp
 from workflow.db import writing
 from workflow.engine import SYSTEM_PROCEDURE, Reason
-from workflow.models import SYSTEM_JOURNAL_ID, AuditJournal, LoginFailure, User
+from workflow.models import SYSTEM_JOURNAL_ID, LoginFailure, User
 
 BASIS = "GB/T 22239-2019 8.1.4.1"
 
@@ -154,22 +154,20 @@ def succeeded(sessions: sessionmaker[Session], account: str) -> None:
         session.execute(delete(LoginFailure).where(LoginFailure.account == account))
 
 
-def record_account_lock(sessions: sessionmaker[Session], username: str, lock: Lock, now: datetime) -> bool:
-    """Put the lock of an existing account in the system journal of the audit trail; False (nothing recorded)
-    for a name that is no account."""
+def record_account_lock(sessions: sessionmaker[Session], username: str, lock: Lock, now: Moment) -> bool:
+    """Put the lock of an existing account in the system journal of the audit trail (at the time `now` gives
+    under the journal's lock: pass the clock); False (nothing recorded) for a name that is no account."""
     with writing(sessions) as session:
         if session.scalar(select(User.id).where(User.username == username)) is None:
             return False
-        journal = session.get(AuditJournal, SYSTEM_JOURNAL_ID, with_for_update=True)
-        assert journal is not None, "the SYS journal row is created by the first migration"
         minutes = int(ACCOUNT.window.total_seconds() // 60)
         reason = Reason(
             "login_locked",
             f"{minutes}分钟内连续登录失败{ACCOUNT.failures}次，账号锁定至{utc_stamp(lock.until)}（UTC）",
             f"{ACCOUNT.failures} failed logins within {minutes} minutes: the account is locked until "
             f"{utc_stamp(lock.until)} (UTC)", BASIS)
-        append_event(session, journal, kind="refused", at=utc_stamp(now), procedure=SYSTEM_PROCEDURE,
-                     trigger="login", actor=username, payload={
-                         "failures": ACCOUNT.failures, "window_minutes": minutes,
-                         "locked_until": utc_stamp(lock.until)}, reasons=[reason.as_record()])
+        record_journal_event(session, SYSTEM_JOURNAL_ID, when=now, kind="refused", procedure=SYSTEM_PROCEDURE,
+                             trigger="login", actor=username, payload={
+                                 "failures": ACCOUNT.failures, "window_minutes": minutes,
+                                 "locked_until": utc_stamp(lock.until)}, reasons=[reason.as_record()])
     return True

@@ -21,30 +21,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from web import pdf
+from web.access import may_open, require_roles
 from web.case_access import field_errors, own_case, procedure_of
 from web.errors import PublicBadRequest, PublicNotFound
 from web.forms import Widget, kept_values, payload_from_form, widgets
 from web.i18n import _, current_lang
 from web.input_screen import engine_form
-from web.meeting_record import (
-    ATTENDEES,
-    CONVENE,
-    DECISIONS,
-    VIEW,
-    VIEW_FIELD,
-    Meeting,
-    discussion_states,
-    holds_meetings,
-    latest_meeting,
-    step,
-)
 from web.present import (
     META,
     DataLabels,
@@ -57,68 +45,50 @@ from web.present import (
     person,
 )
 from web.runtime import runtime
-from workflow.accounts import setting_values
+from workflow.accounts import Member, members_of, setting_values
+from workflow.administration import ADMIN_ROLE
 from workflow.definitions import Procedure, Transition
 from workflow.engine import Outcome, Reason
-from workflow.models import AuditEvent, Case, Organization, User
+from workflow.meeting_views import (
+    ATTENDEES,
+    Meeting,
+    discussion_items,
+    discussion_states,
+    event_hashes,
+    holds_meetings,
+    latest_meeting,
+    meeting_page,
+    step,
+)
+from workflow.models import Case, Organization
+from workflow.pages import MeetingPage
 from workflow.procedures.major_decision.law import FORUM_SETTING
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
-MEETING_ROLES = ("decision_member", "head")  # who sits in the meeting (条例第三十条)
-MINUTES_ROLES = (*MEETING_ROLES, "auditor", "admin", "legal_counsel")  # who reads its minutes
-HEAD = "head"
-SUBMISSION, OPINION = "submit_for_collective_discussion", "issue_legality_opinion"
+# Who sits in the meeting (条例第三十条), who chairs it and who else reads the minutes: the definitions'
+# `pages.meeting` (workflow/pages.py). The administrator reads the minutes too.
+MEETING, MINUTES = "meeting", "minutes"
 DECISION_CHOICE = "decision"  # the form field naming the head's step
 FORUM_FIELD, DATE_FIELD = "forum", "meeting_date"  # the convening step's fields the form prefills
 
 
-def _require(*roles: str) -> None:
-    if not current_user.has_any_role(*roles):
-        abort(403)
-
-
 @bp.app_context_processor
 def meetings_navigation() -> dict[str, Any]:
-    return {"can_meet": current_user.is_authenticated and current_user.has_any_role(*MEETING_ROLES)}
+    return {"can_meet": may_open(page=MEETING)}
 
 
 # ---------------------------------------------------------------- reading the organisation
 
 
-@dataclass(frozen=True)
-class Member:
-    username: str
-    name: str
-    unit: str
-    roles: frozenset[str]
-    active: bool
-
-
-def _members(session: Session, org_id: str) -> dict[str, Member]:
-    users = session.scalars(select(User).options(selectinload(User.roles))
-                            .where(User.org_id == org_id).order_by(User.id)).all()
-    return {u.username: Member(u.username, u.display_name, u.unit, frozenset(u.role_names), u.active)
-            for u in users}
-
-
-def _meeting_case(session: Session, case_id: str) -> tuple[Case, Procedure]:
-    """The user's own case of a procedure that holds meetings; 404 otherwise."""
+def _meeting_case(session: Session, case_id: str) -> tuple[Case, Procedure, MeetingPage]:
+    """The user's own case of a procedure that holds meetings, and where its definition says the meeting
+    is; 404 otherwise."""
     case = own_case(session, case_id)
     procedure = procedure_of(case)
-    if procedure is None or not holds_meetings(procedure):
+    page = meeting_page(procedure)
+    if procedure is None or page is None or not holds_meetings(procedure):
         raise PublicNotFound()
-    return case, procedure
-
-
-def _to_speak(meeting: Meeting, members: Mapping[str, Member]) -> list[str]:
-    """Attendees still to state a view; the head speaks last, with the decision."""
-    heads = {u for u, m in members.items() if HEAD in m.roles}
-    return [a for a in meeting.attendees if a not in heads and a not in meeting.spoken]
-
-
-def _speakers(meeting: Meeting, members: Mapping[str, Member]) -> int:
-    heads = {u for u, m in members.items() if HEAD in m.roles}
-    return len([a for a in meeting.attendees if a not in heads])
+    return case, procedure, page
 
 
 # ---------------------------------------------------------------- the list
@@ -137,35 +107,25 @@ class Item:
 
 
 @bp.get("/")
+@require_roles(page=MEETING)
 def index() -> str:
-    _require(*MEETING_ROLES)
     rt = runtime()
     today = rt.engine.today()
-    wanted = {(p.id, p.version): discussion_states(p) for p in rt.registry.all() if holds_meetings(p)}
     items = []
     with rt.sessions() as s:
-        members = _members(s, current_user.org_id)
-        states = set().union(*wanted.values()) if wanted else set()
-        cases = s.scalars(select(Case).options(selectinload(Case.deadlines))
-                          .where(Case.org_id == current_user.org_id, Case.state.in_(states),
-                                 Case.procedure.in_(sorted({pid for pid, _v in wanted})))
-                          .order_by(Case.updated_at.desc(), Case.id.desc())).all() if states else []
-        for c in cases:
-            if c.state not in wanted.get((c.procedure, c.procedure_version), ()):
-                continue
-            procedure = procedure_of(c)
-            meeting = latest_meeting(procedure, c.data or {})
-            meeting = meeting if meeting and meeting.current else None
+        members = members_of(s, current_user.org_id)
+        for found in discussion_items(s, rt.registry, current_user.org_id):
+            c, procedure, meeting = found.case, found.procedure, found.meeting
             due = next_deadline(c.deadlines)
             if meeting is None:
                 status, convened = _("待召开会议"), ""
             else:
                 convened = f"{meeting.record.get(FORUM_FIELD, '')} {fmt_date(meeting.record.get(DATE_FIELD))}"
-                status = _("组成人员发表意见中") if _to_speak(meeting, members) else _("待行政首长作出决定")
+                status = _("组成人员发表意见中") if meeting.to_speak(members) else _("待行政首长作出决定")
             items.append(Item(
                 id=c.id, title=c.title, stage=label_of(procedure, "state", c.state), status=status,
                 convened=convened, spoken=len(meeting.views) if meeting else 0,
-                speakers=_speakers(meeting, members) if meeting else 0,
+                speakers=meeting.speakers(members) if meeting else 0,
                 deadline=deadline_view(due, procedure, rt.engine.calendar, today) if due else None,
             ))
     return render_template("meetings/index.html", items=items)
@@ -174,37 +134,30 @@ def index() -> str:
 # ---------------------------------------------------------------- what the meeting page shows
 
 
-def _field_labels(procedure: Procedure) -> dict[str, str]:
+def _field_labels(procedure: Procedure, page: MeetingPage) -> dict[str, str]:
     """Labels of the meeting steps' fields, from the definition, in the page language."""
     lang = current_lang()
     labels: dict[str, str] = {}
-    for trigger in (CONVENE, VIEW, *DECISIONS):
+    for trigger in (page.convene, page.view, *page.decisions):
         found = step(procedure, trigger)
         for f in found.payload if found else ():
             labels.setdefault(f.name, f.label.get(lang))
     return labels
 
 
-def _view_label(procedure: Procedure, value: Any) -> str:
-    found = step(procedure, VIEW)
-    spec = next((f for f in found.payload if f.name == VIEW_FIELD), None) if found else None
+def _view_label(procedure: Procedure, page: MeetingPage, value: Any) -> str:
+    found = step(procedure, page.view)
+    spec = next((f for f in found.payload if f.name == page.view_choice), None) if found else None
     labels = {v: label.get(current_lang()) for v, label in spec.choices} if spec else {}
     return labels.get(value, str(value))
 
 
-def _hashes(session: Session, case_id: str, seqs: list[int]) -> dict[int, str]:
-    if not seqs:
-        return {}
-    rows = session.execute(select(AuditEvent.seq, AuditEvent.hash)
-                           .where(AuditEvent.case_id == case_id, AuditEvent.seq.in_(seqs))).all()
-    return {seq: h for seq, h in rows}
-
-
-def _item(procedure: Procedure, data: Mapping[str, Any], people: Mapping[str, str]) -> dict[str, Any]:
+def _item(procedure: Procedure, page: MeetingPage, data: Mapping[str, Any],
+          people: Mapping[str, str]) -> dict[str, Any]:
     """What the members discuss: the submission's materials and the legality opinion's conclusion."""
     labels = DataLabels(procedure)
     out: dict[str, Any] = {"materials": [], "opinion": None}
-    submission, opinion = step(procedure, SUBMISSION), step(procedure, OPINION)
+    submission, opinion = step(procedure, page.submission), step(procedure, page.opinion)
     recorded = data.get(submission.record.key) if submission and submission.record else None
     if isinstance(recorded, Mapping):
         fields = {f.name: f for f in submission.payload} if submission else {}
@@ -226,8 +179,9 @@ def _meeting_view(session: Session, case: Case, procedure: Procedure, meeting: M
                   members: Mapping[str, Member]) -> dict[str, Any]:
     """The meeting as the page and the minutes show it, each part with the audit event it comes from."""
     people = {u: m.name for u, m in members.items()}
-    hashes = _hashes(session, case.id, meeting.event_seqs())
+    hashes = event_hashes(session, case.id, meeting.event_seqs())
     record = meeting.record
+    page = meeting.page
 
     def source(item: Mapping[str, Any]) -> dict[str, Any]:
         seq = item.get("event_seq")
@@ -235,16 +189,16 @@ def _meeting_view(session: Session, case: Case, procedure: Procedure, meeting: M
 
     views = [{
         "no": v.get("no", i), "username": v.get("recorded_by", ""), "name": person(people, v.get("recorded_by")),
-        "view": v.get(VIEW_FIELD), "view_label": _view_label(procedure, v.get(VIEW_FIELD)),
+        "view": v.get(page.view_choice), "view_label": _view_label(procedure, page, v.get(page.view_choice)),
         "statement": v.get("statement", ""), "on": fmt_date(v.get("recorded_on")), **source(v),
     } for i, v in enumerate(meeting.views, start=1)]
     by_member = {v["username"]: v for v in views}
-    heads = {u for u, m in members.items() if HEAD in m.roles}
-    attendees = [{"username": a, "name": person(people, a), "head": a in heads, "view": by_member.get(a)}
+    heads = meeting.chairs(members)
+    attendees = [{"username": a, "name": person(people, a), "chair": a in heads, "view": by_member.get(a)}
                  for a in meeting.attendees]
     counts = meeting.counts()
-    view_step = step(procedure, VIEW)
-    spec = next((f for f in view_step.payload if f.name == VIEW_FIELD), None) if view_step else None
+    view_step = step(procedure, page.view)
+    spec = next((f for f in view_step.payload if f.name == page.view_choice), None) if view_step else None
     tally = [(label.get(current_lang()), counts.get(value, 0)) for value, label in spec.choices] if spec else []
     outcome = None
     if meeting.outcome is not None:
@@ -254,7 +208,7 @@ def _meeting_view(session: Session, case: Case, procedure: Procedure, meeting: M
                    "head_statement": o.get("head_statement", ""), "decision_text": o.get("decision_text", ""),
                    "reason": o.get("reason_against_majority", ""), **source(o)}
     dissent = {v.get("no") for v in meeting.dissent}
-    convene = step(procedure, CONVENE)
+    convene = step(procedure, page.convene)
     roll_call = convene.roll_call if convene else None
     recorded_absent = record.get(roll_call.absent) if roll_call else None  # None: convened before the roll call
     return {
@@ -264,8 +218,8 @@ def _meeting_view(session: Session, case: Case, procedure: Procedure, meeting: M
         "absent_members": [person(people, u) for u in recorded_absent if isinstance(u, str)]
         if isinstance(recorded_absent, list) else None,
         "absent_label": roll_call.absent_label.get(current_lang()) if roll_call else "",
-        "views": views, "to_speak": [person(people, u) for u in _to_speak(meeting, members)],
-        "tally": tally, "majority": _view_label(procedure, meeting.majority) if meeting.majority else None,
+        "views": views, "to_speak": [person(people, u) for u in meeting.to_speak(members)],
+        "tally": tally, "majority": _view_label(procedure, page, meeting.majority) if meeting.majority else None,
         "outcome": outcome, "dissent": [v for v in views if v["no"] in dissent],
         "current": meeting.current, "source": source(record),
     }
@@ -285,8 +239,8 @@ def _precheck(transition: Transition, case: Case, settings: Mapping[str, Any],
 
 
 @bp.get("/<case_id>")
+@require_roles(page=MEETING)
 def show(case_id: str) -> str:
-    _require(*MEETING_ROLES)
     return _meeting_page(case_id)
 
 
@@ -299,15 +253,15 @@ def _meeting_page(case_id: str, refused: tuple[str, Outcome] | None = None,
     errors = field_errors(outcome.reasons, lang) if outcome else {}
     kept = kept or {}
     with rt.sessions() as s:
-        case, procedure = _meeting_case(s, case_id)
-        members = _members(s, case.org_id)
+        case, procedure, page = _meeting_case(s, case_id)
+        members = members_of(s, case.org_id)
         people = {u: m.name for u, m in members.items()}
         settings = setting_values(s, case.org_id)
         meeting = latest_meeting(procedure, case.data or {})
         if meeting is None and case.state not in discussion_states(procedure):
             raise PublicNotFound("本案尚未提请集体讨论。")
         view = _meeting_view(s, case, procedure, meeting, members) if meeting else None
-        item = _item(procedure, meeting.round_data if meeting else case.data or {}, people)
+        item = _item(procedure, page, meeting.round_data if meeting else case.data or {}, people)
         offered = {t.trigger: t for t in rt.engine.available_transitions(s, case, current_user.username)}
         due = next_deadline(case.deadlines)
         deadline = deadline_view(due, procedure, rt.engine.calendar, today) if due else None
@@ -317,13 +271,13 @@ def _meeting_page(case_id: str, refused: tuple[str, Outcome] | None = None,
             return people.get(username, username)
 
         convene = None
-        if CONVENE in offered and (not live or form_name == "convene"):
-            convene = _convene_form(offered[CONVENE], procedure, members, settings, today.isoformat(),
+        if page.convene in offered and (not live or form_name == "convene"):
+            convene = _convene_form(offered[page.convene], procedure, members, settings, today.isoformat(),
                                     form_name == "convene", outcome, kept, errors)
 
         member_form, member_note = None, []
-        if VIEW in offered and live:
-            t = offered[VIEW]
+        if page.view in offered and live:
+            t = offered[page.view]
             member_note = _precheck(t, case, settings, name_of)
             if not member_note or form_name == "view":
                 member_form = {
@@ -333,7 +287,7 @@ def _meeting_page(case_id: str, refused: tuple[str, Outcome] | None = None,
                 }
 
         decision = None
-        steps = [offered[d] for d in DECISIONS if d in offered]
+        steps = [offered[d] for d in page.decisions if d in offered]
         if steps and (live or form_name == "decision"):
             decision = _decision_form(steps, case, settings, name_of, form_name == "decision", outcome, kept, errors)
         view_state = {"id": case.id, "title": case.title, "version": case.version,
@@ -342,7 +296,7 @@ def _meeting_page(case_id: str, refused: tuple[str, Outcome] | None = None,
         else None
     return render_template("meetings/show.html", case=view_state, item=item, meeting=view, deadline=deadline,
                            convene=convene, member_form=member_form, member_note=member_note, decision=decision,
-                           labels=_field_labels(procedure), orphan=orphan)
+                           labels=_field_labels(procedure, page), orphan=orphan)
 
 
 def _convene_form(t: Transition, procedure: Procedure, members: Mapping[str, Member], settings: Mapping[str, Any],
@@ -351,9 +305,10 @@ def _convene_form(t: Transition, procedure: Procedure, members: Mapping[str, Mem
     """The head's form: the forum prefilled from the organisation's setting, the decision body's members
     (and the head) as ticked checkboxes, since most meetings have them all; the guards judge the choice."""
     lang = current_lang()
+    seats = set(procedure.pages.meeting.roles) if procedure.pages.meeting else set()
     fields = tuple(f for f in t.payload if f.name != ATTENDEES)
     values = kept if mine else {FORUM_FIELD: str(settings.get(FORUM_SETTING) or ""), DATE_FIELD: today}
-    candidates = [m for m in members.values() if m.active and m.roles & set(MEETING_ROLES)]
+    candidates = [m for m in members.values() if m.active and m.roles & seats]
     chosen = kept.get(ATTENDEES, []) if mine else [m.username for m in candidates]
     spec = next((f for f in t.payload if f.name == ATTENDEES), None)
     return {
@@ -361,7 +316,7 @@ def _convene_form(t: Transition, procedure: Procedure, members: Mapping[str, Mem
         "widgets": widgets("convene", fields, values, errors if mine else None),
         "attendees": [{"username": m.username, "name": m.name, "unit": m.unit, "checked": m.username in chosen,
                        "roles": _("、").join(label_of(procedure, "role", r) for r in sorted(m.roles)
-                                            if r in MEETING_ROLES)} for m in candidates],
+                                            if r in seats)} for m in candidates],
         "attendees_label": spec.label.get(lang) if spec else ATTENDEES,
         "attendees_required": bool(spec and spec.required),
         "attendees_errors": errors.get(ATTENDEES, []) if mine else [],
@@ -408,12 +363,15 @@ def _version() -> int:
     return int(raw)
 
 
-def _form_steps(case_id: str, *triggers: str) -> dict[str, Transition]:
-    """The steps (as the case's pinned procedure defines them) whose fields a form carries."""
+def _form_steps(case_id: str, pick: Callable[[MeetingPage], tuple[str, ...]]
+                ) -> tuple[tuple[str, ...], dict[str, Transition]]:
+    """The triggers `pick` names from the case's meeting metadata, and their steps (as the case's pinned
+    procedure defines them) whose fields a form carries."""
     with runtime().sessions() as s:
-        case, procedure = _meeting_case(s, case_id)
+        case, procedure, page = _meeting_case(s, case_id)
+    triggers = pick(page)
     found = {t: procedure.transition(t, case.state) or step(procedure, t) for t in triggers}
-    return {t: found_step for t, found_step in found.items() if found_step is not None}
+    return triggers, {t: found_step for t, found_step in found.items() if found_step is not None}
 
 
 def _fire(case_id: str, form_name: str, trigger: str, payload: dict[str, Any],
@@ -422,7 +380,7 @@ def _fire(case_id: str, form_name: str, trigger: str, payload: dict[str, Any],
     outcome = rt.engine.fire(case_id, trigger, current_user.username, payload, expected_version=_version())
     if outcome.ok:
         with rt.sessions() as s:
-            _case, procedure = _meeting_case(s, case_id)
+            _case, procedure, _page = _meeting_case(s, case_id)
         flash(_("已办理「{step}」，案件现处于「{state}」阶段（事件{seq}）。",
                 step=label_of(procedure, "step", trigger), state=label_of(procedure, "state", outcome.to_state),
                 seq=outcome.seq), "success")
@@ -433,34 +391,36 @@ def _fire(case_id: str, form_name: str, trigger: str, payload: dict[str, Any],
 
 @bp.post("/<case_id>/convene")
 @engine_form
+@require_roles(page=MEETING)
 def convene(case_id: str) -> Response | tuple[str, int]:
-    _require(*MEETING_ROLES)
-    t = _form_steps(case_id, CONVENE).get(CONVENE)
+    (trigger,), steps = _form_steps(case_id, lambda page: (page.convene,))
+    t = steps.get(trigger)
     fields = tuple(f for f in t.payload if f.name != ATTENDEES) if t else ()
     payload = payload_from_form(fields, request.form)
     attendees = [a.strip() for a in request.form.getlist(ATTENDEES) if a.strip()]
     if attendees:  # none ticked: left out, and the engine names the missing field
         payload[ATTENDEES] = attendees
-    return _fire(case_id, "convene", CONVENE, payload, {**kept_values(fields, request.form), ATTENDEES: attendees})
+    return _fire(case_id, "convene", trigger, payload, {**kept_values(fields, request.form), ATTENDEES: attendees})
 
 
 @bp.post("/<case_id>/view")
 @engine_form
+@require_roles(page=MEETING)
 def state_view(case_id: str) -> Response | tuple[str, int]:
-    _require(*MEETING_ROLES)
-    t = _form_steps(case_id, VIEW).get(VIEW)
+    (trigger,), steps = _form_steps(case_id, lambda page: (page.view,))
+    t = steps.get(trigger)
     fields = t.payload if t else ()
-    return _fire(case_id, "view", VIEW, payload_from_form(fields, request.form), kept_values(fields, request.form))
+    return _fire(case_id, "view", trigger, payload_from_form(fields, request.form), kept_values(fields, request.form))
 
 
 @bp.post("/<case_id>/decision")
 @engine_form
+@require_roles(page=MEETING)
 def decide(case_id: str) -> Response | tuple[str, int]:
-    _require(*MEETING_ROLES)
     trigger = request.form.get(DECISION_CHOICE, "")
-    if trigger not in DECISIONS:
+    decisions, steps = _form_steps(case_id, lambda page: tuple(page.decisions))
+    if trigger not in decisions:
         raise PublicBadRequest("请选择决定结果（通过、不予通过或暂缓决定）后再提交。")
-    steps = _form_steps(case_id, *DECISIONS)
     fields: dict[str, Any] = {}
     for t in steps.values():  # keep what was typed in every field of the form, whichever decision was chosen
         for f in t.payload:
@@ -474,31 +434,32 @@ def decide(case_id: str) -> Response | tuple[str, int]:
 
 
 def _minutes(case_id: str, printed: bool) -> str:
-    _require(*MINUTES_ROLES)
     rt = runtime()
     with rt.sessions() as s:
-        case, procedure = _meeting_case(s, case_id)
+        case, procedure, page = _meeting_case(s, case_id)
         meeting = latest_meeting(procedure, case.data or {})
         if meeting is None:
             raise PublicNotFound("本案尚未召开集体讨论会议，没有会议纪要。")
-        members = _members(s, case.org_id)
+        members = members_of(s, case.org_id)
         people = {u: m.name for u, m in members.items()}
         org = s.get(Organization, case.org_id)
         view = _meeting_view(s, case, procedure, meeting, members)
-        item = _item(procedure, meeting.round_data, people)
+        item = _item(procedure, page, meeting.round_data, people)
         organisation = (org.name_en if current_lang() == "en" else org.name_zh) if org else case.org_id
         generated = rt.engine.clock.now()
     return render_template("meetings/minutes.html", case={"id": case.id, "title": case.title}, item=item,
-                           meeting=view, organisation=organisation, labels=_field_labels(procedure),
+                           meeting=view, organisation=organisation, labels=_field_labels(procedure, page),
                            printed=printed, generated=fmt_datetime(generated))
 
 
 @bp.get("/<case_id>/minutes")
+@require_roles(ADMIN_ROLE, page=MINUTES)
 def minutes(case_id: str) -> str:
     return _minutes(case_id, printed=False)
 
 
 @bp.get("/<case_id>/minutes.pdf")
+@require_roles(ADMIN_ROLE, page=MINUTES)
 def minutes_pdf(case_id: str) -> Response:
     document = pdf.render(_minutes(case_id, printed=True), "minutes.css")
     return send_file(io.BytesIO(document), mimetype="application/pdf", as_attachment=False,

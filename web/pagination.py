@@ -26,3 +26,8 @@ def page_links(page: int, pages: int, query: Mapping[str, str], endpoint: str) -
         out.append(PageLink(n, url_for(endpoint, **query, page=n), n == page))
         previous = n
     return out
+
+
+def page_number(raw: str | None) -> int:
+    """The page a query asks for (`?page=`): a positive number, else the first page."""
+    return int(raw) if raw and raw.isdigit() and 0 < int(raw) < 10**9 else 1

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from workflow.models import EnforcementCertificate, Organization, OrgSetting, RoleAssignment, User
@@ -161,3 +162,30 @@ def add_certificate(session: Session, *, username: str, number: str, issuer: str
                                  issued_on=issued_on, valid_until=valid_until, issuer=issuer)
     session.add(row)
     return row
+
+
+# ---------------------------------------------------------------- the people of an organisation
+
+
+@dataclass(frozen=True)
+class Member:
+    """A person of the organisation, as pages that pick people by role show them."""
+
+    username: str
+    name: str
+    unit: str
+    roles: frozenset[str]
+    active: bool
+
+
+def people_of(session: Session, org_id: str) -> dict[str, str]:
+    """The organisation's people by user name: their display names (the one query for names)."""
+    return dict(session.execute(select(User.username, User.display_name).where(User.org_id == org_id)).all())
+
+
+def members_of(session: Session, org_id: str) -> dict[str, Member]:
+    """The organisation's people with their roles and whether they are active, in the order they were added."""
+    users = session.scalars(select(User).options(selectinload(User.roles))
+                            .where(User.org_id == org_id).order_by(User.id)).all()
+    return {u.username: Member(u.username, u.display_name, u.unit, frozenset(u.role_names), u.active)
+            for u in users}

@@ -24,19 +24,16 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from workflow import accounts
 from workflow import tokens as api_tokens
-from workflow.audit.trail import append_event
+from workflow.audit.journal import Moment, lock_journal, read_time, record_journal_event
 from workflow.calendar import CalendarDataError, YearData, default_calendar, read_year_notice
-from workflow.clock import local_date, utc_stamp
+from workflow.clock import local_date
 from workflow.db import writing
 from workflow.definitions import Label, Registry
 from workflow.models import (
-    GENESIS_HASH,
     ApiToken,
     AuditJournal,
     HolidayYear,
@@ -258,34 +255,27 @@ def _administrator(session: Session, actor: str) -> User:
     return user
 
 
-def _journal(session: Session, org_id: str) -> AuditJournal:
-    """The organisation's administration journal, locked (created on first use, in this transaction)."""
+def _journal_id(org_id: str) -> str:
+    """The organisation's administration journal (created on first use by workflow.audit.journal)."""
     jid = admin_journal_id(org_id)
     if len(jid) > AuditJournal.__table__.c.id.type.length:
         raise AdminError.of("", f"单位编号「{org_id}」过长，无法建立管理日志 / organisation id too long for its journal")
-    journal = session.get(AuditJournal, jid, with_for_update=True)
-    if journal is None:
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        # ON CONFLICT DO NOTHING: a concurrent first change may have created it; then lock that one.
-        session.execute(insert(AuditJournal).values(id=jid, audit_seq=0, audit_head=GENESIS_HASH)
-                        .on_conflict_do_nothing())
-        journal = session.get(AuditJournal, jid, with_for_update=True)
-    assert journal is not None
-    return journal
+    return jid
 
 
 @dataclass
 class _Unit:
-    """One administrative change in progress: the administrator, their locked journal, the session."""
+    """One administrative change in progress: the administrator, their locked journal, the session, and the
+    moment of the change (read under the journal's lock: the rows it writes and its event carry it)."""
 
     session: Session
     admin: User
-    journal: AuditJournal
+    journal_id: str
     now: datetime
 
     def record(self, action: str, payload: dict[str, Any]) -> None:
-        append_event(self.session, self.journal, kind=KIND, at=utc_stamp(self.now), procedure=PROCEDURE,
-                     trigger=action, actor=self.admin.username, role=ADMIN_ROLE, payload=payload)
+        record_journal_event(self.session, self.journal_id, when=self.now, kind=KIND, procedure=PROCEDURE,
+                             trigger=action, actor=self.admin.username, role=ADMIN_ROLE, payload=payload)
 
     def user(self, username: str, field: str = "username") -> User:
         """A user of the administrator's own organisation (anyone else is "not found": no existence leak)."""
@@ -304,11 +294,13 @@ class _Unit:
 
 
 @contextmanager
-def _begin(sessions: sessionmaker[Session], actor: str, now: datetime) -> Iterator[_Unit]:
-    """One transaction (workflow.db.writing): check the administrator, lock their journal, make the change."""
+def _begin(sessions: sessionmaker[Session], actor: str, now: Moment) -> Iterator[_Unit]:
+    """One transaction (workflow.db.writing): check the administrator, lock their journal, read the time
+    under that lock (`now`: the clock, or a moment given by the caller), make the change."""
     with writing(sessions) as session:
         admin = _administrator(session, actor)
-        yield _Unit(session, admin, _journal(session, admin.org_id), now)
+        journal = lock_journal(session, _journal_id(admin.org_id), create=True)
+        yield _Unit(session, admin, journal.id, read_time(now))
 
 
 def _account_error(exc: accounts.AccountError | ValueError) -> AdminError:
@@ -328,7 +320,7 @@ def _checked_roles(roles: Iterable[str], registry: Registry) -> list[str]:
 
 
 def create_user(sessions: sessionmaker[Session], *, actor: str, data: Mapping[str, Any], registry: Registry,
-                now: datetime) -> str:
+                now: Moment) -> str:
     """A new active user of the administrator's organisation, with a password (≥10 characters, hashed)."""
     values = _load(_NewUserSchema(), data)
     roles = _checked_roles(values["roles"], registry)
@@ -346,7 +338,7 @@ def create_user(sessions: sessionmaker[Session], *, actor: str, data: Mapping[st
 
 
 def set_roles(sessions: sessionmaker[Session], *, actor: str, username: str, roles: Iterable[str],
-              registry: Registry, now: datetime) -> bool:
+              registry: Registry, now: Moment) -> bool:
     """Give the user exactly `roles`; False if they already had them (nothing recorded).
 
     An administrator cannot remove their own `admin` role: the organisation would lose the one person making
@@ -366,7 +358,7 @@ def set_roles(sessions: sessionmaker[Session], *, actor: str, username: str, rol
 
 
 def set_active(sessions: sessionmaker[Session], *, actor: str, username: str, active: bool,
-               now: datetime) -> bool:
+               now: Moment) -> bool:
     """Deactivate (the account can no longer log in or use its API tokens) or reactivate a user; never a
     deletion. False if the account was already so. An administrator cannot deactivate themselves."""
     with _begin(sessions, actor, now) as unit:
@@ -383,7 +375,7 @@ def set_active(sessions: sessionmaker[Session], *, actor: str, username: str, ac
 
 
 def reset_password(sessions: sessionmaker[Session], *, actor: str, username: str, data: Mapping[str, Any],
-                   now: datetime) -> None:
+                   now: Moment) -> None:
     """Set a new password (≥10 characters); the event names the account, never the password or its hash."""
     values = _load(_PasswordSchema(), data)
     with _begin(sessions, actor, now) as unit:
@@ -401,12 +393,12 @@ def reset_password(sessions: sessionmaker[Session], *, actor: str, username: str
 
 
 def add_certificate(sessions: sessionmaker[Session], *, actor: str, data: Mapping[str, Any],
-                    now: datetime) -> None:
+                    now: Moment) -> None:
     """Record an enforcement certificate or a legal qualification of a user of the organisation
     (workflow.accounts.add_certificate checks it); the issue date defaults to today (Beijing)."""
     values = _load(_CertificateSchema(), data)
-    issued_on: date = values["issued_on"] or local_date(now)
     with _begin(sessions, actor, now) as unit:
+        issued_on: date = values["issued_on"] or local_date(unit.now)
         user = unit.editable(values["username"])
         try:
             accounts.add_certificate(unit.session, username=user.username, number=values["number"].strip(),
@@ -444,7 +436,7 @@ def _value_problems(spec_type: str, error: SettingValueError) -> list[Problem]:
 
 
 def change_setting(sessions: sessionmaker[Session], *, actor: str, key: str, value: Any, source: str,
-                   registry: Registry, now: datetime) -> bool:
+                   registry: Registry, now: Moment) -> bool:
     """Set an organisation setting from the catalogue (workflow/settings.py) WITH the document that sets it.
 
     The value is validated against the setting's type; the event records the old value and source and the
@@ -469,7 +461,7 @@ def change_setting(sessions: sessionmaker[Session], *, actor: str, key: str, val
         if old == {"value": value, "source": source}:
             return False
         accounts.set_setting(unit.session, org_id=unit.admin.org_id, key=key, value=value, source=source,
-                             by=unit.admin.username, now=now)
+                             by=unit.admin.username, now=unit.now)
         unit.record("setting_changed", {"key": key, "old": old, "new": {"value": value, "source": source}})
         return True
 
@@ -511,7 +503,7 @@ def _notice_problems(error: CalendarDataError) -> list[Problem]:
 
 
 def add_holiday_year(sessions: sessionmaker[Session], *, actor: str, year: Any, notice: str, source: str,
-                     now: datetime, origin: str = "") -> YearData:
+                     now: Moment, origin: str = "") -> YearData:
     """Add a year of the State Council holiday notice beyond the shipped data (2004–2026).
 
     `notice` is the YAML (or JSON) text `lawflow calendar add-year` reads from its file: ``holidays`` (a list
@@ -531,7 +523,7 @@ def add_holiday_year(sessions: sessionmaker[Session], *, actor: str, year: Any, 
         if unit.session.get(HolidayYear, year) is not None:
             raise AdminError.of("year", f"{year}年的节假日安排已存在 / year {year} already exists")
         unit.session.add(HolidayYear(year=year, data=mapping, source=source, added_by=unit.admin.username,
-                                     added_at=now))
+                                     added_at=unit.now))
         unit.record("holiday_year_added", {"year": year, "source": source, "notice": mapping})
     return data
 
@@ -540,7 +532,7 @@ def add_holiday_year(sessions: sessionmaker[Session], *, actor: str, year: Any, 
 
 
 def create_token(sessions: sessionmaker[Session], *, actor: str, username: str, name: str,
-                 now: datetime) -> tuple[int, str]:
+                 now: Moment) -> tuple[int, str]:
     """A token acting as a user of the organisation; returns (id, token). Only its SHA-256 is stored, and
     the event records neither: the token is shown this once."""
     values = _load(_TokenSchema(), {"username": username, "name": name})
@@ -548,21 +540,21 @@ def create_token(sessions: sessionmaker[Session], *, actor: str, username: str, 
         user = unit.user(values["username"])
         try:
             row, token = api_tokens.create(unit.session, username=user.username, name=values["name"],
-                                           by=unit.admin.username, now=now)
+                                           by=unit.admin.username, now=unit.now)
         except ValueError as exc:
             raise _account_error(exc) from None
         unit.record("token_created", {"token_id": row.id, "username": user.username, "name": row.name})
         return row.id, token
 
 
-def revoke_token(sessions: sessionmaker[Session], *, actor: str, token_id: int, now: datetime) -> None:
+def revoke_token(sessions: sessionmaker[Session], *, actor: str, token_id: int, now: Moment) -> None:
     with _begin(sessions, actor, now) as unit:
         row = unit.session.scalar(select(ApiToken).options(selectinload(ApiToken.user)).where(
             ApiToken.id == token_id))
         if row is None or row.user.org_id != unit.admin.org_id:
             raise AdminError.of("", f"没有编号为 {token_id} 的令牌 / no token with id {token_id}")
         try:
-            api_tokens.revoke(unit.session, token_id, now)
+            api_tokens.revoke(unit.session, token_id, unit.now)
         except ValueError as exc:
             raise _account_error(exc) from None
         unit.record("token_revoked", {"token_id": row.id, "username": row.user.username, "name": row.name})
@@ -588,7 +580,7 @@ class _OrgSchema(_Strict):
 
 
 def add_organisation(sessions: sessionmaker[Session], *, data: Mapping[str, Any], operator: str,
-                     now: datetime) -> str:
+                     now: Moment) -> str:
     """A new organisation with what every organisation needs: its row (under its supervising organisation, if
     any), its public portal account (`public.<code>`, accounts.ensure_org) and its first administrator (role
     `admin`, the password given), who then adds the people and the settings on /admin. Recorded as the first
@@ -614,9 +606,8 @@ def add_organisation(sessions: sessionmaker[Session], *, data: Mapping[str, Any]
         except accounts.AccountError as exc:
             raise AdminError.of("admin_username" if exc.field == "username" else exc.field, str(exc)) from None
         session.flush()
-        journal = _journal(session, code)
-        append_event(session, journal, kind=KIND, at=utc_stamp(now), procedure=PROCEDURE,
-                     trigger="organisation_created", actor=operator, role=OPERATOR_ROLE, payload={
-                         "org_id": code, "name_zh": name_zh, "name_en": name_en, "parent": parent,
-                         "admin": admin.username, "portal_account": accounts.portal_username(code)})
+        record_journal_event(session, _journal_id(code), when=now, create=True, kind=KIND, procedure=PROCEDURE,
+                             trigger="organisation_created", actor=operator, role=OPERATOR_ROLE, payload={
+                                 "org_id": code, "name_zh": name_zh, "name_en": name_en, "parent": parent,
+                                 "admin": admin.username, "portal_account": accounts.portal_username(code)})
     return code

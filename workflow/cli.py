@@ -696,7 +696,7 @@ def officers_add_certificate(ctx: click.Context, username: str, number: str, fie
 
     rt = _rt(ctx)
     try:
-        administration.add_certificate(rt.sessions, actor=actor, now=rt.clock.now(), data={
+        administration.add_certificate(rt.sessions, actor=actor, now=rt.clock, data={
             "username": username, "number": number, "issuer": issuer, "kind": kind, "field": field,
             "issued_on": issued_on.date().isoformat() if issued_on else None,
             "valid_until": valid_until.date().isoformat() if valid_until else None})
@@ -732,7 +732,7 @@ def calendar_add_year(ctx: click.Context, year: int, file: str, source: str, act
         raise UserError(f"无法读取文件 cannot read {file}: {exc}") from None
     try:
         administration.add_holiday_year(rt.sessions, actor=actor, year=year, notice=notice, source=source,
-                                        now=rt.clock.now(), origin=file)
+                                        now=rt.clock, origin=file)
     except administration.AdminError as exc:
         raise UserError(str(exc)) from None
     click.echo(f"已添加 {year} 年节假日安排 added: {source}")
@@ -758,7 +758,7 @@ def tokens_create(ctx: click.Context, username: str, name: str, actor: str) -> N
     rt = _rt(ctx)
     try:
         token_id, token = administration.create_token(rt.sessions, actor=actor, username=username, name=name,
-                                                      now=rt.clock.now())
+                                                      now=rt.clock)
     except administration.AdminError as exc:
         raise UserError(str(exc)) from None
     click.echo(f"已创建令牌 token created: id {token_id}, {username}, 「{name}」. "
@@ -797,7 +797,7 @@ def tokens_revoke(ctx: click.Context, token_id: int, actor: str) -> None:
 
     rt = _rt(ctx)
     try:
-        administration.revoke_token(rt.sessions, actor=actor, token_id=token_id, now=rt.clock.now())
+        administration.revoke_token(rt.sessions, actor=actor, token_id=token_id, now=rt.clock)
     except administration.AdminError as exc:
         raise UserError(str(exc)) from None
     click.echo(f"已撤销令牌 token revoked: {token_id}")
@@ -835,7 +835,7 @@ def org_add(ctx: click.Context, code: str, name: str, name_en: str, parent: str 
     except (KeyError, OSError):  # no name for this uid (a container): the uid says who it was
         operator = f"console:uid{os.getuid()}"
     try:
-        administration.add_organisation(rt.sessions, operator=operator, now=rt.clock.now(), data={
+        administration.add_organisation(rt.sessions, operator=operator, now=rt.clock, data={
             "code": code, "name": name, "name_en": name_en, "parent": parent, "admin_username": admin_username,
             "admin_name": admin_name, "password": admin_password})
     except administration.AdminError as exc:

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from workflow import pages as page_meta
 from workflow import typed_dates
 from workflow.labels import Label  # here too: every reader of a definition imports it from this module
 from workflow.payloads import DECIMAL_PLACES, FIELD_TYPES, FieldSpec, LabelSchema, build_payload_schema
@@ -208,6 +209,7 @@ class Procedure:
     source_file: str = field(default="", compare=False)
     in_person: InPersonSpec | None = None  # acts performed in person by certified officers (定义 in_person:)
     conflicts: tuple[ConflictSpec, ...] = ()  # separation of duties (定义 conflicts:)
+    pages: page_meta.Pages = field(default_factory=page_meta.Pages, compare=False)  # display metadata (定义 pages:)
 
     def conflicts_of(self, trigger: str) -> list[ConflictSpec]:
         return [c for c in self.conflicts if trigger in c.steps]
@@ -481,6 +483,7 @@ class ProcedureSchemaDef(Schema):
     in_person = fields.Nested(InPersonSchemaDef)
     conflicts = fields.List(fields.Nested(ConflictSchemaDef), load_default=list)
     typed_dates = fields.Nested(typed_dates.TypedDatesSchemaDef)
+    pages = fields.Nested(page_meta.PagesSchemaDef)
 
 
 # ---------------------------------------------------------------- loading
@@ -642,6 +645,7 @@ def _check_meaning(data: dict[str, Any], name: str) -> list[tuple[str, str]]:
                 choices_of.setdefault(fname, set()).update(c["value"] for c in f["choices"])
     problems.extend(check_blocks(data, choices_of))
     problems.extend(typed_dates.check_definition(data))
+    problems.extend(page_meta.check_definition(data))
     return problems
 
 
@@ -894,6 +898,7 @@ def _build(data: dict[str, Any], name: str) -> Procedure:
             )
             for c in data["conflicts"]
         ),
+        pages=page_meta.build(data.get("pages")),
     )
 
 

@@ -15,12 +15,13 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from web.admin.common import bp, errors_of, form_text, now, people
+from web.admin.common import bp, clock, errors_of, form_text
 from web.forms import widgets
 from web.i18n import _, current_lang
 from web.present import fmt_date, fmt_datetime, person
 from web.runtime import runtime
 from workflow import administration
+from workflow.accounts import people_of
 from workflow.administration import AdminError
 from workflow.calendar import default_calendar
 from workflow.definitions import Label
@@ -57,7 +58,7 @@ def calendar() -> str | Response | tuple[str, int]:
     values = {name: form_text(request.form, name) for name in ("year", "source", "notice")}
     try:
         data = administration.add_holiday_year(rt.sessions, actor=current_user.username, year=values["year"],
-                                               notice=values["notice"], source=values["source"], now=now(),
+                                               notice=values["notice"], source=values["source"], now=clock(),
                                                origin=_("网页表单"))
     except AdminError as exc:
         return _page(values, errors_of(exc)), 422
@@ -73,7 +74,7 @@ def _page(values: dict[str, str], errors: dict[str, list[str]]) -> str:
     calendar = rt.engine.calendar
     with rt.sessions() as s:
         added = s.scalars(select(HolidayYear).order_by(HolidayYear.year)).all()
-        names = people(s)
+        names = people_of(s, current_user.org_id)
         rows = s.execute(select(CaseDeadline, Case.procedure, Case.procedure_version)
                          .join(Case, Case.id == CaseDeadline.case_id)
                          .where(Case.org_id == current_user.org_id, CaseDeadline.provisional.is_(True))

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, abort, request
-from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from flask import Blueprint, request
 
+from web.access import check_roles, may_open
 from web.forms import Widget
 from web.i18n import N_, current_lang
 from web.runtime import runtime
 from workflow.administration import ADMIN_ROLE, AdminError
-from workflow.models import User
+from workflow.clock import Clock
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 SECTIONS = (("admin.index", N_("概览")), ("admin.users", N_("用户")), ("admin.settings", N_("本单位设置")),
@@ -25,13 +22,12 @@ SECTIONS = (("admin.index", N_("概览")), ("admin.users", N_("用户")), ("admi
 @bp.before_request
 def only_administrators() -> None:
     # Anonymous visitors never get here: the app sends them to the login page first (web/auth.py).
-    if not current_user.has_any_role(ADMIN_ROLE):
-        abort(403)
+    check_roles(ADMIN_ROLE)
 
 
 @bp.app_context_processor
 def admin_navigation() -> dict[str, Any]:
-    return {"can_administer": current_user.is_authenticated and current_user.has_any_role(ADMIN_ROLE),
+    return {"can_administer": may_open(ADMIN_ROLE),
             "admin_sections": SECTIONS, "admin_section": _section(request.endpoint or "")}
 
 
@@ -44,18 +40,14 @@ def _section(endpoint: str) -> str:
     return endpoint
 
 
-def now() -> datetime:
-    return runtime().clock.now()
+def clock() -> Clock:
+    """The app's clock, which an administrative change reads under its journal's lock."""
+    return runtime().clock
 
 
 def errors_of(exc: AdminError) -> dict[str, list[str]]:
     """The refusal's messages by form field, in the page language ("" for the change as a whole)."""
     return exc.by_field(current_lang())
-
-
-def people(session: Session) -> dict[str, str]:
-    return dict(session.execute(select(User.username, User.display_name)
-                                .where(User.org_id == current_user.org_id)).all())
 
 
 def password_widget(w: Widget) -> Widget:

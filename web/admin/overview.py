@@ -6,11 +6,11 @@ from flask import render_template
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from web.admin.common import bp, people
+from web.admin.common import bp
 from web.i18n import _
 from web.present import event_view
 from web.runtime import runtime
-from workflow.accounts import portal_username
+from workflow.accounts import people_of, portal_username
 from workflow.models import ApiToken, AuditEvent, HolidayYear, OrgSetting, User, admin_journal_id
 from workflow.settings import BY_KEY
 
@@ -41,7 +41,7 @@ def index() -> str:
                           .where(User.org_id == org, ApiToken.revoked_at.is_(None))) or 0
         recent = s.scalars(select(AuditEvent).where(AuditEvent.case_id == journal)
                            .order_by(AuditEvent.seq.desc()).limit(RECENT)).all()
-        names = people(s)
+        names = people_of(s, current_user.org_id)
         events = [event_view(e, rt.registry, names) for e in recent]
     labels = _field_labels()
     for view in events:

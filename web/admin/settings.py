@@ -14,13 +14,14 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from web.admin.common import bp, errors_of, form_text, now, people
+from web.admin.common import bp, clock, errors_of, form_text
 from web.errors import PublicNotFound
 from web.forms import widgets
 from web.i18n import _, current_lang
 from web.present import fmt_datetime, person
 from web.runtime import runtime
 from workflow import administration
+from workflow.accounts import people_of
 from workflow.administration import AdminError
 from workflow.definitions import Label
 from workflow.models import OrgSetting
@@ -68,7 +69,7 @@ def _paren(text: str) -> str:
 def settings() -> str:
     with runtime().sessions() as s:
         stored = {r.key: r for r in s.scalars(select(OrgSetting).where(OrgSetting.org_id == current_user.org_id))}
-        names = people(s)
+        names = people_of(s, current_user.org_id)
     lang = current_lang()
     rows = []
     for spec in CATALOGUE:
@@ -158,7 +159,7 @@ def setting(key: str) -> str | Response | tuple[str, int]:
         raise PublicNotFound("没有该设置项。")
     with runtime().sessions() as s:
         row = s.get(OrgSetting, (current_user.org_id, key))
-        names = people(s)
+        names = people_of(s, current_user.org_id)
         current = None if row is None else {
             "value": _shown(spec, (row.value or {}).get("value")), "source": row.source,
             "by": person(names, row.updated_by), "at": fmt_datetime(row.updated_at),
@@ -172,7 +173,7 @@ def setting(key: str) -> str | Response | tuple[str, int]:
     source = form_text(request.form, "source")
     try:
         changed = administration.change_setting(runtime().sessions, actor=current_user.username, key=key,
-                                                value=value, source=source, registry=runtime().registry, now=now())
+                                                value=value, source=source, registry=runtime().registry, now=clock())
     except AdminError as exc:
         kept = {name: request.form.get(name, "") for name in ("value", "source", *PARTY_TYPES)}
         checked = set(request.form.getlist("value")) if spec.type == TRIGGER_LIST else set()

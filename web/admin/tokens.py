@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from web.admin.common import bp, errors_of, form_text, now
+from web.admin.common import bp, clock, errors_of, form_text
 from web.forms import widgets
 from web.i18n import _
 from web.present import fmt_datetime, person
@@ -45,7 +45,7 @@ def create_token() -> str | tuple[str, int]:
     values = {name: form_text(request.form, name) for name in ("username", "name")}
     try:
         token_id, token = administration.create_token(runtime().sessions, actor=current_user.username,
-                                                      username=values["username"], name=values["name"], now=now())
+                                                      username=values["username"], name=values["name"], now=clock())
     except AdminError as exc:
         return _page(values, errors_of(exc)), 422
     # Shown on this answer only (no redirect: the token must not sit in a session or a URL).
@@ -55,7 +55,7 @@ def create_token() -> str | tuple[str, int]:
 @bp.post("/tokens/<int:token_id>/revoke")
 def revoke_token(token_id: int) -> Response | tuple[str, int]:
     try:
-        administration.revoke_token(runtime().sessions, actor=current_user.username, token_id=token_id, now=now())
+        administration.revoke_token(runtime().sessions, actor=current_user.username, token_id=token_id, now=clock())
     except AdminError as exc:
         return _page({}, errors_of(exc)), 422
     flash(_("令牌{id}已撤销，立即失效。", id=token_id), "success")

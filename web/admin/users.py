@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from web.admin.common import bp, errors_of, form_text, now, password_widget
+from web.admin.common import bp, clock, errors_of, form_text, password_widget
 from web.errors import PublicNotFound
 from web.forms import Widget, widgets
 from web.i18n import _, current_lang
@@ -114,7 +114,7 @@ def new_user() -> str | Response | tuple[str, int]:
             "password_confirm": request.form.get("password_confirm", ""), "roles": sorted(roles)}
     try:
         username = administration.create_user(runtime().sessions, actor=current_user.username, data=data,
-                                              registry=runtime().registry, now=now())
+                                              registry=runtime().registry, now=clock())
     except AdminError as exc:
         return _new_user_page(values, errors_of(exc), roles), 422
     flash(_("已新建用户「{name}」。", name=username), "success")
@@ -170,7 +170,7 @@ def user_roles(username: str) -> Response | tuple[str, int]:
     roles = set(request.form.getlist("roles"))
     try:
         changed = administration.set_roles(runtime().sessions, actor=current_user.username, username=username,
-                                           roles=roles, registry=runtime().registry, now=now())
+                                           roles=roles, registry=runtime().registry, now=clock())
     except AdminError as exc:
         _exists(username)
         return _refused(username, "roles", exc, roles=roles)
@@ -183,7 +183,7 @@ def user_active(username: str) -> Response | tuple[str, int]:
     active = request.form.get("active") == "1"
     try:
         changed = administration.set_active(runtime().sessions, actor=current_user.username, username=username,
-                                            active=active, now=now())
+                                            active=active, now=clock())
     except AdminError as exc:
         _exists(username)
         return _refused(username, "active", exc)
@@ -197,7 +197,7 @@ def user_password(username: str) -> Response | tuple[str, int]:
     data = {"password": request.form.get("password", ""), "password_confirm": request.form.get("password_confirm", "")}
     try:
         administration.reset_password(runtime().sessions, actor=current_user.username, username=username, data=data,
-                                      now=now())
+                                      now=clock())
     except AdminError as exc:
         _exists(username)
         return _refused(username, "password", exc)
@@ -213,7 +213,7 @@ def user_certificate(username: str) -> Response | tuple[str, int]:
     for day in ("issued_on", "valid_until"):
         data[day] = values[day] or None
     try:
-        administration.add_certificate(runtime().sessions, actor=current_user.username, data=data, now=now())
+        administration.add_certificate(runtime().sessions, actor=current_user.username, data=data, now=clock())
     except AdminError as exc:
         _exists(username)
         return _refused(username, "certificate", exc, values=values)

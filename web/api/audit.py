@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from flask import Response, stream_with_context
 from flask.views import MethodView
 
+from web.access import roles_of
 from web.api.auth import api_user
 from web.api.base import ApiBlueprint
 from web.api.errors import ApiError
@@ -25,7 +26,6 @@ from workflow.visibility import visible_orgs
 
 blp = ApiBlueprint("audit", __name__, url_prefix="/audit",
                    description="审计 / The tamper-evident audit trail (auditors)")
-AUDITOR = "auditor"
 MEDIA_TYPE = "application/x-ndjson"
 CHUNK = 64 * 1024
 
@@ -40,7 +40,7 @@ class Export(MethodView):
 
         The same bytes as `lawflow audit export --org`; verify it offline with the script `lawflow audit verifier` writes."""
         user = api_user()
-        if AUDITOR not in user.roles:
+        if not user.roles & roles_of("audit"):  # the roles the definitions' pages.audit serve (auditors)
             raise ApiError(403, "auditor_only", "审计记录导出仅限审计监督人员", "Only auditors may export the audit trail")
         rt = runtime()
         stamp = utc_stamp(rt.clock.now())

@@ -1,8 +1,9 @@
 """GET /compliance: the organisation's compliance figures for a period, as `lawflow compliance --json` gives them.
 
-For the oversight roles of the definitions only (COMPLIANCE_ROLES): 审计监督人员 (auditor, both definitions),
-行政机关负责人 (agency_head, enforcement_case) and 行政首长 (head, major_decision). Anyone else, an officer
-included, gets 403: the figures name cases and people that fall short. The caller's own organisation only.
+For the oversight roles of the definitions only (their `pages.compliance`, workflow/pages.py): 审计监督人员
+(auditor, both definitions), 行政机关负责人 (agency_head, enforcement_case) and 行政首长 (head, major_decision).
+Anyone else, an officer included, gets 403: the figures name cases and people that fall short. The caller's own
+organisation only.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from flask.views import MethodView
 
+from web.access import roles_of
 from web.api.auth import api_user
 from web.api.base import ApiBlueprint
 from web.api.errors import ApiError, ErrorSchema, bilingual
@@ -22,7 +24,6 @@ from workflow.procedures.enforcement.compliance import compliance_figures, defau
 blp = ApiBlueprint("compliance", __name__, url_prefix="/compliance",
                    description="合规指标 / Compliance figures of the caller's organisation (行政处罚法, "
                                "国办发〔2018〕118号): auditors and heads")
-COMPLIANCE_ROLES = frozenset({"auditor", "agency_head", "head"})
 
 
 @blp.route("")
@@ -38,7 +39,7 @@ class Compliance(MethodView):
         fall short; the same JSON as `lawflow compliance --json` (docs/operations.md). Open limits are judged
         as of today."""
         user = api_user()
-        if not user.roles & COMPLIANCE_ROLES:
+        if not user.roles & roles_of("compliance"):  # the definitions' pages.compliance: auditors, heads
             raise ApiError(403, "compliance_roles_only", *bilingual(
                 "合规指标仅限审计监督人员、行政机关负责人和行政首长查看"))
         if org is not None and org != user.org_id:

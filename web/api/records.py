@@ -41,7 +41,9 @@ blp = ApiBlueprint("records", __name__, url_prefix="/cases",
                    description="执法全过程记录 / A case's whole-process record: attach a record with its file "
                                "(If-Match required), the record as a whole, the files")
 
-TRIGGER = "attach_record"  # what is tried on a case whose procedure attaches no files (the engine refuses it)
+# What is tried on a case whose procedure attaches no files: a step no procedure has, which the engine refuses
+# (unknown_trigger) and audits like any refusal.
+TRIGGER = "attach"
 FORM_SLACK = 1024 * 1024  # the parts around the file (as web/cases.py UPLOAD_FORM_SLACK)
 DETAILS = ("duration_seconds", "device", "recorder", "version_note", "note")
 

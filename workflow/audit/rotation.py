@@ -1,7 +1,7 @@
 """Rotating the checkpoint signing key, and which key is in force (docs/operations.md, "Key custody").
 
-A rotation is an event of the system journal SYS (kind `key_rotated`), appended with the journal function
-every chain uses (workflow.audit.trail.append_event) under the journal's row lock. Its payload is the
+A rotation is an event of the system journal SYS (kind `key_rotated`), appended with the one journal function
+(workflow.audit.journal.record_journal_event) under the journal's row lock. Its payload is the
 rotation statement (verifier.rotation_statement: old and new key ids, the new public key) signed by the old
 key and by the new one, so a verifier can follow the chain of keys from the first checkpoint on, and
 refuses a rotation the previous key did not sign. The checkpoint that first anchors the rotation, and every
@@ -26,10 +26,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from workflow.audit import signing
 from workflow.audit.canonical import KEY_ROTATION_KIND, canonical_bytes, rotation_statement
-from workflow.audit.trail import append_event
+from workflow.audit.journal import lock_journal, record_journal_event
 from workflow.clock import Clock, utc_stamp
 from workflow.db import writing
-from workflow.models import SYSTEM_JOURNAL_ID, AuditCheckpoint, AuditEvent, AuditJournal, AuditKey, AuditLeaf
+from workflow.models import SYSTEM_JOURNAL_ID, AuditCheckpoint, AuditEvent, AuditKey, AuditLeaf
 
 PROCEDURE = "audit@1"  # the `procedure` of the trail's own events: no definition file, a fixed id@version
 TRIGGER = "rotate_key"
@@ -91,8 +91,7 @@ def rotate_key(sessions: sessionmaker[Session], *, old_key: Ed25519PrivateKey | 
     new_id = signing.key_id_for(origin, new_key)
     try:
         with writing(sessions) as session:
-            journal = session.get(AuditJournal, SYSTEM_JOURNAL_ID, with_for_update=True)
-            assert journal is not None, "the SYS journal row is created by the first migration"
+            lock_journal(session, SYSTEM_JOURNAL_ID)  # first: the key in force is read under the lock
             in_force = key_in_force(session)
             if in_force is None:
                 raise RotationError("尚无签名检查点，无需轮换：请直接签署检查点 / no checkpoint has been signed yet: "
@@ -104,7 +103,8 @@ def rotate_key(sessions: sessionmaker[Session], *, old_key: Ed25519PrivateKey | 
             if session.get(AuditKey, new_id) is not None:
                 raise RotationError(f"新密钥 {new_id} 已经使用过 / the new key {new_id} has been used before: "
                                     "make a new one")
-            now = utc_stamp(clock.now())
+            moment = clock.now()  # under the journal's lock; the statement and the event carry it
+            now = utc_stamp(moment)
             statement = rotation_statement(origin, old_id, signing.public_raw(new_key), now,
                                            old_key_lost=old_key is None)
             payload: dict[str, object] = {"rotation": statement, "new_key_signature": _sign(new_key, statement)}
@@ -112,8 +112,8 @@ def rotate_key(sessions: sessionmaker[Session], *, old_key: Ed25519PrivateKey | 
                 payload["old_key_signature"] = _sign(old_key, statement)
             if reason:
                 payload["reason"] = reason
-            event = append_event(session, journal, kind=KEY_ROTATION_KIND, at=now, procedure=PROCEDURE,
-                                 trigger=TRIGGER, payload=payload)
+            event = record_journal_event(session, SYSTEM_JOURNAL_ID, when=moment, kind=KEY_ROTATION_KIND,
+                                         procedure=PROCEDURE, trigger=TRIGGER, payload=payload)
             session.add(AuditKey(key_id=new_id, algorithm="ed25519", origin=origin,
                                  public_key=str(statement["new_public_key"]), added_at=now))
     except BaseException:
