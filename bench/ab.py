@@ -4,6 +4,10 @@
     git show REV:workflow/engine.py > /tmp/engine_before.py
     git show REV:workflow/audit/export.py > /tmp/export_before.py
     .venv/bin/python bench/ab.py --engine /tmp/engine_before.py --export /tmp/export_before.py
+    .venv/bin/python bench/ab.py --engine /tmp/engine_before.py --pg     # fire() only, on PostgreSQL
+
+(Since workflow/engine/ is a package, a baseline of it is its __init__.py only when the baseline is the one-file
+engine.py; to compare two package versions, check the old one out into a folder and put that first on sys.path.)
 
 Fires `record_comment` with both engines in alternating rounds on the same SQLite file (WAL + FULL) and
 reports CPU ms per fire (process time: what the code costs, whatever the disk and the other load do) and
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import shutil
 import statistics
 import sys
@@ -28,7 +33,15 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from bench import audit_verify  # noqa: E402
-from bench.databases import COMMENT, relax_durability_for_seeding, runtime, seed_cases, seed_town  # noqa: E402
+from bench.databases import (  # noqa: E402
+    COMMENT,
+    PgServer,
+    find_pg_server,
+    relax_durability_for_seeding,
+    runtime,
+    seed_cases,
+    seed_town,
+)
 
 
 def load(path: str, name: str) -> ModuleType:
@@ -43,8 +56,11 @@ def load(path: str, name: str) -> ModuleType:
 def fire_rounds(engines: dict[str, Any], cases: list[str], fires: int, rounds: int) -> dict[str, dict[str, float]]:
     cpu: dict[str, list[float]] = {k: [] for k in engines}
     wall: dict[str, list[float]] = {k: [] for k in engines}
-    for _ in range(rounds):
-        for name, engine in engines.items():
+    for number in range(rounds):
+        # Both engines fire on the same cases, whose data grows with every fire: alternate which goes first,
+        # so that neither always fires on the larger cases.
+        order = list(engines.items()) if number % 2 == 0 else list(reversed(engines.items()))
+        for name, engine in order:
             c0, w0 = time.process_time(), time.perf_counter()
             for i in range(fires):
                 if not engine.fire(cases[i % len(cases)], "record_comment", "zhangwei", COMMENT).ok:
@@ -61,15 +77,26 @@ def main() -> int:
     parser.add_argument("--export", help="baseline workflow/audit/export.py")
     parser.add_argument("--fires", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--pg", action="store_true",
+                        help="fire on a fresh database of the PostgreSQL test server (as lawflow_app), not SQLite")
     args = parser.parse_args()
 
     from workflow.engine import Engine
 
     before = load(args.engine, "bench_engine_before")
     workdir = Path(tempfile.mkdtemp(prefix="lawflow-ab-"))
+    server: PgServer | None = None
+    pg_database = ""
     try:
-        rt = runtime(f"sqlite:///{workdir / 'ab.sqlite3'}", workdir)
-        rt.migrate()
+        if args.pg:
+            server, note = find_pg_server()
+            if server is None:
+                raise SystemExit(note)
+            pg_database = f"lawflow_ab_{os.getpid()}"
+            rt = runtime(server.create_database(pg_database)[1], workdir)
+        else:
+            rt = runtime(f"sqlite:///{workdir / 'ab.sqlite3'}", workdir)
+            rt.migrate()
         seed_town(rt)
         small = seed_cases(rt, 200, "small")
         large = seed_cases(rt, 40, "large")
@@ -109,6 +136,8 @@ def main() -> int:
                 print(f"| {name} | {min(ts):.2f} | {100_000 / min(ts):,.0f} |")
             vt.db.dispose()
     finally:
+        if server is not None:
+            server.drop_database(pg_database)
         shutil.rmtree(workdir, ignore_errors=True)
     return 0
 

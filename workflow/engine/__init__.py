@@ -61,7 +61,7 @@ __all__ = [
 _record = record  # bench/scale.py builds case rows without events by the engine's own recording
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Step:
     """A step that passed every check: what applying it needs."""
 
