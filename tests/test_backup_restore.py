@@ -23,7 +23,6 @@ from sqlalchemy import func, select
 from tests.conftest import PG_OWNER_URL, _pg_admin, _pg_url
 from tests.test_case_numbers import PROPOSAL
 from tests.test_records import PDF, TEXT, _investigating
-from workflow import numbering
 from workflow.audit.checkpoint import make_checkpoint
 from workflow.backup import MANIFEST, make_backup
 from workflow.case_number_hold import ADVANCED_KIND, HELD_KIND
@@ -255,8 +254,8 @@ def test_an_older_backup_is_detected_against_the_witness_and_numbers_are_never_r
     accepted = cli(empty.rt, "restore", str(old), "--accept-rollback", owner_url=empty.owner_url)
     assert accepted.returncode == 0, accepted.stderr
     assert "OLDER backup was restored" in accepted.stderr and "houlong" in accepted.stderr
-    with pytest.raises(numbering.NumberingHeld):
-        empty.rt.engine.create_case("major_decision", "zhangwei", PROPOSAL)
+    held = empty.rt.engine.create_case("major_decision", "zhangwei", PROPOSAL)  # refused, audited, no number
+    assert not held.ok and held.codes == ["case_numbering_held"] and held.case_id is None
     # The retired witness still says what happened, loudly, to anyone who asks.
     retired = next((town.witness_path / "superseded").iterdir())
     loud = cli(empty.rt, "audit", "verify", "--quiet", "--witness", str(retired))
@@ -269,7 +268,7 @@ def test_an_older_backup_is_detected_against_the_witness_and_numbers_are_never_r
     with empty.rt.sessions() as s:
         kinds = list(s.scalars(select(AuditEvent.kind).where(AuditEvent.case_id == SYSTEM_JOURNAL_ID)
                                .order_by(AuditEvent.seq)))
-    assert kinds[-2:] == [HELD_KIND, ADVANCED_KIND]
+    assert kinds[-3:] == [HELD_KIND, "refused", ADVANCED_KIND]
     assert cli(empty.rt, "audit", "verify", "--quiet").returncode == 0
 
 

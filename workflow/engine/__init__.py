@@ -262,6 +262,12 @@ class Engine:
         payload = guard_context.evaluate(work, self.registry, self.calendar, procedure, procedure.create, None, {},
                                          user, payload, now, [])
         session = work.session
+        if numbering.held(session, user.org_id):  # a restored older backup: a number is never issued twice
+            raise Refused(Reason(
+                "case_numbering_held",
+                "本单位的案件编号已暂停：恢复的数据库可能落后于已发出的编号，请运维人员运行 lawflow case-numbers advance 后再立案",
+                "case numbering of this organisation is held: the restored database may be behind numbers already "
+                "issued; an operator must run `lawflow case-numbers advance` before a case can be opened"))
         # The organisation's own series, its counter row locked until this commits; the opening time is
         # read under that lock, so a later number never opens earlier (workflow/numbering.py).
         case_id, now = numbering.allocate(session, user.org_id, procedure.id, self.clock, now)
