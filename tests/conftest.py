@@ -1,4 +1,13 @@
-"""Shared fixtures: every database test runs on SQLite AND on a real PostgreSQL server.
+"""Shared fixtures: a database test runs on SQLite AND on a real PostgreSQL server where the database matters.
+
+Which tests run on both databases: every test that uses `database_url` (directly, or through `runtime`,
+`town`, `app`, `client_for`, ...) is parametrized over ("sqlite", "postgresql") by `pytest_generate_tests`
+below, unless it is marked `@pytest.mark.one_database` (usually for a whole module:
+`pytestmark = pytest.mark.one_database`), which runs it on SQLite only. Mark a test one_database when its
+subject is not the database: a page's wording, layout, language, forms, who may open a page. Keep both
+databases when the database is the subject or could change the answer: storage and its bytes, triggers and
+append-only rules, concurrency and version races, queries with filters, orders and pages, migrations, and the
+feature scenarios (the living specs run on both).
 
 PostgreSQL comes from `scripts/pg-test-server start` (make test starts it and exports the URLs). Each test
 gets a fresh database cloned from a migrated template, connected as the runtime role `lawflow_app`, which
@@ -14,6 +23,7 @@ import shutil
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -81,8 +91,22 @@ def pg_template() -> Iterator[str | None]:
     _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+BACKENDS = ("sqlite", "postgresql")
+ONE_DATABASE = "one_database"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test that uses `database_url` (directly or through runtime, town, app, ...) runs on each backend,
+    unless it (or its module, through `pytestmark`) is marked one_database: then on SQLite only."""
+    if "database_url" not in metafunc.fixturenames:
+        return
+    one = metafunc.definition.get_closest_marker(ONE_DATABASE) is not None
+    metafunc.parametrize("database_url", BACKENDS[:1] if one else BACKENDS, indirect=True)
+
+
+@pytest.fixture
 def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
+    """The parametrized backend ("sqlite" or "postgresql", from pytest_generate_tests) as a fresh database."""
     if request.param == "sqlite":
         target = tmp_path / "lawflow.sqlite3"
         shutil.copy(sqlite_template, target)
@@ -139,3 +163,35 @@ def town(runtime: Runtime, demo_password_hash: str) -> Runtime:
 
     seed_town(runtime, demo_password_hash)
     return runtime
+
+
+# ---------------------------------------------------------------- pytest-xdist: the controller's hooks
+# The feature scenarios' records are merged here, not in tests/features/conftest.py: the controller of a
+# distributed run collects nothing, so it loads only this conftest (tests/features/distributed.py says why).
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from tests.features import distributed
+
+    if distributed.is_controller(config):
+        distributed.start_run(config)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    from tests.features import distributed
+
+    distributed.configure_node(node.config, node.workerinput)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    from tests.features import distributed
+
+    if distributed.is_controller(session.config):
+        distributed.finish_run(session)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    from tests.features import distributed
+
+    distributed.terminal_summary(terminalreporter, config)
