@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlalchemy import func, select
 
 from tests.web.helpers import PROPOSAL, START, csrf_from, new_case, submit_step, text, version_from
 from workflow import accounts
 from workflow.db import writing
 from workflow.models import AuditEvent, Case
+
+# The page, not the database, is this module's subject: SQLite only (tests/conftest.py, one_database).
+pytestmark = pytest.mark.one_database
 
 
 def _case(town, case_id):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 
+import pytest
 from sqlalchemy import func, select
 
 from tests.web.helpers import csrf_from, login, new_case, text, version_from
@@ -14,6 +15,9 @@ from workflow import demo
 from workflow.audit.export import verify_database
 from workflow.clock import utc_stamp
 from workflow.models import AuditEvent, Case
+
+# The page, not the database, is this module's subject: SQLite only (tests/conftest.py, one_database).
+pytestmark = pytest.mark.one_database
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n% draft of the decision\n"
 MATERIAL = {"material": "draft", "title": "后龙镇生活垃圾分类实施办法（草案）", "format": "pdf",

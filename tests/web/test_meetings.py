@@ -19,6 +19,9 @@ from workflow.db import writing
 from workflow.demo import FORUM, _Story
 from workflow.models import AuditEvent, Case
 
+# The page, not the database, is this module's subject: SQLite only (tests/conftest.py, one_database).
+pytestmark = pytest.mark.one_database
+
 MEMBERS = ["wujianguo", "zhengli", "xuwen"]
 HEAD = "huangzhenhua"
 

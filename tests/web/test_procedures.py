@@ -16,6 +16,9 @@ from tests.web.helpers import text
 from web import specs
 from workflow.guards import GUARDS
 
+# The page, not the database, is this module's subject: SQLite only (tests/conftest.py, one_database).
+pytestmark = pytest.mark.one_database
+
 FEATURES = Path(__file__).resolve().parents[2] / "features"
 SVG = re.compile(r"<svg\b.*?</svg>", re.S)
 

@@ -7,6 +7,7 @@ import json
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from tests.web.helpers import csrf_from, new_case, text, version_from
@@ -14,6 +15,9 @@ from workflow import accounts
 from workflow.db import writing
 from workflow.demo import _Story
 from workflow.models import AuditEvent, Case
+
+# The page, not the database, is this module's subject: SQLite only (tests/conftest.py, one_database).
+pytestmark = pytest.mark.one_database
 
 OPINION = {"authority": "属于镇人民政府职权范围", "procedure": "已履行公众参与、风险评估程序",
            "content": "未发现与上位法相抵触的内容", "reasons": "经审查，草案合法", "legal_basis": "条例第二十七条"}
