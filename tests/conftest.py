@@ -109,22 +109,33 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture
 def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
-    """The parametrized backend ("sqlite" or "postgresql", from pytest_generate_tests) as a fresh database."""
+    """The parametrized backend ("sqlite" or "postgresql", from pytest_generate_tests) as a fresh database.
+
+    A test that uses `town` gets a copy of a template in which seed_town already ran (see `town`)."""
+    seeded = "town" in request.fixturenames
     if request.param == "sqlite":
         target = tmp_path / "lawflow.sqlite3"
-        shutil.copy(sqlite_template, target)
-        yield f"sqlite:///{target}"
+        shutil.copy(request.getfixturevalue("sqlite_town_template") if seeded else sqlite_template, target)
+        url = f"sqlite:///{target}"
+        if seeded:
+            _SEEDED_TOWNS.add(url)
+        yield url
         return
     template = request.getfixturevalue("pg_template")
     if template is None:
         if REQUIRE_PG:
             pytest.fail("PostgreSQL is required (LAWFLOW_TEST_REQUIRE_PG=1) but LAWFLOW_TEST_PG_URL is not set")
         pytest.skip("PostgreSQL test server not running (scripts/pg-test-server start)")
+    if seeded:
+        template = request.getfixturevalue("pg_town_template")
     name = f"lawflow_t{os.getpid()}_{next(_numbers)}"
     dropper = request.getfixturevalue("pg_dropper")
     _pg_admin(f"CREATE DATABASE {name} TEMPLATE {template} OWNER lawflow_owner")
     try:
-        yield _pg_url(PG_APP_URL or "", name)
+        url = _pg_url(PG_APP_URL or "", name)
+        if seeded:
+            _SEEDED_TOWNS.add(url)
+        yield url
     finally:
         dropper.drop(name)
 
@@ -197,11 +208,59 @@ def demo_password_hash() -> str:
     return generate_password_hash(DEMO_PASSWORD)
 
 
+# The town is seeded once per test process and backend, into a template that each test using `town` copies
+# (seed_town costs about half a second, most tests use it): the rows are those seed_town writes for the test
+# itself, at FixedClock's default time, which is the test's clock when `town` is set up.
+_SEEDED_TOWNS: set[str] = set()  # the database URLs copied from a seeded template
+TOWN_SEEDED_AT = FixedClock().now()
+
+
+def _seed_town_at(database_url: str, folder: Path, password_hash: str) -> None:
+    from workflow.demo import seed_town
+
+    rt = Runtime(instance=folder / "instance", database_url=database_url,
+                 key_path=folder / "instance" / "audit-signing.key", clock=FixedClock(TOWN_SEEDED_AT))
+    try:
+        seed_town(rt, password_hash)
+    finally:
+        rt.db.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_town_template(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path,
+                         demo_password_hash: str) -> Path:
+    folder = tmp_path_factory.mktemp("town-template")
+    path = folder / "town.sqlite3"
+    shutil.copy(sqlite_template, path)
+    _seed_town_at(f"sqlite:///{path}", folder, demo_password_hash)
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_town_template(pg_template: str, tmp_path_factory: pytest.TempPathFactory,
+                     demo_password_hash: str) -> Iterator[str]:
+    name = f"lawflow_town_template_{os.getpid()}"
+    _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    _pg_admin(f"CREATE DATABASE {name} TEMPLATE {pg_template} OWNER lawflow_owner")
+    _seed_town_at(_pg_url(PG_APP_URL or "", name), tmp_path_factory.mktemp("pg-town-template"),
+                  demo_password_hash)
+    yield name
+    _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 @pytest.fixture
 def town(runtime: Runtime, demo_password_hash: str) -> Runtime:
     """Houlong town's people and its collective-discussion forum setting, with no cases yet."""
     from workflow.demo import seed_town
 
+    if runtime.database_url in _SEEDED_TOWNS:
+        # copied from the seeded template by database_url: the same rows, if the clock has not moved yet
+        assert runtime.clock.now() == TOWN_SEEDED_AT, (
+            "the clock moved before `town` was set up, but the town's rows were seeded at FixedClock's default "
+            "time: move the clock after `town` (tests/conftest.py)")
+        return runtime
     seed_town(runtime, demo_password_hash)
     return runtime
 
