@@ -31,6 +31,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.cli import Lawflow
 from workflow.clock import FixedClock
 from workflow.db import migrate
 from workflow.runtime import Runtime
@@ -295,3 +296,9 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     from tests.features import distributed
 
     distributed.terminal_summary(terminalreporter, config)
+
+
+@pytest.fixture
+def lawflow(town: Runtime) -> Lawflow:
+    """`lawflow("case", "list")`: the command line in a subprocess on the town's database (tests/cli.py)."""
+    return Lawflow(town)
