@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import itertools
 import os
-import queue
 import shutil
 import sqlite3
 import threading
 import warnings
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -142,29 +142,51 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
 
 
 class _Dropper:
-    """Drops the tests' PostgreSQL databases on a background thread of this process.
+    """Drops the tests' PostgreSQL databases in batches, on a background thread, several at a time.
 
-    A DROP DATABASE costs about a second on the test server (fsync on, as in production), most of it waiting on
-    the disk; the next test need not wait for it. The session ends only when every drop is done."""
+    On PostgreSQL 15 each DROP DATABASE waits for a forced checkpoint ("checkpoint starting: immediate force
+    wait" in the server log), which with fsync on, as in production, writes out every dirty page of the server:
+    one to several seconds while tests run, and one after the other they queue up. Drops requested together
+    share a checkpoint, so the thread takes every name waiting and drops them over DROP_CONNECTIONS connections
+    at once (measured under load: 7.4 s per database one by one, 0.5 s eight at a time). The next test never
+    waits; the session ends when every drop is done."""
+
+    DROP_CONNECTIONS = 8
 
     def __init__(self) -> None:
-        self.queue: queue.Queue[str | None] = queue.Queue()
+        self.pending: list[str] = []
         self.errors: list[str] = []
+        self.lock = threading.Condition()
+        self.closing = False
         self.thread = threading.Thread(target=self._run, name="lawflow-pg-dropper", daemon=True)
         self.thread.start()
 
+    def _drop(self, name: str) -> None:
+        try:
+            _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        except Exception as exc:  # reported at the end of the session, never lost
+            self.errors.append(f"{name}: {exc}")
+
     def _run(self) -> None:
-        while (name := self.queue.get()) is not None:
-            try:
-                _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            except Exception as exc:  # reported at the end of the session, never lost
-                self.errors.append(f"{name}: {exc}")
+        with ThreadPoolExecutor(self.DROP_CONNECTIONS, thread_name_prefix="lawflow-pg-drop") as pool:
+            while True:
+                with self.lock:
+                    while not self.pending and not self.closing:
+                        self.lock.wait()
+                    batch, self.pending = self.pending, []
+                    if not batch and self.closing:
+                        return
+                list(pool.map(self._drop, batch))
 
     def drop(self, name: str) -> None:
-        self.queue.put(name)
+        with self.lock:
+            self.pending.append(name)
+            self.lock.notify()
 
     def close(self) -> list[str]:
-        self.queue.put(None)
+        with self.lock:
+            self.closing = True
+            self.lock.notify()
         self.thread.join()
         return self.errors
 

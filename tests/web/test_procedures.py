@@ -12,7 +12,7 @@ import pytest
 from markupsafe import escape
 from pytest_bdd.feature import get_features
 
-from tests.web.helpers import text
+from tests.web.helpers import parse, text
 from web import specs
 from workflow.guards import GUARDS
 
@@ -102,7 +102,7 @@ def test_both_versions_of_the_major_decision_are_listed_and_the_first_points_to_
     v1, v2 = text(client.get("/procedures/major_decision/v1")), text(client.get("/procedures/major_decision/v2"))
     assert "旧版本" in v1 and 'href="/procedures/major_decision/v2"' in v1 and 'id="step-attach_material"' not in v1
     assert "现行版本" in v2 and 'id="step-attach_material"' in v2
-    row = v2.split('id="step-attach_material"', 1)[1].split("</tr>", 1)[0]
+    row = parse(v2).text("tr#step-attach_material")
     assert "上传决策材料" in row and "决策承办人员" in row and "条例第二十六条、第二十九条、第三十三条" in row
     assert "材料类别" in row and "听证笔录" in row and "MP4 视频" in row
     assert str(escape(_titles("major_decision/08_决策过程记录和材料.feature")[0])) in v2  # its scenarios
@@ -111,10 +111,10 @@ def test_both_versions_of_the_major_decision_are_listed_and_the_first_points_to_
 
 def test_the_page_says_who_may_act_and_the_separation_of_duties(town, client_for, no_report):
     page = text(client_for("liushen").get("/procedures/major_decision/v1"))
-    row = page.split('id="step-issue_legality_opinion"', 1)[1].split("</tr>", 1)[0]
+    row = parse(page).text("tr#step-issue_legality_opinion")
     assert "合法性审查人员" in row and "合法性审查 → 已出具审查意见" in row
     assert "职责分离：曾以决策承办人员身份办理本案的人员不得办理。" in row
-    deadline = page.split('id="deadline-comment_period"', 1)[1].split("</tr>", 1)[0]
+    deadline = parse(page).text("tr#deadline-comment_period")
     assert "最短期间" in deadline and "按「征求意见期限（日）」所填日数" in deadline and "日历日" in deadline
     case = text(client_for("liushen").get("/procedures/enforcement_case/v1"))
     assert "按本单位设置 enforcement.publication_working_days" in case  # a length set by a local rule
