@@ -9,6 +9,12 @@ databases when the database is the subject or could change the answer: storage a
 append-only rules, concurrency and version races, queries with filters, orders and pages, migrations, and the
 feature scenarios (the living specs run on both).
 
+In parallel (`make test` runs `pytest -n 2`, pytest-xdist): every session fixture here (the migrated templates,
+the seeded town templates, the dropper) exists once per worker process, and every database, template and
+temporary folder is named by the process (pid) or made under the worker's own basetemp, so workers share
+nothing but the PostgreSQL server. The feature scenarios' spec-coverage gate and report are merged by the
+controller (tests/features/distributed.py; its hooks are at the end of this file).
+
 PostgreSQL comes from `scripts/pg-test-server start` (make test starts it and exports the URLs). Each test
 gets a fresh database cloned from a migrated template, connected as the runtime role `lawflow_app`, which
 only holds SELECT and INSERT on the audit tables. Without the server the PostgreSQL half is skipped on a
