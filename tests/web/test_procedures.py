@@ -12,7 +12,7 @@ import pytest
 from markupsafe import escape
 from pytest_bdd.feature import get_features
 
-from tests.web.helpers import parse, text
+from tests.web.helpers import Page, parse, text
 from web import specs
 from workflow.guards import GUARDS
 
@@ -174,8 +174,15 @@ def test_without_a_report_every_scenario_of_the_folder_is_listed(town, client_fo
         for title in titles:
             assert str(escape(title)) in pages[pid], (pid, title)
         assert "尚无测试报告" in pages[pid]
-        assert "✓" not in pages[pid].split('id="scenarios-title"', 1)[1]
+        assert "✓" not in parse(pages[pid]).one("section.scenarios").html()
     assert "该目录也规定重大执法决定法制审核" in pages["enforcement_case"]
+
+
+def _article(scenarios: Page, title: str) -> Page:
+    """The <article> of the scenario with this title."""
+    found = [a for a in scenarios.all("article.scenario") if Page(a).text("span.scenario-title") == title]
+    assert len(found) == 1, f"{len(found)} scenario articles titled {title!r}"
+    return Page(found[0])
 
 
 def test_a_report_shows_passed_and_failed_marks_and_its_time(town, client_for, app, tmp_path):
@@ -188,17 +195,16 @@ def test_a_report_shows_passed_and_failed_marks_and_its_time(town, client_for, a
                         message="AssertionError: 理由不符", example={"人员": "陈静"})]
     app.config["FEATURE_REPORT"] = str(_report(tmp_path / "report.json", results, complete=False))
     page = text(client_for("liushen").get(_latest(town)))
-    scenarios = page.split('id="scenarios-title"', 1)[1]
+    scenarios = parse(page).one("section.scenarios")
     assert "最近一次场景测试：2026年11月30日 10:00" in scenarios  # 02:00 UTC, shown in Beijing time
     assert "代码版本 0123456789ab" in scenarios
     assert "该次运行只选取了部分场景" in scenarios
-    first = scenarios.split(str(escape(md[0])), 1)[0].rsplit("<article", 1)[1]
+    first = _article(scenarios, md[0]).html()
     assert 'class="mark passed" title="SQLite：通过"' in first and 'title="PostgreSQL：通过"' in first
-    second = scenarios.split(str(escape(md[1])), 1)[0].rsplit("<article", 1)[1]
-    assert 'class="scenario failed"' in second and 'title="PostgreSQL：未通过"' in second and "✗" in second
+    second = _article(scenarios, md[1])
+    assert "failed" in second.classes() and 'title="PostgreSQL：未通过"' in second.html() and "✗" in second
     assert "AssertionError: 理由不符" in scenarios
-    third = scenarios.split(str(escape(md[2])), 1)[0].rsplit("<article", 1)[1]
-    assert 'title="SQLite：未运行"' in third
+    assert 'title="SQLite：未运行"' in _article(scenarios, md[2]).html()
     listing = text(client_for("liushen").get("/procedures/"))
     assert "最近一次场景测试：2026年11月30日 10:00" in listing
 
