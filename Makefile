@@ -7,6 +7,9 @@
 # read the PDFs back with poppler's pdftotext.
 SHELL := /bin/bash
 PORT ?= 5000
+# pytest-xdist workers for `make test`: one per core of CI's 2 (PostgreSQL's backends share those cores too);
+# TEST_WORKERS=auto uses every core of a bigger machine.
+TEST_WORKERS ?= 2
 VENV := .venv
 BIN := $(VENV)/bin
 export LAWFLOW_INSTANCE ?= $(CURDIR)/instance
@@ -30,7 +33,7 @@ lint: setup
 test: setup lint
 	@scripts/ensure-system-packages chromium fonts-noto-cjk libharfbuzz-subset0 poppler-utils graphviz
 	@set -a; eval "$$(scripts/pg-test-server start)"; set +a; \
-	LAWFLOW_TEST_REQUIRE_PG=1 LAWFLOW_TEST_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q
+	LAWFLOW_TEST_REQUIRE_PG=1 LAWFLOW_TEST_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 bench: setup
 	@set -a; eval "$$(scripts/pg-test-server start)"; set +a; \

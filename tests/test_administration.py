@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -406,19 +403,6 @@ def test_the_audit_selection_of_the_organisation_includes_its_journal(town: Runt
 # ---------------------------------------------------------------- the command line calls the same functions
 
 
-@pytest.fixture
-def lawflow(town: Runtime):
-    """`lawflow ...` in a subprocess on the town's database, as tests/test_cli.py runs it."""
-    env = {**os.environ, "LAWFLOW_DATABASE_URL": town.database_url, "LAWFLOW_INSTANCE": str(town.instance),
-           "LAWFLOW_AUDIT_KEY": str(town.key_path)}
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run([sys.executable, "-m", "workflow", *args], capture_output=True, text=True, env=env,
-                                cwd=Path(__file__).resolve().parent.parent)
-        assert "Traceback" not in result.stderr, result.stderr
-        return result
-
-    return run
 
 
 def test_command_line_changes_are_audited_and_lawflow_audit_verify_checks_them(town: Runtime, lawflow,

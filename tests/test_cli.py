@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.auditor_script import auditor_script
+from tests.cli import Lawflow
 from workflow.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,18 +20,6 @@ PROPOSAL = {"title": "后龙镇生活垃圾分类实施办法", "category": "pub
             "summary": "落实生活垃圾分类要求"}
 
 
-@pytest.fixture
-def lawflow(town: Runtime):
-    env = {**os.environ, "LAWFLOW_DATABASE_URL": town.database_url, "LAWFLOW_INSTANCE": str(town.instance),
-           "LAWFLOW_AUDIT_KEY": str(town.key_path)}
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run([sys.executable, "-m", "workflow", *args], capture_output=True, text=True,
-                                env=env, cwd=ROOT)
-        assert "Traceback" not in result.stderr, result.stderr
-        return result
-
-    return run
 
 
 def test_a_decision_from_the_command_line(lawflow) -> None:
@@ -198,8 +187,7 @@ def blank_instance(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[d
     ["compliance", "--org", "houlong"],
 ])
 def test_a_command_before_init_says_to_run_init_first(blank_instance: dict[str, str], args: list[str]) -> None:
-    result = subprocess.run([sys.executable, "-m", "workflow", *args], capture_output=True, text=True,
-                            env=blank_instance, cwd=ROOT)
+    result = Lawflow(env=blank_instance, unset=("LAWFLOW_DATABASE_URL",))(*args)
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr and "OperationalError" not in result.stderr
     lines = result.stderr.strip().splitlines()
@@ -210,12 +198,7 @@ def test_a_command_before_init_says_to_run_init_first(blank_instance: dict[str, 
 
 
 def test_init_then_the_same_command_works(tmp_path: Path) -> None:
-    env = {**os.environ, "LAWFLOW_INSTANCE": str(tmp_path / "instance")}
-    env.pop("LAWFLOW_DATABASE_URL", None)
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "workflow", *args], capture_output=True, text=True, env=env,
-                              cwd=ROOT)
+    run = Lawflow(env={"LAWFLOW_INSTANCE": str(tmp_path / "instance")}, unset=("LAWFLOW_DATABASE_URL",))
 
     assert run("case", "list").returncode == 2
     assert not (tmp_path / "instance" / "lawflow.sqlite3").exists()  # the refusal created no empty database

@@ -10,16 +10,14 @@ the report is made) unless a test says otherwise. Working days follow the State 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.cli import Lawflow
 from workflow import accounts
 from workflow.clock import FixedClock, local_date
 from workflow.db import writing
@@ -48,7 +46,6 @@ from workflow.procedures.enforcement.law import (
 )
 from workflow.runtime import Runtime
 
-ROOT = Path(__file__).resolve().parent.parent
 REGISTRY = load_registry()
 ORG = "qiaotou"
 FIELD, POWER = "市容环境卫生", "对在街道两侧和公共场地堆放物料的处罚"
@@ -490,12 +487,7 @@ def test_bad_periods_and_unknown_organisations_are_refused(runtime: Runtime) -> 
 
 
 def _lawflow(rt: Runtime, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "LAWFLOW_DATABASE_URL": rt.database_url, "LAWFLOW_INSTANCE": str(rt.instance),
-           "LAWFLOW_AUDIT_KEY": str(rt.key_path)}
-    result = subprocess.run([sys.executable, "-m", "workflow", *args], capture_output=True, text=True,
-                            env=env, cwd=ROOT)
-    assert "Traceback" not in result.stderr, result.stderr
-    return result
+    return Lawflow(rt)(*args)
 
 
 def test_the_command_line(runtime: Runtime, qiaotou: dict[str, str]) -> None:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
+from tests.cli import Lawflow
 from workflow.definitions import DEFINITIONS_DIR, DefinitionError, DefinitionErrors, load_file, load_registry
 
 MAJOR = DEFINITIONS_DIR / "major_decision.v1.yaml"
@@ -138,13 +137,11 @@ def test_cli_check_exits_non_zero_naming_the_problem(tmp_path: Path) -> None:
     raw = _raw()
     raw["transitions"][0]["roles"] = ["janitor"]
     path = _write(tmp_path, raw)
-    run = subprocess.run([sys.executable, "-m", "workflow", "definitions", "check", str(path)],
-                         capture_output=True, text=True)
+    run = Lawflow()("definitions", "check", str(path))
     assert run.returncode == 1
     assert f"{path}: transitions.0.roles.0: undefined role 'janitor'" in run.stderr
     assert "Traceback" not in run.stderr
-    good = subprocess.run([sys.executable, "-m", "workflow", "definitions", "check", str(MAJOR)],
-                          capture_output=True, text=True)
+    good = Lawflow()("definitions", "check", str(MAJOR))
     assert good.returncode == 0 and "major_decision@1" in good.stdout
 
 

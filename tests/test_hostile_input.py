@@ -12,9 +12,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -33,7 +30,6 @@ from workflow import tokens
 from workflow.models import AuditEvent, Case
 from workflow.runtime import Runtime
 
-ROOT = Path(__file__).resolve().parent.parent
 DEEP = "[" * 100_000 + "]" * 100_000
 DEEP_PAYLOAD = '{"procedure": "major_decision", "payload": ' + '{"a": ' * 5000 + "1" + "}" * 5000 + "}"
 HUGE_INT = '{"procedure": "major_decision", "payload": {"title": ' + "9" * 5000 + "}}"
@@ -269,19 +265,6 @@ def test_a_file_name_is_kept_in_nfc(town: Runtime, app: Flask) -> None:
 # ---------------------------------------------------------------- the command line
 
 
-@pytest.fixture
-def lawflow(town: Runtime):
-    def run(*args: str, url: str | None = None) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "LAWFLOW_DATABASE_URL": url or town.database_url, "LAWFLOW_INSTANCE": str(town.instance),
-               "LAWFLOW_AUDIT_KEY": str(town.key_path)}
-        result = subprocess.run([sys.executable, "-m", "workflow", *args], capture_output=True, text=True, env=env,
-                                cwd=ROOT)
-        assert "Traceback" not in result.stderr, result.stderr
-        return result
-
-    return run
-
-
 @pytest.mark.parametrize("data, what", [("[" * 30_000 + "]" * 30_000, "嵌套层级过深"),  # an argument <128 KiB ('{"title": ' + "9" * 5000 + "}", "整数位数过多"),
                                         ('{"title": "\\ud800"}', "孤立代理")])
 def test_the_command_line_refuses_malformed_json_in_one_line(lawflow, data: str, what: str) -> None:
@@ -308,7 +291,7 @@ def test_the_command_line_prints_a_database_error_in_one_line_without_sql(town: 
         path = tmp_path / "broken.sqlite3"
         with sqlite3.connect(path) as conn:
             conn.execute(version_table)
-        result = lawflow("case", "show", "MD-2026-0001", url=f"sqlite:///{path}")
+        result = lawflow("case", "show", "MD-2026-0001", env={"LAWFLOW_DATABASE_URL": f"sqlite:///{path}"})
     else:
         import psycopg
 
@@ -320,8 +303,8 @@ def test_the_command_line_prints_a_database_error_in_one_line_without_sql(town: 
             with psycopg.connect(**{**_pg_admin_params(), "dbname": name}, autocommit=True) as conn:
                 conn.execute(version_table)
                 conn.execute("GRANT SELECT ON alembic_version TO lawflow_app")
-            result = lawflow("case", "show", "MD-2026-0001", url=town.database_url.replace(
-                urlsplit(town.database_url).path, f"/{name}"))
+            result = lawflow("case", "show", "MD-2026-0001", env={"LAWFLOW_DATABASE_URL": town.database_url.replace(
+                urlsplit(town.database_url).path, f"/{name}")})
         finally:
             _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     assert result.returncode == 2

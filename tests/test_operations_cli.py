@@ -4,30 +4,21 @@ run as the application's database role (on PostgreSQL lawflow_app, which may not
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from tests.cli import Lawflow
 from workflow import accounts, administration
 from workflow.models import AuditEvent, Organization, User, admin_journal_id
 from workflow.runtime import Runtime
 
-ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "nanpu-admin-2026"
 
 
 def run(rt: Runtime, *args: str, stdin: str | None = None, **env: str) -> subprocess.CompletedProcess[str]:
-    environ = {**os.environ, "LAWFLOW_DATABASE_URL": rt.database_url, "LAWFLOW_INSTANCE": str(rt.instance),
-               "LAWFLOW_AUDIT_KEY": str(rt.key_path), **env}
-    environ.pop("LAWFLOW_DB_APP_ROLE", None)
-    result = subprocess.run([sys.executable, "-m", "workflow", *args], capture_output=True, text=True,
-                            env=environ, cwd=ROOT, input=stdin)
-    assert "Traceback" not in result.stderr, result.stderr
-    return result
+    return Lawflow(rt, env=env, unset=("LAWFLOW_DB_APP_ROLE",))(*args, stdin=stdin)
 
 
 def add_nanpu(rt: Runtime, *extra: str, **env: str) -> subprocess.CompletedProcess[str]:

@@ -116,18 +116,6 @@ def test_a_file_offered_to_a_step_that_takes_none_is_refused(town: Runtime) -> N
     assert _files(town) == []
 
 
-@pytest.fixture
-def lawflow(town: Runtime):
-    env = {**os.environ, "LAWFLOW_DATABASE_URL": town.database_url, "LAWFLOW_INSTANCE": str(town.instance),
-           "LAWFLOW_AUDIT_KEY": str(town.key_path)}
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run([sys.executable, "-m", "workflow", *args], capture_output=True, text=True,
-                                env=env, cwd=ROOT)
-        assert "Traceback" not in result.stderr, result.stderr
-        return result
-
-    return run
 
 
 def test_records_from_the_command_line_and_their_verification(town: Runtime, lawflow, tmp_path: Path) -> None:

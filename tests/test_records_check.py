@@ -26,18 +26,6 @@ from workflow.runtime import Runtime
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def lawflow(town: Runtime):
-    env = {**os.environ, "LAWFLOW_DATABASE_URL": town.database_url, "LAWFLOW_INSTANCE": str(town.instance),
-           "LAWFLOW_AUDIT_KEY": str(town.key_path)}
-
-    def run(*args: str, script: str | None = None) -> subprocess.CompletedProcess[str]:
-        command = [sys.executable, "-c", script] if script else [sys.executable, "-m", "workflow", *args]
-        result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT)
-        assert "Traceback" not in result.stderr, result.stderr
-        return result
-
-    return run
 
 
 def _events(town: Runtime, case_id: str) -> int:
@@ -105,7 +93,7 @@ def test_a_kill_leaves_an_orphan_and_a_partial_upload_that_the_check_lists_and_t
                             env={**os.environ, "LAWFLOW_DATABASE_URL": town.database_url,
                                  "LAWFLOW_INSTANCE": str(town.instance)})
     assert killed.returncode == 9, killed.stderr
-    assert lawflow(script=KILL_WHILE_RECEIVING).returncode == 9
+    assert lawflow.python("-c", KILL_WHILE_RECEIVING).returncode == 9
     orphan = town.records.path_of(hashlib.sha256(orphan_data).hexdigest())
     assert orphan.is_file() and _events(town, case_id) == before  # nothing of the attempt was committed
     partial = list((town.records.root / "tmp").iterdir())

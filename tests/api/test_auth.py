@@ -3,6 +3,7 @@ is 401 in JSON (never the login page)."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import delete, select
 
 from tests.api.conftest import PROPOSAL, START, ApiClient, is_json_error, new_case
@@ -10,6 +11,9 @@ from tests.web.helpers import csrf_from, login
 from workflow import tokens
 from workflow.db import writing
 from workflow.models import ApiToken, Case, RoleAssignment, User
+
+# The API's contract, not the database, is this module's subject: SQLite only (tests/conftest.py, one_database).
+pytestmark = pytest.mark.one_database
 
 PATHS = ["/cases", "/cases/houlong-MD-2026-0001", "/cases/houlong-MD-2026-0001/transitions", "/cases/houlong-MD-2026-0001/history",
          "/definitions", "/definitions/major_decision/1", "/audit/export", "/no/such/path"]

@@ -6,8 +6,13 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import pytest
+
 from tests.api.conftest import ENFORCEMENT, is_json_error, other_town
 from workflow.procedures.enforcement.compliance import KEYS, compliance_figures
+
+# The API's contract, not the database, is this module's subject: SQLite only (tests/conftest.py, one_database).
+pytestmark = pytest.mark.one_database
 
 
 def _expected(town, start: date, end: date) -> dict:

@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import logging
 
+import pytest
+
 from tests.api.conftest import ApiClient, is_json_error
 from tests.web.helpers import login
 from web import create_app
+
+# The API's contract, not the database, is this module's subject: SQLite only (tests/conftest.py, one_database).
+pytestmark = pytest.mark.one_database
 
 
 def test_unknown_paths_and_methods(api_for) -> None:

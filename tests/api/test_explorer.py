@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+# The API's contract, not the database, is this module's subject: SQLite only (tests/conftest.py, one_database).
+pytestmark = pytest.mark.one_database
+
 VENDOR = Path(__file__).resolve().parents[2] / "web" / "static" / "vendor" / "swagger-ui"
 
 

@@ -10,9 +10,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.api.conftest import ENFORCEMENT, PROPOSAL, START, ApiClient, new_case
 from tests.api.test_records import PDF, RECORD, multipart
 from workflow.models import Case
+
+# The API's contract, not the database, is this module's subject: SQLite only (tests/conftest.py, one_database).
+pytestmark = pytest.mark.one_database
 
 USERS = {"drafter": "zhangwei", "counsel": "chenjing", "officer": "wanghai", "adviser": "linzhiyuan",
          "head": "huangzhenhua", "member": "zhengli", "auditor": "liushen", "admin": "admin", "nobody": None}

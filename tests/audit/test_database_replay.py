@@ -10,9 +10,7 @@ events) is named, not the neighbour whose leaf index follows the gap. The demo's
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,7 +20,6 @@ from sqlalchemy import Connection, select, text
 
 from tests.audit import test_database_tamper as tamper
 from tests.audit.test_database_tamper import (
-    ROOT,
     Story,
     _offline,
     broken_at,
@@ -31,6 +28,7 @@ from tests.audit.test_database_tamper import (
     tampering,
     verify,
 )
+from tests.cli import Lawflow
 from workflow.audit.trail import event_body
 from workflow.audit.verifier import GENESIS, ROW_FIELDS
 from workflow.models import AuditEvent, Case
@@ -214,14 +212,11 @@ def test_the_demo_histories_replay_to_their_rows(runtime: Runtime, owner_url: st
     """`python -m workflow demo` on a fresh instance, then `audit verify` (which replays every case) and the
     offline verifier on its export: intact. The demo's enforcement steps end limits, so their events carry
     the timeliness verdicts that replay puts back into the case data."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LAWFLOW_")}
-    env.update(LAWFLOW_DATABASE_URL=runtime.database_url, LAWFLOW_INSTANCE=str(runtime.instance),
-               LAWFLOW_AUDIT_KEY=str(runtime.key_path))
+    lawflow = Lawflow(runtime, unset=("LAWFLOW_*",))
 
     def run(*args: str, url: str = runtime.database_url) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run([sys.executable, "-m", "workflow", *args], capture_output=True, text=True, cwd=ROOT,
-                              env={**env, "LAWFLOW_DATABASE_URL": url}, timeout=600)
-        assert "Traceback" not in proc.stdout + proc.stderr, proc.stderr
+        proc = lawflow(*args, env={"LAWFLOW_DATABASE_URL": url})
+        assert "Traceback" not in proc.stdout, proc.stdout
         return proc
 
     loaded = run("demo", url=owner_url)  # `demo` runs the migrations first: the owner's command on PostgreSQL

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 
 from tests.auditor_script import auditor_script
+from tests.cli import Lawflow
 from workflow.audit import signing
 from workflow.audit.checkpoint import CheckpointError, make_checkpoint
 from workflow.audit.export import export, verify_database
@@ -152,10 +153,7 @@ def _env(rt: Runtime, key: Path) -> dict[str, str]:
 
 
 def lawflow(rt: Runtime, key: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run([sys.executable, "-m", "workflow", *args], capture_output=True, text=True,
-                          env=_env(rt, key), cwd=ROOT, timeout=120)
-    assert "Traceback" not in done.stderr, done.stderr
-    return done
+    return Lawflow(rt, key=key)(*args, timeout=120)
 
 
 def test_the_rotate_key_command_and_the_offline_verifier(signed: Runtime, tmp_path: Path) -> None:

@@ -6,6 +6,8 @@
 * At the end of a run that ran scenarios, their results (per scenario, example row and database, with the
   procedures each drove) are written to the feature report that the procedure pages show: web/specs.py
   says where ($LAWFLOW_FEATURE_REPORT, else <instance>/test-report/features.json) and in what format.
+  Under pytest-xdist each worker saves its records instead and the controller merges them
+  (tests/features/distributed.py).
 * The tag @已知缺陷 marks a scenario stating what the law requires where the engine or a definition does not
   (yet): it is expected to fail (strict xfail), so it turns into a failure once the gap is closed and the tag
   must be removed.
@@ -13,21 +15,16 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
-from pytest_bdd.feature import get_features
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 from pytest_bdd.utils import registry_get_safe
 
-from tests.features.coverage import RECORDER
-from web import specs
+from tests.features import distributed
+from tests.features.coverage import GATE_MODULE, RECORDER
 
-GATE_MODULE = "test_zz_spec_coverage.py"
 KNOWN_GAP_TAG = "已知缺陷"
 ScenarioKey = tuple[str, str, tuple[tuple[str, str], ...]]
 
@@ -103,39 +100,14 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         entry["message"] = (crash.message if crash is not None else str(report.longrepr))[:500]
 
 
-def _features_base(config: pytest.Config) -> Path:
-    return Path(config.rootpath, config.getini("bdd_features_base_dir") or "features")
-
-
-def _commit(root: Path) -> str | None:
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
-
-
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Write the feature report when this run ran scenarios (not on an xdist worker: the controller has all)."""
-    ran = {nodeid: r for nodeid, r in RECORDER.results.items() if r["outcome"]}
-    if not ran or os.environ.get("PYTEST_XDIST_WORKER") or hasattr(session.config, "workerinput"):
-        return
-    base = _features_base(session.config)
-    files = sorted(base.rglob("*.feature"))
-    expected = {(f.filename, name) for f in get_features([str(base)]) for name in f.scenarios}
-    results = []
-    for nodeid, r in ran.items():
-        filename, name, row = RECORDER.collected[nodeid]
-        path = Path(filename)
-        results.append({
-            "feature": path.relative_to(base).as_posix() if path.is_relative_to(base) else path.name,
-            "scenario": name, "example": dict(row), "backend": RECORDER.backends.get(nodeid, ""),
-            "outcome": r["outcome"], "duration": round(r["duration"], 3),
-            "procedures": sorted(RECORDER.exercised.get(nodeid, ())), "message": r["message"],
-        })
-    done = {(RECORDER.collected[n][0], RECORDER.collected[n][1]) for n in ran}
-    specs.write_report(specs.report_path(), results, files, base, complete=expected <= done,
-                       commit=_commit(Path(session.config.rootpath)))
+    """Write the feature report of the scenarios this run ran; an xdist worker instead saves its records for the
+    controller, which merges them, checks the spec coverage on the union and writes the report
+    (tests/features/distributed.py)."""
+    if hasattr(session.config, "workerinput"):
+        distributed.save_worker_records(session.config)
+    elif not distributed.is_controller(session.config):
+        distributed.write_feature_report(session.config, RECORDER)
 
 
 def pytest_bdd_apply_tag(tag: str, function: Callable[..., Any]) -> bool | None:

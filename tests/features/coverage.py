@@ -24,8 +24,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from pytest_bdd.feature import get_features
 from sqlalchemy import select
 
 from workflow.definitions import Registry
@@ -55,6 +57,37 @@ class Recorder:
 
     def reset(self) -> None:
         self.__init__()  # type: ignore[misc]
+
+    # With pytest-xdist each worker fills its own Recorder; they are written to a run folder as JSON and the
+    # controller checks their union (tests/features/distributed.py).
+
+    def dump(self) -> dict[str, Any]:
+        return {
+            "transitions": sorted(self.transitions), "refusals": sorted(self.refusals),
+            "deadlines": sorted(self.deadlines),
+            "collected": {nodeid: [f, name, [list(pair) for pair in row]]
+                          for nodeid, (f, name, row) in self.collected.items()},
+            "deselected": sorted(self.deselected), "modules": sorted(self.modules), "failed": sorted(self.failed),
+            "backends": self.backends, "results": self.results,
+            "exercised": {nodeid: sorted(refs) for nodeid, refs in self.exercised.items()},
+        }
+
+    def merge(self, data: dict[str, Any]) -> None:
+        """Add one worker's dump() to this recorder (a union: each worker ran its share of the scenarios)."""
+        self.transitions.update(tuple(t) for t in data["transitions"])
+        self.refusals.update(tuple(r) for r in data["refusals"])
+        self.deadlines.update(tuple(d) for d in data["deadlines"])
+        for nodeid, (f, name, row) in data["collected"].items():
+            self.collected[nodeid] = (f, name, tuple((k, v) for k, v in row))
+        self.deselected.update(data["deselected"])
+        self.modules.update(data["modules"])
+        self.failed.update(data["failed"])
+        self.backends.update(data["backends"])
+        for nodeid, result in data["results"].items():
+            if result["outcome"] or nodeid not in self.results:
+                self.results[nodeid] = result
+        for nodeid, refs in data["exercised"].items():
+            self.exercised.setdefault(nodeid, set()).update(refs)
 
 
 RECORDER = Recorder()
@@ -154,3 +187,61 @@ def missing(registry: Registry, recorder: Recorder = RECORDER) -> list[str]:
 
 def describe(lines: Iterable[str]) -> str:
     return "\n".join(f"  - {line}" for line in lines)
+
+
+# ---------------------------------------------------------------- the gate's verdict on a run
+
+
+ScenarioKey = tuple[str, str, tuple[tuple[str, str], ...]]
+GATE_MODULE = "test_zz_spec_coverage.py"
+
+
+def scenario_modules() -> set[str]:
+    """The test modules that bind feature files: every test_*.py of tests/features but the gate."""
+    here = Path(__file__).resolve().parent
+    return {str(p) for p in here.glob("test_*.py") if p.name != GATE_MODULE}
+
+
+def expected_scenarios(features_dir: Path) -> set[ScenarioKey]:
+    """(feature file, scenario title, example row) of every scenario (and outline row) under features_dir."""
+    keys: set[ScenarioKey] = set()
+    for feature in get_features([str(features_dir)]):
+        for name, template in feature.scenarios.items():
+            rows = [tuple(sorted(ctx.items())) for ex in template.examples for ctx in ex.as_contexts()] or [()]
+            keys.update((feature.filename, name, row) for row in rows)
+    return keys
+
+
+@dataclass(frozen=True)
+class Verdict:
+    outcome: str  # "pass", "skip" (this run did not select the whole spec) or "fail"
+    message: str = ""
+
+
+def verdict(recorder: Recorder, features_dir: Path, scenario_modules: set[str], registry: Registry) -> Verdict:
+    """Whether the scenarios this run recorded exercised every rule of every definition.
+
+    One function for both ways of running: the gate test reads its own process's RECORDER; a distributed run
+    (pytest-xdist) hands in the union of the workers' recorders (tests/features/distributed.py).
+    """
+    uncollected_modules = scenario_modules - recorder.modules
+    if uncollected_modules:
+        return Verdict("skip", "spec coverage needs the whole features run; not collected: "
+                       + ", ".join(sorted(Path(m).name for m in uncollected_modules)))
+    expected = expected_scenarios(features_dir)
+    collected = set(recorder.collected.values())
+    selected = {key for nodeid, key in recorder.collected.items() if nodeid not in recorder.deselected}
+    unbound = expected - collected
+    if unbound:
+        return Verdict("fail", "feature scenarios that no test module binds (add a scenarios() call):\n" + describe(
+            sorted(f"{Path(f).name}: {name} {dict(row) if row else ''}" for f, name, row in unbound)))
+    if expected - selected:
+        return Verdict("skip", f"spec coverage needs every scenario; {len(expected - selected)} of {len(expected)} "
+                       "were not selected in this run (-k/-m/--deselect/--lf)")
+    gaps = missing(registry, recorder)
+    if not gaps:
+        return Verdict("pass")
+    note = ""
+    if recorder.failed:
+        note = f"\n({len(recorder.failed)} scenario tests failed in this run; some gaps may follow from them)"
+    return Verdict("fail", "the feature scenarios never exercised:\n" + describe(gaps) + note)

@@ -790,14 +790,14 @@ def act_on_stale_version(scene: Scene, who: str, step: str) -> None:
 # ================================================================ Then
 
 
-def _outcome(scene: Scene) -> Outcome:
+def outcome_of(scene: Scene) -> Outcome:
     assert scene.outcome is not None, "nothing was attempted"
     return scene.outcome
 
 
 @then(parsers.re(r'办理成功，决策事项处于"(?P<stage>[^"]+)"阶段'))
 def succeeded_at(scene: Scene, stage: str) -> None:
-    outcome = _outcome(scene)
+    outcome = outcome_of(scene)
     assert outcome.ok, "refused: " + "；".join(r.text() for r in outcome.reasons)
     assert outcome.to_state == state_of(stage), f"reached {outcome.to_state}, not {state_of(stage)}"
     assert scene.case().state == state_of(stage)
@@ -805,7 +805,7 @@ def succeeded_at(scene: Scene, stage: str) -> None:
 
 @then(parsers.re(r'不予办理，理由为"(?P<fragment>[^"]+)"'))
 def refused_because(scene: Scene, fragment: str) -> None:
-    outcome = _outcome(scene)
+    outcome = outcome_of(scene)
     assert not outcome.ok, f"the step was allowed ({outcome.from_state} -> {outcome.to_state})"
     found = [r for r in outcome.reasons if fragment in r.zh]
     assert found, f"no reason mentions 「{fragment}」: {[r.zh for r in outcome.reasons]}"
@@ -814,7 +814,7 @@ def refused_because(scene: Scene, fragment: str) -> None:
 
 @then(parsers.re(r'不予办理，理由依次为：'))
 def refused_for_reasons(scene: Scene, datatable: list[list[str]]) -> None:
-    outcome = _outcome(scene)
+    outcome = outcome_of(scene)
     assert not outcome.ok, "the step was allowed"
     fragments = [row[0] for row in datatable[1:]]
     assert len(outcome.reasons) == len(fragments), f"reasons: {[r.zh for r in outcome.reasons]}"
@@ -830,7 +830,7 @@ def reason_cites(scene: Scene, article: str) -> None:
 
 @then(parsers.re(r'不予办理，理由指明"(?P<label>[^"]+)"：(?P<problem>.+)'))
 def refused_for_field(scene: Scene, label: str, problem: str) -> None:
-    outcome = _outcome(scene)
+    outcome = outcome_of(scene)
     assert not outcome.ok, "the step was allowed"
     target = field_by_label(STEP_BY_TRIGGER[scene.trigger or ""], label)
     name = target.name if target else label
@@ -841,7 +841,7 @@ def refused_for_field(scene: Scene, label: str, problem: str) -> None:
 
 @then("案件的阶段、版本、数据和期限均保持不变")
 def case_unchanged(scene: Scene) -> None:
-    assert not _outcome(scene).ok, "the step was allowed"
+    assert not outcome_of(scene).ok, "the step was allowed"
     after = snapshot(scene.town, scene.case_id)
     assert scene.before is not None and after.case is not None and after.case == scene.before.case
 
@@ -859,7 +859,7 @@ def unchanged_and_logged(scene: Scene) -> None:
 
 @then("没有创建案件，系统日志恰好新增一条载明理由的拒绝事件")
 def refused_in_journal(scene: Scene) -> None:
-    outcome = _outcome(scene)
+    outcome = outcome_of(scene)
     assert not outcome.ok and outcome.case_id is None
     scene.check_refusal_left_no_trace()
     verify_chain(scene.town, SYSTEM_JOURNAL_ID)
@@ -873,7 +873,7 @@ def chain_verifies(scene: Scene) -> None:
 
 @then(parsers.re(r'审计记录新增一条准予办理的事件，办理人为' + WHO + r'，角色为"(?P<role>[^"]+)"'))
 def transition_event(scene: Scene, who: str, role: str) -> None:
-    outcome = _outcome(scene)
+    outcome = outcome_of(scene)
     assert outcome.ok, "the step was refused"
     with scene.town.sessions() as session:
         event = session.scalar(select(AuditEvent).where(AuditEvent.case_id == outcome.case_id,
@@ -950,7 +950,7 @@ def portal_comment_recorded(scene: Scene, no: str, commenter: str, contact: str)
     assert comment["trigger"] == "submit_public_comment"
     assert comment["recorded_by"] == accounts.portal_username(ORG)
     assert comment.get("commenter", "") == commenter and comment.get("contact", "") == contact, comment
-    outcome = _outcome(scene)
+    outcome = outcome_of(scene)
     with scene.town.sessions() as session:
         event = session.scalar(select(AuditEvent).where(AuditEvent.case_id == outcome.case_id,
                                                         AuditEvent.seq == comment["event_seq"]))

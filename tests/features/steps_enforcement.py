@@ -24,10 +24,10 @@ from tests.features.steps import (
     REGISTRY,
     WHO,
     Scene,
-    _outcome,
     action,
     cn_date,
     field_by_label,
+    outcome_of,
     typed_value,
 )
 from workflow import accounts
@@ -257,7 +257,7 @@ def enf(scene: Scene) -> Enforcement:
     return Enforcement(scene)
 
 
-def _table(scene: Scene, step: Transition, datatable: list[list[str]] | None) -> dict[str, Any]:
+def step_table(scene: Scene, step: Transition, datatable: list[list[str]] | None) -> dict[str, Any]:
     """| 字段 | 值 | rows by field label -> payload changes; （账号） fields take people's names."""
     changes: dict[str, Any] = {}
     for label, text in (datatable or [])[1:]:
@@ -344,7 +344,7 @@ def findings_recorded(enf: Enforcement, label: str | None) -> None:
 # ================================================================ actions (假如 = done, 当 = attempted)
 
 
-def _enf_step(label: str) -> Transition:
+def enf_step(label: str) -> Transition:
     assert label in ENF_STEPS, f"no step 「{label}」 in {ENF.ref}: {sorted(ENF_STEPS)}"
     return ENF_STEPS[label]
 
@@ -356,13 +356,13 @@ def _rev_step(label: str) -> Transition:
 
 @action(WHO + r'办理执法步骤"(?P<step>[^"]+)"')
 def enforcement_step(enf: Enforcement, who: str, step: str, strict: bool) -> None:
-    enf.act(_enf_step(step).trigger, who, strict=strict)
+    enf.act(enf_step(step).trigger, who, strict=strict)
 
 
 @action(WHO + r'办理执法步骤"(?P<step>[^"]+)"，其中：')
 def enforcement_step_with(enf: Enforcement, who: str, step: str, datatable: list[list[str]], strict: bool) -> None:
-    spec = _enf_step(step)
-    enf.act(spec.trigger, who, strict=strict, **_table(enf.scene, spec, datatable))
+    spec = enf_step(step)
+    enf.act(spec.trigger, who, strict=strict, **step_table(enf.scene, spec, datatable))
 
 
 @action(WHO + r'办理审核步骤"(?P<step>[^"]+)"')
@@ -373,7 +373,7 @@ def review_step(enf: Enforcement, who: str, step: str, strict: bool) -> None:
 @action(WHO + r'办理审核步骤"(?P<step>[^"]+)"，其中：')
 def review_step_with(enf: Enforcement, who: str, step: str, datatable: list[list[str]], strict: bool) -> None:
     spec = _rev_step(step)
-    enf.review(spec.trigger, who, strict=strict, **_table(enf.scene, spec, datatable))
+    enf.review(spec.trigger, who, strict=strict, **step_table(enf.scene, spec, datatable))
 
 
 @action(WHO + r'就(?:案件"(?P<number>[^"]+)"|本案)提请法制审核')
@@ -391,7 +391,7 @@ def review_passed(enf: Enforcement, strict: bool) -> None:
 
 @then(parsers.re(r'办理成功，(?:案件|审核)处于"(?P<stage>[^"]+)"阶段'))
 def succeeded_in(enf: Enforcement, stage: str) -> None:
-    outcome = _outcome(enf.scene)
+    outcome = outcome_of(enf.scene)
     assert outcome.ok, "refused: " + "；".join(r.text() for r in outcome.reasons)
     procedure, state = STATES[stage]
     assert outcome.to_state == state, f"reached {outcome.to_state}, not {state}"

@@ -13,8 +13,17 @@ from typing import Any
 
 from pytest_bdd import given, parsers, then, when
 
-from tests.features.steps import STEP_BY_TRIGGER, WHO, Scene, _outcome, action, choice, state_of, typed_value
-from tests.features.steps_records import _content, _last_event
+from tests.features.steps import (
+    STEP_BY_TRIGGER,
+    WHO,
+    Scene,
+    action,
+    choice,
+    outcome_of,
+    state_of,
+    typed_value,
+)
+from tests.features.steps_records import file_content, last_event
 from workflow.audit.export import verify_database
 from workflow.clock import utc_stamp
 from workflow.completeness import completeness
@@ -41,7 +50,7 @@ def _upload(scene: Scene, who: str, kind: str, title: str, rows: list[list[str]]
             continue
         assert label in FIELDS, f"「上传决策材料」 has no field 「{label}」: {sorted(FIELDS)}"
         payload[FIELDS[label].name] = typed_value(FIELDS[label], value)
-    content = _content(description, title)
+    content = file_content(description, title)
     _files(scene)[title] = content or b""
     store = scene.town.records
     stage = (lambda: store.stage_bytes(content, filename=f"{title}.bin")) if content is not None else None
@@ -82,9 +91,9 @@ def auditor_verifies(scene: Scene) -> None:
 
 @then("材料已按内容哈希保存，审计事件载明其哈希和大小")
 def stored_by_hash(scene: Scene) -> None:
-    outcome = _outcome(scene)
+    outcome = outcome_of(scene)
     assert outcome.ok, "refused: " + "；".join(r.text() for r in outcome.reasons)
-    event = _last_event(scene)
+    event = last_event(scene)
     payload = json.loads(event.payload)
     content = _files(scene)[payload["title"]]
     assert (event.kind, event.trigger, event.seq) == ("record_attached", "attach_material", outcome.seq)

@@ -13,8 +13,8 @@ from typing import Any
 
 from pytest_bdd import given, parsers, then, when
 
-from tests.features.steps import WHO, Scene, _outcome, action
-from tests.features.steps_enforcement import ENF, STATES, Enforcement, _enf_step, _table
+from tests.features.steps import WHO, Scene, action, outcome_of
+from tests.features.steps_enforcement import ENF, STATES, Enforcement, enf_step, step_table
 from workflow import accounts
 from workflow.audit.export import verify_database
 from workflow.audit.verifier import Report
@@ -24,7 +24,7 @@ from workflow.db import writing
 from workflow.demo import ORG
 from workflow.models import AuditEvent, Case
 
-ATTACH = _enf_step("附加执法记录（文字或音像）")
+ATTACH = enf_step("附加执法记录（文字或音像）")
 ACTS = {label.zh: value for value, label in next(f for f in ATTACH.payload if f.name == "act").choices}
 HEADS = {"PDF": b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "MP4视频": b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"}
 AV_DEFAULTS = {"kind": "av", "format": "mp4", "duration_seconds": 754, "device": "执法记录仪 HL-03",
@@ -43,7 +43,7 @@ def _records(enf: Enforcement) -> Records:
     return enf.records_state  # type: ignore[attr-defined, no-any-return]
 
 
-def _content(description: str, title: str) -> bytes | None:
+def file_content(description: str, title: str) -> bytes | None:
     """The bytes of a file described in a scenario; None for 不上传 (no file at all)."""
     if description == "不上传":
         return None
@@ -112,11 +112,11 @@ _ONE = WHO + r'附加一份"(?P<title>[^"]+)"(?P<kind>文字|音像)记录(?:，
 def _attach_one(enf: Enforcement, who: str, kind: str, title: str, act: str | None, same: str | None,
                 rows: list[list[str]] | None, strict: bool) -> None:
     rows, description = _split_table(rows)
-    changes = _kind_defaults(kind, title, act) | _table(enf.scene, ATTACH, rows)
+    changes = _kind_defaults(kind, title, act) | step_table(enf.scene, ATTACH, rows)
     if same is not None:
         content: bytes | None = _records(enf).files[same]
     else:
-        content = _content(description or ("MP4视频" if kind == "音像" else "PDF"), title)
+        content = file_content(description or ("MP4视频" if kind == "音像" else "PDF"), title)
     _attach(enf, who, strict, changes, content)
 
 
@@ -135,9 +135,9 @@ def attach_record_with(enf: Enforcement, who: str, kind: str, title: str, act: s
 @action(WHO + r"附加执法记录，其中：")
 def attach_record_by_table(enf: Enforcement, who: str, datatable: list[list[str]], strict: bool) -> None:
     rows, description = _split_table(datatable)
-    changes = _table(enf.scene, ATTACH, rows)
+    changes = step_table(enf.scene, ATTACH, rows)
     kind = "音像" if changes.get("kind") == "av" else "文字"
-    _attach(enf, who, strict, changes, _content(description or ("MP4视频" if kind == "音像" else "PDF"),
+    _attach(enf, who, strict, changes, file_content(description or ("MP4视频" if kind == "音像" else "PDF"),
                                                 str(changes.get("title", ""))))
 
 
@@ -151,7 +151,7 @@ def auditor_verifies(enf: Enforcement) -> None:
 # ================================================================ Then
 
 
-def _last_event(scene: Scene) -> AuditEvent:
+def last_event(scene: Scene) -> AuditEvent:
     from sqlalchemy import select
 
     with scene.town.sessions() as session:
@@ -166,9 +166,9 @@ def _last_event(scene: Scene) -> AuditEvent:
 def stored_by_hash(enf: Enforcement) -> None:
     import json
 
-    outcome = _outcome(enf.scene)
+    outcome = outcome_of(enf.scene)
     assert outcome.ok, "refused: " + "；".join(r.text() for r in outcome.reasons)
-    event = _last_event(enf.scene)
+    event = last_event(enf.scene)
     payload = json.loads(event.payload)
     content = _records(enf).files[payload["title"]]
     assert event.kind == "record_attached"

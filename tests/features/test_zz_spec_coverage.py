@@ -16,13 +16,10 @@ import re
 from pathlib import Path
 
 import pytest
-from pytest_bdd.feature import get_features
 
 from tests.features import coverage
-from tests.features.conftest import ScenarioKey
 from workflow.definitions import load_registry
 
-HERE = Path(__file__).resolve().parent
 SCENARIO_LINE = re.compile(r"^\s*(场景大纲|剧本大纲|场景|剧本|Scenario Outline|Scenario|Example)\s*:\s*(.+?)\s*$")
 
 
@@ -31,45 +28,15 @@ def _features_dir(config: pytest.Config) -> Path:
     return Path(config.rootpath, base)
 
 
-def _feature_files(config: pytest.Config) -> list[Path]:
-    return sorted(_features_dir(config).rglob("*.feature"))
-
-
-def _expected_scenarios(config: pytest.Config) -> set[ScenarioKey]:
-    keys: set[ScenarioKey] = set()
-    for feature in get_features([str(_features_dir(config))]):
-        for name, template in feature.scenarios.items():
-            rows = [tuple(sorted(ctx.items())) for ex in template.examples for ctx in ex.as_contexts()] or [()]
-            keys.update((feature.filename, name, row) for row in rows)
-    return keys
-
-
-def _scenario_modules() -> set[str]:
-    return {str(p) for p in HERE.glob("test_*.py") if p.name != Path(__file__).name}
-
-
 def test_every_rule_of_every_definition_is_exercised(request: pytest.FixtureRequest) -> None:
-    recorder = coverage.RECORDER
     if os.environ.get("PYTEST_XDIST_WORKER") or hasattr(request.config, "workerinput"):
-        pytest.skip("distributed run: each worker sees only its share of the scenarios")
-    expected = _expected_scenarios(request.config)
-    collected = set(recorder.collected.values())
-    selected = {key for nodeid, key in recorder.collected.items() if nodeid not in recorder.deselected}
-    uncollected_modules = _scenario_modules() - recorder.modules
-    if uncollected_modules:
-        pytest.skip("spec coverage needs the whole features run; not collected: "
-                    + ", ".join(sorted(Path(m).name for m in uncollected_modules)))
-    unbound = expected - collected
-    assert not unbound, "feature scenarios that no test module binds (add a scenarios() call):\n" + coverage.describe(
-        sorted(f"{Path(f).name}: {name} {dict(row) if row else ''}" for f, name, row in unbound))
-    if expected - selected:
-        pytest.skip(f"spec coverage needs every scenario; {len(expected - selected)} of {len(expected)} "
-                    "were not selected in this run (-k/-m/--deselect/--lf)")
-    missing = coverage.missing(load_registry())
-    note = ""
-    if recorder.failed:
-        note = f"\n({len(recorder.failed)} scenario tests failed in this run; some gaps may follow from them)"
-    assert not missing, "the feature scenarios never exercised:\n" + coverage.describe(missing) + note
+        pytest.skip("distributed run: each worker sees only its share of the scenarios; the controller checks "
+                    "the union of what the workers recorded at the end of the run (tests/features/distributed.py)")
+    result = coverage.verdict(coverage.RECORDER, _features_dir(request.config), coverage.scenario_modules(),
+                              load_registry())
+    if result.outcome == "skip":
+        pytest.skip(result.message)
+    assert result.outcome == "pass", result.message
 
 
 @pytest.mark.parametrize("path", [pytest.param(p, id=p.name) for p in sorted(

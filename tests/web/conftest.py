@@ -1,4 +1,5 @@
-"""Fixtures for the web tests: the app on the `town` runtime (SQLite and PostgreSQL), and logged-in clients."""
+"""Fixtures for the web tests: the app on the `town` runtime (SQLite, and PostgreSQL unless the module is marked
+one_database: tests/conftest.py), and logged-in clients."""
 
 from __future__ import annotations
 

@@ -20,6 +20,9 @@ from workflow.demo import DEMO_PASSWORD
 from workflow.models import AuditEvent, HolidayYear, OrgSetting, User
 from workflow.runtime import Runtime
 
+# The page, not the database, is this module's subject: SQLite only (tests/conftest.py, one_database).
+pytestmark = pytest.mark.one_database
+
 JOURNAL = "ADM-houlong"
 STRONG = "a-long-enough-password"
 SAMPLE_ARGS = {"username": "zhangwei", "key": "major_decision.collective_forum", "token_id": 1}

@@ -5,7 +5,7 @@ run, which /audit/verify starts (tests/web/test_audit_verify.py)."""
 
 from __future__ import annotations
 
-from tests.web.helpers import csrf_from, new_case, text
+from tests.web.helpers import csrf_from, new_case, parse, text
 
 
 def _story(town):
@@ -30,11 +30,12 @@ def test_the_auditor_sees_counts_and_the_latest_events(town, client_for):
     response = client_for("liushen").get("/audit/")
     assert response.status_code == 200
     page = text(response)
-    counts = page.split('class="counts"', 1)[1].split("</dl>", 1)[0]
-    assert "<dd>4</dd>" in counts  # created, refused, started, refused unknown case
-    assert "<dd>2</dd>" in counts  # of which refused
-    table = page.split("<table", 1)[1]
-    assert f'href="/cases/{case_id}"' in table
+    counts = parse(page).terms("dl.counts")
+    assert counts["事件总数"] == "4"  # created, refused, started, refused unknown case
+    assert counts["其中拒绝"] == "2"  # of which refused
+    events = parse(page).one("table.history")
+    assert f"/cases/{case_id}" in events.links()
+    table = events.text()
     assert "系统日志" in table  # the refusal that belongs to no case
     assert "决定启动并确定承办单位" in table and "黄振华（huangzhenhua）" in table and "行政首长" in table
     assert "须由行政首长办理" in table

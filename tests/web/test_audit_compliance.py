@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from tests.web.helpers import text
+from tests.web.helpers import Page, parse, text
 from workflow.demo import FIELD_STREETS, POWER_STREETS
 from workflow.procedures.enforcement.compliance import (
     CERTIFIED,
@@ -21,6 +21,9 @@ from workflow.procedures.enforcement.compliance import (
     REVIEW_STAFF,
     compliance_figures,
 )
+
+# The page, not the database, is this module's subject: SQLite only (tests/conftest.py, one_database).
+pytestmark = pytest.mark.one_database
 
 FILING = {"title": "陈某某在后龙街两侧堆放建材案", "party": "陈某某（后龙镇后龙村）", "party_type": "individual",
           "facts": "当事人在后龙街两侧人行道堆放建材约20立方米，经责令后未清理。", "field": FIELD_STREETS,
@@ -36,12 +39,15 @@ def overdue(town, clock) -> str:
     return case_id
 
 
-def summary_row(page: str, key: str) -> str:
-    return page.split(f'<a href="#fig-{key}">', 1)[1].split("</tr>", 1)[0]
+def summary_row(page: str, key: str) -> Page:
+    """The row of the figures table that links to the figure's own section."""
+    rows = [row for row in parse(page).rows("table.figures") if f"#fig-{key}" in row.links()]
+    assert len(rows) == 1, f"{len(rows)} rows of the figures table link to #fig-{key}"
+    return rows[0]
 
 
-def section(page: str, key: str) -> str:
-    return page.split(f'<section class="figure" id="fig-{key}"', 1)[1].split("</section>", 1)[0]
+def section(page: str, key: str) -> Page:
+    return parse(page).one(f"section.figure#fig-{key}")
 
 
 def _report(town, start: date, end: date):
@@ -65,10 +71,10 @@ def test_the_numbers_are_those_of_compliance_figures(town, overdue, client_for, 
         assert f.label.zh in row
         assert f"{f.numerator}/{f.denominator} {f.unit.zh}" in row
         if f.share is None:
-            assert "无可计数事项" in row and "%" not in row.split("</td>", 1)[0]
+            assert "无可计数事项" in row and "%" not in row.html("th") + row.html("td.bar-col")
         else:
             assert f"{f.share * 100:.1f}%" in row
-            assert f'width="{round(f.share * 100, 2)}"' in row
+            assert f'width="{round(f.share * 100, 2)}"' in row.html()
         detail = section(page, f.key)
         assert f.basis in detail and f.period_rule.zh in detail
         for note in f.notes:
@@ -82,14 +88,14 @@ def test_shortfalls_link_to_their_cases_and_name_the_people(town, overdue, clien
     page = text(client_for("liushen").get("/audit/compliance"))
     decided = section(page, DECISION_LIMIT)
     assert "0/1 件" in decided and "0.0%" in decided
-    assert f'<a href="/cases/{overdue}">{overdue}</a>' in decided
+    assert f'<a href="/cases/{overdue}">{overdue}</a>' in decided.html()
     assert "逾期未办" in decided and "未办理" in decided
     certified = section(page, CERTIFIED)
     assert "3/4 人" in certified and "75.0%" in certified
     assert "洪志强（hongzhiqiang）" in certified and "执法证件已过期" in certified and "2026年1月31日" in certified
     staff = summary_row(page, REVIEW_STAFF)
     assert "50.0%" in staff and "参考标准 ≥5.0%" in staff
-    assert '<line class="target" x1="5.0"' in staff  # the reference marked on the bar
+    assert '<line class="target" x1="5.0"' in staff.html()  # the reference marked on the bar
 
 
 def test_a_figure_with_nothing_to_count_is_neither_0_nor_100_percent(town, client_for):
@@ -98,7 +104,8 @@ def test_a_figure_with_nothing_to_count_is_neither_0_nor_100_percent(town, clien
                 DECISION_LIMIT):
         row = summary_row(page, key)
         assert "无可计数事项" in row and "0/0" in row
-        assert "0.0%" not in row and "100.0%" not in row and "share-bar" not in row
+        markup = row.html()
+        assert "0.0%" not in markup and "100.0%" not in markup and "share-bar" not in markup
         detail = section(page, key)
         assert "无可计数事项" in detail and "本期无未达标事项" not in detail
     english = text(client_for("liushen").get("/audit/compliance?lang=en"))
@@ -121,7 +128,7 @@ def test_a_bad_period_is_named_next_to_its_field(town, client_for, query, field,
     response = client_for("liushen").get(f"/audit/compliance?{query}")
     assert response.status_code == 400
     page = text(response)
-    assert message in page.split(f'id="c-{field}-err">', 1)[1].split("</p>", 1)[0]
+    assert message in parse(page).text(f"#c-{field}-err")
     assert 'class="figures"' not in page and "Traceback" not in page
 
 

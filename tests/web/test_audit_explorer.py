@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from tests.web.helpers import new_case, text
+from tests.web.helpers import new_case, parse, text
 from workflow.audit.verifier import event_hash
 from workflow.demo import FIELD_STREETS, POWER_STREETS
 from workflow.models import AuditEvent
@@ -29,7 +29,6 @@ FILING = {"title": "陈某某在后龙街两侧堆放建材案", "party": "陈�
           "power": POWER_STREETS, "legal_basis": "《城市市容和环境卫生管理条例》第三十六条"}
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"
 RECORD = {"kind": "text", "title": "询问笔录（陈某某）", "format": "pdf", "made_on": "2026-03-02"}
-ROW = '<tr class="kind-'
 
 
 @pytest.fixture
@@ -52,7 +51,8 @@ def story(town, clock):
 
 
 def rows(page: str) -> int:
-    return page.count(ROW)
+    """The number of events the page lists (0 when it shows no table)."""
+    return len(parse(page).all("table.events > tbody > tr"))
 
 
 def test_without_filters_every_event_of_the_town_newest_first(story, client_for):
@@ -61,15 +61,17 @@ def test_without_filters_every_event_of_the_town_newest_first(story, client_for)
     page = text(response)
     assert rows(page) == 8
     assert "共8条事件，第1/1页。" in page
-    table = page.split("<tbody>", 1)[1]
-    assert table.index(story["b"]) < table.index(story["ec"]) < table.index(story["a"])  # newest first
+    events = parse(page).one("table.events")
+    cases = [row.cells()[1] for row in events.rows()]
+    assert cases.index(story["b"]) < cases.index(story["ec"]) < cases.index(story["a"])  # newest first
+    table = events.text()
     assert "2026年3月3日 07:30" in table  # local time
-    assert f'href="/cases/{story["a"]}"' in table and "系统日志" in table
-    assert '<span class="badge kind-refused">拒绝</span>' in table
-    assert '<span class="badge kind-record_attached">附加记录</span>' in table
+    assert f"/cases/{story['a']}" in events.links() and "系统日志" in table
+    assert '<span class="badge kind-refused">拒绝</span>' in events.html()
+    assert '<span class="badge kind-record_attached">附加记录</span>' in events.html()
     assert "须由行政首长办理" in table  # the refusal's reason, with its article
     assert "已提出 → 已启动" in table or "→" in table
-    assert "<details>" in table and "党政综合办公室" in table  # the payload behind a disclosure
+    assert events.has("details") and "党政综合办公室" in table  # the payload behind a disclosure
 
 
 FILTERS = [
@@ -116,7 +118,7 @@ def test_a_late_evening_utc_event_belongs_to_the_next_beijing_day(story, client_
     next_day = text(client.get("/audit/events?from=2026-03-03&to=2026-03-03"))
     assert rows(next_day) == 1 and story["b"] in next_day and "2026-03-02T23:30:00.000000Z" in next_day
     same_day = text(client.get("/audit/events?from=2026-03-02&to=2026-03-02"))
-    assert story["b"] not in same_day.split("<tbody>", 1)[1]
+    assert story["b"] not in parse(same_day).one("table.events").html()
 
 
 def test_filters_stay_in_the_form(story, client_for):
@@ -183,7 +185,7 @@ def test_bad_input_is_named_next_to_its_field(town, client_for):
             assert response.status_code == 400, (path, query)
             page = text(response)
             assert "筛选条件有误" in page and "Traceback" not in page
-            error = page.split(f'id="f-{field}-err">', 1)[1].split("</p>", 1)[0]
+            error = parse(page).text(f"#f-{field}-err")
             assert message in error, (query, error)
             assert 'aria-invalid="true" aria-describedby="f-' + field + '-err"' in page
             assert rows(page) == 0
@@ -280,7 +282,7 @@ def test_a_selection_beyond_the_count_limit_says_more_than_and_pages_through_the
     client = client_for("liushen")
     first = text(client.get("/audit/events"))
     assert "超过4条事件，第1/2页" in first and "共8条事件" not in first
-    assert rows(first) == 2 and story["b"] in first.split("<tbody>", 1)[1]  # the newest first
+    assert rows(first) == 2 and story["b"] in parse(first).rows("table.events")[0].text()  # the newest first
     last = text(client.get("/audit/events?page=9"))  # past the last reachable page: the last one
     assert "超过4条事件，第2/2页" in last and rows(last) == 2
     exported = [json.loads(line) for line in client.get("/audit/events.jsonl").get_data(as_text=True).splitlines()]

@@ -13,7 +13,7 @@ import os
 
 from sqlalchemy import create_engine
 
-from tests.web.helpers import csrf_from, new_case, text
+from tests.web.helpers import csrf_from, new_case, parse, text
 from workflow.audit import signing, status
 from workflow.audit.checkpoint import make_checkpoint
 from workflow.demo import FIELD_STREETS, POWER_STREETS
@@ -49,7 +49,10 @@ def _run(client):
 
 
 def _row(page: str, case_id: str) -> str:
-    return page.split(f'href="/cases/{case_id}"', 1)[1].split("</tr>", 1)[0]
+    """The text of the chains table's row that links to the case."""
+    rows = [row for row in parse(page).rows("table.chains") if f"/cases/{case_id}" in row.links()]
+    assert len(rows) == 1, f"{len(rows)} rows of the chains table link to {case_id}"
+    return rows[0].text()
 
 
 def _tamper(owner_url: str, *statements: str) -> None:
@@ -91,7 +94,8 @@ def test_an_intact_trail_with_a_checkpoint(town, client_for, clock):
     # the town's 7 events; the shared system journal's refusal is no organisation's (the checkpoint covers all 8)
     assert "事件数 <strong>7</strong>" in page and "未纳入检查点的事件 <strong>0</strong>" in page
     assert "签名：均已验证" in page and "已重新计算哈希的记录文件 <strong>1</strong>" in page
-    assert "<dt>检查点数量</dt><dd>1</dd>" in page and "<dt>最新检查点覆盖事件数</dt><dd>8</dd>" in page
+    summary = parse(page).terms("dl.summary")
+    assert summary["检查点数量"] == "1" and summary["最新检查点覆盖事件数"] == "8"
     for case_id in cases.values():
         row = _row(page, case_id)
         assert "已全部锚定" in row and "完整" in row
@@ -135,8 +139,10 @@ def test_each_broken_case_is_named_after_tampering(town, client_for, owner_url):
     assert "有问题" in broken_a and "seq 2" in broken_a and "hash mismatch" in broken_a
     assert "有问题" in broken_ec and "seq 1" in broken_ec
     assert "完整" in _row(page, cases["b"]) and "有问题" not in _row(page, cases["b"])
-    table = page.split('<table class="chains">', 1)[1]
-    assert table.index(cases["ec"]) < table.index(cases["b"])  # broken chains first
+    chains = [row.cells()[0] for row in parse(page).rows("table.chains")]
+    first = {case_id: next(i for i, cell in enumerate(chains) if cell.startswith(case_id))
+             for case_id in cases.values()}
+    assert first[cases["ec"]] < first[cases["b"]]  # broken chains first
     assert "签名：尚无检查点" in page
 
 

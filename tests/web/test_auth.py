@@ -12,6 +12,9 @@ from web import create_app
 from workflow.db import writing
 from workflow.models import User
 
+# The page, not the database, is this module's subject: SQLite only (tests/conftest.py, one_database).
+pytestmark = pytest.mark.one_database
+
 
 def test_login_success_redirects_to_the_case_list(app):
     client = app.test_client()

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.exceptions import MethodNotAllowed, NotFound
@@ -43,6 +44,9 @@ from workflow.db import writing
 from workflow.demo import DEMO_PASSWORD, FORUM
 from workflow.models import Case
 from workflow.runtime import Runtime
+
+# The page, not the database, is this module's subject: SQLite only (tests/conftest.py, one_database).
+pytestmark = pytest.mark.one_database
 
 # a column per role; the person who holds it in the demo town (workflow/demo.py)
 USERS: dict[str, str | None] = {

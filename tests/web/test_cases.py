@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlalchemy import func, select
 
-from tests.web.helpers import PROPOSAL, START, csrf_from, new_case, submit_step, text, version_from
+from tests.web.helpers import PROPOSAL, START, csrf_from, new_case, parse, submit_step, text, version_from
 from workflow import accounts
 from workflow.db import writing
 from workflow.models import AuditEvent, Case
+
+# The page, not the database, is this module's subject: SQLite only (tests/conftest.py, one_database).
+pytestmark = pytest.mark.one_database
 
 
 def _case(town, case_id):
@@ -143,7 +147,7 @@ def test_the_head_starts_the_case_through_the_form(town, client_for):
     assert data["initiation"]["co_units"] == ["司法所", "村镇建设服务中心"]  # one item per line
     page = text(client.get(f"/cases/{case_id}"))
     assert "已办理「决定启动并确定承办单位」，案件现处于「起草」阶段" in page
-    history = page.split("办理经过", 1)[1]
+    history = parse(page).text('section[aria-labelledby="history-title"]')
     assert "决定启动并确定承办单位" in history and "决策建议 → 起草" in history
     assert "黄振华（huangzhenhua）" in history and "行政首长" in history
 
@@ -164,7 +168,7 @@ def test_a_refused_step_shows_the_reason_and_article_and_changes_nothing(town, c
     after = _case(town, case_id)
     assert after[:2] == before[:2] and after[3:] == before[3:]  # state, version, data, deadlines unchanged
     assert after[2] == before[2] + 1  # ... and the refusal is on the audit trail
-    history = text(client.get(f"/cases/{case_id}")).split("办理经过", 1)[1]
+    history = parse(client.get(f"/cases/{case_id}")).text('section[aria-labelledby="history-title"]')
     assert "拒绝" in history and "本次征求意见期限为10日" in history
 
 
@@ -256,11 +260,11 @@ def test_the_case_page_shows_deadlines_with_their_legal_basis(town, client_for):
     town.engine.fire(case_id, "open_public_comment", "zhangwei", {
         "draft_ref": "草案", "explanation": "说明", "channels": ["网站", "公告栏"], "period_days": 30})
     page = text(client_for("zhangwei").get(f"/cases/{case_id}"))
-    deadlines = page.split("期限", 1)[1].split("可办理的步骤", 1)[0]
+    deadlines = parse(page).text('section[aria-labelledby="deadlines-title"]')
     assert "公开征求意见期限" in deadlines and "最短期间" in deadlines and "30日" in deadlines
     assert "2026年4月1日" in deadlines and "条例第十五条" in deadlines
-    record = page.split("案件记录", 1)[1].split("办理经过", 1)[0]
-    assert "公布渠道" in record and "<li>网站</li>" in record and "征求意见期限（日）" in record
+    record = parse(page).one('section[aria-labelledby="record-title"]')
+    assert "公布渠道" in record and "网站" in [li.text for li in record.all("li")] and "征求意见期限（日）" in record
 
 
 def test_an_unknown_case_is_a_chinese_404_page(client_for):

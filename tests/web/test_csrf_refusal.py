@@ -22,6 +22,9 @@ from web import csrf
 from workflow.audit import status as verification
 from workflow.models import AuditEvent, Case, LoginFailure, PortalSubmission
 
+# The page, not the database, is this module's subject: SQLite only (tests/conftest.py, one_database).
+pytestmark = pytest.mark.one_database
+
 SUCCESS = ("302", "303", "200")  # 200: a POST that shows its result once (a new API token), never a refusal
 
 

@@ -5,8 +5,13 @@ from __future__ import annotations
 import hashlib
 import io
 
+import pytest
+
 from tests.web.helpers import csrf_from, submit_step, text
 from workflow.demo import FIELD_STREETS, POWER_STREETS
+
+# The page, not the database, is this module's subject: SQLite only (tests/conftest.py, one_database).
+pytestmark = pytest.mark.one_database
 
 FILING = {"title": "陈某某在后龙街两侧堆放建材案", "party": "陈某某（后龙镇后龙村）", "party_type": "individual",
           "facts": "当事人在后龙街两侧人行道堆放建材约20立方米，经责令后未清理。", "field": FIELD_STREETS,

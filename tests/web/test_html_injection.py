@@ -37,6 +37,9 @@ from workflow.models import SYSTEM_JOURNAL_ID, Case
 from workflow.payloads import FieldSpec
 from workflow.runtime import Runtime
 
+# The page, not the database, is this module's subject: SQLite only (tests/conftest.py, one_database).
+pytestmark = pytest.mark.one_database
+
 TEXT_TYPES = ("string", "text", "string_list")
 # A payload that breaks out of an attribute (either quote) and of text, with a script and an event handler.
 LONG = "\"'><script>alert({n})</script><img src=x onerror=alert({n})>"

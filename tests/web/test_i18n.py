@@ -17,6 +17,9 @@ from web.i18n import _, english
 from web.i18n_tools import PO, compile_catalogues, english_of, extract_messages, placeholders, read_catalogue
 from web.present import fmt_datetime
 
+# The page, not the database, is this module's subject: SQLite only (tests/conftest.py, one_database).
+pytestmark = pytest.mark.one_database
+
 WEB = Path(__file__).resolve().parents[2] / "web"
 
 

@@ -5,8 +5,13 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
+import pytest
+
 from tests.late_entries import PUBLICATION_REASON, SERVICE_REASON, tell
 from tests.web.helpers import text
+
+# The page, not the database, is this module's subject: SQLite only (tests/conftest.py, one_database).
+pytestmark = pytest.mark.one_database
 
 
 class _Texts(HTMLParser):

@@ -6,14 +6,18 @@ from __future__ import annotations
 import hashlib
 import io
 
+import pytest
 from sqlalchemy import func, select
 
-from tests.web.helpers import csrf_from, login, new_case, text, version_from
+from tests.web.helpers import csrf_from, login, new_case, parse, text, version_from
 from web import create_app
 from workflow import demo
 from workflow.audit.export import verify_database
 from workflow.clock import utc_stamp
 from workflow.models import AuditEvent, Case
+
+# The page, not the database, is this module's subject: SQLite only (tests/conftest.py, one_database).
+pytestmark = pytest.mark.one_database
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n% draft of the decision\n"
 MATERIAL = {"material": "draft", "title": "后龙镇生活垃圾分类实施办法（草案）", "format": "pdf",
@@ -43,12 +47,13 @@ def test_the_drafter_uploads_a_draft_and_it_downloads_back_identical(town, clien
     done = _post(drafter, case_id, PDF, page, int(version_from(page)))
     assert done.status_code == 302, text(done)
     html = text(drafter.get(f"/cases/{case_id}"))
-    evidence = html.split('id="evidence-title"', 1)[1].split("</section>", 1)[0]
+    evidence = parse(html).one('section[aria-labelledby="evidence-title"]')
     assert "决策过程记录和材料" in evidence and "条例第三十三条" in evidence
-    assert "执法" not in evidence and "阶段无记录" not in evidence  # no enforcement wording, no per-stage rule
+    markup = evidence.html()
+    assert "执法" not in markup and "阶段无记录" not in markup  # no enforcement wording, no per-stage rule
     assert "材料类别" in evidence and "决策草案" in evidence and "成文日期" in evidence
     assert MATERIAL["title"] in evidence and "征求意见稿" in evidence
-    assert hashlib.sha256(PDF).hexdigest()[:12] in evidence and f"/cases/{case_id}/records/1" in evidence
+    assert hashlib.sha256(PDF).hexdigest()[:12] in markup and f"/cases/{case_id}/records/1" in evidence.links()
     assert "上传决策材料" in html  # the case data's section and the history name the step
     download = client_for("chenjing").get(f"/cases/{case_id}/records/1")  # anyone of the town reads it
     assert download.status_code == 200 and download.data == PDF
@@ -98,7 +103,7 @@ def test_the_demo_decision_shows_its_uploaded_materials(runtime):
     app = create_app(runtime, {"TESTING": True, "SECRET_KEY": "test-secret-key-for-the-web-tests-only"})
     client = app.test_client()
     assert login(client, "zhangwei").status_code == 302
-    evidence = text(client.get(f"/cases/{case_id}")).split('id="evidence-title"', 1)[1].split("</section>", 1)[0]
+    evidence = parse(client.get(f"/cases/{case_id}")).text('section[aria-labelledby="evidence-title"]')
     assert "征求意见稿" in evidence and "起草说明" in evidence and "公布文本" in evidence
     download = client.get(f"/cases/{case_id}/records/2")
     assert download.status_code == 200 and download.data.startswith(b"%PDF-")

@@ -13,11 +13,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from tests.web.helpers import csrf_from, new_case, text, version_from
+from tests.web.helpers import csrf_from, new_case, parse, text, version_from
 from workflow import accounts
 from workflow.db import writing
 from workflow.demo import FORUM, _Story
 from workflow.models import AuditEvent, Case
+
+# The page, not the database, is this module's subject: SQLite only (tests/conftest.py, one_database).
+pytestmark = pytest.mark.one_database
 
 MEMBERS = ["wujianguo", "zhengli", "xuwen"]
 HEAD = "huangzhenhua"
@@ -89,9 +92,9 @@ def test_the_list_shows_the_items_awaiting_discussion_with_meeting_and_views(tow
     page = text(client_for("zhengli").get("/meetings/"))
     assert waiting in page and meeting in page and elsewhere not in page
     assert "后龙镇老旧小区改造方案" not in page
-    rows = {cid: page[page.index(f">{cid}</a>"):] for cid in (waiting, meeting)}
-    assert "尚未召开" in rows[waiting].split("</tr>")[0] and "待召开会议" in rows[waiting].split("</tr>")[0]
-    row = rows[meeting].split("</tr>")[0]
+    rows = {cid: parse(page).row("table", cid).text() for cid in (waiting, meeting)}
+    assert "尚未召开" in rows[waiting] and "待召开会议" in rows[waiting]
+    row = rows[meeting]
     assert "已召开" in row and FORUM in row and cn(case_row(town, meeting)[2]["meeting"]["meeting_date"]) in row
     assert "1/3" in row  # 吴建国 has spoken; 郑丽 and 许文 have not (the head speaks last, with the decision)
     assert "集体讨论" in row

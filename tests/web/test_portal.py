@@ -22,6 +22,9 @@ from workflow.demo import FIELD_STREETS, POWER_STREETS
 from workflow.models import AuditEvent, Case, PortalSubmission, User
 from workflow.runtime import Runtime
 
+# The page, not the database, is this module's subject: SQLite only (tests/conftest.py, one_database).
+pytestmark = pytest.mark.one_database
+
 
 def _ok(town: Runtime, case_id: str, trigger: str, actor: str, payload: dict[str, Any]) -> None:
     outcome = town.engine.fire(case_id, trigger, actor, payload)

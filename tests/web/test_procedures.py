@@ -12,9 +12,12 @@ import pytest
 from markupsafe import escape
 from pytest_bdd.feature import get_features
 
-from tests.web.helpers import text
+from tests.web.helpers import Page, parse, text
 from web import specs
 from workflow.procedures import GUARDS
+
+# The page, not the database, is this module's subject: SQLite only (tests/conftest.py, one_database).
+pytestmark = pytest.mark.one_database
 
 FEATURES = Path(__file__).resolve().parents[2] / "features"
 SVG = re.compile(r"<svg\b.*?</svg>", re.S)
@@ -99,7 +102,7 @@ def test_both_versions_of_the_major_decision_are_listed_and_the_first_points_to_
     v1, v2 = text(client.get("/procedures/major_decision/v1")), text(client.get("/procedures/major_decision/v2"))
     assert "旧版本" in v1 and 'href="/procedures/major_decision/v2"' in v1 and 'id="step-attach_material"' not in v1
     assert "现行版本" in v2 and 'id="step-attach_material"' in v2
-    row = v2.split('id="step-attach_material"', 1)[1].split("</tr>", 1)[0]
+    row = parse(v2).text("tr#step-attach_material")
     assert "上传决策材料" in row and "决策承办人员" in row and "条例第二十六条、第二十九条、第三十三条" in row
     assert "材料类别" in row and "听证笔录" in row and "MP4 视频" in row
     assert str(escape(_titles("major_decision/08_决策过程记录和材料.feature")[0])) in v2  # its scenarios
@@ -108,10 +111,10 @@ def test_both_versions_of_the_major_decision_are_listed_and_the_first_points_to_
 
 def test_the_page_says_who_may_act_and_the_separation_of_duties(town, client_for, no_report):
     page = text(client_for("liushen").get("/procedures/major_decision/v1"))
-    row = page.split('id="step-issue_legality_opinion"', 1)[1].split("</tr>", 1)[0]
+    row = parse(page).text("tr#step-issue_legality_opinion")
     assert "合法性审查人员" in row and "合法性审查 → 已出具审查意见" in row
     assert "职责分离：曾以决策承办人员身份办理本案的人员不得办理。" in row
-    deadline = page.split('id="deadline-comment_period"', 1)[1].split("</tr>", 1)[0]
+    deadline = parse(page).text("tr#deadline-comment_period")
     assert "最短期间" in deadline and "按「征求意见期限（日）」所填日数" in deadline and "日历日" in deadline
     case = text(client_for("liushen").get("/procedures/enforcement_case/v1"))
     assert "按本单位设置 enforcement.publication_working_days" in case  # a length set by a local rule
@@ -171,8 +174,15 @@ def test_without_a_report_every_scenario_of_the_folder_is_listed(town, client_fo
         for title in titles:
             assert str(escape(title)) in pages[pid], (pid, title)
         assert "尚无测试报告" in pages[pid]
-        assert "✓" not in pages[pid].split('id="scenarios-title"', 1)[1]
+        assert "✓" not in parse(pages[pid]).one("section.scenarios").html()
     assert "该目录也规定重大执法决定法制审核" in pages["enforcement_case"]
+
+
+def _article(scenarios: Page, title: str) -> Page:
+    """The <article> of the scenario with this title."""
+    found = [a for a in scenarios.all("article.scenario") if Page(a).text("span.scenario-title") == title]
+    assert len(found) == 1, f"{len(found)} scenario articles titled {title!r}"
+    return Page(found[0])
 
 
 def test_a_report_shows_passed_and_failed_marks_and_its_time(town, client_for, app, tmp_path):
@@ -185,17 +195,16 @@ def test_a_report_shows_passed_and_failed_marks_and_its_time(town, client_for, a
                         message="AssertionError: 理由不符", example={"人员": "陈静"})]
     app.config["FEATURE_REPORT"] = str(_report(tmp_path / "report.json", results, complete=False))
     page = text(client_for("liushen").get(_latest(town)))
-    scenarios = page.split('id="scenarios-title"', 1)[1]
+    scenarios = parse(page).one("section.scenarios")
     assert "最近一次场景测试：2026年11月30日 10:00" in scenarios  # 02:00 UTC, shown in Beijing time
     assert "代码版本 0123456789ab" in scenarios
     assert "该次运行只选取了部分场景" in scenarios
-    first = scenarios.split(str(escape(md[0])), 1)[0].rsplit("<article", 1)[1]
+    first = _article(scenarios, md[0]).html()
     assert 'class="mark passed" title="SQLite：通过"' in first and 'title="PostgreSQL：通过"' in first
-    second = scenarios.split(str(escape(md[1])), 1)[0].rsplit("<article", 1)[1]
-    assert 'class="scenario failed"' in second and 'title="PostgreSQL：未通过"' in second and "✗" in second
+    second = _article(scenarios, md[1])
+    assert "failed" in second.classes() and 'title="PostgreSQL：未通过"' in second.html() and "✗" in second
     assert "AssertionError: 理由不符" in scenarios
-    third = scenarios.split(str(escape(md[2])), 1)[0].rsplit("<article", 1)[1]
-    assert 'title="SQLite：未运行"' in third
+    assert 'title="SQLite：未运行"' in _article(scenarios, md[2]).html()
     listing = text(client_for("liushen").get("/procedures/"))
     assert "最近一次场景测试：2026年11月30日 10:00" in listing
 

@@ -7,13 +7,17 @@ import json
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
-from tests.web.helpers import csrf_from, new_case, text, version_from
+from tests.web.helpers import csrf_from, new_case, parse, text, version_from
 from workflow import accounts
 from workflow.db import writing
 from workflow.demo import _Story
 from workflow.models import AuditEvent, Case
+
+# The page, not the database, is this module's subject: SQLite only (tests/conftest.py, one_database).
+pytestmark = pytest.mark.one_database
 
 OPINION = {"authority": "属于镇人民政府职权范围", "procedure": "已履行公众参与、风险评估程序",
            "content": "未发现与上位法相抵触的内容", "reasons": "经审查，草案合法", "legal_basis": "条例第二十七条"}
@@ -188,12 +192,12 @@ def test_another_organisations_case_is_not_found_and_not_listed(town, client_for
 def test_the_review_page_shows_the_submission_and_the_earlier_records(town, client_for):
     case_id = under_review(town)
     page = text(client_for("chenjing").get(f"/reviews/{case_id}"))
-    materials = page.split("送审材料与前置程序", 1)[1].split("可办理的步骤", 1)[0]
+    materials = parse(page).text('section[aria-labelledby="materials-title"]')
     for shown in ("制定依据", "《水污染防治法》第四十九条", "履行法定程序的说明", "要求审查完成日期",
                   "意见采纳情况汇总", "共收到意见0条", "登记专家论证", "方案总体可行", "登记风险评估", "风险可控"):
         assert shown in materials, shown
-    form = page.split('id="opinion"', 1)[1]
-    assert 'action="/reviews/' + case_id + '/opinion"' in form
+    form = parse(page).one("section#opinion").first("form")
+    assert form.get("action") == "/reviews/" + case_id + "/opinion"
     for label in ("合法", "不合法", "退回补充材料", "是否符合法定权限", "是否履行法定程序", "内容是否合法合规",
                   "理由", "依据", "需补充的材料"):
         assert label in form, label
@@ -239,7 +243,7 @@ def test_returning_for_supplement_moves_the_case_back_and_shows_the_request_on_r
         assert [d.name for d in s.get(Case, case_id).deadlines] == []  # the review period is cleared
     submit_for_review(town, case_id)
     page = text(client.get(f"/reviews/{case_id}"))
-    assert "请补充征地补偿标准的测算依据" in page.split("补充材料要求、法律顾问意见和审查意见", 1)[1]
+    assert "请补充征地补偿标准的测算依据" in parse(page).text('section[aria-labelledby="records-title"]')
     assert 'id="opinion"' in page
 
 
@@ -249,12 +253,14 @@ def test_an_opinion_without_the_advisers_involvement_is_refused_with_its_article
     response = _post(client_for("chenjing"), case_id, "opinion", {"conclusion": "unlawful", **OPINION})
     assert response.status_code == 422
     page = text(response)
-    refusal = page.split('id="opinion"', 1)[1]
+    opinion = parse(page).one("section#opinion")
+    refusal = opinion.text()
     assert "未能提交审查意见" in refusal
     assert "合法性审查应当注重听取法律顾问、公职律师的意见" in refusal
     assert "《重大行政决策程序暂行条例》第二十八条" in refusal
-    assert 'value="unlawful" required checked' in refusal  # the input is kept
-    assert ">经审查，草案合法</textarea>" in refusal
+    unlawful = opinion.one('input[name="conclusion"][value="unlawful"]')  # the input is kept
+    assert unlawful.get("required") is not None and unlawful.get("checked") is not None
+    assert "经审查，草案合法" in [t.text for t in opinion.all("textarea")]
     state, version, seq = _case(town, case_id)
     assert (state, version) == before[:2] and seq == before[2] + 1
     event = _last_event(town, case_id)
@@ -319,7 +325,7 @@ def test_the_enforcement_review_page_shows_the_checklist_and_takes_a_finding(tow
     review_id = "houlong-ER-2026-0001"
     client = client_for("chenjing")
     page = text(client.get(f"/reviews/{review_id}"))
-    checklist = page.split("审核事项清单", 1)[1].split("可办理的步骤", 1)[0]
+    checklist = parse(page).text('section[aria-labelledby="checklist-title"]')
     assert checklist.count("尚未登记") == 7 and checklist.count("符合要求") == 3
     assert "执法主体是否合法" in checklist and "是否涉嫌犯罪需要移送司法机关" in checklist
     for trigger in ("record_checklist_finding", "pass_review", "return_for_supplement", "fail_review"):
@@ -327,7 +333,7 @@ def test_the_enforcement_review_page_shows_the_checklist_and_takes_a_finding(tow
     response = _post(client, review_id, "steps/record_checklist_finding", {
         "item": "evidence", "finding": "problem", "note": "缺少现场照片"})
     assert response.status_code == 302 and response.headers["Location"] == f"/reviews/{review_id}"
-    checklist = text(client.get(f"/reviews/{review_id}")).split("审核事项清单", 1)[1].split("可办理的步骤", 1)[0]
+    checklist = parse(client.get(f"/reviews/{review_id}")).text('section[aria-labelledby="checklist-title"]')
     assert "存在问题" in checklist and "缺少现场照片" in checklist and checklist.count("尚未登记") == 6
 
 
@@ -337,9 +343,9 @@ def test_a_reviewer_who_did_not_take_up_the_review_is_refused_by_the_engine(town
     before = _case(town, review_id)
     response = _post(client_for("guomin"), review_id, "steps/pass_review", {"opinion": "同意"})
     assert response.status_code == 422
-    step = text(response).split('id="step-pass_review"', 1)[1].split("</details>", 1)[0]
+    step = parse(response).one("details#step-pass_review")
     assert "只有受理本次审核的法制审核人员可以办理" in step and "第五十八条" in step
-    assert ">同意</textarea>" in step
+    assert "同意" in [t.text for t in step.all("textarea")]
     assert _case(town, review_id)[:2] == before[:2]
 
 
@@ -353,8 +359,8 @@ def test_counsel_downloads_the_drafters_materials_from_the_review_page(town, cli
                  material="legality_review", title="送审稿及起草说明").status_code == 302
     counsel = client_for("chenjing")
     review = text(counsel.get(f"/reviews/{case_id}"))
-    files = review.split('id="files-title"', 1)[1].split("</section>", 1)[0]
+    files = parse(review).one('section[aria-labelledby="files-title"]')
     assert "送审稿及起草说明" in files and "合法性审查" in files  # its title, its stage
-    link = re.search(r'href="(/cases/[^"]+/records/\d+)"', files).group(1)
+    link = next(href for href in files.links() if re.fullmatch(r"/cases/[^/]+/records/\d+", href))
     download = counsel.get(link)
     assert download.status_code == 200 and download.data == PDF

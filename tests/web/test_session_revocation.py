@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
@@ -14,6 +15,9 @@ from web import web_sessions
 from workflow.db import writing
 from workflow.models import User, WebSession
 from workflow.runtime import Runtime
+
+# The page, not the database, is this module's subject: SQLite only (tests/conftest.py, one_database).
+pytestmark = pytest.mark.one_database
 
 
 def _cookie(client: FlaskClient) -> str:
