@@ -7,7 +7,7 @@
   or an overlong value is still refused here).
 - A form's fields, the same, except on a view marked @engine_form: there the fields are a step's payload,
   and the engine refuses them itself, naming the field, in an audited refusal (workflow/payloads.py).
-  The file names of an upload are the engine's to judge too (Engine._check_attachment).
+  The file names of an upload are the engine's to judge too (workflow/engine/recording.py: check_attachment).
 - A JSON body (a page's or the API's) is read by the bounded reader of workflow/inputs.py: nested too deep,
   an integer of thousands of digits, a lone surrogate is malformed JSON, a 400.
 """

@@ -306,7 +306,7 @@ def _record(labels: DataLabels, key: str, item: Any, people: Mapping[str, str]) 
 
 
 def _timeliness(labels: DataLabels, recorded: Any) -> list[str]:
-    """The limits a step ended, met or not: a late step is recorded as late, never refused (engine._timeliness)."""
+    """The limits a step ended, met or not: a late step is recorded as late, never refused (workflow/engine/timeliness.py)."""
     if not isinstance(recorded, dict):
         return []
     deadlines = labels.procedure.deadlines if labels.procedure else {}

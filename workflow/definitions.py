@@ -39,7 +39,7 @@ DEFINITIONS_DIR = Path(__file__).resolve().parent.parent / "definitions"
 FILE_NAME = re.compile(r"^(?P<id>[a-z][a-z0-9_]*)\.v(?P<version>[1-9][0-9]*)\.ya?ml$")
 IDENT = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="must be a lower-case identifier (a-z, 0-9, _)")
 UNITS = ("calendar_days", "working_days")
-# What the engine adds to a step's recorded payload (engine._record, Engine._store_attachment): a payload
+# What the engine adds to a step's recorded payload (workflow/engine/recording.py: record, store_attachment): a payload
 # field of the same name would be overwritten in the case data.
 ITEM_META = frozenset({"recorded_by", "recorded_on", "event_seq", "trigger", "no", "timeliness"})
 ATTACHMENT_FIELDS = frozenset({"sha256", "size", "stage", "filename"})

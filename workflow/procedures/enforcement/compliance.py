@@ -5,7 +5,7 @@ item in the period, and the items that fall short (late, missing, uncovered) so 
 them. The figures are data for the CLI (`lawflow compliance`), the annual report and the web pages.
 
 Read-only, and read from the records, never recomputed: the case data the engine wrote (each step that ends
-a limit carries `timeliness` {"due", "ended_on", "on_time"} under its record key, see Engine._timeliness),
+a limit carries `timeliness` {"due", "ended_on", "on_time"} under its record key, see workflow/engine/timeliness.py),
 the running deadline rows (case_deadline), the audit events, accounts, roles and certificates.
 
 What is still open: a limit still running (its case_deadline row) whose due date is before `as_of` counts

@@ -456,7 +456,7 @@ def electronic_service_consented(ctx: GuardContext) -> Fail | None:
 
 # ---------------------------------------------------------------- publicity of the decision (art 48, 118号)
 # Lateness is never a refusal: a late publication or withdrawal is still owed, so it is recorded as late
-# (the engine notes each ended limit's due date and whether it was met, see Engine._timeliness).
+# (the engine notes each ended limit's due date and whether it was met, see workflow/engine/timeliness.py).
 
 
 @guard("publicity_not_yet_settled", article=f"{PENALTY_LAW}第四十八条第一款",
