@@ -893,8 +893,9 @@ def records_check(ctx: click.Context, sweep: bool, minutes: int) -> None:
 
 
 def main() -> None:
+    obj: dict[str, Any] = {}
     try:
-        cli(standalone_mode=False, obj={})
+        cli(standalone_mode=False, obj=obj)
     except click.exceptions.Abort:
         click.echo("已取消 aborted", err=True)
         sys.exit(130)
@@ -912,6 +913,10 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, no traceback
         click.echo(f"错误 error: {type(exc).__name__}: {_safe(exc)}", err=True)
         sys.exit(2)
+    finally:
+        runtime = obj.get("runtime")
+        if runtime is not None:  # its connections closed now, not whenever the interpreter gets to them
+            runtime.db.dispose()
 
 
 def _database_error(exc: SQLAlchemyError) -> str:
