@@ -102,7 +102,8 @@ OGI = "《中华人民共和国政府信息公开条例》"
 
 @GUARDS.guard("reply_extension_lawful", article=f"{{OGI}}第三十三条第二款",
               zh="延长答复期限应当经政府信息公开工作机构负责人同意，延长的期限最长不得超过20个工作日",
-              en="Extending the reply period needs the head's approval and adds at most 20 working days")
+              en="Extending the reply period needs the head's approval and adds at most 20 working days",
+              needs=("extension_limit",))
 def reply_extension_lawful(ctx: GuardContext) -> Fail | None:
     days, limit = ctx.payload["days"], ctx.procedure.block("extension_limit")
     if not ctx.payload["head_approved"]:
@@ -219,6 +220,16 @@ def test_the_family_s_block_is_validated_naming_file_and_path(family: ModuleType
     with pytest.raises(DefinitionErrors) as raised:
         load_registry(folder)
     assert f"{folder / 'info_request.v1.yaml'}: {path}: {reason}" in str(raised.value).splitlines()
+
+
+def test_a_step_whose_guard_reads_the_block_needs_the_block(family: ModuleType, tmp_path: Path) -> None:
+    folder = tmp_path / "without_block"
+    _write(folder, {"info_request.v1.yaml": _without_block(DEFINITION)})
+    with pytest.raises(DefinitionErrors) as raised:
+        load_registry(folder)
+    assert str(raised.value) == (f"{folder / 'info_request.v1.yaml'}: transitions.0.guards.0: the guard "
+                                 "'reply_extension_lawful' reads the 'extension_limit' block, which this file does "
+                                 "not give")
 
 
 def test_the_family_s_block_is_built_and_kept_on_the_procedure(family: ModuleType, definitions_dir: Path) -> None:

@@ -557,6 +557,8 @@ def _check_meaning(data: dict[str, Any], name: str) -> list[tuple[str, str]]:
         for i, guard in enumerate(spec["guards"]):
             if guard not in GUARDS:
                 problems.append((f"{where}.guards.{i}", f"unknown guard {guard!r} (known: the guards of workflow/procedures/<family>/)"))
+            else:
+                problems.extend(_needs_problems(f"{where}.guards.{i}", guard, spec, data))
         record = spec.get("record") or {}
         if "match" in record and record["match"] not in spec["payload"]:
             problems.append((f"{where}.record.match", f"{record['match']!r} is not a payload field"))
@@ -655,6 +657,22 @@ def _check_meaning(data: dict[str, Any], name: str) -> list[tuple[str, str]]:
             problems.extend(block.check(data, choices_of))
     problems.extend(typed_dates.check_definition(data))
     problems.extend(page_meta.check_definition(data))
+    return problems
+
+
+STEP_KEYS = frozenset(TransitionSchemaDef().fields)  # what a step may give (a guard's needs are looked for there)
+
+
+def _needs_problems(where: str, guard: str, step: dict[str, Any], data: dict[str, Any]) -> list[tuple[str, str]]:
+    """What the guard says it reads (`Guard.needs`) and the step or the file does not give: a key of a step's
+    schema is looked for on the step, any other name as a top-level block."""
+    problems: list[tuple[str, str]] = []
+    for need in GUARDS[guard].needs:
+        if need in STEP_KEYS:
+            if step.get(need) is None:
+                problems.append((where, f"the guard {guard!r} reads the step's {need!r}, which this step does not give"))
+        elif data.get(need) is None:
+            problems.append((where, f"the guard {guard!r} reads the {need!r} block, which this file does not give"))
     return problems
 
 
