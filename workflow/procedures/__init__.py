@@ -8,9 +8,8 @@ nothing else at import; its read models are imported by whoever reads them. Addi
 this module names the families and builds the table from theirs, refusing a guard name two families define
 and a block name two families give.
 
-The engine and the definition loader read guards only through `GUARDS` here (and the loader blocks only through
-`GUARDS.blocks`); pages and the API read a guard's
-article and texts through `guard_label`.
+The engine and the definition loader read guards only through `GUARDS` here, and the loader reads the families'
+blocks only through `GUARDS.blocks`; pages and the API read a guard's article and texts through `guard_label`.
 """
 
 from __future__ import annotations
