@@ -5,7 +5,8 @@ changes nothing, and the same step with a lawful payload passes.
 
 The family here is a small 政府信息公开申请 (a request for government information): extending the reply period
 needs the approval of the office's head and may add at most 20 working days (《中华人民共和国政府信息公开条例》
-第三十三条第二款).
+第三十三条第二款). The limit is a block of the family's own in its definition (`extension_limit:`), validated by
+the real loader from the family's schema and check, and read by its guard: workflow/definitions.py knows nothing of it.
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from marshmallow import Schema
 from sqlalchemy import select
 
+from workflow.definition_blocks import Block
 from workflow.definitions import DefinitionErrors, load_registry
 from workflow.models import AuditEvent, Case
-from workflow.procedures import FAMILIES, GUARDS, DuplicateGuard, guard_label
+from workflow.procedures import FAMILIES, GUARDS, DuplicateBlock, DuplicateGuard, guard_label
 from workflow.runtime import Runtime
 
 FAMILY = "info_request_throwaway"  # a package name no real family will take
@@ -47,6 +50,10 @@ create:
   payload:
     applicant: {type: string, required: true, label: {zh: 申请人, en: Applicant}}
     description: {type: text, required: true, label: {zh: 所需信息, en: Information requested}}
+extension_limit:
+  step: extend_reply_period
+  days: 20
+  basis: 政府信息公开条例第三十三条第二款
 states:
   received: {label: {zh: 已收到申请, en: Received}}
   extended: {label: {zh: 已延长答复期限, en: Reply period extended}}
@@ -77,6 +84,7 @@ transitions:
 PACKAGE_INIT = f'''\
 """A throwaway family: a request for government information."""
 
+from {FAMILY}.blocks import BLOCKS
 from {FAMILY}.guards import GUARDS
 
 NAME = "{FAMILY}"
@@ -90,20 +98,60 @@ from workflow.guards import Fail, GuardContext, GuardTable
 GUARDS = GuardTable("{FAMILY}")
 
 OGI = "《中华人民共和国政府信息公开条例》"
-MAX_EXTENSION = 20  # 第三十三条第二款: 延长的期限最长不得超过20个工作日
 
 
 @GUARDS.guard("reply_extension_lawful", article=f"{{OGI}}第三十三条第二款",
               zh="延长答复期限应当经政府信息公开工作机构负责人同意，延长的期限最长不得超过20个工作日",
-              en="Extending the reply period needs the head's approval and adds at most 20 working days")
+              en="Extending the reply period needs the head's approval and adds at most 20 working days",
+              needs=("extension_limit",))
 def reply_extension_lawful(ctx: GuardContext) -> Fail | None:
-    days = ctx.payload["days"]
+    days, limit = ctx.payload["days"], ctx.procedure.block("extension_limit")
     if not ctx.payload["head_approved"]:
         return Fail("未经机构负责人同意", "not approved by the head")
-    if days > MAX_EXTENSION:
-        return Fail(f"拟延长{{days}}个工作日，超过{{MAX_EXTENSION}}个工作日",
-                    f"{{days}} working days exceed {{MAX_EXTENSION}}")
+    if days > limit.days:
+        return Fail(f"拟延长{{days}}个工作日，超过{{limit.days}}个工作日",
+                    f"{{days}} working days exceed {{limit.days}}")
     return None
+'''
+
+BLOCKS_MODULE = '''\
+"""The family's own block: how far the reply period may be extended (第三十三条第二款: 最长不得超过20个工作日)."""
+
+from dataclasses import dataclass
+
+from marshmallow import RAISE, Schema, fields, validate
+
+from workflow.definition_blocks import Block
+
+
+class ExtensionLimitSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    step = fields.String(required=True)
+    days = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    basis = fields.String(required=True, validate=validate.Length(min=1))
+
+
+@dataclass(frozen=True)
+class ExtensionLimit:
+    step: str
+    days: int
+    basis: str
+
+
+def build(raw):
+    return ExtensionLimit(raw["step"], raw["days"], raw["basis"])
+
+
+def check(data, choices_of):
+    step = data["extension_limit"]["step"]
+    if step not in {t["trigger"] for t in data["transitions"]}:
+        return [("extension_limit.step", f"{step!r} is not a step of the procedure")]
+    return []
+
+
+BLOCKS = {"extension_limit": Block(ExtensionLimitSchema, build, check)}
 '''
 
 
@@ -118,7 +166,8 @@ def _write(root: Path, files: dict[str, str]) -> None:
 def family(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
     """The family's package, made in a temporary folder and registered as the guide says for a family kept
     outside workflow/procedures/; unregistered again afterwards."""
-    _write(tmp_path / "families", {f"{FAMILY}/__init__.py": PACKAGE_INIT, f"{FAMILY}/guards.py": GUARDS_MODULE})
+    _write(tmp_path / "families", {f"{FAMILY}/__init__.py": PACKAGE_INIT, f"{FAMILY}/guards.py": GUARDS_MODULE,
+                                   f"{FAMILY}/blocks.py": BLOCKS_MODULE})
     monkeypatch.syspath_prepend(str(tmp_path / "families"))
     module = importlib.import_module(FAMILY)
     GUARDS.register(module)
@@ -137,10 +186,84 @@ def definitions_dir(tmp_path: Path) -> Path:
     return folder
 
 
-def test_an_unregistered_family_s_guard_is_unknown_to_the_loader(definitions_dir: Path) -> None:
+def test_an_unregistered_family_s_block_is_an_unknown_key(definitions_dir: Path) -> None:
     with pytest.raises(DefinitionErrors) as raised:
         load_registry(definitions_dir)
+    assert f"{definitions_dir / 'info_request.v1.yaml'}: extension_limit: Unknown field." in str(raised.value)
+
+
+def test_an_unregistered_family_s_guard_is_unknown_to_the_loader(tmp_path: Path) -> None:
+    folder = tmp_path / "without_block"
+    _write(folder, {"info_request.v1.yaml": _without_block(DEFINITION)})
+    with pytest.raises(DefinitionErrors) as raised:
+        load_registry(folder)
     assert "unknown guard 'reply_extension_lawful'" in str(raised.value)
+
+
+def _without_block(text: str) -> str:
+    start = text.index("extension_limit:")
+    return text[:start] + text[text.index("states:"):]
+
+
+@pytest.mark.parametrize(("change", "path", "reason"), [
+    (("days: 20", "days: 0"), "extension_limit.days", "Must be greater than or equal to 1."),
+    (("days: 20", "days: twenty"), "extension_limit.days", "Not a valid integer."),
+    (("  basis: 政府信息公开条例第三十三条第二款\n", ""), "extension_limit.basis", "Missing data for required field."),
+    (("days: 20", "days: 20\n  weeks: 4"), "extension_limit.weeks", "Unknown field."),
+    (("step: extend_reply_period", "step: extend"), "extension_limit.step", "'extend' is not a step of the procedure"),
+])
+def test_the_family_s_block_is_validated_naming_file_and_path(family: ModuleType, tmp_path: Path,
+                                                              change: tuple[str, str], path: str, reason: str) -> None:
+    folder = tmp_path / "bad"
+    assert change[0] in DEFINITION
+    _write(folder, {"info_request.v1.yaml": DEFINITION.replace(change[0], change[1], 1)})
+    with pytest.raises(DefinitionErrors) as raised:
+        load_registry(folder)
+    assert f"{folder / 'info_request.v1.yaml'}: {path}: {reason}" in str(raised.value).splitlines()
+
+
+def test_a_step_whose_guard_reads_the_block_needs_the_block(family: ModuleType, tmp_path: Path) -> None:
+    folder = tmp_path / "without_block"
+    _write(folder, {"info_request.v1.yaml": _without_block(DEFINITION)})
+    with pytest.raises(DefinitionErrors) as raised:
+        load_registry(folder)
+    assert str(raised.value) == (f"{folder / 'info_request.v1.yaml'}: transitions.0.guards.0: the guard "
+                                 "'reply_extension_lawful' reads the 'extension_limit' block, which this file does "
+                                 "not give")
+
+
+def test_the_family_s_block_is_built_and_kept_on_the_procedure(family: ModuleType, definitions_dir: Path) -> None:
+    procedure = load_registry(definitions_dir).get("info_request")
+    limit = procedure.block("extension_limit")
+    assert (type(limit).__name__, limit.step, limit.days) == ("ExtensionLimit", "extend_reply_period", 20)
+    assert set(procedure.blocks) == {"extension_limit"}
+    assert procedure.block("severity") is None  # the enforcement family's block, not given here
+
+
+def test_a_block_name_two_families_give_is_refused_naming_both(family: ModuleType) -> None:
+    twin = ModuleType("twin")
+    twin.NAME = "twin"  # type: ignore[attr-defined]
+    twin.GUARDS = {}  # type: ignore[attr-defined]
+    twin.BLOCKS = {"extension_limit": family.BLOCKS["extension_limit"]}  # type: ignore[attr-defined]
+    with pytest.raises(DuplicateBlock, match=f"block 'extension_limit' is given by both the '{FAMILY}' and the "
+                                             "'twin' families"):
+        GUARDS.register(twin)
+    assert GUARDS.block_family("extension_limit") == FAMILY and "twin" not in GUARDS.families
+
+
+def test_a_block_may_not_take_a_key_every_definition_has(definitions_dir: Path) -> None:
+    shadow = ModuleType("shadow")
+    shadow.NAME = "shadow"  # type: ignore[attr-defined]
+    shadow.GUARDS = {}  # type: ignore[attr-defined]
+    shadow.BLOCKS = {"states": Block(Schema, dict)}  # type: ignore[attr-defined]
+    GUARDS.register(shadow)
+    try:
+        with pytest.raises(DefinitionErrors, match="states: the 'shadow' family gives a block 'states', a key the "
+                                                   "loader reads itself"):
+            load_registry(definitions_dir)
+    finally:
+        GUARDS.unregister("shadow")
+    assert "states" not in GUARDS.blocks
 
 
 def test_the_registered_family_loads_and_its_guard_is_described(family: ModuleType, definitions_dir: Path) -> None:

@@ -19,7 +19,7 @@ def test_the_checklist_is_the_review_definitions_checklist() -> None:
 
 
 def test_every_penalty_type_is_ordered_and_named() -> None:
-    order = REGISTRY.get("enforcement_case").severity
+    order = REGISTRY.get("enforcement_case").block("severity")
     assert order is not None
     for trigger in ("notify_intended_penalty", "notify_with_hearing_rights", "renotify_intended_penalty",
                     "renotify_with_hearing_rights", "decide_penalty"):

@@ -14,8 +14,8 @@ from workflow.definitions import DefinitionError, load_registry, parse
 from workflow.procedures.enforcement.penalties import KindOrder, Penalty, computed_major, excess, penalties_of
 
 PROCEDURE = load_registry().get("enforcement_case")
-ORDER = PROCEDURE.severity
-MAJOR = PROCEDURE.major_case
+ORDER = PROCEDURE.block("severity")
+MAJOR = PROCEDURE.block("major_case")
 assert ORDER is not None and MAJOR is not None
 SETTINGS = {
     "enforcement.large_fine_threshold": {"individual": "10000", "organisation": "100000"},

@@ -82,8 +82,9 @@ def _keys_in_definitions() -> set[str]:
         keys.update(d.n_setting for d in procedure.deadlines.values() if d.n_setting)
         if procedure.audio_video is not None and procedure.audio_video.setting:
             keys.add(procedure.audio_video.setting)
-        if procedure.major_case is not None:  # the catalogue and thresholds "major" is computed from
-            keys.update({procedure.major_case.catalogue_setting, procedure.major_case.threshold_setting})
+        major = procedure.block("major_case")
+        if major is not None:  # the catalogue and thresholds "major" is computed from
+            keys.update({major.catalogue_setting, major.threshold_setting})
     return keys
 
 

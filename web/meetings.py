@@ -49,7 +49,10 @@ from workflow.accounts import Member, members_of, setting_values
 from workflow.administration import ADMIN_ROLE
 from workflow.definitions import Procedure, Transition
 from workflow.engine import Outcome, Reason
-from workflow.meeting_views import (
+from workflow.models import Case, Organization
+from workflow.pages import MeetingPage
+from workflow.procedures.major_decision.law import FORUM_SETTING
+from workflow.procedures.major_decision.meetings import (
     ATTENDEES,
     Meeting,
     discussion_items,
@@ -60,9 +63,6 @@ from workflow.meeting_views import (
     meeting_page,
     step,
 )
-from workflow.models import Case, Organization
-from workflow.pages import MeetingPage
-from workflow.procedures.major_decision.law import FORUM_SETTING
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 # Who sits in the meeting (条例第三十条), who chairs it and who else reads the minutes: the definitions'

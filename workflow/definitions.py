@@ -7,6 +7,7 @@ the path inside it and the reason; nothing half-loads. The result is an immutabl
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import deque
 from collections.abc import Iterable, Mapping
@@ -21,18 +22,10 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from workflow import pages as page_meta
 from workflow import typed_dates
+from workflow.definition_blocks import Block
 from workflow.labels import Label  # here too: every reader of a definition imports it from this module
 from workflow.payloads import DECIMAL_PLACES, FIELD_TYPES, FieldSpec, LabelSchema, build_payload_schema
 from workflow.procedures import GUARDS
-from workflow.procedures.enforcement.penalties import (
-    KindOrder,
-    MajorCaseSchemaDef,
-    MajorSpec,
-    SeveritySchemaDef,
-    build_major,
-    build_severity,
-    check_blocks,
-)
 from workflow.records import FORMATS
 
 DEFINITIONS_DIR = Path(__file__).resolve().parent.parent / "definitions"
@@ -203,13 +196,17 @@ class Procedure:
     create: Transition  # who may open a case and what they must say (trigger "create", no source)
     audio_video: AudioVideoSpec | None = None
     attachments: AttachmentsSpec | None = None  # given whenever a step attaches files
-    severity: KindOrder | None = None  # the order of a choice field's values (penalty kinds: procedures/enforcement/penalties.py)
-    major_case: MajorSpec | None = None  # catalogue entries the engine computes (处罚法第五十八条)
     dates: typed_dates.DateRules = field(default_factory=typed_dates.DateRules)  # rules for typed dates
     source_file: str = field(default="", compare=False)
     in_person: InPersonSpec | None = None  # acts performed in person by certified officers (定义 in_person:)
     conflicts: tuple[ConflictSpec, ...] = ()  # separation of duties (定义 conflicts:)
     pages: page_meta.Pages = field(default_factory=page_meta.Pages, compare=False)  # display metadata (定义 pages:)
+    # The families' own blocks given in the file, as their builders made them (workflow/definition_blocks.py).
+    blocks: Mapping[str, Any] = field(default_factory=dict)
+
+    def block(self, name: str) -> Any:
+        """The built value of the family block `name` (e.g. "severity"), or None when the file does not give it."""
+        return self.blocks.get(name)
 
     def conflicts_of(self, trigger: str) -> list[ConflictSpec]:
         return [c for c in self.conflicts if trigger in c.steps]
@@ -478,8 +475,6 @@ class ProcedureSchemaDef(Schema):
     transitions = fields.List(fields.Nested(TransitionSchemaDef), required=True, validate=validate.Length(min=1))
     audio_video = fields.Nested(AudioVideoSchemaDef)
     attachments = fields.Nested(AttachmentsSchemaDef)
-    severity = fields.Nested(SeveritySchemaDef)
-    major_case = fields.Nested(MajorCaseSchemaDef)
     in_person = fields.Nested(InPersonSchemaDef)
     conflicts = fields.List(fields.Nested(ConflictSchemaDef), load_default=list)
     typed_dates = fields.Nested(typed_dates.TypedDatesSchemaDef)
@@ -506,14 +501,26 @@ def load_file(path: str | Path) -> Procedure:
 def parse(raw: Any, name: str) -> Procedure:
     if not isinstance(raw, dict):
         raise DefinitionError(name, [("", "the file must hold a mapping (procedure, version, states, ...)")])
+    shadowed = sorted(set(GUARDS.blocks) & set(ProcedureSchemaDef().fields))
+    if shadowed:  # a family's block may not redefine what every definition means
+        raise DefinitionError(name, [(key, f"the {GUARDS.block_family(key)!r} family gives a block {key!r}, a key "
+                                           "the loader reads itself") for key in shadowed])
     try:
-        data = ProcedureSchemaDef().load(raw)
+        data = _schema_with_blocks(tuple(GUARDS.blocks.items()))().load(raw)
     except ValidationError as exc:
         raise DefinitionError(name, list(_flatten(exc.messages))) from None
     problems = _check_meaning(data, name)
     if problems:
         raise DefinitionError(name, problems)
     return _build(data, name)
+
+
+@functools.lru_cache(maxsize=8)
+def _schema_with_blocks(blocks: tuple[tuple[str, Block], ...]) -> type[Schema]:
+    """The file schema with the registered families' blocks as optional top-level keys: any other key is still
+    an unknown field. Made again only when a family is registered or removed."""
+    return type("ProcedureWithBlocksSchemaDef", (ProcedureSchemaDef,),
+                {key: fields.Nested(block.schema) for key, block in blocks})
 
 
 def _flatten(messages: Any, prefix: str = "") -> Iterable[tuple[str, str]]:
@@ -550,6 +557,8 @@ def _check_meaning(data: dict[str, Any], name: str) -> list[tuple[str, str]]:
         for i, guard in enumerate(spec["guards"]):
             if guard not in GUARDS:
                 problems.append((f"{where}.guards.{i}", f"unknown guard {guard!r} (known: the guards of workflow/procedures/<family>/)"))
+            else:
+                problems.extend(_needs_problems(f"{where}.guards.{i}", guard, spec, data))
         record = spec.get("record") or {}
         if "match" in record and record["match"] not in spec["payload"]:
             problems.append((f"{where}.record.match", f"{record['match']!r} is not a payload field"))
@@ -643,9 +652,27 @@ def _check_meaning(data: dict[str, Any], name: str) -> list[tuple[str, str]]:
         for fname, f in t["payload"].items():
             if f["type"] == "choice":
                 choices_of.setdefault(fname, set()).update(c["value"] for c in f["choices"])
-    problems.extend(check_blocks(data, choices_of))
+    for key, block in GUARDS.blocks.items():
+        if data.get(key) is not None:
+            problems.extend(block.check(data, choices_of))
     problems.extend(typed_dates.check_definition(data))
     problems.extend(page_meta.check_definition(data))
+    return problems
+
+
+STEP_KEYS = frozenset(TransitionSchemaDef().fields)  # what a step may give (a guard's needs are looked for there)
+
+
+def _needs_problems(where: str, guard: str, step: dict[str, Any], data: dict[str, Any]) -> list[tuple[str, str]]:
+    """What the guard says it reads (`Guard.needs`) and the step or the file does not give: a key of a step's
+    schema is looked for on the step, any other name as a top-level block."""
+    problems: list[tuple[str, str]] = []
+    for need in GUARDS[guard].needs:
+        if need in STEP_KEYS:
+            if step.get(need) is None:
+                problems.append((where, f"the guard {guard!r} reads the step's {need!r}, which this step does not give"))
+        elif data.get(need) is None:
+            problems.append((where, f"the guard {guard!r} reads the {need!r} block, which this file does not give"))
     return problems
 
 
@@ -883,7 +910,7 @@ def _build(data: dict[str, Any], name: str) -> Procedure:
             label=_label(data["attachments"]["label"]), basis=data["attachments"]["basis"],
             every_stage=data["attachments"]["every_stage"],
         ) if data.get("attachments") else None,
-        severity=build_severity(data.get("severity")), major_case=build_major(data.get("major_case")),
+        blocks={key: block.build(data[key]) for key, block in GUARDS.blocks.items() if data.get(key) is not None},
         dates=typed_dates.build(data, _label),
         source_file=name,
         in_person=InPersonSpec(

@@ -94,6 +94,9 @@ class Guard:
     zh: str
     en: str
     fn: GuardFn
+    # What of the definition the rule reads and cannot do without: a key of the step using it (e.g. "roll_call")
+    # or a top-level block (e.g. a family's own). The loader refuses a step naming the guard without them.
+    needs: tuple[str, ...] = ()
 
     @property
     def doc(self) -> str:
@@ -109,11 +112,12 @@ class GuardTable(Mapping[str, Guard]):
         self.family = family
         self._guards: dict[str, Guard] = {}
 
-    def guard(self, name: str, *, article: str, zh: str, en: str) -> Callable[[GuardFn], GuardFn]:
+    def guard(self, name: str, *, article: str, zh: str, en: str,
+              needs: tuple[str, ...] = ()) -> Callable[[GuardFn], GuardFn]:
         def register(fn: GuardFn) -> GuardFn:
             if name in self._guards:
                 raise ValueError(f"guard {name!r} defined twice in the {self.family} family")
-            self._guards[name] = Guard(name, article, zh, en, fn)
+            self._guards[name] = Guard(name, article, zh, en, fn, needs)
             return fn
 
         return register

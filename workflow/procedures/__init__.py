@@ -1,13 +1,15 @@
 """The procedure families and the one guard table the engine reads.
 
 A family is a folder beside this file (major_decision/, enforcement/, ...) holding its guards, its legal
-constants and its read models. Its package exposes `NAME` and `GUARDS` (a `workflow.guards.GuardTable`) and
+constants and its read models. Its package exposes `NAME`, `GUARDS` (a `workflow.guards.GuardTable`) and, if
+its definitions have blocks of their own, `BLOCKS` (`workflow.definition_blocks.Block` by top-level key) and
 nothing else at import; its read models are imported by whoever reads them. Adding a family is one line in
 `FAMILIES` below (docs/adding-a-procedure.md). Nothing registers itself as a side effect of being imported:
-this module names the families and builds the table from theirs, refusing a guard name two families define.
+this module names the families and builds the table from theirs, refusing a guard name two families define
+and a block name two families give.
 
-The engine and the definition loader read guards only through `GUARDS` here; pages and the API read a guard's
-article and texts through `guard_label`.
+The engine and the definition loader read guards only through `GUARDS` here, and the loader reads the families'
+blocks only through `GUARDS.blocks`; pages and the API read a guard's article and texts through `guard_label`.
 """
 
 from __future__ import annotations
@@ -17,33 +19,45 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Protocol
 
+from workflow.definition_blocks import Block
 from workflow.guards import Guard
 from workflow.procedures import enforcement, major_decision
 
 
 class Family(Protocol):
-    """What a family's package offers the registry."""
+    """What a family's package offers the registry. It may also offer `BLOCKS: Mapping[str, Block]`, the
+    top-level blocks of its definitions (read with `blocks_of`; a family without any need not name it)."""
 
     NAME: str
     GUARDS: Mapping[str, Guard]
+
+
+def blocks_of(family: Family) -> Mapping[str, Block]:
+    return getattr(family, "BLOCKS", None) or {}
 
 
 class DuplicateGuard(ValueError):
     """Two families define a guard of the same name: a definition naming it could not say which rule it means."""
 
 
+class DuplicateBlock(ValueError):
+    """Two families give a definition block of the same name: the loader could not say whose schema reads it."""
+
+
 class GuardRegistry(Mapping[str, Guard]):
-    """Every family's guards by name, with the family each came from."""
+    """Every family's guards by name, with the family each came from, and every family's definition blocks."""
 
     def __init__(self, families: Iterable[Family] = ()) -> None:
         self._guards: dict[str, Guard] = {}
         self._family_of: dict[str, str] = {}
         self._families: dict[str, Family] = {}
+        self._blocks: dict[str, Block] = {}
+        self._block_family: dict[str, str] = {}
         for family in families:
             self.register(family)
 
     def register(self, family: Family) -> None:
-        """Add a family's guards; refused whole, naming both families, if one of its names is taken."""
+        """Add a family's guards and blocks; refused whole, naming both families, if one of its names is taken."""
         if family.NAME in self._families:
             raise DuplicateGuard(f"the family {family.NAME!r} is registered twice")
         clashes = sorted(set(family.GUARDS) & set(self._guards))
@@ -51,10 +65,18 @@ class GuardRegistry(Mapping[str, Guard]):
             raise DuplicateGuard("; ".join(
                 f"guard {name!r} is defined by both the {self._family_of[name]!r} and the {family.NAME!r} families"
                 for name in clashes))
+        taken = sorted(set(blocks_of(family)) & set(self._blocks))
+        if taken:
+            raise DuplicateBlock("; ".join(
+                f"definition block {name!r} is given by both the {self._block_family[name]!r} and the "
+                f"{family.NAME!r} families" for name in taken))
         self._families[family.NAME] = family
         for name, guard in family.GUARDS.items():
             self._guards[name] = guard
             self._family_of[name] = family.NAME
+        for name, block in blocks_of(family).items():
+            self._blocks[name] = block
+            self._block_family[name] = family.NAME
 
     def unregister(self, name: str) -> None:
         """Remove a family registered at run time (a family kept outside this package, or a test's)."""
@@ -62,6 +84,9 @@ class GuardRegistry(Mapping[str, Guard]):
         for guard in [g for g, f in self._family_of.items() if f == name]:
             del self._guards[guard]
             del self._family_of[guard]
+        for block in [b for b, f in self._block_family.items() if f == name]:
+            del self._blocks[block]
+            del self._block_family[block]
 
     def family_of(self, guard: str) -> str:
         return self._family_of[guard]
@@ -69,6 +94,14 @@ class GuardRegistry(Mapping[str, Guard]):
     @property
     def families(self) -> Mapping[str, Family]:
         return MappingProxyType(self._families)
+
+    @property
+    def blocks(self) -> Mapping[str, Block]:
+        """Every family's definition blocks by top-level key, in the order the families were registered."""
+        return MappingProxyType(self._blocks)
+
+    def block_family(self, block: str) -> str:
+        return self._block_family[block]
 
     def __getitem__(self, name: str) -> Guard:
         return self._guards[name]

@@ -359,7 +359,7 @@ def attendees_are_agency_heads(ctx: GuardContext) -> Fail | None:
 def _kind_order(ctx: GuardContext) -> KindOrder:
     """The definition's order of penalty kinds; a definition without one compares no two kinds (any kind not
     notified is then beyond the notice)."""
-    return getattr(ctx.procedure, "severity", None) or KindOrder("penalty_type", "", ())
+    return ctx.procedure.block("severity") or KindOrder("penalty_type", "", ())
 
 
 def _said(p: Mapping[str, Any]) -> str:

@@ -26,7 +26,7 @@ def major_finding(data: Mapping[str, Any], settings: Mapping[str, Any], procedur
                   decision: Mapping[str, Any] | None = None) -> MajorFinding:
     """The catalogue entries the case meets, computed from the last notice, the decision about to be made (if
     any) and a hearing held (the definition's major_case block; none: nothing is computed)."""
-    spec = getattr(procedure, "major_case", None)
+    spec = procedure.block("major_case") if procedure is not None else None
     if spec is None:
         return MajorFinding()
     penalties: list[Penalty] = [*penalties_of(data.get("notice") or {}), *penalties_of(decision or {})]

@@ -23,6 +23,8 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from workflow.definition_blocks import Block
+
 SETTING_KEY = validate.Regexp(r"^[a-z][a-z0-9_.]*$", error="must be a setting key")
 NAME = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="must be a lower-case identifier (a-z, 0-9, _)")
 # The tests a catalogue entry can be computed by (MajorCriterion.test):
@@ -122,40 +124,57 @@ def build_major(raw: Mapping[str, Any] | None) -> MajorSpec | None:
                      tuple(MajorCriterion(c["entry"], c["test"], tuple(c["kinds"])) for c in raw["computed"]))
 
 
-def check_blocks(data: Mapping[str, Any], choices_of: Mapping[str, set[str]]) -> list[tuple[str, str]]:
-    """Meaning of the two blocks: the ordered field is a choice field of some step, every kind named is one
-    of its choices, the chains hold no cycle; criteria name kinds of that field, and kinds where they test
-    them. `choices_of` maps each choice field name to the union of its choices over the procedure's steps."""
+def check_severity(data: Mapping[str, Any], choices_of: Mapping[str, set[str]]) -> list[tuple[str, str]]:
+    """Meaning of the severity block: the ordered field is a choice field of some step, every kind named is one
+    of its choices, the chains hold no cycle. `choices_of` maps each choice field name to the union of its
+    choices over the procedure's steps."""
+    problems: list[tuple[str, str]] = []
+    severity = data.get("severity")
+    if not severity:
+        return problems
+    known = choices_of.get(severity["field"], set())
+    if not known:
+        problems.append(("severity.field", f"{severity['field']!r} is not a choice field of any step"))
+    for i, chain in enumerate(severity["chains"]):
+        for j, kind in enumerate(chain):
+            if known and kind not in known:
+                problems.append((f"severity.chains.{i}.{j}", f"{kind!r} is not a choice of {severity['field']!r}"))
+    order = build_severity(severity)
+    assert order is not None
+    cycles = sorted({a for a, b in order.pairs if a == b})
+    if cycles:
+        problems.append(("severity.chains", f"the chains put {', '.join(cycles)} both before and after "
+                                            "another kind (an order has no cycle)"))
+    return problems
+
+
+def check_major(data: Mapping[str, Any], choices_of: Mapping[str, set[str]]) -> list[tuple[str, str]]:
+    """Meaning of the major_case block: it needs the severity block; criteria name kinds of its field, and kinds
+    where they test them."""
     problems: list[tuple[str, str]] = []
     severity, major = data.get("severity"), data.get("major_case")
-    known: set[str] = set()
-    if severity:
-        known = choices_of.get(severity["field"], set())
-        if not known:
-            problems.append(("severity.field", f"{severity['field']!r} is not a choice field of any step"))
-        for i, chain in enumerate(severity["chains"]):
-            for j, kind in enumerate(chain):
-                if known and kind not in known:
-                    problems.append((f"severity.chains.{i}.{j}", f"{kind!r} is not a choice of {severity['field']!r}"))
-        order = build_severity(severity)
-        assert order is not None
-        cycles = sorted({a for a, b in order.pairs if a == b})
-        if cycles:
-            problems.append(("severity.chains", f"the chains put {', '.join(cycles)} both before and after "
-                                                "another kind (an order has no cycle)"))
-    if major:
-        if not severity:
-            problems.append(("major_case", "a major_case block needs the severity block (the kinds it tests)"))
-        for i, criterion in enumerate(major["computed"]):
-            if criterion["test"] == "hearing_held":
-                if criterion["kinds"]:
-                    problems.append((f"major_case.computed.{i}.kinds", "hearing_held tests no penalty kind"))
-            elif not criterion["kinds"]:
-                problems.append((f"major_case.computed.{i}.kinds", f"{criterion['test']} needs the kinds it tests"))
-            for j, kind in enumerate(criterion["kinds"]):
-                if known and kind not in known:
-                    problems.append((f"major_case.computed.{i}.kinds.{j}", f"{kind!r} is not a penalty kind"))
+    if not major:
+        return problems
+    known = choices_of.get(severity["field"], set()) if severity else set()
+    if not severity:
+        problems.append(("major_case", "a major_case block needs the severity block (the kinds it tests)"))
+    for i, criterion in enumerate(major["computed"]):
+        if criterion["test"] == "hearing_held":
+            if criterion["kinds"]:
+                problems.append((f"major_case.computed.{i}.kinds", "hearing_held tests no penalty kind"))
+        elif not criterion["kinds"]:
+            problems.append((f"major_case.computed.{i}.kinds", f"{criterion['test']} needs the kinds it tests"))
+        for j, kind in enumerate(criterion["kinds"]):
+            if known and kind not in known:
+                problems.append((f"major_case.computed.{i}.kinds.{j}", f"{kind!r} is not a penalty kind"))
     return problems
+
+
+# The two blocks as the loader reads them (workflow/definition_blocks.py), severity first: major_case names its kinds.
+BLOCKS: Mapping[str, Block] = {
+    "severity": Block(SeveritySchemaDef, build_severity, check_severity),
+    "major_case": Block(MajorCaseSchemaDef, build_major, check_major),
+}
 
 
 # ---------------------------------------------------------------- penalties and their comparison

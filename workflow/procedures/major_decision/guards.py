@@ -254,7 +254,8 @@ def no_views_recorded_yet(ctx: GuardContext) -> Fail | None:
 
 
 @guard("attendees_are_decision_members", article=f"{REG713}第三十条",
-       zh="出席人员应为决策机关组成人员", en="Attendees must be members of the decision body")
+       zh="出席人员应为决策机关组成人员", en="Attendees must be members of the decision body",
+       needs=("roll_call",))
 def attendees_are_decision_members(ctx: GuardContext) -> Fail | None:
     spec = roll_call(ctx)
     if spec is None:
@@ -267,7 +268,8 @@ def attendees_are_decision_members(ctx: GuardContext) -> Fail | None:
 
 @guard("quorum_present", article=f"{REG713}第三十条；本机关议事规则（法定人数）",
        zh="集体讨论应有本机关确定的法定人数的组成人员出席",
-       en="The collective discussion needs the quorum of members the organisation has set")
+       en="The collective discussion needs the quorum of members the organisation has set",
+       needs=("roll_call",))
 def quorum_present(ctx: GuardContext) -> Fail | None:
     """More than `setting` per cent of the decision body's members present (the absent ones are those the
     engine recorded from the roll call). A quorum is what makes a meeting a collective discussion at all."""

@@ -5,7 +5,7 @@ convening step's record holds the meeting, the view step's record the members' v
 spoke, and the chair's decision steps their outcome. A step that re-runs the procedure (a deferral) records
 its outcome at the start of the next round, so a deferred meeting is found in `previous_rounds` with its
 outcome beside the current data. Nothing here decides: the engine has already done that; this only reads
-what it recorded. (A read model of the major-decision family: it moves to that family's folder.)
+what it recorded. (A read model of the major-decision family, read by web/meetings.py.)
 """
 
 from __future__ import annotations
