@@ -24,7 +24,7 @@ from workflow.definitions import Procedure, load_registry
 SHIPPED = sorted(load_registry().all(), key=lambda p: (p.id, p.version))
 NS = {"s": "http://www.w3.org/2000/svg"}
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot is not installed")
-once = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # page wording: one database
+once = pytest.mark.one_database  # page wording: one database (tests/conftest.py)
 
 
 @pytest.fixture
