@@ -217,3 +217,28 @@ def test_an_attachment_step_without_kind_is_valid() -> None:
     _, attach = _step(raw, "attach_material")
     assert attach["attachment"] and "kind" not in attach["payload"]
     assert load_file(DEFINITIONS_DIR / "major_decision.v2.yaml").ref == "major_decision@2"
+
+
+def test_a_load_is_kept_until_a_file_or_the_registered_families_change(tmp_path: Path) -> None:
+    import shutil
+
+    from workflow.definitions import DEFINITIONS_DIR, load_registry
+    from workflow.procedures import GUARDS
+
+    folder = tmp_path / "defs"
+    shutil.copytree(DEFINITIONS_DIR, folder, ignore=shutil.ignore_patterns("calendar"))
+    first = load_registry(folder)
+    assert load_registry(folder) is first  # nothing changed: the same load
+    target = folder / "enforcement_review.v1.yaml"
+    text = target.read_text(encoding="utf-8")
+    target.write_text(text.replace("en: Legal review of", "en: Legal check of ", 1),
+                      encoding="utf-8")  # same size, likely the same timestamp: the content decides
+    changed = load_registry(folder)
+    assert changed is not first
+    assert changed.get("enforcement_review", 1).label.en == "Legal check of  a major enforcement decision"
+    generation = GUARDS.generation
+    GUARDS.generation += 1  # as register/unregister of a family do
+    try:
+        assert load_registry(folder) is not changed
+    finally:
+        GUARDS.generation = generation

@@ -8,7 +8,9 @@ the path inside it and the reason; nothing half-loads. The result is an immutabl
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
+import time
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -952,10 +954,43 @@ class Registry:
 
 
 def load_registry(directory: str | Path = DEFINITIONS_DIR) -> Registry:
-    """Load every `*.v<N>.yaml` in `directory`; any invalid file fails the whole load (nothing half-loads)."""
+    """Load every `*.v<N>.yaml` in `directory`; any invalid file fails the whole load (nothing half-loads).
+
+    A load is kept while the folder's files (names and contents, by hash) and the registered guards and
+    blocks stay the same: every Runtime, app and command reads the same definitions, and parsing and checking
+    them takes ~0.2 s. A changed, added or removed file is loaded again. A loaded definition is frozen
+    dataclasses that nothing writes into, so sharing it is safe."""
+    paths = sorted(Path(directory).glob("*.y*ml"))
+    folder = str(Path(directory).resolve())
+    key = (GUARDS.generation, tuple((p.name, _digest(p)) for p in paths))
+    kept = _LOADED.get(folder)
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    registry = _load_registry(paths)
+    _LOADED.pop(folder, None)
+    while len(_LOADED) >= _FOLDERS_KEPT:  # the oldest folder goes (tests load many temporary ones)
+        del _LOADED[next(iter(_LOADED))]
+    _LOADED[folder] = (key, registry)
+    return registry
+
+
+_FOLDERS_KEPT = 8
+_LOADED: dict[str, tuple[tuple[Any, ...], Registry]] = {}
+
+
+def _digest(path: Path) -> str:
+    """The file's content hash (reading is cheap; parsing is what costs): an edit within the file system's
+    timestamp granularity is still seen. An unreadable file is loaded again, to report it."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return f"unreadable-{time.monotonic_ns()}"
+
+
+def _load_registry(paths: list[Path]) -> Registry:
     errors: list[DefinitionError] = []
     found: dict[tuple[str, int], Procedure] = {}
-    for path in sorted(Path(directory).glob("*.y*ml")):
+    for path in paths:
         if not FILE_NAME.match(path.name):
             errors.append(DefinitionError(str(path), [("", "file name must be <procedure>.v<version>.yaml")]))
             continue

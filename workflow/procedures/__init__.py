@@ -53,6 +53,8 @@ class GuardRegistry(Mapping[str, Guard]):
         self._families: dict[str, Family] = {}
         self._blocks: dict[str, Block] = {}
         self._block_family: dict[str, str] = {}
+        # bumped by every change: what was loaded against an earlier set of guards and blocks is stale
+        self.generation = 0
         for family in families:
             self.register(family)
 
@@ -77,6 +79,7 @@ class GuardRegistry(Mapping[str, Guard]):
         for name, block in blocks_of(family).items():
             self._blocks[name] = block
             self._block_family[name] = family.NAME
+        self.generation += 1
 
     def unregister(self, name: str) -> None:
         """Remove a family registered at run time (a family kept outside this package, or a test's)."""
@@ -87,6 +90,7 @@ class GuardRegistry(Mapping[str, Guard]):
         for block in [b for b, f in self._block_family.items() if f == name]:
             del self._blocks[block]
             del self._block_family[block]
+        self.generation += 1
 
     def family_of(self, guard: str) -> str:
         return self._family_of[guard]
