@@ -345,7 +345,7 @@ def verify_ok(url: str, instance: Path) -> dict[str, Any]:
     from workflow.clock import utc_stamp
 
     rt = runtime(url, instance)
-    report = verify_database(rt.sessions, rt.origin, utc_stamp(rt.clock.now()))
+    report = verify_database(rt.sessions, rt.origin, utc_stamp(rt.clock.now()), registry=rt.registry)
     rt.db.dispose()
     return {"ok": report.ok, "events": report.events, "cases": report.cases, "message": report.message}
 
