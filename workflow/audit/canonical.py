@@ -311,3 +311,24 @@ def check_file(path: str | os.PathLike[str], sha256: str, size: int) -> str | No
         return f"evidence file {sha256} was altered: its content hashes to {digest.hexdigest()}"
     return None
 
+
+def json_items(text: str) -> list[Any]:
+    """The items of a file of trusted records as people keep them: one JSON object, a JSON array, or JSON
+    Lines. Raises ValueError naming the line of malformed JSON Lines."""
+    try:
+        whole = json.loads(text)
+    except ValueError:
+        whole = None
+    if isinstance(whole, dict):
+        return [whole]
+    if isinstance(whole, list):
+        return whole
+    items = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            items.append(json.loads(line))
+        except ValueError as e:
+            raise ValueError(f"line {n}: malformed JSON ({e})") from None
+    return items

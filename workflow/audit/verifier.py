@@ -62,6 +62,7 @@ from workflow.audit.canonical import (
     encode_checked_text,
     export_line,
     is_int,
+    json_items,
     key_id,
     known_keys,
     public_key_pem,
@@ -431,22 +432,9 @@ def load_checkpoints(path: str) -> list[dict[str, Any]]:
     except UnicodeDecodeError as e:
         raise ValueError(f"{path}: not UTF-8 ({e})") from None
     try:
-        whole = json.loads(text)
-    except ValueError:
-        whole = None
-    if isinstance(whole, dict):
-        items: list[Any] = [whole]
-    elif isinstance(whole, list):
-        items = whole
-    else:
-        items = []
-        for n, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                items.append(json.loads(line))
-            except ValueError as e:
-                raise ValueError(f"{path}: line {n}: malformed JSON ({e})") from None
+        items = json_items(text)
+    except ValueError as e:
+        raise ValueError(f"{path}: {e}") from None
     out = []
     for n, item in enumerate(items, 1):
         if not isinstance(item, dict):

@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from workflow.audit.canonical import json_items
 from workflow.audit.merkle import CompactRange, leaf_hash
 from workflow.models import AuditLeaf, CaseNumberCounter
 from workflow.numbering import HOLD_PREFIX
@@ -129,16 +130,9 @@ def read(path: Path) -> list[Witnessed]:
     except (OSError, UnicodeDecodeError) as exc:
         raise WitnessError(f"无法读取见证文件 cannot read the witness {path}: {exc}") from None
     try:
-        whole = json.loads(text)
-        items: list[Any] = whole if isinstance(whole, list) else [whole]
-    except ValueError:
-        items = []
-        for n, line in enumerate(text.splitlines(), 1):
-            if line.strip():
-                try:
-                    items.append(json.loads(line))
-                except ValueError as exc:
-                    raise WitnessError(f"见证文件格式有误 {path}: line {n}: malformed JSON ({exc})") from None
+        items = json_items(text)
+    except ValueError as exc:
+        raise WitnessError(f"见证文件格式有误 {path}: {exc}") from None
     out = []
     for n, item in enumerate(items, 1):
         if isinstance(item, dict) and isinstance(item.get("checkpoints"), list):  # a page listing checkpoints
