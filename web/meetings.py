@@ -225,12 +225,9 @@ def _meeting_view(session: Session, case: Case, procedure: Procedure, meeting: M
     }
 
 
-def _precheck(transition: Transition, case: Case, settings: Mapping[str, Any],
-              name_of: Callable[[str], str]) -> list[Reason]:
+def _precheck(transition: Transition, case: Case) -> list[Reason]:
     """What a submit of the step would be refused for, before anything is typed: the engine's own check, by
-    the same code as the submit (Engine.check), leaving out what needs the form's input. The engine reads the
-    settings and names itself; `settings` and `name_of` are the callers' (unused here)."""
-    del settings, name_of
+    the same code as the submit (Engine.check), leaving out what needs the form's input."""
     return list(runtime().engine.check(case.id, transition.trigger, current_user.username, {},
                                        before_input=True).reasons)
 
@@ -267,9 +264,6 @@ def _meeting_page(case_id: str, refused: tuple[str, Outcome] | None = None,
         deadline = deadline_view(due, procedure, rt.engine.calendar, today) if due else None
         live = meeting is not None and meeting.current
 
-        def name_of(username: str) -> str:
-            return people.get(username, username)
-
         convene = None
         if page.convene in offered and (not live or form_name == "convene"):
             convene = _convene_form(offered[page.convene], procedure, members, settings, today.isoformat(),
@@ -278,7 +272,7 @@ def _meeting_page(case_id: str, refused: tuple[str, Outcome] | None = None,
         member_form, member_note = None, []
         if page.view in offered and live:
             t = offered[page.view]
-            member_note = _precheck(t, case, settings, name_of)
+            member_note = _precheck(t, case)
             if not member_note or form_name == "view":
                 member_form = {
                     "step": t, "label": t.label.get(lang), "refused": outcome if form_name == "view" else None,
@@ -289,7 +283,7 @@ def _meeting_page(case_id: str, refused: tuple[str, Outcome] | None = None,
         decision = None
         steps = [offered[d] for d in page.decisions if d in offered]
         if steps and (live or form_name == "decision"):
-            decision = _decision_form(steps, case, settings, name_of, form_name == "decision", outcome, kept, errors)
+            decision = _decision_form(steps, case, form_name == "decision", outcome, kept, errors)
         view_state = {"id": case.id, "title": case.title, "version": case.version,
                       "stage": label_of(procedure, "state", case.state)}
     orphan = outcome if outcome and not any(f and f.get("refused") for f in (convene, member_form, decision)) \
@@ -323,12 +317,11 @@ def _convene_form(t: Transition, procedure: Procedure, members: Mapping[str, Mem
     }
 
 
-def _decision_form(steps: list[Transition], case: Case, settings: Mapping[str, Any],
-                   name_of: Callable[[str], str], mine: bool, outcome: Outcome | None,
+def _decision_form(steps: list[Transition], case: Case, mine: bool, outcome: Outcome | None,
                    kept: Mapping[str, Any], errors: Mapping[str, list[str]]) -> dict[str, Any]:
     """One form for the head's closing statement and decision: adopt, reject or defer (one step each)."""
     lang = current_lang()
-    checks = {t.trigger: _precheck(t, case, settings, name_of) for t in steps}
+    checks = {t.trigger: _precheck(t, case) for t in steps}
     # what every choice would be refused for (e.g. members still to speak) is said once, above the choices
     common = [r for r in checks[steps[0].trigger] if all(r.code in {x.code for x in checks[t.trigger]} for t in steps)]
     common_codes = {r.code for r in common}
