@@ -84,6 +84,12 @@ class PgServer:
     def drop_database(self, name: str) -> None:
         self.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
+    def copy_database(self, source: str, name: str) -> str:
+        """A copy of `source` (no connection may be open on it) as `name`; returns the app URL of the copy."""
+        self.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        self.admin(f"CREATE DATABASE {name} TEMPLATE {source} OWNER lawflow_owner")
+        return self.url(self.app_url, name)
+
 
 def find_pg_server() -> tuple[PgServer | None, str]:
     """The test server from the environment (make bench), else start it with scripts/pg-test-server."""
@@ -118,6 +124,18 @@ def runtime(url: str, instance: Path) -> Any:
 
     instance.mkdir(parents=True, exist_ok=True)
     return Runtime(instance=instance, database_url=url, key_path=instance / "audit-signing.key")
+
+
+def copy_sqlite(source: Path, target: Path) -> None:
+    """A consistent copy of a SQLite database, WAL included (the online backup API)."""
+    import sqlite3
+
+    src, dst = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
 
 
 def relax_durability_for_seeding(rt: Any) -> None:

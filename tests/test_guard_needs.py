@@ -53,3 +53,19 @@ def test_a_step_giving_what_its_guards_need_is_not_refused_for_it(tmp_path: Path
     _, step = _step(data, "convene_meeting")
     step["guards"] = ["quorum_present"]  # only the guard that needs it: the roll call is there
     parse(data, str(tmp_path / "major_decision.v2.yaml"))
+
+
+def test_an_enforcement_definition_without_its_order_of_kinds_is_refused_where_kinds_are_compared() -> None:
+    """处罚法第四十四条、第四十五条、第六十二条: whether a decision goes beyond a notice depends on which penalty
+    kinds are heavier; without the `severity:` block the loader refuses every step whose guard compares kinds."""
+    enforcement = DEFINITIONS_DIR / "enforcement_case.v1.yaml"
+    data = yaml.safe_load(enforcement.read_text(encoding="utf-8"))
+    del data["severity"]
+    with pytest.raises(DefinitionError) as raised:
+        parse(data, str(enforcement))
+    comparing = {g for g in ("no_heavier_penalty_after_defence", "decision_within_last_notice")
+                 if GUARDS[g].needs == ("severity",)}
+    assert comparing == {"no_heavier_penalty_after_defence", "decision_within_last_notice"}
+    named = {reason.split("'")[1] for path, reason in raised.value.problems
+             if path.startswith("transitions.") and "'severity' block" in reason}
+    assert named == comparing

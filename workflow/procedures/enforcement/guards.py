@@ -357,9 +357,11 @@ def attendees_are_agency_heads(ctx: GuardContext) -> Fail | None:
 
 
 def _kind_order(ctx: GuardContext) -> KindOrder:
-    """The definition's order of penalty kinds; a definition without one compares no two kinds (any kind not
-    notified is then beyond the notice)."""
-    return ctx.procedure.block("severity") or KindOrder("penalty_type", "", ())
+    """The definition's order of penalty kinds (the guards that compare kinds declare `needs=("severity",)`, so
+    the loader refuses a step naming them in a definition without one)."""
+    order = ctx.procedure.block("severity")
+    assert isinstance(order, KindOrder)
+    return order
 
 
 def _said(p: Mapping[str, Any]) -> str:
@@ -381,7 +383,7 @@ def _notices(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 @guard("no_heavier_penalty_after_defence", article=f"{PENALTY_LAW}第四十五条第二款",
        zh="行政机关不得因当事人陈述、申辩而给予更重的处罚",
-       en="The party may not be given a heavier penalty for having stated a defence")
+       en="The party may not be given a heavier penalty for having stated a defence", needs=("severity",))
 def no_heavier_penalty_after_defence(ctx: GuardContext) -> Fail | None:
     """Compared with each notice the party answered (a statement or a hearing after it): a new notice or the
     decision may not go beyond it, unless a later notice was made on newly found facts or evidence (then the
@@ -632,7 +634,7 @@ def record_details_complete(ctx: GuardContext) -> Fail | None:
 @guard("decision_within_last_notice", article=f"{PENALTY_LAW}第四十四条、第六十二条",
        zh="处罚决定不得超出最后一次告知的处罚：金额更大、种类更重或者增加、改换未告知的处罚种类的，应当重新告知",
        en="The decision may not exceed the last notice (a larger amount, a heavier kind, or a kind never notified): "
-          "notify the intended penalty again first")
+          "notify the intended penalty again first", needs=("severity",))
 def decision_within_last_notice(ctx: GuardContext) -> Fail | None:
     """Whether or not the party made a statement: the party answered the last notice, and a penalty it was not
     told of is a decision without notice (第六十二条). Equal amounts are within it; a cent more is not."""
