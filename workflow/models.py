@@ -348,3 +348,23 @@ class CaseNumberCounter(Base):
     prefix: Mapped[str] = mapped_column(String(16), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_number: Mapped[int] = mapped_column(Integer)
+
+
+class IdempotencyKey(Base):
+    """What a write sent with an `Idempotency-Key` came to (workflow/engine/idempotency.py).
+
+    Written in the transaction of the write itself, so a key is kept exactly when its write (or its recorded
+    refusal) committed: a retry after a lost answer, a crash or a timeout gets the first outcome back instead
+    of opening a second case. `fingerprint` is the SHA-256 of the request (method, path, body, If-Match, file),
+    so the same key with another request is refused. Not audit history: each outcome is an event of the
+    trail already, and rows older than the keeping time are deleted."""
+
+    __tablename__ = "idempotency_key"
+
+    principal: Mapped[str] = mapped_column(String(64), primary_key=True)  # who sent it (the acting user)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(Text)  # the Outcome as JSON
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_idempotency_key_principal_created", "principal", "created_at"),)

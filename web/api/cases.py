@@ -12,12 +12,15 @@ from sqlalchemy.orm import selectinload
 
 from web.api.auth import api_user
 from web.api.base import ApiBlueprint, etag, own_case, page_envelope, utc
-from web.api.errors import refusal
+from web.api.errors import ErrorSchema, refusal
+from web.api.idempotency import PARAMETER as IDEMPOTENCY_KEY
+from web.api.idempotency import REUSED_RESPONSE, replay_headers, request_key, reused
 from web.api.schemas import CaseDetailSchema, CaseListArgs, CasePageSchema, CreateCaseSchema
 from web.runtime import runtime
 from workflow.calendar import WorkCalendar
 from workflow.deadlines import describe
 from workflow.definitions import Label, Procedure
+from workflow.engine import KeyReused
 from workflow.models import Case, CaseDeadline
 
 blp = ApiBlueprint("cases", __name__, url_prefix="/cases",
@@ -104,23 +107,30 @@ class CaseList(MethodView):
     @blp.arguments(CreateCaseSchema)
     @blp.response(201, CaseDetailSchema, headers={
         **ETAG_HEADER, "Location": {"description": "the new case", "schema": {"type": "string"}}})
-    @blp.doc(security=[{"bearerAuth": []}])
+    @blp.alt_response(422, schema=ErrorSchema, description="Refused: payload or legal conditions (guards), each "
+                      "reason with its article; or the body is not valid; or " + REUSED_RESPONSE)
+    @blp.doc(parameters=[IDEMPOTENCY_KEY], security=[{"bearerAuth": []}])
     def post(self, body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Open a case (engine.create_case)
 
         The payload is the procedure's opening step (`create` in its definition). A refusal answers 403
         (role) or 422 (payload, guards) with every reason and its article."""
         user = api_user()
-        outcome = runtime().engine.create_case(body["procedure"], user.username, body["payload"])
+        try:
+            outcome = runtime().engine.create_case(body["procedure"], user.username, body["payload"],
+                                                   request=request_key(user.username, body))
+        except KeyReused:
+            raise reused() from None
         if not outcome.ok or outcome.case_id is None:
             try:
                 step = runtime().registry.get(body["procedure"]).create.label
             except KeyError:
                 step = Label("立案", "opening a case")
-            raise refusal(outcome, step.zh, step.en)
-        case = load_case(outcome.case_id)
+            raise refusal(outcome, step.zh, step.en, replay_headers(outcome))
+        case = load_case(outcome.case_id)  # a replay answers the case as it is now
         return case_data(case, detail=True), 201, {
-            "ETag": etag(case.version), "Location": url_for("api_cases.CaseItem", case_id=case.id)}
+            "ETag": etag(case.version), "Location": url_for("api_cases.CaseItem", case_id=case.id),
+            **replay_headers(outcome)}
 
 
 @blp.route("/<case_id>")

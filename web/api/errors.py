@@ -50,7 +50,7 @@ STATUS = {  # status -> (code, message, message_en)
           "Internal error; it has been logged. Try again later, or contact the administrator."),
     503: ("service_unavailable", *bilingual("服务暂时不可用，请稍后重试或联系系统管理员")),
 }
-PASSED_HEADERS = ("Allow", "WWW-Authenticate", "ETag", "Location", "Retry-After")
+PASSED_HEADERS = ("Allow", "WWW-Authenticate", "ETag", "Location", "Retry-After", "Idempotent-Replayed")
 
 
 class ApiError(HTTPException):

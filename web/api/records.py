@@ -28,14 +28,17 @@ from web.api.auth import api_user
 from web.api.base import ApiBlueprint, accepts, etag, if_match_version, own_case
 from web.api.cases import ETAG_HEADER, procedure_of
 from web.api.errors import ApiError, ErrorSchema, bilingual, refusal
+from web.api.idempotency import PARAMETER as IDEMPOTENCY_KEY
+from web.api.idempotency import REUSED_RESPONSE, replay_headers, request_key, reused
 from web.api.schemas import CompletenessSchema, RecordCreatedSchema, RecordUploadSchema
 from web.api.transitions import IF_MATCH
 from web.runtime import runtime
 from workflow import inputs
 from workflow.completeness import MATERIAL_FIELD, completeness
 from workflow.definitions import Label, Procedure
+from workflow.engine import KeyReused
 from workflow.models import Case
-from workflow.records import FORMATS, RecordStore
+from workflow.records import FORMATS, RecordStore, Staged
 
 blp = ApiBlueprint("records", __name__, url_prefix="/cases",
                    description="执法全过程记录 / A case's whole-process record: attach a record with its file "
@@ -190,8 +193,9 @@ class Records(MethodView):
                       "drafters a decision's materials)")
     @blp.alt_response(422, schema=ErrorSchema, description="Refused: payload, no file (`record_file_missing`), "
                       "an empty file (`record_empty`), content not of the declared format "
-                      "(`record_format_mismatch`), the record's details (guard); or the body is not valid")
-    @blp.doc(parameters=[IF_MATCH], security=[{"bearerAuth": []}])
+                      "(`record_format_mismatch`), the record's details (guard); or the body is not valid; or "
+                      + REUSED_RESPONSE)
+    @blp.doc(parameters=[IF_MATCH, IDEMPOTENCY_KEY], security=[{"bearerAuth": []}])
     def post(self, body: dict[str, Any], case_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Attach a record with its file (engine.fire attach_record, or attach_material for a decision)
 
@@ -209,12 +213,22 @@ class Records(MethodView):
         upload = body.get("file")
         attachment = rt.records.stage(upload.stream, filename=upload.filename or "") if upload is not None else None
         trigger = attachment_step(procedure)
-        outcome = rt.engine.fire(case_id, trigger, user.username, body["payload"], expected_version=expected,
-                                 attachment=attachment)
+        try:
+            key = request_key(user.username, body, _content_hash(attachment))
+        except ApiError:
+            if attachment is not None:  # fire() discards the received file; a request refused before it, here
+                attachment.discard()
+            raise
+        try:
+            outcome = rt.engine.fire(case_id, trigger, user.username, body["payload"], expected_version=expected,
+                                     attachment=attachment, request=key)
+        except KeyReused:
+            raise reused() from None
         step = _label(procedure, "step", trigger)
         if not outcome.ok:
             headers = {"ETag": etag(outcome.case_version)} if outcome.case_version else {}
-            raise refusal(outcome, step.zh, step.en, headers, payload_at="multipart.payload", file_at="multipart.file")
+            raise refusal(outcome, step.zh, step.en, {**headers, **replay_headers(outcome)},
+                          payload_at="multipart.payload", file_at="multipart.file")
         assert outcome.case_version is not None and outcome.seq is not None and outcome.event_hash is not None
         with rt.sessions() as s:
             case = own_case(s, case_id, user.org_id)
@@ -222,7 +236,13 @@ class Records(MethodView):
         data = record_data(case_id, record, procedure, rt.records)
         return {"case_id": case_id, "version": outcome.case_version, "record": data,
                 "event": {"seq": outcome.seq, "hash": outcome.event_hash}}, 201, {
-            "ETag": etag(outcome.case_version), "Location": data["url"]}
+            "ETag": etag(outcome.case_version), "Location": data["url"], **replay_headers(outcome)}
+
+
+def _content_hash(attachment: Staged | None) -> str | None:
+    """The received file's SHA-256, part of the request an Idempotency-Key names (none when it was too large
+    to keep: its hash was never completed)."""
+    return attachment.sha256 if attachment is not None and not attachment.too_large else None
 
 
 FILE_RESPONSE = {

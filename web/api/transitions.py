@@ -16,9 +16,12 @@ from web.api.base import NAME, ApiBlueprint, etag, if_match_version, own_case
 from web.api.cases import ETAG_HEADER, procedure_of
 from web.api.definitions import step_data
 from web.api.errors import ApiError, ErrorSchema, refusal
+from web.api.idempotency import PARAMETER as IDEMPOTENCY_KEY
+from web.api.idempotency import REUSED_RESPONSE, replay_headers, request_key, reused
 from web.api.schemas import AvailableStepsSchema, FireResultSchema, FireSchema
 from web.runtime import runtime
 from workflow.definitions import Label
+from workflow.engine import KeyReused
 
 blp = ApiBlueprint("transitions", __name__, url_prefix="/cases",
                    description="办理步骤 / Steps: what the caller may do now, and doing it (If-Match required)")
@@ -53,8 +56,8 @@ class Step(MethodView):
     @blp.alt_response(428, schema=ErrorSchema, description="If-Match is missing")
     @blp.alt_response(403, schema=ErrorSchema, description="Refused: role or separation of duties")
     @blp.alt_response(422, schema=ErrorSchema, description="Refused: payload or legal conditions (guards), "
-                      "each reason with its article; or the body is not valid")
-    @blp.doc(parameters=[IF_MATCH], security=[{"bearerAuth": []}])
+                      "each reason with its article; or the body is not valid; or " + REUSED_RESPONSE)
+    @blp.doc(parameters=[IF_MATCH, IDEMPOTENCY_KEY], security=[{"bearerAuth": []}])
     def post(self, body: dict[str, Any], case_id: str, trigger: str) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Take a step (engine.fire)
 
@@ -68,16 +71,20 @@ class Step(MethodView):
         if not NAME.match(trigger):
             raise ApiError(404, "step_not_found", "没有这一步骤", f"No step {trigger[:64]!r}")
         expected = if_match_version()
-        outcome = rt.engine.fire(case_id, trigger, user.username, body["payload"], expected_version=expected)
+        try:
+            outcome = rt.engine.fire(case_id, trigger, user.username, body["payload"], expected_version=expected,
+                                     request=request_key(user.username, body))
+        except KeyReused:
+            raise reused() from None
         step = next((t.label for t in procedure.transitions if t.trigger == trigger), None) if procedure else None
         step = step or Label(trigger, trigger)
         if not outcome.ok:
             headers = {"ETag": etag(outcome.case_version)} if outcome.case_version else {}
-            raise refusal(outcome, step.zh, step.en, headers)
+            raise refusal(outcome, step.zh, step.en, {**headers, **replay_headers(outcome)})
         state = procedure.states.get(outcome.to_state or "") if procedure else None
         assert outcome.case_version is not None and outcome.seq is not None and outcome.event_hash is not None
         return {
             "case_id": case_id, "trigger": trigger, "from_state": outcome.from_state, "to_state": outcome.to_state,
             "state_label": state.label if state else Label(outcome.to_state or "", outcome.to_state or ""),
             "version": outcome.case_version, "event": {"seq": outcome.seq, "hash": outcome.event_hash},
-        }, 200, {"ETag": etag(outcome.case_version)}
+        }, 200, {"ETag": etag(outcome.case_version), **replay_headers(outcome)}

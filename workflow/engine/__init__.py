@@ -18,6 +18,7 @@ The parts, each a module of this package:
   timeliness.py     the periods a step starts, ends or clears, and whether a limit was met
   refusals.py       Reason, Outcome, and recording a refusal in the case's chain or the system journal
   transaction.py    the read-only transaction of check()
+  idempotency.py    a client's Idempotency-Key, kept with the outcome in the write's own transaction
 """
 
 from __future__ import annotations
@@ -37,8 +38,9 @@ from workflow.calendar import WorkCalendar, default_calendar, parse_year_notice
 from workflow.clock import Clock, SystemClock, local_date, utc_stamp
 from workflow.db import Work, working
 from workflow.definitions import Procedure, Registry, Transition
-from workflow.engine import checks, guard_context
+from workflow.engine import checks, guard_context, idempotency
 from workflow.engine.guard_context import guard_reason, has_av_record
+from workflow.engine.idempotency import KeyReused, RequestKey
 from workflow.engine.recording import (
     attachment_payload,
     check_attachment,
@@ -54,8 +56,8 @@ from workflow.records import RecordStore, Staged, StoredRecord
 from workflow.store import Actor, CaseRow, Transactional
 
 __all__ = [
-    "ROUND_INDEPENDENT", "SYSTEM_PROCEDURE", "Engine", "Outcome", "Reason", "Refused", "append_event",
-    "guard_reason", "has_av_record",
+    "ROUND_INDEPENDENT", "SYSTEM_PROCEDURE", "Engine", "KeyReused", "Outcome", "Reason", "Refused", "RequestKey",
+    "append_event", "guard_reason", "has_av_record",
 ]
 
 _record = record  # bench/scale.py builds case rows without events by the engine's own recording
@@ -122,18 +124,22 @@ class Engine:
 
     # ------------------------------------------------------------ the three ways in
 
-    def create_case(self, procedure_id: str, actor: str, payload: Any = None) -> Outcome:
+    def create_case(self, procedure_id: str, actor: str, payload: Any = None, *,
+                    request: RequestKey | None = None) -> Outcome:
         attempt = Attempt.of("create", actor, payload)
-        return self._unit_of_work(attempt, lambda work: self._open(work, procedure_id, attempt))
+        return self._unit_of_work(attempt, lambda work: self._open(work, procedure_id, attempt), request)
 
     def fire(
         self, case_id: str, trigger: str, actor: str, payload: Any = None, *, expected_version: int | None = None,
-        attachment: Staged | None = None,
+        attachment: Staged | None = None, request: RequestKey | None = None,
     ) -> Outcome:
         """Try `trigger` on the case as `actor`. Returns an Outcome; a refusal lists every reason found.
 
         A step that attaches a record takes the received file as `attachment` (RecordStore.stage). The file
-        is kept only if the step succeeds and its transaction commits; otherwise nothing of it remains."""
+        is kept only if the step succeeds and its transaction commits; otherwise nothing of it remains.
+
+        `request`: the client's Idempotency-Key for this request (workflow/engine/idempotency.py): sent again,
+        the first outcome comes back (`replayed`) and nothing is written; with another request, KeyReused."""
         attempt = Attempt.of(trigger, actor, payload)
         if attachment is not None:
             attempt.extra["file"] = {"name": inputs.printable(attachment.filename, 200), "size": attachment.size}
@@ -146,7 +152,7 @@ class Engine:
             return self._apply(work, step, attachment, stored)
 
         try:
-            return self._unit_of_work(attempt, take)
+            return self._unit_of_work(attempt, take, request)
         except BaseException:
             for kept in stored:  # the event that named it was rolled back
                 if self.records is not None:
@@ -178,15 +184,30 @@ class Engine:
 
     # ------------------------------------------------------------ the unit of work
 
-    def _unit_of_work(self, attempt: Attempt, step: Callable[[Work], Outcome]) -> Outcome:
+    def _unit_of_work(self, attempt: Attempt, step: Callable[[Work], Outcome],
+                      request: RequestKey | None = None) -> Outcome:
         """One write transaction for one attempt: `step` checks (raising Refused) and writes; a refusal is
         recorded instead, as the transaction's only write, in the case's chain once the case is known, else
-        in the system journal."""
-        with working(self.sessions) as work:
-            try:
-                return step(work)
-            except Refused as refused:
-                return record_refusal(work, attempt, refused.reasons, self.clock.now)
+        in the system journal. A request's idempotency key is read first and kept with the outcome."""
+        try:
+            with working(self.sessions) as work:
+                if request is not None and (earlier := idempotency.recall(work, request, self.clock.now())):
+                    return earlier
+                try:
+                    outcome = step(work)
+                except Refused as refused:
+                    outcome = record_refusal(work, attempt, refused.reasons, self.clock.now)
+                if request is not None:
+                    idempotency.remember(work, request, outcome, self.clock.now())
+                return outcome
+        except idempotency.KeyTaken:
+            # The same request, sent twice at once (PostgreSQL): the other committed first and ours is rolled
+            # back whole. Its file, if any, is the same content, named by the other's event: it stays.
+            assert request is not None
+            with reading(self.sessions) as work:
+                earlier = idempotency.recall(work, request, self.clock.now())
+            assert earlier is not None
+            return earlier
 
     def _checked(self, work: Transactional, case_id: str, actor: str, attempt: Attempt,
                  expected_version: int | None, attachment: Staged | None, *, lock: bool,

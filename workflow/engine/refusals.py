@@ -60,6 +60,7 @@ class Outcome:
     event_hash: str | None = None
     reasons: tuple[Reason, ...] = ()
     case_version: int | None = None
+    replayed: bool = False  # the first outcome of a request sent again with its Idempotency-Key (nothing written)
 
     @property
     def codes(self) -> list[str]:
