@@ -257,6 +257,21 @@ class FireResultSchema(Schema):
     event = fields.Nested(EventRefSchema, required=True, metadata={"description": "the audit event written"})
 
 
+class CheckResultSchema(Schema):
+    """What taking the step would come to now (engine.check): nothing is written, nothing is audited."""
+
+    case_id = fields.String(required=True)
+    trigger = fields.String(required=True)
+    version = fields.Integer(required=True, metadata={"description": "the case's current version (and ETag)"})
+    ok = fields.Boolean(required=True, metadata={"description": "true: the step would land as sent"})
+    status = fields.Integer(required=True, metadata={
+        "description": "what taking it would answer: 200, or the refusal's 403 / 409 / 422"})
+    from_state = fields.String(required=True, allow_none=True)
+    to_state = fields.String(required=True, allow_none=True, metadata={"description": "where it would lead"})
+    reasons = fields.List(fields.Nested(ReasonSchema), required=True, metadata={
+        "description": "every reason it would be refused for, with its article (empty when ok)"})
+
+
 # ---------------------------------------------------------------- history
 
 

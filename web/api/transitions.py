@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
 from flask.views import MethodView
 
 from web.api.auth import api_user
 from web.api.base import NAME, ApiBlueprint, etag, if_match_version, own_case
 from web.api.cases import ETAG_HEADER, procedure_of
 from web.api.definitions import step_data
-from web.api.errors import ApiError, ErrorSchema, refusal
+from web.api.errors import ApiError, ErrorSchema, reason_record, refusal, refusal_status
 from web.api.idempotency import PARAMETER as IDEMPOTENCY_KEY
 from web.api.idempotency import REUSED_RESPONSE, replay_headers, request_key, reused
-from web.api.schemas import AvailableStepsSchema, FireResultSchema, FireSchema
+from web.api.schemas import AvailableStepsSchema, CheckResultSchema, FireResultSchema, FireSchema
 from web.runtime import runtime
 from workflow.definitions import Label
 from workflow.engine import KeyReused
@@ -88,3 +89,36 @@ class Step(MethodView):
             "state_label": state.label if state else Label(outcome.to_state or "", outcome.to_state or ""),
             "version": outcome.case_version, "event": {"seq": outcome.seq, "hash": outcome.event_hash},
         }, 200, {"ETag": etag(outcome.case_version), **replay_headers(outcome)}
+
+
+IF_MATCH_OPTIONAL = {**IF_MATCH, "required": False,
+                     "description": "optional: the case's ETag as last read; if given, a newer case is reported as "
+                                    "the `stale` refusal taking the step would get"}
+
+
+@blp.route("/<case_id>/transitions/<trigger>/check")
+class StepCheck(MethodView):
+    @blp.arguments(FireSchema, required=False)
+    @blp.response(200, CheckResultSchema, headers=ETAG_HEADER)
+    @blp.doc(parameters=[IF_MATCH_OPTIONAL], security=[{"bearerAuth": []}])
+    def post(self, body: dict[str, Any], case_id: str, trigger: str) -> tuple[dict[str, Any], int, dict[str, str]]:
+        """Dry-run a step (engine.check): would it land, and if not, why
+
+        The same authorization, validation and legal conditions as taking the step, by the same code, but
+        nothing is written: no event, no refusal in the audit trail, no change. Use it to validate a form
+        before submitting it; taking the step still decides (the case may change in between)."""
+        user = api_user()
+        rt = runtime()
+        with rt.sessions() as s:
+            own_case(s, case_id, user.org_id)
+        if not NAME.match(trigger):
+            raise ApiError(404, "step_not_found", "没有这一步骤", f"No step {trigger[:64]!r}")
+        sent = (request.headers.get("If-Match") or "").strip()
+        expected = if_match_version() if sent not in ("", "*") else None
+        outcome = rt.engine.check(case_id, trigger, user.username, body["payload"], expected_version=expected)
+        assert outcome.case_version is not None
+        result = {"case_id": case_id, "trigger": trigger, "version": outcome.case_version, "ok": outcome.ok,
+                  "status": 200 if outcome.ok else refusal_status(outcome.reasons), "from_state": outcome.from_state,
+                  "to_state": outcome.to_state if outcome.ok else None,
+                  "reasons": [reason_record(r) for r in outcome.reasons]}
+        return result, 200, {"ETag": etag(outcome.case_version)}
