@@ -1,5 +1,6 @@
-"""GET /audit/export: the auditor's organisation's audit trail as JSON Lines, exactly as
-`lawflow audit export --org <its id>` writes it.
+"""The audit trail for auditors: GET /audit/export, the organisation's trail as JSON Lines, exactly as
+`lawflow audit export --org <its id>` writes it; GET /audit/events, its events from a cursor in the order of
+the Merkle log (workflow/audit/feed.py).
 
 For the auditor role only, and only the organisations the auditor may see (workflow/visibility.py): their
 cases' and administration journal's whole chains, with every leaf's hash and every signed checkpoint so
@@ -15,10 +16,12 @@ from flask import Response, stream_with_context
 from flask.views import MethodView
 
 from web.access import roles_of
-from web.api.auth import api_user
+from web.api.auth import ApiUser, api_user
 from web.api.base import ApiBlueprint
 from web.api.errors import ApiError
+from web.api.schemas import FeedArgs, FeedPageSchema
 from web.runtime import runtime
+from workflow.audit import feed
 from workflow.audit.canonical import export_line
 from workflow.audit.export import iter_records
 from workflow.clock import utc_stamp
@@ -30,6 +33,13 @@ MEDIA_TYPE = "application/x-ndjson"
 CHUNK = 64 * 1024
 
 
+def _auditor() -> ApiUser:
+    user = api_user()
+    if not user.roles & roles_of("audit"):  # the roles the definitions' pages.audit serve (auditors)
+        raise ApiError(403, "auditor_only", "审计记录仅限审计监督人员读取", "Only auditors may read the audit trail")
+    return user
+
+
 @blp.route("/export")
 class Export(MethodView):
     @blp.response(200, {"type": "string", "description": "JSON Lines: header, keys, events, case heads, "
@@ -39,9 +49,7 @@ class Export(MethodView):
         """The organisation's audit trail as JSON Lines (auditors only)
 
         The same bytes as `lawflow audit export --org`; verify it offline with the script `lawflow audit verifier` writes."""
-        user = api_user()
-        if not user.roles & roles_of("audit"):  # the roles the definitions' pages.audit serve (auditors)
-            raise ApiError(403, "auditor_only", "审计记录导出仅限审计监督人员", "Only auditors may export the audit trail")
+        user = _auditor()
         rt = runtime()
         stamp = utc_stamp(rt.clock.now())
         with rt.sessions() as session:
@@ -64,3 +72,20 @@ class Export(MethodView):
         name = "lawflow-audit-" + stamp[:19].replace("-", "").replace(":", "") + "Z.jsonl"
         return Response(stream_with_context(lines()), mimetype=MEDIA_TYPE,
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@blp.route("/events")
+class Events(MethodView):
+    @blp.arguments(FeedArgs, location="query", as_kwargs=True)
+    @blp.response(200, FeedPageSchema)
+    def get(self, after: int, limit: int) -> feed.FeedPage:
+        """The organisation's audit events in the order of the Merkle log, from a cursor (auditors only)
+
+        Send `after=-1` first, then each page's `next_after`: nothing is skipped or repeated, whatever commits
+        meanwhile, and after a crash you resume from the last `next_after` you kept. An event appears once it
+        is anchored by a checkpoint (the worker anchors regularly). Each event is in the export's format with
+        its hash and `prev`, so the receiver can recompute and chain it (docs/api.md "The event feed")."""
+        user = _auditor()
+        rt = runtime()
+        with rt.sessions() as session:
+            return feed.page(session, visible_orgs(session, user.org_id), after, limit)

@@ -501,3 +501,37 @@ class ComplianceSchema(Schema):
     period = fields.Nested(PeriodSchema, required=True)
     as_of = fields.String(required=True, metadata={"format": "date"})
     figures = fields.List(fields.Nested(FigureSchema), required=True)
+
+
+# ---------------------------------------------------------------- the event feed
+
+
+class FeedArgs(Schema):
+    after = fields.Integer(load_default=-1, validate=validate.Range(min=-1), metadata={
+        "description": "the `next_after` of the page before (the last leaf index considered); -1 from the start"})
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+class FeedEventSchema(Schema):
+    log_index = fields.Integer(required=True, metadata={"description": "the event's leaf in the Merkle log"})
+    event = fields.Dict(required=True, metadata={
+        "description": "the event as the export writes it (docs/audit-format.md §1): case, seq, kind, trigger, "
+                       "from, to, actor, role, at, procedure, payload, reasons, prev, hash (and facts)"})
+
+
+class FeedCheckpointSchema(Schema):
+    format = fields.String(required=True)
+    origin = fields.String(required=True)
+    tree_size = fields.Integer(required=True)
+    root = fields.String(required=True)
+    issued_at = fields.String(required=True)
+    prev_checkpoint = fields.String(required=True, allow_none=True)
+    key_id = fields.String(required=True)
+
+
+class FeedPageSchema(Schema):
+    events = fields.List(fields.Nested(FeedEventSchema), required=True)
+    next_after = fields.Integer(required=True, metadata={"description": "send as `after` for the next page"})
+    more = fields.Boolean(required=True, metadata={"description": "true: more anchored events wait; ask at once"})
+    checkpoint = fields.Nested(FeedCheckpointSchema, required=True, allow_none=True, metadata={
+        "description": "the signed checkpoint the page was read against (null before the first)"})

@@ -16,7 +16,7 @@ chain (its refusals by an organisation's own users are in the audit explorer's s
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from typing import IO, Any
 
 from sqlalchemy import or_, select
@@ -203,3 +203,19 @@ def verify_database(sessions: sessionmaker[Session], origin: str, exported_at: s
             if not verifier.feed(record):
                 break
     return verifier.finish()
+
+
+EVENT_COLUMNS = _EVENT_COLUMNS  # the columns event_record reads, in its order
+
+
+def event_record(row: Sequence[Any], loads: Callable[[str], Any] = json.loads) -> dict[str, Any]:
+    """One event as the export writes it (docs/audit-format.md §1), from a row of EVENT_COLUMNS."""
+    fmt, case_id, seq, kind, trigger, from_state, to_state, actor, role, at, procedure, payload, reasons, \
+        prev, digest, facts = row
+    record = {"type": "event", "format": fmt, "case": case_id, "seq": seq, "kind": kind, "trigger": trigger,
+              "from": from_state, "to": to_state, "actor": actor, "role": role, "at": at, "procedure": procedure,
+              "payload": loads(payload), "reasons": [] if reasons == "[]" else loads(reasons), "prev": prev,
+              "hash": digest}
+    if facts is not None:  # hashed only when present (docs/audit-format.md §1)
+        record["facts"] = loads(facts)
+    return record
