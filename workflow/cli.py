@@ -444,8 +444,31 @@ def definitions_check(ctx: click.Context, files: tuple[str, ...]) -> None:
                 click.echo(f"{exc.file}: {where or '(top)'}: {reason}", err=True)
             continue
         click.echo(f"OK {path}: {proc.ref}, {len(proc.states)} states, {len(proc.transitions)} transitions")
+    if not files:  # the document types (definitions/documents/), checked against the procedures
+        failed = _check_documents(rt) or failed
     if failed:
         sys.exit(1)
+
+
+def _check_documents(rt: Runtime) -> bool:
+    """Print each document file's result; True when one is invalid."""
+    from workflow.documents.definitions import load_file as load_documents_file
+
+    try:
+        registry = rt.registry
+    except DefinitionErrors:
+        return True  # reported above, file by file
+    failed = False
+    for path in sorted((rt.definitions_dir / "documents").glob("*.y*ml")):
+        try:
+            docs = load_documents_file(path, registry)
+        except DefinitionError as exc:
+            failed = True
+            for where, reason in exc.problems:
+                click.echo(f"{exc.file}: {where or '(top)'}: {reason}", err=True)
+            continue
+        click.echo(f"OK {path}: {', '.join(d.label.zh for d in docs) or 'no procedure loaded'}")
+    return failed
 
 
 @definitions.command("list")
