@@ -236,3 +236,19 @@ def test_a_template_reading_a_name_the_document_does_not_give_is_refused(tmp_pat
     problems = caught.value.errors[0].problems
     assert ("documents.1.template.file", "the template reads 'party_phone', which the document does not provide") \
         in problems
+
+
+def test_a_voided_number_is_kept_with_its_reason_and_audited(town: Runtime, clock: FixedClock, lawflow) -> None:
+    set_codes(town, clock)
+    case_id = notified(town, clock)
+    _ok(town.engine.fire(case_id, "decide_penalty", "huangzhenhua", DECISION))
+    result = lawflow("documents", "void", "龙综执罚〔2026〕1号", "--reason", "文书送达前发现当事人地址有误", "--as", "admin")
+    assert result.returncode == 0, result.stderr
+    decision = issued(town, case_id)[-1]
+    assert decision.voided_at is not None and decision.void_reason == "文书送达前发现当事人地址有误"
+    again = lawflow("documents", "void", "龙综执罚〔2026〕1号", "--reason", "再次", "--as", "admin")
+    assert again.returncode != 0 and "已" in again.stderr
+    with town.sessions() as session:
+        event = session.scalar(select(AuditEvent).where(AuditEvent.trigger == "document_voided"))
+        assert event is not None and "龙综执罚〔2026〕1号" in json.loads(event.payload)["number"]
+    assert verify_database(town.sessions, town.origin, utc_stamp(clock.now()), registry=town.registry).ok

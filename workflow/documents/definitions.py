@@ -256,6 +256,8 @@ def _problems(where: str, doc: dict[str, Any], versions: list[Procedure], templa
 
     for key, source in doc["fields_"].items():
         source_problem(f"{where}.fields.{key}", source)
+        if key in BUILTINS:
+            problems.append((f"{where}.fields.{key}", f"{key!r} is given to every template: choose another name"))
     source_problem(f"{where}.date", doc["date"])
     number_field = doc["number"].get("field")
     if number_field:

@@ -99,7 +99,9 @@ def html(doc: DocumentType, found: Mapping[str, Any], *, org: Mapping[str, Any],
               "verify_url": verify_url, "doc": {"labels": labels, "label": doc.label.zh}}
     body = environment(doc.templates_dir).get_template(doc.template_file).render(**found, **common)
     layout = environment(LAYOUTS_DIR).get_template(f"{doc.layout}.html")
-    return layout.render(**common, title=doc.label.zh, body=Markup(body))
+    # A 公文's title is its subject (the document's `title` field); a 文书's is its kind (行政处罚决定书).
+    title = found.get("title") if doc.layout == "gongwen" and found.get("title") else doc.label.zh
+    return layout.render(**common, title=title, body=Markup(body))
 
 
 def stylesheet(layout: str, fonts: Mapping[str, str]) -> str:
