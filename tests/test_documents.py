@@ -252,3 +252,26 @@ def test_a_voided_number_is_kept_with_its_reason_and_audited(town: Runtime, cloc
         event = session.scalar(select(AuditEvent).where(AuditEvent.trigger == "document_voided"))
         assert event is not None and "龙综执罚〔2026〕1号" in json.loads(event.payload)["number"]
     assert verify_database(town.sessions, town.origin, utc_stamp(clock.now()), registry=town.registry).ok
+
+
+@pytest.mark.one_database
+def test_the_demo_issues_its_decisions_and_the_major_decision_as_a_gongwen(runtime: Runtime) -> None:
+    from workflow import demo
+
+    demo.seed(runtime)
+    with runtime.sessions() as session:
+        rows = list(session.scalars(select(IssuedDocument).order_by(IssuedDocument.id)))
+        sewage = session.scalar(select(Case).where(Case.title.like("后龙镇农村生活污水治理%")))
+    assert sewage is not None
+    gongwen = [r for r in rows if r.doc_type == "major_decision/decision"]
+    assert [(r.case_id, r.number) for r in gongwen] == [(sewage.id, f"龙政〔{gongwen[0].year}〕1号")]
+    assert sewage.data["publication"]["document_no"] == gongwen[0].number
+    text = "".join(pdf_text(runtime.records.path_of(gongwen[0].sha256)).split())
+    for part in ("后龙镇人民政府文件", gongwen[0].number, "后龙镇农村生活污水治理三年行动方案", "原则通过《行动方案》",
+                 "（此件主动公开）", "—1—"):
+        assert part in text, part
+    decisions = sorted(r.number for r in rows if r.doc_type == "enforcement_case/penalty_decision")
+    assert len(decisions) == 2 and all(n.startswith("龙综执罚〔") for n in decisions)
+    report = verify_database(runtime.sessions, runtime.origin, utc_stamp(runtime.clock.now()),
+                             registry=runtime.registry)
+    assert report.ok, report.message

@@ -27,6 +27,7 @@ from workflow.clock import local_date
 from workflow.documents import contents, numbers, render
 from workflow.documents.contents import Problem
 from workflow.documents.definitions import DocumentRegistry, DocumentType
+from workflow.documents.render import FONTS_SETTING
 from workflow.models import IssuedDocument, Organization
 from workflow.records import RecordStore, Staged, StoredRecord
 
@@ -101,7 +102,7 @@ def plan(documents: DocumentRegistry, procedure: Any, transition: Any, data: Map
                 "this installation has no records folder configured: the issued document cannot be kept",
                 doc.basis))
         try:
-            fonts = render.resolve_fonts(settings.get(render.FONTS_SETTING))
+            fonts = render.resolve_fonts(settings.get(FONTS_SETTING))
         except render.FontProblem as exc:
             problems.append(Problem(f"document_font:{doc.id}", exc.zh, exc.en, doc.basis))
             continue
@@ -115,14 +116,18 @@ def issue(session: Session, planned: list[Planned], org_id: str, org: Mapping[st
     """Number, render and stage each planned document (inside the step's transaction)."""
     issued: list[Issued] = []
     year = local_date(now).year
-    for p in planned:
-        serial = numbers.next_serial(session, org_id, p.code, year)
-        number = numbers.format_number(p.code, year, serial)
-        code = "".join(secrets.choice(VERIFY_ALPHABET) for _ in range(VERIFY_LENGTH))
-        page = render.html(p.doc, p.values, org=org, number=number, day=p.day, verify_code=code,
-                           verify_url=VERIFY_PATH + code, labels=p.labels)
-        pdf = render.pdf(page, p.doc.layout, p.fonts)
-        issued.append(Issued(p, number, serial, year, code, records.stage_bytes(pdf, f"{number}.pdf")))
+    try:
+        for p in planned:
+            serial = numbers.next_serial(session, org_id, p.code, year)
+            number = numbers.format_number(p.code, year, serial)
+            code = "".join(secrets.choice(VERIFY_ALPHABET) for _ in range(VERIFY_LENGTH))
+            page = render.html(p.doc, p.values, org=org, number=number, day=p.day, verify_code=code,
+                               verify_url=VERIFY_PATH + code, labels=p.labels)
+            pdf = render.pdf(page, p.doc.layout, p.fonts)
+            issued.append(Issued(p, number, serial, year, code, records.stage_bytes(pdf, f"{number}.pdf")))
+    except BaseException:
+        discard(issued)  # the step fails: no staged PDF stays behind
+        raise
     return issued
 
 
