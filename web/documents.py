@@ -6,17 +6,21 @@ An adapter only: what may be shown and whether a copy matches is workflow/docume
 
 from __future__ import annotations
 
+import io
 import logging
 
 from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from web import throttle
-from web.case_access import own_case
+from web.case_access import NAME, own_case, procedure_of, step_for
 from web.errors import PublicNotFound
+from web.forms import payload_from_form
 from web.i18n import _
 from web.runtime import runtime
+from workflow import typed_dates
 from workflow.documents import verification
 from workflow.models import IssuedDocument
 
@@ -36,7 +40,10 @@ def _case_documents() -> dict[str, object]:
         with runtime().sessions() as session:
             return verification.of_case(session, case_id)
 
-    return {"issued_documents": issued_documents, "document_labels": _labels}
+    def issues_documents(procedure: str, trigger: str) -> bool:
+        return bool(runtime().documents.issued_by(procedure, trigger))
+
+    return {"issued_documents": issued_documents, "document_labels": _labels, "issues_documents": issues_documents}
 
 
 @bp.get("/cases/<case_id>/documents/<int:doc_id>")
@@ -53,6 +60,26 @@ def download(case_id: str, doc_id: int) -> Response:
         abort(404)
     return send_file(path, mimetype="application/pdf", as_attachment=True, download_name=f"{row.number}.pdf",
                      etag=row.sha256, conditional=True, max_age=0)
+
+
+@bp.post("/cases/<case_id>/documents/preview/<trigger>")
+def preview(case_id: str, trigger: str) -> Response | tuple[str, int]:
+    """The draft of the document a step would issue, from the step's form as filled in: nothing is numbered
+    or kept. A step the engine would refuse shows why instead."""
+    rt = runtime()
+    if not NAME.match(trigger):
+        raise PublicNotFound()
+    with rt.sessions() as s:
+        case = own_case(s, case_id)
+        step = step_for(procedure_of(case), case.state, trigger)
+    fields = typed_dates.form_fields(step) if step else ()
+    drafts, outcome = rt.engine.draft_documents(case_id, trigger, current_user.username,
+                                                payload_from_form(fields, request.form))
+    if not outcome.ok or not drafts:
+        reasons = [r.zh for r in outcome.reasons] or [_("该步骤不签发文书。")]
+        return render_template("documents/preview_refused.html", reasons=reasons, case_id=case_id), 422
+    return send_file(io.BytesIO(drafts[0]), mimetype="application/pdf", as_attachment=False,
+                     download_name=f"{case_id}-{trigger}-draft.pdf", max_age=0)
 
 
 def _admitted() -> bool:

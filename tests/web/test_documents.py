@@ -64,3 +64,21 @@ def test_an_unknown_code_says_only_that_and_lookups_are_rate_limited(town, app, 
     other = app.test_client()
     other.environ_base["REMOTE_ADDR"] = "198.51.100.7"
     assert other.get(f"/public/verify/{issued(town, decided)[-1].verify_code}").status_code == 200
+
+
+def test_a_draft_is_previewed_from_the_form_without_numbering_or_keeping_anything(town, client_for) -> None:
+    set_codes(town, town.clock)  # type: ignore[arg-type]
+    case_id = notified(town, town.clock)  # type: ignore[arg-type]
+    client = client_for("huangzhenhua")
+    page = client.get(f"/cases/{case_id}")
+    preview = parse(page).one("#step-decide_penalty").first('button[formaction]')
+    assert preview.get("formaction") == f"/cases/{case_id}/documents/preview/decide_penalty"
+    form = {**{k: str(v) for k, v in DECISION.items() if k != "sealed"}, "sealed": "true", "csrf_token": csrf_from(page)}
+    files = sorted(p for p in town.records.root.rglob("*") if p.is_file())
+    response = client.post(f"/cases/{case_id}/documents/preview/decide_penalty", data=form)
+    assert response.status_code == 200 and response.mimetype == "application/pdf", text(response)[:500]
+    assert response.get_data().startswith(b"%PDF-")
+    assert sorted(p for p in town.records.root.rglob("*") if p.is_file()) == files
+    assert [d.doc_type for d in issued(town, case_id)] == ["enforcement_case/penalty_notice"]  # nothing issued
+    refused = client.post(f"/cases/{case_id}/documents/preview/decide_penalty", data={**form, "sealed": "false"})
+    assert refused.status_code == 422 and "作出行政处罚决定的行政机关的印章" in text(refused)

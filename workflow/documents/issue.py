@@ -131,6 +131,14 @@ def issue(session: Session, planned: list[Planned], org_id: str, org: Mapping[st
     return issued
 
 
+def draft(p: Planned, org: Mapping[str, Any]) -> bytes:
+    """A preview of the planned document: the number and the verification code are left open (they are given
+    only when it is issued), and nothing is kept."""
+    page = render.html(p.doc, p.values, org=org, number=f"{p.code}〔　　〕　号（草稿，签发时编号）", day=p.day,
+                       verify_code="（签发后生成）", verify_url="", labels=p.labels)
+    return render.pdf(page, p.doc.layout, p.fonts)
+
+
 def fill_number(planned: list[Issued], payload: dict[str, Any]) -> dict[str, Any]:
     """The payload with each allocated number in the field its document names (replayed into the case row)."""
     filled = dict(payload)

@@ -188,6 +188,21 @@ class Engine:
         to_state = machine.run(step.procedure, case.state, step.transition.trigger)
         return Outcome(True, case.id, step.transition.trigger, case.state, to_state, case_version=case.version)
 
+    def draft_documents(self, case_id: str, trigger: str, actor: str, payload: Any = None) -> tuple[list[bytes], Outcome]:
+        """The documents the step would issue, rendered as drafts (no number, no code, nothing written), with
+        check()'s outcome: drafts only when the step would pass."""
+        attempt = Attempt.of(trigger, actor, payload)
+        with reading(self.sessions) as work:
+            try:
+                step = self._checked(work, case_id, actor, attempt, None, None, lock=False)
+            except Refused as refused:
+                return [], attempt.unchecked(refused.reasons)
+            org = doc_issue.organisation(orm(work)(), step.case.org_id)
+        drafts = [doc_issue.draft(p, org) for p in step.documents or []]
+        case = step.case
+        to_state = machine.run(step.procedure, case.state, step.transition.trigger)
+        return drafts, Outcome(True, case.id, step.transition.trigger, case.state, to_state, case_version=case.version)
+
     # ------------------------------------------------------------ the unit of work
 
     def _unit_of_work(self, attempt: Attempt, step: Callable[[Work], Outcome]) -> Outcome:
