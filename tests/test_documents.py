@@ -122,8 +122,9 @@ def test_the_decision_is_numbered_rendered_once_and_fixed_in_its_event(town: Run
     notice_text = pdf_text(town.records.path_of(notice.sha256))
     assert "陈述、申辩" in notice_text and "听证" not in notice_text  # this notice grants no hearing
 
-    report = verify_database(town.sessions, town.origin, utc_stamp(clock.now()), registry=town.registry)
-    assert report.ok, report.message
+    report = verify_database(town.sessions, town.origin, utc_stamp(clock.now()), registry=town.registry,
+                             records_dir=str(town.records.root))
+    assert report.ok and report.records_checked == 4, report.message  # the issued PDFs re-hashed too
     store = records_check.check(town.sessions, town.records, min_age=0)
     assert store.clean and not store.orphans and store.named == 4  # every issued PDF is named by its event
 
