@@ -109,12 +109,14 @@ def test_page_numbers_alternate_sides_below_the_type_area(pages) -> None:
     for number, img in enumerate(images, start=1):
         found = _ink(img, _dark, (0, BOTTOM + 3, 210, 297))
         assert found is not None, f"page {number} has no page number"
-        left, top, right, _bottom = found
+        left, _top, right, _bottom = found
         if number % 2:  # odd: one character in from the right edge
             assert abs(right - (RIGHT - CHAR_4HAO)) <= TOLERANCE, found
         else:  # even: one character in from the left edge
             assert abs(left - (LEFT + CHAR_4HAO)) <= TOLERANCE, found
-        assert abs(top - (BOTTOM + 7)) <= TOLERANCE, found  # the dash 7 mm below the type area
+        dash = _ink(img, _dark, (left - 0.5, BOTTOM + 3, left + 3, 297))  # the left 一字线 alone
+        assert dash is not None and dash[3] - dash[1] < 1, dash  # a line, not a digit
+        assert abs(dash[1] - (BOTTOM + 7)) <= TOLERANCE, dash  # 一字线上距版心下边缘7 mm
 
 
 def test_the_text_reads_back(pages) -> None:

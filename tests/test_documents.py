@@ -164,7 +164,8 @@ def test_a_font_that_is_not_installed_refuses_the_step(town: Runtime, clock: Fix
     set_codes(town, clock, {**CODES, render.FONTS_SETTING: ["fangsong=FZFangSong-Z02 Missing"]})
     clock.set_local_date(date(2026, 3, 2))
     case_id = _ok(town.engine.create_case("enforcement_case", "wanghai", {
-        "title": "案", "party": "陈某某", "party_type": "individual", "facts": "堆放建材。", "field": "市容环境卫生",
+        "title": "陈某某堆放建材案", "party": "陈某某", "party_type": "individual",
+        "facts": "当事人在后龙街两侧人行道堆放建材约20立方米。", "field": "市容环境卫生",
         "power": "对在街道两侧和公共场地堆放物料、搭建建筑物或者构筑物的处罚", "legal_basis": "条例"})).case_id
     assert case_id is not None
     _ok(town.engine.fire(case_id, "start_investigation", "wanghai", {"officers": ["wanghai", "caiming"]}))
