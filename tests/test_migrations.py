@@ -42,7 +42,8 @@ def test_0003_api_token_downgrades_and_upgrades(owner_url: str, town, monkeypatc
     before = _tables(owner_url)
     assert "api_token" in before
     command.downgrade(alembic_config(owner_url), "0002")
-    assert _tables(owner_url) == before - {"api_token", "portal_submission", "login_failure", "web_session", "case_number_counter"}
+    assert _tables(owner_url) == before - {"api_token", "portal_submission", "login_failure", "web_session",
+                                           "case_number_counter", "document_number_counter", "issued_document"}
     migrate(owner_url)
     assert _tables(owner_url) == before
     assert _diff(owner_url) == []
@@ -107,7 +108,8 @@ def test_0005_gives_existing_organisations_a_portal_account_and_adds_the_rate_li
         monkeypatch.setenv("LAWFLOW_DB_APP_ROLE", "lawflow_app")
     before = _tables(owner_url)
     command.downgrade(alembic_config(owner_url), "0004")
-    assert _tables(owner_url) == before - {"portal_submission", "login_failure", "web_session", "case_number_counter"}
+    assert _tables(owner_url) == before - {"portal_submission", "login_failure", "web_session", "case_number_counter",
+                                        "document_number_counter", "issued_document"}
     engine = create_engine(owner_url)
     try:
         with engine.begin() as conn:  # as the organisation was before 0005: no portal account
@@ -171,7 +173,8 @@ def test_0007_adds_the_login_throttle_table_which_the_runtime_role_fills_and_pur
     before = _tables(owner_url)
     assert "login_failure" in before
     command.downgrade(alembic_config(owner_url), "0006")
-    assert _tables(owner_url) == before - {"login_failure", "web_session", "case_number_counter"}
+    assert _tables(owner_url) == before - {"login_failure", "web_session", "case_number_counter",
+                                        "document_number_counter", "issued_document"}
     migrate(owner_url)
     assert _tables(owner_url) == before and _diff(owner_url) == []
     now = town.clock.now()
@@ -258,3 +261,19 @@ def test_0011_seeds_each_organisations_counters_from_its_own_cases(owner_url: st
     outcome = town.engine.create_case("major_decision", "zhangwei", {  # as the runtime role
         "title": "方案", "category": "public_policy", "proposer": "leader", "summary": "摘要"})
     assert outcome.ok and outcome.case_id == "houlong-MD-2026-0004"
+
+
+def test_0013_issued_documents_downgrade_and_upgrade(owner_url: str, town, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The document register and the issued documents' table go and come back; the schema then matches the
+    models. Downgraded to the revision 0013 follows, whatever it is numbered after a merge."""
+    import importlib
+
+    down = importlib.import_module("workflow.migrations.versions.0013_issued_documents").down_revision
+    if owner_url.startswith("postgresql"):
+        monkeypatch.setenv("LAWFLOW_DB_APP_ROLE", "lawflow_app")
+    before = _tables(owner_url)
+    assert {"document_number_counter", "issued_document"} <= before
+    command.downgrade(alembic_config(owner_url), down)
+    assert _tables(owner_url) == before - {"document_number_counter", "issued_document"}
+    migrate(owner_url)
+    assert _diff(owner_url) == []

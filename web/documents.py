@@ -19,10 +19,11 @@ from web.case_access import NAME, own_case, procedure_of, step_for
 from web.errors import PublicNotFound
 from web.forms import payload_from_form
 from web.i18n import _
+from web.present import fmt_date
 from web.runtime import runtime
 from workflow import typed_dates
 from workflow.documents import verification
-from workflow.models import IssuedDocument
+from workflow.models import Case, IssuedDocument
 
 bp = Blueprint("documents", __name__)
 log = logging.getLogger("lawflow.verify")
@@ -40,10 +41,13 @@ def _case_documents() -> dict[str, object]:
         with runtime().sessions() as session:
             return verification.of_case(session, case_id)
 
-    def issues_documents(procedure: str, trigger: str) -> bool:
-        return bool(runtime().documents.issued_by(procedure, trigger))
+    def issues_documents(case_id: str, trigger: str) -> bool:
+        with runtime().sessions() as session:
+            procedure = session.scalar(select(Case.procedure).where(Case.id == case_id))
+        return procedure is not None and bool(runtime().documents.issued_by(procedure, trigger))
 
-    return {"issued_documents": issued_documents, "document_labels": _labels, "issues_documents": issues_documents}
+    return {"issued_documents": issued_documents, "document_labels": _labels, "issues_documents": issues_documents,
+            "fmt_date": fmt_date}
 
 
 @bp.get("/cases/<case_id>/documents/<int:doc_id>")
