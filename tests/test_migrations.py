@@ -31,7 +31,8 @@ def _tables(url: str) -> set[str]:
 
 # The tables each migration adds, in order: a downgrade below a revision drops exactly those added after it.
 TABLES_ADDED = {"0003": {"api_token"}, "0005": {"portal_submission"}, "0007": {"login_failure"},
-                "0010": {"web_session"}, "0011": {"case_number_counter"}, "0015": {"idempotency_key"}}
+                "0010": {"web_session"}, "0011": {"case_number_counter"}, "0013": {"document_number_counter", "issued_document"},
+                "0015": {"idempotency_key"}}
 
 
 def added_after(revision: str) -> set[str]:
@@ -276,3 +277,19 @@ def test_every_migration_that_adds_a_table_is_listed() -> None:
              "case_deadline", "audit_event", "audit_journal", "audit_leaf", "audit_checkpoint", "audit_key",
              "holiday_year"}
     assert set(Base.metadata.tables) - first == listed
+
+
+def test_0013_issued_documents_downgrade_and_upgrade(owner_url: str, town, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The document register and the issued documents' table go and come back; the schema then matches the
+    models. Downgraded to the revision 0013 follows, whatever it is numbered after a merge."""
+    import importlib
+
+    down = importlib.import_module("workflow.migrations.versions.0013_issued_documents").down_revision
+    if owner_url.startswith("postgresql"):
+        monkeypatch.setenv("LAWFLOW_DB_APP_ROLE", "lawflow_app")
+    before = _tables(owner_url)
+    assert {"document_number_counter", "issued_document"} <= before
+    command.downgrade(alembic_config(owner_url), down)
+    assert _tables(owner_url) == before - added_after(down)
+    migrate(owner_url)
+    assert _diff(owner_url) == []

@@ -11,13 +11,16 @@ from pathlib import Path
 import pytest
 
 from workflow.definitions import load_registry
+from workflow.documents.definitions import load_documents
 from workflow.settings import BY_KEY, CATALOGUE, TYPES, SettingValueError, validate_value
 
 ROOT = Path(__file__).resolve().parent.parent
 # Reads whose key is not written in the code but comes from elsewhere, checked elsewhere in this file: a
 # definition's audio_video.setting and deadline n_setting (read from the registry), and the loop variable
-# over the demo's settings (demo.ENFORCEMENT_SETTINGS, checked below). Anything else unresolved fails.
-INDIRECT = {"av.setting", "spec.n_setting", "key", "spec.catalogue_setting", "spec.threshold_setting"}
+# over the demo's settings (demo.ENFORCEMENT_SETTINGS, checked below), and a document type's 代字 setting
+# (definitions/documents/, read below). Anything else unresolved fails.
+INDIRECT = {"av.setting", "spec.n_setting", "key", "spec.catalogue_setting", "spec.threshold_setting",
+            "doc.code_setting"}
 
 
 def _module_name(path: Path) -> str:
@@ -85,6 +88,7 @@ def _keys_in_definitions() -> set[str]:
         major = procedure.block("major_case")
         if major is not None:  # the catalogue and thresholds "major" is computed from
             keys.update({major.catalogue_setting, major.threshold_setting})
+    keys.update(d.code_setting for d in load_documents(load_registry()).types)  # each document type's 代字
     return keys
 
 

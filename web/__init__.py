@@ -81,6 +81,8 @@ def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = N
     app.register_blueprint(procedures.bp)  # the living specs: every logged-in user reads them
     app.register_blueprint(portal.bp)  # public: no login (web/auth.py PUBLIC_ENDPOINTS)
     app.register_blueprint(admin.bp)  # administrators of their own organisation only
+    from web import documents
+    app.register_blueprint(documents.bp)  # issued documents; /public/verify is public (web/auth.py)
     app.jinja_env.globals["role_label"] = lambda role: role_label(runtime.registry, role)
     app.after_request(_headers)
     return app

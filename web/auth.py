@@ -53,7 +53,8 @@ login_manager = LoginManager()
 # the public portal (web/portal.py): 行政执法公示, public consultations and published decisions
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "portal.register", "portal.consultations",
                               "portal.consultation", "portal.comment", "portal.decisions",
-                              "ops.healthz", "ops.metrics"})  # the operator's (web/ops.py; /metrics restricted)
+                              "ops.healthz", "ops.metrics",  # the operator's (web/ops.py; /metrics restricted)
+                              "documents.verify", "documents.verify_copy"})  # verifying an issued document
 SEEN_KEY = "_seen"  # when the logged-in session last made a request (Unix seconds, wall clock)
 SID_KEY = "_sid"  # the token naming this login's row in web_session (web/web_sessions.py)
 

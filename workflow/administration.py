@@ -611,3 +611,25 @@ def add_organisation(sessions: sessionmaker[Session], *, data: Mapping[str, Any]
                                  "org_id": code, "name_zh": name_zh, "name_en": name_en, "parent": parent,
                                  "admin": admin.username, "portal_account": accounts.portal_username(code)})
     return code
+
+
+# ---------------------------------------------------------------- issued documents (workflow/documents/)
+
+
+def void_document(sessions: sessionmaker[Session], *, actor: str, number: str, reason: str, now: Moment) -> None:
+    """Void an issued document's number: the row stays (a number is never reused or deleted), with who voided
+    it, when and why; the public verification page then says the number was voided."""
+    from workflow.models import IssuedDocument
+
+    if not reason.strip() or len(reason) > 500:
+        raise AdminError.of("reason", "作废须说明理由（不超过500字） / voiding needs a reason (at most 500 characters)")
+    with _begin(sessions, actor, now) as unit:
+        row = unit.session.scalar(select(IssuedDocument).where(IssuedDocument.org_id == unit.admin.org_id,
+                                                               IssuedDocument.number == number))
+        if row is None:
+            raise AdminError.of("number", f"本单位没有文号为「{number}」的文书 / no document numbered {number!r}")
+        if row.voided_at is not None:
+            raise AdminError.of("number", f"文号「{number}」已于{row.voided_at:%Y-%m-%d}作废 / already voided")
+        row.voided_at, row.voided_by, row.void_reason = unit.now, unit.admin.username, reason.strip()
+        unit.record("document_voided", {"number": number, "case": row.case_id, "sha256": row.sha256,
+                                        "reason": reason.strip()})

@@ -444,8 +444,31 @@ def definitions_check(ctx: click.Context, files: tuple[str, ...]) -> None:
                 click.echo(f"{exc.file}: {where or '(top)'}: {reason}", err=True)
             continue
         click.echo(f"OK {path}: {proc.ref}, {len(proc.states)} states, {len(proc.transitions)} transitions")
+    if not files:  # the document types (definitions/documents/), checked against the procedures
+        failed = _check_documents(rt) or failed
     if failed:
         sys.exit(1)
+
+
+def _check_documents(rt: Runtime) -> bool:
+    """Print each document file's result; True when one is invalid."""
+    from workflow.documents.definitions import load_file as load_documents_file
+
+    try:
+        registry = rt.registry
+    except DefinitionErrors:
+        return True  # reported above, file by file
+    failed = False
+    for path in sorted((rt.definitions_dir / "documents").glob("*.y*ml")):
+        try:
+            docs = load_documents_file(path, registry)
+        except DefinitionError as exc:
+            failed = True
+            for where, reason in exc.problems:
+                click.echo(f"{exc.file}: {where or '(top)'}: {reason}", err=True)
+            continue
+        click.echo(f"OK {path}: {', '.join(d.label.zh for d in docs) or 'no procedure loaded'}")
+    return failed
 
 
 @definitions.command("list")
@@ -801,6 +824,45 @@ def tokens_revoke(ctx: click.Context, token_id: int, actor: str) -> None:
     except administration.AdminError as exc:
         raise UserError(str(exc)) from None
     click.echo(f"已撤销令牌 token revoked: {token_id}")
+
+
+# ---------------------------------------------------------------- issued documents
+
+
+@cli.group()
+def documents() -> None:
+    """Issued documents (definitions/documents/): numbers, voiding."""
+
+
+@documents.command("list")
+@click.argument("case_id")
+@click.pass_context
+def documents_list(ctx: click.Context, case_id: str) -> None:
+    """The documents issued in CASE_ID: number, date, SHA-256, verification code."""
+    from workflow.documents import verification
+
+    rt = _rt(ctx)
+    with rt.sessions() as session:
+        for d in verification.of_case(session, case_id):
+            voided = f"  作废 voided: {d.void_reason}" if d.voided_at else ""
+            click.echo(f"{d.number}\t{d.issued_on}\t{d.doc_type}\t{d.sha256}\t{d.verify_code}{voided}")
+
+
+@documents.command("void")
+@click.argument("number")
+@click.option("--reason", required=True, help="Why the number is voided (kept with it).")
+@click.option("--as", "actor", required=True, help="The administrator voiding it.")
+@click.pass_context
+def documents_void(ctx: click.Context, number: str, reason: str, actor: str) -> None:
+    """Void document NUMBER (e.g. 龙综执罚〔2026〕3号): kept with its reason, recorded in the admin journal."""
+    from workflow import administration
+
+    rt = _rt(ctx)
+    try:
+        administration.void_document(rt.sessions, actor=actor, number=number, reason=reason, now=rt.clock)
+    except administration.AdminError as exc:
+        raise UserError(str(exc)) from None
+    click.echo(f"已作废 voided: {number}")
 
 
 # ---------------------------------------------------------------- organisations

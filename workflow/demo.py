@@ -87,6 +87,12 @@ QUORUM_SOURCE = ("ILLUSTRATIVE 演示数据：示意《后龙镇人民政府工�
                  "乡镇的法定人数无全国性规定（legal-facts §2.8 [U]），以本镇实际议事规则为准")
 
 
+DOCUMENT_CODES = (("enforcement.document_code.penalty_notice", "龙综执告"),
+                  ("enforcement.document_code.penalty_decision", "龙综执罚"),
+                  ("major_decision.document_code.decision", "龙政"))
+DOCUMENT_CODES_SOURCE = "ILLUSTRATIVE 演示数据：示意《后龙镇人民政府公文处理办法》中的发文机关代字；以本镇实际规定为准"
+
+
 def seed_town(runtime: Runtime, password_hash: str | None = None, now: datetime | None = None) -> None:
     """The town, its people (all with the demo password), its settings and certificates; no cases."""
     with writing(runtime.sessions) as session:
@@ -119,7 +125,11 @@ def seed(runtime: Runtime) -> list[str]:
                              by="admin", now=clock.now())
         accounts.set_setting(session, org_id=ORG, key=LATE_ENTRY_DAYS, value=LATE_ENTRY_DEMO_DAYS,
                              source=LATE_ENTRY_SOURCE, by="admin", now=clock.now())
-    engine = Engine(runtime.sessions, runtime.registry, clock, runtime.engine.calendar, records=runtime.records)
+        for key, value in DOCUMENT_CODES:  # the demo's documents are numbered and issued by lawflow (issue 12)
+            accounts.set_setting(session, org_id=ORG, key=key, value=value, source=DOCUMENT_CODES_SOURCE, by="admin",
+                                 now=clock.now())
+    engine = Engine(runtime.sessions, runtime.registry, clock, runtime.engine.calendar, records=runtime.records,
+                    documents=runtime.documents)
     story = _Story(engine, clock)
     cases = []
     # Each story starts so many days before today; none may run past the real time of this run.
@@ -251,7 +261,7 @@ class _Story:
                                                         "decision_text": "原则通过《行动方案》"}, days=0.02)
         self.ok(cid, "report_to_party_committee", "zhangwei", {
             "committee": "中共后龙镇委员会", "reported_on": self.in_days(0), "report_ref": "龙政〔2026〕21号"}, days=1)
-        self.ok(cid, "publish", "zhangwei", {"document_no": "龙政〔2026〕23号", "channels": ["后龙镇人民政府网站"],
+        self.ok(cid, "publish", "zhangwei", {"channels": ["后龙镇人民政府网站"],
                                              "published_on": self.in_days(0)}, days=3)
         self.material(cid, "zhangwei", "publication", f"{title}（龙政〔2026〕23号）", "公布文本")
         self.ok(cid, "start_execution", "huangzhenhua", {"executing_unit": "村镇建设服务中心"}, days=1)
@@ -351,7 +361,7 @@ class _Story:
         self.ok(cid, "assess_major_case", "wanghai", {"major_public_interest": False,
                                                      "major_rights_after_hearing": False, "complex": False}, days=1)
         self.ok(cid, "decide_penalty", "huangzhenhua", {
-            "document_no": "龙综执罚〔2026〕3号", "party": "陈某某，住后龙镇后龙村", "facts_and_evidence": facts,
+            "party": "陈某某，住后龙镇后龙村", "facts_and_evidence": facts,
             "penalty_type": "fine", "amount": "2000", "legal_basis": basis,
             "performance": "自收到本决定书之日起十五日内到指定银行缴纳罚款", "reconsideration_body": "泉州市泉港区人民政府",
             "reconsideration_days": 60, "litigation_months": 6, "decided_on": self.in_days(0), "sealed": True}, days=2)
@@ -412,7 +422,7 @@ class _Story:
         self.ok(cid, "assess_major_case", "wanghai", {"major_public_interest": False,
                                                      "major_rights_after_hearing": False, "complex": False}, days=4)
         self.ok(cid, "decide_penalty", "huangzhenhua", {
-            "document_no": "龙综执罚〔2026〕2号", "party": "林某某，住后龙镇土坑村", "facts_and_evidence": facts,
+            "party": "林某某，住后龙镇土坑村", "facts_and_evidence": facts,
             "penalty_type": "fine", "amount": "3000", "legal_basis": basis,
             "performance": "自收到本决定书之日起十五日内到指定银行缴纳罚款", "reconsideration_body": "泉州市泉港区人民政府",
             "reconsideration_days": 60, "litigation_months": 6, "decided_on": self.in_days(0), "sealed": True}, days=1)

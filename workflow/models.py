@@ -368,3 +368,42 @@ class IdempotencyKey(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("ix_idempotency_key_principal_created", "principal", "created_at"),)
+class DocumentNumberCounter(Base):
+    """The last serial of an organisation's document numbers for a 代字 in a year (workflow/documents/numbers.py):
+    龙综执罚〔2026〕3号. Incremented inside the issuing transaction, which holds the row's lock until it commits."""
+
+    __tablename__ = "document_number_counter"
+
+    org_id: Mapped[str] = mapped_column(ForeignKey("organization.id"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)  # 代字, e.g. 龙综执罚
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer)
+
+
+class IssuedDocument(Base):
+    """A document issued by a step (workflow/documents/issue.py): its number and the SHA-256 of its PDF, whose
+    bytes are in the records store. The issuing event's `facts.document` holds the same; a voided number
+    keeps its row, with who voided it, when and why (voiding is an audited administrative act)."""
+
+    __tablename__ = "issued_document"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organization.id"))
+    case_id: Mapped[str] = mapped_column(ForeignKey("case_file.id"), index=True)
+    event_seq: Mapped[int] = mapped_column(Integer)  # the issuing event in the case's chain
+    doc_type: Mapped[str] = mapped_column(String(64))  # <procedure>/<document id>
+    template: Mapped[str] = mapped_column(String(200))  # template id@version
+    code: Mapped[str] = mapped_column(String(32))  # 代字
+    year: Mapped[int] = mapped_column(Integer)
+    serial: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(100))  # 龙综执罚〔2026〕3号
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    verify_code: Mapped[str] = mapped_column(String(32), unique=True)  # /public/verify/<code>
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    issued_on: Mapped[date] = mapped_column(Date)  # the document's date (成文日期)
+    voided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    voided_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    void_reason: Mapped[str | None] = mapped_column(Text, default=None)
+
+    __table_args__ = (UniqueConstraint("org_id", "code", "year", "serial", name="uq_issued_document_number"),)

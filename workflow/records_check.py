@@ -103,13 +103,20 @@ def sweep(report: StoreReport) -> list[Path]:
 
 
 def _named(session: Session) -> Iterator[tuple[str, int, str, int]]:
-    """(case, seq, sha256, size) of every file a record_attached event names."""
+    """(case, seq, sha256, size) of every file an event names: a record_attached event's, an issued document's."""
     rows = session.execute(select(AuditEvent.case_id, AuditEvent.seq, AuditEvent.payload)
                            .where(AuditEvent.kind == "record_attached")
                            .order_by(AuditEvent.case_id, AuditEvent.seq).execution_options(yield_per=1000))
     for case_id, seq, payload in rows:
         data = json.loads(payload)
         yield case_id, seq, str(data.get("sha256", "")), int(data.get("size", -1))
+    # Documents a step issued (workflow/documents/issue.py): their PDFs are named in the event's facts.
+    rows = session.execute(select(AuditEvent.case_id, AuditEvent.seq, AuditEvent.facts)
+                           .where(AuditEvent.facts.is_not(None), AuditEvent.facts.contains('"documents"'))
+                           .order_by(AuditEvent.case_id, AuditEvent.seq).execution_options(yield_per=1000))
+    for case_id, seq, facts in rows:
+        for doc in json.loads(facts).get("documents", []):
+            yield case_id, seq, str(doc.get("sha256", "")), int(doc.get("size", -1))
 
 
 def _files(folder: Path, now: float) -> Iterator[tuple[Path, Loose]]:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from workflow.clock import Clock, SystemClock
 from workflow.db import default_url, make_engine, make_session_factory, migrate
 from workflow.definitions import DEFINITIONS_DIR, Registry, load_registry
+from workflow.documents.definitions import DocumentRegistry, load_documents
 from workflow.engine import Engine
 from workflow.filemodes import private_dir, private_sqlite_files
 from workflow.records import DEFAULT_MAX_BYTES, RecordStore
@@ -77,8 +78,13 @@ class Runtime:
         return RecordStore(Path(self.instance) / "records", self.max_record_bytes)
 
     @cached_property
+    def documents(self) -> DocumentRegistry:
+        """The document types the steps issue (<definitions>/documents/), checked against the registry."""
+        return load_documents(self.registry, Path(self.definitions_dir) / "documents")
+
+    @cached_property
     def engine(self) -> Engine:
-        return Engine(self.sessions, self.registry, self.clock, records=self.records)
+        return Engine(self.sessions, self.registry, self.clock, records=self.records, documents=self.documents)
 
     def migrate(self) -> None:
         private_dir(self.instance)

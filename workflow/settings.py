@@ -160,6 +160,31 @@ CATALOGUE: tuple[SettingSpec, ...] = (
         "本单位执法全过程记录或档案管理制度中关于及时录入的条款", minimum=0, maximum=365,
     ),
 )
+# Document numbers (issue 12): each document type's 代字 is the organisation's own (GB/T 9704-2012 7.2.4; its
+# 公文处理 rules), and the fonts of its documents are those it has installed or licensed.
+_CODE_WHY = Label("发文字号中的发文机关代字由各机关自定（GB/T 9704-2012 7.2.4，legal-facts-2 §5）；设置后，文书由系统按登记簿编号签发。",
+                  "The issuer's code in a document number is each agency's own (GB/T 9704-2012 7.2.4, legal-facts-2 §5); "
+                  "once set, lawflow numbers and issues the document from its register.")
+CATALOGUE = CATALOGUE + (
+    SettingSpec("enforcement.document_code.penalty_notice", STRING,
+                Label("行政处罚事先告知书文书代字", "Code of the advance penalty notices"),
+                "《党政机关公文处理工作条例》第九条；GB/T 9704-2012 7.2.4", _CODE_WHY, "本单位文书编号管理规定或公文处理办法",
+                examples=("龙综执告",)),
+    SettingSpec("enforcement.document_code.penalty_decision", STRING,
+                Label("行政处罚决定书文书代字", "Code of the penalty decisions"),
+                "《党政机关公文处理工作条例》第九条；GB/T 9704-2012 7.2.4", _CODE_WHY, "本单位文书编号管理规定或公文处理办法",
+                examples=("龙综执罚",)),
+    SettingSpec("major_decision.document_code.decision", STRING,
+                Label("重大行政决策决定发文代字", "Code of the major decisions' documents"),
+                "《党政机关公文处理工作条例》第九条；GB/T 9704-2012 7.2.4", _CODE_WHY, "本单位公文处理办法",
+                examples=("龙政",)),
+    SettingSpec("documents.fonts", STRING_LIST, Label("文书字体（字体角色=字体名称）", "Document fonts (role=family)"),
+                "GB/T 9704-2012 第5.2条（公文用字：仿宋、小标宋、黑体、楷体）",
+                Label("标准规定字体风格，具体字库由本单位安装或购买授权；未设置的角色使用系统已安装的思源（Noto CJK）字体。",
+                      "The standard names font styles; the actual fonts are those the organisation installed or "
+                      "licensed. A role not set uses the installed Noto CJK fonts."),
+                "本单位公文字体配置说明", examples=("fangsong=Noto Serif CJK SC", "heiti=Noto Sans CJK SC")),
+)
 BY_KEY: Mapping[str, SettingSpec] = {s.key: s for s in CATALOGUE}
 
 

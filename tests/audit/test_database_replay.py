@@ -229,4 +229,6 @@ def test_the_demo_histories_replay_to_their_rows(runtime: Runtime, owner_url: st
     assert offline.returncode == 0, offline.stdout + offline.stderr
     records = [json.loads(line) for line in export.read_text(encoding="utf-8").splitlines()]
     with_facts = [r for r in records if r["type"] == "event" and "facts" in r]
-    assert with_facts and all("timeliness" in r["facts"] for r in with_facts)
+    # facts: the timeliness verdicts, and the documents the demo's steps issued (issue 12)
+    assert with_facts and all(set(r["facts"]) <= {"timeliness", "documents"} for r in with_facts)
+    assert {key for r in with_facts for key in r["facts"]} == {"timeliness", "documents"}

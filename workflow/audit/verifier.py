@@ -909,6 +909,8 @@ class Verifier:
                 st.row = replay_event(st.row, rec, steps[trigger], in_place=True)
         if rec["kind"] == "record_attached":
             self._note_record_file(rec, case, seq)
+        elif isinstance(rec.get("facts"), dict) and "documents" in rec["facts"]:
+            self._note_issued_documents(rec["facts"]["documents"], case, seq)
         elif rec["kind"] == KEY_ROTATION_KIND:
             self._note_rotation(rec, case, seq)
         if self._progress is not None and self._events % self._progress_every == 0:
@@ -922,6 +924,16 @@ class Verifier:
                        "payload.sha256")
             return
         self._record_files.setdefault(sha, (size, case, seq))
+
+    def _note_issued_documents(self, documents: Any, case: str, seq: int) -> None:
+        """The PDFs a step issued (facts.documents, docs/documents.md): re-hashed like evidence files."""
+        for doc in documents if type(documents) is list else [None]:
+            sha, size = (doc.get("sha256"), doc.get("size")) if type(doc) is dict else (None, None)
+            if type(sha) is not str or not HEX64.fullmatch(sha) or type(size) is not int or size < 0:
+                self._fail("an issued document must name its file's sha256 (64 hex) and size", case, seq,
+                           "facts.documents")
+                return
+            self._record_files.setdefault(sha, (size, case, seq))
 
     def _check_record_files(self) -> None:
         if not self._record_files:

@@ -38,6 +38,8 @@ from workflow.calendar import WorkCalendar, default_calendar, parse_year_notice
 from workflow.clock import Clock, SystemClock, local_date, utc_stamp
 from workflow.db import Work, working
 from workflow.definitions import Procedure, Registry, Transition
+from workflow.documents import issue as doc_issue
+from workflow.documents.definitions import DocumentRegistry, load_documents
 from workflow.engine import checks, guard_context, idempotency
 from workflow.engine.guard_context import guard_reason, has_av_record
 from workflow.engine.idempotency import KeyReused, RequestKey
@@ -74,6 +76,7 @@ class _Step:
     role: str
     payload: dict[str, Any]
     now: datetime
+    documents: list[doc_issue.Planned] | None = None  # what the step issues (workflow/documents/issue.py)
 
 
 class Engine:
@@ -84,9 +87,11 @@ class Engine:
         clock: Clock | None = None,
         calendar: WorkCalendar | None = None,
         records: RecordStore | None = None,
+        documents: DocumentRegistry | None = None,
     ):
         self.sessions = session_factory
         self.registry = registry
+        self._documents = documents
         self.clock = clock or SystemClock()
         self.records = records
         self._base_calendar = calendar or default_calendar()
@@ -99,6 +104,13 @@ class Engine:
             rows = session.scalars(select(HolidayYear)).all()
             extra = [parse_year_notice(r.year, r.data, origin=f"holiday_year {r.year}") for r in rows]
         self.calendar = self._base_calendar.with_years(extra)
+
+    @property
+    def documents(self) -> DocumentRegistry:
+        """The document types the steps issue (definitions/documents/), loaded on first use."""
+        if self._documents is None:
+            self._documents = load_documents(self.registry)
+        return self._documents
 
     # ------------------------------------------------------------ reading
 
@@ -127,7 +139,8 @@ class Engine:
     def create_case(self, procedure_id: str, actor: str, payload: Any = None, *,
                     request: RequestKey | None = None) -> Outcome:
         attempt = Attempt.of("create", actor, payload)
-        return self._unit_of_work(attempt, lambda work: self._open(work, procedure_id, attempt), request)
+        return self._answered(request, lambda: self._unit_of_work(
+            attempt, lambda work: self._open(work, procedure_id, attempt), request))
 
     def fire(
         self, case_id: str, trigger: str, actor: str, payload: Any = None, *, expected_version: int | None = None,
@@ -151,16 +164,19 @@ class Engine:
             step = self._checked(work, case_id, actor, attempt, expected_version, attachment, lock=True)
             return self._apply(work, step, attachment, stored)
 
-        try:
-            return self._unit_of_work(attempt, take, request)
-        except BaseException:
-            for kept in stored:  # the event that named it was rolled back
-                if self.records is not None:
-                    self.records.remove_uncommitted(kept)
-            raise
-        finally:
-            if attachment is not None:
-                attachment.discard()
+        def run() -> Outcome:
+            try:
+                return self._unit_of_work(attempt, take, request)
+            except BaseException:
+                for kept in stored:  # the event that named it was rolled back
+                    if self.records is not None:
+                        self.records.remove_uncommitted(kept)
+                raise
+            finally:
+                if attachment is not None:
+                    attachment.discard()
+
+        return self._answered(request, run)
 
     def check(self, case_id: str, trigger: str, actor: str, payload: Any = None, *,
               expected_version: int | None = None, before_input: bool = False) -> Outcome:
@@ -182,6 +198,21 @@ class Engine:
         to_state = machine.run(step.procedure, case.state, step.transition.trigger)
         return Outcome(True, case.id, step.transition.trigger, case.state, to_state, case_version=case.version)
 
+    def draft_documents(self, case_id: str, trigger: str, actor: str, payload: Any = None) -> tuple[list[bytes], Outcome]:
+        """The documents the step would issue, rendered as drafts (no number, no code, nothing written), with
+        check()'s outcome: drafts only when the step would pass."""
+        attempt = Attempt.of(trigger, actor, payload)
+        with reading(self.sessions) as work:
+            try:
+                step = self._checked(work, case_id, actor, attempt, None, None, lock=False)
+            except Refused as refused:
+                return [], attempt.unchecked(refused.reasons)
+            org = doc_issue.organisation(orm(work)(), step.case.org_id)
+        drafts = [doc_issue.draft(p, org) for p in step.documents or []]
+        case = step.case
+        to_state = machine.run(step.procedure, case.state, step.transition.trigger)
+        return drafts, Outcome(True, case.id, step.transition.trigger, case.state, to_state, case_version=case.version)
+
     # ------------------------------------------------------------ the unit of work
 
     def _unit_of_work(self, attempt: Attempt, step: Callable[[Work], Outcome],
@@ -189,20 +220,24 @@ class Engine:
         """One write transaction for one attempt: `step` checks (raising Refused) and writes; a refusal is
         recorded instead, as the transaction's only write, in the case's chain once the case is known, else
         in the system journal. A request's idempotency key is read first and kept with the outcome."""
+        with working(self.sessions) as work:
+            if request is not None and (earlier := idempotency.recall(work, request, self.clock.now())):
+                return earlier
+            try:
+                outcome = step(work)
+            except Refused as refused:
+                outcome = record_refusal(work, attempt, refused.reasons, self.clock.now)
+            if request is not None:
+                idempotency.remember(work, request, outcome, self.clock.now())
+            return outcome
+
+    def _answered(self, request: RequestKey | None, run: Callable[[], Outcome]) -> Outcome:
+        """`run` (a unit of work and its clean-up); if another request with the same key committed while it
+        ran (PostgreSQL: its INSERT of the key waited for that one and failed), ours was rolled back whole and
+        cleaned up like any failed write, and the other's outcome is the answer."""
         try:
-            with working(self.sessions) as work:
-                if request is not None and (earlier := idempotency.recall(work, request, self.clock.now())):
-                    return earlier
-                try:
-                    outcome = step(work)
-                except Refused as refused:
-                    outcome = record_refusal(work, attempt, refused.reasons, self.clock.now)
-                if request is not None:
-                    idempotency.remember(work, request, outcome, self.clock.now())
-                return outcome
+            return run()
         except idempotency.KeyTaken:
-            # The same request, sent twice at once (PostgreSQL): the other committed first and ours is rolled
-            # back whole. Its file, if any, is the same content, named by the other's event: it stays.
             assert request is not None
             with reading(self.sessions) as work:
                 earlier = idempotency.recall(work, request, self.clock.now())
@@ -238,9 +273,22 @@ class Engine:
             check_attachment(self.records, transition, clean, attachment)
         # The case's deadlines matter to the guards only if this step ends a minimum period.
         deadlines = store.load_deadlines(work, case.id) if ends_minimum_period(procedure, transition.trigger) else []
-        clean = guard_context.evaluate(work, self.registry, self.calendar, procedure, transition, case, case.data,
-                                       user, clean, now, deadlines, before_input=before_input)
-        return _Step(procedure, transition, case, user, role, clean, now)
+        issuing, problems = [], []
+        if not before_input and self.documents.issued_by(procedure.id, transition.trigger):
+            # The step's documents, judged like its guards on the same data (their contents, 代字, fonts).
+            session = orm(work)()
+            issuing, problems = doc_issue.plan(
+                self.documents, procedure, transition, case.data, clean, doc_issue.organisation(session, user.org_id),
+                self._settings(session, user.org_id), self.records, local_date(now))
+        found = tuple(Reason(p.code, p.zh, p.en, p.article, p.field) for p in problems)
+        try:
+            clean = guard_context.evaluate(work, self.registry, self.calendar, procedure, transition, case,
+                                           case.data, user, clean, now, deadlines, before_input=before_input)
+        except Refused as refused:
+            raise Refused(*refused.reasons, *found) from None
+        if found:
+            raise Refused(*found)
+        return _Step(procedure, transition, case, user, role, clean, now, issuing)
 
     def _apply(self, work: Work, step: _Step, attachment: Staged | None, stored: list[StoredRecord]) -> Outcome:
         procedure, transition, case, now = step.procedure, step.transition, step.case, step.now
@@ -249,6 +297,21 @@ class Engine:
             payload = attachment_payload(attachment, payload, case.state)
         from_state = case.state
         to_state = machine.run(procedure, from_state, transition.trigger)
+        issued: list[doc_issue.Issued] = []
+        if step.documents:  # numbered and rendered once, here; the event fixes their hashes
+            assert self.records is not None  # plan() refused otherwise
+            session = orm(work)()
+            issued = doc_issue.issue(session, step.documents, case.org_id,
+                                     doc_issue.organisation(session, case.org_id), self.records, now)
+            payload = doc_issue.fill_number(issued, payload)
+        try:
+            return self._write(work, step, payload, from_state, to_state, issued, attachment, stored)
+        finally:
+            doc_issue.discard(issued)  # a staged PDF not moved into the store (the step failed) goes
+
+    def _write(self, work: Work, step: _Step, payload: dict[str, Any], from_state: str, to_state: str,
+               issued: list[doc_issue.Issued], attachment: Staged | None, stored: list[StoredRecord]) -> Outcome:
+        procedure, transition, case, now = step.procedure, step.transition, step.case, step.now
         # The verdicts on the deadlines this step ends come from the deadline rows, not from the event: they
         # travel in the event's hashed `facts`, so that replay (and the auditor) rebuild the same data.
         verdicts = timeliness(work, procedure, case.id, transition.trigger, payload, local_date(now))
@@ -256,7 +319,8 @@ class Engine:
             work, case, kind="record_attached" if transition.attachment else "transition", at=utc_stamp(now),
             procedure=procedure.ref, trigger=transition.trigger, from_state=from_state, to_state=to_state,
             actor=step.user.username, role=step.role, payload=payload,
-            facts={"timeliness": verdicts} if verdicts else None,
+            facts={**({"timeliness": verdicts} if verdicts else {}),
+                   **({"documents": [i.fact() for i in issued]} if issued else {})} or None,
         )
         # The new row is the replay of this event on the old one (workflow/replay.py), as verify recomputes it.
         row = replay.advance(case, {**event.body, "hash": event.hash}, transition)
@@ -269,6 +333,10 @@ class Engine:
             # a crash before this line leaves a temporary file, never a stored one no event names; a crash
             # in the commit itself leaves an orphan that `lawflow records check --sweep` removes.
             store_attachment(self.records, attachment, stored)
+        if issued:
+            assert self.records is not None
+            doc_issue.record(orm(work)(), issued, case.org_id, case.id, event.seq, now)
+            doc_issue.keep(self.records, issued, stored)  # last, as for an attachment
         return Outcome(True, case.id, transition.trigger, from_state, to_state, event.seq, event.hash, (),
                        case.version)
 
