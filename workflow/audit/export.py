@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from workflow.audit.canonical import EXPORT_FORMAT, export_line
 from workflow.audit.checkpoint import checkpoint_record
 from workflow.audit.verifier import (  # verify_database: the auditor's own check, on the database
+    PROGRESS_EVERY,
     Report,
     Verifier,
 )
@@ -194,10 +195,13 @@ def export(sessions: sessionmaker[Session], out: IO[bytes], origin: str, exporte
 def verify_database(sessions: sessionmaker[Session], origin: str, exported_at: str,
                     trusted_checkpoints: Iterable[dict[str, Any]] = (),
                     progress: Callable[[int], None] | None = None, records_dir: str | None = None,
-                    trusted_keys: Iterable[bytes] = (), registry: Registry | None = None) -> Report:
+                    trusted_keys: Iterable[bytes] = (), registry: Registry | None = None,
+                    progress_every: int = PROGRESS_EVERY) -> Report:
     """Verify the trail in the database, every case row against the replay of its events included; with
-    `records_dir`, also re-hash every evidence file it names."""
-    verifier = Verifier(trusted_checkpoints, progress=progress, records_dir=records_dir, trusted_keys=trusted_keys)
+    `records_dir`, also re-hash every evidence file it names. `progress(n)` is called every `progress_every`
+    events."""
+    verifier = Verifier(trusted_checkpoints, progress=progress, progress_every=progress_every,
+                        records_dir=records_dir, trusted_keys=trusted_keys)
     with sessions() as session:
         for record in iter_records(session, origin, exported_at, registry):
             if not verifier.feed(record):

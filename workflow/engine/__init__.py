@@ -18,6 +18,7 @@ The parts, each a module of this package:
   timeliness.py     the periods a step starts, ends or clears, and whether a limit was met
   refusals.py       Reason, Outcome, and recording a refusal in the case's chain or the system journal
   transaction.py    the read-only transaction of check()
+  busy.py           the bounded retry of a unit of work SQLite answered with SQLITE_BUSY
 """
 
 from __future__ import annotations
@@ -38,10 +39,12 @@ from workflow.clock import Clock, SystemClock, local_date, utc_stamp
 from workflow.db import Work, working
 from workflow.definitions import Procedure, Registry, Transition
 from workflow.engine import checks, guard_context
+from workflow.engine.busy import retrying
 from workflow.engine.guard_context import guard_reason, has_av_record
 from workflow.engine.recording import (
     attachment_payload,
     check_attachment,
+    publish_attachment,
     record,
     store_attachment,
     take_roll,
@@ -50,7 +53,7 @@ from workflow.engine.refusals import SYSTEM_PROCEDURE, Attempt, Outcome, Reason,
 from workflow.engine.timeliness import ends_minimum_period, timeliness, update_deadlines
 from workflow.engine.transaction import orm, reading
 from workflow.models import Case, HolidayYear, User
-from workflow.records import RecordStore, Staged, StoredRecord
+from workflow.records import RecordStore, Staged
 from workflow.store import Actor, CaseRow, Transactional
 
 __all__ = [
@@ -87,6 +90,7 @@ class Engine:
         self.registry = registry
         self.clock = clock or SystemClock()
         self.records = records
+        self.busy_retries = 0  # units of work run again after SQLITE_BUSY (workflow/engine/busy.py)
         self._base_calendar = calendar or default_calendar()
         self.calendar = self._base_calendar
         self.reload_calendar()
@@ -139,22 +143,21 @@ class Engine:
             attempt.extra["file"] = {"name": inputs.printable(attachment.filename, 200), "size": attachment.size}
             if not attachment.too_large:
                 attempt.extra["file"]["sha256"] = attachment.sha256
-        stored: list[StoredRecord] = []
+        recorded: list[Staged] = []
 
         def take(work: Work) -> Outcome:
+            recorded.clear()  # a unit of work run again after SQLITE_BUSY starts from nothing
             step = self._checked(work, case_id, actor, attempt, expected_version, attachment, lock=True)
-            return self._apply(work, step, attachment, stored)
+            return self._apply(work, step, attachment, recorded)
 
         try:
-            return self._unit_of_work(attempt, take)
-        except BaseException:
-            for kept in stored:  # the event that named it was rolled back
-                if self.records is not None:
-                    self.records.remove_uncommitted(kept)
-            raise
+            outcome = self._unit_of_work(attempt, take)
+            for staged in recorded:  # its event has committed: the file moves into place (workflow/records.py)
+                publish_attachment(self.records, staged)
+            return outcome
         finally:
             if attachment is not None:
-                attachment.discard()
+                attachment.discard()  # refused, or its transaction failed: nothing of it stays
 
     def check(self, case_id: str, trigger: str, actor: str, payload: Any = None, *,
               expected_version: int | None = None, before_input: bool = False) -> Outcome:
@@ -182,11 +185,17 @@ class Engine:
         """One write transaction for one attempt: `step` checks (raising Refused) and writes; a refusal is
         recorded instead, as the transaction's only write, in the case's chain once the case is known, else
         in the system journal."""
-        with working(self.sessions) as work:
-            try:
-                return step(work)
-            except Refused as refused:
-                return record_refusal(work, attempt, refused.reasons, self.clock.now)
+        def once() -> Outcome:
+            with working(self.sessions) as work:
+                try:
+                    return step(work)
+                except Refused as refused:
+                    return record_refusal(work, attempt, refused.reasons, self.clock.now)
+
+        return retrying(once, self._count_busy)  # SQLite's busy state: run again, bounded (engine/busy.py)
+
+    def _count_busy(self) -> None:
+        self.busy_retries += 1
 
     def _checked(self, work: Transactional, case_id: str, actor: str, attempt: Attempt,
                  expected_version: int | None, attachment: Staged | None, *, lock: bool,
@@ -221,7 +230,7 @@ class Engine:
                                        user, clean, now, deadlines, before_input=before_input)
         return _Step(procedure, transition, case, user, role, clean, now)
 
-    def _apply(self, work: Work, step: _Step, attachment: Staged | None, stored: list[StoredRecord]) -> Outcome:
+    def _apply(self, work: Work, step: _Step, attachment: Staged | None, recorded: list[Staged]) -> Outcome:
         procedure, transition, case, now = step.procedure, step.transition, step.case, step.now
         payload = step.payload
         if attachment is not None and transition.attachment:
@@ -244,10 +253,9 @@ class Engine:
         update_deadlines(work, procedure, case.id, transition.trigger, payload, local_date(now), self.calendar,
                          self._setting_of(work, case.org_id))
         if attachment is not None and transition.attachment:
-            # The file moves into the store last, when every row is written and only the commit remains:
-            # a crash before this line leaves a temporary file, never a stored one no event names; a crash
-            # in the commit itself leaves an orphan that `lawflow records check --sweep` removes.
-            store_attachment(self.records, attachment, stored)
+            # The file stays staged, named by its hash, until the event has committed; fire() then moves it
+            # into place. A crash in between is rolled forward (workflow/records.py): never an orphan.
+            store_attachment(self.records, attachment, recorded)
         return Outcome(True, case.id, transition.trigger, from_state, to_state, event.seq, event.hash, (),
                        case.version)
 
