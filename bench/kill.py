@@ -147,6 +147,7 @@ def trial(rt: object, runtime_factory: Callable[[], object], kind: str, rnd: ran
     time.sleep(rnd.uniform(0.0, window))
     os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
+    _server_sessions_gone(rt, pid)
     lines += _drain(read_fd)
     os.close(read_fd)
     result.trials += 1
@@ -155,6 +156,19 @@ def trial(rt: object, runtime_factory: Callable[[], object], kind: str, rnd: ran
         result.failures.append(f"{kind} trial {result.trials}: the child failed before the kill: {errors[0]}")
         return
     check(rt, kind, lines, result)
+
+
+def _server_sessions_gone(rt: object, pid: int, timeout: float = 60.0) -> None:
+    """On PostgreSQL a killed client's last COMMIT may still be carried out by its server session: the
+    process is wholly gone only when that session is (the records store's roll-forward waits for it too)."""
+    from workflow.records_check import server_sessions
+
+    remaining = server_sessions(rt.sessions)  # type: ignore[attr-defined]
+    deadline = time.monotonic() + timeout
+    while remaining(pid):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the server sessions of killed process {pid} did not end in {timeout} s")
+        time.sleep(0.01)
 
 
 def _read_until_ready(fd: int, pid: int, timeout: float = 60.0) -> list[str]:

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from tests.test_records import PDF, TEXT, _investigating
 from workflow import records_check
@@ -239,3 +240,23 @@ def test_a_missing_or_altered_file_is_reported_and_never_swept(town: Runtime, la
 def test_an_empty_store_is_consistent(town: Runtime, lawflow) -> None:
     result = lawflow("records", "check")
     assert result.returncode == 0 and "记录存储完好" in result.stdout
+
+
+def test_a_dead_processs_folder_waits_while_the_database_may_still_commit_for_it(town: Runtime) -> None:
+    """PostgreSQL carries out a killed client's last COMMIT on its own: until no server session of that
+    process remains, its staged files are not judged (a file deleted then might be named a moment later)."""
+    _killed(town, KILL_WHILE_RECEIVING)
+    [left] = _staged_files(town)
+    pid = int(left.parent.name.partition("-")[0])
+    waiting = town.records.roll_forward(records_check.recorded_in(town.sessions), lambda p: p == pid)
+    assert left.is_file() and (waiting.live, waiting.partial) == (1, 0)
+    done = town.records.roll_forward(records_check.recorded_in(town.sessions), lambda p: False)
+    assert not left.exists() and (done.partial, done.folders) == (1, 1)
+
+
+def test_the_server_sessions_of_a_process_are_found_by_its_pid(town: Runtime) -> None:
+    remaining = records_check.server_sessions(town.sessions)
+    with town.sessions() as s:
+        s.execute(select(Case.id)).all()  # a connection of this process is open
+        assert remaining(os.getpid()) is town.database_url.startswith("postgresql")
+    assert remaining(2**22 + 1) is False  # beyond Linux's pid_max: no process has it

@@ -46,7 +46,24 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **kwargs)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    _name_pg_sessions(engine)
+    return engine
+
+
+def pg_session_name(pid: int) -> str:
+    """The application_name of a process's PostgreSQL sessions (see _name_pg_sessions)."""
+    return f"lawflow:{pid}"
+
+
+def _name_pg_sessions(engine: Engine) -> None:
+    """Name each PostgreSQL session after the client process that opened it (read when it connects, so a
+    forked child's sessions carry its own pid). When a client is killed, the server may still be committing
+    what it sent last: the records store's roll-forward asks pg_stat_activity whether a session of a dead
+    process remains before it deletes that process's staged files (workflow/records_check.server_sessions)."""
+    @event.listens_for(engine, "do_connect")
+    def name(_dialect: Any, _record: Any, _cargs: Any, cparams: dict[str, Any]) -> None:
+        cparams.setdefault("application_name", pg_session_name(os.getpid()))
 
 
 def _configure_sqlite(engine: Engine) -> None:

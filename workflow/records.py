@@ -18,7 +18,10 @@ the events name, by `roll_forward` (run before a process's first upload and by `
 Only a folder no live process can still commit from is ever cleaned. Each process stages in its own folder
 `records/staging/<pid>-<token>` and holds an exclusive flock(2) on that folder while it may use it; the
 kernel releases the lock when the process dies, however it dies (SIGKILL too), so "the lock can be taken" is
-exactly "no writer is left" — no age bound, no pid test (pids are reused). The folder is locked under a
+exactly "no writer is left" — no age bound. On PostgreSQL one more thing must be gone: a client killed just
+after sending COMMIT has that COMMIT carried out by its server session afterwards, so the folder also waits
+until no session named after its pid remains in pg_stat_activity (workflow/db.py names them; a reused pid
+only makes it wait longer). SQLite commits inside the process: nothing of it can land once it is gone. The folder is locked under a
 `.setup` name and only then renamed, so no one ever sees it unlocked while its owner lives. A live writer's
 files are never deleted; one its event already names may be moved into place by anyone (a reader, the
 roll-forward) as well as by the writer: the move is an atomic rename of identical content, and whoever comes
@@ -195,6 +198,7 @@ class Recovery:
 
 
 Recorded = Callable[[set[str]], set[str]]  # which of these sha256 a committed record_attached event names
+Committing = Callable[[int], bool]  # whether the database may still commit for this (dead) client pid
 
 
 class RecordStore:
@@ -203,10 +207,12 @@ class RecordStore:
     `recorded`, when given, answers which hashes the events name (workflow/records_check.recorded_in); the
     store then rolls forward what dead processes left before this process's first upload."""
 
-    def __init__(self, root: str | Path, max_bytes: int = DEFAULT_MAX_BYTES, recorded: Recorded | None = None):
+    def __init__(self, root: str | Path, max_bytes: int = DEFAULT_MAX_BYTES, recorded: Recorded | None = None,
+                 committing: Committing | None = None):
         self.root = Path(root)
         self.max_bytes = max_bytes
         self.recorded = recorded
+        self.committing = committing
         self._folder: StagingFolder | None = None
 
     @property
@@ -225,7 +231,7 @@ class RecordStore:
         if folder is None or not folder.usable:
             if self.recorded is not None and (folder is None or folder.pid != os.getpid()):
                 try:  # this process's first upload: first settle what dead processes left
-                    self.roll_forward(self.recorded)
+                    self.roll_forward(self.recorded, self.committing)
                 except Exception:  # noqa: BLE001 - housekeeping; `records check` does it again, loudly
                     log.warning("records: the roll-forward of staged files failed", exc_info=True)
             folder = self._folder = StagingFolder(self.staging)
@@ -321,9 +327,11 @@ class RecordStore:
                 found += [Path(folder, n) for n in os.listdir(folder) if n.startswith(sha256 + "-")]
         return found
 
-    def roll_forward(self, recorded: Recorded) -> Recovery:
+    def roll_forward(self, recorded: Recorded, committing: Committing | None = None) -> Recovery:
         """Settle the staging folders (module docstring): in a dead process's folder, move the files an event
-        names into place and delete the rest; in a live one, move only the files an event names."""
+        names into place and delete the rest; in a live one, move only the files an event names. A process
+        is dead when its folder's lock is free and `committing(pid)` says the database can no longer commit
+        anything of it (PostgreSQL finishes a killed client's COMMIT on its own: records_check.server_sessions)."""
         done = Recovery()
         try:
             entries = list(os.scandir(self.staging))
@@ -337,10 +345,10 @@ class RecordStore:
                     if time.time() - entry.stat().st_mtime > SETUP_MAX_AGE:
                         shutil.rmtree(entry.path)
                 continue
-            self._settle(Path(entry.path), recorded, done)
+            self._settle(Path(entry.path), recorded, committing, done)
         return done
 
-    def _settle(self, folder: Path, recorded: Recorded, done: Recovery) -> None:
+    def _settle(self, folder: Path, recorded: Recorded, committing: Committing | None, done: Recovery) -> None:
         try:
             fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
         except FileNotFoundError:  # settled by another process meanwhile
@@ -353,6 +361,9 @@ class RecordStore:
                 if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
                     raise
                 dead = False  # its process lives (this one included): it may still commit
+            if dead and committing is not None:
+                pid = folder.name.partition("-")[0]
+                dead = not (pid.isdigit() and committing(int(pid)))  # its last COMMIT may be landing still
             try:
                 names = os.listdir(folder)
             except FileNotFoundError:  # removed by the roll-forward that held the lock before us

@@ -16,13 +16,14 @@ import json
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from workflow.db import pg_session_name
 from workflow.models import AuditEvent
 from workflow.records import Recorded, RecordStore, Recovery
 
@@ -73,7 +74,8 @@ def check(sessions: sessionmaker[Session], store: RecordStore, *, min_age: float
     """Compare the store with the events. The store is listed before the events are read, so a step that
     commits in between is seen as named, or else as a young orphan the sweep leaves alone."""
     now = time.time() if now is None else now
-    report = StoreReport(min_age=min_age, recovery=store.roll_forward(recorded_in(sessions)))
+    report = StoreReport(min_age=min_age,
+                         recovery=store.roll_forward(recorded_in(sessions), server_sessions(sessions)))
     stored = {path: loose for path, loose in _files(store.objects, now)}
     report.temporary = [loose for _, loose in _files(store.root / "tmp", now)]
     named: dict[str, tuple[str, int, int]] = {}
@@ -119,6 +121,22 @@ def recorded_in(sessions: sessionmaker[Session]) -> Recorded:
                     found.add(sha)
         return found
     return recorded
+
+
+def server_sessions(sessions: sessionmaker[Session]) -> Callable[[int], bool]:
+    """Whether the database may still commit for a client process that is gone: on PostgreSQL, a killed
+    client's last COMMIT is carried out by its server session after the client died, so its staged files
+    wait until no session named after it (workflow/db.pg_session_name) remains. SQLite commits inside the
+    client process: once the process is gone, nothing of it can commit."""
+    bind = sessions.kw["bind"]
+    if bind.dialect.name != "postgresql":
+        return lambda _pid: False
+
+    def remaining(pid: int) -> bool:
+        with sessions() as session:
+            return bool(session.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :n"),
+                                       {"n": pg_session_name(pid)}))
+    return remaining
 
 
 def _named(session: Session) -> Iterator[tuple[str, int, str, int]]:

@@ -74,9 +74,10 @@ class Runtime:
     @cached_property
     def records(self) -> RecordStore:
         """Evidence files (全过程记录), content-addressed under the instance folder."""
-        from workflow.records_check import recorded_in  # what the events name, for the roll-forward
+        from workflow.records_check import recorded_in, server_sessions  # for the roll-forward
 
-        return RecordStore(Path(self.instance) / "records", self.max_record_bytes, recorded=recorded_in(self.sessions))
+        return RecordStore(Path(self.instance) / "records", self.max_record_bytes, recorded=recorded_in(self.sessions),
+                           committing=server_sessions(self.sessions))
 
     @cached_property
     def engine(self) -> Engine:

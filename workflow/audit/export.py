@@ -19,6 +19,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import IO, Any
 
 import orjson
+from sqlalchemy import Engine as SqlEngine
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -177,6 +178,17 @@ def _shipped_registry() -> Registry:
     return _REGISTRY[0]
 
 
+def one_snapshot(session: Session) -> None:
+    """Read the whole trail as of one moment. PostgreSQL's default (READ COMMITTED) gives each statement its
+    own snapshot, so a step committed between reading the chain heads and reading the events would look like
+    a head rolled back; REPEATABLE READ holds one snapshot for the transaction. SQLite's read transaction
+    (BEGIN, workflow/db.py) already sees one snapshot from its first read on."""
+    bind = session.get_bind()
+    # A session bound to a connection (a caller's own transaction) reads in that transaction's snapshot.
+    if isinstance(bind, SqlEngine) and bind.dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
 def export(sessions: sessionmaker[Session], out: IO[bytes], origin: str, exported_at: str,
            progress: Callable[[int], None] | None = None, registry: Registry | None = None,
            orgs: Collection[str] | None = None) -> int:
@@ -184,6 +196,7 @@ def export(sessions: sessionmaker[Session], out: IO[bytes], origin: str, exporte
     number of events written."""
     count = 0
     with sessions() as session:
+        one_snapshot(session)
         for record in iter_records(session, origin, exported_at, registry, orgs):
             out.write(export_line(record))
             if record["type"] == "event":
@@ -211,6 +224,7 @@ def verify_database(sessions: sessionmaker[Session], origin: str, exported_at: s
     verifier = Verifier(trusted_checkpoints, progress=progress, progress_every=progress_every,
                         records_dir=records_dir, trusted_keys=trusted_keys, row_encode=_sorted_orjson)
     with sessions() as session:
+        one_snapshot(session)
         for record in iter_records(session, origin, exported_at, registry):
             if not verifier.feed(record):
                 break
