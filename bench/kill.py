@@ -8,9 +8,11 @@ later). The harness sleeps a random time (seeded), SIGKILLs the child, and then 
 
   1. `audit verify`: every hash, chain, leaf and checkpoint, every case row equal to the replay of its
      history, every evidence file an event names re-hashed (workflow/audit/export.verify_database);
-  2. `records check`: no event's file missing or altered; every file the store holds hashes to its name (no
-     half-written file); orphans and temporary uploads (a kill inside the commit or mid-upload) are counted,
-     then swept as an operator would with no process running (`records check --sweep --older-than 0`);
+  2. `records check`, which first rolls forward what the killed child left staged (workflow/records.py: a file
+     its committed event names is moved into place, anything else deleted): no event's file missing or
+     altered, and no orphan (a stored file no event names) nor temporary upload left — each would be a
+     failure; every stored file hashes to its name (no half-written file). What the roll-forward moved and
+     deleted is counted;
   3. every acknowledged step is in the database with the hash the caller was given; an acknowledged
      checkpoint is covered by the database's latest checkpoint.
 
@@ -55,14 +57,18 @@ class KindResult:
     trials: int = 0
     acknowledged: int = 0  # acknowledged calls checked present
     killed_mid_work: int = 0  # kills that left the child inside a call (not at a loop boundary)
-    orphans: int = 0  # stored files no event names, swept after the check
-    temporary: int = 0  # partial uploads in records/tmp, swept after the check
+    orphans: int = 0  # stored files no event names (a failure: the roll-forward leaves none)
+    temporary: int = 0  # uploads left in records/tmp (a failure: nothing stages there any more)
+    missing: int = 0  # events whose file is missing or altered (a failure)
+    moved: int = 0  # staged files of a killed child that its committed event names: moved into place
+    deleted: int = 0  # staged files of a killed child never recorded (or cut off mid-upload): deleted
     failures: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, object]:
         return {"kind": self.kind, "trials": self.trials, "acknowledged": self.acknowledged,
-                "orphans_swept": self.orphans, "temporary_swept": self.temporary,
+                "orphans": self.orphans, "temporary": self.temporary, "missing": self.missing,
+                "rolled_forward_moved": self.moved, "rolled_forward_deleted": self.deleted,
                 "failures": self.failures, "seconds": round(self.seconds, 1)}
 
 
@@ -141,6 +147,7 @@ def trial(rt: object, runtime_factory: Callable[[], object], kind: str, rnd: ran
     time.sleep(rnd.uniform(0.0, window))
     os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
+    _server_sessions_gone(rt, pid)
     lines += _drain(read_fd)
     os.close(read_fd)
     result.trials += 1
@@ -149,6 +156,19 @@ def trial(rt: object, runtime_factory: Callable[[], object], kind: str, rnd: ran
         result.failures.append(f"{kind} trial {result.trials}: the child failed before the kill: {errors[0]}")
         return
     check(rt, kind, lines, result)
+
+
+def _server_sessions_gone(rt: object, pid: int, timeout: float = 60.0) -> None:
+    """On PostgreSQL a killed client's last COMMIT may still be carried out by its server session: the
+    process is wholly gone only when that session is (the records store's roll-forward waits for it too)."""
+    from workflow.records_check import server_sessions
+
+    remaining = server_sessions(rt.sessions)  # type: ignore[attr-defined]
+    deadline = time.monotonic() + timeout
+    while remaining(pid):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the server sessions of killed process {pid} did not end in {timeout} s")
+        time.sleep(0.01)
 
 
 def _read_until_ready(fd: int, pid: int, timeout: float = 60.0) -> list[str]:
@@ -190,11 +210,20 @@ def check(rt: object, kind: str, lines: list[str], result: KindResult) -> None:
     for broken in store.broken:
         result.failures.append(f"{label}: evidence of {broken.case_id} seq {broken.seq}: {broken.problem}")
     for loose in store.orphans:
-        if hashlib.sha256(loose.path.read_bytes()).hexdigest() != loose.path.name:
-            result.failures.append(f"{label}: half-written file in the store: {loose.path}")
+        problem = "half-written" if hashlib.sha256(loose.path.read_bytes()).hexdigest() != loose.path.name \
+            else "orphan (named by no event)"
+        result.failures.append(f"{label}: {problem} file in the store: {loose.path}")
+    for loose in store.temporary:
+        result.failures.append(f"{label}: temporary upload left: {loose.path}")
+    if store.recovery.live or store.recovery.damaged:
+        result.failures.append(f"{label}: the roll-forward found {store.recovery.live} staged file(s) of a live "
+                               f"process and {store.recovery.damaged} damaged one(s) after the kill")
     result.orphans += len(store.orphans)
     result.temporary += len(store.temporary)
-    records_check.sweep(store)
+    result.missing += len(store.broken)
+    result.moved += store.recovery.moved
+    result.deleted += store.recovery.discarded + store.recovery.partial
+    records_check.sweep(store)  # so that one trial's leftovers do not count again in the next
     acks = [line.split() for line in lines if line.startswith("ACK ")]
     checkpoints = [int(line.split()[1]) for line in lines if line.startswith("CHECKPOINT ")]
     with rt.sessions() as session:  # type: ignore[attr-defined]

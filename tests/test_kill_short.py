@@ -1,7 +1,8 @@
 """The kill harness's short run (bench/kill.py; the long run is in bench/RESULTS.md): a process firing steps,
 uploading evidence or signing checkpoints is SIGKILLed at random moments, on SQLite and PostgreSQL; after every
 kill the trail verifies (case rows equal to their replay included), nothing acknowledged is missing, and the
-records store holds no half-written file."""
+records store, once the killed child's staging folder is rolled forward, holds exactly the files the events
+name: no orphan, none missing, no half-written file (run_kind counts each as a failure)."""
 
 from __future__ import annotations
 
@@ -26,5 +27,6 @@ def test_a_killed_process_loses_nothing_acknowledged_and_leaves_nothing_half_wri
 
     result = run_kind(town, factory, kind, TRIALS, seed=15, window=0.3, budget=BUDGET)
     assert result.failures == []
+    assert (result.orphans, result.temporary, result.missing) == (0, 0, 0)
     assert result.trials >= 3, f"only {result.trials} trials ran in {BUDGET} s"
     assert result.acknowledged > 0  # the kills came while work was being acknowledged, not before it began

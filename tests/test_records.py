@@ -52,25 +52,30 @@ def test_staging_hashes_while_copying_and_discard_leaves_nothing(tmp_path: Path)
     staged = store.stage(io.BytesIO(data), filename="询问笔录.pdf")
     assert (staged.sha256, staged.size, staged.sniffed) == (hashlib.sha256(data).hexdigest(), len(data), "pdf")
     assert staged.path.read_bytes() == data
+    assert staged.path.name.startswith(staged.sha256 + "-")  # once whole, named by its hash (the roll-forward)
     staged.discard()
-    assert list((tmp_path / "records" / "tmp").iterdir()) == []
+    assert _staged(store) == []
 
 
 def test_a_file_past_the_limit_is_not_kept(tmp_path: Path) -> None:
     store = RecordStore(tmp_path / "records", max_bytes=1024**2)
     staged = store.stage(io.BytesIO(MP4 + b"\0" * (2 * 1024**2)))
     assert staged.too_large and staged.limit == 1024**2
-    assert list((tmp_path / "records" / "tmp").iterdir()) == []
+    assert _staged(store) == []
 
 
-def test_commit_stores_once_read_only(tmp_path: Path) -> None:
+def _staged(store: RecordStore) -> list[Path]:
+    return [p for p in store.staging.rglob("*") if p.is_file()]
+
+
+def test_publish_stores_once_read_only(tmp_path: Path) -> None:
     store = RecordStore(tmp_path / "records")
-    first = store.commit(store.stage_bytes(PDF))
-    second = store.commit(store.stage_bytes(PDF))
+    first = store.publish(store.stage_bytes(PDF))
+    second = store.publish(store.stage_bytes(PDF))
     assert first.created and not second.created and first.path == second.path
     assert first.path == tmp_path / "records" / "objects" / first.sha256[:2] / first.sha256
     assert first.path.stat().st_mode & 0o222 == 0
-    assert list((tmp_path / "records" / "tmp").iterdir()) == []
+    assert _staged(store) == []
     assert store.check(first.sha256, len(PDF)) is None
 
 

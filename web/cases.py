@@ -402,7 +402,7 @@ def record_file(case_id: str, no: int) -> Response:
         record = next((r for r in case.data.get("records", []) if r.get("no") == no), None)
     if record is None:
         raise PublicNotFound("该记录不存在。")
-    path = rt.records.path_of(record["sha256"])
+    path = rt.records.find(record["sha256"])
     if not path.is_file():
         abort(404)
     fmt = FORMATS.get(record.get("format", ""))

@@ -187,7 +187,7 @@ def _make(rt: Runtime, dest: Path, owner_url: str | None, include_private_key: b
     files[db_file] = {}
     altered = []
     for sha in found.pop("named_records"):
-        source = rt.records.path_of(sha)
+        source = rt.records.find(sha)
         rel = Path("records") / source.relative_to(rt.records.root)
         target = dest / rel
         target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

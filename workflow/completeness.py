@@ -124,7 +124,7 @@ def _entry(r: Mapping[str, Any], acts: Mapping[str, str], materials: Mapping[tup
     sha, size = str(r.get("sha256", "")), int(r.get("size", 0))
     present = False
     if store is not None and sha:
-        path = store.path_of(sha)
+        path = store.find(sha)
         present = path.is_file() and path.stat().st_size == size
     details = {k: r[k] for k in ("duration_seconds", "device", "recorder", "version_note", "note", "filename")
                if k in r}

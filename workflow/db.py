@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 IMMEDIATE = {"lawflow_immediate": True}  # execution option: start this SQLite transaction as a writer
+BUSY_TIMEOUT_MS = 30_000  # SQLite's own wait for a lock (its busy handler) before it answers SQLITE_BUSY
 
 
 def default_url(instance_path: str | os.PathLike[str]) -> str:
@@ -42,10 +43,27 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # Written as before (SQLAlchemy's json.dumps), so the stored text, and what it hashes to, is unchanged.
     kwargs.setdefault("json_deserializer", load_json)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **kwargs)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    _name_pg_sessions(engine)
+    return engine
+
+
+def pg_session_name(pid: int) -> str:
+    """The application_name of a process's PostgreSQL sessions (see _name_pg_sessions)."""
+    return f"lawflow:{pid}"
+
+
+def _name_pg_sessions(engine: Engine) -> None:
+    """Name each PostgreSQL session after the client process that opened it (read when it connects, so a
+    forked child's sessions carry its own pid). When a client is killed, the server may still be committing
+    what it sent last: the records store's roll-forward asks pg_stat_activity whether a session of a dead
+    process remains before it deletes that process's staged files (workflow/records_check.server_sessions)."""
+    @event.listens_for(engine, "do_connect")
+    def name(_dialect: Any, _record: Any, _cargs: Any, cparams: dict[str, Any]) -> None:
+        cparams.setdefault("application_name", pg_session_name(os.getpid()))
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -58,7 +76,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         # REPLACE deletes without firing delete triggers unless this is on (audit-design §2.6).
         cursor.execute("PRAGMA recursive_triggers=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_MS)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -70,6 +88,14 @@ def _configure_sqlite(engine: Engine) -> None:
             conn.connection.dbapi_connection.execute(statement)
         except sqlite3.Error as error:  # "database is locked" past busy_timeout: raise it as SQLAlchemy would
             raise DBAPIError.instance(statement, (), error, sqlite3.Error, dialect=conn.dialect) from error
+
+
+def is_busy(error: BaseException) -> bool:
+    """SQLite answered SQLITE_BUSY (any extended code: "database is locked"): a lock was not to be had, and
+    the statement did nothing. The transaction it was in is rolled back whole, so the unit of work may run
+    again from the start (workflow/engine: Engine._unit_of_work)."""
+    orig = getattr(error, "orig", error)
+    return isinstance(orig, sqlite3.OperationalError) and getattr(orig, "sqlite_errorcode", 0) & 0xFF == 5
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -1,12 +1,13 @@
 """The records store against the audit trail: files no event names, events whose file is missing or altered,
-and uploads left half-way in `records/tmp` (`lawflow records check [--sweep]`).
+and uploads left half-way (`lawflow records check [--sweep]`).
 
-fire() moves a file into the store as its last act before the commit (workflow/engine/recording.py, store_attachment), and removes
-it again if the commit fails; only a process killed inside the commit itself leaves a stored file that no
-`record_attached` event names. A process killed while receiving a file leaves its temporary file. Either is
-personal data that was never recorded, so the sweep deletes them — but only once they are older than a bound:
-a younger one may belong to a step still in flight (its file moved, its commit about to land), and is listed,
-not touched. A missing or altered file is evidence gone wrong: it is reported, never "repaired".
+fire() keeps a received file staged, named by its hash, until its event has committed, and moves it into the
+store only then (workflow/records.py). What a killed process leaves in its staging folder is rolled forward by
+`check` before anything is compared: a file an event names is moved into place, anything else deleted
+(personal data that was never recorded) — only once no live process holds that folder's lock. So with this
+code no orphan arises; the orphans and the old `records/tmp` uploads listed here come from earlier versions
+(which moved the file before the commit) or from hands outside lawflow. The sweep deletes them only once they
+are older than a bound. A missing or altered file is evidence gone wrong: it is reported, never "repaired".
 """
 
 from __future__ import annotations
@@ -15,15 +16,16 @@ import json
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from workflow.db import pg_session_name
 from workflow.models import AuditEvent
-from workflow.records import RecordStore
+from workflow.records import Recorded, RecordStore, Recovery
 
 DEFAULT_MIN_AGE = 3600  # seconds: far longer than any step between staging a file and its commit
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -56,6 +58,7 @@ class StoreReport:
     temporary: list[Loose] = field(default_factory=list)
     broken: list[Broken] = field(default_factory=list)
     removed: list[Path] = field(default_factory=list)
+    recovery: Recovery = field(default_factory=Recovery)  # the roll-forward run before the comparison
 
     def stale(self, items: list[Loose]) -> list[Loose]:
         return [i for i in items if i.age >= self.min_age]
@@ -71,7 +74,8 @@ def check(sessions: sessionmaker[Session], store: RecordStore, *, min_age: float
     """Compare the store with the events. The store is listed before the events are read, so a step that
     commits in between is seen as named, or else as a young orphan the sweep leaves alone."""
     now = time.time() if now is None else now
-    report = StoreReport(min_age=min_age)
+    report = StoreReport(min_age=min_age,
+                         recovery=store.roll_forward(recorded_in(sessions), server_sessions(sessions)))
     stored = {path: loose for path, loose in _files(store.objects, now)}
     report.temporary = [loose for _, loose in _files(store.root / "tmp", now)]
     named: dict[str, tuple[str, int, int]] = {}
@@ -100,6 +104,46 @@ def sweep(report: StoreReport) -> list[Path]:
             continue
         report.removed.append(loose.path)
     return report.removed
+
+
+def recorded_in(sessions: sessionmaker[Session]) -> Recorded:
+    """Which of a set of hashes a committed event names — a record_attached event's file, or an issued
+    document's PDF in its event's facts (for the store's roll-forward: a few files at a time, so a LIKE,
+    confirmed on the parsed JSON, is enough)."""
+    def recorded(shas: set[str]) -> set[str]:
+        found: set[str] = set()
+        with sessions() as session:
+            for sha in shas:
+                if not HEX64.match(sha):
+                    continue
+                payloads = session.scalars(select(AuditEvent.payload).where(
+                    AuditEvent.kind == "record_attached", AuditEvent.payload.contains(sha)))
+                if any(json.loads(p).get("sha256") == sha for p in payloads):
+                    found.add(sha)
+                    continue
+                # an issued document's PDF (workflow/documents/issue.py): named in its event's facts
+                facts = session.scalars(select(AuditEvent.facts).where(
+                    AuditEvent.facts.is_not(None), AuditEvent.facts.contains(sha)))
+                if any(d.get("sha256") == sha for f in facts for d in json.loads(f).get("documents", [])):
+                    found.add(sha)
+        return found
+    return recorded
+
+
+def server_sessions(sessions: sessionmaker[Session]) -> Callable[[int], bool]:
+    """Whether the database may still commit for a client process that is gone: on PostgreSQL, a killed
+    client's last COMMIT is carried out by its server session after the client died, so its staged files
+    wait until no session named after it (workflow/db.pg_session_name) remains. SQLite commits inside the
+    client process: once the process is gone, nothing of it can commit."""
+    bind = sessions.kw["bind"]
+    if bind.dialect.name != "postgresql":
+        return lambda _pid: False
+
+    def remaining(pid: int) -> bool:
+        with sessions() as session:
+            return bool(session.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :n"),
+                                       {"n": pg_session_name(pid)}))
+    return remaining
 
 
 def _named(session: Session) -> Iterator[tuple[str, int, str, int]]:

@@ -75,7 +75,10 @@ class Runtime:
     @cached_property
     def records(self) -> RecordStore:
         """Evidence files (全过程记录), content-addressed under the instance folder."""
-        return RecordStore(Path(self.instance) / "records", self.max_record_bytes)
+        from workflow.records_check import recorded_in, server_sessions  # for the roll-forward
+
+        return RecordStore(Path(self.instance) / "records", self.max_record_bytes, recorded=recorded_in(self.sessions),
+                           committing=server_sessions(self.sessions))
 
     @cached_property
     def documents(self) -> DocumentRegistry:

@@ -60,7 +60,7 @@ def _events(town, case_id: str) -> list[AuditEvent]:
 def _nothing_kept(town) -> None:
     objects = town.records.objects
     assert not objects.exists() or not any(p.is_file() for p in objects.rglob("*"))
-    assert not any(p.is_file() for p in (town.records.root / "tmp").rglob("*"))
+    assert not any(p.is_file() for p in town.records.staging.rglob("*"))
 
 
 def test_an_officer_attaches_a_record_and_its_bytes_are_kept_under_their_hash(api_for, town) -> None:
@@ -83,7 +83,7 @@ def test_an_officer_attaches_a_record_and_its_bytes_are_kept_under_their_hash(ap
     assert json.loads(event.payload)["sha256"] == sha
     with town.sessions() as s:
         assert s.get(Case, case_id).data["records"][0]["sha256"] == sha
-    assert not any(p.is_file() for p in (town.records.root / "tmp").rglob("*"))
+    assert not any(p.is_file() for p in town.records.staging.rglob("*"))
 
 
 def test_if_match_is_required_and_a_stale_version_is_refused(api_for, town) -> None:

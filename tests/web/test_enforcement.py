@@ -87,7 +87,7 @@ def test_a_refused_upload_is_shown_next_to_its_form_and_nothing_is_kept(town, cl
     assert huge.status_code == 413 and "文件过大" in text(huge) and "Traceback" not in text(huge)
     objects = town.records.objects
     assert not objects.exists() or not any(p.is_file() for p in objects.rglob("*"))
-    assert not any(p.is_file() for p in (town.records.root / "tmp").rglob("*"))
+    assert not any(p.is_file() for p in town.records.staging.rglob("*"))
 
 
 def test_a_penalty_case_from_opening_to_archive_in_the_browser(town, client_for):

@@ -98,7 +98,7 @@ def _label(procedure: Procedure | None, kind: str, name: str) -> Label:
 def record_data(case_id: str, r: Mapping[str, Any], procedure: Procedure | None, store: RecordStore) -> dict[str, Any]:
     """One record as the API shows it (the case data the engine wrote, and whether its file is there)."""
     sha, size, fmt = str(r.get("sha256", "")), int(r.get("size", 0)), FORMATS.get(str(r.get("format", "")))
-    path = store.path_of(sha) if sha else None
+    path = store.find(sha) if sha else None
     act = r.get("act") or None
     material = r.get(MATERIAL_FIELD) or None
     return {
@@ -270,7 +270,7 @@ class RecordFile(MethodView):
         record = next((r for r in _records(case) if r.get("no") == no), None)
         if record is None:
             raise ApiError(404, "record_not_found", *bilingual("本案没有第 {no} 号记录", no=no))
-        path = rt.records.path_of(record["sha256"])
+        path = rt.records.find(record["sha256"])
         if not path.is_file():
             current_app.logger.error("record file missing: case %s record %s sha256 %s", case_id, no, record["sha256"])
             raise ApiError(404, "record_file_absent", *bilingual("该记录的文件不在记录存储中，请联系系统管理员"))

@@ -15,19 +15,22 @@ chain (its refusals by an organisation's own users are in the audit explorer's s
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from typing import IO, Any
 
+import orjson
+from sqlalchemy import Engine as SqlEngine
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from workflow.audit.canonical import EXPORT_FORMAT, export_line
 from workflow.audit.checkpoint import checkpoint_record
 from workflow.audit.verifier import (  # verify_database: the auditor's own check, on the database
+    PROGRESS_EVERY,
     Report,
     Verifier,
 )
+from workflow.db import load_json
 from workflow.definitions import Registry, load_registry
 from workflow.models import (
     AuditCheckpoint,
@@ -89,20 +92,13 @@ def iter_records(session: Session, origin: str, exported_at: str, registry: Regi
             AuditEvent.case_id.in_(select(Case.id).where(Case.org_id.in_(list(orgs)))),
             AuditEvent.case_id.in_([admin_journal_id(o) for o in orgs])))
     events = execute(selected.order_by(AuditEvent.case_id, AuditEvent.seq).execution_options(yield_per=STREAM))
-    loads = json.loads
-    for fmt, case_id, seq, kind, trigger, from_state, to_state, actor, role, at, procedure, payload, reasons, \
-            prev, digest, facts in events:
+    for row in events:
+        case_id = row[1]
         if case_id != current:
             if current is not None:
                 yield _case_record(current, heads, rows)
             current = case_id
-        record = {"type": "event", "format": fmt, "case": case_id, "seq": seq, "kind": kind,
-                  "trigger": trigger, "from": from_state, "to": to_state, "actor": actor,
-                  "role": role, "at": at, "procedure": procedure, "payload": loads(payload),
-                  "reasons": [] if reasons == "[]" else loads(reasons), "prev": prev, "hash": digest}
-        if facts is not None:  # hashed only when present (docs/audit-format.md §1)
-            record["facts"] = loads(facts)
-        yield record
+        yield event_record(row)
     if current is not None:
         yield _case_record(current, heads, rows)
     for case_id in sorted(heads):  # a chain head whose events are all gone (the verifier names it)
@@ -175,6 +171,17 @@ def _shipped_registry() -> Registry:
     return _REGISTRY[0]
 
 
+def one_snapshot(session: Session) -> None:
+    """Read the whole trail as of one moment. PostgreSQL's default (READ COMMITTED) gives each statement its
+    own snapshot, so a step committed between reading the chain heads and reading the events would look like
+    a head rolled back; REPEATABLE READ holds one snapshot for the transaction. SQLite's read transaction
+    (BEGIN, workflow/db.py) already sees one snapshot from its first read on."""
+    bind = session.get_bind()
+    # A session bound to a connection (a caller's own transaction) reads in that transaction's snapshot.
+    if isinstance(bind, SqlEngine) and bind.dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
 def export(sessions: sessionmaker[Session], out: IO[bytes], origin: str, exported_at: str,
            progress: Callable[[int], None] | None = None, registry: Registry | None = None,
            orgs: Collection[str] | None = None) -> int:
@@ -182,6 +189,7 @@ def export(sessions: sessionmaker[Session], out: IO[bytes], origin: str, exporte
     number of events written."""
     count = 0
     with sessions() as session:
+        one_snapshot(session)
         for record in iter_records(session, origin, exported_at, registry, orgs):
             out.write(export_line(record))
             if record["type"] == "event":
@@ -191,14 +199,25 @@ def export(sessions: sessionmaker[Session], out: IO[bytes], origin: str, exporte
     return count
 
 
+def _sorted_orjson(value: Any) -> bytes:
+    """A type-exact text with sorted keys (1, true and 1.0 differ), for comparing a case row with its replay:
+    one C call several times faster than the canonical encoder; anything it cannot encode (a lone surrogate,
+    an integer beyond 64 bits) is compared item by item instead (row_replay.row_difference)."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+
+
 def verify_database(sessions: sessionmaker[Session], origin: str, exported_at: str,
                     trusted_checkpoints: Iterable[dict[str, Any]] = (),
                     progress: Callable[[int], None] | None = None, records_dir: str | None = None,
-                    trusted_keys: Iterable[bytes] = (), registry: Registry | None = None) -> Report:
+                    trusted_keys: Iterable[bytes] = (), registry: Registry | None = None,
+                    progress_every: int = PROGRESS_EVERY) -> Report:
     """Verify the trail in the database, every case row against the replay of its events included; with
-    `records_dir`, also re-hash every evidence file it names."""
-    verifier = Verifier(trusted_checkpoints, progress=progress, records_dir=records_dir, trusted_keys=trusted_keys)
+    `records_dir`, also re-hash every evidence file it names. `progress(n)` is called every `progress_every`
+    events."""
+    verifier = Verifier(trusted_checkpoints, progress=progress, progress_every=progress_every,
+                        records_dir=records_dir, trusted_keys=trusted_keys, row_encode=_sorted_orjson)
     with sessions() as session:
+        one_snapshot(session)
         for record in iter_records(session, origin, exported_at, registry):
             if not verifier.feed(record):
                 break
@@ -208,8 +227,9 @@ def verify_database(sessions: sessionmaker[Session], origin: str, exported_at: s
 EVENT_COLUMNS = _EVENT_COLUMNS  # the columns event_record reads, in its order
 
 
-def event_record(row: Sequence[Any], loads: Callable[[str], Any] = json.loads) -> dict[str, Any]:
-    """One event as the export writes it (docs/audit-format.md §1), from a row of EVENT_COLUMNS."""
+def event_record(row: Sequence[Any], loads: Callable[[str], Any] = load_json) -> dict[str, Any]:
+    """One event as the export writes it (docs/audit-format.md §1), from a row of EVENT_COLUMNS (JSON read with
+    orjson, falling back to json for what it refuses: the same values, workflow/db.py)."""
     fmt, case_id, seq, kind, trigger, from_state, to_state, actor, role, at, procedure, payload, reasons, \
         prev, digest, facts = row
     record = {"type": "event", "format": fmt, "case": case_id, "seq": seq, "kind": kind, "trigger": trigger,

@@ -562,6 +562,7 @@ class Verifier:
         progress_every: int = PROGRESS_EVERY,
         records_dir: str | None = None,
         trusted_keys: Iterable[bytes] = (),
+        row_encode: Callable[[Any], Any] | None = None,
     ) -> None:
         if check_signatures is None:
             check_signatures = _Ed25519PublicKey is not None
@@ -603,6 +604,7 @@ class Verifier:
         self.rotations: list[_Rotation] = []  # the system journal's key rotations, in seq order
         self._rotation_at: dict[int, _Rotation] = {}  # SYS seq -> rotation, to note its leaf
         self._trusted_keys = {bytes(k) for k in trusted_keys}  # public keys received outside the export
+        self._row_encode = row_encode or encode_checked_text  # type-exact, keys sorted (row_difference)
         self._handlers: dict[str, Callable[[dict[str, Any]], None]] = {
             "header": self._on_header,
             "key": self._on_key,
@@ -1045,7 +1047,7 @@ class Verifier:
         if st.row is None:
             self._fail(f"{ROW_DIFFERS}: its events hold no 'created' event", st.name, None, "state")
             return False
-        found = row_difference(row, st.row)
+        found = row_difference(row, st.row, self._row_encode)
         if found is not None:
             self._fail(f"{ROW_DIFFERS}: {found[0]}: {found[1]}", st.name, None, found[0])
             return False

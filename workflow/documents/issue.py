@@ -6,8 +6,9 @@ rendered. `issue` runs when the step is applied, before its event is written: it
 the register, renders the PDF once and stages it; the number, SHA-256, size, template and fonts go into the
 event's hashed `facts` ("documents"), and a step whose document fills a payload field (the decision's
 document_no) gets the number in its payload, so that the case row replays it from the event. `record` then
-writes the issued_document rows, and `keep` moves the PDFs into the records store as the last act before the
-commit (fire() removes them again if the commit fails: a stored file never outlives a rolled-back event).
+writes the issued_document rows, and `keep` hands the staged PDFs to fire(), which moves them into the records
+store once the event has committed (and discards them if it does not: no stored file without its event; a crash
+in between is rolled forward by the store, workflow/records.py).
 
 An organisation that has not set a document's 代字 issues no document through lawflow: the step goes on as
 before, its number typed in the form (the number field is then required).
@@ -29,7 +30,7 @@ from workflow.documents.contents import Problem
 from workflow.documents.definitions import DocumentRegistry, DocumentType
 from workflow.documents.render import FONTS_SETTING
 from workflow.models import IssuedDocument, Organization
-from workflow.records import RecordStore, Staged, StoredRecord
+from workflow.records import RecordStore, Staged
 
 VERIFY_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud or typed from paper
 VERIFY_LENGTH = 10  # 32^10 ≈ 10^15 codes; the public page is rate-limited besides
@@ -159,10 +160,10 @@ def record(session: Session, issued: list[Issued], org_id: str, case_id: str, ev
     session.flush()
 
 
-def keep(records: RecordStore, issued: list[Issued], stored: list[StoredRecord]) -> None:
-    """Move the staged PDFs to their content address: the last act before the commit."""
-    for i in issued:
-        stored.append(records.commit(i.staged))
+def keep(issued: list[Issued], recorded: list[Staged]) -> None:
+    """The staged PDFs go with the step's files: fire() moves them to their content address once the event
+    has committed (a crash in between is rolled forward by the store, workflow/records.py)."""
+    recorded.extend(i.staged for i in issued)
 
 
 def discard(issued: list[Issued]) -> None:

@@ -19,6 +19,7 @@ The parts, each a module of this package:
   refusals.py       Reason, Outcome, and recording a refusal in the case's chain or the system journal
   transaction.py    the read-only transaction of check()
   idempotency.py    a client's Idempotency-Key, kept with the outcome in the write's own transaction
+  busy.py           the bounded retry of a unit of work SQLite answered with SQLITE_BUSY
 """
 
 from __future__ import annotations
@@ -41,11 +42,13 @@ from workflow.definitions import Procedure, Registry, Transition
 from workflow.documents import issue as doc_issue
 from workflow.documents.definitions import DocumentRegistry, load_documents
 from workflow.engine import checks, guard_context, idempotency
+from workflow.engine.busy import retrying
 from workflow.engine.guard_context import guard_reason, has_av_record
 from workflow.engine.idempotency import KeyReused, RequestKey
 from workflow.engine.recording import (
     attachment_payload,
     check_attachment,
+    publish_attachment,
     record,
     store_attachment,
     take_roll,
@@ -54,7 +57,7 @@ from workflow.engine.refusals import SYSTEM_PROCEDURE, Attempt, Outcome, Reason,
 from workflow.engine.timeliness import ends_minimum_period, timeliness, update_deadlines
 from workflow.engine.transaction import orm, reading
 from workflow.models import Case, HolidayYear, User
-from workflow.records import RecordStore, Staged, StoredRecord
+from workflow.records import RecordStore, Staged
 from workflow.store import Actor, CaseRow, Transactional
 
 __all__ = [
@@ -94,6 +97,7 @@ class Engine:
         self._documents = documents
         self.clock = clock or SystemClock()
         self.records = records
+        self.busy_retries = 0  # units of work run again after SQLITE_BUSY (workflow/engine/busy.py)
         self._base_calendar = calendar or default_calendar()
         self.calendar = self._base_calendar
         self.reload_calendar()
@@ -158,25 +162,30 @@ class Engine:
             attempt.extra["file"] = {"name": inputs.printable(attachment.filename, 200), "size": attachment.size}
             if not attachment.too_large:
                 attempt.extra["file"]["sha256"] = attachment.sha256
-        stored: list[StoredRecord] = []
+        recorded: list[Staged] = []
 
         def take(work: Work) -> Outcome:
+            for staged in recorded:  # a unit of work run again after SQLITE_BUSY starts from nothing:
+                if staged is not attachment:  # the documents rendered by the failed run go (the upload stays)
+                    staged.discard()
+            recorded.clear()
             step = self._checked(work, case_id, actor, attempt, expected_version, attachment, lock=True)
-            return self._apply(work, step, attachment, stored)
+            return self._apply(work, step, attachment, recorded)
 
         def run() -> Outcome:
-            try:
-                return self._unit_of_work(attempt, take, request)
-            except BaseException:
-                for kept in stored:  # the event that named it was rolled back
-                    if self.records is not None:
-                        self.records.remove_uncommitted(kept)
-                raise
-            finally:
-                if attachment is not None:
-                    attachment.discard()
+            outcome = self._unit_of_work(attempt, take, request)
+            if not outcome.replayed:  # (a replay wrote nothing: the first request's files are in place)
+                for staged in recorded:  # its event has committed: the file moves into place (workflow/records.py)
+                    publish_attachment(self.records, staged)
+            return outcome
 
-        return self._answered(request, run)
+        try:
+            return self._answered(request, run)
+        finally:
+            if attachment is not None:
+                attachment.discard()  # refused, or its transaction failed: nothing of it stays
+            for staged in recorded:  # a document rendered for a step that did not commit (else moved: no-op)
+                staged.discard()
 
     def check(self, case_id: str, trigger: str, actor: str, payload: Any = None, *,
               expected_version: int | None = None, before_input: bool = False) -> Outcome:
@@ -219,17 +228,24 @@ class Engine:
                       request: RequestKey | None = None) -> Outcome:
         """One write transaction for one attempt: `step` checks (raising Refused) and writes; a refusal is
         recorded instead, as the transaction's only write, in the case's chain once the case is known, else
-        in the system journal. A request's idempotency key is read first and kept with the outcome."""
-        with working(self.sessions) as work:
-            if request is not None and (earlier := idempotency.recall(work, request, self.clock.now())):
-                return earlier
-            try:
-                outcome = step(work)
-            except Refused as refused:
-                outcome = record_refusal(work, attempt, refused.reasons, self.clock.now)
-            if request is not None:
-                idempotency.remember(work, request, outcome, self.clock.now())
-            return outcome
+        in the system journal. A request's idempotency key is read first and kept with the outcome. SQLite's
+        busy state runs it again, bounded (engine/busy.py)."""
+        def once() -> Outcome:
+            with working(self.sessions) as work:
+                if request is not None and (earlier := idempotency.recall(work, request, self.clock.now())):
+                    return earlier
+                try:
+                    outcome = step(work)
+                except Refused as refused:
+                    outcome = record_refusal(work, attempt, refused.reasons, self.clock.now)
+                if request is not None:
+                    idempotency.remember(work, request, outcome, self.clock.now())
+                return outcome
+
+        return retrying(once, self._count_busy)
+
+    def _count_busy(self) -> None:
+        self.busy_retries += 1
 
     def _answered(self, request: RequestKey | None, run: Callable[[], Outcome]) -> Outcome:
         """`run` (a unit of work and its clean-up); if another request with the same key committed while it
@@ -290,7 +306,7 @@ class Engine:
             raise Refused(*found)
         return _Step(procedure, transition, case, user, role, clean, now, issuing)
 
-    def _apply(self, work: Work, step: _Step, attachment: Staged | None, stored: list[StoredRecord]) -> Outcome:
+    def _apply(self, work: Work, step: _Step, attachment: Staged | None, recorded: list[Staged]) -> Outcome:
         procedure, transition, case, now = step.procedure, step.transition, step.case, step.now
         payload = step.payload
         if attachment is not None and transition.attachment:
@@ -305,12 +321,13 @@ class Engine:
                                      doc_issue.organisation(session, case.org_id), self.records, now)
             payload = doc_issue.fill_number(issued, payload)
         try:
-            return self._write(work, step, payload, from_state, to_state, issued, attachment, stored)
-        finally:
-            doc_issue.discard(issued)  # a staged PDF not moved into the store (the step failed) goes
+            return self._write(work, step, payload, from_state, to_state, issued, attachment, recorded)
+        except BaseException:
+            doc_issue.discard(issued)  # the step failed: its rendered PDFs go
+            raise
 
     def _write(self, work: Work, step: _Step, payload: dict[str, Any], from_state: str, to_state: str,
-               issued: list[doc_issue.Issued], attachment: Staged | None, stored: list[StoredRecord]) -> Outcome:
+               issued: list[doc_issue.Issued], attachment: Staged | None, recorded: list[Staged]) -> Outcome:
         procedure, transition, case, now = step.procedure, step.transition, step.case, step.now
         # The verdicts on the deadlines this step ends come from the deadline rows, not from the event: they
         # travel in the event's hashed `facts`, so that replay (and the auditor) rebuild the same data.
@@ -329,14 +346,13 @@ class Engine:
         update_deadlines(work, procedure, case.id, transition.trigger, payload, local_date(now), self.calendar,
                          self._setting_of(work, case.org_id))
         if attachment is not None and transition.attachment:
-            # The file moves into the store last, when every row is written and only the commit remains:
-            # a crash before this line leaves a temporary file, never a stored one no event names; a crash
-            # in the commit itself leaves an orphan that `lawflow records check --sweep` removes.
-            store_attachment(self.records, attachment, stored)
+            # The file stays staged, named by its hash, until the event has committed; fire() then moves it
+            # into place. A crash in between is rolled forward (workflow/records.py): never an orphan.
+            store_attachment(self.records, attachment, recorded)
         if issued:
             assert self.records is not None
             doc_issue.record(orm(work)(), issued, case.org_id, case.id, event.seq, now)
-            doc_issue.keep(self.records, issued, stored)  # last, as for an attachment
+            doc_issue.keep(issued, recorded)  # moved into place after the commit, as an attachment
         return Outcome(True, case.id, transition.trigger, from_state, to_state, event.seq, event.hash, (),
                        case.version)
 

@@ -7,6 +7,7 @@ without events (bench/scale.py).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -19,7 +20,9 @@ from workflow.audit.row_replay import record_step
 from workflow.definitions import Transition
 from workflow.engine.refusals import Reason, Refused
 from workflow.models import RoleAssignment, User
-from workflow.records import FORMATS, RecordStore, Staged, StoredRecord
+from workflow.records import FORMATS, RecordStore, Staged
+
+log = logging.getLogger(__name__)
 
 
 def take_roll(session: Session, transition: Transition, payload: dict[str, Any], org_id: str) -> dict[str, Any]:
@@ -80,10 +83,22 @@ def attachment_payload(attachment: Staged, payload: dict[str, Any], stage: str) 
     return {**payload, **extra}
 
 
-def store_attachment(records: RecordStore | None, attachment: Staged, stored: list[StoredRecord]) -> None:
-    """Move the checked file to its content address (fire() removes it again if the commit fails)."""
+def store_attachment(records: RecordStore | None, attachment: Staged, recorded: list[Staged]) -> None:
+    """Mark the checked file for its content address: fire() moves it there once the event has committed (a
+    crash before that is rolled forward by the store: workflow/records.py)."""
     assert records is not None  # check_attachment refused otherwise
-    stored.append(records.commit(attachment))
+    recorded.append(attachment)
+
+
+def publish_attachment(records: RecordStore | None, attachment: Staged) -> None:
+    """Move a recorded file into place. The step has committed whatever happens here: a move that fails
+    leaves the file staged, where readers still find it and the roll-forward moves it."""
+    assert records is not None
+    attachment.keep()
+    try:
+        records.publish(attachment)
+    except OSError:
+        log.warning("records: %s stays staged until the roll-forward", attachment.sha256, exc_info=True)
 
 
 def record(transition: Transition, data: dict[str, Any], payload: dict[str, Any], actor: str, today: date,
