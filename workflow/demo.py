@@ -87,6 +87,15 @@ QUORUM_SOURCE = ("ILLUSTRATIVE 演示数据：示意《后龙镇人民政府工�
                  "乡镇的法定人数无全国性规定（legal-facts §2.8 [U]），以本镇实际议事规则为准")
 
 
+# When the timer worker reminds before a time limit (workflow/timers/): no law says; ILLUSTRATIVE values.
+TIMER_SOURCE = ("ILLUSTRATIVE 演示数据：示意《后龙镇行政执法监督和督查督办工作制度》“办理期限届满前3个工作日、1个工作日"
+                "预警提醒承办人”；法律未规定提醒时点，以本镇实际制度为准")
+TIMER_SETTINGS: list[tuple[str, Any, str]] = [
+    ("timers.first_reminder_working_days", 3, TIMER_SOURCE),
+    ("timers.last_reminder_working_days", 1, TIMER_SOURCE),
+]
+
+
 def seed_town(runtime: Runtime, password_hash: str | None = None, now: datetime | None = None) -> None:
     """The town, its people (all with the demo password), its settings and certificates; no cases."""
     with writing(runtime.sessions) as session:
@@ -100,6 +109,9 @@ def seed_town(runtime: Runtime, password_hash: str | None = None, now: datetime 
         accounts.set_setting(session, org_id=ORG, key=QUORUM_SETTING, value=QUORUM, source=QUORUM_SOURCE,
                              by="admin", now=now or runtime.clock.now())
         for key, value, source in ENFORCEMENT_SETTINGS:
+            accounts.set_setting(session, org_id=ORG, key=key, value=value, source=source, by="admin",
+                                 now=now or runtime.clock.now())
+        for key, value, source in TIMER_SETTINGS:
             accounts.set_setting(session, org_id=ORG, key=key, value=value, source=source, by="admin",
                                  now=now or runtime.clock.now())
         session.flush()  # the certificates refer to the users

@@ -348,3 +348,69 @@ class CaseNumberCounter(Base):
     prefix: Mapped[str] = mapped_column(String(16), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_number: Mapped[int] = mapped_column(Integer)
+
+
+class TimerAct(Base):
+    """One act of a timer, done once (workflow/timers/worker.py): a reminder, an expiry notice or a system step.
+
+    The key (case, deadline, the period's first day, act) is unique: the row is written in the same
+    transaction as a reminder's audit event and notices, so a reminder is never given twice for the same
+    period; a new period of the same deadline (started again) has a new first day and is reminded again. A
+    system step is guarded by the case itself (its period's row is gone once it fired): its row records what
+    came of it. Rows are only inserted (the runtime role has SELECT and INSERT on PostgreSQL)."""
+
+    __tablename__ = "timer_act"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organization.id"))
+    case_id: Mapped[str] = mapped_column(ForeignKey("case_file.id"))
+    deadline: Mapped[str] = mapped_column(String(64))
+    started_on: Mapped[date] = mapped_column(Date)
+    act: Mapped[str] = mapped_column(String(80))  # remind:<days> | overdue | fire:<trigger>
+    due_on: Mapped[date] = mapped_column(Date)  # the Beijing day the act fell due (it may be done later: catch-up)
+    done_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str] = mapped_column(String(16))  # done | refused
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the audit event's seq, refusal codes, recipients
+
+    __table_args__ = (
+        UniqueConstraint("case_id", "deadline", "started_on", "act", name="uq_timer_act_key"),
+        Index("ix_timer_act_org_done", "org_id", "done_at"),
+    )
+
+
+class Notification(Base):
+    """A notice in a person's inbox (/inbox): a reminder before a time limit, an overdue notice, an escalation.
+
+    It names the case by its number and the deadline by its label only, never a party (the case's title may
+    name one): a notice carries no more than its recipient may see."""
+
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organization.id"))
+    recipient: Mapped[str] = mapped_column(String(64))  # the user name
+    case_id: Mapped[str] = mapped_column(ForeignKey("case_file.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # remind | overdue | escalation
+    deadline: Mapped[str] = mapped_column(String(64))
+    due: Mapped[date] = mapped_column(Date)  # the limit's last day
+    text_zh: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+    __table_args__ = (
+        Index("ix_notification_recipient_unread", "recipient", "read_at", "id"),  # the header's unread count
+    )
+
+
+class TimerWorkerState(Base):
+    """What the admin page shows of a timer worker: when it last ran, what it did and what failed."""
+
+    __tablename__ = "timer_worker_state"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)  # host:pid of the worker
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_run_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_done: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")

@@ -159,6 +159,27 @@ CATALOGUE: tuple[SettingSpec, ...] = (
               "while unset, no entry is treated as late."),
         "本单位执法全过程记录或档案管理制度中关于及时录入的条款", minimum=0, maximum=365,
     ),
+    # Read by the timer worker (workflow/timers/), named in the definitions' `timers:` (remind: [...]).
+    SettingSpec(
+        "timers.first_reminder_working_days", INTEGER,
+        Label("期限届满前第一次提醒（提前工作日数）", "First reminder before a time limit (working days ahead)"),
+        "《中华人民共和国行政处罚法》第六十条、第六十一条；《重大行政决策程序暂行条例》第二十六条、第三十二条；国办发〔2018〕118号",
+        Label("法律规定了办理期限，但没有规定提前几日提醒承办人；提醒（黄牌）时点以本单位的执法监督或督查督办制度为准。"
+              "未设置时不发此次提醒。",
+              "The law sets the time limits but not how many days ahead the person acting is reminded; the moment "
+              "of the reminder (yellow card) comes from the organisation's supervision rules. While unset, this "
+              "reminder is not sent."),
+        "本单位行政执法监督或督查督办制度中关于期限预警的条款", minimum=1, maximum=60, examples=("3",),
+    ),
+    SettingSpec(
+        "timers.last_reminder_working_days", INTEGER,
+        Label("期限届满前最后一次提醒（提前工作日数）", "Last reminder before a time limit (working days ahead)"),
+        "《中华人民共和国行政处罚法》第六十条、第六十一条；《重大行政决策程序暂行条例》第二十六条、第三十二条；国办发〔2018〕118号",
+        Label("同上：法律没有规定最后一次提醒的时点，以本单位制度为准；未设置时不发此次提醒。",
+              "As above: the law sets no moment for the last reminder; the organisation's rules do. While unset, "
+              "this reminder is not sent."),
+        "本单位行政执法监督或督查督办制度中关于期限预警的条款", minimum=1, maximum=60, examples=("1",),
+    ),
 )
 BY_KEY: Mapping[str, SettingSpec] = {s.key: s for s in CATALOGUE}
 
