@@ -57,5 +57,5 @@ def mark_read() -> Response:
     rt = runtime()
     with writing(rt.sessions) as session:
         marked = notifications.mark_read(session, current_user.username, notice_id, rt.clock.now())
-    flash(_("已标记为已读：%(n)s条", n=marked), "info")
+    flash(_("已标记为已读：{n}条", n=marked), "info")
     return redirect(url_for("inbox.index"))

@@ -12,7 +12,7 @@
   audit verify` and the offline verifier check it, replay leaves the row unchanged), the notices go into the
   recipients' inboxes and the act's timer_act row is inserted with its unique key (case, deadline, the
   period's first day, act). A second worker, or a restarted one, finds the key and does nothing: a crash
-  before the commit leaves nothing, after it everything. On PostgreSQL the period's row is claimed with
+  before the commit leaves nothing, after it everything. On PostgreSQL the case row is claimed with
   FOR UPDATE SKIP LOCKED, so parallel workers share the due acts instead of queueing on one; SQLite has a
   single writer (BEGIN IMMEDIATE) and needs no claim.
 * Acts come in the order they fell due: after downtime the worker catches up in time order, each act judged
@@ -42,7 +42,7 @@ from workflow.audit.trail import append_event
 from workflow.clock import local_date, utc_stamp
 from workflow.db import writing
 from workflow.engine import Engine, Outcome
-from workflow.models import CaseDeadline, TimerAct, TimerWorkerState
+from workflow.models import Case, CaseDeadline, TimerAct, TimerWorkerState
 from workflow.timers import notifications
 from workflow.timers.schedule import DueAct, due_acts
 from workflow.timers.spec import SYSTEM_ROLE
@@ -158,13 +158,16 @@ class Worker:
         report.done.append((act.case_id, act.deadline, act.act, act.due_on))
 
     def _claim(self, session: Session, act: DueAct) -> bool:
-        """The period is still the one the act belongs to, no one did the act, and (PostgreSQL) no other worker
-        holds it now: its row is locked FOR UPDATE SKIP LOCKED until this transaction ends."""
-        statement = select(CaseDeadline.started_on).where(CaseDeadline.case_id == act.case_id,
-                                                          CaseDeadline.name == act.deadline)
+        """No one else holds the case now (PostgreSQL: its row is locked FOR UPDATE SKIP LOCKED until this
+        transaction ends; a busy case is left to the next run), the period is still the one the act belongs to,
+        and no one did the act. The case row is locked first, as fire() locks it before it changes the case's
+        periods: the same order, so a worker and a person's step never deadlock."""
         if session.get_bind().dialect.name == "postgresql":
-            statement = statement.with_for_update(skip_locked=True)
-        started_on = session.scalar(statement)
+            held = session.scalar(select(Case.id).where(Case.id == act.case_id).with_for_update(skip_locked=True))
+            if held is None:
+                return False
+        started_on = session.scalar(select(CaseDeadline.started_on).where(
+            CaseDeadline.case_id == act.case_id, CaseDeadline.name == act.deadline))
         if started_on != act.started_on:
             return False  # claimed by another worker, or the period ended or started again
         done = session.scalar(select(TimerAct.id).where(
