@@ -6,7 +6,8 @@
   organisation's system account (`system.<org>`, role `system`, workflow/accounts.py): authorized by the
   definition, validated, guarded (the engine refuses it while the period runs) and audited like any step.
   Exactly once: the worker fires with the case version it judged (`expected_version`), and the step ends the
-  period, so it is not due again; a timer_act row then records what came of it.
+  period, so it is not due again; a timer_act row then records what came of it. On PostgreSQL a session
+  advisory lock on the case keeps two workers from attempting the same step at once.
 * A reminder, an overdue notice and an escalation are one transaction each: the case row is locked, a `timer`
   event is appended to the case's own hash chain (docs/audit-format.md: the case's history shows it, `lawflow
   audit verify` and the offline verifier check it, replay leaves the row unchanged), the notices go into the
@@ -27,12 +28,13 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -115,11 +117,14 @@ class Worker:
             row = session.get(CaseDeadline, (act.case_id, act.deadline))
             if row is None or row.started_on != act.started_on:
                 return  # the period ended or started again meanwhile: nothing is due of this one
-        checked = self.engine.check(act.case_id, trigger, actor, {})
-        if checked.ok:
-            outcome = self.fire(act.case_id, trigger, actor, {}, expected_version=checked.case_version)
-        else:
-            outcome = checked  # a refusal judged without writing: recorded below, once, not retried every run
+        with self._alone_on(act.case_id) as alone:
+            if not alone:
+                return  # another worker is taking this very step now
+            checked = self.engine.check(act.case_id, trigger, actor, {})
+            if checked.ok:
+                outcome = self.fire(act.case_id, trigger, actor, {}, expected_version=checked.case_version)
+            else:
+                outcome = checked  # a refusal judged without writing: recorded below, once, not retried every run
         codes = tuple(outcome.codes)
         detail: dict[str, Any] = {"trigger": trigger, "seq": outcome.seq} if outcome.ok else \
             {"trigger": trigger, "refused": list(codes)}
@@ -129,6 +134,27 @@ class Worker:
             report.done.append((act.case_id, act.deadline, act.act, act.due_on))
         else:
             report.refused.append((act.case_id, act.deadline, act.act, codes))
+
+    @contextmanager
+    def _alone_on(self, case_id: str) -> Iterator[bool]:
+        """PostgreSQL: whether this worker alone fires a step on the case now (a session advisory lock, held on a
+        connection of its own across fire()'s transaction: a row lock cannot span it). Without it two workers
+        would both fire, and the second, refused as stale by the case version, would leave a needless refusal
+        in the trail. SQLite has one writer at a time: nothing to claim."""
+        bind = self.sessions.kw["bind"]
+        if bind.dialect.name != "postgresql":
+            yield True
+            return
+        key = {"key": f"lawflow.timer:{case_id}"}
+        with bind.connect() as connection:
+            got = bool(connection.scalar(text("SELECT pg_try_advisory_lock(hashtext(:key))"), key))
+            connection.commit()  # the lock is the session's: no transaction stays open while fire() runs
+            try:
+                yield got
+            finally:
+                if got:
+                    connection.scalar(text("SELECT pg_advisory_unlock(hashtext(:key))"), key)
+                    connection.commit()
 
     def _notify(self, act: DueAct, report: RunReport) -> None:
         with writing(self.sessions) as session:
