@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 from pytest_bdd import given, parsers, then, when
 from sqlalchemy import func, select
@@ -42,10 +42,10 @@ def run_worker(scene: Scene) -> RunReport:
     return report
 
 
-def _limit_day(scene: Scene, label: str) -> tuple[object, str]:
+def _limit_day(scene: Scene, label: str) -> date:
     row = scene.deadline(_deadline(label))
     assert row is not None, f"「{label}」 is not running"
-    return row.due, row.unit
+    return row.due
 
 
 # ---------------------------------------------------------------- the worker runs
@@ -60,23 +60,20 @@ def worker_on(scene: Scene, day: str) -> None:
 
 @when(parsers.re(r'系统于"(?P<label>[^"]+)"届满前(?P<n>\d+)个工作日处理到期事项'))
 def worker_before(scene: Scene, label: str, n: str) -> None:
-    due, _unit = _limit_day(scene, label)
-    scene.go_to(days_before(scene.engine.calendar, due, int(n), "working_days"))  # type: ignore[arg-type]
+    scene.go_to(days_before(scene.engine.calendar, _limit_day(scene, label), int(n), "working_days"))
     run_worker(scene)
 
 
 @given(parsers.re(r'系统停机至"(?P<label>[^"]+)"届满后第(?P<n>\d+)日'))
 def worker_down_until(scene: Scene, label: str, n: str) -> None:
-    due, _unit = _limit_day(scene, label)
-    scene.go_to(due + timedelta(days=int(n)))  # type: ignore[operator]
+    scene.go_to(_limit_day(scene, label) + timedelta(days=int(n)))
     with scene.town.sessions() as session:  # down: nothing was done while the days passed
         assert session.scalar(select(func.count()).select_from(TimerAct).where(TimerAct.case_id == scene.case_id)) == 0
 
 
 @when(parsers.re(r'系统于"(?P<label>[^"]+)"届满后第(?P<n>\d+)日处理到期事项'))
 def worker_after(scene: Scene, label: str, n: str) -> None:
-    due, _unit = _limit_day(scene, label)
-    scene.go_to(due + timedelta(days=int(n)))  # type: ignore[operator]
+    scene.go_to(_limit_day(scene, label) + timedelta(days=int(n)))
     run_worker(scene)
 
 
