@@ -122,7 +122,7 @@ def _done(session: Session, case_ids: Iterable[str]) -> set[tuple[str, str, date
     ids = sorted(case_ids)
     found: set[tuple[str, str, date, str]] = set()
     for i in range(0, len(ids), 500):  # bounded IN lists
-        found.update(session.execute(
+        found.update((c, d, s, a) for c, d, s, a in session.execute(
             select(TimerAct.case_id, TimerAct.deadline, TimerAct.started_on, TimerAct.act)
-            .where(TimerAct.case_id.in_(ids[i:i + 500]))).tuples())
+            .where(TimerAct.case_id.in_(ids[i:i + 500]))))
     return found
