@@ -91,6 +91,12 @@ def system_fires_early(scene: Scene, step: str) -> None:
     scene.fire(STEPS[step].trigger, "", {}, strict=False, username=username)
 
 
+@when(parsers.re(WHO + r'自行办理系统步骤"(?P<step>[^"]+)"'))
+def person_fires_system_step(scene: Scene, who: str, step: str) -> None:
+    assert step in STEPS and STEPS[step].system, f"「{step}」 is not a system step"
+    scene.fire(STEPS[step].trigger, who, {}, strict=False)
+
+
 # ---------------------------------------------------------------- what it did
 
 
