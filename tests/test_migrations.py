@@ -11,6 +11,8 @@ from sqlalchemy import create_engine, inspect
 from workflow.db import alembic_config, migrate
 from workflow.models import Base
 
+TIMER_TABLES = ("timer_act", "notification", "timer_worker_state")  # 0012
+
 
 def _diff(url: str) -> list[object]:
     engine = create_engine(url)
@@ -42,7 +44,8 @@ def test_0003_api_token_downgrades_and_upgrades(owner_url: str, town, monkeypatc
     before = _tables(owner_url)
     assert "api_token" in before
     command.downgrade(alembic_config(owner_url), "0002")
-    assert _tables(owner_url) == before - {"api_token", "portal_submission", "login_failure", "web_session", "case_number_counter"}
+    assert _tables(owner_url) == before - {"api_token", "portal_submission", "login_failure", "web_session", "case_number_counter",
+                                           *TIMER_TABLES}
     migrate(owner_url)
     assert _tables(owner_url) == before
     assert _diff(owner_url) == []
@@ -107,7 +110,8 @@ def test_0005_gives_existing_organisations_a_portal_account_and_adds_the_rate_li
         monkeypatch.setenv("LAWFLOW_DB_APP_ROLE", "lawflow_app")
     before = _tables(owner_url)
     command.downgrade(alembic_config(owner_url), "0004")
-    assert _tables(owner_url) == before - {"portal_submission", "login_failure", "web_session", "case_number_counter"}
+    assert _tables(owner_url) == before - {"portal_submission", "login_failure", "web_session", "case_number_counter",
+                                           *TIMER_TABLES}
     engine = create_engine(owner_url)
     try:
         with engine.begin() as conn:  # as the organisation was before 0005: no portal account
@@ -171,7 +175,8 @@ def test_0007_adds_the_login_throttle_table_which_the_runtime_role_fills_and_pur
     before = _tables(owner_url)
     assert "login_failure" in before
     command.downgrade(alembic_config(owner_url), "0006")
-    assert _tables(owner_url) == before - {"login_failure", "web_session", "case_number_counter"}
+    assert _tables(owner_url) == before - {"login_failure", "web_session", "case_number_counter",
+                                           *TIMER_TABLES}
     migrate(owner_url)
     assert _tables(owner_url) == before and _diff(owner_url) == []
     now = town.clock.now()
@@ -258,3 +263,31 @@ def test_0011_seeds_each_organisations_counters_from_its_own_cases(owner_url: st
     outcome = town.engine.create_case("major_decision", "zhangwei", {  # as the runtime role
         "title": "方案", "category": "public_policy", "proposer": "leader", "summary": "摘要"})
     assert outcome.ok and outcome.case_id == "houlong-MD-2026-0004"
+
+
+def test_0012_timers_downgrade_and_upgrade(owner_url: str, town, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Down to 0011 drops the timer tables (and nothing else); up again restores them, and the runtime role may
+    then do what the worker does: a reminder with its notices and its act, once."""
+    from datetime import date
+
+    from workflow.timers.worker import Worker
+
+    if owner_url.startswith("postgresql"):
+        monkeypatch.setenv("LAWFLOW_DB_APP_ROLE", "lawflow_app")
+    before = _tables(owner_url)
+    command.downgrade(alembic_config(owner_url), "0011")
+    assert _tables(owner_url) == before - set(TIMER_TABLES)
+    migrate(owner_url)
+    assert _tables(owner_url) == before
+    assert _diff(owner_url) == []
+    engine = town.engine
+    town.clock.set_local_date(date(2026, 3, 2))
+    opened = engine.create_case("major_decision", "zhangwei", {
+        "title": "方案", "category": "public_policy", "proposer": "leader", "summary": "摘要"})
+    assert opened.ok and opened.case_id
+    assert engine.fire(opened.case_id, "start", "huangzhenhua", {"lead_unit": "党政综合办公室"}).ok
+    assert engine.fire(opened.case_id, "open_public_comment", "zhangwei", {
+        "draft_ref": "稿", "explanation": "说明", "channels": ["网站"], "period_days": 30}).ok
+    town.clock.set_local_date(date(2026, 4, 2))
+    report = Worker(engine, name="migration-test").run_once()  # as the runtime role on PostgreSQL
+    assert [act for _c, _d, act, _on in report.done] == ["fire:end_public_comment"] and not report.failed

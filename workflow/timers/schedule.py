@@ -102,7 +102,7 @@ def due_acts(session: Session, registry: Registry, calendar: WorkCalendar, today
         .where(CaseDeadline.due <= today + LOOKAHEAD)
     ).all()
     candidates: list[DueAct] = []
-    settings: dict[str, dict[str, Any]] = {}
+    per_org: dict[str, dict[str, Any]] = {}  # each organisation's settings, read once
     for row, org_id, procedure_id, version in rows:
         try:
             spec = registry.get(procedure_id, version).deadlines.get(row.name)
@@ -110,10 +110,9 @@ def due_acts(session: Session, registry: Registry, calendar: WorkCalendar, today
             continue
         if spec is None or not spec.timers:
             continue
-        if org_id not in settings:
-            settings[org_id] = settings_of(org_id)
-        org_settings = settings[org_id]
-        candidates.extend(a for a in acts_of(row, org_id, spec, calendar, org_settings.get) if a.due_on <= today)
+        if org_id not in per_org:
+            per_org[org_id] = settings_of(org_id)
+        candidates.extend(a for a in acts_of(row, org_id, spec, calendar, per_org[org_id].get) if a.due_on <= today)
     done = _done(session, {a.case_id for a in candidates})
     return sorted((a for a in candidates if a.key not in done), key=DueAct.sort_key)
 
