@@ -74,3 +74,12 @@ def test_marking_read_is_the_readers_own(town: Runtime, client_for: Callable[[st
         assert s.scalars(select(Notification.read_at).where(Notification.recipient == "chenjing")).all()
         assert all(s.scalars(select(Notification.read_at).where(Notification.recipient == "chenjing")))
     assert not parse(counsel.get("/inbox/")).has("header .unread-count")
+
+
+def test_the_admin_page_shows_the_workers_state(town: Runtime, client_for: Callable[[str], FlaskClient]) -> None:
+    admin = client_for("admin")
+    before = parse(admin.get("/admin/")).one("section[aria-labelledby=\"timers-title\"]").terms()
+    assert before["上次运行"] == "尚未运行" and before["待处理"] == "0"
+    _overdue_review(town)
+    after = parse(admin.get("/admin/")).one("section[aria-labelledby=\"timers-title\"]").terms()
+    assert after["上次运行"].startswith("2026年") and after["待处理"] == "0" and after["未能办理"] == "0"
