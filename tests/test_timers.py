@@ -217,3 +217,34 @@ def test_the_worker_command_runs_once(town: Runtime, monkeypatch: pytest.MonkeyP
         assert s.get(CaseDeadline, (case_id, "comment_period")) is None
     assert CliRunner().invoke(cli.cli, ["worker", "--once", "--until", "someday"],
                               obj={"runtime": town}).exit_code != 0
+
+
+def test_a_failed_run_does_not_stop_the_worker(town: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The database away for a moment: the run fails, the worker waits its interval and the next run catches up
+    (it stops at --until)."""
+    from sqlalchemy.exc import OperationalError
+
+    town.clock.set_local_date(date(2026, 3, 2))
+    case_id = _open_comment(town)
+    worker = Worker(town.engine, name="test")
+    real = worker.run_once
+    calls: list[str] = []
+
+    def flaky() -> Any:
+        calls.append("run")
+        if len(calls) == 1:
+            raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+        return real()
+
+    def next_day(_seconds: float) -> None:
+        town.clock.advance(days=1)
+
+    monkeypatch.setattr(worker, "run_once", flaky)
+    town.clock.set_local_date(date(2026, 4, 2))
+    worker.run(until=date(2026, 4, 4), interval=60, sleep=next_day)
+    assert len(calls) == 3  # 4/2 failed, 4/3 caught up, 4/4 reached --until
+    with town.sessions() as s:
+        assert s.get(CaseDeadline, (case_id, "comment_period")) is None
+    calls.clear()  # the next call fails again
+    with pytest.raises(OperationalError):  # --once reports the failure (a non-zero exit)
+        worker.run(once=True)

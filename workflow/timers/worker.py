@@ -94,9 +94,14 @@ class Worker:
             sleep: Callable[[float], None] = time.sleep) -> None:
         """Run until stopped (or once; or until the clock's Beijing date passes `until`)."""
         while True:
-            report = self.run_once()
-            log.info("timers: %d done, %d refused, %d failed", len(report.done), len(report.refused),
-                     len(report.failed))
+            try:
+                report = self.run_once()
+                log.info("timers: %d done, %d refused, %d failed", len(report.done), len(report.refused),
+                         len(report.failed))
+            except Exception:  # the database away for a moment: what is due stays due, the next run catches up
+                if once:
+                    raise
+                log.exception("timer run failed; trying again in %s s", interval)
             if once or (until is not None and self.engine.today() >= until):
                 return
             sleep(interval)
