@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, inspect
 from workflow.db import alembic_config, migrate
 from workflow.models import Base
 
-TIMER_TABLES = ("timer_act", "notification", "timer_worker_state")  # 0012
+TIMER_TABLES = ("timer_act", "notification", "timer_worker_state", "notification_channel", "email_outbox")  # 0012
 
 
 def _diff(url: str) -> list[object]:

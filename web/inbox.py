@@ -1,5 +1,6 @@
 """/inbox: each person's notices from the timer worker (workflow/timers/): reminders before a time limit,
-overdue notices and escalations, with links to the cases; the unread count in the header; mark read.
+overdue notices and escalations, with links to the cases; the unread count in the header; mark read; the
+person's own e-mail address for copies of them.
 
 An adapter: it reads and marks the signed-in person's own notices only (workflow/timers/notifications.py).
 """
@@ -16,7 +17,8 @@ from web.i18n import N_, _, current_lang
 from web.present import fmt_date, fmt_datetime
 from web.runtime import runtime
 from workflow.db import writing
-from workflow.timers import notifications
+from workflow.models import NotificationChannel
+from workflow.timers import mail, notifications
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 
@@ -46,7 +48,25 @@ def index() -> str:
             "card_label": _(CARD_LABELS[notifications.due_state(today, n.due)]),
             "created": fmt_datetime(n.created_at), "read": n.read_at is not None,
         } for n in notifications.inbox(session, current_user.username)]
-    return render_template("inbox/index.html", rows=rows, unread=sum(1 for r in rows if not r["read"]))
+        channel = session.get(NotificationChannel, current_user.username)
+    return render_template("inbox/index.html", rows=rows, unread=sum(1 for r in rows if not r["read"]),
+                           email=channel.email if channel else "", email_enabled=bool(channel and channel.email_enabled))
+
+
+@bp.post("/email")
+def email() -> Response:
+    """The person's own e-mail address for copies of their notices (sent by the worker: workflow/timers/mail.py)."""
+    rt = runtime()
+    address = request.form.get("email", "")[:254]
+    enabled = request.form.get("email_enabled") == "1"
+    try:
+        with writing(rt.sessions) as session:
+            mail.set_channel(session, current_user.username, address, enabled, rt.clock.now())
+    except ValueError:
+        flash(_("请填写有效的邮件地址（启用邮件提醒时必填）。"), "error")
+    else:
+        flash(_("邮件提醒设置已保存。"), "info")
+    return redirect(url_for("inbox.index"))
 
 
 @bp.post("/read")

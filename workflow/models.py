@@ -414,3 +414,39 @@ class TimerWorkerState(Base):
     last_done: Mapped[int] = mapped_column(Integer, default=0)
     last_failed: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class NotificationChannel(Base):
+    """A person's own choice of further channels for their notices: today an e-mail address (per-user
+    preferences, issue 11). Set by the person on /inbox; the in-app inbox is always on."""
+
+    __tablename__ = "notification_channel"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), default="")
+    email_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class EmailOutbox(Base):
+    """An e-mail of one notice, queued in the notice's own transaction and sent by the timer worker
+    (workflow/timers/mail.py). One per notice (its idempotency key); a failed delivery is tried again with
+    back-off and, after the last attempt, stays here as a dead letter the administrator can send again."""
+
+    __tablename__ = "email_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organization.id"))
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notification.id"), unique=True)
+    address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))  # pending | sent | dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+    __table_args__ = (
+        Index("ix_email_outbox_status_next", "status", "next_attempt_at"),  # what the worker sends next
+    )

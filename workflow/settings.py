@@ -180,6 +180,27 @@ CATALOGUE: tuple[SettingSpec, ...] = (
               "this reminder is not sent."),
         "本单位行政执法监督或督查督办制度中关于期限预警的条款", minimum=1, maximum=60, examples=("1",),
     ),
+    # Where the timer worker sends the e-mail copies of notices (workflow/timers/mail.py): unset, none are sent.
+    SettingSpec(
+        "notifications.smtp_host", STRING, Label("提醒邮件发送服务器（SMTP）", "Mail server (SMTP) for notices"),
+        "国办发〔2018〕118号（行政执法监督）；本单位督查督办制度（提醒送达方式）",
+        Label("法律不规定提醒以何种方式送达；邮件服务器由本单位信息化部门提供，各单位不同。未设置时只在系统内提醒。",
+              "No law says how reminders reach people; the mail server is the organisation's own. While unset, "
+              "notices stay in the app's inbox."),
+        "本单位信息化部门的邮件系统说明", examples=("mail.houlong.gov.cn",),
+    ),
+    SettingSpec(
+        "notifications.smtp_port", INTEGER, Label("提醒邮件服务器端口", "Mail server port"),
+        "国办发〔2018〕118号（行政执法监督）；本单位督查督办制度（提醒送达方式）",
+        Label("同上：端口随本单位的邮件服务器。", "As above: the port of the organisation's mail server."),
+        "本单位信息化部门的邮件系统说明", minimum=1, maximum=65535, examples=("25",),
+    ),
+    SettingSpec(
+        "notifications.mail_from", STRING, Label("提醒邮件发件人地址", "Sender address of notices"),
+        "国办发〔2018〕118号（行政执法监督）；本单位督查督办制度（提醒送达方式）",
+        Label("同上：发件地址由本单位邮件系统分配。", "As above: the organisation's mail system gives the address."),
+        "本单位信息化部门的邮件系统说明", examples=("lawflow@houlong.gov.cn",),
+    ),
 )
 BY_KEY: Mapping[str, SettingSpec] = {s.key: s for s in CATALOGUE}
 

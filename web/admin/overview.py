@@ -14,6 +14,7 @@ from workflow.accounts import people_of, portal_username, system_username
 from workflow.models import ApiToken, AuditEvent, HolidayYear, OrgSetting, User, admin_journal_id
 from workflow.runtime import Runtime
 from workflow.settings import BY_KEY
+from workflow.timers import mail
 from workflow.timers.worker import status as timer_status
 
 RECENT = 20
@@ -62,5 +63,9 @@ def _timers(rt: Runtime) -> dict[str, object]:
     """The timer worker's state as the page shows it: its last run, what is due and not done, what failed."""
     state = timer_status(rt.engine)
     last = state.workers[0] if state.workers else None
+    with rt.sessions() as s:
+        dead = [{"id": m.id, "address": m.address, "subject": m.subject, "attempts": m.attempts,
+                 "error": m.last_error} for m in mail.dead_letters(s, current_user.org_id)]
     return {"last_run": fmt_datetime(last.last_run_at) if last else None, "pending": state.pending,
-            "failed": state.refused + (last.last_failed if last else 0), "error": last.last_error if last else ""}
+            "failed": state.refused + (last.last_failed if last else 0), "error": last.last_error if last else "",
+            "dead": dead}

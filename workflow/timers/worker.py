@@ -45,7 +45,7 @@ from workflow.clock import local_date, utc_stamp
 from workflow.db import writing
 from workflow.engine import Engine, Outcome
 from workflow.models import Case, CaseDeadline, TimerAct, TimerWorkerState
-from workflow.timers import notifications
+from workflow.timers import mail, notifications
 from workflow.timers.schedule import DueAct, due_acts
 from workflow.timers.spec import SYSTEM_ROLE
 
@@ -59,6 +59,7 @@ class RunReport:
     done: list[tuple[str, str, str, date]] = field(default_factory=list)  # (case, deadline, act, due_on)
     refused: list[tuple[str, str, str, tuple[str, ...]]] = field(default_factory=list)
     failed: list[tuple[str, str, str, str]] = field(default_factory=list)  # (case, deadline, act, error)
+    mail: mail.Delivery = field(default_factory=mail.Delivery)  # e-mail copies of notices sent / failed
 
 
 class Worker:
@@ -87,6 +88,9 @@ class Worker:
             except Exception as exc:  # noqa: BLE001 - one act's failure never stops the others
                 log.exception("timer act %s %s %s failed", act.case_id, act.deadline, act.act)
                 report.failed.append((act.case_id, act.deadline, act.act, f"{type(exc).__name__}: {exc}"[:500]))
+        # After the acts, so that their notices' e-mails go in this run; a mail server that does not answer
+        # fails only its messages (retried later), never an act.
+        report.mail = mail.deliver(self.sessions, self.engine.clock)
         self._record_state(report)
         return report
 
@@ -96,8 +100,8 @@ class Worker:
         while True:
             try:
                 report = self.run_once()
-                log.info("timers: %d done, %d refused, %d failed", len(report.done), len(report.refused),
-                         len(report.failed))
+                log.info("timers: %d done, %d refused, %d failed; e-mail: %d sent, %d failed", len(report.done),
+                         len(report.refused), len(report.failed), report.mail.sent, report.mail.failed)
             except Exception:  # the database away for a moment: what is due stays due, the next run catches up
                 if once:
                     raise
