@@ -7,6 +7,7 @@
 # read the PDFs back with poppler's pdftotext.
 SHELL := /bin/bash
 PORT ?= 5000
+WORKER_INTERVAL ?= 60
 # pytest-xdist workers for `make test`: one per core of CI's 2 (PostgreSQL's backends share those cores too);
 # TEST_WORKERS=auto uses every core of a bigger machine.
 TEST_WORKERS ?= 2
@@ -19,12 +20,16 @@ export LAWFLOW_INSTANCE ?= $(CURDIR)/instance
 setup:
 	@scripts/bootstrap
 
+# The timer worker (reminders, overdue notices, periods that close themselves: `lawflow worker`) runs as its own
+# process beside the web server, as it would under a service manager: not a thread in each gunicorn worker (each
+# would scan the same timers) and never inside a request. Stopping `make run` (Ctrl-C) stops both.
 run: setup
 	@scripts/ensure-system-packages fonts-noto-cjk libharfbuzz-subset0 graphviz
 	@$(BIN)/lawflow init
 	@$(BIN)/lawflow demo --if-missing
 	@echo "lawflow: http://127.0.0.1:$(PORT)  (demo accounts: see README)"
-	@LAWFLOW_SHOW_DEMO_ACCOUNTS=1 $(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) --access-logfile - 'web:create_app()'
+	@$(BIN)/lawflow worker --interval $(WORKER_INTERVAL) & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	LAWFLOW_SHOW_DEMO_ACCOUNTS=1 $(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) --access-logfile - 'web:create_app()'
 
 lint: setup
 	@$(BIN)/ruff check .

@@ -11,6 +11,8 @@ from sqlalchemy import create_engine, inspect
 from workflow.db import alembic_config, migrate
 from workflow.models import Base
 
+TIMER_TABLES = ("timer_act", "notification", "timer_worker_state", "notification_channel", "email_outbox")  # 0012
+
 
 def _diff(url: str) -> list[object]:
     engine = create_engine(url)
@@ -31,7 +33,7 @@ def _tables(url: str) -> set[str]:
 
 # The tables each migration adds, in order: a downgrade below a revision drops exactly those added after it.
 TABLES_ADDED = {"0003": {"api_token"}, "0005": {"portal_submission"}, "0007": {"login_failure"},
-                "0010": {"web_session"}, "0011": {"case_number_counter"}, "0013": {"document_number_counter", "issued_document"},
+                "0010": {"web_session"}, "0011": {"case_number_counter"}, "0012": set(TIMER_TABLES), "0013": {"document_number_counter", "issued_document"},
                 "0015": {"idempotency_key"}}
 
 
@@ -293,3 +295,31 @@ def test_0013_issued_documents_downgrade_and_upgrade(owner_url: str, town, monke
     assert _tables(owner_url) == before - added_after(down)
     migrate(owner_url)
     assert _diff(owner_url) == []
+
+
+def test_0012_timers_downgrade_and_upgrade(owner_url: str, town, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Down to 0011 drops the timer tables (and nothing else); up again restores them, and the runtime role may
+    then do what the worker does: a reminder with its notices and its act, once."""
+    from datetime import date
+
+    from workflow.timers.worker import Worker
+
+    if owner_url.startswith("postgresql"):
+        monkeypatch.setenv("LAWFLOW_DB_APP_ROLE", "lawflow_app")
+    before = _tables(owner_url)
+    command.downgrade(alembic_config(owner_url), "0011")
+    assert _tables(owner_url) == before - added_after("0011")
+    migrate(owner_url)
+    assert _tables(owner_url) == before
+    assert _diff(owner_url) == []
+    engine = town.engine
+    town.clock.set_local_date(date(2026, 3, 2))
+    opened = engine.create_case("major_decision", "zhangwei", {
+        "title": "方案", "category": "public_policy", "proposer": "leader", "summary": "摘要"})
+    assert opened.ok and opened.case_id
+    assert engine.fire(opened.case_id, "start", "huangzhenhua", {"lead_unit": "党政综合办公室"}).ok
+    assert engine.fire(opened.case_id, "open_public_comment", "zhangwei", {
+        "draft_ref": "稿", "explanation": "说明", "channels": ["网站"], "period_days": 30}).ok
+    town.clock.set_local_date(date(2026, 4, 2))
+    report = Worker(engine, name="migration-test").run_once()  # as the runtime role on PostgreSQL
+    assert [act for _c, _d, act, _on in report.done] == ["fire:end_public_comment"] and not report.failed

@@ -83,6 +83,8 @@ def _keys_in_definitions() -> set[str]:
     keys: set[str] = set()
     for procedure in load_registry().all():
         keys.update(d.n_setting for d in procedure.deadlines.values() if d.n_setting)
+        keys.update(o for d in procedure.deadlines.values() for t in d.timers for o in t.offsets
+                    if isinstance(o, str))  # reminders' offsets that no law fixes (workflow/timers/spec.py)
         if procedure.audio_video is not None and procedure.audio_video.setting:
             keys.add(procedure.audio_video.setting)
         major = procedure.block("major_case")
@@ -102,7 +104,8 @@ def test_every_setting_read_is_declared_in_the_catalogue_and_every_declared_one_
     # the scan is not vacuous: it finds the guards', the engine's (via definitions) and the compliance report's
     assert {"major_decision.collective_forum", "enforcement.large_fine_threshold",
             "enforcement.mandatory_av_acts"} <= code
-    assert {"enforcement.publication_working_days", "enforcement.mandatory_av_acts"} <= definitions
+    assert {"enforcement.publication_working_days", "enforcement.mandatory_av_acts",
+            "timers.first_reminder_working_days"} <= definitions
     read = code | definitions | {key for key, _value, _source in ENFORCEMENT_SETTINGS}
     assert read - set(BY_KEY) == set(), f"read but not in workflow/settings.py CATALOGUE: {sorted(read - set(BY_KEY))}"
     assert set(BY_KEY) - read == set(), f"declared but read nowhere: {sorted(set(BY_KEY) - read)}"

@@ -62,6 +62,7 @@ def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = N
     app.jinja_env.lstrip_blocks = True
 
     from web import admin, api, audit, auth, cases, csrf, errors, i18n, meetings, portal, procedures, reviews
+    from web.inbox import bp as inbox_bp
     from web.input_screen import init_app as screen_inputs
     from web.ops import init_app as init_operations
     from web.present import role_label
@@ -83,6 +84,7 @@ def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = N
     app.register_blueprint(admin.bp)  # administrators of their own organisation only
     from web import documents
     app.register_blueprint(documents.bp)  # issued documents; /public/verify is public (web/auth.py)
+    app.register_blueprint(inbox_bp)  # each person's own notices from the timer worker (workflow/timers/)
     app.jinja_env.globals["role_label"] = lambda role: role_label(runtime.registry, role)
     app.after_request(_headers)
     return app

@@ -377,7 +377,8 @@ class EventView:
 
 
 KIND_LABELS = {"created": N_("立案"), "transition": N_("办理"), "refused": N_("拒绝"),
-               "record_attached": N_("附加记录"), "admin": N_("系统管理")}
+               "record_attached": N_("附加记录"), "admin": N_("系统管理"),
+               "timer": N_("期限提醒")}  # a reminder or an overdue notice by the timer worker (workflow/timers/)
 
 
 def _attachment_fields(procedure: Procedure | None) -> list[FieldSpec]:

@@ -156,6 +156,7 @@ class DeadlineRow:
     end_note: str
     cleared: list[str]
     basis: str
+    timers: list[str] = field(default_factory=list)  # what the period's time brings (workflow/timers/)
 
 
 @dataclass
@@ -225,8 +226,33 @@ def _deadline_row(procedure: Procedure, d: DeadlineSpec) -> DeadlineRow:
         end_note=_("以「{field}」为准", field=_payload_field(procedure, d.ends_on, d.end_from))
         if d.end_from else "",
         cleared=[_step_label(procedure, s) for s in d.cleared_on],
-        basis=d.basis,
+        basis=d.basis, timers=_timer_texts(procedure, d),
     )
+
+
+def _timer_texts(procedure: Procedure, d: DeadlineSpec) -> list[str]:
+    """The deadline's timers as a reader of the spec says them: who is reminded when, who is told after, which
+    step the system takes when the period ends."""
+    lang = current_lang()
+
+    def roles(names: tuple[str, ...]) -> str:
+        if not names:  # a timer without roles tells those who may take a step that ends the period
+            names = tuple(dict.fromkeys(r for t in procedure.transitions if t.trigger in d.ends_on for r in t.roles))
+        return _("、").join(procedure.roles[r].get(lang) if r in procedure.roles else r for r in names)
+
+    out = []
+    for t in d.timers:
+        if t.kind == "remind":
+            offsets = [(_("{n}个工作日", n=o) if t.unit == "working_days" else _("{n}日", n=o)) if isinstance(o, int)
+                       else _("按本单位设置 {key}", key=o) for o in t.offsets]
+            out.append(_("届满前提醒{roles}（提前{offsets}）", roles=roles(t.to), offsets=_("、").join(offsets)))
+        elif t.kind == "overdue":
+            told = _("逾期次日通知{roles}", roles=roles(t.to))
+            superior = procedure.roles[t.escalate_to].get(lang) if t.escalate_to in procedure.roles else ""
+            out.append(told + (_("，并报{superior}督办", superior=superior) if superior else ""))
+        else:
+            out.append(_("届满次日由系统自动办理「{step}」", step=_step_label(procedure, t.trigger or "")))
+    return out
 
 
 def procedure_view(procedure: Procedure) -> ProcedureView:

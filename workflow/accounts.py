@@ -65,6 +65,32 @@ def ensure_portal_account(session: Session, org_id: str) -> User:
     return user
 
 
+# The organisation's system account: the timer worker (workflow/timers/) takes the steps a definition marks
+# `system: true` as it, when a period the law closes by itself has run out. Only it holds the role `system`
+# (administration never assigns it) and it cannot log in, so no person can take such a step.
+SYSTEM_ROLE = "system"
+SYSTEM_PREFIX = "system."
+SYSTEM_NAME = "系统（期限自动处理）"
+
+
+def system_username(org_id: str) -> str:
+    return f"{SYSTEM_PREFIX}{org_id}"
+
+
+def is_system_account(username: str) -> bool:
+    return username.startswith(SYSTEM_PREFIX)
+
+
+def ensure_system_account(session: Session, org_id: str) -> User:
+    """The organisation's one system account (role `system`, no usable password), created on first use."""
+    username = system_username(org_id)
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        user = create_user(session, username=username, display_name=SYSTEM_NAME, org_id=org_id,
+                           roles=[SYSTEM_ROLE], unit="", password_hash=UNUSABLE_PASSWORD)
+    return user
+
+
 def create_user(session: Session, *, username: str, display_name: str, org_id: str, roles: Iterable[str],
                 unit: str = "", password: str | None = None, password_hash: str | None = None) -> User:
     """Give either the password or its hash (hashing is deliberately slow; seeders hash once)."""
@@ -73,6 +99,10 @@ def create_user(session: Session, *, username: str, display_name: str, org_id: s
     if is_portal_account(username) and password_hash != UNUSABLE_PASSWORD:
         raise AccountError(f"「{PORTAL_PREFIX}」开头的账号为公开征求意见平台专用，不能登录 / "
                            f"{PORTAL_PREFIX}<org> names the organisation's portal account, which has no password",
+                           "username")
+    if is_system_account(username) and password_hash != UNUSABLE_PASSWORD:
+        raise AccountError(f"「{SYSTEM_PREFIX}」开头的账号为系统自动处理专用，不能登录 / "
+                           f"{SYSTEM_PREFIX}<org> names the organisation's system account, which has no password",
                            "username")
     if password_hash is None:
         if not password:

@@ -244,6 +244,7 @@ def assignable_roles(registry: Registry) -> dict[str, Label]:
         for role, label in procedure.roles.items():
             roles.setdefault(role, label)
     roles.pop(accounts.PORTAL_ROLE, None)
+    roles.pop(accounts.SYSTEM_ROLE, None)  # only the system account takes system steps (workflow/timers/)
     roles[ADMIN_ROLE] = ADMIN_LABEL
     return roles
 
@@ -287,7 +288,7 @@ class _Unit:
 
     def editable(self, username: str) -> User:
         user = self.user(username)
-        if accounts.is_portal_account(user.username):
+        if accounts.is_portal_account(user.username) or accounts.is_system_account(user.username):
             raise AdminError.of("", "公开征求意见平台账号由系统维护，不能修改 / the portal account is maintained by "
                                     "the system and cannot be changed")
         return user

@@ -1164,3 +1164,26 @@ def case_numbers_advance(ctx: click.Context, witnesses: tuple[str, ...], setting
     if done.released:
         click.echo(f"已恢复立案 opening cases resumed: {', '.join(done.released)}")
     click.echo(f"已记入系统日志 recorded in SYS seq {done.seq}")
+
+
+@cli.command("worker")
+@click.option("--once", is_flag=True, help="Do what is due now and stop.")
+@click.option("--until", "until", metavar="YYYY-MM-DD", help="Stop once the (Beijing) date reaches this day.")
+@click.option("--interval", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
+              help="Seconds between runs.")
+@click.pass_context
+def worker_command(ctx: click.Context, once: bool, until: str | None, interval: float) -> None:
+    """Run the due timers: reminders, overdue notices, escalations, periods that close themselves."""
+    import contextlib
+    import logging
+
+    from workflow.timers.worker import Worker
+
+    try:
+        stop = date.fromisoformat(until) if until else None
+    except ValueError:
+        raise UserError(f"--until 须为日期 YYYY-MM-DD / --until takes a date, not {until!r}") from None
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    worker = Worker(_rt(ctx).engine)
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C between runs: an act in progress is one transaction
+        worker.run(once=once, until=stop, interval=interval)

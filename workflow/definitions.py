@@ -29,6 +29,7 @@ from workflow.labels import Label  # here too: every reader of a definition impo
 from workflow.payloads import DECIMAL_PLACES, FIELD_TYPES, FieldSpec, LabelSchema, build_payload_schema
 from workflow.procedures import GUARDS
 from workflow.records import FORMATS
+from workflow.timers import spec as timer_spec
 
 DEFINITIONS_DIR = Path(__file__).resolve().parent.parent / "definitions"
 FILE_NAME = re.compile(r"^(?P<id>[a-z][a-z0-9_]*)\.v(?P<version>[1-9][0-9]*)\.ya?ml$")
@@ -78,6 +79,7 @@ class DeadlineSpec:
     start_from: str | None = None  # payload date field the period counts from (default: the event's date)
     due_from: str | None = None  # payload date field that IS the due date (e.g. the requested review date)
     end_from: str | None = None  # payload date field a limit's end is judged by (default: the event's date)
+    timers: tuple[timer_spec.Timer, ...] = ()  # what the period's time brings: reminders, expiry, an end (timers/spec.py)
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,7 @@ class Transition:
     new_round: bool = False  # the procedure is run again: earlier steps' records move to previous_rounds
     attachment: bool = False  # the step attaches an evidence file (全过程记录): its event is `record_attached`
     roll_call: RollCallSpec | None = None  # attendance of a body: the absent members are added to the payload
+    system: bool = False  # taken by the organisation's system account when a period ends (workflow/timers/)
 
     @cached_property
     def schema(self) -> Schema:
@@ -356,6 +359,7 @@ class TransitionSchemaDef(CreateSchemaDef):
     new_round = fields.Boolean(load_default=False)
     attachment = fields.Boolean(load_default=False)
     roll_call = fields.Nested(RollCallSchemaDef)
+    system = fields.Boolean(load_default=False)  # fired by the timer worker as the system account
 
 
 class AudioVideoSchemaDef(Schema):
@@ -443,6 +447,7 @@ class DeadlineSchemaDef(Schema):
     starts_on = fields.List(fields.String(validate=IDENT), required=True, validate=validate.Length(min=1))
     ends_on = fields.List(fields.String(validate=IDENT), required=True, validate=validate.Length(min=1))
     cleared_on = fields.List(fields.String(validate=IDENT), load_default=list)
+    timers = fields.List(fields.Nested(timer_spec.TimerSchema), load_default=list)
 
     @validates_schema
     def one_length(self, data: dict[str, Any], **_: Any) -> None:
@@ -556,6 +561,7 @@ def _check_meaning(data: dict[str, Any], name: str) -> list[tuple[str, str]]:
         for i, role in enumerate(spec["roles"]):
             if role not in roles:
                 problems.append((f"{where}.roles.{i}", f"undefined role {role!r}"))
+        problems.extend(timer_spec.system_step_problems(where, spec, roles))
         for i, guard in enumerate(spec["guards"]):
             if guard not in GUARDS:
                 problems.append((f"{where}.guards.{i}", f"unknown guard {guard!r} (known: the guards of workflow/procedures/<family>/)"))
@@ -649,6 +655,10 @@ def _check_meaning(data: dict[str, Any], name: str) -> list[tuple[str, str]]:
                 if f is None or f["type"] != "date" or not f["required"]:
                     problems.append((f"deadlines.{d}.end_from", f"{spec['end_from']!r} must be a required date "
                                                                 f"payload field of {trig!r}"))
+        steps_by_trigger: dict[str, list[dict[str, Any]]] = {}
+        for t in data["transitions"]:
+            steps_by_trigger.setdefault(t["trigger"], []).append(t)
+        problems.extend(timer_spec.problems(d, spec, roles, steps_by_trigger))
     choices_of: dict[str, set[str]] = {}
     for t in data["transitions"]:
         for fname, f in t["payload"].items():
@@ -885,7 +895,7 @@ def _build(data: dict[str, Any], name: str) -> Procedure:
                 label=_label(t["label"]), roles=tuple(t["roles"]), basis=t["basis"],
                 payload=_fields(t["payload"]), guards=tuple(t["guards"]), record=_record(t.get("record")),
                 separation_from=_separation_from(data, t["trigger"]), new_round=t["new_round"],
-                attachment=t["attachment"], roll_call=_roll_call(t.get("roll_call")),
+                attachment=t["attachment"], roll_call=_roll_call(t.get("roll_call")), system=t["system"],
             )
             for t in data["transitions"]
         ),
@@ -895,7 +905,7 @@ def _build(data: dict[str, Any], name: str) -> Procedure:
                 starts_on=tuple(v["starts_on"]), ends_on=tuple(v["ends_on"]), cleared_on=tuple(v["cleared_on"]),
                 n=v.get("n"), n_from=v.get("n_from"), n_setting=v.get("n_setting"),
                 start_from=v.get("start_from"), due_from=v.get("due_from"),
-                end_from=v.get("end_from"),
+                end_from=v.get("end_from"), timers=timer_spec.build(v["timers"]),
             )
             for k, v in data["deadlines"].items()
         },

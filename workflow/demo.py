@@ -91,6 +91,13 @@ DOCUMENT_CODES = (("enforcement.document_code.penalty_notice", "龙综执告"),
                   ("enforcement.document_code.penalty_decision", "龙综执罚"),
                   ("major_decision.document_code.decision", "龙政"))
 DOCUMENT_CODES_SOURCE = "ILLUSTRATIVE 演示数据：示意《后龙镇人民政府公文处理办法》中的发文机关代字；以本镇实际规定为准"
+# When the timer worker reminds before a time limit (workflow/timers/): no law says; ILLUSTRATIVE values.
+TIMER_SOURCE = ("ILLUSTRATIVE 演示数据：示意《后龙镇行政执法监督和督查督办工作制度》“办理期限届满前3个工作日、1个工作日"
+                "预警提醒承办人”；法律未规定提醒时点，以本镇实际制度为准")
+TIMER_SETTINGS: list[tuple[str, Any, str]] = [
+    ("timers.first_reminder_working_days", 3, TIMER_SOURCE),
+    ("timers.last_reminder_working_days", 1, TIMER_SOURCE),
+]
 
 
 def seed_town(runtime: Runtime, password_hash: str | None = None, now: datetime | None = None) -> None:
@@ -106,6 +113,9 @@ def seed_town(runtime: Runtime, password_hash: str | None = None, now: datetime 
         accounts.set_setting(session, org_id=ORG, key=QUORUM_SETTING, value=QUORUM, source=QUORUM_SOURCE,
                              by="admin", now=now or runtime.clock.now())
         for key, value, source in ENFORCEMENT_SETTINGS:
+            accounts.set_setting(session, org_id=ORG, key=key, value=value, source=source, by="admin",
+                                 now=now or runtime.clock.now())
+        for key, value, source in TIMER_SETTINGS:
             accounts.set_setting(session, org_id=ORG, key=key, value=value, source=source, by="admin",
                                  now=now or runtime.clock.now())
         session.flush()  # the certificates refer to the users

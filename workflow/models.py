@@ -368,6 +368,8 @@ class IdempotencyKey(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("ix_idempotency_key_principal_created", "principal", "created_at"),)
+
+
 class DocumentNumberCounter(Base):
     """The last serial of an organisation's document numbers for a 代字 in a year (workflow/documents/numbers.py):
     龙综执罚〔2026〕3号. Incremented inside the issuing transaction, which holds the row's lock until it commits."""
@@ -407,3 +409,105 @@ class IssuedDocument(Base):
     void_reason: Mapped[str | None] = mapped_column(Text, default=None)
 
     __table_args__ = (UniqueConstraint("org_id", "code", "year", "serial", name="uq_issued_document_number"),)
+
+
+class TimerAct(Base):
+    """One act of a timer, done once (workflow/timers/worker.py): a reminder, an expiry notice or a system step.
+
+    The key (case, deadline, the period's first day, act) is unique: the row is written in the same
+    transaction as a reminder's audit event and notices, so a reminder is never given twice for the same
+    period; a new period of the same deadline (started again) has a new first day and is reminded again. A
+    system step is guarded by the case itself (its period's row is gone once it fired): its row records what
+    came of it. Rows are only inserted (the runtime role has SELECT and INSERT on PostgreSQL)."""
+
+    __tablename__ = "timer_act"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organization.id"))
+    case_id: Mapped[str] = mapped_column(ForeignKey("case_file.id"))
+    deadline: Mapped[str] = mapped_column(String(64))
+    started_on: Mapped[date] = mapped_column(Date)
+    act: Mapped[str] = mapped_column(String(80))  # remind:<days> | overdue | fire:<trigger>
+    due_on: Mapped[date] = mapped_column(Date)  # the Beijing day the act fell due (it may be done later: catch-up)
+    done_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str] = mapped_column(String(16))  # done | refused
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the audit event's seq, refusal codes, recipients
+
+    __table_args__ = (
+        UniqueConstraint("case_id", "deadline", "started_on", "act", name="uq_timer_act_key"),
+        Index("ix_timer_act_org_done", "org_id", "done_at"),
+    )
+
+
+class Notification(Base):
+    """A notice in a person's inbox (/inbox): a reminder before a time limit, an overdue notice, an escalation.
+
+    It names the case by its number and the deadline by its label only, never a party (the case's title may
+    name one): a notice carries no more than its recipient may see."""
+
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organization.id"))
+    recipient: Mapped[str] = mapped_column(String(64))  # the user name
+    case_id: Mapped[str] = mapped_column(ForeignKey("case_file.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # remind | overdue | escalation
+    deadline: Mapped[str] = mapped_column(String(64))
+    due: Mapped[date] = mapped_column(Date)  # the limit's last day
+    text_zh: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+    __table_args__ = (
+        Index("ix_notification_recipient_unread", "recipient", "read_at", "id"),  # the header's unread count
+    )
+
+
+class TimerWorkerState(Base):
+    """What the admin page shows of a timer worker: when it last ran, what it did and what failed."""
+
+    __tablename__ = "timer_worker_state"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)  # host:pid of the worker
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_run_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_done: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class NotificationChannel(Base):
+    """A person's own choice of further channels for their notices: today an e-mail address (per-user
+    preferences, issue 11). Set by the person on /inbox; the in-app inbox is always on."""
+
+    __tablename__ = "notification_channel"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), default="")
+    email_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class EmailOutbox(Base):
+    """An e-mail of one notice, queued in the notice's own transaction and sent by the timer worker
+    (workflow/timers/mail.py). One per notice (its idempotency key); a failed delivery is tried again with
+    back-off and, after the last attempt, stays here as a dead letter the administrator can send again."""
+
+    __tablename__ = "email_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organization.id"))
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notification.id"), unique=True)
+    address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))  # pending | sent | dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+    __table_args__ = (
+        Index("ix_email_outbox_status_next", "status", "next_attempt_at"),  # what the worker sends next
+    )

@@ -159,6 +159,48 @@ CATALOGUE: tuple[SettingSpec, ...] = (
               "while unset, no entry is treated as late."),
         "本单位执法全过程记录或档案管理制度中关于及时录入的条款", minimum=0, maximum=365,
     ),
+    # Read by the timer worker (workflow/timers/), named in the definitions' `timers:` (remind: [...]).
+    SettingSpec(
+        "timers.first_reminder_working_days", INTEGER,
+        Label("期限届满前第一次提醒（提前工作日数）", "First reminder before a time limit (working days ahead)"),
+        "《中华人民共和国行政处罚法》第六十条、第六十一条；《重大行政决策程序暂行条例》第二十六条、第三十二条；国办发〔2018〕118号",
+        Label("法律规定了办理期限，但没有规定提前几日提醒承办人；提醒（黄牌）时点以本单位的执法监督或督查督办制度为准。"
+              "未设置时不发此次提醒。",
+              "The law sets the time limits but not how many days ahead the person acting is reminded; the moment "
+              "of the reminder (yellow card) comes from the organisation's supervision rules. While unset, this "
+              "reminder is not sent."),
+        "本单位行政执法监督或督查督办制度中关于期限预警的条款", minimum=1, maximum=60, examples=("3",),
+    ),
+    SettingSpec(
+        "timers.last_reminder_working_days", INTEGER,
+        Label("期限届满前最后一次提醒（提前工作日数）", "Last reminder before a time limit (working days ahead)"),
+        "《中华人民共和国行政处罚法》第六十条、第六十一条；《重大行政决策程序暂行条例》第二十六条、第三十二条；国办发〔2018〕118号",
+        Label("同上：法律没有规定最后一次提醒的时点，以本单位制度为准；未设置时不发此次提醒。",
+              "As above: the law sets no moment for the last reminder; the organisation's rules do. While unset, "
+              "this reminder is not sent."),
+        "本单位行政执法监督或督查督办制度中关于期限预警的条款", minimum=1, maximum=60, examples=("1",),
+    ),
+    # Where the timer worker sends the e-mail copies of notices (workflow/timers/mail.py): unset, none are sent.
+    SettingSpec(
+        "notifications.smtp_host", STRING, Label("提醒邮件发送服务器（SMTP）", "Mail server (SMTP) for notices"),
+        "国办发〔2018〕118号（行政执法监督）；本单位督查督办制度（提醒送达方式）",
+        Label("法律不规定提醒以何种方式送达；邮件服务器由本单位信息化部门提供，各单位不同。未设置时只在系统内提醒。",
+              "No law says how reminders reach people; the mail server is the organisation's own. While unset, "
+              "notices stay in the app's inbox."),
+        "本单位信息化部门的邮件系统说明", examples=("mail.houlong.gov.cn",),
+    ),
+    SettingSpec(
+        "notifications.smtp_port", INTEGER, Label("提醒邮件服务器端口", "Mail server port"),
+        "国办发〔2018〕118号（行政执法监督）；本单位督查督办制度（提醒送达方式）",
+        Label("同上：端口随本单位的邮件服务器。", "As above: the port of the organisation's mail server."),
+        "本单位信息化部门的邮件系统说明", minimum=1, maximum=65535, examples=("25",),
+    ),
+    SettingSpec(
+        "notifications.mail_from", STRING, Label("提醒邮件发件人地址", "Sender address of notices"),
+        "国办发〔2018〕118号（行政执法监督）；本单位督查督办制度（提醒送达方式）",
+        Label("同上：发件地址由本单位邮件系统分配。", "As above: the organisation's mail system gives the address."),
+        "本单位信息化部门的邮件系统说明", examples=("lawflow@houlong.gov.cn",),
+    ),
 )
 # Document numbers (issue 12): each document type's 代字 is the organisation's own (GB/T 9704-2012 7.2.4; its
 # 公文处理 rules), and the fonts of its documents are those it has installed or licensed.

@@ -12,6 +12,7 @@ from tests.features.steps_dates import *  # noqa: F403
 from tests.features.steps_enforcement import *  # noqa: F403
 from tests.features.steps_notice import *  # noqa: F403
 from tests.features.steps_records import *  # noqa: F403
+from tests.features.steps_timers import *  # noqa: F403
 
 pytestmark = pytest.mark.usefixtures("scene")
 

@@ -12,6 +12,7 @@ from tests.features.steps import *  # noqa: F403 - the step fixtures must live i
 from tests.features.steps_dates import *  # noqa: F403
 from tests.features.steps_materials import *  # noqa: F403
 from tests.features.steps_quorum import *  # noqa: F403
+from tests.features.steps_timers import *  # noqa: F403
 
 # Steps reach `scene` (town, clock) only at run time; naming it here puts the database parametrization
 # (sqlite, postgresql) into every scenario at collection time.

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.one_database
 
 JOURNAL = "ADM-houlong"
 STRONG = "a-long-enough-password"
-SAMPLE_ARGS = {"username": "zhangwei", "key": "major_decision.collective_forum", "token_id": 1}
+SAMPLE_ARGS = {"username": "zhangwei", "key": "major_decision.collective_forum", "token_id": 1, "outbox_id": 1}
 NOTICE = "holidays:\n  - {date: 2027-01-01, name: 元旦}\nworkdays: []\n"
 
 

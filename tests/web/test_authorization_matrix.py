@@ -132,6 +132,10 @@ GET  /admin/definitions                            login 403 403 403 403 403 403
 GET  /admin/tokens                                 login 403 403 403 403 403 403 403 403 403 200
 POST /admin/tokens                     token       login 403 403 403 403 403 403 403 403 403 200
 POST /admin/tokens/{token}/revoke                  login 403 403 403 403 403 403 403 403 403 302
+GET  /inbox/                                      login 200 200 200 200 200 200 200 200 200 200
+POST /inbox/read                                  login 302 302 302 302 302 302 302 302 302 302
+POST /inbox/email                                 login 302 302 302 302 302 302 302 302 302 302
+POST /admin/outbox/999/retry                       login 403 403 403 403 403 403 403 403 403 404
 GET  /procedures/                                 login 200 200 200 200 200 200 200 200 200 200
 GET  /procedures/major_decision/v1                login 200 200 200 200 200 200 200 200 200 200
 GET  /procedures/enforcement_case/v1/diagram.svg  login 200 200 200 200 200 200 200 200 200 200

@@ -8,11 +8,14 @@ from sqlalchemy import func, select
 
 from web.admin.common import bp
 from web.i18n import _
-from web.present import event_view
+from web.present import event_view, fmt_datetime
 from web.runtime import runtime
-from workflow.accounts import people_of, portal_username
+from workflow.accounts import people_of, portal_username, system_username
 from workflow.models import ApiToken, AuditEvent, HolidayYear, OrgSetting, User, admin_journal_id
+from workflow.runtime import Runtime
 from workflow.settings import BY_KEY
+from workflow.timers import mail
+from workflow.timers.worker import status as timer_status
 
 RECENT = 20
 
@@ -32,7 +35,8 @@ def index() -> str:
     org = current_user.org_id
     journal = admin_journal_id(org)
     with rt.sessions() as s:
-        people_here = (User.org_id == org, User.username != portal_username(org))  # the portal is no person
+        people_here = (User.org_id == org, User.username != portal_username(org),  # the portal is no person,
+                       User.username != system_username(org))  # nor is the timer worker's account
         active = s.scalar(select(func.count()).select_from(User).where(*people_here, User.active)) or 0
         inactive = s.scalar(select(func.count()).select_from(User).where(*people_here, ~User.active)) or 0
         keys = set(s.scalars(select(OrgSetting.key).where(OrgSetting.org_id == org)))
@@ -51,4 +55,17 @@ def index() -> str:
     return render_template(
         "admin/index.html", active=active, inactive=inactive, settings_set=len(keys & set(BY_KEY)),
         settings_total=len(BY_KEY), last_year=covered[-1] if covered else None, added=added, tokens=tokens,
-        procedures=len(rt.registry.all()), events=events, journal=journal, recent=RECENT)
+        procedures=len(rt.registry.all()), events=events, journal=journal, recent=RECENT,
+        timers=_timers(rt))
+
+
+def _timers(rt: Runtime) -> dict[str, object]:
+    """The timer worker's state as the page shows it: its last run, what is due and not done, what failed."""
+    state = timer_status(rt.engine)
+    last = state.workers[0] if state.workers else None
+    with rt.sessions() as s:
+        dead = [{"id": m.id, "address": m.address, "subject": m.subject, "attempts": m.attempts,
+                 "error": m.last_error} for m in mail.dead_letters(s, current_user.org_id)]
+    return {"last_run": fmt_datetime(last.last_run_at) if last else None, "pending": state.pending,
+            "failed": state.refused + (last.last_failed if last else 0), "error": last.last_error if last else "",
+            "dead": dead}

@@ -27,7 +27,7 @@ from workflow.clock import local_day_bounds
 from workflow.models import SYSTEM_JOURNAL_ID, AuditEvent, Case, User, admin_journal_id
 
 SELECTION_FORMAT = "lawflow.audit-selection.v1"
-KINDS = ("created", "transition", "refused", "record_attached", "admin")
+KINDS = ("created", "transition", "refused", "record_attached", "admin", "timer")
 STREAM = 2_000  # rows fetched per round trip when exporting
 EVENT_COLUMNS = (
     AuditEvent.format, AuditEvent.case_id, AuditEvent.seq, AuditEvent.kind, AuditEvent.trigger,

@@ -3,7 +3,7 @@ issued_document, one row per document a step issued (its number, the SHA-256 of 
 verification code). A number once issued is never deleted: a voided one keeps its row with its reason.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-07
 """
 import os
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0013'
-down_revision: str | None = '0011'
+down_revision: str | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
