@@ -3,6 +3,7 @@ extra) or, where it is not installed yet, Python 3.11's own smtpd. Both speak SM
 
 from __future__ import annotations
 
+import socket
 import threading
 import warnings
 from collections.abc import Iterator
@@ -39,13 +40,20 @@ def smtp_sink() -> Iterator[Sink]:
             sink.keep(envelope.original_content or envelope.content)
             return "250 OK"
 
-    controller = Controller(Handler(), hostname="127.0.0.1", port=0)
+    # aiosmtpd's Controller checks it started by connecting to its port, so it needs a real one, not 0
+    sink.port = _free_port()
+    controller = Controller(Handler(), hostname="127.0.0.1", port=sink.port)
     controller.start()
-    sink.port = controller.server.sockets[0].getsockname()[1]
     try:
         yield sink
     finally:
         controller.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 @contextmanager

@@ -63,8 +63,9 @@ def test_init_warns_about_an_instance_folder_open_to_others(tmp_path: Path) -> N
 def test_evidence_files_and_partial_uploads_are_private(tmp_path: Path, open_umask: None) -> None:
     store = RecordStore(tmp_path / "records")
     staged = store.stage_bytes(b"%PDF-1.7 a record of an inquiry")
-    assert mode(tmp_path / "records") == 0o700 and mode(tmp_path / "records" / "tmp") == 0o700
-    stored = store.commit(staged)
+    assert mode(tmp_path / "records") == 0o700 and mode(store.staging) == 0o700
+    assert mode(staged.path.parent) == 0o700 and mode(staged.path) == 0o600  # this process's staging folder
+    stored = store.publish(staged)
     assert mode(stored.path) == 0o400  # read-only, and no one else's
     assert mode(stored.path.parent) == 0o700 and mode(store.objects) == 0o700
 

@@ -247,7 +247,8 @@ class RecordStore:
         digest, size, head = hashlib.sha256(), 0, b""
         chunks = iter(lambda: stream.read(CHUNK), b"") if hasattr(stream, "read") else iter(stream)
         try:
-            with open(path, "xb") as out:
+            # the owner's only, whatever the umask (the folder is already: the file is too, workflow/filemodes.py)
+            with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
                 for chunk in chunks:
                     size += len(chunk)
                     if size > self.max_bytes:

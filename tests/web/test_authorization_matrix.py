@@ -21,6 +21,7 @@ endpoint (or per method and URL kind), e.g.
 
 from __future__ import annotations
 
+import io
 import re
 import secrets
 from collections.abc import Callable
@@ -30,11 +31,13 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.test import TestResponse
 
 from tests.api.conftest import ENFORCEMENT, other_town
 from tests.api.test_matrix import enforcement_case
+from tests.test_documents import DECISION, notified, set_codes
 from tests.web.helpers import PROPOSAL, START, login, new_case
 from tests.web.test_meetings import HEAD, MEMBERS, convened, in_discussion, views
 from tests.web.test_portal import consulting
@@ -42,7 +45,7 @@ from tests.web.test_reviews import under_review
 from workflow import tokens
 from workflow.db import writing
 from workflow.demo import DEMO_PASSWORD, FORUM
-from workflow.models import Case
+from workflow.models import Case, EmailOutbox, IssuedDocument, Notification
 from workflow.runtime import Runtime
 
 # The page, not the database, is this module's subject: SQLite only (tests/conftest.py, one_database).
@@ -132,10 +135,19 @@ GET  /admin/definitions                            login 403 403 403 403 403 403
 GET  /admin/tokens                                 login 403 403 403 403 403 403 403 403 403 200
 POST /admin/tokens                     token       login 403 403 403 403 403 403 403 403 403 200
 POST /admin/tokens/{token}/revoke                  login 403 403 403 403 403 403 403 403 403 302
+GET  /cases/{doc-case}/documents/{doc}           login 200 200 200 200 200 200 200 200 200 200
+GET  /cases/{doc-case}/documents/999999        login 404 404 404 404 404 404 404 404 404 404
+GET  /cases/{other}/documents/{doc}              login 404 404 404 404 404 404 404 404 404 404
+POST /cases/{notified}/documents/preview/decide_penalty decision login 422 422 422 422 200 422 200 422 422 422
+POST /cases/{other}/documents/preview/decide_penalty decision login 404 404 404 404 404 404 404 404 404 404
+GET  /public/verify/{code}                        200   200 200 200 200 200 200 200 200 200 200
+GET  /public/verify/NOSUCHCODE9                   404   404 404 404 404 404 404 404 404 404 404
+POST /public/verify/{code}           copy         200   200 200 200 200 200 200 200 200 200 200
 GET  /inbox/                                      login 200 200 200 200 200 200 200 200 200 200
 POST /inbox/read                                  login 302 302 302 302 302 302 302 302 302 302
-POST /inbox/email                                 login 302 302 302 302 302 302 302 302 302 302
+POST /inbox/email                    email        login 302 302 302 302 302 302 302 302 302 302
 POST /admin/outbox/999/retry                       login 403 403 403 403 403 403 403 403 403 404
+POST /admin/outbox/{outbox}/retry                  login 403 403 403 403 403 403 403 403 403 302
 GET  /procedures/                                 login 200 200 200 200 200 200 200 200 200 200
 GET  /procedures/major_decision/v1                login 200 200 200 200 200 200 200 200 200 200
 GET  /procedures/enforcement_case/v1/diagram.svg  login 200 200 200 200 200 200 200 200 200 200
@@ -162,6 +174,45 @@ def api_token(town: Runtime) -> str:
         return str(token.id)
 
 
+def issued_document(town: Runtime) -> tuple[str, str, str]:
+    """A penalty decided with its 决定书 issued: (case, document id, verification code)."""
+    set_codes(town, town.clock)  # type: ignore[arg-type]
+    case_id = notified(town, town.clock)  # type: ignore[arg-type]
+    assert town.engine.fire(case_id, "decide_penalty", "huangzhenhua", DECISION).ok
+    with town.sessions() as session:
+        doc = session.scalars(select(IssuedDocument).where(IssuedDocument.case_id == case_id)
+                              .order_by(IssuedDocument.id.desc())).first()
+        assert doc is not None
+        return case_id, str(doc.id), doc.verify_code
+
+
+def unread_notices(town: Runtime, case_id: str) -> None:
+    """A reminder in each demo person's inbox (workflow/timers/notifications.py)."""
+    now = town.clock.now()
+    with writing(town.sessions) as session:
+        for username in filter(None, USERS.values()):
+            session.add(Notification(org_id="houlong", recipient=username, case_id=case_id, kind="remind",
+                                     deadline="publication", due=now.date(), text_zh="提醒", text_en="Reminder",
+                                     created_at=now))
+
+
+def dead_letter(town: Runtime) -> str:
+    """The id of an e-mail copy of a notice that could not be delivered (workflow/timers/mail.py): dead."""
+    now, case_id = town.clock.now(), new_case(town)
+    with writing(town.sessions) as session:
+        notice = Notification(org_id="houlong", recipient="zhangwei", case_id=case_id, kind="remind",
+                              deadline="publication", due=now.date(), text_zh="提醒", text_en="Reminder",
+                              created_at=now)
+        session.add(notice)
+        session.flush()
+        row = EmailOutbox(org_id="houlong", notification_id=notice.id, address="zhangwei@example.org",
+                          subject="提醒", body="提醒", status="dead", attempts=5, next_attempt_at=now,
+                          last_error="ConnectionRefusedError")
+        session.add(row)
+        session.flush()
+        return str(row.id)
+
+
 def _all_spoken(town: Runtime) -> str:
     case_id = convened(town)
     views(town, case_id, *((m, "agree", "同意") for m in MEMBERS))
@@ -173,7 +224,7 @@ def _all_spoken(town: Runtime) -> str:
 # one whose meeting is convened, {spoken} one whose attending members have all stated their views.
 FRESH: dict[str, Callable[[Runtime], str]] = {
     "{case}": new_case, "{new-review}": under_review, "{new-discussion}": in_discussion,
-    "{new-meeting}": convened, "{spoken}": _all_spoken, "{consult}": consulting,  # opened now: the stories
+    "{new-meeting}": convened, "{spoken}": _all_spoken, "{consult}": consulting, "{outbox}": dead_letter,  # opened now: the stories
 }  # move the clock on by weeks, and the shared {consult}'s period would be over by the portal's POST
 
 # the review and meeting pages' forms, filled in as their users would (with the case's current version)
@@ -222,7 +273,7 @@ def endpoint_of(app: Flask, method: str, url: str) -> str | None:
     """The endpoint a URL of the table reaches (None: no route, or not with this method)."""
     adapter = app.url_map.bind("localhost")
     try:
-        path = url.split("?")[0].replace("{token}", "1")  # a number, as its route's converter wants
+        path = url.split("?")[0].replace("{token}", "1").replace("{doc}", "1").replace("{outbox}", "1")  # numbers, as their converters want
         endpoint, _args = adapter.match(path.replace("{", "").replace("}", ""), method=method)
     except (NotFound, MethodNotAllowed):
         return None
@@ -261,9 +312,12 @@ class Scene:
     def __init__(self, app: Flask, town: Runtime):
         self.app, self.town = app, town
         # (the stories behind {review} and {meeting} move the clock on by weeks: before {consult}'s period opens)
-        self.ids = {"{review}": under_review(town), "{meeting}": convened(town), "{case}": new_case(town),
+        doc_case, doc, code = issued_document(town)  # first: its story is dated today (FixedClock's default day)
+        self.ids = {"{doc-case}": doc_case, "{doc}": doc, "{code}": code, "{notified}": notified(town, town.clock),
+                    "{review}": under_review(town), "{meeting}": convened(town), "{case}": new_case(town),
                     "{other}": other_town(town), "{ecase}": enforcement_case(town), "{consult}": consulting(town),
                     "{token}": api_token(town)}
+        unread_notices(town, self.ids["{case}"])  # each person has a notice to mark read
         self.clients = {role: self.client(role) for role in USERS}
         self.used: FlaskClient | None = None  # the browser of the last request (the role's may be new since)
 
@@ -313,6 +367,12 @@ class Scene:
             self.town.clock.advance(seconds=5)  # a person takes a while to write
             return {"issued": issued.group(1) if issued else "", "website": "", "commenter": "后龙村村民",
                     "content": "建议在各村设置分类收集点"}
+        if form == "decision":  # the decision's form as the head fills it in, to preview its 决定书
+            return {**{k: str(v) for k, v in DECISION.items() if k != "sealed"}, "sealed": "true"}
+        if form == "email":  # the person's own address for copies of their notices
+            return {"email": "someone@example.org", "email_enabled": "1"}
+        if form == "copy":  # someone holding a copy checks it on the public page
+            return {"copy": (io.BytesIO(b"%PDF-1.7 a copy"), "copy.pdf")}
         assert form == "", f"no body named {form!r}"
         return {}
 
