@@ -1184,6 +1184,17 @@ def worker_command(ctx: click.Context, once: bool, until: str | None, interval: 
     except ValueError:
         raise UserError(f"--until 须为日期 YYYY-MM-DD / --until takes a date, not {until!r}") from None
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    worker = Worker(_rt(ctx).engine)
+    rt = _rt(ctx)
+    anchor = None
+    if rt.key_path.exists():  # each run anchors what it and everyone else wrote: the event feed's latency
+
+        def anchor() -> int:
+            from workflow.audit.checkpoint import make_checkpoint
+
+            return make_checkpoint(rt.sessions, rt.key_path, rt.origin, rt.clock, witness=rt.witness_path).added
+    else:
+        logging.getLogger("lawflow.worker").warning(
+            "no signing key at %s: new events are not anchored, and the event feed does not advance", rt.key_path)
+    worker = Worker(rt.engine, anchor=anchor)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C between runs: an act in progress is one transaction
         worker.run(once=once, until=stop, interval=interval)

@@ -129,3 +129,21 @@ def test_before_the_first_checkpoint_the_feed_is_empty_and_says_so(api_for, town
     new_case(town)
     body = api_for("liushen").get("/audit/events").get_json()
     assert body == {"events": [], "next_after": -1, "more": False, "checkpoint": None}
+
+
+def test_the_worker_anchors_each_run_so_the_feed_follows_without_an_operator(api_for, town) -> None:
+    """`lawflow worker` with a signing key anchors what was written since its last run: the feed advances."""
+    from click.testing import CliRunner
+
+    from workflow import cli
+
+    signing.generate_key_file(town.key_path)
+    case_id = new_case(town)
+    assert _read_all(api_for("liushen"))[0] == []  # written, not anchored yet
+    result = CliRunner().invoke(cli.cli, ["worker", "--once"], obj={"runtime": town})
+    assert result.exit_code == 0, result.output
+    events, cursor = _read_all(api_for("liushen"))
+    assert (case_id, 1) in {(e["event"]["case"], e["event"]["seq"]) for e in events}
+    later = new_case(town)
+    assert CliRunner().invoke(cli.cli, ["worker", "--once"], obj={"runtime": town}).exit_code == 0
+    assert [(e["event"]["case"], e["event"]["seq"]) for e in _read_all(api_for("liushen"), cursor)[0]] == [(later, 1)]

@@ -60,14 +60,19 @@ class RunReport:
     refused: list[tuple[str, str, str, tuple[str, ...]]] = field(default_factory=list)
     failed: list[tuple[str, str, str, str]] = field(default_factory=list)  # (case, deadline, act, error)
     mail: mail.Delivery = field(default_factory=mail.Delivery)  # e-mail copies of notices sent / failed
+    anchored: int = 0  # events anchored by this run's checkpoint (what the event feed then shows)
 
 
 class Worker:
     """Runs due timers through `engine`. `fire` is the engine's fire() unless a caller wraps it (the feature
     specs record what they exercise)."""
 
-    def __init__(self, engine: Engine, *, fire: Fire | None = None, name: str | None = None):
+    def __init__(self, engine: Engine, *, fire: Fire | None = None, name: str | None = None,
+                 anchor: Callable[[], int] | None = None):
         self.engine = engine
+        # Anchoring the new events in the Merkle log after each run (a signed checkpoint) is what puts them in
+        # the event feed (workflow/audit/feed.py); None where no signing key is configured.
+        self.anchor = anchor
         self.sessions = engine.sessions
         self.fire = fire or engine.fire
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"[:64]
@@ -91,6 +96,12 @@ class Worker:
         # After the acts, so that their notices' e-mails go in this run; a mail server that does not answer
         # fails only its messages (retried later), never an act.
         report.mail = mail.deliver(self.sessions, self.engine.clock)
+        if self.anchor is not None:
+            try:
+                report.anchored = self.anchor()
+            except Exception as exc:  # noqa: BLE001 - a checkpoint refused (a witness says the log went back)
+                log.error("checkpoint refused: %s", exc)  # is the operator's to see; the timers went on
+                report.failed.append(("", "", "checkpoint", f"{type(exc).__name__}: {exc}"[:500]))
         self._record_state(report)
         return report
 
