@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import logging
+from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, request, send_file
 from flask_login import current_user
@@ -99,25 +100,28 @@ def _admitted() -> bool:
     return True
 
 
-@bp.get("/public/verify/<code>")
-def verify(code: str) -> tuple[str, int] | str:
+def _look_up(code: str) -> tuple[Any, tuple[str, int] | None]:
+    """The document a code names, or the page that says why not: over the rate limit (429), unknown (404)."""
     if not _admitted():
-        return render_template("documents/verify.html", record=None, limited=True), 429
+        return None, (render_template("documents/verify.html", record=None, limited=True), 429)
     with runtime().sessions() as session:
         record = verification.find(session, code, _labels())
     if record is None:
-        return render_template("documents/verify.html", record=None, unknown=True), 404
-    return render_template("documents/verify.html", record=record)
+        return None, (render_template("documents/verify.html", record=None, unknown=True), 404)
+    return record, None
+
+
+@bp.get("/public/verify/<code>")
+def verify(code: str) -> tuple[str, int] | str:
+    record, refused = _look_up(code)
+    return refused or render_template("documents/verify.html", record=record)
 
 
 @bp.post("/public/verify/<code>")
 def verify_copy(code: str) -> tuple[str, int] | str:
-    if not _admitted():
-        return render_template("documents/verify.html", record=None, limited=True), 429
-    with runtime().sessions() as session:
-        record = verification.find(session, code, _labels())
-    if record is None:
-        return render_template("documents/verify.html", record=None, unknown=True), 404
+    record, refused = _look_up(code)
+    if refused:
+        return refused
     upload = request.files.get("copy")
     if upload is None or not upload.filename:
         return render_template("documents/verify.html", record=record, problem=_("请选择要核验的文件。")), 422

@@ -26,7 +26,7 @@ import hashlib
 import re
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -59,11 +59,17 @@ def case_id(org_id: str, prefix: str, year: int, number: int) -> str:
 def next_number(session: Session, org_id: str, prefix: str, year: int) -> int:
     """Increment the (organisation, prefix, year) counter and return its new value; the row stays locked
     until the caller's transaction ends."""
-    table = CaseNumberCounter.__table__
+    return increment(session, CaseNumberCounter.__table__, {"org_id": org_id, "prefix": prefix, "year": year})
+
+
+def increment(session: Session, table: Table, key: dict[str, object]) -> int:
+    """Add one to `last_number` of the counter row `key` of `table` (made at 1 if new) and return it, in one
+    upsert … RETURNING: the row stays locked until the caller's transaction ends, so concurrent writers queue
+    here (case numbers; document numbers, workflow/documents/numbers.py)."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(table).values(org_id=org_id, prefix=prefix, year=year, last_number=1)
+    statement = insert(table).values(**key, last_number=1)
     statement = statement.on_conflict_do_update(
-        index_elements=[table.c.org_id, table.c.prefix, table.c.year],
+        index_elements=[table.c[name] for name in key],
         set_={"last_number": table.c.last_number + 1},
     ).returning(table.c.last_number)
     return int(session.execute(statement).scalar_one())

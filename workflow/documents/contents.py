@@ -9,23 +9,12 @@ issuing step (workflow/engine: fire() and check() alike), citing the content's a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from workflow.conflicts import at_path
 from workflow.documents.definitions import Content, DocumentType
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Why a document cannot be issued (the engine turns it into a refusal's Reason)."""
-
-    code: str
-    zh: str
-    en: str
-    article: str
-    field: str = ""
+from workflow.typed_dates import Problem  # why a document cannot be issued, in the fields of a Reason
 
 
 def read(source: str, data: Mapping[str, Any], payload: Mapping[str, Any], org: Mapping[str, Any]) -> Any:

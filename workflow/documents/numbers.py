@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from workflow.models import DocumentNumberCounter
+from workflow.numbering import increment
 
 CODE = re.compile(r"^[\u4e00-\u9fffA-Za-z]{1,16}$")  # 代字: Chinese characters (or letters), no brackets or digits
 
@@ -26,11 +26,4 @@ def format_number(code: str, year: int, serial: int) -> str:
 def next_serial(session: Session, org_id: str, code: str, year: int) -> int:
     """Increment the (organisation, 代字, year) counter and return its new value; the row stays locked until
     the caller's transaction ends."""
-    table = DocumentNumberCounter.__table__
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(table).values(org_id=org_id, code=code, year=year, last_number=1)
-    statement = statement.on_conflict_do_update(
-        index_elements=[table.c.org_id, table.c.code, table.c.year],
-        set_={"last_number": table.c.last_number + 1},
-    ).returning(table.c.last_number)
-    return int(session.execute(statement).scalar_one())
+    return increment(session, DocumentNumberCounter.__table__, {"org_id": org_id, "code": code, "year": year})
