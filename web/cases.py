@@ -347,7 +347,7 @@ def _case_page(case_id: str, refused: tuple[str, Outcome] | None = None,
         history = [event_view(e, rt.registry, people, labels=known) for e in events]
         steps = rt.engine.available_transitions(s, case, current_user.username) if procedure else []
         view = {
-            "id": case.id, "title": case.title, "version": case.version,
+            "id": case.id, "title": case.title, "version": case.version, "procedure_id": case.procedure,
             "procedure": f"{procedure.label.get(lang)}{paren(procedure.ref)}" if procedure else
                          f"{case.procedure}@{case.procedure_version}",
             "procedure_link": url_for("procedures.show", procedure_id=procedure.id, version=procedure.version)

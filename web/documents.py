@@ -24,7 +24,7 @@ from web.present import fmt_date
 from web.runtime import runtime
 from workflow import typed_dates
 from workflow.documents import verification
-from workflow.models import Case, IssuedDocument
+from workflow.models import IssuedDocument
 
 bp = Blueprint("documents", __name__)
 log = logging.getLogger("lawflow.verify")
@@ -42,10 +42,9 @@ def _case_documents() -> dict[str, object]:
         with runtime().sessions() as session:
             return verification.of_case(session, case_id)
 
-    def issues_documents(case_id: str, trigger: str) -> bool:
-        with runtime().sessions() as session:
-            procedure = session.scalar(select(Case.procedure).where(Case.id == case_id))
-        return procedure is not None and bool(runtime().documents.issued_by(procedure, trigger))
+    def issues_documents(procedure: str, trigger: str) -> bool:
+        """Whether the step issues a document (a preview button beside its form); no query: the page has the case."""
+        return bool(runtime().documents.issued_by(procedure, trigger))
 
     return {"issued_documents": issued_documents, "document_labels": _labels, "issues_documents": issues_documents,
             "fmt_date": fmt_date}
