@@ -37,6 +37,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.apps import AppPool
 from tests.cli import Lawflow
 from workflow.clock import FixedClock
 from workflow.db import migrate
@@ -230,11 +231,19 @@ def runtime(database_url: str, tmp_path: Path, clock: FixedClock) -> Iterator[Ru
 
 @pytest.fixture(scope="session")
 def demo_password_hash() -> str:
+    """The demo password's hash for the people seeded in tests: salted PBKDF2 with few rounds, not the
+    product's scrypt (which `lawflow demo` and every account created in the app still use).
+
+    A login checks the stored hash by the method written in it (werkzeug's check_password_hash), so the code
+    a login runs is the same; only the work factor differs. scrypt's work factor costs about 0.1 s of CPU per
+    login, by design, and the tests log in several thousand times (every role of the authorization matrix and
+    the CSRF sweep, every client_for): as Django's documentation advises for test suites, they use a cheap
+    hasher instead. A password set through the app or the command line is hashed with scrypt as in production."""
     from werkzeug.security import generate_password_hash
 
     from workflow.demo import DEMO_PASSWORD
 
-    return generate_password_hash(DEMO_PASSWORD)
+    return generate_password_hash(DEMO_PASSWORD, method="pbkdf2:sha256:1000")
 
 
 # The town is seeded once per test process and backend, into a template that each test using `town` copies
@@ -324,6 +333,12 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     from tests.features import distributed
 
     distributed.terminal_summary(terminalreporter, config)
+
+
+@pytest.fixture(scope="session")
+def app_pool() -> AppPool:
+    """The web apps of this test process, one per configuration (tests/apps.py says why)."""
+    return AppPool()
 
 
 @pytest.fixture

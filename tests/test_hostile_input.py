@@ -24,8 +24,8 @@ from werkzeug.test import TestResponse
 
 from tests.api.conftest import ENFORCEMENT, PROPOSAL, ApiClient, is_json_error
 from tests.api.test_records import PDF, RECORD, multipart
+from tests.apps import AppPool
 from tests.web.helpers import csrf_from, login, text, version_from
-from web import create_app
 from workflow import tokens
 from workflow.models import AuditEvent, Case
 from workflow.runtime import Runtime
@@ -41,9 +41,10 @@ HOSTILE_NAMES = {"nul": "询问笔录\x00.pdf", "rlo": "询问笔录\u202efdp.ex
 
 
 @pytest.fixture
-def app(town: Runtime) -> Flask:
+def app(town: Runtime, app_pool: AppPool) -> Iterator[Flask]:
     # PROPAGATE_EXCEPTIONS off: an unhandled error is answered 500 (and logged), as in production
-    return create_app(town, {"TESTING": True, "PROPAGATE_EXCEPTIONS": False, "SECRET_KEY": "h" * 40})
+    with app_pool.bound(town, {"TESTING": True, "PROPAGATE_EXCEPTIONS": False, "SECRET_KEY": "h" * 40}) as app:
+        yield app
 
 
 @pytest.fixture(autouse=True)

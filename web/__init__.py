@@ -66,6 +66,7 @@ def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = N
     from web.input_screen import init_app as screen_inputs
     from web.ops import init_app as init_operations
     from web.present import role_label
+    from web.runtime import runtime as web_runtime
 
     i18n.init_app(app)
     screen_inputs(app)  # NUL, controls, overlong query values: 400 before any other check (and JSON)
@@ -85,7 +86,8 @@ def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = N
     from web import documents
     app.register_blueprint(documents.bp)  # issued documents; /public/verify is public (web/auth.py)
     app.register_blueprint(inbox_bp)  # each person's own notices from the timer worker (workflow/timers/)
-    app.jinja_env.globals["role_label"] = lambda role: role_label(runtime.registry, role)
+    # the runtime of the request's app, read when a page is rendered (the tests rebind one app: tests/apps.py)
+    app.jinja_env.globals["role_label"] = lambda role: role_label(web_runtime().registry, role)
     app.after_request(_headers)
     return app
 

@@ -3,7 +3,7 @@ carry an API token of a demo user."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from web import create_app
+from tests.apps import AppPool
 from web.api.paths import PREFIX
 from workflow import tokens
 from workflow.demo import FIELD_STREETS, POWER_STREETS
@@ -55,8 +55,9 @@ class ApiClient:
 
 
 @pytest.fixture
-def app(town: Runtime) -> Flask:
-    return create_app(town, {"TESTING": True, "SECRET_KEY": "test-secret-key-for-the-api-tests-only"})
+def app(town: Runtime, app_pool: AppPool) -> Iterator[Flask]:
+    with app_pool.bound(town, {"TESTING": True, "SECRET_KEY": "test-secret-key-for-the-api-tests-only"}) as app:
+        yield app
 
 
 @pytest.fixture

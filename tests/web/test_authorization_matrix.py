@@ -400,7 +400,8 @@ def test_every_html_route_is_in_the_table(app):
     assert not missing, "routes no row of MATRIX declares (add a line saying who may use them):\n" + "\n".join(missing)
 
 
-def test_a_route_added_without_a_row_is_caught(app):
+def test_a_route_added_without_a_row_is_caught(own_app):
+    app = own_app
     app.add_url_rule("/reports/secret", "reports.secret", lambda: "secret", methods=["GET", "POST"])
     assert undeclared(app) == ["GET reports.secret", "POST reports.secret"]
 

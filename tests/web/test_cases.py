@@ -7,7 +7,17 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from tests.web.helpers import PROPOSAL, START, csrf_from, new_case, parse, submit_step, text, version_from
+from tests.web.helpers import (
+    PROPOSAL,
+    START,
+    csrf_from,
+    login,
+    new_case,
+    parse,
+    submit_step,
+    text,
+    version_from,
+)
 from workflow import accounts
 from workflow.db import writing
 from workflow.models import AuditEvent, Case
@@ -273,14 +283,17 @@ def test_an_unknown_case_is_a_chinese_404_page(client_for):
     assert "未找到" in text(response) and "不存在" in text(response)
 
 
-def test_an_unexpected_error_is_a_chinese_500_page_without_a_stack_trace(app, client_for):
+def test_an_unexpected_error_is_a_chinese_500_page_without_a_stack_trace(own_app):
+    app = own_app
     app.config["PROPAGATE_EXCEPTIONS"] = False
 
     def boom():
         raise RuntimeError("secret internals")
 
     app.add_url_rule("/boom", "boom", boom)
-    response = client_for("zhangwei").get("/boom")
+    client = app.test_client()
+    login(client, "zhangwei")
+    response = client.get("/boom")
     assert response.status_code == 500
     assert "系统发生错误" in text(response)
     assert "secret internals" not in text(response) and "Traceback" not in text(response)
