@@ -240,6 +240,17 @@ def test_a_template_reading_a_name_the_document_does_not_give_is_refused(tmp_pat
         in problems
 
 
+def test_document_types_are_loaded_again_when_a_template_changes(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    first = load_documents(load_registry(), folder)
+    assert load_documents(load_registry(), folder) is first  # nothing changed: the same load
+    template = folder / "templates" / "penalty_decision.html"
+    template.write_text(template.read_text(encoding="utf-8") + "<p>{{ party }}</p>\n", encoding="utf-8")
+    changed = load_documents(load_registry(), folder)
+    assert changed is not first
+    assert changed.get("enforcement_case/penalty_decision").template_text.endswith("<p>{{ party }}</p>\n")
+
+
 def test_a_voided_number_is_kept_with_its_reason_and_audited(town: Runtime, clock: FixedClock, lawflow) -> None:
     set_codes(town, clock)
     case_id = notified(town, clock)

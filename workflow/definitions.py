@@ -972,7 +972,7 @@ def load_registry(directory: str | Path = DEFINITIONS_DIR) -> Registry:
     dataclasses that nothing writes into, so sharing it is safe."""
     paths = sorted(Path(directory).glob("*.y*ml"))
     folder = str(Path(directory).resolve())
-    key = (GUARDS.generation, tuple((p.name, _digest(p)) for p in paths))
+    key = (GUARDS.generation, tuple((p.name, file_digest(p)) for p in paths))
     kept = _LOADED.get(folder)
     if kept is not None and kept[0] == key:
         return kept[1]
@@ -988,7 +988,7 @@ _FOLDERS_KEPT = 8
 _LOADED: dict[str, tuple[tuple[Any, ...], Registry]] = {}
 
 
-def _digest(path: Path) -> str:
+def file_digest(path: Path) -> str:
     """The file's content hash (reading is cheap; parsing is what costs): an edit within the file system's
     timestamp granularity is still seen. An unreadable file is loaded again, to report it."""
     try:

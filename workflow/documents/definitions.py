@@ -31,7 +31,14 @@ from jinja2 import (
 )
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from workflow.definitions import DEFINITIONS_DIR, SAFE_LOADER, DefinitionError, Procedure, Registry
+from workflow.definitions import (
+    DEFINITIONS_DIR,
+    SAFE_LOADER,
+    DefinitionError,
+    Procedure,
+    Registry,
+    file_digest,
+)
 from workflow.labels import Label
 from workflow.payloads import LabelSchema
 
@@ -161,10 +168,33 @@ class _File(_Strict):
 def load_documents(registry: Registry, directory: str | Path = DOCUMENTS_DIR) -> DocumentRegistry:
     """Every `<procedure>.yaml` of `directory`, checked against the procedures of `registry`; a file for a
     procedure the registry does not hold is skipped (a test's folder with one family). Raises
-    DefinitionErrors (from workflow.definitions) with every problem found."""
+    DefinitionErrors (from workflow.definitions) with every problem found.
+
+    Kept, like the registry (workflow.definitions.load_registry), while the registry is the same loaded
+    object and the folder's files and templates are the same by hash: every Runtime reads them, and checking
+    the templates costs ~0.1 s. Document types are frozen, so sharing them is safe."""
+    folder = Path(directory)
+    files = sorted(folder.glob("*.y*ml")) + sorted(p for p in (folder / "templates").rglob("*") if p.is_file())
+    key = tuple((str(p), file_digest(p)) for p in files)
+    where = str(folder.resolve())
+    kept = _LOADED.get(where)
+    if kept is not None and kept[0] is registry and kept[1] == key:
+        return kept[2]
+    documents = _load_documents(registry, folder)
+    _LOADED.pop(where, None)
+    while len(_LOADED) >= _FOLDERS_KEPT:  # the oldest folder goes (tests load many temporary ones)
+        del _LOADED[next(iter(_LOADED))]
+    _LOADED[where] = (registry, key, documents)
+    return documents
+
+
+_FOLDERS_KEPT = 8
+_LOADED: dict[str, tuple[Registry, tuple[tuple[str, str], ...], DocumentRegistry]] = {}
+
+
+def _load_documents(registry: Registry, folder: Path) -> DocumentRegistry:
     from workflow.definitions import DefinitionErrors
 
-    folder = Path(directory)
     types: list[DocumentType] = []
     errors: list[DefinitionError] = []
     for path in sorted(folder.glob("*.y*ml")):
