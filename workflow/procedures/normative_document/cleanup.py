@@ -1,0 +1,31 @@
+"""A published clean-up's repeals: each document it repeals or declares invalid ends through its own step.
+
+One way in: the clean-up case records the outcomes and publishes them (definitions/normative_cleanup.v1.yaml);
+each document it ends is then repealed by firing that document's `repeal_by_cleanup` step through the engine,
+whose guard (cleanup_decided_repeal) reads the published result again. Each fire is its own transaction with its
+own audit event on the document's chain; a document already ended (or refused) is reported, never forced.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from workflow.engine import Engine, Outcome
+from workflow.models import Case
+from workflow.procedures.normative_document.law import CLEANUP_INVALID
+
+
+def pending_repeals(session: Session, cleanup_id: str) -> list[str]:
+    """The documents the published clean-up `cleanup_id` ends that are still in force."""
+    cleanup = session.get(Case, cleanup_id)
+    if cleanup is None or cleanup.procedure != "normative_cleanup" or cleanup.state != "published":
+        return []
+    ids = [o["document"] for o in (cleanup.data or {}).get("outcomes", []) if o.get("outcome") in CLEANUP_INVALID]
+    return [i for i in ids if (case := session.get(Case, i)) is not None and case.state == "in_force"]
+
+
+def apply_repeals(engine: Engine, cleanup_id: str, actor: str) -> list[Outcome]:
+    """Fire `repeal_by_cleanup` as `actor` on each document the published clean-up ends; the outcomes in order."""
+    with engine.sessions() as session:
+        targets = pending_repeals(session, cleanup_id)
+    return [engine.fire(document, "repeal_by_cleanup", actor, {"cleanup_case": cleanup_id}) for document in targets]
