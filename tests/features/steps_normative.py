@@ -94,7 +94,8 @@ class Normative:
     def payload(self, trigger: str, **changes: Any) -> dict[str, Any]:
         today = self.scene.today()
         calendar = self.scene.engine.calendar
-        data = self.data() if self.case_id else {}
+        # only entering into force reads the case (its publication date): one query fewer for every other step
+        data = self.data() if self.case_id and trigger == "enter_into_force" else {}
         published = (data.get("publication") or {}).get("published_on", today.isoformat())
         effective = date.fromisoformat(published)
         defaults: dict[str, dict[str, Any]] = {

@@ -10,9 +10,20 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from workflow.definitions import Procedure
 from workflow.engine import Engine, Outcome
 from workflow.models import Case
 from workflow.procedures.normative_document.law import CLEANUP_INVALID
+from workflow.timers.spec import SYSTEM_ROLE
+
+REPEAL_STEP = "repeal_by_cleanup"  # the document's step a published clean-up's repeal fires
+
+__all__ = ["REPEAL_STEP", "SYSTEM_ROLE", "apply_repeals", "pending_repeals", "repeal_roles"]
+
+
+def repeal_roles(procedure: Procedure) -> frozenset[str]:
+    """Who may carry out a clean-up's repeals: the roles of the document's repeal step in its definition."""
+    return frozenset(r for t in procedure.transitions if t.trigger == REPEAL_STEP for r in t.roles)
 
 
 def pending_repeals(session: Session, cleanup_id: str) -> list[str]:
@@ -28,4 +39,4 @@ def apply_repeals(engine: Engine, cleanup_id: str, actor: str) -> list[Outcome]:
     """Fire `repeal_by_cleanup` as `actor` on each document the published clean-up ends; the outcomes in order."""
     with engine.sessions() as session:
         targets = pending_repeals(session, cleanup_id)
-    return [engine.fire(document, "repeal_by_cleanup", actor, {"cleanup_case": cleanup_id}) for document in targets]
+    return [engine.fire(document, REPEAL_STEP, actor, {"cleanup_case": cleanup_id}) for document in targets]

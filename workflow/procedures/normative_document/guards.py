@@ -199,7 +199,7 @@ def _round_start(data: Mapping[str, Any]) -> int:
 def all_review_points_recorded(ctx: GuardContext) -> Fail | None:
     """[V1] 115号（六）: in this round (a resubmitted draft is reviewed again on every point)."""
     start = _round_start(ctx.data)
-    done = {p["item"] for p in ctx.data.get("review_points", []) if p["event_seq"] > start}
+    done = {p["item"] for p in ctx.data.get("findings", []) if p["event_seq"] > start}
     missing = [p for p in REVIEW_POINTS if p not in done]
     if not missing:
         return None

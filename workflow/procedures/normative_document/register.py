@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workflow.definitions import Label, Registry
 from workflow.models import Case
 from workflow.procedures.normative_document.law import CLEANUP_INVALID, CLEANUP_VALID
 
@@ -72,6 +73,16 @@ class YearFigures:
     issued: int  # published in the year
     repealed: int  # repealed, declared invalid or expired in the year
     in_force: int  # in force at 31 December
+
+
+def outcome_labels(registry: Registry) -> dict[str, Label]:
+    """The clean-up outcomes by value, with their labels as the clean-up's definition gives them."""
+    try:
+        procedure = registry.get(CLEANUP)
+    except KeyError:
+        return {}
+    return {value: label for t in procedure.transitions for f in t.payload if f.name == "outcome"
+            for value, label in f.choices}
 
 
 def _entry(case: Case) -> Entry:
