@@ -20,6 +20,7 @@ import pytest
 from pytest_bdd import given, parsers, then
 from sqlalchemy import select
 
+from tests.features import coverage
 from tests.features.steps import (
     DATE,
     PEOPLE,
@@ -374,7 +375,9 @@ def repeal_by_cleanup(nd: Normative, who: str, name: str, strict: bool) -> None:
 @action(ND_WHO + "执行公布的清理结果")
 def apply_cleanup(nd: Normative, who: str, strict: bool) -> None:
     assert nd.cleanup_id
-    outcomes = cleanup.apply_repeals(nd.scene.engine, nd.cleanup_id, nd.scene.user(who))
+    engine = nd.scene.engine
+    outcomes = cleanup.apply_repeals(engine, nd.cleanup_id, nd.scene.user(who),
+                                     fire=lambda *a, **k: coverage.fire(engine, *a, **k))
     assert outcomes, "the clean-up repealed nothing"
     last = outcomes[-1]
     nd.scene.outcome, nd.scene.trigger = last, last.trigger

@@ -8,6 +8,9 @@ own audit event on the document's chain; a document already ended (or refused) i
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from workflow.definitions import Procedure
@@ -35,8 +38,12 @@ def pending_repeals(session: Session, cleanup_id: str) -> list[str]:
     return [i for i in ids if (case := session.get(Case, i)) is not None and case.state == "in_force"]
 
 
-def apply_repeals(engine: Engine, cleanup_id: str, actor: str) -> list[Outcome]:
-    """Fire `repeal_by_cleanup` as `actor` on each document the published clean-up ends; the outcomes in order."""
+def apply_repeals(engine: Engine, cleanup_id: str, actor: str,
+                  fire: Callable[..., Outcome] | None = None) -> list[Outcome]:
+    """Fire `repeal_by_cleanup` as `actor` on each document the published clean-up ends; the outcomes in order.
+    `fire` stands in for `engine.fire` (same arguments) where a caller records what it fires (the specs do)."""
+    take: Callable[..., Outcome] = fire or engine.fire
     with engine.sessions() as session:
         targets = pending_repeals(session, cleanup_id)
-    return [engine.fire(document, REPEAL_STEP, actor, {"cleanup_case": cleanup_id}) for document in targets]
+    payload: dict[str, Any] = {"cleanup_case": cleanup_id}
+    return [take(document, REPEAL_STEP, actor, payload) for document in targets]
