@@ -99,7 +99,8 @@ class NormativeStory:
         for item in REVIEW_POINTS[:points]:
             self.ok(cid, "record_review_point", REVIEWER, {"item": item, "finding": "compliant"}, days=0.05)
 
-    def to_force(self, cid: str, number: int, valid_until: Callable[[date], date], kind: str = "ordinary") -> None:
+    def to_registered(self, cid: str, number: int) -> None:
+        """From drafting to the unified register: comment, review, deliberation, signature, number."""
         self.to_review(cid)
         # the review takes its time: at least 5 working days from receipt (115号（五）), holidays not counted
         review_days = (self.engine.calendar.add_working_days(self.today(), 6).date - self.today()).days
@@ -113,6 +114,9 @@ class NormativeStory:
         self.ok(cid, "sign", HEAD, {"signed_on": self.today().isoformat()}, days=0.1)
         self.ok(cid, "register_and_number", OFFICE, {"register_no": f"龙政规〔{self.today().year}〕{number}号",
                                                       "registered_on": self.today().isoformat()}, days=0.1)
+
+    def to_force(self, cid: str, number: int, valid_until: Callable[[date], date], kind: str = "ordinary") -> None:
+        self.to_registered(cid, number)
         self.ok(cid, "record_publication", OFFICE, {"channel": "portal", "published_on": self.today().isoformat(),
                                                      "location": f"http://www.qg.gov.cn/houlong/gfxwj/{number}.htm"},
                 days=0.1)
