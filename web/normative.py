@@ -4,10 +4,9 @@
   with register number, publication and effective dates, validity and status — those in force first — and the
   lists of each published clean-up (《继续有效的行政规范性文件目录》《已失效的行政规范性文件目录》).
 * /normative-documents/ (the people holding a role of the procedure): every registered document, published or
-  not, with its filing, and the clean-ups whose repeals are still to be carried out;
-  POST /normative-documents/cleanups/<id>/apply fires each repeal the published clean-up decided, through the
-  engine (workflow/procedures/normative_document/cleanup.py), as the signed-in user: the engine authorises it
-  (the step's roles) and its guard checks the published result again.
+  not, with its filing, and each published clean-up with the documents whose repeal is still to be carried out,
+  linked to their case pages: the repeal is the document's own step there (its guard reads the published
+  result again), so nothing here changes a case.
 
 Everything shown is read from the records by workflow/procedures/normative_document/register.py; this module
 names no role or step of the procedure (the roles come from its definition, the step from cleanup.py).
@@ -17,15 +16,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, render_template
 from flask_login import current_user
-from werkzeug.wrappers import Response
 
-from web.i18n import _, current_lang
+from web.i18n import current_lang
 from web.portal import organisation
 from web.present import fmt_date
 from web.runtime import runtime
-from workflow.models import Case
 from workflow.procedures.normative_document import cleanup, register
 
 bp = Blueprint("normative", __name__)
@@ -87,23 +84,5 @@ def staff_register() -> str:
         entries = register.documents(session, org_id)
         cleanups = [(c, cleanup.pending_repeals(session, c.case_id)) for c in register.published_cleanups(session, org_id)]
     return render_template("normative/staff.html", entries=entries, cleanups=cleanups, states=_state_labels(),
-                           outcomes=_outcome_labels(), fmt_date=fmt_date, may_apply=current_user.has_any_role(*cleanup.repeal_roles(_procedure())))
-
-
-@bp.post("/normative-documents/cleanups/<case_id>/apply")
-def apply_cleanup(case_id: str) -> Response:
-    if not current_user.has_any_role(*cleanup.repeal_roles(_procedure())):
-        abort(403)
-    rt = runtime()
-    with rt.sessions() as session:
-        case = session.get(Case, case_id)
-        if case is None or case.org_id != current_user.org_id or case.procedure != register.CLEANUP:
-            abort(404)
-    outcomes = cleanup.apply_repeals(rt.engine, case_id, current_user.username)
-    done = [o for o in outcomes if o.ok]
-    refused = [o for o in outcomes if not o.ok]
-    flash(_("已依清理结果废止{n}件文件。", n=len(done)), "success")
-    for o in refused:
-        flash(_("{case}未能废止：{reasons}", case=o.case_id,
-                reasons="；".join(r.text(current_lang()) for r in o.reasons)), "error")
-    return redirect(url_for("normative.staff_register"))
+                           outcomes=_outcome_labels(), fmt_date=fmt_date,
+                           repeal_step=cleanup.repeal_label(_procedure(), current_lang()))

@@ -161,7 +161,6 @@ POST /public/consultations/{consult} comment      303   303 303 303 303 303 303 
 POST /public/consultations/{case}    comment      404   404 404 404 404 404 404 404 404 404 404
 GET  /public/normative-documents                  200   200 200 200 200 200 200 200 200 200 200
 GET  /normative-documents/                        login 200 200 403 403 200 403 403 403 200 403
-POST /normative-documents/cleanups/NO-SUCH/apply  login 403 403 403 403 404 403 403 403 403 403
 GET  /healthz                                     200   200 200 200 200 200 200 200 200 200 200
 GET  /metrics                                     404   404 404 404 404 404 404 404 404 404 404
 """

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from tests.web.helpers import Page, csrf_from, parse
+from tests.web.helpers import Page, parse, submit_step
 from workflow import demo_normative
 from workflow.clock import FixedClock
 from workflow.demo import ORG
@@ -30,7 +30,7 @@ def _story(town: Runtime, password_hash: str) -> dict[str, str]:
     return {"stalls": stalls, "homes": homes, "floods": floods, "cleanup": cleanup, "review": under_review}
 
 
-def test_the_public_register_lists_documents_and_clean_up_lists_and_the_head_carries_out_a_repeal(
+def test_the_registers_list_documents_and_clean_up_lists_and_the_head_takes_a_clean_ups_repeal(
         app: Flask, town: Runtime, demo_password_hash: str, client_for) -> None:
     ids = _story(town, demo_password_hash)
     page = parse(app.test_client().get("/public/normative-documents?org=" + ORG))
@@ -54,8 +54,8 @@ def test_the_public_register_lists_documents_and_clean_up_lists_and_the_head_car
     assert all(r.cells()[-1] == "已备案" for r in staff.rows())
     assert client_for("wanghai").get("/normative-documents/").status_code == 403  # no role in these documents
 
-    # A second clean-up declares the document in force invalid: the head carries its repeal out from the staff
-    # page, through the engine (one story for the whole test: it is the expensive part).
+    # A second clean-up declares the document in force invalid: the staff register links to it, and the head
+    # takes its repeal on its own case page (one story for the whole test: it is the expensive part).
     engine = town.engine
     round_ = engine.create_case("normative_cleanup", "chenjing", {
         "title": "后龙镇专项清理", "scope_date": engine.today().isoformat(), "lead_body": "后龙镇司法所",
@@ -68,14 +68,15 @@ def test_the_public_register_lists_documents_and_clean_up_lists_and_the_head_car
         "location": "http://www.qg.gov.cn/houlong/gfxwj/qingli2.htm"}).ok
 
     head = client_for("huangzhenhua")
-    page = head.get("/normative-documents/")
-    assert "尚待办理的文件：1件" in parse(page)
+    page = parse(head.get("/normative-documents/"))
+    assert "尚待办理的文件：1件" in page
+    [link] = page.one("ul.pending-repeals").links()  # to the document's own page
+    assert link.endswith(ids["homes"])
     drafter = client_for("zhangwei")
-    refused = drafter.post(f"/normative-documents/cleanups/{round_}/apply",
-                           data={"csrf_token": csrf_from(drafter.get("/normative-documents/"))})
-    assert refused.status_code == 403
-    done = head.post(f"/normative-documents/cleanups/{round_}/apply", data={"csrf_token": csrf_from(page)})
-    assert done.status_code == 302
+    refused = submit_step(drafter, ids["homes"], "repeal_by_cleanup", {"cleanup_case": round_})
+    assert refused.status_code == 422  # the step's roles: the head's
+    done = submit_step(head, ids["homes"], "repeal_by_cleanup", {"cleanup_case": round_})
+    assert done.status_code == 302 and done.headers["Location"].endswith(link)
     with town.sessions() as session:
         homes = session.get(Case, ids["homes"])
         assert homes is not None and homes.state == "repealed"

@@ -21,12 +21,12 @@ from workflow.timers.spec import SYSTEM_ROLE
 
 REPEAL_STEP = "repeal_by_cleanup"  # the document's step a published clean-up's repeal fires
 
-__all__ = ["REPEAL_STEP", "SYSTEM_ROLE", "apply_repeals", "pending_repeals", "repeal_roles"]
+__all__ = ["REPEAL_STEP", "SYSTEM_ROLE", "apply_repeals", "pending_repeals", "repeal_label"]
 
 
-def repeal_roles(procedure: Procedure) -> frozenset[str]:
-    """Who may carry out a clean-up's repeals: the roles of the document's repeal step in its definition."""
-    return frozenset(r for t in procedure.transitions if t.trigger == REPEAL_STEP for r in t.roles)
+def repeal_label(procedure: Procedure, lang: str) -> str:
+    """The document's repeal step as its definition names it (what the staff register tells people to take)."""
+    return next((t.label.get(lang) for t in procedure.transitions if t.trigger == REPEAL_STEP), REPEAL_STEP)
 
 
 def pending_repeals(session: Session, cleanup_id: str) -> list[str]:
