@@ -37,7 +37,8 @@ def _problems(tmp_path: Path, raw: dict) -> dict[str, str]:
 
 def test_the_shipped_definitions_say_which_pages_serve_whom() -> None:
     registry = load_registry()
-    assert page_roles(registry.all(), "review") == {"legal_counsel", "legal_adviser", "legal_reviewer"}
+    assert page_roles(registry.all(), "review") == {"legal_counsel", "legal_adviser", "legal_reviewer",
+                                                    "county_reviewer"}  # normative documents: 115号（四）
     assert page_roles(registry.all(), "meeting") == {"decision_member", "head"}
     assert page_roles(registry.all(), "minutes") == {"decision_member", "head", "auditor", "legal_counsel"}
     assert page_roles(registry.all(), "audit") == {"auditor"}

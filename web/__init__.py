@@ -86,6 +86,8 @@ def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = N
     from web import documents
     app.register_blueprint(documents.bp)  # issued documents; /public/verify is public (web/auth.py)
     app.register_blueprint(inbox_bp)  # each person's own notices from the timer worker (workflow/timers/)
+    from web import normative
+    app.register_blueprint(normative.bp)  # normative documents' register; /public/normative-documents is public
     # the runtime of the request's app, read when a page is rendered (the tests rebind one app: tests/apps.py)
     app.jinja_env.globals["role_label"] = lambda role: role_label(web_runtime().registry, role)
     app.after_request(_headers)

@@ -240,3 +240,6 @@ def _consultation_page(case_id: str, *, kept: dict[str, str] | None = None, prob
 
 def _org_name(org: Organization) -> str:
     return org.name_en if current_lang() == "en" else org.name_zh
+
+
+organisation = _organisation  # the other public pages choose their organisation the same way (web/normative.py)

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from workflow import accounts
+from workflow import accounts, demo_normative
 from workflow.clock import FixedClock
 from workflow.db import writing
 from workflow.engine import Engine, Outcome
@@ -150,6 +150,10 @@ def seed(runtime: Runtime) -> list[str]:
         cases.append(tell())
         if clock.now() > real_now:
             raise RuntimeError(f"demo story {tell.__name__} ran {clock.now() - real_now} past the present")
+    # Normative documents and their clean-up (issue 13): their own story, from 175 days ago (workflow/demo_normative.py).
+    clock.current = real_now - timedelta(days=176)
+    demo_normative.seed_people_and_rules(engine, ORG, generate_password_hash(DEMO_PASSWORD), clock.now())
+    cases.extend(demo_normative.tell(engine, clock, ORG, real_now))
     return cases
 
 

@@ -227,6 +227,69 @@ CATALOGUE = CATALOGUE + (
                       "licensed. A role not set uses the installed Noto CJK fonts."),
                 "本单位公文字体配置说明", examples=("fangsong=Noto Serif CJK SC", "heiti=Noto Sans CJK SC")),
 )
+# Normative documents (issue 13, legal-facts-2 §1; workflow/procedures/normative_document/law.py names them): the
+# national texts leave these to local rules, or the local rule was not found ([U], §9), so each is set with its
+# source.
+_NORMATIVE_FILING = Label("《法规规章备案审查条例》第二十五条把规范性文件备案交由地方规定；福建省人民政府令第219号的备案条款未能查到"
+                          "（legal-facts-2 §1.8，[U]），各地为15日、30日或3个工作日不等。",
+                          "The filing regulation leaves the filing of normative documents to local rules; Fujian's "
+                          "filing article was not found (legal-facts-2 §1.8, [U]); elsewhere 15 days, 30 days or 3 "
+                          "working days.")
+CATALOGUE = CATALOGUE + (
+    SettingSpec("normative.comment_min_working_days", INTEGER,
+                Label("规范性文件公开征求意见最短期限（工作日）", "Shortest public comment period (working days)"),
+                "国办发〔2018〕37号（三）；中央依法治国办《市县法治政府建设示范指标体系》第24项",
+                Label("37号未规定天数（[U]）；示范指标体系为“一般不少于7个工作日”（[V2]），福建可规定更长期限。",
+                      "37号 gives no number ([U]); the model indicators say generally at least 7 working days "
+                      "([V2]); Fujian may set a longer period."),
+                "本省或本市行政规范性文件管理规定的条款", minimum=1, maximum=60, examples=("7",)),
+    SettingSpec("normative.comment_min_days_business", INTEGER,
+                Label("涉企规范性文件公开征求意见最短期限（日）", "Shortest comment period where business is affected (days)"),
+                "《优化营商环境条例》第六十二条",
+                Label("条例规定“一般不少于30日”（[V1]）；地方可规定更长期限，故以本单位适用的规定为准。",
+                      "The regulation says generally at least 30 days ([V1]); local rules may set longer."),
+                "《优化营商环境条例》第六十二条或本地更严格的规定", minimum=1, maximum=120, examples=("30",)),
+    SettingSpec("normative.legality_reviewer", STRING,
+                Label("规范性文件合法性审核主体", "Who reviews the legality of normative documents"),
+                "国办发〔2018〕115号（四）",
+                Label("乡镇已明确专门审核机构或人员的由其审核（internal），未明确的由县级人民政府确定的审核机构审核"
+                      "（county_designated），由本单位或县级文件确定。",
+                      "A town with a designated reviewer reviews itself (internal); otherwise the body the county "
+                      "government designates does (county_designated)."),
+                "本单位明确审核人员的文件或县级人民政府确定审核机构的文件", examples=("internal", "county_designated")),
+    SettingSpec("normative.collective_forum", STRING,
+                Label("规范性文件集体审议会议形式", "Forum of the collective deliberation"),
+                "国办发〔2018〕37号（三）；《地方组织法》第七十六条",
+                Label("乡镇以何种会议集体审议规范性文件，国家未作规定（legal-facts-2 §1.6）。",
+                      "No national rule says which meeting of a town deliberates its documents."),
+                "本镇人民政府工作规则或议事规则的条款", examples=("镇长办公会议", "镇政府全体会议", "党政联席会议")),
+    SettingSpec("normative.filing_recipient", STRING, Label("规范性文件备案机关", "Where documents are filed"),
+                "《法规规章备案审查条例》第二十五条；《福建省行政规范性文件备案审查办法》", _NORMATIVE_FILING,
+                "本省行政规范性文件备案审查办法的条款", examples=("泉州市泉港区人民政府",)),
+    SettingSpec("normative.filing_days", INTEGER, Label("规范性文件报送备案期限（自发布之日起）", "Filing period from publication"),
+                "《法规规章备案审查条例》第二十五条；《福建省行政规范性文件备案审查办法》", _NORMATIVE_FILING,
+                "本省行政规范性文件备案审查办法的条款", minimum=1, maximum=90),
+    SettingSpec("normative.filing_day_unit", STRING, Label("报送备案期限的计算单位", "Unit of the filing period"),
+                "《法规规章备案审查条例》第二十五条；《福建省行政规范性文件备案审查办法》", _NORMATIVE_FILING,
+                "本省行政规范性文件备案审查办法的条款", examples=("calendar_days", "working_days")),
+    SettingSpec("normative.max_validity_years", INTEGER, Label("规范性文件有效期上限（年）", "Longest validity (years)"),
+                "国办发〔2018〕37号（十）；本地规范性文件管理规定",
+                Label("国家未规定有效期（[U]）；外省规定“一般不超过5年”（[V2]）。未设置时不限制年限。",
+                      "No national validity rule ([U]); other provinces say generally at most 5 years ([V2]). "
+                      "While unset, no limit applies."),
+                "本省或本市行政规范性文件管理规定的条款", minimum=1, maximum=10, examples=("5",)),
+    SettingSpec("normative.expiry_reminder_working_days", INTEGER,
+                Label("有效期届满前提醒评估（提前工作日数）", "Reminder to evaluate before expiry (working days ahead)"),
+                "本地规范性文件管理规定（有效期届满前评估）",
+                Label("外省规定在有效期届满前6个月组织评估（[V2]）；提前多少日提醒由本单位规定。未设置时不发提醒。",
+                      "Other provinces evaluate six months before expiry ([V2]); how far ahead to remind is the "
+                      "organisation's rule. While unset, no reminder is sent."),
+                "本单位规范性文件管理制度的条款", minimum=1, maximum=250, examples=("120",)),
+    SettingSpec("normative.document_code.register", STRING,
+                Label("规范性文件登记编号代字", "Code of the normative documents' register"),
+                "国办发〔2018〕37号（统一登记、统一编号、统一印发，[U]）；GB/T 9704-2012 7.2.4", _CODE_WHY,
+                "本单位规范性文件管理制度或公文处理办法", examples=("龙政规",)),
+)
 BY_KEY: Mapping[str, SettingSpec] = {s.key: s for s in CATALOGUE}
 
 

@@ -13,6 +13,7 @@ import json
 import pytest
 
 from tests.api.conftest import ENFORCEMENT, PROPOSAL, START, ApiClient, new_case
+from tests.api.test_normative_document import NORMATIVE
 from tests.api.test_records import PDF, RECORD, multipart
 from workflow.models import Case
 
@@ -35,6 +36,8 @@ GET  /cases/{case}/records                   200     200     200     200    200 
 GET  /cases/{ecase}/records                  200     200     200     200    200   200    200    200   401
 POST /cases/{ecase}/records                  403     403     201     403    403   403    403    403   401
 GET  /cases/{ecase}/records/1                200     200     200     200    200   200    200    200   401
+POST /cases  normative_document              201     403     403     403    403   403    403    403   401
+GET  /definitions/normative_document/1       200     200     200     200    200   200    200    200   401
 GET  /compliance                             403     403     403     403    200   403    200    403   401
 GET  /definitions                            200     200     200     200    200   200    200    200   401
 GET  /definitions/major_decision/1           200     200     200     200    200   200    200    200   401
@@ -72,7 +75,7 @@ def test_every_endpoint_for_every_role(app, town, token_for) -> None:
     assert list(USERS) == MATRIX.split()[1:10]
     clients = {role: ApiClient(app.test_client(), token_for(user) if user else None)
                for role, user in USERS.items()}
-    bodies = {"major_decision": PROPOSAL, "enforcement_case": ENFORCEMENT}
+    bodies = {"major_decision": PROPOSAL, "enforcement_case": ENFORCEMENT, "normative_document": NORMATIVE}
     wrong = []
     for method, path, arg, expected in _rows():
         for role, status in expected.items():

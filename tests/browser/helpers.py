@@ -22,7 +22,7 @@ except ImportError:
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
 
-CASE_URL = re.compile(r"/cases/([A-Za-z0-9_-]+-(?:MD|EC|ER)-\d{4}-\d{4})$")
+CASE_URL = re.compile(r"/cases/([A-Za-z0-9_-]+-[A-Z]{2}-\d{4}-\d{4})$")  # any procedure's prefix
 
 
 @dataclass

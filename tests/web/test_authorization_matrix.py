@@ -75,7 +75,7 @@ POST /logout                                      login 302 302 302 302 302 302 
 GET  /logout                                      login 405 405 405 405 405 405 405 405 405 405
 GET  /cases/                                      login 200 200 200 200 200 200 200 200 200 200
 POST /cases/                                      login 405 405 405 405 405 405 405 405 405 405
-GET  /cases/new                                   login 200 403 403 403 403 200 403 403 403 403
+GET  /cases/new                                   login 200 200 403 403 200 200 403 403 403 403
 GET  /cases/new?procedure=major_decision          login 200 403 403 403 403 403 403 403 403 403
 GET  /cases/new?procedure=enforcement_case        login 403 403 403 403 403 200 403 403 403 403
 GET  /cases/new?procedure=no_such_procedure       login 404 404 404 404 404 404 404 404 404 404
@@ -159,6 +159,8 @@ GET  /public/consultations/{consult}              200   200 200 200 200 200 200 
 GET  /public/consultations/{case}                 404   404 404 404 404 404 404 404 404 404 404
 POST /public/consultations/{consult} comment      303   303 303 303 303 303 303 303 303 303 303
 POST /public/consultations/{case}    comment      404   404 404 404 404 404 404 404 404 404 404
+GET  /public/normative-documents                  200   200 200 200 200 200 200 200 200 200 200
+GET  /normative-documents/                        login 200 200 403 403 200 403 403 403 200 403
 GET  /healthz                                     200   200 200 200 200 200 200 200 200 200 200
 GET  /metrics                                     404   404 404 404 404 404 404 404 404 404 404
 """

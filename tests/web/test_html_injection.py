@@ -58,6 +58,10 @@ KEEP = {
     ("enforcement_review", "create", "enforcement_case"): "the id of the case under review",
     ("major_decision", "convene_meeting", "forum"): "the organisation's collective-discussion forum (setting)",
     ("major_decision", "convene_meeting", "attendees"): "user names of the members",
+    ("normative_document", "adopt_at_meeting", "forum"): "the organisation's deliberation forum (setting)",
+    ("normative_document", "file_with_superior", "recipient"): "the organisation's filing recipient (setting)",
+    ("normative_document", "repeal_by_cleanup", "cleanup_case"): "the id of the clean-up that repeals it",
+    ("normative_cleanup", "record_document_outcome", "document"): "the id of the document reviewed",
 }
 
 
@@ -137,7 +141,9 @@ def open_cases_through_the_forms(app: Flask, town: Runtime, payloads: Payloads, 
     with town.sessions() as s:
         penalty = s.scalars(select(Case.id).where(Case.procedure == "enforcement_case")).first()
     bases = {"major_decision": ("zhangwei", PROPOSAL), "enforcement_case": ("wanghai", ENFORCEMENT),
-             "enforcement_review": ("wanghai", {"enforcement_case": penalty, "materials": "调查终结报告"})}
+             "enforcement_review": ("wanghai", {"enforcement_case": penalty, "materials": "调查终结报告"}),
+             "normative_document": ("zhangwei", {"new_obligations": "true", "affects_business": "false"}),
+             "normative_cleanup": ("chenjing", {"scope_date": town.engine.today().isoformat()})}
     for procedure in town.registry.latest():
         username, base = bases[procedure.id]
         client = _browser(app, username, "198.51.100.20")
