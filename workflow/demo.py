@@ -19,6 +19,14 @@ from workflow.db import writing
 from workflow.engine import Engine, Outcome
 from workflow.models import CaseDeadline
 from workflow.procedures.enforcement.law import DELEGATED_POWERS, LARGE_FINE_THRESHOLD, REVIEW_CATALOGUE
+from workflow.procedures.information_request.law import (
+    FEE_BAND,
+    FEE_FREE_REQUESTS,
+    FEE_PAGE_TIERS,
+    FEE_PER_REQUEST,
+    FEE_SOURCE,
+    FEE_TIER_END,
+)
 from workflow.procedures.major_decision.law import FORUM_SETTING, QUORUM_SETTING
 from workflow.runtime import Runtime
 from workflow.typed_dates import LATE_ENTRY_DAYS
@@ -42,6 +50,10 @@ USERS: list[dict[str, Any]] = [
     {"username": "xuwen", "display_name": "许文", "unit": "副镇长", "roles": ["decision_member"]},
     {"username": "liushen", "display_name": "刘慎", "unit": "纪检监察室", "roles": ["auditor"]},
     {"username": "admin", "display_name": "系统管理员", "unit": "党政综合办公室", "roles": ["admin"]},
+    # 政府信息公开工作机构 (条例第四条): its officer, and its head who alone may extend the answer period (第三十三条)
+    {"username": "zhoumin", "display_name": "周敏", "unit": "党政综合办公室（政务公开）", "roles": ["disclosure_officer"]},
+    {"username": "linhaiyan", "display_name": "林海燕", "unit": "党政综合办公室主任（政务公开负责人）",
+     "roles": ["disclosure_head"]},
 ]
 
 # Enforcement (行政处罚法第二十四条): a town holds only the penalty powers the province handed to it. The two
@@ -94,6 +106,11 @@ DOCUMENT_CODES_SOURCE = "ILLUSTRATIVE 演示数据：示意《后龙镇人民政
 # When the timer worker reminds before a time limit (workflow/timers/): no law says; ILLUSTRATIVE values.
 TIMER_SOURCE = ("ILLUSTRATIVE 演示数据：示意《后龙镇行政执法监督和督查督办工作制度》“办理期限届满前3个工作日、1个工作日"
                 "预警提醒承办人”；法律未规定提醒时点，以本镇实际制度为准")
+# The national tariff of 国办函〔2020〕109号 (条例第四十二条), as published: not demo-specific.
+FEE_SETTINGS: list[tuple[str, Any]] = [
+    (FEE_FREE_REQUESTS, 10), (FEE_TIER_END, 30), (FEE_PER_REQUEST, 100), (FEE_BAND, 10),
+    (FEE_PAGE_TIERS, ["30=0", "100=10", "200=20", "*=40"]),
+]
 TIMER_SETTINGS: list[tuple[str, Any, str]] = [
     ("timers.first_reminder_working_days", 3, TIMER_SOURCE),
     ("timers.last_reminder_working_days", 1, TIMER_SOURCE),
@@ -114,6 +131,9 @@ def seed_town(runtime: Runtime, password_hash: str | None = None, now: datetime 
                              by="admin", now=now or runtime.clock.now())
         for key, value, source in ENFORCEMENT_SETTINGS:
             accounts.set_setting(session, org_id=ORG, key=key, value=value, source=source, by="admin",
+                                 now=now or runtime.clock.now())
+        for key, value in FEE_SETTINGS:
+            accounts.set_setting(session, org_id=ORG, key=key, value=value, source=FEE_SOURCE, by="admin",
                                  now=now or runtime.clock.now())
         for key, value, source in TIMER_SETTINGS:
             accounts.set_setting(session, org_id=ORG, key=key, value=value, source=source, by="admin",
