@@ -179,7 +179,7 @@ def request_deadline_gone(req: Request, label: str) -> None:
     assert req.scene.deadline(IR_DEADLINES[label]) is None, f"「{label}」 is still running"
 
 
-@then(parsers.re(r"答复期限(?P<paused>暂停计算，)?届满之日为" + DATE("due")))
+@then(parsers.re(r"答复期限(?P<paused>暂停，)?届满之日为" + DATE("due")))
 def answer_due(req: Request, paused: str | None, due: str) -> None:
     scene = req.scene
     clock = answer_clock(scene.data(), scene.engine.calendar, scene.today())

@@ -73,7 +73,8 @@ def answer_clock(data: Mapping[str, Any], calendar: WorkCalendar, today: date) -
     start = as_date((correction or receipt)["received_on"])
     base = calendar.add_working_days(start, ANSWER_DAYS).date
     found = [p for p in pauses(data, calendar, today) if p.start >= start]
-    due = calendar.add_working_days(base, sum(p.working_days for p in found)).date if found else base
+    paused = sum(p.working_days for p in found)
+    due = calendar.add_working_days(base, paused).date if paused else base  # 0 days: counting needs n > 0
     extension = int((data.get("extension") or {}).get("days") or 0)
     if extension:
         due = calendar.add_working_days(due, extension).date
