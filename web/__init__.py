@@ -85,6 +85,8 @@ def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = N
     from web import documents
     app.register_blueprint(documents.bp)  # issued documents; /public/verify is public (web/auth.py)
     app.register_blueprint(inbox_bp)  # each person's own notices from the timer worker (workflow/timers/)
+    from web import information_requests
+    app.register_blueprint(information_requests.bp)  # 政府信息公开申请: public form and status, register, report
     app.jinja_env.globals["role_label"] = lambda role: role_label(runtime.registry, role)
     app.after_request(_headers)
     return app

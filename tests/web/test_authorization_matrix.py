@@ -159,6 +159,15 @@ GET  /public/consultations/{consult}              200   200 200 200 200 200 200 
 GET  /public/consultations/{case}                 404   404 404 404 404 404 404 404 404 404 404
 POST /public/consultations/{consult} comment      303   303 303 303 303 303 303 303 303 303 303
 POST /public/consultations/{case}    comment      404   404 404 404 404 404 404 404 404 404 404
+GET  /public/information-requests/new?org=houlong 200   200 200 200 200 200 200 200 200 200 200
+POST /public/information-requests/new?org=houlong inforeq 201   201 201 201 201 201 201 201 201 201 201
+GET  /public/information-requests/new             200   200 200 200 200 200 200 200 200 200 200
+GET  /public/information-requests/status          200   200 200 200 200 200 200 200 200 200 200
+POST /public/information-requests/status trackcode 404  404 404 404 404 404 404 404 404 404 404
+GET  /information-requests/                       login 403 403 403 403 403 403 403 403 200 403
+GET  /information-requests/report?year=2026       login 403 403 403 403 403 403 403 403 200 403
+GET  /information-requests/report.xlsx?year=2026  login 403 403 403 403 403 403 403 403 200 403
+GET  /information-requests/report/requests?year=2026&row=new&column=all login 403 403 403 403 403 403 403 403 200 403
 GET  /healthz                                     200   200 200 200 200 200 200 200 200 200 200
 GET  /metrics                                     404   404 404 404 404 404 404 404 404 404 404
 """
@@ -367,6 +376,15 @@ class Scene:
             self.town.clock.advance(seconds=5)  # a person takes a while to write
             return {"issued": issued.group(1) if issued else "", "website": "", "commenter": "后龙村村民",
                     "content": "建议在各村设置分类收集点"}
+        if form == "inforeq":  # a request for government information, as an applicant types it
+            page = client.get(url).get_data(as_text=True)
+            issued = re.search(r'name="issued" value="([^"]+)"', page)
+            self.town.clock.advance(seconds=5)
+            return {"issued": issued.group(1) if issued else "", "website": "", "title": "村道修缮资金使用情况",
+                    "applicant": "陈建华", "applicant_type": "natural_person", "contact": "13900000000",
+                    "description": "2025年村道修缮资金的使用明细", "access_form": "electronic"}
+        if form == "trackcode":  # a tracking code no request has
+            return {"code": secrets.token_urlsafe(16)}
         if form == "decision":  # the decision's form as the head fills it in, to preview its 决定书
             return {**{k: str(v) for k, v in DECISION.items() if k != "sealed"}, "sealed": "true"}
         if form == "email":  # the person's own address for copies of their notices
