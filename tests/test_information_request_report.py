@@ -9,7 +9,14 @@ from datetime import date
 from workflow.calendar import default_calendar
 from workflow.definitions import Label
 from workflow.procedures.information_request import fees
-from workflow.procedures.information_request.annual_report import CARRIED, FORWARD, NEW, TOTAL, checks, requests_table
+from workflow.procedures.information_request.annual_report import (
+    CARRIED,
+    FORWARD,
+    NEW,
+    TOTAL,
+    checks,
+    requests_table,
+)
 from workflow.procedures.information_request.clock import answer_clock
 from workflow.procedures.information_request.law import (
     FEE_BAND,
