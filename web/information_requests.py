@@ -30,7 +30,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
 from web import throttle
-from web.access import require_roles
+from web.access import may_open, require_roles
 from web.forms import kept_values, payload_from_form, widgets
 from web.i18n import _, current_lang
 from web.input_screen import engine_form
@@ -65,6 +65,12 @@ PUBLIC_FIELDS_LEFT_OUT = ("channel",)  # the portal's requests are online reques
 @bp.context_processor
 def helpers() -> dict[str, Any]:
     return {"fmt_date": fmt_date, "ROW_LABELS": ROW_LABELS, "COLUMNS": COLUMNS}
+
+
+@bp.app_context_processor
+def navigation() -> dict[str, Any]:
+    """The main navigation's link to the register, for the roles of the definitions' `pages.register`."""
+    return {"can_see_requests": may_open(page="register")}
 
 
 def _procedure() -> Procedure:

@@ -85,7 +85,10 @@ def test_from_the_public_form_to_the_answer_the_register_and_the_report(town, ap
         sheet = z.read("xl/worksheets/sheet1.xml").decode()
     assert "（一）予以公开" in sheet and "一、本年新收政府信息公开申请数量" in sheet and "<v>1</v>" in sheet
 
-    assert client_for("wanghai").get("/information-requests/").status_code == 403
+    assert 'href="/information-requests/"' in officer.get("/cases/").get_data(as_text=True)  # the main navigation
+    officer_of_another_family = client_for("wanghai")
+    assert officer_of_another_family.get("/information-requests/").status_code == 403
+    assert 'href="/information-requests/"' not in officer_of_another_family.get("/cases/").get_data(as_text=True)
     assert client_for("linhaiyan").get(f"/information-requests/report?year={year}").status_code == 200
 
 
