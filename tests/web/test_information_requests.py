@@ -68,6 +68,10 @@ def test_from_the_public_form_to_the_answer_the_register_and_the_report(town, ap
     assert "已答复" in shown and "经审查，您申请的信息予以公开。" in shown and "予以公开（第三十六条第二项）" in shown
 
     officer = client_for("zhoumin")
+    opening = officer.get("/cases/new?procedure=information_request")  # the generic pages serve the family
+    assert opening.status_code == 200 and "申请方式" in text(opening)
+    case_page = officer.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert 'id="step-archive"' in case_page and 'id="step-answer"' not in case_page  # answered: the archive is next
     register = text(officer.get("/information-requests/"))
     assert case_id in register and "陈建华" in register and "网上申请" in register
     year = town.engine.today().year
