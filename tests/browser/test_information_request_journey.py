@@ -11,6 +11,8 @@ from sqlalchemy import select
 
 from tests.browser.helpers import Site, expect, expect_done, step_form, submit
 from workflow.models import Case
+from workflow.procedures.information_request.annual_report import CARRIED, NEW, TOTAL, requests_table
+from workflow.procedures.information_request.register import requests
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -21,6 +23,12 @@ REPLY = "经审查，您申请的信息予以公开，现以电子邮件发送�
 
 
 def test_a_request_from_the_public_form_to_the_answer_read_by_its_tracking_code(open_page: OpenPage, site: Site):
+    # the demo's requests give the year's report table figures, and it balances (国办公开办函〔2021〕30号)
+    engine = site.runtime.engine
+    with site.runtime.sessions() as s:
+        demo_rows = requests(s, site.runtime.registry, "houlong", engine.calendar, engine.today())
+    table = requests_table(demo_rows, engine.today().year)
+    assert table.ok and table.count(NEW, "all") + table.count(CARRIED, "all") >= 3 and table.count(TOTAL, "all")
     public = open_page()  # nobody logged in
     public.goto("/public/information-requests/new?org=houlong")
     public.get_by_label("所需政府信息的名称").fill(TITLE)
