@@ -86,6 +86,8 @@ def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = N
     from web import documents
     app.register_blueprint(documents.bp)  # issued documents; /public/verify is public (web/auth.py)
     app.register_blueprint(inbox_bp)  # each person's own notices from the timer worker (workflow/timers/)
+    from web import information_requests
+    app.register_blueprint(information_requests.bp)  # 政府信息公开申请: public form and status, register, report
     from web import normative
     app.register_blueprint(normative.bp)  # normative documents' register; /public/normative-documents is public
     # the runtime of the request's app, read when a page is rendered (the tests rebind one app: tests/apps.py)

@@ -55,7 +55,10 @@ PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "portal.register", "portal
                               "portal.consultation", "portal.comment", "portal.decisions",
                               "ops.healthz", "ops.metrics",  # the operator's (web/ops.py; /metrics restricted)
                               "documents.verify", "documents.verify_copy",  # verifying an issued document
-                              "normative.public_register"})  # the register of normative documents
+                              "normative.public_register",  # the register of normative documents
+                              # a request for government information and its status by tracking code
+                              "information_requests.new", "information_requests.submit",
+                              "information_requests.status_form", "information_requests.status"})
 SEEN_KEY = "_seen"  # when the logged-in session last made a request (Unix seconds, wall clock)
 SID_KEY = "_sid"  # the token naming this login's row in web_session (web/web_sessions.py)
 

@@ -19,6 +19,14 @@ from workflow.db import writing
 from workflow.engine import Engine, Outcome
 from workflow.models import CaseDeadline
 from workflow.procedures.enforcement.law import DELEGATED_POWERS, LARGE_FINE_THRESHOLD, REVIEW_CATALOGUE
+from workflow.procedures.information_request.law import (
+    FEE_BAND,
+    FEE_FREE_REQUESTS,
+    FEE_PAGE_TIERS,
+    FEE_PER_REQUEST,
+    FEE_SOURCE,
+    FEE_TIER_END,
+)
 from workflow.procedures.major_decision.law import FORUM_SETTING, QUORUM_SETTING
 from workflow.runtime import Runtime
 from workflow.typed_dates import LATE_ENTRY_DAYS
@@ -42,6 +50,11 @@ USERS: list[dict[str, Any]] = [
     {"username": "xuwen", "display_name": "许文", "unit": "副镇长", "roles": ["decision_member"]},
     {"username": "liushen", "display_name": "刘慎", "unit": "纪检监察室", "roles": ["auditor"]},
     {"username": "admin", "display_name": "系统管理员", "unit": "党政综合办公室", "roles": ["admin"]},
+    # 政府信息公开工作机构 (条例第四条): its officer, and its head who alone may extend the answer period (第三十三条)
+    {"username": "zhoumin", "display_name": "周敏", "unit": "党政综合办公室（政务公开）",
+     "roles": ["disclosure_officer", "office_clerk"]},  # the general office also keeps the normative register
+    {"username": "linhaiyan", "display_name": "林海燕", "unit": "党政综合办公室主任（政务公开负责人）",
+     "roles": ["disclosure_head"]},
 ]
 
 # Enforcement (行政处罚法第二十四条): a town holds only the penalty powers the province handed to it. The two
@@ -94,6 +107,11 @@ DOCUMENT_CODES_SOURCE = "ILLUSTRATIVE 演示数据：示意《后龙镇人民政
 # When the timer worker reminds before a time limit (workflow/timers/): no law says; ILLUSTRATIVE values.
 TIMER_SOURCE = ("ILLUSTRATIVE 演示数据：示意《后龙镇行政执法监督和督查督办工作制度》“办理期限届满前3个工作日、1个工作日"
                 "预警提醒承办人”；法律未规定提醒时点，以本镇实际制度为准")
+# The national tariff of 国办函〔2020〕109号 (条例第四十二条), as published: not demo-specific.
+FEE_SETTINGS: list[tuple[str, Any]] = [
+    (FEE_FREE_REQUESTS, 10), (FEE_TIER_END, 30), (FEE_PER_REQUEST, 100), (FEE_BAND, 10),
+    (FEE_PAGE_TIERS, ["30=0", "100=10", "200=20", "*=40"]),
+]
 TIMER_SETTINGS: list[tuple[str, Any, str]] = [
     ("timers.first_reminder_working_days", 3, TIMER_SOURCE),
     ("timers.last_reminder_working_days", 1, TIMER_SOURCE),
@@ -114,6 +132,9 @@ def seed_town(runtime: Runtime, password_hash: str | None = None, now: datetime 
                              by="admin", now=now or runtime.clock.now())
         for key, value, source in ENFORCEMENT_SETTINGS:
             accounts.set_setting(session, org_id=ORG, key=key, value=value, source=source, by="admin",
+                                 now=now or runtime.clock.now())
+        for key, value in FEE_SETTINGS:
+            accounts.set_setting(session, org_id=ORG, key=key, value=value, source=FEE_SOURCE, by="admin",
                                  now=now or runtime.clock.now())
         for key, value, source in TIMER_SETTINGS:
             accounts.set_setting(session, org_id=ORG, key=key, value=value, source=source, by="admin",
@@ -150,6 +171,7 @@ def seed(runtime: Runtime) -> list[str]:
         cases.append(tell())
         if clock.now() > real_now:
             raise RuntimeError(f"demo story {tell.__name__} ran {clock.now() - real_now} past the present")
+    information_requests(story, real_now)
     # Normative documents and their clean-up (issue 13): their own story, from 175 days ago (workflow/demo_normative.py).
     clock.current = real_now - timedelta(days=176)
     demo_normative.seed_people_and_rules(engine, ORG, generate_password_hash(DEMO_PASSWORD), clock.now())
@@ -503,3 +525,127 @@ def _demo_file(fmt: str, text: str) -> bytes:
     out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
     out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
     return bytes(out)
+
+
+# ---------------------------------------------------------------- requests for government information
+
+IR_REQUEST = {"applicant_type": "natural_person", "contact": "13900000000", "access_form": "electronic"}
+
+
+def information_requests(story: _Story, real_now: datetime) -> list[str]:
+    """Requests for government information (条例第二十七条至第四十五条) in several states, so that the disclosure
+    annual report of the current year has figures in most rows: one carried over from last year, one corrected,
+    one extended, one with a third party's reasoned objection, one with another agency, one paid a fee, a
+    petition, a lapsed one and one still open at the end (carried to next year)."""
+    engine, clock = story.engine, story.clock
+    officer, head = "zhoumin", "linhaiyan"
+    with writing(engine.sessions) as session:
+        system = accounts.ensure_system_account(session, ORG).username
+
+    def new(days_ago: int, title: str, channel: str, applicant: str, actor: str = officer, **request: Any) -> str:
+        clock.current = real_now - timedelta(days=days_ago)
+        outcome = engine.create_case("information_request", actor, {
+            **IR_REQUEST, "title": title, "description": title, "applicant": applicant, "channel": channel,
+            **request})
+        if not outcome.ok or not outcome.case_id:
+            raise RuntimeError(f"demo request {title} refused: {[r.zh for r in outcome.reasons]}")
+        return outcome.case_id
+
+    def receipt(cid: str, field: str, days: float = 0.1) -> None:
+        day = story.in_days(0)
+        dates = {"received_on": day, field: day, **({"arrived_on": day} if field == "confirmed_on" else {})}
+        story.ok(cid, "confirm_receipt", officer, dates, days=days)
+
+    def answer(cid: str, kind: str, days: float, **fields: Any) -> None:
+        clock.advance(days=days)
+        story.ok(cid, "answer", officer, {"answer_type": kind, "answered_on": story.today(), **fields}, days=0.01)
+
+    cases = []
+    # 上年结转: received in December of last year, answered in January
+    last_dec = (real_now - real_now.replace(year=real_now.year - 1, month=12, day=22)).days
+    # early in a year, the December before last
+    cid = new(last_dec if last_dec > 30 else last_dec + 365, "后龙镇2025年度镇级财政预算执行情况", "in_person", "泉州市某会计师事务所",
+              applicant_type="business")
+    receipt(cid, "submitted_on")
+    answer(cid, "proactively_disclosed", 16, where_to_obtain="已在后龙镇人民政府网站“财政信息”栏目主动公开，可自行查阅下载",
+           reply_text="您申请的信息已主动公开，获取方式见下。")
+    cases.append(cid)
+
+    # 补正: ordinary mail confirmed the day it arrived; a correction, then a partial disclosure
+    cid = new(110, "后龙村土地征收补偿情况", "ordinary_mail", "林某某")
+    receipt(cid, "confirmed_on")
+    story.ok(cid, "request_correction", officer, {"items": ["请写明所涉地块或项目名称"], "notified_on": story.in_days(1),
+                                                  "correction_due": story.in_days(15)}, days=1)
+    story.ok(cid, "receive_correction", officer, {"received_on": story.in_days(6),
+                                                  "corrected": "所涉项目为后龙村农贸市场扩建用地"}, days=6)
+    answer(cid, "partly_disclosed", 12, where_to_obtain="以电子邮件发送", reasons="补偿明细中涉及个人身份证号码和银行账号的部分属于个人隐私，不予公开（条例第十五条）",
+           reply_text="予以部分公开，不予公开部分的理由见下。")
+    cases.append(cid)
+
+    # 延长: an online request confirmed the next day; the head of the disclosure office extends the period
+    cid = new(95, "后龙镇2026年集镇污水管网改造项目招标文件", "online", "陈建华", actor=accounts.portal_username(ORG))
+    clock.advance(days=1)
+    receipt(cid, "confirmed_on")
+    story.ok(cid, "extend_answer_period", head, {"days": 15, "reason": "材料涉及多个部门，需汇总核对",
+                                                 "applicant_notified_on": story.in_days(18)}, days=18)
+    answer(cid, "disclosed", 20, where_to_obtain="以电子邮件发送至申请人邮箱", reply_text="经审查，予以公开。")
+    cases.append(cid)
+
+    # 第三方: a reasoned objection, so the information is not disclosed (条例第三十二条)
+    cid = new(80, "后龙镇农贸市场摊位承租企业的报价资料", "registered_mail", "郑某", applicant_type="other_org")
+    receipt(cid, "signed_for_on")
+    story.ok(cid, "consult_third_party", officer, {"third_party": "泉州市某商贸有限公司", "concern": "报价属于商业秘密",
+                                                   "letter_received_on": story.in_days(2)}, days=2)
+    story.ok(cid, "record_third_party_view", officer, {"view": "object_reasoned", "replied_on": story.in_days(8),
+                                                       "reasons": "报价为该公司商业秘密，公开将损害其竞争地位；理由成立"},
+             days=8)
+    answer(cid, "refused", 2, refusal_ground="third_party_rights",
+           reasons="第三方不同意公开且理由合理（条例第三十二条、第十五条）",
+           reply_text="不予公开。如不服，可自收到本答复之日起60日内向泉州市泉港区人民政府申请行政复议。")
+    cases.append(cid)
+
+    # 其他机关: the district bureau agrees; the information is disclosed
+    cid = new(70, "后龙镇危房改造补助对象名单", "in_person", "黄某某")
+    receipt(cid, "submitted_on")
+    story.ok(cid, "consult_agency", officer, {"agency": "泉州市泉港区住房和城乡建设局",
+                                              "letter_received_on": story.in_days(1)}, days=1)
+    story.ok(cid, "record_agency_view", officer, {"view": "agree", "replied_on": story.in_days(5)}, days=5)
+    answer(cid, "disclosed", 3, where_to_obtain="到后龙镇政务服务中心窗口领取纸质文本", reply_text="经审查，予以公开。")
+    story.ok(cid, "archive", officer, {"archive_ref": "龙档〔2026〕公开-05"}, days=2)
+    cases.append(cid)
+
+    # 信息处理费: 150 pages per volume (国办函〔2020〕109号第五条: 700 + 50 × 20 = 1700 yuan), paid
+    cid = new(50, "后龙镇2021年至2025年全部会议纪要", "in_person", "某研究院课题组", applicant_type="research")
+    receipt(cid, "submitted_on")
+    story.ok(cid, "notify_fee", officer, {"method": "per_volume", "pages": 150, "amount": 1700,
+                                          "notified_on": story.in_days(2), "pay_by": story.in_days(20)}, days=2)
+    story.ok(cid, "record_payment", officer, {"paid_on": story.in_days(5)}, days=5)
+    answer(cid, "disclosed", 4, where_to_obtain="以光盘邮寄", reply_text="经审查，予以公开。")
+    cases.append(cid)
+
+    # 信访: a complaint dressed as a request (条例第三十九条)
+    cid = new(40, "要求查处邻居违建并公开处理结果", "in_person", "吴某")
+    receipt(cid, "submitted_on")
+    story.ok(cid, "treat_as_petition", officer, {
+        "kind": "complaint", "channel": "后龙镇综合执法队投诉电话、泉港区12345热线",
+        "reply_text": "您反映的事项属于投诉举报，不作为政府信息公开申请处理，请通过相应渠道提出。", "answered_on": story.in_days(2)},
+        days=2)
+    cases.append(cid)
+
+    # 逾期不补正: the system closes it the day after the correction period (条例第三十条)
+    cid = new(35, "镇里的那个文件", "in_person", "张某")
+    receipt(cid, "submitted_on")
+    story.ok(cid, "request_correction", officer, {"items": ["请写明文件名称、文号或者其他特征描述"],
+                                                  "notified_on": story.in_days(2), "correction_due": story.in_days(12)},
+             days=2)
+    story.past_period(cid, "correction_period")
+    story.ok(cid, "lapse_uncorrected", system, {}, days=1)
+    cases.append(cid)
+
+    # still open at the end of the year: carried to next year
+    cid = new(3, "后龙镇2027年度民生实事项目征集情况", "in_person", "陈某某")
+    receipt(cid, "submitted_on")
+    cases.append(cid)
+    if clock.now() > real_now:
+        raise RuntimeError(f"the information requests ran {clock.now() - real_now} past the present")
+    return cases

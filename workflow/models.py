@@ -511,3 +511,18 @@ class EmailOutbox(Base):
     __table_args__ = (
         Index("ix_email_outbox_status_next", "status", "next_attempt_at"),  # what the worker sends next
     )
+
+
+class RequestTrackingCode(Base):
+    """The tracking code of a request for government information (条例第二十九条), by its SHA-256 only.
+
+    The applicant holds the code (128 random bits, shown once when the request is sent, web/information_requests.py)
+    and reads the request's status with it, without an account; the database keeps its hash, so a copy of the
+    database does not open anyone's request. One code per case."""
+
+    __tablename__ = "request_tracking_code"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("case_file.id"), unique=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organization.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

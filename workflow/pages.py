@@ -27,6 +27,7 @@ it needs its guards), so adding it to a deployed definition version changes no r
         decisions: {adopt_decision: agree, reject_decision: disagree, defer_decision: disagree}
       audit: {roles: [auditor]}      # web/audit.py, /api/v1/audit
       compliance: {roles: [auditor, agency_head]}
+      register: {roles: [disclosure_officer]}  # a family's register page (web/information_requests.py)
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
     from workflow.definitions import Procedure
 
 IDENT = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="must be a lower-case identifier (a-z, 0-9, _)")
-PAGE_NAMES = ("review", "meeting", "audit", "compliance")
+PAGE_NAMES = ("review", "meeting", "audit", "compliance", "register")
 ROLES = fields.List(fields.String(validate=IDENT), required=True, validate=validate.Length(min=1))
 
 
@@ -98,6 +99,7 @@ class PagesSchemaDef(Schema):
     meeting = fields.Nested(MeetingPageDef)
     audit = fields.Nested(RolesPageDef)
     compliance = fields.Nested(RolesPageDef)
+    register = fields.Nested(RolesPageDef)  # a family's register of its cases (e.g. web/information_requests.py)
 
 
 # ---------------------------------------------------------------- what the pages read
@@ -141,6 +143,7 @@ class Pages:
     meeting: MeetingPage | None = None
     audit: tuple[str, ...] = ()  # the roles the audit explorer serves
     compliance: tuple[str, ...] = ()  # the roles the compliance figures serve
+    register: tuple[str, ...] = ()  # the roles a family's register page serves
 
     def roles(self, page: str) -> tuple[str, ...]:
         """The roles `page` serves; "minutes" (the meeting's minutes) also serves the meeting's readers."""
@@ -171,7 +174,8 @@ def build(block: Mapping[str, Any] | None) -> Pages:
             opinion=m.get("opinion"), convene=m["convene"], view=m["view"]["step"], view_choice=m["view"]["choice"],
             decisions=dict(m["decisions"]))
     return Pages(review=review, meeting=meeting, audit=tuple((block.get("audit") or {}).get("roles", ())),
-                 compliance=tuple((block.get("compliance") or {}).get("roles", ())))
+                 compliance=tuple((block.get("compliance") or {}).get("roles", ())),
+                 register=tuple((block.get("register") or {}).get("roles", ())))
 
 
 # ---------------------------------------------------------------- checking the block's meaning

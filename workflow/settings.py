@@ -27,6 +27,13 @@ from workflow.procedures.enforcement.law import (
     MANDATORY_AV_ACTS,
     REVIEW_CATALOGUE,
 )
+from workflow.procedures.information_request.law import (
+    FEE_BAND,
+    FEE_FREE_REQUESTS,
+    FEE_PAGE_TIERS,
+    FEE_PER_REQUEST,
+    FEE_TIER_END,
+)
 from workflow.procedures.major_decision.law import FORUM_SETTING, QUORUM_SETTING
 from workflow.typed_dates import LATE_ENTRY_DAYS
 
@@ -289,6 +296,26 @@ CATALOGUE = CATALOGUE + (
                 Label("规范性文件登记编号代字", "Code of the normative documents' register"),
                 "国办发〔2018〕37号（统一登记、统一编号、统一印发，[U]）；GB/T 9704-2012 7.2.4", _CODE_WHY,
                 "本单位规范性文件管理制度或公文处理办法", examples=("龙政规",)),
+)
+# Information requests (条例第四十二条): the national fee tariff of 国办函〔2020〕109号 (legal-facts-2 §3.6, [V2]),
+# kept as settings with their source so that a change of tariff is a change of setting, not of code.
+_FEE_WHY = Label("条例第四十二条只规定超过合理范围的可以收取信息处理费；收费标准由国办函〔2020〕109号规定（legal-facts-2 §3.6，"
+                 "[V2] 转载文本），各机关按该标准设置并注明依据。",
+                 "Art 42 allows a fee only beyond a reasonable volume; the amounts are those of 国办函〔2020〕109号 "
+                 "(legal-facts-2 §3.6, [V2] reproductions), set by each agency with the source.")
+_FEE_BASIS = "《中华人民共和国政府信息公开条例》第四十二条；《政府信息公开信息处理费管理办法》（国办函〔2020〕109号）"
+CATALOGUE = CATALOGUE + (
+    SettingSpec(FEE_FREE_REQUESTS, INTEGER, Label("按件计收：每自然月免费件数", "Per request: free requests a month"),
+                f"{_FEE_BASIS}第四条", _FEE_WHY, "国办函〔2020〕109号第四条", minimum=0, maximum=1000, examples=("10",)),
+    SettingSpec(FEE_TIER_END, INTEGER, Label("按件计收：第一档的最后一件", "Per request: last request of the first tier"),
+                f"{_FEE_BASIS}第四条", _FEE_WHY, "国办函〔2020〕109号第四条", minimum=1, maximum=1000, examples=("30",)),
+    SettingSpec(FEE_PER_REQUEST, INTEGER, Label("按件计收：每件收费（元）", "Per request: yuan per request"),
+                f"{_FEE_BASIS}第四条", _FEE_WHY, "国办函〔2020〕109号第四条", minimum=1, maximum=100000, examples=("100",)),
+    SettingSpec(FEE_BAND, INTEGER, Label("按件计收：超过第一档后每增加多少件提高一档", "Per request: requests per further band"),
+                f"{_FEE_BASIS}第四条", _FEE_WHY, "国办函〔2020〕109号第四条", minimum=1, maximum=1000, examples=("10",)),
+    SettingSpec(FEE_PAGE_TIERS, STRING_LIST, Label("按量计收：页数档次（至页数=每页元，*为以上）",
+                                                   "Per volume: page tiers (up to page=yuan per page, * for the rest)"),
+                f"{_FEE_BASIS}第五条", _FEE_WHY, "国办函〔2020〕109号第五条", examples=("30=0", "100=10", "200=20", "*=40")),
 )
 BY_KEY: Mapping[str, SettingSpec] = {s.key: s for s in CATALOGUE}
 

@@ -14,6 +14,7 @@ import pytest
 
 from tests.api.conftest import ENFORCEMENT, PROPOSAL, START, ApiClient, new_case
 from tests.api.test_normative_document import NORMATIVE
+from tests.api.test_information_requests import INFO_REQUEST
 from tests.api.test_records import PDF, RECORD, multipart
 from workflow.models import Case
 
@@ -28,6 +29,7 @@ endpoint                                   drafter counsel officer adviser head 
 GET  /cases                                  200     200     200     200    200   200    200    200   401
 POST /cases  major_decision                  201     403     403     403    403   403    403    403   401
 POST /cases  enforcement_case                403     403     201     403    403   403    403    403   401
+POST /cases  information_request             403     403     403     403    403   403    403    403   401
 GET  /cases/{case}                           200     200     200     200    200   200    200    200   401
 GET  /cases/{case}/transitions               200     200     200     200    200   200    200    200   401
 POST /cases/{case}/transitions/start         403     403     403     403    200   403    403    403   401
@@ -41,6 +43,7 @@ GET  /definitions/normative_document/1       200     200     200     200    200 
 GET  /compliance                             403     403     403     403    200   403    200    403   401
 GET  /definitions                            200     200     200     200    200   200    200    200   401
 GET  /definitions/major_decision/1           200     200     200     200    200   200    200    200   401
+GET  /definitions/information_request/1      200     200     200     200    200   200    200    200   401
 GET  /audit/export                           403     403     403     403    403   403    200    403   401
 GET  /openapi.json                           200     200     200     200    200   200    200    200   200
 GET  /docs                                   200     200     200     200    200   200    200    200   200
@@ -75,7 +78,8 @@ def test_every_endpoint_for_every_role(app, town, token_for) -> None:
     assert list(USERS) == MATRIX.split()[1:10]
     clients = {role: ApiClient(app.test_client(), token_for(user) if user else None)
                for role, user in USERS.items()}
-    bodies = {"major_decision": PROPOSAL, "enforcement_case": ENFORCEMENT, "normative_document": NORMATIVE}
+    bodies = {"major_decision": PROPOSAL, "enforcement_case": ENFORCEMENT, "normative_document": NORMATIVE,
+              "information_request": INFO_REQUEST}
     wrong = []
     for method, path, arg, expected in _rows():
         for role, status in expected.items():

@@ -5,8 +5,8 @@ steps) and speak the labels of definitions/normative_document.v1.yaml and normat
 its label (办理文件步骤"登记评估论证"), a field by its label in a table, a stage by its label.
 
 People: 张伟 drafts, 陈静 is the town's designated reviewer, 黄振华 the head (workflow/demo.py); the background
-adds 周敏 of the general office and 林海 of the body the county designates (泉港区司法局), each with an account
-of their own, and the town's rules for normative documents as settings with their source.
+adds 林海 of the body the county designates (泉港区司法局), with an account of his own (周敏 of the general office
+is one of the town's people), and the town's rules for normative documents as settings with their source.
 """
 
 from __future__ import annotations
@@ -44,8 +44,7 @@ DOC = REGISTRY.get("normative_document")
 CLEAN = REGISTRY.get("normative_cleanup")
 
 # The people the background adds (name -> username, unit, roles).
-STAFF = {"周敏": ("zhoumin", "党政综合办公室", ["office_clerk"]),
-         "林海": ("linhai", "泉港区司法局", ["county_reviewer"])}
+STAFF = {"林海": ("linhai", "泉港区司法局", ["county_reviewer"])}  # 周敏 (office_clerk) is one of the town's people
 ND_WHO = "(?P<who>" + "|".join(sorted({*PEOPLE, *STAFF}, key=len, reverse=True)) + ")"
 SOURCE = "后龙镇人民政府行政规范性文件管理办法（示意）"
 # The town's rules in the background: the values legal-facts-2 §1 reports, each as a setting with its source.

@@ -161,11 +161,34 @@ POST /public/consultations/{consult} comment      303   303 303 303 303 303 303 
 POST /public/consultations/{case}    comment      404   404 404 404 404 404 404 404 404 404 404
 GET  /public/normative-documents                  200   200 200 200 200 200 200 200 200 200 200
 GET  /normative-documents/                        login 200 200 403 403 200 403 403 403 200 403
+GET  /public/information-requests/new?org=houlong 200   200 200 200 200 200 200 200 200 200 200
+POST /public/information-requests/new?org=houlong inforeq 201   201 201 201 201 201 201 201 201 201 201
+GET  /public/information-requests/new             200   200 200 200 200 200 200 200 200 200 200
+GET  /public/information-requests/status          200   200 200 200 200 200 200 200 200 200 200
+POST /public/information-requests/status trackcode 404  404 404 404 404 404 404 404 404 404 404
+POST /public/information-requests/status heldcode 200   200 200 200 200 200 200 200 200 200 200
+GET  /information-requests/                       login 403 403 403 403 403 403 403 403 200 403
+GET  /information-requests/report?year=2026       login 403 403 403 403 403 403 403 403 200 403
+GET  /information-requests/report.xlsx?year=2026  login 403 403 403 403 403 403 403 403 200 403
+GET  /information-requests/report/requests?year=2026&row=new&column=all login 403 403 403 403 403 403 403 403 200 403
 GET  /healthz                                     200   200 200 200 200 200 200 200 200 200 200
 GET  /metrics                                     404   404 404 404 404 404 404 404 404 404 404
 """
 
 EXCLUDED = ("static",)  # and everything under /api/ (tests/api/test_matrix.py)
+
+
+def held_code(town: Runtime) -> str:
+    """The tracking code of a request sent in person (the office creates it, web/information_requests.py keeps codes)."""
+    from tests.api.test_information_requests import INFO_REQUEST
+    from workflow.procedures.information_request import tracking
+
+    case_id = town.engine.create_case("information_request", "zhoumin", INFO_REQUEST).case_id
+    assert case_id
+    code = tracking.new_code()
+    with writing(town.sessions) as session:
+        tracking.keep(session, code, case_id, "houlong", town.clock.now())
+    return code
 
 
 def api_token(town: Runtime) -> str:
@@ -319,6 +342,7 @@ class Scene:
                     "{review}": under_review(town), "{meeting}": convened(town), "{case}": new_case(town),
                     "{other}": other_town(town), "{ecase}": enforcement_case(town), "{consult}": consulting(town),
                     "{token}": api_token(town)}
+        self.held = held_code(town)  # a request's tracking code, for the status page (POSTs change nothing there)
         unread_notices(town, self.ids["{case}"])  # each person has a notice to mark read
         self.clients = {role: self.client(role) for role in USERS}
         self.used: FlaskClient | None = None  # the browser of the last request (the role's may be new since)
@@ -369,6 +393,17 @@ class Scene:
             self.town.clock.advance(seconds=5)  # a person takes a while to write
             return {"issued": issued.group(1) if issued else "", "website": "", "commenter": "后龙村村民",
                     "content": "建议在各村设置分类收集点"}
+        if form == "inforeq":  # a request for government information, as an applicant types it
+            page = client.get(url).get_data(as_text=True)
+            issued = re.search(r'name="issued" value="([^"]+)"', page)
+            self.town.clock.advance(seconds=5)
+            return {"issued": issued.group(1) if issued else "", "website": "", "title": "村道修缮资金使用情况",
+                    "applicant": "陈建华", "applicant_type": "natural_person", "contact": "13900000000",
+                    "description": "2025年村道修缮资金的使用明细", "access_form": "electronic"}
+        if form == "trackcode":  # a tracking code no request has
+            return {"code": secrets.token_urlsafe(16)}
+        if form == "heldcode":  # the tracking code of a request the applicant sent
+            return {"code": self.held}
         if form == "decision":  # the decision's form as the head fills it in, to preview its 决定书
             return {**{k: str(v) for k, v in DECISION.items() if k != "sealed"}, "sealed": "true"}
         if form == "email":  # the person's own address for copies of their notices

@@ -33,9 +33,10 @@ from workflow.models import (
 # The page, not the database, is this module's subject: SQLite only (tests/conftest.py, one_database).
 pytestmark = pytest.mark.one_database
 
-SUCCESS = ("302", "303", "200")
+SUCCESS = ("302", "303", "200", "201")  # 201: a request for government information, its tracking code shown once
 # POSTs that send a form to show something and change nothing: with the token they answer (200), without it 400
-READ_ONLY_POSTS = {"documents.preview": "the draft of a step's document, rendered from the filled-in form"}  # 200: a POST that shows its result once (a new API token), never a refusal
+READ_ONLY_POSTS = {"documents.preview": "the draft of a step's document, rendered from the filled-in form",
+                   "information_requests.status": "a request's status, looked up by its tracking code"}  # 200: a POST that shows its result once (a new API token), never a refusal
 
 
 def posts(app) -> list[tuple[str, Row, str]]:

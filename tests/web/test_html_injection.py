@@ -136,6 +136,7 @@ def _all_fields(procedure: Procedure, step: Transition, payloads: Payloads, base
 def open_cases_through_the_forms(app: Flask, town: Runtime, payloads: Payloads, pages: list[str]) -> None:
     """The opening form of every procedure, sent by a user who opens such cases; refused forms into `pages`."""
     from tests.api.conftest import ENFORCEMENT
+    from tests.api.test_information_requests import INFO_REQUEST
     from tests.web.helpers import PROPOSAL
 
     with town.sessions() as s:
@@ -143,7 +144,8 @@ def open_cases_through_the_forms(app: Flask, town: Runtime, payloads: Payloads, 
     bases = {"major_decision": ("zhangwei", PROPOSAL), "enforcement_case": ("wanghai", ENFORCEMENT),
              "enforcement_review": ("wanghai", {"enforcement_case": penalty, "materials": "调查终结报告"}),
              "normative_document": ("zhangwei", {"new_obligations": "true", "affects_business": "false"}),
-             "normative_cleanup": ("chenjing", {"scope_date": town.engine.today().isoformat()})}
+             "normative_cleanup": ("chenjing", {"scope_date": town.engine.today().isoformat()}),
+             "information_request": ("zhoumin", INFO_REQUEST)}
     for procedure in town.registry.latest():
         username, base = bases[procedure.id]
         client = _browser(app, username, "198.51.100.20")
@@ -226,6 +228,9 @@ def pages(app: Flask, town: Runtime, payloads: Payloads) -> Iterator[tuple[str, 
 
     def get(role: str, url: str) -> tuple[str, str, str]:
         response = client(role).get(url)
+        if response.mimetype.startswith("application/vnd.openxmlformats"):  # a workbook: binary, an attachment
+            assert response.headers.get("Content-Disposition", "").startswith("attachment"), url
+            return url, role, ""
         body = response.get_data(as_text=True)
         if response.mimetype != "text/html":  # exports and record files: served as what they are
             assert response.mimetype in ("text/csv", "application/jsonl", "application/x-ndjson", "application/json", "text/plain",

@@ -1,0 +1,110 @@
+"""Requests for government information on the web (web/information_requests.py): the public form creates the
+case through the engine and gives a tracking code whose hash only is kept; the applicant reads the stage and the
+answer by the code without logging in; the staff register and the annual report (国办公开办函〔2021〕30号) with
+its cross-checks, each figure linking to its requests, and its .xlsx export."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from io import BytesIO
+
+import pytest
+from sqlalchemy import select
+
+from tests.web.helpers import csrf_from, text
+from workflow.models import AuditEvent, Case, RequestTrackingCode
+from workflow.procedures.information_request import tracking
+
+# The pages, not the database, are this module's subject: SQLite only (tests/conftest.py, one_database).
+pytestmark = pytest.mark.one_database
+
+REQUEST = {"title": "后龙镇2025年农村危房改造补助资金发放情况", "applicant": "陈建华", "applicant_type": "natural_person",
+           "contact": "13900000000", "description": "2025年度补助对象名单及补助金额", "access_form": "electronic"}
+
+
+def _post_form(client, town, **extra):
+    page = client.get("/public/information-requests/new?org=houlong")
+    issued = re.search(r'name="issued" value="([^"]+)"', page.get_data(as_text=True))
+    town.clock.advance(seconds=5)  # a person takes a while to type
+    return client.post("/public/information-requests/new?org=houlong",
+                       data={**REQUEST, "issued": issued.group(1) if issued else "", "website": "",
+                             "csrf_token": csrf_from(page), **extra})
+
+
+def test_from_the_public_form_to_the_answer_the_register_and_the_report(town, app, client_for):
+    visitor = app.test_client()
+    response = _post_form(visitor, town)
+    assert response.status_code == 201, text(response)
+    page = text(response)
+    code = re.search(r'id="tracking-code">([A-Za-z0-9_-]+)<', response.get_data(as_text=True)).group(1)
+    assert len(code) == 22  # 128 bits, URL-safe base64
+    with town.sessions() as s:
+        case = s.scalars(select(Case).where(Case.procedure == "information_request")).one()
+        assert case.id in page and case.state == "submitted" and case.data["request"]["channel"] == "online"
+        event = s.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id)).one()
+        assert (event.actor, event.role) == ("public.houlong", "public")
+        stored = s.scalars(select(RequestTrackingCode)).one()
+        assert stored.code_hash == tracking.digest(code) != code and stored.case_id == case.id
+        case_id = case.id
+
+    status = visitor.post("/public/information-requests/status", data={"code": code, "csrf_token": csrf_from(
+        visitor.get("/public/information-requests/status"))})
+    assert status.status_code == 200 and "已提交待确认收到" in text(status) and "待本机关与您确认" in text(status)
+    for wrong in (code[:-1] + ("A" if code[-1] != "A" else "B"), "short", ""):
+        miss = visitor.post("/public/information-requests/status", data={"code": wrong, "csrf_token": csrf_from(
+            visitor.get("/public/information-requests/status"))})
+        assert miss.status_code == 404 and case_id not in text(miss)
+
+    today = town.engine.today().isoformat()
+    assert town.engine.fire(case_id, "confirm_receipt", "zhoumin", {"received_on": today, "confirmed_on": today}).ok
+    answered = town.engine.fire(case_id, "answer", "zhoumin", {
+        "answer_type": "disclosed", "where_to_obtain": "以电子邮件发送至申请人邮箱",
+        "reply_text": "经审查，您申请的信息予以公开。", "answered_on": today})
+    assert answered.ok, answered.reasons
+    status = visitor.post("/public/information-requests/status", data={"code": code, "csrf_token": csrf_from(
+        visitor.get("/public/information-requests/status"))})
+    shown = text(status)
+    assert "已答复" in shown and "经审查，您申请的信息予以公开。" in shown and "予以公开（第三十六条第二项）" in shown
+
+    officer = client_for("zhoumin")
+    opening = officer.get("/cases/new?procedure=information_request")  # the generic pages serve the family
+    assert opening.status_code == 200 and "申请方式" in text(opening)
+    case_page = officer.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert 'id="step-archive"' in case_page and 'id="step-answer"' not in case_page  # answered: the archive is next
+    register = text(officer.get("/information-requests/"))
+    assert case_id in register and "陈建华" in register and "网上申请" in register
+    year = town.engine.today().year
+    report = officer.get(f"/information-requests/report?year={year}")
+    assert report.status_code == 200
+    body = report.get_data(as_text=True)
+    assert 'id="checks-ok"' in body
+    link = re.search(r'href="([^"]+)" data-row="1" data-column="natural_person">1<', body)
+    assert link, "the disclosed request counts under （一）予以公开, 自然人"
+    behind = text(officer.get(link.group(1).replace("&amp;", "&")))
+    assert case_id in behind
+    xlsx = officer.get(f"/information-requests/report.xlsx?year={year}")
+    assert xlsx.status_code == 200 and xlsx.mimetype.endswith("spreadsheetml.sheet")
+    with zipfile.ZipFile(BytesIO(xlsx.data)) as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+    assert "（一）予以公开" in sheet and "一、本年新收政府信息公开申请数量" in sheet and "<v>1</v>" in sheet
+
+    assert 'href="/information-requests/"' in officer.get("/cases/").get_data(as_text=True)  # the main navigation
+    officer_of_another_family = client_for("wanghai")
+    assert officer_of_another_family.get("/information-requests/").status_code == 403
+    assert 'href="/information-requests/"' not in officer_of_another_family.get("/cases/").get_data(as_text=True)
+    assert client_for("linhaiyan").get(f"/information-requests/report?year={year}").status_code == 200
+
+
+def test_the_public_form_keeps_out_a_script_and_a_refused_form_keeps_what_was_typed(town, app):
+    visitor = app.test_client()
+    caught = _post_form(visitor, town, website="http://spam.example")
+    assert caught.status_code == 422 and "自动提交" in text(caught) and REQUEST["title"] in text(caught)
+    refused = _post_form(visitor, town, applicant="")
+    assert refused.status_code == 422 and "申请未被接受" in text(refused)
+    with town.sessions() as s:
+        assert s.scalars(select(Case).where(Case.procedure == "information_request")).all() == []
+    town.clock.advance(seconds=1)
+    fast = visitor.post("/public/information-requests/new?org=houlong", data={**REQUEST, "csrf_token": csrf_from(
+        visitor.get("/public/information-requests/new?org=houlong"))})
+    assert fast.status_code == 422  # no signed issue time: not a form a person filled in

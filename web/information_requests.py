@@ -1,0 +1,305 @@
+"""Requests for government information (政府信息公开申请, workflow/procedures/information_request/): the public
+form and the applicant's status page (no login), the staff register and the disclosure annual report.
+
+Public (web/auth.py PUBLIC_ENDPOINTS):
+* /public/information-requests/new      the request form (条例第二十九条: 数据电文). It creates the case through
+                                        engine.create_case as the organisation's portal account, like a comment
+                                        (web/portal.py), and shows the applicant, once, a tracking code of 128
+                                        random bits; the database keeps its SHA-256 only (tracking.py). Before the
+                                        engine, what is not a person writing is kept out as on the comment form:
+                                        the CSRF token, the same per-client rate limit (web/throttle.py, one count
+                                        for both forms), a honeypot and a signed form-issue time; the engine
+                                        checks lengths. The channel is "online" (第三十一条: received on the day
+                                        both sides confirm, which the office records).
+* /public/information-requests/status   the applicant's view by code (sent as a form, kept out of URLs and
+                                        logs): the stage, the day received, the answer's due day, the answer.
+Staff (the roles of the definition's `pages.register`):
+* /information-requests/                the register of the organisation's requests;
+* /information-requests/report          the annual report's tables (国办公开办函〔2021〕30号) for a year, every
+                                        figure linking to the requests behind it; .xlsx the same as a workbook.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
+
+from web import throttle
+from web.access import may_open, require_roles
+from web.forms import kept_values, payload_from_form, widgets
+from web.i18n import _, current_lang
+from web.input_screen import engine_form
+from web.present import fmt_date
+from web.runtime import runtime
+from workflow import xlsx
+from workflow.accounts import portal_username
+from workflow.db import writing
+from workflow.definitions import Label, Procedure
+from workflow.engine import Outcome
+from workflow.models import Case, Organization
+from workflow.procedures.information_request import tracking
+from workflow.procedures.information_request.annual_report import (
+    COLUMN_KEYS,
+    ROW_LABELS,
+    ROW_ORDER,
+    RequestsTable,
+    requests_table,
+)
+from workflow.procedures.information_request.law import COLUMNS, PROCEDURE
+from workflow.procedures.information_request.register import RequestRow, requests, row_of
+
+bp = Blueprint("information_requests", __name__)
+
+FORM_SALT = "lawflow.portal.information-request-form"
+MIN_FILL_SECONDS = 3
+MAX_AGE_SECONDS = 4 * 3600
+HONEYPOT = "website"
+PUBLIC_FIELDS_LEFT_OUT = ("channel",)  # the portal's requests are online requests (第三十一条第三项)
+
+
+@bp.context_processor
+def helpers() -> dict[str, Any]:
+    return {"fmt_date": fmt_date, "ROW_LABELS": ROW_LABELS, "COLUMNS": COLUMNS}
+
+
+@bp.app_context_processor
+def navigation() -> dict[str, Any]:
+    """The main navigation's link to the register, for the roles of the definitions' `pages.register`."""
+    return {"can_see_requests": may_open(page="register")}
+
+
+def _procedure() -> Procedure:
+    return runtime().registry.get(PROCEDURE)
+
+
+def _public_fields() -> tuple[Any, ...]:
+    return tuple(f for f in _procedure().create.payload if f.name not in PUBLIC_FIELDS_LEFT_OUT)
+
+
+def _orgs(org_id: str | None) -> list[Organization]:
+    """The organisation `?org=` names (404 if none), else every organisation of the instance."""
+    rt = runtime()
+    with rt.sessions() as session:
+        if org_id:
+            org = session.get(Organization, org_id)
+            if org is None:
+                abort(404)
+            found = [org]
+        else:
+            found = list(session.scalars(select(Organization).order_by(Organization.id)).all())
+        session.expunge_all()
+    if not found:
+        abort(404)
+    return found
+
+
+def _org(org_id: str | None) -> Organization:
+    """The organisation a form is sent to: named, or the instance's only one."""
+    found = _orgs(org_id)
+    if len(found) != 1:
+        abort(404)
+    return found[0]
+
+
+# ---------------------------------------------------------------- the public form
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key or "", salt=FORM_SALT)
+
+
+def _issue(org_id: str) -> str:
+    return _serializer().dumps({"org": org_id, "at": int(runtime().clock.now().timestamp() * 1000)})
+
+
+def _screen(org_id: str, form: Any) -> str | None:
+    """Why the form is not a person writing (honeypot, timing), or None."""
+    if form.get(HONEYPOT, ""):
+        return _("提交未被接受：系统判断可能为自动提交。您填写的内容已保留，请确认后再次提交。")
+    try:
+        note = _serializer().loads(form.get("issued", ""))
+    except BadSignature:
+        note = None
+    now_ms = int(runtime().clock.now().timestamp() * 1000)
+    if not isinstance(note, dict) or note.get("org") != org_id or not isinstance(note.get("at"), int) \
+            or now_ms - note["at"] > MAX_AGE_SECONDS * 1000:
+        return _("表单已失效（打开超过4小时或无法识别）。您填写的内容已保留，请确认后再次提交。")
+    if now_ms - note["at"] < MIN_FILL_SECONDS * 1000:
+        return _("提交过快：系统判断可能为自动提交。您填写的内容已保留，请确认后再次提交。")
+    return None
+
+
+def _form_page(org: Organization, *, kept: dict[str, str] | None = None, problem: str | None = None,
+               outcome: Outcome | None = None) -> str:
+    lang = current_lang()
+    errors: dict[str, list[str]] = {}
+    for r in outcome.reasons if outcome is not None else ():
+        if r.field:
+            errors.setdefault(r.field.split(".")[0], []).append(r.en if lang == "en" else r.zh)
+    form = widgets("request", _public_fields(), kept, errors)
+    return render_template("information_requests/new.html", org=org, form=form, issued=_issue(org.id),
+                           problem=problem, outcome=outcome, honeypot=HONEYPOT)
+
+
+@bp.get("/public/information-requests/new")
+def new() -> str:
+    found = _orgs(request.args.get("org"))
+    if len(found) > 1:  # several organisations on one instance: each receives its own requests
+        return render_template("portal/choose.html", orgs=found, endpoint="information_requests.new")
+    return _form_page(found[0])
+
+
+@bp.post("/public/information-requests/new")
+@engine_form
+def submit() -> tuple[str, int]:
+    rt = runtime()
+    org = _org(request.args.get("org"))
+    fields = _public_fields()
+    kept = kept_values(fields, request.form)
+    client = throttle.client_key(current_app.secret_key or "", request.remote_addr)
+    full = throttle.admit(rt.sessions, client, org.id, rt.clock.now())
+    if full is not None:
+        current_app.logger.info("portal: information request not accepted (rate limit), client %s", client[:12])
+        return _form_page(org, kept=kept, problem=_("提交过于频繁，请稍后再提交。您填写的内容已保留。")), 429
+    problem = _screen(org.id, request.form)
+    if problem is not None:
+        current_app.logger.info("portal: information request not accepted (screen), client %s", client[:12])
+        return _form_page(org, kept=kept, problem=problem), 422
+    payload = {**payload_from_form(fields, request.form), "channel": "online"}
+    outcome = rt.engine.create_case(PROCEDURE, portal_username(org.id), payload)
+    if not outcome.ok or not outcome.case_id:
+        return _form_page(org, kept=kept, outcome=outcome), 422
+    code = tracking.new_code()
+    with writing(rt.sessions) as session:
+        tracking.keep(session, code, outcome.case_id, org.id, rt.clock.now())
+    # The code is shown here once and never again (only its hash is kept): no redirect that would carry it.
+    return render_template("information_requests/submitted.html", org=org, code=code, case_id=outcome.case_id), 201
+
+
+# ---------------------------------------------------------------- the applicant's view
+
+
+@dataclass(frozen=True)
+class PublicStatus:
+    row: RequestRow
+    data: dict[str, Any]
+    answer_label: Label | None
+
+
+@bp.get("/public/information-requests/status")
+def status_form() -> str:
+    return render_template("information_requests/status.html", found=None, asked=False)
+
+
+@bp.post("/public/information-requests/status")
+def status() -> tuple[str, int] | str:
+    rt = runtime()
+    code = request.form.get("code", "").strip()
+    with rt.sessions() as session:
+        case_id = tracking.case_of(session, code)
+        case = session.get(Case, case_id) if case_id else None
+        if case is None:
+            return render_template("information_requests/status.html", found=None, asked=True), 404
+        procedure = rt.registry.get(case.procedure, case.procedure_version)
+        row = row_of(case, procedure, rt.engine.calendar, rt.engine.today())
+        found = PublicStatus(row, dict(case.data or {}), row.answer_type)
+    return render_template("information_requests/status.html", found=found, asked=True)
+
+
+# ---------------------------------------------------------------- the staff register and the annual report
+
+
+@bp.get("/information-requests/")
+@require_roles(page="register")
+def register() -> str:
+    rt = runtime()
+    with rt.sessions() as session:
+        rows = requests(session, rt.registry, current_user.org_id, rt.engine.calendar, rt.engine.today())
+    return render_template("information_requests/register.html", rows=rows, today=rt.engine.today())
+
+
+def _year() -> int:
+    raw = request.args.get("year", "")
+    if not raw:
+        return runtime().engine.today().year - 1  # the report is on the year before (条例第四十九条)
+    if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
+        abort(400)
+    return int(raw)
+
+
+def _table(year: int) -> tuple[RequestsTable, list[RequestRow]]:
+    rt = runtime()
+    with rt.sessions() as session:
+        rows = requests(session, rt.registry, current_user.org_id, rt.engine.calendar, rt.engine.today())
+    return requests_table(rows, year), rows
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A figure of the report's other tables that the records of this family do not hold."""
+
+    issued: int | None
+    repealed: int | None
+    in_force: int | None
+    note: str
+
+
+def normative_document_figures(org_id: str, year: int) -> Figures:
+    """第二十条第（一）项: normative documents issued and repealed in the year and in force at its end.
+
+    The normative-document family (definitions/normative_document.v1.yaml) is built in parallel and is not on
+    this branch: until it is, the figures are left empty with a note. Once it lands, return its register's
+    figures here (its own read model; this page may import it as it imports this family's)."""
+    return Figures(None, None, None,
+                   _("本系统尚未登记行政规范性文件，请按本机关规范性文件登记簿填写。"))
+
+
+@bp.get("/information-requests/report")
+@require_roles(page="register")
+def report() -> str:
+    year = _year()
+    table, _rows = _table(year)
+    return render_template("information_requests/report.html", table=table, year=year, ROW_ORDER=ROW_ORDER,
+                           COLUMN_KEYS=COLUMN_KEYS,
+                           normative=normative_document_figures(current_user.org_id, year))
+
+
+@bp.get("/information-requests/report/requests")
+@require_roles(page="register")
+def report_cell() -> str:
+    year = _year()
+    row, column = request.args.get("row", ""), request.args.get("column", "")
+    if row not in ROW_ORDER or column not in COLUMN_KEYS:
+        abort(400)
+    table, rows = _table(year)
+    wanted = set(table.ids(row, column))
+    return render_template("information_requests/register.html", rows=[r for r in rows if r.id in wanted],
+                           today=runtime().engine.today(), cell=(year, ROW_LABELS[row], column))
+
+
+@bp.get("/information-requests/report.xlsx")
+@require_roles(page="register")
+def report_xlsx() -> Response:
+    year = _year()
+    table, _rows = _table(year)
+    en = current_lang() == "en"
+    head = ["", *[(c[2] if en else c[1]) for c in COLUMNS], "Total" if en else "总计"]
+    body: list[list[xlsx.Cell]] = [[ROW_LABELS[r][1 if en else 0], *[table.count(r, c) for c in COLUMN_KEYS]]
+                                   for r in ROW_ORDER]
+    checks: list[list[xlsx.Cell]] = [[(c.en if en else c.zh), c.detail, "OK" if c.ok else "✗"] for c in table.checks]
+    title = f"{year}年收到和处理政府信息公开申请情况"
+    data = xlsx.workbook(title, [[title], head, *body, [], *checks])
+    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename=information-requests-{year}.xlsx"})
+
+
+def report_link(year: int, row: str, column: str) -> str:
+    return url_for("information_requests.report_cell", year=year, row=row, column=column)
+
+
+bp.add_app_template_global(report_link, "report_link")
