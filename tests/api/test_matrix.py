@@ -13,8 +13,8 @@ import json
 import pytest
 
 from tests.api.conftest import ENFORCEMENT, PROPOSAL, START, ApiClient, new_case
-from tests.api.test_normative_document import NORMATIVE
 from tests.api.test_information_requests import INFO_REQUEST
+from tests.api.test_normative_document import NORMATIVE
 from tests.api.test_records import PDF, RECORD, multipart
 from workflow.models import Case
 
