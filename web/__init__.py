@@ -85,6 +85,8 @@ def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = N
     from web import documents
     app.register_blueprint(documents.bp)  # issued documents; /public/verify is public (web/auth.py)
     app.register_blueprint(inbox_bp)  # each person's own notices from the timer worker (workflow/timers/)
+    from web.todo import bp as todo_bp
+    app.register_blueprint(todo_bp)  # 我的待办: every signed-in person's landing page (workflow/todo.py)
     app.jinja_env.globals["role_label"] = lambda role: role_label(runtime.registry, role)
     app.after_request(_headers)
     return app

@@ -43,6 +43,7 @@ from web.present import (
     next_deadline,
 )
 from web.runtime import runtime
+from web.todo import link_views, mine_first, next_lines
 from workflow import inputs, typed_dates
 from workflow.accounts import people_of
 from workflow.audit.chains import case_events, moves_of
@@ -50,6 +51,7 @@ from workflow.completeness import MATERIAL_FIELD, completeness, format_label
 from workflow.deadlines import DUE_SOON_WORKING_DAYS
 from workflow.definitions import Procedure
 from workflow.engine import Outcome
+from workflow.links import linked
 from workflow.records import FORMATS
 from workflow.worklist import (
     DEADLINE_STATUSES,
@@ -96,7 +98,7 @@ def navigation() -> dict[str, Any]:
 
 @bp.get("/")
 def home() -> Response:
-    return redirect(url_for("cases.index"))
+    return redirect(url_for("todo.index"))  # 我的待办: every role's landing page (web/todo.py)
 
 
 @dataclass
@@ -346,6 +348,11 @@ def _case_page(case_id: str, refused: tuple[str, Outcome] | None = None,
         known = {procedure.ref: labels} if procedure else {}
         history = [event_view(e, rt.registry, people, labels=known) for e in events]
         steps = rt.engine.available_transitions(s, case, current_user.username) if procedure else []
+        if procedure:  # the user's usual next steps first (web/todo.py), then the others in the definition's order
+            order = mine_first(procedure, case.state, case.data or {}, [t.trigger for t in steps])
+            steps.sort(key=lambda t: order.index(t.trigger))
+        upcoming = next_lines(procedure, case.state, case.data or {}, people) if procedure else []
+        links = link_views(linked(s, rt.registry, case))
         view = {
             "id": case.id, "title": case.title, "version": case.version, "procedure_id": case.procedure,
             "procedure": f"{procedure.label.get(lang)}{paren(procedure.ref)}" if procedure else
@@ -379,7 +386,8 @@ def _case_page(case_id: str, refused: tuple[str, Outcome] | None = None,
     return render_template("cases/show.html", case=view, deadlines=deadlines, sections=sections,
                            history=history, forms=forms, orphan=orphan, orphan_step=orphan_step,
                            evidence=evidence, evidence_columns=_evidence_columns(procedure, lang), people=people,
-                           format_label=format_label, procedure_missing=procedure is None)
+                           format_label=format_label, procedure_missing=procedure is None, upcoming=upcoming,
+                           links=links)
 
 
 def _evidence_columns(procedure: Procedure | None, lang: str) -> dict[str, str]:
