@@ -68,6 +68,8 @@ def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = N
     from web.present import role_label
 
     i18n.init_app(app)
+    from web import filters
+    filters.init_app(app)  # |date |amount |capital |duration: the office's way of writing (workflow/wording.py)
     screen_inputs(app)  # NUL, controls, overlong query values: 400 before any other check (and JSON)
     auth.init_app(app)  # login required everywhere but the login page and static files (and /api/)
     cases.init_app(app)  # a record upload's size limit, set before the CSRF check reads the form

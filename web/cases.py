@@ -29,7 +29,7 @@ from web.auth import WebUser
 from web.case_access import NAME, field_errors, own_case, procedure_of, step_for
 from web.errors import PublicBadRequest, PublicNotFound
 from web.forms import kept_values, payload_from_form, widgets
-from web.i18n import _, current_lang, paren
+from web.i18n import _, current_lang
 from web.input_screen import engine_form, own_filters
 from web.pagination import page_links, page_number
 from web.present import (
@@ -45,7 +45,7 @@ from web.present import (
 from web.runtime import runtime
 from web.todo import link_views, mine_first, next_lines
 from workflow import inputs, typed_dates
-from workflow.accounts import people_of
+from workflow.accounts import names_and_posts
 from workflow.audit.chains import case_events, moves_of
 from workflow.completeness import MATERIAL_FIELD, completeness, format_label
 from workflow.deadlines import DUE_SOON_WORKING_DAYS
@@ -325,9 +325,9 @@ def fire(case_id: str, trigger: str) -> Response | tuple[str, int]:
     outcome = rt.engine.fire(case_id, trigger, current_user.username, payload_from_form(fields, request.form),
                              expected_version=int(raw_version), attachment=attachment)
     if outcome.ok:
-        flash(_("已办理「{step}」，案件现处于「{state}」阶段（事件{seq}）。",
-                step=label_of(procedure, "step", trigger), state=label_of(procedure, "state", outcome.to_state),
-                seq=outcome.seq), "success")
+        flash(_("已办理「{step}」，案件现处于「{state}」阶段。",
+                step=label_of(procedure, "step", trigger), state=label_of(procedure, "state", outcome.to_state)),
+              "success")
         return redirect(url_for("cases.show", case_id=case_id))
     status = 409 if "stale" in outcome.codes else 422
     return _case_page(case_id, refused=(trigger, outcome), kept=kept_values(fields, request.form)), status
@@ -341,7 +341,7 @@ def _case_page(case_id: str, refused: tuple[str, Outcome] | None = None,
     with rt.sessions() as s:
         case = own_case(s, case_id)
         procedure = procedure_of(case)
-        people = people_of(s, case.org_id)
+        people = names_and_posts(s, case.org_id)
         labels = DataLabels(procedure)
         deadlines = [deadline_view(d, procedure, rt.engine.calendar, today) for d in case.deadlines]
         events = case_events(s, case.id)
@@ -355,8 +355,7 @@ def _case_page(case_id: str, refused: tuple[str, Outcome] | None = None,
         links = link_views(linked(s, rt.registry, case))
         view = {
             "id": case.id, "title": case.title, "version": case.version, "procedure_id": case.procedure,
-            "procedure": f"{procedure.label.get(lang)}{paren(procedure.ref)}" if procedure else
-                         f"{case.procedure}@{case.procedure_version}",
+            "procedure": procedure.label.get(lang) if procedure else case.procedure,
             "procedure_link": url_for("procedures.show", procedure_id=procedure.id, version=procedure.version)
                               if procedure else None,  # the living spec of the version the case runs under
             "state": label_of(procedure, "state", case.state),

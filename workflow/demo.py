@@ -401,7 +401,7 @@ class _Story:
         self.clock.advance(days=1)
         review = self.engine.create_case("enforcement_review", "wanghai", {
             "title": "郭某某搭建彩钢棚案拟处罚款2万元", "enforcement_case": cid,
-            "materials": ["调查终结报告", "告知书及送达回证", "证据材料"], "proposal": f"拟处罚款20000元，依据{basis}"})
+            "materials": ["调查终结报告", "告知书及送达回证", "证据材料"], "proposal": f"拟处罚款20,000元，依据{basis}"})
         if not review.case_id:
             raise RuntimeError(f"demo legal review refused: {[r.zh for r in review.reasons]}")
         self.ok(review.case_id, "accept_for_review", "chenjing", {"note": "材料齐全，予以受理"}, days=1)
