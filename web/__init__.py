@@ -87,6 +87,9 @@ def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = N
     from web import documents
     app.register_blueprint(documents.bp)  # issued documents; /public/verify is public (web/auth.py)
     app.register_blueprint(inbox_bp)  # each person's own notices from the timer worker (workflow/timers/)
+    from web.site import calendar_banner, site_name
+    app.context_processor(site_name)  # the organisation's name in the header (web/site.py)
+    app.context_processor(calendar_banner)  # from 1 December: next year's holiday notice still missing
     from web.todo import bp as todo_bp
     app.register_blueprint(todo_bp)  # 我的待办: every signed-in person's landing page (workflow/todo.py)
     app.jinja_env.globals["role_label"] = lambda role: role_label(runtime.registry, role)

@@ -153,6 +153,7 @@ GET  /procedures/                                 login 200 200 200 200 200 200 
 GET  /procedures/major_decision/v1                login 200 200 200 200 200 200 200 200 200 200
 GET  /procedures/enforcement_case/v1/diagram.svg  login 200 200 200 200 200 200 200 200 200 200
 GET  /procedures/no_such_procedure/v1             login 404 404 404 404 404 404 404 404 404 404
+GET  /public/                                     200   200 200 200 200 200 200 200 200 200 200
 GET  /public/register                             200   200 200 200 200 200 200 200 200 200 200
 GET  /public/consultations                        200   200 200 200 200 200 200 200 200 200 200
 GET  /public/decisions                            200   200 200 200 200 200 200 200 200 200 200
