@@ -248,8 +248,8 @@ ADMIN_BODIES: dict[str, dict[str, Any]] = {
     "certificate": {"kind": "enforcement", "number": "闽QG-2027-0099", "issuer": "泉州市泉港区人民政府",
                     "field": "城乡规划建设", "issued_on": "2027-01-01", "valid_until": "2031-12-31"},
     "setting": {"value": "5", "source": "闽政办〔2027〕1号第五条"},
-    "holidays": {"year": "2027", "source": "国务院办公厅关于2027年部分节假日安排的通知",
-                 "notice": "holidays:\n  - {date: 2027-01-01, name: 元旦}\nworkdays: []\n"},
+    "holidays": {"year": "2027", "source": "国务院办公厅关于2027年部分节假日安排的通知", "action": "save",
+                 "confirmed": '{"holidays": [{"date": "2027-01-01", "name": "元旦"}], "workdays": []}'},
     "token": {"username": "chenjing", "name": "司法所 OA"},
 }
 
