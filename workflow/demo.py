@@ -221,7 +221,13 @@ class _Story:
             "conclusion": "controllable"}, days=3)
         self.ok(cid, "submit_for_legality_review", drafter, {
             "draft_ref": f"{cid}-送审稿", "legal_basis": "《水污染防治法》第四十九条；《福建省农村生活污水处理设施运行管理办法》",
-            "procedure_account": "已公开征求意见30日，组织专家论证和风险评估", "requested_by": self.in_days(16)}, days=2)
+            "procedure_account": "已公开征求意见30日，组织专家论证和风险评估", "requested_by": self.review_time(lead=2)}, days=2)
+
+    def review_time(self, lead: int) -> str:
+        """16 days from today, or the 7th working day after the step (taken `lead` days later) when a long holiday
+        (春节) leaves fewer: the review's time must be at least 7 working days (条例第二十六条)."""
+        seventh = self.engine.calendar.add_working_days(self.engine.today() + timedelta(days=lead), 7).date
+        return max(self.in_days(16), seventh.isoformat())
 
     def to_discussion(self, cid: str, drafter: str) -> None:
         self.submit_to_discussion(cid, drafter)

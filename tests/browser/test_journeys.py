@@ -61,7 +61,7 @@ def test_a_drafter_proposes_a_decision_and_finds_it_in_the_case_list(open_page: 
     case_id = propose(page)
     expect(stage(page)).to_have_text("决策建议")
     expect(page.locator("table.history tbody tr")).to_have_count(1)
-    expect(page.locator("table.history")).to_contain_text("张伟（zhangwei）")
+    expect(page.locator("table.history")).to_contain_text("张伟（党政综合办公室）")
 
     go_to_case_list(page)
     row = page.get_by_role("row").filter(has_text=TITLE)

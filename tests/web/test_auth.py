@@ -23,7 +23,7 @@ def test_login_success_redirects_to_my_todo_list(app):
     assert response.headers["Location"] == "/todo/"  # 我的待办: every role's landing (web/todo.py)
     page = client.get("/cases/")
     assert page.status_code == 200
-    assert "张伟（zhangwei）" in text(page)
+    assert "张伟（党政综合办公室）" in text(page)
 
 
 @pytest.mark.parametrize(("username", "password"), [("zhangwei", "wrong"), ("nobody", "houlong2026"), ("", "")])

@@ -20,7 +20,7 @@ from lxml import html as lxml_html
 from sqlalchemy import select, update
 from werkzeug.security import generate_password_hash
 
-from tests.web.helpers import login
+from tests.web.helpers import login, parse
 from tests.web.test_authorization_matrix import USERS, rows
 from web import create_app
 from workflow import demo
@@ -53,7 +53,7 @@ VERSION = re.compile(r"版本\s*\d+")
 EVENT = re.compile(r"事件\s*\d+")
 IDENTIFIER = re.compile(r"(?<![\w.@/-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w@/-])")
 RAW_AMOUNT = re.compile(r"(?<![\d,.])\d{4,}(?:\.\d+)?\s*元")
-NEGATIVE_DAYS = re.compile(r"-\d+\s*(?:个工作日|日|天)")
+NEGATIVE_DAYS = re.compile(r"(?<![\w-])-\d+(?![\w-])|-\d+\s*(?:个工作日|日|天)")  # a count below zero
 RAW_SECONDS = re.compile(r"(?<!\d)\d{3,}\s*秒")
 
 
@@ -141,3 +141,19 @@ def test_no_staff_page_speaks_the_programs_language(demo_town: Runtime) -> None:
     assert pages > 100  # every role's pages, every case of the demo
     assert not found, "\n".join(f"{url} {kind} {what!r} ({where})" for (url, kind, what), where in
                                 sorted(found.items())[:60])
+
+
+def test_a_penalty_case_and_its_legal_review_link_each_other_with_the_result(demo_town: Runtime) -> None:
+    """Issue 16 item 1, read on the demo built for this module: the link is the review's conflicts `linked:`."""
+    app = create_app(demo_town, {"TESTING": True, "SECRET_KEY": "test-secret-key-for-the-web-tests-only"})
+    with demo_town.sessions() as s:
+        reviews = list(s.scalars(select(Case).where(Case.procedure == "enforcement_review")))
+    assert reviews
+    review = reviews[0]
+    penalty = review.data["submission"]["enforcement_case"]
+    client = app.test_client()
+    assert login(client, "huangzhenhua").status_code == 302
+    on_penalty = parse(client.get(f"/cases/{penalty}")).text("section.linked-cases")
+    assert review.id in on_penalty and "重大执法决定法制审核" in on_penalty and "审核中" in on_penalty
+    on_review = parse(client.get(f"/cases/{review.id}")).text("section.linked-cases")
+    assert penalty in on_review and "行政处罚案件" in on_review

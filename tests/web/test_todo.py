@@ -108,8 +108,8 @@ def test_the_landing_page_lists_overdue_first_with_counts_and_the_case_says_who_
     assert "告知拟作出的行政处罚" in rows[0] and "开展调查" in rows[2]
     assert "我的待办 3" in page.text("nav")
     show = parse(client.get(f"/cases/{fresh}"))
-    assert ("下一步：由王海、蔡明办理「告知拟作出的行政处罚（不适用听证）」或「告知拟作出的行政处罚及听证权利」"
-            in show.text(".next-step"))
+    assert ("下一步：由王海（综合执法队）、蔡明（综合执法队）办理「告知拟作出的行政处罚（不适用听证）」或"
+            "「告知拟作出的行政处罚及听证权利」" in show.text(".next-step"))
     first = show.first("details.step")
     assert first.get("id") in ("step-notify_intended_penalty", "step-notify_with_hearing_rights")
     assert first.get("open") is not None
