@@ -268,6 +268,8 @@ def test_the_language_switches_to_english_and_back(open_page: OpenPage):
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
     page.get_by_role("link", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", name="My to-do", level=1)).to_be_visible()  # every role's landing
+    page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Cases", exact=True).click()
     expect(page.get_by_role("heading", name="Cases", level=1)).to_be_visible()
     expect(page.get_by_role("row").filter(has_text="后龙镇生活垃圾分类实施办法")).to_contain_text("Proposed")
 
