@@ -277,15 +277,15 @@ def test_period_deadline_from(cal):
 # --- years without data -----------------------------------------------------------------------
 
 
-def test_crossing_into_2027_is_provisional_and_counts_weekdays(cal):
-    # after Sunday 2026-12-20: Dec 21-25, 28-31 (9), then 2027 on Mon–Fri only:
-    # Jan 1 (10, although 元旦 is surely a holiday), Jan 4-8 (15), Jan 11-15 (20)
+def test_crossing_into_2027_is_provisional_and_counts_weekdays_but_the_statutory_holidays(cal):
+    # after Sunday 2026-12-20: Dec 21-25, 28-31 (9), then 2027 on Mon–Fri less the days the law fixes
+    # (workflow/statutory_holidays.py): Jan 1 is 元旦, so Jan 4-8 (14), Jan 11-15 (19), Jan 18 (20)
     dl = cal.add_working_days(D(2026, 12, 20), 20)
-    assert dl.date == D(2027, 1, 15)
+    assert dl.date == D(2027, 1, 18)
     assert dl.provisional and dl.missing_years == {2027}
-    assert cal.working_days_between(D(2026, 12, 20), D(2027, 1, 15)) == (20, True)
+    assert cal.working_days_between(D(2026, 12, 20), D(2027, 1, 18)) == (20, True)
     info = cal.day_info(D(2027, 1, 1))
-    assert (info.working, info.provisional) == (True, True)
+    assert (info.working, info.provisional, info.name) == (False, True, "元旦")
 
 
 def test_a_deadline_inside_2026_is_not_provisional(cal):

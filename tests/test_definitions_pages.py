@@ -55,7 +55,7 @@ def test_the_shipped_definitions_say_which_pages_serve_whom() -> None:
 def test_an_unknown_page_is_refused_with_the_known_ones(tmp_path: Path) -> None:
     raw = _raw()
     raw["pages"]["dashboard"] = {"roles": ["head"]}
-    assert _problems(tmp_path, raw) == {"pages.dashboard": "unknown page (known: review, meeting, audit, compliance, register)"}
+    assert _problems(tmp_path, raw) == {"pages.dashboard": "unknown page (known: review, meeting, audit, compliance, register, todo)"}
 
 
 def test_a_page_naming_an_unknown_role_is_refused(tmp_path: Path) -> None:

@@ -69,6 +69,8 @@ def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = N
     from web.runtime import runtime as web_runtime
 
     i18n.init_app(app)
+    from web import filters
+    filters.init_app(app)  # |date |amount |capital |duration: the office's way of writing (workflow/wording.py)
     screen_inputs(app)  # NUL, controls, overlong query values: 400 before any other check (and JSON)
     auth.init_app(app)  # login required everywhere but the login page and static files (and /api/)
     cases.init_app(app)  # a record upload's size limit, set before the CSRF check reads the form
@@ -90,6 +92,11 @@ def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = N
     app.register_blueprint(information_requests.bp)  # 政府信息公开申请: public form and status, register, report
     from web import normative
     app.register_blueprint(normative.bp)  # normative documents' register; /public/normative-documents is public
+    from web.site import calendar_banner, site_name
+    app.context_processor(site_name)  # the organisation's name in the header (web/site.py)
+    app.context_processor(calendar_banner)  # from 1 December: next year's holiday notice still missing
+    from web.todo import bp as todo_bp
+    app.register_blueprint(todo_bp)  # 我的待办: every signed-in person's landing page (workflow/todo.py)
     # the runtime of the request's app, read when a page is rendered (the tests rebind one app: tests/apps.py)
     app.jinja_env.globals["role_label"] = lambda role: role_label(web_runtime().registry, role)
     app.after_request(_headers)

@@ -41,7 +41,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from web.access import may_open, require_roles
-from web.i18n import N_, _, current_lang
+from web.i18n import N_, _, current_lang, paren
 from web.input_screen import own_filters
 from web.pagination import page_links, page_number
 from web.present import (
@@ -111,7 +111,7 @@ def index() -> str:
     with rt.sessions() as s:
         total, refused, cases = org_totals(s, current_user.org_id)
         recent = recent_events(s, current_user.org_id, RECENT)
-        people = people_of(s, current_user.org_id)
+        people = _accounts(s)
         events = [event_view(e, rt.registry, people, with_payload=False) for e in recent]
         last = verification.load(_status_file(rt))
         chains = visible_chains(s, current_user.org_id) if last else set()
@@ -199,7 +199,7 @@ def events() -> tuple[str, int]:
 def _explorer(filters: Filters) -> tuple[str, int]:
     rt = runtime()
     with rt.sessions() as s:
-        people = people_of(s, current_user.org_id)
+        people = _accounts(s)
         rows: list[Any] = []
         total = pages = 0
         more = False
@@ -311,7 +311,7 @@ def events_csv() -> Response | tuple[str, int]:
     lang = current_lang()
     note = _(CSV_NOTE, filters=_describe(flt), at=stamp, who=current_user.username)
     with rt.sessions() as s:
-        people = people_of(s, current_user.org_id)
+        people = _accounts(s)
     registry = rt.registry
 
     def rows() -> Iterator[bytes]:
@@ -500,7 +500,7 @@ def compliance() -> tuple[str, int]:
         with rt.sessions() as s:
             report = compliance_figures(s, current_user.org_id, days["from"], days["to"], registry=rt.registry,
                                         as_of=today)
-            people = people_of(s, current_user.org_id)
+            people = _accounts(s)
             own = own_case_ids(s, current_user.org_id)
         lang = current_lang()
         for f in report.figures:
@@ -540,3 +540,8 @@ def compliance() -> tuple[str, int]:
 
 def _percent(share: float) -> str:
     return f"{share * 100:.1f}%"
+
+
+def _accounts(session: Any) -> dict[str, str]:
+    """The audit pages show each person with their account (张伟（zhangwei）): the record as it stands in the trail."""
+    return {u: f"{name}{paren(u)}" for u, name in people_of(session, current_user.org_id).items()}

@@ -51,7 +51,7 @@ from workflow.models import User
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 # the public portal (web/portal.py): 行政执法公示, public consultations and published decisions
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "portal.register", "portal.consultations",
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "portal.index", "portal.register", "portal.consultations",
                               "portal.consultation", "portal.comment", "portal.decisions",
                               "ops.healthz", "ops.metrics",  # the operator's (web/ops.py; /metrics restricted)
                               "documents.verify", "documents.verify_copy",  # verifying an issued document
@@ -133,7 +133,7 @@ FAILED = N_("用户名或密码不正确，或账号已停用。")  # the same f
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> str | Response | tuple[str, int, dict[str, str]]:
     if current_user.is_authenticated:
-        return redirect(url_for("cases.index"))
+        return redirect(url_for("todo.index"))
     error = None
     username = ""
     if request.method == "POST":
@@ -180,7 +180,7 @@ def _attempt(username: str, password: str) -> str | Response | tuple[str, int, d
     session[SID_KEY] = web_sessions.start(rt.sessions, web_user.id, _idle_limit())
     session[SEEN_KEY] = _now_seconds()
     current_app.logger.info("login %s", web_user.username)
-    return redirect(_safe_next(request.args.get("next")) or url_for("cases.index"))
+    return redirect(_safe_next(request.args.get("next")) or url_for("todo.index"))
 
 
 def _locked(username: str, lock: login_throttle.Lock) -> tuple[str, int, dict[str, str]]:

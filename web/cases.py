@@ -29,7 +29,7 @@ from web.auth import WebUser
 from web.case_access import NAME, field_errors, own_case, procedure_of, step_for
 from web.errors import PublicBadRequest, PublicNotFound
 from web.forms import kept_values, payload_from_form, widgets
-from web.i18n import _, current_lang, paren
+from web.i18n import _, current_lang
 from web.input_screen import engine_form, own_filters
 from web.pagination import page_links, page_number
 from web.present import (
@@ -43,13 +43,15 @@ from web.present import (
     next_deadline,
 )
 from web.runtime import runtime
+from web.todo import link_views, mine_first, next_lines
 from workflow import inputs, typed_dates
-from workflow.accounts import people_of
+from workflow.accounts import names_and_posts
 from workflow.audit.chains import case_events, moves_of
 from workflow.completeness import MATERIAL_FIELD, completeness, format_label
 from workflow.deadlines import DUE_SOON_WORKING_DAYS
 from workflow.definitions import Procedure
 from workflow.engine import Outcome
+from workflow.links import linked
 from workflow.records import FORMATS
 from workflow.worklist import (
     DEADLINE_STATUSES,
@@ -96,7 +98,7 @@ def navigation() -> dict[str, Any]:
 
 @bp.get("/")
 def home() -> Response:
-    return redirect(url_for("cases.index"))
+    return redirect(url_for("todo.index"))  # 我的待办: every role's landing page (web/todo.py)
 
 
 @dataclass
@@ -323,9 +325,9 @@ def fire(case_id: str, trigger: str) -> Response | tuple[str, int]:
     outcome = rt.engine.fire(case_id, trigger, current_user.username, payload_from_form(fields, request.form),
                              expected_version=int(raw_version), attachment=attachment)
     if outcome.ok:
-        flash(_("已办理「{step}」，案件现处于「{state}」阶段（事件{seq}）。",
-                step=label_of(procedure, "step", trigger), state=label_of(procedure, "state", outcome.to_state),
-                seq=outcome.seq), "success")
+        flash(_("已办理「{step}」，案件现处于「{state}」阶段。",
+                step=label_of(procedure, "step", trigger), state=label_of(procedure, "state", outcome.to_state)),
+              "success")
         return redirect(url_for("cases.show", case_id=case_id))
     status = 409 if "stale" in outcome.codes else 422
     return _case_page(case_id, refused=(trigger, outcome), kept=kept_values(fields, request.form)), status
@@ -339,17 +341,21 @@ def _case_page(case_id: str, refused: tuple[str, Outcome] | None = None,
     with rt.sessions() as s:
         case = own_case(s, case_id)
         procedure = procedure_of(case)
-        people = people_of(s, case.org_id)
+        people = names_and_posts(s, case.org_id)
         labels = DataLabels(procedure)
         deadlines = [deadline_view(d, procedure, rt.engine.calendar, today) for d in case.deadlines]
         events = case_events(s, case.id)
         known = {procedure.ref: labels} if procedure else {}
         history = [event_view(e, rt.registry, people, labels=known) for e in events]
         steps = rt.engine.available_transitions(s, case, current_user.username) if procedure else []
+        if procedure:  # the user's usual next steps first (web/todo.py), then the others in the definition's order
+            order = mine_first(procedure, case.state, case.data or {}, [t.trigger for t in steps])
+            steps.sort(key=lambda t: order.index(t.trigger))
+        upcoming = next_lines(procedure, case.state, case.data or {}, people) if procedure else []
+        links = link_views(linked(s, rt.registry, case))
         view = {
             "id": case.id, "title": case.title, "version": case.version, "procedure_id": case.procedure,
-            "procedure": f"{procedure.label.get(lang)}{paren(procedure.ref)}" if procedure else
-                         f"{case.procedure}@{case.procedure_version}",
+            "procedure": procedure.label.get(lang) if procedure else case.procedure,
             "procedure_link": url_for("procedures.show", procedure_id=procedure.id, version=procedure.version)
                               if procedure else None,  # the living spec of the version the case runs under
             "state": label_of(procedure, "state", case.state),
@@ -379,7 +385,8 @@ def _case_page(case_id: str, refused: tuple[str, Outcome] | None = None,
     return render_template("cases/show.html", case=view, deadlines=deadlines, sections=sections,
                            history=history, forms=forms, orphan=orphan, orphan_step=orphan_step,
                            evidence=evidence, evidence_columns=_evidence_columns(procedure, lang), people=people,
-                           format_label=format_label, procedure_missing=procedure is None)
+                           format_label=format_label, procedure_missing=procedure is None, upcoming=upcoming,
+                           links=links)
 
 
 def _evidence_columns(procedure: Procedure | None, lang: str) -> dict[str, str]:

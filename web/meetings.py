@@ -31,7 +31,7 @@ from web.access import may_open, require_roles
 from web.case_access import field_errors, own_case, procedure_of
 from web.errors import PublicBadRequest, PublicNotFound
 from web.forms import Widget, kept_values, payload_from_form, widgets
-from web.i18n import _, current_lang
+from web.i18n import _, current_lang, paren
 from web.input_screen import engine_form
 from web.present import (
     META,
@@ -162,15 +162,15 @@ def _item(procedure: Procedure, page: MeetingPage, data: Mapping[str, Any],
     if isinstance(recorded, Mapping):
         fields = {f.name: f for f in submission.payload} if submission else {}
         out["materials"] = payload_entries(fields, {k: v for k, v in recorded.items() if k not in META}, labels)
-        out["submitted"] = _("{who}于{day}提请（事件{seq}）", who=person(people, recorded.get("recorded_by")),
-                             day=fmt_date(recorded.get("recorded_on")), seq=recorded.get("event_seq", "-"))
+        out["submitted"] = _("{who}于{day}提请", who=person(people, recorded.get("recorded_by")),
+                             day=fmt_date(recorded.get("recorded_on")))
     found = data.get(opinion.record.key) if opinion and opinion.record else None
     if isinstance(found, Mapping) and opinion:
         fields = {f.name: f for f in opinion.payload}
         out["opinion"] = {
             "entries": payload_entries(fields, {k: found[k] for k in ("conclusion", "reasons") if k in found}),
-            "meta": _("{who}于{day}出具（事件{seq}）", who=person(people, found.get("recorded_by")),
-                      day=fmt_date(found.get("recorded_on")), seq=found.get("event_seq", "-")),
+            "meta": _("{who}于{day}出具", who=person(people, found.get("recorded_by")),
+                      day=fmt_date(found.get("recorded_on"))),
         }
     return out
 
@@ -178,7 +178,7 @@ def _item(procedure: Procedure, page: MeetingPage, data: Mapping[str, Any],
 def _meeting_view(session: Session, case: Case, procedure: Procedure, meeting: Meeting,
                   members: Mapping[str, Member]) -> dict[str, Any]:
     """The meeting as the page and the minutes show it, each part with the audit event it comes from."""
-    people = {u: m.name for u, m in members.items()}
+    people = {u: m.name + paren(m.unit) if m.unit else m.name for u, m in members.items()}
     hashes = event_hashes(session, case.id, meeting.event_seqs())
     record = meeting.record
     page = meeting.page
@@ -252,7 +252,7 @@ def _meeting_page(case_id: str, refused: tuple[str, Outcome] | None = None,
     with rt.sessions() as s:
         case, procedure, page = _meeting_case(s, case_id)
         members = members_of(s, case.org_id)
-        people = {u: m.name for u, m in members.items()}
+        people = {u: m.name + paren(m.unit) if m.unit else m.name for u, m in members.items()}
         settings = setting_values(s, case.org_id)
         meeting = latest_meeting(procedure, case.data or {})
         if meeting is None and case.state not in discussion_states(procedure):
@@ -374,7 +374,7 @@ def _fire(case_id: str, form_name: str, trigger: str, payload: dict[str, Any],
     if outcome.ok:
         with rt.sessions() as s:
             _case, procedure, _page = _meeting_case(s, case_id)
-        flash(_("已办理「{step}」，案件现处于「{state}」阶段（事件{seq}）。",
+        flash(_("已办理「{step}」，案件现处于「{state}」阶段。",
                 step=label_of(procedure, "step", trigger), state=label_of(procedure, "state", outcome.to_state),
                 seq=outcome.seq), "success")
         return redirect(url_for("meetings.show", case_id=case_id))
@@ -434,7 +434,7 @@ def _minutes(case_id: str, printed: bool) -> str:
         if meeting is None:
             raise PublicNotFound("本案尚未召开集体讨论会议，没有会议纪要。")
         members = members_of(s, case.org_id)
-        people = {u: m.name for u, m in members.items()}
+        people = {u: m.name + paren(m.unit) if m.unit else m.name for u, m in members.items()}
         org = s.get(Organization, case.org_id)
         view = _meeting_view(s, case, procedure, meeting, members)
         item = _item(procedure, page, meeting.round_data, people)

@@ -89,6 +89,20 @@ def _organisation(session: Any, endpoint: str) -> Organization | str:
     return orgs[0]
 
 
+@bp.get("/")
+def index() -> str:
+    """The portal's own front page: what the organisation makes public, never the staff login."""
+    rt = runtime()
+    with rt.sessions() as session:
+        org = _organisation(session, "portal.index")
+        if isinstance(org, str):
+            return org
+        found = views.consultations(session, rt.registry, org.id, rt.engine.today())
+        published = views.published_decisions(session, org.id)
+    return render_template("portal/index.html", org=org, org_name=_org_name(org),
+                           open_count=sum(1 for c in found if c.status == views.OPEN), decisions=len(published))
+
+
 @bp.get("/register")
 def register() -> str:
     rt = runtime()

@@ -8,13 +8,14 @@ stored rather than hidden.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from web.i18n import N_, _, current_lang, paren
-from workflow import typed_dates
+from web.i18n import N_, _, current_lang
+from workflow import typed_dates, wording
 from workflow.administration import ACTIONS as ADMIN_ACTIONS
 from workflow.calendar import WorkCalendar
 from workflow.clock import SHANGHAI, parse_stamp
@@ -22,6 +23,7 @@ from workflow.deadlines import describe
 from workflow.definitions import Label, Procedure, Registry, Transition
 from workflow.models import AuditEvent, CaseDeadline
 from workflow.payloads import FieldSpec
+from workflow.settings import BY_KEY as SETTINGS_BY_KEY
 from workflow.typed_dates import MARK as LATE_MARK
 from workflow.typed_dates import REASON_FIELD as LATE_REASON
 
@@ -45,7 +47,7 @@ def fmt_date(day: date | str | None, lang: str | None = None) -> str:
             return day
     if (lang or current_lang()) == "en":
         return day.isoformat()
-    return f"{day.year}年{day.month}月{day.day}日"
+    return wording.day(day)
 
 
 def fmt_datetime(moment: datetime | None, lang: str | None = None) -> str:
@@ -207,6 +209,10 @@ def format_value(spec: FieldSpec | None, value: Any) -> tuple[str | list[str], b
             return (_("是") if value else _("否")), False
         if spec.type == "date":
             return fmt_date(value), False
+        if spec.type == "decimal" and "元" in spec.label.zh:  # a sum of money: 20,000元
+            return wording.amount(value), False
+        if spec.type == "integer" and spec.label.zh.endswith("（秒）"):  # a length of time: 21分00秒
+            return wording.duration(value), False
         if spec.type == "text":
             return str(value), True
     if isinstance(value, bool):
@@ -246,7 +252,7 @@ class DataLabels:
 
 
 def payload_entries(fields: Mapping[str, FieldSpec], payload: Mapping[str, Any],
-                    fallback: DataLabels | None = None) -> list[Entry]:
+                    fallback: DataLabels | None = None, people: Mapping[str, str] | None = None) -> list[Entry]:
     """A submitted or recorded payload as labelled entries, in the definition's field order."""
     lang = current_lang()
     names = [n for n in fields if n in payload] + [n for n in payload if n not in fields and n != LATE_MARK]
@@ -254,8 +260,17 @@ def payload_entries(fields: Mapping[str, FieldSpec], payload: Mapping[str, Any],
     for name in names:
         spec = fields.get(name) or (fallback.any_field.get(name) if fallback else None)
         shown, multiline = format_value(spec, payload[name])
-        out.append(Entry(spec.label.get(lang) if spec else name, shown, multiline))
+        out.append(Entry(field_label(spec, lang) if spec else _engine_label(name), named(people or {}, shown),
+                         multiline))
     return out
+
+
+# Fields the engine itself adds to a payload or a case's data (not a step's own fields), in the page's words.
+ENGINE_FIELDS = {"absent_members": N_("缺席人员"), "superseded": N_("此前的登记（已被替代）")}
+
+
+def _engine_label(name: str) -> str:
+    return _(ENGINE_FIELDS[name]) if name in ENGINE_FIELDS else name
 
 
 def case_sections(procedure: Procedure | None, data: Mapping[str, Any], people: Mapping[str, str],
@@ -265,6 +280,11 @@ def case_sections(procedure: Procedure | None, data: Mapping[str, Any], people: 
     sections = []
     for key, value in data.items():
         if key == "previous_rounds":
+            continue
+        if key == "superseded" and isinstance(value, dict):  # what a later entry of the same record replaced
+            sections.append(Section(key, _engine_label(key), [
+                _record(labels, old_key, item, people, heading=labels.titles.get(old_key, old_key))
+                for old_key, olds in value.items() for item in (olds if isinstance(olds, list) else [olds])]))
             continue
         items = value if isinstance(value, list) else [value]
         records = [_record(labels, key, item, people) for item in items]
@@ -279,10 +299,10 @@ def case_sections(procedure: Procedure | None, data: Mapping[str, Any], people: 
     return sections
 
 
-def _record(labels: DataLabels, key: str, item: Any, people: Mapping[str, str]) -> Record:
+def _record(labels: DataLabels, key: str, item: Any, people: Mapping[str, str], heading: str = "") -> Record:
     if not isinstance(item, dict):
         shown, multiline = format_value(None, item)
-        return Record("", [Entry(key, shown, multiline)], [])
+        return Record(heading, [Entry(_engine_label(key), named(people, shown), multiline)], [])
     trigger = item.get("trigger")
     updates = _update_meta(labels, item)
     entries = []
@@ -291,17 +311,19 @@ def _record(labels: DataLabels, key: str, item: Any, people: Mapping[str, str]) 
             continue
         spec = labels.spec(key, trigger, name)
         shown, multiline = format_value(spec, value)
-        entries.append(Entry(spec.label.get(current_lang()) if spec else name, shown, multiline))
+        entries.append(Entry(field_label(spec, current_lang()) if spec else _engine_label(name),
+                             named(people, shown), multiline))
     meta = []
     if "recorded_by" in item:
-        meta.append(_("{who}于{day}登记（事件{seq}）", who=person(people, item.get("recorded_by")),
-                      day=fmt_date(item.get("recorded_on")), seq=item.get("event_seq", "-")))
+        meta.append(_("{who}于{day}登记", who=person(people, item.get("recorded_by")),
+                      day=fmt_date(item.get("recorded_on"))))
     meta.extend(late_entry_lines(item))
     meta.extend(_timeliness(labels, item.get("timeliness")))
     for u in updates:
-        meta.append(_("{step}：{who}于{day}登记（事件{seq}）", step=label_of(labels.procedure, "step", u["trigger"]),
-                      who=person(people, u["by"]), day=fmt_date(u["on"]), seq=u["seq"]))
-    heading = _("第{n}条", n=item["no"]) if isinstance(item.get("no"), int) else ""
+        meta.append(_("{step}：{who}于{day}登记", step=label_of(labels.procedure, "step", u["trigger"]),
+                      who=person(people, u["by"]), day=fmt_date(u["on"])))
+    if isinstance(item.get("no"), int):
+        heading = f"{heading} {_('第{n}条', n=item['no'])}".strip()
     return Record(heading, entries, meta)
 
 
@@ -350,10 +372,22 @@ def _update_meta(labels: DataLabels, item: Mapping[str, Any]) -> list[dict[str, 
 
 
 def person(people: Mapping[str, str], username: str | None) -> str:
+    """The person as the office names them (`people`: name, or name and post, by user name), never the login."""
     if not username:
         return "-"
-    name = people.get(username)
-    return f"{name}{paren(username)}" if name else username
+    return people.get(username) or username
+
+
+def named(people: Mapping[str, str], shown: str | list[str]) -> str | list[str]:
+    """A value, with each user name in it (an officer, an attendee ...) given as the person's name."""
+    if isinstance(shown, list):
+        return [people.get(v, v) for v in shown]
+    return people.get(shown, shown)
+
+
+def field_label(spec: FieldSpec, lang: str) -> str:
+    """A field's label as a page shows it: "（账号）" is how the form asks for people, not what the page shows."""
+    return spec.label.get(lang).replace("（账号）", "").replace(" (accounts)", "").replace(" (account)", "")
 
 
 # ---------------------------------------------------------------- audit events
@@ -418,7 +452,7 @@ def event_view(event: AuditEvent, registry: Registry, people: Mapping[str, str],
                 known = DataLabels(procedure)
                 if labels is not None:
                     labels[event.procedure] = known
-            entries = payload_entries(known.by_trigger.get(event.trigger or "", {}), payload, known)
+            entries = payload_entries(known.by_trigger.get(event.trigger or "", {}), payload, known, people)
             late = late_entry_lines(payload)
     lang = current_lang()
     return EventView(
@@ -428,7 +462,27 @@ def event_view(event: AuditEvent, registry: Registry, people: Mapping[str, str],
         from_state=label_of(procedure, "state", event.from_state),
         to_state=label_of(procedure, "state", event.to_state),
         actor=person(people, event.actor), role=label_of(procedure, "role", event.role),
-        reasons=[{"text": (r.get("en") if lang == "en" else r.get("zh")) or r.get("code", ""),
+        reasons=[{"text": (r.get("en") if lang == "en" else wording.days_in_text(r.get("zh") or "")) or r.get("code", ""),
                   "article": r.get("article", "")} for r in reasons if isinstance(r, dict)],
         payload=entries, late_entry=late,
     )
+
+
+# ---------------------------------------------------------------- settings by their names
+
+
+def setting_name(key: str) -> str:
+    """An organisation setting as official pages name it: 「较大数额罚款标准」, never its key."""
+    spec = SETTINGS_BY_KEY.get(key)
+    return f"「{spec.label.get(current_lang())}」" if spec else key
+
+
+_SETTING_KEY = re.compile(r"\b[a-z][a-z_]*\.[a-z][a-z_]*\b")
+
+
+def plain(text: str) -> str:
+    """A text written by the program's side (a metric's note, a rule's wording) in the office's words: each
+    setting key as the setting's name, each ISO date as 2026年1月31日."""
+    named = _SETTING_KEY.sub(lambda m: setting_name(m.group(0)) if m.group(0) in SETTINGS_BY_KEY else m.group(0),
+                             str(text))
+    return wording.days_in_text(named) if current_lang() != "en" else named

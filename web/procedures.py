@@ -25,7 +25,7 @@ from werkzeug.wrappers import Response
 from web import diagram, specs
 from web.errors import PublicNotFound
 from web.i18n import _, current_lang
-from web.present import fmt_datetime
+from web.present import fmt_datetime, setting_name
 from web.runtime import runtime
 from workflow.definitions import DeadlineSpec, Procedure, Transition
 from workflow.payloads import FieldSpec
@@ -210,7 +210,7 @@ def _deadline_row(procedure: Procedure, d: DeadlineSpec) -> DeadlineRow:
     elif d.n_from:
         length = _("按「{field}」所填日数", field=_payload_field(procedure, d.starts_on, d.n_from))
     elif d.n_setting:
-        length = _("按本单位设置 {key}", key=d.n_setting)
+        length = _("按本单位设置 {key}", key=setting_name(d.n_setting))
     elif d.due_from:
         length = _("至「{field}」所填日期", field=_payload_field(procedure, d.starts_on, d.due_from))
     else:
@@ -244,7 +244,7 @@ def _timer_texts(procedure: Procedure, d: DeadlineSpec) -> list[str]:
     for t in d.timers:
         if t.kind == "remind":
             offsets = [(_("{n}个工作日", n=o) if t.unit == "working_days" else _("{n}日", n=o)) if isinstance(o, int)
-                       else _("按本单位设置 {key}", key=o) for o in t.offsets]
+                       else _("按本单位设置 {key}", key=setting_name(o)) for o in t.offsets]
             out.append(_("届满前提醒{roles}（提前{offsets}）", roles=roles(t.to), offsets=_("、").join(offsets)))
         elif t.kind == "overdue":
             told = _("逾期次日通知{roles}", roles=roles(t.to))

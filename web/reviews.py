@@ -29,7 +29,7 @@ from web.access import may_open, require_roles
 from web.case_access import NAME, field_errors, own_case, procedure_of, step_for
 from web.errors import PublicBadRequest, PublicNotFound
 from web.forms import Widget, kept_values, payload_from_form, widgets
-from web.i18n import _, current_lang, paren
+from web.i18n import _, current_lang
 from web.input_screen import engine_form
 from web.present import (
     DataLabels,
@@ -44,7 +44,7 @@ from web.present import (
     person,
 )
 from web.runtime import runtime
-from workflow.accounts import people_of
+from workflow.accounts import names_and_posts
 from workflow.completeness import completeness
 from workflow.definitions import Procedure, Transition
 from workflow.engine import Outcome
@@ -159,7 +159,7 @@ def _review_page(case_id: str, refused: Refusal | None = None) -> str:
     with rt.sessions() as s:
         case = own_case(s, case_id)
         procedure, page = _require_reviewer_of(procedure_of(case))
-        people = people_of(s, case.org_id)
+        people = names_and_posts(s, case.org_id)
         data = case.data or {}
         deadlines = [deadline_view(d, procedure, rt.engine.calendar, today) for d in case.deadlines]
         steps = rt.engine.available_transitions(s, case, current_user.username)
@@ -167,7 +167,7 @@ def _review_page(case_id: str, refused: Refusal | None = None) -> str:
         since = entered(s, [case], {case.id: waiting}).get(case.id) if case.state in waiting else None
         view = {
             "id": case.id, "title": case.title, "version": case.version,
-            "procedure": f"{procedure.label.get(lang)}{paren(procedure.ref)}",
+            "procedure": procedure.label.get(lang),
             "state": label_of(procedure, "state", case.state),
             "submitted": fmt_date(local_datetime(since).date()) if since else "",
         }
@@ -279,8 +279,8 @@ def _checklist(procedure: Procedure, trigger: str | None, data: Mapping[str, Any
             shown, _multi = format_value(fields.get(CHECKLIST_FINDING), f.get(CHECKLIST_FINDING))
             found.append(Finding(
                 finding=str(shown), note=str(f.get(CHECKLIST_NOTE) or ""),
-                meta=_("{who}于{day}登记（事件{seq}）", who=person(people, f.get("recorded_by")),
-                       day=fmt_date(f.get("recorded_on")), seq=f.get("event_seq", "-"))))
+                meta=_("{who}于{day}登记", who=person(people, f.get("recorded_by")),
+                       day=fmt_date(f.get("recorded_on")))))
         out.append(ChecklistItem(label.get(lang), found))
     headings = tuple(label_of_field(fields.get(n), n) for n in (CHECKLIST_ITEM, CHECKLIST_FINDING, CHECKLIST_NOTE))
     return Checklist((headings[0], headings[1], headings[2]), out)
@@ -352,7 +352,7 @@ def _submit(case_id: str, procedure: Procedure, trigger: str, payload: dict[str,
         raise PublicBadRequest("提交的表单缺少有效的案件版本号。请刷新页面后重试。")
     outcome = rt.engine.fire(case_id, trigger, current_user.username, payload, expected_version=int(raw_version))
     if outcome.ok:
-        flash(_("{case}：已办理「{step}」，案件现处于「{state}」阶段（事件{seq}）。", case=case_id,
+        flash(_("{case}：已办理「{step}」，案件现处于「{state}」阶段。", case=case_id,
                 step=label_of(procedure, "step", trigger), state=label_of(procedure, "state", outcome.to_state),
                 seq=outcome.seq), "success")
         with rt.sessions() as s:  # more to do here (e.g. the opinion after the adviser's): stay on the case

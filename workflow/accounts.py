@@ -217,6 +217,14 @@ def people_of(session: Session, org_id: str) -> dict[str, str]:
     return dict(session.execute(select(User.username, User.display_name).where(User.org_id == org_id)).all())
 
 
+def names_and_posts(session: Session, org_id: str) -> dict[str, str]:
+    """The organisation's people by user name as official pages name them: 黄振华（镇长）, or the name alone (one
+    query). The unit a person is recorded with is their post or office."""
+    return {u: f"{name}（{unit}）" if unit else name
+            for u, name, unit in session.execute(select(User.username, User.display_name, User.unit)
+                                                 .where(User.org_id == org_id)).all()}
+
+
 def members_of(session: Session, org_id: str) -> dict[str, Member]:
     """The organisation's people with their roles and whether they are active, in the order they were added."""
     users = session.scalars(select(User).options(selectinload(User.roles))

@@ -20,8 +20,10 @@ Working days follow the State Council's yearly holiday notice (国务院办公�
 通知), including make-up working days on weekends (调休上班). The notice is published each year, so the
 calendar is data: `definitions/calendar/cn-public-holidays.yaml` (seeded from `chinesecalendar`,
 which covers 2004–2026 only) plus years an administrator adds with `parse_year_notice`. For a year
-without data, Monday–Friday count as working days and every result that relied on such a day is
-marked provisional, never silently presented as exact.
+without data, Monday–Friday count as working days except the holidays the law itself fixes
+(workflow/statutory_holidays.py: 全国年节及纪念日放假办法 as revised in 2024, lunar dates computed), and
+every result that relied on such a day is marked provisional, never silently presented as exact: only the
+notice's make-up working days and in-lieu days are unknown.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ from typing import Any, Literal, NamedTuple
 
 import yaml
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from workflow.statutory_holidays import statutory_holidays
 
 __all__ = [
     "CALENDAR_DAYS",
@@ -571,8 +575,8 @@ class WorkCalendar:
     def _status(self, d: date) -> tuple[bool, bool]:
         """(is working day, provisional)."""
         data = self._years.get(d.year)
-        if data is None:
-            return d.weekday() < _SATURDAY, True
+        if data is None:  # no notice yet: the law's own holidays, the make-up days unknown (provisional)
+            return d.weekday() < _SATURDAY and d not in statutory_holidays(d.year), True
         if d in data.workdays:
             return True, False
         if d in data.holidays:
@@ -585,6 +589,9 @@ class WorkCalendar:
         data = self._years.get(d.year)
         weekday = d.weekday() < _SATURDAY
         if data is None:
+            statutory = statutory_holidays(d.year).get(d)
+            if statutory:
+                return DayInfo(d, False, True, "holiday", statutory)
             return DayInfo(d, weekday, True, "workday" if weekday else "weekend", None)
         if d in data.workdays:
             return DayInfo(d, True, False, "makeup_workday", data.name_of(d))
@@ -604,7 +611,7 @@ class WorkCalendar:
         """The holiday a date belongs to (a day off or its make-up working day), e.g. 春节; else None."""
         d = _as_date(d)
         data = self._years.get(d.year)
-        return data.name_of(d) if data else None
+        return data.name_of(d) if data else statutory_holidays(d.year).get(d)
 
     # -- periods -------------------------------------------------------------------------------
 

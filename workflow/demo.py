@@ -247,7 +247,13 @@ class _Story:
             "conclusion": "controllable"}, days=3)
         self.ok(cid, "submit_for_legality_review", drafter, {
             "draft_ref": f"{cid}-送审稿", "legal_basis": "《水污染防治法》第四十九条；《福建省农村生活污水处理设施运行管理办法》",
-            "procedure_account": "已公开征求意见30日，组织专家论证和风险评估", "requested_by": self.in_days(16)}, days=2)
+            "procedure_account": "已公开征求意见30日，组织专家论证和风险评估", "requested_by": self.review_time(lead=2)}, days=2)
+
+    def review_time(self, lead: int) -> str:
+        """16 days from today, or the 7th working day after the step (taken `lead` days later) when a long holiday
+        (春节) leaves fewer: the review's time must be at least 7 working days (条例第二十六条)."""
+        seventh = self.engine.calendar.add_working_days(self.engine.today() + timedelta(days=lead), 7).date
+        return max(self.in_days(16), seventh.isoformat())
 
     def to_discussion(self, cid: str, drafter: str) -> None:
         self.submit_to_discussion(cid, drafter)
@@ -427,7 +433,7 @@ class _Story:
         self.clock.advance(days=1)
         review = self.engine.create_case("enforcement_review", "wanghai", {
             "title": "郭某某搭建彩钢棚案拟处罚款2万元", "enforcement_case": cid,
-            "materials": ["调查终结报告", "告知书及送达回证", "证据材料"], "proposal": f"拟处罚款20000元，依据{basis}"})
+            "materials": ["调查终结报告", "告知书及送达回证", "证据材料"], "proposal": f"拟处罚款20,000元，依据{basis}"})
         if not review.case_id:
             raise RuntimeError(f"demo legal review refused: {[r.zh for r in review.reasons]}")
         self.ok(review.case_id, "accept_for_review", "chenjing", {"note": "材料齐全，予以受理"}, days=1)

@@ -28,12 +28,18 @@ it needs its guards), so adding it to a deployed definition version changes no r
       audit: {roles: [auditor]}      # web/audit.py, /api/v1/audit
       compliance: {roles: [auditor, agency_head]}
       register: {roles: [disclosure_officer]}  # a family's register page (web/information_requests.py)
+      todo:                          # web/todo.py: 我的待办 and the case page's 下一步 (workflow/todo.py)
+        next:                                   # a stage's usual next step(s); a stage not named here: the
+          collective_discussion: [adopt_decision]  #  steps that leave it (not attachments, not the system's)
+        assignees: {enforcement_officer: [investigation.officers, officer_changes.officers]}
+                                                # data paths naming who of a role a case's steps await
+                                                # (the last path naming anyone wins); nobody: the role
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from marshmallow import RAISE, Schema, fields, validate
@@ -42,7 +48,7 @@ if TYPE_CHECKING:
     from workflow.definitions import Procedure
 
 IDENT = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="must be a lower-case identifier (a-z, 0-9, _)")
-PAGE_NAMES = ("review", "meeting", "audit", "compliance", "register")
+PAGE_NAMES = ("review", "meeting", "audit", "compliance", "register", "todo")
 ROLES = fields.List(fields.String(validate=IDENT), required=True, validate=validate.Length(min=1))
 
 
@@ -87,6 +93,15 @@ class RolesPageDef(_Strict):
     roles = ROLES
 
 
+class TodoPageDef(_Strict):
+    next = fields.Dict(keys=fields.String(validate=IDENT), values=fields.List(fields.String(validate=IDENT)),
+                       load_default=dict)
+    assignees = fields.Dict(keys=fields.String(validate=IDENT),
+                            values=fields.List(fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_.]*$")),
+                                               validate=validate.Length(min=1)),
+                            load_default=dict)
+
+
 class PagesSchemaDef(Schema):
     """`pages:` of a definition; a page not named here is refused with the list of known pages."""
 
@@ -100,6 +115,7 @@ class PagesSchemaDef(Schema):
     audit = fields.Nested(RolesPageDef)
     compliance = fields.Nested(RolesPageDef)
     register = fields.Nested(RolesPageDef)  # a family's register of its cases (e.g. web/information_requests.py)
+    todo = fields.Nested(TodoPageDef)
 
 
 # ---------------------------------------------------------------- what the pages read
@@ -138,12 +154,22 @@ class MeetingPage:
 
 
 @dataclass(frozen=True)
+class TodoPage:
+    """What awaits whom: a stage's usual next steps (None: not declared, workflow/todo.py takes the steps that
+    leave the stage) and, per role, the data paths naming the people of that role a case's steps await."""
+
+    next: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    assignees: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Pages:
     review: ReviewPage | None = None
     meeting: MeetingPage | None = None
     audit: tuple[str, ...] = ()  # the roles the audit explorer serves
     compliance: tuple[str, ...] = ()  # the roles the compliance figures serve
     register: tuple[str, ...] = ()  # the roles a family's register page serves
+    todo: TodoPage = field(default_factory=TodoPage)
 
     def roles(self, page: str) -> tuple[str, ...]:
         """The roles `page` serves; "minutes" (the meeting's minutes) also serves the meeting's readers."""
@@ -173,9 +199,12 @@ def build(block: Mapping[str, Any] | None) -> Pages:
             roles=tuple(m["roles"]), chair=m["chair"], readers=tuple(m["readers"]), submission=m["submission"],
             opinion=m.get("opinion"), convene=m["convene"], view=m["view"]["step"], view_choice=m["view"]["choice"],
             decisions=dict(m["decisions"]))
+    todo = block.get("todo") or {}
     return Pages(review=review, meeting=meeting, audit=tuple((block.get("audit") or {}).get("roles", ())),
                  compliance=tuple((block.get("compliance") or {}).get("roles", ())),
-                 register=tuple((block.get("register") or {}).get("roles", ())))
+                 register=tuple((block.get("register") or {}).get("roles", ())),
+                 todo=TodoPage(next={s: tuple(t) for s, t in (todo.get("next") or {}).items()},
+                               assignees={r: tuple(p) for r, p in (todo.get("assignees") or {}).items()}))
 
 
 # ---------------------------------------------------------------- checking the block's meaning
@@ -216,7 +245,7 @@ def check_definition(data: dict[str, Any]) -> list[tuple[str, str]]:
 
     for name, page in block.items():
         where = f"pages.{name}"
-        for i, r in enumerate(page["roles"]):
+        for i, r in enumerate(page.get("roles", ())):
             role(f"{where}.roles.{i}", r)
     review = block.get("review")
     if review:
@@ -249,7 +278,24 @@ def check_definition(data: dict[str, Any]) -> list[tuple[str, str]]:
                 problems.append((f"pages.meeting.decisions.{t}", f"{side!r} is not a value of "
                                                                  f"{meeting['view']['choice']!r} "
                                                                  f"({', '.join(sorted(views))})"))
+    todo = block.get("todo")
+    if todo:
+        for state, triggers in todo["next"].items():
+            if state not in data["states"]:
+                problems.append((f"pages.todo.next.{state}", f"unknown state {state!r} (not in states:)"))
+            for i, t in enumerate(triggers):
+                step = steps.get(t)
+                if step is None:
+                    trigger(f"pages.todo.next.{state}.{i}", t)
+                elif state not in _sources(step["source"]):
+                    problems.append((f"pages.todo.next.{state}.{i}", f"{t!r} is not a step from {state!r}"))
+        for r in todo["assignees"]:
+            role(f"pages.todo.assignees.{r}", r)
     return problems
+
+
+def _sources(source: Any) -> list[str]:
+    return [source] if isinstance(source, str) else list(source)
 
 
 # ---------------------------------------------------------------- across procedures

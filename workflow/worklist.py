@@ -7,8 +7,8 @@ every column a filter or an order reads, so a page is chosen from indexes alone:
 updated_at, id, title), (org_id, created_by, updated_at, id), (org_id, state, procedure, procedure_version,
 updated_at, id); case_deadline (case_id, due) and the existing (kind, due).
 
-"Actionable" means what `Engine.available_transitions` offers before any check: the case's current stage has a
-step one of the user's roles may take. Guards, separation of duties and the organisation are checked when
+"Actionable" means the case's current stage has a usual next step (workflow/todo.py) one of the user's roles
+may take. Guards, separation of duties and the organisation are checked when
 the step is taken, so a case listed here may still refuse the step, with its reasons.
 """
 
@@ -25,6 +25,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from workflow.definitions import Registry
 from workflow.models import Case, CaseDeadline
+from workflow.todo import next_stages
 
 ORDERS = ("deadline", "updated")
 DEADLINE_STATUSES = ("overdue", "soon")
@@ -40,16 +41,10 @@ class Actionable:
 
 
 def actionable_stages(registry: Registry, roles: Iterable[str]) -> list[Actionable]:
-    """Attaching a record or material is open at (nearly) every stage, so it never makes a case wait for
-    anyone: such steps are left out, or every open case would await its drafters and officers."""
-    held = set(roles)
-    out = []
-    for p in registry.all():
-        states = tuple(sorted({s for t in p.transitions if held & set(t.roles) and not t.attachment
-                               for s in t.sources}))
-        if states:
-            out.append(Actionable(p.id, p.version, states))
-    return out
+    """The stages whose usual next step (workflow/todo.py: declared in the definition, or the steps leaving the
+    stage) is open to these roles: a step that may be taken at many stages (attaching a record, extending a
+    period) does not make every case wait for its holders."""
+    return [Actionable(s.procedure, s.version, s.states) for s in next_stages(registry, roles)]
 
 
 @dataclass(frozen=True)

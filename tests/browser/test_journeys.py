@@ -61,7 +61,7 @@ def test_a_drafter_proposes_a_decision_and_finds_it_in_the_case_list(open_page: 
     case_id = propose(page)
     expect(stage(page)).to_have_text("决策建议")
     expect(page.locator("table.history tbody tr")).to_have_count(1)
-    expect(page.locator("table.history")).to_contain_text("张伟（zhangwei）")
+    expect(page.locator("table.history")).to_contain_text("张伟（党政综合办公室）")
 
     go_to_case_list(page)
     row = page.get_by_role("row").filter(has_text=TITLE)
@@ -268,6 +268,8 @@ def test_the_language_switches_to_english_and_back(open_page: OpenPage):
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
     page.get_by_role("link", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", name="My to-do", level=1)).to_be_visible()  # every role's landing
+    page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Cases", exact=True).click()
     expect(page.get_by_role("heading", name="Cases", level=1)).to_be_visible()
     expect(page.get_by_role("row").filter(has_text="后龙镇生活垃圾分类实施办法")).to_contain_text("Proposed")
 

@@ -60,7 +60,7 @@ def test_the_head_convenes_members_speak_and_the_head_decides_against_the_majori
         expect(convene.get_by_label(name)).to_be_checked()
     convene.get_by_role("button", name="提交：召开集体讨论会议").click()
     expect(head.locator(".flash.success")).to_contain_text("已办理「召开集体讨论会议」")
-    expect(head.locator("ul.attendance")).to_contain_text("郑丽（zhengli） — 尚未发表意见")
+    expect(head.locator("ul.attendance")).to_contain_text("郑丽（副镇长） — 尚未发表意见")
 
     statements = {"wujianguo": ("不同意", "停车场选址紧邻学校，安全风险大"),
                   "zhengli": ("不同意", "收费标准未经听证，建议暂缓"),

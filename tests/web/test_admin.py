@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from tests.web.helpers import csrf_from, login, text
+from tests.web.helpers import csrf_from, login, parse, text
 from workflow import accounts, tokens
 from workflow.audit.export import verify_database
 from workflow.clock import utc_stamp
@@ -26,7 +26,10 @@ pytestmark = pytest.mark.one_database
 JOURNAL = "ADM-houlong"
 STRONG = "a-long-enough-password"
 SAMPLE_ARGS = {"username": "zhangwei", "key": "major_decision.collective_forum", "token_id": 1, "outbox_id": 1}
-NOTICE = "holidays:\n  - {date: 2027-01-01, name: 元旦}\nworkdays: []\n"
+NOTICE_TEXT = """国务院办公厅关于2027年部分节假日安排的通知（示例）
+一、元旦：1月1日（周五）至3日（周日）放假，共3天。
+二、春节：2月5日（农历除夕、周五）至11日（农历正月初七、周四）放假调休，共7天。2月14日（周日）、2月20日（周六）上班。
+"""
 
 
 def admin_routes(app: Flask) -> list[tuple[str, str]]:
@@ -269,25 +272,47 @@ def test_structured_settings_round_trip_through_their_forms(town, client_for) ->
 
 
 def test_a_holiday_year_added_on_the_page_makes_2027_exact(town, client_for) -> None:
+    """The notice pasted (no YAML), read and shown for confirmation, saved only when confirmed."""
     admin = client_for("admin")
     assert "2004–2026" in text(admin.get("/admin/calendar"))
-    bad = post(admin, "/admin/calendar", {"year": "2027", "source": "国务院办公厅关于2027年部分节假日安排的通知",
-                                          "notice": "holidays:\n  - {date: 2027-02-30, name: 春节}\nworkdays: []\n"})
-    assert bad.status_code == 422 and "第2行（holidays[0].date）：应为日期" in text(bad)
-    assert "2027-02-30" in text(bad)  # the notice is kept
-    no_source = post(admin, "/admin/calendar", {"year": "2027", "source": "", "notice": NOTICE})
+    source = "国务院办公厅关于2027年部分节假日安排的通知"
+    bad = post(admin, "/admin/calendar", {"year": "2027", "source": source, "action": "preview",
+                                          "notice_text": "一、元旦：2026年12月31日至2027年1月1日放假。"})
+    assert bad.status_code == 422 and "2026年12月31日不属于2027年" in text(bad)
+    assert 'value="save"' not in text(bad)  # nothing to confirm while a line is not understood
+    no_source = post(admin, "/admin/calendar", {"year": "2027", "source": "", "action": "preview",
+                                                "notice_text": NOTICE_TEXT})
     assert no_source.status_code == 422 and 'id="year-source-err"' in text(no_source)
+    preview = post(admin, "/admin/calendar", {"year": "2027", "source": source, "action": "preview",
+                                              "notice_text": NOTICE_TEXT})
+    assert preview.status_code == 200
+    shown = parse(preview)
+    days_off = [r.cells() for r in shown.rows("section[aria-labelledby=\"confirm-holidays\"] table")]
+    assert len(days_off) == 10 and days_off[0] == ["2027年1月1日", "周五", "元旦"]
+    assert days_off[3] == ["2027年2月5日", "周五", "春节"]
+    assert not town.engine.calendar.covers(2027)  # shown, not saved
     assert town.engine.calendar.add_working_days(date(2026, 12, 25), 10).provisional
-    done = post(admin, "/admin/calendar", {"year": "2027", "source": "国务院办公厅关于2027年部分节假日安排的通知",
-                                           "notice": NOTICE})
+    confirm = shown.form_fields("main form")
+    done = admin.post("/admin/calendar", data={**confirm, "action": "save"})
     assert done.status_code == 302
     assert town.engine.calendar.covers(2027)
     deadline = town.engine.calendar.add_working_days(date(2026, 12, 25), 10)
     assert not deadline.provisional and deadline.date == date(2027, 1, 11)
     with town.sessions() as s:
-        assert s.get(HolidayYear, 2027).added_by == "admin"
-    assert "国务院办公厅关于2027年部分节假日安排的通知" in text(admin.get("/admin/calendar"))
+        row = s.get(HolidayYear, 2027)
+        assert row.added_by == "admin" and {"date": "2027-02-14", "name": "春节"} in row.data["workdays"]
+    assert source in text(admin.get("/admin/calendar"))
     assert [e.trigger for e in admin_events(town)] == ["holiday_year_added"]
+
+
+def test_a_year_typed_as_a_table_of_dates_is_shown_for_confirmation(client_for) -> None:
+    admin = client_for("admin")
+    preview = post(admin, "/admin/calendar", {
+        "year": "2027", "source": "国务院办公厅关于2027年部分节假日安排的通知", "action": "preview",
+        "days_off": "2027年1月1日 元旦\n2027-02-05 至 2027-02-11 春节", "workdays": "2月14日 春节"})
+    assert preview.status_code == 200
+    tables = parse(preview).all("table.calendar-confirm")
+    assert len(tables) == 2 and len(tables[0].xpath("./tbody/tr")) == 8 and len(tables[1].xpath("./tbody/tr")) == 1
 
 
 # ---------------------------------------------------------------- tokens

@@ -21,6 +21,7 @@ from workflow.procedures.enforcement.compliance import (
     REVIEW_STAFF,
     compliance_figures,
 )
+from workflow.settings import BY_KEY as SETTINGS
 
 # The page, not the database, is this module's subject: SQLite only (tests/conftest.py, one_database).
 pytestmark = pytest.mark.one_database
@@ -76,9 +77,9 @@ def test_the_numbers_are_those_of_compliance_figures(town, overdue, client_for, 
             assert f"{f.share * 100:.1f}%" in row
             assert f'width="{round(f.share * 100, 2)}"' in row.html()
         detail = section(page, f.key)
-        assert f.basis in detail and f.period_rule.zh in detail
-        for note in f.notes:
-            assert note.zh in detail
+        assert _named(f.basis) in detail and f.period_rule.zh in detail
+        for note in f.notes:  # a setting by its name, never its key (issue 16: the office's language)
+            assert _named(note.zh) in detail
         for s in f.shortfalls:
             assert s.reason_label.zh in detail
     assert f"统计期：{start.year}年{start.month}月{start.day}日至{end.year}年{end.month}月{end.day}日" in page
@@ -143,3 +144,10 @@ def test_auditors_administrators_and_agency_heads_see_it(town, client_for):
     nav = text(head.get("/cases/"))
     assert 'href="/audit/compliance"' in nav and 'href="/audit/events"' not in nav
     assert head.get("/audit/events").status_code == 403
+
+
+def _named(text: str) -> str:
+    """A note as the page writes it: each organisation setting's key replaced by 「its name」."""
+    for key, spec in sorted(SETTINGS.items(), key=lambda item: -len(item[0])):
+        text = text.replace(key, f"「{spec.label.zh}」")
+    return text

@@ -16,14 +16,14 @@ from workflow.models import User
 pytestmark = pytest.mark.one_database
 
 
-def test_login_success_redirects_to_the_case_list(app):
+def test_login_success_redirects_to_my_todo_list(app):
     client = app.test_client()
     response = login(client, "zhangwei")
     assert response.status_code == 302
-    assert response.headers["Location"] == "/cases/"
+    assert response.headers["Location"] == "/todo/"  # 我的待办: every role's landing (web/todo.py)
     page = client.get("/cases/")
     assert page.status_code == 200
-    assert "张伟（zhangwei）" in text(page)
+    assert "张伟（党政综合办公室）" in text(page)
 
 
 @pytest.mark.parametrize(("username", "password"), [("zhangwei", "wrong"), ("nobody", "houlong2026"), ("", "")])
@@ -75,7 +75,7 @@ def test_after_login_the_user_returns_to_the_page_asked_for_but_never_off_site(a
     assert response.headers["Location"] == f"/cases/{case_id}"
     for evil in ("//evil.example/x", "https://evil.example/x", "/\\evil.example", "javascript:alert(1)"):
         response = login(app.test_client(), "zhangwei", next_url=evil)
-        assert response.headers["Location"] == "/cases/", evil
+        assert response.headers["Location"] == "/todo/", evil
 
 
 def test_logout_is_a_post_with_the_csrf_token(app):

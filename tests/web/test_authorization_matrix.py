@@ -146,12 +146,14 @@ POST /public/verify/{code}           copy         200   200 200 200 200 200 200 
 GET  /inbox/                                      login 200 200 200 200 200 200 200 200 200 200
 POST /inbox/read                                  login 302 302 302 302 302 302 302 302 302 302
 POST /inbox/email                    email        login 302 302 302 302 302 302 302 302 302 302
+GET  /todo/                                       login 200 200 200 200 200 200 200 200 200 200
 POST /admin/outbox/999/retry                       login 403 403 403 403 403 403 403 403 403 404
 POST /admin/outbox/{outbox}/retry                  login 403 403 403 403 403 403 403 403 403 302
 GET  /procedures/                                 login 200 200 200 200 200 200 200 200 200 200
 GET  /procedures/major_decision/v1                login 200 200 200 200 200 200 200 200 200 200
 GET  /procedures/enforcement_case/v1/diagram.svg  login 200 200 200 200 200 200 200 200 200 200
 GET  /procedures/no_such_procedure/v1             login 404 404 404 404 404 404 404 404 404 404
+GET  /public/                                     200   200 200 200 200 200 200 200 200 200 200
 GET  /public/register                             200   200 200 200 200 200 200 200 200 200 200
 GET  /public/consultations                        200   200 200 200 200 200 200 200 200 200 200
 GET  /public/decisions                            200   200 200 200 200 200 200 200 200 200 200
@@ -271,8 +273,8 @@ ADMIN_BODIES: dict[str, dict[str, Any]] = {
     "certificate": {"kind": "enforcement", "number": "闽QG-2027-0099", "issuer": "泉州市泉港区人民政府",
                     "field": "城乡规划建设", "issued_on": "2027-01-01", "valid_until": "2031-12-31"},
     "setting": {"value": "5", "source": "闽政办〔2027〕1号第五条"},
-    "holidays": {"year": "2027", "source": "国务院办公厅关于2027年部分节假日安排的通知",
-                 "notice": "holidays:\n  - {date: 2027-01-01, name: 元旦}\nworkdays: []\n"},
+    "holidays": {"year": "2027", "source": "国务院办公厅关于2027年部分节假日安排的通知", "action": "save",
+                 "confirmed": '{"holidays": [{"date": "2027-01-01", "name": "元旦"}], "workdays": []}'},
     "token": {"username": "chenjing", "name": "司法所 OA"},
 }
 

@@ -159,7 +159,7 @@ def test_the_head_starts_the_case_through_the_form(town, client_for):
     assert "已办理「决定启动并确定承办单位」，案件现处于「起草」阶段" in page
     history = parse(page).text('section[aria-labelledby="history-title"]')
     assert "决定启动并确定承办单位" in history and "决策建议 → 起草" in history
-    assert "黄振华（huangzhenhua）" in history and "行政首长" in history
+    assert "黄振华（镇长）" in history and "行政首长" in history
 
 
 def test_a_refused_step_shows_the_reason_and_article_and_changes_nothing(town, client_for):

@@ -30,7 +30,7 @@ def test_an_officer_opens_a_penalty_case_and_an_expired_certificate_is_named(tow
     assert "指派执法人员开展调查" in text(client.get(f"/cases/{case_id}"))
     refused = submit_step(client, case_id, "start_investigation", {"officers": "wanghai\nhongzhiqiang"})
     assert refused.status_code == 422
-    assert "洪志强执法证件（闽QG-2020-0033）已于2026-01-31过期" in text(refused)
+    assert "洪志强执法证件（闽QG-2020-0033）已于2026年1月31日过期" in text(refused)
     done = submit_step(client, case_id, "start_investigation", {"officers": "wanghai\ncaiming"})
     assert done.status_code == 302, text(done)
     assert "调查取证" in text(client.get(f"/cases/{case_id}"))

@@ -89,7 +89,7 @@ def test_the_living_spec_says_what_each_deadlines_time_brings(client_for: Callab
     page = parse(client_for("zhangwei").get("/procedures/major_decision/v2"))
     assert "届满次日由系统自动办理「公开征求意见期限届满（系统自动结束）」" in page.text("tr#deadline-comment_period")
     review = page.text("tr#deadline-legality_review_time")
-    assert "届满前提醒合法性审查人员（提前按本单位设置 timers.first_reminder_working_days" in review
+    assert "届满前提醒合法性审查人员（提前按本单位设置 「期限届满前第一次提醒（提前工作日数）」" in review
     assert "逾期次日通知合法性审查人员，并报行政首长督办" in review
     english = parse(client_for("zhangwei").get("/procedures/enforcement_case/v1?lang=en"))
     assert "reports it to Agency head" in english.text("tr#deadline-service_period")

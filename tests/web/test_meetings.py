@@ -164,9 +164,9 @@ def test_the_head_convenes_the_meeting_with_the_forum_of_the_setting(town, clien
     assert data["meeting"]["attendees"] == ["wujianguo", "zhengli", HEAD]
     assert data["meeting"]["absentees"] == ["许文（出差）"] and data["meeting"]["forum"] == FORUM
     assert data["meeting"]["absent_members"] == ["xuwen"]  # not ticked: recorded absent by the engine
-    assert "缺席的组成人员：许文（xuwen）" in page
+    assert "缺席的组成人员：许文（副镇长）" in page
     assert "许文（出差）" in page and cn(meeting_day(town)) in page
-    assert "尚未发表意见：吴建国（wujianguo）、郑丽（zhengli）" in page
+    assert "尚未发表意见：吴建国（副镇长）、郑丽（副镇长）" in page
 
 
 def test_convening_against_the_setting_or_with_an_outsider_is_refused_with_reasons(town, client_for):
@@ -342,12 +342,12 @@ def test_the_minutes_record_views_decision_reason_dissent_and_their_events(town,
     assert "集体讨论会议纪要" in page and "泉州市泉港区后龙镇人民政府" in page
     assert "后龙镇生活垃圾分类实施办法" in page and FORUM in page \
         and cn(case_row(town, case_id)[2]["meeting"]["meeting_date"]) in page
-    assert "吴建国（wujianguo）、郑丽（zhengli）、许文（xuwen）、黄振华（huangzhenhua）" in page
+    assert "吴建国（副镇长）、郑丽（副镇长）、许文（副镇长）、黄振华（镇长）" in page
     for _member, _view, statement in MAJORITY_AGAINST:
         assert statement in page
     assert "我认为应当实施" in page and "通过《实施办法》" in page
     assert "省里考核时限已定，资金由区财政兜底" in page
-    dissent = page[page.index("四、不同意见"):page.index("五、记录来源")]
+    dissent = page[page.index("四、不同意见"):page.index("附：记录来源")]
     assert "吴建国" in dissent and "郑丽" in dissent and "许文" not in dissent  # 许文 agreed with the decision
     with town.sessions() as s:
         events = s.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id,
@@ -424,7 +424,7 @@ def absent_member_meeting(town) -> str:
 
 def test_the_minutes_list_the_members_absent_by_name(town, client_for):
     case_id = absent_member_meeting(town)
-    assert _absent_cell(text(client_for(HEAD).get(f"/meetings/{case_id}/minutes"))) == "许文（xuwen）"
+    assert _absent_cell(text(client_for(HEAD).get(f"/meetings/{case_id}/minutes"))) == "许文（副镇长）"
     everyone = convened(town, title="后龙镇公共停车场管理办法")
     assert _absent_cell(text(client_for(HEAD).get(f"/meetings/{everyone}/minutes"))) == "无"
 

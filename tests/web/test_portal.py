@@ -252,7 +252,7 @@ def test_after_the_period_the_form_is_gone_and_a_late_comment_is_refused_with_th
     response = post_comment(town, client, cid, form=form, wait=0)
     assert response.status_code == 422
     body = text(response)
-    assert "公开征求意见期限届满后，不再接收公众意见：征求意见期限已于2026-04-01届满" in body and "第十五条" in body
+    assert "公开征求意见期限届满后，不再接收公众意见：征求意见期限已于2026年4月1日届满" in body and "第十五条" in body
     assert comments_of(town, cid) == [] and events_of(town, cid)[-1].kind == "refused"
 
 

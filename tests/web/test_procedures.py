@@ -117,7 +117,7 @@ def test_the_page_says_who_may_act_and_the_separation_of_duties(town, client_for
     deadline = parse(page).text("tr#deadline-comment_period")
     assert "最短期间" in deadline and "按「征求意见期限（日）」所填日数" in deadline and "日历日" in deadline
     case = text(client_for("liushen").get("/procedures/enforcement_case/v1"))
-    assert "按本单位设置 enforcement.publication_working_days" in case  # a length set by a local rule
+    assert "按本单位设置 「处罚决定公开期限（工作日）」" in case  # a length set by a local rule
     assert "至「延长至」所填日期" in case
     assert "本单位设置 enforcement.mandatory_av_acts 列出的其他执法行为" in case
 

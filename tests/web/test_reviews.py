@@ -117,8 +117,9 @@ def test_the_queue_lists_the_cases_awaiting_review_overdue_first_then_soonest_du
     assert f'<td class="num">{left}</td>' in sooner_row and f"剩余{left}个工作日" in sooner_row
     assert "已逾期" not in sooner_row and "推算" not in sooner_row
     late_row = by_id[late]
-    assert "已逾期" in late_row and re.search(r"逾期\d+个工作日", late_row)
-    assert re.search(r'<td class="num overdue">-\d+</td>', late_row)
+    # one overdue marker, and no count below zero (issue 16: the office's language)
+    assert "已逾期" not in late_row and re.search(r"逾期\d+个工作日", late_row)
+    assert '<td class="num">—</td>' in late_row and not re.search(r">-\d+<", late_row)
     assert "无期限" in by_id[review_id] and "审核中" in by_id[review_id]
 
 

@@ -20,7 +20,7 @@ from web.forms import widgets
 from web.i18n import _, current_lang
 from web.present import fmt_datetime, person
 from web.runtime import runtime
-from workflow import administration
+from workflow import administration, wording
 from workflow.accounts import people_of
 from workflow.administration import AdminError
 from workflow.definitions import Label
@@ -49,7 +49,8 @@ def _shown(spec: SettingSpec, value: Any) -> list[str]:
     if value is None:
         return []
     if spec.type == AMOUNTS_BY_PARTY and isinstance(value, Mapping):
-        return [_("{party}：{amount}元", party=label.get(lang), amount=value.get(party, "—"))
+        return [_("{party}：{amount}", party=label.get(lang),
+                  amount=wording.amount(value[party]) if party in value else "—")
                 for party, label in PARTY_TYPES.items()]
     if spec.type == TRIGGER_LIST and isinstance(value, list):
         labels = dict(allowed_values(spec, runtime().registry))

@@ -298,7 +298,7 @@ def hearing_notice_7_working_days(ctx: GuardContext) -> Fail | None:
     days, provisional = ctx.calendar.working_days_between(notified, held)
     if days >= 7:
         return None
-    note = "（含尚无节假日安排的年份，按周一至周五推算）" if provisional else ""
+    note = "（含尚无节假日安排的年份，按法定节假日推算，调休未知）" if provisional else ""
     return Fail(f"通知日{notified.isoformat()}距听证日{held.isoformat()}仅{days}个工作日{note}",
                 f"only {days} working days between the notice and the hearing")
 

@@ -188,7 +188,7 @@ def review_time_at_least_7_working_days(ctx: GuardContext) -> Fail | None:
     days, provisional = ctx.calendar.working_days_between(ctx.today, requested)
     if days >= 7:
         return None
-    note = "（含尚无节假日安排的年份，按周一至周五推算）" if provisional else ""
+    note = "（含尚无节假日安排的年份，按法定节假日推算，调休未知）" if provisional else ""
     return Fail(f"要求完成日期{requested.isoformat()}距今仅{days}个工作日{note}",
                 f"{requested.isoformat()} leaves only {days} working days")
 
