@@ -231,7 +231,7 @@ def test_the_csv_export_has_a_bom_and_chinese_for_excel(story, client_for):
     body = table[2:]
     assert [r[1] for r in body] == ["3", "2", "1"]
     assert body[1][3] == "拒绝" and "须由行政首长办理" in body[1][11]
-    assert body[0][4] == "决定启动并确定承办单位" and body[0][9] == "黄振华"
+    assert body[0][4] == "决定启动并确定承办单位" and body[0][9] == "黄振华（huangzhenhua）"  # the auditor sees the account with the name
     assert all(len(r[-1]) == 64 for r in body)
 
 

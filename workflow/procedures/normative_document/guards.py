@@ -314,7 +314,7 @@ def published_before_force(ctx: GuardContext) -> Fail | None:
     return None
 
 
-@guard("validity_within_setting", article="本地规范性文件管理规定（有效期）",
+@guard("validity_within_setting", article="《国务院办公厅关于加强行政规范性文件制定和监督管理工作的通知》（国办发〔2018〕37号）（十）；本地规范性文件管理规定（有效期）",
        zh="有效期不得超过本单位依据的规定所定年限",
        en="The validity may not exceed the years the organisation's rule sets")
 def validity_within_setting(ctx: GuardContext) -> Fail | None:
