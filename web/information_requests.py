@@ -52,6 +52,7 @@ from workflow.procedures.information_request.annual_report import (
 )
 from workflow.procedures.information_request.law import COLUMNS, PROCEDURE
 from workflow.procedures.information_request.register import RequestRow, requests, row_of
+from workflow.procedures.normative_document import register as normative_register
 
 bp = Blueprint("information_requests", __name__)
 
@@ -250,13 +251,13 @@ class Figures:
 
 
 def normative_document_figures(org_id: str, year: int) -> Figures:
-    """第二十条第（一）项: normative documents issued and repealed in the year and in force at its end.
-
-    The normative-document family (definitions/normative_document.v1.yaml) is built in parallel and is not on
-    this branch: until it is, the figures are left empty with a note. Once it lands, return its register's
-    figures here (its own read model; this page may import it as it imports this family's)."""
-    return Figures(None, None, None,
-                   _("本系统尚未登记行政规范性文件，请按本机关规范性文件登记簿填写。"))
+    """第二十条第（一）项: normative documents issued (published) and ended (repealed, declared invalid or expired)
+    in the year, and in force at its end, from the normative documents' own register
+    (workflow/procedures/normative_document/register.py)."""
+    with runtime().sessions() as session:
+        figures = normative_register.year_figures(session, org_id, year)
+    return Figures(figures.issued, figures.repealed, figures.in_force,
+                   _("据本系统登记的行政规范性文件（发布、废止或失效、年末有效）。"))
 
 
 @bp.get("/information-requests/report")

@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from tests.web.helpers import csrf_from, text
+from tests.web.helpers import csrf_from, parse, text
 from workflow.models import AuditEvent, Case, RequestTrackingCode
 from workflow.procedures.information_request import tracking
 
@@ -110,3 +110,13 @@ def test_the_public_form_keeps_out_a_script_and_a_refused_form_keeps_what_was_ty
     fast = visitor.post("/public/information-requests/new?org=houlong", data={**REQUEST, "csrf_token": csrf_from(
         visitor.get("/public/information-requests/new?org=houlong"))})
     assert fast.status_code == 422  # no signed issue time: not a form a person filled in
+
+
+def test_the_reports_normative_document_figures_come_from_the_normative_register(town, client_for):
+    """第二十条第（一）项 of the report: the normative documents' own register answers (none registered: zeros,
+    not the dash of a figure the records cannot give)."""
+    year = town.engine.today().year
+    page = parse(client_for("linhaiyan").get(f"/information-requests/report?year={year}"))
+    section = page.one('section[aria-labelledby="proactive-title"]')
+    assert [td.text_content() for td in section.all("tbody td")] == ["0", "0", "0"]
+    assert "据本系统登记的行政规范性文件" in section.text()
