@@ -19,6 +19,7 @@ from workflow.procedures.contract_review.law import (
     RECONSIDERATION_LAW,
     REVIEW_POINTS,
 )
+from workflow.wording import day
 
 GUARDS = GuardTable("contract_review")
 guard = GUARDS.guard
@@ -97,7 +98,7 @@ def contract_review_delay_explained(ctx: GuardContext) -> Fail | None:
     row = ctx.deadline("review_period")
     if row is None or ctx.today <= row.due or not _blank(ctx.payload.get("delay_reason")):
         return None
-    return Fail(f"审查期限至{row.due.isoformat()}届满，今日{ctx.today.isoformat()}出具意见，未说明超期原因",
+    return Fail(f"审查期限至{day(row.due)}届满，今日{day(ctx.today)}出具意见，未说明超期原因",
                 f"the review period ended on {row.due.isoformat()}; the opinion of {ctx.today.isoformat()} states "
                 "no reason for the delay")
 
@@ -149,5 +150,5 @@ def contract_filing_in_time(ctx: GuardContext) -> Fail | None:
     filed = as_date(ctx.payload["filed_on"])
     if row is None or filed <= row.due or not _blank(ctx.payload.get("late_reason")):
         return None
-    return Fail(f"应于{row.due.isoformat()}前报送备案，{filed.isoformat()}报送且未说明逾期原因",
+    return Fail(f"应于{day(row.due)}前报送备案，{day(filed)}报送且未说明逾期原因",
                 f"due by {row.due.isoformat()}, filed on {filed.isoformat()} with no reason for the delay")
