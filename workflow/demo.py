@@ -702,13 +702,13 @@ def contracts(story: _Story, real_now: datetime) -> list[str]:
     review(cid, {**CONTRACT_POINTS, "terms": "违约金约定为年租金的百分之五十，明显过高，建议调整为百分之二十"})
     story.ok(cid, "issue_opinion", "linzhiyuan", {"outcome": "approve_with_changes",
                                                   "opinion": "违约金条款应予调整，修改后同意签订。"}, days=0.5)
-    story.ok(cid, "revise", "lina", {"changes": "违约金调整为年租金的百分之二十",
+    story.ok(cid, "resubmit_contract", "lina", {"changes": "违约金调整为年租金的百分之二十",
                                      "text": "甲方将后龙镇农贸市场一层摊位出租给乙方……违约金为年租金的百分之二十。"}, days=1)
     review(cid, CONTRACT_POINTS)
     story.ok(cid, "issue_opinion", "linzhiyuan", {"outcome": "approve", "opinion": "已按审查意见修改，同意签订。"},
              days=0.5)
-    story.ok(cid, "sign", "huangzhenhua", {"signed_on": story.in_days(2), "signatory": "黄振华"}, days=2)
-    story.ok(cid, "file", "lina", {"filed_on": story.in_days(1), "filed_with": "后龙镇司法所、镇档案室",
+    story.ok(cid, "sign_contract", "huangzhenhua", {"signed_on": story.in_days(2), "signatory": "黄振华"}, days=2)
+    story.ok(cid, "file_contract", "lina", {"filed_on": story.in_days(1), "filed_with": "后龙镇司法所、镇档案室",
                                    "archive_ref": "龙档〔2026〕合同-01"}, days=1)
     cases.append(cid)
 

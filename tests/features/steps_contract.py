@@ -49,10 +49,10 @@ class Contract:
                        "text": "甲方将农贸市场一层摊位出租给乙方……争议由泉州仲裁委员会仲裁。"},
             "record_review_point": {"item": "capacity", "finding": "乙方营业执照有效，签约代表持有授权委托书"},
             "issue_opinion": {"outcome": "approve", "opinion": "合同主体适格，条款不违反法律法规，同意签订。"},
-            "revise": {"changes": "按审查意见修改第八条违约责任", "text": "甲方将农贸市场一层摊位出租给乙方……（修改稿）"},
-            "sign": {"signed_on": iso, "signatory": "黄振华"},
-            "abandon": {"reason": "审查认为合同条款违反公平竞争要求，不再签订"},
-            "file": {"filed_on": iso, "filed_with": "后龙镇司法所、镇档案室", "archive_ref": "龙档〔2026〕合同-01"},
+            "resubmit_contract": {"changes": "按审查意见修改第八条违约责任", "text": "甲方将农贸市场一层摊位出租给乙方……（修改稿）"},
+            "sign_contract": {"signed_on": iso, "signatory": "黄振华"},
+            "decline_to_sign": {"reason": "审查认为合同条款违反公平竞争要求，不再签订"},
+            "file_contract": {"filed_on": iso, "filed_with": "后龙镇司法所、镇档案室", "archive_ref": "龙档〔2026〕合同-01"},
         }
         payload = copy.deepcopy(defaults[trigger])
         for key, value in changes.items():
@@ -79,7 +79,7 @@ class Contract:
             self.review_all_points()
             self.act("issue_opinion", "林志远", strict=True)
         if state == "signed":
-            self.act("sign", "黄振华", strict=True)
+            self.act("sign_contract", "黄振华", strict=True)
         assert self.scene.case().state == state
 
 
