@@ -172,6 +172,7 @@ def seed(runtime: Runtime) -> list[str]:
         if clock.now() > real_now:
             raise RuntimeError(f"demo story {tell.__name__} ran {clock.now() - real_now} past the present")
     information_requests(story, real_now)
+    cases.extend(contracts(story, real_now))  # 合同合法性审查 (issue 13 item 3)
     # Normative documents and their clean-up (issue 13): their own story, from 175 days ago (workflow/demo_normative.py).
     clock.current = real_now - timedelta(days=176)
     demo_normative.seed_people_and_rules(engine, ORG, generate_password_hash(DEMO_PASSWORD), clock.now())
@@ -654,4 +655,71 @@ def information_requests(story: _Story, real_now: datetime) -> list[str]:
     cases.append(cid)
     if clock.now() > real_now:
         raise RuntimeError(f"the information requests ran {clock.now() - real_now} past the present")
+    return cases
+
+
+# ---------------------------------------------------------------- contract legality review (合同合法性审查)
+
+# No national or Fujian rule sets the scope or the periods of a town's contract review (legal-facts-2 §2, [U]):
+# ILLUSTRATIVE values of the local models elsewhere (§2 item 38, [V2]), as settings with their source.
+CONTRACT_SOURCE = ("ILLUSTRATIVE 演示数据：示意《后龙镇人民政府合同合法性审查办法》“送审后5个工作日内出具审查意见，签订后5个工作日内"
+                   "报司法所备案；政府采购、劳动人事、应急处置合同除外”（参照外地办法，legal-facts-2 §2 第38项）；以本镇实际规定为准")
+CONTRACT_SETTINGS: list[tuple[str, Any]] = [
+    ("contract.excluded_kinds", ["procurement", "employment", "emergency"]),
+    ("contract.review_working_days", 5), ("contract.filing_working_days", 5)]
+CONTRACT_POINTS = {"capacity": "相对方营业执照、资质有效，签约代表持有授权委托书",
+                   "terms": "租金标准经集体讨论确定，条款不违反法律法规",
+                   "dispute": "约定由泉州仲裁委员会仲裁，条款明确有效",
+                   "form": "书面形式，文字表述清楚"}
+
+
+def contracts(story: _Story, real_now: datetime) -> list[str]:
+    """Contracts under legality review (legal-facts-2 §2): one signed and filed after an amendment and a second
+    review, and an administrative agreement (征收补偿协议, 行政复议法第七十一条) still under review."""
+    engine, clock = story.engine, story.clock
+    clock.current = real_now - timedelta(days=45)
+    with writing(engine.sessions) as session:
+        for key, value in CONTRACT_SETTINGS:
+            accounts.set_setting(session, org_id=ORG, key=key, value=value, source=CONTRACT_SOURCE, by="admin",
+                                 now=clock.now())
+
+    def new(title: str, **contract: Any) -> str:
+        clock.advance(hours=2)
+        outcome = engine.create_case("contract_review", "lina", {
+            "contracting_unit": "经济发展办公室", "title": title, **contract})
+        if not outcome.ok or not outcome.case_id:
+            raise RuntimeError(f"demo contract {title} refused: {[r.zh for r in outcome.reasons]}")
+        return outcome.case_id
+
+    def review(cid: str, points: dict[str, str]) -> None:
+        for item, finding in points.items():
+            story.ok(cid, "record_review_point", "linzhiyuan", {"item": item, "finding": finding}, days=0.1)
+
+    cases = []
+    cid = new("后龙镇农贸市场摊位租赁合同", counterparty="泉州市某商贸有限公司", amount="360000",
+              term="2026年起三年", kind="state_assets", administrative_agreement=False,
+              text="甲方将后龙镇农贸市场一层摊位出租给乙方……违约金为年租金的百分之五十。")
+    review(cid, {**CONTRACT_POINTS, "terms": "违约金约定为年租金的百分之五十，明显过高，建议调整为百分之二十"})
+    story.ok(cid, "issue_opinion", "linzhiyuan", {"outcome": "approve_with_changes",
+                                                  "opinion": "违约金条款应予调整，修改后同意签订。"}, days=0.5)
+    story.ok(cid, "resubmit_contract", "lina", {"changes": "违约金调整为年租金的百分之二十",
+                                     "text": "甲方将后龙镇农贸市场一层摊位出租给乙方……违约金为年租金的百分之二十。"}, days=1)
+    review(cid, CONTRACT_POINTS)
+    story.ok(cid, "issue_opinion", "linzhiyuan", {"outcome": "approve", "opinion": "已按审查意见修改，同意签订。"},
+             days=0.5)
+    story.ok(cid, "sign_contract", "huangzhenhua", {"signed_on": story.in_days(2), "signatory": "黄振华"}, days=2)
+    story.ok(cid, "file_contract", "lina", {"filed_on": story.in_days(1), "filed_with": "后龙镇司法所、镇档案室",
+                                   "archive_ref": "龙档〔2026〕合同-01"}, days=1)
+    cases.append(cid)
+
+    clock.current = real_now - timedelta(days=1)
+    cid = new("后龙村农贸市场扩建项目房屋征收补偿协议", counterparty="林某某", amount="285000", term="至补偿款付清及房屋交付之日",
+              kind="expropriation_compensation", administrative_agreement=True,
+              text="征收人后龙镇人民政府与被征收人林某某就后龙村农贸市场扩建项目范围内房屋的补偿达成如下协议……",
+              remedy_clause="被征收人对本协议的订立、履行、变更或者解除不服的，可以自知道之日起60日内向泉州市泉港区人民政府申请"
+                            "行政复议，或者自知道之日起6个月内向有管辖权的人民法院提起行政诉讼。")
+    review(cid, {"capacity": CONTRACT_POINTS["capacity"].replace("营业执照、资质", "身份证明、房屋权属证明")})
+    cases.append(cid)
+    if clock.now() > real_now:
+        raise RuntimeError(f"the contracts ran {clock.now() - real_now} past the present")
     return cases

@@ -317,6 +317,28 @@ CATALOGUE = CATALOGUE + (
                                                    "Per volume: page tiers (up to page=yuan per page, * for the rest)"),
                 f"{_FEE_BASIS}第五条", _FEE_WHY, "国办函〔2020〕109号第五条", examples=("30=0", "100=10", "200=20", "*=40")),
 )
+# Contract legality review (issue 13, legal-facts-2 §2; workflow/procedures/contract_review/law.py names them): no
+# national or Fujian rule sets the scope, the review period or the filing period ([U], §2 item 35, §9); local
+# models elsewhere ([V2], §2 item 38) are the examples. Unset periods refuse the steps that start them.
+_CONTRACT_WHY = Label("未查到国家或福建关于政府合同合法性审查范围、期限的规定（legal-facts-2 §2第35项，[U]）；外地办法为送审后"
+                      "5个工作日内审查、签订后5个工作日内备案，并排除政府采购、劳动人事、应急合同（[V2]）。以本单位规定为准。",
+                      "No national or Fujian rule on the scope and periods of contract review was found (legal-facts-2 "
+                      "§2 item 35, [U]); local models elsewhere review within 5 working days, file within 5 working "
+                      "days of signing and exclude procurement, employment and emergency contracts ([V2]).")
+_CONTRACT_BASIS = "中办发〔2016〕30号；本单位合同合法性审查规定"
+CATALOGUE = CATALOGUE + (
+    SettingSpec("contract.excluded_kinds", STRING_LIST,
+                Label("不纳入合同合法性审查的合同类别", "Kinds of contract excluded from the review"),
+                _CONTRACT_BASIS, _CONTRACT_WHY, "本单位合同合法性审查规定的除外条款",
+                examples=("procurement", "employment", "emergency")),
+    SettingSpec("contract.review_working_days", INTEGER, Label("合同合法性审查期限（工作日）", "Contract review period (working days)"),
+                _CONTRACT_BASIS, _CONTRACT_WHY, "本单位合同合法性审查规定的期限条款", minimum=1, maximum=60,
+                examples=("5",)),
+    SettingSpec("contract.filing_working_days", INTEGER,
+                Label("合同签订后报送备案期限（工作日）", "Filing period after signing (working days)"),
+                _CONTRACT_BASIS, _CONTRACT_WHY, "本单位合同合法性审查规定的备案条款", minimum=1, maximum=60,
+                examples=("5",)),
+)
 BY_KEY: Mapping[str, SettingSpec] = {s.key: s for s in CATALOGUE}
 
 

@@ -13,6 +13,7 @@ import json
 import pytest
 
 from tests.api.conftest import ENFORCEMENT, PROPOSAL, START, ApiClient, new_case
+from tests.api.test_contract_review import CONTRACT, set_contract_rules
 from tests.api.test_information_requests import INFO_REQUEST
 from tests.api.test_normative_document import NORMATIVE
 from tests.api.test_records import PDF, RECORD, multipart
@@ -44,6 +45,8 @@ GET  /compliance                             403     403     403     403    200 
 GET  /definitions                            200     200     200     200    200   200    200    200   401
 GET  /definitions/major_decision/1           200     200     200     200    200   200    200    200   401
 GET  /definitions/information_request/1      200     200     200     200    200   200    200    200   401
+POST /cases  contract_review                 201     403     403     403    403   403    403    403   401
+GET  /definitions/contract_review/1          200     200     200     200    200   200    200    200   401
 GET  /audit/export                           403     403     403     403    403   403    200    403   401
 GET  /openapi.json                           200     200     200     200    200   200    200    200   200
 GET  /docs                                   200     200     200     200    200   200    200    200   200
@@ -79,7 +82,8 @@ def test_every_endpoint_for_every_role(app, town, token_for) -> None:
     clients = {role: ApiClient(app.test_client(), token_for(user) if user else None)
                for role, user in USERS.items()}
     bodies = {"major_decision": PROPOSAL, "enforcement_case": ENFORCEMENT, "normative_document": NORMATIVE,
-              "information_request": INFO_REQUEST}
+              "information_request": INFO_REQUEST, "contract_review": CONTRACT}
+    set_contract_rules(town)  # its review period is a setting (no national rule)
     wrong = []
     for method, path, arg, expected in _rows():
         for role, status in expected.items():

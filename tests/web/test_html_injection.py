@@ -145,7 +145,9 @@ def open_cases_through_the_forms(app: Flask, town: Runtime, payloads: Payloads, 
              "enforcement_review": ("wanghai", {"enforcement_case": penalty, "materials": "调查终结报告"}),
              "normative_document": ("zhangwei", {"new_obligations": "true", "affects_business": "false"}),
              "normative_cleanup": ("chenjing", {"scope_date": town.engine.today().isoformat()}),
-             "information_request": ("zhoumin", INFO_REQUEST)}
+             "information_request": ("zhoumin", INFO_REQUEST),
+             "contract_review": ("lina", {"kind": "state_assets", "administrative_agreement": "false",
+                                          "amount": "360000"})}
     for procedure in town.registry.latest():
         username, base = bases[procedure.id]
         client = _browser(app, username, "198.51.100.20")

@@ -21,7 +21,13 @@ from typing import Protocol
 
 from workflow.definition_blocks import Block
 from workflow.guards import Guard
-from workflow.procedures import enforcement, information_request, major_decision, normative_document
+from workflow.procedures import (
+    contract_review,
+    enforcement,
+    information_request,
+    major_decision,
+    normative_document,
+)
 
 
 class Family(Protocol):
@@ -118,7 +124,8 @@ class GuardRegistry(Mapping[str, Guard]):
 
 
 # The families of this installation: a new one is one more name here.
-FAMILIES: tuple[Family, ...] = (major_decision, enforcement, normative_document, information_request)
+FAMILIES: tuple[Family, ...] = (major_decision, enforcement, normative_document, information_request,
+                                contract_review)
 
 GUARDS = GuardRegistry(FAMILIES)
 
