@@ -28,9 +28,11 @@ def test_an_evaluator_whose_earlier_assessment_was_superseded_is_not_independent
     assert check(_ctx(data, {"evaluator_unit": "福建省社会科学院评估中心"})) is None
 
 
-# A statute's article (第七十六条), or a numbered part of a State Council document (国办发〔2018〕115号）（三）):
-# the normative-document rules come from the State Council's opinions, which have parts, not articles.
-CITES = re.compile(r"第[一二三四五六七八九十百零\d]+条|〔\d{4}〕\d+号）?（[一二三四五六七八九十]+）")
+# A statute's article (第七十六条); a central document by its number (中办发〔2016〕30号), with its part where it
+# has parts (国办发〔2018〕115号）（三）): the normative-document rules come from the State Council's opinions;
+# or, where no national rule exists (contracts: legal-facts-2 §2), the organisation's own rule (本单位…规定),
+# which is an organisation setting recording its source document (workflow/settings.py).
+CITES = re.compile(r"第[一二三四五六七八九十百零\d]+条|〔\d{4}〕\d+号|本单位[^；]*规定")
 
 
 def test_every_guard_cites_an_article_and_explains_itself() -> None:

@@ -72,7 +72,7 @@ def contract_kind_not_excluded(ctx: GuardContext) -> Fail | None:
 # ---------------------------------------------------------------- the review (legal-facts-2 §2 items 36, 38)
 
 
-@guard("contract_points_reviewed", article=f"{LOCAL_MODELS}（审查内容）",
+@guard("contract_points_reviewed", article=f"本单位合同合法性审查规定（审查内容）；参照{LOCAL_MODELS}",
        zh="合法性审查意见应当对合同主体资格、条款合法性、争议解决条款、形式与文字逐项提出意见",
        en="The opinion gives a finding on each point: the parties' capacity, the legality of the terms, the "
           "dispute-resolution clause, form and wording")
