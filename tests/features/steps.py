@@ -61,7 +61,19 @@ REGISTRY = load_registry()  # definitions/ as the engine sees it; loaded once pe
 PROC = REGISTRY.get(PROCEDURE_ID)
 
 STATE_BY_LABEL = {s.label.zh: s.name for s in PROC.states.values()}
-STEP_BY_LABEL: dict[str, Transition] = {t.label.zh: t for t in PROC.transitions} | {PROC.create.label.zh: PROC.create}
+class StepsByLabel(dict[str, Transition]):
+    """A procedure's steps (its opening included) by their Chinese label, as the feature files name them."""
+
+    def __init__(self, procedure: Procedure):
+        super().__init__({t.label.zh: t for t in procedure.transitions} | {procedure.create.label.zh: procedure.create})
+        self.procedure = procedure
+
+    def named(self, label: str) -> Transition:
+        assert label in self, f"no step 「{label}」 in {self.procedure.ref}: {sorted(self)}"
+        return self[label]
+
+
+STEP_BY_LABEL = StepsByLabel(PROC)
 STEP_BY_TRIGGER: dict[str, Transition] = {t.trigger: t for t in PROC.transitions} | {"create": PROC.create}
 # Roles of every procedure (the enforcement specs reuse the audit steps); a label means one role everywhere.
 ROLE_BY_LABEL = {label.zh: role for proc in REGISTRY.all() for role, label in proc.roles.items()}
@@ -795,11 +807,24 @@ def outcome_of(scene: Scene) -> Outcome:
     return scene.outcome
 
 
-@then(parsers.re(r'办理成功，决策事项处于"(?P<stage>[^"]+)"阶段'))
-def succeeded_at(scene: Scene, stage: str) -> None:
+def succeeded(scene: Scene, state: str) -> Outcome:
+    """The last attempt was taken and reached `state` (a refusal is shown with its reasons)."""
     outcome = outcome_of(scene)
     assert outcome.ok, "refused: " + "；".join(r.text() for r in outcome.reasons)
-    assert outcome.to_state == state_of(stage), f"reached {outcome.to_state}, not {state_of(stage)}"
+    assert outcome.to_state == state, f"reached {outcome.to_state}, not {state}"
+    return outcome
+
+
+def running(scene: Scene, name: str, label: str) -> CaseDeadline:
+    """The case's running period `name` (labelled `label` in the feature)."""
+    row = scene.deadline(name)
+    assert row is not None, f"「{label}」 is not running"
+    return row
+
+
+@then(parsers.re(r'办理成功，决策事项处于"(?P<stage>[^"]+)"阶段'))
+def succeeded_at(scene: Scene, stage: str) -> None:
+    succeeded(scene, state_of(stage))
     assert scene.case().state == state_of(stage)
 
 
@@ -888,8 +913,7 @@ def transition_event(scene: Scene, who: str, role: str) -> None:
 @then(parsers.re(r'"(?P<label>[^"]+)"至' + DATE("due") + r"届满(?P<provisional>，为推算日期)?"))
 def deadline_due(scene: Scene, label: str, due: str, provisional: str | None) -> None:
     assert label in DEADLINE_BY_LABEL, f"no deadline labelled 「{label}」"
-    row = scene.deadline(DEADLINE_BY_LABEL[label].name)
-    assert row is not None, f"「{label}」 is not running"
+    row = running(scene, DEADLINE_BY_LABEL[label].name, label)
     assert row.due == cn_date(due), f"「{label}」 is due {row.due}"
     assert row.provisional == bool(provisional), f"provisional is {row.provisional}"
 

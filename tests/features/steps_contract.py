@@ -16,16 +16,15 @@ from typing import Any
 import pytest
 from pytest_bdd import given, parsers, then
 
-from tests.features.steps import DATE, REGISTRY, WHO, Scene, action, cn_date, outcome_of
+from tests.features.steps import DATE, REGISTRY, WHO, Scene, StepsByLabel, action, cn_date, running, succeeded
 from tests.features.steps_enforcement import step_table
 from workflow import accounts
 from workflow.db import writing
-from workflow.definitions import Transition
 from workflow.demo import ORG
 from workflow.procedures.contract_review.law import EXCLUDED_KINDS, FILING_WORKING_DAYS, REVIEW_WORKING_DAYS
 
 CR = REGISTRY.get("contract_review")
-CR_STEPS: dict[str, Transition] = {t.label.zh: t for t in CR.transitions} | {CR.create.label.zh: CR.create}
+CR_STEPS = StepsByLabel(CR)
 CR_STATES = {s.label.zh: s.name for s in CR.states.values()}
 CR_DEADLINES = {d.label.zh: d.name for d in CR.deadlines.values()}
 POINTS = [value for value, _ in next(f for f in CR_STEPS["登记审查要点意见"].payload if f.name == "item").choices]
@@ -88,9 +87,7 @@ def contract(scene: Scene) -> Contract:
     return Contract(scene)
 
 
-def cr_step(label: str) -> Transition:
-    assert label in CR_STEPS, f"no step labelled 「{label}」 in {CR.ref}: {sorted(CR_STEPS)}"
-    return CR_STEPS[label]
+cr_step = CR_STEPS.named
 
 
 # ================================================================ Given
@@ -118,8 +115,7 @@ def all_points(contract: Contract) -> None:
 
 @given(parsers.re(r'合同期限"(?P<label>[^"]+)"已经届满'))
 def contract_deadline_over(contract: Contract, label: str) -> None:
-    row = contract.scene.deadline(CR_DEADLINES[label])
-    assert row is not None, f"「{label}」 is not running"
+    row = running(contract.scene, CR_DEADLINES[label], label)
     contract.scene.go_to(row.due + timedelta(days=1))
 
 
@@ -150,13 +146,10 @@ def contract_step_with(contract: Contract, who: str, step: str, datatable: list[
 
 @then(parsers.re(r'办理成功，合同处于"(?P<stage>[^"]+)"阶段'))
 def succeeded_in(contract: Contract, stage: str) -> None:
-    outcome = outcome_of(contract.scene)
-    assert outcome.ok, "refused: " + "；".join(r.text() for r in outcome.reasons)
-    assert outcome.to_state == CR_STATES[stage], f"reached {outcome.to_state}, not {CR_STATES[stage]}"
+    succeeded(contract.scene, CR_STATES[stage])
 
 
 @then(parsers.re(r'合同期限"(?P<label>[^"]+)"至' + DATE("due") + "届满"))
 def contract_deadline(contract: Contract, label: str, due: str) -> None:
-    row = contract.scene.deadline(CR_DEADLINES[label])
-    assert row is not None, f"「{label}」 is not running"
+    row = running(contract.scene, CR_DEADLINES[label], label)
     assert row.due == cn_date(due), f"「{label}」 is due {row.due}"

@@ -69,8 +69,7 @@ def late_entry_days(scene: Scene, days: str) -> None:
 @action(WHO + r'补录执法步骤"(?P<step>[^"]+)"，补录理由为"(?P<reason>[^"]*)"，其中：')
 def enforcement_late_entry(enf: Enforcement, who: str, step: str, reason: str, datatable: list[list[str]],
                            strict: bool) -> None:
-    assert step in ENF_STEPS, f"no step 「{step}」"
-    spec = ENF_STEPS[step]
+    spec = ENF_STEPS.named(step)
     enf.act(spec.trigger, who, strict=strict, **_changes(spec, datatable), **{REASON_FIELD: reason})
 
 

@@ -24,15 +24,17 @@ from tests.features.steps import (
     REGISTRY,
     WHO,
     Scene,
+    StepsByLabel,
     action,
     cn_date,
     field_by_label,
-    outcome_of,
+    running,
+    succeeded,
     typed_value,
 )
 from workflow import accounts
 from workflow.db import writing
-from workflow.definitions import Procedure, Transition
+from workflow.definitions import Transition
 from workflow.demo import ORG, POWER_STREETS
 from workflow.models import Case, OrgSetting, RoleAssignment, User
 from workflow.procedures.enforcement.law import CHECKLIST, DECISION_DAYS
@@ -41,11 +43,9 @@ ENF = REGISTRY.get("enforcement_case")
 REV = REGISTRY.get("enforcement_review")
 
 
-def _steps(proc: Procedure) -> dict[str, Transition]:
-    return {t.label.zh: t for t in proc.transitions} | {proc.create.label.zh: proc.create}
 
 
-ENF_STEPS, REV_STEPS = _steps(ENF), _steps(REV)
+ENF_STEPS, REV_STEPS = StepsByLabel(ENF), StepsByLabel(REV)
 STATES = {s.label.zh: (p.id, s.name) for p in (ENF, REV) for s in p.states.values()}
 DEADLINES = {d.label.zh: d.name for d in ENF.deadlines.values()}
 CHECKLIST_BY_LABEL = {label.zh: value for value, label in next(
@@ -292,8 +292,7 @@ def enforcement_case_at(enf: Enforcement, kind: str, stage: str) -> None:
 
 @given(parsers.re(r'执法期限"(?P<label>[^"]+)"已经届满'))
 def enforcement_deadline_over(enf: Enforcement, label: str) -> None:
-    row = enf.scene.deadline(DEADLINES[label])
-    assert row is not None, f"「{label}」 is not running"
+    row = running(enf.scene, DEADLINES[label], label)
     enf.scene.go_to(row.due + timedelta(days=1))
 
 
@@ -344,14 +343,7 @@ def findings_recorded(enf: Enforcement, label: str | None) -> None:
 # ================================================================ actions (假如 = done, 当 = attempted)
 
 
-def enf_step(label: str) -> Transition:
-    assert label in ENF_STEPS, f"no step 「{label}」 in {ENF.ref}: {sorted(ENF_STEPS)}"
-    return ENF_STEPS[label]
-
-
-def _rev_step(label: str) -> Transition:
-    assert label in REV_STEPS, f"no step 「{label}」 in {REV.ref}: {sorted(REV_STEPS)}"
-    return REV_STEPS[label]
+enf_step, _rev_step = ENF_STEPS.named, REV_STEPS.named
 
 
 @action(WHO + r'办理执法步骤"(?P<step>[^"]+)"')
@@ -391,18 +383,15 @@ def review_passed(enf: Enforcement, strict: bool) -> None:
 
 @then(parsers.re(r'办理成功，(?:案件|审核)处于"(?P<stage>[^"]+)"阶段'))
 def succeeded_in(enf: Enforcement, stage: str) -> None:
-    outcome = outcome_of(enf.scene)
-    assert outcome.ok, "refused: " + "；".join(r.text() for r in outcome.reasons)
     procedure, state = STATES[stage]
-    assert outcome.to_state == state, f"reached {outcome.to_state}, not {state}"
+    succeeded(enf.scene, state)
     case = enf.scene.case()
     assert (case.procedure, case.state) == (procedure, state)
 
 
 @then(parsers.re(r'执法期限"(?P<label>[^"]+)"至' + DATE("due") + "届满"))
 def enforcement_deadline(enf: Enforcement, label: str, due: str) -> None:
-    row = enf.scene.deadline(DEADLINES[label])
-    assert row is not None, f"「{label}」 is not running"
+    row = running(enf.scene, DEADLINES[label], label)
     assert row.due == cn_date(due), f"「{label}」 is due {row.due}"
 
 
@@ -413,8 +402,7 @@ def enforcement_deadline_gone(enf: Enforcement, label: str) -> None:
 
 @then(parsers.re(r'执法期限"(?P<label>[^"]+)"开始计算，为(?P<n>\d+)个工作日'))
 def enforcement_deadline_started(enf: Enforcement, label: str, n: str) -> None:
-    row = enf.scene.deadline(DEADLINES[label])
-    assert row is not None, f"「{label}」 is not running"
+    row = running(enf.scene, DEADLINES[label], label)
     assert (row.n, row.unit) == (int(n), "working_days"), f"「{label}」 is {row.n} {row.unit}"
 
 

@@ -17,16 +17,15 @@ import pytest
 from pytest_bdd import given, parsers, then
 from sqlalchemy import select
 
-from tests.features.steps import DATE, REGISTRY, WHO, Scene, action, cn_date, outcome_of
+from tests.features.steps import DATE, REGISTRY, WHO, Scene, StepsByLabel, action, cn_date, running, succeeded
 from tests.features.steps_enforcement import step_table
 from workflow.accounts import portal_username
-from workflow.definitions import Transition
 from workflow.demo import ORG
 from workflow.models import AuditEvent
 from workflow.procedures.information_request.clock import answer_clock
 
 IR = REGISTRY.get("information_request")
-IR_STEPS: dict[str, Transition] = {t.label.zh: t for t in IR.transitions} | {IR.create.label.zh: IR.create}
+IR_STEPS = StepsByLabel(IR)
 IR_STATES = {s.label.zh: s.name for s in IR.states.values()}
 IR_DEADLINES = {d.label.zh: d.name for d in IR.deadlines.values()}
 CHANNELS = {label.zh: value for value, label in next(f for f in IR.create.payload if f.name == "channel").choices}
@@ -110,9 +109,7 @@ def req(scene: Scene) -> Request:
     return Request(scene)
 
 
-def ir_step(label: str) -> Transition:
-    assert label in IR_STEPS, f"no step labelled 「{label}」 in {IR.ref}: {sorted(IR_STEPS)}"
-    return IR_STEPS[label]
+ir_step = IR_STEPS.named
 
 
 # ================================================================ Given
@@ -126,8 +123,7 @@ def request_at(req: Request, stage: str) -> None:
 
 @given(parsers.re(r'申请期限"(?P<label>[^"]+)"已经届满'))
 def request_deadline_over(req: Request, label: str) -> None:
-    row = req.scene.deadline(IR_DEADLINES[label])
-    assert row is not None, f"「{label}」 is not running"
+    row = running(req.scene, IR_DEADLINES[label], label)
     req.scene.go_to(row.due + timedelta(days=1))
 
 
@@ -162,15 +158,12 @@ def request_step_with(req: Request, who: str, step: str, datatable: list[list[st
 
 @then(parsers.re(r'办理成功，申请处于"(?P<stage>[^"]+)"阶段'))
 def succeeded_in(req: Request, stage: str) -> None:
-    outcome = outcome_of(req.scene)
-    assert outcome.ok, "refused: " + "；".join(r.text() for r in outcome.reasons)
-    assert outcome.to_state == IR_STATES[stage], f"reached {outcome.to_state}, not {IR_STATES[stage]}"
+    succeeded(req.scene, IR_STATES[stage])
 
 
 @then(parsers.re(r'申请期限"(?P<label>[^"]+)"至' + DATE("due") + "届满"))
 def request_deadline(req: Request, label: str, due: str) -> None:
-    row = req.scene.deadline(IR_DEADLINES[label])
-    assert row is not None, f"「{label}」 is not running"
+    row = running(req.scene, IR_DEADLINES[label], label)
     assert row.due == cn_date(due), f"「{label}」 is due {row.due}"
 
 

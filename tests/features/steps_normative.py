@@ -26,15 +26,17 @@ from tests.features.steps import (
     PEOPLE,
     REGISTRY,
     Scene,
+    StepsByLabel,
     action,
     cn_date,
     field_by_label,
-    outcome_of,
+    running,
+    succeeded,
     typed_value,
 )
 from workflow import accounts
 from workflow.db import writing
-from workflow.definitions import Procedure, Transition
+from workflow.definitions import Transition
 from workflow.demo import ORG
 from workflow.models import Case, RoleAssignment, User
 from workflow.procedures.normative_document import cleanup, register
@@ -55,11 +57,9 @@ RULES = {"normative.legality_reviewer": "internal", "normative.comment_min_worki
          "normative.expiry_reminder_working_days": 20}
 
 
-def _steps(proc: Procedure) -> dict[str, Transition]:
-    return {t.label.zh: t for t in proc.transitions} | {proc.create.label.zh: proc.create}
 
 
-DOC_STEPS, CLEAN_STEPS = _steps(DOC), _steps(CLEAN)
+DOC_STEPS, CLEAN_STEPS = StepsByLabel(DOC), StepsByLabel(CLEAN)
 STATES = {s.label.zh: s.name for p in (DOC, CLEAN) for s in p.states.values()}
 REVIEW_POINT_BY_LABEL = {label.zh: value for value, label in next(
     f for f in DOC_STEPS["登记审核事项意见"].payload if f.name == "item").choices}
@@ -309,14 +309,7 @@ def comment_over(nd: Normative) -> None:
 # ================================================================ actions (假如 = done, 当 = attempted)
 
 
-def doc_step(label: str) -> Transition:
-    assert label in DOC_STEPS, f"no step 「{label}」 in {DOC.ref}: {sorted(DOC_STEPS)}"
-    return DOC_STEPS[label]
-
-
-def clean_step(label: str) -> Transition:
-    assert label in CLEAN_STEPS, f"no step 「{label}」 in {CLEAN.ref}: {sorted(CLEAN_STEPS)}"
-    return CLEAN_STEPS[label]
+doc_step, clean_step = DOC_STEPS.named, CLEAN_STEPS.named
 
 
 @action(ND_WHO + r'办理文件步骤"(?P<step>[^"]+)"')
@@ -388,9 +381,7 @@ def apply_cleanup(nd: Normative, who: str, strict: bool) -> None:
 
 @then(parsers.re(r'办理成功，(?:文件|清理)处于"(?P<stage>[^"]+)"阶段'))
 def succeeded_in(nd: Normative, stage: str) -> None:
-    outcome = outcome_of(nd.scene)
-    assert outcome.ok, "refused: " + "；".join(r.text() for r in outcome.reasons)
-    assert outcome.to_state == STATES[stage], f"reached {outcome.to_state}, not {STATES[stage]}"
+    succeeded(nd.scene, STATES[stage])
     assert nd.scene.case().state == STATES[stage]
 
 
@@ -405,8 +396,7 @@ def named_at(nd: Normative, name: str, stage: str) -> None:
 @then(parsers.re(r'文件期限"(?P<label>[^"]+)"至' + DATE("due") + "届满"))
 def document_deadline(nd: Normative, label: str, due: str) -> None:
     name = next(d.name for d in DOC.deadlines.values() if d.label.zh == label)
-    row = nd.scene.deadline(name)
-    assert row is not None, f"「{label}」 is not running"
+    row = running(nd.scene, name, label)
     assert row.due == cn_date(due), f"「{label}」 is due {row.due}"
 
 

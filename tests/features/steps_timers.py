@@ -15,7 +15,7 @@ from pytest_bdd import given, parsers, then, when
 from sqlalchemy import func, select
 
 from tests.features import coverage
-from tests.features.steps import DATE, REGISTRY, WHO, Scene, cn_date, verify_chain
+from tests.features.steps import DATE, REGISTRY, WHO, Scene, cn_date, running, verify_chain
 from workflow import accounts
 from workflow.db import writing
 from workflow.demo import ORG
@@ -43,9 +43,7 @@ def run_worker(scene: Scene) -> RunReport:
 
 
 def _limit_day(scene: Scene, label: str) -> date:
-    row = scene.deadline(_deadline(label))
-    assert row is not None, f"「{label}」 is not running"
-    return row.due
+    return running(scene, _deadline(label), label).due
 
 
 # ---------------------------------------------------------------- the worker runs
