@@ -228,11 +228,10 @@ def disclosure_says_where_and_how(ctx: GuardContext) -> Fail | None:
 def refusal_states_ground_and_reasons(ctx: GuardContext) -> Fail | None:
     if ctx.payload["answer_type"] != "refused":
         return None
-    missing = [zh for key, zh in (("refusal_ground", "不予公开的理由类别"), ("reasons", "理由"))
+    missing = [(key, zh) for key, zh in (("refusal_ground", "不予公开的理由类别"), ("reasons", "理由"))
                if _blank(ctx.payload.get(key))]
     if missing:
-        return Fail("未填写" + "、".join(missing), "missing: " + ", ".join(
-            k for k in ("refusal_ground", "reasons") if _blank(ctx.payload.get(k))))
+        return Fail("未填写" + "、".join(zh for _, zh in missing), "missing: " + ", ".join(key for key, _ in missing))
     return None
 
 
