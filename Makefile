@@ -35,10 +35,22 @@ lint: setup
 	@$(BIN)/ruff check .
 	@$(BIN)/lawflow definitions check
 
+# The suite's files live in memory where the machine has a tmpfs: the per-test SQLite databases and records
+# (TMPDIR, which pytest's tmp_path and tempfile follow) and the test PostgreSQL server's cluster (its own
+# directory, apart from the one `make bench` measures on disk). Both keep production's settings — SQLite
+# synchronous=FULL, PostgreSQL fsync=on and synchronous_commit=on — but on tmpfs a sync costs nothing, and the
+# syncs to disk were most of the suite's wall time (bench/RESULTS.md, "The suite on tmpfs"). Durability across a
+# power loss is not what the suite tests. TEST_TMP=/tmp keeps everything on disk.
+# Python writes its bytecode cache even where the environment says not to (PYTHONDONTWRITEBYTECODE): the suite
+# starts a few hundred Python processes (xdist workers, the CLI, the worker, the verifier), and each compiled
+# lawflow's and the tests' modules again, assertion rewriting included.
+TEST_TMP ?= $(shell [ -d /dev/shm ] && [ -w /dev/shm ] && echo /dev/shm || echo /tmp)
+
 test: setup lint
 	@scripts/ensure-system-packages chromium fonts-noto-cjk libharfbuzz-subset0 poppler-utils graphviz
-	@set -a; eval "$$(scripts/pg-test-server start)"; set +a; \
-	LAWFLOW_TEST_REQUIRE_PG=1 LAWFLOW_TEST_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q -n $(TEST_WORKERS)
+	@set -a; eval "$$(LAWFLOW_PG_DIR=$(TEST_TMP)/lawflow-pg scripts/pg-test-server start)"; set +a; \
+	env -u PYTHONDONTWRITEBYTECODE TMPDIR=$(TEST_TMP) LAWFLOW_TEST_REQUIRE_PG=1 LAWFLOW_TEST_REQUIRE_BROWSER=1 \
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 bench: setup
 	@set -a; eval "$$(scripts/pg-test-server start)"; set +a; \
