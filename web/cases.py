@@ -49,7 +49,7 @@ from workflow.accounts import names_and_posts
 from workflow.audit.chains import case_events, moves_of
 from workflow.completeness import MATERIAL_FIELD, completeness, format_label
 from workflow.deadlines import DUE_SOON_WORKING_DAYS
-from workflow.definitions import Procedure
+from workflow.definitions import OPENED_AS, Procedure
 from workflow.engine import Outcome
 from workflow.links import linked
 from workflow.records import FORMATS
@@ -203,7 +203,7 @@ def _list_choices() -> dict[str, Any]:
     lang = current_lang()
     latest = runtime().registry.latest()
     return {
-        "mine": [("created", _("我立案的")), ("todo", _("待我的角色办理"))],
+        "mine": [("created", _("我发起的")), ("todo", _("待我的角色办理"))],
         "procedures": [(p.id, p.label.get(lang)) for p in latest],
         "states": [(p.label.get(lang), [(name, s.label.get(lang)) for name, s in p.states.items()]) for p in latest],
         "deadlines": [("overdue", _("办理时限已逾期")), ("soon", _("办理时限即将到期"))],
@@ -255,7 +255,8 @@ def new() -> str | Response | tuple[str, int]:
         fields = procedure.create.payload if procedure else ()
         outcome = rt.engine.create_case(wanted, current_user.username, payload_from_form(fields, request.form))
         if outcome.ok:
-            flash(_("已立案：{case}。", case=outcome.case_id), "success")
+            flash(_("已{opened}：{case}。", opened=procedure.opened_as.get(current_lang()), case=outcome.case_id),
+                  "success")
             return redirect(url_for("cases.show", case_id=outcome.case_id))
         return _new_page([procedure] if procedure else [], outcome, request.form), 422
     creatable = _creatable(current_user)
@@ -288,6 +289,7 @@ def _new_page(procedures: list[Procedure], outcome: Outcome | None = None,
         "procedure": p,
         "label": p.label.get(lang),
         "step": p.create.label.get(lang),
+        "opened": p.opened_as.get(lang),
         "basis": p.create.basis,
         "roles": _("、").join(p.roles[r].get(lang) for r in p.create.roles if r in p.roles),
         "widgets": widgets(f"new-{p.id}", p.create.payload,
@@ -360,6 +362,7 @@ def _case_page(case_id: str, refused: tuple[str, Outcome] | None = None,
                               if procedure else None,  # the living spec of the version the case runs under
             "state": label_of(procedure, "state", case.state),
             "created": fmt_datetime(case.created_at), "updated": fmt_datetime(case.updated_at),
+            "opened": (procedure.opened_as if procedure else OPENED_AS).get(lang),  # 提出, 立案 … (create:)
             "created_by": people.get(case.created_by, case.created_by),
         }
         sections = case_sections(procedure, case.data or {}, people, labels)

@@ -410,7 +410,7 @@ class EventView:
     late_entry: list[str] = field(default_factory=list)  # 补录 lines when the event's payload is a late entry
 
 
-KIND_LABELS = {"created": N_("立案"), "transition": N_("办理"), "refused": N_("拒绝"),
+KIND_LABELS = {"created": N_("开始办理"), "transition": N_("办理"), "refused": N_("拒绝"),
                "record_attached": N_("附加记录"), "admin": N_("系统管理"),
                "timer": N_("期限提醒")}  # a reminder or an overdue notice by the timer worker (workflow/timers/)
 
@@ -457,7 +457,8 @@ def event_view(event: AuditEvent, registry: Registry, people: Mapping[str, str],
     lang = current_lang()
     return EventView(
         case_id=event.case_id, seq=event.seq, time=fmt_stamp(event.at), kind=event.kind,
-        kind_label=_(KIND_LABELS[event.kind]) if event.kind in KIND_LABELS else event.kind,
+        kind_label=procedure.opened_as.get(lang) if event.kind == "created" and procedure is not None
+        else _(KIND_LABELS[event.kind]) if event.kind in KIND_LABELS else event.kind,
         step=label_of(procedure, "step", event.trigger),
         from_state=label_of(procedure, "state", event.from_state),
         to_state=label_of(procedure, "state", event.to_state),

@@ -171,6 +171,7 @@ class ProcedureView:
     guard_count: int = 0
     date_pairs: list[dict[str, str]] = field(default_factory=list)  # typed dates kept in order (typed_dates)
     future_dates: list[str] = field(default_factory=list)  # fields naming a planned date
+    opened: str = ""  # the office's word for opening a case: 立案, 提出 … (create: opened_as:)
 
 
 def _step_label(procedure: Procedure, trigger: str) -> str:
@@ -257,7 +258,8 @@ def _timer_texts(procedure: Procedure, d: DeadlineSpec) -> list[str]:
 
 def procedure_view(procedure: Procedure) -> ProcedureView:
     lang = current_lang()
-    view = ProcedureView(procedure, procedure.label.get(lang), _is_latest(procedure))
+    view = ProcedureView(procedure, procedure.label.get(lang), _is_latest(procedure),
+                         opened=procedure.opened_as.get(lang))
     for name, state in procedure.states.items():
         view.states.append(StateRow(
             name=name, label=state.label.get(lang), initial=name == procedure.initial, terminal=state.terminal,

@@ -187,6 +187,9 @@ class ConflictSpec:
     basis: str = ""  # the article; the step's own basis where none is given
 
 
+OPENED_AS = Label("登记", "Registered")  # a procedure whose definition names no word of its own
+
+
 @dataclass(frozen=True)
 class Procedure:
     id: str
@@ -199,6 +202,7 @@ class Procedure:
     transitions: tuple[Transition, ...]
     deadlines: Mapping[str, DeadlineSpec]
     create: Transition  # who may open a case and what they must say (trigger "create", no source)
+    opened_as: Label = OPENED_AS  # the office's word for opening a case (create: opened_as:), display only
     audio_video: AudioVideoSpec | None = None
     attachments: AttachmentsSpec | None = None  # given whenever a step attaches files
     dates: typed_dates.DateRules = field(default_factory=typed_dates.DateRules)  # rules for typed dates
@@ -333,6 +337,9 @@ class CreateSchemaDef(Schema):
         unknown = RAISE
 
     label = fields.Nested(LabelSchema, required=True)
+    # The office's word for opening a case of this procedure (display only): a penalty case is 立案, a major
+    # decision is 提出, a request for information is 收到. The pages say 提出时间, 未能提出 …; absent: 登记.
+    opened_as = fields.Nested(LabelSchema)
     roles = fields.List(fields.String(validate=IDENT), required=True, validate=validate.Length(min=1))
     basis = fields.String(required=True, validate=validate.Length(min=1))
     payload = fields.Dict(keys=fields.String(validate=IDENT), values=fields.Nested(FieldSchema), load_default=dict)
@@ -909,6 +916,7 @@ def _build(data: dict[str, Any], name: str) -> Procedure:
             )
             for k, v in data["deadlines"].items()
         },
+        opened_as=_label(create["opened_as"]) if create.get("opened_as") else OPENED_AS,
         create=Transition(
             trigger="create", sources=(), dest=data["initial"], label=_label(create["label"]),
             roles=tuple(create["roles"]), basis=create["basis"], payload=_fields(create["payload"]),

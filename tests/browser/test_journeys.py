@@ -48,7 +48,7 @@ def propose(page: Page, title: str = TITLE) -> str:
     form.get_by_label("建议来源").select_option(label="决策机关领导人员")
     form.get_by_label("问题、理由、依据及初步方案").fill(SUMMARY)
     form.get_by_role("button", name="提出").click()
-    expect(page.locator(".flash.success")).to_contain_text("已立案：houlong-MD-2026-")
+    expect(page.locator(".flash.success")).to_contain_text("已提出：houlong-MD-2026-")
     expect(page.get_by_role("heading", name=title, level=1)).to_be_visible()
     return case_id_of(page)
 

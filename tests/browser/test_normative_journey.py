@@ -44,7 +44,7 @@ def test_a_normative_document_from_the_gate_to_the_public_register(open_page: Op
     form.get_by_label("设定公民、法人或者其他组织的义务").select_option(label="是")
     form.get_by_label("与市场主体生产经营活动密切相关").select_option(label="否")
     form.get_by_role("button", name="提出").click()
-    expect(drafter.locator(".flash.success")).to_contain_text("已立案：houlong-ND-")
+    expect(drafter.locator(".flash.success")).to_contain_text("已登记：houlong-ND-")
     case_id = case_id_of(drafter)
 
     reviewer = open_page("chenjing")  # the gate: the answer and who gave it are recorded

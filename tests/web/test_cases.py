@@ -110,7 +110,8 @@ def test_a_drafter_opens_a_case_with_the_generated_form(town, client_for):
     state, version, *_ = _case(town, case_id)
     assert (state, version) == ("proposed", 1)
     page = text(client.get(response.headers["Location"]))
-    assert f"已立案：{case_id}" in page
+    assert f"已提出：{case_id}" in page  # a major decision is proposed (提出), not opened as a case (立案)
+    assert "提出时间" in page and "立案" not in page
     assert PROPOSAL["title"] in page
     assert "决策事项类别（条例第三条）" in page and "重大公共政策和措施" in page  # labels, not raw values
 
