@@ -254,6 +254,14 @@ def reviewer_setting(scene: Scene, who: str) -> None:
                              now=scene.clock.now())
 
 
+@given(parsers.re(r"后龙镇规定报送备案期限为自发布之日起(?P<n>\d+)个工作日"))
+def filing_in_working_days(scene: Scene, n: str) -> None:
+    with writing(scene.town.sessions) as session:
+        for key, value in (("normative.filing_days", int(n)), ("normative.filing_day_unit", "working_days")):
+            accounts.set_setting(session, org_id=ORG, key=key, value=value, by="admin", now=scene.clock.now(),
+                                 source="示意：某地规范性文件备案办法“印发之日起3个工作日内报送备案”（legal-facts-2 §1.8）")
+
+
 @given(parsers.re(ND_WHO + r"也是本单位合法性审核人员"))
 def also_reviewer(scene: Scene, who: str) -> None:
     with writing(scene.town.sessions) as session:
