@@ -64,4 +64,4 @@ def test_a_contract_goes_through_the_generic_case_api(api_for, town) -> None:
     refused = head.fire(case_id, "sign_contract", {"signed_on": town.engine.today().isoformat(), "signatory": "黄振华"})
     assert refused.status_code == 422
     [reason] = refused.get_json()["details"]["reasons"]
-    assert reason["code"] == "major_contract_adviser_heard" and "contract.major_amount" in reason["zh"]
+    assert reason["code"] == "major_contract_adviser_heard" and "contract.major_amount" in reason["en"]

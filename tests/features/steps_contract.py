@@ -115,9 +115,9 @@ def contract_at(contract: Contract, agreement: str | None, stage: str) -> None:
     contract.bring_to(CR_STATES[stage], **changes)
 
 
-@given(parsers.re(r'有一份金额为(?P<yuan>\d+)元的合同经' + WHO + '逐项审查并出具同意意见'))
+@given(parsers.re(r'有一份金额为(?P<yuan>[\d,]+)元的合同经' + WHO + '逐项审查并出具同意意见'))
 def contract_approved_by(contract: Contract, yuan: str, who: str) -> None:
-    contract.act("create", "李娜", strict=True, amount=yuan)
+    contract.act("create", "李娜", strict=True, amount=yuan.replace(",", ""))
     contract.review_all_points(who)
     contract.act("issue_opinion", who, strict=True)
     assert contract.scene.case().state == "reviewed"

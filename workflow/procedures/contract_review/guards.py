@@ -165,7 +165,7 @@ def major_contract_adviser_heard(ctx: GuardContext) -> Fail | None:
                 for a in acts)
     if heard:
         return None
-    return Fail(f"合同金额{amount(value)}达到重大合同标准{amount(threshold)}（设置项 {MAJOR_AMOUNT}），本轮审查未听取法律顾问意见",
+    return Fail(f"合同金额{amount(value)}达到本单位重大合同标准{amount(threshold)}，本轮审查未听取法律顾问意见",
                 f"the amount {value} yuan reaches the major-contract amount {threshold} ({MAJOR_AMOUNT}); no legal "
                 "adviser was heard in this review round")
 
