@@ -70,9 +70,8 @@ def _labels() -> dict[str, dict[str, str]]:
     procedure, lang = _procedure(), current_lang()
     return {
         "states": {name: s.label.get(lang) for name, s in procedure.states.items()},
-        "kinds": {v: label.get(lang) for v, label in register.choice_labels(procedure, "create", "kind").items()},
-        "outcomes": {v: label.get(lang) for v, label in
-                     register.choice_labels(procedure, "issue_opinion", "outcome").items()},
+        "kinds": {v: label.get(lang) for v, label in register.kind_labels(procedure).items()},
+        "outcomes": {v: label.get(lang) for v, label in register.outcome_labels(procedure).items()},
     }
 
 

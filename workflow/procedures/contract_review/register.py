@@ -90,3 +90,13 @@ def choice_labels(procedure: Procedure, trigger: str, name: str) -> dict[str, La
     steps = (procedure.create, *procedure.transitions)
     spec = next((f for t in steps if t.trigger == trigger for f in t.payload if f.name == name), None)
     return {value: label for value, label in spec.choices} if spec else {}
+
+
+def kind_labels(procedure: Procedure) -> dict[str, Label]:
+    """The kinds of contract, as the submission's `kind` field gives them."""
+    return choice_labels(procedure, "create", "kind")
+
+
+def outcome_labels(procedure: Procedure) -> dict[str, Label]:
+    """The review opinion's outcomes (同意 / 修改后同意 / 不同意), as the opinion's step gives them."""
+    return choice_labels(procedure, "issue_opinion", "outcome")
