@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from workflow.calendar import default_calendar
-from workflow.deadlines import describe
+from workflow.deadlines import describe, start_period
 from workflow.definitions import load_registry
 from workflow.models import CaseDeadline
 
@@ -41,3 +41,17 @@ def test_minimum_period_runs_until_its_last_day_has_passed() -> None:
                        due=date(2026, 4, 1), n=30, unit="calendar_days", provisional=False, basis="条例第十五条")
     assert describe(row, PROCEDURE, date(2026, 4, 1), default_calendar()).status == "running"
     assert describe(row, PROCEDURE, date(2026, 4, 2), default_calendar()).status == "elapsed"
+
+
+def test_a_period_whose_unit_is_a_setting_counts_in_the_unit_the_organisation_set() -> None:
+    """The normative filing period: its length and its unit are local rules (legal-facts-2 §1.8, [U])."""
+    spec = load_registry().get("normative_document").deadlines["filing_period"]
+    assert (spec.n_setting, spec.unit_setting) == ("normative.filing_days", "normative.filing_day_unit")
+    calendar = default_calendar()
+    published = {"published_on": "2026-04-30"}  # before the May Day holiday (1–5 May 2026)
+    settings = {"normative.filing_days": 3, "normative.filing_day_unit": "working_days"}
+    working = start_period(spec, published, date(2026, 4, 30), calendar, settings.__getitem__)
+    assert (working.unit, working.due) == ("working_days", date(2026, 5, 8))  # 6, 7, 8 May
+    settings["normative.filing_day_unit"] = "calendar_days"
+    days = start_period(spec, published, date(2026, 4, 30), calendar, settings.__getitem__)
+    assert (days.unit, days.due) == ("calendar_days", date(2026, 5, 6))  # 3 May is a holiday: the next working day

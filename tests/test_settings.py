@@ -16,10 +16,10 @@ from workflow.settings import BY_KEY, CATALOGUE, TYPES, SettingValueError, valid
 
 ROOT = Path(__file__).resolve().parent.parent
 # Reads whose key is not written in the code but comes from elsewhere, checked elsewhere in this file: a
-# definition's audio_video.setting and deadline n_setting (read from the registry), and the loop variable
+# definition's audio_video.setting and deadline n_setting and unit_setting (read from the registry), and the loop variable
 # over the demo's settings (demo.ENFORCEMENT_SETTINGS, checked below), and a document type's 代字 setting
 # (definitions/documents/, read below). Anything else unresolved fails.
-INDIRECT = {"av.setting", "spec.n_setting", "key", "spec.catalogue_setting", "spec.threshold_setting",
+INDIRECT = {"av.setting", "spec.n_setting", "spec.unit_setting", "key", "spec.catalogue_setting", "spec.threshold_setting",
             "doc.code_setting"}
 
 
@@ -83,6 +83,7 @@ def _keys_in_definitions() -> set[str]:
     keys: set[str] = set()
     for procedure in load_registry().all():
         keys.update(d.n_setting for d in procedure.deadlines.values() if d.n_setting)
+        keys.update(d.unit_setting for d in procedure.deadlines.values() if d.unit_setting)
         keys.update(o for d in procedure.deadlines.values() for t in d.timers for o in t.offsets
                     if isinstance(o, str))  # reminders' offsets that no law fixes (workflow/timers/spec.py)
         if procedure.audio_video is not None and procedure.audio_video.setting:

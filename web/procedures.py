@@ -219,7 +219,9 @@ def _deadline_row(procedure: Procedure, d: DeadlineSpec) -> DeadlineRow:
     return DeadlineRow(
         name=d.name, label=d.label.get(lang),
         kind=_("最短期间") if d.kind == "minimum" else _("办理时限"),
-        length=length, unit=unit_label(d.unit),
+        # a unit the organisation sets (unit_setting) is named as its setting, like a length it sets
+        length=length, unit=_("按本单位设置 {key}", key=setting_name(d.unit_setting)) if d.unit_setting
+        else unit_label(d.unit),
         starts=[_step_label(procedure, s) for s in d.starts_on],
         start_note=_("自「{field}」起算", field=_payload_field(procedure, d.starts_on, d.start_from))
         if d.start_from else "",

@@ -30,6 +30,7 @@ class Started:
     due: date
     n: int
     provisional: bool
+    unit: str = "calendar_days"  # the unit it counts in: the definition's, or the organisation's (unit_setting)
 
 
 def start_period(spec: DeadlineSpec, payload: Mapping[str, Any], today: date, calendar: WorkCalendar,
@@ -38,17 +39,18 @@ def start_period(spec: DeadlineSpec, payload: Mapping[str, Any], today: date, ca
     date or today; due on the payload's date (the length is then what lies between), or after n days, with
     n fixed by the definition, given in the payload, or set by the organisation (`setting(key)`)."""
     start = date.fromisoformat(payload[spec.start_from]) if spec.start_from else today
+    unit = str(setting(spec.unit_setting)) if spec.unit_setting else spec.unit
     if spec.due_from:
         due = date.fromisoformat(payload[spec.due_from])
-        n, provisional = calendar.working_days_between(start, due) if spec.unit == "working_days" \
+        n, provisional = calendar.working_days_between(start, due) if unit == "working_days" \
             else (calendar.calendar_days_between(start, due), False)
-        return Started(start, due, n, provisional)
+        return Started(start, due, n, provisional, unit)
     if spec.n_setting:
         n = int(setting(spec.n_setting))
     else:
         n = spec.n if spec.n is not None else int(payload[spec.n_from or ""])
-    computed = calendar.period(start, n, spec.unit)
-    return Started(start, computed.date, n, computed.provisional)
+    computed = calendar.period(start, n, unit)
+    return Started(start, computed.date, n, computed.provisional, unit)
 
 
 @dataclass(frozen=True)

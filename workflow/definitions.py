@@ -79,6 +79,9 @@ class DeadlineSpec:
     start_from: str | None = None  # payload date field the period counts from (default: the event's date)
     due_from: str | None = None  # payload date field that IS the due date (e.g. the requested review date)
     end_from: str | None = None  # payload date field a limit's end is judged by (default: the event's date)
+    # organisation setting holding the unit (calendar_days | working_days), where a local rule chooses it too (the
+    # normative filing period); `unit` is then only what the definition's pages show before a setting exists
+    unit_setting: str | None = None
     timers: tuple[timer_spec.Timer, ...] = ()  # what the period's time brings: reminders, expiry, an end (timers/spec.py)
 
 
@@ -450,6 +453,7 @@ class DeadlineSchemaDef(Schema):
     start_from = fields.String(validate=IDENT)
     due_from = fields.String(validate=IDENT)
     end_from = fields.String(validate=IDENT)
+    unit_setting = fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_.]*$", error="must be a setting key"))
     basis = fields.String(required=True, validate=validate.Length(min=1))
     starts_on = fields.List(fields.String(validate=IDENT), required=True, validate=validate.Length(min=1))
     ends_on = fields.List(fields.String(validate=IDENT), required=True, validate=validate.Length(min=1))
@@ -912,7 +916,7 @@ def _build(data: dict[str, Any], name: str) -> Procedure:
                 starts_on=tuple(v["starts_on"]), ends_on=tuple(v["ends_on"]), cleared_on=tuple(v["cleared_on"]),
                 n=v.get("n"), n_from=v.get("n_from"), n_setting=v.get("n_setting"),
                 start_from=v.get("start_from"), due_from=v.get("due_from"),
-                end_from=v.get("end_from"), timers=timer_spec.build(v["timers"]),
+                end_from=v.get("end_from"), unit_setting=v.get("unit_setting"), timers=timer_spec.build(v["timers"]),
             )
             for k, v in data["deadlines"].items()
         },

@@ -667,6 +667,10 @@ CONTRACT_SOURCE = ("ILLUSTRATIVE 演示数据：示意《后龙镇人民政府�
 CONTRACT_SETTINGS: list[tuple[str, Any]] = [
     ("contract.excluded_kinds", ["procurement", "employment", "emergency"]),
     ("contract.review_working_days", 5), ("contract.filing_working_days", 5)]
+# What makes a contract major (重大合同) has no national or Fujian rule either (legal-facts-2 §2 item 36, [U]).
+MAJOR_CONTRACT_AMOUNT = 300000
+MAJOR_CONTRACT_SOURCE = ("ILLUSTRATIVE 演示数据：示意《后龙镇人民政府合同合法性审查办法》“合同金额30万元以上的为重大合同，应当听取法律顾问"
+                         "意见”（中办发〔2016〕30号，legal-facts-2 §2 第36项）；以本镇实际规定为准")
 CONTRACT_POINTS = {"capacity": "相对方营业执照、资质有效，签约代表持有授权委托书",
                    "terms": "租金标准经集体讨论确定，条款不违反法律法规",
                    "dispute": "约定由泉州仲裁委员会仲裁，条款明确有效",
@@ -682,6 +686,8 @@ def contracts(story: _Story, real_now: datetime) -> list[str]:
         for key, value in CONTRACT_SETTINGS:
             accounts.set_setting(session, org_id=ORG, key=key, value=value, source=CONTRACT_SOURCE, by="admin",
                                  now=clock.now())
+        accounts.set_setting(session, org_id=ORG, key="contract.major_amount", value=MAJOR_CONTRACT_AMOUNT,
+                             source=MAJOR_CONTRACT_SOURCE, by="admin", now=clock.now())
 
     def new(title: str, **contract: Any) -> str:
         clock.advance(hours=2)

@@ -339,6 +339,20 @@ CATALOGUE = CATALOGUE + (
                 _CONTRACT_BASIS, _CONTRACT_WHY, "本单位合同合法性审查规定的备案条款", minimum=1, maximum=60,
                 examples=("5",)),
 )
+# The major contract (重大合同, issue 13): 中办发〔2016〕30号 ([V2], legal-facts-2 §2 item 36) has the legal adviser
+# help draft and revise major contracts and forbids deciding matters the adviser was not heard on; no national or
+# Fujian rule says which contracts are major ([U]), so the amount from which a contract is major is a setting.
+CATALOGUE = CATALOGUE + (
+    SettingSpec("contract.major_amount", INTEGER, Label("重大合同金额标准（元，达到即为重大合同）",
+                                                       "Amount from which a contract is major (yuan)"),
+                "中办发〔2016〕30号（法律顾问协助起草、修改重大合同）；本单位合同合法性审查规定",
+                Label("中办发〔2016〕30号要求法律顾问参与重大合同，未规定何为重大合同；国家和福建均未查到金额标准（legal-facts-2 "
+                      "§2第36项，[U]），以本单位规定为准。",
+                      "中办发〔2016〕30号 has the legal adviser take part in major contracts without saying which "
+                      "are major; no national or Fujian amount was found (legal-facts-2 §2 item 36, [U])."),
+                "本单位合同合法性审查规定或法律顾问工作规则中的重大合同标准条款", minimum=1, maximum=10**12,
+                examples=("300000", "500000")),
+)
 BY_KEY: Mapping[str, SettingSpec] = {s.key: s for s in CATALOGUE}
 
 

@@ -21,7 +21,7 @@ CONTRACT = {"title": "后龙镇农贸市场摊位租赁合同", "contracting_uni
             "administrative_agreement": False, "text": "甲方将农贸市场一层摊位出租给乙方。"}
 # The town's contract rules (no national rule: organisation settings with their source, workflow/settings.py).
 RULES = {"contract.review_working_days": 5, "contract.filing_working_days": 5,
-         "contract.excluded_kinds": ["procurement"]}
+         "contract.excluded_kinds": ["procurement"], "contract.major_amount": 300000}
 
 
 def set_contract_rules(town: Runtime) -> None:
@@ -53,3 +53,15 @@ def test_a_contract_goes_through_the_generic_case_api(api_for, town) -> None:
     assert [r["code"] for r in reasons] == ["contract_points_reviewed"]
     assert "审查内容" in reasons[0]["article"] and "争议解决条款" in reasons[0]["zh"]
     assert adviser.get(f"/cases/{case_id}").get_json()["state"] == "under_review"
+
+    # The legal office's reviewer reviews and approves; the head may not sign this major contract (360,000 yuan
+    # at or above the town's 300,000) without the adviser heard, and the refusal names the setting.
+    counsel: ApiClient = api_for("chenjing")
+    for point in ("capacity", "terms", "dispute", "form"):
+        assert counsel.fire(case_id, "record_review_point", {"item": point, "finding": "符合规定"}).status_code == 200
+    assert counsel.fire(case_id, "issue_opinion", {"outcome": "approve", "opinion": "同意"}).status_code == 200
+    head: ApiClient = api_for("huangzhenhua")
+    refused = head.fire(case_id, "sign_contract", {"signed_on": town.engine.today().isoformat(), "signatory": "黄振华"})
+    assert refused.status_code == 422
+    [reason] = refused.get_json()["details"]["reasons"]
+    assert reason["code"] == "major_contract_adviser_heard" and "contract.major_amount" in reason["en"]

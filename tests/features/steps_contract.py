@@ -21,7 +21,12 @@ from tests.features.steps_enforcement import step_table
 from workflow import accounts
 from workflow.db import writing
 from workflow.demo import ORG
-from workflow.procedures.contract_review.law import EXCLUDED_KINDS, FILING_WORKING_DAYS, REVIEW_WORKING_DAYS
+from workflow.procedures.contract_review.law import (
+    EXCLUDED_KINDS,
+    FILING_WORKING_DAYS,
+    MAJOR_AMOUNT,
+    REVIEW_WORKING_DAYS,
+)
 
 CR = REGISTRY.get("contract_review")
 CR_STEPS = StepsByLabel(CR)
@@ -30,7 +35,9 @@ CR_DEADLINES = {d.label.zh: d.name for d in CR.deadlines.values()}
 POINTS = [value for value, _ in next(f for f in CR_STEPS["登记审查要点意见"].payload if f.name == "item").choices]
 SOURCE = "后龙镇人民政府合同合法性审查办法（示意）"
 # The town's rules in the background: the values of the local models legal-facts-2 §2 item 38 reports.
-RULES = {EXCLUDED_KINDS: ["procurement", "employment", "emergency"], REVIEW_WORKING_DAYS: 5, FILING_WORKING_DAYS: 5}
+# The major-contract amount has no national or Fujian figure ([U], §2 item 36): 300,000 yuan, illustrative.
+RULES = {EXCLUDED_KINDS: ["procurement", "employment", "emergency"], REVIEW_WORKING_DAYS: 5, FILING_WORKING_DAYS: 5,
+         MAJOR_AMOUNT: 300000}
 
 
 @dataclass
@@ -68,9 +75,9 @@ class Contract:
         else:
             self.scene.fire(trigger, who, payload, strict=strict)
 
-    def review_all_points(self) -> None:
+    def review_all_points(self, who: str = "林志远") -> None:
         for point in POINTS:
-            self.act("record_review_point", "林志远", strict=True, item=point)
+            self.act("record_review_point", who, strict=True, item=point)
 
     def bring_to(self, state: str, **contract: Any) -> None:
         self.act("create", "李娜", strict=True, **contract)
@@ -106,6 +113,14 @@ def contract_at(contract: Contract, agreement: str | None, stage: str) -> None:
     assert stage in CR_STATES, f"「{stage}」 is not a stage of {CR.ref}: {sorted(CR_STATES)}"
     changes = {"administrative_agreement": True, "kind": "expropriation_compensation"} if agreement else {}
     contract.bring_to(CR_STATES[stage], **changes)
+
+
+@given(parsers.re(r'有一份金额为(?P<yuan>[\d,]+)元的合同经' + WHO + '逐项审查并出具同意意见'))
+def contract_approved_by(contract: Contract, yuan: str, who: str) -> None:
+    contract.act("create", "李娜", strict=True, amount=yuan.replace(",", ""))
+    contract.review_all_points(who)
+    contract.act("issue_opinion", who, strict=True)
+    assert contract.scene.case().state == "reviewed"
 
 
 @given("各审查要点均已登记意见")

@@ -120,6 +120,10 @@ class Normative:
                                    "due_on": (today + timedelta(days=5)).isoformat()},
             "submit_supplement": {"supplement": "已补充征求意见采纳情况说明"},
             "record_review_point": {"item": "issuer", "finding": "compliant"},
+            "record_review_consultation": {"method": "expert_meeting", "held_on": today.isoformat(),
+                                           "consulted": ["后龙镇法律顾问林志远", "泉港区司法局"],
+                                           "question": "宅基地建房保证金是否属于违法设定的收费事项",
+                                           "summary": "与会专家一致认为保证金缺乏上位法依据，建议删除"},
             "issue_legality_opinion": {"outcome": "lawful", "opinion": "经审核，制定主体合法，内容和程序符合规定"},
             "revise_after_opinion": {"changes": "删除第八条关于收取保证金的规定"},
             "withdraw": {"reason": "经审核不合法，停止制定"},
@@ -252,6 +256,14 @@ def reviewer_setting(scene: Scene, who: str) -> None:
         accounts.set_setting(session, org_id=ORG, key="normative.legality_reviewer", value=value,
                              source="泉港区人民政府关于确定规范性文件合法性审核机构的通知（示意）", by="admin",
                              now=scene.clock.now())
+
+
+@given(parsers.re(r"后龙镇规定报送备案期限为自发布之日起(?P<n>\d+)个工作日"))
+def filing_in_working_days(scene: Scene, n: str) -> None:
+    with writing(scene.town.sessions) as session:
+        for key, value in (("normative.filing_days", int(n)), ("normative.filing_day_unit", "working_days")):
+            accounts.set_setting(session, org_id=ORG, key=key, value=value, by="admin", now=scene.clock.now(),
+                                 source="示意：某地规范性文件备案办法“印发之日起3个工作日内报送备案”（legal-facts-2 §1.8）")
 
 
 @given(parsers.re(ND_WHO + r"也是本单位合法性审核人员"))
@@ -418,3 +430,12 @@ def listed(nd: Normative, which: str, neg: str | None, name: str) -> None:
         lists = register.cleanup_lists(session, ORG, nd.cleanup_id or "")
     ids = [row.case_id for row in (lists.valid if which == "继续有效" else lists.invalid)]
     assert (nd.documents[name] in ids) != bool(neg), f"{which}: {ids}"
+
+
+@then(parsers.re(r'审核记录载有"(?P<method>[^"]+)"的意见摘要'))
+def consultation_recorded(nd: Normative, method: str) -> None:
+    spec = next(f for f in DOC_STEPS["登记审核中的征求意见和论证"].payload if f.name == "method")
+    value = next((v for v, label in spec.choices if label.zh == method), None)
+    assert value, f"「{method}」 is not a method: {[label.zh for _, label in spec.choices]}"
+    consultations = nd.data().get("consultations") or []
+    assert consultations and consultations[-1]["method"] == value and consultations[-1]["summary"].strip(), consultations

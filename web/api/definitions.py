@@ -88,7 +88,7 @@ class Definition(MethodView):
             "transitions": [step_data(t) for t in proc.transitions],
             "deadlines": [{
                 "name": d.name, "label": d.label, "kind": d.kind, "unit": d.unit, "n": d.n, "n_from": d.n_from,
-                "n_setting": d.n_setting, "start_from": d.start_from, "due_from": d.due_from,
+                "n_setting": d.n_setting, "unit_setting": d.unit_setting, "start_from": d.start_from, "due_from": d.due_from,
                 "end_from": d.end_from, "basis": d.basis, "starts_on": list(d.starts_on),
                 "ends_on": list(d.ends_on), "cleared_on": list(d.cleared_on),
             } for d in proc.deadlines.values()],

@@ -130,6 +130,8 @@ class DeadlineSpecSchema(Schema):
     n = fields.Integer(required=True, allow_none=True)
     n_from = fields.String(required=True, allow_none=True)
     n_setting = fields.String(required=True, allow_none=True)
+    unit_setting = fields.String(required=True, allow_none=True,
+                                 metadata={"description": "the setting holding the unit, where a local rule sets it"})
     start_from = fields.String(required=True, allow_none=True)
     due_from = fields.String(required=True, allow_none=True)
     end_from = fields.String(required=True, allow_none=True)

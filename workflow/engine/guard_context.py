@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow import accounts, typed_dates
-from workflow.calendar import WorkCalendar
+from workflow.calendar import UNITS, WorkCalendar
 from workflow.clock import local_date
 from workflow.conflicts import at_path, clashes
 from workflow.definitions import Procedure, Registry, Transition
@@ -116,6 +116,13 @@ def evaluate(db: Transactional, registry: Registry, calendar: WorkCalendar, proc
                     f"本单位尚未设置「{spec.label.zh}」的天数（设置项 {spec.n_setting}，须注明依据）",
                     f"the organisation has not set the length of the {spec.label.en} "
                     f"(setting {spec.n_setting}, with its source)", spec.basis))
+        if spec.unit_setting and transition.trigger in spec.starts_on \
+                and settings.get(spec.unit_setting) not in UNITS:
+            reasons.append(Reason(
+                f"setting_missing:{spec.unit_setting}",
+                f"本单位尚未设置「{spec.label.zh}」按日还是按工作日计算（设置项 {spec.unit_setting}，须注明依据）",
+                f"the organisation has not set whether the {spec.label.en} counts calendar or working days "
+                f"(setting {spec.unit_setting}, with its source)", spec.basis))
     # Typed dates: none in the future, pairs in legal order, a late entry with its reason.
     reasons.extend(Reason(p.code, p.zh, p.en, p.article, p.field) for p in judged(
         lambda: typed_dates.problems(procedure, transition, data, payload, ctx.today, settings), []))

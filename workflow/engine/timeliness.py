@@ -57,11 +57,11 @@ def update_deadlines(db: Transactional, procedure: Procedure, case_id: str, trig
             delete_deadline(db, current.pop(spec.name))
         if trigger not in spec.starts_on:
             continue
-        # an n_setting is present and valid here: the guards refused the step otherwise
+        # an n_setting (and a unit_setting) is present and valid here: the guards refused the step otherwise
         period = start_period(spec, payload, today, calendar, setting)
         row = current.get(spec.name)
         new = row is None
         row = row or DeadlineRow(case_id=case_id, name=spec.name)
-        row.kind, row.started_on, row.due, row.n, row.unit = spec.kind, period.start, period.due, period.n, spec.unit
+        row.kind, row.started_on, row.due, row.n, row.unit = spec.kind, period.start, period.due, period.n, period.unit
         row.provisional, row.basis = period.provisional, spec.basis
         save_deadline(db, row, new=new)

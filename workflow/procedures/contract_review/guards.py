@@ -8,6 +8,7 @@ The framework (GuardContext, Fail, ...) is workflow/guards.py; this family's sou
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from workflow.guards import Fail, GuardContext, GuardTable, as_date
@@ -15,11 +16,13 @@ from workflow.procedures.contract_review.law import (
     ADVISER_OPINION_2016,
     APPROVE,
     EXCLUDED_KINDS,
+    LEGAL_ADVISER,
     LOCAL_MODELS,
+    MAJOR_AMOUNT,
     RECONSIDERATION_LAW,
     REVIEW_POINTS,
 )
-from workflow.wording import day
+from workflow.wording import amount, day
 
 GUARDS = GuardTable("contract_review")
 guard = GUARDS.guard
@@ -135,6 +138,36 @@ def administrative_agreement_states_remedy(ctx: GuardContext) -> Fail | None:
         return None
     return Fail("本合同属于行政协议，送审文本未载明救济途径", "the contract is an administrative agreement and its "
                 "text states no remedy")
+
+
+def _whole(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+@guard("major_contract_adviser_heard", article=f"{ADVISER_OPINION_2016}；本单位合同合法性审查规定（重大合同标准）",
+       zh="达到本单位重大合同标准的合同，签订前应当听取法律顾问对送签文本的意见",
+       en="A contract at or above the organisation's major-contract amount is signed only after the legal adviser "
+          "was heard on the text to be signed")
+def major_contract_adviser_heard(ctx: GuardContext) -> Fail | None:
+    """[V2] 中办发〔2016〕30号: advisers help draft and revise major contracts, and a matter on which they had to be
+    heard but were not may not be decided (legal-facts-2 §2 item 36). What is major has no national or Fujian
+    rule ([U]): the amount is the setting contract.major_amount; unset, no contract is major by amount. Heard
+    means a person holding the legal adviser's role recorded a finding or the opinion in the current review
+    round (the one on the text to be signed). Whether a major contract also needs collective deliberation is not
+    stated in the sources (legal-facts-2 §2): not enforced here."""
+    threshold = _whole(ctx.settings.get(MAJOR_AMOUNT))
+    value = (ctx.data.get("contract") or {}).get("amount")
+    if threshold is None or value is None or Decimal(str(value)) < threshold:
+        return None
+    start = _round_start(ctx.data)
+    acts = [*(ctx.data.get("findings") or []), *([ctx.data["opinion"]] if ctx.data.get("opinion") else [])]
+    heard = any(int(a.get("event_seq", 0)) > start and LEGAL_ADVISER in (ctx.roles_of(str(a.get("recorded_by"))) or ())
+                for a in acts)
+    if heard:
+        return None
+    return Fail(f"合同金额{amount(value)}达到本单位重大合同标准{amount(threshold)}，本轮审查未听取法律顾问意见",
+                f"the amount {value} yuan reaches the major-contract amount {threshold} ({MAJOR_AMOUNT}); no legal "
+                "adviser was heard in this review round")
 
 
 # ---------------------------------------------------------------- filing (legal-facts-2 §2 item 38)

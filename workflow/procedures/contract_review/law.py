@@ -28,3 +28,8 @@ APPROVE = "approve"
 EXCLUDED_KINDS = "contract.excluded_kinds"  # [V2] local models: 政府采购、劳动人事、应急 contracts are excluded
 REVIEW_WORKING_DAYS = "contract.review_working_days"  # [U] no national period; 5 working days in local models
 FILING_WORKING_DAYS = "contract.filing_working_days"  # [U] no national period; 5 working days in local models
+# [U] no national or Fujian threshold: the amount (yuan) from which a contract is major (重大合同), on which the legal
+# adviser must be heard (中办发〔2016〕30号, legal-facts-2 §2 item 36)
+MAJOR_AMOUNT = "contract.major_amount"
+# The role whose opinion a major contract needs (the definition's roles block)
+LEGAL_ADVISER = "legal_adviser"
