@@ -51,7 +51,7 @@ from workflow.procedures.information_request.annual_report import (
     requests_table,
 )
 from workflow.procedures.information_request.law import COLUMNS, PROCEDURE
-from workflow.procedures.information_request.register import RequestRow, requests, row_of
+from workflow.procedures.information_request.register import RequestRow, fee_pauses_of, requests, row_of
 from workflow.procedures.normative_document import register as normative_register
 
 bp = Blueprint("information_requests", __name__)
@@ -207,7 +207,7 @@ def status() -> tuple[str, int] | str:
         if case is None:
             return render_template("information_requests/status.html", found=None, asked=True), 404
         procedure = rt.registry.get(case.procedure, case.procedure_version)
-        row = row_of(case, procedure, rt.engine.calendar, rt.engine.today())
+        row = row_of(case, procedure, rt.engine.calendar, rt.engine.today(), fee_pauses_of(session, case.org_id))
         found = PublicStatus(row, dict(case.data or {}), row.answer_type)
     return render_template("information_requests/status.html", found=found, asked=True)
 

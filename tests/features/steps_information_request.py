@@ -190,3 +190,12 @@ def system_closed(req: Request, step: str, stage: str) -> None:
         assert event is not None, f"「{step}」 was not taken"
         assert (event.kind, event.actor, event.role) == ("transition", f"system.{ORG}", "system")
         assert event.to_state == IR_STATES[stage] == scene.case().state
+
+
+@then(parsers.re(r'申请期限"(?P<label>[^"]+)"暂停计算，载明"(?P<reason>[^"]+)"'))
+def request_deadline_paused(req: Request, label: str, reason: str) -> None:
+    """The period stays open without a last day (no reminder, never overdue), saying why it stands still."""
+    row = running(req.scene, IR_DEADLINES[label], label)
+    assert row.due is None, f"「{label}」 is due {row.due}, not paused"
+    assert reason in (row.paused_zh or ""), f"「{label}」 paused for {row.paused_zh!r}"
+    assert row.paused_en, "the reason has no English"

@@ -11,6 +11,7 @@ from workflow.procedures.information_request.clock import answer_clock
 from workflow.procedures.information_request.law import (
     CORRECTION_NOTICE_DAYS,
     FEE_MEASURES,
+    FEE_TIME_PAUSES_CLOCK,
     MAX_EXTENSION_DAYS,
     OGI,
     PROCEDURE,
@@ -137,7 +138,7 @@ def extension_once(ctx: GuardContext) -> Fail | None:
 
 
 def _due(ctx: GuardContext) -> date:
-    clock = answer_clock(ctx.data, ctx.calendar, ctx.today)
+    clock = answer_clock(ctx.data, ctx.calendar, ctx.today, bool(ctx.settings.get(FEE_TIME_PAUSES_CLOCK)))
     assert clock is not None  # processing: the receipt is confirmed
     return clock.due
 
