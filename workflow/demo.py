@@ -542,8 +542,9 @@ IR_REQUEST = {"applicant_type": "natural_person", "contact": "13900000000", "acc
 def information_requests(story: _Story, real_now: datetime) -> list[str]:
     """Requests for government information (条例第二十七条至第四十五条) in several states, so that the disclosure
     annual report of the current year has figures in most rows: one carried over from last year, one corrected,
-    one extended, one with a third party's reasoned objection, one with another agency, one paid a fee, a
-    petition, a lapsed one and one still open at the end (carried to next year)."""
+    one extended (and then sued over, pending), one with a third party's reasoned objection (its refusal upheld on
+    reconsideration), one with another agency, one paid a fee, a petition, a lapsed one and one still open at the
+    end (carried to next year)."""
     engine, clock = story.engine, story.clock
     officer, head = "zhoumin", "linhaiyan"
     with writing(engine.sessions) as session:
@@ -596,6 +597,10 @@ def information_requests(story: _Story, real_now: datetime) -> list[str]:
     story.ok(cid, "extend_answer_period", head, {"days": 15, "reason": "材料涉及多个部门，需汇总核对",
                                                  "applicant_notified_on": story.in_days(18)}, days=18)
     answer(cid, "disclosed", 20, where_to_obtain="以电子邮件发送至申请人邮箱", reply_text="经审查，予以公开。")
+    # 行政诉讼 (条例第五十一条): the applicant sues over the completeness of what was provided; still pending
+    story.ok(cid, "record_remedy", officer, {"kind": "litigation_direct", "filed_on": story.in_days(12),
+                                             "body": "泉州市泉港区人民法院", "outcome": "pending",
+                                             "note": "原告认为提供的招标文件不完整"}, days=12)
     cases.append(cid)
 
     # 第三方: a reasoned objection, so the information is not disclosed (条例第三十二条)
@@ -609,6 +614,12 @@ def information_requests(story: _Story, real_now: datetime) -> list[str]:
     answer(cid, "refused", 2, refusal_ground="third_party_rights",
            reasons="第三方不同意公开且理由合理（条例第三十二条、第十五条）",
            reply_text="不予公开。如不服，可自收到本答复之日起60日内向泉州市泉港区人民政府申请行政复议。")
+    # 行政复议 (条例第五十一条): the applicant asks the district government; the refusal is upheld (annual report 四)
+    story.ok(cid, "record_remedy", officer, {"kind": "reconsideration", "filed_on": story.in_days(10),
+                                             "body": "泉州市泉港区人民政府", "outcome": "pending"}, days=10)
+    story.ok(cid, "record_remedy_outcome", officer, {"remedy_no": 1, "outcome": "maintained",
+                                                     "decided_on": story.in_days(28),
+                                                     "note": "复议决定维持本机关不予公开的答复"}, days=28)
     cases.append(cid)
 
     # 其他机关: the district bureau agrees; the information is disclosed

@@ -73,6 +73,9 @@ class Request:
                                   "reply_text": "您反映的问题属于投诉，不作为政府信息公开申请处理，可通过12345热线提出。",
                                   "answered_on": iso},
             "archive": {"archive_ref": "龙档〔2026〕公开-01"},
+            "record_remedy": {"kind": "reconsideration", "filed_on": iso, "body": "泉州市泉港区人民政府",
+                              "outcome": "pending"},
+            "record_remedy_outcome": {"remedy_no": 1, "outcome": "maintained", "decided_on": iso},
         }
         payload = copy.deepcopy(defaults[trigger])
         for key, value in changes.items():

@@ -26,6 +26,7 @@ from workflow.procedures.information_request.law import (
     PROCEDURE,
     REFUSAL_ROW,
 )
+from workflow.procedures.information_request.remedies import Remedy, remedies_of
 
 # The record of the step that ends a request, per state it rests in, and the field holding the day it ended
 # (None: the day the step was recorded — a system step has no typed day).
@@ -48,6 +49,7 @@ class RequestRow:
     closed_on: date | None
     result_row: str | None  # the annual report's row (law.RESULT_ROWS), once the request has ended
     answer_type: Label | None
+    remedies: tuple[Remedy, ...] = ()  # reconsiderations and lawsuits recorded on it (remedies.py)
 
 
 def _choice(procedure: Procedure, trigger: str, name: str, value: Any) -> Label | None:
@@ -91,7 +93,8 @@ def row_of(case: Case, procedure: Procedure, calendar: WorkCalendar, today: date
         _choice(procedure, "create", "channel", request.get("channel")) or Label("", ""), case.state,
         state.label if state else Label(case.state, case.state), received, receipt is not None,
         answer_clock(data, calendar, today, fee_pauses), closed_on, result_row(case.state, data),
-        _choice(procedure, "answer", "answer_type", answer.get("answer_type")) if answer else None)
+        _choice(procedure, "answer", "answer_type", answer.get("answer_type")) if answer else None,
+        remedies_of(data))
 
 
 def requests(session: Session, registry: Registry, org_id: str, calendar: WorkCalendar, today: date) -> list[RequestRow]:
