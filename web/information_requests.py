@@ -22,6 +22,7 @@ Staff (the roles of the definition's `pages.register`):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
@@ -198,10 +199,24 @@ def status_form() -> str:
     return render_template("information_requests/status.html", found=None, asked=False)
 
 
+# The status lookup by tracking code is limited like the portal's forms (web/throttle.py), under a key of its own so
+# that looking up never uses up the forms' quota: 10 lookups in 10 minutes and 50 in a day per client. The code is
+# unguessable (128 bits) anyway; the limit keeps a script from hammering the page and the database.
+STATUS_PURPOSE = "portal.request_status"
+STATUS_WINDOWS = (throttle.Window(timedelta(minutes=10), 10), throttle.Window(timedelta(days=1), 50))
+
+
 @bp.post("/public/information-requests/status")
 def status() -> tuple[str, int] | str:
     rt = runtime()
     code = request.form.get("code", "").strip()
+    client = throttle.client_key(current_app.secret_key or "", request.remote_addr, STATUS_PURPOSE)
+    org = _orgs(request.args.get("org"))[0]  # the count's row names an organisation; lookups are not per organisation
+    if throttle.admit(rt.sessions, client, org.id, rt.clock.now(), STATUS_WINDOWS) is not None:
+        current_app.logger.info("portal: status lookup not answered (rate limit), client %s", client[:12])
+        short, day = STATUS_WINDOWS
+        return render_template("information_requests/status.html", found=None, asked=False,
+                               throttled=(int(short.length.total_seconds() // 60), short.limit, day.limit)), 429
     with rt.sessions() as session:
         case_id = tracking.case_of(session, code)
         case = session.get(Case, case_id) if case_id else None

@@ -150,3 +150,24 @@ def test_the_reports_reconsideration_and_litigation_table_comes_from_the_records
     sheet = load_workbook(BytesIO(officer.get(f"/information-requests/report.xlsx?year={year}").data)).active
     rows = {row[0]: row[1:] for row in sheet.iter_rows(values_only=True) if row[0]}
     assert rows["行政复议"][:5] == (1, 0, 0, 0, 1) and rows["行政诉讼：复议后起诉"][:5] == (0, 0, 0, 1, 1)
+
+
+def test_the_status_lookup_is_rate_limited_per_client_with_a_clear_429_page(town, app):
+    """The lookup by tracking code is limited like the portal's forms (web/throttle.py), under its own count: the
+    11th lookup within 10 minutes gets a 429 page saying why, in Chinese or English, and the forms are not used up."""
+    visitor = app.test_client()
+    token = csrf_from(visitor.get("/public/information-requests/status"))
+    for _ in range(10):
+        assert visitor.post("/public/information-requests/status", data={"code": "x" * 22, "csrf_token": token}
+                            ).status_code == 404
+    refused = visitor.post("/public/information-requests/status", data={"code": "x" * 22, "csrf_token": token})
+    assert refused.status_code == 429
+    assert parse(refused).text("#status-throttled").startswith("查询过于频繁，请稍后再试。")
+    assert "10分钟内最多查询10次" in text(refused)
+    english = visitor.post("/public/information-requests/status?lang=en", data={"code": "x" * 22, "csrf_token": token},
+                           headers={"Accept-Language": "en"})
+    assert english.status_code == 429 and "Too many lookups" in text(english)
+    assert _post_form(visitor, town).status_code == 201  # the request form's own count is untouched
+    town.clock.advance(minutes=11)  # the short window has passed
+    assert visitor.post("/public/information-requests/status", data={"code": "x" * 22, "csrf_token": token}
+                        ).status_code == 404
