@@ -26,6 +26,7 @@ from workflow.procedures.information_request.law import (
     FEE_PER_REQUEST,
     FEE_SOURCE,
     FEE_TIER_END,
+    FEE_TIME_PAUSES_CLOCK,
 )
 from workflow.procedures.major_decision.law import FORUM_SETTING, QUORUM_SETTING
 from workflow.runtime import Runtime
@@ -112,6 +113,10 @@ FEE_SETTINGS: list[tuple[str, Any]] = [
     (FEE_FREE_REQUESTS, 10), (FEE_TIER_END, 30), (FEE_PER_REQUEST, 100), (FEE_BAND, 10),
     (FEE_PAGE_TIERS, ["30=0", "100=10", "200=20", "*=40"]),
 ]
+# Whether the time to pay the fee stops the answer period: no verified text says (legal-facts-2 §3.6, §9), so the town
+# records that it has not decided otherwise: 0, the period runs on (workflow/procedures/information_request/clock.py).
+FEE_TIME_SOURCE = ("未经核实：国办函〔2020〕109号第七条未检索到原文（legal-facts-2 §3.6、§9），缴费时间是否计入答复期限没有"
+                   "经核实的规定；在核实前按计入（不暂停）处理")
 TIMER_SETTINGS: list[tuple[str, Any, str]] = [
     ("timers.first_reminder_working_days", 3, TIMER_SOURCE),
     ("timers.last_reminder_working_days", 1, TIMER_SOURCE),
@@ -136,6 +141,8 @@ def seed_town(runtime: Runtime, password_hash: str | None = None, now: datetime 
         for key, value in FEE_SETTINGS:
             accounts.set_setting(session, org_id=ORG, key=key, value=value, source=FEE_SOURCE, by="admin",
                                  now=now or runtime.clock.now())
+        accounts.set_setting(session, org_id=ORG, key=FEE_TIME_PAUSES_CLOCK, value=0, source=FEE_TIME_SOURCE,
+                             by="admin", now=now or runtime.clock.now())
         for key, value, source in TIMER_SETTINGS:
             accounts.set_setting(session, org_id=ORG, key=key, value=value, source=source, by="admin",
                                  now=now or runtime.clock.now())
