@@ -83,3 +83,25 @@ def test_a_consultation_pauses_the_answer_clock_until_its_reply() -> None:
     replied = answer_clock(data, calendar, date(2026, 3, 20))
     assert replied is not None and replied.running and replied.pauses[0].working_days == 5
     assert replied.due == date(2026, 4, 7)  # 2026-03-30 + 5 working days, 清明节 (4月4日至6日) skipped
+
+
+def test_reconsideration_and_litigation_count_in_the_year_filed_under_their_result_at_the_years_end() -> None:
+    """Section 四 of 30号: 行政复议, 未经复议直接起诉, 复议后起诉 × 维持 / 纠正 / 其他 / 尚未审结 / 总计."""
+    from workflow.procedures.information_request.remedies import TOTAL as ALL
+    from workflow.procedures.information_request.remedies import Remedy, remedies_table
+    from workflow.procedures.information_request.remedies import checks as remedy_checks
+
+    upheld = Remedy(1, "reconsideration", date(2025, 3, 1), "maintained", date(2025, 4, 20))
+    decided_next_year = Remedy(1, "litigation_direct", date(2025, 11, 3), "corrected", date(2026, 2, 1))
+    after = Remedy(2, "litigation_after_reconsideration", date(2025, 5, 2), "pending", None)
+    last_year = Remedy(1, "reconsideration", date(2024, 12, 30), "other", date(2025, 2, 1))
+    table = remedies_table([("A", [upheld, after]), ("B", [decided_next_year]), ("C", [last_year])], 2025)
+    assert table.ids("reconsideration", "maintained") == ["A"] and table.count("reconsideration", ALL) == 1
+    assert table.ids("litigation_direct", "pending") == ["B"]  # decided only after the year's end
+    assert table.count("litigation_direct", "corrected") == 0
+    assert table.ids("litigation_after_reconsideration", "pending") == ["A"]
+    assert table.count("reconsideration", "other") == 0  # filed the year before: that year's table
+    assert table.ok and len(table.checks) == 3
+
+    table.cells[("litigation_direct", ALL)].append("phantom")
+    assert [c.detail for c in remedy_checks(table) if not c.ok] == ["1 ≠ 2"]

@@ -22,6 +22,7 @@ Staff (the roles of the definition's `pages.register`):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
@@ -42,7 +43,7 @@ from workflow.db import writing
 from workflow.definitions import Label, Procedure
 from workflow.engine import Outcome
 from workflow.models import Case, Organization
-from workflow.procedures.information_request import tracking
+from workflow.procedures.information_request import remedies, tracking
 from workflow.procedures.information_request.annual_report import (
     COLUMN_KEYS,
     ROW_LABELS,
@@ -51,7 +52,8 @@ from workflow.procedures.information_request.annual_report import (
     requests_table,
 )
 from workflow.procedures.information_request.law import COLUMNS, PROCEDURE
-from workflow.procedures.information_request.register import RequestRow, requests, row_of
+from workflow.procedures.information_request.register import RequestRow, fee_pauses_of, requests, row_of
+from workflow.procedures.information_request.remedies import RemediesTable, remedies_table
 from workflow.procedures.normative_document import register as normative_register
 
 bp = Blueprint("information_requests", __name__)
@@ -197,17 +199,31 @@ def status_form() -> str:
     return render_template("information_requests/status.html", found=None, asked=False)
 
 
+# The status lookup by tracking code is limited like the portal's forms (web/throttle.py), under a key of its own so
+# that looking up never uses up the forms' quota: 10 lookups in 10 minutes and 50 in a day per client. The code is
+# unguessable (128 bits) anyway; the limit keeps a script from hammering the page and the database.
+STATUS_PURPOSE = "portal.request_status"
+STATUS_WINDOWS = (throttle.Window(timedelta(minutes=10), 10), throttle.Window(timedelta(days=1), 50))
+
+
 @bp.post("/public/information-requests/status")
 def status() -> tuple[str, int] | str:
     rt = runtime()
     code = request.form.get("code", "").strip()
+    client = throttle.client_key(current_app.secret_key or "", request.remote_addr, STATUS_PURPOSE)
+    org = _orgs(request.args.get("org"))[0]  # the count's row names an organisation; lookups are not per organisation
+    if throttle.admit(rt.sessions, client, org.id, rt.clock.now(), STATUS_WINDOWS) is not None:
+        current_app.logger.info("portal: status lookup not answered (rate limit), client %s", client[:12])
+        short, day = STATUS_WINDOWS
+        return render_template("information_requests/status.html", found=None, asked=False,
+                               throttled=(int(short.length.total_seconds() // 60), short.limit, day.limit)), 429
     with rt.sessions() as session:
         case_id = tracking.case_of(session, code)
         case = session.get(Case, case_id) if case_id else None
         if case is None:
             return render_template("information_requests/status.html", found=None, asked=True), 404
         procedure = rt.registry.get(case.procedure, case.procedure_version)
-        row = row_of(case, procedure, rt.engine.calendar, rt.engine.today())
+        row = row_of(case, procedure, rt.engine.calendar, rt.engine.today(), fee_pauses_of(session, case.org_id))
         found = PublicStatus(row, dict(case.data or {}), row.answer_type)
     return render_template("information_requests/status.html", found=found, asked=True)
 
@@ -260,14 +276,35 @@ def normative_document_figures(org_id: str, year: int) -> Figures:
                    _("据本系统登记的行政规范性文件（发布、废止或失效、年末有效）。"))
 
 
+def _remedies(rows: list[RequestRow], year: int) -> RemediesTable:
+    return remedies_table(((r.id, r.remedies) for r in rows), year)
+
+
 @bp.get("/information-requests/report")
 @require_roles(page="register")
 def report() -> str:
     year = _year()
-    table, _rows = _table(year)
+    table, rows = _table(year)
     return render_template("information_requests/report.html", table=table, year=year, ROW_ORDER=ROW_ORDER,
                            COLUMN_KEYS=COLUMN_KEYS,
-                           normative=normative_document_figures(current_user.org_id, year))
+                           normative=normative_document_figures(current_user.org_id, year),
+                           remedies=_remedies(rows, year), REMEDY_GROUPS=remedies.GROUPS,
+                           REMEDY_COLUMNS=remedies.COLUMNS, REMEDY_LABELS=remedies.COLUMN_LABELS)
+
+
+@bp.get("/information-requests/report/remedies")
+@require_roles(page="register")
+def report_remedy_cell() -> str:
+    """The requests behind one figure of section 四 (reconsideration and litigation)."""
+    year = _year()
+    group, column = request.args.get("group", ""), request.args.get("column", "")
+    if group not in remedies.GROUP_LABELS or column not in remedies.COLUMNS:
+        abort(400)
+    rows = _table(year)[1]
+    wanted = set(_remedies(rows, year).ids(group, column))
+    (gzh, gen), (czh, cen) = remedies.GROUP_LABELS[group], remedies.COLUMN_LABELS[column]
+    return render_template("information_requests/register.html", rows=[r for r in rows if r.id in wanted],
+                           today=runtime().engine.today(), cell=(year, (f"{gzh}：{czh}", f"{gen}: {cen}"), column))
 
 
 @bp.get("/information-requests/report/requests")
@@ -287,16 +324,26 @@ def report_cell() -> str:
 @require_roles(page="register")
 def report_xlsx() -> Response:
     year = _year()
-    table, _rows = _table(year)
+    table, rows = _table(year)
     en = current_lang() == "en"
     head = ["", *[(c[2] if en else c[1]) for c in COLUMNS], "Total" if en else "总计"]
     body: list[list[xlsx.Cell]] = [[ROW_LABELS[r][1 if en else 0], *[table.count(r, c) for c in COLUMN_KEYS]]
                                    for r in ROW_ORDER]
     checks: list[list[xlsx.Cell]] = [[(c.en if en else c.zh), c.detail, "OK" if c.ok else "✗"] for c in table.checks]
     title = f"{year}年收到和处理政府信息公开申请情况"
-    data = xlsx.workbook(title, [[title], head, *body, [], *checks])
+    data = xlsx.workbook(title, [[title], head, *body, [], *checks, [], *_remedy_sheet_rows(_remedies(rows, year), en)])
     return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f"attachment; filename=information-requests-{year}.xlsx"})
+
+
+def _remedy_sheet_rows(table: RemediesTable, en: bool) -> list[list[xlsx.Cell]]:
+    """Section 四 in the export: one line per group (行政复议, the two kinds of 行政诉讼), its five figures, the checks."""
+    title = "Reconsideration and litigation over disclosure" if en else "四、政府信息公开行政复议、行政诉讼情况"
+    head: list[xlsx.Cell] = ["", *[remedies.COLUMN_LABELS[c][1 if en else 0] for c in remedies.COLUMNS]]
+    body: list[list[xlsx.Cell]] = [[(g_en if en else g_zh), *[table.count(g, c) for c in remedies.COLUMNS]]
+                                   for g, g_zh, g_en in remedies.GROUPS]
+    checks: list[list[xlsx.Cell]] = [[(c.en if en else c.zh), c.detail, "OK" if c.ok else "✗"] for c in table.checks]
+    return [[title], head, *body, [], *checks]
 
 
 def report_link(year: int, row: str, column: str) -> str:

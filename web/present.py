@@ -19,7 +19,7 @@ from workflow import typed_dates, wording
 from workflow.administration import ACTIONS as ADMIN_ACTIONS
 from workflow.calendar import WorkCalendar
 from workflow.clock import SHANGHAI, parse_stamp
-from workflow.deadlines import describe
+from workflow.deadlines import describe, due_order
 from workflow.definitions import Label, Procedure, Registry, Transition
 from workflow.models import AuditEvent, CaseDeadline
 from workflow.payloads import FieldSpec
@@ -91,7 +91,10 @@ def deadline_view(row: CaseDeadline, procedure: Procedure | None, calendar: Work
     working = row.unit == "working_days"
     standing = describe(row, procedure, today, calendar)
     left, provisional, overdue = standing.remaining, standing.provisional, standing.status == "overdue"
-    if row.kind == "minimum":  # a period that must pass before the next step: "ends in", not "overdue"
+    if standing.paused is not None or row.due is None:  # a due-date rule's count stands still: no day, the reason
+        reason = standing.paused.get(current_lang()) if standing.paused else ""
+        status = _("已暂停计算：{reason}", reason=reason)
+    elif row.kind == "minimum":  # a period that must pass before the next step: "ends in", not "overdue"
         if row.due > today:
             status = _("尚余{n}个工作日届满", n=left) if working else _("尚余{n}日届满", n=left)
         elif row.due == today:
@@ -113,7 +116,7 @@ def deadline_view(row: CaseDeadline, procedure: Procedure | None, calendar: Work
         kind_label=_("最短期间") if row.kind == "minimum" else _("办理时限"),
         started_on=fmt_date(row.started_on),
         length=_("{n}个工作日", n=row.n) if working else _("{n}日", n=row.n),
-        due=fmt_date(row.due),
+        due=fmt_date(row.due) if row.due else _("已暂停"),
         status=status,
         overdue=overdue,
         provisional=provisional,
@@ -123,7 +126,7 @@ def deadline_view(row: CaseDeadline, procedure: Procedure | None, calendar: Work
 
 def next_deadline(rows: Iterable[CaseDeadline]) -> CaseDeadline | None:
     """The running period that falls due first."""
-    return min(rows, key=lambda d: (d.due, d.name), default=None)
+    return min(rows, key=due_order, default=None)
 
 
 # ---------------------------------------------------------------- labels

@@ -214,6 +214,8 @@ def _deadline_row(procedure: Procedure, d: DeadlineSpec) -> DeadlineRow:
         length = _("按本单位设置 {key}", key=setting_name(d.n_setting))
     elif d.due_from:
         length = _("至「{field}」所填日期", field=_payload_field(procedure, d.starts_on, d.due_from))
+    elif d.due_by:  # a due-date rule of the family (workflow/due_rules.py)
+        length = _("依案件记录计算（规则 {rule}），每一步骤后重新计算，暂停期间不计算", rule=d.due_by)
     else:
         length = ""
     return DeadlineRow(

@@ -107,7 +107,7 @@ def index() -> str:
                 submitted=fmt_date(local_datetime(since).date()) if since else "",
                 deadline=view, working_days_left=w.working_days_left,
                 # overdue first, then the soonest due, cases without a deadline last; older submissions first
-                order=(0 if view and view.overdue else 1 if due else 2, due.due if due else date.max,
+                order=(0 if view and view.overdue else 1 if due else 2, due.due if due and due.due else date.max,
                        since or NEVER, c.id),
             ))
     rows.sort(key=lambda r: r.order)

@@ -80,12 +80,14 @@ def serialised(sessions: sessionmaker[Session], *keys: str) -> Iterator[Session]
         yield session
 
 
-def admit(sessions: sessionmaker[Session], client: str, org_id: str, now: datetime) -> Window | None:
+def admit(sessions: sessionmaker[Session], client: str, org_id: str, now: datetime,
+          windows: tuple[Window, ...] = WINDOWS) -> Window | None:
     """Count this submission unless one of the windows is full for the client. Returns the full window (the
-    submission is not counted) or None (counted: the caller may go on)."""
+    submission is not counted) or None (counted: the caller may go on). Other `windows` (none longer than KEEP)
+    limit another use of the portal, counted under its own client key (client_key's `purpose`)."""
     with serialised(sessions, client) as session:
         session.execute(delete(PortalSubmission).where(PortalSubmission.at < now - KEEP))
-        for window in WINDOWS:
+        for window in windows:
             used = session.scalar(select(func.count()).select_from(PortalSubmission).where(
                 PortalSubmission.client == client, PortalSubmission.at > now - window.length)) or 0
             if used >= window.limit:

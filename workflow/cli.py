@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from workflow import inputs
-from workflow.deadlines import describe
+from workflow.deadlines import describe, due_order
 from workflow.definitions import DefinitionError, DefinitionErrors, load_file
 from workflow.engine import Outcome
 from workflow.models import AuditEvent, Case
@@ -208,10 +208,9 @@ def case_list(ctx: click.Context, state: str | None) -> None:
             due_text = ""
             limits = [d for d in c.deadlines if d.kind == "limit"]
             if limits:
-                view = describe(min(limits, key=lambda d: d.due), rt.engine.procedure_of(c), today,
-                                rt.engine.calendar)
+                view = describe(min(limits, key=due_order), rt.engine.procedure_of(c), today, rt.engine.calendar)
                 summary = view.summary_en() if lang == "en" else view.summary_zh()
-                due_text = f"  {view.label.get(lang)} {view.due.isoformat()} {summary}"
+                due_text = f"  {view.label.get(lang)} {view.due.isoformat() if view.due else '—'} {summary}"
             click.echo(f"{c.id}  {_pad(label, 14)}  {_safe(c.title)}{due_text}")
 
 
@@ -255,7 +254,8 @@ def case_show(ctx: click.Context, case_id: str, actor: str | None) -> None:
         for d in c.deadlines:
             spec = proc.deadlines[d.name]
             flag = "（推算 provisional）" if d.provisional else ""
-            click.echo(f"期限 {spec.label.get(lang)}: {d.due.isoformat()}{flag}  [{spec.basis}]")
+            shown = d.due.isoformat() if d.due else f"已暂停 paused ({d.paused_en if lang == 'en' else d.paused_zh})"
+            click.echo(f"期限 {spec.label.get(lang)}: {shown}{flag}  [{spec.basis}]")
         # json.dumps escapes C0 controls but not C1 or direction overrides: those are escaped line by line
         click.echo("\n".join(_safe(line) for line in json.dumps(c.data, ensure_ascii=False, indent=2).splitlines()))
         if actor:

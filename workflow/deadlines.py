@@ -40,6 +40,8 @@ def start_period(spec: DeadlineSpec, payload: Mapping[str, Any], today: date, ca
     n fixed by the definition, given in the payload, or set by the organisation (`setting(key)`)."""
     start = date.fromisoformat(payload[spec.start_from]) if spec.start_from else today
     unit = str(setting(spec.unit_setting)) if spec.unit_setting else spec.unit
+    if spec.due_by:  # a due-date rule gives the day from the case data (workflow/engine/timeliness.py recompute)
+        return Started(start, start, 0, False, unit)
     if spec.due_from:
         due = date.fromisoformat(payload[spec.due_from])
         n, provisional = calendar.working_days_between(start, due) if unit == "working_days" \
@@ -58,14 +60,17 @@ class DeadlineView:
     name: str
     label: Label
     kind: str
-    due: date
+    due: date | None  # None: paused
     unit: str
     provisional: bool
     basis: str
     remaining: int  # days left in the rule's unit until the due date (negative: that many days past it)
-    status: str  # running | elapsed (minimum); open | due_soon | overdue (limit)
+    status: str  # running | elapsed (minimum); open | due_soon | overdue | paused (limit)
+    paused: Label | None = None  # why the count stands still (a due-date rule, workflow/due_rules.py)
 
     def summary_zh(self) -> str:
+        if self.paused is not None:
+            return f"已暂停计算：{self.paused.zh}"
         unit = "个工作日" if self.unit == "working_days" else "日"
         note = "（推算）" if self.provisional else ""
         if self.status == "overdue":
@@ -75,6 +80,8 @@ class DeadlineView:
         return f"剩余{self.remaining}{unit}{note}"
 
     def summary_en(self) -> str:
+        if self.paused is not None:
+            return f"paused: {self.paused.en}"
         unit = "working days" if self.unit == "working_days" else "days"
         note = " (provisional)" if self.provisional else ""
         if self.status == "overdue":
@@ -88,6 +95,10 @@ def describe(deadline: CaseDeadline, procedure: Procedure | None, today: date,
              calendar: WorkCalendar) -> DeadlineView:
     spec = procedure.deadlines.get(deadline.name) if procedure else None
     label = spec.label if spec else Label(deadline.name, deadline.name)
+    if deadline.due is None:
+        reason = Label(deadline.paused_zh or "期限暂停计算", deadline.paused_en or "the count stands still")
+        return DeadlineView(deadline.name, label, deadline.kind, None, deadline.unit, False, deadline.basis, 0,
+                            "paused", reason)
     if deadline.unit == "working_days":
         remaining, provisional = calendar.working_days_between(today, deadline.due)
     else:
@@ -100,6 +111,11 @@ def describe(deadline: CaseDeadline, procedure: Procedure | None, today: date,
         status = "due_soon" if remaining <= DUE_SOON_WORKING_DAYS else "open"
     return DeadlineView(deadline.name, label, deadline.kind, deadline.due, deadline.unit,
                         deadline.provisional or provisional, deadline.basis, remaining, status)
+
+
+def due_order(deadline: CaseDeadline) -> tuple[date, str]:
+    """Sort key of a case's periods, the first to fall due first; a paused one (no day) after every running one."""
+    return deadline.due or date.max, deadline.name
 
 
 def overdue(today: date) -> Select[tuple[Case, CaseDeadline]]:

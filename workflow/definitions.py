@@ -25,6 +25,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from workflow import pages as page_meta
 from workflow import typed_dates
 from workflow.definition_blocks import Block
+from workflow.due_rules import DueRule
 from workflow.labels import Label  # here too: every reader of a definition imports it from this module
 from workflow.payloads import DECIMAL_PLACES, FIELD_TYPES, FieldSpec, LabelSchema, build_payload_schema
 from workflow.procedures import GUARDS
@@ -83,6 +84,10 @@ class DeadlineSpec:
     # normative filing period); `unit` is then only what the definition's pages show before a setting exists
     unit_setting: str | None = None
     timers: tuple[timer_spec.Timer, ...] = ()  # what the period's time brings: reminders, expiry, an end (timers/spec.py)
+    # a family's due-date rule (workflow/due_rules.py): the last day follows from the case's recorded facts and is
+    # computed again after every step while the period is open (paused: no day; moved: the new day)
+    due_by: str | None = None
+    due_rule: DueRule | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -454,6 +459,7 @@ class DeadlineSchemaDef(Schema):
     due_from = fields.String(validate=IDENT)
     end_from = fields.String(validate=IDENT)
     unit_setting = fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_.]*$", error="must be a setting key"))
+    due_by = fields.String(validate=IDENT)
     basis = fields.String(required=True, validate=validate.Length(min=1))
     starts_on = fields.List(fields.String(validate=IDENT), required=True, validate=validate.Length(min=1))
     ends_on = fields.List(fields.String(validate=IDENT), required=True, validate=validate.Length(min=1))
@@ -463,8 +469,15 @@ class DeadlineSchemaDef(Schema):
     @validates_schema
     def one_length(self, data: dict[str, Any], **_: Any) -> None:
         given = [k for k in ("n", "n_from", "n_setting", "due_from") if k in data]
+        if "due_by" in data:
+            if given:  # the rule computes the last day: a length or a payload's date would be a second answer
+                raise ValidationError(f"due_by (a rule that computes the last day) conflicts with {', '.join(given)}: "
+                                      "give one or the other")
+            if data.get("kind") != "limit":
+                raise ValidationError("due_by is for a limit (kind: limit): a minimum period ends the steps it guards")
+            return
         if len(given) != 1:
-            raise ValidationError("give exactly one of n, n_from, n_setting or due_from")
+            raise ValidationError("give exactly one of n, n_from, n_setting, due_from or due_by")
 
 
 class BasisSchema(Schema):
@@ -648,6 +661,10 @@ def _check_meaning(data: dict[str, Any], name: str) -> list[tuple[str, str]]:
     problems.extend(_in_person_problems(data, payloads))
     problems.extend(_conflict_problems(data, payloads))
     for d, spec in data["deadlines"].items():
+        if "due_by" in spec and spec["due_by"] not in GUARDS.due_rules:
+            known = ", ".join(sorted(GUARDS.due_rules)) or "none"
+            problems.append((f"deadlines.{d}.due_by", f"unknown due-date rule {spec['due_by']!r} (no family registers "
+                                                      f"it; known: {known})"))
         for key in ("starts_on", "ends_on", "cleared_on"):
             for j, trig in enumerate(spec[key]):
                 if trig not in triggers and not (key == "starts_on" and trig == "create"):
@@ -917,6 +934,7 @@ def _build(data: dict[str, Any], name: str) -> Procedure:
                 n=v.get("n"), n_from=v.get("n_from"), n_setting=v.get("n_setting"),
                 start_from=v.get("start_from"), due_from=v.get("due_from"),
                 end_from=v.get("end_from"), unit_setting=v.get("unit_setting"), timers=timer_spec.build(v["timers"]),
+                due_by=v.get("due_by"), due_rule=GUARDS.due_rules.get(v["due_by"]) if v.get("due_by") else None,
             )
             for k, v in data["deadlines"].items()
         },

@@ -26,6 +26,7 @@ from workflow.procedures.information_request.law import (
     FEE_PER_REQUEST,
     FEE_SOURCE,
     FEE_TIER_END,
+    FEE_TIME_PAUSES_CLOCK,
 )
 from workflow.procedures.major_decision.law import FORUM_SETTING, QUORUM_SETTING
 from workflow.runtime import Runtime
@@ -112,6 +113,10 @@ FEE_SETTINGS: list[tuple[str, Any]] = [
     (FEE_FREE_REQUESTS, 10), (FEE_TIER_END, 30), (FEE_PER_REQUEST, 100), (FEE_BAND, 10),
     (FEE_PAGE_TIERS, ["30=0", "100=10", "200=20", "*=40"]),
 ]
+# Whether the time to pay the fee stops the answer period: no verified text says (legal-facts-2 §3.6, §9), so the town
+# records that it has not decided otherwise: 0, the period runs on (workflow/procedures/information_request/clock.py).
+FEE_TIME_SOURCE = ("未经核实：国办函〔2020〕109号第七条未检索到原文（legal-facts-2 §3.6、§9），缴费时间是否计入答复期限没有"
+                   "经核实的规定；在核实前按计入（不暂停）处理")
 TIMER_SETTINGS: list[tuple[str, Any, str]] = [
     ("timers.first_reminder_working_days", 3, TIMER_SOURCE),
     ("timers.last_reminder_working_days", 1, TIMER_SOURCE),
@@ -136,6 +141,8 @@ def seed_town(runtime: Runtime, password_hash: str | None = None, now: datetime 
         for key, value in FEE_SETTINGS:
             accounts.set_setting(session, org_id=ORG, key=key, value=value, source=FEE_SOURCE, by="admin",
                                  now=now or runtime.clock.now())
+        accounts.set_setting(session, org_id=ORG, key=FEE_TIME_PAUSES_CLOCK, value=0, source=FEE_TIME_SOURCE,
+                             by="admin", now=now or runtime.clock.now())
         for key, value, source in TIMER_SETTINGS:
             accounts.set_setting(session, org_id=ORG, key=key, value=value, source=source, by="admin",
                                  now=now or runtime.clock.now())
@@ -542,8 +549,9 @@ IR_REQUEST = {"applicant_type": "natural_person", "contact": "13900000000", "acc
 def information_requests(story: _Story, real_now: datetime) -> list[str]:
     """Requests for government information (条例第二十七条至第四十五条) in several states, so that the disclosure
     annual report of the current year has figures in most rows: one carried over from last year, one corrected,
-    one extended, one with a third party's reasoned objection, one with another agency, one paid a fee, a
-    petition, a lapsed one and one still open at the end (carried to next year)."""
+    one extended (and then sued over, pending), one with a third party's reasoned objection (its refusal upheld on
+    reconsideration), one with another agency, one paid a fee, a petition, a lapsed one and one still open at the
+    end (carried to next year)."""
     engine, clock = story.engine, story.clock
     officer, head = "zhoumin", "linhaiyan"
     with writing(engine.sessions) as session:
@@ -596,6 +604,10 @@ def information_requests(story: _Story, real_now: datetime) -> list[str]:
     story.ok(cid, "extend_answer_period", head, {"days": 15, "reason": "材料涉及多个部门，需汇总核对",
                                                  "applicant_notified_on": story.in_days(18)}, days=18)
     answer(cid, "disclosed", 20, where_to_obtain="以电子邮件发送至申请人邮箱", reply_text="经审查，予以公开。")
+    # 行政诉讼 (条例第五十一条): the applicant sues over the completeness of what was provided; still pending
+    story.ok(cid, "record_remedy", officer, {"kind": "litigation_direct", "filed_on": story.in_days(12),
+                                             "body": "泉州市泉港区人民法院", "outcome": "pending",
+                                             "note": "原告认为提供的招标文件不完整"}, days=12)
     cases.append(cid)
 
     # 第三方: a reasoned objection, so the information is not disclosed (条例第三十二条)
@@ -609,6 +621,12 @@ def information_requests(story: _Story, real_now: datetime) -> list[str]:
     answer(cid, "refused", 2, refusal_ground="third_party_rights",
            reasons="第三方不同意公开且理由合理（条例第三十二条、第十五条）",
            reply_text="不予公开。如不服，可自收到本答复之日起60日内向泉州市泉港区人民政府申请行政复议。")
+    # 行政复议 (条例第五十一条): the applicant asks the district government; the refusal is upheld (annual report 四)
+    story.ok(cid, "record_remedy", officer, {"kind": "reconsideration", "filed_on": story.in_days(10),
+                                             "body": "泉州市泉港区人民政府", "outcome": "pending"}, days=10)
+    story.ok(cid, "record_remedy_outcome", officer, {"remedy_no": 1, "outcome": "maintained",
+                                                     "decided_on": story.in_days(28),
+                                                     "note": "复议决定维持本机关不予公开的答复"}, days=28)
     cases.append(cid)
 
     # 其他机关: the district bureau agrees; the information is disclosed

@@ -152,11 +152,14 @@ class CaseDeadline(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))  # minimum | limit
     started_on: Mapped[date] = mapped_column(Date)
-    due: Mapped[date] = mapped_column(Date)
+    due: Mapped[date | None] = mapped_column(Date)  # None: paused (a due-date rule's count stands still)
     n: Mapped[int] = mapped_column(Integer)
     unit: Mapped[str] = mapped_column(String(16))  # calendar_days | working_days
     provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     basis: Mapped[str] = mapped_column(Text)
+    # why the count stands still (workflow/due_rules.py Paused), Chinese and English; None while it runs
+    paused_zh: Mapped[str | None] = mapped_column(Text, default=None)
+    paused_en: Mapped[str | None] = mapped_column(Text, default=None)
 
     case: Mapped[Case] = relationship(back_populates="deadlines")
 

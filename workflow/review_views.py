@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from workflow.calendar import WorkCalendar
 from workflow.clock import parse_stamp
+from workflow.deadlines import due_order
 from workflow.definitions import Procedure, Registry
 from workflow.models import AuditEvent, Case, CaseDeadline
 
@@ -76,7 +77,7 @@ def review_queue(session: Session, registry: Registry, org_id: str, roles: Itera
     since = entered(session, cases, {c.id: by_version[(c.procedure, c.procedure_version)] for c in cases})
     out = []
     for c in cases:
-        due = min(c.deadlines, key=lambda d: (d.due, d.name), default=None)  # the first to fall due
-        left = calendar.working_days_between(today, due.due)[0] if due else None
+        due = min(c.deadlines, key=due_order, default=None)  # the first to fall due
+        left = calendar.working_days_between(today, due.due)[0] if due and due.due else None
         out.append(Waiting(c, since.get(c.id), due, left))
     return out

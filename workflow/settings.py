@@ -33,6 +33,7 @@ from workflow.procedures.information_request.law import (
     FEE_PAGE_TIERS,
     FEE_PER_REQUEST,
     FEE_TIER_END,
+    FEE_TIME_PAUSES_CLOCK,
 )
 from workflow.procedures.major_decision.law import FORUM_SETTING, QUORUM_SETTING
 from workflow.typed_dates import LATE_ENTRY_DAYS
@@ -316,6 +317,19 @@ CATALOGUE = CATALOGUE + (
     SettingSpec(FEE_PAGE_TIERS, STRING_LIST, Label("按量计收：页数档次（至页数=每页元，*为以上）",
                                                    "Per volume: page tiers (up to page=yuan per page, * for the rest)"),
                 f"{_FEE_BASIS}第五条", _FEE_WHY, "国办函〔2020〕109号第五条", examples=("30=0", "100=10", "200=20", "*=40")),
+    # UNVERIFIED (legal-facts-2 §3.6, §9): no text read says whether the applicant's time to pay stops the answer
+    # period of 第三十三条; unset or 0 = it runs on (workflow/procedures/information_request/clock.py).
+    SettingSpec(FEE_TIME_PAUSES_CLOCK, INTEGER,
+                Label("缴纳信息处理费的时间是否不计入答复期限（1=不计入，0=计入）",
+                      "Time to pay the fee left out of the answer period (1 = left out, 0 = counted)"),
+                f"{_FEE_BASIS}（缴费期限的规定未经核实）",
+                Label("是否暂停答复期限未经核实：国办函〔2020〕109号第七条未检索到原文（legal-facts-2 §3.6、§9），"
+                      "不得作为法律规则写入代码；由本机关依据其核实的文件设置，未设置时不暂停。",
+                      "Unverified whether it pauses the answer period: 109号 art 7 was not retrieved (legal-facts-2 "
+                      "§3.6, §9), so it is no rule in the code; each agency sets it from the text it verified; unset: "
+                      "no pause."),
+                "国办函〔2020〕109号第七条（经核实的官方文本）或上级政府信息公开主管部门的书面意见",
+                minimum=0, maximum=1, examples=("0",)),
 )
 # Contract legality review (issue 13, legal-facts-2 §2; workflow/procedures/contract_review/law.py names them): no
 # national or Fujian rule sets the scope, the review period or the filing period ([U], §2 item 35, §9); local

@@ -66,11 +66,13 @@ class DeadlineRow:
     unit: str = ""
     provisional: bool = False
     basis: str = ""
+    paused_zh: str | None = None  # due None: why the count stands still (workflow/due_rules.py)
+    paused_en: str | None = None
 
 
 EVENT_COLUMNS = ("case_id", "seq", "format", "kind", "trigger", "from_state", "to_state", "actor", "role", "at",
                  "procedure", "payload", "reasons", "prev", "hash", "facts")
-_DEADLINE_VALUES = ("kind", "started_on", "due", "n", "unit", "provisional", "basis")
+_DEADLINE_VALUES = ("kind", "started_on", "due", "n", "unit", "provisional", "basis", "paused_zh", "paused_en")
 
 
 def _identity(value: Any) -> Any:
@@ -241,7 +243,7 @@ def load_deadlines(db: Transactional, case_id: str) -> list[DeadlineRow]:
     store = tx.store
     rows = _run(tx, store.deadlines, (case_id,)).fetchall()
     return [DeadlineRow(case_id, r[0], r[1], store.date_out(r[2]), store.date_out(r[3]), r[4], r[5],
-                        bool(store.bool_out(r[6])), r[7]) for r in rows]
+                        bool(store.bool_out(r[6])), r[7], r[8], r[9]) for r in rows]
 
 
 def delete_deadline(db: Transactional, row: DeadlineRow) -> None:
@@ -253,7 +255,7 @@ def save_deadline(db: Transactional, row: DeadlineRow, *, new: bool) -> None:
     tx = _tx(db)
     store = tx.store
     fields = (row.kind, store.date_in(row.started_on), store.date_in(row.due), row.n, row.unit,
-              store.bool_in(row.provisional), row.basis)
+              store.bool_in(row.provisional), row.basis, row.paused_zh, row.paused_en)
     if new:
         _run(tx, store.insert_deadline, (row.case_id, row.name, *fields))
     else:

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import and_, false, or_, select
 from sqlalchemy.orm import Session
 
+from workflow.deadlines import due_order
 from workflow.definitions import Procedure, Registry, Transition
 from workflow.models import Case, CaseDeadline
 
@@ -141,10 +142,11 @@ def todo(session: Session, registry: Registry, org_id: str, username: str, roles
     limits = _limits(session, [c[0] for c in candidates])
     items = []
     for case_id, title, procedure, state, mine in candidates:
-        due = min(limits.get(case_id, ()), key=lambda d: (d.due, d.name), default=None)
-        items.append(Item(case_id, title, procedure, state, mine, due, due is not None and due.due < today))
+        due = min(limits.get(case_id, ()), key=due_order, default=None)
+        items.append(Item(case_id, title, procedure, state, mine, due,
+                          due is not None and due.due is not None and due.due < today))
     far = date.max
-    items.sort(key=lambda i: (not i.overdue, i.due.due if i.due else far, i.case_id))
+    items.sort(key=lambda i: (not i.overdue, i.due.due or far if i.due else far, i.case_id))
     return items
 
 

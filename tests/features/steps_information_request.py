@@ -19,10 +19,13 @@ from sqlalchemy import select
 
 from tests.features.steps import DATE, REGISTRY, WHO, Scene, StepsByLabel, action, cn_date, running, succeeded
 from tests.features.steps_enforcement import step_table
+from workflow import accounts
 from workflow.accounts import portal_username
+from workflow.db import writing
 from workflow.demo import ORG
-from workflow.models import AuditEvent
+from workflow.models import AuditEvent, Notification, OrgSetting
 from workflow.procedures.information_request.clock import answer_clock
+from workflow.procedures.information_request.law import FEE_TIME_PAUSES_CLOCK
 
 IR = REGISTRY.get("information_request")
 IR_STEPS = StepsByLabel(IR)
@@ -70,6 +73,9 @@ class Request:
                                   "reply_text": "您反映的问题属于投诉，不作为政府信息公开申请处理，可通过12345热线提出。",
                                   "answered_on": iso},
             "archive": {"archive_ref": "龙档〔2026〕公开-01"},
+            "record_remedy": {"kind": "reconsideration", "filed_on": iso, "body": "泉州市泉港区人民政府",
+                              "outcome": "pending"},
+            "record_remedy_outcome": {"remedy_no": 1, "outcome": "maintained", "decided_on": iso},
         }
         payload = copy.deepcopy(defaults[trigger])
         for key, value in changes.items():
@@ -190,3 +196,41 @@ def system_closed(req: Request, step: str, stage: str) -> None:
         assert event is not None, f"「{step}」 was not taken"
         assert (event.kind, event.actor, event.role) == ("transition", f"system.{ORG}", "system")
         assert event.to_state == IR_STATES[stage] == scene.case().state
+
+
+@given(parsers.re(r'申请期限"(?P<label>[^"]+)"暂停计算，载明"(?P<reason>[^"]+)"'))
+@then(parsers.re(r'申请期限"(?P<label>[^"]+)"暂停计算，载明"(?P<reason>[^"]+)"'))
+def request_deadline_paused(req: Request, label: str, reason: str) -> None:
+    """The period stays open without a last day (no reminder, never overdue), saying why it stands still."""
+    row = running(req.scene, IR_DEADLINES[label], label)
+    assert row.due is None, f"「{label}」 is due {row.due}, not paused"
+    assert reason in (row.paused_zh or ""), f"「{label}」 paused for {row.paused_zh!r}"
+    assert row.paused_en, "the reason has no English"
+
+
+@given("后龙镇设置缴纳信息处理费的时间不计入答复期限")
+def fee_time_pauses(req: Request) -> None:
+    with writing(req.scene.town.sessions) as session:
+        accounts.set_setting(session, org_id=ORG, key=FEE_TIME_PAUSES_CLOCK, value=1, by="admin",
+                             source="测试：假定经核实的文件规定缴费时间不计入答复期限", now=req.scene.engine.clock.now())
+
+
+@given("后龙镇尚未设置缴纳信息处理费的时间是否计入答复期限")
+def fee_time_unset(req: Request) -> None:
+    with writing(req.scene.town.sessions) as session:
+        row = session.get(OrgSetting, (ORG, FEE_TIME_PAUSES_CLOCK))
+        if row is not None:
+            session.delete(row)
+
+
+@then(parsers.re(WHO + r"收到届满之日为" + DATE("due") + r'的"(?P<label>[^"]+)"届满提醒'))
+def reminded_of_day(req: Request, who: str, due: str, label: str) -> None:
+    """Exactly one reminder of the period for that last day: a moved day brings its own, the old one is not sent
+    again."""
+    scene = req.scene
+    with scene.town.sessions() as session:
+        notices = session.scalars(select(Notification).where(
+            Notification.recipient == scene.user(who), Notification.case_id == scene.case_id,
+            Notification.deadline == IR_DEADLINES[label], Notification.kind == "remind",
+            Notification.due == cn_date(due))).all()
+    assert len(notices) == 1, f"{who} has {len(notices)} reminders of 「{label}」 due {due}"

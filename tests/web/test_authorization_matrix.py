@@ -177,6 +177,7 @@ GET  /information-requests/                       login 403 403 403 403 403 403 
 GET  /information-requests/report?year=2026       login 403 403 403 403 403 403 403 403 200 403
 GET  /information-requests/report.xlsx?year=2026  login 403 403 403 403 403 403 403 403 200 403
 GET  /information-requests/report/requests?year=2026&row=new&column=all login 403 403 403 403 403 403 403 403 200 403
+GET  /information-requests/report/remedies?year=2026&group=reconsideration&column=total login 403 403 403 403 403 403 403 403 200 403
 GET  /healthz                                     200   200 200 200 200 200 200 200 200 200 200
 GET  /metrics                                     404   404 404 404 404 404 404 404 404 404 404
 """

@@ -120,3 +120,54 @@ def test_the_reports_normative_document_figures_come_from_the_normative_register
     section = page.one('section[aria-labelledby="proactive-title"]')
     assert [td.text_content() for td in section.all("tbody td")] == ["0", "0", "0"]
     assert "据本系统登记的行政规范性文件" in section.text()
+
+
+def test_the_reports_reconsideration_and_litigation_table_comes_from_the_records(town, client_for):
+    """Section 四 (国办公开办函〔2021〕30号): a reconsideration upheld and a lawsuit pending, recorded on an answered
+    request, appear under their columns, each figure linking to the request, with the check and in the export."""
+    engine, today = town.engine, town.engine.today().isoformat()
+    created = engine.create_case("information_request", "zhoumin", {**REQUEST, "channel": "in_person"})
+    case_id = created.case_id
+    for trigger, payload in (
+            ("confirm_receipt", {"received_on": today, "submitted_on": today}),
+            ("answer", {"answer_type": "not_exist", "reply_text": "经检索，本机关没有所申请的信息。", "answered_on": today}),
+            ("record_remedy", {"kind": "reconsideration", "filed_on": today, "body": "泉港区人民政府", "outcome": "pending"}),
+            ("record_remedy_outcome", {"remedy_no": 1, "outcome": "maintained", "decided_on": today}),
+            ("record_remedy", {"kind": "litigation_after_reconsideration", "filed_on": today, "body": "泉港区人民法院",
+                               "outcome": "pending"})):
+        outcome = engine.fire(case_id, trigger, "zhoumin", payload)
+        assert outcome.ok, (trigger, outcome.reasons)
+    officer, year = client_for("zhoumin"), town.engine.today().year
+    page = parse(officer.get(f"/information-requests/report?year={year}"))
+    figures = {(a.get("data-group"), a.get("data-column")): a for a in page.all("#remedies-table a")}
+    assert {k: a.text_content() for k, a in figures.items()} == {
+        ("reconsideration", "maintained"): "1", ("reconsideration", "total"): "1",
+        ("litigation_after_reconsideration", "pending"): "1", ("litigation_after_reconsideration", "total"): "1"}
+    assert page.one("#remedies-checks-ok")
+    behind = text(officer.get(figures[("litigation_after_reconsideration", "pending")].get("href")))
+    assert case_id in behind and "复议后起诉" in behind
+    assert officer.get(f"/information-requests/report/remedies?year={year}&group=x&column=total").status_code == 400
+    sheet = load_workbook(BytesIO(officer.get(f"/information-requests/report.xlsx?year={year}").data)).active
+    rows = {row[0]: row[1:] for row in sheet.iter_rows(values_only=True) if row[0]}
+    assert rows["行政复议"][:5] == (1, 0, 0, 0, 1) and rows["行政诉讼：复议后起诉"][:5] == (0, 0, 0, 1, 1)
+
+
+def test_the_status_lookup_is_rate_limited_per_client_with_a_clear_429_page(town, app):
+    """The lookup by tracking code is limited like the portal's forms (web/throttle.py), under its own count: the
+    11th lookup within 10 minutes gets a 429 page saying why, in Chinese or English, and the forms are not used up."""
+    visitor = app.test_client()
+    token = csrf_from(visitor.get("/public/information-requests/status"))
+    for _ in range(10):
+        assert visitor.post("/public/information-requests/status", data={"code": "x" * 22, "csrf_token": token}
+                            ).status_code == 404
+    refused = visitor.post("/public/information-requests/status", data={"code": "x" * 22, "csrf_token": token})
+    assert refused.status_code == 429
+    assert parse(refused).text("#status-throttled").startswith("查询过于频繁，请稍后再试。")
+    assert "10分钟内最多查询10次" in text(refused)
+    english = visitor.post("/public/information-requests/status?lang=en", data={"code": "x" * 22, "csrf_token": token},
+                           headers={"Accept-Language": "en"})
+    assert english.status_code == 429 and "Too many lookups" in text(english)
+    assert _post_form(visitor, town).status_code == 201  # the request form's own count is untouched
+    town.clock.advance(minutes=11)  # the short window has passed
+    assert visitor.post("/public/information-requests/status", data={"code": "x" * 22, "csrf_token": token}
+                        ).status_code == 404

@@ -9,7 +9,7 @@ from flask import Flask, g
 from werkzeug.datastructures import MultiDict
 
 from web.forms import payload_from_form, widgets
-from web.present import deadline_view, fmt_datetime, fmt_stamp
+from web.present import deadline_view, fmt_datetime, fmt_stamp, next_deadline
 from workflow.calendar import default_calendar
 from workflow.definitions import Label
 from workflow.models import CaseDeadline
@@ -65,6 +65,21 @@ def test_a_deadline_is_provisional_when_stored_so_or_when_the_count_reaches_a_ye
     assert deadline_view(_row("limit", date(2026, 3, 6), provisional=True), None, cal, date(2026, 3, 2)).provisional
     assert deadline_view(_row("limit", date(2027, 1, 20)), None, cal, date(2026, 12, 28)).provisional
     assert not deadline_view(_row("limit", date(2026, 3, 6)), None, cal, date(2026, 3, 2)).provisional
+
+
+
+def test_a_paused_limit_has_no_day_is_never_overdue_and_says_why_it_stands_still():
+    cal = default_calendar()
+    paused = CaseDeadline(case_id="X", name="answer_period", kind="limit", started_on=date(2026, 3, 2), due=None,
+                          n=20, unit="working_days", provisional=False, basis="条例第三十三条",
+                          paused_zh="征求第三方意见，自2026-03-25起暂停计算", paused_en="consulting: paused since 2026-03-25")
+    view = deadline_view(paused, None, cal, date(2027, 1, 4))  # long past any day it had: still not overdue
+    assert (view.status, view.due, view.overdue) == ("已暂停计算：征求第三方意见，自2026-03-25起暂停计算", "已暂停", False)
+    running = _row("limit", date(2026, 12, 31))
+    assert next_deadline([paused, running]) is running  # the case list and the to-do list show the running one first
+    assert next_deadline([paused]) is paused
+    g.lang = "en"
+    assert deadline_view(paused, None, cal, date(2026, 3, 30)).status == "paused: consulting: paused since 2026-03-25"
 
 
 SPECS = (

@@ -18,7 +18,7 @@ from web.api.idempotency import REUSED_RESPONSE, replay_headers, request_key, re
 from web.api.schemas import CaseDetailSchema, CaseListArgs, CasePageSchema, CreateCaseSchema
 from web.runtime import runtime
 from workflow.calendar import WorkCalendar
-from workflow.deadlines import describe
+from workflow.deadlines import describe, due_order
 from workflow.definitions import Label, Procedure
 from workflow.engine import KeyReused
 from workflow.models import Case, CaseDeadline
@@ -40,11 +40,12 @@ def procedure_of(case: Case) -> Procedure | None:
 def deadline_data(row: CaseDeadline, procedure: Procedure | None, calendar: WorkCalendar,
                   today: date) -> dict[str, Any]:
     view = describe(row, procedure, today, calendar)
-    working_days_left, _ = calendar.working_days_between(today, row.due)
+    working_days_left = calendar.working_days_between(today, row.due)[0] if row.due else None
     return {"name": row.name, "label": view.label, "kind": row.kind, "started_on": row.started_on,
             "due": row.due, "n": row.n, "unit": row.unit, "remaining": view.remaining,
             "working_days_left": working_days_left, "status": view.status, "overdue": view.status == "overdue",
-            "provisional": view.provisional, "basis": view.basis}
+            "provisional": view.provisional, "basis": view.basis,
+            "paused": view.paused}
 
 
 def case_data(case: Case, detail: bool = False) -> dict[str, Any]:
@@ -52,7 +53,7 @@ def case_data(case: Case, detail: bool = False) -> dict[str, Any]:
     today = engine.today()
     procedure = procedure_of(case)
     deadlines = [deadline_data(d, procedure, engine.calendar, today)
-                 for d in sorted(case.deadlines, key=lambda d: (d.due, d.name))]
+                 for d in sorted(case.deadlines, key=due_order)]
     state = procedure.states.get(case.state) if procedure else None
     data: dict[str, Any] = {
         "id": case.id, "title": case.title, "procedure": case.procedure,

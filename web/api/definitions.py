@@ -90,6 +90,6 @@ class Definition(MethodView):
                 "name": d.name, "label": d.label, "kind": d.kind, "unit": d.unit, "n": d.n, "n_from": d.n_from,
                 "n_setting": d.n_setting, "unit_setting": d.unit_setting, "start_from": d.start_from, "due_from": d.due_from,
                 "end_from": d.end_from, "basis": d.basis, "starts_on": list(d.starts_on),
-                "ends_on": list(d.ends_on), "cleared_on": list(d.cleared_on),
+                "ends_on": list(d.ends_on), "cleared_on": list(d.cleared_on), "due_by": d.due_by,
             } for d in proc.deadlines.values()],
         }

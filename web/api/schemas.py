@@ -139,6 +139,8 @@ class DeadlineSpecSchema(Schema):
     starts_on = fields.List(fields.String(), required=True)
     ends_on = fields.List(fields.String(), required=True)
     cleared_on = fields.List(fields.String(), required=True)
+    due_by = fields.String(allow_none=True, metadata={
+        "description": "the due-date rule that computes the last day from the case's records"})
 
 
 class DefinitionSummarySchema(Schema):
@@ -173,19 +175,22 @@ class DeadlineSchema(Schema):
     label = fields.Nested(LabelSchema, required=True)
     kind = fields.String(required=True, metadata={"description": "minimum (must pass) | limit (due by)"})
     started_on = fields.Date(required=True)
-    due = fields.Date(required=True, metadata={"description": "the last day of the period"})
+    due = fields.Date(required=True, allow_none=True, metadata={
+        "description": "the last day of the period; null while its count stands still (see paused)"})
     n = fields.Integer(required=True, metadata={"description": "the period's length in its unit"})
     unit = fields.String(required=True, metadata={"description": "calendar_days | working_days"})
     remaining = fields.Integer(required=True, metadata={
         "description": "days left in the period's unit until the due date; negative: that many past it"})
-    working_days_left = fields.Integer(required=True, metadata={
+    working_days_left = fields.Integer(required=True, allow_none=True, metadata={
         "description": "working days from today until the due date; negative: that many past it"})
     status = fields.String(required=True, metadata={
-        "description": "running | elapsed (minimum); open | due_soon | overdue (limit)"})
+        "description": "running | elapsed (minimum); open | due_soon | overdue | paused (limit)"})
     overdue = fields.Boolean(required=True)
     provisional = fields.Boolean(required=True, metadata={
         "description": "counted over a year with no State Council holiday data yet (weekdays assumed)"})
     basis = fields.String(required=True)
+    paused = fields.Nested(LabelSchema, allow_none=True, metadata={
+        "description": "why the count stands still (a consultation awaiting its reply ...); null while it runs"})
 
 
 class CaseSchema(Schema):

@@ -344,7 +344,7 @@ class Engine:
         case.data, case.state, case.version = row["data"], row["state"], row["version"]
         store.save_case(work, case, now)
         update_deadlines(work, procedure, case.id, transition.trigger, payload, local_date(now), self.calendar,
-                         self._setting_of(work, case.org_id))
+                         self._setting_of(work, case.org_id), case.data)
         if attachment is not None and transition.attachment:
             # The file stays staged, named by its hash, until the event has committed; fire() then moves it
             # into place. A crash in between is rolled forward (workflow/records.py): never an orphan.
@@ -392,7 +392,7 @@ class Engine:
         row = replay.advance(None, {**event.body, "hash": event.hash}, procedure.create)
         case.title, case.state, case.version, case.data = row["title"], row["state"], row["version"], row["data"]
         update_deadlines(session, procedure, case.id, "create", payload, local_date(now), self.calendar,
-                         self._setting_of(session, user.org_id))
+                         self._setting_of(session, user.org_id), case.data)
         return Outcome(True, case.id, "create", None, case.state, event.seq, event.hash, (), case.version)
 
     def _settings(self, session: Session, org_id: str) -> dict[str, Any]:

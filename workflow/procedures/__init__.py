@@ -20,6 +20,7 @@ from types import MappingProxyType
 from typing import Protocol
 
 from workflow.definition_blocks import Block
+from workflow.due_rules import DueRule
 from workflow.guards import Guard
 from workflow.procedures import (
     contract_review,
@@ -42,6 +43,11 @@ def blocks_of(family: Family) -> Mapping[str, Block]:
     return getattr(family, "BLOCKS", None) or {}
 
 
+def due_rules_of(family: Family) -> Mapping[str, DueRule]:
+    """A family's due-date rules (`DUE_RULES`, workflow/due_rules.py), if it has any."""
+    return getattr(family, "DUE_RULES", None) or {}
+
+
 class DuplicateGuard(ValueError):
     """Two families define a guard of the same name: a definition naming it could not say which rule it means."""
 
@@ -59,6 +65,8 @@ class GuardRegistry(Mapping[str, Guard]):
         self._families: dict[str, Family] = {}
         self._blocks: dict[str, Block] = {}
         self._block_family: dict[str, str] = {}
+        self._due_rules: dict[str, DueRule] = {}
+        self._due_rule_family: dict[str, str] = {}
         # bumped by every change: what was loaded against an earlier set of guards and blocks is stale
         self.generation = 0
         for family in families:
@@ -78,6 +86,11 @@ class GuardRegistry(Mapping[str, Guard]):
             raise DuplicateBlock("; ".join(
                 f"definition block {name!r} is given by both the {self._block_family[name]!r} and the "
                 f"{family.NAME!r} families" for name in taken))
+        twice = sorted(set(due_rules_of(family)) & set(self._due_rules))
+        if twice:
+            raise DuplicateGuard("; ".join(
+                f"due-date rule {name!r} is defined by both the {self._due_rule_family[name]!r} and the "
+                f"{family.NAME!r} families" for name in twice))
         self._families[family.NAME] = family
         for name, guard in family.GUARDS.items():
             self._guards[name] = guard
@@ -85,6 +98,9 @@ class GuardRegistry(Mapping[str, Guard]):
         for name, block in blocks_of(family).items():
             self._blocks[name] = block
             self._block_family[name] = family.NAME
+        for name, rule in due_rules_of(family).items():
+            self._due_rules[name] = rule
+            self._due_rule_family[name] = family.NAME
         self.generation += 1
 
     def unregister(self, name: str) -> None:
@@ -96,6 +112,9 @@ class GuardRegistry(Mapping[str, Guard]):
         for block in [b for b, f in self._block_family.items() if f == name]:
             del self._blocks[block]
             del self._block_family[block]
+        for rule in [r for r, f in self._due_rule_family.items() if f == name]:
+            del self._due_rules[rule]
+            del self._due_rule_family[rule]
         self.generation += 1
 
     def family_of(self, guard: str) -> str:
@@ -112,6 +131,11 @@ class GuardRegistry(Mapping[str, Guard]):
 
     def block_family(self, block: str) -> str:
         return self._block_family[block]
+
+    @property
+    def due_rules(self) -> Mapping[str, DueRule]:
+        """Every family's due-date rules by name (a deadline's `due_by:`, workflow/due_rules.py)."""
+        return MappingProxyType(self._due_rules)
 
     def __getitem__(self, name: str) -> Guard:
         return self._guards[name]

@@ -7,7 +7,10 @@ For each open period whose deadline has `timers:` in the case's definition versi
 * fire (a minimum period the law closes by itself): the day after its last day.
 
 An act already done (a timer_act row with its key: case, deadline, the period's first day, act) is not due
-again. Acts come in time order (their own due day, then the case), so a worker that was down catches up in the
+again. A period whose day a due-date rule computes (`due_by:`, workflow/due_rules.py) may move while it runs (an
+extension, a consultation's pause): its acts name the day they belong to (`remind:3@2026-06-01`), so a reminder
+done for the old day is not done again for it, and the new day brings its own; a paused period (no day) brings
+none. Acts come in time order (their own due day, then the case), so a worker that was down catches up in the
 order the acts fell due, each judged on its own day. Nothing here writes.
 """
 
@@ -73,21 +76,24 @@ def acts_of(row: CaseDeadline, org_id: str, spec: DeadlineSpec, calendar: WorkCa
             setting: Callable[[str], Any]) -> list[DueAct]:
     """Every act the deadline's timers bring for this period, due or not yet."""
     found: dict[str, DueAct] = {}
+    if row.due is None:  # paused: no day to remind of or to be late for
+        return []
     after = row.due + timedelta(days=1)
+    of_day = f"@{row.due.isoformat()}" if spec.due_by else ""  # the day a movable period's acts belong to
     for timer in spec.timers:
         if timer.kind == "remind":
             for offset in timer.offsets:
                 days = setting(offset) if isinstance(offset, str) else offset
                 if not isinstance(days, int) or isinstance(days, bool) or days < 1:
                     continue  # an unset setting: no such reminder (workflow/settings.py says so)
-                act = f"remind:{days}"
+                act = f"remind:{days}{of_day}"
                 found[act] = DueAct(days_before(calendar, row.due, days, timer.unit), row.case_id, org_id,
                                     row.name, row.started_on, row.due, "remind", act, spec, timer, days)
         elif timer.kind == "overdue":
             found["overdue"] = DueAct(after, row.case_id, org_id, row.name, row.started_on, row.due, "overdue",
-                                      "overdue", spec, timer)
+                                      f"overdue{of_day}", spec, timer)
         else:
-            act = f"fire:{timer.trigger}"
+            act = f"fire:{timer.trigger}{of_day}"
             found[act] = DueAct(after, row.case_id, org_id, row.name, row.started_on, row.due, "fire", act, spec,
                                 timer)
     return list(found.values())

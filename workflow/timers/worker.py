@@ -135,8 +135,8 @@ class Worker:
             actor = accounts.ensure_system_account(session, act.org_id).username
         with self.sessions() as session:
             row = session.get(CaseDeadline, (act.case_id, act.deadline))
-            if row is None or row.started_on != act.started_on:
-                return  # the period ended or started again meanwhile: nothing is due of this one
+            if row is None or (row.started_on, row.due) != (act.started_on, act.limit_due):
+                return  # the period ended, started again or moved meanwhile: nothing is due of this one
         with self._alone_on(act.case_id) as alone:
             if not alone:
                 return  # another worker is taking this very step now
@@ -212,10 +212,10 @@ class Worker:
             held = session.scalar(select(Case.id).where(Case.id == act.case_id).with_for_update(skip_locked=True))
             if held is None:
                 return False
-        started_on = session.scalar(select(CaseDeadline.started_on).where(
-            CaseDeadline.case_id == act.case_id, CaseDeadline.name == act.deadline))
-        if started_on != act.started_on:
-            return False  # claimed by another worker, or the period ended or started again
+        period = session.execute(select(CaseDeadline.started_on, CaseDeadline.due).where(
+            CaseDeadline.case_id == act.case_id, CaseDeadline.name == act.deadline)).first()
+        if period is None or tuple(period) != (act.started_on, act.limit_due):
+            return False  # claimed by another worker, or the period ended, started again, moved or paused
         done = session.scalar(select(TimerAct.id).where(
             TimerAct.case_id == act.case_id, TimerAct.deadline == act.deadline,
             TimerAct.started_on == act.started_on, TimerAct.act == act.act))

@@ -11,6 +11,7 @@ from workflow.procedures.information_request.clock import answer_clock
 from workflow.procedures.information_request.law import (
     CORRECTION_NOTICE_DAYS,
     FEE_MEASURES,
+    FEE_TIME_PAUSES_CLOCK,
     MAX_EXTENSION_DAYS,
     OGI,
     PROCEDURE,
@@ -137,7 +138,7 @@ def extension_once(ctx: GuardContext) -> Fail | None:
 
 
 def _due(ctx: GuardContext) -> date:
-    clock = answer_clock(ctx.data, ctx.calendar, ctx.today)
+    clock = answer_clock(ctx.data, ctx.calendar, ctx.today, bool(ctx.settings.get(FEE_TIME_PAUSES_CLOCK)))
     assert clock is not None  # processing: the receipt is confirmed
     return clock.due
 
@@ -276,4 +277,58 @@ def third_party_objection_respected(ctx: GuardContext) -> Fail | None:
     if missing:
         return Fail("第三方已提出合理的反对理由；未填写" + "、".join(m[0] for m in missing),
                     "the third party objected with good reasons; missing: " + ", ".join(m[1] for m in missing))
+    return None
+
+
+# ---------------------------------------------------------------- reconsideration and litigation (条例第五十条第（三）项)
+
+REPORT_FORMAT = "《中华人民共和国政府信息公开工作年度报告格式》（国办公开办函〔2021〕30号）第四部分"
+
+
+def _remedy(ctx: GuardContext, no: int) -> dict[str, object] | None:
+    return next((r for r in ctx.data.get("remedies") or [] if r.get("no") == no), None)
+
+
+@GUARDS.guard("remedy_still_pending", article=REPORT_FORMAT,
+              zh="只能为已登记且尚未审结的行政复议或行政诉讼登记结果；已审结的结果不得改写",
+              en="A result is recorded only for a recorded reconsideration or lawsuit still pending; a decided one "
+                 "is not rewritten")
+def remedy_still_pending(ctx: GuardContext) -> Fail | None:
+    no = int(ctx.payload["remedy_no"])
+    remedy = _remedy(ctx, no)
+    if remedy is None:
+        return Fail(f"第{no}项行政复议或行政诉讼未登记", f"no reconsideration or lawsuit no. {no} is recorded")
+    if remedy.get("outcome") != "pending":
+        return Fail(f"第{no}项已于{remedy.get('decided_on')}审结", f"no. {no} was decided on {remedy.get('decided_on')}")
+    return None
+
+
+@GUARDS.guard("remedy_outcome_dated", article=REPORT_FORMAT,
+              zh="已审结的应当载明作出决定或裁判之日，且不早于申请复议或起诉之日；尚未审结的不填该日期",
+              en="A decided result states the day of the decision, not before the day it was filed; a pending one "
+                 "has no such day")
+def remedy_outcome_dated(ctx: GuardContext) -> Fail | None:
+    outcome, decided = ctx.payload["outcome"], ctx.payload.get("decided_on")
+    if outcome == "pending":
+        return Fail("尚未审结，却填写了作出决定或裁判之日", "pending, yet a day of decision is given") if decided else None
+    if not decided:
+        return Fail("已审结，未填写作出决定或裁判之日", "decided, but the day of the decision is missing")
+    remedy = _remedy(ctx, int(ctx.payload["remedy_no"])) if "remedy_no" in ctx.payload else ctx.payload
+    filed = (remedy or {}).get("filed_on")
+    if filed and as_date(decided) < as_date(filed):
+        return Fail(f"作出决定或裁判之日{as_date(decided).isoformat()}早于申请复议或起诉之日{as_date(filed).isoformat()}",
+                    f"decided {as_date(decided).isoformat()}, before it was filed on {as_date(filed).isoformat()}")
+    return None
+
+
+@GUARDS.guard("litigation_after_reconsideration_follows_one", article="《中华人民共和国行政诉讼法》第四十五条",
+              zh="复议后起诉的，该申请应当已登记行政复议并已作出复议决定",
+              en="A lawsuit after reconsideration needs a recorded, decided reconsideration of the request")
+def litigation_after_reconsideration_follows_one(ctx: GuardContext) -> Fail | None:
+    if ctx.payload["kind"] != "litigation_after_reconsideration":
+        return None
+    decided = [r for r in ctx.data.get("remedies") or []
+               if r.get("kind") == "reconsideration" and r.get("outcome") != "pending"]
+    if not decided:
+        return Fail("本申请未登记已作出决定的行政复议", "no decided reconsideration is recorded on this request")
     return None

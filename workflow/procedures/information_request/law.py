@@ -24,6 +24,10 @@ FEE_TIER_END = "information_request.fee_tier_end"  # 第四条: 11-30件
 FEE_PER_REQUEST = "information_request.fee_per_request_yuan"  # 第四条: 每件100元
 FEE_BAND = "information_request.fee_band"  # 第四条: 31件以上每增加10件，每件收费标准提高100元
 FEE_PAGE_TIERS = "information_request.fee_page_tiers"  # 第五条: 30页以下免费；31-100页每页10元；101-200页每页20元；201页以上每页40元
+# Whether the days the applicant takes to pay the fee are left out of the answer period: no text read settles it
+# (legal-facts-2 §3.6, §9: 109号 art 7 not retrieved), so it is the organisation's to set, with its source; unset or
+# 0: the answer period runs on while the fee is awaited (clock.py).
+FEE_TIME_PAUSES_CLOCK = "information_request.fee_time_pauses_clock"
 FEE_SETTINGS = (FEE_FREE_REQUESTS, FEE_TIER_END, FEE_PER_REQUEST, FEE_BAND, FEE_PAGE_TIERS)
 FEE_SOURCE = ("《政府信息公开信息处理费管理办法》（国办函〔2020〕109号）第四条、第五条（官方文本的多处政府网站转载，"
               "legal-facts-2 §3.6 [V2]）")

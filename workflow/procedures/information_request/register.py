@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workflow.accounts import setting_values
 from workflow.calendar import WorkCalendar
 from workflow.clock import local_date
 from workflow.definitions import Label, Procedure, Registry
@@ -21,9 +22,11 @@ from workflow.procedures.information_request.clock import AnswerClock, answer_cl
 from workflow.procedures.information_request.law import (
     ANSWER_ROW,
     CLOSED_STATE_ROW,
+    FEE_TIME_PAUSES_CLOCK,
     PROCEDURE,
     REFUSAL_ROW,
 )
+from workflow.procedures.information_request.remedies import Remedy, remedies_of
 
 # The record of the step that ends a request, per state it rests in, and the field holding the day it ended
 # (None: the day the step was recorded — a system step has no typed day).
@@ -46,6 +49,7 @@ class RequestRow:
     closed_on: date | None
     result_row: str | None  # the annual report's row (law.RESULT_ROWS), once the request has ended
     answer_type: Label | None
+    remedies: tuple[Remedy, ...] = ()  # reconsiderations and lawsuits recorded on it (remedies.py)
 
 
 def _choice(procedure: Procedure, trigger: str, name: str, value: Any) -> Label | None:
@@ -69,7 +73,9 @@ def result_row(state: str, data: Mapping[str, Any]) -> str | None:
     return ANSWER_ROW.get(str(kind), "6.3")
 
 
-def row_of(case: Case, procedure: Procedure, calendar: WorkCalendar, today: date) -> RequestRow:
+def row_of(case: Case, procedure: Procedure, calendar: WorkCalendar, today: date,
+           fee_pauses: bool = False) -> RequestRow:
+    """`fee_pauses`: the organisation's setting law.FEE_TIME_PAUSES_CLOCK (fee_pauses_of)."""
     data = case.data or {}
     request = data.get("request") or {}
     receipt = data.get("receipt")
@@ -86,12 +92,19 @@ def row_of(case: Case, procedure: Procedure, calendar: WorkCalendar, today: date
         case.id, case.title, str(request.get("applicant", "")), str(request.get("applicant_type", "natural_person")),
         _choice(procedure, "create", "channel", request.get("channel")) or Label("", ""), case.state,
         state.label if state else Label(case.state, case.state), received, receipt is not None,
-        answer_clock(data, calendar, today), closed_on, result_row(case.state, data),
-        _choice(procedure, "answer", "answer_type", answer.get("answer_type")) if answer else None)
+        answer_clock(data, calendar, today, fee_pauses), closed_on, result_row(case.state, data),
+        _choice(procedure, "answer", "answer_type", answer.get("answer_type")) if answer else None,
+        remedies_of(data))
 
 
 def requests(session: Session, registry: Registry, org_id: str, calendar: WorkCalendar, today: date) -> list[RequestRow]:
     """Every request of the organisation, newest first."""
     cases = session.scalars(select(Case).where(Case.org_id == org_id, Case.procedure == PROCEDURE)
                             .order_by(Case.created_at.desc(), Case.id.desc())).all()
-    return [row_of(c, registry.get(c.procedure, c.procedure_version), calendar, today) for c in cases]
+    pauses = fee_pauses_of(session, org_id)
+    return [row_of(c, registry.get(c.procedure, c.procedure_version), calendar, today, pauses) for c in cases]
+
+
+def fee_pauses_of(session: Session, org_id: str) -> bool:
+    """Whether the organisation's setting leaves the applicant's time to pay out of the answer period (clock.py)."""
+    return bool(setting_values(session, org_id).get(FEE_TIME_PAUSES_CLOCK))
