@@ -108,14 +108,14 @@ def test_the_decision_is_numbered_rendered_once_and_fixed_in_its_event(town: Run
         assert event is not None and event.facts is not None
     fact = json.loads(event.facts)["documents"][0]
     assert fact["number"] == decision.number and fact["sha256"] == decision.sha256
-    assert fact["size"] == decision.size and fact["template"] == "penalty_decision.html@1"
+    assert fact["size"] == decision.size and fact["template"] == "penalty_decision.html@2"
     assert set(fact["fonts"]) == set(render.ROLES) and "Noto" in fact["fonts"]["fangsong"]
 
     stored = town.records.path_of(decision.sha256)
     assert stored.is_file() and stored.stat().st_size == decision.size
     text = pdf_text(stored)
     for content in ("泉州市泉港区后龙镇人民政府", "行政处罚决定书", "龙综执罚〔2026〕1号", "陈某某，住后龙镇后龙村",
-                    "现场勘验笔录", "罚款人民币2000元", "《城市市容和环境卫生管理条例》第三十六条",
+                    "现场勘验笔录", "罚款人民币贰仟元整（2,000元）", "《城市市容和环境卫生管理条例》第三十六条",
                     "十五日内缴纳罚款", "60日内向泉州市泉港区人民政府申请行政复议", "6个月内",
                     "2026年3月2日", decision.verify_code):
         assert content in text.replace(" ", "").replace("\n", ""), content

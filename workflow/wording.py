@@ -21,20 +21,27 @@ from workflow.clock import SHANGHAI
 ISO_DAY = re.compile(r"(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?![\d-])")
 
 
-def day(value: date | datetime | str | None) -> str:
-    """2026年12月7日; a moment is shown as its day in Asia/Shanghai; text that is no date is returned as it is."""
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+             "November", "December")
+
+
+def day(value: date | datetime | str | None, lang: str = "zh") -> str:
+    """2026年12月7日 (English: 7 December 2026); a moment is shown as its day in Asia/Shanghai; text that is no
+    date is returned as it is."""
     if value is None or value == "":
         return ""
     if isinstance(value, str):
+        if len(value) < 10 or value[4] != "-":
+            return value  # no ISO date: as it was written
         try:
-            value = date.fromisoformat(value[:10]) if len(value) >= 10 and value[4] == "-" else None  # type: ignore[assignment]
+            value = date.fromisoformat(value[:10])
         except ValueError:
             return value
-        if value is None:
-            return ""
     if isinstance(value, datetime):
         moment = value if value.tzinfo else value.replace(tzinfo=UTC)
         value = moment.astimezone(SHANGHAI).date()
+    if lang == "en":
+        return f"{value.day} {MONTHS_EN[value.month - 1]} {value.year}"
     return f"{value.year}年{value.month}月{value.day}日"
 
 
@@ -53,13 +60,15 @@ def _decimal(value: object) -> Decimal | None:
         return None
 
 
-def amount(value: object, unit: str = "元") -> str:
-    """20,000元; 1,234.50元; text that is no number is returned as it is."""
+def amount(value: object, unit: str = "元", lang: str = "zh") -> str:
+    """20,000元; 1,234.50元 (English: CNY 20,000; CNY 1,234.50); text that is no number is returned as it is."""
     number = _decimal(value)
     if number is None:
         return "" if value is None else str(value)
     number = number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     shown = f"{number:,.0f}" if number == number.to_integral_value() else f"{number:,.2f}"
+    if lang == "en" and unit == "元":
+        return f"CNY {shown}"
     return f"{shown}{unit}"
 
 
@@ -126,14 +135,19 @@ def _group(n: int) -> str:
     return out
 
 
-def duration(seconds: object) -> str:
-    """21分00秒; 1时02分03秒; 45秒. Text that is no whole number of seconds is returned as it is."""
+def duration(seconds: object, lang: str = "zh") -> str:
+    """21分00秒; 1时02分03秒; 45秒 (English: 21 min 00 s; 1 h 02 min 03 s; 45 s). Text that is no whole number of
+    seconds is returned as it is."""
     try:
         total = int(str(seconds))
     except ValueError:
         return "" if seconds is None else str(seconds)
     hours, rest = divmod(max(total, 0), 3600)
     minutes, secs = divmod(rest, 60)
+    if lang == "en":
+        if hours:
+            return f"{hours} h {minutes:02d} min {secs:02d} s"
+        return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
     if hours:
         return f"{hours}时{minutes:02d}分{secs:02d}秒"
     if minutes:

@@ -343,6 +343,8 @@ def test_the_minutes_record_views_decision_reason_dissent_and_their_events(town,
     assert "后龙镇生活垃圾分类实施办法" in page and FORUM in page \
         and cn(case_row(town, case_id)[2]["meeting"]["meeting_date"]) in page
     assert "吴建国（副镇长）、郑丽（副镇长）、许文（副镇长）、黄振华（镇长）" in page
+    # members give views and the head decides (条例第三十条): the minutes record no vote
+    assert "二、组成人员意见" in page and "表决" not in page
     for _member, _view, statement in MAJORITY_AGAINST:
         assert statement in page
     assert "我认为应当实施" in page and "通过《实施办法》" in page

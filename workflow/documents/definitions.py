@@ -31,6 +31,7 @@ from jinja2 import (
 )
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from workflow import wording
 from workflow.definitions import (
     DEFINITIONS_DIR,
     SAFE_LOADER,
@@ -334,9 +335,12 @@ def _template_problems(where: str, doc: dict[str, Any], templates: Path, given: 
 
 def environment(templates: Path) -> Environment:
     """The Jinja2 environment of document templates: autoescaped HTML, and a name the document does not
-    give is an error, never an empty string in an issued document."""
-    return Environment(loader=FileSystemLoader(str(templates)), autoescape=select_autoescape(default=True),
-                       undefined=StrictUndefined, keep_trailing_newline=True)
+    give is an error, never an empty string in an issued document. The office's filters (workflow/wording.py)
+    as on the pages, in Chinese: |date 2026年12月7日, |amount 20,000元, |capital 贰万元整."""
+    env = Environment(loader=FileSystemLoader(str(templates)), autoescape=select_autoescape(default=True),
+                      undefined=StrictUndefined, keep_trailing_newline=True)
+    env.filters.update(date=wording.day, amount=wording.amount, capital=wording.capital)
+    return env
 
 
 def _label(d: Mapping[str, str]) -> Label:
