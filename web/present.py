@@ -14,16 +14,22 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from flask import g, has_request_context
+from flask_login import current_user
+
 from web.i18n import N_, _, current_lang
+from web.runtime import runtime
 from workflow import typed_dates, wording
+from workflow.accounts import setting_values
 from workflow.administration import ACTIONS as ADMIN_ACTIONS
 from workflow.calendar import WorkCalendar
 from workflow.clock import SHANGHAI, parse_stamp
 from workflow.deadlines import describe, due_order
-from workflow.definitions import Label, Procedure, Registry, Transition
+from workflow.definitions import DeadlineSpec, Label, Procedure, Registry, Transition
 from workflow.models import AuditEvent, CaseDeadline
 from workflow.payloads import FieldSpec
 from workflow.settings import BY_KEY as SETTINGS_BY_KEY
+from workflow.timers.schedule import acts_of
 from workflow.typed_dates import MARK as LATE_MARK
 from workflow.typed_dates import REASON_FIELD as LATE_REASON
 
@@ -82,6 +88,7 @@ class DeadlineView:
     overdue: bool
     provisional: bool
     basis: str
+    reminded: bool = False  # 黄牌: the day of the period's first reminder has come, and it is not overdue yet
 
 
 def deadline_view(row: CaseDeadline, procedure: Procedure | None, calendar: WorkCalendar,
@@ -91,6 +98,7 @@ def deadline_view(row: CaseDeadline, procedure: Procedure | None, calendar: Work
     working = row.unit == "working_days"
     standing = describe(row, procedure, today, calendar)
     left, provisional, overdue = standing.remaining, standing.provisional, standing.status == "overdue"
+    reminded = not overdue and row.kind == "limit" and _reminder_day_come(row, spec, calendar, today)
     if standing.paused is not None or row.due is None:  # a due-date rule's count stands still: no day, the reason
         reason = standing.paused.get(current_lang()) if standing.paused else ""
         status = _("已暂停计算：{reason}", reason=reason)
@@ -121,7 +129,30 @@ def deadline_view(row: CaseDeadline, procedure: Procedure | None, calendar: Work
         overdue=overdue,
         provisional=provisional,
         basis=row.basis or (spec.basis if spec else ""),
+        reminded=reminded,
     )
+
+
+def _reminder_day_come(row: CaseDeadline, spec: DeadlineSpec | None, calendar: WorkCalendar, today: date) -> bool:
+    """Whether the first reminder the period's timers bring (the worker's own schedule, workflow/timers/) falls
+    on or before today: the yellow card is the reminders' state, with the organisation's offsets, not a number
+    of the page's own. A period without reminders never shows it."""
+    if spec is None or row.due is None or not any(t.kind == "remind" for t in spec.timers):
+        return False
+    settings = _org_settings()
+    days = [a.due_on for a in acts_of(row, "", spec, calendar, settings.get) if a.kind == "remind"]
+    return bool(days) and min(days) <= today
+
+
+def _org_settings() -> Mapping[str, Any]:
+    """The signed-in person's organisation's settings, read once per request (a list shows many periods)."""
+    if not has_request_context():
+        return {}
+    if "org_settings" not in g:
+        org = getattr(current_user, "org_id", None)
+        with runtime().sessions() as session:
+            g.org_settings = setting_values(session, org) if org else {}
+    return g.org_settings
 
 
 def next_deadline(rows: Iterable[CaseDeadline]) -> CaseDeadline | None:

@@ -116,3 +116,30 @@ def test_the_landing_page_lists_overdue_first_with_counts_and_the_case_says_who_
     # the "awaiting my roles" filter: the usual next step only (the head's steps while investigating are not)
     listed = text(client_for("huangzhenhua").get("/cases/?mine=todo"))
     assert fresh not in listed and "没有符合条件的案件" in listed
+
+
+def test_a_limit_shows_the_yellow_card_from_its_first_reminder_and_the_red_card_once_overdue(
+        town: Runtime, client_for, clock: FixedClock) -> None:
+    """The cards of the supervision platforms: yellow from the day the worker's first reminder falls due (the
+    organisation's offset, timers.first_reminder_working_days: 3 working days in the seeded town), red once the
+    limit has passed (处罚法第六十条: the decision within 90 days of opening)."""
+    from workflow.models import CaseDeadline
+    from workflow.timers.schedule import days_before
+
+    case = _ok(town.engine.create_case("enforcement_case", "wanghai", ENFORCEMENT)).case_id
+    _ok(town.engine.fire(case, "start_investigation", "wanghai", {"officers": ["wanghai", "caiming"]}))
+    with town.sessions() as s:
+        due = s.get(CaseDeadline, (case, "decision_period")).due
+    first_reminder = days_before(town.engine.calendar, due, 3, "working_days")
+    client = client_for("wanghai")
+
+    def row_on(day: date) -> str:
+        clock.set_local_date(day)
+        return next(r.text() for r in parse(client.get("/todo/")).rows("table.todo") if r.text().startswith(case))
+
+    before = row_on(date.fromordinal(first_reminder.toordinal() - 1))
+    assert "黄牌" not in before and "红牌" not in before
+    assert "黄牌" in row_on(first_reminder)
+    assert "黄牌" in row_on(due) and "红牌" not in row_on(due)
+    late = row_on(date.fromordinal(due.toordinal() + 1))
+    assert "红牌" in late and "黄牌" not in late and "逾期" in late
