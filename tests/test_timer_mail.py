@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from tests.smtp_sink import smtp_sink
-from tests.test_timers import _open_comment, _submitted_for_review
+from tests.test_timers import open_comment, submitted_for_review
 from tests.web.helpers import csrf_from, login, parse
 from web import create_app
 from workflow import accounts
@@ -40,10 +40,10 @@ def _wants_email(town: Runtime, username: str, address: str) -> None:
 
 def _review_due(town: Runtime) -> tuple[str, date]:
     town.clock.set_local_date(date(2026, 3, 2))
-    case_id = _open_comment(town)
+    case_id = open_comment(town)
     town.clock.set_local_date(date(2026, 4, 13))
     due = town.engine.calendar.add_working_days(date(2026, 4, 13), 10).date
-    _submitted_for_review(town, case_id, due)
+    submitted_for_review(town, case_id, due)
     return case_id, due
 
 

@@ -108,7 +108,7 @@ def test_the_deployed_definitions_carry_their_timers() -> None:
 # ---------------------------------------------------------------- the worker on a real database
 
 
-def _open_comment(town: Runtime) -> str:
+def open_comment(town: Runtime) -> str:
     opened = town.engine.create_case("major_decision", "zhangwei", PROPOSAL)
     assert opened.ok and opened.case_id
     assert town.engine.fire(opened.case_id, "start", "huangzhenhua", {"lead_unit": "党政综合办公室"}).ok
@@ -116,7 +116,7 @@ def _open_comment(town: Runtime) -> str:
     return opened.case_id
 
 
-def _submitted_for_review(town: Runtime, case_id: str, due: date) -> None:
+def submitted_for_review(town: Runtime, case_id: str, due: date) -> None:
     engine = town.engine
     assert engine.fire(case_id, "close_public_comment", "zhangwei", {"summary": "未收到意见"}).ok
     assert engine.fire(case_id, "waive_expert_argumentation", "zhangwei",
@@ -135,7 +135,7 @@ def test_months_of_timers_run_in_seconds_in_time_order_each_once(town: Runtime) 
     and with the auditor's offline script."""
     clock, engine = town.clock, town.engine
     clock.set_local_date(date(2026, 3, 2))
-    case_id = _open_comment(town)
+    case_id = open_comment(town)
     worker = Worker(engine, name="test")
     # every day for two months: the comment period ends by itself the day after its last day (2026-04-01)
     day = date(2026, 3, 2)
@@ -155,7 +155,7 @@ def test_months_of_timers_run_in_seconds_in_time_order_each_once(town: Runtime) 
     # the legality review is due in 10 working days; the worker is then down for a month
     clock.set_local_date(date(2026, 4, 13))
     due = engine.calendar.add_working_days(date(2026, 4, 13), 10).date
-    _submitted_for_review(town, case_id, due)
+    submitted_for_review(town, case_id, due)
     clock.set_local_date(due + timedelta(days=30))
     report = worker.run_once()
     assert [(act, on) for _c, _d, act, on in report.done] == [
@@ -192,14 +192,14 @@ def test_a_reminder_setting_left_unset_sends_no_such_reminder(town: Runtime) -> 
 
     clock, engine = town.clock, town.engine
     clock.set_local_date(date(2026, 3, 2))
-    case_id = _open_comment(town)
+    case_id = open_comment(town)
     with writing(town.sessions) as s:
         row = s.get(OrgSetting, ("houlong", "timers.first_reminder_working_days"))
         assert row is not None
         s.delete(row)
     clock.set_local_date(date(2026, 4, 13))
     due = engine.calendar.add_working_days(date(2026, 4, 13), 10).date
-    _submitted_for_review(town, case_id, due)
+    submitted_for_review(town, case_id, due)
     clock.set_local_date(due)
     acts = [act for _c, _d, act, _on in Worker(engine).run_once().done]
     assert acts == ["remind:1"]  # the first reminder is not set; the comment period was closed by the drafter
@@ -209,7 +209,7 @@ def test_the_worker_command_runs_once(town: Runtime, monkeypatch: pytest.MonkeyP
     from workflow import cli
 
     town.clock.set_local_date(date(2026, 3, 2))
-    case_id = _open_comment(town)
+    case_id = open_comment(town)
     town.clock.set_local_date(date(2026, 4, 2))
     result = CliRunner().invoke(cli.cli, ["worker", "--once"], obj={"runtime": town})
     assert result.exit_code == 0, result.output
@@ -225,7 +225,7 @@ def test_a_failed_run_does_not_stop_the_worker(town: Runtime, monkeypatch: pytes
     from sqlalchemy.exc import OperationalError
 
     town.clock.set_local_date(date(2026, 3, 2))
-    case_id = _open_comment(town)
+    case_id = open_comment(town)
     worker = Worker(town.engine, name="test")
     real = worker.run_once
     calls: list[str] = []

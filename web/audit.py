@@ -73,6 +73,7 @@ from workflow.audit.selection import (
 from workflow.clock import parse_stamp, utc_stamp
 from workflow.models import SYSTEM_JOURNAL_ID, AuditEvent, admin_journal_id
 from workflow.runtime import Runtime
+from workflow.timers.figures import timer_figures
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 AUDIT, COMPLIANCE = "audit", "compliance"  # the pages, whose roles the definitions name (workflow/pages.py)
@@ -502,6 +503,7 @@ def compliance() -> tuple[str, int]:
                                         as_of=today)
             people = _accounts(s)
             own = own_case_ids(s, current_user.org_id)
+            timers = timer_figures(s, rt.registry, current_user.org_id, days["from"], days["to"])
         lang = current_lang()
         for f in report.figures:
             by_person = f.key in (CERTIFIED, REVIEW_STAFF)
@@ -530,8 +532,15 @@ def compliance() -> tuple[str, int]:
                 "parts": [{"label": p.label.get(lang), "count": len(p.refs), "refs": [ref(r) for r in p.refs]}
                           for p in f.parts if p.refs],
             })
+    reminders = [] if errors else [{
+        "procedure": t.procedure_label.get(current_lang()), "deadline": t.deadline_label.get(current_lang()),
+        "basis": t.basis, "reminded": len(t.reminded), "in_time": len(t.done_in_time_after_reminder),
+        "escalated": len(t.escalated), "acted": len(t.acted_after_escalation),
+        "still": [{"text": c, "url": url_for("cases.show", case_id=c) if c in own else None}
+                  for c in sorted({k[0] for k in t.still_overdue})],
+    } for t in timers]
     return render_template(
-        "audit/compliance.html", values=values, errors=errors, figures=figures, report=report,
+        "audit/compliance.html", values=values, errors=errors, figures=figures, report=report, reminders=reminders,
         org=report.org_name.get(current_lang()) if report else "",
         period=(fmt_date(days["from"]), fmt_date(days["to"])) if not errors else None,
         as_of=fmt_date(today),
