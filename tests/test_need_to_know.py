@@ -39,7 +39,7 @@ def test_every_shipped_procedure_declares_who_sees_its_cases_and_cites_the_law()
 
 
 def test_the_account_roles_are_the_accounts_own() -> None:
-    assert ACCOUNT_ROLES == {accounts.SYSTEM_ROLE, accounts.PORTAL_ROLE}
+    assert {accounts.SYSTEM_ROLE, accounts.PORTAL_ROLE} == ACCOUNT_ROLES
 
 
 def test_an_unknown_role_is_named(tmp_path: Path) -> None:
