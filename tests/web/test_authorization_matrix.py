@@ -9,7 +9,10 @@ cell tests who may, not whether the token is there (tests/web/test_csrf_refusal.
 
 A cell is the status expected; `login` is the redirect to the login page (302 to /login?next=...), any other
 302/303 a redirect elsewhere (a step taken, a case opened). 422 is the engine refusing a step the role may not
-take (shown on the page with its reasons, web/cases.py); 403 a page the role does not use.
+take (shown on the page with its reasons, web/cases.py); 403 a page the role does not use. A case of a procedure
+the role may not see (the definition's `visibility:`) is 404 on every page, as another organisation's; a file that
+shows the party's personal data (a record, an issued document) is 403 to a role that sees the case but not the
+party (tests/web/test_need_to_know.py is the need-to-know matrix itself).
 
 /healthz is the operator's and public (no data); /metrics is the operator's only: from another machine (the
 browsers here) it is 404 to everyone, logged in or not (tests/web/test_operations.py: loopback and its token).

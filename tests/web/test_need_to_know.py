@@ -47,7 +47,7 @@ PARTY = {"major_decision": "欧阳甲某", "enforcement_case": "司马乙某", "
 MATRIX = """
 major_decision          party  case    case    case   case  -      case   -        case    -     -     -
 enforcement_case        -      party   -       -      party party  party  party    case    -     -     -
-enforcement_review      -      party   -       -      -     party  -      party    case    -     -     -
+enforcement_review      -      party   -       -      party party  party  party    case    -     -     -
 information_request     -      -       -       -      -     -      -      -        case    -     party party
 contract_review         party  party   party   -      party -      -      -        case    -     -     -
 normative_document      case   case    -       -      case  -      -      -        case    -     case  -
