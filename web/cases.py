@@ -410,13 +410,13 @@ def _evidence_columns(procedure: Procedure | None, lang: str) -> dict[str, str]:
 
 @bp.get("/cases/<case_id>/records/<int:no>")
 def record_file(case_id: str, no: int) -> Response:
-    """A record's file, to those who may see the case, served as stored (content-addressed, read-only). A file is
-    evidence about the party and cannot be masked: where the procedure declares personal data, only the roles that
-    may see them open it (403 to the others, who see the record listed)."""
+    """A record's file, to those who may see the case, served as stored (content-addressed, read-only). Where
+    the definition says a case's files show the party (evidence), a file cannot be masked: only the roles that may
+    see the party open it (403 to the others, who see the record listed)."""
     rt = runtime()
     with rt.sessions() as s:
         case = own_case(s, case_id)
-        if not reader().sees_personal(procedure_of(case)):
+        if reader().files_hidden(procedure_of(case)):
             abort(403)
         record = next((r for r in case.data.get("records", []) if r.get("no") == no), None)
     if record is None:

@@ -68,6 +68,13 @@ class Reader:
             return {}
         return procedure.visibility.personal
 
+    def files_hidden(self, procedure: Procedure | None) -> bool:
+        """Whether the case's attached files show personal data this reader may not see (they cannot be masked)."""
+        if procedure is None:
+            return True
+        return bool(self._hidden(procedure)) and procedure.visibility is not None \
+            and procedure.visibility.personal_files
+
     def title_hidden(self, procedure: Procedure | None) -> bool:
         key = procedure.create.record.key if procedure is not None and procedure.create.record else None
         return key is not None and TITLE in self._hidden(procedure).get(key, {})

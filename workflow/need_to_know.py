@@ -16,6 +16,8 @@ written in its definition and checked on load like everything else (file, path, 
         fields:                # <record key>.<field>: how it is masked for everyone else
           filing.party: name   # 陈** : the first character stays, so that rows can still be told apart
           filing.title: hidden # 〔已隐去〕 (the create step's title is also the case's title in every list)
+        files: true            # the files attached to a case (evidence: 询问笔录, video) show the party: a file
+                               # cannot be masked, so only these roles open them (default false: a draft does not)
 
 Read only: the engine never reads this block (who may take a step is the transition's `roles:`), so adding it to
 a deployed definition version changes no rule and no record of a running case. Every role that takes a step must
@@ -50,9 +52,10 @@ class _Strict(Schema):
 class PersonalDataDef(_Strict):
     basis = fields.String(required=True, validate=validate.Length(min=1))
     roles = fields.List(fields.String(validate=IDENT), required=True)
+    files = fields.Boolean(load_default=False)
     fields = fields.Dict(keys=fields.String(validate=PATH),
                          values=fields.String(validate=validate.OneOf(MASKS, error="must be one of: {choices}")),
-                         required=True, validate=validate.Length(min=1))
+                         required=True, validate=validate.Length(min=1))  # last: it shadows the module here
 
 
 class VisibilityDef(_Strict):
@@ -71,6 +74,8 @@ class Visibility:
     personal_roles: frozenset[str] = frozenset()  # the roles that see the party's personal data unmasked
     personal: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # record key -> field -> mask
     personal_basis: str = ""
+    personal_files: bool = False  # the case's attached files show the party's personal data
+
 
     def sees_case(self, roles: frozenset[str]) -> bool:
         return bool(self.cases & roles)
@@ -89,7 +94,7 @@ def build(block: Mapping[str, Any] | None) -> Visibility | None:
         by_key.setdefault(key, {})[name] = how
     return Visibility(basis=block["basis"], cases=frozenset(block["cases"]) | frozenset(block["supervision"]),
                       personal_roles=frozenset(personal.get("roles", ())), personal=by_key,
-                      personal_basis=personal.get("basis", ""))
+                      personal_basis=personal.get("basis", ""), personal_files=personal.get("files", False))
 
 
 def check_definition(data: Mapping[str, Any]) -> list[tuple[str, str]]:

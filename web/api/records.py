@@ -267,7 +267,7 @@ class RecordFile(MethodView):
         rt = runtime()
         with rt.sessions() as s:
             case = own_case(s, case_id, api_user().org_id)
-        if not reader().sees_personal(procedure_of(case)):  # evidence about the party cannot be masked
+        if reader().files_hidden(procedure_of(case)):  # evidence about the party cannot be masked
             raise ApiError(403, "personal_data", *bilingual("该记录涉及当事人的个人信息，您的角色无权查看"))
         record = next((r for r in _records(case) if r.get("no") == no), None)
         if record is None:
