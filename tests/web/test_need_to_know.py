@@ -238,3 +238,24 @@ def test_the_list_and_its_search_tell_nothing_of_a_party_the_reader_may_not_see(
     drafter = town.client("drafter")  # a procedure they may not see is not in their list or its count at all
     assert _listed(drafter, "procedure=enforcement_case")[0] == 0
     assert town.cases["enforcement_case"] not in repr(drafter.get("/api/v1/cases?page_size=100").get_json())
+
+
+def test_the_audit_pages_mask_the_party_and_the_export_keeps_the_trail_as_hashed(town: Town) -> None:
+    """The auditor's explorer shows each event's payload as the definitions let auditors read it; the JSON Lines
+    export is the trail byte for byte (the verifier recomputes its hashes), so it holds the party's name."""
+    case_id, party = town.cases["enforcement_case"], PARTY["enforcement_case"]
+    auditor = town.client("auditor")
+    page = auditor.get(f"/audit/events?case={case_id}")
+    assert page.status_code == 200 and "司**" in page.get_data(as_text=True)
+    assert party not in page.get_data(as_text=True)
+    export = auditor.get(f"/audit/events.jsonl?case={case_id}")
+    assert export.status_code == 200 and party in export.get_data(as_text=True)
+    assert party not in auditor.get(f"/audit/events.csv?case={case_id}").get_data(as_text=True)
+
+
+def test_the_register_of_requests_shows_the_applicant_to_the_office_only(town: Town) -> None:
+    applicant = PARTY["information_request"]
+    assert applicant in town.client("clerk").get("/information-requests/").get_data(as_text=True)
+    register = town.client("auditor").get("/information-requests/")
+    assert register.status_code == 200 and town.cases["information_request"] in register.get_data(as_text=True)
+    assert applicant not in register.get_data(as_text=True) and "诸**" in register.get_data(as_text=True)
