@@ -101,3 +101,12 @@ def test_a_reader_masks_data_titles_and_payloads_as_the_definition_says() -> Non
     assert officer.data(penalty, data) == data and officer.title(penalty, "陈某某堆放建材案") == "陈某某堆放建材案"
     drafter = Reader.of(registry, ["drafter"])
     assert not drafter.sees(penalty) and drafter.sees(registry.get("major_decision"))
+
+
+def test_a_reader_who_sees_every_procedure_adds_nothing_to_the_lists_sql() -> None:
+    """The auditors see every procedure's cases: their list keeps reading its indexes alone (workflow/worklist.py);
+    a drafter's list is narrowed to the procedures they may see."""
+    registry = load_registry()
+    assert Reader.of(registry, ["auditor"]).seen_clause() is None
+    clause = Reader.of(registry, ["drafter"]).seen_clause()
+    assert clause is not None and "enforcement_case" not in str(clause.compile(compile_kwargs={"literal_binds": True}))

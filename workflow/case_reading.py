@@ -142,21 +142,29 @@ class Reader:
                 out.setdefault(p.id, []).append(p.version)
         return out
 
-    def seen_clause(self) -> ColumnElement[bool]:
-        """SQL: the case is of a procedure version this reader may see."""
-        return _of_versions(self._versions(self.sees))
+    def seen_clause(self) -> ColumnElement[bool] | None:
+        """SQL: the case is of a procedure version this reader may see (None: they see every loaded one, and the
+        list keeps reading its indexes alone)."""
+        seen = self._versions(self.sees)
+        return None if seen == self._versions(lambda p: True) else self._of_versions(seen)
 
     def text_clause(self, pattern: str) -> ColumnElement[bool]:
         """SQL: a LIKE `pattern` (escaped with a backslash) in the case number, or in the title where this reader
         sees the title: a search for a party's name finds nothing the reader could not have read."""
         titled = self._versions(lambda p: self.sees(p) and not self.title_hidden(p))
-        return or_(Case.id.ilike(pattern, escape="\\"),
-                   and_(_of_versions(titled), Case.title.like(pattern, escape="\\")))
+        in_titles = Case.title.like(pattern, escape="\\")
+        if titled != self._versions(lambda p: True):
+            in_titles = and_(self._of_versions(titled), in_titles)
+        return or_(Case.id.ilike(pattern, escape="\\"), in_titles)
 
-
-def _of_versions(versions: Mapping[str, list[int]]) -> ColumnElement[bool]:
-    return or_(false(), *(and_(Case.procedure == pid, Case.procedure_version.in_(sorted(vs)))
-                          for pid, vs in sorted(versions.items())))
+    def _of_versions(self, versions: Mapping[str, list[int]]) -> ColumnElement[bool]:
+        """SQL: of these procedure versions (a procedure whose every loaded version is wanted: by its id alone)."""
+        every = self._versions(lambda p: True)
+        whole = sorted(pid for pid, vs in versions.items() if sorted(vs) == sorted(every.get(pid, [])))
+        parts = [Case.procedure.in_(whole)] if whole else []
+        parts += [and_(Case.procedure == pid, Case.procedure_version.in_(sorted(vs)))
+                  for pid, vs in sorted(versions.items()) if pid not in whole]
+        return or_(false(), *parts)
 
 
 def _masked(value: Any, fields: Mapping[str, str]) -> Any:

@@ -76,8 +76,9 @@ class CaseFilter:
 
     def clauses(self, org_id: str) -> list[ColumnElement[bool]]:
         out: list[ColumnElement[bool]] = [Case.org_id == org_id]
-        if self.reader is not None:
-            out.append(self.reader.seen_clause())
+        seen = self.reader.seen_clause() if self.reader is not None else None
+        if seen is not None:
+            out.append(seen)
         if self.created_by:
             out.append(Case.created_by == self.created_by)
         if self.actionable is not None:

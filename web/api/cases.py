@@ -87,7 +87,10 @@ class CaseList(MethodView):
 
         Filters combine; `overdue=true` keeps the cases with a limit whose due date has passed."""
         rt = runtime()
-        query = select(Case).where(Case.org_id == api_user().org_id, reader().seen_clause())
+        query = select(Case).where(Case.org_id == api_user().org_id)
+        seen = reader().seen_clause()
+        if seen is not None:  # only the cases of procedures the caller's roles may see (their `visibility:`)
+            query = query.where(seen)
         if procedure:
             query = query.where(Case.procedure == procedure)
         if state:
