@@ -38,9 +38,11 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from web.access import may_open, require_roles
+from web.case_access import reader
 from web.i18n import N_, _, current_lang, paren
 from web.input_screen import own_filters
 from web.pagination import page_links, page_number
@@ -59,7 +61,7 @@ from workflow.accounts import people_of
 from workflow.administration import ADMIN_ROLE
 from workflow.audit import status as verification
 from workflow.audit.canonical import export_line
-from workflow.audit.chains import case_titles, events_in, own_case_ids, recent_events, visible_chains
+from workflow.audit.chains import events_in, own_case_ids, recent_events, visible_chains
 from workflow.audit.custody import key_in_instance
 from workflow.audit.selection import (
     KINDS,
@@ -71,9 +73,10 @@ from workflow.audit.selection import (
     page_of_events,
 )
 from workflow.clock import parse_stamp, utc_stamp
-from workflow.models import SYSTEM_JOURNAL_ID, AuditEvent, admin_journal_id
+from workflow.models import SYSTEM_JOURNAL_ID, AuditEvent, Case, admin_journal_id
 from workflow.runtime import Runtime
 from workflow.timers.figures import timer_figures
+from workflow.visibility import visible_orgs
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 AUDIT, COMPLIANCE = "audit", "compliance"  # the pages, whose roles the definitions name (workflow/pages.py)
@@ -225,13 +228,26 @@ def _explorer(filters: Filters) -> tuple[str, int]:
     ), (400 if filters.errors else 200)
 
 
+def _titles(session: Any, org_id: str) -> dict[str, str]:
+    """The titles of the cases a user of `org_id` may audit (workflow/audit/chains.py), as the auditor may read
+    them: a title naming the party masked (workflow/case_reading.py)."""
+    shown = reader()
+    return {cid: shown.title(shown.procedure(p, v), t) for cid, p, v, t in session.execute(
+        select(Case.id, Case.procedure, Case.procedure_version, Case.title)
+        .where(Case.org_id.in_(visible_orgs(session, org_id))))}
+
+
 def _row(event: AuditEvent, rt: Runtime, people: Mapping[str, str],
          labels: dict[str, DataLabels] | None = None) -> dict[str, Any]:
-    view = event_view(event, rt.registry, people, labels=labels)
+    # A party's personal data are masked on the page (and in the CSV) as the definitions' `visibility:` says for
+    # the auditor's roles; the JSON Lines export is the trail as hashed, for the verifier, byte for byte.
+    shown = reader()
+    view = event_view(event, rt.registry, people, labels=labels, reader=shown)
+    payload = shown.payload(procedure_for_ref(rt.registry, event.procedure), event.trigger,
+                            json.loads(event.payload)) if event.payload not in ("{}", "") else {}
     return {"e": view, "trigger": event.trigger or "", "actor_id": event.actor or "", "role_id": event.role or "",
             "hash": event.hash, "prev": event.prev, "at": event.at, "procedure": event.procedure,
-            "raw_payload": json.dumps(json.loads(event.payload), ensure_ascii=False, indent=1)
-            if event.payload not in ("{}", "") else ""}
+            "raw_payload": json.dumps(payload, ensure_ascii=False, indent=1) if payload else ""}
 
 
 # ---------------------------------------------------------------- the explorer: exports
@@ -314,6 +330,7 @@ def events_csv() -> Response | tuple[str, int]:
     with rt.sessions() as s:
         people = _accounts(s)
     registry = rt.registry
+    shown = reader()
 
     def rows() -> Iterator[bytes]:
         out = io.StringIO()
@@ -335,7 +352,8 @@ def events_csv() -> Response | tuple[str, int]:
                     label_of(procedure, "step", r["trigger"]), r["trigger"],
                     label_of(procedure, "state", r["from"]), label_of(procedure, "state", r["to"]),
                     r["actor"], people.get(r["actor"] or "", ""), label_of(procedure, "role", r["role"]),
-                    reasons, json.dumps(r["payload"], ensure_ascii=False, sort_keys=True) if r["payload"] else "",
+                    reasons, json.dumps(shown.payload(procedure, r["trigger"], r["payload"]), ensure_ascii=False,
+                                        sort_keys=True) if r["payload"] else "",
                     r["procedure"], r["at"], r["prev"], r["hash"])])
                 yield out.getvalue().encode("utf-8")
 
@@ -365,7 +383,7 @@ def verify() -> str:
     if last is not None:
         with rt.sessions() as s:
             chains = visible_chains(s, current_user.org_id)
-            titles = case_titles(s, current_user.org_id)
+            titles = _titles(s, current_user.org_id)
             current_events = events_in(s, chains)
         mine = [(name, entry) for name, entry in last.get("cases", {}).items() if name in chains]
         since = max(current_events - sum(int(entry.get("events", 0)) for _name, entry in mine), 0)

@@ -1,5 +1,6 @@
-"""What every page about one case needs: the case if it is the user's organisation's (404 otherwise, so no
-page tells whether another organisation's case exists), its procedure, the step a submitted form was drawn for, and a refusal's messages by field.
+"""What every page about one case needs: the case if it is the user's organisation's and of a procedure their
+roles may see (404 otherwise, so no page tells whether another organisation's case, or a case the user's work
+does not concern, exists: workflow/case_reading.py), its procedure, the step a submitted form was drawn for, and a refusal's messages by field.
 
 Used by the case pages (web/cases.py), the review pages (web/reviews.py) and the meeting pages
 (web/meetings.py).
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from web.errors import PublicNotFound
 from web.runtime import runtime
+from workflow.case_reading import Reader
 from workflow.definitions import Procedure, Transition
 from workflow.engine import Reason
 from workflow.models import Case
@@ -29,10 +31,16 @@ def procedure_of(case: Case) -> Procedure | None:
         return None
 
 
+def reader() -> Reader:
+    """What the signed-in user may read of their organisation's cases (definitions' `visibility:`)."""
+    return Reader.of(runtime().registry, current_user.roles)
+
+
 def own_case(session: Session, case_id: str) -> Case:
-    """The case if it exists and belongs to the user's organisation; 404 otherwise (no existence leak)."""
+    """The case if it exists, belongs to the user's organisation and the user's roles may see it (the definition's
+    `visibility:`); 404 otherwise (no existence leak)."""
     case = session.get(Case, case_id) if CASE_ID.match(case_id) else None
-    if case is None or case.org_id != current_user.org_id:
+    if case is None or case.org_id != current_user.org_id or not reader().sees_case(case):
         raise PublicNotFound()
     return case
 

@@ -9,7 +9,9 @@ ignored silently. A user who opens cases lands on the list with their own cases,
 An adapter over the engine. The pages offer the steps `engine.available_transitions` lists; a submitted
 step goes to `engine.fire` exactly once, and whatever the engine decides is shown: a refusal re-renders the
 page with its reasons next to the form and the input kept, a success redirects (post/redirect/get). A
-user sees only their own organisation's cases; any other case id is "not found".
+user sees only their own organisation's cases of the procedures their roles may see, with a party's personal data
+masked unless their roles need it (the definitions' `visibility:`, workflow/case_reading.py); any other case id is
+"not found".
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from werkzeug.wrappers import Response
 
 from web import diagram
 from web.auth import WebUser
-from web.case_access import NAME, field_errors, own_case, procedure_of, step_for
+from web.case_access import NAME, field_errors, own_case, procedure_of, reader, step_for
 from web.errors import PublicBadRequest, PublicNotFound
 from web.forms import kept_values, payload_from_form, widgets
 from web.i18n import _, current_lang
@@ -174,6 +176,7 @@ def parse_list_args(args: MultiDict[str, str], user: WebUser) -> ListForm:
         soon_until=rt.engine.calendar.add_working_days(today, days).date if values["deadline"] == "soon" else None,
         text=values["q"] or None,
         order=values["order"] or ("deadline" if mine else "updated"),  # a work list of one's own: soonest first
+        reader=reader(),
     )
     return form
 
@@ -183,6 +186,7 @@ def _rows(session: Session, listed: list[ListedCase]) -> list[Row]:
     lang = current_lang()
     today = rt.engine.today()
     deadlines = running_deadlines(session, [c.id for c in listed])
+    shown = reader()
     rows = []
     for c in listed:
         try:
@@ -191,7 +195,8 @@ def _rows(session: Session, listed: list[ListedCase]) -> list[Row]:
             procedure = None
         due = next_deadline(deadlines[c.id])
         rows.append(Row(
-            id=c.id, title=c.title, procedure=procedure.label.get(lang) if procedure else c.procedure,
+            id=c.id, title=shown.title(procedure, c.title),
+            procedure=procedure.label.get(lang) if procedure else c.procedure,
             state=label_of(procedure, "state", c.state),
             deadline=deadline_view(due, procedure, rt.engine.calendar, today) if due else None,
             updated=fmt_datetime(c.updated_at),
@@ -230,7 +235,8 @@ def index() -> tuple[str, int]:
             rows = _rows(s, page_of_cases(s, org_id, flt, page, PAGE_SIZE))
         landing = not any(request.args.get(k) for k in (*LIST_PARAMS, "page"))
         if landing and _creatable(current_user):  # a drafter's landing: their own cases, soonest deadline first
-            own = CaseFilter(today=rt.engine.today(), created_by=current_user.username, order="deadline")
+            own = CaseFilter(today=rt.engine.today(), created_by=current_user.username, order="deadline",
+                             reader=reader())
             mine = _rows(s, page_of_cases(s, org_id, own, 1, MINE_PANEL))
     query = form.query()
     return render_template(
@@ -343,20 +349,22 @@ def _case_page(case_id: str, refused: tuple[str, Outcome] | None = None,
     with rt.sessions() as s:
         case = own_case(s, case_id)
         procedure = procedure_of(case)
+        shown = reader()  # what of the case the user's roles may read (a party's personal data masked)
+        data = shown.data(procedure, case.data or {})
         people = names_and_posts(s, case.org_id)
         labels = DataLabels(procedure)
         deadlines = [deadline_view(d, procedure, rt.engine.calendar, today) for d in case.deadlines]
         events = case_events(s, case.id)
         known = {procedure.ref: labels} if procedure else {}
-        history = [event_view(e, rt.registry, people, labels=known) for e in events]
+        history = [event_view(e, rt.registry, people, labels=known, reader=shown) for e in events]
         steps = rt.engine.available_transitions(s, case, current_user.username) if procedure else []
         if procedure:  # the user's usual next steps first (web/todo.py), then the others in the definition's order
             order = mine_first(procedure, case.state, case.data or {}, [t.trigger for t in steps])
             steps.sort(key=lambda t: order.index(t.trigger))
         upcoming = next_lines(procedure, case.state, case.data or {}, people) if procedure else []
-        links = link_views(linked(s, rt.registry, case))
+        links = link_views(linked(s, rt.registry, case), shown)
         view = {
-            "id": case.id, "title": case.title, "version": case.version, "procedure_id": case.procedure,
+            "id": case.id, "title": shown.title(procedure, case.title), "version": case.version, "procedure_id": case.procedure,
             "procedure": procedure.label.get(lang) if procedure else case.procedure,
             "procedure_link": url_for("procedures.show", procedure_id=procedure.id, version=procedure.version)
                               if procedure else None,  # the living spec of the version the case runs under
@@ -365,7 +373,7 @@ def _case_page(case_id: str, refused: tuple[str, Outcome] | None = None,
             "opened": (procedure.opened_as if procedure else OPENED_AS).get(lang),  # 提出, 立案 … (create:)
             "created_by": people.get(case.created_by, case.created_by),
         }
-        sections = case_sections(procedure, case.data or {}, people, labels)
+        sections = case_sections(procedure, data, people, labels)
         evidence = completeness(s, procedure, case, rt.records, lang) if procedure and case.data.get("records") \
             else None
     refused_trigger, outcome = refused if refused else (None, None)
@@ -405,10 +413,14 @@ def _evidence_columns(procedure: Procedure | None, lang: str) -> dict[str, str]:
 
 @bp.get("/cases/<case_id>/records/<int:no>")
 def record_file(case_id: str, no: int) -> Response:
-    """A record's file, to the case's organisation only, served as stored (content-addressed, read-only)."""
+    """A record's file, to those who may see the case, served as stored (content-addressed, read-only). Where
+    the definition says a case's files show the party (evidence), a file cannot be masked: only the roles that may
+    see the party open it (403 to the others, who see the record listed)."""
     rt = runtime()
     with rt.sessions() as s:
         case = own_case(s, case_id)
+        if reader().files_hidden(procedure_of(case)):
+            abort(403)
         record = next((r for r in case.data.get("records", []) if r.get("no") == no), None)
     if record is None:
         raise PublicNotFound("该记录不存在。")

@@ -11,12 +11,14 @@ role or step of the procedure, and nothing here changes a case.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 
+from web.case_access import reader
 from web.i18n import _, current_lang
 from web.present import fmt_date
 from web.runtime import runtime
@@ -60,10 +62,18 @@ def _filters() -> tuple[str | None, int | None]:
 
 
 def _rows(state: str | None, year: int | None) -> list[register.ContractRow]:
+    """The register's rows, with the title and counterparty as the reader's roles may see them (the definition's
+    `visibility:`: the auditors check the reviews, not whom the town contracts with)."""
     if not current_user.has_any_role(*_staff_roles()):
         abort(403)
     with runtime().sessions() as session:
-        return register.contracts(session, current_user.org_id, state=state, year=year)
+        rows = register.contracts(session, current_user.org_id, state=state, year=year)
+    shown, procedure = reader(), _procedure()
+    if not shown.sees(procedure):
+        abort(403)  # a role of the definition that its `visibility:` does not let see its cases
+    key = procedure.create.record.key if procedure.create.record else ""
+    return [replace(r, title=shown.title(procedure, r.title),
+                    counterparty=shown.field(procedure, key, "counterparty", r.counterparty)) for r in rows]
 
 
 def _labels() -> dict[str, dict[str, str]]:

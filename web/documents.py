@@ -16,7 +16,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from web import throttle
-from web.case_access import NAME, own_case, procedure_of, step_for
+from web.case_access import NAME, own_case, procedure_of, reader, step_for
 from web.errors import PublicNotFound
 from web.forms import payload_from_form
 from web.i18n import _
@@ -55,10 +55,14 @@ def download(case_id: str, doc_id: int) -> Response:
     """The issued PDF as stored when it was issued, to the case's organisation only."""
     rt = runtime()
     with rt.sessions() as s:
-        own_case(s, case_id)
+        case = own_case(s, case_id)
+        procedure = procedure_of(case)
         row = s.get(IssuedDocument, doc_id)
     if row is None or row.case_id != case_id:
         raise PublicNotFound("该文书不存在。")
+    spec = rt.documents.get(row.doc_type)  # a document naming the party, to the roles that may see it only
+    if spec is not None and reader().document_hidden(procedure, spec.fields.values(), spec.issued_by):
+        abort(403)
     path = rt.records.path_of(row.sha256)
     if not path.is_file():
         abort(404)

@@ -21,7 +21,7 @@ Staff (the roles of the definition's `pages.register`):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -32,6 +32,7 @@ from sqlalchemy import select
 
 from web import throttle
 from web.access import may_open, require_roles
+from web.case_access import reader
 from web.forms import kept_values, payload_from_form, widgets
 from web.i18n import _, current_lang
 from web.input_screen import engine_form
@@ -237,7 +238,16 @@ def register() -> str:
     rt = runtime()
     with rt.sessions() as session:
         rows = requests(session, rt.registry, current_user.org_id, rt.engine.calendar, rt.engine.today())
-    return render_template("information_requests/register.html", rows=rows, today=rt.engine.today())
+    return render_template("information_requests/register.html", rows=_shown(rows), today=rt.engine.today())
+
+
+def _shown(rows: list[RequestRow]) -> list[RequestRow]:
+    """The register's rows with the applicant as the reader's roles may see them (the definition's `visibility:`;
+    the auditors check the answers and their periods, not who asked)."""
+    shown, procedure = reader(), _procedure()
+    key = procedure.create.record.key if procedure.create.record else ""
+    return [replace(r, title=shown.title(procedure, r.title),
+                    applicant=shown.field(procedure, key, "applicant", r.applicant)) for r in rows]
 
 
 def _year() -> int:
@@ -303,7 +313,7 @@ def report_remedy_cell() -> str:
     rows = _table(year)[1]
     wanted = set(_remedies(rows, year).ids(group, column))
     (gzh, gen), (czh, cen) = remedies.GROUP_LABELS[group], remedies.COLUMN_LABELS[column]
-    return render_template("information_requests/register.html", rows=[r for r in rows if r.id in wanted],
+    return render_template("information_requests/register.html", rows=_shown([r for r in rows if r.id in wanted]),
                            today=runtime().engine.today(), cell=(year, (f"{gzh}：{czh}", f"{gen}: {cen}"), column))
 
 
@@ -316,7 +326,7 @@ def report_cell() -> str:
         abort(400)
     table, rows = _table(year)
     wanted = set(table.ids(row, column))
-    return render_template("information_requests/register.html", rows=[r for r in rows if r.id in wanted],
+    return render_template("information_requests/register.html", rows=_shown([r for r in rows if r.id in wanted]),
                            today=runtime().engine.today(), cell=(year, ROW_LABELS[row], column))
 
 

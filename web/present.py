@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import g, has_request_context
 from flask_login import current_user
@@ -32,6 +32,9 @@ from workflow.settings import BY_KEY as SETTINGS_BY_KEY
 from workflow.timers.schedule import acts_of
 from workflow.typed_dates import MARK as LATE_MARK
 from workflow.typed_dates import REASON_FIELD as LATE_REASON
+
+if TYPE_CHECKING:
+    from workflow.case_reading import Reader
 
 # ---------------------------------------------------------------- dates and times
 
@@ -465,9 +468,11 @@ def _attachment_fields(procedure: Procedure | None) -> list[FieldSpec]:
 
 
 def event_view(event: AuditEvent, registry: Registry, people: Mapping[str, str],
-               with_payload: bool = True, labels: dict[str, DataLabels] | None = None) -> EventView:
+               with_payload: bool = True, labels: dict[str, DataLabels] | None = None,
+               reader: Reader | None = None) -> EventView:
     """An event as the history shows it. A page showing many events passes one `labels` dict for all of them:
-    a procedure's DataLabels are then built once per page, not once per event."""
+    a procedure's DataLabels are then built once per page, not once per event. With a `reader`, the payload's
+    personal data are masked as the definition says for that reader (workflow/case_reading.py)."""
     procedure = procedure_for_ref(registry, event.procedure)
     try:
         reasons = json.loads(event.reasons) or []
@@ -480,6 +485,8 @@ def event_view(event: AuditEvent, registry: Registry, people: Mapping[str, str],
             payload = json.loads(event.payload) or {}
         except ValueError:
             payload = {}
+        if isinstance(payload, dict) and payload and reader is not None:
+            payload = reader.payload(procedure, event.trigger, payload)
         if isinstance(payload, dict) and payload:
             known = labels.get(event.procedure) if labels is not None else None
             if known is None:

@@ -26,7 +26,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from web.access import may_open, require_roles
-from web.case_access import NAME, field_errors, own_case, procedure_of, step_for
+from web.case_access import NAME, field_errors, own_case, procedure_of, reader, step_for
 from web.errors import PublicBadRequest, PublicNotFound
 from web.forms import Widget, kept_values, payload_from_form, widgets
 from web.i18n import _, current_lang
@@ -96,13 +96,17 @@ def index() -> str:
     today = rt.engine.today()
     lang = current_lang()
     rows: list[Row] = []
+    shown = reader()
     with rt.sessions() as s:
         for w in review_queue(s, rt.registry, current_user.org_id, current_user.roles, rt.engine.calendar, today):
             c, due, since = w.case, w.due, w.since
             procedure = procedure_of(c)
+            if not shown.sees(procedure):
+                continue
             view = deadline_view(due, procedure, rt.engine.calendar, today) if due else None
             rows.append(Row(
-                id=c.id, title=c.title, procedure=procedure.label.get(lang) if procedure else c.procedure,
+                id=c.id, title=shown.title(procedure, c.title),
+                procedure=procedure.label.get(lang) if procedure else c.procedure,
                 state=label_of(procedure, "state", c.state),
                 submitted=fmt_date(local_datetime(since).date()) if since else "",
                 deadline=view, working_days_left=w.working_days_left,
@@ -160,13 +164,14 @@ def _review_page(case_id: str, refused: Refusal | None = None) -> str:
         case = own_case(s, case_id)
         procedure, page = _require_reviewer_of(procedure_of(case))
         people = names_and_posts(s, case.org_id)
-        data = case.data or {}
+        shown = reader()  # a party's personal data masked where the reviewer's roles do not need them
+        data = shown.data(procedure, case.data or {})
         deadlines = [deadline_view(d, procedure, rt.engine.calendar, today) for d in case.deadlines]
         steps = rt.engine.available_transitions(s, case, current_user.username)
         waiting = waiting_states(procedure, page.roles)
         since = entered(s, [case], {case.id: waiting}).get(case.id) if case.state in waiting else None
         view = {
-            "id": case.id, "title": case.title, "version": case.version,
+            "id": case.id, "title": shown.title(procedure, case.title), "version": case.version,
             "procedure": procedure.label.get(lang),
             "state": label_of(procedure, "state", case.state),
             "submitted": fmt_date(local_datetime(since).date()) if since else "",

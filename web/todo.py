@@ -8,15 +8,17 @@ todo:`), never from a step or role name here. The timer worker's notices stay on
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from flask import Blueprint, g, render_template, url_for
 from flask_login import current_user
 
+from web.case_access import reader
 from web.i18n import _, current_lang
 from web.present import DeadlineView, deadline_view, label_of
 from web.runtime import runtime
+from workflow.case_reading import Reader
 from workflow.definitions import Procedure
 from workflow.links import Link
 from workflow.todo import Item, awaited, todo
@@ -25,12 +27,16 @@ bp = Blueprint("todo", __name__, url_prefix="/todo")
 
 
 def my_items() -> list[Item]:
-    """The signed-in person's to-do, computed once a request (the page and the navigation share it)."""
+    """The signed-in person's to-do, computed once a request (the page and the navigation share it): only cases
+    they may see (a step of their roles makes them see it: the definitions' loader checks that), titles as they
+    may read them."""
     if "todo_items" not in g:
         rt = runtime()
+        shown = reader()
         with rt.sessions() as session:
-            g.todo_items = todo(session, rt.registry, current_user.org_id, current_user.username,
-                                current_user.roles, rt.engine.today())
+            items = todo(session, rt.registry, current_user.org_id, current_user.username, current_user.roles,
+                         rt.engine.today())
+        g.todo_items = [replace(i, title=shown.title(i.procedure, i.title)) for i in items if shown.sees(i.procedure)]
     items: list[Item] = g.todo_items
     return items
 
@@ -119,9 +125,11 @@ def mine_first(procedure: Procedure, state: str, data: Mapping[str, Any], trigge
     return [t for t in usual if t in triggers] + [t for t in triggers if t not in usual]
 
 
-def link_views(links: list[Link]) -> list[dict[str, Any]]:
-    """A case's linked cases (workflow/links.py) as the case page lists them, each with its stage: the result."""
+def link_views(links: list[Link], shown: Reader) -> list[dict[str, Any]]:
+    """A case's linked cases (workflow/links.py) as the case page lists them, each with its stage: the result.
+    Only those the reader may see, their titles as the reader may read them."""
     lang = current_lang()
-    return [{"case_id": link.case_id, "title": link.title,
+    return [{"case_id": link.case_id, "title": shown.title(link.procedure, link.title),
              "procedure": link.procedure.label.get(lang) if link.procedure else "",
-             "state": label_of(link.procedure, "state", link.state), "terminal": link.terminal} for link in links]
+             "state": label_of(link.procedure, "state", link.state), "terminal": link.terminal}
+            for link in links if shown.sees(link.procedure)]

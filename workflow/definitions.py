@@ -22,8 +22,8 @@ from typing import Any
 import yaml
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from workflow import need_to_know, typed_dates
 from workflow import pages as page_meta
-from workflow import typed_dates
 from workflow.definition_blocks import Block
 from workflow.due_rules import DueRule
 from workflow.labels import Label  # here too: every reader of a definition imports it from this module
@@ -220,6 +220,8 @@ class Procedure:
     pages: page_meta.Pages = field(default_factory=page_meta.Pages, compare=False)  # display metadata (定义 pages:)
     # The families' own blocks given in the file, as their builders made them (workflow/definition_blocks.py).
     blocks: Mapping[str, Any] = field(default_factory=dict)
+    # who may see its cases and a party's personal data (定义 visibility:, workflow/need_to_know.py); read only
+    visibility: need_to_know.Visibility | None = field(default=None, compare=False)
 
     def block(self, name: str) -> Any:
         """The built value of the family block `name` (e.g. "severity"), or None when the file does not give it."""
@@ -510,6 +512,7 @@ class ProcedureSchemaDef(Schema):
     conflicts = fields.List(fields.Nested(ConflictSchemaDef), load_default=list)
     typed_dates = fields.Nested(typed_dates.TypedDatesSchemaDef)
     pages = fields.Nested(page_meta.PagesSchemaDef)
+    visibility = fields.Nested(need_to_know.VisibilityDef)
 
 
 # ---------------------------------------------------------------- loading
@@ -697,6 +700,7 @@ def _check_meaning(data: dict[str, Any], name: str) -> list[tuple[str, str]]:
             problems.extend(block.check(data, choices_of))
     problems.extend(typed_dates.check_definition(data))
     problems.extend(page_meta.check_definition(data))
+    problems.extend(need_to_know.check_definition(data))
     return problems
 
 
@@ -968,6 +972,7 @@ def _build(data: dict[str, Any], name: str) -> Procedure:
             for c in data["conflicts"]
         ),
         pages=page_meta.build(data.get("pages")),
+        visibility=need_to_know.build(data.get("visibility")),
     )
 
 

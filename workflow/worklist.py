@@ -7,6 +7,9 @@ every column a filter or an order reads, so a page is chosen from indexes alone:
 updated_at, id, title), (org_id, created_by, updated_at, id), (org_id, state, procedure, procedure_version,
 updated_at, id); case_deadline (case_id, due) and the existing (kind, due).
 
+With a `reader` (workflow/case_reading.py) the list holds only the cases of procedures the person may see, and a
+search reads a title only where they may see it: counts and pages never tell of a case or a party they may not.
+
 "Actionable" means the case's current stage has a usual next step (workflow/todo.py) one of the user's roles
 may take. Guards, separation of duties and the organisation are checked when
 the step is taken, so a case listed here may still refuse the step, with its reasons.
@@ -23,6 +26,7 @@ from sqlalchemy import Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from workflow.case_reading import Reader
 from workflow.definitions import Registry
 from workflow.models import Case, CaseDeadline
 from workflow.todo import next_stages
@@ -60,6 +64,7 @@ class CaseFilter:
     soon_until: date | None = None
     text: str | None = None
     order: str = "updated"
+    reader: Reader | None = None  # None: every case of the organisation (the organisation's own reports)
 
     def __post_init__(self) -> None:
         if self.order not in ORDERS:
@@ -71,6 +76,9 @@ class CaseFilter:
 
     def clauses(self, org_id: str) -> list[ColumnElement[bool]]:
         out: list[ColumnElement[bool]] = [Case.org_id == org_id]
+        seen = self.reader.seen_clause() if self.reader is not None else None
+        if seen is not None:
+            out.append(seen)
         if self.created_by:
             out.append(Case.created_by == self.created_by)
         if self.actionable is not None:
@@ -91,7 +99,10 @@ class CaseFilter:
             out.append(Case.id.in_(limits))
         if self.text:
             pattern = f"%{_escape_like(self.text)}%"
-            out.append(or_(Case.title.like(pattern, escape="\\"), Case.id.ilike(pattern, escape="\\")))
+            if self.reader is not None:
+                out.append(self.reader.text_clause(pattern))
+            else:
+                out.append(or_(Case.title.like(pattern, escape="\\"), Case.id.ilike(pattern, escape="\\")))
         return out
 
 

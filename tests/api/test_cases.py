@@ -97,13 +97,15 @@ def test_the_list_filters_and_pages(api_for, town) -> None:
     town.clock.advance(minutes=1)
     assert town.engine.create_case("enforcement_case", "wanghai", ENFORCEMENT).ok
 
-    everything = drafter.get("/cases").get_json()
+    everything = head.get("/cases").get_json()  # the head sees decisions and (as agency head) penalty cases
     assert everything["total"] == 6 and len(everything["items"]) == 6 and everything["pages"] == 1
     assert everything["items"][0]["id"].startswith("houlong-EC-")  # most recently changed first
+    assert drafter.get("/cases").get_json()["total"] == 5  # a drafter does not see penalty cases
 
     drafting = drafter.get("/cases?state=drafting").get_json()
     assert {c["id"] for c in drafting["items"]} == set(ids[:2]) and drafting["total"] == 2
-    assert drafter.get("/cases?procedure=enforcement_case").get_json()["total"] == 1
+    assert head.get("/cases?procedure=enforcement_case").get_json()["total"] == 1
+    assert drafter.get("/cases?procedure=enforcement_case").get_json()["total"] == 0
     assert drafter.get("/cases?procedure=major_decision&state=proposed").get_json()["total"] == 3
 
     page2 = drafter.get("/cases?procedure=major_decision&page=2&page_size=2").get_json()
@@ -122,7 +124,8 @@ def test_the_list_filters_and_pages(api_for, town) -> None:
     assert beyond["items"] == [] and beyond["links"]["prev"].endswith("page=3&page_size=2")
 
     town.clock.set_local_date(date(2026, 6, 3))  # the enforcement case's 90-day limit has passed
-    overdue = drafter.get("/cases?overdue=true").get_json()
+    overdue = head.get("/cases?overdue=true").get_json()
+    assert drafter.get("/cases?overdue=true").get_json()["total"] == 0  # not a case the drafter may see
     assert [c["procedure"] for c in overdue["items"]] == ["enforcement_case"] and overdue["items"][0]["overdue"]
     assert overdue["links"]["self"] == "/api/v1/cases?overdue=true&page=1&page_size=20"
     assert drafter.get("/cases?overdue=false").get_json()["total"] == 5

@@ -2,7 +2,10 @@
 
 The API decides nothing itself: roles come from the engine (steps, openings, attaching records) and the two
 rules of the API's own: only auditors export the audit trail, and only auditors, agency heads and heads see the
-compliance figures. Each cell is a real request as that user, through a token. {case} is a fresh major
+compliance figures. A case of a procedure the caller's roles may not see (its definition's `visibility:`) is 404
+like another organisation's, and a record's file (evidence about the party) is 403 to those who see the case but
+not the party (tests/web/test_need_to_know.py is the full need-to-know matrix). Each cell is a real request as
+that user, through a token. {case} is a fresh major
 decision, {ecase} a fresh penalty case with one record attached.
 """
 
@@ -31,14 +34,14 @@ GET  /cases                                  200     200     200     200    200 
 POST /cases  major_decision                  201     403     403     403    403   403    403    403   401
 POST /cases  enforcement_case                403     403     201     403    403   403    403    403   401
 POST /cases  information_request             403     403     403     403    403   403    403    403   401
-GET  /cases/{case}                           200     200     200     200    200   200    200    200   401
-GET  /cases/{case}/transitions               200     200     200     200    200   200    200    200   401
-POST /cases/{case}/transitions/start         403     403     403     403    200   403    403    403   401
-GET  /cases/{case}/history                   200     200     200     200    200   200    200    200   401
-GET  /cases/{case}/records                   200     200     200     200    200   200    200    200   401
-GET  /cases/{ecase}/records                  200     200     200     200    200   200    200    200   401
-POST /cases/{ecase}/records                  403     403     201     403    403   403    403    403   401
-GET  /cases/{ecase}/records/1                200     200     200     200    200   200    200    200   401
+GET  /cases/{case}                           200     200     404     200    200   200    200    404   401
+GET  /cases/{case}/transitions               200     200     404     200    200   200    200    404   401
+POST /cases/{case}/transitions/start         403     403     404     403    200   403    403    404   401
+GET  /cases/{case}/history                   200     200     404     200    200   200    200    404   401
+GET  /cases/{case}/records                   200     200     404     200    200   200    200    404   401
+GET  /cases/{ecase}/records                  404     200     200     404    200   404    200    404   401
+POST /cases/{ecase}/records                  404     403     201     404    403   404    403    404   401
+GET  /cases/{ecase}/records/1                404     200     200     404    200   404    403    404   401
 POST /cases  normative_document              201     403     403     403    403   403    403    403   401
 GET  /definitions/normative_document/1       200     200     200     200    200   200    200    200   401
 GET  /compliance                             403     403     403     403    200   403    200    403   401

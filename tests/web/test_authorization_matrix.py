@@ -9,7 +9,10 @@ cell tests who may, not whether the token is there (tests/web/test_csrf_refusal.
 
 A cell is the status expected; `login` is the redirect to the login page (302 to /login?next=...), any other
 302/303 a redirect elsewhere (a step taken, a case opened). 422 is the engine refusing a step the role may not
-take (shown on the page with its reasons, web/cases.py); 403 a page the role does not use.
+take (shown on the page with its reasons, web/cases.py); 403 a page the role does not use. A case of a procedure
+the role may not see (the definition's `visibility:`) is 404 on every page, as another organisation's; a file that
+shows the party's personal data (a record, an issued document) is 403 to a role that sees the case but not the
+party (tests/web/test_need_to_know.py is the need-to-know matrix itself).
 
 /healthz is the operator's and public (no data); /metrics is the operator's only: from another machine (the
 browsers here) it is 404 to everyone, logged in or not (tests/web/test_operations.py: loopback and its token).
@@ -81,16 +84,16 @@ GET  /cases/new?procedure=enforcement_case        login 403 403 403 403 403 200 
 GET  /cases/new?procedure=no_such_procedure       login 404 404 404 404 404 404 404 404 404 404
 POST /cases/new                      major        login 302 422 422 422 422 422 422 422 422 422
 POST /cases/new                      penalty      login 422 422 422 422 422 302 422 422 422 422
-GET  /cases/{case}                                login 200 200 200 200 200 200 200 200 200 200
+GET  /cases/{case}                                login 200 200 200 200 200 404 200 404 200 404
 GET  /cases/{other}                               login 404 404 404 404 404 404 404 404 404 404
 GET  /cases/NO-SUCH-CASE                          login 404 404 404 404 404 404 404 404 404 404
 POST /cases/{case}                                login 405 405 405 405 405 405 405 405 405 405
-GET  /cases/{ecase}/records/1                     login 200 200 200 200 200 200 200 200 200 200
-GET  /cases/{ecase}/records/9                     login 404 404 404 404 404 404 404 404 404 404
+GET  /cases/{ecase}/records/1                     login 404 200 404 404 200 200 200 200 403 404
+GET  /cases/{ecase}/records/9                     login 404 404 404 404 404 404 404 404 403 404
 GET  /cases/{other}/records/1                     login 404 404 404 404 404 404 404 404 404 404
-GET  /cases/{case}/diagram.svg                    login 200 200 200 200 200 200 200 200 200 200
+GET  /cases/{case}/diagram.svg                    login 200 200 200 200 200 404 200 404 200 404
 GET  /cases/{other}/diagram.svg                   login 404 404 404 404 404 404 404 404 404 404
-POST /cases/{case}/steps/start       start        login 422 422 422 422 302 422 422 422 422 422
+POST /cases/{case}/steps/start       start        login 422 422 422 422 302 404 422 404 422 404
 POST /cases/{other}/steps/start      start        login 404 404 404 404 404 404 404 404 404 404
 GET  /cases/{case}/steps/start                    login 405 405 405 405 405 405 405 405 405 405
 GET  /audit/                                      login 403 403 403 403 403 403 403 403 200 200
@@ -101,18 +104,18 @@ GET  /audit/verify                                login 403 403 403 403 403 403 
 POST /audit/verify                                login 403 403 403 403 403 403 403 403 302 302
 GET  /audit/compliance                            login 403 403 403 403 200 403 200 403 200 200
 GET  /reviews/                                     login 403 200 200 403 403 403 403 200 403 403
-GET  /reviews/{review}                            login 403 200 200 403 403 403 403 403 403 403
-GET  /reviews/{case}                              login 403 200 200 403 403 403 403 403 403 403
+GET  /reviews/{review}                            login 403 200 200 403 403 403 403 404 403 403
+GET  /reviews/{case}                              login 403 200 200 403 403 403 403 404 403 403
 GET  /reviews/{other}                             login 403 404 404 403 403 403 403 404 403 403
 GET  /meetings/                                   login 403 403 403 200 200 403 200 403 403 403
 GET  /meetings/{meeting}                          login 403 403 403 200 200 403 200 403 403 403
 GET  /meetings/{case}                             login 403 403 403 404 404 403 404 403 403 403
 GET  /meetings/{other}                            login 403 403 403 404 404 403 404 403 403 403
-GET  /meetings/{meeting}/minutes                  login 403 200 403 200 200 403 200 403 200 200
-GET  /meetings/{meeting}/minutes.pdf              login 403 200 403 200 200 403 200 403 200 200
+GET  /meetings/{meeting}/minutes                  login 403 200 403 200 200 403 200 403 200 404
+GET  /meetings/{meeting}/minutes.pdf              login 403 200 403 200 200 403 200 403 200 404
 GET  /meetings/{case}/minutes                     login 403 404 403 404 404 403 404 403 404 404
-POST /reviews/{new-review}/opinion      return    login 403 302 422 403 403 403 403 403 403 403
-POST /reviews/{new-review}/steps/record_adviser_opinion adviser login 403 302 302 403 403 403 403 403 403 403
+POST /reviews/{new-review}/opinion      return    login 403 302 422 403 403 403 403 404 403 403
+POST /reviews/{new-review}/steps/record_adviser_opinion adviser login 403 302 302 403 403 403 403 404 403 403
 POST /meetings/{new-discussion}/convene convene   login 403 403 403 422 302 403 422 403 403 403
 POST /meetings/{new-meeting}/view       view      login 403 403 403 302 422 403 302 403 403 403
 POST /meetings/{spoken}/decision        decide    login 403 403 403 422 302 403 422 403 403 403
@@ -135,10 +138,10 @@ GET  /admin/definitions                            login 403 403 403 403 403 403
 GET  /admin/tokens                                 login 403 403 403 403 403 403 403 403 403 200
 POST /admin/tokens                     token       login 403 403 403 403 403 403 403 403 403 200
 POST /admin/tokens/{token}/revoke                  login 403 403 403 403 403 403 403 403 403 302
-GET  /cases/{doc-case}/documents/{doc}           login 200 200 200 200 200 200 200 200 200 200
+GET  /cases/{doc-case}/documents/{doc}           login 404 200 404 404 200 200 200 200 403 404
 GET  /cases/{doc-case}/documents/999999        login 404 404 404 404 404 404 404 404 404 404
 GET  /cases/{other}/documents/{doc}              login 404 404 404 404 404 404 404 404 404 404
-POST /cases/{notified}/documents/preview/decide_penalty decision login 422 422 422 422 200 422 200 422 422 422
+POST /cases/{notified}/documents/preview/decide_penalty decision login 404 422 404 404 200 422 200 422 422 404
 POST /cases/{other}/documents/preview/decide_penalty decision login 404 404 404 404 404 404 404 404 404 404
 GET  /public/verify/{code}                        200   200 200 200 200 200 200 200 200 200 200
 GET  /public/verify/NOSUCHCODE9                   404   404 404 404 404 404 404 404 404 404 404

@@ -51,7 +51,7 @@ def test_the_list_filters_by_procedure_and_stage(town, client_for):
     drafting = new_case(town, title="后龙镇农村生活污水治理方案")
     assert town.engine.fire(drafting, "start", "huangzhenhua", {"lead_unit": "党政综合办公室"}).ok
     penalty = _penalty_case(town)
-    client = client_for("zhangwei")
+    client = client_for("huangzhenhua")  # the head sees decisions and (as agency head) penalty cases
 
     page = text(client.get("/cases/?procedure=enforcement_case"))
     assert _listed(page, proposed, drafting, penalty) == [penalty]
@@ -95,7 +95,7 @@ def test_overdue_and_due_soon_count_limits_not_minimum_periods(town, clock, clie
     clock.advance(days=40)
     second = _penalty_case(town, "第二宗处罚案件")
     comment = _in_comment_period(town)  # a minimum period: it must pass; it is never "overdue"
-    client = client_for("zhangwei")
+    client = client_for("huangzhenhua")  # who sees both procedures (the definitions' `visibility:`)
 
     clock.set_local_date(_due(town, first) + timedelta(days=1))
     page = text(client.get("/cases/?deadline=overdue"))

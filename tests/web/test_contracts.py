@@ -84,3 +84,11 @@ def test_the_register_lists_filters_and_exports_the_contracts(app: Flask, town: 
     assert officer.get("/contracts/").status_code == 403
     assert officer.get("/contracts/register.xlsx").status_code == 403
     assert "/contracts/" not in parse(officer.get("/cases/")).one("nav").links()
+
+    # the auditor checks the reviews, not whom the town contracts with (the definition's `visibility:`,
+    # 个人信息保护法第六条): the counterparty is masked on the page and in the workbook
+    auditor = client_for("liushen")
+    seen = {r.cells()[0].split()[0]: r.cells() for r in parse(auditor.get("/contracts/")).rows("#contract-register")}
+    assert "泉州市某商贸有限公司" not in str(seen) and seen["农贸市场摊位租赁合同"][2] == "泉**"
+    book = list(load_workbook(io.BytesIO(auditor.get("/contracts/register.xlsx").data)).active.iter_rows(values_only=True))
+    assert "泉州市某商贸有限公司" not in str(book) and "后龙镇某保洁服务部" not in str(book)

@@ -180,7 +180,8 @@ def test_a_case_page_shows_its_diagram_with_its_stage_and_path(town, client_for)
     assert current == ["diagram-state-drafting"]
     taken = root.xpath("//s:g[contains(concat(' ', @class, ' '), ' taken ')]/s:title/text()", namespaces=NS)
     assert taken == ["proposed->drafting"]
-    assert client_for("wanghai").get(f"/cases/{case_id}/diagram.svg").status_code == 200  # same organisation
+    assert client_for("chenjing").get(f"/cases/{case_id}/diagram.svg").status_code == 200  # who else sees it
+    assert client_for("wanghai").get(f"/cases/{case_id}/diagram.svg").status_code == 404  # not an officer's case
 
 
 def _renamed(procedure: Procedure, names: dict[str, str]) -> Procedure:

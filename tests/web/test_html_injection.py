@@ -221,11 +221,13 @@ def pages(app: Flask, town: Runtime, payloads: Payloads) -> Iterator[tuple[str, 
     role it shows 200 to; the audit explorer page by page; reflected query parameters and path segments."""
     with town.sessions() as s:
         ids = s.scalars(select(Case.id).order_by(Case.id)).all()
+        procedures = dict(s.execute(select(Case.id, Case.procedure)).tuples().all())
     clients: dict[str, FlaskClient] = {}
+    people = {**USERS, "disclosure": "zhoumin"}  # the information requests' officer (not a column of the matrix)
 
     def client(role: str) -> FlaskClient:
         if role not in clients:
-            clients[role] = _browser(app, USERS[role], "198.51.100.50")
+            clients[role] = _browser(app, people[role], "198.51.100.50")
         return clients[role]
 
     def get(role: str, url: str) -> tuple[str, str, str]:
@@ -258,6 +260,10 @@ def pages(app: Flask, town: Runtime, payloads: Payloads) -> Iterator[tuple[str, 
             yield get(role, url)
             if "{" not in row.url and "?" not in url:
                 yield get(role, f"{url}?{reflected}")
+    for case in ids:  # each case page also as a role that sees its party (the definition's `visibility:` masks it
+        role = PARTY_READERS.get(procedures[case])  # for the others), so that the party's fields are checked too
+        if role is not None:
+            yield get(role, f"/cases/{case}")
     for case in (*ids, SYSTEM_JOURNAL_ID):
         page = 1
         while True:
@@ -266,6 +272,10 @@ def pages(app: Flask, town: Runtime, payloads: Payloads) -> Iterator[tuple[str, 
             if 'rel="next"' not in body:
                 break
             page += 1
+
+
+PARTY_READERS = {"major_decision": "drafter", "enforcement_case": "officer", "enforcement_review": "officer",
+                 "information_request": "disclosure", "contract_review": "drafter"}
 
 
 def escaped_core(n: int) -> str:

@@ -160,8 +160,9 @@ def test_only_review_roles_reach_the_queue_and_the_review_page(town, client_for)
 def test_each_review_page_opens_only_to_the_roles_that_review_its_procedure(town, client_for):
     enforcement_case = _Story(town.engine, town.clock).shed_on_square()
     decision = under_review(town)
-    assert client_for("guomin").get(f"/reviews/{decision}").status_code == 403  # a legal reviewer
-    assert client_for("linzhiyuan").get("/reviews/houlong-ER-2026-0001").status_code == 403  # a legal adviser
+    assert client_for("guomin").get(f"/reviews/{decision}").status_code == 404  # a legal reviewer: not their case
+    assert client_for("linzhiyuan").get("/reviews/houlong-ER-2026-0001").status_code == 404  # a legal adviser:
+    # not a case of theirs (need-to-know: the review's definition does not let them see it)
     assert client_for("chenjing").get(f"/reviews/{enforcement_case}").status_code == 404  # not a review
 
 

@@ -17,9 +17,12 @@ from webargs.flaskparser import FlaskParser, is_json_request
 from webargs.flaskparser import abort as parser_abort
 from werkzeug.datastructures import CombinedMultiDict
 
+from web.api.auth import api_user
 from web.api.errors import ApiError, ErrorSchema
 from web.api.paths import PREFIX, is_api_request
+from web.runtime import runtime
 from workflow import inputs
+from workflow.case_reading import Reader
 from workflow.models import Case
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -114,10 +117,16 @@ def check_body_type() -> None:
 # ---------------------------------------------------------------- cases, versions, pages
 
 
+def reader() -> Reader:
+    """What the caller may read of their organisation's cases (the definitions' `visibility:`)."""
+    return Reader.of(runtime().registry, api_user().roles)
+
+
 def own_case(session: Session, case_id: str, org_id: str) -> Case:
-    """The case if it exists and belongs to the caller's organisation; 404 otherwise (no existence leak)."""
+    """The case if it exists, belongs to the caller's organisation and the caller's roles may see it (the
+    definition's `visibility:`, workflow/case_reading.py); 404 otherwise (no existence leak)."""
     case = session.get(Case, case_id) if CASE_ID.match(case_id) else None
-    if case is None or case.org_id != org_id:
+    if case is None or case.org_id != org_id or not reader().sees_case(case):
         raise ApiError(404, "case_not_found", f"案件「{case_id[:40]}」不存在，或不属于本单位",
                        f"No case {case_id[:40]!r} in your organisation")
     return case

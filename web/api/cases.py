@@ -11,7 +11,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import selectinload
 
 from web.api.auth import api_user
-from web.api.base import ApiBlueprint, etag, own_case, page_envelope, utc
+from web.api.base import ApiBlueprint, etag, own_case, page_envelope, reader, utc
 from web.api.errors import ErrorSchema, refusal
 from web.api.idempotency import PARAMETER as IDEMPOTENCY_KEY
 from web.api.idempotency import REUSED_RESPONSE, replay_headers, request_key, reused
@@ -55,8 +55,9 @@ def case_data(case: Case, detail: bool = False) -> dict[str, Any]:
     deadlines = [deadline_data(d, procedure, engine.calendar, today)
                  for d in sorted(case.deadlines, key=due_order)]
     state = procedure.states.get(case.state) if procedure else None
+    shown = reader()  # a party's personal data masked where the caller's roles do not need them
     data: dict[str, Any] = {
-        "id": case.id, "title": case.title, "procedure": case.procedure,
+        "id": case.id, "title": shown.title(procedure, case.title), "procedure": case.procedure,
         "procedure_version": case.procedure_version,
         "procedure_label": procedure.label if procedure else Label(case.procedure, case.procedure),
         "state": case.state, "state_label": state.label if state else Label(case.state, case.state),
@@ -65,7 +66,7 @@ def case_data(case: Case, detail: bool = False) -> dict[str, Any]:
         "overdue": any(d["overdue"] for d in deadlines), "next_deadline": deadlines[0] if deadlines else None,
     }
     if detail:
-        data.update(data=case.data or {}, deadlines=deadlines)
+        data.update(data=shown.data(procedure, case.data or {}), deadlines=deadlines)
     return data
 
 
@@ -83,11 +84,14 @@ class CaseList(MethodView):
     @blp.response(200, CasePageSchema)
     def get(self, page: int, page_size: int, procedure: str | None = None, state: str | None = None,
             overdue: bool | None = None) -> dict[str, Any]:
-        """The organisation's cases, most recently changed first
+        """The organisation's cases the caller's roles may see, most recently changed first
 
         Filters combine; `overdue=true` keeps the cases with a limit whose due date has passed."""
         rt = runtime()
         query = select(Case).where(Case.org_id == api_user().org_id)
+        seen = reader().seen_clause()
+        if seen is not None:  # only the cases of procedures the caller's roles may see (their `visibility:`)
+            query = query.where(seen)
         if procedure:
             query = query.where(Case.procedure == procedure)
         if state:

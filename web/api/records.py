@@ -25,7 +25,7 @@ from flask import Response, current_app, request, send_file, url_for
 from flask.views import MethodView
 
 from web.api.auth import api_user
-from web.api.base import ApiBlueprint, accepts, etag, if_match_version, own_case
+from web.api.base import ApiBlueprint, accepts, etag, if_match_version, own_case, reader
 from web.api.cases import ETAG_HEADER, procedure_of
 from web.api.errors import ApiError, ErrorSchema, bilingual, refusal
 from web.api.idempotency import PARAMETER as IDEMPOTENCY_KEY
@@ -267,6 +267,8 @@ class RecordFile(MethodView):
         rt = runtime()
         with rt.sessions() as s:
             case = own_case(s, case_id, api_user().org_id)
+        if reader().files_hidden(procedure_of(case)):  # evidence about the party cannot be masked
+            raise ApiError(403, "personal_data", *bilingual("该记录涉及当事人的个人信息，您的角色无权查看"))
         record = next((r for r in _records(case) if r.get("no") == no), None)
         if record is None:
             raise ApiError(404, "record_not_found", *bilingual("本案没有第 {no} 号记录", no=no))

@@ -1,0 +1,178 @@
+"""What one person may read of an organisation's cases: the one place the pages (web/) and the API ask.
+
+A `Reader` is built from the loaded definitions and the person's roles. It answers, from each procedure's
+`visibility:` (workflow/need_to_know.py; 个人信息保护法第六条、第三十四条):
+* whether they may see a case at all (`sees`): a case they may not see is "not found" everywhere, exactly like
+  another organisation's, so that no page and no status tells that it exists;
+* the SQL that keeps such cases out of lists, counts and searches (`seen_clause`, `text_clause`: a search in titles
+  only where the title is shown to them, so a count never answers "is there a case about 陈某某?");
+* the case's data, title and events' payloads with the party's personal data masked where they see the case but
+  not the party (`data`, `title`, `payload`): copies, never the stored values (which the audit trail hashes).
+
+A procedure whose definition gives no `visibility:` block keeps the older rule: every person of the organisation
+sees its cases, and it declares no personal data. A case whose version is not loaded is shown to nobody.
+Organisations are checked by the callers (a case of another organisation is never read; workflow/visibility.py
+is where a supervising level, issue 14, will add the organisations below it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, false, or_
+from sqlalchemy.sql.elements import ColumnElement
+
+from workflow.definitions import Procedure, Registry
+from workflow.models import Case
+from workflow.need_to_know import mask
+
+TITLE = "title"  # the create step's field that is also the case's title (Case.title)
+
+
+@dataclass(frozen=True)
+class Reader:
+    registry: Registry
+    roles: frozenset[str]
+
+    @classmethod
+    def of(cls, registry: Registry, roles: Iterable[str]) -> Reader:
+        return cls(registry, frozenset(roles))
+
+    # ---------------------------------------------------------------- one case
+
+    def procedure(self, procedure_id: str, version: int) -> Procedure | None:
+        try:
+            return self.registry.get(procedure_id, version)
+        except KeyError:
+            return None
+
+    def sees(self, procedure: Procedure | None) -> bool:
+        if procedure is None:
+            return False
+        return procedure.visibility is None or procedure.visibility.sees_case(self.roles)
+
+    def sees_case(self, case: Case) -> bool:
+        return self.sees(self.procedure(case.procedure, case.procedure_version))
+
+    def sees_personal(self, procedure: Procedure | None) -> bool:
+        """Whether the party's personal data are shown unmasked (True where the procedure declares none)."""
+        if procedure is None:
+            return False
+        return procedure.visibility is None or procedure.visibility.sees_personal(self.roles)
+
+    def _hidden(self, procedure: Procedure | None) -> Mapping[str, Mapping[str, str]]:
+        """record key -> field -> mask, of what this reader may not see ({} when they see everything)."""
+        if procedure is None or procedure.visibility is None or self.sees_personal(procedure):
+            return {}
+        return procedure.visibility.personal
+
+    def files_hidden(self, procedure: Procedure | None) -> bool:
+        """Whether the case's attached files show personal data this reader may not see (they cannot be masked)."""
+        if procedure is None:
+            return True
+        return bool(self._hidden(procedure)) and procedure.visibility is not None \
+            and procedure.visibility.personal_files
+
+    def title_hidden(self, procedure: Procedure | None) -> bool:
+        key = procedure.create.record.key if procedure is not None and procedure.create.record else None
+        return key is not None and TITLE in self._hidden(procedure).get(key, {})
+
+    def title(self, procedure: Procedure | None, title: str) -> str:
+        """The case's title as this reader sees it (the create step's title, where that is personal data)."""
+        if procedure is None or not self.title_hidden(procedure):
+            return title
+        assert procedure.create.record is not None
+        return str(mask(title, self._hidden(procedure)[procedure.create.record.key][TITLE]))
+
+    def field(self, procedure: Procedure | None, key: str, name: str, value: Any) -> Any:
+        """One recorded value (`key`.`name` of the case's data) as this reader sees it."""
+        how = self._hidden(procedure).get(key, {}).get(name)
+        return value if how is None else mask(value, how)
+
+    def data(self, procedure: Procedure | None, data: Mapping[str, Any]) -> dict[str, Any]:
+        """A copy of the case's data with the personal data masked, earlier rounds and superseded entries too."""
+        hidden = self._hidden(procedure)
+        if not hidden:
+            return dict(data)
+        out: dict[str, Any] = {}
+        for key, value in data.items():
+            if key == "previous_rounds" and isinstance(value, list):
+                out[key] = [self.data(procedure, r) if isinstance(r, Mapping) else r for r in value]
+            elif key == "superseded" and isinstance(value, Mapping):
+                out[key] = {k: _masked(v, hidden.get(k, {})) for k, v in value.items()}
+            else:
+                out[key] = _masked(value, hidden.get(key, {}))
+        return out
+
+    def payload(self, procedure: Procedure | None, trigger: str | None, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """A step's payload (an audit event's, refused or not) with the fields it records as personal data masked."""
+        hidden = self._hidden(procedure)
+        if not hidden or procedure is None or not trigger:
+            return dict(payload)
+        step = procedure.create if trigger == "create" else next(
+            (t for t in procedure.transitions if t.trigger == trigger), None)
+        if step is None or step.record is None:
+            return dict(payload)
+        return _masked(payload, hidden.get(step.record.key, {}))
+
+    def document_hidden(self, procedure: Procedure | None, sources: Iterable[str], issued_by: Iterable[str]) -> bool:
+        """Whether an issued document shows personal data this reader may not see: one of its fields' `sources`
+        (workflow/documents/definitions.py: case.<key>.<field>, payload.<field> of a step in `issued_by`) is a
+        personal datum. Its bytes are the document as issued and cannot be masked, so it is not shown at all."""
+        hidden = self._hidden(procedure)
+        if not hidden or procedure is None:
+            return False
+        keys = {t.record.key for t in procedure.transitions if t.trigger in set(issued_by) and t.record}
+        for source in sources:
+            part = source.split(".")
+            if part[0] == "case" and len(part) == 3 and part[2] in hidden.get(part[1], {}):
+                return True
+            if part[0] == "payload" and len(part) == 2 and any(part[1] in hidden.get(k, {}) for k in keys):
+                return True
+        return False
+
+    # ---------------------------------------------------------------- lists and searches
+
+    def _versions(self, wanted: Any) -> dict[str, list[int]]:
+        out: dict[str, list[int]] = {}
+        for p in self.registry.all():
+            if wanted(p):
+                out.setdefault(p.id, []).append(p.version)
+        return out
+
+    def seen_clause(self) -> ColumnElement[bool] | None:
+        """SQL: the case is of a procedure version this reader may see (None: they see every loaded one, and the
+        list keeps reading its indexes alone)."""
+        seen = self._versions(self.sees)
+        return None if seen == self._versions(lambda p: True) else self._of_versions(seen)
+
+    def text_clause(self, pattern: str) -> ColumnElement[bool]:
+        """SQL: a LIKE `pattern` (escaped with a backslash) in the case number, or in the title where this reader
+        sees the title: a search for a party's name finds nothing the reader could not have read."""
+        titled = self._versions(lambda p: self.sees(p) and not self.title_hidden(p))
+        in_titles = Case.title.like(pattern, escape="\\")
+        if titled != self._versions(lambda p: True):
+            in_titles = and_(self._of_versions(titled), in_titles)
+        return or_(Case.id.ilike(pattern, escape="\\"), in_titles)
+
+    def _of_versions(self, versions: Mapping[str, list[int]]) -> ColumnElement[bool]:
+        """SQL: of these procedure versions (a procedure whose every loaded version is wanted: by its id alone)."""
+        every = self._versions(lambda p: True)
+        whole = sorted(pid for pid, vs in versions.items() if sorted(vs) == sorted(every.get(pid, [])))
+        parts = [Case.procedure.in_(whole)] if whole else []
+        parts += [and_(Case.procedure == pid, Case.procedure_version.in_(sorted(vs)))
+                  for pid, vs in sorted(versions.items()) if pid not in whole]
+        return or_(false(), *parts)
+
+
+def _masked(value: Any, fields: Mapping[str, str]) -> Any:
+    """A recorded item (or a list of them) with `fields` masked."""
+    if not fields:
+        return value
+    if isinstance(value, list):
+        return [_masked(v, fields) for v in value]
+    if isinstance(value, Mapping):
+        return {k: (mask(v, fields[k]) if k in fields else v) for k, v in value.items()}
+    return value
