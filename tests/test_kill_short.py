@@ -29,4 +29,12 @@ def test_a_killed_process_loses_nothing_acknowledged_and_leaves_nothing_half_wri
     assert result.failures == []
     assert (result.orphans, result.temporary, result.missing) == (0, 0, 0)
     assert result.trials >= 3, f"only {result.trials} trials ran in {BUDGET} s"
-    assert result.acknowledged > 0  # the kills came while work was being acknowledged, not before it began
+    acknowledged = result.acknowledged
+    if acknowledged == 0:
+        # On a loaded machine no unit may finish within 0.3 s of the child's start (a checkpoint signs and
+        # writes several rows): a few more kills, later in the work, so that some come after acknowledgements.
+        later = run_kind(town, factory, kind, 3, seed=16, window=3.0, budget=BUDGET)
+        assert later.failures == []
+        assert (later.orphans, later.temporary, later.missing) == (0, 0, 0)
+        acknowledged = later.acknowledged
+    assert acknowledged > 0  # the kills came while work was being acknowledged, not before it began

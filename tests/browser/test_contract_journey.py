@@ -44,7 +44,7 @@ def test_a_contract_from_submission_to_the_register(open_page: OpenPage, site: S
     form.get_by_label("属于行政协议").select_option(label="否")
     form.get_by_label("合同文本（送审稿）").fill("甲方委托乙方提供文化活动中心保洁、安保和设施维护服务……")
     form.get_by_role("button", name="提出").click()
-    expect(officer.locator(".flash.success")).to_contain_text("已立案：houlong-CR-")
+    expect(officer.locator(".flash.success")).to_contain_text("已送审：houlong-CR-")
     case_id = case_id_of(officer)
 
     adviser = open_page("linzhiyuan")  # a major contract: the legal adviser is heard
