@@ -48,7 +48,10 @@ class Widget:
 
 
 def widgets(form_id: str, fields: tuple[FieldSpec, ...], values: Mapping[str, str] | None = None,
-            errors: Mapping[str, list[str]] | None = None) -> list[Widget]:
+            errors: Mapping[str, list[str]] | None = None,
+            people: Mapping[str, tuple[tuple[str, str], ...]] | None = None) -> list[Widget]:
+    """`people`: for the fields with `options_from:`, the persons to offer by role
+    (workflow/people_options.py); without it such a field stays a text input of the user name."""
     lang = current_lang()
     values = values or {}
     errors = errors or {}
@@ -80,7 +83,10 @@ def widgets(form_id: str, fields: tuple[FieldSpec, ...], values: Mapping[str, st
         elif f.type == "choice":
             control = "select"
             options = tuple((v, label.get(lang)) for v, label in f.choices)
-        if f.type in ("string", "text"):
+        elif f.options_from is not None and people is not None:
+            control = "select"
+            options = people.get(f.options_from.role, ())
+        if f.type in ("string", "text") and control != "select":
             if f.min_length:
                 attrs.append(("minlength", str(f.min_length)))
             attrs.append(("maxlength", str(f.max_length or DEFAULT_MAX[f.type])))

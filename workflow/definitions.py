@@ -22,8 +22,8 @@ from typing import Any
 import yaml
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from workflow import options_from, required_when, typed_dates
 from workflow import pages as page_meta
-from workflow import required_when, typed_dates
 from workflow.definition_blocks import Block
 from workflow.due_rules import DueRule
 from workflow.labels import Label  # here too: every reader of a definition imports it from this module
@@ -280,6 +280,7 @@ class FieldSchema(Schema):
     help = fields.String()
     future = fields.String(validate=validate.OneOf(["allowed"]))  # a planned date (workflow/typed_dates.py)
     required_when = fields.Nested(required_when.WhenSchema)  # required for some values of a choice field
+    options_from = fields.Nested(options_from.OptionsFromSchema)  # a person holding a role (workflow/options_from.py)
 
     @validates_schema
     def choices_only_for_choice(self, data: dict[str, Any], **_: Any) -> None:
@@ -596,6 +597,7 @@ def _check_meaning(data: dict[str, Any], name: str) -> list[tuple[str, str]]:
         if "match" in record and record["match"] not in spec["payload"]:
             problems.append((f"{where}.record.match", f"{record['match']!r} is not a payload field"))
         problems.extend(required_when.definition_problems(where, spec["payload"]))
+        problems.extend(options_from.definition_problems(where, spec["payload"], roles))
 
     check_common("create", data["create"])
     seen: dict[tuple[str, str], int] = {}
@@ -881,6 +883,7 @@ def _fields(payload: dict[str, dict[str, Any]]) -> tuple[FieldSpec, ...]:
             maximum=_bound(f["type"], f["maximum"], "maximum") if "maximum" in f else None,
             help=f.get("help", ""), max_items=f.get("max_items"),
             required_when=required_when.from_definition(f.get("required_when")),
+            options_from=options_from.from_definition(f.get("options_from")),
         )
         for n, f in payload.items()
     )

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from workflow import inputs
+from workflow.options_from import OptionsFrom
 from workflow.required_when import RequiredWhen, given
 
 if TYPE_CHECKING:
@@ -80,6 +81,7 @@ class FieldSpec:
     help: str = ""
     max_items: int | None = None  # string_list only
     required_when: RequiredWhen | None = None  # required for some values of a choice field (workflow/required_when.py)
+    options_from: OptionsFrom | None = None  # a person of the organisation holding a role (workflow/options_from.py)
 
 
 def _length(spec: FieldSpec) -> validate.Validator:

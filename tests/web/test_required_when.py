@@ -1,6 +1,7 @@
-"""A conditionally required field in the generated form (`required_when:`): the input says when it is required
-(data attributes read by web/static/required-when.js, and a visible marker), and the server still refuses the
-step without it, naming both fields, whatever the browser did."""
+"""Forms that know what the town knows. A conditionally required field (`required_when:`): the input says when it
+is required (data attributes read by web/static/required-when.js, and a visible marker), and the server still
+refuses the step without it, naming both fields, whatever the browser did. A field that takes a person holding a
+role (`options_from:`) offers the town's people with it."""
 
 from __future__ import annotations
 
@@ -45,3 +46,12 @@ def test_the_amount_is_marked_and_a_fine_without_it_is_refused_by_the_server(tow
     with town.sessions() as session:
         after = session.get(Case, case_id)
         assert after is not None and (after.state, after.version) == ("notified", version)
+
+
+def test_the_recorder_is_chosen_from_the_towns_officers_with_their_certificates(town, client_for):
+    case_id = notified_case(town.engine)
+    form = parse(client_for("wanghai").get(f"/cases/{case_id}")).one("details#step-attach_record form")
+    options = {o.get("value"): o.text_content() for o in form.all('select[name="recorder"] option')}
+    assert options.pop("") == "请选择"
+    assert options["caiming"] == "蔡明（综合执法队） · 执法证 闽QG-2024-0215"
+    assert "huangzhenhua" not in options and "wanghai" in options  # the head is no enforcement officer
