@@ -141,8 +141,11 @@ def test_a_decision_without_a_required_content_is_refused_and_nothing_is_numbere
     assert "印章" in outcome.reasons[0].zh
     assert state(town, case_id) == before  # no number was taken, the case is as it was
     assert [d.doc_type for d in issued(town, case_id)] == ["enforcement_case/penalty_notice"]
-    check = town.engine.check(case_id, "decide_penalty", "huangzhenhua", {**DECISION, "amount": None})
+    check = town.engine.check(case_id, "decide_penalty", "huangzhenhua", {**DECISION, "sealed": False})
     assert [r.code for r in check.reasons] == ["document_content_missing:penalty_decision"]  # fire's own check
+    # A fine without its sum no longer gets this far: the payload's required_when refuses it first.
+    check = town.engine.check(case_id, "decide_penalty", "huangzhenhua", {**DECISION, "amount": None})
+    assert [(r.code, r.field) for r in check.reasons] == [("invalid_payload", "amount")]
 
 
 def test_a_typed_number_is_refused_once_the_register_numbers(town: Runtime, clock: FixedClock) -> None:

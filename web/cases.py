@@ -54,6 +54,7 @@ from workflow.deadlines import DUE_SOON_WORKING_DAYS
 from workflow.definitions import OPENED_AS, Procedure
 from workflow.engine import Outcome
 from workflow.links import linked
+from workflow.people_options import people_choices
 from workflow.records import FORMATS
 from workflow.worklist import (
     DEADLINE_STATUSES,
@@ -376,6 +377,7 @@ def _case_page(case_id: str, refused: tuple[str, Outcome] | None = None,
         sections = case_sections(procedure, data, people, labels)
         evidence = completeness(s, procedure, case, rt.records, lang) if procedure and case.data.get("records") \
             else None
+        offered = people_choices(s, case.org_id, [f for t in steps for f in t.payload], _("执法证"))
     refused_trigger, outcome = refused if refused else (None, None)
     errors = field_errors(outcome.reasons, lang) if outcome else {}
     forms = []
@@ -386,7 +388,7 @@ def _case_page(case_id: str, refused: tuple[str, Outcome] | None = None,
             "refused": outcome if mine else None,
             "action": url_for("cases.fire", case_id=case_id, trigger=step.trigger),
             "widgets": widgets(f"step-{step.trigger}", typed_dates.form_fields(step), kept if mine else None,
-                               errors if mine else None),
+                               errors if mine else None, offered),
             "attachment": step.attachment, "file_errors": errors.get("file", []) if mine else [],
             "max_mb": rt.records.max_bytes // 1024**2,
         })

@@ -32,6 +32,10 @@ class Widget:
     attrs: tuple[tuple[str, str], ...] = ()
     list_help: bool = False
     errors: tuple[str, ...] = ()
+    # `required_when:` (workflow/required_when.py): the controlling field's name, its values (space-separated, as
+    # the data attribute carries them), and the marker shown beside the label; web/static/required-when.js makes
+    # the input required while one of the values is chosen; the engine's check stays the authority.
+    required_when: tuple[str, str, str] | None = None
 
     @property
     def has_help(self) -> bool:
@@ -44,7 +48,10 @@ class Widget:
 
 
 def widgets(form_id: str, fields: tuple[FieldSpec, ...], values: Mapping[str, str] | None = None,
-            errors: Mapping[str, list[str]] | None = None) -> list[Widget]:
+            errors: Mapping[str, list[str]] | None = None,
+            people: Mapping[str, tuple[tuple[str, str], ...]] | None = None) -> list[Widget]:
+    """`people`: for the fields with `options_from:`, the persons to offer by role
+    (workflow/people_options.py); without it such a field stays a text input of the user name."""
     lang = current_lang()
     values = values or {}
     errors = errors or {}
@@ -76,7 +83,10 @@ def widgets(form_id: str, fields: tuple[FieldSpec, ...], values: Mapping[str, st
         elif f.type == "choice":
             control = "select"
             options = tuple((v, label.get(lang)) for v, label in f.choices)
-        if f.type in ("string", "text"):
+        elif f.options_from is not None and people is not None:
+            control = "select"
+            options = people.get(f.options_from.role, ())
+        if f.type in ("string", "text") and control != "select":
             if f.min_length:
                 attrs.append(("minlength", str(f.min_length)))
             attrs.append(("maxlength", str(f.max_length or DEFAULT_MAX[f.type])))
@@ -84,8 +94,20 @@ def widgets(form_id: str, fields: tuple[FieldSpec, ...], values: Mapping[str, st
             name=f.name, id=f"{form_id}-{f.name}", label=f.label.get(lang), help=f.help, control=control,
             input_type=input_type, required=f.required, value=values.get(f.name, ""), options=options,
             attrs=tuple(attrs), list_help=f.type == "string_list", errors=tuple(errors.get(f.name, ())),
+            required_when=_required_when(f, fields, lang),
         ))
     return out
+
+
+def _required_when(f: FieldSpec, fields: tuple[FieldSpec, ...], lang: str) -> tuple[str, str, str] | None:
+    rule = f.required_when
+    control = next((c for c in fields if rule is not None and c.name == rule.field), None)
+    if rule is None or control is None:
+        return None
+    names = dict(control.choices)
+    shown = ("、" if lang == "zh" else " or ").join(names[v].get(lang) for v in rule.values if v in names)
+    marker = _("{field}为{values}时必填", field=control.label.get(lang), values=shown)
+    return rule.field, " ".join(rule.values), marker
 
 
 def payload_from_form(fields: tuple[FieldSpec, ...], form: MultiDict[str, str]) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from workflow import need_to_know, typed_dates
+from workflow import need_to_know, options_from, required_when, typed_dates
 from workflow import pages as page_meta
 from workflow.definition_blocks import Block
 from workflow.due_rules import DueRule
@@ -281,6 +281,8 @@ class FieldSchema(Schema):
     max_items = fields.Integer(validate=validate.Range(min=1))  # string_list: payloads.DEFAULT_MAX_ITEMS
     help = fields.String()
     future = fields.String(validate=validate.OneOf(["allowed"]))  # a planned date (workflow/typed_dates.py)
+    required_when = fields.Nested(required_when.WhenSchema)  # required for some values of a choice field
+    options_from = fields.Nested(options_from.OptionsFromSchema)  # a person holding a role (workflow/options_from.py)
 
     @validates_schema
     def choices_only_for_choice(self, data: dict[str, Any], **_: Any) -> None:
@@ -597,6 +599,8 @@ def _check_meaning(data: dict[str, Any], name: str) -> list[tuple[str, str]]:
         record = spec.get("record") or {}
         if "match" in record and record["match"] not in spec["payload"]:
             problems.append((f"{where}.record.match", f"{record['match']!r} is not a payload field"))
+        problems.extend(required_when.definition_problems(where, spec["payload"]))
+        problems.extend(options_from.definition_problems(where, spec["payload"], roles))
 
     check_common("create", data["create"])
     seen: dict[tuple[str, str], int] = {}
@@ -882,6 +886,8 @@ def _fields(payload: dict[str, dict[str, Any]]) -> tuple[FieldSpec, ...]:
             minimum=_bound(f["type"], f["minimum"], "minimum") if "minimum" in f else None,
             maximum=_bound(f["type"], f["maximum"], "maximum") if "maximum" in f else None,
             help=f.get("help", ""), max_items=f.get("max_items"),
+            required_when=required_when.from_definition(f.get("required_when")),
+            options_from=options_from.from_definition(f.get("options_from")),
         )
         for n, f in payload.items()
     )

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from workflow import inputs
+from workflow.options_from import OptionsFrom
+from workflow.required_when import RequiredWhen, given
 
 if TYPE_CHECKING:
     from workflow.definitions import Label
@@ -78,6 +80,8 @@ class FieldSpec:
     maximum: int | Decimal | None = None
     help: str = ""
     max_items: int | None = None  # string_list only
+    required_when: RequiredWhen | None = None  # required for some values of a choice field (workflow/required_when.py)
+    options_from: OptionsFrom | None = None  # a person of the organisation holding a role (workflow/options_from.py)
 
 
 def _length(spec: FieldSpec) -> validate.Validator:
@@ -185,6 +189,7 @@ def load_payload(schema: Schema, specs: tuple[FieldSpec, ...], raw: Any) -> tupl
                 if " / " in en:  # our own validators speak both languages: "中文 / English"
                     zh, en = en.split(" / ", 1)
                 problems.append(_problem(name, label, zh, en))
+    problems += _required_when_problems(specs, known, {p["field"] for p in problems})
     if problems:
         if len(problems) > MAX_PROBLEMS:
             more = len(problems) - MAX_PROBLEMS + 1
@@ -200,6 +205,28 @@ def load_payload(schema: Schema, specs: tuple[FieldSpec, ...], raw: Any) -> tupl
 def _problem(name: str, label: Label | None, zh: str, en: str) -> dict[str, str]:
     shown = inputs.printable(name, 64)  # a name the sender made up is shown escaped and cut
     return {"field": shown, "zh": f"「{label.zh if label else shown}」：{zh}", "en": f"{label.en if label else shown}: {en}"}
+
+
+def _required_when_problems(specs: tuple[FieldSpec, ...], raw: dict[Any, Any],
+                            flagged: set[str]) -> list[dict[str, str]]:
+    """A field left empty although the choice made in its controlling field requires it (`required_when:`);
+    a field already refused for another problem is not named twice."""
+    by_name = {s.name: s for s in specs}
+    problems = []
+    for spec in specs:
+        rule = spec.required_when
+        if rule is None or spec.name in flagged or given(raw.get(spec.name)) or not rule.applies(raw):
+            continue
+        control = by_name[rule.field]
+        names = dict(control.choices)
+        zh_values = "、".join(f"「{names[v].zh}」" for v in rule.values)
+        en_values = " or ".join(f"'{names[v].en}'" for v in rule.values)
+        chosen = names[raw[rule.field]]
+        problems.append(_problem(
+            spec.name, spec.label,
+            f"「{control.label.zh}」为{zh_values}时必填（本次选择「{chosen.zh}」）",
+            f"required when {control.label.en} is {en_values} ({chosen.en} was chosen)"))
+    return problems
 
 
 def _unknown_and_oversized(specs: tuple[FieldSpec, ...], raw: dict[Any, Any]) -> list[dict[str, str]]:

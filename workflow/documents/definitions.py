@@ -42,6 +42,7 @@ from workflow.definitions import (
 )
 from workflow.labels import Label
 from workflow.payloads import LabelSchema
+from workflow.required_when import WhenSchema
 
 DOCUMENTS_DIR = DEFINITIONS_DIR / "documents"
 LAYOUTS = ("wenshu", "gongwen")
@@ -118,16 +119,11 @@ class _Strict(Schema):
         unknown = RAISE
 
 
-class _When(_Strict):
-    field = fields.String(required=True)
-    in_ = fields.List(fields.String(), required=True, data_key="in", validate=validate.Length(min=1))
-
-
 class _Content(_Strict):
     field = fields.String(required=True)
     label = fields.Nested(LabelSchema, required=True)
     article = fields.String(required=True, validate=validate.Length(min=1))
-    when = fields.Nested(_When)
+    when = fields.Nested(WhenSchema)  # the shape of a payload field's required_when:
     must_be = fields.Raw()
 
 

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflow import accounts, typed_dates
+from workflow import accounts, options_from, typed_dates
 from workflow.calendar import UNITS, WorkCalendar
 from workflow.clock import local_date
 from workflow.conflicts import at_path, clashes
@@ -123,6 +123,9 @@ def evaluate(db: Transactional, registry: Registry, calendar: WorkCalendar, proc
                 f"本单位尚未设置「{spec.label.zh}」按日还是按工作日计算（设置项 {spec.unit_setting}，须注明依据）",
                 f"the organisation has not set whether the {spec.label.en} counts calendar or working days "
                 f"(setting {spec.unit_setting}, with its source)", spec.basis))
+    # A person named in a field that takes the people holding a role (options_from:) holds it here.
+    reasons.extend(Reason("not_holding_role", zh, en, transition.basis, field) for field, zh, en in judged(
+        lambda: options_from.problems(procedure, transition, payload, lookups.roles_of, ctx.name_of), []))
     # Typed dates: none in the future, pairs in legal order, a late entry with its reason.
     reasons.extend(Reason(p.code, p.zh, p.en, p.article, p.field) for p in judged(
         lambda: typed_dates.problems(procedure, transition, data, payload, ctx.today, settings), []))

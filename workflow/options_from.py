@@ -1,0 +1,68 @@
+"""A payload field that names a person of the organisation holding a role of the procedure (`options_from:`).
+
+    recorder: {type: string, options_from: {people_with_role: enforcement_officer}, label: ...}
+
+The form offers the organisation's people holding the role (name and post, an enforcement certificate's number
+where they hold one) as a select; the payload still stores the user name, as before. The definition is checked
+on load (the role is one of the procedure's, the field a string); the engine refuses a user name that is not an
+active person of the organisation holding the role (workflow/engine/guard_context.py), whatever the form sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from marshmallow import RAISE, Schema, fields, validate
+
+if TYPE_CHECKING:
+    from workflow.definitions import Procedure, Transition
+
+
+class OptionsFromSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    people_with_role = fields.String(required=True, validate=validate.Length(min=1))
+
+
+@dataclass(frozen=True)
+class OptionsFrom:
+    role: str
+
+
+def from_definition(spec: Mapping[str, Any] | None) -> OptionsFrom | None:
+    return OptionsFrom(spec["people_with_role"]) if spec else None
+
+
+def definition_problems(where: str, payload: Mapping[str, Mapping[str, Any]],
+                        roles: Mapping[str, Any]) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    for name, spec in payload.items():
+        rule = spec.get("options_from")
+        if not rule:
+            continue
+        at = f"{where}.payload.{name}.options_from"
+        if rule["people_with_role"] not in roles:
+            problems.append((f"{at}.people_with_role", f"undefined role {rule['people_with_role']!r}"))
+        if spec["type"] != "string":
+            problems.append((at, f"options_from names one person: the field must be a string, not {spec['type']}"))
+    return problems
+
+
+def problems(procedure: Procedure, transition: Transition, payload: Mapping[str, Any],
+             roles_of: Callable[[str], frozenset[str] | None],
+             name_of: Callable[[str], str]) -> list[tuple[str, str, str]]:
+    """(field, zh, en) for each person named in the payload who does not hold the field's role here."""
+    found = []
+    for spec in transition.payload:
+        rule, username = spec.options_from, payload.get(spec.name)
+        if rule is None or not isinstance(username, str) or not username:
+            continue
+        if rule.role in (roles_of(username) or frozenset()):
+            continue
+        role = procedure.roles[rule.role]
+        found.append((spec.name, f"「{spec.label.zh}」应为本单位的{role.zh}，「{name_of(username)}」不是",
+                      f"{spec.label.en} must be a {role.en} of this organisation; {username!r} is not"))
+    return found

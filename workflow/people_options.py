@@ -1,0 +1,39 @@
+"""The people a form offers for a field that takes a person holding a role (`options_from:`,
+workflow/options_from.py): the organisation's active members with the role, as 王海（综合执法队）, with the
+number of their enforcement certificate where they hold one (the issue's "officers with their certificates
+shown"). A read model: web/forms.py only renders it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflow.accounts import members_of
+from workflow.models import EnforcementCertificate
+from workflow.payloads import FieldSpec
+
+
+def people_choices(session: Session, org_id: str, fields: Iterable[FieldSpec],
+                   certificate_label: str) -> dict[str, tuple[tuple[str, str], ...]]:
+    """Role -> ((username, shown), ...) for the roles the fields take people from (one query each, none if
+    no field does). `certificate_label` is the page's word for the certificate (执法证)."""
+    roles = {f.options_from.role for f in fields if f.options_from is not None}
+    if not roles:
+        return {}
+    members = [m for m in members_of(session, org_id).values() if m.active and m.roles & roles]
+    numbers: dict[str, list[str]] = {}
+    for username, number in session.execute(
+            select(EnforcementCertificate.username, EnforcementCertificate.number)
+            .where(EnforcementCertificate.username.in_([m.username for m in members]),
+                   EnforcementCertificate.kind == "enforcement")
+            .order_by(EnforcementCertificate.id)).all():
+        numbers.setdefault(username, []).append(number)
+    out: dict[str, tuple[tuple[str, str], ...]] = {}
+    for role in sorted(roles):
+        out[role] = tuple(
+            (m.username, (f"{m.name}（{m.unit}）" if m.unit else m.name)
+             + (f" · {certificate_label} {'、'.join(numbers[m.username])}" if m.username in numbers else ""))
+            for m in members if role in m.roles)
+    return out
