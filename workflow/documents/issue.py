@@ -35,6 +35,7 @@ from workflow.records import RecordStore, Staged
 VERIFY_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud or typed from paper
 VERIFY_LENGTH = 10  # 32^10 ≈ 10^15 codes; the public page is rate-limited besides
 VERIFY_PATH = "/public/verify/"
+VERIFY_BASE_SETTING = "documents.public_base_url"  # the portal's public address; unset: the path alone
 
 
 @dataclass
@@ -47,6 +48,7 @@ class Planned:
     code: str
     fonts: dict[str, str]
     day: date
+    verify_base: str = ""  # the organisation's portal address before VERIFY_PATH (setting documents.public_base_url)
 
 
 @dataclass
@@ -108,7 +110,8 @@ def plan(documents: DocumentRegistry, procedure: Any, transition: Any, data: Map
             problems.append(Problem(f"document_font:{doc.id}", exc.zh, exc.en, doc.basis))
             continue
         day = _day(contents.read(doc.date, data, payload, org), today)
-        planned.append(Planned(doc, found, _labels(doc, transition, found), str(code), fonts, day))
+        planned.append(Planned(doc, found, _labels(doc, transition, found), str(code), fonts, day,
+                               verify_url_base(settings)))
     return planned, problems
 
 
@@ -123,7 +126,7 @@ def issue(session: Session, planned: list[Planned], org_id: str, org: Mapping[st
             number = numbers.format_number(p.code, year, serial)
             code = "".join(secrets.choice(VERIFY_ALPHABET) for _ in range(VERIFY_LENGTH))
             page = render.html(p.doc, p.values, org=org, number=number, day=p.day, verify_code=code,
-                               verify_url=VERIFY_PATH + code, labels=p.labels)
+                               verify_url=p.verify_base + VERIFY_PATH + code, labels=p.labels)
             pdf = render.pdf(page, p.doc.layout, p.fonts)
             issued.append(Issued(p, number, serial, year, code, records.stage_bytes(pdf, f"{number}.pdf")))
     except BaseException:
@@ -174,6 +177,11 @@ def discard(issued: list[Issued]) -> None:
 def organisation(session: Session, org_id: str) -> dict[str, str]:
     org = session.get(Organization, org_id)
     return {"id": org_id, "name_zh": org.name_zh if org else org_id, "name_en": org.name_en if org else org_id}
+
+
+def verify_url_base(settings: Mapping[str, Any]) -> str:
+    """The portal's address without its trailing slash ("https://houlong.gov.cn"), or "" for the path alone."""
+    return str(settings.get(VERIFY_BASE_SETTING) or "").strip().rstrip("/")
 
 
 def _day(value: Any, today: date) -> date:
