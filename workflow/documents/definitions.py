@@ -83,6 +83,10 @@ class DocumentType:
     contents: tuple[Content, ...]
     source_file: str = ""
     templates_dir: Path = field(default=DOCUMENTS_DIR / "templates", compare=False)
+    # "always": the contents refuse the step whether or not lawflow issues the document (they are what the step
+    # itself must establish); "when_issued": only when the organisation has set the 代字 and lawflow makes it (a
+    # paper form kept outside lawflow holds them otherwise: the 送达回证)
+    check_contents: str = "always"
 
     @property
     def key(self) -> str:
@@ -156,6 +160,7 @@ class _Document(_Strict):
     step_flags = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), load_default=dict)
     free_text = fields.List(fields.String(), load_default=list)
     contents = fields.List(fields.Nested(_Content), required=True, validate=validate.Length(min=1))
+    check_contents = fields.String(load_default="always", validate=validate.OneOf(("always", "when_issued")))
 
 
 class _File(_Strict):
@@ -258,7 +263,7 @@ def _build(procedure: str, doc: dict[str, Any], name: str, templates: Path) -> D
             when_field=c["when"]["field"] if c.get("when") else None,
             when_in=tuple(c["when"]["in_"]) if c.get("when") else (), must_be=c.get("must_be"),
         ) for c in doc["contents"]),
-        source_file=name, templates_dir=templates,
+        source_file=name, templates_dir=templates, check_contents=doc["check_contents"],
     )
 
 

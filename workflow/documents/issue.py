@@ -76,8 +76,9 @@ def plan(documents: DocumentRegistry, procedure: Any, transition: Any, data: Map
     problems: list[Problem] = []
     for doc in documents.issued_by(procedure.id, transition.trigger):
         found = contents.values(doc, transition.trigger, data, payload, org)
-        problems.extend(contents.missing(doc, found))
         code = settings.get(doc.code_setting)
+        if code or doc.check_contents == "always":
+            problems.extend(contents.missing(doc, found))
         typed = payload.get(doc.number_field) if doc.number_field else None
         if not code:
             if doc.number_field and contents.blank(typed):
