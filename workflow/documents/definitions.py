@@ -45,7 +45,7 @@ from workflow.payloads import LabelSchema
 
 DOCUMENTS_DIR = DEFINITIONS_DIR / "documents"
 LAYOUTS = ("wenshu", "gongwen")
-SOURCES = ("payload", "case", "org")
+SOURCES = ("payload", "case", "org", "person")  # person.<payload field>: the name of the account it names
 ORG_FIELDS = ("name_zh", "name_en")
 # What every template is given besides its fields (workflow/documents/render.py).
 BUILTINS = frozenset({"doc", "org", "number", "date_text", "verify_code", "verify_url"})
@@ -278,9 +278,9 @@ def _problems(where: str, doc: dict[str, Any], versions: list[Procedure], templa
     def source_problem(path: str, source: str) -> None:
         kind, _, rest = source.partition(".")
         if kind not in SOURCES or not rest:
-            problems.append((path, f"{source!r}: a source is payload.<field>, case.<record>.<field> or "
-                                   f"org.<{'|'.join(ORG_FIELDS)}>"))
-        elif kind == "payload":
+            problems.append((path, f"{source!r}: a source is payload.<field>, case.<record>.<field>, "
+                                   f"person.<payload field> or org.<{'|'.join(ORG_FIELDS)}>"))
+        elif kind in ("payload", "person"):
             for proc, t in steps:
                 if rest not in {f.name for f in t.payload}:
                     problems.append((path, f"{rest!r} is not a payload field of {t.trigger} "

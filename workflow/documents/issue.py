@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow.clock import local_date
@@ -29,7 +30,7 @@ from workflow.documents import contents, numbers, render
 from workflow.documents.contents import Problem
 from workflow.documents.definitions import DocumentRegistry, DocumentType
 from workflow.documents.render import FONTS_SETTING
-from workflow.models import IssuedDocument, Organization
+from workflow.models import IssuedDocument, Organization, User
 from workflow.records import RecordStore, Staged
 
 VERIFY_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud or typed from paper
@@ -175,9 +176,13 @@ def discard(issued: list[Issued]) -> None:
         i.staged.discard()
 
 
-def organisation(session: Session, org_id: str) -> dict[str, str]:
+def organisation(session: Session, org_id: str) -> dict[str, Any]:
+    """The issuing organisation's names, and its people's names by account (person.<field> sources)."""
     org = session.get(Organization, org_id)
-    return {"id": org_id, "name_zh": org.name_zh if org else org_id, "name_en": org.name_en if org else org_id}
+    rows = session.execute(select(User.username, User.display_name).where(User.org_id == org_id))
+    people = {username: name for username, name in rows}  # not dict(rows): a Result has keys(), like a mapping
+    return {"id": org_id, "name_zh": org.name_zh if org else org_id, "name_en": org.name_en if org else org_id,
+            "people": people}
 
 
 def verify_url_base(settings: Mapping[str, Any]) -> str:
