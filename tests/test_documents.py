@@ -288,6 +288,8 @@ def test_the_demo_issues_its_decisions_and_the_major_decision_as_a_gongwen(runti
         assert part in text, part
     decisions = sorted(r.number for r in rows if r.doc_type == "enforcement_case/penalty_decision")
     assert len(decisions) == 2 and all(n.startswith("龙综执罚〔") for n in decisions)
+    receipts = [r for r in rows if r.doc_type == "enforcement_case/service_receipt"]  # both decisions served
+    assert [r.serial for r in receipts] == [1, 2] and all(r.number.startswith("龙综执送〔") for r in receipts)
     report = verify_database(runtime.sessions, runtime.origin, utc_stamp(runtime.clock.now()),
                              registry=runtime.registry)
     assert report.ok, report.message

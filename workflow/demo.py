@@ -103,7 +103,9 @@ QUORUM_SOURCE = ("ILLUSTRATIVE 演示数据：示意《后龙镇人民政府工�
 
 DOCUMENT_CODES = (("enforcement.document_code.penalty_notice", "龙综执告"),
                   ("enforcement.document_code.penalty_decision", "龙综执罚"),
-                  ("major_decision.document_code.decision", "龙政"))
+                  ("major_decision.document_code.decision", "龙政"),
+                  ("enforcement.document_code.service_receipt", "龙综执送"),
+                  ("enforcement.document_code.hearing_notice", "龙综执听"))
 DOCUMENT_CODES_SOURCE = "ILLUSTRATIVE 演示数据：示意《后龙镇人民政府公文处理办法》中的发文机关代字；以本镇实际规定为准"
 # When the timer worker reminds before a time limit (workflow/timers/): no law says; ILLUSTRATIVE values.
 TIMER_SOURCE = ("ILLUSTRATIVE 演示数据：示意《后龙镇行政执法监督和督查督办工作制度》“办理期限届满前3个工作日、1个工作日"
@@ -417,7 +419,8 @@ class _Story:
             "reconsideration_days": 60, "litigation_months": 6, "decided_on": self.in_days(0), "sealed": True}, days=2)
         self.attach(cid, "行政处罚决定书")
         self.ok(cid, "serve_decision", "wanghai", {"method": "direct", "served_on": self.in_days(0),
-                                                  "proof_ref": f"{cid}-送达回证"}, days=1)
+                                                  "place": "后龙镇后龙村陈某某住所", "recipient": "陈某某",
+                                                  "servers": "王海、蔡明"}, days=1)  # 送达回证 numbered by lawflow
         self.attach(cid, "处罚决定书送达回证", act="serve_decision")
         # Same moment (days=0): the demo's later cases keep their dates.
         self.ok(cid, "publish_decision", "wanghai", {"channel": "portal", "location": "后龙镇人民政府网站·行政执法公示专栏",
@@ -478,7 +481,8 @@ class _Story:
             "reconsideration_days": 60, "litigation_months": 6, "decided_on": self.in_days(0), "sealed": True}, days=1)
         self.attach(cid, "行政处罚决定书")
         self.ok(cid, "serve_decision", "wanghai", {"method": "direct", "served_on": self.in_days(0),
-                                                  "proof_ref": f"{cid}-送达回证"}, days=1)
+                                                  "place": "后龙镇土坑村林某某住所", "recipient": "林某某",
+                                                  "servers": "王海、蔡明"}, days=1)  # 送达回证 numbered by lawflow
         self.attach(cid, "处罚决定书送达回证", act="serve_decision")
         self.ok(cid, "publish_decision", "wanghai", {"channel": "portal", "location": "后龙镇人民政府网站·行政执法公示专栏",
                                                     "published_on": self.in_days(0)}, days=2)

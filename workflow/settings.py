@@ -367,6 +367,25 @@ CATALOGUE = CATALOGUE + (
                 "本单位合同合法性审查规定或法律顾问工作规则中的重大合同标准条款", minimum=1, maximum=10**12,
                 examples=("300000", "500000")),
 )
+# Issued documents (issue 12 items 2 and 6): the 送达回证's 代字 is the organisation's own like the others, and the
+# address its documents' QR codes and printed verification lines point at is where its own portal is published.
+CATALOGUE = CATALOGUE + (
+    SettingSpec("enforcement.document_code.service_receipt", STRING,
+                Label("送达回证文书代字", "Code of the proofs of service"),
+                "《中华人民共和国民事诉讼法》第八十七条；《党政机关公文处理工作条例》第九条", _CODE_WHY,
+                "本单位文书编号管理规定或公文处理办法", examples=("龙综执送",)),
+    SettingSpec("enforcement.document_code.hearing_notice", STRING,
+                Label("行政处罚听证通知书文书代字", "Code of the hearing notices"),
+                "《党政机关公文处理工作条例》第九条；GB/T 9704-2012 7.2.4", _CODE_WHY,
+                "本单位文书编号管理规定或公文处理办法", examples=("龙综执听",)),
+    SettingSpec("documents.public_base_url", STRING, Label("文书核验网址前缀（本单位门户的公开地址）",
+                                                           "Public address of the verification portal"),
+                "国办发〔2018〕118号（执法信息公开）；本单位门户网站管理规定",
+                Label("核验地址是本单位门户发布的网址，由本单位确定；未设置时文书和二维码只载明相对路径 /public/verify/<核验码>。",
+                      "The verification address is where the organisation publishes its portal; not set, documents "
+                      "and their QR codes carry only the path /public/verify/<code>."),
+                "本单位门户网站的备案网址", examples=("https://houlong.gov.cn",)),
+)
 BY_KEY: Mapping[str, SettingSpec] = {s.key: s for s in CATALOGUE}
 
 

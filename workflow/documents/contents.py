@@ -23,6 +23,8 @@ def read(source: str, data: Mapping[str, Any], payload: Mapping[str, Any], org: 
         return payload.get(rest)
     if kind == "case":
         return at_path(data, rest)
+    if kind == "person":  # a document names a person, not an account: the organisation's name for the account
+        return (org.get("people") or {}).get(payload.get(rest))
     return org.get(rest)
 
 

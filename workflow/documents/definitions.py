@@ -46,7 +46,7 @@ from workflow.required_when import WhenSchema
 
 DOCUMENTS_DIR = DEFINITIONS_DIR / "documents"
 LAYOUTS = ("wenshu", "gongwen")
-SOURCES = ("payload", "case", "org")
+SOURCES = ("payload", "case", "org", "person")  # person.<payload field>: the name of the account it names
 ORG_FIELDS = ("name_zh", "name_en")
 # What every template is given besides its fields (workflow/documents/render.py).
 BUILTINS = frozenset({"doc", "org", "number", "date_text", "verify_code", "verify_url"})
@@ -84,6 +84,10 @@ class DocumentType:
     contents: tuple[Content, ...]
     source_file: str = ""
     templates_dir: Path = field(default=DOCUMENTS_DIR / "templates", compare=False)
+    # "always": the contents refuse the step whether or not lawflow issues the document (they are what the step
+    # itself must establish); "when_issued": only when the organisation has set the 代字 and lawflow makes it (a
+    # paper form kept outside lawflow holds them otherwise: the 送达回证)
+    check_contents: str = "always"
 
     @property
     def key(self) -> str:
@@ -152,6 +156,7 @@ class _Document(_Strict):
     step_flags = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), load_default=dict)
     free_text = fields.List(fields.String(), load_default=list)
     contents = fields.List(fields.Nested(_Content), required=True, validate=validate.Length(min=1))
+    check_contents = fields.String(load_default="always", validate=validate.OneOf(("always", "when_issued")))
 
 
 class _File(_Strict):
@@ -254,7 +259,7 @@ def _build(procedure: str, doc: dict[str, Any], name: str, templates: Path) -> D
             when_field=c["when"]["field"] if c.get("when") else None,
             when_in=tuple(c["when"]["in_"]) if c.get("when") else (), must_be=c.get("must_be"),
         ) for c in doc["contents"]),
-        source_file=name, templates_dir=templates,
+        source_file=name, templates_dir=templates, check_contents=doc["check_contents"],
     )
 
 
@@ -269,9 +274,9 @@ def _problems(where: str, doc: dict[str, Any], versions: list[Procedure], templa
     def source_problem(path: str, source: str) -> None:
         kind, _, rest = source.partition(".")
         if kind not in SOURCES or not rest:
-            problems.append((path, f"{source!r}: a source is payload.<field>, case.<record>.<field> or "
-                                   f"org.<{'|'.join(ORG_FIELDS)}>"))
-        elif kind == "payload":
+            problems.append((path, f"{source!r}: a source is payload.<field>, case.<record>.<field>, "
+                                   f"person.<payload field> or org.<{'|'.join(ORG_FIELDS)}>"))
+        elif kind in ("payload", "person"):
             for proc, t in steps:
                 if rest not in {f.name for f in t.payload}:
                     problems.append((path, f"{rest!r} is not a payload field of {t.trigger} "

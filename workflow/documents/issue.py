@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow.clock import local_date
@@ -29,12 +30,13 @@ from workflow.documents import contents, numbers, render
 from workflow.documents.contents import Problem
 from workflow.documents.definitions import DocumentRegistry, DocumentType
 from workflow.documents.render import FONTS_SETTING
-from workflow.models import IssuedDocument, Organization
+from workflow.models import IssuedDocument, Organization, User
 from workflow.records import RecordStore, Staged
 
 VERIFY_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud or typed from paper
 VERIFY_LENGTH = 10  # 32^10 ≈ 10^15 codes; the public page is rate-limited besides
 VERIFY_PATH = "/public/verify/"
+VERIFY_BASE_SETTING = "documents.public_base_url"  # the portal's public address; unset: the path alone
 
 
 @dataclass
@@ -47,6 +49,7 @@ class Planned:
     code: str
     fonts: dict[str, str]
     day: date
+    verify_base: str = ""  # the organisation's portal address before VERIFY_PATH (setting documents.public_base_url)
 
 
 @dataclass
@@ -74,8 +77,9 @@ def plan(documents: DocumentRegistry, procedure: Any, transition: Any, data: Map
     problems: list[Problem] = []
     for doc in documents.issued_by(procedure.id, transition.trigger):
         found = contents.values(doc, transition.trigger, data, payload, org)
-        problems.extend(contents.missing(doc, found))
         code = settings.get(doc.code_setting)
+        if code or doc.check_contents == "always":
+            problems.extend(contents.missing(doc, found))
         typed = payload.get(doc.number_field) if doc.number_field else None
         if not code:
             if doc.number_field and contents.blank(typed):
@@ -108,7 +112,8 @@ def plan(documents: DocumentRegistry, procedure: Any, transition: Any, data: Map
             problems.append(Problem(f"document_font:{doc.id}", exc.zh, exc.en, doc.basis))
             continue
         day = _day(contents.read(doc.date, data, payload, org), today)
-        planned.append(Planned(doc, found, _labels(doc, transition, found), str(code), fonts, day))
+        planned.append(Planned(doc, found, _labels(doc, transition, found), str(code), fonts, day,
+                               verify_url_base(settings)))
     return planned, problems
 
 
@@ -123,7 +128,7 @@ def issue(session: Session, planned: list[Planned], org_id: str, org: Mapping[st
             number = numbers.format_number(p.code, year, serial)
             code = "".join(secrets.choice(VERIFY_ALPHABET) for _ in range(VERIFY_LENGTH))
             page = render.html(p.doc, p.values, org=org, number=number, day=p.day, verify_code=code,
-                               verify_url=VERIFY_PATH + code, labels=p.labels)
+                               verify_url=p.verify_base + VERIFY_PATH + code, labels=p.labels)
             pdf = render.pdf(page, p.doc.layout, p.fonts)
             issued.append(Issued(p, number, serial, year, code, records.stage_bytes(pdf, f"{number}.pdf")))
     except BaseException:
@@ -171,9 +176,18 @@ def discard(issued: list[Issued]) -> None:
         i.staged.discard()
 
 
-def organisation(session: Session, org_id: str) -> dict[str, str]:
+def organisation(session: Session, org_id: str) -> dict[str, Any]:
+    """The issuing organisation's names, and its people's names by account (person.<field> sources)."""
     org = session.get(Organization, org_id)
-    return {"id": org_id, "name_zh": org.name_zh if org else org_id, "name_en": org.name_en if org else org_id}
+    rows = session.execute(select(User.username, User.display_name).where(User.org_id == org_id))
+    people = {username: name for username, name in rows}  # not dict(rows): a Result has keys(), like a mapping
+    return {"id": org_id, "name_zh": org.name_zh if org else org_id, "name_en": org.name_en if org else org_id,
+            "people": people}
+
+
+def verify_url_base(settings: Mapping[str, Any]) -> str:
+    """The portal's address without its trailing slash ("https://houlong.gov.cn"), or "" for the path alone."""
+    return str(settings.get(VERIFY_BASE_SETTING) or "").strip().rstrip("/")
 
 
 def _day(value: Any, today: date) -> date:

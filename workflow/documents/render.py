@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
+from workflow.documents import qr
 from workflow.documents.definitions import DocumentType, environment
 
 if TYPE_CHECKING:
@@ -101,7 +102,10 @@ def html(doc: DocumentType, found: Mapping[str, Any], *, org: Mapping[str, Any],
     layout = environment(LAYOUTS_DIR).get_template(f"{doc.layout}.html")
     # A 公文's title is its subject (the document's `title` field); a 文书's is its kind (行政处罚决定书).
     title = found.get("title") if doc.layout == "gongwen" and found.get("title") else doc.label.zh
-    return layout.render(**common, title=title, body=Markup(body))
+    # The QR code of the verification address goes beside the printed code (layouts only: a template's body
+    # does not place it); a draft has no address yet and gets none.
+    verify_qr = qr.data_uri(verify_url) if verify_url else ""
+    return layout.render(**common, title=title, body=Markup(body), verify_qr=verify_qr)
 
 
 def stylesheet(layout: str, fonts: Mapping[str, str]) -> str:
