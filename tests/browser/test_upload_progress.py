@@ -36,7 +36,7 @@ def fill_record(page: Page, path: Path, fmt: str) -> None:
     upload.get_by_label("记录制作日期").fill("2026-03-02")
     upload.get_by_label("时长（秒）").fill("600")
     upload.get_by_label("记录设备").fill("执法记录仪 QG-07")
-    upload.get_by_label("记录人（账号）").fill("wanghai")
+    upload.get_by_label("记录人（账号）").select_option(value="wanghai")  # the officers, by name
 
 
 def test_a_large_record_shows_its_upload_progress_then_the_case_page(open_page: OpenPage, site: Site,
