@@ -221,7 +221,7 @@ def pages(app: Flask, town: Runtime, payloads: Payloads) -> Iterator[tuple[str, 
     role it shows 200 to; the audit explorer page by page; reflected query parameters and path segments."""
     with town.sessions() as s:
         ids = s.scalars(select(Case.id).order_by(Case.id)).all()
-        procedures = dict(s.execute(select(Case.id, Case.procedure)).tuples().all())
+        procedures = {case_id: procedure for case_id, procedure in s.execute(select(Case.id, Case.procedure))}
     clients: dict[str, FlaskClient] = {}
     people = {**USERS, "disclosure": "zhoumin"}  # the information requests' officer (not a column of the matrix)
 
