@@ -13,11 +13,11 @@ the columns. A failed check is reported, and the report is not to be published w
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 
 from workflow.procedures.information_request.law import COLUMNS, RESULT_ROWS
 from workflow.procedures.information_request.register import RequestRow
+from workflow.procedures.information_request.tables import Check, FigureTable
 
 NEW, CARRIED, TOTAL, FORWARD = "new", "carried", "total", "forward"
 ROW_ORDER: tuple[str, ...] = (NEW, CARRIED, *(code for code, _, _ in RESULT_ROWS), TOTAL, FORWARD)
@@ -31,29 +31,7 @@ ROW_LABELS: dict[str, tuple[str, str]] = {
 COLUMN_KEYS: tuple[str, ...] = (*(key for key, _, _ in COLUMNS), "all")
 
 
-@dataclass(frozen=True)
-class Check:
-    zh: str
-    en: str
-    ok: bool
-    detail: str
-
-
-@dataclass
-class RequestsTable:
-    year: int
-    cells: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (row, column) -> case ids
-    checks: list[Check] = field(default_factory=list)
-
-    def count(self, row: str, column: str) -> int:
-        return len(self.cells.get((row, column), []))
-
-    def ids(self, row: str, column: str) -> list[str]:
-        return list(self.cells.get((row, column), []))
-
-    @property
-    def ok(self) -> bool:
-        return all(c.ok for c in self.checks)
+RequestsTable = FigureTable  # section 三
 
 
 def _ended_by(r: RequestRow, day: date) -> bool:

@@ -12,11 +12,12 @@ lawsuits is counted twice. Cross-check: 总计 = the sum of the four results, pe
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from workflow.guards import as_date
+from workflow.procedures.information_request.tables import Check, FigureTable
 
 GROUPS: tuple[tuple[str, str, str], ...] = (
     ("reconsideration", "行政复议", "Administrative reconsideration"),
@@ -52,29 +53,8 @@ def remedies_of(data: Mapping[str, Any]) -> tuple[Remedy, ...]:
                  for r in data.get("remedies") or [])
 
 
-@dataclass(frozen=True)
-class Check:
-    zh: str
-    en: str
-    ok: bool
-    detail: str
-
-
-@dataclass
-class RemediesTable:
-    year: int
-    cells: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (group, column) -> case ids
-    checks: list[Check] = field(default_factory=list)
-
-    def count(self, group: str, column: str) -> int:
-        return len(self.cells.get((group, column), []))
-
-    def ids(self, group: str, column: str) -> list[str]:
-        return list(self.cells.get((group, column), []))
-
-    @property
-    def ok(self) -> bool:
-        return all(c.ok for c in self.checks)
+# Section 四 is a table of the same kind as section 三: (group, column) -> the requests behind it, with checks.
+RemediesTable = FigureTable
 
 
 def column_at(remedy: Remedy, last: date) -> str:
