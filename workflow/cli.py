@@ -591,9 +591,12 @@ def audit_checkpoint(ctx: click.Context) -> None:
 @click.option("--quiet", is_flag=True)
 @click.option("--witness", "witnesses", multiple=True, type=click.Path(exists=True),
               help="A witness folder or file (checkpoints kept outside the database): report a rollback or fork.")
+@click.option("--witness-key", "witness_keys", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="The district's witness public key (PEM): every --witness file's checkpoints must carry its "
+                   "valid co-signature (lawflow witness export); repeatable.")
 @click.pass_context
 def audit_verify(ctx: click.Context, trusted: tuple[str, ...], trusted_keys: tuple[str, ...], quiet: bool,
-                 witnesses: tuple[str, ...]) -> None:
+                 witnesses: tuple[str, ...], witness_keys: tuple[str, ...]) -> None:
     """Recompute every hash, chain, leaf and checkpoint. Exit 0 intact, 1 broken (naming case and seq)."""
     from workflow.audit.export import verify_database
     from workflow.audit.verifier import load_checkpoints, load_public_key
@@ -615,6 +618,11 @@ def audit_verify(ctx: click.Context, trusted: tuple[str, ...], trusted_keys: tup
                f"未锚定 unanchored {report.unanchored_events} / 记录文件 evidence files {report.records_checked}")
     for warning in report.warnings[:10]:
         click.echo(f"警告 warning: {warning}", err=True)
+    from workflow.audit.witness_bundle import describe_cosigned
+
+    click.echo(describe_cosigned(rt.witness_path))
+    if witness_keys:
+        _check_cosignatures(witnesses, witness_keys)
     if witnesses:
         _compare_witnesses(rt, witnesses)
     if not report.ok:
@@ -986,6 +994,11 @@ def records_check(ctx: click.Context, sweep: bool, minutes: int) -> None:
     click.echo("记录存储完好 the records store is consistent")
 
 
+from workflow.witness_cli import witness  # noqa: E402 - a group of its own module, registered once cli exists
+
+cli.add_command(witness)
+
+
 def main() -> None:
     obj: dict[str, Any] = {}
     try:
@@ -1051,6 +1064,22 @@ def _compare_witnesses(rt: Runtime, paths: tuple[str, ...]) -> None:
         click.echo("!!! 数据库与数据库外见证的检查点不一致 / THE DATABASE CONTRADICTS CHECKPOINTS WITNESSED OUTSIDE IT", err=True)
         sys.exit(4)
     click.echo(f"与 {len(seen)} 个见证的检查点一致 consistent with {len(seen)} witnessed checkpoints")
+
+
+def _check_cosignatures(paths: tuple[str, ...], keys: tuple[str, ...]) -> None:
+    """Exit 4 unless every checkpoint of the --witness files carries a valid co-signature by a given key."""
+    from workflow.audit.verifier import check_cosignatures, load_checkpoints, load_public_key
+
+    if not paths:
+        raise UserError("--witness-key 须与 --witness 区里的副本一同使用 / --witness-key needs the district's copies "
+                        "(--witness FILE)")
+    try:
+        raw = [load_public_key(k) for k in keys]
+        for path in paths:
+            check_cosignatures(load_checkpoints(path), raw)
+    except (ValueError, OSError) as exc:
+        click.echo(f"!!! 区里的副署无效 / THE DISTRICT'S CO-SIGNATURE DOES NOT VERIFY: {exc}", err=True)
+        sys.exit(4)
 
 
 @cli.command("backup")

@@ -529,3 +529,64 @@ class RequestTrackingCode(Base):
     case_id: Mapped[str] = mapped_column(ForeignKey("case_file.id"), unique=True)
     org_id: Mapped[str] = mapped_column(ForeignKey("organization.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# ---------------------------------------------------------------- witnessed checkpoints (at the district)
+# Append-only (migration 0020 installs the triggers): what a district holds of its towns' logs is evidence.
+
+
+class WitnessTownKey(Base):
+    """A town's checkpoint signing key trusted at the district: registered by its operator (`lawflow witness
+    trust`), or followed through a rotation record signed by a key already trusted (workflow/audit/cosigning.py)."""
+
+    __tablename__ = "witness_town_key"
+    __table_args__ = (UniqueConstraint("org_id", "key_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organization.id"), index=True)
+    origin: Mapped[str] = mapped_column(String(200))  # the town's log name in its checkpoints
+    key_id: Mapped[str] = mapped_column(String(16))
+    public_key: Mapped[str] = mapped_column(String(64))  # base64 of the raw 32-byte Ed25519 key
+    source: Mapped[str] = mapped_column(Text)  # how it came to be trusted (file and operator, or the rotation)
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WitnessedCheckpoint(Base):
+    """A town's signed checkpoint accepted at the district, with the district's co-signature and the receipt."""
+
+    __tablename__ = "witnessed_checkpoint"
+    __table_args__ = (UniqueConstraint("org_id", "tree_size"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organization.id"), index=True)
+    origin: Mapped[str] = mapped_column(String(200))
+    tree_size: Mapped[int] = mapped_column(Integer)
+    root: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[str] = mapped_column(String(32))
+    prev_checkpoint: Mapped[str | None] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[str] = mapped_column(String(100))  # the town's
+    cosignature: Mapped[str] = mapped_column(Text)  # JSON: the district's signed statement (docs/audit-format.md)
+    transport: Mapped[str] = mapped_column(String(8))  # api | file
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WitnessFinding(Base):
+    """A town's checkpoint the district refused because it contradicts what the district holds (a fork, a log
+    that does not extend the held one): kept, never dropped, with what was compared."""
+
+    __tablename__ = "witness_finding"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organization.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # fork | inconsistent
+    tree_size: Mapped[int] = mapped_column(Integer)
+    root: Mapped[str] = mapped_column(String(64))
+    held_size: Mapped[int] = mapped_column(Integer)
+    held_root: Mapped[str] = mapped_column(String(64))
+    zh: Mapped[str] = mapped_column(Text)
+    en: Mapped[str] = mapped_column(Text)
+    checkpoint: Mapped[str] = mapped_column(Text)  # JSON: the refused checkpoint as signed, and its proof
+    transport: Mapped[str] = mapped_column(String(8))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

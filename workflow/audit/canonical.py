@@ -263,6 +263,20 @@ def public_key_pem(public_key_raw: bytes) -> str:
     return f"-----BEGIN PUBLIC KEY-----\n{b64}\n-----END PUBLIC KEY-----\n"
 
 
+# A district's co-signature of a town's checkpoint (docs/audit-format.md §6, docs/witnessing.md): the witness
+# signs canonical_bytes of these fields; `checkpoint` is checkpoint_hash of the town's checkpoint body.
+COSIGNATURE_FORMAT = "lawflow.cosignature.v1"
+COSIGNATURE_FIELDS = ("format", "witness", "witness_key_id", "checkpoint", "cosigned_at")
+
+
+def cosignature_body(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The signed part of a co-signature (drops ``signature``); a missing field raises ValueError."""
+    missing = [k for k in COSIGNATURE_FIELDS if k not in record]
+    if missing:
+        raise ValueError(f"co-signature: field {missing[0]!r} is missing")
+    return {k: record[k] for k in COSIGNATURE_FIELDS}
+
+
 ROTATION_FIELDS = frozenset(
     {"format", "origin", "old_key_id", "new_key_id", "new_public_key", "old_key_lost", "rotated_at"}
 )

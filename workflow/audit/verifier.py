@@ -38,6 +38,8 @@ from typing import Any
 from workflow.audit.canonical import (
     CHECKPOINT_FIELDS,
     CHECKPOINT_FORMAT,
+    COSIGNATURE_FIELDS,
+    COSIGNATURE_FORMAT,
     ED25519_SPKI_PREFIX,
     EMPTY_ROOT,
     EVENT_FIELDS,
@@ -58,6 +60,7 @@ from workflow.audit.canonical import (
     check_profile,
     checkpoint_body,
     checkpoint_hash,
+    cosignature_body,
     encode_checked,
     encode_checked_text,
     export_line,
@@ -318,7 +321,7 @@ def event_hash(event: Mapping[str, Any]) -> str:
 # --------------------------------------------------------------------------------------------------
 
 _CHECKPOINT_KEYS = frozenset(CHECKPOINT_FIELDS)
-_CHECKPOINT_RECORD_KEYS = _CHECKPOINT_KEYS | {"type", "signature"}
+_CHECKPOINT_RECORD_KEYS = _CHECKPOINT_KEYS | {"type", "signature", "cosignature"}  # cosignature: a district's copy
 
 
 
@@ -449,6 +452,42 @@ def load_checkpoints(path: str) -> list[dict[str, Any]]:
         raise ValueError(f"{path}: no checkpoint found")
     return out
 
+
+
+def cosignature_problem(checkpoint: Mapping[str, Any], witness_keys: Iterable[bytes]) -> str | None:
+    """Why `checkpoint` (a town's checkpoint as a district keeps it, docs/audit-format.md §6) does not carry a
+    valid co-signature by one of `witness_keys` (raw Ed25519), or None when it does. The co-signature names
+    the checkpoint by its hash, so it vouches for exactly this origin, size and root. Without pyca/cryptography
+    the signature cannot be checked: the answer is then "" (falsy, not None), for the caller to warn."""
+    cos = checkpoint.get("cosignature")
+    if not isinstance(cos, dict):
+        return "it carries no co-signature (not a copy kept by the district)"
+    if cos.get("format") != COSIGNATURE_FORMAT or set(cos) != {*COSIGNATURE_FIELDS, "signature"}:
+        return f"the co-signature is not a {COSIGNATURE_FORMAT} record with fields {', '.join(COSIGNATURE_FIELDS)}, signature"
+    if not isinstance(cos["witness"], str) or not isinstance(cos["witness_key_id"], str):
+        return "the co-signature's witness and witness_key_id must be strings"
+    if cos["checkpoint"] != checkpoint_hash(checkpoint_body(checkpoint)):
+        return "the co-signature is for another checkpoint (its checkpoint hash differs)"
+    keys = [k for k in witness_keys if key_id(cos["witness"], k) == cos["witness_key_id"]]
+    if not keys:
+        return f"co-signed by witness key {cos['witness_key_id']} of {cos['witness']!r}, not by the witness key given"
+    valid = _ed25519_valid(keys[0], canonical_bytes(cosignature_body(cos)), cos["signature"])
+    if valid is None:
+        return ""
+    return None if valid else f"the co-signature by witness key {cos['witness_key_id']} is not valid"
+
+
+def check_cosignatures(checkpoints: Iterable[Mapping[str, Any]], witness_keys: Sequence[bytes]) -> int:
+    """Raise ValueError naming the first checkpoint whose co-signature is missing or invalid; return how many
+    co-signatures could not be checked here (no pyca/cryptography)."""
+    unchecked = 0
+    for n, cp in enumerate(checkpoints, 1):
+        problem = cosignature_problem(cp, witness_keys)
+        if problem == "":
+            unchecked += 1
+        elif problem is not None:
+            raise ValueError(f"trusted checkpoint #{n} (tree_size {cp.get('tree_size')}): {problem}")
+    return unchecked
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1728,6 +1767,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="a signing public key received outside the export (PEM), to accept a rotation whose old key "
         "was lost; repeatable",
     )
+    parser.add_argument(
+        "--witness-key",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="the public key (PEM) of a witness (the district) that co-signed the trusted checkpoints: each "
+        "--trusted-checkpoint must then carry its valid co-signature; repeatable",
+    )
     parser.add_argument("--quiet", action="store_true", help="print only the one-line result")
     parser.add_argument(
         "--records",
@@ -1756,6 +1803,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"verifier: {n:,} events checked ({rate:,.0f} events/s)", file=sys.stderr, flush=True)
 
         keys = [load_public_key(path) for path in args.trusted_key]
+        if args.witness_key:
+            if not trusted:
+                raise ValueError("--witness-key needs the co-signed checkpoints (--trusted-checkpoint FILE)")
+            if check_cosignatures(trusted, [load_public_key(path) for path in args.witness_key]):
+                print("warning: co-signatures not checked: the 'cryptography' package is not importable",
+                      file=sys.stderr)
         verifier = Verifier(trusted, progress=None if args.quiet else progress, records_dir=args.records,
                             trusted_keys=keys)
         _iter_file(args.export, verifier)

@@ -90,3 +90,28 @@ def grant_runtime_role(conn: Connection, role: str) -> None:
         f"case_deadline, holiday_year TO {quoted}"
     )
     conn.exec_driver_sql(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}")
+
+
+def install_append_only_tables(conn: Connection, tables: dict[str, list[str]]) -> None:
+    """The same refusal for tables a later migration adds (not in APPEND_ONLY_TABLES, which the first migration
+    protects at once): triggers against UPDATE, DELETE, REPLACE and TRUNCATE, and on PostgreSQL the runtime
+    role gets SELECT and INSERT only. Uses lawflow_refuse_change(), which the first migration created."""
+    for table, keys in tables.items():
+        if conn.dialect.name == "sqlite":
+            same_row = " OR ".join(f"{k} = NEW.{k}" for k in keys)
+            for name, timing, when in (("no_update", "BEFORE UPDATE", ""), ("no_delete", "BEFORE DELETE", ""),
+                                       ("no_replace", "BEFORE INSERT",
+                                        f"WHEN EXISTS (SELECT 1 FROM {table} WHERE {same_row}) ")):
+                verb = {"no_update": "UPDATE", "no_delete": "DELETE", "no_replace": "REPLACE"}[name]
+                conn.exec_driver_sql(f"CREATE TRIGGER {table}_{name} {timing} ON {table} {when}"
+                                     f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {verb} refused'); END")
+            continue
+        for name, timing in ((f"{table}_append_only", f"BEFORE UPDATE OR DELETE ON {table} FOR EACH ROW"),
+                             (f"{table}_no_truncate", f"BEFORE TRUNCATE ON {table} FOR EACH STATEMENT")):
+            conn.exec_driver_sql(f"CREATE TRIGGER {name} {timing} EXECUTE FUNCTION lawflow_refuse_change()")
+            conn.exec_driver_sql(f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {name}")
+        app_role = os.environ.get("LAWFLOW_DB_APP_ROLE")
+        if app_role:
+            quoted = conn.dialect.identifier_preparer.quote(app_role)
+            conn.exec_driver_sql(f"GRANT SELECT, INSERT ON {table} TO {quoted}")
+            conn.exec_driver_sql(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}")
