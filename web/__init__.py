@@ -99,6 +99,8 @@ def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = N
     app.context_processor(calendar_banner)  # from 1 December: next year's holiday notice still missing
     from web.todo import bp as todo_bp
     app.register_blueprint(todo_bp)  # 我的待办: every signed-in person's landing page (workflow/todo.py)
+    from web import witness
+    app.register_blueprint(witness.bp)  # the district's page of its towns' witnessed checkpoints (auditors, admins)
     # the runtime of the request's app, read when a page is rendered (the tests rebind one app: tests/apps.py)
     app.jinja_env.globals["role_label"] = lambda role: role_label(web_runtime().registry, role)
     app.after_request(_headers)
