@@ -140,7 +140,7 @@ def owner_rewriting(owner_url: str) -> Iterator[Connection]:
                     conn.exec_driver_sql(f"DROP TRIGGER {name}")
             else:
                 for table in ("audit_event", "audit_leaf", "audit_checkpoint", "case_file"):
-                    conn.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER ALL")
+                    conn.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER USER")
             yield conn
     finally:
         engine.dispose()
