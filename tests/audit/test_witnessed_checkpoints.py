@@ -15,118 +15,39 @@ kept) are engine-level, on one database.
 
 from __future__ import annotations
 
-import itertools
 import json
-import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import Connection, create_engine, func, select, text
-from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from tests.apps import AppPool
-from tests.audit.test_database_checkpoint import PROPOSAL
 from tests.audit.test_database_tamper import forge_chain, forged_payload
+from tests.audit.two_instances import (
+    DISTRICT_ORIGIN,
+    TOWN,
+    api_transport,
+    checkpoint,
+    held,
+    new_case,
+    service_token,
+)
 from tests.cli import Lawflow
-from tests.conftest import PG_APP_URL, _pg_admin, _pg_url
 from tests.web.helpers import login
-from workflow import accounts, tokens
-from workflow.audit import cosigning, signing, witness
-from workflow.audit.checkpoint import make_checkpoint
+from workflow.audit import signing, witness
 from workflow.audit.witness_bundle import SendError, build_bundle, last_cosigned, send
 from workflow.clock import FixedClock, local_date
-from workflow.models import (
-    AuditEvent,
-    WitnessedCheckpoint,
-    WitnessFinding,
-    WitnessTownKey,
-    admin_journal_id,
-)
+from workflow.models import WitnessedCheckpoint
 from workflow.runtime import Runtime
 
-DISTRICT, TOWN = "quangang", "houlong"
-DISTRICT_ORIGIN = "lawflow/quangang"
 CONFIG = {"TESTING": True, "SECRET_KEY": "test-secret-key-for-the-witness-tests-only"}
-_numbers = itertools.count()
-
-
-# ----------------------------------------------------------------------------------------------- the district
-
-
-@pytest.fixture
-def district(request: pytest.FixtureRequest, database_url: str, tmp_path: Path, sqlite_template: Path,
-             clock: FixedClock, demo_password_hash: str) -> Iterator[Runtime]:
-    """A second instance on the same backend as the town: its own empty database, key folder and origin, with
-    the district, the town's organisation row under it, a district auditor and the town's service account."""
-    if database_url.startswith("sqlite"):
-        path = tmp_path / "district.sqlite3"
-        shutil.copy(sqlite_template, path)
-        url, name = f"sqlite:///{path}", None
-    else:
-        name = f"lawflow_d{os.getpid()}_{next(_numbers)}"
-        _pg_admin(f"CREATE DATABASE {name} TEMPLATE {request.getfixturevalue('pg_template')} OWNER lawflow_owner")
-        url = _pg_url(PG_APP_URL or "", name)
-    folder = tmp_path / "district"
-    rt = Runtime(instance=folder / "instance", database_url=url, key_path=folder / "keys" / "audit-signing.key",
-                 origin=DISTRICT_ORIGIN, clock=clock)
-    rt.instance.mkdir(parents=True)
-    rt.key_path.parent.mkdir(mode=0o700)
-    with rt.sessions.begin() as s:
-        accounts.ensure_org(s, DISTRICT, "泉州市泉港区人民政府", "Quangang District People's Government")
-        accounts.ensure_org(s, TOWN, "泉州市泉港区后龙镇人民政府", "Houlong Town People's Government").parent_id = DISTRICT
-        s.flush()
-        accounts.create_user(s, username="qu.shen", display_name="区审计员", org_id=DISTRICT, roles=["auditor"],
-                             password_hash=demo_password_hash)
-        accounts.create_user(s, username="svc.houlong", display_name="后龙镇见证报送", org_id=TOWN, roles=["auditor"],
-                             password_hash=demo_password_hash)
-    try:
-        yield rt
-    finally:
-        rt.db.dispose()
-        if name is not None:
-            request.getfixturevalue("pg_dropper").drop(name)
-
-
-def service_token(district: Runtime) -> str:
-    with district.sessions.begin() as s:
-        return tokens.create(s, username="svc.houlong", name="后龙镇见证报送", by="admin", now=district.clock.now())[1]
-
-
-def api_transport(client: Any, token: str) -> Callable[[str, str, Mapping[str, Any] | None], tuple[int, Any]]:
-    def call(method: str, path: str, body: Mapping[str, Any] | None) -> tuple[int, Any]:
-        response = client.open("/api/v1" + path, method=method, json=body,
-                               headers={"Authorization": f"Bearer {token}"})
-        return response.status_code, response.get_json()
-
-    return call
-
-
-def new_case(rt: Runtime) -> str:
-    outcome = rt.engine.create_case("major_decision", "zhangwei", PROPOSAL)
-    assert outcome.ok and outcome.case_id, outcome.reasons
-    return outcome.case_id
-
-
-def checkpoint(rt: Runtime) -> int:
-    return make_checkpoint(rt.sessions, rt.key_path, rt.origin, rt.clock, witness=rt.witness_path).tree_size
-
-
-def held(rt: Runtime) -> dict[str, int]:
-    """What the district keeps, by table, and its receipts' events (the town's journal at the district)."""
-    with rt.sessions() as s:
-        counts = {m.__tablename__: int(s.scalar(select(func.count()).select_from(m)) or 0)
-                  for m in (WitnessTownKey, WitnessedCheckpoint, WitnessFinding)}
-        counts["events"] = int(s.scalar(select(func.count()).select_from(AuditEvent)
-                                        .where(AuditEvent.case_id == admin_journal_id(TOWN))) or 0)
-    return counts
 
 
 @contextmanager
@@ -221,6 +142,7 @@ def test_a_town_that_rewrites_its_history_is_caught_by_the_districts_copies(
             with pytest.raises(SendError) as refused:
                 send(s, town.origin, tmp_path / "town-witness", transport)
         assert "INCONSISTENT" in str(refused.value) and f"held size {second}" in str(refused.value)
+        assert f"checkpoint of size {third}" in str(refused.value)
         after = held(district)
         assert after["witnessed_checkpoint"] == kept_before["witnessed_checkpoint"] == 2
         assert after["witness_finding"] == 1 and after["events"] == kept_before["events"] + 1
