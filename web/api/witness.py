@@ -1,7 +1,7 @@
 """Witnessed checkpoints at the district (workflow/audit/cosigning.py, docs/witnessing.md):
 
     GET  /witness/checkpoints/latest   the size and root of the caller's town's last checkpoint held here
-    POST /witness/checkpoints          a bundle (docs/audit-format.md §6): checked, co-signed and kept
+    POST /witness/checkpoints          a bundle (docs/audit-format.md §8): checked, co-signed and kept
 
 The caller is the town's service account: a user of the town's organisation row at the district, with a token
 the district's administrator issued (`lawflow tokens create`). Its organisation is the town the bundle is

@@ -263,7 +263,7 @@ def public_key_pem(public_key_raw: bytes) -> str:
     return f"-----BEGIN PUBLIC KEY-----\n{b64}\n-----END PUBLIC KEY-----\n"
 
 
-# A district's co-signature of a town's checkpoint (docs/audit-format.md §6, docs/witnessing.md): the witness
+# A district's co-signature of a town's checkpoint (docs/audit-format.md §8, docs/witnessing.md): the witness
 # signs canonical_bytes of these fields; `checkpoint` is checkpoint_hash of the town's checkpoint body.
 COSIGNATURE_FORMAT = "lawflow.cosignature.v1"
 COSIGNATURE_FIELDS = ("format", "witness", "witness_key_id", "checkpoint", "cosigned_at")

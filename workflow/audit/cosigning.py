@@ -1,6 +1,6 @@
 """The district as witness of its towns' logs: it checks each town's signed checkpoints for consistency with
 those it already holds, co-signs and keeps them (docs/witnessing.md; the bundle and the co-signature:
-docs/audit-format.md §6).
+docs/audit-format.md §8).
 
 A town administrator who holds the town's signing key can rewrite the town's history and sign a fresh log;
 the town's own witness folder goes with it. What stays is the copy held elsewhere (audit-design §2.1, the last

@@ -455,7 +455,7 @@ def load_checkpoints(path: str) -> list[dict[str, Any]]:
 
 
 def cosignature_problem(checkpoint: Mapping[str, Any], witness_keys: Iterable[bytes]) -> str | None:
-    """Why `checkpoint` (a town's checkpoint as a district keeps it, docs/audit-format.md §6) does not carry a
+    """Why `checkpoint` (a town's checkpoint as a district keeps it, docs/audit-format.md §8) does not carry a
     valid co-signature by one of `witness_keys` (raw Ed25519), or None when it does. The co-signature names
     the checkpoint by its hash, so it vouches for exactly this origin, size and root. Without pyca/cryptography
     the signature cannot be checked: the answer is then "" (falsy, not None), for the caller to warn."""

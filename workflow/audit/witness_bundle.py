@@ -1,6 +1,6 @@
 """At the town: what it sends its district to witness, and the co-signatures it gets back (docs/witnessing.md).
 
-The bundle (docs/audit-format.md §6) holds the town's checkpoints signed since the last one the district
+The bundle (docs/audit-format.md §8) holds the town's checkpoints signed since the last one the district
 acknowledged, each with the RFC 9162 consistency proof from the one before it (the first from the
 acknowledged size), the town's public keys and its key rotation records. It goes to the district through
 the REST API (`lawflow witness send`, POST /api/v1/witness/checkpoints with the token the district issued
