@@ -33,9 +33,21 @@ class WitnessCommandError(click.ClickException):
 
 
 def _runtime(ctx: click.Context) -> Runtime:
+    from workflow.first_run import not_initialised_message, schema_missing
+
     obj = ctx.ensure_object(dict)
     rt: Runtime = obj.setdefault("runtime", Runtime.from_env())
+    if not obj.get("schema_checked"):
+        if schema_missing(rt.db):
+            raise NotInitialised(not_initialised_message(rt.database_url))
+        obj["schema_checked"] = True
     return rt
+
+
+class NotInitialised(WitnessCommandError):
+    """The instance has no database schema yet: exit 2, as the other commands (workflow/cli.py)."""
+
+    exit_code = 2
 
 
 def _actor() -> str:

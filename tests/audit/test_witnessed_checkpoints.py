@@ -154,6 +154,9 @@ def test_a_town_that_rewrites_its_history_is_caught_by_the_districts_copies(
         bundle.write_text(json.dumps(everything))
         forked = district_cli("witness", "receive", "--org", TOWN, str(bundle))
         assert forked.returncode == 4 and "FORK" in forked.stderr and f"first {second} events" in forked.stderr
+        status = district_cli("witness", "status")
+        assert status.returncode == 4 and f"houlong 泉州市泉港区后龙镇人民政府: tree_size {second}" in status.stdout
+        assert status.stdout.count("!!!") == 2 and "FORK" in status.stdout and "INCONSISTENT" in status.stdout
 
         # The district's page shows the town, its last witnessed checkpoint and the inconsistencies, in red.
         with district.sessions() as s:  # received by the command line, on the system's clock

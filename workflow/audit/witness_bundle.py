@@ -77,10 +77,13 @@ def cosigned(directory: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
     out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            out.append(json.loads(line))
-    return sorted(out, key=lambda c: int(c["tree_size"]))
+    try:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                out.append(json.loads(line))
+        return sorted(out, key=lambda c: int(c["tree_size"]))
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError) as exc:
+        raise SendError(f"无法读取区里的副署 {path} / cannot read the district's co-signatures: {exc}") from None
 
 
 def last_cosigned(directory: Path) -> dict[str, Any] | None:
@@ -141,9 +144,12 @@ def _refusal(status: int, answer: Any) -> str:
 
 def describe_cosigned(directory: Path) -> str:
     """The line `lawflow audit verify` prints about the district's co-signatures kept here."""
-    last = last_cosigned(directory)
+    try:
+        last = last_cosigned(directory)
+    except SendError as exc:
+        return str(exc)
     if last is None:
         return "区里副署：尚无 / co-signed by the district: none yet (lawflow witness send)"
-    cos = last["cosignature"]
+    cos = last.get("cosignature") or {}
     return (f"区里副署的最新检查点 last co-signed by the district: tree_size {last['tree_size']} "
-            f"(root {str(last['root'])[:16]}…, {cos['witness']}, {cos['cosigned_at']})")
+            f"(root {str(last.get('root'))[:16]}…, {cos.get('witness')}, {cos.get('cosigned_at')})")
