@@ -42,12 +42,14 @@ from tests.audit.two_instances import (
 from tests.cli import Lawflow
 from tests.web.helpers import login
 from workflow.audit import signing, witness
+from workflow.audit import status as verification
 from workflow.audit.witness_bundle import SendError, build_bundle, last_cosigned, send
-from workflow.clock import FixedClock, local_date
+from workflow.clock import FixedClock, local_date, utc_stamp
 from workflow.models import WitnessedCheckpoint
 from workflow.runtime import Runtime
 
 CONFIG = {"TESTING": True, "SECRET_KEY": "test-secret-key-for-the-witness-tests-only"}
+TOWN_CONFIG = {**CONFIG, "SECRET_KEY": "test-secret-key-for-the-witness-tests-town"}  # another app of the pool
 
 
 @contextmanager
@@ -123,6 +125,15 @@ def test_a_town_that_rewrites_its_history_is_caught_by_the_districts_copies(
         intact = town_cli("audit", "verify", "--quiet", "--witness", str(copies), "--witness-key", str(district_pem))
         assert intact.returncode == 0, intact.stderr
         assert "consistent with 2 witnessed checkpoints" in intact.stdout
+
+        # The town's verification page shows the last checkpoint its district co-signed.
+        verification.save(verification.status_path(town.instance), verification.run(
+            town.sessions, town.origin, utc_stamp(clock.now()), records_dir=None, registry=town.registry))
+        with app_pool.bound(town, TOWN_CONFIG) as town_app:
+            town_client = town_app.test_client()
+            assert login(town_client, "liushen").status_code == 302
+            assert f"区里副署的最新检查点：前{second}个事件，由{DISTRICT_ORIGIN}于" in town_client.get(
+                "/audit/verify").get_data(as_text=True)
 
         # The town's administrator rewrites a past event of the first case, drops the log and re-signs it with
         # the town's key, and clears the town's own witness folder: the town alone cannot tell.
