@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,12 +18,15 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import text
+from werkzeug.serving import make_server
 
-from tests.audit.two_instances import DISTRICT, TOWN, checkpoint, held, new_case
+from tests.apps import AppPool
+from tests.audit.two_instances import CONFIG, DISTRICT, TOWN, checkpoint, held, new_case, service_token
+from tests.cli import Lawflow
 from workflow.audit import cosigning, signing
 from workflow.audit.canonical import checkpoint_body, key_id
 from workflow.audit.rotation import rotate_key
-from workflow.audit.witness_bundle import build_bundle
+from workflow.audit.witness_bundle import build_bundle, last_cosigned
 from workflow.runtime import Runtime
 
 pytestmark = pytest.mark.one_database  # the rules of the exchange, not the database, are the subject here
@@ -157,3 +161,26 @@ def test_what_the_district_keeps_is_append_only(scene: Scene) -> None:
                                 ("DELETE FROM witness_town_key", "DELETE")):
             with pytest.raises(Exception, match=f"is append-only: {verb} refused"), conn.begin_nested():
                 conn.execute(text(statement), {"zero": "0" * 64})
+
+
+def test_lawflow_witness_send_talks_to_a_live_district(scene: Scene, app_pool: AppPool, tmp_path: Path) -> None:
+    """The town's command line over real HTTP (urllib) to the district's app served on a socket: it asks for the
+    size held (s2), sends s3 with its proof, and keeps the co-signature in the town's witness folder."""
+    token = tmp_path / "district.token"
+    token.write_text(service_token(scene.district) + "\n")
+    with app_pool.bound(scene.district, CONFIG) as app:
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            sent = Lawflow(scene.town)("witness", "send", "--url", f"http://127.0.0.1:{server.port}",
+                                       "--token-file", str(token))
+        finally:
+            server.shutdown()
+            thread.join()
+    assert sent.returncode == 0, sent.stderr
+    assert "sent 1 checkpoint(s), kept 1 co-signature(s)" in sent.stdout
+    kept = last_cosigned(scene.town.witness_path)
+    assert kept is not None and kept["tree_size"] == scene.sizes[2]
+    refused = Lawflow(scene.town)("witness", "send", "--url", "http://127.0.0.1:9", "--token-file", str(token))
+    assert refused.returncode == 1 and "sending failed" in refused.stderr  # nothing listens there

@@ -31,6 +31,7 @@ from sqlalchemy.pool import NullPool
 from tests.apps import AppPool
 from tests.audit.test_database_tamper import forge_chain, forged_payload
 from tests.audit.two_instances import (
+    CONFIG,
     DISTRICT_ORIGIN,
     TOWN,
     api_transport,
@@ -48,7 +49,6 @@ from workflow.clock import FixedClock, local_date, utc_stamp
 from workflow.models import WitnessedCheckpoint
 from workflow.runtime import Runtime
 
-CONFIG = {"TESTING": True, "SECRET_KEY": "test-secret-key-for-the-witness-tests-only"}
 TOWN_CONFIG = {**CONFIG, "SECRET_KEY": "test-secret-key-for-the-witness-tests-town"}  # another app of the pool
 
 
