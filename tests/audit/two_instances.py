@@ -31,7 +31,6 @@ from workflow.runtime import Runtime
 DISTRICT, TOWN = "quangang", "houlong"
 DISTRICT_ORIGIN = "lawflow/quangang"
 CONFIG = {"TESTING": True, "SECRET_KEY": "test-secret-key-for-the-witness-tests-only"}  # the district's app
-CONFIG = {"TESTING": True, "SECRET_KEY": "test-secret-key-for-the-witness-tests-only"}
 _numbers = itertools.count()
 
 
