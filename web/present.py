@@ -449,7 +449,8 @@ class EventView:
 
 KIND_LABELS = {"created": N_("开始办理"), "transition": N_("办理"), "refused": N_("拒绝"),
                "record_attached": N_("附加记录"), "admin": N_("系统管理"),
-               "timer": N_("期限提醒")}  # a reminder or an overdue notice by the timer worker (workflow/timers/)
+               "timer": N_("期限提醒"),  # a reminder or an overdue notice by the timer worker (workflow/timers/)
+               "witness": N_("检查点见证")}  # a district's receipt of a town's checkpoints (workflow/audit/cosigning.py)
 
 
 def _attachment_fields(procedure: Procedure | None) -> list[FieldSpec]:

@@ -165,6 +165,8 @@ def test_a_town_that_rewrites_its_history_is_caught_by_the_districts_copies(
         bundle.write_text(json.dumps(everything))
         forked = district_cli("witness", "receive", "--org", TOWN, str(bundle))
         assert forked.returncode == 4 and "FORK" in forked.stderr and f"first {second} events" in forked.stderr
+        own_trail = district_cli("audit", "verify", "--quiet")  # the receipts are chained in ADM-houlong there
+        assert own_trail.returncode == 0, own_trail.stdout + own_trail.stderr
         status = district_cli("witness", "status")
         assert status.returncode == 4 and f"houlong 泉州市泉港区后龙镇人民政府: tree_size {second}" in status.stdout
         assert status.stdout.count("!!!") == 2 and "FORK" in status.stdout and "INCONSISTENT" in status.stdout
