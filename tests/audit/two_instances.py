@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from tests.audit.test_database_checkpoint import PROPOSAL
 from tests.conftest import PG_APP_URL, _pg_admin, _pg_url
 from workflow import accounts, tokens
 from workflow.audit.checkpoint import make_checkpoint
@@ -31,6 +30,8 @@ from workflow.runtime import Runtime
 DISTRICT, TOWN = "quangang", "houlong"
 DISTRICT_ORIGIN = "lawflow/quangang"
 CONFIG = {"TESTING": True, "SECRET_KEY": "test-secret-key-for-the-witness-tests-only"}  # the district's app
+PROPOSAL = {"title": "后龙镇农村生活污水治理方案", "category": "public_policy", "proposer": "leader",
+            "summary": "部分村庄生活污水直排，拟建设收集管网"}  # a major decision: the town's events to witness
 _numbers = itertools.count()
 
 
