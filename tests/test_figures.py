@@ -21,10 +21,11 @@ from workflow.db import writing
 from workflow.definitions import DEFINITIONS_DIR, DefinitionError, load_file
 from workflow.demo import CONTRACT_SETTINGS, MAJOR_CONTRACT_AMOUNT, ORG
 from workflow.figure_specs import build
-from workflow.figures import compute, declared, figures_of, rounded_down
+from workflow.figures import compute, declared, figures_of
 from workflow.models import Case
 from workflow.procedures.contract_review.law import MAJOR_AMOUNT, REVIEW_POINTS
 from workflow.runtime import Runtime
+from workflow.wording import rounded_down
 
 pytestmark = pytest.mark.one_database
 
