@@ -187,6 +187,8 @@ GET  /figures/                                   login 200 200 200 200 200 200 2
 GET  /figures/figures.xlsx                       login 200 200 200 200 200 200 200 200 200 403
 GET  /figures/major_decision/proposed            login 200 200 200 200 200 200 200 200 200 403
 GET  /figures/major_decision/no_such_figure      login 404 404 404 404 404 404 404 404 404 403
+GET  /annual-reports/                            login 200 200 403 403 200 403 403 403 200 403
+GET  /annual-reports/{case}                      login 404 404 404 404 404 404 404 404 404 404
 """
 
 EXCLUDED = ("static",)  # and everything under /api/ (tests/api/test_matrix.py)
