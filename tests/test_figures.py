@@ -8,6 +8,7 @@ Figures are read from the cases' JSON in Python, so the database is not the subj
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.web.helpers import new_case
 from workflow import accounts
 from workflow.db import writing
 from workflow.definitions import DEFINITIONS_DIR, DefinitionError, load_file
@@ -189,3 +191,15 @@ def test_figures_count_an_organisations_cases_by_their_records_and_their_steps(t
     assert [r.case_id for r in figures["reviewed"].records] == [reviewed]  # the day the opinion step was recorded
     assert figures["signed"].value == 0
     assert all(f.value in (0, None) for f in [*other_year, *elsewhere])
+
+
+def test_the_command_line_prints_each_figure_with_its_records(town: Runtime, lawflow: Any) -> None:
+    first, second = sorted([new_case(town), new_case(town, title="后龙镇农贸市场改造方案")])
+    year = town.engine.today().year
+    listed = lawflow("figures", "--org", ORG, "--year", str(year), "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout)["major_decision.proposed"] == {"value": "2", "records": [first, second]}
+    text = lawflow("figures", "--org", ORG, "--year", str(year))
+    assert "启动的重大行政决策事项: 2项" in text.stdout
+    unknown = lawflow("figures", "--org", "nowhere")
+    assert unknown.returncode != 0 and "nowhere" in unknown.stderr and "Traceback" not in unknown.stderr
