@@ -54,6 +54,17 @@ def test_a_figure_counts_the_cases_whose_date_falls_in_the_year_and_lists_them()
     assert [r.case_id for r in f.records] == ["a", "b"]
 
 
+def test_the_first_recorded_of_several_dates_dates_a_case_and_a_standing_list_has_no_year() -> None:
+    cases = [_case("agreed", {"agreement": {"on": "2024-03-01"}}),
+             _case("ended", {"termination": {"on": "2024-04-01"}}),
+             _case("open", {}), _case("last_year", {"agreement": {"on": "2023-12-01"}})]
+    raw = [{"id": "closed", "label": {"zh": "调结", "en": "c"}, "date": ["agreement.on", "termination.on"]},
+           {"id": "all", "label": {"zh": "全部", "en": "a"}, "undated": True}]
+    f = _figures(raw, cases)
+    assert [r.case_id for r in f["closed"].records] == ["agreed", "ended"]
+    assert f["all"].value == 4
+
+
 def test_the_opening_day_is_read_in_beijing_time() -> None:
     # 2024-12-31T17:00Z is 2025-01-01 01:00 in Beijing: a case opened then belongs to 2025
     late = _case("late", {})

@@ -85,7 +85,8 @@ class FigureDef(_Strict):
     note = fields.String()  # how the figure is read, e.g. which cases a rate excludes, and why
     count = fields.String(load_default="cases", validate=validate.OneOf(("cases", "items")))
     of = fields.String(validate=IDENT)  # the appended record whose items are counted (count: items)
-    date = fields.String()
+    date = fields.Raw()  # a path, or a list of paths: the first one the case records counts
+    undated = fields.Boolean()  # a standing list (the villages): every case, whatever the year
     taken = fields.String(validate=IDENT)
     as_of = fields.Nested(_AsOfDef)
     sum = fields.String(validate=PATH)
@@ -102,9 +103,14 @@ class FigureDef(_Strict):
             if extra:
                 raise ValidationError(f"a ratio is read from its two figures: drop {', '.join(extra)}")
             return
-        if sum(k in data for k in ("date", "taken", "as_of")) != 1:
+        if sum(bool(data.get(k)) for k in ("date", "taken", "as_of", "undated")) != 1:
             raise ValidationError("give exactly one of date (counted in the year of a recorded date), taken (of "
-                                  "the day a step was recorded) or as_of (in force at the year's end)")
+                                  "the day a step was recorded), as_of (in force at the year's end) or undated: "
+                                  "true (a standing list)")
+        date = data.get("date")
+        if date is not None and not (isinstance(date, str) or (
+                isinstance(date, list) and date and all(isinstance(d, str) for d in date))):
+            raise ValidationError("date: a path, or a list of paths (the first one recorded counts)")
         if data.get("count") == "items" and "taken" in data:
             raise ValidationError("taken: dates a case's step; the items of a list are dated by a field of theirs")
         if data.get("count") == "items" and "of" not in data:
@@ -130,7 +136,8 @@ class FigureSpec:
     unit: Label | None = None
     note: str = ""
     items_of: str | None = None  # count the entries of this appended record instead of the cases
-    date: str | None = None
+    date: tuple[str, ...] = ()  # the first of these the case records dates it
+    undated: bool = False
     taken: str | None = None  # a step's trigger: the day its (first) accepted event was recorded
     since: str | None = None
     until: tuple[str, ...] = ()
@@ -152,11 +159,17 @@ def build(raw: Sequence[Mapping[str, Any]] | None) -> tuple[FigureSpec, ...]:
         out.append(FigureSpec(
             id=f["id"], label=Label(f["label"]["zh"], f["label"]["en"]),
             unit=Label(unit["zh"], unit["en"]) if unit else None, note=f.get("note", ""),
-            items_of=f.get("of"), date=f.get("date"), taken=f.get("taken"), since=as_of.get("since"), until=tuple(as_of.get("until", ())),
+            items_of=f.get("of"), date=_paths(f.get("date")), undated=bool(f.get("undated")), taken=f.get("taken"), since=as_of.get("since"), until=tuple(as_of.get("until", ())),
             sum=f.get("sum"), where=where, states=frozenset(f.get("states", ())),
             exclude_states=frozenset(f.get("exclude_states", ())),
             ratio=(f["ratio"]["of"], f["ratio"]["over"]) if f.get("ratio") else None))
     return tuple(out)
+
+
+def _paths(value: str | list[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 # ---------------------------------------------------------------- checking a definition's block
@@ -224,11 +237,15 @@ def check_definition(data: Mapping[str, Any]) -> list[tuple[str, str]]:
         if items_of is not None and recorded.get(items_of, ("", {}))[0] != "append":
             problems.append((f"{at}.of", f"{items_of!r} is not a record a step appends to"))
             items_of = None
-        if f.get("date") and f["date"] != OPENED:
-            if not PATH.regex.match(f["date"]):
-                problems.append((f"{at}.date", f"{f['date']!r} must be <record key>.<field> or {OPENED!r}"))
+        dates = _paths(f.get("date"))
+        for j, path in enumerate(dates):
+            where = f"{at}.date" if isinstance(f.get("date"), str) else f"{at}.date.{j}"
+            if path == OPENED:
+                continue
+            if not PATH.regex.match(path):
+                problems.append((where, f"{path!r} must be <record key>.<field> or {OPENED!r}"))
             else:
-                field_of(f"{at}.date", f["date"], ("date",), items_of)
+                field_of(where, path, ("date",), items_of)
         if f.get("taken") and f["taken"] not in {t["trigger"] for t in data["transitions"]}:
             problems.append((f"{at}.taken", f"{f['taken']!r} is not a step of this procedure"))
         as_of = f.get("as_of")

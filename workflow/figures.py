@@ -97,8 +97,11 @@ def _counts(spec: FigureSpec, row: _Row, start: date, end: date) -> bool:
     for path, wanted in spec.where.items():
         if _value(row, spec, path) not in wanted:
             return False
-    if spec.date is not None or spec.taken is not None:
-        on = row.taken.get(spec.taken) if spec.taken else _as_date(_value(row, spec, spec.date or ""))
+    if spec.undated:
+        return True
+    if spec.date or spec.taken is not None:
+        on = row.taken.get(spec.taken) if spec.taken else next(
+            (d for d in (_as_date(_value(row, spec, path)) for path in spec.date) if d is not None), None)
         return on is not None and start <= on <= end
     assert spec.since is not None
     since = _as_date(_value(row, spec, spec.since))
