@@ -45,6 +45,7 @@ SHARED_READS_FAMILY: dict[tuple[str, str], str] = {
     ("workflow.demo_normative", "workflow.procedures.normative_document.cleanup"): DEMO,
     ("workflow.demo_normative", "workflow.procedures.normative_document.law"): DEMO,
     ("workflow.settings", "workflow.procedures.information_request.law"): SETTINGS_CATALOGUE,
+    ("workflow.settings", "workflow.procedures.rule_of_law_report.law"): SETTINGS_CATALOGUE,
     ("workflow.demo", "workflow.procedures.information_request.law"): DEMO,
     ("workflow.cli", "workflow.procedures.enforcement.compliance"):
         "`workflow compliance` prints the enforcement family's figures: the CLI is an entry point, as web/ is",

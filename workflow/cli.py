@@ -1227,3 +1227,35 @@ def worker_command(ctx: click.Context, once: bool, until: str | None, interval: 
     worker = Worker(rt.engine, anchor=anchor)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C between runs: an act in progress is one transaction
         worker.run(once=once, until=stop, interval=interval)
+
+
+@cli.command("figures")
+@click.option("--org", "org_id", required=True, help="Organisation id, e.g. houlong.")
+@click.option("--year", type=int, default=None, help="Calendar year (default: this year).")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures with the records behind each as JSON.")
+@click.pass_context
+def figures(ctx: click.Context, org_id: str, year: int | None, as_json: bool) -> None:
+    """The year's figures every definition declares (figures:), each counted from the records."""
+    from workflow.figures import declared, figures_of
+    from workflow.models import Organization
+
+    rt = _rt(ctx)
+    lang = ctx.obj["lang"]
+    year = year or rt.engine.today().year
+    with rt.sessions() as session:
+        if session.get(Organization, org_id) is None:
+            raise UserError(f"单位「{org_id}」不存在 / no organisation {org_id!r}")
+        computed = figures_of(session, declared(rt.registry), [org_id], year)
+    if as_json:
+        click.echo(json.dumps({f.key: {"value": None if f.value is None else str(f.value),
+                                       "records": [r.case_id if r.item is None else f"{r.case_id}#{r.item + 1}"
+                                                   for r in f.records]}
+                               for figs in computed.values() for f in figs}, ensure_ascii=False, indent=2))
+        return
+    for pid, figs in computed.items():
+        click.echo(rt.registry.get(pid).label.get(lang))
+        for f in figs:
+            value = "—" if f.value is None else f"{f.value}{'%' if f.spec.ratio else ''}"
+            unit = "" if f.spec.ratio or f.spec.unit is None else (f.spec.unit.en if lang == "en" else f.spec.unit.zh)
+            label = f.spec.label.en if lang == "en" else f.spec.label.zh
+            click.echo(f"  {label}: {value}{unit}  ({f.key}, {len(f.records)})")

@@ -36,6 +36,7 @@ from workflow.procedures.information_request.law import (
     FEE_TIME_PAUSES_CLOCK,
 )
 from workflow.procedures.major_decision.law import FORUM_SETTING, QUORUM_SETTING
+from workflow.procedures.rule_of_law_report.law import COPY_TO, REPORT_BY, REPORT_TO
 from workflow.typed_dates import LATE_ENTRY_DAYS
 
 # Value types. The stored value is JSON without floats (it goes into the hashed audit payload too).
@@ -71,6 +72,7 @@ class SettingSpec:
     maximum: int | None = None
     procedure: str | None = None  # TRIGGER_LIST: the procedure whose steps may be listed
     examples: tuple[str, ...] = ()  # values in use elsewhere (not a closed list)
+    pattern: tuple[str, str, str] | None = None  # STRING: (regular expression, zh, en) the text must match
 
     def __post_init__(self) -> None:
         if self.type not in TYPES:
@@ -386,6 +388,28 @@ CATALOGUE = CATALOGUE + (
                       "and their QR codes carry only the path /public/verify/<code>."),
                 "本单位门户网站的备案网址", examples=("https://houlong.gov.cn",)),
 )
+# The annual rule-of-law report (issue 14 item 5): whom a town reports to, whom it copies and by which day are
+# stated in a provincial guideline mirroring the 督察规定 ([V2]; the rules' article numbers and Fujian's own day
+# are unverified, legal-facts-2 §4 item 64): organisation settings. The publication day (第二十四条) is law.
+_REPORT_BASIS = "《法治政府建设与责任落实督察工作规定》（厅字〔2019〕28号）；省级实施规定"
+_REPORT_WHY = Label("督察规定要求市、县、乡党委和政府向上一级党委和政府报告并抄送上一级法治建设议事协调机构；报送对象和日期见于外省"
+                    "配套规定（legal-facts-2 §4第64项，[V2]），福建的日期未核实，以本单位依据的文件为准。",
+                    "The rules have towns report to the level above with a copy to its rule-of-law committee office; "
+                    "the recipients and the day come from a provincial guideline elsewhere (legal-facts-2 §4 item "
+                    "64, [V2]); Fujian's day is unverified.")
+CATALOGUE = CATALOGUE + (
+    SettingSpec(REPORT_TO, STRING_LIST, Label("法治政府建设年度报告主送机关", "Addressees of the annual report"),
+                _REPORT_BASIS, _REPORT_WHY, "上级关于报送法治政府建设年度报告的通知",
+                examples=("中共泉港区委", "泉港区人民政府")),
+    SettingSpec(COPY_TO, STRING_LIST, Label("法治政府建设年度报告抄送机关", "Copies of the annual report"),
+                _REPORT_BASIS, _REPORT_WHY, "上级关于报送法治政府建设年度报告的通知",
+                examples=("中共泉港区委全面依法治区委员会办公室",)),
+    SettingSpec(REPORT_BY, STRING, Label("向上一级报告的截止日期（次年，月-日）", "Day to report to the level above "
+                                                                          "(next year, MM-DD)"),
+                _REPORT_BASIS, _REPORT_WHY, "上级关于报送法治政府建设年度报告的通知", examples=("03-01",),
+                pattern=(r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", "应写作“月-日”，如 03-01",
+                         "write it as MM-DD, e.g. 03-01")),
+)
 BY_KEY: Mapping[str, SettingSpec] = {s.key: s for s in CATALOGUE}
 
 
@@ -458,7 +482,11 @@ class _Amounts(Schema):
 
 def _value_field(spec: SettingSpec, registry: Registry) -> fields.Field:
     if spec.type == STRING:
-        return _text(200)
+        if spec.pattern is None:
+            return _text(200)
+        regex, zh, en = spec.pattern
+        return fields.String(required=True, validate=[validate.Length(min=1, max=200),
+                                                      validate.Regexp(regex, error=_both(zh, en))])
     if spec.type == INTEGER:
         low, high = spec.minimum, spec.maximum
         return fields.Integer(required=True, strict=True, validate=validate.Range(

@@ -153,3 +153,15 @@ def duration(seconds: object, lang: str = "zh") -> str:
     if minutes:
         return f"{minutes}分{secs:02d}秒"
     return f"{secs}秒"
+
+
+def rounded_down(value: int, step: int | None = None) -> str:
+    """A count stated as the report states a large one, a lower bound: 43 -> "40余", 10,250 -> "10000余", 520 ->
+    "500余" (legal-facts §10: 「余」 means "more than"; the exact count is kept and linked). A count that is
+    already round, or under 10, is stated exactly. Which figures a report states this way is the report's
+    choice, not the figure's: 246 法律明白人 are stated exactly. `step` overrides the magnitude rounded to."""
+    if value < 10:
+        return str(value)
+    magnitude = step or 10 ** (len(str(value)) - 1)
+    floor = value - value % magnitude
+    return str(value) if floor == value else f"{floor}余"

@@ -184,6 +184,12 @@ GET  /information-requests/report/requests?year=2026&row=new&column=all login 40
 GET  /information-requests/report/remedies?year=2026&group=reconsideration&column=total login 403 403 403 403 403 403 403 403 200 403
 GET  /healthz                                     200   200 200 200 200 200 200 200 200 200 200
 GET  /metrics                                     404   404 404 404 404 404 404 404 404 404 404
+GET  /figures/                                   login 200 200 200 200 200 200 200 200 200 403
+GET  /figures/figures.xlsx                       login 200 200 200 200 200 200 200 200 200 403
+GET  /figures/major_decision/proposed            login 200 200 200 200 200 200 200 200 200 403
+GET  /figures/major_decision/no_such_figure      login 404 404 404 404 404 404 404 404 404 403
+GET  /annual-reports/                            login 200 200 403 403 200 403 403 403 200 403
+GET  /annual-reports/{case}                      login 404 404 404 404 404 404 404 404 404 404
 """
 
 EXCLUDED = ("static",)  # and everything under /api/ (tests/api/test_matrix.py)

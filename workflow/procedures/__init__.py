@@ -28,6 +28,7 @@ from workflow.procedures import (
     information_request,
     major_decision,
     normative_document,
+    rule_of_law_report,
 )
 
 
@@ -149,7 +150,7 @@ class GuardRegistry(Mapping[str, Guard]):
 
 # The families of this installation: a new one is one more name here.
 FAMILIES: tuple[Family, ...] = (major_decision, enforcement, normative_document, information_request,
-                                contract_review)
+                                contract_review, rule_of_law_report)
 
 GUARDS = GuardRegistry(FAMILIES)
 

@@ -1,0 +1,14 @@
+"""The living specification of 法治政府建设年度报告: every scenario of features/rule_of_law_report/.
+
+Each scenario runs on SQLite and on PostgreSQL (the `town` fixture is parametrized).
+"""
+
+import pytest
+from pytest_bdd import scenarios
+
+from tests.features.steps import *  # noqa: F403 - the step fixtures must live in this module's namespace
+from tests.features.steps_report import *  # noqa: F403
+
+pytestmark = pytest.mark.usefixtures("scene")
+
+scenarios("rule_of_law_report")

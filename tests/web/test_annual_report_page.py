@@ -1,0 +1,55 @@
+"""The annual report's page (web/annual_reports.py): the report as it will read, each cited figure filled in from
+the records and linked to them, a hand-entered one marked with who entered it and why, numbers typed into the text
+flagged, and the refusals of the year beside the shortcomings part.
+
+The page, not the database, is the subject: SQLite only (tests/conftest.py, one_database).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.web.helpers import new_case, parse
+from workflow.runtime import Runtime
+
+pytestmark = pytest.mark.one_database
+
+
+def test_the_report_reads_its_figures_from_the_records_and_shows_where_each_comes_from(
+        app: Flask, town: Runtime, client_for: Callable[[str], FlaskClient]) -> None:
+    engine = town.engine
+    year = engine.today().year
+    decisions = sorted([new_case(town), new_case(town, title="后龙镇农贸市场改造方案")])
+    refused = engine.fire(decisions[0], "start", "zhengli", {"lead_unit": "党政综合办公室"})  # not the member's step
+    assert not refused.ok
+    report = engine.create_case("rule_of_law_report", "zhangwei", {
+        "year": year, "title": f"后龙镇人民政府关于{year}年法治政府建设情况的报告"}).case_id
+    assert report
+    assert engine.fire(report, "enter_figure", "zhangwei", {
+        "figure_id": "boxes", "label": "设置意见箱的村居", "value": "19", "unit": "个",
+        "source": "各村（居）上报材料", "reason": "意见箱尚未在系统中登记"}).ok
+    assert engine.fire(report, "save_draft", "zhangwei", {
+        "measures": "全年启动重大行政决策事项{{major_decision.proposed}}项，{{manual.boxes}}个村居设置意见箱，"
+                    "开展普法活动45场。",
+        "shortcomings": "仍有凭经验办事的现象。"}).ok
+
+    drafter = client_for("zhangwei")
+    assert "/annual-reports/" in parse(drafter.get("/annual-reports/")).one("nav").links()
+    page = parse(drafter.get(f"/annual-reports/{report}"))
+    measures = page.one("#part-measures")
+    assert "全年启动重大行政决策事项2项，19※个村居设置意见箱" in measures.text()  # ※: entered by hand
+    assert f"/figures/major_decision/proposed?year={year}" in measures.links()
+    assert "45" in page.text("#part-measures .typed-numbers")  # typed, no record behind it
+    manual = page.text("#report-manual")
+    assert "张伟" in manual and "意见箱尚未在系统中登记" in manual
+    assert "尚未撰写" in page.text("#part-leaders_duties")  # a required part still empty
+    assert "{{major_decision.proposed}}" in page.text("#report-figures")
+    rules = page.text("#refusals-by-rule")
+    assert "1" in rules and "副镇长" in page.text("#refusals-by-unit")  # 郑丽's refused attempt, by her unit
+
+    assert client_for("linzhiyuan").get(f"/annual-reports/{report}").status_code == 404  # not the adviser's work
+    assert drafter.get(f"/annual-reports/{decisions[0]}").status_code == 404  # not a report

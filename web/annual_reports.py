@@ -1,0 +1,89 @@
+"""The annual rule-of-law reports (法治政府建设年度报告, workflow/procedures/rule_of_law_report/).
+
+* /annual-reports/           the organisation's reports: year, title, stage, the publication day
+* /annual-reports/<case_id>  one report as it will read: the addressees, the five parts with every cited figure
+                             filled in from the records and linked to them (a hand-entered one marked, with who
+                             entered it and why), the numbers typed into the text that no record supports, the
+                             figures the drafter may cite, and the evidence for the shortcomings part (refusals by
+                             rule, unit and month; periods that ran out and were escalated)
+
+Open to the people the definition lets see its cases (web/case_access.py). The steps themselves (save the
+draft, enter a figure, submit, sign off…) are taken on the case page, as every procedure's are.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, render_template
+from flask_login import current_user
+from sqlalchemy import select
+
+from web.case_access import own_case, reader
+from web.i18n import current_lang
+from web.present import fmt_date
+from web.runtime import runtime
+from workflow import accounts
+from workflow.definitions import Procedure
+from workflow.models import Case
+from workflow.procedures import guard_label
+from workflow.procedures.rule_of_law_report import NAME
+from workflow.procedures.rule_of_law_report.law import publication_last_day
+from workflow.procedures.rule_of_law_report.report_view import view
+
+bp = Blueprint("annual_reports", __name__)
+
+
+def _procedure() -> Procedure:
+    try:
+        return runtime().registry.get(NAME)
+    except KeyError:
+        abort(404)
+
+
+def _may_read() -> bool:
+    return bool(current_user.is_authenticated and reader().sees(_procedure()))
+
+
+@bp.app_context_processor
+def navigation() -> dict[str, Any]:
+    return {"may_read_annual_reports": _may_read}
+
+
+@bp.get("/annual-reports/")
+def index() -> str:
+    if not _may_read():
+        abort(403)
+    lang = current_lang()
+    with runtime().sessions() as session:
+        cases = session.scalars(select(Case).where(Case.org_id == current_user.org_id, Case.procedure == NAME)
+                                .order_by(Case.id.desc())).all()
+        rows = []
+        for c in cases:
+            procedure = reader().procedure(c.procedure, c.procedure_version)
+            year = int((c.data.get("report") or {}).get("year") or 0)
+            state = procedure.states.get(c.state) if procedure else None
+            rows.append({"case_id": c.id, "year": year, "title": c.title,
+                         "state": state.label.get(lang) if state else c.state,
+                         "publish_by": fmt_date(publication_last_day(year)) if year else ""})
+    return render_template("annual_reports/index.html", rows=rows)
+
+
+@bp.get("/annual-reports/<case_id>")
+def show(case_id: str) -> str:
+    lang = current_lang()
+    with runtime().sessions() as session:
+        case = own_case(session, case_id)
+        if case.procedure != NAME:
+            abort(404)
+        settings = accounts.setting_values(session, current_user.org_id)
+        report = view(session, runtime().registry, case, settings, lang)
+        names = accounts.people_of(session, current_user.org_id)
+    rules = []
+    for r in report.refusals.by_rule:
+        label = guard_label(r.code)
+        rules.append({"code": r.code, "count": r.count, "article": label.article if label else r.article,
+                      "text": (label.en if lang == "en" else label.zh) if label else (r.en if lang == "en" else r.zh)})
+    labels = {pid: runtime().registry.get(pid).label.get(lang) for pid in report.figures}
+    return render_template("annual_reports/show.html", report=report, rules=rules, names=names,
+                           procedure_labels=labels, lang=lang, fmt_date=fmt_date)

@@ -1,0 +1,91 @@
+"""What the report page shows of one annual report: its parts as the drafter wrote them with every cited figure
+filled in from the records (or marked as entered by hand, with who entered it and why), the numbers typed into
+the text that no record supports, the addressees, and the evidence its shortcomings part is written from.
+
+Read only. The figures are those of the report's own organisation and year (workflow/figures.py); a district's
+report will add its towns' (issue 14 item 5, the roll-up).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from workflow.audit.refusals import Refusals, refusals
+from workflow.definitions import Procedure, Registry
+from workflow.figures import Figure, declared, figures_of
+from workflow.models import Case
+from workflow.procedures.rule_of_law_report import compose
+from workflow.procedures.rule_of_law_report.law import COPY_TO, OPTIONAL_PARTS, REPORT_TO, REQUIRED_PARTS
+from workflow.timers.figures import TimerFigure, timer_figures
+
+PARTS = ("intro", "measures", "shortcomings", "causes", "leaders_duties", "plans", "other")
+
+
+@dataclass(frozen=True)
+class Part:
+    name: str
+    label: str  # the save_draft field's label in the reader's language
+    required: bool
+    segments: list[compose.Segment]
+    typed_numbers: list[str]
+
+    @property
+    def empty(self) -> bool:
+        return not "".join(s.text for s in self.segments).strip()
+
+
+@dataclass(frozen=True)
+class ReportView:
+    case_id: str
+    year: int
+    title: str
+    state: str
+    parts: list[Part]
+    figures: dict[str, list[Figure]]  # procedure -> its figures for the year
+    manual: dict[str, Mapping[str, Any]]  # id -> the latest hand entry (recorded_by, reason, source)
+    addressed_to: list[str]
+    copied_to: list[str]
+    refusals: Refusals
+    timers: list[TimerFigure]
+
+    def figure(self, key: str) -> Figure | None:
+        pid, _, fid = key.partition(".")
+        return next((f for f in self.figures.get(pid, []) if f.spec.id == fid), None)
+
+
+def _labels(procedure: Procedure, lang: str) -> dict[str, str]:
+    step = next(t for t in procedure.transitions if t.trigger == "save_draft")
+    return {f.name: (f.label.en if lang == "en" else f.label.zh) for f in step.payload}
+
+
+def view(session: Session, registry: Registry, case: Case, settings: Mapping[str, Any], lang: str) -> ReportView:
+    procedure = registry.get(case.procedure, case.procedure_version)
+    report = case.data.get("report") or {}
+    year = int(report.get("year") or 0)
+    figures = figures_of(session, declared(registry), [case.org_id], year)
+    by_key = {f.key: f for figs in figures.values() for f in figs}
+    manual = compose.manual_figures(case.data)
+    draft = case.data.get("draft") or {}
+    labels = _labels(procedure, lang)
+    parts = [Part(name, labels.get(name, name), name in REQUIRED_PARTS,
+                  compose.render(str(draft.get(name) or ""), by_key, manual),
+                  compose.typed_numbers(str(draft.get(name) or "")))
+             for name in PARTS if name in labels and (name in REQUIRED_PARTS or name in OPTIONAL_PARTS
+                                                       or draft.get(name))]
+    reporting = case.data.get("reporting") or {}
+    return ReportView(
+        case_id=case.id, year=year, title=str(report.get("title", case.title)), state=case.state, parts=parts,
+        figures=figures, manual=manual,
+        addressed_to=list(reporting.get("recipients") or _list(settings.get(REPORT_TO))),
+        copied_to=list(reporting.get("copied_to") or _list(settings.get(COPY_TO))),
+        refusals=refusals(session, [case.org_id], year),
+        timers=timer_figures(session, registry, case.org_id, date(year, 1, 1), date(year, 12, 31)))
+
+
+def _list(value: Any) -> Sequence[str]:
+    return [str(v) for v in value] if isinstance(value, list) else []
