@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from flask import g
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
@@ -32,15 +33,22 @@ def procedure_of(case: Case) -> Procedure | None:
 
 
 def reader() -> Reader:
-    """What the signed-in user may read of their organisation's cases (definitions' `visibility:`)."""
-    return Reader.of(runtime().registry, current_user.roles)
+    """What the signed-in user may read: their organisation's cases (definitions' `visibility:`), and a supervisor's
+    the organisations below theirs (`visibility.supervision:`, issue 14). Made once per request."""
+    made = g.get("case_reader")
+    if made is None:
+        rt = runtime()
+        with rt.sessions() as s:
+            made = g.case_reader = Reader.for_user(s, rt.registry, current_user.roles, current_user.org_id)
+    return made
 
 
 def own_case(session: Session, case_id: str) -> Case:
-    """The case if it exists, belongs to the user's organisation and the user's roles may see it (the definition's
-    `visibility:`); 404 otherwise (no existence leak)."""
+    """The case if it exists and the user may read it: of their organisation, or of one below it that their
+    supervising role reads, and of a procedure their roles may see (the definition's `visibility:`,
+    workflow/case_reading.py); 404 otherwise (no existence leak)."""
     case = session.get(Case, case_id) if CASE_ID.match(case_id) else None
-    if case is None or case.org_id != current_user.org_id or not reader().sees_case(case):
+    if case is None or not reader().sees_case(case):
         raise PublicNotFound()
     return case
 
