@@ -94,6 +94,8 @@ def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = N
     app.register_blueprint(normative.bp)  # normative documents' register; /public/normative-documents is public
     from web import contracts
     app.register_blueprint(contracts.bp)  # 合同合法性审查台账 for the people who work on contracts, with its .xlsx
+    from web import district
+    app.register_blueprint(district.bp)  # 下级单位概况: a supervisor's organisations below (issue 14)
     from web.site import calendar_banner, site_name
     app.context_processor(site_name)  # the organisation's name in the header (web/site.py)
     app.context_processor(calendar_banner)  # from 1 December: next year's holiday notice still missing

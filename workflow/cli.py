@@ -127,6 +127,9 @@ def demo(ctx: click.Context, if_missing: bool) -> None:
     result = make_checkpoint(rt.sessions, rt.key_path, rt.origin, rt.clock)
     click.echo(f"已签署检查点 checkpoint signed: tree_size {result.tree_size} (key {rt.key_path})")
     click.echo(f"演示账号 demo accounts (password {DEMO_PASSWORD}): " + ", ".join(u["username"] for u in USERS))
+    from workflow import demo_district
+    click.echo(f"区和峰尾镇的演示账号 the district's and Fengwei's demo accounts (password {demo_district.PASSWORD}): "
+               + ", ".join(u["username"] for u in demo_district.DISTRICT_USERS + demo_district.TOWN2_USERS))
 
 
 def _ensure_schema(rt: Runtime) -> None:

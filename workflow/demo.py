@@ -186,6 +186,9 @@ def seed(runtime: Runtime) -> list[str]:
     clock.current = real_now - timedelta(days=176)
     demo_normative.seed_people_and_rules(engine, ORG, generate_password_hash(DEMO_PASSWORD), clock.now())
     cases.extend(demo_normative.tell(engine, clock, ORG, real_now))
+    # The district above the town, and a second town with cases of its own (issue 14): workflow/demo_district.py.
+    from workflow import demo_district
+    cases.extend(demo_district.seed(engine, clock, ORG, real_now))
     return cases
 
 
