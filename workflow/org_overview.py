@@ -18,8 +18,15 @@ from sqlalchemy.orm import Session
 from workflow.audit.selection import org_scope
 from workflow.case_reading import Reader
 from workflow.clock import local_day_bounds
-from workflow.models import AuditCheckpoint, AuditEvent, AuditLeaf, Case, CaseDeadline, Organization, \
-    admin_journal_id
+from workflow.models import (
+    AuditCheckpoint,
+    AuditEvent,
+    AuditLeaf,
+    Case,
+    CaseDeadline,
+    Organization,
+    admin_journal_id,
+)
 
 
 @dataclass(frozen=True)
