@@ -40,11 +40,13 @@ TOWN2_USERS: list[dict[str, Any]] = [
 ILLUSTRATIVE = "演示数据（ILLUSTRATIVE）：示意{what}；以峰尾镇实际公布的文本为准"
 
 
-def seed(engine: Engine, clock: FixedClock, houlong: str, real_now: datetime) -> list[str]:
-    """The district, Houlong under it, 峰尾镇 with its people, settings and two cases; returns the cases' ids."""
-    from workflow import demo  # the demo town's lists (demo.py calls this module last, so it is loaded)
+def seed(engine: Engine, clock: FixedClock, houlong: str, real_now: datetime, *, field: str, power: str,
+         rules: list[tuple[str, Any]]) -> list[str]:
+    """The district, Houlong under it, 峰尾镇 with its people, settings and two cases; returns the cases' ids.
 
-    field, power = demo.FIELD_STREETS, demo.POWER_STREETS
+    `field` and `power` are the delegated penalty power the penalty case uses, `rules` the town's settings (as the
+    demo town's, workflow/demo.py: the forum, the quorum, the enforcement rules), each recorded with a source that
+    says it is illustrative."""
     now = clock.now()
     password_hash = generate_password_hash(PASSWORD)
     with writing(engine.sessions) as session:
@@ -60,14 +62,9 @@ def seed(engine: Engine, clock: FixedClock, houlong: str, real_now: datetime) ->
             for u in users:
                 accounts.create_user(session, org_id=org_id, password_hash=password_hash, **u)
         accounts.ensure_system_account(session, TOWN2)
-        settings: list[tuple[str, Any, str]] = [
-            (demo.FORUM_SETTING, "镇长办公会议", ILLUSTRATIVE.format(what="《峰尾镇人民政府工作规则》")),
-            (demo.QUORUM_SETTING, demo.QUORUM, ILLUSTRATIVE.format(what="《峰尾镇人民政府工作规则》的议事规则")),
-            *[(key, value, ILLUSTRATIVE.format(what=f"峰尾镇的执法规则（同后龙镇的示意：{source[:40]}…）"))
-              for key, value, source in demo.ENFORCEMENT_SETTINGS],
-        ]
-        for key, value, source in settings:
-            accounts.set_setting(session, org_id=TOWN2, key=key, value=value, source=source, by="fw_admin", now=now)
+        for key, value in rules:
+            accounts.set_setting(session, org_id=TOWN2, key=key, value=value, by="fw_admin", now=now,
+                                 source=ILLUSTRATIVE.format(what=f"峰尾镇的规则「{key}」（与后龙镇演示数据相同）"))
         session.flush()
         for username, number in (("fw_officer1", "闽QG-2024-0521"), ("fw_officer2", "闽QG-2025-0133")):
             accounts.add_certificate(session, username=username, kind="enforcement", number=number, field=field,
