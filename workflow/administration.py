@@ -635,7 +635,7 @@ def move_organisation(sessions: sessionmaker[Session], *, code: str, parent: str
         except org_tree.TreeError as exc:
             raise AdminError.of("parent", str(exc)) from None
         old, org.parent_id = org.parent_id, parent
-        record_journal_event(session, _journal_id(code), when=now, kind=KIND, procedure=PROCEDURE,
+        record_journal_event(session, _journal_id(code), when=now, create=True, kind=KIND, procedure=PROCEDURE,
                              trigger="organisation_moved", actor=operator, role=OPERATOR_ROLE,
                              payload={"org_id": code, "old_parent": old, "parent": parent})
     return True
