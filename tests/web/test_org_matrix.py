@@ -324,6 +324,10 @@ def test_the_compliance_figures_and_the_overview_of_the_organisations_below(tree
     for org in asked:
         status = client.get(f"/audit/compliance?org={org}").status_code
         assert status == (403 if not may else 200 if org in audited_orgs(user) else 400), org
+        api = client.get(f"/api/v1/compliance?org={org}")  # the API's figures: the same organisations
+        assert api.status_code == (200 if may and org in audited_orgs(user) else 403), org
+        if api.status_code == 200:
+            assert api.get_json()["org"]["id"] == org
     overview = client.get("/district/")
     assert overview.status_code == (200 if supervises(user) else 403)
     if supervises(user):
