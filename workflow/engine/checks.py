@@ -56,7 +56,7 @@ def other_organisation(session: Session, user: Actor, case: CaseRow) -> Refused:
         return Refused(Reason(
             "supervising_organisation", "上级机关对下级机关案件只能查阅，监督通过执法监督程序进行",
             "A supervising organisation reads its towns' cases and acts only through the supervision procedure",
-            "《行政执法监督条例》；行政处罚法第七十五条"))
+            "《行政执法监督条例》第二条、第六条；行政处罚法第七十五条"))
     return Refused(Reason("unknown_case", f"案件「{case.id}」不存在", f"case {case.id!r} does not exist"))
 
 
