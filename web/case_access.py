@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import re
 
-from flask import g
+from flask import abort, g, request
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from web.errors import PublicNotFound
+from web.i18n import current_lang
 from web.runtime import runtime
+from workflow import org_tree
 from workflow.case_reading import Reader
 from workflow.definitions import Procedure, Transition
 from workflow.engine import Reason
@@ -41,6 +43,23 @@ def reader() -> Reader:
         with rt.sessions() as s:
             made = g.case_reader = Reader.for_user(s, rt.registry, current_user.roles, current_user.org_id)
     return made
+
+
+def chosen_org() -> str:
+    """The organisation a register or figures page is about: `?org=`, one of those the user reads (a supervisor's:
+    the organisations below theirs, issue 14), else their own; another is a bad request (400)."""
+    wanted = (request.args.get("org") or "").strip()
+    if not wanted:
+        return str(current_user.org_id)
+    if wanted not in reader().orgs():
+        abort(400)
+    return wanted
+
+
+def org_choices(session: Session) -> list[tuple[str, str]]:
+    """(id, name) of the organisations the user reads, for a page's organisation picker (none: only their own)."""
+    shown = reader()
+    return list(org_tree.names(session, shown.orgs(), current_lang()).items()) if shown.below else []
 
 
 def own_case(session: Session, case_id: str) -> Case:

@@ -314,16 +314,19 @@ def test_the_audit_trail_and_its_exports_cover_the_organisations_the_rule_lets_o
 
 
 @pytest.mark.parametrize("user", list(VIEWERS))
-def test_the_compliance_figures_and_the_overview_of_the_organisations_below(tree: Tree, user: str) -> None:
+def test_the_figures_registers_and_the_overview_of_the_organisations_below(tree: Tree, user: str) -> None:
     client = tree.client(user)
     own = VIEWERS[user][0]
     may = bool(VIEWERS[user][1] & page_roles("compliance"))
+    may_register = bool(VIEWERS[user][1] & page_roles("register", False))
     below = {o for o in TREE if own in _ancestors(o)}
     # an organisation below (a supervisor's: its figures), and one that is not (refused, naming the field)
     asked = ([sorted(below)[0]] if supervises(user) else []) + [o for o in TREE if o not in audited_orgs(user)][:1]
     for org in asked:
         status = client.get(f"/audit/compliance?org={org}").status_code
         assert status == (403 if not may else 200 if org in audited_orgs(user) else 400), org
+        register = client.get(f"/information-requests/?org={org}").status_code  # a family's register, likewise
+        assert register == (403 if not may_register else 200 if org in audited_orgs(user) else 400), org
         api = client.get(f"/api/v1/compliance?org={org}")  # the API's figures: the same organisations
         assert api.status_code == (200 if may and org in audited_orgs(user) else 403), org
         if api.status_code == 200:
