@@ -56,6 +56,12 @@ def chosen_org() -> str:
     return wanted
 
 
+def org_arg() -> str | None:
+    """The `org` a register page's links carry: the organisation chosen, when it is not the user's own."""
+    org = chosen_org()
+    return None if org == current_user.org_id else org
+
+
 def org_choices(session: Session) -> list[tuple[str, str]]:
     """(id, name) of the organisations the user reads, for a page's organisation picker (none: only their own)."""
     shown = reader()

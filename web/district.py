@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, abort, render_template, url_for
 from flask_login import current_user
 
-from web.case_access import reader
+from web.case_access import org_arg, reader
 from web.i18n import current_lang
 from web.present import fmt_date
 from web.runtime import runtime
@@ -31,6 +31,9 @@ def may_oversee() -> bool:
 @bp.app_context_processor
 def district_navigation() -> dict[str, Any]:
     return {"may_oversee": may_oversee}
+
+
+bp.add_app_template_global(org_arg, "org_arg")  # the register pages' links keep a supervisor's organisation
 
 
 @bp.get("/")

@@ -26,13 +26,12 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
-from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
 from web import throttle
 from web.access import may_open, require_roles
-from web.case_access import chosen_org, org_choices, reader
+from web.case_access import chosen_org, org_arg, org_choices, reader
 from web.forms import kept_values, payload_from_form, widgets
 from web.i18n import _, current_lang
 from web.input_screen import engine_form
@@ -362,16 +361,9 @@ def report_link(year: int, row: str, column: str) -> str:
     return url_for("information_requests.report_cell", year=year, row=row, column=column, org=org_arg())
 
 
-def org_arg() -> str | None:
-    """The `org` the page's links carry: the organisation chosen, when it is not the user's own (issue 14)."""
-    org = chosen_org()
-    return None if org == current_user.org_id else org
-
-
 def _org_choices() -> list[tuple[str, str]]:
     with runtime().sessions() as session:
         return org_choices(session)
 
 
 bp.add_app_template_global(report_link, "report_link")
-bp.add_app_template_global(org_arg, "org_arg")

@@ -319,14 +319,23 @@ def test_the_figures_registers_and_the_overview_of_the_organisations_below(tree:
     own = VIEWERS[user][0]
     may = bool(VIEWERS[user][1] & page_roles("compliance"))
     may_register = bool(VIEWERS[user][1] & page_roles("register", False))
+    registers = {}  # the registers kept for the people of a procedure (its roles but the system's)
+    for page, name in (("/contracts/", "contract_review"), ("/normative-documents/", "normative_document")):
+        data = _yaml(DEFINITIONS / f"{name}.v1.yaml")
+        visibility = data["visibility"]
+        registers[page] = bool(VIEWERS[user][1] & (set(data["roles"]) - {"system"})
+                               & (set(visibility["cases"]) | set(visibility["supervision"])))
     below = {o for o in TREE if own in _ancestors(o)}
     # an organisation below (a supervisor's: its figures), and one that is not (refused, naming the field)
     asked = ([sorted(below)[0]] if supervises(user) else []) + [o for o in TREE if o not in audited_orgs(user)][:1]
     for org in asked:
         status = client.get(f"/audit/compliance?org={org}").status_code
         assert status == (403 if not may else 200 if org in audited_orgs(user) else 400), org
-        register = client.get(f"/information-requests/?org={org}").status_code  # a family's register, likewise
+        register = client.get(f"/information-requests/?org={org}").status_code  # the families' registers, likewise
         assert register == (403 if not may_register else 200 if org in audited_orgs(user) else 400), org
+        for page, staff in registers.items():
+            status = client.get(f"{page}?org={org}").status_code
+            assert status == (403 if not staff else 200 if org in audited_orgs(user) else 400), (page, org)
         api = client.get(f"/api/v1/compliance?org={org}")  # the API's figures: the same organisations
         assert api.status_code == (200 if may and org in audited_orgs(user) else 403), org
         if api.status_code == 200:
