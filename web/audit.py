@@ -57,6 +57,7 @@ from web.present import (
     procedure_for_ref,
 )
 from web.runtime import runtime
+from workflow import org_tree
 from workflow.accounts import people_of
 from workflow.administration import ADMIN_ROLE
 from workflow.audit import status as verification
@@ -101,6 +102,13 @@ def _journals() -> tuple[str, str]:
     return SYSTEM_JOURNAL_ID, admin_journal_id(current_user.org_id)
 
 
+def _scope(session: Any) -> str | list[str]:
+    """The organisations whose trails the user audits: their own, and a supervisor's those below it
+    (workflow/visibility.py); one organisation as itself, so its queries keep their plans."""
+    orgs = visible_orgs(session, current_user.org_id, reader().supervising)
+    return orgs[0] if len(orgs) == 1 else orgs
+
+
 def _status_file(rt: Runtime) -> Any:
     return verification.status_path(rt.instance)
 
@@ -113,12 +121,13 @@ def _status_file(rt: Runtime) -> Any:
 def index() -> str:
     rt = runtime()
     with rt.sessions() as s:
-        total, refused, cases = org_totals(s, current_user.org_id)
-        recent = recent_events(s, current_user.org_id, RECENT)
+        scope = _scope(s)
+        total, refused, cases = org_totals(s, scope)
+        recent = recent_events(s, scope, RECENT)
         people = _accounts(s)
         events = [event_view(e, rt.registry, people, with_payload=False) for e in recent]
         last = verification.load(_status_file(rt))
-        chains = visible_chains(s, current_user.org_id) if last else set()
+        chains = visible_chains(s, current_user.org_id, reader().supervising) if last else set()
     return render_template("audit/index.html", total=total, refused=refused, cases=cases, events=events,
                            recent=RECENT, last=_summary(last, chains) if last else None,
                            system_journal=SYSTEM_JOURNAL_ID, admin_journal=_journals()[1])
@@ -210,12 +219,12 @@ def _explorer(filters: Filters) -> tuple[str, int]:
         page = page_number(request.args.get("page"))
         flt = filters.filter
         if flt is not None:
-            total = count_events(s, current_user.org_id, flt, at_most=COUNT_LIMIT)
+            total = count_events(s, _scope(s), flt, at_most=COUNT_LIMIT)
             more, total = total > COUNT_LIMIT, min(total, COUNT_LIMIT)
             pages = max(1, -(-total // PAGE_SIZE))
             page = min(page, pages)
             known: dict[str, DataLabels] = {}
-            rows = [_row(e, rt, people, known) for e in page_of_events(s, current_user.org_id, flt, page, PAGE_SIZE)]
+            rows = [_row(e, rt, people, known) for e in page_of_events(s, _scope(s), flt, page, PAGE_SIZE)]
     query = flt.as_dict() if flt is not None else {}
     return render_template(
         "audit/events.html", filters=filters, choices=_choices(rt, people, filters.values), rows=rows,
@@ -234,7 +243,7 @@ def _titles(session: Any, org_id: str) -> dict[str, str]:
     shown = reader()
     return {cid: shown.title(shown.procedure(p, v), t) for cid, p, v, t in session.execute(
         select(Case.id, Case.procedure, Case.procedure_version, Case.title)
-        .where(Case.org_id.in_(visible_orgs(session, org_id))))}
+        .where(Case.org_id.in_(visible_orgs(session, org_id, shown.supervising))))}
 
 
 def _row(event: AuditEvent, rt: Runtime, people: Mapping[str, str],
@@ -284,12 +293,14 @@ def events_jsonl() -> Response | tuple[str, int]:
     stamp = utc_stamp(rt.clock.now())
     org_id, username = current_user.org_id, current_user.username
     header = header_record(flt, origin=rt.origin, exported_at=stamp, exported_by=username, org_id=org_id)
+    with rt.sessions() as s:
+        scope = _scope(s)
 
     def lines() -> Iterator[bytes]:
         yield export_line(header)
         count = 0
         with rt.sessions() as session:
-            for record in iter_selection(session, org_id, flt):
+            for record in iter_selection(session, scope, flt):
                 count += 1
                 yield export_line(record)
         yield export_line({"type": "end", "events": count})
@@ -324,11 +335,11 @@ def events_csv() -> Response | tuple[str, int]:
     flt = filters.filter
     rt = runtime()
     stamp = utc_stamp(rt.clock.now())
-    org_id = current_user.org_id
     lang = current_lang()
     note = _(CSV_NOTE, filters=_describe(flt), at=stamp, who=current_user.username)
     with rt.sessions() as s:
         people = _accounts(s)
+        scope = _scope(s)
     registry = rt.registry
     shown = reader()
 
@@ -339,7 +350,7 @@ def events_csv() -> Response | tuple[str, int]:
         writer.writerow([_(c) for c in CSV_COLUMNS])
         yield "\ufeff".encode() + out.getvalue().encode("utf-8")
         with rt.sessions() as session:
-            for r in iter_selection(session, org_id, flt):
+            for r in iter_selection(session, scope, flt):
                 out.seek(0)
                 out.truncate()
                 procedure = procedure_for_ref(registry, r["procedure"])
@@ -382,7 +393,7 @@ def verify() -> str:
     chains: set[str] = set()
     if last is not None:
         with rt.sessions() as s:
-            chains = visible_chains(s, current_user.org_id)
+            chains = visible_chains(s, current_user.org_id, reader().supervising)
             titles = _titles(s, current_user.org_id)
             current_events = events_in(s, chains)
         mine = [(name, entry) for name, entry in last.get("cases", {}).items() if name in chains]
@@ -500,8 +511,15 @@ def compliance() -> tuple[str, int]:
 
     rt = runtime()
     today = rt.engine.today()
-    values = {"from": (request.args.get("from") or "").strip(), "to": (request.args.get("to") or "").strip()}
+    values = {"from": (request.args.get("from") or "").strip(), "to": (request.args.get("to") or "").strip(),
+              "org": (request.args.get("org") or "").strip() or current_user.org_id}
     errors: dict[str, str] = {}
+    with rt.sessions() as s:  # a supervisor picks one of the organisations below theirs (issue 14)
+        scope = _scope(s)
+        orgs = list(org_tree.names(s, [scope] if isinstance(scope, str) else scope, current_lang()).items())
+    if values["org"] not in dict(orgs):
+        errors["org"] = _("未知的单位，请从列表中选择。")
+    org_id = values["org"]
     days: dict[str, date] = {"from": date(today.year, 1, 1), "to": today}
     for name in ("from", "to"):
         if values[name]:
@@ -517,11 +535,10 @@ def compliance() -> tuple[str, int]:
     report = None
     if not errors:
         with rt.sessions() as s:
-            report = compliance_figures(s, current_user.org_id, days["from"], days["to"], registry=rt.registry,
-                                        as_of=today)
+            report = compliance_figures(s, org_id, days["from"], days["to"], registry=rt.registry, as_of=today)
             people = _accounts(s)
-            own = own_case_ids(s, current_user.org_id)
-            timers = timer_figures(s, rt.registry, current_user.org_id, days["from"], days["to"])
+            own = own_case_ids(s, org_id)
+            timers = timer_figures(s, rt.registry, org_id, days["from"], days["to"])
         lang = current_lang()
         for f in report.figures:
             by_person = f.key in (CERTIFIED, REVIEW_STAFF)
@@ -559,6 +576,7 @@ def compliance() -> tuple[str, int]:
     } for t in timers]
     return render_template(
         "audit/compliance.html", values=values, errors=errors, figures=figures, report=report, reminders=reminders,
+        orgs=orgs,
         org=report.org_name.get(current_lang()) if report else "",
         period=(fmt_date(days["from"]), fmt_date(days["to"])) if not errors else None,
         as_of=fmt_date(today),
@@ -571,4 +589,8 @@ def _percent(share: float) -> str:
 
 def _accounts(session: Any) -> dict[str, str]:
     """The audit pages show each person with their account (张伟（zhangwei）): the record as it stands in the trail."""
-    return {u: f"{name}{paren(u)}" for u, name in people_of(session, current_user.org_id).items()}
+    scope = _scope(session)
+    people: dict[str, str] = {}
+    for org in [scope] if isinstance(scope, str) else scope:  # a supervisor's: the people of the towns too
+        people.update(people_of(session, org))
+    return {u: f"{name}{paren(u)}" for u, name in people.items()}

@@ -46,7 +46,7 @@ from web.present import (
 )
 from web.runtime import runtime
 from web.todo import link_views, mine_first, next_lines
-from workflow import inputs, typed_dates
+from workflow import inputs, org_tree, typed_dates
 from workflow.accounts import names_and_posts
 from workflow.audit.chains import case_events, moves_of
 from workflow.completeness import MATERIAL_FIELD, completeness, format_label
@@ -112,6 +112,7 @@ class Row:
     state: str
     deadline: DeadlineView | None
     updated: str
+    org: str = ""  # the organisation's name, where the reader sees more than one (a supervisor, issue 14)
 
 
 @dataclass
@@ -127,7 +128,7 @@ class ListForm:
         return {k: v for k, v in self.values.items() if v and not (k == "days" and v == str(SOON_DAYS))}
 
 
-LIST_PARAMS = ("mine", "procedure", "state", "deadline", "days", "q", "order")
+LIST_PARAMS = ("mine", "procedure", "state", "deadline", "days", "q", "order", "org")
 MINE = ("created", "todo")
 SOON_DAYS = DUE_SOON_WORKING_DAYS
 MAX_SOON_DAYS = 60
@@ -163,6 +164,8 @@ def parse_list_args(args: MultiDict[str, str], user: WebUser) -> ListForm:
         errors["q"] = _("含有不允许的控制字符。")
     if values["order"] and values["order"] not in ORDERS:
         errors["order"] = _("未知的排序方式，请从列表中选择。")
+    if values["org"] and values["org"] not in reader().orgs():
+        errors["org"] = _("未知的单位，请从列表中选择。")
     form = ListForm(values, errors)
     if errors:
         return form
@@ -177,7 +180,7 @@ def parse_list_args(args: MultiDict[str, str], user: WebUser) -> ListForm:
         soon_until=rt.engine.calendar.add_working_days(today, days).date if values["deadline"] == "soon" else None,
         text=values["q"] or None,
         order=values["order"] or ("deadline" if mine else "updated"),  # a work list of one's own: soonest first
-        reader=reader(),
+        reader=reader(), org=values["org"] or None,
     )
     return form
 
@@ -188,6 +191,7 @@ def _rows(session: Session, listed: list[ListedCase]) -> list[Row]:
     today = rt.engine.today()
     deadlines = running_deadlines(session, [c.id for c in listed])
     shown = reader()
+    orgs = org_tree.names(session, shown.orgs(), current_lang()) if shown.below else {}
     rows = []
     for c in listed:
         try:
@@ -200,15 +204,17 @@ def _rows(session: Session, listed: list[ListedCase]) -> list[Row]:
             procedure=procedure.label.get(lang) if procedure else c.procedure,
             state=label_of(procedure, "state", c.state),
             deadline=deadline_view(due, procedure, rt.engine.calendar, today) if due else None,
-            updated=fmt_datetime(c.updated_at),
+            updated=fmt_datetime(c.updated_at), org=orgs.get(c.org_id, ""),
         ))
     return rows
 
 
-def _list_choices() -> dict[str, Any]:
+def _list_choices(session: Session) -> dict[str, Any]:
     lang = current_lang()
     latest = runtime().registry.latest()
+    shown = reader()
     return {
+        "orgs": list(org_tree.names(session, shown.orgs(), lang).items()) if shown.below else [],
         "mine": [("created", _("我发起的")), ("todo", _("待我的角色办理"))],
         "procedures": [(p.id, p.label.get(lang)) for p in latest],
         "states": [(p.label.get(lang), [(name, s.label.get(lang)) for name, s in p.states.items()]) for p in latest],
@@ -239,9 +245,10 @@ def index() -> tuple[str, int]:
             own = CaseFilter(today=rt.engine.today(), created_by=current_user.username, order="deadline",
                              reader=reader())
             mine = _rows(s, page_of_cases(s, org_id, own, 1, MINE_PANEL))
+        choices = _list_choices(s)
     query = form.query()
     return render_template(
-        "cases/list.html", form=form, choices=_list_choices(), rows=rows, mine=mine, total=total, page=page,
+        "cases/list.html", form=form, choices=choices, rows=rows, mine=mine, total=total, page=page,
         pages=pages, page_size=PAGE_SIZE, soon_days=SOON_DAYS, filtered=bool(query),
         links=page_links(page, pages, query, "cases.index") if pages > 1 else [],
         prev_url=url_for("cases.index", **query, page=page - 1) if page > 1 else None,
@@ -373,6 +380,9 @@ def _case_page(case_id: str, refused: tuple[str, Outcome] | None = None,
             "created": fmt_datetime(case.created_at), "updated": fmt_datetime(case.updated_at),
             "opened": (procedure.opened_as if procedure else OPENED_AS).get(lang),  # 提出, 立案 … (create:)
             "created_by": people.get(case.created_by, case.created_by),
+            # a town's case read by its district's supervisor (issue 14): named, and read only
+            "supervised": not shown.acts_in(case.org_id),
+            "org": org_tree.names(s, [case.org_id], lang)[case.org_id],
         }
         sections = case_sections(procedure, data, people, labels)
         evidence = completeness(s, procedure, case, rt.records, lang) if procedure and case.data.get("records") \

@@ -18,7 +18,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 
-from web.case_access import reader
+from web.case_access import chosen_org, org_choices, reader
 from web.i18n import _, current_lang
 from web.present import fmt_date
 from web.runtime import runtime
@@ -67,7 +67,7 @@ def _rows(state: str | None, year: int | None) -> list[register.ContractRow]:
     if not current_user.has_any_role(*_staff_roles()):
         abort(403)
     with runtime().sessions() as session:
-        rows = register.contracts(session, current_user.org_id, state=state, year=year)
+        rows = register.contracts(session, chosen_org(), state=state, year=year)
     shown, procedure = reader(), _procedure()
     if not shown.sees(procedure):
         abort(403)  # a role of the definition that its `visibility:` does not let see its cases
@@ -90,10 +90,11 @@ def index() -> str:
     state, year = _filters()
     rows = _rows(state, year)
     with runtime().sessions() as session:  # the years to choose from: those with a contract, and this one
-        years = sorted({r.year for r in register.contracts(session, current_user.org_id) if r.year}
+        years = sorted({r.year for r in register.contracts(session, chosen_org()) if r.year}
                        | {runtime().engine.today().year}, reverse=True)
+        orgs = org_choices(session)  # a supervisor's organisations below (issue 14)
     return render_template("contracts/register.html", rows=rows, state=state or "", year=year, years=years,
-                           labels=_labels(), fmt_date=fmt_date, amount=amount)
+                           labels=_labels(), fmt_date=fmt_date, amount=amount, orgs=orgs)
 
 
 def _cell_amount(value: str) -> xlsx.Cell:

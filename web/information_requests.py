@@ -26,13 +26,12 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
-from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
 from web import throttle
 from web.access import may_open, require_roles
-from web.case_access import reader
+from web.case_access import chosen_org, org_arg, org_choices, reader
 from web.forms import kept_values, payload_from_form, widgets
 from web.i18n import _, current_lang
 from web.input_screen import engine_form
@@ -236,9 +235,11 @@ def status() -> tuple[str, int] | str:
 @require_roles(page="register")
 def register() -> str:
     rt = runtime()
-    with rt.sessions() as session:
-        rows = requests(session, rt.registry, current_user.org_id, rt.engine.calendar, rt.engine.today())
-    return render_template("information_requests/register.html", rows=_shown(rows), today=rt.engine.today())
+    with rt.sessions() as session:  # a supervisor picks an organisation below theirs (issue 14)
+        rows = requests(session, rt.registry, chosen_org(), rt.engine.calendar, rt.engine.today())
+        orgs = org_choices(session)
+    return render_template("information_requests/register.html", rows=_shown(rows), today=rt.engine.today(),
+                           orgs=orgs)
 
 
 def _shown(rows: list[RequestRow]) -> list[RequestRow]:
@@ -262,7 +263,7 @@ def _year() -> int:
 def _table(year: int) -> tuple[RequestsTable, list[RequestRow]]:
     rt = runtime()
     with rt.sessions() as session:
-        rows = requests(session, rt.registry, current_user.org_id, rt.engine.calendar, rt.engine.today())
+        rows = requests(session, rt.registry, chosen_org(), rt.engine.calendar, rt.engine.today())
     return requests_table(rows, year), rows
 
 
@@ -297,7 +298,7 @@ def report() -> str:
     table, rows = _table(year)
     return render_template("information_requests/report.html", table=table, year=year, ROW_ORDER=ROW_ORDER,
                            COLUMN_KEYS=COLUMN_KEYS,
-                           normative=normative_document_figures(current_user.org_id, year),
+                           normative=normative_document_figures(chosen_org(), year), orgs=_org_choices(),
                            remedies=_remedies(rows, year), REMEDY_GROUPS=remedies.GROUPS,
                            REMEDY_COLUMNS=remedies.COLUMNS, REMEDY_LABELS=remedies.COLUMN_LABELS)
 
@@ -357,7 +358,12 @@ def _remedy_sheet_rows(table: RemediesTable, en: bool) -> list[list[xlsx.Cell]]:
 
 
 def report_link(year: int, row: str, column: str) -> str:
-    return url_for("information_requests.report_cell", year=year, row=row, column=column)
+    return url_for("information_requests.report_cell", year=year, row=row, column=column, org=org_arg())
+
+
+def _org_choices() -> list[tuple[str, str]]:
+    with runtime().sessions() as session:
+        return org_choices(session)
 
 
 bp.add_app_template_global(report_link, "report_link")

@@ -19,6 +19,7 @@ from typing import Any
 from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
+from web.case_access import chosen_org, org_choices
 from web.i18n import current_lang
 from web.portal import organisation
 from web.present import fmt_date
@@ -80,9 +81,10 @@ def staff_register() -> str:
         abort(403)
     rt = runtime()
     with rt.sessions() as session:
-        org_id = current_user.org_id
+        org_id = chosen_org()  # a supervisor's: one of the organisations below (issue 14)
         entries = register.documents(session, org_id)
         cleanups = [(c, cleanup.pending_repeals(session, c.case_id)) for c in register.published_cleanups(session, org_id)]
-    return render_template("normative/staff.html", entries=entries, cleanups=cleanups, states=_state_labels(),
+        orgs = org_choices(session)
+    return render_template("normative/staff.html", entries=entries, cleanups=cleanups, states=_state_labels(), orgs=orgs,
                            outcomes=_outcome_labels(), fmt_date=fmt_date,
                            repeal_step=cleanup.repeal_label(_procedure(), current_lang()))

@@ -26,7 +26,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from workflow import accounts
+from workflow import accounts, org_tree
 from workflow import tokens as api_tokens
 from workflow.audit.journal import Moment, lock_journal, read_time, record_journal_event
 from workflow.calendar import CalendarDataError, YearData, default_calendar, read_year_notice
@@ -75,6 +75,7 @@ ACTIONS: Mapping[str, Label] = {
     "token_created": Label("签发API令牌", "API token issued"),
     "token_revoked": Label("撤销API令牌", "API token revoked"),
     "organisation_created": Label("新建单位", "Organisation created"),  # by the operator: add_organisation
+    "organisation_moved": Label("变更上级单位", "Organisation moved"),  # by the operator: move_organisation
 }
 
 
@@ -575,6 +576,9 @@ class _OrgSchema(_Strict):
     name = _text("单位名称", "Name", 200)
     name_en = _text("英文名称", "English name", 200, required=False)
     parent = fields.String(load_default=None, allow_none=True, metadata={"label": Label("上级单位", "Parent")})
+    kind = fields.String(load_default="town", metadata={"label": Label("单位类型", "Kind")},
+                         validate=validate.OneOf(tuple(org_tree.KINDS), error=_both(
+                             "应为：" + "、".join(org_tree.KINDS), "one of: " + ", ".join(org_tree.KINDS))))
     admin_username = _username(Label("管理员用户名", "Administrator"))
     admin_name = _text("管理员姓名", "Administrator's name", 100)
     password = _password_field()
@@ -599,7 +603,7 @@ def add_organisation(sessions: sessionmaker[Session], *, data: Mapping[str, Any]
         if parent is not None and session.get(Organization, parent) is None:
             raise AdminError.of("parent", f"上级单位「{parent}」不存在 / parent organisation {parent!r} does not exist")
         org = accounts.ensure_org(session, code, name_zh, name_en)
-        org.parent_id = parent
+        org.parent_id, org.kind = parent, values["kind"]
         try:
             admin = accounts.create_user(session, username=values["admin_username"],
                                          display_name=values["admin_name"].strip(), org_id=code,
@@ -610,8 +614,31 @@ def add_organisation(sessions: sessionmaker[Session], *, data: Mapping[str, Any]
         record_journal_event(session, _journal_id(code), when=now, create=True, kind=KIND, procedure=PROCEDURE,
                              trigger="organisation_created", actor=operator, role=OPERATOR_ROLE, payload={
                                  "org_id": code, "name_zh": name_zh, "name_en": name_en, "parent": parent,
+                                 "kind": values["kind"],
                                  "admin": admin.username, "portal_account": accounts.portal_username(code)})
     return code
+
+
+def move_organisation(sessions: sessionmaker[Session], *, code: str, parent: str | None, operator: str,
+                      now: Moment) -> bool:
+    """Put organisation `code` under `parent` (None: at the top); False if it already is (nothing recorded).
+    A cycle is refused (workflow/org_tree.py check_parent). Recorded in the organisation's journal ADM-<code> by
+    the operator at the console, like its creation: who supervises whom is no town administrator's choice."""
+    with writing(sessions) as session:
+        org = session.get(Organization, code)
+        if org is None:
+            raise AdminError.of("code", f"单位「{code}」不存在 / no organisation {code!r}")
+        if org.parent_id == parent:
+            return False
+        try:
+            org_tree.check_parent(session, code, parent)
+        except org_tree.TreeError as exc:
+            raise AdminError.of("parent", str(exc)) from None
+        old, org.parent_id = org.parent_id, parent
+        record_journal_event(session, _journal_id(code), when=now, create=True, kind=KIND, procedure=PROCEDURE,
+                             trigger="organisation_moved", actor=operator, role=OPERATOR_ROLE,
+                             payload={"org_id": code, "old_parent": old, "parent": parent})
+    return True
 
 
 # ---------------------------------------------------------------- issued documents (workflow/documents/)

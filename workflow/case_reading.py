@@ -11,8 +11,12 @@ A `Reader` is built from the loaded definitions and the person's roles. It answe
 
 A procedure whose definition gives no `visibility:` block keeps the older rule: every person of the organisation
 sees its cases, and it declares no personal data. A case whose version is not loaded is shown to nobody.
-Organisations are checked by the callers (a case of another organisation is never read; workflow/visibility.py
-is where a supervising level, issue 14, will add the organisations below it).
+
+Organisations (issue 14, workflow/org_tree.py): a Reader made for a person (`for_user`) knows their organisation
+and, where their roles supervise some procedure (`visibility.supervision:`), the organisations below it. They read
+their own organisation's cases as `cases:` says, and a descendant's cases only of the procedures whose
+`supervision:` lists one of their roles; never a sibling's or a parent's. A Reader made without an organisation
+(`of`) leaves the organisation to its caller, as before.
 """
 
 from __future__ import annotations
@@ -22,8 +26,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, false, or_
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from workflow import org_tree
 from workflow.definitions import Procedure, Registry
 from workflow.models import Case
 from workflow.need_to_know import mask
@@ -35,10 +41,48 @@ TITLE = "title"  # the create step's field that is also the case's title (Case.t
 class Reader:
     registry: Registry
     roles: frozenset[str]
+    org_id: str | None = None  # None: the caller checks the organisation
+    below: frozenset[str] = frozenset()  # the organisations below org_id this person supervises
 
     @classmethod
-    def of(cls, registry: Registry, roles: Iterable[str]) -> Reader:
-        return cls(registry, frozenset(roles))
+    def of(cls, registry: Registry, roles: Iterable[str], org_id: str | None = None,
+           below: Iterable[str] = ()) -> Reader:
+        return cls(registry, frozenset(roles), org_id, frozenset(below))
+
+    @classmethod
+    def for_user(cls, session: Session, registry: Registry, roles: Iterable[str], org_id: str) -> Reader:
+        """What a person of `org_id` with `roles` reads: their organisation's cases, and where a role of theirs
+        supervises some procedure, the organisations below it (one query for the tree, only then)."""
+        reader = cls.of(registry, roles, org_id)
+        if reader.supervising:
+            reader = cls.of(registry, roles, org_id, org_tree.descendants(session, org_id))
+        return reader
+
+    # ---------------------------------------------------------------- organisations
+
+    @property
+    def supervising(self) -> bool:
+        """Whether one of the roles reads some procedure's cases in the organisations below (`supervision:`)."""
+        return any(self.supervises(p) for p in self.registry.all())
+
+    def supervises(self, procedure: Procedure | None) -> bool:
+        return procedure is not None and procedure.visibility is not None \
+            and procedure.visibility.supervises(self.roles)
+
+    def orgs(self) -> list[str]:
+        """The organisations whose cases this person may read (their own first)."""
+        return ([self.org_id] if self.org_id else []) + sorted(self.below)
+
+    def sees_in(self, procedure: Procedure | None, org_id: str) -> bool:
+        """Whether a case of `procedure` in organisation `org_id` is readable to this person."""
+        if self.org_id is None or org_id == self.org_id:
+            return self.sees(procedure)
+        return org_id in self.below and self.supervises(procedure)
+
+    def acts_in(self, org_id: str) -> bool:
+        """Whether this person may take steps in a case of `org_id` (acting stays local; the engine decides the
+        rest): the pages show no step form or action button on a case they only read."""
+        return self.org_id is None or org_id == self.org_id
 
     # ---------------------------------------------------------------- one case
 
@@ -54,7 +98,7 @@ class Reader:
         return procedure.visibility is None or procedure.visibility.sees_case(self.roles)
 
     def sees_case(self, case: Case) -> bool:
-        return self.sees(self.procedure(case.procedure, case.procedure_version))
+        return self.sees_in(self.procedure(case.procedure, case.procedure_version), case.org_id)
 
     def sees_personal(self, procedure: Procedure | None) -> bool:
         """Whether the party's personal data are shown unmasked (True where the procedure declares none)."""
@@ -147,6 +191,22 @@ class Reader:
         list keeps reading its indexes alone)."""
         seen = self._versions(self.sees)
         return None if seen == self._versions(lambda p: True) else self._of_versions(seen)
+
+    def scope_clause(self, org: str | None = None) -> ColumnElement[bool]:
+        """SQL: the case is one this person may read, by organisation and procedure (needs `org_id`); `org`: only
+        that organisation's (one of `orgs()`, else nothing)."""
+        assert self.org_id is not None
+        own: ColumnElement[bool] = Case.org_id == self.org_id
+        seen = self.seen_clause()
+        if seen is not None:
+            own = and_(own, seen)
+        below = sorted(self.below) if org is None else [o for o in self.below if o == org]
+        if org is not None and org != self.org_id:
+            own = false()
+        if not below:
+            return own
+        supervised = self._of_versions(self._versions(self.supervises))
+        return or_(own, and_(Case.org_id.in_(below), supervised))
 
     def text_clause(self, pattern: str) -> ColumnElement[bool]:
         """SQL: a LIKE `pattern` (escaped with a backslash) in the case number, or in the title where this reader

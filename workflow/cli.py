@@ -127,6 +127,9 @@ def demo(ctx: click.Context, if_missing: bool) -> None:
     result = make_checkpoint(rt.sessions, rt.key_path, rt.origin, rt.clock)
     click.echo(f"已签署检查点 checkpoint signed: tree_size {result.tree_size} (key {rt.key_path})")
     click.echo(f"演示账号 demo accounts (password {DEMO_PASSWORD}): " + ", ".join(u["username"] for u in USERS))
+    from workflow import demo_district
+    click.echo(f"区和峰尾镇的演示账号 the district's and Fengwei's demo accounts (password {demo_district.PASSWORD}): "
+               + ", ".join(u["username"] for u in demo_district.DISTRICT_USERS + demo_district.TOWN2_USERS))
 
 
 def _ensure_schema(rt: Runtime) -> None:
@@ -910,14 +913,16 @@ def org() -> None:
 @click.option("--name", required=True, help="The organisation's name, e.g. 泉州市泉港区南埔镇人民政府.")
 @click.option("--name-en", default="", help="Its English name (default: the Chinese name).")
 @click.option("--parent", default=None, help="The supervising organisation's code (e.g. the district's).")
+@click.option("--kind", default="town", show_default=True, type=click.Choice(["district", "town", "office"]),
+              help="What it is in the tree: district 区, town 镇·街道, office 站所 (workflow/org_tree.py).")
 @click.option("--admin", "admin_username", required=True, help="User name of the organisation's first administrator.")
 @click.option("--admin-name", required=True, help="The administrator's name as shown (姓名).")
 @click.option("--admin-password", prompt="管理员密码 administrator's password", hide_input=True,
               confirmation_prompt=True, envvar="LAWFLOW_NEW_ADMIN_PASSWORD",
               help="At least 10 characters; asked for when not given (or read from LAWFLOW_NEW_ADMIN_PASSWORD).")
 @click.pass_context
-def org_add(ctx: click.Context, code: str, name: str, name_en: str, parent: str | None, admin_username: str,
-            admin_name: str, admin_password: str) -> None:
+def org_add(ctx: click.Context, code: str, name: str, name_en: str, parent: str | None, kind: str,
+            admin_username: str, admin_name: str, admin_password: str) -> None:
     """Add organisation CODE with its portal account and first administrator (recorded in ADM-CODE)."""
     import getpass
 
@@ -930,7 +935,8 @@ def org_add(ctx: click.Context, code: str, name: str, name_en: str, parent: str 
         operator = f"console:uid{os.getuid()}"
     try:
         administration.add_organisation(rt.sessions, operator=operator, now=rt.clock, data={
-            "code": code, "name": name, "name_en": name_en, "parent": parent, "admin_username": admin_username,
+            "code": code, "name": name, "name_en": name_en, "parent": parent, "kind": kind,
+            "admin_username": admin_username,
             "admin_name": admin_name, "password": admin_password})
     except administration.AdminError as exc:
         raise UserError(str(exc)) from None
@@ -938,6 +944,52 @@ def org_add(ctx: click.Context, code: str, name: str, name_en: str, parent: str 
                + f"; 管理员 administrator {admin_username}; 公开平台账号 portal account public.{code}. "
                "请以管理员登录，在“系统管理”中添加人员并设置本单位规则 / log in as the administrator to add people "
                "and set the organisation's settings")
+
+
+def _operator() -> str:
+    import getpass
+
+    try:
+        return f"console:{getpass.getuser()}"
+    except (KeyError, OSError):  # no name for this uid (a container): the uid says who it was
+        return f"console:uid{os.getuid()}"
+
+
+@org.command("list")
+@click.pass_context
+def org_list(ctx: click.Context) -> None:
+    """The organisations as a tree: code, kind, name (each under its parent)."""
+    from workflow.models import Organization
+    from workflow.org_tree import KINDS, subtree
+
+    rt = _rt(ctx)
+    with rt.sessions() as session:
+        orgs = {o.id: o for o in session.scalars(select(Organization))}
+        depth: dict[str, int] = {}
+        for top in sorted(o.id for o in orgs.values() if o.parent_id is None or o.parent_id not in orgs):
+            for code in subtree(session, top):
+                parent = orgs[code].parent_id
+                depth[code] = depth[parent] + 1 if parent in depth and code != top else 0
+                kind = KINDS.get(orgs[code].kind)
+                click.echo(f"{'  ' * depth[code]}{code}  [{kind.zh if kind else orgs[code].kind} "
+                           f"{kind.en if kind else ''}]  {orgs[code].name_zh}")
+
+
+@org.command("move")
+@click.argument("code")
+@click.option("--parent", default=None, help="The new supervising organisation's code (omit: none).")
+@click.pass_context
+def org_move(ctx: click.Context, code: str, parent: str | None) -> None:
+    """Put organisation CODE under --parent (recorded in ADM-CODE); a cycle is refused."""
+    from workflow import administration
+
+    rt = _rt(ctx)
+    try:
+        moved = administration.move_organisation(rt.sessions, code=code, parent=parent, operator=_operator(),
+                                                 now=rt.clock)
+    except administration.AdminError as exc:
+        raise UserError(str(exc)) from None
+    click.echo(f"已变更 moved: {code} -> {parent or '—'}" if moved else f"未变更 unchanged: {code} -> {parent or '—'}")
 
 
 # ---------------------------------------------------------------- the records store

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from workflow import accounts, demo_normative
+from workflow import accounts, demo_district, demo_normative
 from workflow.clock import FixedClock
 from workflow.db import writing
 from workflow.engine import Engine, Outcome
@@ -186,6 +186,9 @@ def seed(runtime: Runtime) -> list[str]:
     clock.current = real_now - timedelta(days=176)
     demo_normative.seed_people_and_rules(engine, ORG, generate_password_hash(DEMO_PASSWORD), clock.now())
     cases.extend(demo_normative.tell(engine, clock, ORG, real_now))
+    # The district above the town, and a second town with cases of its own (issue 14): workflow/demo_district.py.
+    cases.extend(demo_district.seed(engine, clock, ORG, real_now, field=FIELD_STREETS, power=POWER_STREETS, rules=[
+        (FORUM_SETTING, FORUM), (QUORUM_SETTING, QUORUM), *[(key, value) for key, value, _ in ENFORCEMENT_SETTINGS]]))
     return cases
 
 

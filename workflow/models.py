@@ -46,6 +46,8 @@ class Organization(Base):
     name_en: Mapped[str] = mapped_column(String(200))
     # The supervising organisation (a district over its towns), if any: `lawflow org add --parent`.
     parent_id: Mapped[str | None] = mapped_column(ForeignKey("organization.id"), default=None)
+    # What it is in the tree (workflow/org_tree.py KINDS): district, town or office (migration 0019).
+    kind: Mapped[str] = mapped_column(String(16), default="town", server_default="town")
 
 
 class OrgSetting(Base):

@@ -9,7 +9,7 @@ written in its definition and checked on load like everything else (file, path, 
     visibility:
       basis: 个人信息保护法第六条、第三十四条
       cases: [enforcement_officer, agency_head, legal_reviewer, auditor]   # who may see a case at all
-      supervision: []          # the supervising level (issue 14): its role(s), once organisations form a tree
+      supervision: [supervisor]  # the supervising level (issue 14): read the cases of the organisations below
       personal_data:
         basis: 个人信息保护法第二十八条 ...
         roles: [enforcement_officer, agency_head, legal_reviewer]         # who sees them unmasked
@@ -75,10 +75,15 @@ class Visibility:
     personal: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # record key -> field -> mask
     personal_basis: str = ""
     personal_files: bool = False  # the case's attached files show the party's personal data
+    supervision: frozenset[str] = frozenset()  # the supervising level's roles: read in the organisations below
 
 
     def sees_case(self, roles: frozenset[str]) -> bool:
         return bool(self.cases & roles)
+
+    def supervises(self, roles: frozenset[str]) -> bool:
+        """Whether these roles read the procedure's cases of the organisations below their own (issue 14)."""
+        return bool(self.supervision & roles)
 
     def sees_personal(self, roles: frozenset[str]) -> bool:
         return not self.personal or bool(self.personal_roles & roles)
@@ -94,7 +99,8 @@ def build(block: Mapping[str, Any] | None) -> Visibility | None:
         by_key.setdefault(key, {})[name] = how
     return Visibility(basis=block["basis"], cases=frozenset(block["cases"]) | frozenset(block["supervision"]),
                       personal_roles=frozenset(personal.get("roles", ())), personal=by_key,
-                      personal_basis=personal.get("basis", ""), personal_files=personal.get("files", False))
+                      personal_basis=personal.get("basis", ""), personal_files=personal.get("files", False),
+                      supervision=frozenset(block["supervision"]))
 
 
 def check_definition(data: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -65,6 +65,7 @@ class CaseFilter:
     text: str | None = None
     order: str = "updated"
     reader: Reader | None = None  # None: every case of the organisation (the organisation's own reports)
+    org: str | None = None  # one organisation of those the reader reads (issue 14: a supervisor's filter)
 
     def __post_init__(self) -> None:
         if self.order not in ORDERS:
@@ -75,10 +76,13 @@ class CaseFilter:
             raise ValueError("a 'soon' filter needs soon_until")
 
     def clauses(self, org_id: str) -> list[ColumnElement[bool]]:
-        out: list[ColumnElement[bool]] = [Case.org_id == org_id]
-        seen = self.reader.seen_clause() if self.reader is not None else None
-        if seen is not None:
-            out.append(seen)
+        if self.reader is not None and self.reader.org_id is not None:  # by organisation too (a supervisor's tree)
+            out: list[ColumnElement[bool]] = [self.reader.scope_clause(self.org)]
+        else:
+            out = [Case.org_id == org_id]
+            seen = self.reader.seen_clause() if self.reader is not None else None
+            if seen is not None:
+                out.append(seen)
         if self.created_by:
             out.append(Case.created_by == self.created_by)
         if self.actionable is not None:
@@ -119,6 +123,7 @@ class ListedCase:
     state: str
     created_by: str
     updated_at: datetime
+    org_id: str = ""
 
 
 NO_DEADLINE = date(9999, 12, 31)  # sorts a case without a running period after every real due date
@@ -151,7 +156,7 @@ def page_of_cases(session: Session, org_id: str, flt: CaseFilter, page: int, siz
         return []
     rows = {row.id: row for row in session.execute(
         select(Case.id, Case.title, Case.procedure, Case.procedure_version, Case.state, Case.created_by,
-               Case.updated_at).where(Case.id.in_(ids)))}
+               Case.updated_at, Case.org_id).where(Case.id.in_(ids)))}
     return [ListedCase(*rows[i]) for i in ids if i in rows]
 
 

@@ -248,8 +248,8 @@ def test_an_auditor_opens_the_audit_page_and_sees_the_trail_verified_intact(open
 
 
 def test_the_public_register_is_readable_without_logging_in(page: Page):
-    page.goto("/public/register")
-    assert page.url.endswith("/public/register")  # not sent to the login page
+    page.goto("/public/register?org=houlong")  # the demo has three organisations (a district, two towns)
+    assert page.url.endswith("/public/register?org=houlong")  # not sent to the login page
     expect(page.get_by_role("heading", level=1)).to_have_text("泉州市泉港区后龙镇人民政府 · 行政执法公示")
     officers = page.locator("section").filter(has=page.get_by_role("heading", name="执法人员", level=2))
     expect(officers).to_contain_text("王海")

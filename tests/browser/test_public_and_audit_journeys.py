@@ -24,7 +24,7 @@ COMMENT = "建议把加装电梯列入改造内容，并公布每个小区的施
 def test_a_member_of_the_public_comments_and_the_drafter_decides_whether_to_adopt_it(
         open_page: OpenPage, site: Site):
     public = open_page()  # nobody logged in
-    public.goto("/public/consultations")
+    public.goto("/public/consultations?org=houlong")  # the demo has three organisations (a district, two towns)
     public.get_by_role("link", name=CONSULTATION).first.click()
     expect(public.get_by_role("heading", name=CONSULTATION, level=1)).to_be_visible()
     expect(public.locator(".phase-open")).to_contain_text("正在征求意见")

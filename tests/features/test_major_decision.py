@@ -11,6 +11,7 @@ from pytest_bdd import scenarios
 from tests.features.steps import *  # noqa: F403 - the step fixtures must live in this module's namespace
 from tests.features.steps_dates import *  # noqa: F403
 from tests.features.steps_materials import *  # noqa: F403
+from tests.features.steps_organisations import *  # noqa: F403
 from tests.features.steps_quorum import *  # noqa: F403
 from tests.features.steps_timers import *  # noqa: F403
 

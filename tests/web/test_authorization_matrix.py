@@ -151,6 +151,7 @@ GET  /inbox/                                      login 200 200 200 200 200 200 
 POST /inbox/read                                  login 302 302 302 302 302 302 302 302 302 302
 POST /inbox/email                    email        login 302 302 302 302 302 302 302 302 302 302
 GET  /todo/                                       login 200 200 200 200 200 200 200 200 200 200
+GET  /district/                                   login 403 403 403 403 403 403 403 403 403 403
 POST /admin/outbox/999/retry                       login 403 403 403 403 403 403 403 403 403 404
 POST /admin/outbox/{outbox}/retry                  login 403 403 403 403 403 403 403 403 403 302
 GET  /procedures/                                 login 200 200 200 200 200 200 200 200 200 200

@@ -252,6 +252,8 @@ def pages(app: Flask, town: Runtime, payloads: Payloads) -> Iterator[tuple[str, 
         if role is None:
             continue
         urls = [row.url]
+        if row.url.startswith("/public/") and "{" not in row.url and "?" not in row.url:
+            urls.append(f"{row.url}?org={demo.ORG}")  # the demo's three organisations: the town's own page too
         for name in ("{case}", "{ecase}", "{consult}"):
             if name in row.url:
                 urls = [row.url.replace(name, case_id) for case_id in ids]

@@ -383,11 +383,11 @@ def test_the_demo_town_publishes_its_decisions_and_consultations(runtime):
     demo.seed(runtime)
     app = create_app(runtime, {"TESTING": True, "SECRET_KEY": "test-secret-key-for-the-web-tests-only"})
     client = app.test_client()
-    decisions = text(client.get("/public/decisions"))
+    decisions = text(client.get(f"/public/decisions?org={demo.ORG}"))  # the demo has a district and two towns
     assert "后龙镇农村生活污水治理三年行动方案（2026—2028年）" in decisions
     assert re.search(r"龙政〔\d{4}〕1号", decisions)  # numbered by the register (issue 12), in the demo's year
     assert "后龙镇集镇农贸市场搬迁建设项目" not in decisions  # not decided yet
-    listing = text(client.get("/public/consultations"))
+    listing = text(client.get(f"/public/consultations?org={demo.ORG}"))
     assert "后龙镇老旧小区改造实施方案" in listing.split("已结束的征求意见")[0]  # open
     assert "后龙镇生活垃圾分类实施办法" not in listing  # just proposed: not public
     with runtime.sessions() as s:

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import render_template
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from web.admin.common import bp
-from web.i18n import _
+from web.i18n import _, current_lang
 from web.present import event_view, fmt_datetime
 from web.runtime import runtime
+from workflow import org_tree
 from workflow.accounts import people_of, portal_username, system_username
-from workflow.models import ApiToken, AuditEvent, HolidayYear, OrgSetting, User, admin_journal_id
+from workflow.models import (
+    ApiToken,
+    AuditEvent,
+    HolidayYear,
+    Organization,
+    OrgSetting,
+    User,
+    admin_journal_id,
+)
 from workflow.runtime import Runtime
 from workflow.settings import BY_KEY
 from workflow.timers import mail
@@ -47,6 +58,7 @@ def index() -> str:
                            .order_by(AuditEvent.seq.desc()).limit(RECENT)).all()
         names = people_of(s, current_user.org_id)
         events = [event_view(e, rt.registry, names) for e in recent]
+        tree = _tree(s, org)
     labels = _field_labels()
     for view in events:
         for entry in view.payload:
@@ -56,7 +68,18 @@ def index() -> str:
         "admin/index.html", active=active, inactive=inactive, settings_set=len(keys & set(BY_KEY)),
         settings_total=len(BY_KEY), last_year=covered[-1] if covered else None, added=added, tokens=tokens,
         procedures=len(rt.registry.all()), events=events, journal=journal, recent=RECENT,
-        timers=_timers(rt))
+        timers=_timers(rt), tree=tree)
+
+
+def _tree(session: Any, org_id: str) -> dict[str, Any]:
+    """The organisation's place in the tree (workflow/org_tree.py): its kind, its parent, the organisations below."""
+    lang = current_lang()
+    org = session.get(Organization, org_id)
+    kind = org_tree.KINDS.get(org.kind) if org else None
+    parent = org_tree.names(session, [org.parent_id], lang)[org.parent_id] if org and org.parent_id else ""
+    children = sorted(session.scalars(select(Organization.id).where(Organization.parent_id == org_id)))
+    return {"kind": (kind.en if lang == "en" else kind.zh) if kind else (org.kind if org else ""), "parent": parent,
+            "children": list(org_tree.names(session, children, lang).values())}
 
 
 def _timers(rt: Runtime) -> dict[str, object]:

@@ -17,7 +17,7 @@ from flask.views import MethodView
 
 from web.access import roles_of
 from web.api.auth import ApiUser, api_user
-from web.api.base import ApiBlueprint
+from web.api.base import ApiBlueprint, reader
 from web.api.errors import ApiError
 from web.api.schemas import FeedArgs, FeedPageSchema
 from web.runtime import runtime
@@ -53,7 +53,7 @@ class Export(MethodView):
         rt = runtime()
         stamp = utc_stamp(rt.clock.now())
         with rt.sessions() as session:
-            orgs = visible_orgs(session, user.org_id)
+            orgs = visible_orgs(session, user.org_id, reader().supervising)
 
         def lines() -> Iterator[bytes]:
             buffer: list[bytes] = []
@@ -88,4 +88,4 @@ class Events(MethodView):
         user = _auditor()
         rt = runtime()
         with rt.sessions() as session:
-            return feed.page(session, visible_orgs(session, user.org_id), after, limit)
+            return feed.page(session, visible_orgs(session, user.org_id, reader().supervising), after, limit)

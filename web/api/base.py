@@ -10,7 +10,7 @@ from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlencode
 
 import marshmallow as ma
-from flask import current_app, request
+from flask import current_app, g, request
 from flask_smorest import Api, Blueprint
 from sqlalchemy.orm import Session
 from webargs.flaskparser import FlaskParser, is_json_request
@@ -119,14 +119,20 @@ def check_body_type() -> None:
 
 def reader() -> Reader:
     """What the caller may read of their organisation's cases (the definitions' `visibility:`)."""
-    return Reader.of(runtime().registry, api_user().roles)
+    made = g.get("api_case_reader")
+    if made is None:  # a supervisor's reads the organisations below theirs too (issue 14)
+        rt, user = runtime(), api_user()
+        with rt.sessions() as s:
+            made = g.api_case_reader = Reader.for_user(s, rt.registry, user.roles, user.org_id)
+    return made
 
 
 def own_case(session: Session, case_id: str, org_id: str) -> Case:
     """The case if it exists, belongs to the caller's organisation and the caller's roles may see it (the
     definition's `visibility:`, workflow/case_reading.py); 404 otherwise (no existence leak)."""
     case = session.get(Case, case_id) if CASE_ID.match(case_id) else None
-    if case is None or case.org_id != org_id or not reader().sees_case(case):
+    del org_id  # the reader knows the caller's organisation and those below it they supervise
+    if case is None or not reader().sees_case(case):
         raise ApiError(404, "case_not_found", f"案件「{case_id[:40]}」不存在，或不属于本单位",
                        f"No case {case_id[:40]!r} in your organisation")
     return case

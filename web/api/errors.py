@@ -151,6 +151,7 @@ REFUSAL_STATUS: dict[str, int] = {
     "unknown_case": 404,
     "unknown_trigger": 404,  # the URL names a step the procedure does not have
     "role_not_allowed": 403,
+    "supervising_organisation": 403,  # a district's supervisor reads a town's case and takes no step (issue 14)
     "separation_of_duties": 403,
     "unknown_user": 403,
     "stale": 409,  # If-Match named an older version of the case

@@ -195,6 +195,7 @@ class DeadlineSchema(Schema):
 
 class CaseSchema(Schema):
     id = fields.String(required=True, metadata={"example": "houlong-MD-2026-0001"})
+    org = fields.String(metadata={"description": "the case's organisation (a supervisor reads those below theirs)"})
     title = fields.String(required=True)
     procedure = fields.String(required=True)
     procedure_version = fields.Integer(required=True)
@@ -223,6 +224,8 @@ class CaseListArgs(PageArgs):
     procedure = fields.String(validate=IDENT, metadata={"description": "only cases of this procedure"})
     state = fields.String(validate=IDENT, metadata={"description": "only cases in this state"})
     overdue = fields.Boolean(metadata={"description": "true: only cases with a limit past due; false: none"})
+    org = fields.String(validate=validate.Length(min=1, max=64), metadata={
+        "description": "only this organisation's cases (a supervisor: the caller's or one below it)"})
 
 
 class CreateCaseSchema(Strict):

@@ -18,10 +18,10 @@ from workflow.models import AuditEvent, Case, admin_journal_id
 from workflow.visibility import visible_orgs
 
 
-def visible_chains(session: Session, org_id: str) -> set[str]:
+def visible_chains(session: Session, org_id: str, supervising: bool = False) -> set[str]:
     """The chains whose verification a user of `org_id` sees: the cases and administration journals of the
-    organisations it may see (not the shared system journal)."""
-    orgs = visible_orgs(session, org_id)
+    organisations it may see (not the shared system journal; `supervising`: workflow/visibility.py)."""
+    orgs = visible_orgs(session, org_id, supervising)
     return set(session.scalars(select(Case.id).where(Case.org_id.in_(orgs)))) | {admin_journal_id(o) for o in orgs}
 
 
@@ -38,7 +38,7 @@ def events_in(session: Session, chains: Iterable[str]) -> int:
         .group_by(AuditEvent.case_id)))
 
 
-def recent_events(session: Session, org_id: str, limit: int) -> Sequence[AuditEvent]:
+def recent_events(session: Session, org_id: str | Sequence[str], limit: int) -> Sequence[AuditEvent]:
     """The organisation's latest events, newest first."""
     return session.scalars(select(AuditEvent).where(org_scope(org_id))
                            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)).all()

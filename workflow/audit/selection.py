@@ -14,7 +14,7 @@ so; only the whole trail (`lawflow audit export`) verifies against the signed ch
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -98,7 +98,22 @@ class EventFilter:
         return not self.as_dict()
 
 
-def org_scope(org_id: str) -> ColumnElement[bool]:
+OrgIds = str | Sequence[str]  # one organisation, or a supervisor's (workflow/visibility.py visible_orgs)
+
+
+def _of_orgs(column: Any, org_id: OrgIds) -> ColumnElement[bool]:
+    """column = the organisation (one: the plans as before), or IN the organisations (a supervisor's)."""
+    return column == org_id if isinstance(org_id, str) else column.in_(list(org_id))
+
+
+def _journals(org_id: OrgIds) -> ColumnElement[bool]:
+    """The administration journals of the organisation(s)."""
+    if isinstance(org_id, str):
+        return AuditEvent.case_id == admin_journal_id(org_id)
+    return AuditEvent.case_id.in_([admin_journal_id(o) for o in org_id])
+
+
+def org_scope(org_id: OrgIds) -> ColumnElement[bool]:
     """The organisation's events: those of its cases, its administration journal, and system-journal events
     by its own users.
 
@@ -106,37 +121,38 @@ def org_scope(org_id: str) -> ColumnElement[bool]:
     the IN list the planners drive the query from every case of the organisation and sort all their events,
     seconds at a million events; with EXISTS the filter's own index (time, kind, actor, step) leads, newest
     first, and the scope is checked on the rows it meets."""
-    own_case = select(Case.id).where(Case.id == AuditEvent.case_id, Case.org_id == org_id).correlate(AuditEvent)
-    own_users = select(User.username).where(User.org_id == org_id)
-    return or_(own_case.exists(), AuditEvent.case_id == admin_journal_id(org_id),
+    own_case = select(Case.id).where(Case.id == AuditEvent.case_id, _of_orgs(Case.org_id, org_id)) \
+        .correlate(AuditEvent)
+    own_users = select(User.username).where(_of_orgs(User.org_id, org_id))
+    return or_(own_case.exists(), _journals(org_id),
                and_(AuditEvent.case_id == SYSTEM_JOURNAL_ID, AuditEvent.actor.in_(own_users)))
 
 
-def org_totals(session: Session, org_id: str) -> tuple[int, int, int]:
+def org_totals(session: Session, org_id: OrgIds) -> tuple[int, int, int]:
     """The organisation's events, refused events, and cases with events (the auditor's overview).
 
     Each counted the way that reads least at a million events: all events through the (case_id, seq) index
     of the organisation's cases, plus its users' system-journal events and its administration journal; the
     cases from case_file."""
-    own_users = select(User.username).where(User.org_id == org_id)
+    own_users = select(User.username).where(_of_orgs(User.org_id, org_id))
 
     def count(*where: ColumnElement[bool]) -> int:
         return session.scalar(select(func.count()).select_from(AuditEvent).where(*where)) or 0
 
-    events = count(AuditEvent.case_id.in_(select(Case.id).where(Case.org_id == org_id))) + count(
-        AuditEvent.case_id == SYSTEM_JOURNAL_ID, AuditEvent.actor.in_(own_users)) + count(
-        AuditEvent.case_id == admin_journal_id(org_id))
+    events = count(AuditEvent.case_id.in_(select(Case.id).where(_of_orgs(Case.org_id, org_id)))) + count(
+        AuditEvent.case_id == SYSTEM_JOURNAL_ID, AuditEvent.actor.in_(own_users)) + count(_journals(org_id))
     refused = count(org_scope(org_id), AuditEvent.kind == "refused")
     with_events = select(AuditEvent.id).where(AuditEvent.case_id == Case.id).correlate(Case).exists()
-    cases = session.scalar(select(func.count()).select_from(Case).where(Case.org_id == org_id, with_events)) or 0
+    cases = session.scalar(select(func.count()).select_from(Case).where(_of_orgs(Case.org_id, org_id),
+                                                                         with_events)) or 0
     return events, refused, cases
 
 
-def _where(org_id: str, flt: EventFilter) -> list[ColumnElement[bool]]:
+def _where(org_id: OrgIds, flt: EventFilter) -> list[ColumnElement[bool]]:
     return [org_scope(org_id), *flt.clauses()]
 
 
-def count_events(session: Session, org_id: str, flt: EventFilter, at_most: int | None = None) -> int:
+def count_events(session: Session, org_id: OrgIds, flt: EventFilter, at_most: int | None = None) -> int:
     """How many events the selection holds; with `at_most`, counting stops after at_most + 1 (so a result
     above `at_most` means "more than that"): an exact count of a million events costs seconds."""
     if at_most is None:
@@ -149,7 +165,7 @@ def newest_first(query: Select[Any]) -> Select[Any]:
     return query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
 
 
-def page_of_events(session: Session, org_id: str, flt: EventFilter, page: int, size: int) -> list[AuditEvent]:
+def page_of_events(session: Session, org_id: OrgIds, flt: EventFilter, page: int, size: int) -> list[AuditEvent]:
     """One page (1-based) of the selection, newest first."""
     query = newest_first(select(AuditEvent).where(*_where(org_id, flt)))
     return list(session.scalars(query.offset((page - 1) * size).limit(size)))
@@ -166,7 +182,7 @@ def header_record(flt: EventFilter, *, origin: str, exported_at: str, exported_b
     }
 
 
-def iter_selection(session: Session, org_id: str, flt: EventFilter) -> Iterator[dict[str, Any]]:
+def iter_selection(session: Session, org_id: OrgIds, flt: EventFilter) -> Iterator[dict[str, Any]]:
     """The selected events, newest first, as export event records (the hashed fields + hash), streamed."""
     rows = session.connection().execute(
         newest_first(select(*EVENT_COLUMNS).where(*_where(org_id, flt))).execution_options(yield_per=STREAM))

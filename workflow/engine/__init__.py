@@ -277,6 +277,8 @@ class Engine:
         procedure = checks.procedure_for(self.registry, case)
         attempt.procedure = procedure.ref
         user = checks.active_user(work, actor)
+        if user.org_id != case.org_id:  # acting stays local, before anything else about the step is told
+            raise checks.other_organisation(orm(work)(), user, case)
         checks.current(case, expected_version)
         transition = checks.step_from(procedure, case.state, attempt.trigger)
         attempt.role = role = checks.authorize(procedure, transition, user, case)

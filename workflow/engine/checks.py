@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflow import inputs, typed_dates
+from sqlalchemy.orm import Session
+
+from workflow import inputs, org_tree, typed_dates
 from workflow.definitions import Procedure, Registry, Transition
 from workflow.engine.refusals import Reason, Refused
 from workflow.payloads import load_payload
@@ -44,6 +46,18 @@ def active_user(db: Transactional, username: str) -> Actor:
         raise Refused(Reason("unknown_user", f"用户「{shown}」不存在或已停用",
                              f"user {shown!r} does not exist or is disabled"))
     return user
+
+
+def other_organisation(session: Session, user: Actor, case: CaseRow) -> Refused:
+    """Why a user of another organisation takes no step on this case (issue 14: acting stays local). A supervising
+    organisation (one above the case's) is told that it reads and supervises through the supervision procedure;
+    anyone else is told what a case that does not exist tells, so a refusal never says another town has it."""
+    if user.org_id in org_tree.ancestors(session, case.org_id):
+        return Refused(Reason(
+            "supervising_organisation", "上级机关对下级机关案件只能查阅，监督通过执法监督程序进行",
+            "A supervising organisation reads its towns' cases and acts only through the supervision procedure",
+            "《行政执法监督条例》第二条、第六条；行政处罚法第七十五条"))
+    return Refused(Reason("unknown_case", f"案件「{case.id}」不存在", f"case {case.id!r} does not exist"))
 
 
 def current(case: CaseRow, expected_version: int | None) -> None:
