@@ -2,7 +2,7 @@
 inconsistencies it found (workflow/audit/cosigning.py, docs/witnessing.md). All three are append-only.
 
 Revision ID: 0020
-Revises: 0018 (the integrator re-chains 0019/0020/0021)
+Revises: 0019
 Create Date: 2026-12-07
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 from workflow.migrations.append_only import install_append_only_tables
 
 revision: str = '0020'
-down_revision: str | None = '0018'
+down_revision: str | None = '0019'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
