@@ -6,7 +6,8 @@ from the organisation's cases, each linking to the records it counted.
                                      entry), linked to its case page
 * /figures/figures.xlsx?year=        the same figures as a workbook (workflow/xlsx.py)
 
-Open to the organisation's staff. A figure is a count, not a case: everyone sees every value (the annual report
+Open to the organisation's staff; a supervisor chooses an organisation below theirs, or all of them added up
+(`?org=all`, the district's roll-up). A figure is a count, not a case: everyone sees every value (the annual report
 publishes them); the list behind a figure shows only the cases the reader may see (workflow/case_reading.py), and
 says how many others it counted. This module names no procedure, figure, role or step.
 """
@@ -21,7 +22,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from web.case_access import reader
+from web.case_access import chosen_org, org_choices, reader
 from web.i18n import _, current_lang
 from web.runtime import runtime
 from workflow import xlsx
@@ -57,6 +58,25 @@ def _year() -> int:
     return int(raw)
 
 
+ALL = "all"  # ?org=all: a supervisor's own organisation and every one below it, added up (the district's roll-up)
+
+
+def _org_ids() -> list[str]:
+    """The organisations whose cases the figures count: the one chosen (`?org=`, a supervisor's choice among the
+    organisations below theirs, web/case_access.py), or all of them together (`?org=all`)."""
+    if request.args.get("org") == ALL:
+        if not reader().below:
+            abort(400)
+        return reader().orgs()
+    return [chosen_org()]
+
+
+def _org_param() -> str | None:
+    """What the page's links carry to stay on the same organisation(s)."""
+    wanted = request.args.get("org") or None
+    return None if wanted == current_user.org_id else wanted
+
+
 def _newest(pid: str) -> Procedure:
     return runtime().registry.get(pid)
 
@@ -83,7 +103,7 @@ def _groups(year: int) -> list[Group]:
         abort(403)
     lang = current_lang()
     with runtime().sessions() as session:
-        computed = figures_of(session, declared(runtime().registry), [current_user.org_id], year)
+        computed = figures_of(session, declared(runtime().registry), _org_ids(), year)
     return [Group(pid, _newest(pid).label.get(lang), figs) for pid, figs in computed.items()]
 
 
@@ -91,7 +111,12 @@ def _groups(year: int) -> list[Group]:
 def index() -> str:
     year = _year()
     this_year = runtime().engine.today().year
-    return render_template("figures/index.html", groups=_groups(year), year=year,
+    groups = _groups(year)
+    with runtime().sessions() as session:
+        orgs = org_choices(session)  # a supervisor's organisations below (issue 14), and their sum
+    if orgs:
+        orgs.append((ALL, _("以上单位合计")))
+    return render_template("figures/index.html", groups=groups, year=year, orgs=orgs, org=_org_param(),
                            years=list(range(this_year, this_year - 6, -1)), value=_value, lang=current_lang())
 
 
@@ -110,7 +135,7 @@ def records(procedure_id: str, figure_id: str) -> str:
     for ref in figure.records:
         case = cases.get(ref.case_id)
         procedure = shown.procedure(case.procedure, case.procedure_version) if case else None
-        if case is None or case.org_id != current_user.org_id or not shown.sees(procedure):
+        if case is None or not shown.sees_case(case):
             hidden += 1
             continue
         state = procedure.states.get(case.state) if procedure else None
@@ -118,7 +143,7 @@ def records(procedure_id: str, figure_id: str) -> str:
                      "title": shown.title(procedure, case.title),
                      "state": state.label.get(current_lang()) if state else case.state})
     return render_template("figures/records.html", group=group, figure=figure, rows=rows, hidden=hidden, year=year,
-                           value=_value, lang=current_lang())
+                           value=_value, lang=current_lang(), org=_org_param())
 
 
 @bp.get("/figures/figures.xlsx")

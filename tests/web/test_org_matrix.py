@@ -340,6 +340,17 @@ def test_the_figures_registers_and_the_overview_of_the_organisations_below(tree:
         assert api.status_code == (200 if may and org in audited_orgs(user) else 403), org
         if api.status_code == 200:
             assert api.get_json()["org"]["id"] == org
+        figures = client.get(f"/figures/?org={org}")  # every definition's figures: the same organisations
+        staff = bool(VIEWERS[user][1] - {"admin"})
+        assert figures.status_code == (403 if not staff else 200 if org in audited_orgs(user) else 400), org
+        if figures.status_code == 200:  # one major decision in each organisation: counted for the one chosen
+            cell = parse(figures).one(f"#figure-{PROCEDURE}-proposed").cells()[1]
+            assert cell.startswith("1"), (org, cell)
+    if supervises(user):  # the roll-up: their own organisation and every one below, added up
+        total = parse(client.get("/figures/?org=all")).one(f"#figure-{PROCEDURE}-proposed").cells()[1]
+        assert total.startswith(str(len(audited_orgs(user)))), total
+    else:
+        assert client.get("/figures/?org=all").status_code in (400, 403)
     overview = client.get("/district/")
     assert overview.status_code == (200 if supervises(user) else 403)
     if supervises(user):

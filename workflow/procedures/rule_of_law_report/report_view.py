@@ -2,8 +2,9 @@
 filled in from the records (or marked as entered by hand, with who entered it and why), the numbers typed into
 the text that no record supports, the addressees, and the evidence its shortcomings part is written from.
 
-Read only. The figures are those of the report's own organisation and year (workflow/figures.py); a district's
-report will add its towns' (issue 14 item 5, the roll-up).
+Read only. The figures and refusals are those of the report's organisation and every organisation below it, for
+its year (workflow/figures.py; a town has none below, a district's report adds up its towns' with its own: issue
+14 item 5, the roll-up); the escalated periods are the organisation's own.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from workflow import org_tree
 from workflow.audit.refusals import Refusals, refusals
 from workflow.definitions import Procedure, Registry
 from workflow.figures import Figure, declared, figures_of
@@ -67,7 +69,8 @@ def view(session: Session, registry: Registry, case: Case, settings: Mapping[str
     procedure = registry.get(case.procedure, case.procedure_version)
     report = case.data.get("report") or {}
     year = int(report.get("year") or 0)
-    figures = figures_of(session, declared(registry), [case.org_id], year)
+    orgs = org_tree.subtree(session, case.org_id)
+    figures = figures_of(session, declared(registry), orgs, year)
     by_key = {f.key: f for figs in figures.values() for f in figs}
     manual = compose.manual_figures(case.data)
     draft = case.data.get("draft") or {}
@@ -83,7 +86,7 @@ def view(session: Session, registry: Registry, case: Case, settings: Mapping[str
         figures=figures, manual=manual,
         addressed_to=list(reporting.get("recipients") or _list(settings.get(REPORT_TO))),
         copied_to=list(reporting.get("copied_to") or _list(settings.get(COPY_TO))),
-        refusals=refusals(session, [case.org_id], year),
+        refusals=refusals(session, orgs, year),
         timers=timer_figures(session, registry, case.org_id, date(year, 1, 1), date(year, 12, 31)))
 
 
