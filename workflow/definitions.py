@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from workflow import need_to_know, options_from, required_when, typed_dates
+from workflow import need_to_know, options_from, register_spec, required_when, typed_dates
 from workflow import pages as page_meta
 from workflow.definition_blocks import Block
 from workflow.due_rules import DueRule
@@ -222,6 +222,8 @@ class Procedure:
     blocks: Mapping[str, Any] = field(default_factory=dict)
     # who may see its cases and a party's personal data (定义 visibility:, workflow/need_to_know.py); read only
     visibility: need_to_know.Visibility | None = field(default=None, compare=False)
+    # a register (台账) of entries: its list, import and figures (定义 register:, workflow/register_spec.py); read only
+    register: register_spec.Register | None = field(default=None, compare=False)
 
     def block(self, name: str) -> Any:
         """The built value of the family block `name` (e.g. "severity"), or None when the file does not give it."""
@@ -515,6 +517,7 @@ class ProcedureSchemaDef(Schema):
     typed_dates = fields.Nested(typed_dates.TypedDatesSchemaDef)
     pages = fields.Nested(page_meta.PagesSchemaDef)
     visibility = fields.Nested(need_to_know.VisibilityDef)
+    register = fields.Nested(register_spec.RegisterDef)
 
 
 # ---------------------------------------------------------------- loading
@@ -705,6 +708,7 @@ def _check_meaning(data: dict[str, Any], name: str) -> list[tuple[str, str]]:
     problems.extend(typed_dates.check_definition(data))
     problems.extend(page_meta.check_definition(data))
     problems.extend(need_to_know.check_definition(data))
+    problems.extend(register_spec.check_definition(data))
     return problems
 
 
@@ -979,6 +983,7 @@ def _build(data: dict[str, Any], name: str) -> Procedure:
         ),
         pages=page_meta.build(data.get("pages")),
         visibility=need_to_know.build(data.get("visibility")),
+        register=register_spec.build(data.get("register")),
     )
 
 

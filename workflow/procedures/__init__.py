@@ -26,8 +26,11 @@ from workflow.procedures import (
     contract_review,
     enforcement,
     information_request,
+    legal_education,
     major_decision,
+    mediation,
     normative_document,
+    village_channels,
 )
 
 
@@ -150,6 +153,7 @@ class GuardRegistry(Mapping[str, Guard]):
 # The families of this installation: a new one is one more name here.
 FAMILIES: tuple[Family, ...] = (major_decision, enforcement, normative_document, information_request,
                                 contract_review)
+FAMILIES += (legal_education, mediation, village_channels)  # the town's registers (issue 14 item 4)
 
 GUARDS = GuardRegistry(FAMILIES)
 
