@@ -39,7 +39,7 @@ USERS: list[dict[str, Any]] = [
     {"username": "zhangwei", "display_name": "张伟", "unit": "党政综合办公室", "roles": ["drafter"]},
     {"username": "lina", "display_name": "李娜", "unit": "经济发展办公室", "roles": ["drafter"]},
     {"username": "chenjing", "display_name": "陈静", "unit": "司法所", "roles": ["legal_counsel", "legal_reviewer"]},
-    {"username": "guomin", "display_name": "郭敏", "unit": "司法所", "roles": ["legal_reviewer"]},
+    {"username": "guomin", "display_name": "郭敏", "unit": "司法所", "roles": ["legal_reviewer", "register_keeper"]},
     {"username": "wanghai", "display_name": "王海", "unit": "综合执法队", "roles": ["enforcement_officer"]},
     {"username": "caiming", "display_name": "蔡明", "unit": "综合执法队", "roles": ["enforcement_officer"]},
     {"username": "hongzhiqiang", "display_name": "洪志强", "unit": "综合执法队", "roles": ["enforcement_officer"]},
