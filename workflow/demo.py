@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from workflow import accounts, demo_normative
+from workflow import accounts, demo_normative, demo_registers
 from workflow.clock import FixedClock
 from workflow.db import writing
 from workflow.engine import Engine, Outcome
@@ -186,6 +186,7 @@ def seed(runtime: Runtime) -> list[str]:
     clock.current = real_now - timedelta(days=176)
     demo_normative.seed_people_and_rules(engine, ORG, generate_password_hash(DEMO_PASSWORD), clock.now())
     cases.extend(demo_normative.tell(engine, clock, ORG, real_now))
+    cases.extend(demo_registers.tell(engine))  # the town's 2024 registers (issue 14 item 4), entered today
     return cases
 
 

@@ -109,7 +109,7 @@ def export(session: Session, procedure: Procedure, org_id: str, year: int | None
     heads = [_head(f) for f in specs] + [CASE_COLUMN.zh, STATE_COLUMN.zh]
     rows: list[list[xlsx.Cell]] = []
     for entry in entries(session, procedure, org_id, year, roles):
-        rows.append([_cell(f, entry.values.get(f.name)) for f in specs] + [entry.case_id, entry.state_label])
+        rows.append([export_cell(f, entry.values.get(f.name)) for f in specs] + [entry.case_id, entry.state_label])
     title = f"{procedure.label.zh}（{year}年）" if year else procedure.label.zh
     return xlsx.workbook(procedure.label.zh, [[title], heads, *rows])
 
@@ -118,7 +118,7 @@ def _head(spec: FieldSpec) -> str:
     return spec.label.zh + ("（必填）" if spec.required else "")
 
 
-def _cell(spec: FieldSpec, value: Any) -> xlsx.Cell:
+def export_cell(spec: FieldSpec, value: Any) -> xlsx.Cell:
     if value is None:
         return None
     if spec.type == "boolean":
