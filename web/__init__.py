@@ -94,6 +94,8 @@ def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = N
     app.register_blueprint(normative.bp)  # normative documents' register; /public/normative-documents is public
     from web import contracts
     app.register_blueprint(contracts.bp)  # 合同合法性审查台账 for the people who work on contracts, with its .xlsx
+    from web import registers
+    app.register_blueprint(registers.bp)  # every procedure that declares a register: list, figures, xlsx in and out
     from web.site import calendar_banner, site_name
     app.context_processor(site_name)  # the organisation's name in the header (web/site.py)
     app.context_processor(calendar_banner)  # from 1 December: next year's holiday notice still missing
