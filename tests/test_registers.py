@@ -200,3 +200,21 @@ def test_opinion_box_coverage_is_villages_with_an_active_box_over_all_villages(t
                                      "notice_board": True}])
     assert _figures(town, "village_channel", 2023)["coverage"] == "33.3%"
     assert _figures(town, "village_channel", 2024) == {"villages": "3", "with_box": "2", "coverage": "66.7%"}
+
+
+@pytest.mark.one_database
+def test_the_command_line_imports_all_or_nothing_and_exports_the_year(lawflow, town: Runtime, tmp_path) -> None:
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(_xlsx([HEAD, ["2025-12-04", "宪法日宣传", "国家宪法日（12月4日）", "村居", "后龙村", "摆摊宣传", 1, 2, 3],
+                           ["2025-12-05", "宪法日宣传", "国家宪法日（12月4日）", "村居", "后龙村", "摆摊宣传", 1, 2, 3]]))
+    refused = lawflow("register", "import", "legal_activity", str(bad), "--as", KEEPER)
+    assert refused.returncode == 3 and "第3行" in refused.stderr and counts(town)[0] == 0
+    good = tmp_path / "good.xlsx"
+    good.write_bytes(_xlsx([HEAD, ["2025-12-04", "宪法日宣传", "国家宪法日（12月4日）", "村居", "后龙村", "摆摊宣传", 1, 2, 3]]))
+    assert lawflow("register", "import", "legal_activity", str(good), "--as", KEEPER).returncode == 0
+    out = tmp_path / "out.xlsx"
+    exported = lawflow("register", "export", "legal_activity", "--year", "2025", "--as", KEEPER, "-o", str(out))
+    assert exported.returncode == 0
+    assert list(load_workbook(out).active.iter_rows(values_only=True))[2][1] == "宪法日宣传"
+    figures = lawflow("register", "figures", "legal_activity", "--year", "2025", "--org", "houlong")
+    assert "普法活动（场次）\t1" in figures.stdout
