@@ -218,3 +218,20 @@ def test_the_command_line_imports_all_or_nothing_and_exports_the_year(lawflow, t
     assert list(load_workbook(out).active.iter_rows(values_only=True))[2][1] == "宪法日宣传"
     figures = lawflow("register", "figures", "legal_activity", "--year", "2025", "--org", "houlong")
     assert "普法活动（场次）\t1" in figures.stdout
+
+
+@pytest.mark.one_database
+def test_houlongs_2024_registers_give_the_figures_of_its_2024_report(town: Runtime) -> None:
+    """legal-facts §10: 40余 activities, 10000余 materials, 500余 consultations, 246 and 242, 19 committees, 3 full-time
+    mediators, 40 disputes at 100%, 意见箱 coverage 100% — from the demo's records, through the import path."""
+    from workflow import demo_registers
+
+    demo_registers.tell(town.engine, full=True)
+    found = {p: _figures(town, p, 2024) for p in ("legal_activity", "legal_roster", "mediation_committee", "mediator",
+                                                 "mediation_case", "village_channel", "study_session")}
+    assert found["legal_activity"]["activities"] == "43" and int(found["legal_activity"]["materials"]) > 10000
+    assert int(found["legal_activity"]["consultations"]) > 500
+    assert (found["legal_roster"]["legal_understanding"], found["legal_roster"]["rule_of_law_leaders"]) == ("246", "242")
+    assert found["mediation_committee"]["committees"] == "19" and found["mediator"]["full_time"] == "3"
+    assert (found["mediation_case"]["closed"], found["mediation_case"]["success_rate"]) == ("40", "100%")
+    assert found["village_channel"]["coverage"] == "100%" and int(found["study_session"]["on_law"]) >= 1

@@ -116,7 +116,7 @@ def demo(ctx: click.Context, if_missing: bool) -> None:
             if if_missing:
                 return
             raise UserError("演示数据已存在 / the demo data is already loaded")
-    cases = seed(rt)
+    cases = seed(rt, full_registers=True)
     click.echo(f"已载入演示数据 demo loaded: {len(cases)} 件案件 cases ({', '.join(cases)})")
     from workflow.audit import signing
     from workflow.audit.checkpoint import make_checkpoint
