@@ -100,6 +100,8 @@ def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = N
     app.register_blueprint(annual_reports.bp)  # 法治政府建设年度报告: each report as it will read, figures linked
     from web import district
     app.register_blueprint(district.bp)  # 下级单位概况: a supervisor's organisations below (issue 14)
+    from web import registers
+    app.register_blueprint(registers.bp)  # every procedure that declares a register: list, figures, xlsx in and out
     from web.site import calendar_banner, site_name
     app.context_processor(site_name)  # the organisation's name in the header (web/site.py)
     app.context_processor(calendar_banner)  # from 1 December: next year's holiday notice still missing

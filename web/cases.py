@@ -266,7 +266,7 @@ def new() -> str | Response | tuple[str, int]:
     wanted = request.values.get("procedure", "")
     if request.method == "POST":
         procedure = _lookup(wanted)
-        fields = procedure.create.payload if procedure else ()
+        fields = typed_dates.form_fields(procedure.create) if procedure else ()  # a dated opening: the late reason
         outcome = rt.engine.create_case(wanted, current_user.username, payload_from_form(fields, request.form))
         if outcome.ok:
             flash(_("已{opened}：{case}。", opened=procedure.opened_as.get(current_lang()), case=outcome.case_id),
@@ -306,8 +306,8 @@ def _new_page(procedures: list[Procedure], outcome: Outcome | None = None,
         "opened": p.opened_as.get(lang),
         "basis": p.create.basis,
         "roles": _("、").join(p.roles[r].get(lang) for r in p.create.roles if r in p.roles),
-        "widgets": widgets(f"new-{p.id}", p.create.payload,
-                           kept_values(p.create.payload, form) if form is not None else None, errors),
+        "widgets": widgets(f"new-{p.id}", typed_dates.form_fields(p.create),
+                           kept_values(typed_dates.form_fields(p.create), form) if form is not None else None, errors),
     } for p in procedures]
     return render_template("cases/new.html", forms=forms, outcome=outcome)
 

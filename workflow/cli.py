@@ -116,7 +116,7 @@ def demo(ctx: click.Context, if_missing: bool) -> None:
             if if_missing:
                 return
             raise UserError("演示数据已存在 / the demo data is already loaded")
-    cases = seed(rt)
+    cases = seed(rt, full_registers=True)
     click.echo(f"已载入演示数据 demo loaded: {len(cases)} 件案件 cases ({', '.join(cases)})")
     from workflow.audit import signing
     from workflow.audit.checkpoint import make_checkpoint
@@ -1311,3 +1311,125 @@ def figures(ctx: click.Context, org_id: str, year: int | None, as_json: bool) ->
             unit = "" if f.spec.ratio or f.spec.unit is None else (f.spec.unit.en if lang == "en" else f.spec.unit.zh)
             label = f.spec.label.en if lang == "en" else f.spec.label.zh
             click.echo(f"  {label}: {value}{unit}  ({f.key}, {len(f.records)})")
+# ---------------------------------------------------------------- registers (台账): xlsx in and out (issue 14)
+
+
+@cli.group("register")
+def register_group() -> None:
+    """Registers (台账): import a town's spreadsheet, export a year, the template (workflow/register_io.py)."""
+
+
+def _register_procedure(rt: Runtime, procedure: str, *, importable: bool = False) -> Any:
+    from workflow import register_io
+
+    try:
+        found = rt.registry.get(procedure)
+        register_io.register_of(found, importable=importable)
+    except KeyError:
+        raise UserError(f"没有程序「{_safe(procedure)}」 / no procedure {_safe(procedure)!r}") from None
+    except register_io.NotARegister as exc:
+        raise UserError(str(exc)) from None
+    return found
+
+
+@register_group.command("import")
+@click.argument("procedure")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--as", "actor", required=True, help="User name of the person entering the rows.")
+@click.option("--late-reason", help="Reason for a late entry (补录理由), for rows that do not give their own.")
+@click.pass_context
+def register_import(ctx: click.Context, procedure: str, file: str, actor: str, late_reason: str | None) -> None:
+    """Import every row of FILE (.xlsx) as a new entry: all of them, or none (exit 3 naming every bad row)."""
+    from pathlib import Path
+
+    from workflow import register_io
+
+    rt = _rt(ctx)
+    _register_procedure(rt, procedure, importable=True)
+    result = register_io.import_file(rt.engine, procedure, actor, Path(file).read_bytes(), late_reason)
+    lang = ctx.obj["lang"]
+    if result.ok:
+        click.echo(f"已导入{len(result.created)}条 imported {len(result.created)} entries")
+        return
+    click.echo(f"未导入任何数据 nothing was imported: {len(result.problems)} 处问题 problems", err=True)
+    for problem in result.problems:
+        click.echo(f"  - {problem.text(lang)}", err=True)
+    sys.exit(3)
+
+
+def _register_reader(rt: Runtime, actor: str | None, org: str | None) -> tuple[str, frozenset[str]]:
+    """The organisation and roles an export is read as: the person's (`--as`), else the organisation's with no
+    role (a party's personal data masked)."""
+    from workflow.models import User
+
+    if actor:
+        with rt.sessions() as session:
+            user = session.scalar(select(User).where(User.username == actor))
+            if user is None or not user.active:
+                raise UserError(f"用户「{_safe(actor)}」不存在或已停用 / no active user {_safe(actor)!r}")
+            return user.org_id, frozenset(user.role_names)
+    if not org:
+        raise UserError("请以 --as 指明用户，或以 --org 指明单位 / give --as USER or --org ORG")
+    return org, frozenset()
+
+
+@register_group.command("export")
+@click.argument("procedure")
+@click.option("--year", type=int, help="Only the entries dated in this year.")
+@click.option("--as", "actor", help="Read as this user (their organisation; personal data as their roles allow).")
+@click.option("--org", help="The organisation, when no --as is given (personal data masked).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: <procedure>-<year>.xlsx).")
+@click.pass_context
+def register_export(ctx: click.Context, procedure: str, year: int | None, actor: str | None, org: str | None,
+                    output: str | None) -> None:
+    """Export a register's entries (of a year) to .xlsx; the file imports back."""
+    from pathlib import Path
+
+    from workflow import register_io
+
+    rt = _rt(ctx)
+    found = _register_procedure(rt, procedure)
+    org_id, roles = _register_reader(rt, actor, org)
+    with rt.sessions() as session:
+        content = register_io.export(session, found, org_id, year, roles)
+    target = Path(output or f"{procedure}-{year or 'all'}.xlsx")
+    target.write_bytes(content)
+    click.echo(f"已导出 exported: {target}")
+
+
+@register_group.command("template")
+@click.argument("procedure")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: <procedure>-template.xlsx).")
+@click.pass_context
+def register_template(ctx: click.Context, procedure: str, output: str | None) -> None:
+    """Write the empty import template (the header row with the fields' labels)."""
+    from pathlib import Path
+
+    from workflow import register_io
+
+    found = _register_procedure(_rt(ctx), procedure, importable=True)
+    target = Path(output or f"{procedure}-template.xlsx")
+    target.write_bytes(register_io.template(found))
+    click.echo(f"已写出导入模板 template written: {target}")
+
+
+@register_group.command("figures")
+@click.argument("procedure")
+@click.option("--year", type=int, required=True)
+@click.option("--as", "actor", help="Read as this user (their organisation).")
+@click.option("--org", help="The organisation, when no --as is given.")
+@click.pass_context
+def register_figures(ctx: click.Context, procedure: str, year: int, actor: str | None, org: str | None) -> None:
+    """The register's figures for a year, counted from its entries."""
+    from workflow import register_io
+
+    rt = _rt(ctx)
+    found = _register_procedure(rt, procedure)
+    org_id, _ = _register_reader(rt, actor, org)
+    en = ctx.obj["lang"] == "en"
+    with rt.sessions() as session:
+        for value in register_io.figures(session, found, org_id, year):
+            click.echo(f"{value.figure.label.en if en else value.figure.label.zh}\t{value.text}")
+        for short in register_io.shortfalls(session, found, org_id, year):
+            group = found.register.per_group
+            click.echo(f"! {group.label.en if en else group.label.zh}: {short.group} {short.count}")

@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from workflow import figure_specs, need_to_know, options_from, required_when, typed_dates
+from workflow import figure_specs, need_to_know, options_from, register_spec, required_when, typed_dates
 from workflow import pages as page_meta
 from workflow.definition_blocks import Block
 from workflow.due_rules import DueRule
@@ -224,6 +224,8 @@ class Procedure:
     visibility: need_to_know.Visibility | None = field(default=None, compare=False)
     # the countable facts a report states, computed from its cases (定义 figures:, workflow/figure_specs.py)
     figures: tuple[figure_specs.FigureSpec, ...] = field(default=(), compare=False)
+    # a register (台账) of entries: its list, import and figures (定义 register:, workflow/register_spec.py); read only
+    register: register_spec.Register | None = field(default=None, compare=False)
 
     def block(self, name: str) -> Any:
         """The built value of the family block `name` (e.g. "severity"), or None when the file does not give it."""
@@ -518,6 +520,7 @@ class ProcedureSchemaDef(Schema):
     pages = fields.Nested(page_meta.PagesSchemaDef)
     visibility = fields.Nested(need_to_know.VisibilityDef)
     figures = fields.List(fields.Nested(figure_specs.FigureDef))
+    register = fields.Nested(register_spec.RegisterDef)
 
 
 # ---------------------------------------------------------------- loading
@@ -709,6 +712,7 @@ def _check_meaning(data: dict[str, Any], name: str) -> list[tuple[str, str]]:
     problems.extend(page_meta.check_definition(data))
     problems.extend(need_to_know.check_definition(data))
     problems.extend(figure_specs.check_definition(data))
+    problems.extend(register_spec.check_definition(data))
     return problems
 
 
@@ -984,6 +988,7 @@ def _build(data: dict[str, Any], name: str) -> Procedure:
         pages=page_meta.build(data.get("pages")),
         visibility=need_to_know.build(data.get("visibility")),
         figures=figure_specs.build(data.get("figures")),
+        register=register_spec.build(data.get("register")),
     )
 
 

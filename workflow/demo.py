@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from workflow import accounts, demo_district, demo_normative
+from workflow import accounts, demo_district, demo_normative, demo_registers
 from workflow.clock import FixedClock
 from workflow.db import writing
 from workflow.engine import Engine, Outcome
@@ -39,7 +39,7 @@ USERS: list[dict[str, Any]] = [
     {"username": "zhangwei", "display_name": "张伟", "unit": "党政综合办公室", "roles": ["drafter"]},
     {"username": "lina", "display_name": "李娜", "unit": "经济发展办公室", "roles": ["drafter"]},
     {"username": "chenjing", "display_name": "陈静", "unit": "司法所", "roles": ["legal_counsel", "legal_reviewer"]},
-    {"username": "guomin", "display_name": "郭敏", "unit": "司法所", "roles": ["legal_reviewer"]},
+    {"username": "guomin", "display_name": "郭敏", "unit": "司法所", "roles": ["legal_reviewer", "register_keeper"]},
     {"username": "wanghai", "display_name": "王海", "unit": "综合执法队", "roles": ["enforcement_officer"]},
     {"username": "caiming", "display_name": "蔡明", "unit": "综合执法队", "roles": ["enforcement_officer"]},
     {"username": "hongzhiqiang", "display_name": "洪志强", "unit": "综合执法队", "roles": ["enforcement_officer"]},
@@ -154,8 +154,10 @@ def seed_town(runtime: Runtime, password_hash: str | None = None, now: datetime 
                                      issued_on=issued_on, valid_until=valid_until, issuer=issuer)
 
 
-def seed(runtime: Runtime) -> list[str]:
-    """Create the town, its users and settings, and run several decisions to different stages."""
+def seed(runtime: Runtime, *, full_registers: bool = False) -> list[str]:
+    """Create the town, its users and settings, and run several decisions to different stages. The town's 2024
+    registers: all their entries with `full_registers` (`lawflow demo`: the annual report's figures), else a few
+    of each (the tests that visit every case of the demo)."""
     real_now = runtime.clock.now()
     clock = FixedClock(real_now - timedelta(days=170))
     seed_town(runtime, now=clock.now())
@@ -189,6 +191,7 @@ def seed(runtime: Runtime) -> list[str]:
     # The district above the town, and a second town with cases of its own (issue 14): workflow/demo_district.py.
     cases.extend(demo_district.seed(engine, clock, ORG, real_now, field=FIELD_STREETS, power=POWER_STREETS, rules=[
         (FORUM_SETTING, FORUM), (QUORUM_SETTING, QUORUM), *[(key, value) for key, value, _ in ENFORCEMENT_SETTINGS]]))
+    demo_registers.tell(engine, full=full_registers)  # the town's 2024 registers (issue 14 item 4), entered today
     return cases
 
 

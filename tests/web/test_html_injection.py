@@ -148,6 +148,22 @@ def open_cases_through_the_forms(app: Flask, town: Runtime, payloads: Payloads, 
              "information_request": ("zhoumin", INFO_REQUEST),
              "contract_review": ("lina", {"kind": "state_assets", "administrative_agreement": "false",
                                           "amount": "360000"})}
+    late = {"late_entry_reason": "台账补录（纸质台账）"}  # the registers record past days (workflow/demo_registers.py)
+    bases |= {  # the registers (issue 14): 郭敏 keeps them
+        "legal_activity": ("guomin", {**late, "held_on": "2025-12-04", "occasion": "constitution_day",
+                                      "venue_type": "village", "format": "lecture", "audience": "10", "materials": "20",
+                                      "consultations": "3"}),
+        "legal_roster": ("guomin", {**late, "legal_understanding": "true", "rule_of_law_leader": "true",
+                                    "selection_route": "self", "assessed_on": "2025-06-01"}),
+        "study_session": ("guomin", {**late, "held_on": "2025-06-01", "body": "other", "law_related": "true",
+                                     "hours": "2", "hours_per_person": "2"}),
+        "mediation_committee": ("guomin", {**late, "parent_type": "village", "established_on": "2011-06-01",
+                                           "members": "5", "women_members": "1", "term_started_on": "2023-05-01"}),
+        "mediator": ("guomin", {**late, "full_time": "true", "since": "2020-01-01"}),
+        "mediation_case": ("guomin", {**late, "registered_on": "2025-06-01", "category": "other"}),
+        "village_channel": ("guomin", {**late, "village_type": "village", "box_status": "active",
+                                       "box_installed_on": "2022-01-05", "notice_board": "true"}),
+    }
     for procedure in town.registry.latest():
         username, base = bases[procedure.id]
         client = _browser(app, username, "198.51.100.20")

@@ -41,7 +41,8 @@ USERS = {"drafter": "zhangwei", "counsel": "chenjing", "adviser": "linzhiyuan", 
 
 # The party's personal data of each case: names that appear in nothing else of the set-up.
 PARTY = {"major_decision": "欧阳甲某", "enforcement_case": "司马乙某", "enforcement_review": "司马乙某",
-         "information_request": "诸葛丙某", "contract_review": "上官丁某"}
+         "information_request": "诸葛丙某", "contract_review": "上官丁某", "mediation_case": "皇甫戊某",
+         "legal_roster": "令狐己某"}
 
 # procedure            drafter counsel adviser member head officer agency reviewer auditor admin clerk dhead
 MATRIX = """
@@ -52,6 +53,8 @@ information_request     -      -       -       -      -     -      -      -     
 contract_review         party  party   party   -      party -      -      -        case    -     -     -
 normative_document      case   case    -       -      case  -      -      -        case    -     case  -
 normative_cleanup       -      case    -       -      case  -      -      -        case    -     -     -
+mediation_case          -      -       -       -      -     -      -      party    case    -     -     -
+legal_roster            -      -       -       -      -     -      -      party    case    -     -     -
 """
 COLUMNS = list(USERS)
 
@@ -121,6 +124,12 @@ def _open_cases(rt: Runtime) -> dict[str, str]:
     cases["normative_document"] = create("normative_document", "zhangwei", NORMATIVE)
     cases["normative_cleanup"] = create("normative_cleanup", "chenjing", {
         "title": "后龙镇行政规范性文件清理", "scope_date": today, "lead_body": "后龙镇司法所", "reason": "区政府部署"})
+    cases["mediation_case"] = create("mediation_case", "guomin", {  # registers (issue 14): 郭敏 keeps them
+        "registered_on": today, "title": "后龙村相邻通行纠纷", "committee": "后龙村人民调解委员会", "category": "neighbour",
+        "parties": [PARTY["mediation_case"], "林某"], "mediators": ["庄志明"]})
+    cases["legal_roster"] = create("legal_roster", "guomin", {
+        "title": PARTY["legal_roster"], "village": "后龙村", "legal_understanding": True, "rule_of_law_leader": False,
+        "selection_route": "recommended", "assessed_on": today})
     return cases
 
 

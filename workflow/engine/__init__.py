@@ -5,6 +5,7 @@
         -> run the transition on the shared machine -> in ONE transaction: new state, version+1, case data,
         deadlines, chained audit event.
     create_case(procedure, actor, payload) the same unit of work, opening a case.
+    create_many(procedure, actor, payloads) many create_case()s in ONE transaction, all or nothing (an import).
     check(case, trigger, actor, payload)   the same checks, by the same code, in a transaction that is rolled
         back: what fire() would refuse and why, writing nothing.
 
@@ -61,7 +62,7 @@ from workflow.records import RecordStore, Staged
 from workflow.store import Actor, CaseRow, Transactional
 
 __all__ = [
-    "ROUND_INDEPENDENT", "SYSTEM_PROCEDURE", "Engine", "KeyReused", "Outcome", "Reason", "Refused", "RequestKey",
+    "ROUND_INDEPENDENT", "SYSTEM_PROCEDURE", "Batch", "Engine", "KeyReused", "Outcome", "Reason", "Refused", "RequestKey",
     "append_event", "guard_reason", "has_av_record",
 ]
 
@@ -80,6 +81,24 @@ class _Step:
     payload: dict[str, Any]
     now: datetime
     documents: list[doc_issue.Planned] | None = None  # what the step issues (workflow/documents/issue.py)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What create_many() came to: one Outcome per payload, in order. `ok`: every case was opened and saved.
+    Otherwise nothing was saved: a refused payload's Outcome carries its reasons (and its refusal's event); an
+    accepted one is ok with no case and no event, as it would have been opened with the others."""
+
+    ok: bool
+    outcomes: tuple[Outcome, ...]
+
+    @property
+    def refused(self) -> list[tuple[int, Outcome]]:
+        return [(i, o) for i, o in enumerate(self.outcomes) if not o.ok]
+
+
+class _BatchRefused(Exception):  # noqa: N818 - rolls create_many's transaction back; never leaves the engine
+    pass
 
 
 class Engine:
@@ -145,6 +164,35 @@ class Engine:
         attempt = Attempt.of("create", actor, payload)
         return self._answered(request, lambda: self._unit_of_work(
             attempt, lambda work: self._open(work, procedure_id, attempt), request))
+
+    def create_many(self, procedure_id: str, actor: str, payloads: list[Any]) -> Batch:
+        """Open a case for each payload in ONE transaction: each by exactly create_case()'s checks and writes
+        (`_open`), so each has its own number, event and chain; all are saved or none is. Every payload is
+        checked, also after a refused one, so that a whole import's problems are found at once. When any is
+        refused, the transaction is rolled back (no case, no event of the accepted ones) and each refusal is
+        then audited, as create_case() audits one: in the system journal, in a transaction of their own."""
+        attempts = [Attempt.of("create", actor, payload) for payload in payloads]
+
+        def once() -> Batch:
+            found: list[tuple[Attempt, tuple[Reason, ...]]] = []
+            try:
+                with working(self.sessions) as work:
+                    opened = []
+                    for attempt in attempts:
+                        try:
+                            opened.append(self._open(work, procedure_id, attempt))
+                        except Refused as refused:
+                            found.append((attempt, refused.reasons))
+                    if found:
+                        raise _BatchRefused
+                    return Batch(True, tuple(opened))
+            except _BatchRefused:
+                pass
+            with working(self.sessions) as work:
+                refusals = {id(a): record_refusal(work, a, reasons, self.clock.now) for a, reasons in found}
+            return Batch(False, tuple(refusals.get(id(a)) or Outcome(True, None, "create") for a in attempts))
+
+        return retrying(once, self._count_busy)
 
     def fire(
         self, case_id: str, trigger: str, actor: str, payload: Any = None, *, expected_version: int | None = None,

@@ -26,9 +26,12 @@ from workflow.procedures import (
     contract_review,
     enforcement,
     information_request,
+    legal_education,
     major_decision,
+    mediation,
     normative_document,
     rule_of_law_report,
+    village_channels,
 )
 
 
@@ -151,6 +154,7 @@ class GuardRegistry(Mapping[str, Guard]):
 # The families of this installation: a new one is one more name here.
 FAMILIES: tuple[Family, ...] = (major_decision, enforcement, normative_document, information_request,
                                 contract_review, rule_of_law_report)
+FAMILIES += (legal_education, mediation, village_channels)  # the town's registers (issue 14 item 4)
 
 GUARDS = GuardRegistry(FAMILIES)
 

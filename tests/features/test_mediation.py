@@ -1,0 +1,14 @@
+"""The living specification of the mediation registers: every scenario of features/mediation/ (tests/features/steps_registers.py).
+
+Each scenario runs on SQLite and on PostgreSQL (the `town` fixture is parametrized).
+"""
+
+import pytest
+from pytest_bdd import scenarios
+
+from tests.features.steps import *  # noqa: F403 - the step fixtures must live in this module's namespace
+from tests.features.steps_registers import *  # noqa: F403
+
+pytestmark = pytest.mark.usefixtures("scene")
+
+scenarios("mediation")
