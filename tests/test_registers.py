@@ -14,6 +14,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from workflow import register_io
+from workflow.figures import stated
 from workflow.models import SYSTEM_JOURNAL_ID, AuditEvent, Case
 from workflow.runtime import Runtime
 
@@ -120,7 +121,7 @@ def test_export_reads_back_and_the_template_has_the_labels(town: Runtime) -> Non
 def _figures(town: Runtime, procedure_id: str, year: int) -> dict[str, str]:
     with town.sessions() as session:
         found = register_io.figures(session, town.registry.get(procedure_id), "houlong", year)
-    return {f.figure.name: f.text for f in found}
+    return {f.spec.id: stated(f) for f in found}
 
 
 def _many(town: Runtime, procedure_id: str, rows: list[dict[str, Any]]) -> list[str]:

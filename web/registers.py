@@ -27,6 +27,7 @@ from web.i18n import _, current_lang
 from web.runtime import runtime
 from workflow import register_io
 from workflow.definitions import Procedure
+from workflow.figures import stated
 
 bp = Blueprint("registers", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -86,7 +87,7 @@ def _page(procedure: Procedure, year: int, problems: tuple[register_io.RowProble
     rows = [(e, [register_io.export_cell(c, e.values.get(c.name)) for c in columns]) for e in entries]
     return render_template(
         "registers/show.html", procedure=procedure, register=register, year=year, columns=columns, rows=rows,
-        figures=figures, shortfalls=shortfalls, problems=problems, rows_read=rows_read, lang=lang,
+        figures=figures, stated=stated, shortfalls=shortfalls, problems=problems, rows_read=rows_read, lang=lang,
         may_import=_may_import(procedure), years=range(runtime().engine.today().year, 2014, -1)), status
 
 

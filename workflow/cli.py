@@ -1422,6 +1422,7 @@ def register_template(ctx: click.Context, procedure: str, output: str | None) ->
 def register_figures(ctx: click.Context, procedure: str, year: int, actor: str | None, org: str | None) -> None:
     """The register's figures for a year, counted from its entries."""
     from workflow import register_io
+    from workflow.figures import stated
 
     rt = _rt(ctx)
     found = _register_procedure(rt, procedure)
@@ -1429,7 +1430,7 @@ def register_figures(ctx: click.Context, procedure: str, year: int, actor: str |
     en = ctx.obj["lang"] == "en"
     with rt.sessions() as session:
         for value in register_io.figures(session, found, org_id, year):
-            click.echo(f"{value.figure.label.en if en else value.figure.label.zh}\t{value.text}")
+            click.echo(f"{value.spec.label.en if en else value.spec.label.zh}\t{stated(value)}")
         for short in register_io.shortfalls(session, found, org_id, year):
             group = found.register.per_group
             click.echo(f"! {group.label.en if en else group.label.zh}: {short.group} {short.count}")

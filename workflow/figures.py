@@ -172,6 +172,16 @@ def steps_taken(session: Session, case_ids: Sequence[str], triggers: Iterable[st
     return out
 
 
+def stated(figure: Figure) -> str:
+    """A figure's value as a page states it: 43, 10320, 5000.5, 97.5% (a share), — (a share of nothing)."""
+    if figure.value is None:
+        return "—"
+    if isinstance(figure.value, Decimal):
+        text = format(figure.value.normalize(), "f")
+        return f"{text}%" if figure.spec.ratio else text
+    return f"{figure.value}%" if figure.spec.ratio else str(figure.value)
+
+
 def declared(registry: Registry) -> dict[str, tuple[FigureSpec, ...]]:
     """procedure id -> the figures its newest version that declares any declares (older versions' cases are
     counted with them: a version changes steps, the facts a report counts stay)."""

@@ -29,11 +29,12 @@ from sqlalchemy.orm import Session
 from workflow import xlsx
 from workflow.definitions import Procedure, Registry
 from workflow.engine import Engine
+from workflow.figures import Figure, figures_of
 from workflow.labels import Label
 from workflow.models import Case
 from workflow.need_to_know import mask
 from workflow.payloads import FieldSpec
-from workflow.register_spec import Figure, Register
+from workflow.register_spec import Register
 from workflow.typed_dates import REASON_FIELD
 
 # The export's own reference columns, after the fields: an import reads past them (a re-imported export is new
@@ -343,44 +344,15 @@ def _year(value: Any) -> int | None:
 
 
 @dataclass(frozen=True)
-class FigureValue:
-    figure: Figure
-    value: int  # a count or a sum; a ratio's numerator
-    of: int | None = None  # a ratio's denominator
-
-    @property
-    def text(self) -> str:
-        if self.of is None:
-            return str(self.value)
-        if not self.of:
-            return "—"
-        return f"{self.value * 100 // self.of}%" if self.value * 100 % self.of == 0 else f"{self.value * 100 / self.of:.1f}%"
-
-
-@dataclass(frozen=True)
 class GroupShortfall:
     group: str
     count: int
 
 
-def figures(session: Session, procedure: Procedure, org_id: str, year: int) -> list[FigureValue]:
-    """The register's figures for the year, computed from its cases (register_spec.py says how each counts)."""
-    register = register_of(procedure)
-    cases = [c for c in _cases(session, procedure.id, org_id) if c.state not in register.excluded_states]
-    found: dict[str, FigureValue] = {}
-    for figure in register.figures:
-        if figure.kind == "ratio":
-            a, b = (found[n].value for n in figure.ratio)
-            found[figure.name] = FigureValue(figure, a, b)
-            continue
-        counted = [c for c in cases if _counts(register, figure.date, figure.where, figure.in_force, figure.until,
-                                                figure.undated, c.data, year)]
-        if figure.kind == "sum":
-            value = sum(int((c.data.get(register.entry) or {}).get(figure.field) or 0) for c in counted)
-        else:
-            value = len(counted)
-        found[figure.name] = FigureValue(figure, value)
-    return list(found.values())
+def figures(session: Session, procedure: Procedure, org_id: str, year: int) -> list[Figure]:
+    """The register's figures for the year: its definition's `figures:` (workflow/figures.py), the same the figures
+    page and the annual report read, each with the entries behind it."""
+    return figures_of(session, {procedure.id: procedure.figures}, [org_id], year).get(procedure.id, [])
 
 
 def shortfalls(session: Session, procedure: Procedure, org_id: str, year: int) -> list[GroupShortfall]:

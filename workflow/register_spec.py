@@ -1,20 +1,13 @@
 """A procedure that is a register (台账), as its definition declares it (`register:`): which fields are the list's
-columns, whether the town may import it from a spreadsheet, which date puts an entry in a year, and the figures
-the register counts for a year (what the annual report will read: legal-facts §10).
+columns, whether the town may import it from a spreadsheet, which date puts an entry in a year, and a guideline per
+group of entries shown as a warning.
 
     register:
       entry: entry                 # the record key the create step and the corrections write (record: {set: entry})
       date: entry.held_on          # the date that puts an entry in a year
       columns: [held_on, theme, occasion, audience]   # fields of the create step shown in the list and exported
       importable: true             # the town may import its spreadsheet (workflow/register_io.py)
-      excluded_states: [withdrawn] # entries in these states count nowhere (entered in error, withdrawn)
-      figures:
-        - {name: activities, label: {zh: 活动场次, en: Activities}, count: true}
-        - {name: materials, label: {zh: 发放资料（份）, en: Materials handed out}, sum: materials}
-        - {name: people, label: ..., count: true, where: {legal_understanding: true}, in_force: true,
-           until: leaving.left_on}
-        - {name: villages, label: ..., count: true, undated: true}   # a standing list: every entry, whatever the year
-        - {name: rate, label: ..., ratio: [agreements, closed]}   # a percentage of two figures above
+      excluded_states: [withdrawn] # entries in these states are not listed (entered in error, withdrawn)
       per_group:                   # a guideline per group of entries, shown as a warning, never a refusal
         field: village
         min: 3
@@ -22,12 +15,10 @@ the register counts for a year (what the annual report will read: legal-facts §
         label: {zh: ..., en: ...}
         basis: 乡村"法律明白人"培养工作规范（试行）（2021）
 
-A figure counts (or sums a whole-number field over) the entries whose `date` (the figure's own `date`: a list of
-<record key>.<field> paths, the first present one counting) falls in the year and whose current values match
-`where` (field: value of the create step). `in_force`: the entries in force at the end of the year instead — dated
-on or before 31 December and not ended by then (`until`: the path of the day an entry ends). `undated`: every entry
-of the register (a standing list, such as the villages), whatever the year. The engine never reads this block: it changes no
-rule and no record, so a deployed definition may gain it.
+What a register counts for a year (activities, materials, people on the roster at its end, a success rate) is the
+definition's `figures:` block, as for every procedure (workflow/figure_specs.py, workflow/figures.py): the register
+page, `lawflow register figures`, the figures page and the annual report read the same figures. The engine never
+reads this block: it changes no rule and no record, so a deployed definition may gain it.
 """
 
 from __future__ import annotations
@@ -52,20 +43,6 @@ class _Strict(Schema):
         unknown = RAISE
 
 
-class FigureDef(_Strict):
-    name = fields.String(required=True, validate=IDENT)
-    label = fields.Nested(LabelSchema, required=True)
-    count = fields.Boolean()
-    sum = fields.String(validate=IDENT)
-    ratio = fields.List(fields.String(validate=IDENT), validate=validate.Length(equal=2))
-    where = fields.Dict(keys=fields.String(validate=IDENT), values=fields.Raw())
-    date = fields.List(fields.String(validate=PATH), validate=validate.Length(min=1))
-    in_force = fields.Boolean(load_default=False)
-    until = fields.String(validate=PATH)
-    undated = fields.Boolean(load_default=False)
-    note = fields.String()
-
-
 class PerGroupDef(_Strict):
     field = fields.String(required=True, validate=IDENT)
     min = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
@@ -81,23 +58,7 @@ class RegisterDef(_Strict):
     columns = fields.List(fields.String(validate=IDENT), required=True, validate=validate.Length(min=1))
     importable = fields.Boolean(load_default=False)
     excluded_states = fields.List(fields.String(validate=IDENT), load_default=list)
-    figures = fields.List(fields.Nested(FigureDef), load_default=list)
     per_group = fields.Nested(PerGroupDef)
-
-
-@dataclass(frozen=True)
-class Figure:
-    name: str
-    label: Label
-    kind: str  # count / sum / ratio
-    field: str = ""  # the summed field (sum)
-    ratio: tuple[str, str] = ("", "")
-    where: Mapping[str, Scalar] = _default(default_factory=dict)
-    date: tuple[str, ...] = ()  # empty: the register's date
-    in_force: bool = False  # entries in force at the end of the year (dated on or before it, not ended by then)
-    until: str = ""  # the path of the day an entry ends (in_force)
-    undated: bool = False  # every entry, whatever the year (a standing list)
-    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -117,7 +78,6 @@ class Register:
     columns: tuple[str, ...]
     importable: bool
     excluded_states: tuple[str, ...]
-    figures: tuple[Figure, ...]
     per_group: PerGroup | None = None
 
 
@@ -128,17 +88,9 @@ def _label(d: Mapping[str, str]) -> Label:
 def build(block: Mapping[str, Any] | None) -> Register | None:
     if not block:
         return None
-    figures = []
-    for f in block["figures"]:
-        kind = "ratio" if f.get("ratio") else "sum" if f.get("sum") else "count"
-        figures.append(Figure(
-            f["name"], _label(f["label"]), kind, f.get("sum", ""), tuple(f.get("ratio") or ("", "")),
-            dict(f.get("where") or {}), tuple(f.get("date") or ()), f["in_force"], f.get("until", ""), f["undated"],
-            f.get("note", "")))
     group = block.get("per_group")
     return Register(
         block["entry"], block["date"], tuple(block["columns"]), block["importable"], tuple(block["excluded_states"]),
-        tuple(figures),
         PerGroup(group["field"], group["min"], _label(group["label"]), group["basis"], dict(group.get("where") or {}),
                  group.get("until", "")) if group else None)
 
@@ -174,26 +126,6 @@ def check_definition(data: Mapping[str, Any]) -> list[tuple[str, str]]:
                 problems.append((f"{where}.{name}", "must be text, a whole number or true/false"))
 
     date_path("register.date", block["date"])
-    names = [f["name"] for f in block["figures"]]
-    for i, f in enumerate(block["figures"]):
-        where = f"register.figures.{i}"
-        kinds = [k for k in ("count", "sum", "ratio") if f.get(k)]
-        if len(kinds) != 1:
-            problems.append((where, "give exactly one of count: true, sum: <field>, ratio: [a, b]"))
-        if f.get("sum") and (own.get(f["sum"]) or {}).get("type") != "integer":
-            problems.append((f"{where}.sum", f"{f['sum']!r} is not a whole-number field of the create step"))
-        for j, other in enumerate(f.get("ratio") or ()):
-            if other not in names[:i]:
-                problems.append((f"{where}.ratio.{j}", f"{other!r} is not a figure listed before this one"))
-        conditions(f"{where}.where", f.get("where") or {})
-        for j, path in enumerate(f.get("date") or ()):
-            date_path(f"{where}.date.{j}", path)
-        if f.get("until"):
-            date_path(f"{where}.until", f["until"])
-        if f.get("undated") and (f.get("in_force") or f.get("date")):
-            problems.append((f"{where}.undated", "an undated figure takes no date and is not in_force"))
-    if len(set(names)) != len(names):
-        problems.append(("register.figures", "two figures have the same name"))
     group = block.get("per_group")
     if group:
         if group["field"] not in own:
