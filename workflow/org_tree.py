@@ -36,7 +36,7 @@ class TreeError(ValueError):
 
 
 def _parents(session: Session) -> dict[str, str | None]:
-    return dict(session.execute(select(Organization.id, Organization.parent_id)).tuples().all())
+    return {org: parent for org, parent in session.execute(select(Organization.id, Organization.parent_id))}
 
 
 def subtree(session: Session, org_id: str) -> list[str]:

@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.web.helpers import new_case, parse
+from workflow import demo_registers, demo_report
 from workflow.runtime import Runtime
 
 pytestmark = pytest.mark.one_database
@@ -53,3 +54,31 @@ def test_the_report_reads_its_figures_from_the_records_and_shows_where_each_come
 
     assert client_for("linzhiyuan").get(f"/annual-reports/{report}").status_code == 404  # not the adviser's work
     assert drafter.get(f"/annual-reports/{decisions[0]}").status_code == 404  # not a report
+
+
+def test_houlongs_2024_report_states_the_source_reports_figures_each_from_exactly_its_records(
+        app: Flask, town: Runtime, client_for: Callable[[str], FlaskClient]) -> None:
+    """Issue 14, done when: the 2024 report of 后龙镇 (龙政〔2024〕58号, legal-facts §10) generated from the demo's
+    records states the source document's figures, and each figure's link lists exactly the records behind it."""
+    demo_registers.tell(town.engine, full=True)
+    report = demo_report.tell(town.engine)
+    keeper = client_for("guomin")  # 郭敏 keeps the registers: she may open every record behind them
+    response = client_for("zhangwei").get(f"/annual-reports/{report}")
+    page = parse(response)
+    text = "".join(page.text("#part-measures").split())
+    for stated in ("法治宣传活动40余场次", "发放宣传资料10000余份", "解答群众法律咨询500余人次", "“法律明白人”246人",
+                   "“法治带头人”242人", "已建立调委会19个", "配备专职人民调解员3名", "全年共调解矛盾纠纷40起，成功率达100%",
+                   "覆盖率达100%", "清理（修改、废止、宣布失效）规范性文件0件"):
+        assert stated in text, stated
+    assert "typed-numbers" not in response.get_data(as_text=True)  # no number typed without a record behind it
+    links = [link for link in page.one("#part-measures").links() if link.startswith("/figures/")]
+    exact = {"legal_activity/activities": 43, "legal_roster/legal_understanding": 246,
+             "legal_roster/rule_of_law_leaders": 242, "mediation_committee/committees": 19, "mediator/full_time": 3,
+             "mediation_case/closed": 40}
+    for link in links:
+        key = link.split("?")[0].removeprefix("/figures/")
+        if key in exact:
+            listed = parse(keeper.get(link)).rows("#figure-records")
+            assert len(listed) == exact[key], (key, len(listed))
+    assert {k for k in exact} <= {link.split("?")[0].removeprefix("/figures/") for link in links}
+    assert "已向社会公开" in parse(client_for("zhangwei").get("/annual-reports/")).text("#annual-reports")
