@@ -3,10 +3,8 @@
   /witness/   per town: the last checkpoint the district co-signed (size, root, signed, received, transport),
               the days since, and every inconsistency found, in red, with its text
 
-Who: the district's administrators and auditors (the roles of the audit pages). Which towns: the organisations
-whose supervising organisation is the user's (organization.parent_id).
-TODO(integrator): when the organisation tree (issue 14 item 1) adds the district's `supervisor` role and
-workflow/visibility.py returns a supervisor's subtree, open this page to that role and take the towns from there.
+Who: the district's administrators and the roles of the audit pages (its auditors and its supervisor, issue 14).
+Which towns: every organisation below the user's (workflow/org_tree.py).
 
 The town's own verification page shows the last checkpoint its district co-signed (`last_cosigned_checkpoint`,
 read from the witness folder, workflow/audit/witness_bundle.py).
@@ -18,15 +16,14 @@ from typing import Any
 
 from flask import Blueprint, render_template
 from flask_login import current_user
-from sqlalchemy import select
 
 from web.access import require_roles
 from web.present import fmt_datetime, fmt_stamp
 from web.runtime import runtime
+from workflow import org_tree
 from workflow.administration import ADMIN_ROLE
 from workflow.audit import cosigning, witness_bundle
 from workflow.clock import local_date
-from workflow.models import Organization
 
 bp = Blueprint("witness", __name__, url_prefix="/witness")
 AUDIT = "audit"  # the page whose roles the definitions name (workflow/pages.py): the audit pages'
@@ -38,7 +35,7 @@ def index() -> str:
     rt = runtime()
     today = local_date(rt.clock.now())
     with rt.sessions() as session:
-        towns = list(session.scalars(select(Organization.id).where(Organization.parent_id == current_user.org_id)))
+        towns = org_tree.descendants(session, current_user.org_id)
         rows = []
         for town in cosigning.overview(session, towns):
             last = town.last
