@@ -41,8 +41,8 @@ def test_the_shipped_definitions_say_which_pages_serve_whom() -> None:
                                                     "county_reviewer"}  # normative documents: 115号（四）
     assert page_roles(registry.all(), "meeting") == {"decision_member", "head"}
     assert page_roles(registry.all(), "minutes") == {"decision_member", "head", "auditor", "legal_counsel"}
-    assert page_roles(registry.all(), "audit") == {"auditor"}
-    assert page_roles(registry.all(), "compliance") == {"auditor", "agency_head", "head"}
+    assert page_roles(registry.all(), "audit") == {"auditor", "supervisor"}  # a district reads its towns (issue 14)
+    assert page_roles(registry.all(), "compliance") == {"auditor", "agency_head", "head", "supervisor"}
     meeting = registry.get("major_decision", 1).pages.meeting
     assert meeting is not None and meeting.chair == "head" and meeting.convene == "convene_meeting"
     assert dict(meeting.decisions) == {"adopt_decision": "agree", "reject_decision": "disagree",

@@ -31,8 +31,10 @@ def test_an_evaluator_whose_earlier_assessment_was_superseded_is_not_independent
 # A statute's article (第七十六条); a central document by its number (中办发〔2016〕30号), with its part where it
 # has parts (国办发〔2018〕115号）（三）): the normative-document rules come from the State Council's opinions;
 # or, where no national rule exists (contracts: legal-facts-2 §2), the organisation's own rule (本单位…规定),
-# which is an organisation setting recording its source document (workflow/settings.py).
-CITES = re.compile(r"第[一二三四五六七八九十百零\d]+条|〔\d{4}〕\d+号|本单位[^；]*规定")
+# which is an organisation setting recording its source document (workflow/settings.py); or a consistency check of
+# a register's own entries that says it has no legal basis (数据核对（无法定依据…）: an activity's date against its
+# observance), so that it is never mistaken for a rule of law.
+CITES = re.compile(r"第[一二三四五六七八九十百零\d]+条|〔\d{4}〕\d+号|本单位[^；]*规定|^数据核对（无法定依据")
 
 
 def test_every_guard_cites_an_article_and_explains_itself() -> None:

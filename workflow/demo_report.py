@@ -2,7 +2,7 @@
 after the 2024 registers (workflow/demo_registers.py).
 
 The text follows the town's own report (龙政〔2024〕58号, ../shared/domain/), but every figure in it is cited from
-the records rather than typed: {{legal_activity.activities|余}} reads "40余" from the 43 activities entered, and
+the records rather than typed: {{普法活动台账.普法活动（场次）|余}} reads "40余" from the 43 activities entered, and
 each links to them on the report's page. Where the source report is short of what the supervision rules require
 (it names its problems without their causes and says nothing of the principal leaders' duties, legal-facts
 §10.1), the demo supplies them, as the engine would not let the report go to review otherwise.
@@ -27,15 +27,15 @@ DRAFT: dict[str, str] = {
     "intro": "2024年以来，在区委、区政府的正确领导下，后龙镇坚持以习近平新时代中国特色社会主义思想为指导，深入学习贯彻"
              "习近平法治思想，严格落实“八五”普法规划确定的各项任务，扎实推进法治政府建设。现将本年度法治政府建设工作情况报告如下：",
     "measures": "（一）坚持党建引领，压实法治建设责任。把习近平法治思想纳入党委理论学习中心组重点学习内容，全年组织学法"
-                "{{study_session.on_law}}次，其中党委理论学习中心组学法{{study_session.central_group}}次，执法培训"
-                "{{study_session.enforcement_training}}次。\n"
-                "（二）推进依法决策，规范行政决策程序。各村居设置“意见箱”，覆盖率达{{village_channel.coverage}}；积极配合市司法局"
-                "开展规范性文件清理工作，全年清理（修改、废止、宣布失效）规范性文件{{normative_cleanup.cleaned}}件。\n"
-                "（三）加强法治宣传，营造良好法治氛围。全年共开展法治宣传活动{{legal_activity.activities|余}}场次，发放宣传资料"
-                "{{legal_activity.materials|余}}份，解答群众法律咨询{{legal_activity.consultations|余}}人次；各村（居）择优培养"
-                "“法律明白人”{{legal_roster.legal_understanding}}人，“法治带头人”{{legal_roster.rule_of_law_leaders}}人。\n"
-                "（四）化解矛盾纠纷，维护辖区社会稳定。已建立调委会{{mediation_committee.committees}}个，配备专职人民调解员"
-                "{{mediator.full_time}}名；全年共调解矛盾纠纷{{mediation_case.closed}}起，成功率达{{mediation_case.success_rate}}。",
+                "{{学法和培训台账.其中学法（次）}}次，其中党委理论学习中心组学法{{学法和培训台账.党委理论学习中心组学法（次）}}次，执法培训"
+                "{{学法和培训台账.执法培训（次）}}次。\n"
+                "（二）推进依法决策，规范行政决策程序。各村居设置“意见箱”，覆盖率达{{村居意见箱和公开栏台账.意见箱覆盖率}}；积极配合市司法局"
+                "开展规范性文件清理工作，全年清理（修改、废止、宣布失效）规范性文件{{规范性文件清理.清理（修改、废止、宣布失效）的规范性文件}}件。\n"
+                "（三）加强法治宣传，营造良好法治氛围。全年共开展法治宣传活动{{普法活动台账.普法活动（场次）|余}}场次，发放宣传资料"
+                "{{普法活动台账.发放宣传资料（份）|余}}份，解答群众法律咨询{{普法活动台账.解答法律咨询（人次）|余}}人次；各村（居）择优培养"
+                "“法律明白人”{{法律明白人和法治带头人名册.法律明白人（人）}}人，“法治带头人”{{法律明白人和法治带头人名册.法治带头人（人）}}人。\n"
+                "（四）化解矛盾纠纷，维护辖区社会稳定。已建立调委会{{人民调解委员会台账.人民调解委员会（个）}}个，配备专职人民调解员"
+                "{{人民调解员名册.专职人民调解员（名）}}名；全年共调解矛盾纠纷{{人民调解案件台账.调结纠纷（起）}}起，成功率达{{人民调解案件台账.调解成功率}}。",
     "shortcomings": "（一）依法行政意识有待进一步提高，部分干部在工作中还存在凭经验、凭习惯办事的现象。\n"
                     "（二）行政执法水平有待进一步提升，执法文书制作还不够严谨。\n"
                     "（三）法治宣传教育的针对性和实效性有待进一步增强。",

@@ -11,7 +11,7 @@ The guards themselves live with their family (workflow/procedures/<family>/guard
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -55,6 +55,8 @@ class GuardContext:
     # facts about a procedure a guard needs (e.g. the order of penalty kinds) are data there, not code
     procedure: Procedure | None = None
     procedure_of: Callable[[str, int | None], Procedure | None] = field(default=lambda _p, _v: None)
+    # the newest version of every loaded procedure (a report naming procedures' figures by their labels)
+    procedures: Callable[[], Sequence[Procedure]] = field(default=lambda: ())
     # an act performed in person (the definition's in_person block): its day, and who the step names as present
     act_on: date | None = None
     act_officers: tuple[str, ...] | None = None

@@ -30,7 +30,8 @@ it needs its guards), so adding it to a deployed definition version changes no r
       register: {roles: [disclosure_officer]}  # a family's register page (web/information_requests.py)
       todo:                          # web/todo.py: 我的待办 and the case page's 下一步 (workflow/todo.py)
         next:                                   # a stage's usual next step(s); a stage not named here: the
-          collective_discussion: [adopt_decision]  #  steps that leave it (not attachments, not the system's)
+          collective_discussion: [adopt_decision]  #  steps that leave it (not attachments, not the system's);
+          recorded: []                          #  []: the stage awaits nobody (a register's entry, kept as is)
         assignees: {enforcement_officer: [investigation.officers, officer_changes.officers]}
                                                 # data paths naming who of a role a case's steps await
                                                 # (the last path naming anyone wins); nobody: the role

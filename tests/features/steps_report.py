@@ -51,7 +51,7 @@ class Report:
             "create": {"year": self.year or self.scene.today().year,
                        "title": f"后龙镇人民政府关于{self.year or self.scene.today().year}年法治政府建设情况的报告"},
             "save_draft": dict(DRAFT),
-            "enter_figure": {"figure_id": "village_boxes", "label": "设置意见箱的村居", "value": "19", "unit": "个",
+            "enter_figure": {"figure_id": "设置意见箱的村居数", "label": "设置意见箱的村居", "value": "19", "unit": "个",
                              "source": "各村（居）上报的意见箱设置情况表", "reason": "村居意见箱尚未在系统中登记"},
             "submit_for_review": {"note": "请审核"},
             "return_for_revision": {"comments": "第二部分的原因分析请结合执法案卷评查情况"},

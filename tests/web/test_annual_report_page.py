@@ -31,10 +31,10 @@ def test_the_report_reads_its_figures_from_the_records_and_shows_where_each_come
         "year": year, "title": f"后龙镇人民政府关于{year}年法治政府建设情况的报告"}).case_id
     assert report
     assert engine.fire(report, "enter_figure", "zhangwei", {
-        "figure_id": "boxes", "label": "设置意见箱的村居", "value": "19", "unit": "个",
+        "figure_id": "意见箱村居数", "label": "设置意见箱的村居", "value": "19", "unit": "个",
         "source": "各村（居）上报材料", "reason": "意见箱尚未在系统中登记"}).ok
     assert engine.fire(report, "save_draft", "zhangwei", {
-        "measures": "全年启动重大行政决策事项{{major_decision.proposed}}项，{{manual.boxes}}个村居设置意见箱，"
+        "measures": "全年启动重大行政决策事项{{major_decision.proposed}}项，{{手工录入.意见箱村居数}}个村居设置意见箱，"
                     "开展普法活动45场。",
         "shortcomings": "仍有凭经验办事的现象。"}).ok
 
@@ -48,7 +48,7 @@ def test_the_report_reads_its_figures_from_the_records_and_shows_where_each_come
     manual = page.text("#report-manual")
     assert "张伟" in manual and "意见箱尚未在系统中登记" in manual
     assert "尚未撰写" in page.text("#part-leaders_duties")  # a required part still empty
-    assert "{{major_decision.proposed}}" in page.text("#report-figures")
+    assert "{{重大行政决策.启动的重大行政决策事项}}" in page.text("#report-figures")  # how to cite it
     rules = page.text("#refusals-by-rule")
     assert "1" in rules and "副镇长" in page.text("#refusals-by-unit")  # 郑丽's refused attempt, by her unit
 

@@ -34,6 +34,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from openpyxl import Workbook
 from sqlalchemy import select
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.test import TestResponse
@@ -168,6 +169,7 @@ GET  /registers/legal_activity/                   login 404 404 404 404 404 404 
 GET  /registers/legal_activity/export.xlsx        login 404 404 404 404 404 404 404 200 200 404
 GET  /registers/legal_activity/template.xlsx      login 404 404 404 404 404 404 404 200 200 404
 POST /registers/legal_activity/import             login 404 404 404 404 404 404 404 400 403 404
+POST /registers/legal_activity/import activity    login 404 404 404 404 404 404 404 302 403 404
 GET  /public/                                     200   200 200 200 200 200 200 200 200 200 200
 GET  /public/register                             200   200 200 200 200 200 200 200 200 200 200
 GET  /public/consultations                        200   200 200 200 200 200 200 200 200 200 200
@@ -432,6 +434,15 @@ class Scene:
             return {**{k: str(v) for k, v in DECISION.items() if k != "sealed"}, "sealed": "true"}
         if form == "email":  # the person's own address for copies of their notices
             return {"email": "someone@example.org", "email_enabled": "1"}
+        if form == "activity":  # the register keeper imports one 普法 activity from the town's spreadsheet
+            book = Workbook()
+            book.active.append(["活动日期", "活动主题", "宣传节点", "场所类型", "村居", "活动形式", "受众人数",
+                                "发放宣传资料（份）", "解答法律咨询（人次）"])
+            book.active.append(["2025-12-04", "宪法日宣传", "国家宪法日（12月4日）", "村居", "后龙村", "摆摊宣传", 100, 200, 10])
+            data = io.BytesIO()
+            book.save(data)
+            data.seek(0)
+            return {"file": (data, "activities.xlsx"), "late_entry_reason": "纸质台账补录"}
         if form == "copy":  # someone holding a copy checks it on the public page
             return {"copy": (io.BytesIO(b"%PDF-1.7 a copy"), "copy.pdf")}
         assert form == "", f"no body named {form!r}"

@@ -163,6 +163,7 @@ def open_cases_through_the_forms(app: Flask, town: Runtime, payloads: Payloads, 
         "mediation_case": ("guomin", {**late, "registered_on": "2025-06-01", "category": "other"}),
         "village_channel": ("guomin", {**late, "village_type": "village", "box_status": "active",
                                        "box_installed_on": "2022-01-05", "notice_board": "true"}),
+        "rule_of_law_report": ("zhangwei", {"year": "2025"}),  # the demo wrote 2024's (workflow/demo_report.py)
     }
     for procedure in town.registry.latest():
         username, base = bases[procedure.id]

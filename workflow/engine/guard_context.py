@@ -77,7 +77,7 @@ def evaluate(db: Transactional, registry: Registry, calendar: WorkCalendar, proc
         calendar=calendar, settings=settings, roles_of=lookups.roles_of, name_of=lookups.name_of,
         case_id=case.id if case else "", certificates_of=lookups.certificates_of, case_view=lookups.case_view,
         linked_cases=lookups.linked_cases, deadline=deadline, procedure=procedure,
-        procedure_of=lookups.procedure_or_none,
+        procedure_of=lookups.procedure_or_none, procedures=registry.latest,
     )
     reasons: list[Reason] = []
     for name in (*transition.guards, *([procedure.in_person.rule] if act and procedure.in_person else [])):

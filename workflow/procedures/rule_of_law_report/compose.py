@@ -1,17 +1,19 @@
 """The report's text with its figures: what the drafter writes refers to figures by name, never by typing a number
 that no record supports (issue 14 item 5).
 
-    全年共开展法治宣传活动{{legal_education.activities|余}}场次，作出行政处罚决定{{enforcement_case.penalty_decisions}}件……
+    全年共开展法治宣传活动{{普法活动台账.普法活动（场次）|余}}场次，作出行政处罚决定{{行政处罚案件（普通程序）.作出行政处罚决定}}件……
 
 `{{<procedure>.<figure>}}` is a figure a definition declares (`figures:`, workflow/figure_specs.py), counted from
-the records; `{{manual.<id>}}` one entered by hand with its reason (the step enter_figure), shown as such with who
-entered it. `|余` states a count as the report's lower bound (40余). Read only: nothing here writes.
+the records, named by the procedure's and the figure's Chinese labels as the report page lists them (or by their
+ids, {{legal_activity.activities}}); `{{手工录入.<name>}}` (or {{manual.<name>}}) one entered by hand with its
+reason (the step enter_figure), shown as such with who entered it. `|余` states a count as the report's lower
+bound (40余). Read only: nothing here writes.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -20,10 +22,13 @@ from workflow.procedures.rule_of_law_report.law import MANUAL
 from workflow.wording import rounded_down
 
 if TYPE_CHECKING:  # the text's rules (guards.py) read this module without the database's
+    from workflow.definitions import Procedure
+    from workflow.figure_specs import FigureSpec
     from workflow.figures import Figure
 
-MANUAL_ID = re.compile(r"[a-z][a-z0-9_]{0,63}")
-PLACEHOLDER = re.compile(r"\{\{\s*([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)\s*(\|\s*余)?\s*\}\}")
+MANUAL_NAMES = (MANUAL, "手工录入")  # how the text names the hand-entered figures
+MANUAL_ID = re.compile(r"[^\s{}.|]{1,64}")  # a hand-entered figure's name: no space, brace, dot or bar
+PLACEHOLDER = re.compile(r"\{\{\s*([^\s{}.|][^{}.|]*?)\s*\.\s*([^{}|]+?)\s*(\|\s*余)?\s*\}\}")
 # A number typed into the text: a figure the records do not support, unless it is a date, an article or a
 # document number (年, 月, 日, 第…条, 〔2024〕…号) — the drafter sees each, not a refusal.
 TYPED_NUMBER = re.compile(r"(?<![\d〔第])(\d[\d,，.]*)(?![\d]*(?:年|月|日|号|条|款|项|〕|时|点|周年))")
@@ -41,11 +46,28 @@ class Reference:
 
     @property
     def manual(self) -> bool:
-        return self.procedure == MANUAL
+        return self.procedure in MANUAL_NAMES
 
 
 def references(text: str) -> list[Reference]:
     return [Reference(m[1], m[2], bool(m[3])) for m in PLACEHOLDER.finditer(text or "")]
+
+
+def citation(procedure: Procedure, figure: FigureSpec) -> str:
+    """How the text cites a declared figure: by the procedure's and the figure's Chinese labels."""
+    return "{{" + f"{procedure.label.zh}.{figure.label.zh}" + "}}"
+
+
+def figure_names(procedures: Iterable[Procedure]) -> dict[str, str]:
+    """Every way the text may name a declared figure -> its key (procedure id.figure id): the ids, and the Chinese
+    labels of the newest version of each procedure."""
+    out: dict[str, str] = {}
+    for procedure in procedures:
+        for figure in procedure.figures:
+            key = f"{procedure.id}.{figure.id}"
+            out[key] = key
+            out.setdefault(f"{procedure.label.zh}.{figure.label.zh}", key)
+    return out
 
 
 def typed_numbers(text: str) -> list[str]:
@@ -84,7 +106,9 @@ def _stated(value: int | Decimal | None, lower_bound: bool) -> str:
     return str(value)
 
 
-def render(text: str, figures: Mapping[str, Figure], manual: Mapping[str, Mapping[str, Any]]) -> list[Segment]:
+def render(text: str, figures: Mapping[str, Figure], manual: Mapping[str, Mapping[str, Any]],
+           names: Mapping[str, str]) -> list[Segment]:
+    """The text's pieces; `figures` by key (procedure id.figure id), `names` every way of naming one -> its key."""
     out: list[Segment] = []
     at = 0
     for m in PLACEHOLDER.finditer(text or ""):
@@ -94,8 +118,8 @@ def render(text: str, figures: Mapping[str, Figure], manual: Mapping[str, Mappin
         if ref.manual and ref.figure in manual:
             entry = manual[ref.figure]
             out.append(Segment(_stated(_number(entry.get("value")), ref.lower_bound), ref, entry=entry))
-        elif not ref.manual and ref.key in figures:
-            figure = figures[ref.key]
+        elif not ref.manual and names.get(ref.key) in figures:
+            figure = figures[names[ref.key]]
             value = figure.value
             out.append(Segment(_stated(value, ref.lower_bound) + ("%" if figure.spec.ratio else ""), ref,
                                figure=figure))

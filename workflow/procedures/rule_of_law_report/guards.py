@@ -14,7 +14,6 @@ from workflow.guards import Fail, GuardContext, GuardTable, as_date
 from workflow.procedures.rule_of_law_report import compose
 from workflow.procedures.rule_of_law_report.law import (
     CONTENTS_BASIS,
-    MANUAL,
     PUBLICATION_ARTICLE,
     REPORT_BY,
     REQUIRED_PARTS,
@@ -105,19 +104,16 @@ def shortcomings_state_causes(ctx: GuardContext) -> Fail | None:
        zh="报告引用的数据应当是程序定义的统计项或者已手工录入并说明理由的数据",
        en="A figure the report cites is one a definition declares, or one entered by hand with its reason")
 def figures_named_exist(ctx: GuardContext) -> Fail | None:
-    """Every {{procedure.figure}} names a figure of a loaded definition, every {{manual.id}} a hand-entered one:
-    a reference to nothing would print as a blank or a stale number in the issued report."""
+    """Every {{程序.统计项}} names a figure of a loaded definition (by its labels or its ids), every {{手工录入.名称}}
+    a hand-entered one: a reference to nothing would print as a blank or a stale number in the issued report."""
     draft, manual = _draft(ctx), compose.manual_figures(ctx.data)
+    names = compose.figure_names(ctx.procedures())
     unknown: list[str] = []
     for text in draft.values():
         if not isinstance(text, str):
             continue
         for ref in compose.references(text):
-            if ref.manual:
-                ok = ref.figure in manual
-            else:
-                procedure = ctx.procedure_of(ref.procedure, None)
-                ok = procedure is not None and any(f.id == ref.figure for f in procedure.figures)
+            ok = ref.figure in manual if ref.manual else ref.key in names
             if not ok and ref.key not in unknown:
                 unknown.append(ref.key)
     if not unknown:
@@ -126,24 +122,28 @@ def figures_named_exist(ctx: GuardContext) -> Fail | None:
                 "the text cites figures that do not exist: " + ", ".join(unknown))
 
 
-@guard("manual_figure_has_no_record_source", article="本系统数据规则（有记录来源的数据由记录计算，不得手工填写）",
+@guard("manual_figure_has_no_record_source",
+       article=f"{SUPERVISION_RULES}（年度报告如实报告上一年度情况）；本系统数据规则：有记录来源的数据由记录计算",
        zh="能够由记录计算的数据不得手工录入", en="A figure the records give is not entered by hand")
 def manual_figure_has_no_record_source(ctx: GuardContext) -> Fail | None:
     """A hand-entered figure is for what no record holds (e.g. a figure the district supplies); entering one under
-    the name of a declared figure would let a typed number stand in for the records' count. Its name is what
-    the text cites ({{manual.<name>}}): lower-case letters, digits and _."""
+    the name of a declared figure would let a typed number stand in for the records' count. Its name is what the
+    text cites ({{手工录入.<名称>}}): no space, brace, dot or bar."""
     figure_id = str(ctx.payload.get("figure_id") or "").strip()
-    pid, dot, fid = figure_id.partition(".")
-    if dot:
-        procedure = ctx.procedure_of(pid, None)
-        if procedure is not None and any(f.id == fid for f in procedure.figures):
-            return Fail(f"「{figure_id}」由「{procedure.label.zh}」的记录计算，请在正文中直接引用{{{{{figure_id}}}}}",
-                        f"{figure_id} is computed from the records of {procedure.label.en}: cite it as "
-                        f"{{{{{figure_id}}}}}")
-    if not compose.MANUAL_ID.fullmatch(figure_id) or figure_id == MANUAL:
-        return Fail(f"手工数据的编号「{figure_id}」应当由小写字母、数字和下划线组成，以字母开头",
-                    f"the hand-entered figure's name {figure_id!r} must be lower-case letters, digits and _, "
-                    "starting with a letter")
+    procedures = list(ctx.procedures())
+    names = compose.figure_names(procedures)
+    # named as a declared figure is cited (程序.统计项, by labels or ids), or by a declared figure's own label
+    declared = names.get(figure_id) if "." in figure_id else next(
+        (f"{p.id}.{f.id}" for p in procedures for f in p.figures if f.label.zh == figure_id), None)
+    if declared is not None:
+        pid, _, fid = declared.partition(".")
+        procedure = next(p for p in procedures if p.id == pid)
+        cite = compose.citation(procedure, next(f for f in procedure.figures if f.id == fid))
+        return Fail(f"「{figure_id}」由「{procedure.label.zh}」的记录计算，请在正文中直接引用{cite}",
+                    f"{figure_id} is computed from the records of {procedure.label.en}: cite it as {cite}")
+    if not compose.MANUAL_ID.fullmatch(figure_id) or figure_id in compose.MANUAL_NAMES:
+        return Fail(f"手工数据的名称「{figure_id}」不得含有空格、括号{{}}、点号或竖线",
+                    f"the hand-entered figure's name {figure_id!r} may not contain spaces, braces, dots or bars")
     return None
 
 

@@ -49,6 +49,7 @@ class ReportView:
     state: str
     parts: list[Part]
     figures: dict[str, list[Figure]]  # procedure -> its figures for the year
+    citations: dict[str, str]  # figure key -> how the text cites it ({{程序.统计项}})
     manual: dict[str, Mapping[str, Any]]  # id -> the latest hand entry (recorded_by, reason, source)
     addressed_to: list[str]
     copied_to: list[str]
@@ -72,11 +73,12 @@ def view(session: Session, registry: Registry, case: Case, settings: Mapping[str
     orgs = org_tree.subtree(session, case.org_id)
     figures = figures_of(session, declared(registry), orgs, year)
     by_key = {f.key: f for figs in figures.values() for f in figs}
+    names = compose.figure_names(registry.latest())
     manual = compose.manual_figures(case.data)
     draft = case.data.get("draft") or {}
     labels = _labels(procedure, lang)
     parts = [Part(name, labels.get(name, name), name in REQUIRED_PARTS,
-                  compose.render(str(draft.get(name) or ""), by_key, manual),
+                  compose.render(str(draft.get(name) or ""), by_key, manual, names),
                   compose.typed_numbers(str(draft.get(name) or "")))
              for name in PARTS if name in labels and (name in REQUIRED_PARTS or name in OPTIONAL_PARTS
                                                        or draft.get(name))]
@@ -84,6 +86,8 @@ def view(session: Session, registry: Registry, case: Case, settings: Mapping[str
     return ReportView(
         case_id=case.id, year=year, title=str(report.get("title", case.title)), state=case.state, parts=parts,
         figures=figures, manual=manual,
+        citations={f"{pid}.{s.id}": compose.citation(registry.get(pid), s) for pid in figures
+                   for s in registry.get(pid).figures},
         addressed_to=list(reporting.get("recipients") or _list(settings.get(REPORT_TO))),
         copied_to=list(reporting.get("copied_to") or _list(settings.get(COPY_TO))),
         refusals=refusals(session, orgs, year),
