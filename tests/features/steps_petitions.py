@@ -8,16 +8,19 @@ workflow/settings.py, each with its source), and the last day of a period as the
 from __future__ import annotations
 
 from pytest_bdd import given, parsers, then
+from sqlalchemy import delete
 
 from tests.features.steps import DATE, Scene, cn_date
 from tests.features.steps_registers import DEFAULTS, REGISTERS
 from workflow import accounts
 from workflow.db import writing
 from workflow.demo import ORG
+from workflow.models import OrgSetting
+from workflow.procedures.petitions.law import LITIGATION_ANSWER_DAYS
 
 SOURCE = "后龙镇信访和投诉举报工作制度（示意）"
 RULES = {"petitions.day_unit": "calendar_days", "petitions.complaint_answer_days": 15,
-         "petitions.complaint_day_unit": "calendar_days", "petitions.litigation_answer_days": 15}
+         "petitions.complaint_day_unit": "calendar_days", LITIGATION_ANSWER_DAYS: 15}
 CLAIM = "后龙村土地征收补偿款发放问题"
 
 DEFAULTS.update({
@@ -63,6 +66,12 @@ def town_periods(scene: Scene) -> None:
         for key, value in RULES.items():
             accounts.set_setting(session, org_id=ORG, key=key, value=value, source=SOURCE, by="admin",
                                  now=scene.clock.now())
+
+
+@given("后龙镇尚未设置行政诉讼答辩期限")
+def no_litigation_period(scene: Scene) -> None:
+    with writing(scene.town.sessions) as session:
+        session.execute(delete(OrgSetting).where(OrgSetting.org_id == ORG, OrgSetting.key == LITIGATION_ANSWER_DAYS))
 
 
 LAST_DAY = parsers.re(r'"(?P<label>[^"]+)"的最后一日为' + DATE("day"))

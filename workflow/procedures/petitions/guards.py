@@ -9,6 +9,7 @@ from workflow.procedures.petitions.law import (
     CLAIM_CLASS,
     DAY_UNIT,
     HANDLING_DAYS,
+    LITIGATION_ANSWER_DAYS,
     MAX_EXTENSION_DAYS,
     OBJECTION_WORKING_DAYS,
     PETITION_REG,
@@ -105,3 +106,15 @@ def extension_at_most_30_days(ctx: GuardContext) -> Fail | None:
         return Fail(f"延长后的期限{until.isoformat()}不晚于原办理期限{due.isoformat()}",
                     f"{until.isoformat()} is not later than the period's end {due.isoformat()}")
     return None
+
+
+@GUARDS.guard("litigation_answer_period_set", article="《中华人民共和国行政诉讼法》（答辩期限按人民法院应诉通知书）",
+              zh="登记行政诉讼前，本单位应当设置提交答辩状的期限并注明依据",
+              en="Before a lawsuit is registered the organisation sets the period to answer, with its source")
+def litigation_answer_period_set(ctx: GuardContext) -> Fail | None:
+    # legal-facts holds no article of the 行政诉讼法 on the defendant's answer: the period is the organisation's
+    # setting, and without it the answer's deadline could not be counted
+    if ctx.payload.get("kind") != "litigation" or ctx.settings.get(LITIGATION_ANSWER_DAYS):
+        return None
+    return Fail(f"本单位尚未设置行政诉讼答辩期限（设置项 {LITIGATION_ANSWER_DAYS}）",
+                f"the organisation has not set the period to answer a lawsuit ({LITIGATION_ANSWER_DAYS})")
