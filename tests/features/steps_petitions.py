@@ -86,3 +86,11 @@ def last_day(scene: Scene, label: str, day: str) -> None:
     row = scene.deadline(names[0])
     assert row is not None, f"the period 「{label}」 is not open"
     assert row.due == cn_date(day), row.due
+
+
+@then(parsers.re(r'"(?P<label>[^"]+)"不适用于该事项'))
+def period_without_day(scene: Scene, label: str) -> None:
+    procedure = next(p for p in REGISTERS.values() if p.id == scene.case().procedure)
+    name = next(name for name, spec in procedure.deadlines.items() if spec.label.zh == label)
+    row = scene.deadline(name)
+    assert row is not None and row.due is None, row

@@ -16,7 +16,9 @@ from workflow.procedures.petitions.law import (
     DAY_UNIT,
     HANDLING_DAYS,
     LITIGATION_ANSWER_DAYS,
+    OBJECTION_WORKING_DAYS,
     SIMPLE_ANSWER_WORKING_DAYS,
+    TRANSFERRED,
 )
 
 if TYPE_CHECKING:
@@ -28,6 +30,17 @@ DUE_RULES = DueRuleTable("petitions")
 def day_unit(setting: Setting) -> str | None:
     unit = setting(DAY_UNIT)
     return unit if unit in ("calendar_days", "working_days") else None
+
+
+@DUE_RULES.rule("petition_objection_day")
+def objection_day(data: Mapping[str, Any], calendar: WorkCalendar, setting: Setting) -> date | Paused:
+    """第二十三条第三款 binds only transferred or assigned items: a direct item has no objection day to meet."""
+    del setting
+    entry = data.get("entry") or {}
+    if entry.get("transferred_from") not in TRANSFERRED:
+        return Paused("信访人直接提出的事项，不适用转送、交办事项的异议期限（第二十三条第三款）",
+                      "a direct item: the objection period of transferred items (art 23 para 3) does not apply")
+    return calendar.add_working_days(as_date(entry["received_on"]), OBJECTION_WORKING_DAYS).date
 
 
 @DUE_RULES.rule("petition_handling_day")
