@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from workflow import accounts, demo_district, demo_normative, demo_registers, demo_report
+from workflow import accounts, demo_district, demo_normative, demo_petitions, demo_registers, demo_report
 from workflow.clock import FixedClock
 from workflow.db import writing
 from workflow.engine import Engine, Outcome
@@ -192,6 +192,7 @@ def seed(runtime: Runtime, *, full_registers: bool = False) -> list[str]:
     cases.extend(demo_district.seed(engine, clock, ORG, real_now, field=FIELD_STREETS, power=POWER_STREETS, rules=[
         (FORUM_SETTING, FORUM), (QUORUM_SETTING, QUORUM), *[(key, value) for key, value, _ in ENFORCEMENT_SETTINGS]]))
     demo_registers.tell(engine, full=full_registers)  # the town's 2024 registers (issue 14 item 4), entered today
+    demo_petitions.tell(engine, ORG, full=full_registers)  # 信访、投诉举报、复议和应诉 (issue 14 item 4)
     cases.append(demo_report.tell(engine))  # its 2024 annual report, written from those records (issue 14 item 5)
     return cases
 

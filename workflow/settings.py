@@ -410,6 +410,37 @@ CATALOGUE = CATALOGUE + (
                 pattern=(r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", "应写作“月-日”，如 03-01",
                          "write it as MM-DD, e.g. 03-01")),
 )
+# Petitions, complaints and the town as respondent (issue 14 item 4; workflow/procedures/petitions/law.py). Whether the
+# 15/60/30-day periods of 信访工作条例 count calendar or working days is unverified (legal-facts-2 §9: only 「5个工作日」
+# is explicit); no national period binds an answer to a complaint or report, and legal-facts holds no article of the
+# 行政诉讼法 on the defendant's answer: each is the organisation's, with its source.
+_PETITION_BASIS = "《信访工作条例》（2022）第二十三条、第三十四条"
+CATALOGUE = CATALOGUE + (
+    SettingSpec("petitions.day_unit", STRING, Label("信访期限（15日、60日、30日）的计算单位", "Unit of the petition periods"),
+                _PETITION_BASIS,
+                Label("条例第二十三条、第三十四条的“15日”“60日”“30日”按自然日还是工作日计算未经核实（legal-facts-2 §9，[U]），"
+                      "只有“5个工作日”明确为工作日。",
+                      "Whether the regulation's 15, 60 and 30 days are calendar or working days is unverified "
+                      "(legal-facts-2 §9); only the 5 working days are explicit."),
+                "本省信访工作规定或上级信访部门的通知", examples=("calendar_days", "working_days")),
+    SettingSpec("petitions.complaint_answer_days", INTEGER, Label("投诉举报答复期限（日数）", "Period to answer a complaint"),
+                "本单位投诉举报处理制度",
+                Label("国家未对乡镇答复投诉举报规定统一期限（legal-facts-2 未载），按所适用的部门规定或本单位制度。",
+                      "No national period binds a town's answer to a complaint or report (none in legal-facts-2); "
+                      "the sector's rule or the organisation's own applies."),
+                "本单位投诉举报处理制度的期限条款", minimum=1, maximum=90, examples=("15", "30")),
+    SettingSpec("petitions.complaint_day_unit", STRING, Label("投诉举报答复期限的计算单位", "Unit of the complaint period"),
+                "本单位投诉举报处理制度",
+                Label("期限由本单位制度规定，其计算单位亦同。", "The organisation's rule sets the period and its unit."),
+                "本单位投诉举报处理制度的期限条款", examples=("calendar_days", "working_days")),
+    SettingSpec("petitions.litigation_answer_days", INTEGER,
+                Label("行政诉讼提交答辩状期限（日，自收到起诉状副本之日起）", "Period to answer a lawsuit (days)"),
+                "《中华人民共和国行政诉讼法》（答辩期限，legal-facts 未载条文）",
+                Label("legal-facts 未收录行政诉讼法的答辩期限条文，按法院应诉通知书载明的期限设置。",
+                      "legal-facts holds no article of the Administrative Litigation Law on the answer; set it as the "
+                      "court's notice states."),
+                "人民法院应诉通知书或行政诉讼法的条款", minimum=1, maximum=60, examples=("15",)),
+)
 BY_KEY: Mapping[str, SettingSpec] = {s.key: s for s in CATALOGUE}
 
 

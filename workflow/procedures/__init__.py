@@ -30,6 +30,7 @@ from workflow.procedures import (
     major_decision,
     mediation,
     normative_document,
+    petitions,
     rule_of_law_report,
     village_channels,
 )
@@ -155,6 +156,7 @@ class GuardRegistry(Mapping[str, Guard]):
 FAMILIES: tuple[Family, ...] = (major_decision, enforcement, normative_document, information_request,
                                 contract_review, rule_of_law_report)
 FAMILIES += (legal_education, mediation, village_channels)  # the town's registers (issue 14 item 4)
+FAMILIES += (petitions,)  # 信访、投诉举报、行政复议和行政诉讼应诉 (issue 14 item 4)
 
 GUARDS = GuardRegistry(FAMILIES)
 
