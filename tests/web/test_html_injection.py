@@ -164,6 +164,11 @@ def open_cases_through_the_forms(app: Flask, town: Runtime, payloads: Payloads, 
         "village_channel": ("guomin", {**late, "village_type": "village", "box_status": "active",
                                        "box_installed_on": "2022-01-05", "notice_board": "true"}),
         "rule_of_law_report": ("zhangwei", {"year": "2025"}),  # the demo wrote 2024's (workflow/demo_report.py)
+        "petition": ("guomin", {**late, "received_on": "2025-06-01", "channel": "letter", "petition_class": "claim",
+                                "transferred_from": "direct"}),
+        "complaint": ("guomin", {**late, "received_on": "2025-06-01", "kind": "complaint", "channel": "hotline"}),
+        "respondent_case": ("guomin", {**late, "received_on": "2025-06-01", "kind": "reconsideration",
+                                       "simple_procedure": "false"}),
     }
     for procedure in town.registry.latest():
         username, base = bases[procedure.id]

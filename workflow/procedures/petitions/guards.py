@@ -108,7 +108,8 @@ def extension_at_most_30_days(ctx: GuardContext) -> Fail | None:
     return None
 
 
-@GUARDS.guard("litigation_answer_period_set", article="《中华人民共和国行政诉讼法》（答辩期限按人民法院应诉通知书）",
+@GUARDS.guard("litigation_answer_period_set",
+              article="本单位行政应诉工作规定（答辩期限，按人民法院应诉通知书；行政诉讼法条号未核实）",
               zh="登记行政诉讼前，本单位应当设置提交答辩状的期限并注明依据",
               en="Before a lawsuit is registered the organisation sets the period to answer, with its source")
 def litigation_answer_period_set(ctx: GuardContext) -> Fail | None:
