@@ -108,7 +108,7 @@ def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = N
     from web.todo import bp as todo_bp
     app.register_blueprint(todo_bp)  # 我的待办: every signed-in person's landing page (workflow/todo.py)
     from web import witness
-    app.register_blueprint(witness.bp)  # the district's page of its towns' witnessed checkpoints (auditors, admins)
+    app.register_blueprint(witness.bp)  # the district's page of its towns' witnessed checkpoints (audit roles, admins)
     # the runtime of the request's app, read when a page is rendered (the tests rebind one app: tests/apps.py)
     app.jinja_env.globals["role_label"] = lambda role: role_label(web_runtime().registry, role)
     app.after_request(_headers)
