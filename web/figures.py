@@ -26,15 +26,12 @@ from web.case_access import chosen_org, org_choices, reader
 from web.i18n import _, current_lang
 from web.runtime import runtime
 from workflow import xlsx
-from workflow.accounts import PORTAL_ROLE, SYSTEM_ROLE
 from workflow.definitions import Procedure
 from workflow.figures import Figure, declared, figures_of
 from workflow.models import Case
+from workflow.need_to_know import ACCOUNT_ROLES
 
 bp = Blueprint("figures", __name__)
-
-ACCOUNT_ROLES = frozenset({SYSTEM_ROLE, PORTAL_ROLE})
-
 
 def _staff() -> bool:
     """A person of the organisation who holds a role some definition names (not the system's own accounts)."""

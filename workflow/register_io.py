@@ -34,7 +34,7 @@ from workflow.labels import Label
 from workflow.models import Case
 from workflow.need_to_know import mask
 from workflow.payloads import FieldSpec
-from workflow.register_spec import Register
+from workflow.register_spec import PerGroup, Register
 from workflow.typed_dates import REASON_FIELD
 
 # The export's own reference columns, after the fields: an import reads past them (a re-imported export is new
@@ -367,23 +367,17 @@ def shortfalls(session: Session, procedure: Procedure, org_id: str, year: int) -
             continue
         name = str((case.data.get(register.entry) or {}).get(group.field) or "")
         counts.setdefault(name, 0)
-        if _counts(register, (), group.where, True, group.until, False, case.data, year):
+        if _in_group_at_end(register, group, case.data, year):
             counts[name] += 1
     return [GroupShortfall(g, n) for g, n in sorted(counts.items()) if g and n < group.min]
 
 
-def _counts(register: Register, dates: tuple[str, ...], where: Mapping[str, Any], in_force: bool, until: str,
-            undated: bool, data: Mapping[str, Any], year: int) -> bool:
+def _in_group_at_end(register: Register, group: PerGroup, data: Mapping[str, Any], year: int) -> bool:
+    """Whether an entry counts towards its group's guideline on 31 December: its values match the guideline's
+    `where`, it is dated by then, and not ended (`until`) by then."""
     values = data.get(register.entry) or {}
-    if any(values.get(k) != v for k, v in where.items()):
+    if any(values.get(k) != v for k, v in group.where.items()):
         return False
-    if undated:
-        return True
-    day = next((d for d in (_path(data, p) for p in dates or (register.date,)) if d), None)
-    if day is None:
-        return False
-    if not in_force:
-        return _year(day) == year
-    end = f"{year}-12-31"
-    ended = _path(data, until) if until else None
-    return str(day) <= end and not (ended and str(ended) <= end)
+    day, end = _path(data, register.date), f"{year}-12-31"
+    ended = _path(data, group.until) if group.until else None
+    return bool(day) and str(day) <= end and not (ended and str(ended) <= end)
