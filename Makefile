@@ -15,7 +15,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export LAWFLOW_INSTANCE ?= $(CURDIR)/instance
 
-.PHONY: setup run test lint bench
+.PHONY: setup run test lint bench fuzz
 
 setup:
 	@scripts/bootstrap
@@ -51,6 +51,14 @@ test: setup lint
 	@set -a; eval "$$(LAWFLOW_PG_DIR=$(TEST_TMP)/lawflow-pg scripts/pg-test-server start)"; set +a; \
 	env -u PYTHONDONTWRITEBYTECODE TMPDIR=$(TEST_TMP) LAWFLOW_TEST_REQUIRE_PG=1 LAWFLOW_TEST_REQUIRE_BROWSER=1 \
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
+
+# The API's fuzzing with many generated requests per operation (the suite runs a fixed dozen): a longer,
+# separate run, on both databases, like `make test`'s set-up.
+FUZZ_EXAMPLES ?= 300
+fuzz: setup
+	@set -a; eval "$$(LAWFLOW_PG_DIR=$(TEST_TMP)/lawflow-pg scripts/pg-test-server start)"; set +a; \
+	env -u PYTHONDONTWRITEBYTECODE TMPDIR=$(TEST_TMP) LAWFLOW_TEST_REQUIRE_PG=1 LAWFLOW_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) tests/api/test_schemathesis.py
 
 bench: setup
 	@set -a; eval "$$(scripts/pg-test-server start)"; set +a; \

@@ -1,5 +1,6 @@
-"""The operator's commands: `lawflow org add` (an organisation with what it needs, audited) and `lawflow demo`
-run as the application's database role (on PostgreSQL lawflow_app, which may not change the schema)."""
+"""The operator's commands: `lawflow org add` (an organisation with what it needs, audited), run as the
+application's database role (on PostgreSQL lawflow_app, which may not change the schema). `lawflow demo` as that
+role: tests/audit/test_database_replay.py."""
 
 from __future__ import annotations
 
@@ -96,14 +97,3 @@ def test_a_refused_organisation_changes_nothing(town: Runtime, args: list[str], 
                  len(s.scalars(select(AuditEvent)).all()))
     assert after == before
 
-
-def test_demo_loads_as_the_application_role(runtime: Runtime) -> None:
-    """On PostgreSQL the URL is lawflow_app's (tests/conftest.py): SELECT and INSERT only on the audit tables
-    and no right to change the schema, which the owner's `lawflow init` made."""
-    result = run(runtime, "demo")
-    assert result.returncode == 0, result.stderr
-    assert "已载入演示数据" in result.stdout and "已签署检查点" in result.stdout
-    again = run(runtime, "demo", "--if-missing")
-    assert again.returncode == 0, again.stderr
-    verified = run(runtime, "audit", "verify", "--quiet")
-    assert verified.returncode == 0, verified.stdout + verified.stderr

@@ -1,8 +1,10 @@
 """schemathesis against the OpenAPI document, in-process on the Flask app, with a valid token.
 
 Every operation gets generated requests, both fitting the document (positive) and not (negative); every
-answer must be documented (status, content type, headers, body schema) and none may be a 5xx. The example
-count is small so that this stays well under a minute on both databases.
+answer must be documented (status, content type, headers, body schema) and none may be a 5xx. The suite gives
+each operation a small, fixed number of examples (derandomized: the same requests every run), so that both
+modes on both databases stay well under a minute; `make fuzz` runs the same tests with many more
+(LAWFLOW_FUZZ_EXAMPLES), as a separate, longer command.
 
 The generated case ids rarely name a case, so the record upload (multipart/form-data: a JSON `payload` part
 and a `file` part) is run a second time against a real penalty case, with an officer's token and the case's
@@ -15,6 +17,8 @@ it sets `Node._nodeid`, which pytest no longer has. Its Hypothesis strategies ar
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -25,7 +29,7 @@ from sqlalchemy import select
 from tests.api.conftest import ENFORCEMENT, new_case
 from workflow.models import AuditEvent, Case
 
-EXAMPLES = 30
+EXAMPLES = int(os.environ.get("LAWFLOW_FUZZ_EXAMPLES", "12"))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck))
 

@@ -208,10 +208,15 @@ def test_an_old_export_without_rows_still_verifies(committed: Story, tmp_path: P
 # ----------------------------------------------------------------------------------------------- the demo
 
 
-def test_the_demo_histories_replay_to_their_rows(runtime: Runtime, owner_url: str, tmp_path: Path) -> None:
+def test_the_demo_histories_replay_to_their_rows(runtime: Runtime, tmp_path: Path) -> None:
     """`python -m workflow demo` on a fresh instance, then `audit verify` (which replays every case) and the
     offline verifier on its export: intact. The demo's enforcement steps end limits, so their events carry
-    the timeliness verdicts that replay puts back into the case data."""
+    the timeliness verdicts that replay puts back into the case data.
+
+    The demo is loaded as the application's database role (on PostgreSQL lawflow_app: SELECT and INSERT only on
+    the audit tables and no right to change the schema, which the owner's `lawflow init` made), as `make run`
+    loads it; and loading it again with --if-missing does nothing. (One load of the full demo serves both
+    checks: it is the suite's slowest command.)"""
     lawflow = Lawflow(runtime, unset=("LAWFLOW_*",))
 
     def run(*args: str, url: str = runtime.database_url) -> subprocess.CompletedProcess[str]:
@@ -219,8 +224,11 @@ def test_the_demo_histories_replay_to_their_rows(runtime: Runtime, owner_url: st
         assert "Traceback" not in proc.stdout, proc.stdout
         return proc
 
-    loaded = run("demo", url=owner_url)  # `demo` runs the migrations first: the owner's command on PostgreSQL
+    loaded = run("demo")
     assert loaded.returncode == 0, loaded.stderr
+    assert "已载入演示数据" in loaded.stdout and "已签署检查点" in loaded.stdout
+    again = run("demo", "--if-missing")
+    assert again.returncode == 0, again.stderr
     verified = run("audit", "verify", "--quiet")
     assert verified.returncode == 0, verified.stdout + verified.stderr
     export = tmp_path / "demo.jsonl"

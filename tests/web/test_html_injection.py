@@ -9,7 +9,8 @@ The fields are enumerated from the definitions, not picked by hand:
   that any demo user is offered on any case, sent back with every field carrying a payload (a stale version, so
   that the page re-renders the form with the input kept, and the engine records the refused attempt);
 * query parameters that pages read (found in web/'s code) and a case id in the path, each carrying a payload.
-Then every page (each GET row of the authorization matrix, for every case, as a user who may see it; the audit
+Then every page (each GET row of the authorization matrix, for a case of every kind (`representative_cases`), as a
+user who may see it; the audit
 explorer page by page; the portal's pages) must contain no payload as markup, and each payload must appear,
 escaped, on at least one page: shown, not dropped, and not executed. Exports and record files must not be HTML.
 """
@@ -27,13 +28,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from tests.web.helpers import login, text
+from tests.web.helpers import login, representative_cases, text
 from tests.web.test_authorization_matrix import USERS, rows, token_of
 from web import create_app
 from workflow import demo
 from workflow.definitions import Procedure, Transition
 from workflow.engine import Engine, Outcome
-from workflow.models import SYSTEM_JOURNAL_ID, Case
+from workflow.models import SYSTEM_JOURNAL_ID, Case, User
 from workflow.payloads import FieldSpec
 from workflow.runtime import Runtime
 
@@ -133,8 +134,9 @@ def _all_fields(procedure: Procedure, step: Transition, payloads: Payloads, base
     return form
 
 
-def open_cases_through_the_forms(app: Flask, town: Runtime, payloads: Payloads, pages: list[str]) -> None:
-    """The opening form of every procedure, sent by a user who opens such cases; refused forms into `pages`."""
+def open_cases_through_the_forms(app: Flask, town: Runtime, payloads: Payloads, pages: list[str]) -> list[str]:
+    """The opening form of every procedure, sent by a user who opens such cases; refused forms into `pages`.
+    Returns the cases it opened."""
     from tests.api.conftest import ENFORCEMENT
     from tests.api.test_information_requests import INFO_REQUEST
     from tests.web.helpers import PROPOSAL
@@ -170,6 +172,7 @@ def open_cases_through_the_forms(app: Flask, town: Runtime, payloads: Payloads, 
         "respondent_case": ("guomin", {**late, "received_on": "2025-06-01", "kind": "reconsideration",
                                        "simple_procedure": "false"}),
     }
+    opened: list[str] = []
     for procedure in town.registry.latest():
         username, base = bases[procedure.id]
         client = _browser(app, username, "198.51.100.20")
@@ -182,6 +185,9 @@ def open_cases_through_the_forms(app: Flask, town: Runtime, payloads: Payloads, 
                 procedure.id, keep, response.status_code)
             if response.status_code == 422:
                 pages.append(text(response))
+            else:
+                opened.append(response.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
+    return opened
 
 
 def comment_on_the_portal(app: Flask, town: Runtime, payloads: Payloads) -> None:
@@ -203,21 +209,30 @@ def comment_on_the_portal(app: Flask, town: Runtime, payloads: Payloads) -> None
     raise AssertionError("no consultation open for comment in the demo")
 
 
-def send_every_step_form_back(app: Flask, town: Runtime, payloads: Payloads) -> list[str]:
+def send_every_step_form_back(app: Flask, town: Runtime, payloads: Payloads, ids: list[str]) -> list[str]:
     """Every step form any demo user is offered, with every field carrying a payload and a stale version: the
-    page comes back (409) with the input kept, and the engine records the refused attempt. Returns the pages."""
+    page comes back (409) with the input kept, and the engine records the refused attempt. Returns the pages.
+    Each step of each procedure is sent once (its payloads are the same on any case), and a case page is read
+    only by the users holding a role of some step from its stage (no one else is offered a form there)."""
     pages = []
     with town.sessions() as s:
-        ids = s.scalars(select(Case.id).order_by(Case.id)).all()
+        users = s.scalars(select(User).where(User.username.in_([u for u in USERS.values() if u]))).all()
+        roles = {user.username: user.role_names for user in users}
+        states = dict(s.execute(select(Case.id, Case.state)).all())
+    sent: set[tuple[str, str]] = set()
     for username in (u for u in USERS.values() if u):
         client = _browser(app, username, "198.51.100.40")
         for case_id in ids:
+            with town.sessions() as s:
+                procedure = town.engine.procedure_of(s.get(Case, case_id))
+            if not any(set(t.roles) & roles[username] for t in procedure.triggers_from(states[case_id])):
+                continue
             page = text(client.get(f"/cases/{case_id}"))
             for trigger in sorted(set(re.findall(rf'action="/cases/{case_id}/steps/(\w+)"', page))):
-                with town.sessions() as s:
-                    case = s.get(Case, case_id)
-                    procedure = town.engine.procedure_of(case)
-                    step = procedure.transition(trigger, case.state)
+                if (procedure.id, trigger) in sent:
+                    continue
+                sent.add((procedure.id, trigger))
+                step = procedure.transition(trigger, states[case_id])
                 assert step is not None
                 form = {spec.name: payloads.of((procedure.id, trigger, spec.name), spec) for spec in step.payload}
                 response = client.post(f"/cases/{case_id}/steps/{trigger}",
@@ -238,13 +253,13 @@ def _query_names() -> list[str]:
     return sorted(names)
 
 
-def pages(app: Flask, town: Runtime, payloads: Payloads) -> Iterator[tuple[str, str, str]]:
-    """(url, who, body) of every HTML page: each GET row of the authorization matrix for every case, as the first
+def pages(app: Flask, town: Runtime, payloads: Payloads, ids: list[str]) -> Iterator[tuple[str, str, str]]:
+    """(url, who, body) of every HTML page: each GET row of the authorization matrix for a case of each kind, as the first
     role it shows 200 to; the audit explorer page by page; reflected query parameters and path segments."""
     with town.sessions() as s:
-        ids = s.scalars(select(Case.id).order_by(Case.id)).all()
         procedures = {case_id: procedure for case_id, procedure in s.execute(select(Case.id, Case.procedure))}
     clients: dict[str, FlaskClient] = {}
+    fetched: set[tuple[str, str]] = set()
     people = {**USERS, "disclosure": "zhoumin"}  # the information requests' officer (not a column of the matrix)
 
     def client(role: str) -> FlaskClient:
@@ -253,6 +268,9 @@ def pages(app: Flask, town: Runtime, payloads: Payloads) -> Iterator[tuple[str, 
         return clients[role]
 
     def get(role: str, url: str) -> tuple[str, str, str]:
+        if (role, url) in fetched:  # a case page is the row of {case} and of {ecase} alike: read once
+            return url, role, ""
+        fetched.add((role, url))
         response = client(role).get(url)
         if response.mimetype.startswith("application/vnd.openxmlformats"):  # a workbook: binary, an attachment
             assert response.headers.get("Content-Disposition", "").startswith("attachment"), url
@@ -322,12 +340,12 @@ def test_no_free_text_is_rendered_as_markup_anywhere(poisoned):
                                             ("enforcement_review", "create")}
     app = create_app(town, {"TESTING": True, "SECRET_KEY": "test-secret-key-for-the-web-tests-only"})
     forms_back: list[str] = []
-    open_cases_through_the_forms(app, town, payloads, forms_back)
+    ids = representative_cases(town, open_cases_through_the_forms(app, town, payloads, forms_back))
     comment_on_the_portal(app, town, payloads)
-    forms_back += send_every_step_form_back(app, town, payloads)
+    forms_back += send_every_step_form_back(app, town, payloads, ids)
     seen = "\n".join(forms_back)
     where: dict[str, set[str]] = {}
-    for url, role, body in pages(app, town, payloads):
+    for url, role, body in pages(app, town, payloads, ids):
         for raw in RAW:
             assert raw not in body, f"{url} as {role} renders a payload as markup: ...{_around(body, raw)}..."
         for n in re.findall(r"&lt;script&gt;alert\((\d+)\)&lt;/script&gt;", body):
