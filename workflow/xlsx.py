@@ -5,6 +5,11 @@ One sheet of text and whole numbers: the first row is the title, in bold, the se
 and frozen above the rows; columns are as wide as their longest text. The sheet name is kept to Excel's 31
 characters without []:*?/\\; characters XML 1.0 cannot carry are dropped rather than refused (a party's name
 pasted from elsewhere must not make an export fail).
+
+Every text is written as text, never as a formula: openpyxl stores a string that begins with "=" as a formula,
+so a title, a party's name or a comment typed as =HYPERLINK(...) or =WEBSERVICE(...) would be run by the
+spreadsheet of whoever opens the export (OWASP's "CSV injection"). The cell keeps the exact text, typed as a
+string, rather than a quote put in front of it (the export shows what was recorded).
 """
 
 from __future__ import annotations
@@ -45,7 +50,10 @@ def workbook(sheet: str, rows: Sequence[Sequence[Cell]]) -> bytes:
     widths: dict[int, int] = {}
     for r, row in enumerate(rows, start=1):
         for c, raw in enumerate(row, start=1):
-            cell = ws.cell(row=r, column=c, value=_value(raw))
+            value = _value(raw)
+            cell = ws.cell(row=r, column=c, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # text, even where it begins with "=" (see above)
             if r <= 2:
                 cell.font = _BOLD
             if r > 1:  # the title may run across the columns
