@@ -1,10 +1,12 @@
 """Cases: the work list, opening a case, the case page, and taking a step.
 
 The list (/cases/) filters the organisation's cases by scope (opened by me, or a step of my roles is open
-in the current stage), procedure, stage, deadline status (a time limit overdue or due within N working days)
-and a search in case numbers and titles; it orders them by next deadline or last update, fifty to a page
-(workflow/worklist.py does the SQL). A bad filter value is named next to its field with a 400, never
-ignored silently. A user who opens cases lands on the list with their own cases, soonest deadline first.
+in the current stage), procedure, stage, deadline status (a time limit overdue or due within N working days),
+the days it was opened (Beijing dates), the unit of whoever opened it, a party's name (where the reader may see
+the party) and a search in case numbers and titles; it orders them by next deadline or last update, fifty to a
+page (workflow/worklist.py does the SQL). /cases/export.xlsx gives the same list, every page of it, as a
+workbook. A bad filter value is named next to its field with a 400, never ignored silently. A user who opens
+cases lands on the list with their own cases, soonest deadline first.
 
 An adapter over the engine. The pages offer the steps `engine.available_transitions` lists; a submitted
 step goes to `engine.fire` exactly once, and whatever the engine decides is shown: a refusal re-renders the
@@ -18,10 +20,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
@@ -40,20 +44,23 @@ from web.present import (
     case_sections,
     deadline_view,
     event_view,
+    fmt_date,
     fmt_datetime,
     label_of,
     next_deadline,
 )
 from web.runtime import runtime
 from web.todo import link_views, mine_first, next_lines
-from workflow import inputs, org_tree, typed_dates
+from workflow import inputs, org_tree, typed_dates, xlsx
 from workflow.accounts import names_and_posts
 from workflow.audit.chains import case_events, moves_of
+from workflow.clock import local_date, local_day_range
 from workflow.completeness import MATERIAL_FIELD, completeness, format_label
 from workflow.deadlines import DUE_SOON_WORKING_DAYS
 from workflow.definitions import OPENED_AS, Procedure
 from workflow.engine import Outcome
 from workflow.links import linked
+from workflow.models import User
 from workflow.people_options import people_choices
 from workflow.records import FORMATS
 from workflow.worklist import (
@@ -113,6 +120,8 @@ class Row:
     deadline: DeadlineView | None
     updated: str
     org: str = ""  # the organisation's name, where the reader sees more than one (a supervisor, issue 14)
+    opened_by: str = ""  # the name and unit of whoever opened it (the export's columns)
+    opened_on: str = ""
 
 
 @dataclass
@@ -128,11 +137,13 @@ class ListForm:
         return {k: v for k, v in self.values.items() if v and not (k == "days" and v == str(SOON_DAYS))}
 
 
-LIST_PARAMS = ("mine", "procedure", "state", "deadline", "days", "q", "order", "org")
+LIST_PARAMS = ("mine", "procedure", "state", "deadline", "days", "q", "order", "org", "opened_from", "opened_to",
+               "unit", "party")
 MINE = ("created", "todo")
 SOON_DAYS = DUE_SOON_WORKING_DAYS
 MAX_SOON_DAYS = 60
 MAX_QUERY = 100
+MAX_EXPORT = 5000  # rows of one workbook: a year of a town's cases is far fewer (the title says when cut)
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -158,10 +169,22 @@ def parse_list_args(args: MultiDict[str, str], user: WebUser) -> ListForm:
             days = int(values["days"])
         else:
             errors["days"] = _("请填写1至{n}之间的整数。", n=MAX_SOON_DAYS)
-    if len(values["q"]) > MAX_QUERY:
-        errors["q"] = _("不能超过{n}个字符。", n=MAX_QUERY)
-    elif CONTROL.search(values["q"]):
-        errors["q"] = _("含有不允许的控制字符。")
+    for name in ("q", "party", "unit"):
+        if len(values[name]) > MAX_QUERY:
+            errors[name] = _("不能超过{n}个字符。", n=MAX_QUERY)
+        elif CONTROL.search(values[name]):
+            errors[name] = _("含有不允许的控制字符。")
+    days_opened: dict[str, date | None] = {"opened_from": None, "opened_to": None}
+    for name in days_opened:
+        if values[name]:
+            try:
+                days_opened[name] = date.fromisoformat(values[name])
+            except ValueError:
+                errors[name] = _("日期无效，请按“年-月-日”填写，例如 2026-03-02。")
+    if days_opened["opened_from"] and days_opened["opened_to"] and days_opened["opened_from"] > days_opened["opened_to"]:
+        errors["opened_to"] = _("截止日期早于起始日期。")
+    if values["party"] and not reader().searches_parties():
+        errors["party"] = _("您的角色不能查看当事人信息，不能按当事人查询。")
     if values["order"] and values["order"] not in ORDERS:
         errors["order"] = _("未知的排序方式，请从列表中选择。")
     if values["org"] and values["org"] not in reader().orgs():
@@ -181,17 +204,22 @@ def parse_list_args(args: MultiDict[str, str], user: WebUser) -> ListForm:
         text=values["q"] or None,
         order=values["order"] or ("deadline" if mine else "updated"),  # a work list of one's own: soonest first
         reader=reader(), org=values["org"] or None,
+        opened_from=local_day_range(days_opened["opened_from"], None)[0],
+        opened_before=local_day_range(None, days_opened["opened_to"])[1],
+        unit=values["unit"] or None, party=values["party"] or None,
     )
     return form
 
 
-def _rows(session: Session, listed: list[ListedCase]) -> list[Row]:
+def _rows(session: Session, listed: list[ListedCase], people: bool = False) -> list[Row]:
+    """The rows shown for these cases (`people`: with who opened each, and when: the export's columns)."""
     rt = runtime()
     lang = current_lang()
     today = rt.engine.today()
     deadlines = running_deadlines(session, [c.id for c in listed])
     shown = reader()
     orgs = org_tree.names(session, shown.orgs(), current_lang()) if shown.below else {}
+    openers = {u: n for org in (shown.orgs() if people else ()) for u, n in names_and_posts(session, org).items()}
     rows = []
     for c in listed:
         try:
@@ -205,6 +233,8 @@ def _rows(session: Session, listed: list[ListedCase]) -> list[Row]:
             state=label_of(procedure, "state", c.state),
             deadline=deadline_view(due, procedure, rt.engine.calendar, today) if due else None,
             updated=fmt_datetime(c.updated_at), org=orgs.get(c.org_id, ""),
+            opened_by=openers.get(c.created_by, c.created_by) if people else "",
+            opened_on=fmt_date(local_date(c.created_at), lang) if people and c.created_at else "",
         ))
     return rows
 
@@ -220,6 +250,9 @@ def _list_choices(session: Session) -> dict[str, Any]:
         "states": [(p.label.get(lang), [(name, s.label.get(lang)) for name, s in p.states.items()]) for p in latest],
         "deadlines": [("overdue", _("办理时限已逾期")), ("soon", _("办理时限即将到期"))],
         "orders": [("deadline", _("下一期限（最近的在前）")), ("updated", _("最后更新（最新的在前）"))],
+        "units": [(u, u) for u in session.scalars(
+            select(User.unit).where(User.org_id.in_(shown.orgs()), User.unit != "").distinct().order_by(User.unit))],
+        "party": shown.searches_parties(),
     }
 
 
@@ -254,6 +287,33 @@ def index() -> tuple[str, int]:
         prev_url=url_for("cases.index", **query, page=page - 1) if page > 1 else None,
         next_url=url_for("cases.index", **query, page=page + 1) if page < pages else None,
     ), (400 if form.errors else 200)
+
+
+@bp.get("/cases/export.xlsx")
+@own_filters
+def export() -> Response | tuple[str, int]:
+    """The list as filtered, every page of it (up to MAX_EXPORT rows), as a workbook: 导出Excel."""
+    form = parse_list_args(request.args, current_user)
+    flt = form.filter
+    if flt is None:
+        return index()
+    rt = runtime()
+    with rt.sessions() as s:
+        total = count_cases(s, current_user.org_id, flt)
+        rows = _rows(s, page_of_cases(s, current_user.org_id, flt, 1, MAX_EXPORT), people=True)
+    title = _("案件列表") + f"（{fmt_date(rt.engine.today(), current_lang())}）"
+    if total > len(rows):
+        title += _("：共{n}件，仅导出前{m}件，请缩小筛选范围", n=total, m=len(rows))
+    orgs = bool(reader().below)
+    head = [_("编号"), *([_("单位")] if orgs else []), _("事项名称"), _("程序"), _("当前阶段"), _("下一期限"),
+            _("发起人"), _("发起日期"), _("最后更新")]
+    body: list[list[xlsx.Cell]] = [
+        [r.id, *([r.org] if orgs else []), r.title, r.procedure, r.state,
+         f"{r.deadline.label}：{r.deadline.due}（{r.deadline.status}）" if r.deadline else "", r.opened_by, r.opened_on, r.updated]
+        for r in rows]
+    data = xlsx.workbook(_("案件列表"), [[title], head, *body])
+    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": "attachment; filename=cases.xlsx"})
 
 
 # ---------------------------------------------------------------- opening a case

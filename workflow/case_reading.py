@@ -217,6 +217,21 @@ class Reader:
             in_titles = and_(self._of_versions(titled), in_titles)
         return or_(Case.id.ilike(pattern, escape="\\"), in_titles)
 
+    def searches_parties(self) -> bool:
+        """Whether some procedure's parties are searchable by this reader (`party_clause` would look somewhere)."""
+        return any(self.sees(p) and self.sees_personal(p) and party_names(p) for p in self.registry.all())
+
+    def party_clause(self, pattern: str) -> ColumnElement[bool]:
+        """SQL: a LIKE `pattern` (escaped with a backslash) in a party's name, searched only in the procedures whose
+        party this reader may see (`visibility.personal_data`, fields masked as `name`): a search never finds a
+        case by a name the reader could not have read. A name recorded in a list (several petitioners) is not
+        searched: the case's title and number are."""
+        parts = [and_(Case.procedure == p.id, Case.procedure_version == p.version,
+                      Case.data[(key, name)].as_string().like(pattern, escape="\\"))
+                 for p in self.registry.all() if self.sees(p) and self.sees_personal(p)
+                 for key, name in party_names(p)]
+        return or_(false(), *parts)
+
     def _of_versions(self, versions: Mapping[str, list[int]]) -> ColumnElement[bool]:
         """SQL: of these procedure versions (a procedure whose every loaded version is wanted: by its id alone)."""
         every = self._versions(lambda p: True)
@@ -236,3 +251,21 @@ def _masked(value: Any, fields: Mapping[str, str]) -> Any:
     if isinstance(value, Mapping):
         return {k: (mask(v, fields[k]) if k in fields else v) for k, v in value.items()}
     return value
+
+
+def party_names(procedure: Procedure) -> list[tuple[str, str]]:
+    """The (record key, field) of a procedure's party names that hold one text each: declared personal data masked
+    as a name, recorded by `set` (never appended to a list) from a string or text field."""
+    if procedure.visibility is None:
+        return []
+    steps = [procedure.create, *procedure.transitions]
+    out = []
+    for key, names in sorted(procedure.visibility.personal.items()):
+        writers = [t for t in steps if t.record is not None and t.record.key == key]
+        if not writers or any(t.record is not None and t.record.mode != "set" for t in writers):
+            continue
+        for name, how in sorted(names.items()):
+            types = {f.type for t in writers for f in t.payload if f.name == name}
+            if how == "name" and types and types <= {"string", "text"}:
+                out.append((key, name))
+    return out

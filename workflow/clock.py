@@ -52,8 +52,16 @@ def parse_stamp(stamp: str) -> datetime:
     return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
+def local_day_range(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
+    """The moments [from, to) of the Beijing days start..end, in UTC (None: that side open)."""
+    first = datetime(start.year, start.month, start.day, tzinfo=SHANGHAI).astimezone(UTC) if start else None
+    after = (datetime(end.year, end.month, end.day, tzinfo=SHANGHAI) + timedelta(days=1)).astimezone(UTC) \
+        if end else None
+    return first, after
+
+
 def local_day_bounds(start: date, end: date) -> tuple[str, str]:
     """The UTC audit-stamp range [from, to) of the Beijing days start..end (for a query on AuditEvent.at)."""
-    first = datetime(start.year, start.month, start.day, tzinfo=SHANGHAI)
-    after = datetime(end.year, end.month, end.day, tzinfo=SHANGHAI) + timedelta(days=1)
+    first, after = local_day_range(start, end)
+    assert first is not None and after is not None
     return utc_stamp(first), utc_stamp(after)

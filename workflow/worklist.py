@@ -28,7 +28,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from workflow.case_reading import Reader
 from workflow.definitions import Registry
-from workflow.models import Case, CaseDeadline
+from workflow.models import Case, CaseDeadline, User
 from workflow.todo import next_stages
 
 ORDERS = ("deadline", "updated")
@@ -66,6 +66,10 @@ class CaseFilter:
     order: str = "updated"
     reader: Reader | None = None  # None: every case of the organisation (the organisation's own reports)
     org: str | None = None  # one organisation of those the reader reads (issue 14: a supervisor's filter)
+    opened_from: datetime | None = None  # opened at or after (UTC: the first moment of a Beijing day)
+    opened_before: datetime | None = None  # opened before (UTC: the moment after the last Beijing day)
+    unit: str | None = None  # the unit of the person who opened it (app_user.unit)
+    party: str | None = None  # in a party's name, where the reader may see it (needs `reader`)
 
     def __post_init__(self) -> None:
         if self.order not in ORDERS:
@@ -74,6 +78,8 @@ class CaseFilter:
             raise ValueError(f"unknown deadline status {self.deadline!r}")
         if self.deadline == "soon" and self.soon_until is None:
             raise ValueError("a 'soon' filter needs soon_until")
+        if self.party is not None and self.reader is None:
+            raise ValueError("a party filter needs the reader (whose need to know decides where it looks)")
 
     def clauses(self, org_id: str) -> list[ColumnElement[bool]]:
         if self.reader is not None and self.reader.org_id is not None:  # by organisation too (a supervisor's tree)
@@ -101,6 +107,15 @@ class CaseFilter:
             else:
                 limits = limits.where(CaseDeadline.due >= self.today, CaseDeadline.due <= self.soon_until)
             out.append(Case.id.in_(limits))
+        if self.opened_from is not None:
+            out.append(Case.created_at >= self.opened_from)
+        if self.opened_before is not None:
+            out.append(Case.created_at < self.opened_before)
+        if self.unit:
+            out.append(Case.created_by.in_(select(User.username).where(User.unit == self.unit)))
+        if self.party:
+            assert self.reader is not None
+            out.append(self.reader.party_clause(f"%{_escape_like(self.party)}%"))
         if self.text:
             pattern = f"%{_escape_like(self.text)}%"
             if self.reader is not None:
@@ -124,6 +139,7 @@ class ListedCase:
     created_by: str
     updated_at: datetime
     org_id: str = ""
+    created_at: datetime | None = None
 
 
 NO_DEADLINE = date(9999, 12, 31)  # sorts a case without a running period after every real due date
@@ -156,7 +172,7 @@ def page_of_cases(session: Session, org_id: str, flt: CaseFilter, page: int, siz
         return []
     rows = {row.id: row for row in session.execute(
         select(Case.id, Case.title, Case.procedure, Case.procedure_version, Case.state, Case.created_by,
-               Case.updated_at, Case.org_id).where(Case.id.in_(ids)))}
+               Case.updated_at, Case.org_id, Case.created_at).where(Case.id.in_(ids)))}
     return [ListedCase(*rows[i]) for i in ids if i in rows]
 
 

@@ -78,6 +78,8 @@ POST /login                          login        302   302 302 302 302 302 302 
 POST /logout                                      login 302 302 302 302 302 302 302 302 302 302
 GET  /logout                                      login 405 405 405 405 405 405 405 405 405 405
 GET  /cases/                                      login 200 200 200 200 200 200 200 200 200 200
+GET  /cases/export.xlsx                           login 200 200 200 200 200 200 200 200 200 200
+GET  /cases/export.xlsx?opened_from=bad           login 400 400 400 400 400 400 400 400 400 400
 POST /cases/                                      login 405 405 405 405 405 405 405 405 405 405
 GET  /cases/new                                   login 200 200 403 403 200 200 403 200 403 403
 GET  /cases/new?procedure=major_decision          login 200 403 403 403 403 403 403 403 403 403

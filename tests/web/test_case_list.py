@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from tests.web.helpers import new_case, text
 from workflow import accounts
+from workflow.accounts import names_and_posts
+from workflow.clock import local_date
 from workflow.db import writing
 from workflow.demo import FIELD_STREETS, POWER_STREETS
 from workflow.models import CaseDeadline
@@ -127,6 +131,58 @@ def test_the_search_finds_words_of_the_title_and_the_case_number(town, client_fo
 # ---------------------------------------------------------------- pages
 
 
+def test_the_list_filters_by_the_days_opened_in_beijing_and_the_openers_unit(town, clock, client_for):
+    first = new_case(town, actor="zhangwei", title="后龙镇生活垃圾分类实施办法")  # 党政综合办公室
+    opened_on = local_date(clock.now())
+    clock.advance(days=3)
+    later = new_case(town, actor="lina", title="后龙镇农村生活污水治理方案")  # 经济发展办公室
+    client = client_for("huangzhenhua")
+
+    day = opened_on.isoformat()
+    page = text(client.get(f"/cases/?opened_from={day}&opened_to={day}"))
+    assert _listed(page, first, later) == [first]
+    page = text(client.get(f"/cases/?opened_from={(opened_on + timedelta(days=1)).isoformat()}"))
+    assert _listed(page, first, later) == [later]
+    page = text(client.get("/cases/?unit=经济发展办公室"))
+    assert _listed(page, first, later) == [later]
+    assert '<option value="经济发展办公室" selected>' in page  # the units are the town's own people's
+    assert '<option value="党政综合办公室">党政综合办公室</option>' in page
+
+
+def test_a_party_is_found_by_name_only_by_those_who_may_see_the_party(town, client_for):
+    penalty = _penalty_case(town, title="后龙街两侧堆放建材案")  # the party's name is not in the title
+    other = town.engine.create_case("enforcement_case", "wanghai", {**FILING, "party": "郭某某（后龙镇后龙村）",
+                                                                    "title": "文化广场搭建彩钢棚案"}).case_id
+    officer = text(client_for("wanghai").get("/cases/?party=陈某某"))
+    assert _listed(officer, penalty, other) == [penalty]
+    assert 'id="f-party"' in officer
+    assert set(_listed(text(client_for("wanghai").get("/cases/?party=某某")), penalty, other)) == {penalty, other}
+    # the auditor sees penalty cases with the party masked: no party search, and the form does not offer it
+    auditor = client_for("liushen")
+    assert 'id="f-party"' not in text(auditor.get("/cases/"))
+    refused = auditor.get("/cases/?party=陈")
+    assert refused.status_code == 400 and penalty not in text(refused)
+
+
+def test_the_export_is_every_row_of_the_filtered_list_as_a_workbook(town, client_for):
+    penalties = [_penalty_case(town, title=f"堆放建材案{n}") for n in range(3)]
+    formula = _penalty_case(town, title='=HYPERLINK("http://example.invalid","点击")')
+    new_case(town, title="后龙镇生活垃圾分类实施办法")
+    with town.sessions() as s:
+        opener = names_and_posts(s, "houlong")["wanghai"]  # the name and unit, as the pages show a person
+    response = client_for("wanghai").get("/cases/export.xlsx?procedure=enforcement_case")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0].startswith("案件列表")
+    assert rows[1] == ("编号", "事项名称", "程序", "当前阶段", "下一期限", "发起人", "发起日期", "最后更新")
+    assert sorted(r[0] for r in rows[2:]) == sorted([*penalties, formula])
+    assert {r[5] for r in rows[2:]} == {opener}
+    assert next(r[1] for r in rows[2:] if r[0] == formula).startswith("=HYPERLINK")  # as typed, as text
+    assert "导出Excel" in text(client_for("wanghai").get("/cases/?procedure=enforcement_case"))
+
+
 def test_the_list_comes_in_pages_of_fifty_with_a_total_and_page_links(town, client_for):
     ids = [new_case(town, title=f"后龙镇第{i}号事项") for i in range(55)]
     client = client_for("zhangwei")
@@ -157,6 +213,9 @@ def test_the_list_comes_in_pages_of_fifty_with_a_total_and_page_links(town, clie
     ("order=random", "未知的排序方式"),
     ("q=" + "长" * 101, "不能超过100个字符"),
     ("q=%01", "含有不允许的控制字符"),
+    ("opened_from=2026-13-01", "日期无效"),
+    ("opened_from=2026-03-02&opened_to=2026-03-01", "截止日期早于起始日期"),
+    ("unit=" + "办" * 101, "不能超过100个字符"),
 ])
 def test_a_bad_filter_is_named_in_chinese_with_400_never_a_server_error(town, client_for, query, message):
     new_case(town)
