@@ -57,7 +57,7 @@ from web.present import (
     procedure_for_ref,
 )
 from web.runtime import runtime
-from workflow import org_tree
+from workflow import org_tree, xlsx
 from workflow.accounts import people_of
 from workflow.administration import ADMIN_ROLE
 from workflow.audit import status as verification
@@ -504,11 +504,9 @@ def _stamp_or_raw(stamp: Any) -> str:
 # ---------------------------------------------------------------- compliance
 
 
-@bp.get("/compliance")
-@require_roles(ADMIN_ROLE, page=COMPLIANCE)
-def compliance() -> tuple[str, int]:
-    from workflow.procedures.enforcement.compliance import CERTIFIED, REVIEW_STAFF, compliance_figures
-
+def _compliance_args() -> tuple[dict[str, str], dict[str, str], list[tuple[str, str]], dict[str, date]]:
+    """The compliance page's query (organisation, from, to; this year to today by default): the values as typed,
+    their errors by field, the organisations one may pick, and the days."""
     rt = runtime()
     today = rt.engine.today()
     values = {"from": (request.args.get("from") or "").strip(), "to": (request.args.get("to") or "").strip(),
@@ -519,7 +517,6 @@ def compliance() -> tuple[str, int]:
         orgs = list(org_tree.names(s, [scope] if isinstance(scope, str) else scope, current_lang()).items())
     if values["org"] not in dict(orgs):
         errors["org"] = _("未知的单位，请从列表中选择。")
-    org_id = values["org"]
     days: dict[str, date] = {"from": date(today.year, 1, 1), "to": today}
     for name in ("from", "to"):
         if values[name]:
@@ -531,6 +528,18 @@ def compliance() -> tuple[str, int]:
             values[name] = days[name].isoformat()
     if not errors and days["from"] > days["to"]:
         errors["to"] = _("截止日期早于起始日期。")
+    return values, errors, orgs, days
+
+
+@bp.get("/compliance")
+@require_roles(ADMIN_ROLE, page=COMPLIANCE)
+def compliance() -> tuple[str, int]:
+    from workflow.procedures.enforcement.compliance import CERTIFIED, REVIEW_STAFF, compliance_figures
+
+    rt = runtime()
+    today = rt.engine.today()
+    values, errors, orgs, days = _compliance_args()
+    org_id = values["org"]
     figures: list[dict[str, Any]] = []
     report = None
     if not errors:
@@ -581,6 +590,34 @@ def compliance() -> tuple[str, int]:
         period=(fmt_date(days["from"]), fmt_date(days["to"])) if not errors else None,
         as_of=fmt_date(today),
     ), (400 if errors else 200)
+
+
+@bp.get("/compliance.xlsx")
+@require_roles(ADMIN_ROLE, page=COMPLIANCE)
+def compliance_xlsx() -> Response | tuple[str, int]:
+    """The compliance figures as a workbook (导出Excel): one row per figure, with the cases that fell short."""
+    from workflow.procedures.enforcement.compliance import CERTIFIED, REVIEW_STAFF, compliance_figures
+
+    values, errors, _orgs, days = _compliance_args()
+    if errors:
+        return compliance()
+    rt = runtime()
+    lang = current_lang()
+    with rt.sessions() as s:
+        report = compliance_figures(s, values["org"], days["from"], days["to"], registry=rt.registry,
+                                    as_of=rt.engine.today())
+        people = _accounts(s)
+    title = _("执法合规指标（{org}，{start}至{end}）", org=report.org_name.get(lang), start=fmt_date(days["from"]),
+              end=fmt_date(days["to"]))
+    head = [_("指标"), _("依据"), _("计算规则"), _("分子"), _("分母"), _("比例"), _("目标"), _("未达标的记录")]
+    body: list[list[xlsx.Cell]] = [[
+        f.label.get(lang), f.basis, f.period_rule.get(lang), f.numerator, f.denominator,
+        "—" if f.share is None else _percent(f.share), "" if f.target is None else _percent(f.target),
+        _("；").join(f"{person(people, sf.ref) if f.key in (CERTIFIED, REVIEW_STAFF) else sf.ref}"
+                    f"（{sf.reason_label.get(lang)}）" for sf in f.shortfalls)] for f in report.figures]
+    data = xlsx.workbook(_("执法合规指标"), [[title], head, *body])
+    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="compliance-{values["org"]}.xlsx"'})
 
 
 def _percent(share: float) -> str:

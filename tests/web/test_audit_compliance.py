@@ -7,13 +7,16 @@ has run out by 2026-07-01 (today, in these tests). The other figures have nothin
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import UTC, date, datetime
 
 import pytest
+from openpyxl import load_workbook
 
 from tests.web.helpers import Page, parse, text
 from workflow.demo import FIELD_STREETS, POWER_STREETS
+from workflow.models import Organization
 from workflow.procedures.enforcement.compliance import (
     CERTIFIED,
     DECISION_LIMIT,
@@ -51,6 +54,11 @@ def section(page: str, key: str) -> Page:
     return parse(page).one(f"section.figure#fig-{key}")
 
 
+def report_org(town) -> str:
+    with town.sessions() as s:
+        return s.get(Organization, "houlong").name_zh
+
+
 def _report(town, start: date, end: date):
     with town.sessions() as s:
         return compliance_figures(s, "houlong", start, end, registry=town.registry, as_of=TODAY)
@@ -83,6 +91,23 @@ def test_the_numbers_are_those_of_compliance_figures(town, overdue, client_for, 
         for s in f.shortfalls:
             assert s.reason_label.zh in detail
     assert f"统计期：{start.year}年{start.month}月{start.day}日至{end.year}年{end.month}月{end.day}日" in page
+
+
+def test_the_workbook_holds_the_same_figures_and_shortfalls(town, overdue, client_for):
+    response = client_for("liushen").get("/audit/compliance.xlsx?from=2026-01-01&to=2026-06-30")
+    assert response.status_code == 200 and response.headers["Content-Disposition"].startswith("attachment")
+    rows = list(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
+    assert rows[0][0] == f"执法合规指标（{report_org(town)}，2026年1月1日至2026年6月30日）"
+    assert rows[1][:6] == ("指标", "依据", "计算规则", "分子", "分母", "比例")
+    report = _report(town, date(2026, 1, 1), date(2026, 6, 30))
+    assert [(r[0], r[3], r[4]) for r in rows[2:]] == [(f.label.zh, f.numerator, f.denominator) for f in report.figures]
+    by_label = {r[0]: r for r in rows[2:]}
+    certified = next(f for f in report.figures if f.key == CERTIFIED)
+    assert by_label[certified.label.zh][5] == "75.0%" and "洪志强（hongzhiqiang）" in by_label[certified.label.zh][7]
+    decided = next(f for f in report.figures if f.key == DECISION_LIMIT)
+    assert overdue in (by_label[decided.label.zh][7] or "")
+    assert "导出Excel" in text(client_for("liushen").get("/audit/compliance"))
+    assert client_for("liushen").get("/audit/compliance.xlsx?from=2026-02-30").status_code == 400
 
 
 def test_shortfalls_link_to_their_cases_and_name_the_people(town, overdue, client_for):

@@ -106,6 +106,7 @@ GET  /audit/events.jsonl                          login 403 403 403 403 403 403 
 GET  /audit/verify                                login 403 403 403 403 403 403 403 403 200 200
 POST /audit/verify                                login 403 403 403 403 403 403 403 403 302 302
 GET  /audit/compliance                            login 403 403 403 403 200 403 200 403 200 200
+GET  /audit/compliance.xlsx                       login 403 403 403 403 200 403 200 403 200 200
 GET  /witness/                                    login 403 403 403 403 403 403 403 403 200 200
 GET  /reviews/                                     login 403 200 200 403 403 403 403 200 403 403
 GET  /reviews/{review}                            login 403 200 200 403 403 403 403 404 403 403
