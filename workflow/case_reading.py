@@ -31,6 +31,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from workflow import org_tree
 from workflow.definitions import Procedure, Registry
+from workflow.json_sql import list_item_like
 from workflow.models import Case
 from workflow.need_to_know import mask
 
@@ -224,12 +225,13 @@ class Reader:
     def party_clause(self, pattern: str) -> ColumnElement[bool]:
         """SQL: a LIKE `pattern` (escaped with a backslash) in a party's name, searched only in the procedures whose
         party this reader may see (`visibility.personal_data`, fields masked as `name`): a search never finds a
-        case by a name the reader could not have read. A name recorded in a list (several petitioners) is not
-        searched: the case's title and number are."""
+        case by a name the reader could not have read. A list of names (several petitioners) is searched name by
+        name (workflow/json_sql.py)."""
         parts = [and_(Case.procedure == p.id, Case.procedure_version == p.version,
-                      Case.data[(key, name)].as_string().like(pattern, escape="\\"))
+                      list_item_like(Case.data, (key, name), pattern) if listed
+                      else Case.data[(key, name)].as_string().like(pattern, escape="\\"))
                  for p in self.registry.all() if self.sees(p) and self.sees_personal(p)
-                 for key, name in party_names(p)]
+                 for key, name, listed in party_names(p)]
         return or_(false(), *parts)
 
     def _of_versions(self, versions: Mapping[str, list[int]]) -> ColumnElement[bool]:
@@ -253,9 +255,10 @@ def _masked(value: Any, fields: Mapping[str, str]) -> Any:
     return value
 
 
-def party_names(procedure: Procedure) -> list[tuple[str, str]]:
-    """The (record key, field) of a procedure's party names that hold one text each: declared personal data masked
-    as a name, recorded by `set` (never appended to a list) from a string or text field."""
+def party_names(procedure: Procedure) -> list[tuple[str, str, bool]]:
+    """The (record key, field, whether a list of names) of a procedure's party names that a search can read:
+    declared personal data masked as a name, recorded by `set` (never appended to a list of records) from a
+    string, text or string-list field."""
     if procedure.visibility is None:
         return []
     steps = [procedure.create, *procedure.transitions]
@@ -267,5 +270,7 @@ def party_names(procedure: Procedure) -> list[tuple[str, str]]:
         for name, how in sorted(names.items()):
             types = {f.type for t in writers for f in t.payload if f.name == name}
             if how == "name" and types and types <= {"string", "text"}:
-                out.append((key, name))
+                out.append((key, name, False))
+            elif how == "name" and types == {"string_list"}:
+                out.append((key, name, True))
     return out

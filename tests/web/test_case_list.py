@@ -16,6 +16,7 @@ from workflow.clock import local_date
 from workflow.db import writing
 from workflow.demo import FIELD_STREETS, POWER_STREETS
 from workflow.models import CaseDeadline
+from workflow.procedures.petitions.law import DAY_UNIT
 
 FILING = {"title": "陈某某在后龙街两侧堆放建材案", "party": "陈某某（后龙镇后龙村）", "party_type": "individual",
           "facts": "当事人在后龙街两侧人行道堆放建材约20立方米，经责令后未清理。", "field": FIELD_STREETS,
@@ -162,6 +163,25 @@ def test_a_party_is_found_by_name_only_by_those_who_may_see_the_party(town, clie
     assert 'id="f-party"' not in text(auditor.get("/cases/"))
     refused = auditor.get("/cases/?party=陈")
     assert refused.status_code == 400 and penalty not in text(refused)
+
+
+def test_a_party_named_in_a_list_of_several_is_found_by_each_name(town, clock, client_for):
+    def petition(title: str, petitioners: list[str]) -> str:
+        outcome = town.engine.create_case("petition", "guomin", {
+            "received_on": local_date(clock.now()).isoformat(), "title": title, "petitioners": petitioners,
+            "channel": "letter", "petition_class": "claim", "transferred_from": "direct"})
+        assert outcome.ok and outcome.case_id, outcome.reasons
+        return outcome.case_id
+
+    with writing(town.sessions) as session:  # how the town counts the petition periods: its own setting
+        accounts.set_setting(session, org_id="houlong", key=DAY_UNIT, value="calendar_days", source="测试",
+                             by="admin", now=clock.now())
+    wages = petition("企业欠薪投诉", ["黄某", "郑某某"])
+    road = petition("道路硬化建议", ["林某"])
+    keeper = client_for("guomin")  # 郭敏 keeps the registers and sees the petitioners (信访工作条例: no one else)
+    assert _listed(text(keeper.get("/cases/?party=郑某某")), wages, road) == [wages]  # the second of two names
+    assert _listed(text(keeper.get("/cases/?party=林")), wages, road) == [road]
+    assert _listed(text(keeper.get("/cases/?party=100%25")), wages, road) == []  # a LIKE wildcard is a character
 
 
 def test_the_export_is_every_row_of_the_filtered_list_as_a_workbook(town, client_for):
