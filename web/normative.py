@@ -6,7 +6,8 @@
 * /normative-documents/ (the people holding a role of the procedure): every registered document, published or
   not, with its filing, and each published clean-up with the documents whose repeal is still to be carried out,
   linked to their case pages: the repeal is the document's own step there (its guard reads the published
-  result again), so nothing here changes a case.
+  result again), so nothing here changes a case. /normative-documents/register.xlsx: the same register as a
+  workbook (导出Excel).
 
 Everything shown is read from the records by workflow/procedures/normative_document/register.py; this module
 names no role or step of the procedure (the roles come from its definition, the step from cleanup.py).
@@ -16,14 +17,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, Response, abort, render_template
 from flask_login import current_user
 
 from web.case_access import chosen_org, org_choices
-from web.i18n import current_lang
+from web.i18n import _, current_lang
 from web.portal import organisation
 from web.present import fmt_date
 from web.runtime import runtime
+from workflow import org_tree, xlsx
 from workflow.procedures.normative_document import cleanup, register
 
 bp = Blueprint("normative", __name__)
@@ -88,3 +90,26 @@ def staff_register() -> str:
     return render_template("normative/staff.html", entries=entries, cleanups=cleanups, states=_state_labels(), orgs=orgs,
                            outcomes=_outcome_labels(), fmt_date=fmt_date,
                            repeal_step=cleanup.repeal_label(_procedure(), current_lang()))
+
+
+@bp.get("/normative-documents/register.xlsx")
+def staff_register_xlsx() -> Response:
+    """The register as a workbook: every registered document with its number, dates, status and filing."""
+    if not current_user.has_any_role(*_staff_roles()):
+        abort(403)
+    rt = runtime()
+    lang = current_lang()
+    states = _state_labels()
+    with rt.sessions() as session:
+        org_id = chosen_org()
+        entries = register.documents(session, org_id)
+        org_name = org_tree.names(session, [org_id], lang).get(org_id, org_id)
+    title = _("规范性文件登记簿") + f"（{org_name}）"
+    head = [_("登记编号"), _("文件名称"), _("发布日期"), _("施行日期"), _("有效期至"), _("状态"), _("备案"), _("编号")]
+    body: list[list[xlsx.Cell]] = [[
+        e.register_no, e.title, fmt_date(e.published_on) if e.published_on else _("未发布"), fmt_date(e.effective_on),
+        fmt_date(e.valid_until), states.get(e.state, e.state) + (f"（{fmt_date(e.ended_on)}）" if e.ended_on else ""),
+        _("已备案") if e.filed else _("未备案"), e.case_id] for e in entries]
+    data = xlsx.workbook(_("规范性文件登记簿"), [[title], head, *body])
+    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="normative-documents-{org_id}.xlsx"'})

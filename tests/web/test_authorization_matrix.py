@@ -183,6 +183,7 @@ POST /public/consultations/{consult} comment      303   303 303 303 303 303 303 
 POST /public/consultations/{case}    comment      404   404 404 404 404 404 404 404 404 404 404
 GET  /public/normative-documents                  200   200 200 200 200 200 200 200 200 200 200
 GET  /normative-documents/                        login 200 200 403 403 200 403 403 403 200 403
+GET  /normative-documents/register.xlsx           login 200 200 403 403 200 403 403 403 200 403
 GET  /public/information-requests/new?org=houlong 200   200 200 200 200 200 200 200 200 200 200
 POST /public/information-requests/new?org=houlong inforeq 201   201 201 201 201 201 201 201 201 201 201
 GET  /public/information-requests/new             200   200 200 200 200 200 200 200 200 200 200
@@ -190,6 +191,7 @@ GET  /public/information-requests/status          200   200 200 200 200 200 200 
 POST /public/information-requests/status trackcode 404  404 404 404 404 404 404 404 404 404 404
 POST /public/information-requests/status heldcode 200   200 200 200 200 200 200 200 200 200 200
 GET  /information-requests/                       login 403 403 403 403 403 403 403 403 200 403
+GET  /information-requests/register.xlsx          login 403 403 403 403 403 403 403 403 200 403
 GET  /information-requests/report?year=2026       login 403 403 403 403 403 403 403 403 200 403
 GET  /information-requests/report.xlsx?year=2026  login 403 403 403 403 403 403 403 403 200 403
 GET  /information-requests/report/requests?year=2026&row=new&column=all login 403 403 403 403 403 403 403 403 200 403

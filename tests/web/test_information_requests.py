@@ -74,6 +74,9 @@ def test_from_the_public_form_to_the_answer_the_register_and_the_report(town, ap
     assert 'id="step-archive"' in case_page and 'id="step-answer"' not in case_page  # answered: the archive is next
     register = text(officer.get("/information-requests/"))
     assert case_id in register and "陈建华" in register and "网上申请" in register
+    exported = load_workbook(BytesIO(officer.get("/information-requests/register.xlsx").data)).active
+    [entry] = [row for row in exported.iter_rows(min_row=3, values_only=True) if row[0] == case_id]
+    assert entry[2:4] == ("陈建华", "网上申请") and entry[5] == "已答复"  # the register's row, 导出Excel
     year = town.engine.today().year
     report = officer.get(f"/information-requests/report?year={year}")
     assert report.status_code == 200

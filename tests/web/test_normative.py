@@ -7,8 +7,11 @@ this module's subject: SQLite only (tests/conftest.py, one_database).
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from flask import Flask
+from openpyxl import load_workbook
 
 from tests.web.helpers import Page, parse, submit_step
 from workflow import demo_normative
@@ -53,6 +56,12 @@ def test_the_registers_list_documents_and_clean_up_lists_and_the_head_takes_a_cl
                                                            "后龙镇集镇摊点管理暂行规定"}
     assert all(r.cells()[-1] == "已备案" for r in staff.rows())
     assert client_for("wanghai").get("/normative-documents/").status_code == 403  # no role in these documents
+    workbook = client_for("zhangwei").get("/normative-documents/register.xlsx")  # the same register, 导出Excel
+    assert workbook.status_code == 200
+    sheet = load_workbook(io.BytesIO(workbook.data)).active
+    exported = list(sheet.iter_rows(min_row=3, values_only=True))
+    assert [list(r[:7]) for r in exported] == [r.cells() for r in staff.rows()]  # cell for cell, as on the page
+    assert client_for("wanghai").get("/normative-documents/register.xlsx").status_code == 403
 
     # A second clean-up declares the document in force invalid: the staff register links to it, and the head
     # takes its repeal on its own case page (one story for the whole test: it is the expensive part).
