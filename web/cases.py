@@ -59,10 +59,11 @@ from workflow.completeness import MATERIAL_FIELD, completeness, format_label
 from workflow.deadlines import DUE_SOON_WORKING_DAYS
 from workflow.definitions import OPENED_AS, Procedure
 from workflow.engine import Outcome
+from workflow.held_uploads import Hold
 from workflow.links import linked
 from workflow.models import User
 from workflow.people_options import people_choices
-from workflow.records import FORMATS
+from workflow.records import FORMATS, Staged
 from workflow.worklist import (
     DEADLINE_STATUSES,
     ORDERS,
@@ -394,23 +395,47 @@ def fire(case_id: str, trigger: str) -> Response | tuple[str, int]:
     raw_version = request.form.get("expected_version", "")
     if not raw_version.isdigit():
         raise PublicBadRequest("提交的表单缺少有效的案件版本号。请刷新页面后重试。")
-    upload = request.files.get("file")
-    attachment = None
-    if upload is not None and upload.filename:  # no file: the engine refuses a step that needs one
-        attachment = rt.records.stage(upload.stream, filename=upload.filename)
+    attachment, hold = _received_file(case_id, trigger, step is not None and step.attachment)
     outcome = rt.engine.fire(case_id, trigger, current_user.username, payload_from_form(fields, request.form),
                              expected_version=int(raw_version), attachment=attachment)
     if outcome.ok:
+        if hold is not None:
+            rt.held_uploads.release(hold.token)
         flash(_("已办理「{step}」，案件现处于「{state}」阶段。",
                 step=label_of(procedure, "step", trigger), state=label_of(procedure, "state", outcome.to_state)),
               "success")
         return redirect(url_for("cases.show", case_id=case_id))
     status = 409 if "stale" in outcome.codes else 422
-    return _case_page(case_id, refused=(trigger, outcome), kept=kept_values(fields, request.form)), status
+    return _case_page(case_id, refused=(trigger, outcome), kept=kept_values(fields, request.form), held=hold), status
+
+
+def _received_file(case_id: str, trigger: str, attaches: bool) -> tuple[Staged | None, Hold | None]:
+    """The file sent with the step, staged for the engine, and held for a retry should the step be refused
+    (workflow/held_uploads.py): a new file replaces the one held; without one, the held file (the form's
+    `held_file`, this user's for this case and step) is sent again. No file: the engine refuses a step that
+    needs one."""
+    rt = runtime()
+    upload = request.files.get("file")
+    token = request.form.get("held_file", "")
+    now = rt.clock.now()
+    if upload is not None and upload.filename:
+        rt.held_uploads.release(token)
+        staged = rt.records.stage(upload.stream, filename=upload.filename)
+        if not attaches or staged.too_large:
+            return staged, None
+        return staged, rt.held_uploads.hold(staged.path, user=current_user.username, case_id=case_id,
+                                            trigger=trigger, filename=staged.filename, size=staged.size, now=now)
+    found = rt.held_uploads.find(token, user=current_user.username, case_id=case_id, trigger=trigger, now=now) \
+        if token and attaches else None
+    if found is None:
+        return None, None
+    hold, path = found
+    with path.open("rb") as held:
+        return rt.records.stage(held, filename=hold.filename), hold
 
 
 def _case_page(case_id: str, refused: tuple[str, Outcome] | None = None,
-               kept: dict[str, str] | None = None) -> str:
+               kept: dict[str, str] | None = None, held: Hold | None = None) -> str:
     rt = runtime()
     lang = current_lang()
     today = rt.engine.today()
@@ -460,6 +485,8 @@ def _case_page(case_id: str, refused: tuple[str, Outcome] | None = None,
             "widgets": widgets(f"step-{step.trigger}", typed_dates.form_fields(step), kept if mine else None,
                                errors if mine else None, offered),
             "attachment": step.attachment, "file_errors": errors.get("file", []) if mine else [],
+            "held": {"token": held.token, "filename": held.filename, "size": held.size,
+                     "until": fmt_datetime(held.until)} if mine and held is not None else None,
             "max_mb": rt.records.max_bytes // 1024**2,
         })
     # a refusal for a step that is not (or no longer) offered here is shown above the steps

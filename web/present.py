@@ -453,6 +453,17 @@ KIND_LABELS = {"created": N_("开始办理"), "transition": N_("办理"), "refus
                "witness": N_("检查点见证")}  # a district's receipt of a town's checkpoints (workflow/audit/cosigning.py)
 
 
+# A refusal caused only by the form (a field missing or malformed: the engine's payload check, code invalid_payload)
+# is told apart from a refusal of substance (a rule of law, a role, the stage): both stay in the audit trail.
+NOT_VALID = N_("未通过校验")
+FORM_MISTAKES = frozenset({"invalid_payload"})
+
+
+def _form_mistakes_only(reasons: list[Any]) -> bool:
+    codes = {r.get("code") for r in reasons if isinstance(r, dict)}
+    return bool(codes) and codes <= FORM_MISTAKES
+
+
 def _attachment_fields(procedure: Procedure | None) -> list[FieldSpec]:
     if procedure is None or not any(t.attachment for t in procedure.transitions):
         return []
@@ -500,6 +511,7 @@ def event_view(event: AuditEvent, registry: Registry, people: Mapping[str, str],
     return EventView(
         case_id=event.case_id, seq=event.seq, time=fmt_stamp(event.at), kind=event.kind,
         kind_label=procedure.opened_as.get(lang) if event.kind == "created" and procedure is not None
+        else _(NOT_VALID) if event.kind == "refused" and _form_mistakes_only(reasons)
         else _(KIND_LABELS[event.kind]) if event.kind in KIND_LABELS else event.kind,
         step=label_of(procedure, "step", event.trigger),
         from_state=label_of(procedure, "state", event.from_state),

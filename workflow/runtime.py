@@ -7,6 +7,8 @@ The CLI and the web app both build one `Runtime`; nothing else reads the environ
                          the DB; keep it off the database host. LAWFLOW_AUDIT_KEY, its earlier name, still works.
   LAWFLOW_ORIGIN         the log's name in checkpoints (default: lawflow/<org>)
   LAWFLOW_MAX_RECORD_MB  upload limit for one evidence file, in MiB (default 2048)
+  LAWFLOW_HELD_UPLOAD_HOURS  how long a file sent with a refused step is kept for its retry (default 24;
+                         workflow/held_uploads.py)
   LAWFLOW_WITNESS_DIR    where `lawflow audit checkpoint` keeps the last checkpoint it signed, outside the database
                          (default: <folder of the signing key>/witness; workflow/audit/witness.py)
 """
@@ -27,6 +29,7 @@ from workflow.definitions import DEFINITIONS_DIR, Registry, load_registry
 from workflow.documents.definitions import DocumentRegistry, load_documents
 from workflow.engine import Engine
 from workflow.filemodes import private_dir, private_sqlite_files
+from workflow.held_uploads import DEFAULT_HOURS, HeldUploads
 from workflow.records import DEFAULT_MAX_BYTES, RecordStore
 
 
@@ -40,6 +43,7 @@ class Runtime:
     clock: Clock = field(default_factory=SystemClock)
     max_record_bytes: int = DEFAULT_MAX_BYTES
     witness_dir: Path | None = None  # None: beside the signing key (see witness_path)
+    held_upload_hours: int = DEFAULT_HOURS
 
     @classmethod
     def from_env(cls, clock: Clock | None = None) -> Runtime:
@@ -53,6 +57,8 @@ class Runtime:
             clock=clock or SystemClock(),
             max_record_bytes=_max_record_bytes(os.environ.get("LAWFLOW_MAX_RECORD_MB")),
             witness_dir=Path(os.environ["LAWFLOW_WITNESS_DIR"]) if os.environ.get("LAWFLOW_WITNESS_DIR") else None,
+            held_upload_hours=_whole(os.environ.get("LAWFLOW_HELD_UPLOAD_HOURS"), "LAWFLOW_HELD_UPLOAD_HOURS",
+                                     DEFAULT_HOURS),
         )
 
     @property
@@ -81,6 +87,11 @@ class Runtime:
                            committing=server_sessions(self.sessions))
 
     @cached_property
+    def held_uploads(self) -> HeldUploads:
+        """Files received with a refused step, kept for its retry (workflow/held_uploads.py)."""
+        return HeldUploads(Path(self.instance) / "records" / "held", self.held_upload_hours)
+
+    @cached_property
     def documents(self) -> DocumentRegistry:
         """The document types the steps issue (<definitions>/documents/), checked against the registry."""
         return load_documents(self.registry, Path(self.definitions_dir) / "documents")
@@ -94,6 +105,14 @@ class Runtime:
         migrate(self.database_url)
         if self.database_url.startswith("sqlite:///"):  # created under whatever umask the caller had: 0600
             private_sqlite_files(Path(self.database_url.removeprefix("sqlite:///")))
+
+
+def _whole(value: str | None, name: str, default: int) -> int:
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}")
+    return int(value)
 
 
 def _max_record_bytes(value: str | None) -> int:

@@ -76,3 +76,27 @@ def test_a_refused_upload_shows_the_reasons_next_to_the_form(open_page: OpenPage
     expect(page.locator("details#step-attach_record").get_by_label("记录名称")).to_have_value("现场检查录像")
     with site.runtime.sessions() as s:
         assert s.get(Case, case_id).version == before
+
+
+def test_a_refusal_opens_in_view_and_the_file_received_is_kept_for_the_retry(open_page: OpenPage, site: Site,
+                                                                             tmp_path: Path):
+    page = open_page("wanghai")
+    case_id = open_case(page, CASE)
+    video = tmp_path / "现场检查录像.mp4"
+    video.write_bytes(mp4(512 * 1024))
+    fill_record(page, video, "MP4 视频")
+    form = page.locator("details#step-attach_record")
+    form.get_by_label("记录制作日期").fill("2099-03-02")  # a date still to come: refused
+    submit(form, STEP)
+    refusal = form.locator(".alert.refusal")
+    expect(refusal).to_be_visible()
+    expect(refusal).to_be_in_viewport()  # the page opens where the refusal is
+    expect(refusal).to_be_focused()  # and a screen reader starts there
+    expect(form.locator(".held-file")).to_contain_text(video.name)
+
+    form.get_by_label("记录制作日期").fill("2026-03-02")  # corrected; the file is not chosen again
+    submit(form, STEP)
+    expect(page.locator(".flash.success")).to_contain_text(f"已办理「{STEP}」")
+    with site.runtime.sessions() as s:
+        record = s.scalar(select(Case).where(Case.id == case_id)).data["records"][-1]
+    assert record["filename"] == video.name and record["size"] == 512 * 1024
