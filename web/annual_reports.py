@@ -1,6 +1,8 @@
 """The annual rule-of-law reports (法治政府建设年度报告, workflow/procedures/rule_of_law_report/).
 
 * /annual-reports/           the organisation's reports: year, title, stage, the publication day
+* /annual-reports/<case_id>/figures/<procedure>/<figure>  the records behind a figure as the report's sign-off fixed
+                             them (签发时数据); before sign-off, the figures page's list of today's
 * /annual-reports/<case_id>  one report as it will read: the addressees, the five parts with every cited figure
                              filled in from the records and linked to them (a hand-entered one marked, with who
                              entered it and why), the numbers typed into the text that no record supports, the
@@ -15,11 +17,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from web.case_access import own_case, reader
+from web.figures import Group, record_rows, stated_value
 from web.i18n import current_lang
 from web.present import fmt_date
 from web.runtime import runtime
@@ -29,7 +32,7 @@ from workflow.models import Case
 from workflow.procedures import guard_label
 from workflow.procedures.rule_of_law_report import NAME
 from workflow.procedures.rule_of_law_report.law import publication_last_day
-from workflow.procedures.rule_of_law_report.report_view import view
+from workflow.procedures.rule_of_law_report.report_view import fixed_figure, issued_report, view
 
 bp = Blueprint("annual_reports", __name__)
 
@@ -85,5 +88,34 @@ def show(case_id: str) -> str:
         rules.append({"code": r.code, "count": r.count, "article": label.article if label else r.article,
                       "text": (label.en if lang == "en" else label.zh) if label else (r.en if lang == "en" else r.zh)})
     labels = {pid: runtime().registry.get(pid).label.get(lang) for pid in report.figures}
+
+    def records_url(pid: str, fid: str) -> str:
+        """Where a figure's records are listed: as signed, once the report is issued; today's before."""
+        if report.issued is not None:
+            return url_for("annual_reports.fixed_records", case_id=case_id, procedure_id=pid, figure_id=fid)
+        return url_for("figures.records", procedure_id=pid, figure_id=fid, year=report.year)
+
     return render_template("annual_reports/show.html", report=report, rules=rules, names=names,
-                           procedure_labels=labels, lang=lang, fmt_date=fmt_date)
+                           procedure_labels=labels, lang=lang, fmt_date=fmt_date, records_url=records_url,
+                           stated=stated_value)
+
+
+@bp.get("/annual-reports/<case_id>/figures/<procedure_id>/<figure_id>")
+def fixed_records(case_id: str, procedure_id: str, figure_id: str) -> str:
+    """The records behind a figure as the report's sign-off fixed it (the cases that exist today, as the reader may
+    see them)."""
+    rt = runtime()
+    with rt.sessions() as session:
+        case = own_case(session, case_id)
+        if case.procedure != NAME:
+            abort(404)
+        figure = fixed_figure(session, rt.registry, case_id, f"{procedure_id}.{figure_id}")
+        issued, _kept = issued_report(session, case_id)
+    if figure is None or issued is None:
+        abort(404)
+    rows, hidden = record_rows(figure)
+    year = int((case.data.get("report") or {}).get("year") or 0)
+    group = Group(procedure_id, rt.registry.get(procedure_id).label.get(current_lang()), [figure])
+    return render_template("figures/records.html", group=group, figure=figure, rows=rows, hidden=hidden, year=year,
+                           value=stated_value, lang=current_lang(), org=None,
+                           fixed_by={"case_id": case_id, "number": issued.number})

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from tests.web.helpers import new_case
+from tests.web.helpers import new_case, parse
 from workflow import accounts
 from workflow.audit.export import verify_database
 from workflow.clock import FixedClock, utc_stamp
@@ -79,7 +82,7 @@ def test_a_report_without_its_addressee_is_not_signed_off_and_nothing_is_numbere
 
 
 def test_the_signed_report_is_a_numbered_gongwen_and_keeps_its_figures_as_signed(
-        town: Runtime, clock: FixedClock) -> None:
+        town: Runtime, clock: FixedClock, app: Flask, client_for: Callable[[str], FlaskClient]) -> None:
     _settings(town, clock, SETTINGS)
     new_case(town)  # one major decision started this year: the cited figure is 1
     case_id = _reviewed(town)
@@ -113,5 +116,23 @@ def test_the_signed_report_is_a_numbered_gongwen_and_keeps_its_figures_as_signed
     assert report.today is not None and report.today["major_decision.proposed"].value == 2
     measures = next(p for p in report.parts if p.name == "measures")
     assert "启动重大行政决策事项1项" in "".join(s.text for s in measures.segments)
+
+    drafter = client_for("zhangwei")
+    page = parse(drafter.get(f"/annual-reports/{case_id}"))
+    issued = page.one("#report-issued")
+    assert "泉后政〔2026〕1号" in issued.text()
+    download = next(link for link in issued.links() if "/documents/" in link)
+    assert drafter.get(download).data == pdf.read_bytes()
+    changed = [row.cells() for row in page.rows("#report-figures-changed")]
+    assert any("启动的重大行政决策事项" in row[0] and row[1:] == ["1", "2"] for row in changed), changed
+    assert "签发时数据" in page.text("#report-figures")
+    measures = page.one("#part-measures")
+    assert "启动重大行政决策事项1项" in "".join(measures.text().split())
+    behind = next(link for link in measures.links() if "/figures/" in link)
+    assert behind == f"/annual-reports/{case_id}/figures/major_decision/proposed"
+    listed = parse(drafter.get(behind))
+    assert len(listed.rows("#figure-records")) == 1 and "签发时数据" in listed.text("#figure-fixed")
+    assert "2" in parse(drafter.get("/figures/major_decision/proposed?year=2026")).text("#figure-value")
+
     verified = verify_database(town.sessions, town.origin, utc_stamp(clock.now()), registry=town.registry)
     assert verified.ok, verified.message
