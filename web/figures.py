@@ -124,6 +124,14 @@ def records(procedure_id: str, figure_id: str) -> str:
     figure = next((f for f in group.figures if f.spec.id == figure_id), None) if group else None
     if group is None or figure is None:
         abort(404)
+    rows, hidden = record_rows(figure)
+    return render_template("figures/records.html", group=group, figure=figure, rows=rows, hidden=hidden, year=year,
+                           value=_value, lang=current_lang(), org=_org_param(), fixed_by=None)
+
+
+def record_rows(figure: Figure) -> tuple[list[dict[str, Any]], int]:
+    """The records behind `figure` the reader may see (each case, and which entry), and how many others it counted.
+    Also for a figure as an issued report fixed it (web/annual_reports.py)."""
     shown = reader()
     ids = sorted({r.case_id for r in figure.records})
     with runtime().sessions() as session:
@@ -139,8 +147,12 @@ def records(procedure_id: str, figure_id: str) -> str:
         rows.append({"case_id": case.id, "item": None if ref.item is None else ref.item + 1,
                      "title": shown.title(procedure, case.title),
                      "state": state.label.get(current_lang()) if state else case.state})
-    return render_template("figures/records.html", group=group, figure=figure, rows=rows, hidden=hidden, year=year,
-                           value=_value, lang=current_lang(), org=_org_param())
+    return rows, hidden
+
+
+def stated_value(figure: Figure) -> str:
+    """A figure's value as the figures pages state it (43, 10,320, 97.5%)."""
+    return _value(figure)
 
 
 @bp.get("/figures/figures.xlsx")

@@ -194,6 +194,7 @@ def seed(runtime: Runtime, *, full_registers: bool = False) -> list[str]:
     demo_registers.tell(engine, full=full_registers)  # the town's 2024 registers (issue 14 item 4), entered today
     demo_petitions.tell(engine, ORG, full=full_registers)  # 信访、投诉举报、复议和应诉 (issue 14 item 4)
     cases.append(demo_report.tell(engine))  # its 2024 annual report, written from those records (issue 14 item 5)
+    cases.append(demo_report.draft_second_town(engine))  # 峰尾镇's, still in drafting: the district's page shows both
     return cases
 
 

@@ -8,13 +8,18 @@ each links to them on the report's page. Where the source report is short of wha
 §10.1), the demo supplies them, as the engine would not let the report go to review otherwise.
 
 It was issued on 2024-12-23, before lawflow: its sign-off, reporting and publication are entered after the fact
-(补录), each with its reason, through the same steps as a new report.
+(补录), each with its reason, through the same steps as a new report. With the town's 发文代字, 主送 and 抄送 set
+(ILLUSTRATIVE), the sign-off issues it as a 公文 with its figures fixed (workflow/procedures/rule_of_law_report/
+issued.py). 峰尾镇's 2024 report is still being drafted (`draft_second_town`), so the district's page of its towns'
+reports shows one reported and one not.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from workflow import accounts
+from workflow.db import writing
 from workflow.engine import Engine
 from workflow.typed_dates import REASON_FIELD
 
@@ -22,6 +27,11 @@ YEAR = 2024
 ISSUED_ON = "2024-12-23"
 LATE = "2024年度报告已于2024年12月23日印发，系统上线后补录签发、报送和公开情况（演示数据）"
 TITLE = "后龙镇人民政府关于2024年法治政府建设情况的报告"
+# the settings by their keys (workflow/settings.py; a demo module reads no family's law module: the import graph)
+SETTINGS: tuple[tuple[str, Any], ...] = (("report.document_code", "泉后政"), ("report.report_to", ["泉港区人民政府"]),
+                                         ("report.copy_to", ["中共泉港区委全面依法治区委员会办公室"]))
+SETTINGS_SOURCE = ("ILLUSTRATIVE 演示数据：示意《后龙镇人民政府公文处理办法》的发文机关代字和泉港区关于报送法治政府建设年度报告的通知；"
+                   "以本镇实际规定为准")
 
 DRAFT: dict[str, str] = {
     "intro": "2024年以来，在区委、区政府的正确领导下，后龙镇坚持以习近平新时代中国特色社会主义思想为指导，深入学习贯彻"
@@ -54,8 +64,12 @@ def _ok(engine: Engine, case_id: str, trigger: str, actor: str, payload: dict[st
         raise RuntimeError(f"demo report {trigger}: " + "；".join(r.zh for r in outcome.reasons))
 
 
-def tell(engine: Engine) -> str:
-    """Write, review, sign off, report and publish the 2024 report; its case id."""
+def tell(engine: Engine, org_id: str = "houlong") -> str:
+    """Write, review, sign off (issuing the 公文), report and publish the 2024 report; its case id."""
+    with writing(engine.sessions) as session:
+        for key, value in SETTINGS:
+            accounts.set_setting(session, org_id=org_id, key=key, value=value, source=SETTINGS_SOURCE, by="admin",
+                                 now=engine.clock.now())
     opened = engine.create_case("rule_of_law_report", "zhangwei", {"year": YEAR, "title": TITLE})
     if not opened.ok or not opened.case_id:
         raise RuntimeError("demo report: " + "；".join(r.zh for r in opened.reasons))
@@ -71,3 +85,15 @@ def tell(engine: Engine) -> str:
         "published_on": ISSUED_ON, "channel": "website", "location": "http://www.qg.gov.cn/houlong/fzzfjsndbg/2024.htm",
         REASON_FIELD: LATE})
     return case_id
+
+
+def draft_second_town(engine: Engine, drafter: str = "fw_drafter") -> str:
+    """峰尾镇's 2024 report, started and still in drafting; its case id."""
+    opened = engine.create_case("rule_of_law_report", drafter, {
+        "year": YEAR, "title": "峰尾镇人民政府关于2024年法治政府建设情况的报告"})
+    if not opened.ok or not opened.case_id:
+        raise RuntimeError("demo report: " + "；".join(r.zh for r in opened.reasons))
+    _ok(engine, opened.case_id, "save_draft", drafter, {
+        "intro": "2024年以来，峰尾镇在区委、区政府的正确领导下推进法治政府建设。",
+        "measures": "全年开展法治宣传活动{{普法活动台账.普法活动（场次）}}场次。"})
+    return opened.case_id

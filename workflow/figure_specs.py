@@ -35,6 +35,15 @@ records it counted, so that every figure links to them (issue 14 item 5):
         count: items                    # the entries of an appended record, not the cases
         of: comments
         date: comments.received_on
+      - id: answered_in_time
+        label: {zh: 按期答复, en: Answered in time}
+        deadline: {id: answer_period, verdict: in_time}   # by a time limit's verdict (below)
+
+`deadline:` counts the cases by what became of one of the definition's time limits (`kind: limit`), as the engine
+recorded it (workflow/engine/timeliness.py; nothing here judges a period again): `in_time` and `late`, the cases
+whose step ending it in the year met it or not (the verdict the step's record carries, `timeliness`); `overdue`,
+the cases in which it was still open at the year's end with its last day on or before 31 December (an open period's
+row, or a verdict that came only in a later year).
 
 `states:` keeps only cases in those states (e.g. not withdrawn). A case in a state listed under
 `exclude_states:` is never counted (a register entry voided with a reason). Read only: the engine never reads
@@ -78,6 +87,14 @@ class _AsOfDef(_Strict):
     until = fields.List(fields.String(validate=PATH), load_default=list)
 
 
+VERDICTS = ("in_time", "late", "overdue")
+
+
+class _DeadlineDef(_Strict):
+    id = fields.String(required=True, validate=IDENT)
+    verdict = fields.String(required=True, validate=validate.OneOf(VERDICTS))
+
+
 class FigureDef(_Strict):
     id = fields.String(required=True, validate=IDENT)
     label = fields.Nested(_LabelDef, required=True)
@@ -94,19 +111,22 @@ class FigureDef(_Strict):
     states = fields.List(fields.String(validate=IDENT), load_default=list)
     exclude_states = fields.List(fields.String(validate=IDENT), load_default=list)
     ratio = fields.Nested(_RatioDef)
+    deadline = fields.Nested(_DeadlineDef)
 
     @validates_schema
     def one_way_of_counting(self, data: dict[str, Any], **_: Any) -> None:
         if "ratio" in data:
-            extra = sorted(k for k in ("date", "taken", "as_of", "sum", "of") if k in data) + (
+            extra = sorted(k for k in ("date", "taken", "as_of", "sum", "of", "deadline") if k in data) + (
                 ["where"] if data.get("where") else [])
             if extra:
                 raise ValidationError(f"a ratio is read from its two figures: drop {', '.join(extra)}")
             return
-        if sum(bool(data.get(k)) for k in ("date", "taken", "as_of", "undated")) != 1:
+        if sum(bool(data.get(k)) for k in ("date", "taken", "as_of", "undated", "deadline")) != 1:
             raise ValidationError("give exactly one of date (counted in the year of a recorded date), taken (of "
-                                  "the day a step was recorded), as_of (in force at the year's end) or undated: "
-                                  "true (a standing list)")
+                                  "the day a step was recorded), as_of (in force at the year's end), deadline (by "
+                                  "a time limit's verdict) or undated: true (a standing list)")
+        if "deadline" in data and (data.get("count") == "items" or "sum" in data):
+            raise ValidationError("deadline: counts cases by their time limit; drop count: items and sum")
         date = data.get("date")
         if date is not None and not (isinstance(date, str) or (
                 isinstance(date, list) and date and all(isinstance(d, str) for d in date))):
@@ -146,6 +166,8 @@ class FigureSpec:
     states: frozenset[str] = frozenset()
     exclude_states: frozenset[str] = frozenset()
     ratio: tuple[str, str] | None = None  # (numerator id, denominator id)
+    deadline: str | None = None  # a time limit of the definition, counted by its verdict
+    verdict: str | None = None  # in_time | late | overdue
 
 
 def build(raw: Sequence[Mapping[str, Any]] | None) -> tuple[FigureSpec, ...]:
@@ -162,7 +184,8 @@ def build(raw: Sequence[Mapping[str, Any]] | None) -> tuple[FigureSpec, ...]:
             items_of=f.get("of"), date=_paths(f.get("date")), undated=bool(f.get("undated")), taken=f.get("taken"), since=as_of.get("since"), until=tuple(as_of.get("until", ())),
             sum=f.get("sum"), where=where, states=frozenset(f.get("states", ())),
             exclude_states=frozenset(f.get("exclude_states", ())),
-            ratio=(f["ratio"]["of"], f["ratio"]["over"]) if f.get("ratio") else None))
+            ratio=(f["ratio"]["of"], f["ratio"]["over"]) if f.get("ratio") else None,
+            deadline=(f.get("deadline") or {}).get("id"), verdict=(f.get("deadline") or {}).get("verdict")))
     return tuple(out)
 
 
@@ -246,6 +269,8 @@ def check_definition(data: Mapping[str, Any]) -> list[tuple[str, str]]:
                 problems.append((where, f"{path!r} must be <record key>.<field> or {OPENED!r}"))
             else:
                 field_of(where, path, ("date",), items_of)
+        if f.get("deadline"):
+            problems.extend(_deadline_problems(f"{at}.deadline.id", f["deadline"]["id"], data))
         if f.get("taken") and f["taken"] not in {t["trigger"] for t in data["transitions"]}:
             problems.append((f"{at}.taken", f"{f['taken']!r} is not a step of this procedure"))
         as_of = f.get("as_of")
@@ -276,3 +301,16 @@ def check_definition(data: Mapping[str, Any]) -> list[tuple[str, str]]:
     return problems
 
 
+def _deadline_problems(where: str, name: str, data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """A figure's `deadline:` names a time limit of the file that a recording step ends (its verdict is kept in
+    that step's record, where the figure reads it)."""
+    deadlines = data.get("deadlines") or {}
+    spec = deadlines.get(name)
+    if spec is None:
+        return [(where, f"{name!r} is not a deadline of this procedure (known: {', '.join(sorted(deadlines))})")]
+    if spec.get("kind") != "limit":
+        return [(where, f"{name!r} is a minimum period: only a limit is met in time, late or overdue")]
+    steps = {t["trigger"]: t for t in data["transitions"]}
+    if not any((steps.get(trigger) or {}).get("record") for trigger in spec.get("ends_on", ())):
+        return [(where, f"no step that ends {name!r} records anything: its verdict would be kept nowhere")]
+    return []

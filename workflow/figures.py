@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from workflow.clock import local_date, parse_stamp
 from workflow.definitions import Registry
 from workflow.figure_specs import OPENED, FigureSpec
-from workflow.models import AuditEvent, Case
+from workflow.models import AuditEvent, Case, CaseDeadline
 
 
 @dataclass(frozen=True)
@@ -93,12 +93,15 @@ def _value(row: _Row, spec: FigureSpec, path: str) -> Any:
     return record.get(name) if isinstance(record, Mapping) else None
 
 
-def _counts(spec: FigureSpec, row: _Row, start: date, end: date) -> bool:
+def _counts(spec: FigureSpec, row: _Row, start: date, end: date,
+            open_due: Mapping[str, date | None] | None = None) -> bool:
     for path, wanted in spec.where.items():
         if _value(row, spec, path) not in wanted:
             return False
     if spec.undated:
         return True
+    if spec.deadline is not None:
+        return _by_verdict(spec, row.case.data, (open_due or {}).get(spec.deadline), start, end)
     if spec.date or spec.taken is not None:
         on = row.taken.get(spec.taken) if spec.taken else next(
             (d for d in (_as_date(_value(row, spec, path)) for path in spec.date) if d is not None), None)
@@ -109,19 +112,51 @@ def _counts(spec: FigureSpec, row: _Row, start: date, end: date) -> bool:
     return since is not None and since <= end and (not ends or min(ends) > end)
 
 
+def recorded_verdict(data: Mapping[str, Any], deadline: str) -> Mapping[str, Any] | None:
+    """The engine's verdict on the time limit `deadline` (due, ended_on, on_time), as the record of the step that
+    ended it keeps it (workflow/audit/row_replay.py `timeliness`); the latest, if a round ended it twice."""
+    found: Mapping[str, Any] | None = None
+    seq = -1
+    for key, record in data.items():
+        if key in ("superseded", "previous_rounds"):
+            continue
+        for entry in record if isinstance(record, list) else [record]:
+            verdict = ((entry.get("timeliness") or {}) if isinstance(entry, Mapping) else {}).get(deadline)
+            if isinstance(verdict, Mapping) and int(entry.get("event_seq") or 0) > seq:
+                found, seq = verdict, int(entry.get("event_seq") or 0)
+    return found
+
+
+def _by_verdict(spec: FigureSpec, data: Mapping[str, Any], open_due: date | None, start: date, end: date) -> bool:
+    """in_time / late: ended in the year, met or not; overdue: still open at the year's end, its last day passed
+    (open now with that day, or ended only after the year)."""
+    verdict = recorded_verdict(data, spec.deadline or "")
+    if spec.verdict in ("in_time", "late"):
+        ended = _as_date(verdict.get("ended_on")) if verdict else None
+        return (verdict is not None and ended is not None and start <= ended <= end
+                and bool(verdict.get("on_time")) == (spec.verdict == "in_time"))
+    if verdict is not None:
+        due, ended = _as_date(verdict.get("due")), _as_date(verdict.get("ended_on"))
+        return due is not None and ended is not None and due <= end < ended
+    return open_due is not None and open_due <= end
+
+
 def compute(specs: Sequence[FigureSpec], procedure: str, cases: Sequence[Case], year: int,
-            taken: Mapping[str, Mapping[str, date]] | None = None) -> list[Figure]:
+            taken: Mapping[str, Mapping[str, date]] | None = None,
+            open_deadlines: Mapping[str, Mapping[str, date | None]] | None = None) -> list[Figure]:
     """The figures of one procedure for a calendar year, from its cases (of the organisations being reported);
-    `taken`: case id -> trigger -> the day the step was first recorded (steps_taken())."""
+    `taken`: case id -> trigger -> the day the step was first recorded (steps_taken()); `open_deadlines`: case id
+    -> the due day of each period still open (open_deadlines())."""
     start, end = date(year, 1, 1), date(year, 12, 31)
     taken = taken or {}
+    open_deadlines = open_deadlines or {}
     dated = [(c, local_date(c.created_at if c.created_at.tzinfo else c.created_at.replace(tzinfo=UTC)),
               taken.get(c.id, {})) for c in cases]
     plain: dict[str, Figure] = {}
     for spec in specs:
         if spec.ratio is not None:
             continue
-        counted = [r for r in _rows(spec, dated) if _counts(spec, r, start, end)]
+        counted = [r for r in _rows(spec, dated) if _counts(spec, r, start, end, open_deadlines.get(r.case.id))]
         refs = tuple(RecordRef(r.case.id, r.item) for r in counted)
         value: int | Decimal = (sum((_number(_value(r, spec, spec.sum)) for r in counted), Decimal(0))
                                 if spec.sum else len(counted))
@@ -151,8 +186,10 @@ def figures_of(session: Session, procedures: Mapping[str, Sequence[FigureSpec]],
         cases = session.scalars(select(Case).where(Case.org_id.in_(list(org_ids)), Case.procedure == pid)
                                 .order_by(Case.id)).all()
         triggers = {s.taken for s in specs if s.taken}
-        out[pid] = compute(specs, pid, cases, year,
-                           steps_taken(session, [c.id for c in cases], triggers) if triggers else None)
+        periods = {s.deadline for s in specs if s.deadline and s.verdict == "overdue"}
+        ids = [c.id for c in cases]
+        out[pid] = compute(specs, pid, cases, year, steps_taken(session, ids, triggers) if triggers else None,
+                           open_deadlines(session, ids, periods) if periods else None)
     return out
 
 
@@ -169,6 +206,18 @@ def steps_taken(session: Session, case_ids: Sequence[str], triggers: Iterable[st
             .order_by(AuditEvent.case_id, AuditEvent.seq))
         for case_id, trigger, at in rows:
             out.setdefault(case_id, {}).setdefault(trigger, local_date(parse_stamp(at)))
+    return out
+
+
+def open_deadlines(session: Session, case_ids: Sequence[str], names: Iterable[str]) -> dict[str, dict[str, date | None]]:
+    """case id -> name -> the due day of each of these periods still open (None: paused), from case_deadline."""
+    out: dict[str, dict[str, date | None]] = {}
+    wanted = sorted(set(names))
+    for chunk in range(0, len(case_ids), 500):
+        rows = session.execute(select(CaseDeadline.case_id, CaseDeadline.name, CaseDeadline.due).where(
+            CaseDeadline.name.in_(wanted), CaseDeadline.case_id.in_(list(case_ids[chunk:chunk + 500]))))
+        for case_id, name, due in rows:
+            out.setdefault(case_id, {})[name] = due
     return out
 
 

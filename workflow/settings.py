@@ -36,7 +36,7 @@ from workflow.procedures.information_request.law import (
     FEE_TIME_PAUSES_CLOCK,
 )
 from workflow.procedures.major_decision.law import FORUM_SETTING, QUORUM_SETTING
-from workflow.procedures.rule_of_law_report.law import COPY_TO, REPORT_BY, REPORT_TO
+from workflow.procedures.rule_of_law_report.law import COPY_TO, REPORT_BY, REPORT_CODE, REPORT_TO
 from workflow.typed_dates import LATE_ENTRY_DAYS
 
 # Value types. The stored value is JSON without floats (it goes into the hashed audit payload too).
@@ -440,6 +440,12 @@ CATALOGUE = CATALOGUE + (
                       "legal-facts holds no article of the Administrative Litigation Law on the answer; set it as the "
                       "court's notice states."),
                 "人民法院应诉通知书或行政诉讼法的条款", minimum=1, maximum=60, examples=("15",)),
+)
+# The annual report's 发文字号 (issue 14 item 5): the 代字 is the government's own, like the others (_CODE_WHY).
+CATALOGUE = CATALOGUE + (
+    SettingSpec(REPORT_CODE, STRING, Label("法治政府建设年度报告发文代字", "Code of the annual reports' documents"),
+                "《党政机关公文处理工作条例》第九条；GB/T 9704-2012 7.2.4", _CODE_WHY, "本单位公文处理办法",
+                examples=("泉后政",)),
 )
 BY_KEY: Mapping[str, SettingSpec] = {s.key: s for s in CATALOGUE}
 

@@ -7,7 +7,9 @@ import pytest
 from pytest_bdd import scenarios
 
 from tests.features.steps import *  # noqa: F403 - the step fixtures must live in this module's namespace
+from tests.features.steps_documents import *  # noqa: F403  - what the sign-off issued (05_签发公文.feature)
 from tests.features.steps_report import *  # noqa: F403
+from tests.features.steps_report_issue import *  # noqa: F403
 
 pytestmark = pytest.mark.usefixtures("scene")
 

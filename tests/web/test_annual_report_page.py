@@ -71,14 +71,18 @@ def test_houlongs_2024_report_states_the_source_reports_figures_each_from_exactl
                    "覆盖率达100%", "清理（修改、废止、宣布失效）规范性文件0件"):
         assert stated in text, stated
     assert "typed-numbers" not in response.get_data(as_text=True)  # no number typed without a record behind it
-    links = [link for link in page.one("#part-measures").links() if link.startswith("/figures/")]
+    # signed off through lawflow (the demo sets the 代字): each figure links to its records as fixed at sign-off
+    links = [link for link in page.one("#part-measures").links() if "/figures/" in link]
+    assert links and all(link.startswith(f"/annual-reports/{report}/figures/") for link in links), links
     exact = {"legal_activity/activities": 43, "legal_roster/legal_understanding": 246,
              "legal_roster/rule_of_law_leaders": 242, "mediation_committee/committees": 19, "mediator/full_time": 3,
              "mediation_case/closed": 40}
     for link in links:
-        key = link.split("?")[0].removeprefix("/figures/")
+        key = link.split("?")[0].split("/figures/")[1]
         if key in exact:
-            listed = parse(keeper.get(link)).rows("#figure-records")
+            fixed = parse(client_for("zhangwei").get(link))  # as signed: the count of the records behind it
+            assert f"依据的记录：{exact[key]}" in fixed.text("#figure-value") and fixed.has("#figure-fixed"), key
+            listed = parse(keeper.get(f"/figures/{key}?year=2024")).rows("#figure-records")  # today's, all visible
             assert len(listed) == exact[key], (key, len(listed))
-    assert {k for k in exact} <= {link.split("?")[0].removeprefix("/figures/") for link in links}
+    assert {k for k in exact} <= {link.split("?")[0].split("/figures/")[1] for link in links}
     assert "已向社会公开" in parse(client_for("zhangwei").get("/annual-reports/")).text("#annual-reports")

@@ -17,8 +17,13 @@ from workflow.documents.definitions import Content, DocumentType
 from workflow.typed_dates import Problem  # why a document cannot be issued, in the fields of a Reason
 
 
-def read(source: str, data: Mapping[str, Any], payload: Mapping[str, Any], org: Mapping[str, Any]) -> Any:
+def read(source: str, data: Mapping[str, Any], payload: Mapping[str, Any], org: Mapping[str, Any],
+         settings: Mapping[str, Any] | None = None, computed: Mapping[str, Any] | None = None) -> Any:
     kind, _, rest = source.partition(".")
+    if kind == "setting":
+        return (settings or {}).get(rest)
+    if kind == "computed":
+        return (computed or {}).get(rest)
     if kind == "payload":
         return payload.get(rest)
     if kind == "case":
@@ -29,9 +34,10 @@ def read(source: str, data: Mapping[str, Any], payload: Mapping[str, Any], org: 
 
 
 def values(doc: DocumentType, trigger: str, data: Mapping[str, Any], payload: Mapping[str, Any],
-           org: Mapping[str, Any]) -> dict[str, Any]:
+           org: Mapping[str, Any], settings: Mapping[str, Any] | None = None,
+           computed: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The document's fields and step flags, as its template receives them."""
-    found = {name: read(source, data, payload, org) for name, source in doc.fields.items()}
+    found = {name: read(source, data, payload, org, settings, computed) for name, source in doc.fields.items()}
     found.update({flag: trigger in steps for flag, steps in doc.step_flags.items()})
     return found
 

@@ -46,7 +46,10 @@ from workflow.required_when import WhenSchema
 
 DOCUMENTS_DIR = DEFINITIONS_DIR / "documents"
 LAYOUTS = ("wenshu", "gongwen")
-SOURCES = ("payload", "case", "org", "person")  # person.<payload field>: the name of the account it names
+SOURCES = ("payload", "case", "org", "person", "setting", "computed")
+# person.<payload field>: the name of the account it names; setting.<key>: the organisation's setting (the
+# annual report's 主送机关, report.report_to); computed.<name>: a value the procedure's family computes from the
+# records when the step is checked (workflow/procedures: DOCUMENT_DATA), kept with the issued document
 ORG_FIELDS = ("name_zh", "name_en")
 # What every template is given besides its fields (workflow/documents/render.py).
 BUILTINS = frozenset({"doc", "org", "number", "date_text", "verify_code", "verify_url"})
@@ -275,7 +278,8 @@ def _problems(where: str, doc: dict[str, Any], versions: list[Procedure], templa
         kind, _, rest = source.partition(".")
         if kind not in SOURCES or not rest:
             problems.append((path, f"{source!r}: a source is payload.<field>, case.<record>.<field>, "
-                                   f"person.<payload field> or org.<{'|'.join(ORG_FIELDS)}>"))
+                                   f"person.<payload field>, setting.<key>, computed.<name> or "
+                                   f"org.<{'|'.join(ORG_FIELDS)}>"))
         elif kind in ("payload", "person"):
             for proc, t in steps:
                 if rest not in {f.name for f in t.payload}:
@@ -285,6 +289,8 @@ def _problems(where: str, doc: dict[str, Any], versions: list[Procedure], templa
             problems.append((path, f"{rest.split('.')[0]!r} is recorded by no step of {versions[0].id}"))
         elif kind == "org" and rest not in ORG_FIELDS:
             problems.append((path, f"{rest!r} is not an organisation field ({', '.join(ORG_FIELDS)})"))
+        elif kind == "setting" and rest not in _setting_keys():
+            problems.append((path, f"{rest!r} is not an organisation setting (workflow/settings.py)"))
 
     for key, source in doc["fields_"].items():
         source_problem(f"{where}.fields.{key}", source)
@@ -332,6 +338,14 @@ def _template_problems(where: str, doc: dict[str, Any], templates: Path, given: 
         return [(path, f"template line {exc.lineno}: {exc.message}")]
     return [(path, f"the template reads {name!r}, which the document does not provide")
             for name in sorted(used - given)]
+
+
+def _setting_keys() -> frozenset[str]:
+    from workflow.settings import (
+        BY_KEY,  # the catalogue reads the families' laws: imported when a file names one
+    )
+
+    return frozenset(BY_KEY)
 
 
 def environment(templates: Path) -> Environment:

@@ -17,8 +17,8 @@ before, its number typed in the form (the number field is then required).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -50,6 +50,9 @@ class Planned:
     fonts: dict[str, str]
     day: date
     verify_base: str = ""  # the organisation's portal address before VERIFY_PATH (setting documents.public_base_url)
+    # what the family computed from the records for it (computed.<name> sources: the annual report's figures),
+    # fixed with the document in the issuing event's hashed facts ("data"): what it said, as it was then
+    computed: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -66,17 +69,21 @@ class Issued:
         return {"type": doc.key, "label": doc.label.zh, "template": doc.template_ref, "layout": doc.layout,
                 "code": self.planned.code, "year": self.year, "serial": self.serial, "number": self.number,
                 "date": self.planned.day.isoformat(), "sha256": self.staged.sha256, "size": self.staged.size,
-                "verify_code": self.verify_code, "fonts": dict(self.planned.fonts)}
+                "verify_code": self.verify_code, "fonts": dict(self.planned.fonts),
+                **({"data": self.planned.computed} if self.planned.computed else {})}
 
 
 def plan(documents: DocumentRegistry, procedure: Any, transition: Any, data: Mapping[str, Any],
          payload: Mapping[str, Any], org: Mapping[str, Any], settings: Mapping[str, Any],
-         records: RecordStore | None, today: date) -> tuple[list[Planned], list[Problem]]:
-    """The documents the step issues and every problem that stops one of them."""
+         records: RecordStore | None, today: date,
+         computed: Callable[[DocumentType], dict[str, Any]] | None = None) -> tuple[list[Planned], list[Problem]]:
+    """The documents the step issues and every problem that stops one of them; `computed` gives a document's
+    computed.<name> values (its family's, from the records)."""
     planned: list[Planned] = []
     problems: list[Problem] = []
     for doc in documents.issued_by(procedure.id, transition.trigger):
-        found = contents.values(doc, transition.trigger, data, payload, org)
+        extra = computed(doc) if computed is not None and _computes(doc) else {}
+        found = contents.values(doc, transition.trigger, data, payload, org, settings, extra)
         code = settings.get(doc.code_setting)
         if code or doc.check_contents == "always":
             problems.extend(contents.missing(doc, found))
@@ -111,9 +118,9 @@ def plan(documents: DocumentRegistry, procedure: Any, transition: Any, data: Map
         except render.FontProblem as exc:
             problems.append(Problem(f"document_font:{doc.id}", exc.zh, exc.en, doc.basis))
             continue
-        day = _day(contents.read(doc.date, data, payload, org), today)
+        day = _day(contents.read(doc.date, data, payload, org, settings, extra), today)
         planned.append(Planned(doc, found, _labels(doc, transition, found), str(code), fonts, day,
-                               verify_url_base(settings)))
+                               verify_url_base(settings), extra))
     return planned, problems
 
 
@@ -188,6 +195,10 @@ def organisation(session: Session, org_id: str) -> dict[str, Any]:
 def verify_url_base(settings: Mapping[str, Any]) -> str:
     """The portal's address without its trailing slash ("https://houlong.gov.cn"), or "" for the path alone."""
     return str(settings.get(VERIFY_BASE_SETTING) or "").strip().rstrip("/")
+
+
+def _computes(doc: DocumentType) -> bool:
+    return any(source.startswith("computed.") for source in doc.fields.values())
 
 
 def _day(value: Any, today: date) -> date:

@@ -105,7 +105,10 @@ def html(doc: DocumentType, found: Mapping[str, Any], *, org: Mapping[str, Any],
     # The QR code of the verification address goes beside the printed code (layouts only: a template's body
     # does not place it); a draft has no address yet and gets none.
     verify_qr = qr.data_uri(verify_url) if verify_url else ""
-    return layout.render(**common, title=title, body=Markup(body), verify_qr=verify_qr)
+    # 抄送机关 (GB/T 9704-2012 7.4.2) stand in the 版记 after the date, outside the body: a 公文 that has them gives
+    # them as its `copies` field (a list of organisations).
+    copies = [str(c) for c in found.get("copies") or ()] if doc.layout == "gongwen" else []
+    return layout.render(**common, title=title, body=Markup(body), verify_qr=verify_qr, copies=copies)
 
 
 def stylesheet(layout: str, fonts: Mapping[str, str]) -> str:

@@ -41,6 +41,7 @@ from workflow.clock import Clock, SystemClock, local_date, utc_stamp
 from workflow.db import Work, working
 from workflow.definitions import Procedure, Registry, Transition
 from workflow.documents import issue as doc_issue
+from workflow.documents.computing import DocumentContext
 from workflow.documents.definitions import DocumentRegistry, load_documents
 from workflow.engine import checks, guard_context, idempotency
 from workflow.engine.busy import retrying
@@ -58,6 +59,7 @@ from workflow.engine.refusals import SYSTEM_PROCEDURE, Attempt, Outcome, Reason,
 from workflow.engine.timeliness import ends_minimum_period, timeliness, update_deadlines
 from workflow.engine.transaction import orm, reading
 from workflow.models import Case, HolidayYear, User
+from workflow.procedures import document_data
 from workflow.records import RecordStore, Staged
 from workflow.store import Actor, CaseRow, Transactional
 
@@ -343,9 +345,15 @@ class Engine:
         if not before_input and self.documents.issued_by(procedure.id, transition.trigger):
             # The step's documents, judged like its guards on the same data (their contents, 代字, fonts).
             session = orm(work)()
+            settings = self._settings(session, user.org_id)
+
+            def computed(doc: Any) -> dict[str, Any]:  # a document's values its family computes from the records
+                compute = document_data(doc.key)
+                return compute(DocumentContext(session, self.registry, case, clean, settings)) if compute else {}
+
             issuing, problems = doc_issue.plan(
                 self.documents, procedure, transition, case.data, clean, doc_issue.organisation(session, user.org_id),
-                self._settings(session, user.org_id), self.records, local_date(now))
+                settings, self.records, local_date(now), computed)
         found = tuple(Reason(p.code, p.zh, p.en, p.article, p.field) for p in problems)
         try:
             clean = guard_context.evaluate(work, self.registry, self.calendar, procedure, transition, case,

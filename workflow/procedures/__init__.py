@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Protocol
+from typing import Any, Protocol
 
 from workflow.definition_blocks import Block
 from workflow.due_rules import DueRule
@@ -182,3 +182,21 @@ def guard_label(name: str) -> GuardLabel | None:
     if guard is None:
         return None
     return GuardLabel(name, GUARDS.family_of(name), guard.article, guard.zh, guard.en, guard.doc)
+
+
+class DocumentData(Protocol):
+    """A family's computation of a document type's `computed.<name>` values (workflow/documents/definitions.py),
+    given a workflow.documents.computing.DocumentContext (the step's session, registry, case, payload and the
+    organisation's settings) when the step is checked; what it returns is fixed with the issued document (JSON:
+    no floats)."""
+
+    def __call__(self, ctx: Any) -> dict[str, Any]: ...
+
+
+def document_data(key: str) -> DocumentData | None:
+    """The function of the family that computes the document type `key` (procedure/id), from its `DOCUMENT_DATA`."""
+    for family in GUARDS.families.values():
+        found = (getattr(family, "DOCUMENT_DATA", None) or {}).get(key)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+    return None

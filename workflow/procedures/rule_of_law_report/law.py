@@ -34,6 +34,7 @@ OPTIONAL_PARTS = ("other",)
 # Organisation settings (workflow/settings.py declares each with why it is local).
 REPORT_TO = "report.report_to"  # 主送: the town reports to 区委、区政府 (item 64, [V2])
 COPY_TO = "report.copy_to"  # 抄送: 区委依法治区办 (item 64, [V2])
+REPORT_CODE = "report.document_code"  # 发文机关代字 of the issued report (泉后政〔2025〕3号), the government's own
 REPORT_BY = "report.report_by"  # "MM-DD" of the next year: 3月1日 in the provincial guideline, [V2-weak] for Fujian
 
 # A hand-entered figure is referred to in the text as {{manual.<id>}}; a computed one as {{<procedure>.<figure>}}.

@@ -9,19 +9,23 @@ its year (workflow/figures.py; a town has none below, a district's report adds u
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow import org_tree
 from workflow.audit.refusals import Refusals, refusals
 from workflow.definitions import Procedure, Registry
-from workflow.figures import Figure, declared, figures_of
-from workflow.models import Case
+from workflow.documents.computing import from_json
+from workflow.figures import Figure, declared, figures_of, stated
+from workflow.models import AuditEvent, Case, IssuedDocument
 from workflow.procedures.rule_of_law_report import compose
+from workflow.procedures.rule_of_law_report.issued import DOCUMENT, frozen, kept_figure
 from workflow.procedures.rule_of_law_report.law import COPY_TO, OPTIONAL_PARTS, REPORT_TO, REQUIRED_PARTS
 from workflow.timers.figures import TimerFigure, timer_figures
 
@@ -55,6 +59,10 @@ class ReportView:
     copied_to: list[str]
     refusals: Refusals
     timers: list[TimerFigure]
+    # Once signed off and issued (签发), the figures above are those fixed with the issued document (签发时数据);
+    # `issued` is that document's row, and `today` today's value of each figure that now differs from it.
+    issued: IssuedDocument | None = None
+    today: dict[str, Figure] | None = None
 
     def figure(self, key: str) -> Figure | None:
         pid, _, fid = key.partition(".")
@@ -72,6 +80,10 @@ def view(session: Session, registry: Registry, case: Case, settings: Mapping[str
     year = int(report.get("year") or 0)
     orgs = org_tree.subtree(session, case.org_id)
     figures = figures_of(session, declared(registry), orgs, year)
+    issued, kept = issued_report(session, case.id)
+    today: dict[str, Figure] | None = None
+    if kept is not None:
+        figures, today = _as_fixed(figures, kept)
     by_key = {f.key: f for figs in figures.values() for f in figs}
     names = compose.figure_names(registry.latest())
     manual = compose.manual_figures(case.data)
@@ -91,7 +103,49 @@ def view(session: Session, registry: Registry, case: Case, settings: Mapping[str
         addressed_to=list(reporting.get("recipients") or _list(settings.get(REPORT_TO))),
         copied_to=list(reporting.get("copied_to") or _list(settings.get(COPY_TO))),
         refusals=refusals(session, orgs, year),
-        timers=timer_figures(session, registry, case.org_id, date(year, 1, 1), date(year, 12, 31)))
+        timers=timer_figures(session, registry, case.org_id, date(year, 1, 1), date(year, 12, 31)),
+        issued=issued, today=today)
+
+
+def issued_report(session: Session, case_id: str) -> tuple[IssuedDocument | None, dict[str, Any] | None]:
+    """The report's issued 公文 (the latest not voided) and what its sign-off fixed, from the issuing event."""
+    row = session.scalars(select(IssuedDocument).where(
+        IssuedDocument.case_id == case_id, IssuedDocument.doc_type == DOCUMENT,
+        IssuedDocument.voided_at.is_(None)).order_by(IssuedDocument.id.desc())).first()
+    if row is None:
+        return None, None
+    facts = session.scalar(select(AuditEvent.facts).where(AuditEvent.case_id == case_id,
+                                                          AuditEvent.seq == row.event_seq))
+    return row, frozen(json.loads(facts) if isinstance(facts, str) else facts)
+
+
+def fixed_figure(session: Session, registry: Registry, case_id: str, key: str) -> Figure | None:
+    """One figure as the report's sign-off fixed it (the records behind it then), or None."""
+    _row, kept = issued_report(session, case_id)
+    entry = kept_figure(kept, key)
+    pid, _, fid = key.partition(".")
+    try:
+        spec = next((f for f in registry.get(pid).figures if f.id == fid), None)
+    except KeyError:
+        return None
+    return from_json(pid, spec, entry) if entry is not None and spec is not None else None
+
+
+def _as_fixed(live: dict[str, list[Figure]], kept: Mapping[str, Any]) -> tuple[dict[str, list[Figure]],
+                                                                             dict[str, Figure]]:
+    """The figures as fixed at sign-off (a figure declared since keeps today's value), and today's value of each
+    that differs."""
+    out: dict[str, list[Figure]] = {}
+    differs: dict[str, Figure] = {}
+    for pid, figures in live.items():
+        out[pid] = []
+        for figure in figures:
+            entry = kept_figure(kept, figure.key)
+            then = from_json(pid, figure.spec, entry) if entry is not None else figure
+            out[pid].append(then)
+            if stated(then) != stated(figure):
+                differs[figure.key] = figure
+    return out, differs
 
 
 def _list(value: Any) -> Sequence[str]:
