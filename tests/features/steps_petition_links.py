@@ -64,3 +64,22 @@ def linked_both_ways(scene: Scene, earlier: dict[str, str]) -> None:
         assert later is not None and first is not None
         assert [(link.case_id, link.refers) for link in linked(session, rt.registry, later)] == [(first.id, True)]
         assert [(link.case_id, link.refers) for link in linked(session, rt.registry, first)] == [(later.id, False)]
+
+
+@then("信访事项台账登记了由该申请转来的信访事项，收到日期、信访事项和信访人取自申请，二者互相关联")
+def petition_opened_from_request(scene: Scene) -> None:
+    rt = scene.town
+    with rt.sessions() as session:
+        request = session.get(Case, scene.case_id)
+        assert request is not None
+        links = linked(session, rt.registry, request)
+        assert [(link.procedure.id if link.procedure else None, link.refers) for link in links] == [(PETITION, False)]
+        petition = session.get(Case, links[0].case_id)
+        assert petition is not None and petition.state == "registered"
+        entry, asked = petition.data["entry"], request.data["request"]
+        assert (entry["origin_request"], entry["received_on"], entry["title"], entry["petitioners"]) \
+            == (request.id, request.data["receipt"]["received_on"], asked["title"], [asked["applicant"]])
+        assert (entry["transferred_from"], entry["petition_class"]) == ("direct", "claim")
+        assert [(link.case_id, link.refers) for link in linked(session, rt.registry, petition)] == [(request.id, True)]
+        assert petition.created_by == scene.user("周敏")
+        assert {d.name for d in petition.deadlines} >= {"notice_period"}  # its first period runs from receipt
