@@ -75,7 +75,7 @@ from workflow.audit.selection import (
     page_of_events,
 )
 from workflow.clock import parse_stamp, utc_stamp
-from workflow.models import SYSTEM_JOURNAL_ID, AuditEvent, Case, admin_journal_id
+from workflow.models import ADMIN_JOURNAL_PREFIX, SYSTEM_JOURNAL_ID, AuditEvent, Case, admin_journal_id
 from workflow.runtime import Runtime
 from workflow.timers.figures import timer_figures
 from workflow.visibility import visible_orgs
@@ -242,6 +242,7 @@ def _explorer(filters: Filters) -> tuple[str, int]:
         next_url=url_for("audit.events", **query, page=page + 1) if page < pages else None,
         jsonl_url=url_for("audit.events_jsonl", **query), csv_url=url_for("audit.events_csv", **query),
         system_journal=SYSTEM_JOURNAL_ID, admin_journal=_journals()[1], orgs=orgs,
+        admin_prefix=ADMIN_JOURNAL_PREFIX,  # a supervisor's: the organisations below keep journals too
     ), (400 if filters.errors else 200)
 
 
