@@ -42,7 +42,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from web.access import may_open, require_roles
-from web.case_access import reader
+from web.case_access import org_choices, reader
 from web.i18n import N_, _, current_lang, paren
 from web.input_screen import own_filters
 from web.pagination import page_links, page_number
@@ -68,13 +68,14 @@ from workflow.audit.selection import (
     KINDS,
     EventFilter,
     count_events,
+    event_orgs,
     header_record,
     iter_selection,
     org_totals,
     page_of_events,
 )
 from workflow.clock import parse_stamp, utc_stamp
-from workflow.models import SYSTEM_JOURNAL_ID, AuditEvent, Case, admin_journal_id
+from workflow.models import ADMIN_JOURNAL_PREFIX, SYSTEM_JOURNAL_ID, AuditEvent, Case, admin_journal_id
 from workflow.runtime import Runtime
 from workflow.timers.figures import timer_figures
 from workflow.visibility import visible_orgs
@@ -147,13 +148,15 @@ class Filters:
 
 def parse_filters(args: MultiDict[str, str]) -> Filters:
     values = {name: (args.get(name) or "").strip() for name in ("case", "actor", "role", "trigger", "kind",
-                                                                 "from", "to")}
+                                                                 "from", "to", "org")}
     errors: dict[str, str] = {}
     for name, limit in MAX_LEN.items():
         if len(values[name]) > limit:
             errors[name] = _("不能超过{n}个字符。", n=limit)
         elif CONTROL.search(values[name]):
             errors[name] = _("含有不允许的控制字符。")
+    if values["org"] and values["org"] not in reader().orgs():  # only one of the organisations audited (issue 14)
+        errors["org"] = _("未知的单位，请从列表中选择。")
     if values["kind"] and values["kind"] not in KINDS:
         errors["kind"] = _("未知的事件类型，请从列表中选择。")
     days: dict[str, date | None] = {}
@@ -170,7 +173,8 @@ def parse_filters(args: MultiDict[str, str]) -> Filters:
     if not errors:
         result.filter = EventFilter(case=values["case"] or None, actor=values["actor"] or None,
                                     role=values["role"] or None, trigger=values["trigger"] or None,
-                                    kind=values["kind"] or None, start=days["from"], end=days["to"])
+                                    kind=values["kind"] or None, start=days["from"], end=days["to"],
+                                    org=values["org"] or None)
     return result
 
 
@@ -213,6 +217,7 @@ def _explorer(filters: Filters) -> tuple[str, int]:
     rt = runtime()
     with rt.sessions() as s:
         people = _accounts(s)
+        orgs = org_choices(s)  # a supervisor's organisations: the picker and the column (issue 14)
         rows: list[Any] = []
         total = pages = 0
         more = False
@@ -224,7 +229,10 @@ def _explorer(filters: Filters) -> tuple[str, int]:
             pages = max(1, -(-total // PAGE_SIZE))
             page = min(page, pages)
             known: dict[str, DataLabels] = {}
-            rows = [_row(e, rt, people, known) for e in page_of_events(s, _scope(s), flt, page, PAGE_SIZE)]
+            shown = page_of_events(s, _scope(s), flt, page, PAGE_SIZE)
+            of_org = event_orgs(s, shown, _scope(s)) if orgs else {}
+            rows = [{**_row(e, rt, people, known), "org": dict(orgs).get(of_org.get((e.case_id, e.seq), ""), "")}
+                    for e in shown]
     query = flt.as_dict() if flt is not None else {}
     return render_template(
         "audit/events.html", filters=filters, choices=_choices(rt, people, filters.values), rows=rows,
@@ -233,7 +241,8 @@ def _explorer(filters: Filters) -> tuple[str, int]:
         prev_url=url_for("audit.events", **query, page=page - 1) if page > 1 else None,
         next_url=url_for("audit.events", **query, page=page + 1) if page < pages else None,
         jsonl_url=url_for("audit.events_jsonl", **query), csv_url=url_for("audit.events_csv", **query),
-        system_journal=SYSTEM_JOURNAL_ID, admin_journal=_journals()[1],
+        system_journal=SYSTEM_JOURNAL_ID, admin_journal=_journals()[1], orgs=orgs,
+        admin_prefix=ADMIN_JOURNAL_PREFIX,  # a supervisor's: the organisations below keep journals too
     ), (400 if filters.errors else 200)
 
 
@@ -374,7 +383,7 @@ def events_csv() -> Response | tuple[str, int]:
 
 def _describe(flt: EventFilter) -> str:
     names = {"case": _("案件编号"), "actor": _("办理人"), "role": _("办理角色"), "trigger": _("步骤"),
-             "kind": _("事件类型"), "from": _("起始日期"), "to": _("截止日期")}
+             "kind": _("事件类型"), "from": _("起始日期"), "to": _("截止日期"), "org": _("单位")}
     parts = [f"{names[k]}={v}" for k, v in flt.as_dict().items()]
     return _("、").join(parts) if parts else _("无（本单位全部事件）")
 

@@ -84,10 +84,12 @@ def _page(procedure: Procedure, year: int, problems: tuple[register_io.RowProble
         entries = register_io.entries(session, procedure, current_user.org_id, year, frozenset(current_user.roles))
         figures = register_io.figures(session, procedure, current_user.org_id, year)
         shortfalls = register_io.shortfalls(session, procedure, current_user.org_id, year)
+        late = register_io.overdue(session, procedure, current_user.org_id, runtime().engine.today(),
+                                   frozenset(current_user.roles))
     rows = [(e, [register_io.export_cell(c, e.values.get(c.name)) for c in columns]) for e in entries]
     return render_template(
         "registers/show.html", procedure=procedure, register=register, year=year, columns=columns, rows=rows,
-        figures=figures, stated=stated, shortfalls=shortfalls, problems=problems, rows_read=rows_read, lang=lang,
+        figures=figures, stated=stated, shortfalls=shortfalls, overdue=late, problems=problems, rows_read=rows_read, lang=lang,
         may_import=_may_import(procedure), years=range(runtime().engine.today().year, 2014, -1)), status
 
 

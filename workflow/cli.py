@@ -16,7 +16,8 @@ import click
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from workflow import inputs
+from workflow import inputs, org_tree
+from workflow.case_reading import Reader
 from workflow.deadlines import describe, due_order
 from workflow.definitions import DefinitionError, DefinitionErrors, load_file
 from workflow.engine import Outcome
@@ -196,14 +197,26 @@ def case_fire(ctx: click.Context, case_id: str, trigger: str, actor: str, data: 
 
 @case.command("list")
 @click.option("--state", help="Only cases in this state.")
+@click.option("--as", "actor", help="Read as this user: their organisation's cases, and a supervisor's those below it.")
+@click.option("--org", help="Only this organisation's cases (with --as: one of those the user reads).")
 @click.pass_context
-def case_list(ctx: click.Context, state: str | None) -> None:
+def case_list(ctx: click.Context, state: str | None, actor: str | None, org: str | None) -> None:
     """List cases with their stage and next deadline."""
     rt = _rt(ctx)
     with rt.sessions() as session:
         query = select(Case).order_by(Case.id)
         if state:
             query = query.where(Case.state == state)
+        shown = _case_reader(rt, session, actor) if actor else None
+        orgs: dict[str, str] = {}
+        if shown is not None:  # as the web's list reads it (workflow/case_reading.py), issue 14
+            if org and org not in shown.orgs():
+                raise UserError(f"单位「{_safe(org)}」不在该用户可查阅的范围内 / {_safe(actor)!r} does not read "
+                                f"organisation {_safe(org)!r}; they read: {', '.join(shown.orgs())}")
+            query = query.where(shown.scope_clause(org))
+            orgs = org_tree.names(session, shown.orgs(), ctx.obj["lang"]) if shown.below else {}
+        elif org:
+            query = query.where(Case.org_id == org)
         today = rt.engine.today()
         for c in session.scalars(query):
             lang = ctx.obj["lang"]
@@ -214,7 +227,20 @@ def case_list(ctx: click.Context, state: str | None) -> None:
                 view = describe(min(limits, key=due_order), rt.engine.procedure_of(c), today, rt.engine.calendar)
                 summary = view.summary_en() if lang == "en" else view.summary_zh()
                 due_text = f"  {view.label.get(lang)} {view.due.isoformat() if view.due else '—'} {summary}"
-            click.echo(f"{c.id}  {_pad(label, 14)}  {_safe(c.title)}{due_text}")
+            title = c.title if shown is None else shown.title(shown.procedure(c.procedure, c.procedure_version),
+                                                                c.title)
+            where = f"{_pad(_safe(orgs.get(c.org_id, c.org_id)), 24)}  " if orgs else ""
+            click.echo(f"{c.id}  {where}{_pad(label, 14)}  {_safe(title)}{due_text}")
+
+
+def _case_reader(rt: Runtime, session: Any, actor: str) -> Reader:
+    """What `actor` may read, as the web reads it for them (workflow/case_reading.py Reader.for_user)."""
+    from workflow.models import User
+
+    user = session.scalar(select(User).where(User.username == actor))
+    if user is None or not user.active:
+        raise UserError(f"用户「{_safe(actor)}」不存在或已停用 / no active user {_safe(actor)!r}")
+    return Reader.for_user(session, rt.registry, user.role_names, user.org_id)
 
 
 def _safe(text: object) -> str:
@@ -240,7 +266,8 @@ def _state_label(rt: Runtime, case: Case, lang: str) -> str:
 
 @case.command("show")
 @click.argument("case_id")
-@click.option("--as", "actor", help="Also list the steps this user may take now.")
+@click.option("--as", "actor", help="Read as this user (a case they may not read is not found; personal data as "
+                                    "their roles allow) and list the steps they may take now.")
 @click.pass_context
 def case_show(ctx: click.Context, case_id: str, actor: str | None) -> None:
     """Show a case: state, deadlines, recorded data, next steps."""
@@ -248,20 +275,27 @@ def case_show(ctx: click.Context, case_id: str, actor: str | None) -> None:
     lang = ctx.obj["lang"]
     with rt.sessions() as session:
         c = session.get(Case, case_id)
-        if c is None:
-            raise UserError(f"案件「{case_id}」不存在 / no such case")
+        shown = _case_reader(rt, session, actor) if actor else None
+        if c is None or (shown is not None and not shown.sees_case(c)):  # the same words: no existence leak
+            raise UserError(f"案件「{_safe(case_id)}」不存在 / no such case")
         proc = rt.engine.procedure_of(c)
-        click.echo(f"{c.id}  {_safe(c.title)}")
+        title, data = (c.title, c.data) if shown is None else (shown.title(proc, c.title), shown.data(proc, c.data))
+        click.echo(f"{c.id}  {_safe(title)}")
+        if shown is not None and shown.below:
+            click.echo(f"单位 organisation: {_safe(org_tree.names(session, [c.org_id], lang)[c.org_id])}")
         click.echo(f"程序 procedure: {proc.label.get(lang)} ({proc.ref})   状态 state: {_state_label(rt, c, lang)}"
                    f" [{c.state}]   版本 version: {c.version}")
         for d in c.deadlines:
             spec = proc.deadlines[d.name]
             flag = "（推算 provisional）" if d.provisional else ""
-            shown = d.due.isoformat() if d.due else f"已暂停 paused ({d.paused_en if lang == 'en' else d.paused_zh})"
-            click.echo(f"期限 {spec.label.get(lang)}: {shown}{flag}  [{spec.basis}]")
+            due = d.due.isoformat() if d.due else f"已暂停 paused ({d.paused_en if lang == 'en' else d.paused_zh})"
+            click.echo(f"期限 {spec.label.get(lang)}: {due}{flag}  [{spec.basis}]")
         # json.dumps escapes C0 controls but not C1 or direction overrides: those are escaped line by line
-        click.echo("\n".join(_safe(line) for line in json.dumps(c.data, ensure_ascii=False, indent=2).splitlines()))
-        if actor:
+        click.echo("\n".join(_safe(line) for line in json.dumps(data, ensure_ascii=False, indent=2).splitlines()))
+        if actor and shown is not None and not shown.acts_in(c.org_id):
+            click.echo("可办理 next steps: 无（上级机关对下级机关案件只能查阅 / read only: a case of an organisation "
+                       "below)")
+        elif actor:
             steps = rt.engine.available_transitions(session, c, actor)
             click.echo("可办理 next steps: " + (", ".join(f"{t.trigger}（{t.label.get(lang)}）" for t in steps) or "无"))
 

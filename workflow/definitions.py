@@ -22,7 +22,15 @@ from typing import Any
 import yaml
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from workflow import figure_specs, need_to_know, options_from, register_spec, required_when, typed_dates
+from workflow import (
+    case_links,
+    figure_specs,
+    need_to_know,
+    options_from,
+    register_spec,
+    required_when,
+    typed_dates,
+)
 from workflow import pages as page_meta
 from workflow.definition_blocks import Block
 from workflow.due_rules import DueRule
@@ -226,6 +234,9 @@ class Procedure:
     figures: tuple[figure_specs.FigureSpec, ...] = field(default=(), compare=False)
     # a register (台账) of entries: its list, import and figures (定义 register:, workflow/register_spec.py); read only
     register: register_spec.Register | None = field(default=None, compare=False)
+    # cases it names, and the cases a step opens, linked (定义 links: / opens:, workflow/case_links.py)
+    links: tuple[case_links.CaseLink, ...] = field(default=(), compare=False)
+    opens: tuple[case_links.Opens, ...] = field(default=(), compare=False)
 
     def block(self, name: str) -> Any:
         """The built value of the family block `name` (e.g. "severity"), or None when the file does not give it."""
@@ -521,6 +532,8 @@ class ProcedureSchemaDef(Schema):
     visibility = fields.Nested(need_to_know.VisibilityDef)
     figures = fields.List(fields.Nested(figure_specs.FigureDef))
     register = fields.Nested(register_spec.RegisterDef)
+    links = fields.List(fields.Nested(case_links.LinkDef))
+    opens = fields.List(fields.Nested(case_links.OpensDef))
 
 
 # ---------------------------------------------------------------- loading
@@ -713,6 +726,7 @@ def _check_meaning(data: dict[str, Any], name: str) -> list[tuple[str, str]]:
     problems.extend(need_to_know.check_definition(data))
     problems.extend(figure_specs.check_definition(data))
     problems.extend(register_spec.check_definition(data))
+    problems.extend(case_links.check_definition(data))
     return problems
 
 
@@ -870,6 +884,8 @@ def _linked_problems(found: Mapping[tuple[str, int], Procedure]) -> list[Definit
                     problems.append((f"conflicts.{i}.named_in.{j}", f"in {other.ref}: {problem}"))
         if problems:
             errors.append(DefinitionError(proc.source_file, problems))
+    for file, where, reason in case_links.check_registry(latest):
+        errors.append(DefinitionError(file, [(where, reason)]))
     return errors
 
 
@@ -989,6 +1005,8 @@ def _build(data: dict[str, Any], name: str) -> Procedure:
         visibility=need_to_know.build(data.get("visibility")),
         figures=figure_specs.build(data.get("figures")),
         register=register_spec.build(data.get("register")),
+        links=case_links.build_links(data.get("links")),
+        opens=case_links.build_opens(data.get("opens")),
     )
 
 

@@ -15,12 +15,19 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from workflow import register_io, xlsx
+from sqlalchemy import select
+
+from workflow import accounts, register_io, xlsx
+from workflow.db import writing
 from workflow.engine import Engine
+from workflow.models import User
 from workflow.typed_dates import REASON_FIELD
 
 KEEPER = "guomin"  # 郭敏, 司法所
 LATE = "2024年纸质台账于系统上线后统一补录（演示数据）"
+# the mediation registers' periods (workflow/procedures/mediation/clock.py): no article in legal-facts-2 §7.1
+TERM_SOURCE = "ILLUSTRATIVE 演示数据：示意本省人民调解条例的委员任期条款“每届任期三年”；以本省实际规定为准"
+DISPUTE_SOURCE = "ILLUSTRATIVE 演示数据：示意《后龙镇人民调解工作制度》“调解纠纷一般在一个月内调结”；以本镇实际制度为准"
 YEAR = 2024
 VILLAGES: tuple[tuple[str, str], ...] = (
     ("后龙村", "village"), ("峰前村", "village"), ("土坑村", "village"), ("前街村", "village"), ("后街村", "village"),
@@ -137,6 +144,12 @@ def tell(engine: Engine, *, full: bool = True) -> list[str]:
     def rows(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return found if full else found[:SAMPLE]
 
+    org_id = _org_of(engine)
+    with writing(engine.sessions) as session:  # before the entries: their periods are counted when entered
+        accounts.set_setting(session, org_id=org_id, key="mediation.committee_term_years", value=3,
+                             source=TERM_SOURCE, by="admin", now=engine.clock.now())
+        accounts.set_setting(session, org_id=org_id, key="mediation.dispute_period_days", value=30,
+                             source=DISPUTE_SOURCE, by="admin", now=engine.clock.now())
     created: list[str] = []
     procedure = engine.registry.get("legal_activity")
     specs = register_io.fields_of(procedure)
@@ -167,6 +180,13 @@ def tell(engine: Engine, *, full: bool = True) -> list[str]:
                   {"result": "confirmed", "court_filed_on": (effective + timedelta(days=14)).isoformat(),
                    "decided_on": (effective + timedelta(days=25)).isoformat(), REASON_FIELD: LATE})
     return created
+
+
+def _org_of(engine: Engine) -> str:
+    with engine.sessions() as session:
+        user = session.scalar(select(User).where(User.username == KEEPER))
+        assert user is not None, f"the register keeper {KEEPER} is not a person of the demo town"
+        return user.org_id
 
 
 def _ok(result: register_io.ImportResult) -> tuple[str, ...]:

@@ -1,5 +1,6 @@
 """Cases that refer to each other: a case whose definition links it to another one (a conflict's `linked:`, e.g.
-a legal review naming the penalty case it reviews at `submission.enforcement_case`), read both ways.
+a legal review naming the penalty case it reviews at `submission.enforcement_case`; or a `links:` entry, e.g. a
+petition naming the request it was opened from, workflow/case_links.py), read both ways.
 
 A read model for the case page: the referring case shows the case it names, the named case every case naming it,
 each with its current stage (the result: 审核通过, 审核未通过 ...). Links are read from the definitions, never from a
@@ -34,9 +35,11 @@ def linked(session: Session, registry: Registry, case: Case) -> list[Link]:
         own = registry.get(case.procedure, case.procedure_version)
     except KeyError:
         return []
-    named = {v for c in own.conflicts if c.linked and isinstance(v := at_path(case.data or {}, c.linked.path), str)}
+    paths = [c.linked.path for c in own.conflicts if c.linked] + [link.path for link in own.links]
+    named = {v for path in paths if isinstance(v := at_path(case.data or {}, path), str) and v}
     naming = {(p.id, c.linked.path) for p in registry.all() for c in p.conflicts
-              if c.linked and c.linked.procedure == case.procedure}
+              if c.linked and c.linked.procedure == case.procedure} \
+        | {(p.id, link.path) for p in registry.all() for link in p.links if link.procedure == case.procedure}
     out: dict[str, Link] = {}
     if named:
         for row in session.scalars(select(Case).where(Case.org_id == case.org_id, Case.id.in_(sorted(named)))

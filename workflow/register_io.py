@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow import xlsx
+from workflow.deadlines import overdue as overdue_query
 from workflow.definitions import Procedure, Registry
 from workflow.engine import Engine
 from workflow.figures import Figure, figures_of
@@ -381,3 +382,29 @@ def _in_group_at_end(register: Register, group: PerGroup, data: Mapping[str, Any
     day, end = _path(data, register.date), f"{year}-12-31"
     ended = _path(data, group.until) if group.until else None
     return bool(day) and str(day) <= end and not (ended and str(ended) <= end)
+
+
+@dataclass(frozen=True)
+class Overdue:
+    """An entry of the register (of any year) with a period whose last day has passed: a committee whose term has
+    ended, a dispute mediated past the organisation's period (the definition's `deadlines:`, issue 14)."""
+
+    case_id: str
+    title: str
+    label: Label  # the period's
+    due: date
+
+
+def overdue(session: Session, procedure: Procedure, org_id: str, today: date,
+            roles: frozenset[str] | None = None) -> list[Overdue]:
+    """The register's entries whose running limit ended before `today`, most overdue first (workflow.deadlines.overdue:
+    the same query the to-do and compliance views read); titles masked as `entries` masks them."""
+    register = register_of(procedure)
+    rows = session.execute(overdue_query(today).where(Case.org_id == org_id, Case.procedure == procedure.id)).all()
+    out = []
+    for case, row in rows:
+        spec = procedure.deadlines.get(row.name)
+        if spec is not None and row.due is not None:
+            title = _entry(procedure, register, case, roles).values.get("title", case.title)
+            out.append(Overdue(case.id, str(title), spec.label, row.due))
+    return out

@@ -447,6 +447,17 @@ CATALOGUE = CATALOGUE + (
                 "《党政机关公文处理工作条例》第九条；GB/T 9704-2012 7.2.4", _CODE_WHY, "本单位公文处理办法",
                 examples=("泉后政",)),
 )
+_MEDIATION_WHY = Label("legal-facts-2 §7.1 所载人民调解法条文未规定此期限，按本省、本地人民调解工作规定或本单位制度设置。",
+                      "The articles of the People's Mediation Law in legal-facts-2 §7.1 set no such period; the "
+                      "province's or the locality's rules on people's mediation, or the organisation's own, set it.")
+CATALOGUE = CATALOGUE + (  # the mediation registers' periods (workflow/procedures/mediation/clock.py, issue 14)
+    SettingSpec("mediation.committee_term_years", INTEGER, Label("人民调解委员会委员每届任期（年）", "Term of a mediation committee (years)"),
+                "《中华人民共和国人民调解法》（委员会的产生和任期，legal-facts-2 §7.1 未载条文）", _MEDIATION_WHY,
+                "人民调解法的任期条款或本省人民调解条例", minimum=1, maximum=10, examples=("3", "5")),
+    SettingSpec("mediation.dispute_period_days", INTEGER, Label("调解纠纷的期限（自登记之日起，日）", "Period to mediate a dispute (days)"),
+                "本单位人民调解工作制度（调解期限，legal-facts-2 §7.1 未载条文）", _MEDIATION_WHY,
+                "本省人民调解工作规定或本单位人民调解工作制度的期限条款", minimum=1, maximum=365, examples=("30",)),
+)
 BY_KEY: Mapping[str, SettingSpec] = {s.key: s for s in CATALOGUE}
 
 

@@ -7,6 +7,8 @@ import pytest
 from pytest_bdd import scenarios
 
 from tests.features.steps import *  # noqa: F403 - the step fixtures must live in this module's namespace
+from tests.features.steps_petitions import *  # noqa: F403 - "…"的最后一日为…, for the mediation periods too
+from tests.features.steps_register_details import *  # noqa: F403
 from tests.features.steps_registers import *  # noqa: F403
 
 pytestmark = pytest.mark.usefixtures("scene")

@@ -8,6 +8,7 @@ import pytest
 from pytest_bdd import scenarios
 
 from tests.features.steps import *  # noqa: F403 - the step fixtures must live in this module's namespace
+from tests.features.steps_petition_links import *  # noqa: F403
 from tests.features.steps_petitions import *  # noqa: F403
 from tests.features.steps_registers import *  # noqa: F403
 

@@ -174,3 +174,28 @@ def test_the_status_lookup_is_rate_limited_per_client_with_a_clear_429_page(town
     town.clock.advance(minutes=11)  # the short window has passed
     assert visitor.post("/public/information-requests/status", data={"code": "x" * 22, "csrf_token": token}
                         ).status_code == 404
+
+
+def test_a_request_that_is_a_petition_opens_the_linked_petition_shown_on_both_case_pages(town, client_for):
+    """条例第三十九条 (issue 14): the notice and the petition in one step; each case page lists the other."""
+    from workflow import accounts
+    from workflow.db import writing
+
+    with writing(town.sessions) as session:
+        accounts.set_setting(session, org_id="houlong", key="petitions.day_unit", value="calendar_days",
+                             source="本省信访工作规定（示意）", by="admin", now=town.clock.now())
+    engine, today = town.engine, town.engine.today().isoformat()
+    opened = engine.create_case("information_request", "zhoumin", {**REQUEST, "channel": "in_person"})
+    assert engine.fire(opened.case_id, "confirm_receipt", "zhoumin", {"received_on": today, "submitted_on": today}).ok
+    told = engine.fire(opened.case_id, "treat_as_petition", "zhoumin", {
+        "kind": "petition", "channel": "后龙镇信访办", "reply_text": "您反映的事项属于信访，不作为政府信息公开申请处理。",
+        "answered_on": today, "open_petition": True, "petition_class": "claim"})
+    assert told.ok, told.reasons
+    with town.sessions() as s:
+        petition = s.scalars(select(Case).where(Case.procedure == "petition")).one()
+        assert petition.data["entry"]["origin_request"] == opened.case_id
+    officer = client_for("zhoumin")  # who reads both: the disclosure officer reads the petitions, names masked
+    links = parse(officer.get(f"/cases/{petition.id}")).one("section.linked-cases").links()
+    assert any(opened.case_id in link for link in links)
+    links = parse(officer.get(f"/cases/{opened.case_id}")).one("section.linked-cases").links()
+    assert any(petition.id in link for link in links)

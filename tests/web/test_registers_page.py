@@ -84,3 +84,22 @@ def test_a_year_exported_from_one_town_imports_into_another_with_the_same_figure
         there = register_io.figures(session, town.registry.get("legal_activity"), "fengwei", 2025)
     assert [(f.spec.id, stated(f)) for f in there] == [(f.spec.id, stated(f)) for f in here]
     assert parse(other.get(PAGE)).text("#figure-activities") == "2"
+
+
+def test_a_committee_whose_term_has_ended_is_flagged_on_its_register_page(town, client_for) -> None:
+    """Issue 14: the term is the organisation's setting (legal-facts-2 §7.1 states none); a committee of an earlier
+    year whose term ended shows on the page of any year, linked to its case; a current one does not."""
+    with writing(town.sessions) as session:
+        accounts.set_setting(session, org_id="houlong", key="mediation.committee_term_years", value=3,
+                             source="本省人民调解条例（示意）", by="admin", now=town.clock.now())
+    entry = {"parent_type": "village", "parent_name": "后龙村民委员会", "established_on": "2011-06-01", "members": 5,
+             "women_members": 1}
+    old = town.engine.create_case("mediation_committee", "guomin",
+                                  {**entry, "title": "后龙村人民调解委员会", "term_started_on": "2020-05-01"})
+    new = town.engine.create_case("mediation_committee", "guomin",
+                                  {**entry, "title": "峰前村人民调解委员会", "term_started_on": "2025-05-01"})
+    assert old.ok and new.ok, (old.reasons, new.reasons)
+    page = parse(client_for("guomin").get("/registers/mediation_committee/?year=2026"))
+    flagged = page.one("#register-overdue")
+    assert f"/cases/{old.case_id}" in flagged.links() and f"/cases/{new.case_id}" not in flagged.links()
+    assert "本届任期" in flagged.text() and "2023-04-30" in flagged.text()

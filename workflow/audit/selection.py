@@ -54,6 +54,7 @@ class EventFilter:
     kind: str | None = None
     start: date | None = None
     end: date | None = None
+    org: str | None = None  # one of the organisations in scope (a supervisor's pick, issue 14); narrows the scope
 
     def __post_init__(self) -> None:
         if self.kind is not None and self.kind not in KINDS:
@@ -90,7 +91,7 @@ class EventFilter:
         """The filters that are set, as query parameters (dates ISO): for links and the export header."""
         values = {"case": self.case, "actor": self.actor, "role": self.role, "trigger": self.trigger,
                   "kind": self.kind, "from": self.start.isoformat() if self.start else None,
-                  "to": self.end.isoformat() if self.end else None}
+                  "to": self.end.isoformat() if self.end else None, "org": self.org}
         return {k: v for k, v in values.items() if v}
 
     @property
@@ -149,7 +150,35 @@ def org_totals(session: Session, org_id: OrgIds) -> tuple[int, int, int]:
 
 
 def _where(org_id: OrgIds, flt: EventFilter) -> list[ColumnElement[bool]]:
-    return [org_scope(org_id), *flt.clauses()]
+    return [org_scope(_narrowed(org_id, flt.org)), *flt.clauses()]
+
+
+def _narrowed(org_id: OrgIds, org: str | None) -> OrgIds:
+    """The scope, or only the organisation picked within it (issue 14): in the query itself, so counts, pages and
+    exports hold that organisation's events and nothing is filtered after reading; one outside it selects none."""
+    if org is None:
+        return org_id
+    inside = org == org_id if isinstance(org_id, str) else org in org_id
+    return org if inside else []
+
+
+def event_orgs(session: Session, events: Sequence[AuditEvent], org_id: OrgIds) -> dict[tuple[str, int], str]:
+    """(case, seq) -> the organisation an event belongs to, for the explorer's organisation column: its case's, its
+    administration journal's, or, for the system journal, its actor's (the scope's organisations only)."""
+    orgs = [org_id] if isinstance(org_id, str) else list(org_id)
+    case_ids = {e.case_id for e in events}
+    of_case = dict(session.execute(select(Case.id, Case.org_id).where(Case.id.in_(sorted(case_ids)))).all()) \
+        if case_ids else {}
+    of_case.update({admin_journal_id(o): o for o in orgs})
+    actors = sorted({e.actor for e in events if e.case_id == SYSTEM_JOURNAL_ID and e.actor})
+    of_actor = dict(session.execute(select(User.username, User.org_id).where(User.username.in_(actors))).all()) \
+        if actors else {}
+    out: dict[tuple[str, int], str] = {}
+    for e in events:
+        org = of_actor.get(e.actor or "") if e.case_id == SYSTEM_JOURNAL_ID else of_case.get(e.case_id)
+        if org in orgs:
+            out[(e.case_id, e.seq)] = org
+    return out
 
 
 def count_events(session: Session, org_id: OrgIds, flt: EventFilter, at_most: int | None = None) -> int:

@@ -220,7 +220,11 @@ class Engine:
                     staged.discard()
             recorded.clear()
             step = self._checked(work, case_id, actor, attempt, expected_version, attachment, lock=True)
-            return self._apply(work, step, attachment, recorded)
+            opening = self._opening(work, step)  # a linked case the step opens: judged before anything is written
+            outcome = self._apply(work, step, attachment, recorded)
+            if opening is not None:
+                opening()
+            return outcome
 
         def run() -> Outcome:
             outcome = self._unit_of_work(attempt, take, request)
@@ -251,6 +255,8 @@ class Engine:
             try:
                 step = self._checked(work, case_id, actor, attempt, expected_version, None, lock=False,
                                      before_input=before_input)
+                if not before_input:
+                    self._opening(work, step)
             except Refused as refused:
                 return attempt.unchecked(refused.reasons)
         case = step.case
@@ -414,8 +420,25 @@ class Engine:
         return Outcome(True, case.id, transition.trigger, from_state, to_state, event.seq, event.hash, (),
                        case.version)
 
+    def _opening(self, work: Work, step: _Step) -> Callable[[], Outcome] | None:
+        """The case the step opens, linked to this one (the definition's `opens:`, workflow/case_links.py), by
+        create_case()'s own checks, now (Refused: the step is refused with its reasons, nothing written), and
+        its writes, for the step's transaction once the step is applied: both or neither."""
+        opens = next((o for o in step.procedure.opens
+                      if o.step == step.transition.trigger and o.applies(step.payload)), None)
+        if opens is None:
+            return None
+        target = checks.procedure_named(self.registry, opens.procedure)
+        lists = frozenset(f.name for f in target.create.payload if f.type == "string_list")
+        payload = opens.payload(step.case.id, step.case.data, step.payload, lists)
+        return self._open_checked(work, opens.procedure, Attempt.of("create", step.user.username, payload))
+
     def _open(self, work: Work, procedure_id: str, attempt: Attempt) -> Outcome:
         """create_case's checks and writes: the opening step of the newest version of the procedure."""
+        return self._open_checked(work, procedure_id, attempt)()
+
+    def _open_checked(self, work: Work, procedure_id: str, attempt: Attempt) -> Callable[[], Outcome]:
+        """create_case's checks (raising Refused before anything is written) and then its writes, returned."""
         procedure = checks.procedure_named(self.registry, procedure_id)
         attempt.procedure = procedure.ref
         now = self.clock.now()  # SQLite: the write lock is held from BEGIN IMMEDIATE on
@@ -431,6 +454,11 @@ class Engine:
                 "本单位的案件编号已暂停：恢复的数据库可能落后于已发出的编号，请运维人员运行 lawflow case-numbers advance 后再立案",
                 "case numbering of this organisation is held: the restored database may be behind numbers already "
                 "issued; an operator must run `lawflow case-numbers advance` before a case can be opened"))
+        return lambda: self._open_write(work, procedure, user, role, payload, now)
+
+    def _open_write(self, work: Work, procedure: Procedure, user: Actor, role: str, payload: dict[str, Any],
+                    now: datetime) -> Outcome:
+        session = work.session
         # The organisation's own series, its counter row locked until this commits; the opening time is
         # read under that lock, so a later number never opens earlier (workflow/numbering.py).
         case_id, now = numbering.allocate(session, user.org_id, procedure.id, self.clock, now)

@@ -12,3 +12,7 @@ PML = "《中华人民共和国人民调解法》"
 CPL = "《中华人民共和国民事诉讼法》（2023年修正）"
 MIN_MEMBERS, MAX_MEMBERS = 3, 9  # 第八条第二款: 人民调解委员会由委员三至九人组成
 CONFIRMATION_DAYS = 30  # 第三十三条; 民诉法第二百零五条: 自调解协议生效之日起三十日内 (calendar days)
+# Neither period is in legal-facts-2 §7.1 (人民调解法 as read there sets no term of office for a committee and no
+# period for mediating a dispute): each is the organisation's setting, with the document it follows as its source.
+COMMITTEE_TERM_YEARS = "mediation.committee_term_years"  # the committee's term of office, in years
+DISPUTE_PERIOD_DAYS = "mediation.dispute_period_days"  # a dispute's mediation, in calendar days from registration

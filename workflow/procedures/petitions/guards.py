@@ -12,6 +12,7 @@ from workflow.procedures.petitions.law import (
     LITIGATION_ANSWER_DAYS,
     MAX_EXTENSION_DAYS,
     OBJECTION_WORKING_DAYS,
+    PETITION_PROCEDURE,
     PETITION_REG,
     TRANSFERRED,
 )
@@ -119,3 +120,53 @@ def litigation_answer_period_set(ctx: GuardContext) -> Fail | None:
         return None
     return Fail(f"本单位尚未设置行政诉讼答辩期限（设置项 {LITIGATION_ANSWER_DAYS}）",
                 f"the organisation has not set the period to answer a lawsuit ({LITIGATION_ANSWER_DAYS})")
+
+
+def _reviewed_repeat(ctx: GuardContext) -> tuple[str, list[str], Fail | None]:
+    """The earlier petition this entry repeats (`entry.repeats`), the petitioners both name, and why it is not a
+    repeat after 复核 (None when it is one): the earlier item must be a petition of the town whose 复核 gave its
+    opinion, brought by one of the same petitioners (第三十六条: 同一事实和理由, which the registrar states)."""
+    entry = ctx.data.get("entry") or {}
+    earlier_id = str(entry.get("repeats") or "")
+    if not earlier_id:
+        return "", [], Fail("登记时未关联所重复的原信访事项编号",
+                            "no earlier petition was linked when the item was registered (its number: repeats)")
+    earlier = ctx.case_view(earlier_id)
+    if earlier is None or earlier.procedure != PETITION_PROCEDURE:
+        return earlier_id, [], Fail(f"所关联的原信访事项「{earlier_id}」不是本单位的信访事项",
+                                    f"{earlier_id} is not a petition of this organisation")
+    review = earlier.data.get("review") or {}
+    if not review.get("opinion_on"):
+        return earlier_id, [], Fail(f"原信访事项「{earlier_id}」尚未经复核作出复核意见，不适用第三十六条“不再受理”",
+                                    f"the earlier petition {earlier_id} has no review (复核) opinion yet: art 36 does "
+                                    f"not apply")
+    before = set((earlier.data.get("entry") or {}).get("petitioners") or [])
+    common = sorted(before & set(entry.get("petitioners") or []))
+    if not common:
+        return earlier_id, [], Fail(f"原信访事项「{earlier_id}」的信访人与本事项的信访人不同",
+                                    f"the earlier petition {earlier_id} was brought by other petitioners")
+    return earlier_id, common, None
+
+
+@GUARDS.guard("repeat_after_review", article=f"{PETITION_REG}第三十六条",
+              zh="信访人对复核意见不服，以同一事实和理由再次提出的，不再受理；须关联已经复核的原信访事项",
+              en="A claim repeated on the same facts and reasons after review is not accepted again; the earlier, "
+                 "reviewed petition is linked")
+def repeat_after_review(ctx: GuardContext) -> Fail | None:
+    return _reviewed_repeat(ctx)[2]
+
+
+@GUARDS.guard("not_a_repeat_after_review", article=f"{PETITION_REG}第三十六条",
+              zh="经复核后以同一事实和理由再次提出的信访事项，不再受理",
+              en="A claim repeated on the same facts and reasons after review is not accepted again")
+def not_a_repeat_after_review(ctx: GuardContext) -> Fail | None:
+    earlier_id, common, why_not = _reviewed_repeat(ctx)
+    if why_not is not None:
+        return None  # not a repeat after 复核 (or none linked): accepted as any other claim
+    earlier = ctx.case_view(earlier_id)
+    reviewed_on = ((earlier.data if earlier else {}).get("review") or {}).get("opinion_on")
+    who = "、".join(common)
+    return Fail(f"{who}就原信访事项「{earlier_id}」已经复核（复核意见{reviewed_on}），以同一事实和理由再次提出的不再受理，"
+                f"应当登记为不再受理",
+                f"{who} had the earlier petition {earlier_id} reviewed (opinion of {reviewed_on}); the same claim is "
+                f"not accepted again: record it as not accepted")

@@ -21,3 +21,4 @@ DAY_UNIT = "petitions.day_unit"  # calendar_days | working_days ([U], legal-fact
 LITIGATION_ANSWER_DAYS = "petitions.litigation_answer_days"  # no article of 行政诉讼法 in legal-facts
 CLAIM_CLASS = "claim"  # 申诉求决类
 TRANSFERRED = ("petition_office", "superior")  # 信访部门转送、交办 or a superior's assignment (第二十三条第三款)
+PETITION_PROCEDURE = "petition"  # 第三十六条: a repeat names an earlier item of the same register
