@@ -94,3 +94,14 @@ def period_without_day(scene: Scene, label: str) -> None:
     name = next(name for name, spec in procedure.deadlines.items() if spec.label.zh == label)
     row = scene.deadline(name)
     assert row is not None and row.due is None, row
+
+
+@then(parsers.re(r'"(?P<label>[^"]+)"记录为"(?P<status>按期|逾期)"'))
+def period_verdict(scene: Scene, label: str, status: str) -> None:
+    """The verdict the engine recorded with the step that ended the period (workflow/engine/timeliness.py)."""
+    procedure = next(p for p in REGISTERS.values() if p.id == scene.case().procedure)
+    name = next(name for name, spec in procedure.deadlines.items() if spec.label.zh == label)
+    verdicts = [record["timeliness"][name] for record in scene.case().data.values()
+                if isinstance(record, dict) and name in record.get("timeliness", {})]
+    assert len(verdicts) == 1, f"{len(verdicts)} verdicts on 「{label}」"
+    assert verdicts[0]["on_time"] == (status == "按期"), verdicts[0]
