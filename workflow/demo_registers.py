@@ -164,6 +164,8 @@ def tell(engine: Engine, *, full: bool = True) -> list[str]:
         result = register_io.import_payloads(engine, engine.registry.get(procedure_id), KEEPER,
                                              list(range(1, len(payloads) + 1)), payloads)
         created.extend(_ok(result))
+        if procedure_id == "mediation_committee":
+            _elections(engine, list(zip(result.created, rows(entries), strict=True)))
     disputes_ = created[-len(rows(disputes())):]
     for i, case_id in enumerate(disputes_):
         agreed = _dispute_day(i) + timedelta(days=5 + i % 10)
@@ -180,6 +182,20 @@ def tell(engine: Engine, *, full: bool = True) -> list[str]:
                   {"result": "confirmed", "court_filed_on": (effective + timedelta(days=14)).isoformat(),
                    "decided_on": (effective + timedelta(days=25)).isoformat(), REASON_FIELD: LATE})
     return created
+
+
+def _elections(engine: Engine, entered: list[tuple[str, dict[str, Any]]]) -> None:
+    """Each committee's election once its three-year term (the demo's setting) has run out by today: a town that
+    keeps its register records the 换届 (人民调解法第九条: re-electable), so the demo's committees are not shown
+    with a term long expired. With the tests' clock (before the terms end) no election has come yet."""
+    today = engine.today()
+    for case_id, row in entered:
+        started = date.fromisoformat(row["term_started_on"])
+        new_term = started.replace(year=started.year + 3)
+        if new_term <= today:
+            _fire(engine, case_id, "record_election", {"term_started_on": new_term.isoformat(), "members": row["members"],
+                                                        "women_members": row["women_members"],
+                                                        REASON_FIELD: "换届选举结果依选举报告补录（演示数据）"})
 
 
 def _org_of(engine: Engine) -> str:
