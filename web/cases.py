@@ -405,8 +405,16 @@ def fire(case_id: str, trigger: str) -> Response | tuple[str, int]:
                 step=label_of(procedure, "step", trigger), state=label_of(procedure, "state", outcome.to_state)),
               "success")
         return redirect(url_for("cases.show", case_id=case_id))
+    if hold is not None and set(outcome.codes) & FILE_ITSELF_REFUSED:  # another file is needed: keep nothing
+        rt.held_uploads.release(hold.token)
+        hold = None
     status = 409 if "stale" in outcome.codes else 422
     return _case_page(case_id, refused=(trigger, outcome), kept=kept_values(fields, request.form), held=hold), status
+
+
+# Refusals of the file itself (its name, its being empty): the retry needs another file, so none is held. A file
+# refused as not the declared format is held: the declaration may be what was wrong.
+FILE_ITSELF_REFUSED = frozenset({"record_filename_invalid", "record_empty"})
 
 
 def _received_file(case_id: str, trigger: str, attaches: bool) -> tuple[Staged | None, Hold | None]:

@@ -204,6 +204,8 @@ GET  /figures/major_decision/proposed            login 200 200 200 200 200 200 2
 GET  /figures/major_decision/no_such_figure      login 404 404 404 404 404 404 404 404 404 403
 GET  /annual-reports/                            login 200 200 403 403 200 403 403 403 200 403
 GET  /annual-reports/{case}                      login 404 404 404 404 404 404 404 404 404 404
+GET  /annual-reports/{case}/figures/major_decision/proposed login 404 404 404 404 404 404 404 404 404 404
+GET  /annual-reports/towns/                      login 403 403 403 403 403 403 403 403 403 403
 """
 
 EXCLUDED = ("static",)  # and everything under /api/ (tests/api/test_matrix.py)
