@@ -43,6 +43,7 @@ from werkzeug.datastructures import MultiDict
 
 from web.access import may_open, require_roles
 from web.case_access import org_choices, reader
+from web.day_filters import day_range
 from web.i18n import N_, _, current_lang, paren
 from web.input_screen import own_filters
 from web.pagination import page_links, page_number
@@ -159,16 +160,8 @@ def parse_filters(args: MultiDict[str, str]) -> Filters:
         errors["org"] = _("未知的单位，请从列表中选择。")
     if values["kind"] and values["kind"] not in KINDS:
         errors["kind"] = _("未知的事件类型，请从列表中选择。")
-    days: dict[str, date | None] = {}
-    for name in ("from", "to"):
-        days[name] = None
-        if values[name]:
-            try:
-                days[name] = date.fromisoformat(values[name])
-            except ValueError:
-                errors[name] = _("日期无效，请按“年-月-日”填写，例如 2026-03-02。")
-    if days["from"] and days["to"] and days["from"] > days["to"]:
-        errors["to"] = _("截止日期早于起始日期。")
+    start, end = day_range(values, "from", "to", errors)
+    days = {"from": start, "to": end}
     result = Filters(values, errors)
     if not errors:
         result.filter = EventFilter(case=values["case"] or None, actor=values["actor"] or None,
@@ -526,16 +519,11 @@ def _compliance_args() -> tuple[dict[str, str], dict[str, str], list[tuple[str, 
         orgs = list(org_tree.names(s, [scope] if isinstance(scope, str) else scope, current_lang()).items())
     if values["org"] not in dict(orgs):
         errors["org"] = _("未知的单位，请从列表中选择。")
-    days: dict[str, date] = {"from": date(today.year, 1, 1), "to": today}
+    start, end = day_range(values, "from", "to", errors)
+    days: dict[str, date] = {"from": start or date(today.year, 1, 1), "to": end or today}  # this year to date
     for name in ("from", "to"):
-        if values[name]:
-            try:
-                days[name] = date.fromisoformat(values[name])
-            except ValueError:
-                errors[name] = _("日期无效，请按“年-月-日”填写，例如 2026-03-02。")
-        else:
-            values[name] = days[name].isoformat()
-    if not errors and days["from"] > days["to"]:
+        values[name] = values[name] or days[name].isoformat()
+    if not errors and days["from"] > days["to"]:  # one side typed, the other by default
         errors["to"] = _("截止日期早于起始日期。")
     return values, errors, orgs, days
 

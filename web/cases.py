@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, send_file, url_for
@@ -33,6 +32,7 @@ from werkzeug.wrappers import Response
 from web import diagram
 from web.auth import WebUser
 from web.case_access import NAME, field_errors, own_case, procedure_of, reader, step_for
+from web.day_filters import day_range
 from web.errors import PublicBadRequest, PublicNotFound
 from web.forms import kept_values, payload_from_form, widgets
 from web.i18n import _, current_lang
@@ -175,15 +175,7 @@ def parse_list_args(args: MultiDict[str, str], user: WebUser) -> ListForm:
             errors[name] = _("不能超过{n}个字符。", n=MAX_QUERY)
         elif CONTROL.search(values[name]):
             errors[name] = _("含有不允许的控制字符。")
-    days_opened: dict[str, date | None] = {"opened_from": None, "opened_to": None}
-    for name in days_opened:
-        if values[name]:
-            try:
-                days_opened[name] = date.fromisoformat(values[name])
-            except ValueError:
-                errors[name] = _("日期无效，请按“年-月-日”填写，例如 2026-03-02。")
-    if days_opened["opened_from"] and days_opened["opened_to"] and days_opened["opened_from"] > days_opened["opened_to"]:
-        errors["opened_to"] = _("截止日期早于起始日期。")
+    opened_from, opened_to = day_range(values, "opened_from", "opened_to", errors)
     if values["party"] and not reader().searches_parties():
         errors["party"] = _("您的角色不能查看当事人信息，不能按当事人查询。")
     if values["order"] and values["order"] not in ORDERS:
@@ -205,8 +197,8 @@ def parse_list_args(args: MultiDict[str, str], user: WebUser) -> ListForm:
         text=values["q"] or None,
         order=values["order"] or ("deadline" if mine else "updated"),  # a work list of one's own: soonest first
         reader=reader(), org=values["org"] or None,
-        opened_from=local_day_range(days_opened["opened_from"], None)[0],
-        opened_before=local_day_range(None, days_opened["opened_to"])[1],
+        opened_from=local_day_range(opened_from, None)[0],
+        opened_before=local_day_range(None, opened_to)[1],
         unit=values["unit"] or None, party=values["party"] or None,
     )
     return form
