@@ -219,6 +219,17 @@ def test_an_attachment_step_without_kind_is_valid() -> None:
     assert load_file(DEFINITIONS_DIR / "major_decision.v2.yaml").ref == "major_decision@2"
 
 
+def test_a_stages_expected_materials_are_its_states_and_the_attaching_steps_kinds(tmp_path: Path) -> None:
+    raw = yaml.safe_load((DEFINITIONS_DIR / "major_decision.v2.yaml").read_text(encoding="utf-8"))
+    raw["attachments"]["expects"]["nowhere"] = {"materials": ["draft"], "basis": "条例"}
+    raw["attachments"]["expects"]["legality_review"]["materials"].append("napkin")
+    with pytest.raises(DefinitionError) as info:
+        load_file(_write(tmp_path, raw, "major_decision.v2.yaml"))
+    assert ("attachments.expects.nowhere", "unknown state 'nowhere'") in info.value.problems
+    assert any(path == "attachments.expects.legality_review.materials.2" and "'napkin'" in reason
+               for path, reason in info.value.problems)
+
+
 def test_a_load_is_kept_until_a_file_or_the_registered_families_change(tmp_path: Path) -> None:
     import shutil
 

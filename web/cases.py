@@ -55,7 +55,7 @@ from workflow import inputs, org_tree, typed_dates, xlsx
 from workflow.accounts import names_and_posts
 from workflow.audit.chains import case_events, moves_of
 from workflow.clock import local_date, local_day_range
-from workflow.completeness import MATERIAL_FIELD, completeness, format_label
+from workflow.completeness import MATERIAL_FIELD, completeness, format_label, missing_materials
 from workflow.deadlines import DUE_SOON_WORKING_DAYS
 from workflow.definitions import OPENED_AS, Procedure
 from workflow.engine import Outcome
@@ -473,6 +473,7 @@ def _case_page(case_id: str, refused: tuple[str, Outcome] | None = None,
         evidence = completeness(s, procedure, case, rt.records, lang) if procedure and case.data.get("records") \
             else None
         offered = people_choices(s, case.org_id, [f for t in steps for f in t.payload], _("执法证"))
+        missing = missing_materials(procedure, case, lang)
     refused_trigger, outcome = refused if refused else (None, None)
     errors = field_errors(outcome.reasons, lang) if outcome else {}
     forms = []
@@ -496,7 +497,7 @@ def _case_page(case_id: str, refused: tuple[str, Outcome] | None = None,
                            history=history, forms=forms, orphan=orphan, orphan_step=orphan_step,
                            evidence=evidence, evidence_columns=_evidence_columns(procedure, lang), people=people,
                            format_label=format_label, procedure_missing=procedure is None, upcoming=upcoming,
-                           links=links)
+                           links=links, missing=missing)
 
 
 def _evidence_columns(procedure: Procedure | None, lang: str) -> dict[str, str]:

@@ -47,6 +47,7 @@ from web.present import (
 from web.runtime import runtime
 from workflow.accounts import Member, members_of, setting_values
 from workflow.administration import ADMIN_ROLE
+from workflow.completeness import completeness, missing_materials
 from workflow.definitions import Procedure, Transition
 from workflow.engine import Outcome, Reason
 from workflow.models import Case, Organization
@@ -286,11 +287,14 @@ def _meeting_page(case_id: str, refused: tuple[str, Outcome] | None = None,
             decision = _decision_form(steps, case, form_name == "decision", outcome, kept, errors)
         view_state = {"id": case.id, "title": case.title, "version": case.version,
                       "stage": label_of(procedure, "state", case.state)}
+        # the files sent with the item (决策草案、起草说明…), to open from the meeting, and what the stage lacks
+        files = completeness(s, procedure, case, rt.records, lang) if (case.data or {}).get("records") else None
+        missing = missing_materials(procedure, case, lang)
     orphan = outcome if outcome and not any(f and f.get("refused") for f in (convene, member_form, decision)) \
         else None
     return render_template("meetings/show.html", case=view_state, item=item, meeting=view, deadline=deadline,
                            convene=convene, member_form=member_form, member_note=member_note, decision=decision,
-                           labels=_field_labels(procedure, page), orphan=orphan)
+                           labels=_field_labels(procedure, page), orphan=orphan, files=files, missing=missing)
 
 
 def _convene_form(t: Transition, procedure: Procedure, members: Mapping[str, Member], settings: Mapping[str, Any],

@@ -45,7 +45,7 @@ from web.present import (
 )
 from web.runtime import runtime
 from workflow.accounts import names_and_posts
-from workflow.completeness import completeness
+from workflow.completeness import completeness, missing_materials
 from workflow.definitions import Procedure, Transition
 from workflow.engine import Outcome
 from workflow.models import Case
@@ -178,6 +178,7 @@ def _review_page(case_id: str, refused: Refusal | None = None) -> str:
         }
         # the files the drafter attached (决策草案、起草说明、报告…), to download from the review page
         files = completeness(s, procedure, case, rt.records, lang) if data.get("records") else None
+        missing = missing_materials(procedure, case, lang)  # what the stage works on and is not among them
     sections = case_sections(procedure, data, people, DataLabels(procedure))
     errors = field_errors(refused.outcome.reasons, lang) if refused else {}
     opinion = None
@@ -197,7 +198,7 @@ def _review_page(case_id: str, refused: Refusal | None = None) -> str:
     orphan_step = label_of(procedure, "step", refused.trigger) if orphan and refused else ""
     return render_template("reviews/show.html", case=view, deadlines=deadlines, materials=materials,
                            records=records, checklist=checklist, opinion=opinion, forms=forms, orphan=orphan, files=files,
-                           orphan_step=orphan_step, legality=page.outcome is not None)
+                           orphan_step=orphan_step, legality=page.outcome is not None, missing=missing)
 
 
 def _pick(sections: list[Section], keys: tuple[str, ...]) -> list[Section]:

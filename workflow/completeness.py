@@ -113,6 +113,29 @@ def completeness(session: Session, procedure: Procedure, case: Case, store: Reco
                               basis, spec.label.get(lang) if spec else "", every_stage)
 
 
+@dataclass(frozen=True)
+class MissingMaterials:
+    """The materials the case's current stage works on that no file of the case is (the definition's
+    `attachments.expects`): the pages where the stage is worked say so."""
+
+    stage: str
+    materials: tuple[str, ...]  # their labels, in the definition's order
+    basis: str
+
+
+def missing_materials(procedure: Procedure | None, case: Case, lang: str = "zh") -> MissingMaterials | None:
+    spec = procedure.attachments if procedure is not None else None
+    if spec is None or case.state not in spec.expects:
+        return None
+    wanted, basis = spec.expects[case.state]
+    have = {r.get(MATERIAL_FIELD) for r in case.data.get("records", []) if isinstance(r, Mapping)}
+    labels = {value: label for (_trigger, value), label in _material_labels(procedure, lang).items()}
+    missing = tuple(labels.get(m, m) for m in wanted if m not in have)
+    if not missing:
+        return None
+    return MissingMaterials(procedure.states[case.state].label.get(lang), missing, basis)
+
+
 def _material_labels(procedure: Procedure, lang: str) -> dict[tuple[str, str], str]:
     """(trigger, value) -> label of the material choices of the procedure's attachment steps."""
     return {(t.trigger, value): label.get(lang) for t in procedure.transitions if t.attachment

@@ -160,6 +160,9 @@ class AttachmentsSpec:
     label: Label  # e.g. 执法全过程记录, 决策过程记录和材料
     basis: str
     every_stage: bool = True  # each stage the case passed through must have a file (全过程记录); else a plain list
+    # stage -> (the kinds of material the stage works on, their basis): the pages say which are still missing
+    # (display only: nothing is refused for it)
+    expects: Mapping[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -405,6 +408,14 @@ class AudioVideoSchemaDef(Schema):
     setting = fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_.]*$", error="must be a setting key"))
 
 
+class ExpectedMaterialsDef(Schema):
+    class Meta:
+        unknown = RAISE
+
+    materials = fields.List(fields.String(validate=IDENT), required=True, validate=validate.Length(min=1))
+    basis = fields.String(required=True, validate=validate.Length(min=1))
+
+
 class AttachmentsSchemaDef(Schema):
     class Meta:
         unknown = RAISE
@@ -412,6 +423,8 @@ class AttachmentsSchemaDef(Schema):
     label = fields.Nested(LabelSchema, required=True)
     basis = fields.String(required=True, validate=validate.Length(min=1))
     every_stage = fields.Boolean(load_default=True)
+    expects = fields.Dict(keys=fields.String(validate=IDENT), values=fields.Nested(ExpectedMaterialsDef),
+                          load_default=dict)
 
 
 class InPersonActSchemaDef(Schema):
@@ -684,6 +697,7 @@ def _check_meaning(data: dict[str, Any], name: str) -> list[tuple[str, str]]:
     if any(t["attachment"] for t in data["transitions"]) and not data.get("attachments"):
         problems.append(("attachments", "a procedure with a step that attaches files must say what its files are "
                                         "(attachments: label, basis)"))
+    problems.extend(_expected_material_problems(data))
     problems.extend(_in_person_problems(data, payloads))
     problems.extend(_conflict_problems(data, payloads))
     for d, spec in data["deadlines"].items():
@@ -743,6 +757,24 @@ def _needs_problems(where: str, guard: str, step: dict[str, Any], data: dict[str
                 problems.append((where, f"the guard {guard!r} reads the step's {need!r}, which this step does not give"))
         elif data.get(need) is None:
             problems.append((where, f"the guard {guard!r} reads the {need!r} block, which this file does not give"))
+    return problems
+
+
+def _expected_material_problems(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """`attachments.expects`: each stage one of the states, each material a choice of the attaching step's
+    `material` field (workflow/completeness.py MATERIAL_FIELD)."""
+    expects = (data.get("attachments") or {}).get("expects") or {}
+    kinds = {c["value"] for t in data["transitions"] if t["attachment"]
+             for c in (t["payload"].get("material") or {}).get("choices", [])}
+    problems = []
+    for state, spec in expects.items():
+        if state not in data["states"]:
+            problems.append((f"attachments.expects.{state}", f"unknown state {state!r}"))
+        for i, material in enumerate(spec["materials"]):
+            if material not in kinds:
+                problems.append((f"attachments.expects.{state}.materials.{i}",
+                                 f"{material!r} is not a kind of material the attaching step offers (its 'material' "
+                                 "field's choices)"))
     return problems
 
 
@@ -985,6 +1017,8 @@ def _build(data: dict[str, Any], name: str) -> Procedure:
         attachments=AttachmentsSpec(
             label=_label(data["attachments"]["label"]), basis=data["attachments"]["basis"],
             every_stage=data["attachments"]["every_stage"],
+            expects={state: (tuple(spec["materials"]), spec["basis"])
+                     for state, spec in data["attachments"]["expects"].items()},
         ) if data.get("attachments") else None,
         blocks={key: block.build(data[key]) for key, block in GUARDS.blocks.items() if data.get(key) is not None},
         dates=typed_dates.build(data, _label),

@@ -1,0 +1,48 @@
+"""The materials a stage works on are on the pages where it is worked (issue 16 item 2): a decision under legality
+review, or in collective discussion, lists its files there, and a stage whose draft is missing says so
+(major_decision.v2's `attachments.expects`, workflow/completeness.missing_materials)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.web.helpers import text
+from tests.web.test_meetings import convened
+from tests.web.test_reviews import under_review
+
+# The pages, not the database, are this module's subject: SQLite only (tests/conftest.py, one_database).
+pytestmark = pytest.mark.one_database
+
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n% a draft\n"
+MISSING_IN_REVIEW = "「合法性审查」阶段应有的材料尚未上传：决策草案、起草说明。"
+
+
+def _attach(town, case_id: str, material: str, title: str) -> None:
+    outcome = town.engine.fire(case_id, "attach_material", "zhangwei", {
+        "material": material, "title": title, "format": "pdf", "made_on": town.engine.today().isoformat()},
+        attachment=town.records.stage_bytes(PDF + title.encode(), f"{title}.pdf"))
+    assert outcome.ok, outcome.reasons
+
+
+def test_a_review_without_its_draft_says_so_until_the_draft_and_its_explanation_are_there(town, client_for):
+    case_id = under_review(town)
+    counsel = client_for("chenjing")
+    assert MISSING_IN_REVIEW in text(counsel.get(f"/reviews/{case_id}"))
+    assert MISSING_IN_REVIEW in text(counsel.get(f"/cases/{case_id}"))
+    _attach(town, case_id, "draft", "后龙镇生活垃圾分类实施办法（送审稿）")
+    page = text(counsel.get(f"/reviews/{case_id}"))
+    assert "「合法性审查」阶段应有的材料尚未上传：起草说明。" in page
+    assert "后龙镇生活垃圾分类实施办法（送审稿）</a>" in page  # the file, to open from the review
+    _attach(town, case_id, "explanation", "关于《后龙镇生活垃圾分类实施办法》的起草说明")
+    assert "应有的材料尚未上传" not in text(counsel.get(f"/reviews/{case_id}"))
+
+
+def test_the_meeting_page_lists_the_files_sent_with_the_item(town, client_for):
+    case_id = convened(town)
+    member = client_for("zhengli")
+    assert "「集体讨论」阶段应有的材料尚未上传：决策草案。" in text(member.get(f"/meetings/{case_id}"))
+    _attach(town, case_id, "draft", "后龙镇生活垃圾分类实施办法（草案）")
+    page = text(member.get(f"/meetings/{case_id}"))
+    assert "应有的材料尚未上传" not in page
+    assert "后龙镇生活垃圾分类实施办法（草案）</a>" in page
+    assert member.get(f"/cases/{case_id}/records/1").status_code == 200  # a member opens it
