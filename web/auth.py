@@ -52,7 +52,7 @@ bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 # the public portal (web/portal.py): 行政执法公示, public consultations and published decisions
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "portal.index", "portal.register", "portal.consultations",
-                              "portal.consultation", "portal.comment", "portal.decisions",
+                              "portal.consultation", "portal.comment", "portal.decisions", "portal.consultation_file",
                               "ops.healthz", "ops.metrics",  # the operator's (web/ops.py; /metrics restricted)
                               "documents.verify", "documents.verify_copy",  # verifying an issued document
                               "normative.public_register",  # the register of normative documents

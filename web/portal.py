@@ -28,7 +28,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -40,13 +40,16 @@ from web.i18n import N_, _, current_lang
 from web.input_screen import engine_form
 from web.present import fmt_date
 from web.runtime import runtime
+from workflow import inputs
 from workflow.accounts import portal_username
 from workflow.clock import local_date
+from workflow.completeness import public_records
 from workflow.definitions import Transition
 from workflow.engine import Outcome
-from workflow.models import Organization
+from workflow.models import Case, Organization
 from workflow.procedures.enforcement.publicity import build_register
 from workflow.procedures.major_decision import consultations as views
+from workflow.records import FORMATS
 
 bp = Blueprint("portal", __name__, url_prefix="/public")
 CASE_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
@@ -249,7 +252,46 @@ def _consultation_page(case_id: str, *, kept: dict[str, str] | None = None, prob
         form = [replace(w, help=_(HELP[w.name])) if w.name in HELP else w
                 for w in widgets("comment", _step().payload, kept, errors)]
     return render_template("portal/consultation.html", c=found, org=org, org_name=_org_name(org), form=form,
-                           issued=_issue(case_id), problem=problem, outcome=outcome, honeypot=HONEYPOT)
+                           issued=_issue(case_id), problem=problem, outcome=outcome, honeypot=HONEYPOT,
+                           files=_public_files(case_id))
+
+
+INLINE = frozenset({"application/pdf", "image/jpeg", "image/png"})  # what a browser shows in place
+
+
+def _public_files(case_id: str) -> list[dict[str, Any]]:
+    """The draft and explanation put out for comment, as files to open (the definition's `attachments.public`)."""
+    rt = runtime()
+    lang = current_lang()
+    with rt.sessions() as session:
+        case = session.get(Case, case_id)
+        procedure = rt.registry.get(case.procedure, case.procedure_version) if case else None
+        found = public_records(procedure, case, lang) if case else []
+    return [{"no": r.get("no"), "title": r.get("title", ""), "kind": label, "size": r.get("size", 0),
+             "made_on": r.get("made_on", "")} for r, label in found]
+
+
+@bp.get("/consultations/<case_id>/files/<int:no>")
+def consultation_file(case_id: str, no: int) -> Response:
+    """One of the files put out for comment, shown in the browser (a PDF or an image opens in place): only the
+    kinds the definition opens to the public, only of a case that has consulted."""
+    _consultation(case_id)  # 404 unless it is a consultation of the organisation asked
+    rt = runtime()
+    with rt.sessions() as session:
+        case = session.get(Case, case_id)
+        procedure = rt.registry.get(case.procedure, case.procedure_version) if case else None
+        record = next((r for r, _label in (public_records(procedure, case) if case else []) if r.get("no") == no),
+                      None)
+    if record is None:
+        raise PublicNotFound()
+    path = rt.records.find(record["sha256"])
+    if not path.is_file():
+        raise PublicNotFound()
+    fmt = FORMATS.get(record.get("format", ""))
+    name = inputs.download_name(record.get("filename"), f"{case_id}-{no}")
+    return send_file(path, mimetype=fmt.media_type if fmt else "application/octet-stream",
+                     as_attachment=not (fmt and fmt.media_type in INLINE), download_name=name,
+                     etag=record["sha256"], conditional=True, max_age=0)
 
 
 def _org_name(org: Organization) -> str:

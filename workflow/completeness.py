@@ -136,6 +136,17 @@ def missing_materials(procedure: Procedure | None, case: Case, lang: str = "zh")
     return MissingMaterials(procedure.states[case.state].label.get(lang), missing, basis)
 
 
+def public_records(procedure: Procedure | None, case: Case, lang: str = "zh") -> list[tuple[Mapping[str, Any], str]]:
+    """The case's files of the kinds its definition opens to the public (`attachments.public`), with their kind's
+    label: the consultation page's draft and explanation."""
+    spec = procedure.attachments if procedure is not None else None
+    if spec is None or not spec.public:
+        return []
+    labels = {value: label for (_trigger, value), label in _material_labels(procedure, lang).items()}
+    return [(r, labels.get(r.get(MATERIAL_FIELD, ""), "")) for r in case.data.get("records", [])
+            if isinstance(r, Mapping) and r.get(MATERIAL_FIELD) in spec.public]
+
+
 def _material_labels(procedure: Procedure, lang: str) -> dict[tuple[str, str], str]:
     """(trigger, value) -> label of the material choices of the procedure's attachment steps."""
     return {(t.trigger, value): label.get(lang) for t in procedure.transitions if t.attachment

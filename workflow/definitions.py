@@ -163,6 +163,9 @@ class AttachmentsSpec:
     # stage -> (the kinds of material the stage works on, their basis): the pages say which are still missing
     # (display only: nothing is refused for it)
     expects: Mapping[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)
+    # the kinds of material the public may open once the case is out for public comment, and their basis
+    public: tuple[str, ...] = ()
+    public_basis: str = ""
 
 
 @dataclass(frozen=True)
@@ -425,6 +428,7 @@ class AttachmentsSchemaDef(Schema):
     every_stage = fields.Boolean(load_default=True)
     expects = fields.Dict(keys=fields.String(validate=IDENT), values=fields.Nested(ExpectedMaterialsDef),
                           load_default=dict)
+    public = fields.Nested(ExpectedMaterialsDef)
 
 
 class InPersonActSchemaDef(Schema):
@@ -775,6 +779,10 @@ def _expected_material_problems(data: Mapping[str, Any]) -> list[tuple[str, str]
                 problems.append((f"attachments.expects.{state}.materials.{i}",
                                  f"{material!r} is not a kind of material the attaching step offers (its 'material' "
                                  "field's choices)"))
+    for i, material in enumerate(((data.get("attachments") or {}).get("public") or {}).get("materials", [])):
+        if material not in kinds:
+            problems.append((f"attachments.public.materials.{i}",
+                             f"{material!r} is not a kind of material the attaching step offers"))
     return problems
 
 
@@ -1019,6 +1027,8 @@ def _build(data: dict[str, Any], name: str) -> Procedure:
             every_stage=data["attachments"]["every_stage"],
             expects={state: (tuple(spec["materials"]), spec["basis"])
                      for state, spec in data["attachments"]["expects"].items()},
+            public=tuple((data["attachments"].get("public") or {}).get("materials", ())),
+            public_basis=(data["attachments"].get("public") or {}).get("basis", ""),
         ) if data.get("attachments") else None,
         blocks={key: block.build(data[key]) for key, block in GUARDS.blocks.items() if data.get(key) is not None},
         dates=typed_dates.build(data, _label),

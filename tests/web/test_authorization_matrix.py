@@ -179,6 +179,7 @@ GET  /public/consultations                        200   200 200 200 200 200 200 
 GET  /public/decisions                            200   200 200 200 200 200 200 200 200 200 200
 GET  /public/consultations/{consult}              200   200 200 200 200 200 200 200 200 200 200
 GET  /public/consultations/{case}                 404   404 404 404 404 404 404 404 404 404 404
+GET  /public/consultations/{consult}/files/1      404   404 404 404 404 404 404 404 404 404 404
 POST /public/consultations/{consult} comment      303   303 303 303 303 303 303 303 303 303 303
 POST /public/consultations/{case}    comment      404   404 404 404 404 404 404 404 404 404 404
 GET  /public/normative-documents                  200   200 200 200 200 200 200 200 200 200 200
