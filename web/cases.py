@@ -19,7 +19,7 @@ masked unless their roles need it (the definitions' `visibility:`, workflow/case
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, send_file, url_for
@@ -34,7 +34,7 @@ from web.auth import WebUser
 from web.case_access import NAME, field_errors, own_case, procedure_of, reader, step_for
 from web.day_filters import day_range
 from web.errors import PublicBadRequest, PublicNotFound
-from web.forms import kept_values, payload_from_form, widgets
+from web.forms import Widget, kept_values, payload_from_form, widgets
 from web.i18n import _, current_lang
 from web.input_screen import engine_form, own_filters
 from web.pagination import page_links, page_number
@@ -57,13 +57,13 @@ from workflow.audit.chains import case_events, moves_of
 from workflow.clock import local_date, local_day_range
 from workflow.completeness import MATERIAL_FIELD, completeness, format_label, missing_materials
 from workflow.deadlines import DUE_SOON_WORKING_DAYS
-from workflow.definitions import OPENED_AS, Procedure
+from workflow.definitions import OPENED_AS, Procedure, Transition
 from workflow.engine import Outcome
 from workflow.held_uploads import Hold
 from workflow.links import linked
 from workflow.models import User
 from workflow.people_options import people_choices
-from workflow.records import FORMATS, Staged
+from workflow.records import FORMAT_FIELD, FORMATS, Staged
 from workflow.worklist import (
     DEADLINE_STATUSES,
     ORDERS,
@@ -388,7 +388,10 @@ def fire(case_id: str, trigger: str) -> Response | tuple[str, int]:
     if not raw_version.isdigit():
         raise PublicBadRequest("提交的表单缺少有效的案件版本号。请刷新页面后重试。")
     attachment, hold = _received_file(case_id, trigger, step is not None and step.attachment)
-    outcome = rt.engine.fire(case_id, trigger, current_user.username, payload_from_form(fields, request.form),
+    payload = payload_from_form(fields, request.form)
+    if step is not None and attachment is not None and not request.form.get(FORMAT_FIELD):
+        payload = _detected_format(step, attachment, payload)
+    outcome = rt.engine.fire(case_id, trigger, current_user.username, payload,
                              expected_version=int(raw_version), attachment=attachment)
     if outcome.ok:
         if hold is not None:
@@ -402,6 +405,22 @@ def fire(case_id: str, trigger: str) -> Response | tuple[str, int]:
         hold = None
     status = 409 if "stale" in outcome.codes else 422
     return _case_page(case_id, refused=(trigger, outcome), kept=kept_values(fields, request.form), held=hold), status
+
+
+def _detected_format(step: Transition, attachment: Staged, payload: Any) -> Any:
+    """The format the file's content shows (RecordStore.sniff), where the form left it to be detected and the step
+    offers it; else the payload as sent (the engine then asks for the format, naming the field)."""
+    spec = next((f for f in step.payload if f.name == FORMAT_FIELD), None)
+    offered = {value for value, _label in spec.choices} if spec is not None else set()
+    if isinstance(payload, dict) and attachment.sniffed in offered:
+        return {**payload, FORMAT_FIELD: attachment.sniffed}
+    return payload
+
+
+def _format_detected(widgets_: list[Widget]) -> list[Widget]:
+    """An attaching step's format list offers 自动识别 first: the file's content decides unless one is chosen."""
+    return [replace(w, required=False, empty_label=_("按文件内容自动识别"))
+            if w.name == FORMAT_FIELD and w.control == "select" else w for w in widgets_]
 
 
 # Refusals of the file itself (its name, its being empty): the retry needs another file, so none is held. A file
@@ -483,8 +502,9 @@ def _case_page(case_id: str, refused: tuple[str, Outcome] | None = None,
             "trigger": step.trigger, "label": step.label.get(lang), "basis": step.basis,
             "refused": outcome if mine else None,
             "action": url_for("cases.fire", case_id=case_id, trigger=step.trigger),
-            "widgets": widgets(f"step-{step.trigger}", typed_dates.form_fields(step), kept if mine else None,
-                               errors if mine else None, offered),
+            "widgets": (_format_detected if step.attachment else list)(
+                widgets(f"step-{step.trigger}", typed_dates.form_fields(step), kept if mine else None,
+                        errors if mine else None, offered)),
             "attachment": step.attachment, "file_errors": errors.get("file", []) if mine else [],
             "held": {"token": held.token, "filename": held.filename, "size": held.size,
                      "until": fmt_datetime(held.until)} if mine and held is not None else None,

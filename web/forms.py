@@ -36,6 +36,7 @@ class Widget:
     # the data attribute carries them), and the marker shown beside the label; web/static/required-when.js makes
     # the input required while one of the values is chosen; the engine's check stays the authority.
     required_when: tuple[str, str, str] | None = None
+    empty_label: str = ""  # a select's first, empty choice ("" : 请选择)
 
     @property
     def has_help(self) -> bool:

@@ -73,6 +73,7 @@ class Format:
     label: str
 
 
+FORMAT_FIELD = "format"  # the attaching step's field that declares the file's format (a key of FORMATS)
 FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("pdf", "text", "application/pdf", "PDF"),
     Format("docx", "text", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "Word"),

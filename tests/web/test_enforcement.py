@@ -132,3 +132,18 @@ def test_a_penalty_case_from_opening_to_archive_in_the_browser(town, client_for)
         case = session.get(Case, case_id)
         assert case is not None and case.state == "archived"
         assert case.data["publication"]["timeliness"]["publication_period"]["on_time"]
+
+
+def test_the_files_format_is_detected_from_its_content_unless_one_is_chosen(town, client_for):
+    case_id = _investigating(town)
+    client = client_for("wanghai")
+    assert "按文件内容自动识别" in text(client.get(f"/cases/{case_id}"))
+    done = _upload(client, case_id, PDF, format="")  # left to be detected
+    assert done.status_code == 302, text(done)
+    with town.sessions() as s:
+        from workflow.models import Case
+
+        [record] = s.get(Case, case_id).data["records"]
+    assert record["format"] == "pdf"
+    unknown = _upload(client, case_id, b"\x00\x01\x02 no format at all", name="x.bin", format="")
+    assert unknown.status_code == 422 and "文件格式" in text(unknown)  # nothing to detect: the field is asked for

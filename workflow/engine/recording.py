@@ -20,7 +20,7 @@ from workflow.audit.row_replay import record_step
 from workflow.definitions import Transition
 from workflow.engine.refusals import Reason, Refused
 from workflow.models import RoleAssignment, User
-from workflow.records import FORMATS, RecordStore, Staged
+from workflow.records import FORMAT_FIELD, FORMATS, RecordStore, Staged
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def check_attachment(records: RecordStore | None, transition: Transition, payloa
                              f"the file exceeds the upload limit of {limit}; nothing was kept", basis, "file"))
     if attachment.size == 0:
         raise Refused(Reason("record_empty", "上传的文件为空", "the uploaded file is empty", basis, "file"))
-    declared = FORMATS[payload["format"]]
+    declared = FORMATS[payload[FORMAT_FIELD]]
     if attachment.sniffed != declared.name:
         found = FORMATS[attachment.sniffed].label if attachment.sniffed else "无法识别的格式"
         raise Refused(Reason(
@@ -77,7 +77,7 @@ def attachment_payload(attachment: Staged, payload: dict[str, Any], stage: str) 
     where the step does not ask for it: that of the declared format."""
     extra: dict[str, Any] = {"sha256": attachment.sha256, "size": attachment.size, "stage": stage}
     if "kind" not in payload:
-        extra["kind"] = FORMATS[payload["format"]].kind
+        extra["kind"] = FORMATS[payload[FORMAT_FIELD]].kind
     if attachment.filename:
         extra["filename"] = attachment.filename
     return {**payload, **extra}
