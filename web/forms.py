@@ -64,6 +64,9 @@ def widgets(form_id: str, fields: tuple[FieldSpec, ...], values: Mapping[str, st
         if f.type == "text":
             control = "textarea"
             attrs.append(("rows", "4"))
+        elif f.type == "string_list" and f.options_from is not None and people is not None:
+            control = "checkboxes"  # several people holding the role: one box each, the user names as values
+            options = people.get(f.options_from.role, ())
         elif f.type == "string_list":
             control = "textarea"
             attrs.append(("rows", "3"))
@@ -115,7 +118,7 @@ def payload_from_form(fields: tuple[FieldSpec, ...], form: MultiDict[str, str]) 
     """The payload a form submits: only the step's own fields; empty inputs left out."""
     payload: dict[str, Any] = {}
     for f in fields:
-        raw = form.get(f.name)
+        raw = "\n".join(form.getlist(f.name)) if f.type == "string_list" and f.name in form else form.get(f.name)
         if raw is None:
             continue
         text = raw.replace("\r\n", "\n").strip()
@@ -140,4 +143,5 @@ def payload_from_form(fields: tuple[FieldSpec, ...], form: MultiDict[str, str]) 
 
 def kept_values(fields: tuple[FieldSpec, ...], form: MultiDict[str, str]) -> dict[str, str]:
     """What the user typed, to put back into the form after a refusal."""
-    return {f.name: form.get(f.name, "") for f in fields}
+    return {f.name: "\n".join(form.getlist(f.name)) if f.type == "string_list" else form.get(f.name, "")
+            for f in fields}

@@ -1,9 +1,12 @@
-"""A payload field that names a person of the organisation holding a role of the procedure (`options_from:`).
+"""A payload field that names a person, or several, of the organisation holding a role of the procedure
+(`options_from:`).
 
     recorder: {type: string, options_from: {people_with_role: enforcement_officer}, label: ...}
+    officers: {type: string_list, options_from: {people_with_role: enforcement_officer}, label: ...}
 
 The form offers the organisation's people holding the role (name and post, an enforcement certificate's number
-where they hold one) as a select; the payload still stores the user name, as before. The definition is checked
+where they hold one): a select for one person, a checkbox each for several; the payload still stores the user
+names, as before. The definition is checked
 on load (the role is one of the procedure's, the field a string); the engine refuses a user name that is not an
 active person of the organisation holding the role (workflow/engine/guard_context.py), whatever the form sent.
 """
@@ -46,8 +49,9 @@ def definition_problems(where: str, payload: Mapping[str, Mapping[str, Any]],
         at = f"{where}.payload.{name}.options_from"
         if rule["people_with_role"] not in roles:
             problems.append((f"{at}.people_with_role", f"undefined role {rule['people_with_role']!r}"))
-        if spec["type"] != "string":
-            problems.append((at, f"options_from names one person: the field must be a string, not {spec['type']}"))
+        if spec["type"] not in ("string", "string_list"):
+            problems.append((at, f"options_from names people: the field must be a string or a string_list, not "
+                                 f"{spec['type']}"))
     return problems
 
 
@@ -57,12 +61,14 @@ def problems(procedure: Procedure, transition: Transition, payload: Mapping[str,
     """(field, zh, en) for each person named in the payload who does not hold the field's role here."""
     found = []
     for spec in transition.payload:
-        rule, username = spec.options_from, payload.get(spec.name)
-        if rule is None or not isinstance(username, str) or not username:
+        rule, named = spec.options_from, payload.get(spec.name)
+        if rule is None:
             continue
-        if rule.role in (roles_of(username) or frozenset()):
-            continue
-        role = procedure.roles[rule.role]
-        found.append((spec.name, f"「{spec.label.zh}」应为本单位的{role.zh}，「{name_of(username)}」不是",
-                      f"{spec.label.en} must be a {role.en} of this organisation; {username!r} is not"))
+        usernames = [named] if isinstance(named, str) else named if isinstance(named, list) else []
+        for username in usernames:
+            if not isinstance(username, str) or not username or rule.role in (roles_of(username) or frozenset()):
+                continue
+            role = procedure.roles[rule.role]
+            found.append((spec.name, f"「{spec.label.zh}」应为本单位的{role.zh}，「{name_of(username)}」不是",
+                          f"{spec.label.en} must be a {role.en} of this organisation; {username!r} is not"))
     return found

@@ -191,7 +191,10 @@ def test_an_officer_opens_a_penalty_case_assigns_officers_and_uploads_and_downlo
     expect(stage(page)).to_have_text("已立案")
 
     assign = step_form(page, "start_investigation", "指派执法人员开展调查")
-    assign.get_by_label("执法人员（账号）").fill("wanghai\ncaiming")
+    officers = assign.get_by_role("group", name="执法人员（账号）")  # the town's officers, by name, to tick
+    expect(officers.get_by_role("checkbox")).to_have_count(4)
+    officers.get_by_role("checkbox", name=re.compile(r"^王海")).check()
+    officers.get_by_role("checkbox", name=re.compile(r"^蔡明")).check()
     assign.get_by_label("调查方案").fill("现场检查、询问当事人、拍照取证")
     submit(assign, "指派执法人员开展调查")
     expect_done(page, "指派执法人员开展调查", "调查取证")

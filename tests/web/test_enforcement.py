@@ -147,3 +147,14 @@ def test_the_files_format_is_detected_from_its_content_unless_one_is_chosen(town
     assert record["format"] == "pdf"
     unknown = _upload(client, case_id, b"\x00\x01\x02 no format at all", name="x.bin", format="")
     assert unknown.status_code == 422 and "文件格式" in text(unknown)  # nothing to detect: the field is asked for
+
+
+def test_the_officers_are_ticked_from_the_towns_officers_and_no_one_else_is_taken(town, client_for):
+    case_id = town.engine.create_case("enforcement_case", "wanghai", FILING).case_id
+    client = client_for("wanghai")
+    page = text(client.get(f"/cases/{case_id}"))
+    assert 'type="checkbox" name="officers" value="caiming"' in page and 'value="zhangwei"' not in page
+    refused = submit_step(client, case_id, "start_investigation", {"officers": ["wanghai", "zhangwei"]})
+    assert refused.status_code == 422 and "应为本单位的执法人员" in text(refused)
+    done = submit_step(client, case_id, "start_investigation", {"officers": ["wanghai", "caiming"]})  # two boxes
+    assert done.status_code == 302, text(done)
