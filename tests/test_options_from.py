@@ -29,7 +29,7 @@ def test_an_undefined_role_and_a_field_that_is_no_single_name_are_named(tmp_path
     problems = dict(info.value.problems)
     at = f"transitions.{i}.payload"
     assert problems[f"{at}.recorder.options_from.people_with_role"] == "undefined role 'recorder'"
-    assert "must be a string, not text" in problems[f"{at}.title.options_from"]
+    assert "must be a string or a string_list, not text" in problems[f"{at}.title.options_from"]
 
 
 def test_the_recorder_is_offered_from_the_enforcement_officers() -> None:

@@ -146,3 +146,16 @@ def test_problems_name_their_place_in_the_value(key: str, value: object, path: t
     with pytest.raises(SettingValueError) as exc:
         validate_value(BY_KEY[key], value, load_registry())
     assert path in [p.path for p in exc.value.problems], exc.value.problems
+
+
+def test_a_field_offering_a_settings_list_names_a_setting_of_the_catalogue() -> None:
+    """options_from: {setting: ...} (workflow/options_from.py) is checked here: the loader may not import the
+    settings catalogue (it imports the definitions)."""
+    from workflow.definitions import load_registry
+    from workflow.settings import BY_KEY
+
+    named = {(p.ref, t.trigger, f.name): f.options_from.setting for p in load_registry().all()
+             for t in (p.create, *p.transitions) for f in t.payload
+             if f.options_from is not None and f.options_from.setting is not None}
+    assert named  # the enforcement case's field and power
+    assert {where: key for where, key in named.items() if key not in BY_KEY} == {}

@@ -352,6 +352,9 @@ def _new_page(procedures: list[Procedure], outcome: Outcome | None = None,
               form: MultiDict[str, str] | None = None) -> str:
     lang = current_lang()
     errors = field_errors(outcome.reasons, lang) if outcome else {}
+    with runtime().sessions() as s:  # the town's own choices: its people, its settings' lists (options_from:)
+        offered = people_choices(s, current_user.org_id, [f for p in procedures for f in p.create.payload],
+                                 _("执法证"))
     forms = [{
         "procedure": p,
         "label": p.label.get(lang),
@@ -360,7 +363,8 @@ def _new_page(procedures: list[Procedure], outcome: Outcome | None = None,
         "basis": p.create.basis,
         "roles": _("、").join(p.roles[r].get(lang) for r in p.create.roles if r in p.roles),
         "widgets": widgets(f"new-{p.id}", typed_dates.form_fields(p.create),
-                           kept_values(typed_dates.form_fields(p.create), form) if form is not None else None, errors),
+                           kept_values(typed_dates.form_fields(p.create), form) if form is not None else None, errors,
+                           offered),
     } for p in procedures]
     return render_template("cases/new.html", forms=forms, outcome=outcome)
 

@@ -51,8 +51,8 @@ class Widget:
 def widgets(form_id: str, fields: tuple[FieldSpec, ...], values: Mapping[str, str] | None = None,
             errors: Mapping[str, list[str]] | None = None,
             people: Mapping[str, tuple[tuple[str, str], ...]] | None = None) -> list[Widget]:
-    """`people`: for the fields with `options_from:`, the persons to offer by role
-    (workflow/people_options.py); without it such a field stays a text input of the user name."""
+    """`people`: for the fields with `options_from:`, the persons to offer by role, or the setting's choices
+    (workflow/people_options.py, keyed by OptionsFrom.key); without it such a field stays a text input."""
     lang = current_lang()
     values = values or {}
     errors = errors or {}
@@ -64,9 +64,9 @@ def widgets(form_id: str, fields: tuple[FieldSpec, ...], values: Mapping[str, st
         if f.type == "text":
             control = "textarea"
             attrs.append(("rows", "4"))
-        elif f.type == "string_list" and f.options_from is not None and people is not None:
+        elif f.type == "string_list" and f.options_from is not None and people and people.get(f.options_from.key):
             control = "checkboxes"  # several people holding the role: one box each, the user names as values
-            options = people.get(f.options_from.role, ())
+            options = people[f.options_from.key]
         elif f.type == "string_list":
             control = "textarea"
             attrs.append(("rows", "3"))
@@ -87,9 +87,10 @@ def widgets(form_id: str, fields: tuple[FieldSpec, ...], values: Mapping[str, st
         elif f.type == "choice":
             control = "select"
             options = tuple((v, label.get(lang)) for v, label in f.choices)
-        elif f.options_from is not None and people is not None:
-            control = "select"
-            options = people.get(f.options_from.role, ())
+        elif f.options_from is not None and people is not None and (
+                f.options_from.role is not None or people.get(f.options_from.key)):
+            control = "select"  # (a setting not set yet: the text input stays, and the rule says what is missing)
+            options = people.get(f.options_from.key, ())
         if f.type in ("string", "text") and control != "select":
             if f.min_length:
                 attrs.append(("minlength", str(f.min_length)))

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 if TYPE_CHECKING:
     from workflow.definitions import Procedure, Transition
@@ -27,16 +27,36 @@ class OptionsFromSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    people_with_role = fields.String(required=True, validate=validate.Length(min=1))
+    people_with_role = fields.String(validate=validate.Length(min=1))
+    # or the organisation's setting that lists the choices (a list of texts, or of items with `item` the key to
+    # offer: enforcement.delegated_powers' fields and powers). Display only: the family's guard judges the value.
+    setting = fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_.]*$", error="must be a setting key"))
+    item = fields.String(validate=validate.Length(min=1))
+
+    @validates_schema
+    def one_source(self, data: dict[str, Any], **_: Any) -> None:
+        if ("people_with_role" in data) == ("setting" in data):
+            raise ValidationError("give either people_with_role or setting")
+        if "item" in data and "setting" not in data:
+            raise ValidationError("item goes with setting")
 
 
 @dataclass(frozen=True)
 class OptionsFrom:
-    role: str
+    role: str | None = None
+    setting: str | None = None
+    item: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Where a form's offered choices for the field are kept (web/forms.py): by role, or by setting."""
+        return self.role if self.role is not None else f"setting:{self.setting}:{self.item or ''}"
 
 
 def from_definition(spec: Mapping[str, Any] | None) -> OptionsFrom | None:
-    return OptionsFrom(spec["people_with_role"]) if spec else None
+    if not spec:
+        return None
+    return OptionsFrom(spec.get("people_with_role"), spec.get("setting"), spec.get("item"))
 
 
 def definition_problems(where: str, payload: Mapping[str, Mapping[str, Any]],
@@ -47,6 +67,8 @@ def definition_problems(where: str, payload: Mapping[str, Mapping[str, Any]],
         if not rule:
             continue
         at = f"{where}.payload.{name}.options_from"
+        if "setting" in rule:
+            continue  # a setting's list: the settings catalogue is checked by tests/test_settings.py
         if rule["people_with_role"] not in roles:
             problems.append((f"{at}.people_with_role", f"undefined role {rule['people_with_role']!r}"))
         if spec["type"] not in ("string", "string_list"):
@@ -62,7 +84,7 @@ def problems(procedure: Procedure, transition: Transition, payload: Mapping[str,
     found = []
     for spec in transition.payload:
         rule, named = spec.options_from, payload.get(spec.name)
-        if rule is None:
+        if rule is None or rule.role is None:
             continue
         usernames = [named] if isinstance(named, str) else named if isinstance(named, list) else []
         for username in usernames:

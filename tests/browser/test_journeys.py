@@ -182,8 +182,8 @@ def test_an_officer_opens_a_penalty_case_assigns_officers_and_uploads_and_downlo
     filing.get_by_label(re.compile(r"^当事人[\s*]*（必填）$")).fill("蔡某某（后龙镇后龙村）")
     filing.get_by_label("当事人类型").select_option(label="公民")
     filing.get_by_label("违法事实摘要").fill("当事人在后龙街人行道堆放杂物约5立方米，经责令后未清理")
-    filing.get_by_label("执法领域").fill(FIELD_STREETS)
-    filing.get_by_label("行政处罚权事项").fill(POWER_STREETS)
+    filing.get_by_label("执法领域").select_option(FIELD_STREETS)  # from the powers delegated to the town
+    filing.get_by_label("行政处罚权事项").select_option(POWER_STREETS)
     filing.get_by_label("立案依据").fill("《城市市容和环境卫生管理条例》第十四条、第三十六条")
     filing.get_by_role("button", name="提出").click()
     expect(page.locator(".flash.success")).to_contain_text("已立案：houlong-EC-2026-")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 
 import pytest
 
@@ -158,3 +159,9 @@ def test_the_officers_are_ticked_from_the_towns_officers_and_no_one_else_is_take
     assert refused.status_code == 422 and "应为本单位的执法人员" in text(refused)
     done = submit_step(client, case_id, "start_investigation", {"officers": ["wanghai", "caiming"]})  # two boxes
     assert done.status_code == 302, text(done)
+
+
+def test_the_field_and_power_are_chosen_from_the_powers_delegated_to_the_town(town, client_for):
+    page = text(client_for("wanghai").get("/cases/new?procedure=enforcement_case"))
+    assert re.search(r'<select id="new-enforcement_case-power" name="power"', page)
+    assert f'<option value="{POWER_STREETS}">' in page and f'<option value="{FIELD_STREETS}">' in page
