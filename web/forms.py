@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flask import has_request_context
+from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from web.i18n import _, current_lang
@@ -95,9 +97,12 @@ def widgets(form_id: str, fields: tuple[FieldSpec, ...], values: Mapping[str, st
             if f.min_length:
                 attrs.append(("minlength", str(f.min_length)))
             attrs.append(("maxlength", str(f.max_length or DEFAULT_MAX[f.type])))
+        value = values.get(f.name, "")
+        if not value and not values and f.prefill_role is not None:  # a fresh form: the person filling it
+            value = _me_if(f.prefill_role)
         out.append(Widget(
             name=f.name, id=f"{form_id}-{f.name}", label=f.label.get(lang), help=f.help, control=control,
-            input_type=input_type, required=f.required, value=values.get(f.name, ""), options=options,
+            input_type=input_type, required=f.required, value=value, options=options,
             attrs=tuple(attrs), list_help=f.type == "string_list", errors=tuple(errors.get(f.name, ())),
             required_when=_required_when(f, fields, lang),
         ))
@@ -113,6 +118,12 @@ def _required_when(f: FieldSpec, fields: tuple[FieldSpec, ...], lang: str) -> tu
     shown = ("、" if lang == "zh" else " or ").join(names[v].get(lang) for v in rule.values if v in names)
     marker = _("{field}为{values}时必填", field=control.label.get(lang), values=shown)
     return rule.field, " ".join(rule.values), marker
+
+
+def _me_if(role: str) -> str:
+    """The signed-in person's name if they hold `role` (a field's `prefill:`), else ""."""
+    me = current_user if has_request_context() else None
+    return me.display_name if me is not None and me.is_authenticated and role in me.roles else ""
 
 
 def payload_from_form(fields: tuple[FieldSpec, ...], form: MultiDict[str, str]) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from workflow import pages as page_meta
 from workflow.definition_blocks import Block
 from workflow.due_rules import DueRule
 from workflow.labels import Label  # here too: every reader of a definition imports it from this module
+from workflow.options_from import PrefillSchema
 from workflow.payloads import DECIMAL_PLACES, FIELD_TYPES, FieldSpec, LabelSchema, build_payload_schema
 from workflow.procedures import GUARDS
 from workflow.records import FORMATS
@@ -304,6 +305,7 @@ class FieldSchema(Schema):
     future = fields.String(validate=validate.OneOf(["allowed"]))  # a planned date (workflow/typed_dates.py)
     required_when = fields.Nested(required_when.WhenSchema)  # required for some values of a choice field
     options_from = fields.Nested(options_from.OptionsFromSchema)  # a person holding a role (workflow/options_from.py)
+    prefill = fields.Nested(PrefillSchema)  # the signed-in person's name, if they hold a role
 
     @validates_schema
     def choices_only_for_choice(self, data: dict[str, Any], **_: Any) -> None:
@@ -637,6 +639,7 @@ def _check_meaning(data: dict[str, Any], name: str) -> list[tuple[str, str]]:
             problems.append((f"{where}.record.match", f"{record['match']!r} is not a payload field"))
         problems.extend(required_when.definition_problems(where, spec["payload"]))
         problems.extend(options_from.definition_problems(where, spec["payload"], roles))
+        problems.extend(options_from.prefill_problems(where, spec["payload"], roles))
 
     check_common("create", data["create"])
     seen: dict[tuple[str, str], int] = {}
@@ -952,6 +955,7 @@ def _fields(payload: dict[str, dict[str, Any]]) -> tuple[FieldSpec, ...]:
             help=f.get("help", ""), max_items=f.get("max_items"),
             required_when=required_when.from_definition(f.get("required_when")),
             options_from=options_from.from_definition(f.get("options_from")),
+            prefill_role=(f.get("prefill") or {}).get("self_with_role"),
         )
         for n, f in payload.items()
     )

@@ -94,3 +94,32 @@ def problems(procedure: Procedure, transition: Transition, payload: Mapping[str,
             found.append((spec.name, f"「{spec.label.zh}」应为本单位的{role.zh}，「{name_of(username)}」不是",
                           f"{spec.label.en} must be a {role.en} of this organisation; {username!r} is not"))
     return found
+
+
+# ---------------------------------------------------------------- the person filling the form, prefilled
+
+class PrefillSchema(Schema):
+    """`prefill: {self_with_role: legal_adviser}` on a text field that names a person (who may be from outside the
+    organisation, so a name, not an account): the form offers the signed-in person's name when they hold the
+    role, to keep or change. Display only."""
+
+    class Meta:
+        unknown = RAISE
+
+    self_with_role = fields.String(required=True, validate=validate.Length(min=1))
+
+
+def prefill_problems(where: str, payload: Mapping[str, Mapping[str, Any]],
+                     roles: Mapping[str, Any]) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    for name, spec in payload.items():
+        rule = spec.get("prefill")
+        if not rule:
+            continue
+        if rule["self_with_role"] not in roles:
+            problems.append((f"{where}.payload.{name}.prefill.self_with_role",
+                             f"undefined role {rule['self_with_role']!r}"))
+        if spec["type"] != "string":
+            problems.append((f"{where}.payload.{name}.prefill", f"a name is prefilled into a string field, not "
+                                                                 f"{spec['type']}"))
+    return problems

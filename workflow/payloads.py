@@ -82,6 +82,7 @@ class FieldSpec:
     max_items: int | None = None  # string_list only
     required_when: RequiredWhen | None = None  # required for some values of a choice field (workflow/required_when.py)
     options_from: OptionsFrom | None = None  # a person of the organisation holding a role (workflow/options_from.py)
+    prefill_role: str | None = None  # the form offers the signed-in person's name if they hold it (options_from.py)
 
 
 def _length(spec: FieldSpec) -> validate.Validator:

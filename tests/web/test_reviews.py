@@ -366,3 +366,11 @@ def test_counsel_downloads_the_drafters_materials_from_the_review_page(town, cli
     link = next(href for href in files.links() if re.fullmatch(r"/cases/[^/]+/records/\d+", href))
     download = counsel.get(link)
     assert download.status_code == 200 and download.data == PDF
+
+
+def test_the_advisers_name_is_offered_to_the_adviser_and_left_blank_for_the_counsel(town, client_for):
+    case_id = under_review(town)
+    adviser = parse(client_for("linzhiyuan").get(f"/reviews/{case_id}"))
+    assert adviser.one("input[name=\"adviser\"]").get("value") == "林志远"  # to keep or change
+    counsel = parse(client_for("chenjing").get(f"/reviews/{case_id}"))
+    assert counsel.one("input[name=\"adviser\"]").get("value") in ("", None)  # writes down the adviser's name
