@@ -381,7 +381,8 @@ def _case_page(case_id: str, refused: tuple[str, Outcome] | None = None,
             "opened": (procedure.opened_as if procedure else OPENED_AS).get(lang),  # 提出, 立案 … (create:)
             "created_by": people.get(case.created_by, case.created_by),
             # a town's case read by its district's supervisor (issue 14): named, and read only
-            "supervised": not shown.acts_in(case.org_id),
+            "supervised": not shown.acts_in(case.org_id) and not shown.addressed(case),
+            "addressed": shown.addressed(case),  # a case another organisation addressed to the user's (issue 14)
             "org": org_tree.names(s, [case.org_id], lang)[case.org_id],
         }
         sections = case_sections(procedure, data, people, labels)

@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from workflow import addressee as addressed_to
 from workflow import figure_specs, need_to_know, options_from, register_spec, required_when, typed_dates
 from workflow import pages as page_meta
 from workflow.definition_blocks import Block
@@ -118,6 +119,7 @@ class Transition:
     attachment: bool = False  # the step attaches an evidence file (全过程记录): its event is `record_attached`
     roll_call: RollCallSpec | None = None  # attendance of a body: the absent members are added to the payload
     system: bool = False  # taken by the organisation's system account when a period ends (workflow/timers/)
+    acted_by: str | None = None  # "addressee": taken by the addressed organisation (workflow/addressee.py)
 
     @cached_property
     def schema(self) -> Schema:
@@ -226,6 +228,8 @@ class Procedure:
     figures: tuple[figure_specs.FigureSpec, ...] = field(default=(), compare=False)
     # a register (台账) of entries: its list, import and figures (定义 register:, workflow/register_spec.py); read only
     register: register_spec.Register | None = field(default=None, compare=False)
+    # the organisation below the case's that some steps are addressed to (定义 addressee:, workflow/addressee.py)
+    addressee: addressed_to.Addressee | None = None
 
     def block(self, name: str) -> Any:
         """The built value of the family block `name` (e.g. "severity"), or None when the file does not give it."""
@@ -383,6 +387,7 @@ class TransitionSchemaDef(CreateSchemaDef):
     attachment = fields.Boolean(load_default=False)
     roll_call = fields.Nested(RollCallSchemaDef)
     system = fields.Boolean(load_default=False)  # fired by the timer worker as the system account
+    acted_by = addressed_to.ACTED_BY  # taken by the organisation the case is addressed to (workflow/addressee.py)
 
 
 class AudioVideoSchemaDef(Schema):
@@ -521,6 +526,7 @@ class ProcedureSchemaDef(Schema):
     visibility = fields.Nested(need_to_know.VisibilityDef)
     figures = fields.List(fields.Nested(figure_specs.FigureDef))
     register = fields.Nested(register_spec.RegisterDef)
+    addressee = fields.Nested(addressed_to.AddresseeDef)
 
 
 # ---------------------------------------------------------------- loading
@@ -713,6 +719,7 @@ def _check_meaning(data: dict[str, Any], name: str) -> list[tuple[str, str]]:
     problems.extend(need_to_know.check_definition(data))
     problems.extend(figure_specs.check_definition(data))
     problems.extend(register_spec.check_definition(data))
+    problems.extend(addressed_to.check_definition(data))
     return problems
 
 
@@ -942,6 +949,7 @@ def _build(data: dict[str, Any], name: str) -> Procedure:
                 payload=_fields(t["payload"]), guards=tuple(t["guards"]), record=_record(t.get("record")),
                 separation_from=_separation_from(data, t["trigger"]), new_round=t["new_round"],
                 attachment=t["attachment"], roll_call=_roll_call(t.get("roll_call")), system=t["system"],
+                acted_by=t.get("acted_by"),
             )
             for t in data["transitions"]
         ),
@@ -989,6 +997,7 @@ def _build(data: dict[str, Any], name: str) -> Procedure:
         visibility=need_to_know.build(data.get("visibility")),
         figures=figure_specs.build(data.get("figures")),
         register=register_spec.build(data.get("register")),
+        addressee=addressed_to.build(data.get("addressee")),
     )
 
 
