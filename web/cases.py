@@ -45,11 +45,12 @@ from web.present import (
     next_deadline,
 )
 from web.runtime import runtime
-from web.todo import link_views, mine_first, next_lines
+from web.todo import concern_views, link_views, mine_first, next_lines
 from workflow import inputs, org_tree, typed_dates
 from workflow.accounts import names_and_posts
 from workflow.audit.chains import case_events, moves_of
 from workflow.completeness import MATERIAL_FIELD, completeness, format_label
+from workflow.concerning import concerning
 from workflow.deadlines import DUE_SOON_WORKING_DAYS
 from workflow.definitions import OPENED_AS, Procedure
 from workflow.engine import Outcome
@@ -371,6 +372,7 @@ def _case_page(case_id: str, refused: tuple[str, Outcome] | None = None,
             steps.sort(key=lambda t: order.index(t.trigger))
         upcoming = next_lines(procedure, case.state, case.data or {}, people) if procedure else []
         links = link_views(linked(s, rt.registry, case), shown)
+        concerns = concern_views(concerning(s, rt.registry, case), shown)
         view = {
             "id": case.id, "title": shown.title(procedure, case.title), "version": case.version, "procedure_id": case.procedure,
             "procedure": procedure.label.get(lang) if procedure else case.procedure,
@@ -410,7 +412,7 @@ def _case_page(case_id: str, refused: tuple[str, Outcome] | None = None,
                            history=history, forms=forms, orphan=orphan, orphan_step=orphan_step,
                            evidence=evidence, evidence_columns=_evidence_columns(procedure, lang), people=people,
                            format_label=format_label, procedure_missing=procedure is None, upcoming=upcoming,
-                           links=links)
+                           links=links, concerns=concerns)
 
 
 def _evidence_columns(procedure: Procedure | None, lang: str) -> dict[str, str]:

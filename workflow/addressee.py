@@ -37,6 +37,15 @@ from workflow.payloads import LabelSchema
 ADDRESSEE = "addressee"  # the one value of a step's `acted_by:`
 
 
+class ConcernsDef(Schema):
+    class Meta:
+        unknown = RAISE
+
+    path = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"))
+    label = fields.Nested(LabelSchema, required=True)
+    summary = fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_]*$"))
+
+
 class AddresseeDef(Schema):
     class Meta:
         unknown = RAISE
@@ -44,9 +53,21 @@ class AddresseeDef(Schema):
     field = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]*$"))
     label = fields.Nested(LabelSchema, required=True)
     basis = fields.String(required=True, validate=validate.Length(min=1))
+    concerns = fields.Nested(ConcernsDef)
 
 
 ACTED_BY = fields.String(validate=validate.OneOf((ADDRESSEE,), error="must be one of: {choices}"))
+
+
+@dataclass(frozen=True)
+class Concerns:
+    """The addressed organisation's cases the case is about (`<record key>.<field>`, a list of case numbers): each
+    of them shows this case on its page (workflow/concerning.py), with what the family block named `summary`
+    says of it (its `summary(data, case_id, setting)`, e.g. the score a reviewed file was given)."""
+
+    path: str
+    label: Label
+    summary: str | None
 
 
 @dataclass(frozen=True)
@@ -54,12 +75,16 @@ class Addressee:
     field: str  # the create payload's field that holds the addressed organisation's id
     label: Label
     basis: str
+    concerns: Concerns | None = None
 
 
 def build(block: Mapping[str, Any] | None) -> Addressee | None:
     if not block:
         return None
-    return Addressee(block["field"], Label(block["label"]["zh"], block["label"]["en"]), block["basis"])
+    about = block.get("concerns")
+    concerns = Concerns(about["path"], Label(about["label"]["zh"], about["label"]["en"]), about.get("summary")) \
+        if about else None
+    return Addressee(block["field"], Label(block["label"]["zh"], block["label"]["en"]), block["basis"], concerns)
 
 
 def check_definition(data: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -75,6 +100,15 @@ def check_definition(data: Mapping[str, Any]) -> list[tuple[str, str]]:
         problems.append(("addressee.field", f"{block['field']!r} is not a field of the create step"))
     elif spec["type"] not in ("string", "choice") or not spec.get("required"):
         problems.append(("addressee.field", f"{block['field']!r} must be a required string or choice field"))
+    about = block.get("concerns")
+    if about:
+        key, name = about["path"].split(".")
+        lists = [t for t in data["transitions"] if (t.get("record") or {}).get("set") == key
+                 and (t["payload"].get(name) or {}).get("type") == "string_list"]
+        if not lists:
+            problems.append(("addressee.concerns.path", f"no step records a list of case numbers at {about['path']!r}"))
+        if about.get("summary") and data.get(about["summary"]) is None:
+            problems.append(("addressee.concerns.summary", f"the file gives no {about['summary']!r} block"))
     for i in marked:
         if data["transitions"][i].get("system"):
             problems.append((f"transitions.{i}.acted_by", "a system step is taken by the case's own organisation"))
