@@ -75,12 +75,12 @@ def tell(engine: Engine, clock: FixedClock, district: str, houlong: str, fengwei
                                "黄某某（峰尾镇诚峰村）", "当事人在渔港路人行道晾晒、堆放渔网，经责令当场清理",
                                "峰综执不罚〔2026〕3号")
     clock.advance(days=3)
-    year_start = f"{local_date(clock.now()).year}-01-01"
+    year = local_date(clock.now()).year
 
     # 后龙镇: a random draw of 2 of its 3 closed files, a correction notice, the answer, closed.
     review = ok(engine.create_case("enforcement_supervision", SUPERVISOR, {
         "title": "后龙镇本年度行政处罚案卷评查", "town": houlong, "reviewed_procedure": "enforcement_case",
-        "period_from": year_start, "period_to": today(), "plan": "随机抽取后龙镇本年度办结的行政处罚案卷，按评分表逐项评查"}))
+        "year": year, "plan": "随机抽取后龙镇本年度办结的行政处罚案卷，按评分表逐项评查"}))
     clock.advance(hours=1)
     sample = draw(SEED, houlong_cases, 2)
     ok(engine.fire(review, "draw_sample", SUPERVISOR, {"method": "random", "seed": SEED, "candidates": houlong_cases,
@@ -111,7 +111,7 @@ def tell(engine: Engine, clock: FixedClock, district: str, houlong: str, fengwei
     clock.current = real_now - timedelta(days=8)
     opinion = ok(engine.create_case("enforcement_supervision", SUPERVISOR, {
         "title": "峰尾镇本年度行政处罚案卷评查", "town": fengwei, "reviewed_procedure": "enforcement_case",
-        "period_from": year_start, "period_to": today()}))
+        "year": year}))
     clock.advance(hours=1)
     ok(engine.fire(opinion, "draw_sample", SUPERVISOR, {"method": "picked", "cases": [fengwei_case]}))
     clock.advance(hours=2)

@@ -62,7 +62,7 @@ def _defaults(scene: Scene, trigger: str) -> dict[str, Any]:
                                                                                 if not s.startswith("evidence="))]
     return copy.deepcopy({
         "create": {"title": "2026年度行政处罚案卷评查", "town": ORG, "reviewed_procedure": "enforcement_case",
-                   "period_from": "2026-01-01", "period_to": today, "plan": "抽取后龙镇本年度办结的行政处罚案卷逐项评查"},
+                   "year": scene.today().year, "plan": "抽取后龙镇本年度办结的行政处罚案卷逐项评查"},
         "draw_sample": {"method": "picked", "cases": [first, cases.get("案件2", "")]},
         "score_case": {"case_id": first, "scores": scores},
         "close_without_problems": {"concluded_on": today, "summary": "抽取的案卷未发现问题"},
@@ -89,6 +89,8 @@ def _payload(scene: Scene, trigger: str, table: list[list[str]] | None) -> dict[
             body.pop(spec.name, None)
         elif spec.type == "string_list":
             body[spec.name] = [part for part in text.split("；") if part]
+        elif spec.type == "integer":
+            body[spec.name] = int(text)
         elif spec.type == "date":
             body[spec.name] = cn_date(text).isoformat()
         elif spec.type == "choice":
@@ -219,7 +221,7 @@ def draw_reproduced(scene: Scene) -> None:
     assert sample["method"] == "random" and sample["seed"] and sample["candidates"]
     assert draw(sample["seed"], sample["candidates"], len(sample["cases"])) == sorted(sample["cases"])
     closed = sorted(v for k, v in _cases(scene).items() if k.startswith("案件"))
-    assert sorted(sample["candidates"]) == closed  # every file the town closed in the period, and only those
+    assert sorted(sample["candidates"]) == closed  # every file the town closed in the year, and only those
 
 
 @then(parsers.re(r'"整改报告期限"至(?P<due>\d{4}年\d{1,2}月\d{1,2}日)届满'))

@@ -43,24 +43,23 @@ def _blank(value: Any) -> bool:
 
 
 def candidates(ctx: GuardContext) -> list[CaseView]:
-    """The town's closed cases of the reviewed procedure, closed within the review's period."""
+    """The town's closed cases of the reviewed procedure, closed in the review's year."""
     review, sheet = _review(ctx), _sheet(ctx)
-    start, end = as_date(review["period_from"]), as_date(review["period_to"])
     out = []
     for view in ctx.cases_below(str(review["town"]), sheet.procedure):
         day = sheet.closed_day(view.data)
-        if view.state in sheet.closed_states and day and start <= as_date(day) <= end:
+        if view.state in sheet.closed_states and day and as_date(day).year == int(review["year"]):
             out.append(view)
     return out
 
 
 @GUARDS.guard("sample_closed_cases_of_town", article=f"{SCOPE_ARTICLE}；{LOCAL}（案卷评查）",
-              zh="评查的案卷须为被监督单位在评查期间内办结的该类案件",
+              zh="评查的案卷须为被监督单位在评查年度内办结的该类案件",
               en="A sampled file is a case of the supervised organisation, of the reviewed procedure, closed "
-                 "within the review's period")
+                 "in the review's year")
 def sample_closed_cases_of_town(ctx: GuardContext) -> Fail | None:
     review, sheet = _review(ctx), _sheet(ctx)
-    town, period = str(review["town"]), f"{review['period_from']}至{review['period_to']}"
+    town, year = str(review["town"]), int(review["year"])
     wanted = list(ctx.payload.get("cases") or [])
     problems: list[tuple[str, str]] = []
     if len(set(wanted)) != len(wanted):
@@ -75,9 +74,9 @@ def sample_closed_cases_of_town(ctx: GuardContext) -> Fail | None:
         elif view.state not in sheet.closed_states or not day:
             problems.append((f"「{case_id}」尚未办结（当前阶段：{view.state_label}）",
                              f"{case_id} is not closed (stage: {view.state})"))
-        elif not as_date(review["period_from"]) <= as_date(day) <= as_date(review["period_to"]):
-            problems.append((f"「{case_id}」于{day}办结，不在评查期间{period}内",
-                             f"{case_id} was closed on {day}, outside {period}"))
+        elif as_date(day).year != year:
+            problems.append((f"「{case_id}」于{day}办结，不在评查年度{year}年内",
+                             f"{case_id} was closed on {day}, not in {year}"))
     if not problems:
         return None
     return Fail("；".join(p[0] for p in problems), "; ".join(p[1] for p in problems))
@@ -93,9 +92,9 @@ def random_draw_reproducible(ctx: GuardContext) -> Fail | None:
     actual = sorted(v.id for v in candidates(ctx))
     if given != actual:
         missing, extra = sorted(set(actual) - set(given)), sorted(set(given) - set(actual))
-        return Fail(f"待抽案卷清单应为评查期间内全部办结案件（共{len(actual)}件）"
+        return Fail(f"待抽案卷清单应为评查年度内全部办结案件（共{len(actual)}件）"
                     f"{'，缺少' + '、'.join(missing) if missing else ''}{'，多出' + '、'.join(extra) if extra else ''}",
-                    f"the candidates must be every case closed in the period ({len(actual)})"
+                    f"the candidates must be every case closed in the year ({len(actual)})"
                     f"{', missing ' + ', '.join(missing) if missing else ''}"
                     f"{', not candidates ' + ', '.join(extra) if extra else ''}")
     sample = sorted(ctx.payload.get("cases") or [])
