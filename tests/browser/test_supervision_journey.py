@@ -42,7 +42,7 @@ def test_a_correction_notice_from_the_district_to_the_town_and_back(open_page: O
     review = case_id_of(supervisor)
 
     sample = step_form(supervisor, "draw_sample", "抽取案卷")
-    sample.get_by_label("抽取方式").select_option(label="指定抽取")
+    sample.locator("select[name=method]").select_option(label="指定抽取")  # "抽取方式" also names the random fields
     sample.get_by_label("抽取的案卷（案件号）").fill("\n".join(files))
     submit(sample, "抽取案卷")
     expect_done(supervisor, "抽取案卷", "评查中")
