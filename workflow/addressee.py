@@ -63,7 +63,7 @@ ACTED_BY = fields.String(validate=validate.OneOf((ADDRESSEE,), error="must be on
 class Concerns:
     """The addressed organisation's cases the case is about (`<record key>.<field>`, a list of case numbers): each
     of them shows this case on its page (workflow/concerning.py), with what the family block named `summary`
-    says of it (its `summary(data, case_id, setting)`, e.g. the score a reviewed file was given)."""
+    says of it (its `summary(data, case_id, settings)`, e.g. the score a reviewed file was given)."""
 
     path: str
     label: Label

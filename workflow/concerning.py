@@ -3,7 +3,7 @@ a town's penalty case sampled by the district's review shows 「本案已被抽�
 
 A read model for the case page. It reads the definitions, never a procedure's name: every case addressed to the
 case's organisation whose `concerns.path` lists the case's number, and what the family block named by
-`concerns.summary` says of it (`summary(data, case_id, setting) -> Label | None`, the setting read in the
+`concerns.summary` says of it (`summary(data, case_id, settings) -> Label | None`, the settings read in the
 addressing organisation, whose rule it is).
 """
 
@@ -47,7 +47,6 @@ def concerning(session: Session, registry: Registry, case: Case) -> list[Concern
         summary = None
         block: Any = procedure.block(about.summary) if about.summary else None
         if block is not None and hasattr(block, "summary"):
-            values = accounts.setting_values(session, row.org_id)
-            summary = block.summary(row.data or {}, case.id, values.get)
+            summary = block.summary(row.data or {}, case.id, accounts.setting_values(session, row.org_id))
         out.append(Concern(row.id, procedure, about.label, row.state, summary))
     return out

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import random
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,14 +101,14 @@ class Sheet:
         value = (data.get(key) or {}).get(name) if isinstance(data.get(key), Mapping) else None
         return str(value) if value else None
 
-    def summary(self, data: Mapping[str, Any], case_id: str, setting: Callable[[str], Any]) -> Label | None:
+    def summary(self, data: Mapping[str, Any], case_id: str, settings: Mapping[str, Any]) -> Label | None:
         """The line a reviewed case shows of its review (workflow/addressee.py `concerns:`): its total and grade once
         scored, else None."""
         scored = scores_of(data).get(case_id)
         if scored is None:
             return None
         total = sum(s.points for s in self.parse(scored)[0])
-        grade = grade_of(total, setting)
+        grade = grade_of(total, settings)
         return Label(f"评查得分{total}分（满分{self.maximum}分）{('，' + grade.zh) if grade else ''}",
                      f"scored {total} of {self.maximum}{(', ' + grade.en) if grade else ''}")
 
@@ -139,9 +139,9 @@ class Grade:
     en: str
 
 
-def grade_of(total: int, setting: Callable[[str], Any]) -> Grade | None:
+def grade_of(total: int, settings: Mapping[str, Any]) -> Grade | None:
     """优秀 / 合格 / 不合格 by the organisation's thresholds (None while they are not set)."""
-    excellent, passing = setting(GRADE_EXCELLENT), setting(GRADE_PASS)
+    excellent, passing = settings.get(GRADE_EXCELLENT), settings.get(GRADE_PASS)
     if excellent is None or passing is None:
         return None
     if total >= int(excellent):
