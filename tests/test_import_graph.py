@@ -47,6 +47,8 @@ SHARED_READS_FAMILY: dict[tuple[str, str], str] = {
     ("workflow.settings", "workflow.procedures.information_request.law"): SETTINGS_CATALOGUE,
     ("workflow.settings", "workflow.procedures.rule_of_law_report.law"): SETTINGS_CATALOGUE,
     ("workflow.demo", "workflow.procedures.information_request.law"): DEMO,
+    ("workflow.demo_supervision", "workflow.procedures.enforcement_supervision.law"): DEMO,
+    ("workflow.demo_supervision", "workflow.procedures.enforcement_supervision.sheet"): DEMO,
     ("workflow.cli", "workflow.procedures.enforcement.compliance"):
         "`workflow compliance` prints the enforcement family's figures: the CLI is an entry point, as web/ is",
 }

@@ -38,7 +38,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from werkzeug.datastructures import MultiDict
 
 from web.access import may_open, require_roles
@@ -243,9 +243,10 @@ def _titles(session: Any, org_id: str) -> dict[str, str]:
     """The titles of the cases a user of `org_id` may audit (workflow/audit/chains.py), as the auditor may read
     them: a title naming the party masked (workflow/case_reading.py)."""
     shown = reader()
+    orgs = visible_orgs(session, org_id, shown.supervising)  # and the cases addressed to them (workflow/addressee.py)
     return {cid: shown.title(shown.procedure(p, v), t) for cid, p, v, t in session.execute(
         select(Case.id, Case.procedure, Case.procedure_version, Case.title)
-        .where(Case.org_id.in_(visible_orgs(session, org_id, shown.supervising))))}
+        .where(or_(Case.org_id.in_(orgs), Case.addressee_org_id.in_(orgs))))}
 
 
 def _row(event: AuditEvent, rt: Runtime, people: Mapping[str, str],

@@ -50,12 +50,13 @@ from web.present import (
     next_deadline,
 )
 from web.runtime import runtime
-from web.todo import link_views, mine_first, next_lines
+from web.todo import concern_views, link_views, mine_first, next_lines
 from workflow import inputs, org_tree, typed_dates, xlsx
 from workflow.accounts import names_and_posts
 from workflow.audit.chains import case_events, moves_of
 from workflow.clock import local_date, local_day_range
 from workflow.completeness import MATERIAL_FIELD, completeness, format_label, missing_materials
+from workflow.concerning import concerning
 from workflow.deadlines import DUE_SOON_WORKING_DAYS
 from workflow.definitions import OPENED_AS, Procedure, Transition
 from workflow.engine import Outcome
@@ -479,6 +480,7 @@ def _case_page(case_id: str, refused: tuple[str, Outcome] | None = None,
             steps.sort(key=lambda t: order.index(t.trigger))
         upcoming = next_lines(procedure, case.state, case.data or {}, people) if procedure else []
         links = link_views(linked(s, rt.registry, case), shown)
+        concerns = concern_views(concerning(s, rt.registry, case), shown)
         view = {
             "id": case.id, "title": shown.title(procedure, case.title), "version": case.version, "procedure_id": case.procedure,
             "procedure": procedure.label.get(lang) if procedure else case.procedure,
@@ -489,7 +491,8 @@ def _case_page(case_id: str, refused: tuple[str, Outcome] | None = None,
             "opened": (procedure.opened_as if procedure else OPENED_AS).get(lang),  # 提出, 立案 … (create:)
             "created_by": people.get(case.created_by, case.created_by),
             # a town's case read by its district's supervisor (issue 14): named, and read only
-            "supervised": not shown.acts_in(case.org_id),
+            "supervised": not shown.acts_in(case.org_id) and not shown.addressed(case),
+            "addressed": shown.addressed(case),  # a case another organisation addressed to the user's (issue 14)
             "org": org_tree.names(s, [case.org_id], lang)[case.org_id],
         }
         sections = case_sections(procedure, data, people, labels)
@@ -521,7 +524,7 @@ def _case_page(case_id: str, refused: tuple[str, Outcome] | None = None,
                            history=history, forms=forms, orphan=orphan, orphan_step=orphan_step,
                            evidence=evidence, evidence_columns=_evidence_columns(procedure, lang), people=people,
                            format_label=format_label, procedure_missing=procedure is None, upcoming=upcoming,
-                           links=links, missing=missing)
+                           links=links, missing=missing, concerns=concerns)
 
 
 def _evidence_columns(procedure: Procedure | None, lang: str) -> dict[str, str]:

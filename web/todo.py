@@ -19,6 +19,7 @@ from web.i18n import _, current_lang
 from web.present import DeadlineView, deadline_view, label_of
 from web.runtime import runtime
 from workflow.case_reading import Reader
+from workflow.concerning import Concern
 from workflow.definitions import Procedure
 from workflow.links import Link
 from workflow.todo import Item, awaited, todo
@@ -133,3 +134,12 @@ def link_views(links: list[Link], shown: Reader) -> list[dict[str, Any]]:
              "procedure": link.procedure.label.get(lang) if link.procedure else "",
              "state": label_of(link.procedure, "state", link.state), "terminal": link.terminal}
             for link in links if shown.sees(link.procedure)]
+
+
+def concern_views(concerns: list[Concern], shown: Reader) -> list[dict[str, Any]]:
+    """The other organisations' cases about this one (workflow/concerning.py: a review that sampled it), as the
+    case page states them; the number is a link only where the reader may open that case."""
+    lang = current_lang()
+    return [{"case_id": c.case_id, "label": c.label.get(lang), "procedure": c.procedure.label.get(lang),
+             "state": label_of(c.procedure, "state", c.state), "summary": c.summary.get(lang) if c.summary else "",
+             "open": shown.sees(c.procedure)} for c in concerns]

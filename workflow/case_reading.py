@@ -17,6 +17,10 @@ and, where their roles supervise some procedure (`visibility.supervision:`), the
 their own organisation's cases as `cases:` says, and a descendant's cases only of the procedures whose
 `supervision:` lists one of their roles; never a sibling's or a parent's. A Reader made without an organisation
 (`of`) leaves the organisation to its caller, as before.
+
+A case addressed to an organisation (a definition's `addressee:`, workflow/addressee.py: the district's supervision
+case for one town) is read in the addressed organisation too, by the roles its `cases:` lists, as its own would be;
+by no other organisation below (a town never reads a sibling's supervision case).
 """
 
 from __future__ import annotations
@@ -99,7 +103,15 @@ class Reader:
         return procedure.visibility is None or procedure.visibility.sees_case(self.roles)
 
     def sees_case(self, case: Case) -> bool:
-        return self.sees_in(self.procedure(case.procedure, case.procedure_version), case.org_id)
+        procedure = self.procedure(case.procedure, case.procedure_version)
+        if self.org_id is not None and case.addressee_org_id == self.org_id:
+            return self.sees(procedure)
+        return self.sees_in(procedure, case.org_id)
+
+    def addressed(self, case: Case) -> bool:
+        """Whether the case is addressed to this person's organisation by another (they act in some of its steps,
+        the engine decides which): the pages name the other organisation and still offer their steps."""
+        return self.org_id is not None and case.org_id != self.org_id and case.addressee_org_id == self.org_id
 
     def sees_personal(self, procedure: Procedure | None) -> bool:
         """Whether the party's personal data are shown unmasked (True where the procedure declares none)."""
@@ -204,10 +216,17 @@ class Reader:
         below = sorted(self.below) if org is None else [o for o in self.below if o == org]
         if org is not None and org != self.org_id:
             own = false()
+        elif self._addresses():  # cases addressed to this organisation by the one above (workflow/addressee.py)
+            addressed: ColumnElement[bool] = Case.addressee_org_id == self.org_id
+            own = or_(own, addressed if seen is None else and_(addressed, seen))
         if not below:
             return own
         supervised = self._of_versions(self._versions(self.supervises))
         return or_(own, and_(Case.org_id.in_(below), supervised))
+
+    def _addresses(self) -> bool:
+        """Whether some loaded procedure is addressed to an organisation (else the lists keep their plain plans)."""
+        return any(p.addressee is not None for p in self.registry.all())
 
     def text_clause(self, pattern: str) -> ColumnElement[bool]:
         """SQL: a LIKE `pattern` (escaped with a backslash) in the case number, or in the title where this reader

@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from workflow import addressee as addressed_to
 from workflow import (
     case_links,
     figure_specs,
@@ -127,6 +128,7 @@ class Transition:
     attachment: bool = False  # the step attaches an evidence file (全过程记录): its event is `record_attached`
     roll_call: RollCallSpec | None = None  # attendance of a body: the absent members are added to the payload
     system: bool = False  # taken by the organisation's system account when a period ends (workflow/timers/)
+    acted_by: str | None = None  # "addressee": taken by the addressed organisation (workflow/addressee.py)
 
     @cached_property
     def schema(self) -> Schema:
@@ -244,6 +246,8 @@ class Procedure:
     # cases it names, and the cases a step opens, linked (定义 links: / opens:, workflow/case_links.py)
     links: tuple[case_links.CaseLink, ...] = field(default=(), compare=False)
     opens: tuple[case_links.Opens, ...] = field(default=(), compare=False)
+    # the organisation below the case's that some steps are addressed to (定义 addressee:, workflow/addressee.py)
+    addressee: addressed_to.Addressee | None = None
 
     def block(self, name: str) -> Any:
         """The built value of the family block `name` (e.g. "severity"), or None when the file does not give it."""
@@ -402,6 +406,7 @@ class TransitionSchemaDef(CreateSchemaDef):
     attachment = fields.Boolean(load_default=False)
     roll_call = fields.Nested(RollCallSchemaDef)
     system = fields.Boolean(load_default=False)  # fired by the timer worker as the system account
+    acted_by = addressed_to.ACTED_BY  # taken by the organisation the case is addressed to (workflow/addressee.py)
 
 
 class AudioVideoSchemaDef(Schema):
@@ -553,6 +558,7 @@ class ProcedureSchemaDef(Schema):
     register = fields.Nested(register_spec.RegisterDef)
     links = fields.List(fields.Nested(case_links.LinkDef))
     opens = fields.List(fields.Nested(case_links.OpensDef))
+    addressee = fields.Nested(addressed_to.AddresseeDef)
 
 
 # ---------------------------------------------------------------- loading
@@ -748,6 +754,7 @@ def _check_meaning(data: dict[str, Any], name: str) -> list[tuple[str, str]]:
     problems.extend(figure_specs.check_definition(data))
     problems.extend(register_spec.check_definition(data))
     problems.extend(case_links.check_definition(data))
+    problems.extend(addressed_to.check_definition(data))
     return problems
 
 
@@ -1002,6 +1009,7 @@ def _build(data: dict[str, Any], name: str) -> Procedure:
                 payload=_fields(t["payload"]), guards=tuple(t["guards"]), record=_record(t.get("record")),
                 separation_from=_separation_from(data, t["trigger"]), new_round=t["new_round"],
                 attachment=t["attachment"], roll_call=_roll_call(t.get("roll_call")), system=t["system"],
+                acted_by=t.get("acted_by"),
             )
             for t in data["transitions"]
         ),
@@ -1055,6 +1063,7 @@ def _build(data: dict[str, Any], name: str) -> Procedure:
         register=register_spec.build(data.get("register")),
         links=case_links.build_links(data.get("links")),
         opens=case_links.build_opens(data.get("opens")),
+        addressee=addressed_to.build(data.get("addressee")),
     )
 
 

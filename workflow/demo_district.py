@@ -13,7 +13,7 @@ from typing import Any
 
 from werkzeug.security import generate_password_hash
 
-from workflow import accounts
+from workflow import accounts, demo_supervision
 from workflow.clock import FixedClock
 from workflow.db import writing
 from workflow.engine import Engine
@@ -92,6 +92,8 @@ def seed(engine: Engine, clock: FixedClock, houlong: str, real_now: datetime, *,
     cases.append(ok(engine.create_case("major_decision", "fw_drafter", {
         "title": "峰尾镇渔港环境综合整治实施方案", "category": "public_policy", "proposer": "leader",
         "summary": "整治渔港周边占道堆放和环境卫生，拟出台镇级实施方案。"})))
+    # The district reviews both towns' case files (issue 14 item 2): workflow/demo_supervision.py.
+    cases.extend(demo_supervision.tell(engine, clock, DISTRICT, houlong, TOWN2, real_now, field=field, power=power))
     if clock.now() > real_now:
         raise RuntimeError("the district's demo story ran past the present")
     return cases

@@ -60,6 +60,10 @@ class GuardContext:
     # an act performed in person (the definition's in_person block): its day, and who the step names as present
     act_on: date | None = None
     act_officers: tuple[str, ...] | None = None
+    # the supervising level (issue 14 item 2): a case of an organisation below the actor's, by id, and the cases of
+    # a procedure in one such organisation (None / [] for any other organisation: a sibling's cases stay unknown)
+    case_below: Callable[[str], CaseView | None] = field(default=lambda _id: None)
+    cases_below: Callable[[str, str], list[CaseView]] = field(default=lambda _o, _p: [])
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,8 @@ class CaseView:
     data: Mapping[str, Any]
     state_label: str = ""  # the state's Chinese label, for refusal messages
     version: int | None = None  # the procedure version the case runs under
+    org_id: str = ""  # the organisation whose case it is
+    terminal: bool = False  # its state ends the procedure
 
 
 GuardFn = Callable[[GuardContext], Fail | None]

@@ -129,6 +129,10 @@ class Case(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     audit_seq: Mapped[int] = mapped_column(Integer, default=0)
     audit_head: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)
+    # The organisation below org_id a case is addressed to (a definition's `addressee:`, workflow/addressee.py):
+    # it takes the steps marked `acted_by: addressee` and reads the case; None for every other case. No foreign key:
+    # SQLite cannot add one to an existing table without copying it (the id is checked when the case is opened).
+    addressee_org_id: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
 
     deadlines: Mapped[list[CaseDeadline]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="CaseDeadline.due"

@@ -458,6 +458,28 @@ CATALOGUE = CATALOGUE + (  # the mediation registers' periods (workflow/procedur
                 "本单位人民调解工作制度（调解期限，legal-facts-2 §7.1 未载条文）", _MEDIATION_WHY,
                 "本省人民调解工作规定或本单位人民调解工作制度的期限条款", minimum=1, maximum=365, examples=("30",)),
 )
+# Supervision of enforcement (issue 14 item 2; workflow/procedures/enforcement_supervision/law.py). 《行政执法监督条例》
+# (国务院令第825号) 第二条、第六条 are verified; its articles on the time a supervised body has to report its
+# rectification and on grading a reviewed file were not: the district's own rule, with its source (本单位设置).
+_SUPERVISION_BASIS = "《行政执法监督条例》（国务院令第825号）；本单位行政执法监督工作制度"
+_SUPERVISION_WHY = Label("条例关于整改期限和案卷评查等次的条款未经核实；由本级行政执法监督机构在监督意见书、纠错通知或本单位制度中"
+                         "确定，按本单位设置执行（本单位设置）。",
+                         "The regulation's articles on the time to report a rectification and on grading reviewed files "
+                         "were not verified; the supervising body sets them in its notice or its own rules.")
+CATALOGUE = CATALOGUE + (
+    SettingSpec("supervision.answer_days", INTEGER, Label("整改报告期限（日数）", "Time to report the rectification (days)"),
+                _SUPERVISION_BASIS, _SUPERVISION_WHY, "本单位行政执法监督工作制度的整改期限条款", minimum=1, maximum=90,
+                examples=("15", "30")),
+    SettingSpec("supervision.answer_day_unit", STRING, Label("整改报告期限的计算单位", "Unit of the rectification period"),
+                _SUPERVISION_BASIS, _SUPERVISION_WHY, "本单位行政执法监督工作制度的整改期限条款",
+                examples=("working_days", "calendar_days")),
+    SettingSpec("supervision.grade_excellent_from", INTEGER, Label("案卷评查“优秀”的最低得分", "Lowest total graded excellent"),
+                _SUPERVISION_BASIS, _SUPERVISION_WHY, "本单位案卷评查办法的等次条款", minimum=1, maximum=100,
+                examples=("90",)),
+    SettingSpec("supervision.grade_pass_from", INTEGER, Label("案卷评查“合格”的最低得分", "Lowest total graded passed"),
+                _SUPERVISION_BASIS, _SUPERVISION_WHY, "本单位案卷评查办法的等次条款", minimum=1, maximum=100,
+                examples=("60", "70")),
+)
 BY_KEY: Mapping[str, SettingSpec] = {s.key: s for s in CATALOGUE}
 
 

@@ -41,6 +41,7 @@ class CaseRow:
     data: dict[str, Any]
     audit_seq: int
     audit_head: str
+    addressee_org_id: str | None = None  # the organisation the case is addressed to (workflow/addressee.py)
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ class Store:
 
         self.lock_case = (
             f"SELECT id, org_id, {quote('procedure')}, procedure_version, state, version, data, audit_seq,"
-            f" audit_head FROM case_file WHERE id = {mark}" + (" FOR UPDATE" if self.postgres else ""))
+            f" audit_head, addressee_org_id FROM case_file WHERE id = {mark}" + (" FOR UPDATE" if self.postgres else ""))
         self.read_case = self.lock_case.removesuffix(" FOR UPDATE")  # check(): reads, locks nothing
         self.update_case = (f"UPDATE case_file SET state = {mark}, version = {mark}, data = {mark},"
                             f" updated_at = {mark}, audit_seq = {mark}, audit_head = {mark} WHERE id = {mark}")
@@ -204,7 +205,7 @@ def _case_row(tx: _Tx, statement: str, case_id: str) -> CaseRow | None:
     row = _run(tx, statement, (case_id,)).fetchone()
     if row is None:
         return None
-    return CaseRow(row[0], row[1], row[2], row[3], row[4], row[5], tx.store.data_out(row[6]), row[7], row[8])
+    return CaseRow(row[0], row[1], row[2], row[3], row[4], row[5], tx.store.data_out(row[6]), row[7], row[8], row[9])
 
 
 def load_actor(db: Transactional, username: str) -> Actor | None:

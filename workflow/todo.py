@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import and_, false, or_, select
 from sqlalchemy.orm import Session
 
+from workflow import addressee
 from workflow.deadlines import due_order
 from workflow.definitions import Procedure, Registry, Transition
 from workflow.models import Case, CaseDeadline
@@ -128,15 +129,20 @@ def todo(session: Session, registry: Registry, org_id: str, username: str, roles
     stages = next_stages(registry, held)
     if not stages:
         return []
+    # The organisation's own cases, and those another addressed to it (workflow/addressee.py): in each, only the
+    # steps its users take (the addressed organisation's `acted_by: addressee` steps, the others' the owner's).
     rows = session.execute(
-        select(Case.id, Case.title, Case.procedure, Case.procedure_version, Case.state, Case.data)
-        .where(Case.org_id == org_id, Case.state.in_(sorted({s for a in stages for s in a.states})),
+        select(Case.id, Case.title, Case.procedure, Case.procedure_version, Case.state, Case.data, Case.org_id,
+               Case.addressee_org_id)
+        .where(or_(Case.org_id == org_id, Case.addressee_org_id == org_id), Case.state.in_(sorted({s for a in stages for s in a.states})),
                or_(false(), *(and_(Case.procedure == a.procedure, Case.procedure_version == a.version,
                                    Case.state.in_(a.states)) for a in stages)))).all()
     candidates = []
-    for case_id, title, pid, version, state, data in rows:
+    for case_id, title, pid, version, state, data, owner, addressed in rows:
         procedure = registry.get(pid, version)
-        mine = tuple(a.step for a in awaited(procedure, state, data or {}) if a.awaits(username, held))
+        row = _Owners(owner, addressed)
+        mine = tuple(a.step for a in awaited(procedure, state, data or {})
+                     if a.awaits(username, held) and addressee.acting_org(a.step, row) == org_id)
         if mine:
             candidates.append((case_id, title, procedure, state, mine))
     limits = _limits(session, [c[0] for c in candidates])
@@ -148,6 +154,12 @@ def todo(session: Session, registry: Registry, org_id: str, username: str, roles
     far = date.max
     items.sort(key=lambda i: (not i.overdue, i.due.due or far if i.due else far, i.case_id))
     return items
+
+
+@dataclass(frozen=True)
+class _Owners:
+    org_id: str
+    addressee_org_id: str | None
 
 
 def _limits(session: Session, case_ids: Sequence[str]) -> dict[str, list[CaseDeadline]]:

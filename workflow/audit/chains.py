@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from workflow.audit.selection import org_scope
@@ -22,13 +22,15 @@ def visible_chains(session: Session, org_id: str, supervising: bool = False) -> 
     """The chains whose verification a user of `org_id` sees: the cases and administration journals of the
     organisations it may see (not the shared system journal; `supervising`: workflow/visibility.py)."""
     orgs = visible_orgs(session, org_id, supervising)
-    return set(session.scalars(select(Case.id).where(Case.org_id.in_(orgs)))) | {admin_journal_id(o) for o in orgs}
+    return set(session.scalars(select(Case.id).where(or_(Case.org_id.in_(orgs), Case.addressee_org_id.in_(orgs))))) \
+        | {admin_journal_id(o) for o in orgs}
 
 
 def case_titles(session: Session, org_id: str) -> dict[str, str]:
     """The titles of the cases a user of `org_id` may audit, by case id."""
+    orgs = visible_orgs(session, org_id)
     return dict(session.execute(select(Case.id, Case.title).where(
-        Case.org_id.in_(visible_orgs(session, org_id)))).all())
+        or_(Case.org_id.in_(orgs), Case.addressee_org_id.in_(orgs)))).all())
 
 
 def events_in(session: Session, chains: Iterable[str]) -> int:

@@ -122,8 +122,9 @@ def org_scope(org_id: OrgIds) -> ColumnElement[bool]:
     the IN list the planners drive the query from every case of the organisation and sort all their events,
     seconds at a million events; with EXISTS the filter's own index (time, kind, actor, step) leads, newest
     first, and the scope is checked on the rows it meets."""
-    own_case = select(Case.id).where(Case.id == AuditEvent.case_id, _of_orgs(Case.org_id, org_id)) \
-        .correlate(AuditEvent)
+    # A case addressed to the organisation by the one above (workflow/addressee.py) is in its trail too.
+    own_case = select(Case.id).where(Case.id == AuditEvent.case_id, or_(
+        _of_orgs(Case.org_id, org_id), _of_orgs(Case.addressee_org_id, org_id))).correlate(AuditEvent)
     own_users = select(User.username).where(_of_orgs(User.org_id, org_id))
     return or_(own_case.exists(), _journals(org_id),
                and_(AuditEvent.case_id == SYSTEM_JOURNAL_ID, AuditEvent.actor.in_(own_users)))

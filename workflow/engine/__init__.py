@@ -33,7 +33,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from workflow import accounts, inputs, machine, numbering, replay, store
+from workflow import accounts, addressee, inputs, machine, numbering, replay, store
 from workflow.audit.row_replay import ROUND_INDEPENDENT
 from workflow.audit.trail import append_event
 from workflow.calendar import WorkCalendar, default_calendar, parse_year_notice
@@ -152,10 +152,11 @@ class Engine:
     def available_steps(self, session: Session, case: Case, username: str) -> list[Transition]:
         """The steps this user's roles allow from the case's current state (check() or fire() judge the rest)."""
         user = session.scalar(select(User).where(User.username == username))
-        if user is None or not user.active or user.org_id != case.org_id:
+        if user is None or not user.active or not addressee.involves(case, user.org_id):
             return []
         roles = user.role_names
-        return [t for t in self.procedure_of(case).triggers_from(case.state) if roles & set(t.roles)]
+        return [t for t in self.procedure_of(case).triggers_from(case.state)
+                if roles & set(t.roles) and addressee.acting_org(t, case) == user.org_id]
 
     available_transitions = available_steps  # its earlier name, still used by the pages
 
@@ -333,7 +334,8 @@ class Engine:
         procedure = checks.procedure_for(self.registry, case)
         attempt.procedure = procedure.ref
         user = checks.active_user(work, actor)
-        if user.org_id != case.org_id:  # acting stays local, before anything else about the step is told
+        # Acting stays local (or with the organisation the case is addressed to), before anything else is told.
+        if not addressee.involves(case, user.org_id):
             raise checks.other_organisation(orm(work)(), user, case)
         checks.current(case, expected_version)
         transition = checks.step_from(procedure, case.state, attempt.trigger)
@@ -448,16 +450,17 @@ class Engine:
         payload = guard_context.evaluate(work, self.registry, self.calendar, procedure, procedure.create, None, {},
                                          user, payload, now, [])
         session = work.session
+        addressed = checks.addressed_below(session, procedure, user, payload)
         if numbering.held(session, user.org_id):  # a restored older backup: a number is never issued twice
             raise Refused(Reason(
                 "case_numbering_held",
                 "本单位的案件编号已暂停：恢复的数据库可能落后于已发出的编号，请运维人员运行 lawflow case-numbers advance 后再立案",
                 "case numbering of this organisation is held: the restored database may be behind numbers already "
                 "issued; an operator must run `lawflow case-numbers advance` before a case can be opened"))
-        return lambda: self._open_write(work, procedure, user, role, payload, now)
+        return lambda: self._open_write(work, procedure, user, role, payload, now, addressed)
 
     def _open_write(self, work: Work, procedure: Procedure, user: Actor, role: str, payload: dict[str, Any],
-                    now: datetime) -> Outcome:
+                    now: datetime, addressed: str | None) -> Outcome:
         session = work.session
         # The organisation's own series, its counter row locked until this commits; the opening time is
         # read under that lock, so a later number never opens earlier (workflow/numbering.py).
@@ -466,7 +469,7 @@ class Engine:
             id=case_id, org_id=user.org_id, procedure=procedure.id,
             procedure_version=procedure.version, title=payload.get("title", ""), state=procedure.initial,
             version=1, data={}, created_by=user.username, created_at=now, updated_at=now,
-            audit_seq=0, audit_head="0" * 64,
+            audit_seq=0, audit_head="0" * 64, addressee_org_id=addressed,
         )
         session.add(case)
         session.flush()

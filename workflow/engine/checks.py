@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from workflow import inputs, org_tree, typed_dates
+from workflow import addressee, inputs, org_tree, typed_dates
 from workflow.definitions import Procedure, Registry, Transition
 from workflow.engine.refusals import Reason, Refused
 from workflow.payloads import load_payload
@@ -86,10 +86,11 @@ def step_from(procedure: Procedure, state: str, trigger: str) -> Transition:
 
 def authorize(procedure: Procedure, transition: Transition, user: Actor, case: CaseRow | None) -> str:
     """The role the actor takes the step in (the first the step allows that the actor holds, in the
-    organisation of the case). Separation of duties needs the payload (a hearing chair is named in it): it
+    organisation that takes the step: the case's, or for a step `acted_by: addressee` the one the case is addressed
+    to, workflow/addressee.py). Separation of duties needs the payload (a hearing chair is named in it): it
     is judged with the guards (workflow/engine/guard_context.py)."""
     held = [r for r in transition.roles if r in user.role_names]
-    if case is not None and user.org_id != case.org_id:
+    if case is not None and user.org_id != addressee.acting_org(transition, case):
         held = []
     if not held:
         names = [procedure.roles[r] for r in transition.roles]
@@ -109,3 +110,19 @@ def validate(transition: Transition, payload: Any) -> dict[str, Any]:
         raise Refused(*(Reason("invalid_payload", p["zh"], p["en"], transition.basis, p["field"])
                         for p in problems))
     return typed_dates.with_reason(clean, late_reason)
+
+
+def addressed_below(session: Session, procedure: Procedure, user: Actor, payload: dict[str, Any]) -> str | None:
+    """The organisation a new case is addressed to (the definition's `addressee:`), which must be one below the
+    opener's (《行政执法监督条例》第二条: a government supervises the governments below it); None when the procedure
+    addresses no one."""
+    spec = procedure.addressee
+    if spec is None:
+        return None
+    wanted = str(payload.get(spec.field) or "")
+    if wanted not in org_tree.descendants(session, user.org_id):
+        shown = inputs.printable(wanted, 64)
+        raise Refused(Reason(
+            "addressee_not_below", f"「{spec.label.zh}」须为本单位的下级单位，「{shown}」不是",
+            f"'{spec.label.en}' must be an organisation below yours; {shown!r} is not", spec.basis, spec.field))
+    return wanted

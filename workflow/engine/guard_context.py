@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflow import accounts, options_from, typed_dates
+from workflow import accounts, options_from, org_tree, typed_dates
 from workflow.calendar import UNITS, WorkCalendar
 from workflow.clock import local_date
 from workflow.conflicts import at_path, clashes
@@ -78,6 +78,7 @@ def evaluate(db: Transactional, registry: Registry, calendar: WorkCalendar, proc
         case_id=case.id if case else "", certificates_of=lookups.certificates_of, case_view=lookups.case_view,
         linked_cases=lookups.linked_cases, deadline=deadline, procedure=procedure,
         procedure_of=lookups.procedure_or_none, procedures=registry.latest,
+        case_below=lookups.case_below, cases_below=lookups.cases_below,
     )
     reasons: list[Reason] = []
     for name in (*transition.guards, *([procedure.in_person.rule] if act and procedure.in_person else [])):
@@ -201,12 +202,29 @@ class Lookups:
                                        .order_by(Case.id)).all()
         return [self._view(r) for r in rows if at_path(r.data, path) == value]
 
+    def case_below(self, case_id: str) -> CaseView | None:
+        """A case of an organisation below the step's (the supervising level reads it, issue 14)."""
+        case = self._session().get(Case, case_id)
+        if case is None or case.org_id not in org_tree.descendants(self._session(), self._org_id):
+            return None
+        return self._view(case)
+
+    def cases_below(self, org_id: str, procedure: str) -> list[CaseView]:
+        """The cases of `procedure` in `org_id`, when it is below the step's organisation (else none)."""
+        if org_id not in org_tree.descendants(self._session(), self._org_id):
+            return []
+        rows = self._session().scalars(select(Case).where(Case.org_id == org_id, Case.procedure == procedure)
+                                       .order_by(Case.id)).all()
+        return [self._view(r) for r in rows]
+
     def _view(self, case: Case) -> CaseView:
         try:
-            label = self.procedure_of(case).states[case.state].label.zh
+            state = self.procedure_of(case).states[case.state]
+            label, terminal = state.label.zh, state.terminal
         except KeyError:  # a version no longer loaded: the state's name must do
-            label = case.state
-        return CaseView(case.id, case.procedure, case.state, case.data, label, case.procedure_version)
+            label, terminal = case.state, False
+        return CaseView(case.id, case.procedure, case.state, case.data, label, case.procedure_version, case.org_id,
+                        terminal)
 
 
 class LazySettings(Mapping[str, Any]):

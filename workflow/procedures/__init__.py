@@ -25,6 +25,7 @@ from workflow.guards import Guard
 from workflow.procedures import (
     contract_review,
     enforcement,
+    enforcement_supervision,
     information_request,
     legal_education,
     major_decision,
@@ -157,6 +158,7 @@ FAMILIES: tuple[Family, ...] = (major_decision, enforcement, normative_document,
                                 contract_review, rule_of_law_report)
 FAMILIES += (legal_education, mediation, village_channels)  # the town's registers (issue 14 item 4)
 FAMILIES += (petitions,)  # 信访、投诉举报、行政复议和行政诉讼应诉 (issue 14 item 4)
+FAMILIES += (enforcement_supervision,)  # 行政执法监督：案卷评查 (issue 14 item 2)
 
 GUARDS = GuardRegistry(FAMILIES)
 

@@ -1,0 +1,10 @@
+"""行政执法监督 (supervision of enforcement, issue 14 item 2): definitions/enforcement_supervision.v*.yaml, the district
+reviewing a town's case files and the town answering. guards.py: its rules; law.py: its articles and settings;
+sheet.py: the scoring sheet (definitions/scoring/) and its arithmetic, given as the definitions' `scoring:` block."""
+
+from workflow.procedures.enforcement_supervision.guards import GUARDS
+from workflow.procedures.enforcement_supervision.sheet import BLOCKS
+
+NAME = "enforcement_supervision"
+
+__all__ = ["BLOCKS", "GUARDS", "NAME"]
