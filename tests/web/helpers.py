@@ -193,20 +193,22 @@ def parse(html: str | TestResponse) -> Page:
     return Page(lxml_html.document_fromstring(source))
 
 
-def representative_cases(town: Runtime, opened: Collection[str] = (), org_id: str | None = None) -> list[str]:
+def representative_cases(town: Runtime, opened: Collection[str] = (), org_id: str | None = None,
+                         home: str | None = None) -> list[str]:
     """One case for each procedure, stage and set of steps taken to reach it. A payload is numbered by procedure,
     step and field, not by case: two cases that took the same steps to the same stage show the same payloads on
     the same pages, so the sweeps read one of them (the demo has about 75 cases and 45 such kinds). The cases
     cases in `opened` stand for their kind (tests/web/test_html_injection.py: the cases it opened through the
     forms carry its payloads, the registers' demo entries were imported without them). `org_id`: one
-    organisation's cases only."""
+    organisation's cases only; `home`: that organisation's case stands for its kind where it has one (the users
+    who read the pages are its people)."""
     with town.sessions() as s:
-        query = select(Case.id, Case.procedure, Case.state).order_by(Case.id)
+        query = select(Case.id, Case.procedure, Case.state, Case.org_id).order_by(Case.id)
         cases = s.execute(query if org_id is None else query.where(Case.org_id == org_id)).all()
         taken: dict[str, set[str]] = {}
         for case_id, trigger in s.execute(select(AuditEvent.case_id, AuditEvent.trigger)):
             taken.setdefault(case_id, set()).add(trigger or "")
     kinds: dict[tuple[str, str, frozenset[str]], str] = {}
-    for case_id, procedure, state in sorted(cases, key=lambda case: case[0] not in opened):
+    for case_id, procedure, state, _org in sorted(cases, key=lambda case: (case[0] not in opened, case[3] != home)):
         kinds.setdefault((procedure, state, frozenset(taken.get(case_id, ()))), case_id)
     return sorted(kinds.values())

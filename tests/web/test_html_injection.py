@@ -33,6 +33,7 @@ from tests.web.test_authorization_matrix import USERS, rows, token_of
 from web import create_app
 from workflow import demo
 from workflow.definitions import Procedure, Transition
+from workflow.demo_district import PASSWORD as DISTRICT_PASSWORD
 from workflow.engine import Engine, Outcome
 from workflow.models import SYSTEM_JOURNAL_ID, Case, User
 from workflow.payloads import FieldSpec
@@ -63,6 +64,13 @@ KEEP = {
     ("normative_document", "file_with_superior", "recipient"): "the organisation's filing recipient (setting)",
     ("normative_document", "repeal_by_cleanup", "cleanup_case"): "the id of the clean-up that repeals it",
     ("normative_cleanup", "record_document_outcome", "document"): "the id of the document reviewed",
+    ("enforcement_supervision", "create", "town"): "the id of an organisation below the district",
+    ("enforcement_supervision", "draw_sample", "seed"): "the seed the sample is drawn with again",
+    ("enforcement_supervision", "draw_sample", "candidates"): "ids of the town's closed cases",
+    ("enforcement_supervision", "draw_sample", "cases"): "ids of the cases drawn",
+    ("enforcement_supervision", "score_case", "case_id"): "the id of a sampled case",
+    ("enforcement_supervision", "score_case", "scores"): "item=points lines of the scoring sheet",
+    ("enforcement_supervision", "issue_opinion", "problems"): "each names a sampled case's id",
 }
 
 
@@ -115,11 +123,11 @@ def _injecting_engine(payloads: Payloads) -> type[Engine]:
 # ---------------------------------------------------------------- putting the payloads in
 
 
-def _browser(app: Flask, username: str | None, address: str) -> FlaskClient:
+def _browser(app: Flask, username: str | None, address: str, password: str | None = None) -> FlaskClient:
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = address
     if username:
-        assert login(client, username).status_code == 302
+        assert (login(client, username, password) if password else login(client, username)).status_code == 302
     return client
 
 
@@ -165,7 +173,10 @@ def open_cases_through_the_forms(app: Flask, town: Runtime, payloads: Payloads, 
         "mediation_case": ("guomin", {**late, "registered_on": "2025-06-01", "category": "other"}),
         "village_channel": ("guomin", {**late, "village_type": "village", "box_status": "active",
                                        "box_installed_on": "2022-01-05", "notice_board": "true"}),
-        "rule_of_law_report": ("zhangwei", {"year": "2025"}),  # the demo wrote 2024's (workflow/demo_report.py)
+        "rule_of_law_report": ("zhangwei", {"year": "2025"}),
+        # the district's supervisor opens a review of the town (issue 14): its own password (workflow/demo_district.py)
+        "enforcement_supervision": ("qg_supervisor", {"town": demo.ORG, "reviewed_procedure": "enforcement_case",
+                                                      "year": "2026"}),  # the demo wrote 2024's (workflow/demo_report.py)
         "petition": ("guomin", {**late, "received_on": "2025-06-01", "channel": "letter", "petition_class": "claim",
                                 "transferred_from": "direct"}),
         "complaint": ("guomin", {**late, "received_on": "2025-06-01", "kind": "complaint", "channel": "hotline"}),
@@ -175,7 +186,7 @@ def open_cases_through_the_forms(app: Flask, town: Runtime, payloads: Payloads, 
     opened: list[str] = []
     for procedure in town.registry.latest():
         username, base = bases[procedure.id]
-        client = _browser(app, username, "198.51.100.20")
+        client = _browser(app, username, "198.51.100.20", DISTRICT_PASSWORD if username.startswith("qg_") else None)
         # as a user fills it in; then with the checked fields too, which the refusal quotes back
         checked = any(key[:2] == (procedure.id, "create") for key in KEEP)
         for keep in (True, False) if checked else (True,):
@@ -340,7 +351,7 @@ def test_no_free_text_is_rendered_as_markup_anywhere(poisoned):
                                             ("enforcement_review", "create")}
     app = create_app(town, {"TESTING": True, "SECRET_KEY": "test-secret-key-for-the-web-tests-only"})
     forms_back: list[str] = []
-    ids = representative_cases(town, open_cases_through_the_forms(app, town, payloads, forms_back))
+    ids = representative_cases(town, open_cases_through_the_forms(app, town, payloads, forms_back), home=demo.ORG)
     comment_on_the_portal(app, town, payloads)
     forms_back += send_every_step_form_back(app, town, payloads, ids)
     seen = "\n".join(forms_back)
