@@ -101,6 +101,8 @@ QUORUM_SOURCE = ("ILLUSTRATIVE 演示数据：示意《后龙镇人民政府工�
                  "乡镇的法定人数无全国性规定（legal-facts §2.8 [U]），以本镇实际议事规则为准")
 
 
+# The town's units the forms offer (setting organisation.units): its offices, as the demo's people and stories use them.
+UNITS = ("党政综合办公室", "经济发展办公室", "社会事务办公室", "村镇建设服务中心", "综合执法队", "司法所")
 DOCUMENT_CODES = (("enforcement.document_code.penalty_notice", "龙综执告"),
                   ("enforcement.document_code.penalty_decision", "龙综执罚"),
                   ("major_decision.document_code.decision", "龙政"),
@@ -167,6 +169,8 @@ def seed(runtime: Runtime, *, full_registers: bool = False) -> list[str]:
                              by="admin", now=clock.now())
         accounts.set_setting(session, org_id=ORG, key=LATE_ENTRY_DAYS, value=LATE_ENTRY_DEMO_DAYS,
                              source=LATE_ENTRY_SOURCE, by="admin", now=clock.now())
+        accounts.set_setting(session, org_id=ORG, key="organisation.units", value=list(UNITS), by="admin",
+                             now=clock.now(), source="演示数据：示意《后龙镇机构设置方案》；以本镇实际方案为准")
         for key, value in DOCUMENT_CODES:  # the demo's documents are numbered and issued by lawflow (issue 12)
             accounts.set_setting(session, org_id=ORG, key=key, value=value, source=DOCUMENT_CODES_SOURCE, by="admin",
                                  now=clock.now())

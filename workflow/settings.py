@@ -480,6 +480,15 @@ CATALOGUE = CATALOGUE + (
                 _SUPERVISION_BASIS, _SUPERVISION_WHY, "本单位案卷评查办法的等次条款", minimum=1, maximum=100,
                 examples=("60", "70")),
 )
+# The organisation's own units (内设机构、站所): what the forms offer where a step names a unit (options_from:
+# {setting: organisation.units}); an organisation without the list types the unit, as before.
+CATALOGUE = CATALOGUE + (
+    SettingSpec("organisation.units", STRING_LIST, Label("本单位内设机构和站所", "The organisation's units"),
+                "本单位机构设置方案（“三定”方案）",
+                Label("乡镇内设机构和站所由本级机构设置方案确定，各地不同；用于表单中的承办单位等选项。",
+                      "A town's offices are set by its own establishment plan; the forms offer them as choices."),
+                "本单位机构设置方案（“三定”方案）", examples=("党政综合办公室", "经济发展办公室", "综合执法队", "司法所")),
+)
 BY_KEY: Mapping[str, SettingSpec] = {s.key: s for s in CATALOGUE}
 
 

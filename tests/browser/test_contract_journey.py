@@ -36,7 +36,7 @@ def test_a_contract_from_submission_to_the_register(open_page: OpenPage, site: S
     nav_link(officer, "新建案件").click()
     form = officer.locator("section.step").filter(has=officer.get_by_role("heading", name="合同合法性审查：提交合同送审"))
     form.get_by_label("合同名称").fill(TITLE)
-    form.get_by_label("承办单位").fill("经济发展办公室")
+    form.get_by_label("承办单位").select_option("经济发展办公室")  # the town's units
     form.get_by_label("合同相对方").fill("泉州市某物业管理有限公司")
     form.get_by_label("合同金额（元）").fill("480000")
     form.get_by_label("合同期限").fill("2026年起两年")

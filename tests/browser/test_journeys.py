@@ -80,7 +80,7 @@ def test_the_head_starts_it_and_the_drafter_fills_the_next_forms_through_to_lega
     head = open_page("huangzhenhua")
     assert open_case(head, TITLE) == case_id
     start = step_form(head, "start", "决定启动并确定承办单位")
-    start.get_by_label("决策承办单位").fill("党政综合办公室")
+    start.get_by_label("决策承办单位").select_option("党政综合办公室")  # the town's units
     start.get_by_label("协办单位").fill("村镇建设服务中心\n综治中心")
     start.get_by_label("启动意见").fill("请按程序组织起草，广泛听取群众意见")
     submit(start, "决定启动并确定承办单位")
@@ -300,7 +300,7 @@ def test_a_form_whose_csrf_token_was_altered_is_refused_in_chinese_and_changes_n
     rows = page.locator("table.history tbody tr").count()
 
     start = step_form(page, "start", "决定启动并确定承办单位")
-    start.get_by_label("决策承办单位").fill("党政综合办公室")
+    start.get_by_label("决策承办单位").select_option("党政综合办公室")  # the town's units
     start.locator("input[name=csrf_token]").evaluate("input => { input.value = 'forged' + input.value.slice(6); }")
     with page.expect_response(lambda r: r.request.method == "POST") as answer:
         submit(start, "决定启动并确定承办单位")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.web.helpers import text
+from tests.web.helpers import new_case, text
 from tests.web.test_meetings import convened
 from tests.web.test_reviews import under_review
 
@@ -46,3 +46,19 @@ def test_the_meeting_page_lists_the_files_sent_with_the_item(town, client_for):
     assert "应有的材料尚未上传" not in page
     assert "后龙镇生活垃圾分类实施办法（草案）</a>" in page
     assert member.get(f"/cases/{case_id}/records/1").status_code == 200  # a member opens it
+
+
+def test_the_lead_unit_is_chosen_from_the_towns_units_once_the_town_lists_them(town, client_for):
+    from workflow import accounts
+    from workflow.db import writing
+    from workflow.demo import UNITS
+
+    case_id = new_case(town)
+    head = client_for("huangzhenhua")
+    assert '<input id="step-start-lead_unit" name="lead_unit" type="text"' in text(head.get(f"/cases/{case_id}"))
+    with writing(town.sessions) as session:  # the town's establishment plan, as a setting with its source
+        accounts.set_setting(session, org_id="houlong", key="organisation.units", value=list(UNITS),
+                             source="后龙镇机构设置方案", by="admin", now=town.clock.now())
+    page = text(head.get(f"/cases/{case_id}"))
+    assert '<select id="step-start-lead_unit" name="lead_unit"' in page
+    assert all(f'<option value="{unit}">{unit}</option>' in page for unit in UNITS)
