@@ -10,6 +10,7 @@ import pytest
 
 from tests.web.helpers import csrf_from, submit_step, text
 from workflow.demo import FIELD_STREETS, POWER_STREETS
+from workflow.models import Case
 
 # The page, not the database, is this module's subject: SQLite only (tests/conftest.py, one_database).
 pytestmark = pytest.mark.one_database
@@ -142,8 +143,6 @@ def test_the_files_format_is_detected_from_its_content_unless_one_is_chosen(town
     done = _upload(client, case_id, PDF, format="")  # left to be detected
     assert done.status_code == 302, text(done)
     with town.sessions() as s:
-        from workflow.models import Case
-
         [record] = s.get(Case, case_id).data["records"]
     assert record["format"] == "pdf"
     unknown = _upload(client, case_id, b"\x00\x01\x02 no format at all", name="x.bin", format="")

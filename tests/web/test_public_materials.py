@@ -7,19 +7,12 @@ from __future__ import annotations
 import pytest
 
 from tests.web.helpers import new_case, text
+from tests.web.test_stage_materials import PDF, _attach
 
 # The pages, not the database, are this module's subject: SQLite only (tests/conftest.py, one_database).
 pytestmark = pytest.mark.one_database
 
-PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n% consultation draft\n"
 COMMENT = {"draft_ref": "征求意见稿", "explanation": "说明", "channels": ["网站"], "period_days": 30}
-
-
-def _attach(town, case_id: str, material: str, title: str, content: bytes = PDF) -> None:
-    outcome = town.engine.fire(case_id, "attach_material", "zhangwei", {
-        "material": material, "title": title, "format": "pdf", "made_on": town.engine.today().isoformat()},
-        attachment=town.records.stage_bytes(content + title.encode(), f"{title}.pdf"))
-    assert outcome.ok, outcome.reasons
 
 
 def test_the_public_opens_the_consultation_draft_and_nothing_else_of_the_case(town, app):

@@ -9,6 +9,9 @@ import pytest
 from tests.web.helpers import new_case, text
 from tests.web.test_meetings import convened
 from tests.web.test_reviews import under_review
+from workflow import accounts
+from workflow.db import writing
+from workflow.demo import UNITS
 
 # The pages, not the database, are this module's subject: SQLite only (tests/conftest.py, one_database).
 pytestmark = pytest.mark.one_database
@@ -49,10 +52,6 @@ def test_the_meeting_page_lists_the_files_sent_with_the_item(town, client_for):
 
 
 def test_the_lead_unit_is_chosen_from_the_towns_units_once_the_town_lists_them(town, client_for):
-    from workflow import accounts
-    from workflow.db import writing
-    from workflow.demo import UNITS
-
     case_id = new_case(town)
     head = client_for("huangzhenhua")
     assert '<input id="step-start-lead_unit" name="lead_unit" type="text"' in text(head.get(f"/cases/{case_id}"))
