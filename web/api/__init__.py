@@ -61,6 +61,8 @@ def init_app(app: Flask) -> Any:
                                "description": "a logged-in browser session: GET only"},
         }},
         "security": [{"bearerAuth": []}, {"browserSession": []}],
+        # the paths carry /api/v1 themselves: a client's base URL is the instance's own address
+        "servers": [{"url": "/", "description": "this lawflow instance (e.g. https://lawflow.houlong.gov.cn)"}],
     })
     # JSON as people read it: keys in the order written (code, message, message_en, details), Chinese as is
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -70,5 +72,8 @@ def init_app(app: Flask) -> Any:
     api = base.LawflowApi(app)
     for resource in resources():
         api.register_blueprint(resource.blp)
+    base.declare_common_responses(api.spec)
+    from web.api import audit
+    api.spec.components.schema(audit.EXPORT_LINE_NAME, audit.EXPORT_LINE)
     app.register_blueprint(explorer.bp)
     return api

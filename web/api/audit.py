@@ -18,7 +18,7 @@ from flask.views import MethodView
 from web.access import roles_of
 from web.api.auth import ApiUser, api_user
 from web.api.base import ApiBlueprint, reader
-from web.api.errors import ApiError
+from web.api.errors import ApiError, ErrorSchema
 from web.api.schemas import FeedArgs, FeedPageSchema
 from web.runtime import runtime
 from workflow.audit import feed
@@ -40,11 +40,32 @@ def _auditor() -> ApiUser:
     return user
 
 
+# One line of the export (docs/audit-format.md §4), a named schema of the document. OpenAPI 3.2 gives a sequential
+# media type such as JSON Lines an `itemSchema`; in 3.0 the response's schema is the byte stream (so a generated
+# client reads it as a file, line by line) and `x-itemSchema` names each line's schema, as 3.2 will. init_app
+# (web/api/__init__.py) registers the line's schema under this name.
+EXPORT_LINE_NAME = "AuditExportLine"
+EXPORT_LINE = {
+    "type": "object",
+    "description": "One line of the JSON Lines export: a JSON object whose `type` says what it is "
+                   "(docs/audit-format.md §4); the file is these lines, each ended by a newline",
+    "required": ["type"],
+    "properties": {"type": {"type": "string", "enum": ["header", "key", "procedure", "event", "case", "leaf",
+                                                       "checkpoint"]}},
+    "additionalProperties": True,
+}
+EXPORT_BODY = {"type": "string", "format": "binary",
+               "description": "JSON Lines: header, keys, procedures, events, case heads, leaves, checkpoints",
+               "x-itemSchema": {"$ref": f"#/components/schemas/{EXPORT_LINE_NAME}"}}
+AUDITORS_ONLY = "Not an auditor (`auditor_only`)"
+
+
 @blp.route("/export")
 class Export(MethodView):
-    @blp.response(200, {"type": "string", "description": "JSON Lines: header, keys, events, case heads, "
-                                                         "leaves, checkpoints (docs/audit-format.md)"},
-                  content_type=MEDIA_TYPE, headers={"Content-Disposition": {"schema": {"type": "string"}}})
+    @blp.response(200, EXPORT_BODY, content_type=MEDIA_TYPE,
+                  headers={"Content-Disposition": {"schema": {"type": "string"}}})
+    @blp.alt_response(403, schema=ErrorSchema, description=AUDITORS_ONLY)
+    @blp.doc(operationId="exportAuditTrail")
     def get(self) -> Response:
         """The organisation's audit trail as JSON Lines (auditors only)
 
@@ -78,6 +99,8 @@ class Export(MethodView):
 class Events(MethodView):
     @blp.arguments(FeedArgs, location="query", as_kwargs=True)
     @blp.response(200, FeedPageSchema)
+    @blp.alt_response(403, schema=ErrorSchema, description=AUDITORS_ONLY)
+    @blp.doc(operationId="listAuditEvents")
     def get(self, after: int, limit: int) -> feed.FeedPage:
         """The organisation's audit events in the order of the Merkle log, from a cursor (auditors only)
 

@@ -86,6 +86,40 @@ class LawflowApi(Api):
         self.spec.tag({"name": getattr(blp, "tag", blp.name), "description": blp.description})
 
 
+# ---------------------------------------------------------------- the responses every operation may give
+
+COMMON_RESPONSES = {  # status -> (when it applies, its description)
+    "400": ("input", "The request is malformed: the body is not JSON, a header (If-Match) is not well formed, or "
+                     "a value holds characters no text may hold (control characters, web/input_screen.py)"),
+    "401": ("always", "No valid credentials: send `Authorization: Bearer <token>`"),
+    "404": ("path", "No such resource, or not of your organisation (answered as if it did not exist)"),
+    "413": ("body", "The request body is over the limit"),
+    "415": ("body", "The body is of a type this operation does not take"),
+    "422": ("input", "The request data is invalid; the details name each field"),
+}
+
+
+def declare_common_responses(spec: Any) -> None:
+    """Declare on every operation the errors any request may meet, whichever view answers it: no credentials
+    (401, web/api/auth.py), a path naming nothing of the caller's (404), a malformed or oversized body or a body
+    of the wrong type (400, 413, 415: the parser, check_body_type), invalid parameters (422, webargs). Each view
+    declares the statuses that are its own (403, 409, 428, 304...). A generated client then has a typed error for
+    every answer the server gives, not only the `default` one (tests/api/test_contract.py checks this)."""
+    for path, operations in spec._paths.items():  # apispec keeps the paths here until the document is built
+        for method, operation in operations.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue  # the path's own "parameters"
+            has_path = "{" in path
+            has_input = has_path or bool(operation.get("parameters")) or "requestBody" in operation
+            applies = {"always": True, "path": has_path, "body": "requestBody" in operation,
+                       "input": has_input}
+            responses = operation.setdefault("responses", {})
+            for status, (when, description) in COMMON_RESPONSES.items():
+                if applies[when] and status not in responses:
+                    responses[status] = {"description": description,
+                                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
 # ---------------------------------------------------------------- request bodies
 
 

@@ -57,7 +57,7 @@ def case_data(case: Case, detail: bool = False) -> dict[str, Any]:
     state = procedure.states.get(case.state) if procedure else None
     shown = reader()  # a party's personal data masked where the caller's roles do not need them
     data: dict[str, Any] = {
-        "id": case.id, "org": case.org_id, "title": shown.title(procedure, case.title), "procedure": case.procedure,
+        "case_id": case.id, "id": case.id, "org": case.org_id, "title": shown.title(procedure, case.title), "procedure": case.procedure,
         "procedure_version": case.procedure_version,
         "procedure_label": procedure.label if procedure else Label(case.procedure, case.procedure),
         "state": case.state, "state_label": state.label if state else Label(case.state, case.state),
@@ -82,6 +82,7 @@ def load_case(case_id: str) -> Case:
 class CaseList(MethodView):
     @blp.arguments(CaseListArgs, location="query", as_kwargs=True)
     @blp.response(200, CasePageSchema)
+    @blp.doc(operationId="listCases")
     def get(self, page: int, page_size: int, procedure: str | None = None, state: str | None = None,
             overdue: bool | None = None, org: str | None = None) -> dict[str, Any]:
         """The organisation's cases the caller's roles may see, most recently changed first
@@ -113,7 +114,11 @@ class CaseList(MethodView):
         **ETAG_HEADER, "Location": {"description": "the new case", "schema": {"type": "string"}}})
     @blp.alt_response(422, schema=ErrorSchema, description="Refused: payload or legal conditions (guards), each "
                       "reason with its article; or the body is not valid; or " + REUSED_RESPONSE)
+    @blp.alt_response(403, schema=ErrorSchema, description="Refused: your roles may not open such a case")
+    @blp.alt_response(409, schema=ErrorSchema, description="The procedure takes no new cases "
+                      "(`procedure_unavailable`)")
     @blp.doc(parameters=[IDEMPOTENCY_KEY], security=[{"bearerAuth": []}])
+    @blp.doc(operationId="createCase")
     def post(self, body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Open a case (engine.create_case)
 
@@ -140,6 +145,7 @@ class CaseList(MethodView):
 @blp.route("/<case_id>")
 class CaseItem(MethodView):
     @blp.response(200, CaseDetailSchema, headers=ETAG_HEADER)
+    @blp.doc(operationId="getCase")
     def get(self, case_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
         """One case: its state, version, recorded data, and every running period as data"""
         case = load_case(case_id)

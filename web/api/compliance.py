@@ -33,6 +33,7 @@ class Compliance(MethodView):
     @blp.response(200, ComplianceSchema)
     @blp.alt_response(403, schema=ErrorSchema, description="Not an auditor, agency head or head; or another "
                       "organisation")
+    @blp.doc(operationId="getCompliance")
     def get(self, org: str | None = None, start: date | None = None, end: date | None = None) -> dict[str, Any]:
         """The compliance figures of your organisation for a period (auditors, agency heads, heads)
 

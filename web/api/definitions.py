@@ -50,7 +50,7 @@ def step_data(step: Transition) -> dict[str, Any]:
 
 
 def summary_data(procedure: Procedure, latest: bool) -> dict[str, Any]:
-    return {"id": procedure.id, "version": procedure.version, "ref": procedure.ref, "label": procedure.label,
+    return {"procedure": procedure.id, "id": procedure.id, "version": procedure.version, "ref": procedure.ref, "label": procedure.label,
             "latest": latest, "legal_basis": [dict(b) for b in procedure.legal_basis]}
 
 
@@ -61,6 +61,7 @@ def _latest_refs() -> set[str]:
 @blp.route("")
 class Definitions(MethodView):
     @blp.response(200, DefinitionListSchema)
+    @blp.doc(operationId="listDefinitions")
     def get(self) -> dict[str, Any]:
         """Every loaded procedure version
 
@@ -72,6 +73,7 @@ class Definitions(MethodView):
 @blp.route("/<procedure>/<int:version>")
 class Definition(MethodView):
     @blp.response(200, DefinitionSchema)
+    @blp.doc(operationId="getDefinition")
     def get(self, procedure: str, version: int) -> dict[str, Any]:
         """One procedure version: roles, states, steps with their guards and articles, deadlines"""
         try:

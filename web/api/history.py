@@ -22,6 +22,7 @@ blp = ApiBlueprint("history", __name__, url_prefix="/cases",
 class History(MethodView):
     @blp.arguments(PageArgs, location="query", as_kwargs=True)
     @blp.response(200, EventPageSchema)
+    @blp.doc(operationId="getCaseHistory")
     def get(self, case_id: str, page: int, page_size: int) -> dict[str, Any]:
         """The case's events in chain order (seq 1, 2, ...), each with its hash and the previous one's
 

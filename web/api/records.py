@@ -166,6 +166,7 @@ def _procedure_required(case: Case) -> Procedure:
 @blp.route("/<case_id>/records")
 class Records(MethodView):
     @blp.response(200, CompletenessSchema, headers=ETAG_HEADER)
+    @blp.doc(operationId="getWholeProcessRecord")
     def get(self, case_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
         """The case's whole-process record: its stages with their records, and the audio-video acts
 
@@ -189,6 +190,8 @@ class Records(MethodView):
     @blp.alt_response(413, schema=ErrorSchema, description="The file is over the records limit (refused, reason "
                       "`record_too_large`), or the request is over the limit plus 1 MiB (`payload_too_large`)")
     @blp.alt_response(428, schema=ErrorSchema, description="If-Match is missing")
+    @blp.alt_response(503, schema=ErrorSchema, description="The installation keeps no records folder "
+                      "(`record_store_unavailable`): not the client's doing")
     @blp.alt_response(403, schema=ErrorSchema, description="Refused: role (enforcement officers attach records, "
                       "drafters a decision's materials)")
     @blp.alt_response(422, schema=ErrorSchema, description="Refused: payload, no file (`record_file_missing`), "
@@ -196,6 +199,7 @@ class Records(MethodView):
                       "(`record_format_mismatch`), the record's details (guard); or the body is not valid; or "
                       + REUSED_RESPONSE)
     @blp.doc(parameters=[IF_MATCH, IDEMPOTENCY_KEY], security=[{"bearerAuth": []}])
+    @blp.doc(operationId="attachRecord")
     def post(self, body: dict[str, Any], case_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Attach a record with its file (engine.fire attach_record, or attach_material for a decision)
 
@@ -247,8 +251,10 @@ def _content_hash(attachment: Staged | None) -> str | None:
 
 FILE_RESPONSE = {
     "description": "the file as stored, with the media type of its format; `ETag` is its SHA-256",
-    "content": {fmt.media_type.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
-                for fmt in FORMATS.values()},
+    # application/octet-stream first: a file of a format the store does not know is served as such, and a client
+    # generator takes the first type it can read as the response's (openapi-python-client: bytes, as a File)
+    "content": {media: {"schema": {"type": "string", "format": "binary"}}
+                for media in ["application/octet-stream", *(fmt.media_type.split(";")[0] for fmt in FORMATS.values())]},
     "headers": {"ETag": {"description": "the file's SHA-256 (send it as If-None-Match: 304 if unchanged)",
                          "schema": {"type": "string"}},
                 "Content-Disposition": {"schema": {"type": "string"}}},
@@ -259,7 +265,11 @@ FILE_RESPONSE = {
 class RecordFile(MethodView):
     @blp.doc(responses={"200": FILE_RESPONSE, "304": {"description": "Not modified (If-None-Match)"},
                         "404": {"description": "No such case in your organisation, or no such record",
+                                "content": {"application/json": {"schema": "Error"}}},
+                        "403": {"description": "The record holds a party's personal data your roles may not see "
+                                               "(`personal_data`)",
                                 "content": {"application/json": {"schema": "Error"}}}})
+    @blp.doc(operationId="downloadRecord")
     def get(self, case_id: str, no: int) -> Response:
         """A record's file
 

@@ -144,7 +144,10 @@ class DeadlineSpecSchema(Schema):
 
 
 class DefinitionSummarySchema(Schema):
-    id = fields.String(required=True)
+    procedure = fields.String(required=True, metadata={
+        "description": "the procedure's name, as `procedure` is named everywhere in the API", "example": "major_decision"})
+    id = fields.String(required=True, metadata={"deprecated": True, "description": "the same as `procedure` (kept "
+                                                                                     "for the clients of v1)"})
     version = fields.Integer(required=True)
     ref = fields.String(required=True, metadata={"example": "major_decision@1"})
     label = fields.Nested(LabelSchema, required=True)
@@ -194,7 +197,11 @@ class DeadlineSchema(Schema):
 
 
 class CaseSchema(Schema):
-    id = fields.String(required=True, metadata={"example": "houlong-MD-2026-0001"})
+    case_id = fields.String(required=True, metadata={
+        "description": "the case's number, as `case_id` is named everywhere in the API",
+        "example": "houlong-MD-2026-0001"})
+    id = fields.String(required=True, metadata={"deprecated": True, "example": "houlong-MD-2026-0001",
+                                                "description": "the same as `case_id` (kept for the clients of v1)"})
     org = fields.String(metadata={"description": "the case's organisation (a supervisor reads those below theirs)"})
     title = fields.String(required=True)
     procedure = fields.String(required=True)

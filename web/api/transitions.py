@@ -34,6 +34,7 @@ IF_MATCH = {"in": "header", "name": "If-Match", "required": True, "schema": {"ty
 @blp.route("/<case_id>/transitions")
 class AvailableSteps(MethodView):
     @blp.response(200, AvailableStepsSchema, headers=ETAG_HEADER)
+    @blp.doc(operationId="listAvailableSteps")
     def get(self, case_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
         """The steps the caller's roles allow from the case's current state, with their payload fields
 
@@ -59,6 +60,7 @@ class Step(MethodView):
     @blp.alt_response(422, schema=ErrorSchema, description="Refused: payload or legal conditions (guards), "
                       "each reason with its article; or the body is not valid; or " + REUSED_RESPONSE)
     @blp.doc(parameters=[IF_MATCH, IDEMPOTENCY_KEY], security=[{"bearerAuth": []}])
+    @blp.doc(operationId="fireStep")
     def post(self, body: dict[str, Any], case_id: str, trigger: str) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Take a step (engine.fire)
 
@@ -101,6 +103,7 @@ class StepCheck(MethodView):
     @blp.arguments(FireSchema, required=False)
     @blp.response(200, CheckResultSchema, headers=ETAG_HEADER)
     @blp.doc(parameters=[IF_MATCH_OPTIONAL], security=[{"bearerAuth": []}])
+    @blp.doc(operationId="checkStep")
     def post(self, body: dict[str, Any], case_id: str, trigger: str) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Dry-run a step (engine.check): would it land, and if not, why
 

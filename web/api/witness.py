@@ -53,6 +53,7 @@ class ReceiptSchema(Schema):
 @blp.route("/checkpoints/latest")
 class Latest(MethodView):
     @blp.response(200, HeldSchema)
+    @blp.doc(operationId="getLatestWitnessedCheckpoint")
     def get(self) -> dict[str, Any]:
         """The last checkpoint of the caller's town held here (where the next bundle's proofs start)"""
         user = api_user()
@@ -68,7 +69,7 @@ class Checkpoints(MethodView):
     @blp.alt_response(409, schema=ErrorSchema, description="A checkpoint contradicts those held: kept as a finding")
     @blp.alt_response(422, schema=ErrorSchema, description="The bundle is refused whole (malformed, unknown town, "
                                                            "untrusted key, bad signature, stale size): nothing kept")
-    @blp.doc(security=[{"bearerAuth": []}])
+    @blp.doc(security=[{"bearerAuth": []}], operationId="submitCheckpoints")
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Witness the caller's town's checkpoints: check, co-sign and keep them"""
         user = api_user()
