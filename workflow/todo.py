@@ -170,3 +170,38 @@ def _limits(session: Session, case_ids: Sequence[str]) -> dict[str, list[CaseDea
                                                             CaseDeadline.kind == "limit")):
             out.setdefault(d.case_id, []).append(d)
     return out
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A case and each of its next steps with whom it awaits, for an integration that syncs everyone's to-do
+    items (the API's GET /todo): no person's view, every step of the cases the reader may see."""
+
+    case: Case
+    procedure: Procedure
+    awaited: tuple[tuple[Awaited, str | None], ...]  # each next step, whom it awaits, the organisation acting
+    due: CaseDeadline | None
+    overdue: bool
+
+
+def waiting(session: Session, registry: Registry, scope: Any, today: date) -> list[Waiting]:
+    """Every case within `scope` (a Reader's scope_clause: what the caller may read) in a stage with a next step,
+    with whom each step awaits: overdue first, then by the next running limit, then by number. Three queries, as
+    todo()."""
+    every_role = {r for p in registry.all() for r in p.roles}
+    stages = next_stages(registry, every_role)
+    if not stages:
+        return []
+    cases = session.scalars(
+        select(Case).where(scope, or_(false(), *(and_(Case.procedure == a.procedure, Case.procedure_version == a.version,
+                                                      Case.state.in_(a.states)) for a in stages)))).all()
+    limits = _limits(session, [c.id for c in cases])
+    out = []
+    for case in cases:
+        procedure = registry.get(case.procedure, case.procedure_version)
+        steps = tuple((a, addressee.acting_org(a.step, case)) for a in awaited(procedure, case.state, case.data or {}))
+        due = min(limits.get(case.id, ()), key=due_order, default=None)
+        out.append(Waiting(case, procedure, steps, due, due is not None and due.due is not None and due.due < today))
+    far = date.max
+    out.sort(key=lambda w: (not w.overdue, w.due.due or far if w.due else far, w.case.id))
+    return out

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from tests.api.conftest import ENFORCEMENT, PROPOSAL, START, is_json_error, new_case, other_town
+from tests.api.test_contract_review import CONTRACT, set_contract_rules
 from workflow.models import Case
 
 
@@ -158,3 +159,61 @@ def test_an_unknown_case_is_404(api_for) -> None:
     body = is_json_error(api_for("zhangwei").get("/cases/houlong-MD-2026-9999"), 404)
     assert body["code"] == "case_not_found" and "houlong-MD-2026-9999" in body["message"]
     is_json_error(api_for("zhangwei").get("/cases/" + "x" * 300), 404)
+
+
+# ---------------------------------------------------------------- sync: changed since, bulk read, paging by key
+
+
+def _walk(client, page_size: int, between=None, **query) -> list[str]:
+    """Every case number the list gives page after page along links.next (order=case_id); `between(n)` runs
+    after the n-th page, as another user's changes would."""
+    seen: list[str] = []
+    url = f"/cases?order=case_id&page_size={page_size}" + "".join(f"&{k}={v}" for k, v in query.items())
+    n = 0
+    while url:
+        body = client.client.get(url if url.startswith("/api/") else "/api/v1" + url,
+                                 headers={"Authorization": f"Bearer {client.token}"}).get_json()
+        seen += [c["case_id"] for c in body["items"]]
+        url = body["links"]["next"]
+        n += 1
+        if between:
+            between(n)
+    return seen
+
+
+def test_paging_by_case_number_lists_each_case_once_while_cases_change(api_for, town) -> None:
+    set_contract_rules(town)
+    existing = sorted(new_case(town, title=f"事项{i}") for i in range(7))
+    drafter = api_for("zhangwei")
+
+    def meanwhile(page: int) -> None:
+        if page == 1:  # cases already read and cases still ahead change, and a case whose number sorts before
+            # those read so far (a contract, houlong-CR-…) is opened: page numbers would shift, keys do not
+            assert town.engine.fire(existing[0], "start", "huangzhenhua", START).ok
+            assert town.engine.fire(existing[-1], "start", "huangzhenhua", START).ok
+            assert town.engine.create_case("contract_review", "zhangwei", CONTRACT).ok
+
+    seen = _walk(drafter, 3, meanwhile)
+    assert len(seen) == len(set(seen)), seen  # nothing twice
+    assert set(existing) <= set(seen)  # nothing that existed throughout is skipped
+    assert seen == sorted(seen)
+
+
+def test_changed_since_lists_only_the_cases_changed_at_or_after_the_time(api_for, town) -> None:
+    old = new_case(town)
+    town.clock.advance(hours=2)
+    mark = town.clock.now()
+    changed = new_case(town, title="后来提出的事项")
+    head = api_for("huangzhenhua")
+    listed = head.get("/cases", query_string={"updated_since": mark.isoformat()}).get_json()["items"]
+    assert [c["case_id"] for c in listed] == [changed]
+    assert old in [c["case_id"] for c in head.get("/cases").get_json()["items"]]
+
+
+def test_bulk_read_answers_the_cases_asked_for_that_the_caller_may_read(api_for, town) -> None:
+    first, second, third = (new_case(town) for _ in range(3))
+    theirs = other_town(town)
+    body = api_for("zhangwei").get("/cases", query_string=[("ids", first), ("ids", third), ("ids", theirs),
+                                                            ("ids", "houlong-MD-2099-0001")]).get_json()
+    assert sorted(c["case_id"] for c in body["items"]) == sorted([first, third])
+    assert body["total"] == 2

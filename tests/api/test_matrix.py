@@ -51,6 +51,7 @@ GET  /definitions/information_request/1      200     200     200     200    200 
 POST /cases  contract_review                 201     403     403     403    403   403    403    403   401
 GET  /definitions/contract_review/1          200     200     200     200    200   200    200    200   401
 GET  /audit/export                           403     403     403     403    403   403    200    403   401
+GET  /todo                                   200     200     200     200    200   200    200    200   401
 GET  /openapi.json                           200     200     200     200    200   200    200    200   200
 GET  /docs                                   200     200     200     200    200   200    200    200   200
 """

@@ -24,9 +24,9 @@ from web.api.paths import PREFIX
 
 def resources() -> tuple[ModuleType, ...]:
     """The API's resources, one blueprint (module) each, in the document's order."""
-    from web.api import audit, cases, compliance, definitions, history, records, transitions, witness
+    from web.api import audit, cases, compliance, definitions, history, records, todo, transitions, witness
 
-    return (cases, transitions, records, history, definitions, compliance, audit, witness)
+    return (cases, todo, transitions, records, history, definitions, compliance, audit, witness)
 
 DESCRIPTION = """\
 lawflow 行政程序引擎 REST API. Chinese first, English alongside.

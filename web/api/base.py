@@ -201,6 +201,20 @@ def utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def keyset_envelope(items: list[Any], page_size: int, total: int, filters: Mapping[str, Any],
+                    last: str | None) -> dict[str, Any]:
+    """A page walked by key (the last item's key is the next page's `after`): `next` while more follow."""
+    query = {k: ("true" if v else "false") if isinstance(v, bool) else v
+             for k, v in filters.items() if v is not None}
+
+    def link(after: str | None) -> str:
+        return f"{request.path}?{urlencode({**query, **({'after': after} if after else {}), 'page_size': page_size}, doseq=True)}"
+
+    return {"items": items, "page": 1, "page_size": page_size, "total": total, "pages": max(1, -(-total // page_size)),
+            "links": {"self": request.full_path, "first": link(None), "last": link(None), "prev": None,
+                      "next": link(last) if last else None}}
+
+
 def page_envelope(items: list[Any], page: int, page_size: int, total: int,
                   filters: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """A page of results with its total and the links to the pages around it (same filters)."""
@@ -209,7 +223,7 @@ def page_envelope(items: list[Any], page: int, page_size: int, total: int,
              for k, v in (filters or {}).items() if v is not None}
 
     def link(n: int) -> str:
-        return f"{request.path}?{urlencode({**query, 'page': n, 'page_size': page_size})}"
+        return f"{request.path}?{urlencode({**query, 'page': n, 'page_size': page_size}, doseq=True)}"
 
     return {
         "items": items, "page": page, "page_size": page_size, "total": total, "pages": pages,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import url_for
@@ -11,7 +11,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import selectinload
 
 from web.api.auth import api_user
-from web.api.base import ApiBlueprint, etag, own_case, page_envelope, reader, utc
+from web.api.base import ApiBlueprint, etag, keyset_envelope, own_case, page_envelope, reader, utc
 from web.api.errors import ErrorSchema, refusal
 from web.api.idempotency import PARAMETER as IDEMPOTENCY_KEY
 from web.api.idempotency import REUSED_RESPONSE, replay_headers, request_key, reused
@@ -84,10 +84,14 @@ class CaseList(MethodView):
     @blp.response(200, CasePageSchema)
     @blp.doc(operationId="listCases")
     def get(self, page: int, page_size: int, procedure: str | None = None, state: str | None = None,
-            overdue: bool | None = None, org: str | None = None) -> dict[str, Any]:
+            overdue: bool | None = None, org: str | None = None, updated_since: datetime | None = None,
+            ids: list[str] | None = None, order: str = "changed", after: str | None = None) -> dict[str, Any]:
         """The organisation's cases the caller's roles may see, most recently changed first
 
-        Filters combine; `overdue=true` keeps the cases with a limit whose due date has passed."""
+        Filters combine; `overdue=true` keeps the cases with a limit whose due date has passed; `updated_since`
+        the cases changed since a time; `ids` reads up to 100 cases at once. To walk every case while they change
+        (a sync), page with `order=case_id` and `after` (links.next): each case that exists throughout is listed
+        once. For every change in order, with nothing skipped, follow the event feed (GET /audit/events)."""
         rt = runtime()
         # only the cases the caller may read: of procedures their roles see (`visibility:`), in their organisation
         # and, for a supervisor, those below it (workflow/case_reading.py)
@@ -100,14 +104,33 @@ class CaseList(MethodView):
             late = exists().where(CaseDeadline.case_id == Case.id, CaseDeadline.kind == "limit",
                                   CaseDeadline.due < rt.engine.today())
             query = query.where(late if overdue else ~late)
+        if updated_since is not None:  # compared in UTC, as the times are stored (worklist.py's opened_from too)
+            query = query.where(Case.updated_at >= updated_since.astimezone(UTC))
+        if ids:
+            query = query.where(Case.id.in_(ids))
+        filters = {"procedure": procedure, "state": state, "overdue": overdue, "org": org,
+                   "updated_since": updated_since.isoformat() if updated_since else None, "ids": ids}
+        by_number = order == "case_id" or after is not None
         with rt.sessions() as s:
             total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
-            rows = s.scalars(query.options(selectinload(Case.deadlines))
-                             .order_by(Case.updated_at.desc(), Case.id.desc())
-                             .offset((page - 1) * page_size).limit(page_size)).all()
-            items = [case_data(c) for c in rows]
-        return page_envelope(items, page, page_size, total,
-                             {"procedure": procedure, "state": state, "overdue": overdue, "org": org})
+            if by_number:
+                # keyset paging on the case number, which never changes: a change of another case moves nothing
+                # past the cursor, so nothing that exists throughout is skipped or listed twice
+                if after is not None:
+                    query = query.where(Case.id > after)
+                rows = s.scalars(query.options(selectinload(Case.deadlines)).order_by(Case.id)
+                                 .limit(page_size + 1)).all()
+                more = len(rows) > page_size
+                items = [case_data(c) for c in rows[:page_size]]
+            else:
+                rows = s.scalars(query.options(selectinload(Case.deadlines))
+                                 .order_by(Case.updated_at.desc(), Case.id.desc())
+                                 .offset((page - 1) * page_size).limit(page_size)).all()
+                items = [case_data(c) for c in rows]
+        if by_number:
+            return keyset_envelope(items, page_size, total, {**filters, "order": "case_id"},
+                                   items[-1]["case_id"] if more and items else None)
+        return page_envelope(items, page, page_size, total, filters)
 
     @blp.arguments(CreateCaseSchema)
     @blp.response(201, CaseDetailSchema, headers={

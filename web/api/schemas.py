@@ -6,7 +6,7 @@ client exactly what it gets (and schemathesis checks that it does).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date
 from typing import Any
 
 from flask_smorest.fields import Upload
@@ -233,6 +233,18 @@ class CaseListArgs(PageArgs):
     overdue = fields.Boolean(metadata={"description": "true: only cases with a limit past due; false: none"})
     org = fields.String(validate=validate.Length(min=1, max=64), metadata={
         "description": "only this organisation's cases (a supervisor: the caller's or one below it)"})
+    updated_since = fields.AwareDateTime(default_timezone=UTC, metadata={
+        "description": "only cases changed at or after this time (RFC 3339; UTC if no offset is given)"})
+    ids = fields.List(fields.String(validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,40}$")),
+                      validate=validate.Length(min=1, max=100), metadata={
+        "description": "bulk read: only these cases (repeat the parameter, up to 100); those you may not read, or "
+                       "that do not exist, are simply not listed"})
+    order = fields.String(load_default="changed", validate=validate.OneOf(["changed", "case_id"]), metadata={
+        "description": "changed: most recently changed first, by page number (default); case_id: by case number, "
+                       "page after page with `after` (links.next): a case that exists throughout is listed exactly "
+                       "once however cases change meanwhile"})
+    after = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,40}$"), metadata={
+        "description": "order=case_id: the cases whose number sorts after this one (the last of the page before)"})
 
 
 class CreateCaseSchema(Strict):
