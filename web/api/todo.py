@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 from web.api.auth import api_user
 from web.api.base import NAME, ApiBlueprint, page_envelope, reader
 from web.api.cases import case_data, deadline_data
-from web.api.errors import ApiError
+from web.api.errors import ApiError, ErrorSchema
 from web.api.schemas import CaseSchema, DeadlineSchema, LabelSchema, PageArgs, page_of
 from web.runtime import runtime
 from workflow.accounts import people_of
@@ -78,6 +78,7 @@ TodoPageSchema = page_of(TodoItemSchema, "TodoPage")
 class Todo(MethodView):
     @blp.arguments(TodoArgs, location="query", as_kwargs=True)
     @blp.response(200, TodoPageSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="`user=` names nobody of your organisation (`user_not_found`)")
     @blp.doc(operationId="listTodo")
     def get(self, page: int, page_size: int, user: str | None = None, role: str | None = None) -> dict[str, Any]:
         """What awaits whom: the cases you may read that wait for a next step, overdue first, then by due date
