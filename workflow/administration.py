@@ -16,7 +16,7 @@ English; nothing has changed then.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -232,6 +232,11 @@ class _YearSchema(_Strict):
 class _TokenSchema(_Strict):
     username = fields.String(required=True, metadata={"label": Label("令牌代表的用户", "Acts as")})
     name = _text("令牌名称", "Token name", api_tokens.NAME_MAX)
+    read_only = fields.Boolean(load_default=False, metadata={"label": Label("只读", "Read only")})
+    procedures = fields.List(fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,63}$")), load_default=None,
+                             allow_none=True, metadata={"label": Label("限于程序", "Procedures")})
+    acts_for_users = fields.Boolean(load_default=False, metadata={
+        "label": Label("可代本单位用户办理（对接系统服务账号）", "May act for the organisation's users (service account)")})
 
 
 # ---------------------------------------------------------------- who acts, on whom, and the journal
@@ -534,18 +539,29 @@ def add_holiday_year(sessions: sessionmaker[Session], *, actor: str, year: Any, 
 
 
 def create_token(sessions: sessionmaker[Session], *, actor: str, username: str, name: str,
-                 now: Moment) -> tuple[int, str]:
+                 now: Moment, read_only: bool = False, procedures: list[str] | None = None,
+                 acts_for_users: bool = False, known_procedures: Collection[str] | None = None) -> tuple[int, str]:
     """A token acting as a user of the organisation; returns (id, token). Only its SHA-256 is stored, and
-    the event records neither: the token is shown this once."""
-    values = _load(_TokenSchema(), {"username": username, "name": name})
+    the event records neither: the token is shown this once. `read_only`, `procedures` (each one of
+    `known_procedures` when given) and `acts_for_users` (an integration's service account: it acts on behalf of
+    the organisation's users, each request naming one) limit or widen what it may do; the event records them."""
+    values = _load(_TokenSchema(), {"username": username, "name": name, "read_only": read_only,
+                                    "procedures": procedures, "acts_for_users": acts_for_users})
+    unknown = sorted(set(values["procedures"] or ()) - set(known_procedures)) if known_procedures is not None else []
+    if unknown:
+        raise AdminError.of("procedures", f"没有这些程序：{'、'.join(unknown)} / no such procedures: {', '.join(unknown)}")
     with _begin(sessions, actor, now) as unit:
         user = unit.user(values["username"])
         try:
             row, token = api_tokens.create(unit.session, username=user.username, name=values["name"],
-                                           by=unit.admin.username, now=unit.now)
+                                           by=unit.admin.username, now=unit.now, read_only=values["read_only"],
+                                           procedures=values["procedures"], acts_for_users=values["acts_for_users"])
         except ValueError as exc:
             raise _account_error(exc) from None
-        unit.record("token_created", {"token_id": row.id, "username": user.username, "name": row.name})
+        unit.record("token_created", {"token_id": row.id, "username": user.username, "name": row.name,
+                                      **({"read_only": True} if row.read_only else {}),
+                                      **({"procedures": row.procedures} if row.procedures else {}),
+                                      **({"acts_for_users": True} if row.acts_for_users else {})})
         return row.id, token
 
 

@@ -842,15 +842,23 @@ def tokens() -> None:
 @click.argument("username")
 @click.option("--name", required=True, help="What the token is for, e.g. the integrating system.")
 @click.option("--as", "actor", required=True, help="The administrator issuing the token.")
+@click.option("--read-only", is_flag=True, help="The token may only read (GET).")
+@click.option("--procedure", "procedures", multiple=True, help="Only this procedure's cases (repeatable).")
+@click.option("--acts-for-users", is_flag=True,
+              help="A service account's token: each request may name a user of the organisation it acts for "
+                   "(X-On-Behalf-Of); that user's roles apply and the audit event records both.")
 @click.pass_context
-def tokens_create(ctx: click.Context, username: str, name: str, actor: str) -> None:
+def tokens_create(ctx: click.Context, username: str, name: str, actor: str, read_only: bool,
+                  procedures: tuple[str, ...], acts_for_users: bool) -> None:
     """Issue a token that acts as USERNAME. The token is printed once, on stdout; it cannot be shown again."""
     from workflow import administration
 
     rt = _rt(ctx)
     try:
-        token_id, token = administration.create_token(rt.sessions, actor=actor, username=username, name=name,
-                                                      now=rt.clock)
+        token_id, token = administration.create_token(
+            rt.sessions, actor=actor, username=username, name=name, now=rt.clock, read_only=read_only,
+            procedures=list(procedures) or None, acts_for_users=acts_for_users,
+            known_procedures={p.id for p in rt.engine.registry.all()})
     except administration.AdminError as exc:
         raise UserError(str(exc)) from None
     click.echo(f"已创建令牌 token created: id {token_id}, {username}, 「{name}」. "

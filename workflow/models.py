@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -287,6 +288,11 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # what the token may do (0026): only read; only these procedures (None: every one); act on behalf of the
+    # users of its owner's organisation (an integration's service account, issue 17)
+    read_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    procedures: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    acts_for_users: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     user: Mapped[User] = relationship()
 

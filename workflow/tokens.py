@@ -34,6 +34,9 @@ class TokenOwner:
     display_name: str
     org_id: str
     roles: frozenset[str]
+    read_only: bool = False  # only GET/HEAD
+    procedures: frozenset[str] | None = None  # only these procedures' cases (None: every one)
+    acts_for_users: bool = False  # a service account: acts on behalf of the organisation's users
 
 
 def digest(token: str) -> str:
@@ -47,8 +50,10 @@ def aware(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC)
 
 
-def create(session: Session, *, username: str, name: str, by: str, now: datetime) -> tuple[ApiToken, str]:
-    """A new token for `username`; returns the row and the token (which is not stored anywhere)."""
+def create(session: Session, *, username: str, name: str, by: str, now: datetime, read_only: bool = False,
+           procedures: list[str] | None = None, acts_for_users: bool = False) -> tuple[ApiToken, str]:
+    """A new token for `username`; returns the row and the token (which is not stored anywhere). `read_only`,
+    `procedures` (None: every one) and `acts_for_users` (a service account's) say what it may do."""
     name = name.strip()
     if not name or len(name) > NAME_MAX:
         raise AccountError(f"令牌名称须为1到{NAME_MAX}个字符 / the token name must be 1–{NAME_MAX} characters", "name")
@@ -60,7 +65,9 @@ def create(session: Session, *, username: str, name: str, by: str, now: datetime
         raise AccountError(f"「{username}」是公开征求意见平台账号，不能签发令牌 / {username!r} is the portal account: "
                            "no tokens", "username")
     token = PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(token_hash=digest(token), user_id=user.id, name=name, created_by=by, created_at=now)
+    row = ApiToken(token_hash=digest(token), user_id=user.id, name=name, created_by=by, created_at=now,
+                   read_only=read_only, procedures=sorted(set(procedures)) if procedures else None,
+                   acts_for_users=acts_for_users)
     session.add(row)
     session.flush()
     return row, token
@@ -94,7 +101,8 @@ def resolve(sessions: sessionmaker[Session], token: str, now: datetime) -> Token
         if row is None or row.revoked_at is not None or not row.user.active:
             return None
         owner = TokenOwner(row.id, row.user.username, row.user.display_name, row.user.org_id,
-                           frozenset(row.user.role_names))
+                           frozenset(row.user.role_names), bool(row.read_only),
+                           frozenset(row.procedures) if row.procedures else None, bool(row.acts_for_users))
         last_used = aware(row.last_used_at)
     if last_used is None or now - last_used >= TOUCH_EVERY:
         with writing(sessions) as session:

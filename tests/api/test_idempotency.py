@@ -174,6 +174,9 @@ def test_one_key_sent_by_many_at_once_opens_one_case(town) -> None:
 IDEMPOTENT_BY_NATURE = {
     "/api/v1/witness/checkpoints": "a bundle sent again is acknowledged from the checkpoints the district holds "
                                    "(workflow/audit/cosigning.py): nothing is kept or co-signed twice",
+    "/api/v1/tokens": "not idempotent, and says so: a token is shown once and only its hash is kept, so a replay "
+                      "could not answer the same token; a retried issue is a second token, listed by GET /tokens "
+                      "and revoked there (docs/api.md)",
 }
 
 

@@ -52,6 +52,8 @@ POST /cases  contract_review                 201     403     403     403    403 
 GET  /definitions/contract_review/1          200     200     200     200    200   200    200    200   401
 GET  /audit/export                           403     403     403     403    403   403    200    403   401
 GET  /todo                                   200     200     200     200    200   200    200    200   401
+GET  /users                                  200     200     200     200    200   200    200    200   401
+GET  /tokens                                 403     403     403     403    403   403    403    200   401
 GET  /openapi.json                           200     200     200     200    200   200    200    200   200
 GET  /docs                                   200     200     200     200    200   200    200    200   200
 """

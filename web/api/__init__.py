@@ -24,9 +24,20 @@ from web.api.paths import PREFIX
 
 def resources() -> tuple[ModuleType, ...]:
     """The API's resources, one blueprint (module) each, in the document's order."""
-    from web.api import audit, cases, compliance, definitions, history, records, todo, transitions, witness
+    from web.api import (
+        accounts,
+        audit,
+        cases,
+        compliance,
+        definitions,
+        history,
+        records,
+        todo,
+        transitions,
+        witness,
+    )
 
-    return (cases, todo, transitions, records, history, definitions, compliance, audit, witness)
+    return (cases, todo, transitions, records, history, definitions, compliance, audit, witness, accounts)
 
 DESCRIPTION = """\
 lawflow 行政程序引擎 REST API. Chinese first, English alongside.

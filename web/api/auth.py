@@ -16,11 +16,14 @@ from dataclasses import dataclass
 
 from flask import Flask, g, request
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from web.api.errors import ApiError
 from web.api.paths import is_api_request
 from web.runtime import runtime
 from workflow import tokens
+from workflow.models import User
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PUBLIC_ENDPOINTS = frozenset({"api-docs.openapi_json", "api_explorer.explorer"})
@@ -34,6 +37,8 @@ class ApiUser:
     roles: frozenset[str]
     via: str  # "token" | "session"
     token_id: int | None = None
+    integration: str | None = None  # the service account acting for this user (X-On-Behalf-Of), if any
+    procedures: frozenset[str] | None = None  # the token's procedures (None: every one)
 
     def has_any_role(self, *roles: str) -> bool:
         return bool(self.roles & set(roles))
@@ -63,8 +68,14 @@ def authenticate() -> None:
         if owner is None:
             raise _unauthorized("invalid_token", "API 令牌无效、已撤销，或其用户已停用",
                                 "The API token is invalid or revoked, or its user is disabled", "invalid_token")
+        if owner.read_only and request.method not in READ_METHODS:
+            raise ApiError(403, "token_read_only", "此 API 令牌只能读取", "This API token may only read")
+        on_behalf = request.headers.get(ON_BEHALF_OF)
+        if on_behalf is not None:
+            g.api_user = _acting_for(owner, on_behalf.strip())
+            return
         g.api_user = ApiUser(owner.username, owner.display_name, owner.org_id, owner.roles, "token",
-                             owner.token_id)
+                             owner.token_id, procedures=owner.procedures)
         return
     if current_user.is_authenticated:
         if request.method not in READ_METHODS:
@@ -76,6 +87,26 @@ def authenticate() -> None:
         return
     raise _unauthorized("unauthorized", "需要身份认证：请在 Authorization 头中提供有效的 API 令牌（Bearer）",
                         "Authentication required: send a valid API token as 'Authorization: Bearer <token>'")
+
+
+ON_BEHALF_OF = "X-On-Behalf-Of"
+
+
+def _acting_for(owner: tokens.TokenOwner, username: str) -> ApiUser:
+    """A service account's request for a named user of its organisation: the user's own roles and organisation
+    apply (the engine checks them and separation of duties as for the user), and every event it writes records
+    the service account as `via` beside the user (docs/audit-format.md §1)."""
+    if not owner.acts_for_users:
+        raise ApiError(403, "on_behalf_not_allowed", f"此 API 令牌不能代他人办理（{ON_BEHALF_OF}）",
+                       f"This API token may not act on behalf of others ({ON_BEHALF_OF})")
+    rt = runtime()
+    with rt.sessions() as session:
+        user = session.scalar(select(User).options(selectinload(User.roles)).where(User.username == username[:64]))
+        if user is None or not user.active or user.org_id != owner.org_id:  # another organisation's: as unknown
+            raise ApiError(403, "on_behalf_unknown_user", f"本单位没有可代为办理的用户「{username[:64]}」",
+                           f"No active user {username[:64]!r} in the service account's organisation")
+        return ApiUser(user.username, user.display_name, user.org_id, frozenset(user.role_names), "token",
+                       owner.token_id, integration=owner.username, procedures=owner.procedures)
 
 
 def init_app(app: Flask) -> None:

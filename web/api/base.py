@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlencode
@@ -12,6 +13,7 @@ from urllib.parse import urlencode
 import marshmallow as ma
 from flask import current_app, g, request
 from flask_smorest import Api, Blueprint
+from sqlalchemy import ColumnElement, and_
 from sqlalchemy.orm import Session
 from webargs.flaskparser import FlaskParser, is_json_request
 from webargs.flaskparser import abort as parser_abort
@@ -23,6 +25,7 @@ from web.api.paths import PREFIX, is_api_request
 from web.runtime import runtime
 from workflow import inputs
 from workflow.case_reading import Reader
+from workflow.definitions import Registry
 from workflow.models import Case
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -156,9 +159,25 @@ def reader() -> Reader:
     made = g.get("api_case_reader")
     if made is None:  # a supervisor's reads the organisations below theirs too (issue 14)
         rt, user = runtime(), api_user()
+        registry = rt.registry
+        if user.procedures is not None:  # a token limited to some procedures reads nothing of the others
+            registry = Registry({k: p for k, p in registry.procedures.items() if p.id in user.procedures})
         with rt.sessions() as s:
-            made = g.api_case_reader = Reader.for_user(s, rt.registry, user.roles, user.org_id)
+            made = Reader.for_user(s, registry, user.roles, user.org_id)
+        if user.procedures is not None:
+            made = ProcedureScopedReader(made.registry, made.roles, made.org_id, made.below)
+        g.api_case_reader = made
     return made
+
+
+@dataclass(frozen=True)
+class ProcedureScopedReader(Reader):
+    """A reader over fewer procedures than the cases hold (a token limited to some, its registry cut to them):
+    one case is judged by its procedure (unknown: not seen), and the lists keep only those procedures' cases."""
+
+    def scope_clause(self, org: str | None = None) -> ColumnElement[bool]:
+        ids = sorted({p.id for p in self.registry.all()})
+        return and_(super().scope_clause(org), Case.procedure.in_(ids))
 
 
 def own_case(session: Session, case_id: str, org_id: str) -> Case:

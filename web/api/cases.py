@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from web.api.auth import api_user
 from web.api.base import ApiBlueprint, etag, keyset_envelope, own_case, page_envelope, reader, utc
-from web.api.errors import ErrorSchema, refusal
+from web.api.errors import ApiError, ErrorSchema, refusal
 from web.api.idempotency import PARAMETER as IDEMPOTENCY_KEY
 from web.api.idempotency import REUSED_RESPONSE, replay_headers, request_key, reused
 from web.api.schemas import CaseDetailSchema, CaseListArgs, CasePageSchema, CreateCaseSchema
@@ -148,9 +148,12 @@ class CaseList(MethodView):
         The payload is the procedure's opening step (`create` in its definition). A refusal answers 403
         (role) or 422 (payload, guards) with every reason and its article."""
         user = api_user()
+        if user.procedures is not None and body["procedure"] not in user.procedures:
+            raise ApiError(403, "token_procedure_scope", f"此 API 令牌不能办理「{body['procedure']}」程序",
+                           f"This API token is limited to other procedures than {body['procedure']!r}")
         try:
             outcome = runtime().engine.create_case(body["procedure"], user.username, body["payload"],
-                                                   request=request_key(user.username, body))
+                                                   request=request_key(user.username, body), via=user.integration)
         except KeyReused:
             raise reused() from None
         if not outcome.ok or outcome.case_id is None:

@@ -225,7 +225,7 @@ class Records(MethodView):
             raise
         try:
             outcome = rt.engine.fire(case_id, trigger, user.username, body["payload"], expected_version=expected,
-                                     attachment=attachment, request=key)
+                                     attachment=attachment, request=key, via=user.integration)
         except KeyReused:
             raise reused() from None
         step = _label(procedure, "step", trigger)

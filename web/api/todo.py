@@ -41,7 +41,7 @@ class TodoArgs(PageArgs):
         "example": "legal_counsel"})
 
 
-class PersonSchema(Schema):
+class AwaitedPersonSchema(Schema):
     username = fields.String(required=True)
     name = fields.String(required=True, metadata={"description": "the person's name as the pages show it"})
 
@@ -57,7 +57,7 @@ class AwaitedStepSchema(Schema):
     label = fields.Nested(LabelSchema, required=True)
     org = fields.String(required=True, allow_none=True, metadata={
         "description": "the organisation whose users take it (another for a step the case addresses to it)"})
-    people = fields.List(fields.Nested(PersonSchema), required=True, metadata={
+    people = fields.List(fields.Nested(AwaitedPersonSchema), required=True, metadata={
         "description": "the people the case names for it"})
     roles = fields.List(fields.Nested(AwaitedRoleSchema), required=True, metadata={
         "description": "the roles whose holders it awaits (the case names nobody for them)"})

@@ -76,7 +76,7 @@ class Step(MethodView):
         expected = if_match_version()
         try:
             outcome = rt.engine.fire(case_id, trigger, user.username, body["payload"], expected_version=expected,
-                                     request=request_key(user.username, body))
+                                     request=request_key(user.username, body), via=user.integration)
         except KeyReused:
             raise reused() from None
         step = next((t.label for t in procedure.transitions if t.trigger == trigger), None) if procedure else None

@@ -83,6 +83,7 @@ class _Step:
     payload: dict[str, Any]
     now: datetime
     documents: list[doc_issue.Planned] | None = None  # what the step issues (workflow/documents/issue.py)
+    via: str | None = None  # the integration the actor acted through (Attempt.via), recorded in the event's facts
 
 
 @dataclass(frozen=True)
@@ -163,8 +164,10 @@ class Engine:
     # ------------------------------------------------------------ the three ways in
 
     def create_case(self, procedure_id: str, actor: str, payload: Any = None, *,
-                    request: RequestKey | None = None) -> Outcome:
-        attempt = Attempt.of("create", actor, payload)
+                    request: RequestKey | None = None, via: str | None = None) -> Outcome:
+        """Open a case as `actor`. `via`: the integration (service account) the actor acts through, recorded in
+        the event's facts beside the actor (docs/audit-format.md §1)."""
+        attempt = Attempt.of("create", actor, payload, via)
         return self._answered(request, lambda: self._unit_of_work(
             attempt, lambda work: self._open(work, procedure_id, attempt), request))
 
@@ -199,7 +202,7 @@ class Engine:
 
     def fire(
         self, case_id: str, trigger: str, actor: str, payload: Any = None, *, expected_version: int | None = None,
-        attachment: Staged | None = None, request: RequestKey | None = None,
+        attachment: Staged | None = None, request: RequestKey | None = None, via: str | None = None,
     ) -> Outcome:
         """Try `trigger` on the case as `actor`. Returns an Outcome; a refusal lists every reason found.
 
@@ -207,8 +210,10 @@ class Engine:
         is kept only if the step succeeds and its transaction commits; otherwise nothing of it remains.
 
         `request`: the client's Idempotency-Key for this request (workflow/engine/idempotency.py): sent again,
-        the first outcome comes back (`replayed`) and nothing is written; with another request, KeyReused."""
-        attempt = Attempt.of(trigger, actor, payload)
+        the first outcome comes back (`replayed`) and nothing is written; with another request, KeyReused.
+
+        `via`: the integration (service account) the actor acts through, recorded in the event's facts."""
+        attempt = Attempt.of(trigger, actor, payload, via)
         if attachment is not None:
             attempt.extra["file"] = {"name": inputs.printable(attachment.filename, 200), "size": attachment.size}
             if not attachment.too_large:
@@ -370,7 +375,7 @@ class Engine:
             raise Refused(*refused.reasons, *found) from None
         if found:
             raise Refused(*found)
-        return _Step(procedure, transition, case, user, role, clean, now, issuing)
+        return _Step(procedure, transition, case, user, role, clean, now, issuing, attempt.via)
 
     def _apply(self, work: Work, step: _Step, attachment: Staged | None, recorded: list[Staged]) -> Outcome:
         procedure, transition, case, now = step.procedure, step.transition, step.case, step.now
@@ -403,7 +408,8 @@ class Engine:
             procedure=procedure.ref, trigger=transition.trigger, from_state=from_state, to_state=to_state,
             actor=step.user.username, role=step.role, payload=payload,
             facts={**({"timeliness": verdicts} if verdicts else {}),
-                   **({"documents": [i.fact() for i in issued]} if issued else {})} or None,
+                   **({"documents": [i.fact() for i in issued]} if issued else {}),
+                   **({"via": step.via} if step.via else {})} or None,
         )
         # The new row is the replay of this event on the old one (workflow/replay.py), as verify recomputes it.
         row = replay.advance(case, {**event.body, "hash": event.hash}, transition)
@@ -457,10 +463,10 @@ class Engine:
                 "本单位的案件编号已暂停：恢复的数据库可能落后于已发出的编号，请运维人员运行 lawflow case-numbers advance 后再立案",
                 "case numbering of this organisation is held: the restored database may be behind numbers already "
                 "issued; an operator must run `lawflow case-numbers advance` before a case can be opened"))
-        return lambda: self._open_write(work, procedure, user, role, payload, now, addressed)
+        return lambda: self._open_write(work, procedure, user, role, payload, now, addressed, attempt.facts())
 
     def _open_write(self, work: Work, procedure: Procedure, user: Actor, role: str, payload: dict[str, Any],
-                    now: datetime, addressed: str | None) -> Outcome:
+                    now: datetime, addressed: str | None, facts: dict[str, Any]) -> Outcome:
         session = work.session
         # The organisation's own series, its counter row locked until this commits; the opening time is
         # read under that lock, so a later number never opens earlier (workflow/numbering.py).
@@ -476,6 +482,7 @@ class Engine:
         event = append_event(
             session, case, kind="created", at=utc_stamp(now), procedure=procedure.ref, trigger="create",
             to_state=procedure.initial, actor=user.username, role=role, payload=payload,
+            facts=facts or None,
         )
         # The new row is the replay of its first event (workflow/replay.py), as verify recomputes it.
         row = replay.advance(None, {**event.body, "hash": event.hash}, procedure.create)

@@ -86,11 +86,17 @@ class Attempt:
     extra: dict[str, Any] = field(default_factory=dict)
     case: CaseRow | None = None
     now: datetime | None = None
+    via: str | None = None  # the integration (a service account) through which the actor acted, if any
 
     @classmethod
-    def of(cls, trigger: str, actor: str, payload: Any) -> Attempt:
+    def of(cls, trigger: str, actor: str, payload: Any, via: str | None = None) -> Attempt:
         # What the event records of the attempt fits its columns and the canonical profile, whatever was sent.
-        return cls(trigger=recordable(trigger, 64), actor=recordable(actor, 64), raw_payload=payload)
+        return cls(trigger=recordable(trigger, 64), actor=recordable(actor, 64), raw_payload=payload,
+                   via=recordable(via, 64) if via else None)
+
+    def facts(self) -> dict[str, Any]:
+        """The event's facts about the attempt itself: the integration it came through (docs/audit-format.md §1)."""
+        return {"via": self.via} if self.via else {}
 
     def on(self, case: CaseRow, now: datetime) -> None:
         self.case, self.now = case, now
@@ -122,7 +128,7 @@ def record_refusal(db: Transactional, attempt: Attempt, reasons: tuple[Reason, .
         db, case, kind="refused", at=utc_stamp(attempt.now), procedure=attempt.procedure,
         trigger=attempt.trigger, from_state=attempt.from_state, to_state=attempt.from_state,
         actor=attempt.actor, role=attempt.role, payload=attempt.recorded_payload(),
-        reasons=[r.as_record() for r in reasons],
+        reasons=[r.as_record() for r in reasons], facts=attempt.facts() or None,
     )
     save_chain_head(db, case)
     return Outcome(False, case.id, attempt.trigger, attempt.from_state, attempt.from_state, event.seq,
@@ -137,7 +143,7 @@ def _in_journal(db: Transactional, attempt: Attempt, reasons: tuple[Reason, ...]
     event = append_event(
         db, journal, kind="refused", at=utc_stamp(now), procedure=attempt.procedure,
         trigger=attempt.trigger, actor=attempt.actor, role=attempt.role, payload=attempt.recorded_payload(),
-        reasons=[r.as_record() for r in reasons],
+        reasons=[r.as_record() for r in reasons], facts=attempt.facts() or None,
     )
     return Outcome(False, None, attempt.trigger, None, None, event.seq, event.hash, tuple(reasons))
 
