@@ -11,7 +11,7 @@ from web.admin.common import bp
 from web.i18n import _
 from web.runtime import runtime
 from workflow.db import writing
-from workflow.timers import mail
+from workflow.timers import mail, messages
 
 
 @bp.post("/outbox/<int:outbox_id>/retry")
@@ -21,4 +21,15 @@ def retry_mail(outbox_id: int) -> Response:
         if not mail.retry(session, current_user.org_id, outbox_id, rt.clock.now()):
             abort(404)  # not a dead letter of this organisation
     flash(_("该邮件将在期限任务下次运行时重新发送。"), "info")
+    return redirect(url_for("admin.index"))
+
+
+@bp.post("/messages/<int:message_id>/retry")
+def retry_message(message_id: int) -> Response:
+    """A group robot's message or a daily digest that was not delivered (workflow/timers/messages.py), again."""
+    rt = runtime()
+    with writing(rt.sessions) as session:
+        if not messages.retry(session, current_user.org_id, message_id, rt.clock.now()):
+            abort(404)  # not a dead letter of this organisation
+    flash(_("该消息将在期限任务下次运行时重新发送。"), "info")
     return redirect(url_for("admin.index"))

@@ -25,7 +25,7 @@ from workflow.models import (
 )
 from workflow.runtime import Runtime
 from workflow.settings import BY_KEY
-from workflow.timers import mail
+from workflow.timers import mail, messages
 from workflow.timers.worker import status as timer_status
 
 RECENT = 20
@@ -89,6 +89,10 @@ def _timers(rt: Runtime) -> dict[str, object]:
     with rt.sessions() as s:
         dead = [{"id": m.id, "address": m.address, "subject": m.subject, "attempts": m.attempts,
                  "error": m.last_error} for m in mail.dead_letters(s, current_user.org_id)]
+        # group-robot messages and daily digests (workflow/timers/messages.py): their own table, the same machinery
+        dead_messages = [{"id": m.id, "channel": m.channel, "target": m.target, "subject": m.subject,
+                          "attempts": m.attempts, "error": m.last_error}
+                         for m in messages.dead_letters(s, current_user.org_id)]
     return {"last_run": fmt_datetime(last.last_run_at) if last else None, "pending": state.pending,
             "failed": state.refused + (last.last_failed if last else 0), "error": last.last_error if last else "",
-            "dead": dead}
+            "dead": dead, "dead_messages": dead_messages}
