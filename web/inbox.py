@@ -18,6 +18,7 @@ from web.present import fmt_date, fmt_datetime
 from web.runtime import runtime
 from workflow.db import writing
 from workflow.models import NotificationChannel
+from workflow.timers import digest as digest_prefs
 from workflow.timers import mail, notifications
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
@@ -50,7 +51,10 @@ def index() -> str:
         } for n in notifications.inbox(session, current_user.username)]
         channel = session.get(NotificationChannel, current_user.username)
     return render_template("inbox/index.html", rows=rows, unread=sum(1 for r in rows if not r["read"]),
-                           email=channel.email if channel else "", email_enabled=bool(channel and channel.email_enabled))
+                           email=channel.email if channel else "", email_enabled=bool(channel and channel.email_enabled),
+                           digest=bool(channel and channel.digest),
+                           digest_hour=channel.digest_hour if channel else digest_prefs.DEFAULT_HOUR,
+                           hours=digest_prefs.HOURS)
 
 
 @bp.post("/email")
@@ -78,4 +82,22 @@ def mark_read() -> Response:
     with writing(rt.sessions) as session:
         marked = notifications.mark_read(session, current_user.username, notice_id, rt.clock.now())
     flash(_("已标记为已读：{n}条", n=marked), "info")
+    return redirect(url_for("inbox.index"))
+
+
+@bp.post("/digest")
+def digest() -> Response:
+    """The person's choice of one e-mail a day listing their notices instead of a message each, and its hour
+    (Asia/Shanghai; sent by the worker: workflow/timers/digest.py)."""
+    rt = runtime()
+    raw = request.form.get("digest_hour", "")
+    hour = int(raw) if raw.isdigit() and len(raw) <= 2 else -1
+    wanted = request.form.get("digest") == "1"
+    try:
+        with writing(rt.sessions) as session:
+            digest_prefs.set_preferences(session, current_user.username, wanted, hour, rt.clock.now())
+    except ValueError:
+        flash(_("每日汇总需要先启用邮件提醒，时间应在0～23点之间。"), "error")
+    else:
+        flash(_("每日汇总设置已保存。"), "info")
     return redirect(url_for("inbox.index"))

@@ -13,7 +13,7 @@ instead of a message each, at the hour they chose (Asia/Shanghai), on /inbox.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from email.message import EmailMessage
 
 from sqlalchemy import select
@@ -57,7 +57,8 @@ def queue_due(sessions: sessionmaker[Session], clock: Clock) -> int:
             key = f"digest:{person.username}:{local.date().isoformat()}"
             if session.scalar(select(MessageOutbox.id).where(MessageOutbox.key == key)) is not None:
                 continue
-            until = datetime.combine(local.date(), time(person.digest_hour), SHANGHAI)
+            # in UTC: SQLite compares the stored UTC text, and would read a +08:00 time as if it were UTC
+            until = datetime.combine(local.date(), time(person.digest_hour), SHANGHAI).astimezone(UTC)
             notices = session.scalars(select(Notification).where(
                 Notification.recipient == person.username, Notification.created_at > until - timedelta(days=1),
                 Notification.created_at <= until).order_by(Notification.id)).all()
