@@ -24,10 +24,10 @@ def retry_mail(outbox_id: int) -> Response:
     return _retry(mail.retry, outbox_id, _("该邮件将在期限任务下次运行时重新发送。"))
 
 
-@bp.post("/messages/<int:message_id>/retry")
-def retry_message(message_id: int) -> Response:
+@bp.post("/messages/<int:outbox_id>/retry")
+def retry_message(outbox_id: int) -> Response:
     """A group robot's message or a daily digest that was not delivered, again."""
-    return _retry(messages.retry, message_id, _("该消息将在期限任务下次运行时重新发送。"))
+    return _retry(messages.retry, outbox_id, _("该消息将在期限任务下次运行时重新发送。"))
 
 
 def _retry(retry: Callable[[Session, str, int, datetime], bool], row_id: int, done: str) -> Response:

@@ -92,7 +92,7 @@ def _timers(rt: Runtime) -> dict[str, object]:
         # group-robot messages and daily digests (workflow/timers/messages.py): their own table, the same machinery
         dead_messages = [{"id": m.id, "to": f"{_('群机器人') if m.channel == 'robot' else _('每日汇总')} {m.target}",
                           "subject": m.subject, "attempts": m.attempts, "error": m.last_error,
-                          "retry": url_for("admin.retry_message", message_id=m.id)}
+                          "retry": url_for("admin.retry_message", outbox_id=m.id)}
                          for m in messages.dead_letters(s, current_user.org_id)]
     return {"last_run": fmt_datetime(last.last_run_at) if last else None, "pending": state.pending,
             "failed": state.refused + (last.last_failed if last else 0), "error": last.last_error if last else "",
