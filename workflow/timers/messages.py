@@ -8,10 +8,13 @@ A robot or a mail server that does not answer fails only its own messages, under
 
 from __future__ import annotations
 
+import http.client
+import logging
 import smtplib
 from datetime import datetime
 from functools import partial
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from workflow.engine import Engine
@@ -19,13 +22,29 @@ from workflow.models import MessageOutbox
 from workflow.timers import digest, mail, outbox, robots
 from workflow.timers.outbox import Delivery
 
+log = logging.getLogger("lawflow.worker")
+
+
+# What a robot's webhook may fail with: no connection or a timeout (OSError), an HTTP error status (HTTPError is an
+# OSError), a broken HTTP answer, a URL urllib cannot use (ValueError), errcode other than 0 (NotDelivered).
+ROBOT_ERRORS = (OSError, http.client.HTTPException, ValueError, outbox.NotDelivered)
+
 
 def deliver(engine: Engine, limit: int = 200) -> Delivery:
-    digest.queue_due(engine.sessions, engine.clock)
-    robot = outbox.Channel(MessageOutbox, partial(robots.prepare, engine.registry), robots.send)
+    result = Delivery()
+    try:
+        digest.queue_due(engine.sessions, engine.clock)
+    except IntegrityError:  # another worker queued the same digest (its key) at the same moment: it is queued
+        log.info("a digest was queued by another worker")
+    robot = outbox.Channel(MessageOutbox, partial(robots.prepare, engine.registry), robots.send, ROBOT_ERRORS)
     daily = outbox.Channel(MessageOutbox, digest.prepare, mail.send, (OSError, smtplib.SMTPException))
-    return (outbox.deliver(engine.sessions, engine.clock, robot, limit, MessageOutbox.channel == "robot")
-            + outbox.deliver(engine.sessions, engine.clock, daily, limit, MessageOutbox.channel == "digest"))
+    for channel, name in ((robot, "robot"), (daily, "digest")):
+        try:
+            result += outbox.deliver(engine.sessions, engine.clock, channel, limit, MessageOutbox.channel == name)
+        except Exception:  # noqa: BLE001 - a fault in one channel never stops the worker's run (it is logged)
+            log.exception("delivering the %s messages failed", name)
+            result.failed += 1
+    return result
 
 
 def dead_letters(session: Session, org_id: str, limit: int = 50) -> list[MessageOutbox]:
