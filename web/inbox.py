@@ -7,10 +7,13 @@ An adapter: it reads and marks the signed-in person's own notices only (workflow
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from web.i18n import N_, _, current_lang
@@ -18,6 +21,7 @@ from web.present import fmt_date, fmt_datetime
 from web.runtime import runtime
 from workflow.db import writing
 from workflow.models import NotificationChannel
+from workflow.timers import digest as digest_prefs
 from workflow.timers import mail, notifications
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
@@ -50,23 +54,19 @@ def index() -> str:
         } for n in notifications.inbox(session, current_user.username)]
         channel = session.get(NotificationChannel, current_user.username)
     return render_template("inbox/index.html", rows=rows, unread=sum(1 for r in rows if not r["read"]),
-                           email=channel.email if channel else "", email_enabled=bool(channel and channel.email_enabled))
+                           email=channel.email if channel else "", email_enabled=bool(channel and channel.email_enabled),
+                           digest=bool(channel and channel.digest),
+                           digest_hour=channel.digest_hour if channel else digest_prefs.DEFAULT_HOUR,
+                           hours=digest_prefs.HOURS)
 
 
 @bp.post("/email")
 def email() -> Response:
     """The person's own e-mail address for copies of their notices (sent by the worker: workflow/timers/mail.py)."""
-    rt = runtime()
     address = request.form.get("email", "")[:254]
     enabled = request.form.get("email_enabled") == "1"
-    try:
-        with writing(rt.sessions) as session:
-            mail.set_channel(session, current_user.username, address, enabled, rt.clock.now())
-    except ValueError:
-        flash(_("请填写有效的邮件地址（启用邮件提醒时必填）。"), "error")
-    else:
-        flash(_("邮件提醒设置已保存。"), "info")
-    return redirect(url_for("inbox.index"))
+    return _choose(lambda session, now: mail.set_channel(session, current_user.username, address, enabled, now),
+                   _("邮件提醒设置已保存。"), _("请填写有效的邮件地址（启用邮件提醒时必填）。"))
 
 
 @bp.post("/read")
@@ -78,4 +78,29 @@ def mark_read() -> Response:
     with writing(rt.sessions) as session:
         marked = notifications.mark_read(session, current_user.username, notice_id, rt.clock.now())
     flash(_("已标记为已读：{n}条", n=marked), "info")
+    return redirect(url_for("inbox.index"))
+
+
+@bp.post("/digest")
+def digest() -> Response:
+    """The person's choice of one e-mail a day listing their notices instead of a message each, and its hour
+    (Asia/Shanghai; sent by the worker: workflow/timers/digest.py)."""
+    raw = request.form.get("digest_hour", "")
+    hour = int(raw) if raw.isdigit() and len(raw) <= 2 else -1
+    wanted = request.form.get("digest") == "1"
+    return _choose(lambda session, now: digest_prefs.set_preferences(session, current_user.username, wanted, hour,
+                                                                     now),
+                   _("每日汇总设置已保存。"), _("每日汇总需要先启用邮件提醒，时间应在0～23点之间。"))
+
+
+def _choose(change: Callable[[Session, datetime], None], saved: str, refused: str) -> Response:
+    """Save one of the person's own choices (a ValueError: refused, nothing saved) and show the inbox again."""
+    rt = runtime()
+    try:
+        with writing(rt.sessions) as session:
+            change(session, rt.clock.now())
+    except ValueError:
+        flash(refused, "error")
+    else:
+        flash(saved, "info")
     return redirect(url_for("inbox.index"))

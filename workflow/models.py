@@ -502,6 +502,10 @@ class NotificationChannel(Base):
     email: Mapped[str] = mapped_column(String(254), default="")
     email_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # A daily digest of the day's notices by e-mail instead of a message each (workflow/timers/digest.py), sent at
+    # this hour, Asia/Shanghai (migration 0024).
+    digest: Mapped[bool] = mapped_column(Boolean, default=False)
+    digest_hour: Mapped[int] = mapped_column(Integer, default=8)
 
 
 class EmailOutbox(Base):
@@ -525,6 +529,34 @@ class EmailOutbox(Base):
 
     __table_args__ = (
         Index("ix_email_outbox_status_next", "status", "next_attempt_at"),  # what the worker sends next
+    )
+
+
+class MessageOutbox(Base):
+    """A message to a group robot (企业微信 / 钉钉) or a person's daily digest e-mail, queued where it is decided and
+    sent by the timer worker (workflow/timers/messages.py, through outbox.py like EmailOutbox). `key` is its
+    idempotency key: one row per (notice, robot) and per (person, local day) of a digest. `facts` holds only what
+    the message may say (case number, procedure, period, step, dates: never a party, workflow/timers/minimal.py);
+    the text is composed from them when it is sent."""
+
+    __tablename__ = "message_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organization.id"))
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))  # robot | digest
+    target: Mapped[str] = mapped_column(String(254))  # the robot's name in the settings | the person's user name
+    subject: Mapped[str] = mapped_column(String(300))
+    facts: Mapped[dict[str, Any]] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16))  # pending | sent | dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+    __table_args__ = (
+        Index("ix_message_outbox_status_next", "status", "next_attempt_at"),  # what the worker sends next
     )
 
 

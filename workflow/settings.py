@@ -72,7 +72,7 @@ class SettingSpec:
     maximum: int | None = None
     procedure: str | None = None  # TRIGGER_LIST: the procedure whose steps may be listed
     examples: tuple[str, ...] = ()  # values in use elsewhere (not a closed list)
-    pattern: tuple[str, str, str] | None = None  # STRING: (regular expression, zh, en) the text must match
+    pattern: tuple[str, str, str] | None = None  # STRING (STRING_LIST: each line): (regular expression, zh, en)
 
     def __post_init__(self) -> None:
         if self.type not in TYPES:
@@ -210,6 +210,47 @@ CATALOGUE: tuple[SettingSpec, ...] = (
         "国办发〔2018〕118号（行政执法监督）；本单位督查督办制度（提醒送达方式）",
         Label("同上：发件地址由本单位邮件系统分配。", "As above: the organisation's mail system gives the address."),
         "本单位信息化部门的邮件系统说明", examples=("lawflow@houlong.gov.cn",),
+    ),
+)
+# Group robots of the messaging apps (workflow/timers/robots.py): which groups exist and which notices each is told.
+_ROBOT_BASIS = "国办发〔2018〕118号（行政执法监督）；本单位督查督办制度（提醒送达方式）；个人信息保护法第六条"
+CATALOGUE = CATALOGUE + (
+    SettingSpec(
+        "notifications.robots", STRING_LIST, Label("群机器人", "Group robots"), _ROBOT_BASIS,
+        Label("哪些工作群接收提醒由本单位确定；机器人地址由群主在企业微信或钉钉中添加机器人时生成。每行一个：名称 类型（wecom 或 "
+              "dingtalk） Webhook地址 [钉钉加签密钥]。群内人人可见，消息不含当事人信息。",
+              "Which work groups receive notices is the organisation's choice; a robot's address comes from the "
+              "group's owner adding it in WeCom or DingTalk. One a line: name kind (wecom or dingtalk) webhook URL "
+              "[DingTalk signing secret]. Everyone in the group reads it: messages carry no party's data."),
+        "本单位督查督办制度及信息化部门的工作群说明",
+        examples=("领导群 dingtalk https://oapi.dingtalk.com/robot/send?access_token=… SEC…",
+                  "执法队 wecom https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…"),
+        pattern=(r"^[^\s]{1,40} (wecom|dingtalk) https?://[^\s]{1,400}( [^\s]{1,100})?$",
+                 "每行应为：名称 wecom或dingtalk Webhook地址 [加签密钥]",
+                 "each line: name wecom|dingtalk webhook-URL [signing secret]"),
+    ),
+    SettingSpec(
+        "notifications.robot_routes", STRING_LIST, Label("群机器人通知范围", "What each group robot is told"),
+        _ROBOT_BASIS,
+        Label("哪些通知发到哪个群（如逾期和督办通知发领导群）由本单位督查督办制度确定。每行一条：机器人名称 通知类别（remind、"
+              "overdue、escalation，逗号分隔） 角色（逗号分隔，* 为全部）。",
+              "Which notices go to which group (e.g. overdue and escalation notices to the leaders' group) is set "
+              "by the organisation's supervision rules. One a line: robot name, notice kinds (remind, overdue, "
+              "escalation; commas), roles whose notices it is told (commas; * for all)."),
+        "本单位督查督办制度的条款",
+        examples=("领导群 overdue,escalation *", "执法队 remind,overdue enforcement_officer"),
+        pattern=(r"^[^\s]{1,40} (remind|overdue|escalation)(,(remind|overdue|escalation))* "
+                 r"(\*|[a-z][a-z0-9_]*(,[a-z][a-z0-9_]*)*)$",
+                 "每行应为：机器人名称 通知类别 角色（如：领导群 overdue,escalation *）",
+                 "each line: robot kinds roles (e.g. leaders overdue,escalation *)"),
+    ),
+    SettingSpec(
+        "notifications.site_url", STRING, Label("系统访问地址（用于提醒中的链接）", "The app's address (links in notices)"),
+        _ROBOT_BASIS,
+        Label("系统部署在哪个地址由本单位确定；未设置时消息中不附链接。", "Where the app is served is the organisation's own; "
+              "while unset, messages carry no links."),
+        "本单位信息化部门的系统部署说明", examples=("https://lawflow.houlong.gov.cn",),
+        pattern=(r"^https?://[^\s]{1,180}$", "应为 http:// 或 https:// 开头的地址", "must start with http:// or https://"),
     ),
 )
 # Document numbers (issue 12): each document type's 代字 is the organisation's own (GB/T 9704-2012 7.2.4; its
@@ -571,7 +612,9 @@ def _value_field(spec: SettingSpec, registry: Registry) -> fields.Field:
         return fields.Integer(required=True, strict=True, validate=validate.Range(
             min=low, max=high, error=_both(f"应在{low}～{high}之间", f"must be within {low}–{high}")))
     if spec.type == STRING_LIST:
-        return fields.List(_text(), required=True, validate=validate.Length(
+        item = _text() if spec.pattern is None else fields.String(required=True, validate=[  # each line's form
+            validate.Length(min=1, max=TEXT_MAX), validate.Regexp(spec.pattern[0], error=_both(*spec.pattern[1:]))])
+        return fields.List(item, required=True, validate=validate.Length(
             min=1, error=_both("至少填写一项", "at least one item")))
     if spec.type == TRIGGER_LIST:
         allowed = [value for value, _label in allowed_values(spec, registry)]

@@ -10,6 +10,7 @@ from tests.features.steps import *  # noqa: F403 - the step fixtures must live i
 from tests.features.steps_credentials import *  # noqa: F403
 from tests.features.steps_dates import *  # noqa: F403
 from tests.features.steps_enforcement import *  # noqa: F403
+from tests.features.steps_messages import *  # noqa: F403
 from tests.features.steps_notice import *  # noqa: F403
 from tests.features.steps_records import *  # noqa: F403
 from tests.features.steps_timers import *  # noqa: F403

@@ -154,10 +154,12 @@ POST /public/verify/{code}           copy         200   200 200 200 200 200 200 
 GET  /inbox/                                      login 200 200 200 200 200 200 200 200 200 200
 POST /inbox/read                                  login 302 302 302 302 302 302 302 302 302 302
 POST /inbox/email                    email        login 302 302 302 302 302 302 302 302 302 302
+POST /inbox/digest                   digest       login 302 302 302 302 302 302 302 302 302 302
 GET  /todo/                                       login 200 200 200 200 200 200 200 200 200 200
 GET  /district/                                   login 403 403 403 403 403 403 403 403 403 403
 POST /admin/outbox/999/retry                       login 403 403 403 403 403 403 403 403 403 404
 POST /admin/outbox/{outbox}/retry                  login 403 403 403 403 403 403 403 403 403 302
+POST /admin/messages/999/retry                     login 403 403 403 403 403 403 403 403 403 404
 GET  /procedures/                                 login 200 200 200 200 200 200 200 200 200 200
 GET  /procedures/major_decision/v1                login 200 200 200 200 200 200 200 200 200 200
 GET  /procedures/enforcement_case/v1/diagram.svg  login 200 200 200 200 200 200 200 200 200 200
@@ -442,6 +444,8 @@ class Scene:
             return {**{k: str(v) for k, v in DECISION.items() if k != "sealed"}, "sealed": "true"}
         if form == "email":  # the person's own address for copies of their notices
             return {"email": "someone@example.org", "email_enabled": "1"}
+        if form == "digest":  # the person's choice of a daily digest (refused without an address: still a redirect)
+            return {"digest": "1", "digest_hour": "8"}
         if form == "activity":  # the register keeper imports one 普法 activity from the town's spreadsheet
             book = Workbook()
             book.active.append(["活动日期", "活动主题", "宣传节点", "场所类型", "村居", "活动形式", "受众人数",

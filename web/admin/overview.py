@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template
+from flask import render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -25,7 +25,7 @@ from workflow.models import (
 )
 from workflow.runtime import Runtime
 from workflow.settings import BY_KEY
-from workflow.timers import mail
+from workflow.timers import mail, messages
 from workflow.timers.worker import status as timer_status
 
 RECENT = 20
@@ -87,8 +87,13 @@ def _timers(rt: Runtime) -> dict[str, object]:
     state = timer_status(rt.engine)
     last = state.workers[0] if state.workers else None
     with rt.sessions() as s:
-        dead = [{"id": m.id, "address": m.address, "subject": m.subject, "attempts": m.attempts,
-                 "error": m.last_error} for m in mail.dead_letters(s, current_user.org_id)]
+        dead = [{"id": m.id, "to": m.address, "subject": m.subject, "attempts": m.attempts, "error": m.last_error,
+                 "retry": url_for("admin.retry_mail", outbox_id=m.id)} for m in mail.dead_letters(s, current_user.org_id)]
+        # group-robot messages and daily digests (workflow/timers/messages.py): their own table, the same machinery
+        dead_messages = [{"id": m.id, "to": f"{_('群机器人') if m.channel == 'robot' else _('每日汇总')} {m.target}",
+                          "subject": m.subject, "attempts": m.attempts, "error": m.last_error,
+                          "retry": url_for("admin.retry_message", outbox_id=m.id)}
+                         for m in messages.dead_letters(s, current_user.org_id)]
     return {"last_run": fmt_datetime(last.last_run_at) if last else None, "pending": state.pending,
             "failed": state.refused + (last.last_failed if last else 0), "error": last.last_error if last else "",
-            "dead": dead}
+            "dead": dead, "dead_messages": dead_messages}

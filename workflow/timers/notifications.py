@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from workflow.accounts import members_of
 from workflow.definitions import Procedure
 from workflow.models import Notification
-from workflow.timers import mail
+from workflow.timers import mail, robots
 from workflow.timers.schedule import DueAct
 
 
@@ -59,12 +59,14 @@ def text_of(kind: str, act: DueAct) -> Text:
 def leave(session: Session, act: DueAct, kind: str, recipients: Iterable[str], now: datetime) -> None:
     """A notice of `kind` (remind | overdue | escalation) to each recipient, in the caller's transaction."""
     text = text_of(kind, act)
+    recipients = list(recipients)  # read twice: the notices, then the groups' robots
     for username in recipients:
         notice = Notification(org_id=act.org_id, recipient=username, case_id=act.case_id, kind=kind,
                               deadline=act.deadline, due=act.limit_due, text_zh=text.zh, text_en=text.en,
                               created_at=now)
         session.add(notice)
         mail.queue(session, notice, now)  # its e-mail copy, if the person asked for one (workflow/timers/mail.py)
+    robots.queue(session, act, kind, recipients, now)  # to the groups told of it (workflow/timers/robots.py)
 
 
 # ---------------------------------------------------------------- reading the inbox

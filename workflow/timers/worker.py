@@ -45,7 +45,7 @@ from workflow.clock import local_date, utc_stamp
 from workflow.db import writing
 from workflow.engine import Engine, Outcome
 from workflow.models import Case, CaseDeadline, TimerAct, TimerWorkerState
-from workflow.timers import mail, notifications
+from workflow.timers import mail, messages, notifications
 from workflow.timers.schedule import DueAct, due_acts
 from workflow.timers.spec import SYSTEM_ROLE
 
@@ -96,6 +96,7 @@ class Worker:
         # After the acts, so that their notices' e-mails go in this run; a mail server that does not answer
         # fails only its messages (retried later), never an act.
         report.mail = mail.deliver(self.sessions, self.engine.clock)
+        report.mail += messages.deliver(self.engine)  # group robots and daily digests (workflow/timers/messages.py)
         if self.anchor is not None:
             try:
                 report.anchored = self.anchor()
