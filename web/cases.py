@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, send_file, url_for
@@ -29,7 +30,7 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from web import diagram
+from web import diagram, inline_files
 from web.auth import WebUser
 from web.case_access import NAME, field_errors, own_case, procedure_of, reader, step_for
 from web.day_filters import day_range
@@ -540,8 +541,27 @@ def _evidence_columns(procedure: Procedure | None, lang: str) -> dict[str, str]:
 
 @bp.get("/cases/<case_id>/records/<int:no>")
 def record_file(case_id: str, no: int) -> Response:
-    """A record's file, to those who may see the case, served as stored (content-addressed, read-only). Where
-    the definition says a case's files show the party (evidence), a file cannot be masked: only the roles that may
+    """A record's file, to those who may see the case, served as stored (content-addressed, read-only), to
+    download."""
+    path, record = _record_file(case_id, no)
+    fmt = FORMATS.get(record.get("format", ""))
+    name = inputs.download_name(record.get("filename"), f"{case_id}-{no}")
+    return send_file(path, mimetype=fmt.media_type if fmt else "application/octet-stream", as_attachment=True,
+                     download_name=name, etag=record["sha256"], conditional=True, max_age=0)
+
+
+@bp.get("/cases/<case_id>/records/<int:no>/inline")
+def record_inline(case_id: str, no: int) -> Response:
+    """The same file shown in place (a PDF or an image on the review and meeting pages: web/inline_files.py), to
+    the same readers."""
+    path, record = _record_file(case_id, no)
+    return inline_files.inline_response(path, record, inputs.download_name(record.get("filename"),
+                                                                           f"{case_id}-{no}"))
+
+
+def _record_file(case_id: str, no: int) -> tuple[Path, dict[str, Any]]:
+    """The stored file of a record and the record, if the user may open it: they may see the case; and where the
+    definition says a case's files show the party (evidence), a file cannot be masked, so only the roles that may
     see the party open it (403 to the others, who see the record listed)."""
     rt = runtime()
     with rt.sessions() as s:
@@ -554,10 +574,7 @@ def record_file(case_id: str, no: int) -> Response:
     path = rt.records.find(record["sha256"])
     if not path.is_file():
         abort(404)
-    fmt = FORMATS.get(record.get("format", ""))
-    name = inputs.download_name(record.get("filename"), f"{case_id}-{no}")
-    return send_file(path, mimetype=fmt.media_type if fmt else "application/octet-stream", as_attachment=True,
-                     download_name=name, etag=record["sha256"], conditional=True, max_age=0)
+    return path, record
 
 
 # ---------------------------------------------------------------- the case's state diagram
