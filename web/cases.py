@@ -35,7 +35,7 @@ from web.auth import WebUser
 from web.case_access import NAME, field_errors, own_case, procedure_of, reader, step_for
 from web.day_filters import day_range
 from web.errors import PublicBadRequest, PublicNotFound
-from web.forms import Widget, kept_values, payload_from_form, widgets
+from web.forms import Widget, fixed, kept_values, payload_from_form, widgets
 from web.i18n import _, current_lang
 from web.input_screen import engine_form, own_filters
 from web.pagination import page_links, page_number
@@ -52,7 +52,7 @@ from web.present import (
 )
 from web.runtime import runtime
 from web.todo import concern_views, link_views, mine_first, next_lines
-from workflow import inputs, org_tree, typed_dates, xlsx
+from workflow import inputs, options_from, org_tree, typed_dates, xlsx
 from workflow.accounts import names_and_posts
 from workflow.audit.chains import case_events, moves_of
 from workflow.clock import local_date, local_day_range
@@ -500,19 +500,24 @@ def _case_page(case_id: str, refused: tuple[str, Outcome] | None = None,
         evidence = completeness(s, procedure, case, rt.records, lang) if procedure and case.data.get("records") \
             else None
         offered = people_choices(s, case.org_id, [f for t in steps for f in t.payload], _("执法证"))
+        offered.update(options_from.case_choices(data, steps))  # the case's own lists (comments, files)
         missing = missing_materials(procedure, case, lang)
     refused_trigger, outcome = refused if refused else (None, None)
     errors = field_errors(outcome.reasons, lang) if outcome else {}
     forms = []
     for step in steps:
         mine = step.trigger == refused_trigger
+        made = (_format_detected if step.attachment else list)(
+            widgets(f"step-{step.trigger}", typed_dates.form_fields(step), kept if mine else None,
+                    errors if mine else None, offered))
+        picks, picked = _picks(case_id, step, made, None if mine else request.args)
         forms.append({
+            "picks": picks, "picked": picked is not None,
             "trigger": step.trigger, "label": step.label.get(lang), "basis": step.basis,
             "refused": outcome if mine else None,
             "action": url_for("cases.fire", case_id=case_id, trigger=step.trigger),
-            "widgets": (_format_detected if step.attachment else list)(
-                widgets(f"step-{step.trigger}", typed_dates.form_fields(step), kept if mine else None,
-                        errors if mine else None, offered)),
+            "widgets": made if picked is None else [fixed(w, picked) if w.name == picks[0]["field"] else w
+                                                     for w in made],
             "attachment": step.attachment, "file_errors": errors.get("file", []) if mine else [],
             "held": {"token": held.token, "filename": held.filename, "size": held.size,
                      "until": fmt_datetime(held.until)} if mine and held is not None else None,
@@ -526,6 +531,23 @@ def _case_page(case_id: str, refused: tuple[str, Outcome] | None = None,
                            evidence=evidence, evidence_columns=_evidence_columns(procedure, lang), people=people,
                            format_label=format_label, procedure_missing=procedure is None, upcoming=upcoming,
                            links=links, missing=missing, concerns=concerns)
+
+
+def _picks(case_id: str, step: Transition, made: list[Widget], args: MultiDict[str, str] | None,
+           ) -> tuple[list[dict[str, str]], str | None]:
+    """A step that acts on one item of the case's own list (a comment to decide: `options_from: {record: ...}` on
+    a single field): a button per item still open, opening the step's form with that item chosen; and the item
+    chosen by the button followed (`?pick=<step>&<field>=<value>`), if it is one of them."""
+    spec = next((f for f in step.payload if f.options_from is not None and f.options_from.record is not None
+                 and f.type != "string_list"), None)
+    widget = next((w for w in made if spec is not None and w.name == spec.name), None)
+    if spec is None or widget is None or not widget.options:
+        return [], None
+    picks = [{"field": spec.name, "value": value, "label": label,
+              "url": url_for("cases.show", case_id=case_id, pick=step.trigger, **{spec.name: value},
+                             _anchor=f"step-{step.trigger}")} for value, label in widget.options]
+    chosen = args.get(spec.name) if args is not None and args.get("pick") == step.trigger else None
+    return picks, chosen if chosen in dict(widget.options) else None
 
 
 def _evidence_columns(procedure: Procedure | None, lang: str) -> dict[str, str]:
