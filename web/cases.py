@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, send_file, url_for
@@ -29,12 +30,12 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from web import diagram
+from web import diagram, inline_files
 from web.auth import WebUser
 from web.case_access import NAME, field_errors, own_case, procedure_of, reader, step_for
 from web.day_filters import day_range
 from web.errors import PublicBadRequest, PublicNotFound
-from web.forms import Widget, kept_values, payload_from_form, widgets
+from web.forms import Widget, fixed, kept_values, payload_from_form, widgets
 from web.i18n import _, current_lang
 from web.input_screen import engine_form, own_filters
 from web.pagination import page_links, page_number
@@ -51,7 +52,7 @@ from web.present import (
 )
 from web.runtime import runtime
 from web.todo import concern_views, link_views, mine_first, next_lines
-from workflow import inputs, org_tree, typed_dates, xlsx
+from workflow import inputs, options_from, org_tree, typed_dates, xlsx
 from workflow.accounts import names_and_posts
 from workflow.audit.chains import case_events, moves_of
 from workflow.clock import local_date, local_day_range
@@ -499,19 +500,24 @@ def _case_page(case_id: str, refused: tuple[str, Outcome] | None = None,
         evidence = completeness(s, procedure, case, rt.records, lang) if procedure and case.data.get("records") \
             else None
         offered = people_choices(s, case.org_id, [f for t in steps for f in t.payload], _("执法证"))
+        offered.update(options_from.case_choices(data, steps))  # the case's own lists (comments, files)
         missing = missing_materials(procedure, case, lang)
     refused_trigger, outcome = refused if refused else (None, None)
     errors = field_errors(outcome.reasons, lang) if outcome else {}
     forms = []
     for step in steps:
         mine = step.trigger == refused_trigger
+        made = (_format_detected if step.attachment else list)(
+            widgets(f"step-{step.trigger}", typed_dates.form_fields(step), kept if mine else None,
+                    errors if mine else None, offered))
+        picks, picked = _picks(case_id, step, made, None if mine else request.args)
         forms.append({
+            "picks": picks, "picked": picked is not None,
             "trigger": step.trigger, "label": step.label.get(lang), "basis": step.basis,
             "refused": outcome if mine else None,
             "action": url_for("cases.fire", case_id=case_id, trigger=step.trigger),
-            "widgets": (_format_detected if step.attachment else list)(
-                widgets(f"step-{step.trigger}", typed_dates.form_fields(step), kept if mine else None,
-                        errors if mine else None, offered)),
+            "widgets": made if picked is None else [fixed(w, picked) if w.name == picks[0]["field"] else w
+                                                     for w in made],
             "attachment": step.attachment, "file_errors": errors.get("file", []) if mine else [],
             "held": {"token": held.token, "filename": held.filename, "size": held.size,
                      "until": fmt_datetime(held.until)} if mine and held is not None else None,
@@ -527,6 +533,23 @@ def _case_page(case_id: str, refused: tuple[str, Outcome] | None = None,
                            links=links, missing=missing, concerns=concerns)
 
 
+def _picks(case_id: str, step: Transition, made: list[Widget], args: MultiDict[str, str] | None,
+           ) -> tuple[list[dict[str, str]], str | None]:
+    """A step that acts on one item of the case's own list (a comment to decide: `options_from: {record: ...}` on
+    a single field): a button per item still open, opening the step's form with that item chosen; and the item
+    chosen by the button followed (`?pick=<step>&<field>=<value>`), if it is one of them."""
+    spec = next((f for f in step.payload if f.options_from is not None and f.options_from.record is not None
+                 and f.type != "string_list"), None)
+    widget = next((w for w in made if spec is not None and w.name == spec.name), None)
+    if spec is None or widget is None or not widget.options:
+        return [], None
+    picks = [{"field": spec.name, "value": value, "label": label,
+              "url": url_for("cases.show", case_id=case_id, pick=step.trigger, **{spec.name: value},
+                             _anchor=f"step-{step.trigger}")} for value, label in widget.options]
+    chosen = args.get(spec.name) if args is not None and args.get("pick") == step.trigger else None
+    return picks, chosen if chosen in dict(widget.options) else None
+
+
 def _evidence_columns(procedure: Procedure | None, lang: str) -> dict[str, str]:
     """The headings of the files table in the words of the procedure's attachment step (记录名称, 材料类别 ...)."""
     step = next((t for t in procedure.transitions if t.attachment), None) if procedure else None
@@ -540,8 +563,27 @@ def _evidence_columns(procedure: Procedure | None, lang: str) -> dict[str, str]:
 
 @bp.get("/cases/<case_id>/records/<int:no>")
 def record_file(case_id: str, no: int) -> Response:
-    """A record's file, to those who may see the case, served as stored (content-addressed, read-only). Where
-    the definition says a case's files show the party (evidence), a file cannot be masked: only the roles that may
+    """A record's file, to those who may see the case, served as stored (content-addressed, read-only), to
+    download."""
+    path, record = _record_file(case_id, no)
+    fmt = FORMATS.get(record.get("format", ""))
+    name = inputs.download_name(record.get("filename"), f"{case_id}-{no}")
+    return send_file(path, mimetype=fmt.media_type if fmt else "application/octet-stream", as_attachment=True,
+                     download_name=name, etag=record["sha256"], conditional=True, max_age=0)
+
+
+@bp.get("/cases/<case_id>/records/<int:no>/inline")
+def record_inline(case_id: str, no: int) -> Response:
+    """The same file shown in place (a PDF or an image on the review and meeting pages: web/inline_files.py), to
+    the same readers."""
+    path, record = _record_file(case_id, no)
+    return inline_files.inline_response(path, record, inputs.download_name(record.get("filename"),
+                                                                           f"{case_id}-{no}"))
+
+
+def _record_file(case_id: str, no: int) -> tuple[Path, dict[str, Any]]:
+    """The stored file of a record and the record, if the user may open it: they may see the case; and where the
+    definition says a case's files show the party (evidence), a file cannot be masked, so only the roles that may
     see the party open it (403 to the others, who see the record listed)."""
     rt = runtime()
     with rt.sessions() as s:
@@ -554,10 +596,7 @@ def record_file(case_id: str, no: int) -> Response:
     path = rt.records.find(record["sha256"])
     if not path.is_file():
         abort(404)
-    fmt = FORMATS.get(record.get("format", ""))
-    name = inputs.download_name(record.get("filename"), f"{case_id}-{no}")
-    return send_file(path, mimetype=fmt.media_type if fmt else "application/octet-stream", as_attachment=True,
-                     download_name=name, etag=record["sha256"], conditional=True, max_age=0)
+    return path, record
 
 
 # ---------------------------------------------------------------- the case's state diagram

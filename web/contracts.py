@@ -73,7 +73,8 @@ def _rows(state: str | None, year: int | None) -> list[register.ContractRow]:
         abort(403)  # a role of the definition that its `visibility:` does not let see its cases
     key = procedure.create.record.key if procedure.create.record else ""
     return [replace(r, title=shown.title(procedure, r.title),
-                    counterparty=shown.field(procedure, key, "counterparty", r.counterparty)) for r in rows]
+                    counterparty=shown.field(procedure, key, "counterparty", r.counterparty,
+                                             {"counterparty_type": r.counterparty_type})) for r in rows]
 
 
 def _labels() -> dict[str, dict[str, str]]:

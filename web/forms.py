@@ -7,7 +7,7 @@ so that the engine's validation (the only one) names a missing or malformed fiel
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from flask import has_request_context
@@ -39,6 +39,8 @@ class Widget:
     # the input required while one of the values is chosen; the engine's check stays the authority.
     required_when: tuple[str, str, str] | None = None
     empty_label: str = ""  # a select's first, empty choice ("" : 请选择)
+    other: bool = False  # checkboxes that also take typed entries (a material sent on paper): a textarea beside
+    quote: str = ""  # the chosen item's text, shown under a field fixed by the button that chose it
 
     @property
     def has_help(self) -> bool:
@@ -69,6 +71,9 @@ def widgets(form_id: str, fields: tuple[FieldSpec, ...], values: Mapping[str, st
         elif f.type == "string_list" and f.options_from is not None and people and people.get(f.options_from.key):
             control = "checkboxes"  # several people holding the role: one box each, the user names as values
             options = people[f.options_from.key]
+        elif f.type == "integer" and f.options_from is not None and people and people.get(f.options_from.key):
+            control = "select"  # an item of the case's own list, by its number (3. 希望加装电梯)
+            options = people[f.options_from.key]
         elif f.type == "string_list":
             control = "textarea"
             attrs.append(("rows", "3"))
@@ -89,6 +94,10 @@ def widgets(form_id: str, fields: tuple[FieldSpec, ...], values: Mapping[str, st
         elif f.type == "choice":
             control = "select"
             options = tuple((v, label.get(lang)) for v, label in f.choices)
+        elif f.options_from is not None and f.options_from.open and people:
+            options = people.get(f.options_from.key, ())  # suggestions (a datalist): other text stays allowed
+            if options:
+                attrs.append(("list", f"{form_id}-{f.name}-list"))
         elif f.options_from is not None and people is not None and (
                 f.options_from.role is not None or people.get(f.options_from.key)):
             control = "select"  # (a setting not set yet: the text input stays, and the rule says what is missing)
@@ -105,8 +114,17 @@ def widgets(form_id: str, fields: tuple[FieldSpec, ...], values: Mapping[str, st
             input_type=input_type, required=f.required, value=value, options=options,
             attrs=tuple(attrs), list_help=f.type == "string_list", errors=tuple(errors.get(f.name, ())),
             required_when=_required_when(f, fields, lang),
+            other=control == "checkboxes" and f.options_from is not None and f.options_from.record is not None,
         ))
     return out
+
+
+def fixed(widget: Widget, value: str) -> Widget:
+    """The field as chosen by a button beside an item of the case's list (a comment to decide): its value shown
+    read-only, with the item's text; the engine still judges it."""
+    shown = dict(widget.options).get(value, "")
+    return replace(widget, control="input", input_type="text", value=value, options=(),
+                   attrs=(("readonly", "readonly"),), quote=shown)
 
 
 def _required_when(f: FieldSpec, fields: tuple[FieldSpec, ...], lang: str) -> tuple[str, str, str] | None:

@@ -26,9 +26,9 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from web import pdf
+from web import inline_files, pdf
 from web.access import may_open, require_roles
-from web.case_access import field_errors, own_case, procedure_of
+from web.case_access import field_errors, own_case, procedure_of, reader
 from web.errors import PublicBadRequest, PublicNotFound
 from web.forms import Widget, kept_values, payload_from_form, widgets
 from web.i18n import _, current_lang, paren
@@ -290,11 +290,13 @@ def _meeting_page(case_id: str, refused: tuple[str, Outcome] | None = None,
         # the files sent with the item (决策草案、起草说明…), to open from the meeting, and what the stage lacks
         files = completeness(s, procedure, case, rt.records, lang) if (case.data or {}).get("records") else None
         missing = missing_materials(procedure, case, lang)
+        previews = inline_files.previews(files, case.id, not reader().files_hidden(procedure))  # PDFs, images
     orphan = outcome if outcome and not any(f and f.get("refused") for f in (convene, member_form, decision)) \
         else None
     return render_template("meetings/show.html", case=view_state, item=item, meeting=view, deadline=deadline,
                            convene=convene, member_form=member_form, member_note=member_note, decision=decision,
-                           labels=_field_labels(procedure, page), orphan=orphan, files=files, missing=missing)
+                           labels=_field_labels(procedure, page), orphan=orphan, files=files, missing=missing,
+                           previews=previews)
 
 
 def _convene_form(t: Transition, procedure: Procedure, members: Mapping[str, Member], settings: Mapping[str, Any],

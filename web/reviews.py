@@ -25,6 +25,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from web import inline_files
 from web.access import may_open, require_roles
 from web.case_access import NAME, field_errors, own_case, procedure_of, reader, step_for
 from web.errors import PublicBadRequest, PublicNotFound
@@ -179,6 +180,7 @@ def _review_page(case_id: str, refused: Refusal | None = None) -> str:
         # the files the drafter attached (决策草案、起草说明、报告…), to download from the review page
         files = completeness(s, procedure, case, rt.records, lang) if data.get("records") else None
         missing = missing_materials(procedure, case, lang)  # what the stage works on and is not among them
+        previews = inline_files.previews(files, case.id, not shown.files_hidden(procedure))  # PDFs, images
     sections = case_sections(procedure, data, people, DataLabels(procedure))
     errors = field_errors(refused.outcome.reasons, lang) if refused else {}
     opinion = None
@@ -198,6 +200,7 @@ def _review_page(case_id: str, refused: Refusal | None = None) -> str:
     orphan_step = label_of(procedure, "step", refused.trigger) if orphan and refused else ""
     return render_template("reviews/show.html", case=view, deadlines=deadlines, materials=materials,
                            records=records, checklist=checklist, opinion=opinion, forms=forms, orphan=orphan, files=files,
+                           previews=previews,
                            orphan_step=orphan_step, legality=page.outcome is not None, missing=missing)
 
 

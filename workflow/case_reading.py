@@ -37,7 +37,7 @@ from workflow import org_tree
 from workflow.definitions import Procedure, Registry
 from workflow.json_sql import list_item_like
 from workflow.models import Case
-from workflow.need_to_know import mask
+from workflow.need_to_know import mask, masked_here
 
 TITLE = "title"  # the create step's field that is also the case's title (Case.title)
 
@@ -143,24 +143,33 @@ class Reader:
         assert procedure.create.record is not None
         return str(mask(title, self._hidden(procedure)[procedure.create.record.key][TITLE]))
 
-    def field(self, procedure: Procedure | None, key: str, name: str, value: Any) -> Any:
-        """One recorded value (`key`.`name` of the case's data) as this reader sees it."""
+    def _when(self, procedure: Procedure | None) -> Mapping[str, Mapping[str, tuple[str, frozenset[str]]]]:
+        """record key -> field -> the `when:` that masks it only for some kinds of party."""
+        return procedure.visibility.when if procedure is not None and procedure.visibility is not None else {}
+
+    def field(self, procedure: Procedure | None, key: str, name: str, value: Any,
+              item: Mapping[str, Any] | None = None) -> Any:
+        """One recorded value (`key`.`name` of the case's data) as this reader sees it; `item`: the record it is
+        part of, where a `when:` asks which kind of party it names (without it, masked)."""
         how = self._hidden(procedure).get(key, {}).get(name)
-        return value if how is None else mask(value, how)
+        if how is None or not masked_here(item, self._when(procedure).get(key, {}).get(name)):
+            return value
+        return mask(value, how)
 
     def data(self, procedure: Procedure | None, data: Mapping[str, Any]) -> dict[str, Any]:
         """A copy of the case's data with the personal data masked, earlier rounds and superseded entries too."""
         hidden = self._hidden(procedure)
         if not hidden:
             return dict(data)
+        when = self._when(procedure)
         out: dict[str, Any] = {}
         for key, value in data.items():
             if key == "previous_rounds" and isinstance(value, list):
                 out[key] = [self.data(procedure, r) if isinstance(r, Mapping) else r for r in value]
             elif key == "superseded" and isinstance(value, Mapping):
-                out[key] = {k: _masked(v, hidden.get(k, {})) for k, v in value.items()}
+                out[key] = {k: _masked(v, hidden.get(k, {}), when.get(k, {})) for k, v in value.items()}
             else:
-                out[key] = _masked(value, hidden.get(key, {}))
+                out[key] = _masked(value, hidden.get(key, {}), when.get(key, {}))
         return out
 
     def payload(self, procedure: Procedure | None, trigger: str | None, payload: Mapping[str, Any]) -> dict[str, Any]:
@@ -172,7 +181,7 @@ class Reader:
             (t for t in procedure.transitions if t.trigger == trigger), None)
         if step is None or step.record is None:
             return dict(payload)
-        return _masked(payload, hidden.get(step.record.key, {}))
+        return _masked(payload, hidden.get(step.record.key, {}), self._when(procedure).get(step.record.key, {}))
 
     def document_hidden(self, procedure: Procedure | None, sources: Iterable[str], issued_by: Iterable[str]) -> bool:
         """Whether an issued document shows personal data this reader may not see: one of its fields' `sources`
@@ -263,14 +272,17 @@ class Reader:
         return or_(false(), *parts)
 
 
-def _masked(value: Any, fields: Mapping[str, str]) -> Any:
-    """A recorded item (or a list of them) with `fields` masked."""
+def _masked(value: Any, fields: Mapping[str, str],
+            when: Mapping[str, tuple[str, frozenset[str]]] | None = None) -> Any:
+    """A recorded item (or a list of them) with `fields` masked (those with a `when:` only for its kinds of party)."""
     if not fields:
         return value
     if isinstance(value, list):
-        return [_masked(v, fields) for v in value]
+        return [_masked(v, fields, when) for v in value]
     if isinstance(value, Mapping):
-        return {k: (mask(v, fields[k]) if k in fields else v) for k, v in value.items()}
+        rules = when or {}
+        return {k: (mask(v, fields[k]) if k in fields and masked_here(value, rules.get(k)) else v)
+                for k, v in value.items()}
     return value
 
 

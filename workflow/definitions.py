@@ -751,6 +751,7 @@ def _check_meaning(data: dict[str, Any], name: str) -> list[tuple[str, str]]:
     problems.extend(typed_dates.check_definition(data))
     problems.extend(page_meta.check_definition(data))
     problems.extend(need_to_know.check_definition(data))
+    problems.extend(options_from.record_problems(data))  # choices from the case's own recorded list
     problems.extend(figure_specs.check_definition(data))
     problems.extend(register_spec.check_definition(data))
     problems.extend(case_links.check_definition(data))

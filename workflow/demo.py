@@ -738,6 +738,7 @@ def contracts(story: _Story, real_now: datetime) -> list[str]:
 
     cases = []
     cid = new("后龙镇农贸市场摊位租赁合同", counterparty="泉州市某商贸有限公司", amount="360000",
+              counterparty_type="legal_person",
               term="2026年起三年", kind="state_assets", administrative_agreement=False,
               text="甲方将后龙镇农贸市场一层摊位出租给乙方……违约金为年租金的百分之五十。")
     review(cid, {**CONTRACT_POINTS, "terms": "违约金约定为年租金的百分之五十，明显过高，建议调整为百分之二十"})
@@ -755,6 +756,7 @@ def contracts(story: _Story, real_now: datetime) -> list[str]:
 
     clock.current = real_now - timedelta(days=1)
     cid = new("后龙村农贸市场扩建项目房屋征收补偿协议", counterparty="林某某", amount="285000", term="至补偿款付清及房屋交付之日",
+              counterparty_type="natural_person",
               kind="expropriation_compensation", administrative_agreement=True,
               text="征收人后龙镇人民政府与被征收人林某某就后龙村农贸市场扩建项目范围内房屋的补偿达成如下协议……",
               remedy_clause="被征收人对本协议的订立、履行、变更或者解除不服的，可以自知道之日起60日内向泉州市泉港区人民政府申请"

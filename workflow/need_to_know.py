@@ -16,8 +16,14 @@ written in its definition and checked on load like everything else (file, path, 
         fields:                # <record key>.<field>: how it is masked for everyone else
           filing.party: name   # 陈** : the first character stays, so that rows can still be told apart
           filing.title: hidden # 〔已隐去〕 (the create step's title is also the case's title in every list)
+        when:                  # optional: a field that is personal data only for some kinds of party
+          contract.counterparty: {field: counterparty_type, in: [natural_person]}
         files: true            # the files attached to a case (evidence: 询问笔录, video) show the party: a file
                                # cannot be masked, so only these roles open them (default false: a draft does not)
+
+`when:` masks a field only where the same record's `field` is one of `in` (个人信息保护法第四条: personal information
+is information about natural persons; a company's name is not), or is not recorded at all (a case recorded before
+the kind of party was asked may name a natural person: masked, as before).
 
 Read only: the engine never reads this block (who may take a step is the transition's `roles:`), so adding it to
 a deployed definition version changes no rule and no record of a running case. Every role that takes a step must
@@ -49,7 +55,14 @@ class _Strict(Schema):
         unknown = RAISE
 
 
+class WhenDef(_Strict):
+    field = fields.String(required=True, validate=IDENT)
+    in_ = fields.List(fields.String(validate=validate.Length(min=1)), required=True, data_key="in",
+                      validate=validate.Length(min=1))
+
+
 class PersonalDataDef(_Strict):
+    when = fields.Dict(keys=fields.String(validate=PATH), values=fields.Nested(WhenDef), load_default=dict)
     basis = fields.String(required=True, validate=validate.Length(min=1))
     roles = fields.List(fields.String(validate=IDENT), required=True)
     files = fields.Boolean(load_default=False)
@@ -76,7 +89,8 @@ class Visibility:
     personal_basis: str = ""
     personal_files: bool = False  # the case's attached files show the party's personal data
     supervision: frozenset[str] = frozenset()  # the supervising level's roles: read in the organisations below
-
+    # record key -> field -> (the record's field that tells the kind of party, the kinds whose value is masked)
+    when: Mapping[str, Mapping[str, tuple[str, frozenset[str]]]] = field(default_factory=dict)
 
     def sees_case(self, roles: frozenset[str]) -> bool:
         return bool(self.cases & roles)
@@ -97,10 +111,14 @@ def build(block: Mapping[str, Any] | None) -> Visibility | None:
     for path, how in (personal.get("fields") or {}).items():
         key, name = path.split(".")
         by_key.setdefault(key, {})[name] = how
+    when: dict[str, dict[str, tuple[str, frozenset[str]]]] = {}
+    for path, rule in (personal.get("when") or {}).items():
+        key, name = path.split(".")
+        when.setdefault(key, {})[name] = (rule["field"], frozenset(rule["in_"]))
     return Visibility(basis=block["basis"], cases=frozenset(block["cases"]) | frozenset(block["supervision"]),
                       personal_roles=frozenset(personal.get("roles", ())), personal=by_key,
                       personal_basis=personal.get("basis", ""), personal_files=personal.get("files", False),
-                      supervision=frozenset(block["supervision"]))
+                      supervision=frozenset(block["supervision"]), when=when)
 
 
 def check_definition(data: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -143,7 +161,37 @@ def check_definition(data: Mapping[str, Any]) -> list[tuple[str, str]]:
             elif name not in recorded[key]:
                 problems.append((f"visibility.personal_data.fields.{path}", f"{name!r} is not a field any step "
                                                                             f"records under {key!r}"))
+        problems += _when_problems(personal, acting)
     return problems
+
+
+def _when_problems(personal: Mapping[str, Any], acting: list[Mapping[str, Any]]) -> list[tuple[str, str]]:
+    """A `when:` is about a masked field, and names a field recorded beside it (with those values, if a choice)."""
+    problems: list[tuple[str, str]] = []
+    for path, rule in (personal.get("when") or {}).items():
+        at = f"visibility.personal_data.when.{path}"
+        if path not in personal["fields"]:
+            problems.append((at, f"{path!r} is not one of personal_data.fields"))
+            continue
+        key = path.split(".")[0]
+        specs = [step["payload"][rule["field"]] for step in acting
+                 if rule["field"] in step["payload"] and key in (step.get("record") or {}).values()]
+        if not specs:
+            problems.append((f"{at}.field", f"{rule['field']!r} is not a field any step records under {key!r}"))
+        for spec in specs:
+            offered = {c["value"] for c in spec.get("choices") or ()}
+            for value in rule["in_"]:
+                if offered and value not in offered:
+                    problems.append((f"{at}.in", f"{value!r} is not a choice of {rule['field']!r}"))
+    return problems
+
+
+def masked_here(item: Mapping[str, Any] | None, rule: tuple[str, frozenset[str]] | None) -> bool:
+    """Whether a field with this `when:` rule (None: always) is masked in this recorded item (None: not known)."""
+    if rule is None or item is None:
+        return True
+    kind = item.get(rule[0])
+    return kind in (None, "") or kind in rule[1]
 
 
 def mask(value: Any, how: str) -> Any:

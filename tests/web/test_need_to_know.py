@@ -268,3 +268,25 @@ def test_the_register_of_requests_shows_the_applicant_to_the_office_only(town: T
     register = town.client("auditor").get("/information-requests/")
     assert register.status_code == 200 and town.cases["information_request"] in register.get_data(as_text=True)
     assert applicant not in register.get_data(as_text=True) and "诸**" in register.get_data(as_text=True)
+
+
+def test_a_contracts_counterparty_is_masked_only_when_a_natural_person(town: Town) -> None:
+    """个人信息保护法第四条: a company's name is not personal information; the auditor, who checks the reviews and
+    need not know whom the town contracts with, reads a company counterparty but not a natural person's name
+    (contract_review's `visibility.personal_data.when`), on the case page, in the API and in the register."""
+    engine = town.runtime.engine
+    company, person = "厦门丙丁建设工程有限公司", "慕容庚某"
+    made = {}
+    for name, kind in ((company, "legal_person"), (person, "natural_person")):
+        outcome = engine.create_case("contract_review", "zhangwei",
+                                     {**CONTRACT, "counterparty": name, "counterparty_type": kind})
+        assert outcome.ok and outcome.case_id, outcome.reasons
+        made[name] = outcome.case_id
+    auditor, drafter = town.client("auditor"), town.client("drafter")
+    register = auditor.get("/contracts/").get_data(as_text=True)
+    assert company in register and person not in register and f"{person[0]}**" in register
+    for name, case_id in made.items():
+        shown = [auditor.get(f"/cases/{case_id}").get_data(as_text=True),
+                 auditor.get(f"/api/v1/cases/{case_id}").get_data(as_text=True)]
+        assert all((name in text) == (name == company) for text in shown), name
+        assert name in drafter.get(f"/cases/{case_id}").get_data(as_text=True)  # the drafter's work needs it

@@ -39,6 +39,7 @@ class ContractRow:
     submitted_on: str  # ISO dates ("" where not yet)
     signed_on: str
     filed_on: str
+    counterparty_type: str = ""  # legal_person | unincorporated | natural_person ("" where not recorded)
 
     @property
     def year(self) -> int | None:
@@ -69,7 +70,7 @@ def row_of(case: Case, threshold: int | None) -> ContractRow:
         bool(contract.get("administrative_agreement")), _is_major(contract.get("amount"), threshold),
         str((data.get("opinion") or {}).get("outcome") or ""), case.state,
         str(contract.get("recorded_on") or ""), str((data.get("signing") or {}).get("signed_on") or ""),
-        str((data.get("filing") or {}).get("filed_on") or ""))
+        str((data.get("filing") or {}).get("filed_on") or ""), str(contract.get("counterparty_type") or ""))
 
 
 def contracts(session: Session, org_id: str, *, state: str | None = None, year: int | None = None,
