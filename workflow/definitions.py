@@ -739,7 +739,8 @@ def _check_meaning(data: dict[str, Any], name: str) -> list[tuple[str, str]]:
         steps_by_trigger: dict[str, list[dict[str, Any]]] = {}
         for t in data["transitions"]:
             steps_by_trigger.setdefault(t["trigger"], []).append(t)
-        problems.extend(timer_spec.problems(d, spec, roles, steps_by_trigger))
+        problems.extend(timer_spec.problems(d, spec, roles, steps_by_trigger,
+                                            addressed=bool(data.get("addressee"))))
     choices_of: dict[str, set[str]] = {}
     for t in data["transitions"]:
         for fname, f in t["payload"].items():
