@@ -34,7 +34,7 @@ from web.auth import WebUser
 from web.case_access import NAME, field_errors, own_case, procedure_of, reader, step_for
 from web.day_filters import day_range
 from web.errors import PublicBadRequest, PublicNotFound
-from web.forms import Widget, kept_values, payload_from_form, widgets
+from web.forms import Widget, drawn_payload, kept_values, payload_from_form, widgets
 from web.i18n import _, current_lang
 from web.input_screen import engine_form, own_filters
 from web.pagination import page_links, page_number
@@ -394,6 +394,8 @@ def fire(case_id: str, trigger: str) -> Response | tuple[str, int]:
         raise PublicBadRequest("提交的表单缺少有效的案件版本号。请刷新页面后重试。")
     attachment, hold = _received_file(case_id, trigger, step is not None and step.attachment)
     payload = payload_from_form(fields, request.form)
+    if step is not None:  # a list the page draws (options_from: drawn): from the cases offered now
+        payload = drawn_payload(fields, request.form, payload, _case_options(case_id, [step]))
     if step is not None and attachment is not None and not request.form.get(FORMAT_FIELD):
         payload = _detected_format(step, attachment, payload)
     outcome = rt.engine.fire(case_id, trigger, current_user.username, payload,
@@ -410,6 +412,18 @@ def fire(case_id: str, trigger: str) -> Response | tuple[str, int]:
         hold = None
     status = 409 if "stale" in outcome.codes else 422
     return _case_page(case_id, refused=(trigger, outcome), kept=kept_values(fields, request.form), held=hold), status
+
+
+def _case_options(case_id: str, steps: list[Transition]) -> dict[str, tuple[tuple[str, str], ...]]:
+    """The cases the steps' fields offer (options_from: {cases_of: <guard>}): what each guard accepts, by the
+    engine (workflow/engine/guard_context.py case_choices), shown by number and stage."""
+    out: dict[str, tuple[tuple[str, str], ...]] = {}
+    for step in steps:
+        if not any(f.options_from is not None and f.options_from.cases_of for f in step.payload):
+            continue
+        for key, views in runtime().engine.case_choices(case_id, step.trigger, current_user.username).items():
+            out[key] = tuple((v.id, f"{v.id}（{v.state_label}）" if v.state_label else v.id) for v in views)
+    return out
 
 
 def _detected_format(step: Transition, attachment: Staged, payload: Any) -> Any:
@@ -499,6 +513,7 @@ def _case_page(case_id: str, refused: tuple[str, Outcome] | None = None,
         evidence = completeness(s, procedure, case, rt.records, lang) if procedure and case.data.get("records") \
             else None
         offered = people_choices(s, case.org_id, [f for t in steps for f in t.payload], _("执法证"))
+        offered |= _case_options(case_id, steps)
         missing = missing_materials(procedure, case, lang)
     refused_trigger, outcome = refused if refused else (None, None)
     errors = field_errors(outcome.reasons, lang) if outcome else {}

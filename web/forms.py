@@ -15,7 +15,9 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from web.i18n import _, current_lang
+from workflow.options_from import Drawn
 from workflow.payloads import DEFAULT_MAX, FieldSpec
+from workflow.random_draw import draw, new_seed
 
 
 @dataclass(frozen=True)
@@ -100,12 +102,81 @@ def widgets(form_id: str, fields: tuple[FieldSpec, ...], values: Mapping[str, st
         value = values.get(f.name, "")
         if not value and not values and f.prefill_role is not None:  # a fresh form: the person filling it
             value = _me_if(f.prefill_role)
+        help_text, list_help = f.help, f.type == "string_list"
+        draw = _drawing(f, fields, people)
+        if draw is not None and f.name == draw.seed:  # a seed no one chose, shown; kept as typed after a refusal
+            value = value or new_seed()
+            attrs.append(("readonly", "readonly"))
+            help_text = _("随机种子由系统生成，随抽取结果一并记录，任何人可据此重现抽取")
+        elif draw is not None and f.name == draw.candidates:  # every file offered, as the page will record them
+            control, attrs, list_help = "textarea", [("rows", "3"), ("readonly", "readonly")], False
+            value, options = "\n".join(v for v, _label in options), ()
+            help_text = _("随机抽取时，系统以全部可抽取的案卷为待抽清单")
         out.append(Widget(
-            name=f.name, id=f"{form_id}-{f.name}", label=f.label.get(lang), help=f.help, control=control,
+            name=f.name, id=f"{form_id}-{f.name}", label=f.label.get(lang), help=help_text, control=control,
             input_type=input_type, required=f.required, value=value, options=options,
-            attrs=tuple(attrs), list_help=f.type == "string_list", errors=tuple(errors.get(f.name, ())),
+            attrs=tuple(attrs), list_help=list_help, errors=tuple(errors.get(f.name, ())),
             required_when=_required_when(f, fields, lang),
         ))
+        if f.options_from is not None and f.options_from.drawn is not None and control == "checkboxes":
+            out.append(_count_widget(form_id, f, fields, values.get(f.name + DRAW_COUNT, ""), lang))
+    return out
+
+
+# The form-only input of a drawn list: how many to draw (the payload records the drawn items, not the count).
+DRAW_COUNT = "__draw_count"
+
+
+def _drawing(f: FieldSpec, fields: tuple[FieldSpec, ...],
+             people: Mapping[str, tuple[tuple[str, str], ...]] | None) -> Drawn | None:
+    """The draw (options_from.drawn) that names `f` as its seed or candidates, when its cases are offered."""
+    for other in fields:
+        rule = other.options_from
+        if rule is not None and rule.drawn is not None and people and rule.key in people \
+                and f.name in (rule.drawn.seed, rule.drawn.candidates):
+            return rule.drawn
+    return None
+
+
+def _count_widget(form_id: str, f: FieldSpec, fields: tuple[FieldSpec, ...], value: str, lang: str) -> Widget:
+    assert f.options_from is not None and f.options_from.drawn is not None
+    when = f.options_from.drawn.when
+    control = next((c for c in fields if c.name == when.field), None)
+    names = dict(control.choices) if control is not None else {}
+    shown = ("、" if lang == "zh" else " or ").join(names[v].get(lang) for v in when.values if v in names)
+    attrs = (("step", "1"), ("min", "1"), *((("max", str(f.max_items)),) if f.max_items else ()))
+    return Widget(name=f.name + DRAW_COUNT, id=f"{form_id}-{f.name}{DRAW_COUNT}", label=_("随机抽取件数"),
+                  help=_("{method}的，勾选无效：系统以上列随机种子从待抽案卷中抽取该件数", method=shown), control="input",
+                  input_type="number", required=False, value=value, attrs=attrs,
+                  required_when=(when.field, " ".join(when.values),
+                                 _("{field}为{values}时必填", field=control.label.get(lang) if control else when.field,
+                                   values=shown)))
+
+
+def drawn_payload(fields: tuple[FieldSpec, ...], form: MultiDict[str, str], payload: dict[str, Any],
+                  offered: Mapping[str, tuple[tuple[str, str], ...]]) -> dict[str, Any]:
+    """The payload of a form with a drawn list (options_from.drawn): when its choice says draw, every case
+    offered is recorded as the candidates and the list is drawn from them with the form's seed and count
+    (workflow/random_draw.py), as the family's guard will draw again to check it; otherwise the seed and the
+    candidates, which only a draw records, are left out. A count that is not a number draws nothing: the
+    engine then refuses the empty list, naming it."""
+    out = dict(payload)
+    for f in fields:
+        rule = f.options_from
+        if rule is None or rule.drawn is None or rule.key not in offered:
+            continue
+        drawn = rule.drawn
+        if not drawn.when.applies(out):
+            out.pop(drawn.seed, None)
+            out.pop(drawn.candidates, None)
+            continue
+        pool = [value for value, _label in offered[rule.key]]
+        out[drawn.candidates] = pool
+        count = (form.get(f.name + DRAW_COUNT) or "").strip()
+        seed = out.get(drawn.seed)
+        out.pop(f.name, None)
+        if count.isdigit() and isinstance(seed, str) and seed:
+            out[f.name] = draw(seed, pool, int(count))
     return out
 
 
@@ -154,6 +225,9 @@ def payload_from_form(fields: tuple[FieldSpec, ...], form: MultiDict[str, str]) 
 
 
 def kept_values(fields: tuple[FieldSpec, ...], form: MultiDict[str, str]) -> dict[str, str]:
-    """What the user typed, to put back into the form after a refusal."""
-    return {f.name: "\n".join(form.getlist(f.name)) if f.type == "string_list" else form.get(f.name, "")
+    """What the user typed, to put back into the form after a refusal (a drawn list's count with it)."""
+    kept = {f.name: "\n".join(form.getlist(f.name)) if f.type == "string_list" else form.get(f.name, "")
             for f in fields}
+    kept.update({f.name + DRAW_COUNT: form.get(f.name + DRAW_COUNT, "") for f in fields
+                 if f.options_from is not None and f.options_from.drawn is not None})
+    return kept

@@ -38,7 +38,7 @@ from workflow.due_rules import DueRule
 from workflow.labels import Label  # here too: every reader of a definition imports it from this module
 from workflow.options_from import PrefillSchema
 from workflow.payloads import DECIMAL_PLACES, FIELD_TYPES, FieldSpec, LabelSchema, build_payload_schema
-from workflow.procedures import GUARDS
+from workflow.procedures import GUARDS, case_choices_of
 from workflow.records import FORMATS
 from workflow.timers import spec as timer_spec
 
@@ -646,6 +646,7 @@ def _check_meaning(data: dict[str, Any], name: str) -> list[tuple[str, str]]:
         problems.extend(required_when.definition_problems(where, spec["payload"]))
         problems.extend(options_from.definition_problems(where, spec["payload"], roles))
         problems.extend(options_from.prefill_problems(where, spec["payload"], roles))
+        problems.extend(options_from.case_choice_problems(where, spec, lambda g: case_choices_of(g) is not None))
 
     check_common("create", data["create"])
     seen: dict[tuple[str, str], int] = {}

@@ -19,8 +19,23 @@ from typing import TYPE_CHECKING, Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from workflow.required_when import RequiredWhen, WhenSchema
+
 if TYPE_CHECKING:
     from workflow.definitions import Procedure, Transition
+
+
+class DrawnSchema(Schema):
+    """`drawn: {when: {field: method, in: [random]}, seed: seed, candidates: candidates}` on a list of cases:
+    for those values of the choice field, the page draws the list itself (workflow/random_draw.py) from every
+    case offered, with a fresh seed, and records the seed and the candidates in the step's own fields."""
+
+    class Meta:
+        unknown = RAISE
+
+    when = fields.Nested(WhenSchema, required=True)
+    seed = fields.String(required=True)
+    candidates = fields.String(required=True)
 
 
 class OptionsFromSchema(Schema):
@@ -32,13 +47,26 @@ class OptionsFromSchema(Schema):
     # offer: enforcement.delegated_powers' fields and powers). Display only: the family's guard judges the value.
     setting = fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_.]*$", error="must be a setting key"))
     item = fields.String(validate=validate.Length(min=1))
+    # or the cases a guard of the step accepts (its family offers them: CASE_CHOICES, workflow/procedures/), e.g.
+    # the supervised town's files closed in the review's year; display only, the guard judges the value
+    cases_of = fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_]*$", error="must be a guard's name"))
+    drawn = fields.Nested(DrawnSchema)
 
     @validates_schema
     def one_source(self, data: dict[str, Any], **_: Any) -> None:
-        if ("people_with_role" in data) == ("setting" in data):
-            raise ValidationError("give either people_with_role or setting")
+        if sum(k in data for k in ("people_with_role", "setting", "cases_of")) != 1:
+            raise ValidationError("give one of people_with_role, setting or cases_of")
         if "item" in data and "setting" not in data:
             raise ValidationError("item goes with setting")
+        if "drawn" in data and "cases_of" not in data:
+            raise ValidationError("drawn goes with cases_of")
+
+
+@dataclass(frozen=True)
+class Drawn:
+    when: RequiredWhen  # the choice that makes the page draw (e.g. method: random)
+    seed: str  # the step's field that records the seed
+    candidates: str  # the step's field that records every case offered
 
 
 @dataclass(frozen=True)
@@ -46,17 +74,24 @@ class OptionsFrom:
     role: str | None = None
     setting: str | None = None
     item: str | None = None
+    cases_of: str | None = None  # the guard whose accepted cases are offered
+    drawn: Drawn | None = None
 
     @property
     def key(self) -> str:
-        """Where a form's offered choices for the field are kept (web/forms.py): by role, or by setting."""
+        """Where a form's offered choices for the field are kept (web/forms.py): by role, setting or guard."""
+        if self.cases_of is not None:
+            return f"cases_of:{self.cases_of}"
         return self.role if self.role is not None else f"setting:{self.setting}:{self.item or ''}"
 
 
 def from_definition(spec: Mapping[str, Any] | None) -> OptionsFrom | None:
     if not spec:
         return None
-    return OptionsFrom(spec.get("people_with_role"), spec.get("setting"), spec.get("item"))
+    drawn = spec.get("drawn")
+    return OptionsFrom(spec.get("people_with_role"), spec.get("setting"), spec.get("item"), spec.get("cases_of"),
+                       Drawn(RequiredWhen(drawn["when"]["field"], tuple(drawn["when"]["in_"])), drawn["seed"],
+                             drawn["candidates"]) if drawn else None)
 
 
 def definition_problems(where: str, payload: Mapping[str, Mapping[str, Any]],
@@ -67,8 +102,8 @@ def definition_problems(where: str, payload: Mapping[str, Mapping[str, Any]],
         if not rule:
             continue
         at = f"{where}.payload.{name}.options_from"
-        if "setting" in rule:
-            continue  # a setting's list: the settings catalogue is checked by tests/test_settings.py
+        if "setting" in rule or "cases_of" in rule:
+            continue  # a setting's list: tests/test_settings.py; a guard's cases: case_choice_problems
         if rule["people_with_role"] not in roles:
             problems.append((f"{at}.people_with_role", f"undefined role {rule['people_with_role']!r}"))
         if spec["type"] not in ("string", "string_list"):
@@ -94,6 +129,47 @@ def problems(procedure: Procedure, transition: Transition, payload: Mapping[str,
             found.append((spec.name, f"「{spec.label.zh}」应为本单位的{role.zh}，「{name_of(username)}」不是",
                           f"{spec.label.en} must be a {role.en} of this organisation; {username!r} is not"))
     return found
+
+
+def case_choice_problems(where: str, step: Mapping[str, Any], offered: Callable[[str], bool]) -> list[tuple[str, str]]:
+    """`options_from: {cases_of: <guard>}` names a guard of the same step whose accepted cases a family offers
+    (`offered`), on a string or string_list field; `drawn:` (a list only) names a choice field and its values,
+    a string field for the seed and a string_list field for the candidates, all of the step."""
+    problems: list[tuple[str, str]] = []
+    payload = step["payload"]
+    for name, spec in payload.items():
+        rule = (spec.get("options_from") or {})
+        if "cases_of" not in rule:
+            continue
+        at = f"{where}.payload.{name}.options_from"
+        if rule["cases_of"] not in step.get("guards", []):
+            problems.append((f"{at}.cases_of", f"{rule['cases_of']!r} is not a guard of this step: the cases "
+                                               "offered are those the step's own rule accepts"))
+        elif not offered(rule["cases_of"]):
+            problems.append((f"{at}.cases_of", f"no family offers the cases the guard {rule['cases_of']!r} "
+                                               "accepts (CASE_CHOICES)"))
+        if spec["type"] not in ("string", "string_list"):
+            problems.append((at, f"options_from names cases: the field must be a string or a string_list, not "
+                                 f"{spec['type']}"))
+        drawn = rule.get("drawn")
+        if not drawn:
+            continue
+        if spec["type"] != "string_list":
+            problems.append((f"{at}.drawn", "only a list of cases is drawn"))
+        control = payload.get(drawn["when"]["field"])
+        if control is None or control["type"] != "choice":
+            problems.append((f"{at}.drawn.when.field", f"{drawn['when']['field']!r} is not a choice field of the step"))
+        else:
+            values = {c["value"] for c in control["choices"]}
+            for i, value in enumerate(drawn["when"]["in_"]):
+                if value not in values:
+                    problems.append((f"{at}.drawn.when.in.{i}", f"{value!r} is not a choice of "
+                                                                f"{drawn['when']['field']!r}"))
+        for key, wanted in (("seed", "string"), ("candidates", "string_list")):
+            target = payload.get(drawn[key])
+            if target is None or target["type"] != wanted or drawn[key] == name:
+                problems.append((f"{at}.drawn.{key}", f"{drawn[key]!r} must be another {wanted} field of the step"))
+    return problems
 
 
 # ---------------------------------------------------------------- the person filling the form, prefilled
