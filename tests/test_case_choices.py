@@ -41,6 +41,18 @@ P = "transitions.0.payload"
 S = "transitions.1.payload"
 
 
+def test_lines_of_names_a_block_the_file_gives_on_a_list() -> None:
+    raw = copy.deepcopy(SUP)
+    _score(raw)["scores"]["options_from"] = {"lines_of": "severity"}
+    _score(raw)["remarks"]["options_from"] = {"lines_of": "scoring"}
+    with pytest.raises(DefinitionError) as exc:
+        parse(raw, "x.yaml")
+    problems = exc.value.problems
+    assert (f"{S}.scores.options_from.lines_of", "the file gives no family block 'severity' to take the lines of") \
+        in problems
+    assert any(p == f"{S}.remarks.options_from" and "must be a string_list, not text" in r for p, r in problems)
+
+
 @pytest.mark.parametrize("change, path, reason", [
     (lambda r: _score(r)["case_id"]["options_from"].update(cases_of="sample_closed_cases_of_town"),
      f"{S}.case_id.options_from.cases_of", "is not a guard of this step"),

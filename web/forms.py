@@ -15,9 +15,22 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from web.i18n import _, current_lang
-from workflow.options_from import Drawn
+from workflow.options_from import Drawn, LineItems
 from workflow.payloads import DEFAULT_MAX, FieldSpec
 from workflow.random_draw import draw, new_seed
+
+
+@dataclass(frozen=True)
+class Line:
+    """One item of a `lines_of:` list as the form asks it: its points and the reason for a deduction."""
+
+    label: str
+    max: int
+    help: str
+    points_name: str
+    reason_name: str
+    points: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -41,6 +54,7 @@ class Widget:
     # the input required while one of the values is chosen; the engine's check stays the authority.
     required_when: tuple[str, str, str] | None = None
     empty_label: str = ""  # a select's first, empty choice ("" : 请选择)
+    lines: tuple[Line, ...] = ()  # control "lines": one row per item of a block (options_from: lines_of)
 
     @property
     def has_help(self) -> bool:
@@ -54,9 +68,11 @@ class Widget:
 
 def widgets(form_id: str, fields: tuple[FieldSpec, ...], values: Mapping[str, str] | None = None,
             errors: Mapping[str, list[str]] | None = None,
-            people: Mapping[str, tuple[tuple[str, str], ...]] | None = None) -> list[Widget]:
+            people: Mapping[str, tuple[tuple[str, str], ...]] | None = None,
+            lines: Mapping[str, LineItems] | None = None) -> list[Widget]:
     """`people`: for the fields with `options_from:`, the persons to offer by role, or the setting's choices
-    (workflow/people_options.py, keyed by OptionsFrom.key); without it such a field stays a text input."""
+    (workflow/people_options.py, keyed by OptionsFrom.key); without it such a field stays a text input.
+    `lines`: for the fields with `options_from: {lines_of: <block>}`, the block's items (LineItems, by key)."""
     lang = current_lang()
     values = values or {}
     errors = errors or {}
@@ -103,6 +119,12 @@ def widgets(form_id: str, fields: tuple[FieldSpec, ...], values: Mapping[str, st
         if not value and not values and f.prefill_role is not None:  # a fresh form: the person filling it
             value = _me_if(f.prefill_role)
         help_text, list_help = f.help, f.type == "string_list"
+        rows: tuple[Line, ...] = ()
+        if f.options_from is not None and lines and f.options_from.key in lines:
+            control, list_help = "lines", False
+            rows = tuple(Line(i.label.get(lang), i.max, i.help, f"{f.name}__{i.id}__points", f"{f.name}__{i.id}__reason",
+                              values.get(f"{f.name}__{i.id}__points", ""), values.get(f"{f.name}__{i.id}__reason", ""))
+                         for i in lines[f.options_from.key].form_lines())
         draw = _drawing(f, fields, people)
         if draw is not None and f.name == draw.seed:  # a seed no one chose, shown; kept as typed after a refusal
             value = value or new_seed()
@@ -116,7 +138,7 @@ def widgets(form_id: str, fields: tuple[FieldSpec, ...], values: Mapping[str, st
             name=f.name, id=f"{form_id}-{f.name}", label=f.label.get(lang), help=help_text, control=control,
             input_type=input_type, required=f.required, value=value, options=options,
             attrs=tuple(attrs), list_help=list_help, errors=tuple(errors.get(f.name, ())),
-            required_when=_required_when(f, fields, lang),
+            required_when=_required_when(f, fields, lang), lines=rows,
         ))
         if f.options_from is not None and f.options_from.drawn is not None and control == "checkboxes":
             out.append(_count_widget(form_id, f, fields, values.get(f.name + DRAW_COUNT, ""), lang))
@@ -225,9 +247,37 @@ def payload_from_form(fields: tuple[FieldSpec, ...], form: MultiDict[str, str]) 
 
 
 def kept_values(fields: tuple[FieldSpec, ...], form: MultiDict[str, str]) -> dict[str, str]:
-    """What the user typed, to put back into the form after a refusal (a drawn list's count with it)."""
+    """What the user typed, to put back into the form after a refusal (a drawn list's count, the points and
+    reasons of a list of lines with it)."""
     kept = {f.name: "\n".join(form.getlist(f.name)) if f.type == "string_list" else form.get(f.name, "")
             for f in fields}
     kept.update({f.name + DRAW_COUNT: form.get(f.name + DRAW_COUNT, "") for f in fields
                  if f.options_from is not None and f.options_from.drawn is not None})
+    for f in fields:
+        if f.options_from is not None and f.options_from.lines_of is not None:
+            kept.update({k: form.get(k, "") for k in form if k.startswith(f"{f.name}__")})
     return kept
+
+
+def lined_payload(fields: tuple[FieldSpec, ...], form: MultiDict[str, str], payload: dict[str, Any],
+                  lines: Mapping[str, LineItems]) -> dict[str, Any]:
+    """The payload of a form with a list of lines (options_from: lines_of): each item's points and reason
+    written as the block's line, in the block's order; an item left blank gives no line (the family's guard
+    then names it as not scored). A list typed as before (the field itself sent) is kept as sent."""
+    out = dict(payload)
+    for f in fields:
+        rule = f.options_from
+        if rule is None or rule.lines_of is None or rule.key not in lines or f.name in form:
+            continue
+        block = lines[rule.key]
+        written = []
+        for item in block.form_lines():
+            points = (form.get(f"{f.name}__{item.id}__points") or "").strip()
+            reason = (form.get(f"{f.name}__{item.id}__reason") or "").strip()
+            if points or reason:
+                written.append(block.line(item.id, points, reason))
+        if written:
+            out[f.name] = written
+        else:
+            out.pop(f.name, None)
+    return out

@@ -647,6 +647,7 @@ def _check_meaning(data: dict[str, Any], name: str) -> list[tuple[str, str]]:
         problems.extend(options_from.definition_problems(where, spec["payload"], roles))
         problems.extend(options_from.prefill_problems(where, spec["payload"], roles))
         problems.extend(options_from.case_choice_problems(where, spec, lambda g: case_choices_of(g) is not None))
+        problems.extend(options_from.line_problems(where, spec["payload"], data, GUARDS.blocks))
 
     check_common("create", data["create"])
     seen: dict[tuple[str, str], int] = {}

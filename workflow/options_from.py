@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from workflow.labels import Label
 from workflow.required_when import RequiredWhen, WhenSchema
 
 if TYPE_CHECKING:
@@ -51,11 +52,14 @@ class OptionsFromSchema(Schema):
     # the supervised town's files closed in the review's year; display only, the guard judges the value
     cases_of = fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_]*$", error="must be a guard's name"))
     drawn = fields.Nested(DrawnSchema)
+    # or, on a list, one line per item of a family block of the file (its built value offers them: LineItems),
+    # e.g. the scoring sheet's items: the form asks each item's points and reason and writes the block's lines
+    lines_of = fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_]*$", error="must be a block's key"))
 
     @validates_schema
     def one_source(self, data: dict[str, Any], **_: Any) -> None:
-        if sum(k in data for k in ("people_with_role", "setting", "cases_of")) != 1:
-            raise ValidationError("give one of people_with_role, setting or cases_of")
+        if sum(k in data for k in ("people_with_role", "setting", "cases_of", "lines_of")) != 1:
+            raise ValidationError("give one of people_with_role, setting, cases_of or lines_of")
         if "item" in data and "setting" not in data:
             raise ValidationError("item goes with setting")
         if "drawn" in data and "cases_of" not in data:
@@ -76,10 +80,13 @@ class OptionsFrom:
     item: str | None = None
     cases_of: str | None = None  # the guard whose accepted cases are offered
     drawn: Drawn | None = None
+    lines_of: str | None = None  # the family block whose items the list has one line each of
 
     @property
     def key(self) -> str:
-        """Where a form's offered choices for the field are kept (web/forms.py): by role, setting or guard."""
+        """Where a form's offered choices for the field are kept (web/forms.py): by role, setting, guard or block."""
+        if self.lines_of is not None:
+            return f"lines_of:{self.lines_of}"
         if self.cases_of is not None:
             return f"cases_of:{self.cases_of}"
         return self.role if self.role is not None else f"setting:{self.setting}:{self.item or ''}"
@@ -91,7 +98,42 @@ def from_definition(spec: Mapping[str, Any] | None) -> OptionsFrom | None:
     drawn = spec.get("drawn")
     return OptionsFrom(spec.get("people_with_role"), spec.get("setting"), spec.get("item"), spec.get("cases_of"),
                        Drawn(RequiredWhen(drawn["when"]["field"], tuple(drawn["when"]["in_"])), drawn["seed"],
-                             drawn["candidates"]) if drawn else None)
+                             drawn["candidates"]) if drawn else None, spec.get("lines_of"))
+
+
+@dataclass(frozen=True)
+class FormLine:
+    """One item a list has a line of (`lines_of:`): its key, its name, its most points and what it checks."""
+
+    id: str
+    label: Label
+    max: int
+    help: str
+
+
+class LineItems(Protocol):
+    """What a family block's built value offers to be named by `lines_of:`: its items, and the line an item's
+    points and reason make in the list (the family's own format, which its guards parse and judge)."""
+
+    def form_lines(self) -> tuple[FormLine, ...]: ...
+
+    def line(self, item: str, points: str, reason: str) -> str: ...
+
+
+def line_problems(where: str, payload: Mapping[str, Mapping[str, Any]], data: Mapping[str, Any],
+                  blocks: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """`lines_of:` names a family block (`blocks`, by key) the file gives, on a string_list field."""
+    problems: list[tuple[str, str]] = []
+    for name, spec in payload.items():
+        block = (spec.get("options_from") or {}).get("lines_of")
+        if block is None:
+            continue
+        at = f"{where}.payload.{name}.options_from"
+        if block not in blocks or data.get(block) is None:
+            problems.append((f"{at}.lines_of", f"the file gives no family block {block!r} to take the lines of"))
+        if spec["type"] != "string_list":
+            problems.append((at, f"one line per item makes a list: the field must be a string_list, not {spec['type']}"))
+    return problems
 
 
 def definition_problems(where: str, payload: Mapping[str, Mapping[str, Any]],
@@ -102,8 +144,8 @@ def definition_problems(where: str, payload: Mapping[str, Mapping[str, Any]],
         if not rule:
             continue
         at = f"{where}.payload.{name}.options_from"
-        if "setting" in rule or "cases_of" in rule:
-            continue  # a setting's list: tests/test_settings.py; a guard's cases: case_choice_problems
+        if "setting" in rule or "cases_of" in rule or "lines_of" in rule:
+            continue  # a setting's list: tests/test_settings.py; a guard's cases, a block's lines: below
         if rule["people_with_role"] not in roles:
             problems.append((f"{at}.people_with_role", f"undefined role {rule['people_with_role']!r}"))
         if spec["type"] not in ("string", "string_list"):

@@ -120,3 +120,38 @@ def test_a_picked_file_outside_the_town_is_refused_as_before_and_the_ticks_are_k
     with town.sessions() as session:
         case = session.get(Case, review)
         assert case is not None and case.state == "sampling" and "sample" not in case.data
+
+
+def test_the_score_form_asks_each_item_of_the_sheet_and_keeps_the_typed_points_on_a_refusal(
+        town: Runtime, app: Flask, client_for: Callable[[str], FlaskClient],
+        scene: tuple[str, list[str], str]) -> None:
+    review, closed, _open = scene
+    _ok(town.engine.fire(review, "draw_sample", "qg_supervisor", {"method": "picked", "cases": closed[:2]}))
+    procedure = town.registry.get("enforcement_supervision")
+    items = procedure.block("scoring").items
+    client = client_for("qg_supervisor")
+    form = parse(client.get(f"/cases/{review}")).one("#step-score_case")
+    assert [o.get("value") for o in form.all('select[name="case_id"] option')] == ["", *closed[:2]]
+    assert [r.text("th") for r in form.rows("table.lines tbody")] == [
+        f"{i.label.zh} （满分{i.max}分）{i.checks}" for i in items]
+
+    typed = {f"scores__{i.id}__points": str(i.max) for i in items} | {"scores__evidence__points": "15"}
+    response = submit_step(client, review, "score_case", {"case_id": closed[0], **typed})
+    assert response.status_code == 422
+    page = parse(response)
+    assert "扣分未写明理由：证据确凿（15/20分）" in page.text(".refusal")
+    kept = page.one("#step-score_case").form_fields("form")
+    assert kept["scores__evidence__points"] == "15" and kept["scores__facts__points"] == "15"
+
+    response = submit_step(client, review, "score_case", {
+        "case_id": closed[0], **typed, "scores__evidence__reason": "缺少现场照片"})
+    assert response.status_code == 302, parse(response).text(".refusal")
+    with town.sessions() as session:
+        case = session.get(Case, review)
+        assert case is not None
+        recorded = case.data["scores"][0]
+    assert recorded["case_id"] == closed[0]
+    assert recorded["scores"] == [f"{i.id}={i.max}" if i.id != "evidence" else "evidence=15 缺少现场照片"
+                                  for i in items]
+    form = parse(client.get(f"/cases/{review}")).one("#step-score_case")  # the scored file is no longer offered
+    assert [o.get("value") for o in form.all('select[name="case_id"] option')] == ["", closed[1]]

@@ -20,6 +20,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from workflow.definition_blocks import Block
 from workflow.labels import Label
+from workflow.options_from import FormLine
 from workflow.payloads import LabelSchema
 from workflow.procedures.enforcement_supervision.law import GRADE_EXCELLENT, GRADE_PASS
 from workflow.random_draw import draw  # noqa: F401 - the review's draw (law.DRAW_ALGORITHM), shared with the page
@@ -92,6 +93,14 @@ class Sheet:
     @property
     def maximum(self) -> int:
         return sum(i.max for i in self.items)
+
+    def form_lines(self) -> tuple[FormLine, ...]:
+        """The sheet's items as a form asks them (options_from: {lines_of: scoring}): one points and reason each."""
+        return tuple(FormLine(i.id, i.label, i.max, i.checks) for i in self.items)
+
+    def line(self, item: str, points: str, reason: str) -> str:
+        """An item's score line as SCORE_LINE reads it: `<item>=<points> <reason>` (the reason may be empty)."""
+        return f"{item}={points.strip()} {reason.strip()}".strip()
 
     def item(self, name: str) -> Item | None:
         return next((i for i in self.items if name in (i.id, i.label.zh)), None)
