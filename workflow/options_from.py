@@ -24,6 +24,7 @@ from workflow.required_when import RequiredWhen, WhenSchema
 
 if TYPE_CHECKING:
     from workflow.definitions import Procedure, Transition
+    from workflow.payloads import FieldSpec
 
 
 class DrawnSchema(Schema):
@@ -55,13 +56,21 @@ class OptionsFromSchema(Schema):
     # or, on a list, one line per item of a family block of the file (its built value offers them: LineItems),
     # e.g. the scoring sheet's items: the form asks each item's points and reason and writes the block's lines
     lines_of = fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_]*$", error="must be a block's key"))
+    # or the names of the organisation's active people (`all`, or those holding a role of the procedure): the
+    # value is the person's name as the register keeps it (a study session's attendees), checked by the engine
+    people_named = fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_]*$", error="must be all or a role"))
+    # with `setting`: only the listed values are accepted once the organisation has set the list (the engine
+    # refuses another, naming it); without the list the value is typed as before
+    strict = fields.Boolean()
 
     @validates_schema
     def one_source(self, data: dict[str, Any], **_: Any) -> None:
-        if sum(k in data for k in ("people_with_role", "setting", "cases_of", "lines_of")) != 1:
-            raise ValidationError("give one of people_with_role, setting, cases_of or lines_of")
+        if sum(k in data for k in ("people_with_role", "setting", "cases_of", "lines_of", "people_named")) != 1:
+            raise ValidationError("give one of people_with_role, setting, cases_of, lines_of or people_named")
         if "item" in data and "setting" not in data:
             raise ValidationError("item goes with setting")
+        if "strict" in data and "setting" not in data:
+            raise ValidationError("strict goes with setting")
         if "drawn" in data and "cases_of" not in data:
             raise ValidationError("drawn goes with cases_of")
 
@@ -81,10 +90,15 @@ class OptionsFrom:
     cases_of: str | None = None  # the guard whose accepted cases are offered
     drawn: Drawn | None = None
     lines_of: str | None = None  # the family block whose items the list has one line each of
+    people_named: str | None = None  # `all` or a role: the organisation's people, by name
+    strict: bool = False  # a setting's list: only its values, once it is set
 
     @property
     def key(self) -> str:
-        """Where a form's offered choices for the field are kept (web/forms.py): by role, setting, guard or block."""
+        """Where a form's offered choices for the field are kept (web/forms.py): by role, setting, guard, block
+        or the people named."""
+        if self.people_named is not None:
+            return f"people_named:{self.people_named}"
         if self.lines_of is not None:
             return f"lines_of:{self.lines_of}"
         if self.cases_of is not None:
@@ -98,7 +112,8 @@ def from_definition(spec: Mapping[str, Any] | None) -> OptionsFrom | None:
     drawn = spec.get("drawn")
     return OptionsFrom(spec.get("people_with_role"), spec.get("setting"), spec.get("item"), spec.get("cases_of"),
                        Drawn(RequiredWhen(drawn["when"]["field"], tuple(drawn["when"]["in_"])), drawn["seed"],
-                             drawn["candidates"]) if drawn else None, spec.get("lines_of"))
+                             drawn["candidates"]) if drawn else None, spec.get("lines_of"),
+                       spec.get("people_named"), bool(spec.get("strict")))
 
 
 @dataclass(frozen=True)
@@ -144,6 +159,15 @@ def definition_problems(where: str, payload: Mapping[str, Mapping[str, Any]],
         if not rule:
             continue
         at = f"{where}.payload.{name}.options_from"
+        if "people_named" in rule:
+            if rule["people_named"] != ALL_PEOPLE and rule["people_named"] not in roles:
+                problems.append((f"{at}.people_named", f"undefined role {rule['people_named']!r} (or: all)"))
+            if spec["type"] not in ("string", "string_list"):
+                problems.append((at, f"options_from names people: the field must be a string or a string_list, not "
+                                     f"{spec['type']}"))
+            continue
+        if "setting" in rule and rule.get("strict") and spec["type"] not in ("string", "string_list"):
+            problems.append((f"{at}.strict", f"only a string or a string_list is held to a list, not {spec['type']}"))
         if "setting" in rule or "cases_of" in rule or "lines_of" in rule:
             continue  # a setting's list: tests/test_settings.py; a guard's cases, a block's lines: below
         if rule["people_with_role"] not in roles:
@@ -154,22 +178,35 @@ def definition_problems(where: str, payload: Mapping[str, Mapping[str, Any]],
     return problems
 
 
+ALL_PEOPLE = "all"  # people_named: every active person of the organisation
+
+
 def problems(procedure: Procedure, transition: Transition, payload: Mapping[str, Any],
              roles_of: Callable[[str], frozenset[str] | None],
-             name_of: Callable[[str], str]) -> list[tuple[str, str, str]]:
-    """(field, zh, en) for each person named in the payload who does not hold the field's role here."""
+             name_of: Callable[[str], str], *, settings: Mapping[str, Any] | None = None,
+             names_of: Callable[[str | None], frozenset[str]] | None = None) -> list[tuple[str, str, str, str]]:
+    """(field, zh, en, code) for each person named in the payload who does not hold the field's role here; with
+    `settings`, each value of a `strict` setting's field not in the organisation's list (once set); with
+    `names_of` (the names of the organisation's active people, holding a role or any: None), each name of a
+    `people_named` field that is no such person's."""
     found = []
     for spec in transition.payload:
         rule, named = spec.options_from, payload.get(spec.name)
+        values = [named] if isinstance(named, str) else named if isinstance(named, list) else []
+        if rule is not None and rule.strict and settings is not None:
+            found.extend(_not_listed(spec, rule, values, settings))
+        if rule is not None and rule.people_named is not None and names_of is not None:
+            found.extend(_not_people(procedure, spec, rule.people_named, values, names_of))
         if rule is None or rule.role is None:
             continue
-        usernames = [named] if isinstance(named, str) else named if isinstance(named, list) else []
+        usernames = values
         for username in usernames:
             if not isinstance(username, str) or not username or rule.role in (roles_of(username) or frozenset()):
                 continue
             role = procedure.roles[rule.role]
             found.append((spec.name, f"「{spec.label.zh}」应为本单位的{role.zh}，「{name_of(username)}」不是",
-                          f"{spec.label.en} must be a {role.en} of this organisation; {username!r} is not"))
+                          f"{spec.label.en} must be a {role.en} of this organisation; {username!r} is not",
+                          "not_holding_role"))
     return found
 
 
@@ -212,6 +249,29 @@ def case_choice_problems(where: str, step: Mapping[str, Any], offered: Callable[
             if target is None or target["type"] != wanted or drawn[key] == name:
                 problems.append((f"{at}.drawn.{key}", f"{drawn[key]!r} must be another {wanted} field of the step"))
     return problems
+
+
+def _not_listed(spec: FieldSpec, rule: OptionsFrom, values: list[Any],
+                settings: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
+    key = rule.setting or ""
+    listed = settings.get(key)
+    if not isinstance(listed, list) or not listed:
+        return []  # the organisation keeps no list: typed as before
+    known = {str(v) for v in listed}
+    return [(spec.name, f"「{spec.label.zh}」应为本单位名单（{rule.setting}）中的一项，「{v}」不在名单中",
+             f"{spec.label.en} must be one of the organisation's list {rule.setting}; {v!r} is not on it",
+             "not_in_list")
+            for v in values if isinstance(v, str) and v and v not in known]
+
+
+def _not_people(procedure: Procedure, spec: FieldSpec, people: str, values: list[Any],
+                names_of: Callable[[str | None], frozenset[str]]) -> list[tuple[str, str, str, str]]:
+    names = names_of(None if people == ALL_PEOPLE else people)
+    who = ("本单位在职人员", "an active person of the organisation") if people == ALL_PEOPLE else (
+        f"本单位的{procedure.roles[people].zh}", f"a {procedure.roles[people].en} of the organisation")
+    return [(spec.name, f"「{spec.label.zh}」应为{who[0]}，「{v}」不是", f"{spec.label.en} must name {who[1]}; {v!r} does not",
+             "not_a_person_here")
+            for v in values if isinstance(v, str) and v and v not in names]
 
 
 # ---------------------------------------------------------------- the person filling the form, prefilled

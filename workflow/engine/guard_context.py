@@ -105,8 +105,9 @@ def evaluate(db: Transactional, registry: Registry, calendar: WorkCalendar, proc
                 f"the organisation has not set whether the {spec.label.en} counts calendar or working days "
                 f"(setting {spec.unit_setting}, with its source)", spec.basis))
     # A person named in a field that takes the people holding a role (options_from:) holds it here.
-    reasons.extend(Reason("not_holding_role", zh, en, transition.basis, field) for field, zh, en in judged(
-        lambda: options_from.problems(procedure, transition, payload, lookups.roles_of, ctx.name_of), []))
+    reasons.extend(Reason(code, zh, en, transition.basis, field) for field, zh, en, code in judged(
+        lambda: options_from.problems(procedure, transition, payload, lookups.roles_of, ctx.name_of,
+                                      settings=settings, names_of=lookups.names_of), []))
     # Typed dates: none in the future, pairs in legal order, a late entry with its reason.
     reasons.extend(Reason(p.code, p.zh, p.en, p.article, p.field) for p in judged(
         lambda: typed_dates.problems(procedure, transition, data, payload, ctx.today, settings), []))
@@ -212,6 +213,12 @@ class Lookups:
     def name_of(self, username: str) -> str:
         name = self._session().scalar(select(User.display_name).where(User.username == username))
         return name or username
+
+    def names_of(self, role: str | None) -> frozenset[str]:
+        """The names of the organisation's active people (holding `role`, or any when None; never its system
+        account, which is no person)."""
+        return frozenset(m.name for m in accounts.members_of(self._session(), self._org_id).values()
+                         if m.active and accounts.SYSTEM_ROLE not in m.roles and (role is None or role in m.roles))
 
     def certificates_of(self, username: str) -> list[Credential]:
         rows = self._session().scalars(
