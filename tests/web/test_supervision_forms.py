@@ -155,3 +155,9 @@ def test_the_score_form_asks_each_item_of_the_sheet_and_keeps_the_typed_points_o
                                   for i in items]
     form = parse(client.get(f"/cases/{review}")).one("#step-score_case")  # the scored file is no longer offered
     assert [o.get("value") for o in form.all('select[name="case_id"] option')] == ["", closed[1]]
+
+
+def test_the_living_spec_says_the_answer_period_reminds_the_town(client_for: Callable[[str], FlaskClient]) -> None:
+    page = parse(client_for("huangzhenhua").get("/procedures/enforcement_supervision/v1")).text()
+    assert "届满前提醒上级执法监督人员、被监督单位的行政机关负责人、司法所（法制机构）人员" in page
+    assert "逾期次日通知上级执法监督人员、被监督单位的行政机关负责人、司法所（法制机构）人员" in page
