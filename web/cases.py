@@ -35,7 +35,7 @@ from web.auth import WebUser
 from web.case_access import NAME, field_errors, own_case, procedure_of, reader, step_for
 from web.day_filters import day_range
 from web.errors import PublicBadRequest, PublicNotFound
-from web.forms import Widget, fixed, kept_values, payload_from_form, widgets
+from web.forms import Widget, drawn_payload, fixed, kept_values, lined_payload, payload_from_form, widgets
 from web.i18n import _, current_lang
 from web.input_screen import engine_form, own_filters
 from web.pagination import page_links, page_number
@@ -64,6 +64,7 @@ from workflow.engine import Outcome
 from workflow.held_uploads import Hold
 from workflow.links import linked
 from workflow.models import User
+from workflow.options_from import LineItems
 from workflow.people_options import people_choices
 from workflow.records import FORMAT_FIELD, FORMATS, Staged
 from workflow.worklist import (
@@ -395,6 +396,9 @@ def fire(case_id: str, trigger: str) -> Response | tuple[str, int]:
         raise PublicBadRequest("提交的表单缺少有效的案件版本号。请刷新页面后重试。")
     attachment, hold = _received_file(case_id, trigger, step is not None and step.attachment)
     payload = payload_from_form(fields, request.form)
+    if step is not None:  # a list the page draws (options_from: drawn): from the cases offered now
+        payload = drawn_payload(fields, request.form, payload, _case_options(case_id, [step]))
+        payload = lined_payload(fields, request.form, payload, _line_blocks(procedure, [step]))
     if step is not None and attachment is not None and not request.form.get(FORMAT_FIELD):
         payload = _detected_format(step, attachment, payload)
     outcome = rt.engine.fire(case_id, trigger, current_user.username, payload,
@@ -411,6 +415,29 @@ def fire(case_id: str, trigger: str) -> Response | tuple[str, int]:
         hold = None
     status = 409 if "stale" in outcome.codes else 422
     return _case_page(case_id, refused=(trigger, outcome), kept=kept_values(fields, request.form), held=hold), status
+
+
+def _case_options(case_id: str, steps: list[Transition]) -> dict[str, tuple[tuple[str, str], ...]]:
+    """The cases the steps' fields offer (options_from: {cases_of: <guard>}): what each guard accepts, by the
+    engine (workflow/engine/guard_context.py case_choices), shown by number and stage."""
+    out: dict[str, tuple[tuple[str, str], ...]] = {}
+    for step in steps:
+        if not any(f.options_from is not None and f.options_from.cases_of for f in step.payload):
+            continue
+        for key, views in runtime().engine.case_choices(case_id, step.trigger, current_user.username).items():
+            out[key] = tuple((v.id, f"{v.id}（{v.state_label}）" if v.state_label else v.id) for v in views)
+    return out
+
+
+def _line_blocks(procedure: Procedure | None, steps: list[Transition]) -> dict[str, LineItems]:
+    """The family blocks whose items the steps' lists have one line each of (options_from: {lines_of: <block>})."""
+    out: dict[str, LineItems] = {}
+    for f in (f for t in steps for f in t.payload):
+        name = f.options_from.lines_of if f.options_from is not None else None
+        block = procedure.block(name) if procedure is not None and name else None
+        if f.options_from is not None and block is not None and hasattr(block, "form_lines"):
+            out[f.options_from.key] = block
+    return out
 
 
 def _detected_format(step: Transition, attachment: Staged, payload: Any) -> Any:
@@ -501,6 +528,8 @@ def _case_page(case_id: str, refused: tuple[str, Outcome] | None = None,
             else None
         offered = people_choices(s, case.org_id, [f for t in steps for f in t.payload], _("执法证"))
         offered.update(options_from.case_choices(data, steps))  # the case's own lists (comments, files)
+        offered |= _case_options(case_id, steps)  # the cases a step's guard accepts (a review's files)
+        lines = _line_blocks(procedure, steps)
         missing = missing_materials(procedure, case, lang)
     refused_trigger, outcome = refused if refused else (None, None)
     errors = field_errors(outcome.reasons, lang) if outcome else {}
@@ -509,7 +538,7 @@ def _case_page(case_id: str, refused: tuple[str, Outcome] | None = None,
         mine = step.trigger == refused_trigger
         made = (_format_detected if step.attachment else list)(
             widgets(f"step-{step.trigger}", typed_dates.form_fields(step), kept if mine else None,
-                    errors if mine else None, offered))
+                    errors if mine else None, offered, lines))
         picks, picked = _picks(case_id, step, made, None if mine else request.args)
         forms.append({
             "picks": picks, "picked": picked is not None,

@@ -15,7 +15,22 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from web.i18n import _, current_lang
+from workflow.options_from import Drawn, LineItems
 from workflow.payloads import DEFAULT_MAX, FieldSpec
+from workflow.random_draw import draw, new_seed
+
+
+@dataclass(frozen=True)
+class Line:
+    """One item of a `lines_of:` list as the form asks it: its points and the reason for a deduction."""
+
+    label: str
+    max: int
+    help: str
+    points_name: str
+    reason_name: str
+    points: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -41,6 +56,7 @@ class Widget:
     empty_label: str = ""  # a select's first, empty choice ("" : 请选择)
     other: bool = False  # checkboxes that also take typed entries (a material sent on paper): a textarea beside
     quote: str = ""  # the chosen item's text, shown under a field fixed by the button that chose it
+    lines: tuple[Line, ...] = ()  # control "lines": one row per item of a block (options_from: lines_of)
 
     @property
     def has_help(self) -> bool:
@@ -54,9 +70,11 @@ class Widget:
 
 def widgets(form_id: str, fields: tuple[FieldSpec, ...], values: Mapping[str, str] | None = None,
             errors: Mapping[str, list[str]] | None = None,
-            people: Mapping[str, tuple[tuple[str, str], ...]] | None = None) -> list[Widget]:
+            people: Mapping[str, tuple[tuple[str, str], ...]] | None = None,
+            lines: Mapping[str, LineItems] | None = None) -> list[Widget]:
     """`people`: for the fields with `options_from:`, the persons to offer by role, or the setting's choices
-    (workflow/people_options.py, keyed by OptionsFrom.key); without it such a field stays a text input."""
+    (workflow/people_options.py, keyed by OptionsFrom.key); without it such a field stays a text input.
+    `lines`: for the fields with `options_from: {lines_of: <block>}`, the block's items (LineItems, by key)."""
     lang = current_lang()
     values = values or {}
     errors = errors or {}
@@ -109,13 +127,88 @@ def widgets(form_id: str, fields: tuple[FieldSpec, ...], values: Mapping[str, st
         value = values.get(f.name, "")
         if not value and not values and f.prefill_role is not None:  # a fresh form: the person filling it
             value = _me_if(f.prefill_role)
+        help_text, list_help = f.help, f.type == "string_list"
+        rows: tuple[Line, ...] = ()
+        if f.options_from is not None and lines and f.options_from.key in lines:
+            control, list_help = "lines", False
+            rows = tuple(Line(i.label.get(lang), i.max, i.help, f"{f.name}__{i.id}__points", f"{f.name}__{i.id}__reason",
+                              values.get(f"{f.name}__{i.id}__points", ""), values.get(f"{f.name}__{i.id}__reason", ""))
+                         for i in lines[f.options_from.key].form_lines())
+        draw = _drawing(f, fields, people)
+        if draw is not None and f.name == draw.seed:  # a seed no one chose, shown; kept as typed after a refusal
+            value = value or new_seed()
+            attrs.append(("readonly", "readonly"))
+            help_text = _("随机种子由系统生成，随抽取结果一并记录，任何人可据此重现抽取")
+        elif draw is not None and f.name == draw.candidates:  # every file offered, as the page will record them
+            control, attrs, list_help = "textarea", [("rows", "3"), ("readonly", "readonly")], False
+            value, options = "\n".join(v for v, _label in options), ()
+            help_text = _("随机抽取时，系统以全部可抽取的案卷为待抽清单")
         out.append(Widget(
-            name=f.name, id=f"{form_id}-{f.name}", label=f.label.get(lang), help=f.help, control=control,
+            name=f.name, id=f"{form_id}-{f.name}", label=f.label.get(lang), help=help_text, control=control,
             input_type=input_type, required=f.required, value=value, options=options,
-            attrs=tuple(attrs), list_help=f.type == "string_list", errors=tuple(errors.get(f.name, ())),
-            required_when=_required_when(f, fields, lang),
+            attrs=tuple(attrs), list_help=list_help, errors=tuple(errors.get(f.name, ())),
+            required_when=_required_when(f, fields, lang), lines=rows,
             other=control == "checkboxes" and f.options_from is not None and f.options_from.record is not None,
         ))
+        if f.options_from is not None and f.options_from.drawn is not None and control == "checkboxes":
+            out.append(_count_widget(form_id, f, fields, values.get(f.name + DRAW_COUNT, ""), lang))
+    return out
+
+
+# The form-only input of a drawn list: how many to draw (the payload records the drawn items, not the count).
+DRAW_COUNT = "__draw_count"
+
+
+def _drawing(f: FieldSpec, fields: tuple[FieldSpec, ...],
+             people: Mapping[str, tuple[tuple[str, str], ...]] | None) -> Drawn | None:
+    """The draw (options_from.drawn) that names `f` as its seed or candidates, when its cases are offered."""
+    for other in fields:
+        rule = other.options_from
+        if rule is not None and rule.drawn is not None and people and rule.key in people \
+                and f.name in (rule.drawn.seed, rule.drawn.candidates):
+            return rule.drawn
+    return None
+
+
+def _count_widget(form_id: str, f: FieldSpec, fields: tuple[FieldSpec, ...], value: str, lang: str) -> Widget:
+    assert f.options_from is not None and f.options_from.drawn is not None
+    when = f.options_from.drawn.when
+    control = next((c for c in fields if c.name == when.field), None)
+    names = dict(control.choices) if control is not None else {}
+    shown = ("、" if lang == "zh" else " or ").join(names[v].get(lang) for v in when.values if v in names)
+    attrs = (("step", "1"), ("min", "1"), *((("max", str(f.max_items)),) if f.max_items else ()))
+    return Widget(name=f.name + DRAW_COUNT, id=f"{form_id}-{f.name}{DRAW_COUNT}", label=_("随机抽取件数"),
+                  help=_("{method}的，勾选无效：系统以上列随机种子从待抽案卷中抽取该件数", method=shown), control="input",
+                  input_type="number", required=False, value=value, attrs=attrs,
+                  required_when=(when.field, " ".join(when.values),
+                                 _("{field}为{values}时必填", field=control.label.get(lang) if control else when.field,
+                                   values=shown)))
+
+
+def drawn_payload(fields: tuple[FieldSpec, ...], form: MultiDict[str, str], payload: dict[str, Any],
+                  offered: Mapping[str, tuple[tuple[str, str], ...]]) -> dict[str, Any]:
+    """The payload of a form with a drawn list (options_from.drawn): when its choice says draw, every case
+    offered is recorded as the candidates and the list is drawn from them with the form's seed and count
+    (workflow/random_draw.py), as the family's guard will draw again to check it; otherwise the seed and the
+    candidates, which only a draw records, are left out. A count that is not a number draws nothing: the
+    engine then refuses the empty list, naming it."""
+    out = dict(payload)
+    for f in fields:
+        rule = f.options_from
+        if rule is None or rule.drawn is None or rule.key not in offered:
+            continue
+        drawn = rule.drawn
+        if not drawn.when.applies(out):
+            out.pop(drawn.seed, None)
+            out.pop(drawn.candidates, None)
+            continue
+        pool = [value for value, _label in offered[rule.key]]
+        out[drawn.candidates] = pool
+        count = (form.get(f.name + DRAW_COUNT) or "").strip()
+        seed = out.get(drawn.seed)
+        out.pop(f.name, None)
+        if count.isdigit() and isinstance(seed, str) and seed:
+            out[f.name] = draw(seed, pool, int(count))
     return out
 
 
@@ -172,6 +265,37 @@ def payload_from_form(fields: tuple[FieldSpec, ...], form: MultiDict[str, str]) 
 
 
 def kept_values(fields: tuple[FieldSpec, ...], form: MultiDict[str, str]) -> dict[str, str]:
-    """What the user typed, to put back into the form after a refusal."""
-    return {f.name: "\n".join(form.getlist(f.name)) if f.type == "string_list" else form.get(f.name, "")
+    """What the user typed, to put back into the form after a refusal (a drawn list's count, the points and
+    reasons of a list of lines with it)."""
+    kept = {f.name: "\n".join(form.getlist(f.name)) if f.type == "string_list" else form.get(f.name, "")
             for f in fields}
+    kept.update({f.name + DRAW_COUNT: form.get(f.name + DRAW_COUNT, "") for f in fields
+                 if f.options_from is not None and f.options_from.drawn is not None})
+    for f in fields:
+        if f.options_from is not None and f.options_from.lines_of is not None:
+            kept.update({k: form.get(k, "") for k in form if k.startswith(f"{f.name}__")})
+    return kept
+
+
+def lined_payload(fields: tuple[FieldSpec, ...], form: MultiDict[str, str], payload: dict[str, Any],
+                  lines: Mapping[str, LineItems]) -> dict[str, Any]:
+    """The payload of a form with a list of lines (options_from: lines_of): each item's points and reason
+    written as the block's line, in the block's order; an item left blank gives no line (the family's guard
+    then names it as not scored). A list typed as before (the field itself sent) is kept as sent."""
+    out = dict(payload)
+    for f in fields:
+        rule = f.options_from
+        if rule is None or rule.lines_of is None or rule.key not in lines or f.name in form:
+            continue
+        block = lines[rule.key]
+        written = []
+        for item in block.form_lines():
+            points = (form.get(f"{f.name}__{item.id}__points") or "").strip()
+            reason = (form.get(f"{f.name}__{item.id}__reason") or "").strip()
+            if points or reason:
+                written.append(block.line(item.id, points, reason))
+        if written:
+            out[f.name] = written
+        else:
+            out.pop(f.name, None)
+    return out

@@ -240,19 +240,23 @@ def _timer_texts(procedure: Procedure, d: DeadlineSpec) -> list[str]:
     step the system takes when the period ends."""
     lang = current_lang()
 
-    def roles(names: tuple[str, ...]) -> str:
-        if not names:  # a timer without roles tells those who may take a step that ends the period
+    def roles(names: tuple[str, ...], addressed: tuple[str, ...] = ()) -> str:
+        if not names and not addressed:  # a timer without roles tells those who may take a step that ends the period
             names = tuple(dict.fromkeys(r for t in procedure.transitions if t.trigger in d.ends_on for r in t.roles))
-        return _("、").join(procedure.roles[r].get(lang) if r in procedure.roles else r for r in names)
+        said = [procedure.roles[r].get(lang) if r in procedure.roles else r for r in names]
+        if addressed and procedure.addressee is not None:  # the people of the organisation the case is addressed to
+            said.append(_("{org}的{roles}", org=procedure.addressee.label.get(lang), roles=_("、").join(
+                procedure.roles[r].get(lang) if r in procedure.roles else r for r in addressed)))
+        return _("、").join(said)
 
     out = []
     for t in d.timers:
         if t.kind == "remind":
             offsets = [(_("{n}个工作日", n=o) if t.unit == "working_days" else _("{n}日", n=o)) if isinstance(o, int)
                        else _("按本单位设置 {key}", key=setting_name(o)) for o in t.offsets]
-            out.append(_("届满前提醒{roles}（提前{offsets}）", roles=roles(t.to), offsets=_("、").join(offsets)))
+            out.append(_("届满前提醒{roles}（提前{offsets}）", roles=roles(t.to, t.to_addressee), offsets=_("、").join(offsets)))
         elif t.kind == "overdue":
-            told = _("逾期次日通知{roles}", roles=roles(t.to))
+            told = _("逾期次日通知{roles}", roles=roles(t.to, t.to_addressee))
             superior = procedure.roles[t.escalate_to].get(lang) if t.escalate_to in procedure.roles else ""
             out.append(told + (_("，并报{superior}督办", superior=superior) if superior else ""))
         else:

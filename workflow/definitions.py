@@ -38,7 +38,7 @@ from workflow.due_rules import DueRule
 from workflow.labels import Label  # here too: every reader of a definition imports it from this module
 from workflow.options_from import PrefillSchema
 from workflow.payloads import DECIMAL_PLACES, FIELD_TYPES, FieldSpec, LabelSchema, build_payload_schema
-from workflow.procedures import GUARDS
+from workflow.procedures import GUARDS, case_choices_of
 from workflow.records import FORMATS
 from workflow.timers import spec as timer_spec
 
@@ -646,6 +646,8 @@ def _check_meaning(data: dict[str, Any], name: str) -> list[tuple[str, str]]:
         problems.extend(required_when.definition_problems(where, spec["payload"]))
         problems.extend(options_from.definition_problems(where, spec["payload"], roles))
         problems.extend(options_from.prefill_problems(where, spec["payload"], roles))
+        problems.extend(options_from.case_choice_problems(where, spec, lambda g: case_choices_of(g) is not None))
+        problems.extend(options_from.line_problems(where, spec["payload"], data, GUARDS.blocks))
 
     check_common("create", data["create"])
     seen: dict[tuple[str, str], int] = {}
@@ -739,7 +741,8 @@ def _check_meaning(data: dict[str, Any], name: str) -> list[tuple[str, str]]:
         steps_by_trigger: dict[str, list[dict[str, Any]]] = {}
         for t in data["transitions"]:
             steps_by_trigger.setdefault(t["trigger"], []).append(t)
-        problems.extend(timer_spec.problems(d, spec, roles, steps_by_trigger))
+        problems.extend(timer_spec.problems(d, spec, roles, steps_by_trigger,
+                                            addressed=bool(data.get("addressee"))))
     choices_of: dict[str, set[str]] = {}
     for t in data["transitions"]:
         for fname, f in t["payload"].items():

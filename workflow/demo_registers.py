@@ -29,6 +29,10 @@ LATE = "2024年纸质台账于系统上线后统一补录（演示数据）"
 TERM_SOURCE = "ILLUSTRATIVE 演示数据：示意本省人民调解条例的委员任期条款“每届任期三年”；以本省实际规定为准"
 DISPUTE_SOURCE = "ILLUSTRATIVE 演示数据：示意《后龙镇人民调解工作制度》“调解纠纷一般在一个月内调结”；以本镇实际制度为准"
 YEAR = 2024
+# The town's list of villages and communities (organisation.villages), which the registers' village fields are held to.
+# The 2024 report names no count and only 福炼社区; 后龙村 and 土坑村 appear in the main demo's stories.
+VILLAGES_SOURCE = ("ILLUSTRATIVE 演示数据：村居名单为演示台账所用的村居名（福炼社区见于本镇2024年法治政府建设报告，"
+                   "后龙村、土坑村见于演示案件，其余为虚构）；以县级人民政府批准的村（居）民委员会设置为准")
 VILLAGES: tuple[tuple[str, str], ...] = (
     ("后龙村", "village"), ("峰前村", "village"), ("土坑村", "village"), ("前街村", "village"), ("后街村", "village"),
     ("东山村", "village"), ("西林村", "village"), ("南埔村", "village"), ("北岭村", "village"), ("上洋村", "village"),
@@ -150,6 +154,8 @@ def tell(engine: Engine, *, full: bool = True) -> list[str]:
                              source=TERM_SOURCE, by="admin", now=engine.clock.now())
         accounts.set_setting(session, org_id=org_id, key="mediation.dispute_period_days", value=30,
                              source=DISPUTE_SOURCE, by="admin", now=engine.clock.now())
+        accounts.set_setting(session, org_id=org_id, key="organisation.villages", value=[v for v, _kind in VILLAGES],
+                             source=VILLAGES_SOURCE, by="admin", now=engine.clock.now())
     created: list[str] = []
     procedure = engine.registry.get("legal_activity")
     specs = register_io.fields_of(procedure)

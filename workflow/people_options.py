@@ -10,8 +10,9 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflow.accounts import members_of, setting_values
+from workflow.accounts import SYSTEM_ROLE, members_of, setting_values
 from workflow.models import EnforcementCertificate
+from workflow.options_from import ALL_PEOPLE
 from workflow.payloads import FieldSpec
 
 
@@ -21,6 +22,7 @@ def people_choices(session: Session, org_id: str, fields: Iterable[FieldSpec],
     no field does). `certificate_label` is the page's word for the certificate (执法证)."""
     fields = list(fields)
     out: dict[str, tuple[tuple[str, str], ...]] = setting_choices(session, org_id, fields)
+    out.update(named_choices(session, org_id, fields))
     roles = {f.options_from.role for f in fields if f.options_from is not None and f.options_from.role is not None}
     if not roles:
         return out
@@ -56,3 +58,16 @@ def setting_choices(session: Session, org_id: str, fields: Iterable[FieldSpec]) 
         texts = [str(v.get(rule.item, "")) if isinstance(v, dict) and rule.item else v for v in listed]
         out[key] = tuple((t, t) for t in dict.fromkeys(t for t in texts if isinstance(t, str) and t))
     return out
+
+
+def named_choices(session: Session, org_id: str, fields: Iterable[FieldSpec]) -> dict[str, tuple[tuple[str, str], ...]]:
+    """OptionsFrom.key -> ((name, 王海（综合执法队）), ...) for the fields naming the organisation's people by name
+    (`people_named: all` or a role): the value is the name the register keeps, the post shown beside it."""
+    wanted = {f.options_from.key: f.options_from.people_named for f in fields
+              if f.options_from is not None and f.options_from.people_named is not None}
+    if not wanted:
+        return {}
+    members = [m for m in members_of(session, org_id).values() if m.active and SYSTEM_ROLE not in m.roles]
+    return {key: tuple(dict.fromkeys((m.name, f"{m.name}（{m.unit}）" if m.unit else m.name) for m in members
+                                     if who == ALL_PEOPLE or who in m.roles))
+            for key, who in wanted.items()}

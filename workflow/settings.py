@@ -530,6 +530,18 @@ CATALOGUE = CATALOGUE + (
                       "A town's offices are set by its own establishment plan; the forms offer them as choices."),
                 "本单位机构设置方案（“三定”方案）", examples=("党政综合办公室", "经济发展办公室", "综合执法队", "司法所")),
 )
+# The organisation's villages and communities (村民委员会、居民委员会): one list the registers' village fields offer
+# (options_from: {setting: organisation.villages, strict: true}); once set, a village not on it is refused (an import
+# row names it); without it the village is typed as before.
+CATALOGUE = CATALOGUE + (
+    SettingSpec("organisation.villages", STRING_LIST, Label("本单位所辖村（居）", "The organisation's villages and communities"),
+                "村民委员会组织法第三条；城市居民委员会组织法第六条（村、居民委员会的设立、撤销、范围调整）",
+                Label("乡镇所辖村民委员会、居民委员会的名单由县级人民政府批准的设置确定，各地不同；普法、法律明白人、"
+                      "意见箱等台账的村居从此名单中选择。",
+                      "A town's villages and communities are set by the county's approval and differ everywhere; the "
+                      "registers' village fields choose from this list."),
+                "县级人民政府批准的村（居）民委员会设置；本单位行政区划名单", examples=("后龙村", "福炼社区")),
+)
 BY_KEY: Mapping[str, SettingSpec] = {s.key: s for s in CATALOGUE}
 
 

@@ -1,5 +1,6 @@
 """A supervision of enforcement from the district to the town and back (issue 14 item 2): 泉港区's supervisor opens a
-case-file review of 后龙镇, samples two of its closed penalty files, scores them and serves a correction notice; the
+case-file review of 后龙镇, ticks two of its closed penalty files the page lists, scores them item by item on the
+sheet and serves a correction notice; the
 town's head finds it in 我的待办 and answers with a rectification report; the supervisor closes it; the town's
 auditor reads the review's events in the town's own audit explorer, and a sampled file's page names the review."""
 
@@ -41,15 +42,20 @@ def test_a_correction_notice_from_the_district_to_the_town_and_back(open_page: O
     expect(supervisor.locator(".flash.success")).to_contain_text("quangang-ES-")
     review = case_id_of(supervisor)
 
-    sample = step_form(supervisor, "draw_sample", "抽取案卷")
+    sample = step_form(supervisor, "draw_sample", "抽取案卷")  # the town's closed files, one box each
     sample.locator("select[name=method]").select_option(label="指定抽取")  # "抽取方式" also names the random fields
-    sample.get_by_label("抽取的案卷（案件号）").fill("\n".join(files))
+    for case_id in files:
+        sample.locator(f"input[type=checkbox][name=cases][value='{case_id}']").check()
     submit(sample, "抽取案卷")
     expect_done(supervisor, "抽取案卷", "评查中")
-    for case_id, evidence in zip(files, ("evidence=14 询问笔录未载明执法证件号码", "evidence=20"), strict=True):
-        score = step_form(supervisor, "score_case", "逐项评分")
-        score.get_by_label("评查的案卷（案件号）").fill(case_id)
-        score.get_by_label("逐项得分（项目=得分 扣分理由）").fill("\n".join([evidence, *FULL]))
+    for case_id, evidence in zip(files, (("14", "询问笔录未载明执法证件号码"), ("20", "")), strict=True):
+        score = step_form(supervisor, "score_case", "逐项评分")  # the sample's files, the sheet's items
+        score.get_by_label("评查的案卷（案件号）").select_option(case_id)
+        for line in FULL:
+            item, points = line.split("=")
+            score.locator(f"input[name=scores__{item}__points]").fill(points)
+        score.get_by_label("证据确凿", exact=True).fill(evidence[0])
+        score.get_by_label("证据确凿的扣分理由").fill(evidence[1])
         submit(score, "逐项评分")
         expect(supervisor.locator(".flash.success")).to_contain_text("逐项评分")
     notice = step_form(supervisor, "issue_opinion", "制发监督意见书或纠错通知")

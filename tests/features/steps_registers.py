@@ -13,10 +13,13 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from pytest_bdd import parsers, then
+from pytest_bdd import given, parsers, then
 
 from tests.features.steps import REGISTRY, WHO, Scene, StepsByLabel, action, outcome_of, typed_value
+from workflow import accounts
+from workflow.db import writing
 from workflow.definitions import Procedure
+from workflow.demo import ORG
 
 REGISTERS: dict[str, Procedure] = {p.label.zh: p for p in REGISTRY.latest() if p.register is not None}
 
@@ -143,3 +146,10 @@ def refused_naming_field(scene: Scene, label: str) -> None:
     outcome = outcome_of(scene)
     assert not outcome.ok, "the step was allowed"
     assert any(r.field and label in r.zh for r in outcome.reasons), [(r.field, r.zh) for r in outcome.reasons]
+
+
+@given(parsers.re(r'后龙镇已设置所辖村居名单为"(?P<names>[^"]+)"'))
+def villages_listed(scene: Scene, names: str) -> None:
+    with writing(scene.town.sessions) as session:
+        accounts.set_setting(session, org_id=ORG, key="organisation.villages", value=names.split("、"),
+                             source="后龙镇所辖村（居）民委员会名单（示意）", by="admin", now=scene.clock.now())

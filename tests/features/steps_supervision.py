@@ -25,7 +25,7 @@ from workflow.case_reading import Reader
 from workflow.concerning import concerning
 from workflow.db import writing
 from workflow.demo import ORG, POWER_STREETS
-from workflow.models import Case, OrgSetting, User
+from workflow.models import Case, Notification, OrgSetting, User
 from workflow.procedures.enforcement_supervision.law import (
     ANSWER_DAY_UNIT,
     ANSWER_DAYS,
@@ -263,3 +263,34 @@ def random_draw(scene: Scene, n: str, seed: str, strict: bool) -> None:
     scene.case_id = _review(scene)
     scene.fire("draw_sample", "庄明辉", {"method": "random", "seed": seed, "candidates": candidates,
                                         "cases": draw(seed, candidates, int(n))}, strict=strict)
+
+
+# ---------------------------------------------------------------- the answer period's timers
+
+
+@given(parsers.re(r"泉港区规定期限届满前(?P<n>\d+)个工作日提醒"))
+def district_reminds(scene: Scene, n: str) -> None:
+    with writing(scene.town.sessions) as session:
+        accounts.set_setting(session, org_id=DISTRICT, key="timers.first_reminder_working_days", value=int(n),
+                             source=SOURCE, by="admin", now=scene.clock.now())
+
+
+NOTICE_KINDS = {"届满提醒": "remind", "逾期通知": "overdue"}
+ORG_OF = {"后龙镇": ORG, "区司法局": DISTRICT}
+
+
+@then(parsers.re(r'(?P<people>.+)各收到一条"(?P<label>[^"]+)"的(?P<kind>届满提醒|逾期通知)'))
+def each_told(scene: Scene, people: str, label: str, kind: str) -> None:
+    """Each named person (「后龙镇的黄振华、陈静和区司法局的庄明辉」) has one such notice of the review, in the
+    inbox of their own organisation; nobody else has one."""
+    wanted: dict[str, str] = {}
+    for part in re.split("和(?=后龙镇的|区司法局的)", people):
+        org, names = part.split("的", 1)
+        wanted.update({scene.user(name): ORG_OF[org] for name in re.split("[、]", names)})
+    with scene.town.sessions() as session:
+        notices = session.scalars(select(Notification).where(
+            Notification.case_id == _review(scene), Notification.kind == NOTICE_KINDS[kind])).all()
+        got = {n.recipient: n.org_id for n in notices}
+        assert len(notices) == len(got), f"a notice was left twice: {[n.recipient for n in notices]}"
+        assert all(label in n.text_zh for n in notices)
+    assert got == wanted, f"{kind} of 「{label}」 went to {got}, expected {wanted}"

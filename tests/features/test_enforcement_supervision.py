@@ -10,6 +10,7 @@ from pytest_bdd import scenarios
 from tests.features.steps import *  # noqa: F403 - the step fixtures must live in this module's namespace
 from tests.features.steps_organisations import *  # noqa: F403
 from tests.features.steps_supervision import *  # noqa: F403
+from tests.features.steps_timers import *  # noqa: F403 - the answer period's timers
 
 pytestmark = pytest.mark.usefixtures("scene")
 

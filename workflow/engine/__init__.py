@@ -58,6 +58,7 @@ from workflow.engine.recording import (
 from workflow.engine.refusals import SYSTEM_PROCEDURE, Attempt, Outcome, Reason, Refused, record_refusal
 from workflow.engine.timeliness import ends_minimum_period, timeliness, update_deadlines
 from workflow.engine.transaction import orm, reading
+from workflow.guards import CaseView
 from workflow.models import Case, HolidayYear, User
 from workflow.procedures import document_data
 from workflow.records import RecordStore, Staged
@@ -283,6 +284,26 @@ class Engine:
         case = step.case
         to_state = machine.run(step.procedure, case.state, step.transition.trigger)
         return drafts, Outcome(True, case.id, step.transition.trigger, case.state, to_state, case_version=case.version)
+
+    def case_choices(self, case_id: str, trigger: str, actor: str) -> dict[str, tuple[CaseView, ...]]:
+        """What the step's fields with `options_from: {cases_of: <guard>}` offer the actor: the cases each guard
+        accepts, by the family's own query (workflow/options_from.py), read without writing. Nothing when the
+        actor may not take the step now; the guards still judge whatever is submitted."""
+        with reading(self.sessions) as work:
+            case = store.read_case(work, case_id) if inputs.is_clean(case_id, 40) else None
+            if case is None:
+                return {}
+            try:
+                procedure = checks.procedure_for(self.registry, case)
+                user = checks.active_user(work, actor)
+                if not addressee.involves(case, user.org_id):
+                    return {}
+                transition = checks.step_from(procedure, case.state, trigger)
+                checks.authorize(procedure, transition, user, case)
+            except Refused:
+                return {}
+            return guard_context.case_choices(work, self.registry, self.calendar, procedure, transition, case, user,
+                                              self.clock.now())
 
     # ------------------------------------------------------------ the unit of work
 

@@ -29,7 +29,7 @@ from workflow.engine.refusals import Reason, Refused
 from workflow.engine.transaction import orm
 from workflow.guards import CaseView, Credential, Fail, GuardContext
 from workflow.models import Case, EnforcementCertificate, User
-from workflow.procedures import GUARDS
+from workflow.procedures import GUARDS, case_choices_of
 from workflow.store import Actor, CaseRow, DeadlineRow, Transactional, load_deadlines
 
 INPUT_ERRORS = (KeyError, TypeError, ValueError)  # what a rule raises when it reads input the form has not sent
@@ -48,15 +48,6 @@ def evaluate(db: Transactional, registry: Registry, calendar: WorkCalendar, proc
     a rule that cannot be judged without the input (it raises KeyError, TypeError or ValueError) is left to
     the submit."""
     session = orm(db)  # a Work makes its ORM session only if a guard below reads through it
-    settings = LazySettings(lambda: accounts.setting_values(session(), user.org_id))  # read only if asked
-    running: dict[str, DeadlineRow] | None = None
-
-    def deadline(name: str) -> DeadlineRow | None:  # the case's periods, read only if a guard asks
-        nonlocal running
-        if running is None:
-            rows = deadlines or (load_deadlines(db, case.id) if case is not None else [])
-            running = {d.name: d for d in rows}
-        return running.get(name)
 
     def judged(rule: Callable[[], _T], empty: _T) -> _T:
         if not before_input:
@@ -66,20 +57,9 @@ def evaluate(db: Transactional, registry: Registry, calendar: WorkCalendar, proc
         except INPUT_ERRORS:
             return empty
 
-    lookups = Lookups(session, registry, user.org_id)
-    # An act performed in person (the definition's in_person block) is judged on its own day.
+    ctx, lookups, settings = _context(db, registry, calendar, procedure, transition, case, data, user, payload, now,
+                                      deadlines)
     act = procedure.in_person.acts.get(transition.trigger) if procedure.in_person and case else None
-    act_on = date.fromisoformat(payload[act.date]) if act and act.date and payload.get(act.date) else None
-    ctx = GuardContext(
-        act_on=act_on, act_officers=tuple(payload.get(act.officers) or ()) if act and act.officers else None,
-        trigger=transition.trigger, state=case.state if case else "", payload=payload, data=data,
-        actor=user.username, actor_roles=user.role_names, now=now, today=local_date(now),
-        calendar=calendar, settings=settings, roles_of=lookups.roles_of, name_of=lookups.name_of,
-        case_id=case.id if case else "", certificates_of=lookups.certificates_of, case_view=lookups.case_view,
-        linked_cases=lookups.linked_cases, deadline=deadline, procedure=procedure,
-        procedure_of=lookups.procedure_or_none, procedures=registry.latest,
-        case_below=lookups.case_below, cases_below=lookups.cases_below,
-    )
     reasons: list[Reason] = []
     for name in (*transition.guards, *([procedure.in_person.rule] if act and procedure.in_person else [])):
         failure = judged(partial(GUARDS[name].fn, ctx), None)
@@ -125,8 +105,9 @@ def evaluate(db: Transactional, registry: Registry, calendar: WorkCalendar, proc
                 f"the organisation has not set whether the {spec.label.en} counts calendar or working days "
                 f"(setting {spec.unit_setting}, with its source)", spec.basis))
     # A person named in a field that takes the people holding a role (options_from:) holds it here.
-    reasons.extend(Reason("not_holding_role", zh, en, transition.basis, field) for field, zh, en in judged(
-        lambda: options_from.problems(procedure, transition, payload, lookups.roles_of, ctx.name_of), []))
+    reasons.extend(Reason(code, zh, en, transition.basis, field) for field, zh, en, code in judged(
+        lambda: options_from.problems(procedure, transition, payload, lookups.roles_of, ctx.name_of,
+                                      settings=settings, names_of=lookups.names_of), []))
     # Typed dates: none in the future, pairs in legal order, a late entry with its reason.
     reasons.extend(Reason(p.code, p.zh, p.en, p.article, p.field) for p in judged(
         lambda: typed_dates.problems(procedure, transition, data, payload, ctx.today, settings), []))
@@ -135,6 +116,56 @@ def evaluate(db: Transactional, registry: Registry, calendar: WorkCalendar, proc
     if before_input:
         return payload  # nothing to record: there is no input yet
     return typed_dates.mark(transition, payload, ctx.today, settings)
+
+
+def _context(db: Transactional, registry: Registry, calendar: WorkCalendar, procedure: Procedure,
+             transition: Transition, case: CaseRow | None, data: dict[str, Any], user: Actor,
+             payload: dict[str, Any], now: datetime, deadlines: list[DeadlineRow],
+             ) -> tuple[GuardContext, Lookups, LazySettings]:
+    """What the step's guards may look at (each lookup made only if a guard asks), its lookups and settings."""
+    session = orm(db)
+    settings = LazySettings(lambda: accounts.setting_values(session(), user.org_id))  # read only if asked
+    running: dict[str, DeadlineRow] | None = None
+
+    def deadline(name: str) -> DeadlineRow | None:  # the case's periods, read only if a guard asks
+        nonlocal running
+        if running is None:
+            rows = deadlines or (load_deadlines(db, case.id) if case is not None else [])
+            running = {d.name: d for d in rows}
+        return running.get(name)
+
+    lookups = Lookups(session, registry, user.org_id)
+    # An act performed in person (the definition's in_person block) is judged on its own day.
+    act = procedure.in_person.acts.get(transition.trigger) if procedure.in_person and case else None
+    act_on = date.fromisoformat(payload[act.date]) if act and act.date and payload.get(act.date) else None
+    ctx = GuardContext(
+        act_on=act_on, act_officers=tuple(payload.get(act.officers) or ()) if act and act.officers else None,
+        trigger=transition.trigger, state=case.state if case else "", payload=payload, data=data,
+        actor=user.username, actor_roles=user.role_names, now=now, today=local_date(now),
+        calendar=calendar, settings=settings, roles_of=lookups.roles_of, name_of=lookups.name_of,
+        case_id=case.id if case else "", certificates_of=lookups.certificates_of, case_view=lookups.case_view,
+        linked_cases=lookups.linked_cases, deadline=deadline, procedure=procedure,
+        procedure_of=lookups.procedure_or_none, procedures=registry.latest,
+        case_below=lookups.case_below, cases_below=lookups.cases_below,
+    )
+    return ctx, lookups, settings
+
+
+def case_choices(db: Transactional, registry: Registry, calendar: WorkCalendar, procedure: Procedure,
+                 transition: Transition, case: CaseRow, user: Actor, now: datetime) -> dict[str, tuple[CaseView, ...]]:
+    """For each field of the step with `options_from: {cases_of: <guard>}` (OptionsFrom.key), the cases that
+    guard accepts, by its family's own query (`CASE_CHOICES`), seen as the guard sees them for this user."""
+    wanted = {f.options_from.key: f.options_from.cases_of for f in transition.payload
+              if f.options_from is not None and f.options_from.cases_of is not None}
+    if not wanted:
+        return {}
+    ctx, _lookups, _settings = _context(db, registry, calendar, procedure, transition, case, case.data, user, {},
+                                        now, [])
+    out = {}
+    for key, guard in wanted.items():
+        listed = case_choices_of(guard or "")
+        out[key] = tuple(listed(ctx)) if listed is not None else ()
+    return out
 
 
 def guard_reason(name: str, failure: Fail) -> Reason:
@@ -182,6 +213,12 @@ class Lookups:
     def name_of(self, username: str) -> str:
         name = self._session().scalar(select(User.display_name).where(User.username == username))
         return name or username
+
+    def names_of(self, role: str | None) -> frozenset[str]:
+        """The names of the organisation's active people (holding `role`, or any when None; never its system
+        account, which is no person)."""
+        return frozenset(m.name for m in accounts.members_of(self._session(), self._org_id).values()
+                         if m.active and accounts.SYSTEM_ROLE not in m.roles and (role is None or role in m.roles))
 
     def certificates_of(self, username: str) -> list[Credential]:
         rows = self._session().scalars(

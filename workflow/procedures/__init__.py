@@ -202,3 +202,20 @@ def document_data(key: str) -> DocumentData | None:
         if found is not None:
             return found  # type: ignore[no-any-return]
     return None
+
+
+class CaseChoices(Protocol):
+    """A family's cases that one of its guards accepts, given the step's GuardContext (`CASE_CHOICES` by guard
+    name): what a form offers for a field with `options_from: {cases_of: <guard>}` (workflow/options_from.py).
+    The same query the guard judges with, so the page offers nothing the engine would refuse."""
+
+    def __call__(self, ctx: Any) -> list[Any]: ...
+
+
+def case_choices_of(guard: str) -> CaseChoices | None:
+    """The family function listing the cases the guard `guard` accepts, from its family's `CASE_CHOICES`."""
+    for family in GUARDS.families.values():
+        found = (getattr(family, "CASE_CHOICES", None) or {}).get(guard)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+    return None

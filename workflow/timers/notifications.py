@@ -22,8 +22,9 @@ from workflow.timers.schedule import DueAct
 
 
 def acting_roles(procedure: Procedure, act: DueAct) -> tuple[str, ...]:
-    """The roles a timer tells: its own `to`, else those who may take a step that ends the period."""
-    if act.timer.to:
+    """The roles a timer tells in the case's own organisation: its own `to` (none when it names only roles of the
+    addressed organisation), else those who may take a step that ends the period."""
+    if act.timer.names_recipients:
         return act.timer.to
     roles = [r for t in procedure.transitions if t.trigger in act.spec.ends_on for r in t.roles]
     return tuple(dict.fromkeys(roles))
@@ -33,6 +34,14 @@ def holders(session: Session, org_id: str, roles: Iterable[str]) -> list[str]:
     """The active people of the organisation holding one of `roles`, by user name."""
     wanted = set(roles)
     return [m.username for m in members_of(session, org_id).values() if m.active and m.roles & wanted]
+
+
+def addressed_holders(session: Session, addressee_org_id: str | None, act: DueAct) -> list[str]:
+    """The people the timer tells in the organisation the case is addressed to (`{addressee: <role>}`
+    recipients, workflow/timers/spec.py); none when the case names no such organisation."""
+    if addressee_org_id is None or not act.timer.to_addressee:
+        return []
+    return holders(session, addressee_org_id, act.timer.to_addressee)
 
 
 @dataclass(frozen=True)
@@ -56,12 +65,14 @@ def text_of(kind: str, act: DueAct) -> Text:
                 "for supervision")
 
 
-def leave(session: Session, act: DueAct, kind: str, recipients: Iterable[str], now: datetime) -> None:
-    """A notice of `kind` (remind | overdue | escalation) to each recipient, in the caller's transaction."""
+def leave(session: Session, act: DueAct, kind: str, recipients: Iterable[str], now: datetime,
+          org_id: str | None = None) -> None:
+    """A notice of `kind` (remind | overdue | escalation) to each recipient, in the caller's transaction; `org_id`
+    is the recipients' organisation (whose mail server sends the copies) when it is not the case's."""
     text = text_of(kind, act)
     recipients = list(recipients)  # read twice: the notices, then the groups' robots
     for username in recipients:
-        notice = Notification(org_id=act.org_id, recipient=username, case_id=act.case_id, kind=kind,
+        notice = Notification(org_id=org_id or act.org_id, recipient=username, case_id=act.case_id, kind=kind,
                               deadline=act.deadline, due=act.limit_due, text_zh=text.zh, text_en=text.en,
                               created_at=now)
         session.add(notice)

@@ -12,6 +12,12 @@ A deadline (workflow/definitions.py DeadlineSpec) may say what happens when its 
       - on_end: fire                # the day after a minimum period's last day: the law closes it by itself
         trigger: end_public_comment
 
+A recipient of `to` / `notify` is a role of the case's own organisation, or `{addressee: <role>}`: the people
+holding that role in the organisation the case is addressed to (a procedure with an `addressee:` block,
+workflow/addressee.py), e.g. the town that owes the district an answer:
+
+        to: [supervisor, {addressee: agency_head}, {addressee: legal_counsel}]
+
 A reminder's offset is a number of days that a rule fixes, or the key of an organisation setting (with its
 source, workflow/settings.py) where no law fixes it: no statute says to remind 3 and 1 working days ahead.
 The loader (workflow/definitions.py) validates the list with `TimerSchema` and checks its meaning with
@@ -30,6 +36,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 UNITS = ("calendar_days", "working_days")
 SETTING_KEY = re.compile(r"^[a-z][a-z0-9_]*\.[a-z0-9_.]+$")
 SYSTEM_ROLE = "system"  # the role of each organisation's system account (workflow/accounts.py): only it holds it
+ADDRESSEE = "addressee"  # a recipient `{addressee: <role>}`: the role's holders in the case's addressed organisation
 
 
 class _Offset(fields.Field):
@@ -48,15 +55,28 @@ class _Offset(fields.Field):
                               "(e.g. timers.first_reminder_working_days)")
 
 
+class _Recipient(fields.Field):
+    """A role of the case's own organisation (a string), or `{addressee: <role>}`: a role in the addressed one."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str | dict[str, str]:
+        if isinstance(value, str) and value:
+            return value
+        if isinstance(value, Mapping) and set(value) == {ADDRESSEE} and isinstance(value[ADDRESSEE], str) \
+                and value[ADDRESSEE]:
+            return {ADDRESSEE: value[ADDRESSEE]}
+        raise ValidationError("a recipient is a role, or {addressee: <role>} for a role of the organisation the "
+                              "case is addressed to")
+
+
 class TimerSchema(Schema):
     class Meta:
         unknown = RAISE
 
     remind = fields.List(_Offset(), validate=validate.Length(min=1))
     unit = fields.String(validate=validate.OneOf(UNITS))
-    to = fields.List(fields.String(), validate=validate.Length(min=1))
+    to = fields.List(_Recipient(), validate=validate.Length(min=1))
     on_expiry = fields.String(validate=validate.OneOf(["overdue"]))
-    notify = fields.List(fields.String(), validate=validate.Length(min=1))
+    notify = fields.List(_Recipient(), validate=validate.Length(min=1))
     escalate_to = fields.String()
     on_end = fields.String(validate=validate.OneOf(["fire"]))
     trigger = fields.String()
@@ -87,32 +107,55 @@ class Timer:
     to: tuple[str, ...] = ()  # remind / overdue: the roles told (the deadline's acting roles when empty)
     escalate_to: str | None = None  # overdue: the superior role told as well
     trigger: str | None = None  # fire: the system step
+    to_addressee: tuple[str, ...] = ()  # remind / overdue: the roles told in the organisation the case is addressed to
+
+    @property
+    def names_recipients(self) -> bool:
+        """Whether the timer says whom it tells (else: those who may take a step that ends the period)."""
+        return bool(self.to or self.to_addressee)
+
+
+def _own(recipients: list[str | dict[str, str]]) -> tuple[str, ...]:
+    return tuple(r for r in recipients if isinstance(r, str))
+
+
+def _addressed(recipients: list[str | dict[str, str]]) -> tuple[str, ...]:
+    return tuple(r[ADDRESSEE] for r in recipients if isinstance(r, dict))
 
 
 def build(raw: list[dict[str, Any]]) -> tuple[Timer, ...]:
     timers = []
     for t in raw:
         if "remind" in t:
-            timers.append(Timer("remind", tuple(t["remind"]), t["unit"], tuple(t.get("to", ()))))
+            to = t.get("to", [])
+            timers.append(Timer("remind", tuple(t["remind"]), t["unit"], _own(to), to_addressee=_addressed(to)))
         elif "on_expiry" in t:
-            timers.append(Timer("overdue", to=tuple(t.get("notify", ())), escalate_to=t.get("escalate_to")))
+            told = t.get("notify", [])
+            timers.append(Timer("overdue", to=_own(told), escalate_to=t.get("escalate_to"),
+                                to_addressee=_addressed(told)))
         else:
             timers.append(Timer("fire", trigger=t["trigger"]))
     return tuple(timers)
 
 
 def problems(name: str, deadline: Mapping[str, Any], roles: Mapping[str, Any],
-             steps: Mapping[str, list[Mapping[str, Any]]]) -> list[tuple[str, str]]:
+             steps: Mapping[str, list[Mapping[str, Any]]], *, addressed: bool = False) -> list[tuple[str, str]]:
     """What the deadline's timers name that the file does not give or the law does not allow: roles of the
-    procedure, a reminder or expiry only on a limit, an end only on a minimum period whose end the named
-    system step is, and a system step whose payload the system can fill (no required field)."""
+    procedure, an addressed organisation's role only where the file addresses one (`addressed`: it has an
+    `addressee:` block), a reminder or expiry only on a limit, an end only on a minimum period whose end the
+    named system step is, and a system step whose payload the system can fill (no required field)."""
     found: list[tuple[str, str]] = []
     for i, t in enumerate(deadline.get("timers", [])):
         where = f"deadlines.{name}.timers.{i}"
         for key in ("to", "notify"):
-            for j, role in enumerate(t.get(key, [])):
+            for j, recipient in enumerate(t.get(key, [])):
+                role = recipient[ADDRESSEE] if isinstance(recipient, dict) else recipient
+                at = f"{where}.{key}.{j}.{ADDRESSEE}" if isinstance(recipient, dict) else f"{where}.{key}.{j}"
                 if role not in roles or role == SYSTEM_ROLE:
-                    found.append((f"{where}.{key}.{j}", f"undefined role {role!r}"))
+                    found.append((at, f"undefined role {role!r}"))
+                elif isinstance(recipient, dict) and not addressed:
+                    found.append((at, "the file gives no 'addressee:' block: the case is addressed to no "
+                                      "organisation whose people could be told"))
         if "escalate_to" in t and (t["escalate_to"] not in roles or t["escalate_to"] == SYSTEM_ROLE):
             found.append((f"{where}.escalate_to", f"undefined role {t['escalate_to']!r}"))
         if ("remind" in t or "on_expiry" in t) and deadline["kind"] != "limit":

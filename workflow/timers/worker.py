@@ -186,6 +186,7 @@ class Worker:
                 return
             procedure = self.engine.procedure_of(case)
             told = notifications.holders(session, act.org_id, notifications.acting_roles(procedure, act))
+            addressed = notifications.addressed_holders(session, case.addressee_org_id, act)
             superiors = notifications.holders(session, act.org_id, [act.timer.escalate_to]) \
                 if act.kind == "overdue" and act.timer.escalate_to else []
             actor = accounts.ensure_system_account(session, act.org_id).username
@@ -195,13 +196,17 @@ class Worker:
                        "act_due": act.due_on.isoformat(), "notified": told}
             if superiors:
                 payload["escalated_to"] = superiors
+            if addressed:  # the people of the organisation the case is addressed to, told as well
+                payload["notified_addressee"] = {"org": case.addressee_org_id, "users": addressed}
             event = append_event(session, case, kind=TIMER_KIND, at=utc_stamp(now), procedure=procedure.ref,
                                  trigger=act.kind, from_state=case.state, to_state=case.state, actor=actor,
                                  role=SYSTEM_ROLE, payload=payload)
             store.save_chain_head(session, case)
             notifications.leave(session, act, act.kind, told, now)
+            notifications.leave(session, act, act.kind, addressed, now, org_id=case.addressee_org_id)
             notifications.leave(session, act, "escalation", superiors, now)
-            self._insert_act(session, act, "done", {"seq": event.seq, "notified": told, "escalated_to": superiors})
+            self._insert_act(session, act, "done", {"seq": event.seq, "notified": told, "escalated_to": superiors,
+                                                    "notified_addressee": addressed})
         report.done.append((act.case_id, act.deadline, act.act, act.due_on))
 
     def _claim(self, session: Session, act: DueAct) -> bool:

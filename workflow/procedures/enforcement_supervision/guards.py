@@ -109,6 +109,13 @@ def random_draw_reproducible(ctx: GuardContext) -> Fail | None:
     return None
 
 
+def unscored(ctx: GuardContext) -> list[CaseView]:
+    """The sampled files not scored yet: the ones `scored_case_in_sample` accepts."""
+    scored = scores_of(ctx.data)
+    views = (ctx.case_below(c) for c in _sample(ctx) if c not in scored)
+    return [v for v in views if v is not None]
+
+
 @GUARDS.guard("scored_case_in_sample", article=REVIEW_RULE,
               zh="评分的案卷须为本次抽取且尚未评分的案卷",
               en="A scored file is one of the sample, not yet scored")

@@ -10,6 +10,8 @@ with their source (workflow/settings.py), the scoring sheet an organisation-chos
 
 from __future__ import annotations
 
+from workflow import random_draw
+
 SUPERVISION_REG = "《行政执法监督条例》"
 SCOPE_ARTICLE = f"{SUPERVISION_REG}第二条"  # a government supervises the governments below it [verified]
 BODY_ARTICLE = f"{SUPERVISION_REG}第六条"  # the justice bureau is the supervising body [verified]
@@ -21,4 +23,4 @@ ANSWER_DAY_UNIT = "supervision.answer_day_unit"  # calendar_days | working_days
 GRADE_EXCELLENT = "supervision.grade_excellent_from"  # total from which a file is 优秀
 GRADE_PASS = "supervision.grade_pass_from"  # total from which a file is 合格 (below: 不合格)
 
-DRAW_ALGORITHM = "random.Random(seed).sample(sorted(candidates), size)"  # Python 3 standard library, seed version 2
+DRAW_ALGORITHM = random_draw.ALGORITHM  # Python 3 standard library, seed version 2 (workflow/random_draw.py)

@@ -9,7 +9,6 @@ the grade (the organisation's thresholds), and the random draw an auditor repeat
 from __future__ import annotations
 
 import functools
-import random
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -21,8 +20,10 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from workflow.definition_blocks import Block
 from workflow.labels import Label
+from workflow.options_from import FormLine
 from workflow.payloads import LabelSchema
 from workflow.procedures.enforcement_supervision.law import GRADE_EXCELLENT, GRADE_PASS
+from workflow.random_draw import draw  # noqa: F401 - the review's draw (law.DRAW_ALGORITHM), shared with the page
 
 SHEETS_DIR = Path(__file__).resolve().parents[3] / "definitions" / "scoring"
 IDENT = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="must be a lower-case identifier (a-z, 0-9, _)")
@@ -93,6 +94,14 @@ class Sheet:
     def maximum(self) -> int:
         return sum(i.max for i in self.items)
 
+    def form_lines(self) -> tuple[FormLine, ...]:
+        """The sheet's items as a form asks them (options_from: {lines_of: scoring}): one points and reason each."""
+        return tuple(FormLine(i.id, i.label, i.max, i.checks) for i in self.items)
+
+    def line(self, item: str, points: str, reason: str) -> str:
+        """An item's score line as SCORE_LINE reads it: `<item>=<points> <reason>` (the reason may be empty)."""
+        return f"{item}={points.strip()} {reason.strip()}".strip()
+
     def item(self, name: str) -> Item | None:
         return next((i for i in self.items if name in (i.id, i.label.zh)), None)
 
@@ -149,12 +158,6 @@ def grade_of(total: int, settings: Mapping[str, Any]) -> Grade | None:
     if total >= int(passing):
         return Grade("合格", "passed")
     return Grade("不合格", "failed")
-
-
-def draw(seed: str, candidates: Sequence[str], size: int) -> list[str]:
-    """The random sample (law.DRAW_ALGORITHM): the same seed and candidates give the same cases, by number."""
-    pool = sorted(set(candidates))
-    return sorted(random.Random(seed).sample(pool, min(size, len(pool))))
 
 
 @functools.lru_cache(maxsize=16)
