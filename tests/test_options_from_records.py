@@ -58,7 +58,7 @@ def test_suggestions_are_for_a_text_field_and_go_with_a_setting(tmp_path: Path):
 
     def schema(steps) -> None:
         steps["start"][1]["payload"]["lead_unit"]["options_from"] = {"record": "comments", "open": True}
-    assert any("item and open go with setting" in why for why in _problems(tmp_path, schema).values())
+    assert any("open and strict go with setting" in why for why in _problems(tmp_path, schema).values())
 
 
 def test_the_choices_are_the_items_the_step_has_not_decided():
