@@ -204,3 +204,22 @@ def test_the_signature_is_the_url_encoded_base64_of_the_hmac() -> None:
     assert robots.sign(SECRET, 1700000000000) == quote_plus(_expected_sign("1700000000000"))
     assert "&timestamp=" in robots.url_of(robots.Robot("g", "dingtalk", "https://oapi.dingtalk.com/robot/send?a=t", SECRET))
     assert robots.url_of(robots.Robot("g", "wecom", "https://qyapi.weixin.qq.com/s?key=k")).endswith("?key=k")
+
+
+@pytest.mark.one_database
+def test_the_journal_keeps_a_robot_settings_hash_not_its_credentials(town: Runtime) -> None:
+    """A robot's webhook key lets anyone post to the group and its secret signs: the administration journal, which
+    auditors read and export, records the value's SHA-256 (a later value can be checked against it), never it."""
+    from workflow import administration
+    from workflow.audit.canonical import canonical_bytes
+    from workflow.models import AuditEvent
+
+    line = "领导群 dingtalk https://oapi.dingtalk.com/robot/send?access_token=tok123 SECsecret456"
+    assert administration.change_setting(town.sessions, actor="admin", key=robots.ROBOTS, value=[line],
+                                         source="本镇督查督办制度", registry=town.engine.registry, now=town.clock)
+    with town.sessions() as s:
+        event = s.scalars(select(AuditEvent).where(AuditEvent.trigger == "setting_changed")
+                          .order_by(AuditEvent.id.desc())).first()
+        assert "tok123" not in event.payload and "secret456" not in event.payload
+        assert hashlib.sha256(canonical_bytes({"value": [line]})).hexdigest() in event.payload
+        assert accounts.setting_values(s, "houlong")[robots.ROBOTS] == [line]  # the worker still reads it

@@ -15,6 +15,7 @@ English; nothing has changed then.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from workflow import accounts, org_tree
 from workflow import tokens as api_tokens
+from workflow.audit.canonical import canonical_bytes
 from workflow.audit.journal import Moment, lock_journal, read_time, record_journal_event
 from workflow.calendar import CalendarDataError, YearData, default_calendar, read_year_notice
 from workflow.clock import local_date
@@ -469,8 +471,20 @@ def change_setting(sessions: sessionmaker[Session], *, actor: str, key: str, val
             return False
         accounts.set_setting(unit.session, org_id=unit.admin.org_id, key=key, value=value, source=source,
                              by=unit.admin.username, now=unit.now)
-        unit.record("setting_changed", {"key": key, "old": old, "new": {"value": value, "source": source}})
+        new = {"value": value, "source": source}
+        if spec.secret:  # a credential: the journal (read and exported by auditors) keeps its hash, not the value
+            old, new = _hashed_value(old), _hashed_value(new)
+        unit.record("setting_changed", {"key": key, "old": old, "new": new})
         return True
+
+
+def _hashed_value(recorded: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A setting's recorded value replaced by the SHA-256 of its canonical JSON: a later value can be checked
+    against the journal without the journal holding the credential."""
+    if recorded is None:
+        return None
+    digest = hashlib.sha256(canonical_bytes({"value": recorded["value"]})).hexdigest()
+    return {"value_sha256": digest, "source": recorded["source"]}
 
 
 # ---------------------------------------------------------------- the holiday calendar

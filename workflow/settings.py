@@ -73,6 +73,9 @@ class SettingSpec:
     procedure: str | None = None  # TRIGGER_LIST: the procedure whose steps may be listed
     examples: tuple[str, ...] = ()  # values in use elsewhere (not a closed list)
     pattern: tuple[str, str, str] | None = None  # STRING (STRING_LIST: each line): (regular expression, zh, en)
+    # a credential (a robot's webhook key, a signing secret): the administration journal, which auditors read and
+    # export, records its SHA-256 and never the value (workflow/administration.py change_setting)
+    secret: bool = False
 
     def __post_init__(self) -> None:
         if self.type not in TYPES:
@@ -228,6 +231,7 @@ CATALOGUE = CATALOGUE + (
         pattern=(r"^[^\s]{1,40} (wecom|dingtalk) https?://[^\s]{1,400}( [^\s]{1,100})?$",
                  "每行应为：名称 wecom或dingtalk Webhook地址 [加签密钥]",
                  "each line: name wecom|dingtalk webhook-URL [signing secret]"),
+        secret=True,  # the URL's key or access_token lets anyone post to the group; the DingTalk secret signs
     ),
     SettingSpec(
         "notifications.robot_routes", STRING_LIST, Label("群机器人通知范围", "What each group robot is told"),
