@@ -136,7 +136,7 @@ def measure(name: str, url: str, owner_url: str, instance: Path, pending: int, d
     rt = _runtime(url, instance)
     seed_town(rt)
     t = time.perf_counter()
-    decisions = seed_cases(rt, due, "期限")
+    seed_cases(rt, due, "期限")  # decisions in public comment: the system steps
     enforcement = _enforcement_cases(rt, due)
     seeded = time.perf_counter() - t
     t = time.perf_counter()
