@@ -111,15 +111,16 @@ def _timed_run(rt: Any) -> tuple[float, int, list[float]]:
 def _plan(rt: Any, today: date) -> str:
     from sqlalchemy import text
 
-    from workflow.timers.schedule import LOOKAHEAD
+    from workflow.timers.horizon import lookahead
 
     sql = ("SELECT * FROM case_deadline JOIN case_file ON case_file.id = case_deadline.case_id "
            "WHERE case_deadline.due <= :d")
     with rt.sessions() as s:
+        bound = today + lookahead(s, rt.registry)
         if rt.database_url.startswith("sqlite"):
-            rows = s.execute(text("EXPLAIN QUERY PLAN " + sql), {"d": (today + LOOKAHEAD).isoformat()}).all()
+            rows = s.execute(text("EXPLAIN QUERY PLAN " + sql), {"d": bound.isoformat()}).all()
             return "; ".join(str(r[-1]) for r in rows)
-        rows = s.execute(text("EXPLAIN " + sql), {"d": today + LOOKAHEAD}).all()
+        rows = s.execute(text("EXPLAIN " + sql), {"d": bound}).all()
         return "; ".join(str(r[0]).strip() for r in rows)
 
 
