@@ -17,7 +17,9 @@ later). The harness sleeps a random time (seeded), SIGKILLs the child, and then 
      checkpoint is covered by the database's latest checkpoint.
 
 Kinds: fire (open a case; record an investigation act: plain steps), record (attach an evidence file of
-64 KiB–1 MiB, new content each time), checkpoint (one step, then sign a checkpoint).
+64 KiB–1 MiB, new content each time), checkpoint (one step, then sign a checkpoint), timers (the timer worker
+catching up due timers, a year in seconds: bench/kill_timers.py has its own checks; it runs last, its clock
+moves years ahead).
 
 Long run (bench/RESULTS.md, "Kill harness"):
   PYTHONPATH=. .venv/bin/python bench/kill.py --trials 200 --seed 1 [--pg]    (PostgreSQL: the owner URL in
@@ -44,6 +46,7 @@ from pathlib import Path
 from sqlalchemy import select as sql_select
 
 KINDS = ("fire", "record", "checkpoint")
+TIMERS = "timers"  # the timer worker killed while it acts (bench/kill_timers.py); last: its clock runs years ahead
 PROPOSAL = {"title": "农村生活污水治理方案", "category": "public_policy", "proposer": "leader",
             "summary": "部分村庄生活污水直排，拟建设收集管网"}
 CONDUCT = {"occasion": "现场勘验", "conducted_on": "2026-03-02", "certificates_shown": True, "duties_told": True}
@@ -64,8 +67,13 @@ class KindResult:
     deleted: int = 0  # staged files of a killed child never recorded (or cut off mid-upload): deleted
     failures: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    rounds: int = 0  # timers: rounds of prepared due timers run to their end (bench/kill_timers.py)
+    unrecorded_fires: int = 0  # timers: system steps fired once whose timer_act row a kill cut off
 
     def as_dict(self) -> dict[str, object]:
+        if self.kind == "timers":
+            return {"kind": self.kind, "trials": self.trials, "acts_acknowledged": self.acknowledged,
+                    "rounds": self.rounds, "unrecorded_fires": self.unrecorded_fires, "failures": self.failures, "seconds": round(self.seconds, 1)}
         return {"kind": self.kind, "trials": self.trials, "acknowledged": self.acknowledged,
                 "orphans": self.orphans, "temporary": self.temporary, "missing": self.missing,
                 "rolled_forward_moved": self.moved, "rolled_forward_deleted": self.deleted,
@@ -244,6 +252,10 @@ def check(rt: object, kind: str, lines: list[str], result: KindResult) -> None:
 def run_kind(rt: object, runtime_factory: Callable[[], object], kind: str, trials: int, seed: int,
              *, window: float = 0.6, budget: float | None = None, progress: bool = False) -> KindResult:
     """`trials` kills of `kind` (fewer if `budget` seconds run out: the result says how many ran)."""
+    if kind == "timers":  # the worker, killed while it catches up due timers (bench/kill_timers.py)
+        from bench import kill_timers
+
+        return kill_timers.run(rt, runtime_factory, trials, seed, window=window, budget=budget, progress=progress)
     rnd = random.Random(f"{seed}/{kind}")
     result = KindResult(kind)
     start = time.monotonic()
@@ -296,7 +308,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--window", type=float, default=0.6, help="seconds: the kill comes uniformly within it")
     parser.add_argument("--pg", action="store_true", help="PostgreSQL (URLs from LAWFLOW_TEST_PG_*_URL)")
-    parser.add_argument("--kinds", default=",".join(KINDS))
+    parser.add_argument("--kinds", default=",".join((*KINDS, TIMERS)))
     parser.add_argument("--max-record-kb", type=int, default=1024, help="largest evidence file uploaded")
     args = parser.parse_args()
     global MAX_RECORD

@@ -483,8 +483,27 @@ def definitions_check(ctx: click.Context, files: tuple[str, ...]) -> None:
         click.echo(f"OK {path}: {proc.ref}, {len(proc.states)} states, {len(proc.transitions)} transitions")
     if not files:  # the document types (definitions/documents/), checked against the procedures
         failed = _check_documents(rt) or failed
+        failed = _check_org_timers(rt) or failed
     if failed:
         sys.exit(1)
+
+
+def _check_org_timers(rt: Runtime) -> bool:
+    """The organisation-level timers (definitions/organisation/timers.yaml); True when the file is invalid."""
+    from workflow.timers import org_spec
+
+    path = rt.definitions_dir / "organisation" / "timers.yaml"
+    try:
+        timers = org_spec.load(rt.registry, path)
+    except DefinitionErrors:
+        return True  # reported above, file by file
+    except DefinitionError as exc:
+        for where, reason in exc.problems:
+            click.echo(f"{exc.file}: {where or '(top)'}: {reason}", err=True)
+        return True
+    if timers:
+        click.echo(f"OK {path}: {len(timers)} organisation timers")
+    return False
 
 
 def _check_documents(rt: Runtime) -> bool:

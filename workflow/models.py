@@ -465,7 +465,8 @@ class Notification(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     org_id: Mapped[str] = mapped_column(ForeignKey("organization.id"))
     recipient: Mapped[str] = mapped_column(String(64))  # the user name
-    case_id: Mapped[str] = mapped_column(ForeignKey("case_file.id"))
+    # None: an organisation-level notice (a certificate, the holiday data: workflow/timers/org_timers.py)
+    case_id: Mapped[str | None] = mapped_column(ForeignKey("case_file.id"))
     kind: Mapped[str] = mapped_column(String(16))  # remind | overdue | escalation
     deadline: Mapped[str] = mapped_column(String(64))
     due: Mapped[date] = mapped_column(Date)  # the limit's last day
@@ -634,3 +635,23 @@ class WitnessFinding(Base):
     checkpoint: Mapped[str] = mapped_column(Text)  # JSON: the refused checkpoint as signed, and its proof
     transport: Mapped[str] = mapped_column(String(8))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class OrgTimerAct(Base):
+    """One act of an organisation-level timer (workflow/timers/org_timers.py), done once: a certificate about to
+    expire or expired, the next year's holiday notice missing. The key (organisation, timer, subject, act) is
+    unique and the row is written in the same transaction as the act's `timer` event in the organisation's
+    administration journal and its notices. Rows are only inserted (the runtime role has SELECT and INSERT)."""
+
+    __tablename__ = "org_timer_act"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organization.id"))
+    timer: Mapped[str] = mapped_column(String(48))  # its name in definitions/organisation/timers.yaml
+    subject: Mapped[str] = mapped_column(String(100))  # certificate:<number> | holiday:<year>
+    act: Mapped[str] = mapped_column(String(40))  # expiring@<day> | expired@<day> | missing
+    due_on: Mapped[date] = mapped_column(Date)  # the Beijing day it fell due (it may be done later: catch-up)
+    done_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the journal event's seq, the recipients
+
+    __table_args__ = (UniqueConstraint("org_id", "timer", "subject", "act", name="uq_org_timer_act_key"),)

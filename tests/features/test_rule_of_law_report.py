@@ -10,6 +10,7 @@ from tests.features.steps import *  # noqa: F403 - the step fixtures must live i
 from tests.features.steps_documents import *  # noqa: F403  - what the sign-off issued (05_签发公文.feature)
 from tests.features.steps_report import *  # noqa: F403
 from tests.features.steps_report_issue import *  # noqa: F403
+from tests.features.steps_timers import *  # noqa: F403  - the publication reminders (06_公开期限提醒.feature)
 
 pytestmark = pytest.mark.usefixtures("scene")
 

@@ -65,7 +65,7 @@ def queue(session: Session, notice: Notification, now: datetime) -> None:
     session.flush()  # the notice's id: the message's key
     session.add(EmailOutbox(
         org_id=notice.org_id, notification_id=notice.id, address=channel.email,
-        subject=f"【lawflow 期限提醒】{notice.case_id}"[:300],
+        subject=f"【lawflow 期限提醒】{notice.case_id or notice.deadline}"[:300],  # no case: an organisation notice
         body=f"{notice.text_zh}\n\n{notice.text_en}\n", status="pending", attempts=0, next_attempt_at=now,
         last_error=""))
 

@@ -27,11 +27,9 @@ from sqlalchemy.orm import Session
 from workflow.calendar import WorkCalendar
 from workflow.definitions import DeadlineSpec, Registry
 from workflow.models import Case, CaseDeadline, TimerAct
+from workflow.timers.horizon import lookahead
 from workflow.timers.spec import Timer
 
-# Reminders are looked for this far ahead of a limit's last day: more than the largest offset a setting may
-# hold (60 working days, workflow/settings.py) with the longest holidays in between.
-LOOKAHEAD = timedelta(days=120)
 KIND_ORDER = {"remind": 0, "overdue": 1, "fire": 2}
 
 
@@ -105,7 +103,7 @@ def due_acts(session: Session, registry: Registry, calendar: WorkCalendar, today
     rows = session.execute(
         select(CaseDeadline, Case.org_id, Case.procedure, Case.procedure_version)
         .join(Case, Case.id == CaseDeadline.case_id)
-        .where(CaseDeadline.due <= today + LOOKAHEAD)
+        .where(CaseDeadline.due <= today + lookahead(session, registry))  # reminders' reach (horizon.py)
     ).all()
     candidates: list[DueAct] = []
     per_org: dict[str, dict[str, Any]] = {}  # each organisation's settings, read once

@@ -45,7 +45,7 @@ from workflow.clock import local_date, utc_stamp
 from workflow.db import writing
 from workflow.engine import Engine, Outcome
 from workflow.models import Case, CaseDeadline, TimerAct, TimerWorkerState
-from workflow.timers import mail, messages, notifications
+from workflow.timers import mail, messages, notifications, org_timers
 from workflow.timers.schedule import DueAct, due_acts
 from workflow.timers.spec import SYSTEM_ROLE
 
@@ -61,6 +61,7 @@ class RunReport:
     failed: list[tuple[str, str, str, str]] = field(default_factory=list)  # (case, deadline, act, error)
     mail: mail.Delivery = field(default_factory=mail.Delivery)  # e-mail copies of notices sent / failed
     anchored: int = 0  # events anchored by this run's checkpoint (what the event feed then shows)
+    organisation: org_timers.OrgRun = field(default_factory=org_timers.OrgRun)  # organisation-level acts
 
 
 class Worker:
@@ -93,6 +94,9 @@ class Worker:
             except Exception as exc:  # noqa: BLE001 - one act's failure never stops the others
                 log.exception("timer act %s %s %s failed", act.case_id, act.deadline, act.act)
                 report.failed.append((act.case_id, act.deadline, act.act, f"{type(exc).__name__}: {exc}"[:500]))
+        # The organisation-level timers (a certificate, the holiday data), after the cases' own, each act once.
+        report.organisation = org_timers.run(self.engine, today)
+        report.failed.extend((f"ADM-{o}", t, s, e) for o, t, s, e in report.organisation.failed)
         # After the acts, so that their notices' e-mails go in this run; a mail server that does not answer
         # fails only its messages (retried later), never an act.
         report.mail = mail.deliver(self.sessions, self.engine.clock)
