@@ -74,6 +74,9 @@ ACTIONS: Mapping[str, Label] = {
     "certificate_added": Label("登记证件", "Certificate recorded"),
     "token_created": Label("签发API令牌", "API token issued"),
     "token_revoked": Label("撤销API令牌", "API token revoked"),
+    "webhook_created": Label("新建事件推送订阅", "Webhook created"),  # workflow/webhooks.py
+    "webhook_secret_added": Label("更换事件推送密钥", "Webhook secret added"),
+    "webhook_deleted": Label("删除事件推送订阅", "Webhook deleted"),
     "organisation_created": Label("新建单位", "Organisation created"),  # by the operator: add_organisation
     "organisation_moved": Label("变更上级单位", "Organisation moved"),  # by the operator: move_organisation
 }

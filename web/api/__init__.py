@@ -34,10 +34,11 @@ def resources() -> tuple[ModuleType, ...]:
         records,
         todo,
         transitions,
+        webhooks,
         witness,
     )
 
-    return (cases, todo, transitions, records, history, definitions, compliance, audit, witness, accounts)
+    return (cases, todo, transitions, records, history, definitions, compliance, audit, witness, accounts, webhooks)
 
 DESCRIPTION = """\
 lawflow 行政程序引擎 REST API. Chinese first, English alongside.
