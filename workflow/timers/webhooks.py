@@ -234,8 +234,8 @@ def prepare(registry: Registry, clock: Clock, session: Session, row: MessageOutb
         if not reader.sees_case(case):
             return "订阅的读取人已不能读取此案件 / the webhook's owner may no longer read this case"
         if not reader.sees_personal(procedure):
-            event["payload"] = reader.payload(procedure, event["trigger"], event["payload"])
-            masked = True
+            shown = reader.payload(procedure, event["trigger"], event["payload"])
+            masked, event["payload"] = shown != event["payload"], shown
     body = {"webhook": sub.id, "delivery": row.id, "log_index": row.facts["log_index"],
             "replay": bool(row.facts.get("replay")), "masked": masked, "event": event}
     data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
