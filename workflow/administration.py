@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -680,3 +680,9 @@ def void_document(sessions: sessionmaker[Session], *, actor: str, number: str, r
         row.voided_at, row.voided_by, row.void_reason = unit.now, unit.admin.username, reason.strip()
         unit.record("document_voided", {"number": number, "case": row.case_id, "sha256": row.sha256,
                                         "reason": reason.strip()})
+
+
+def change(sessions: sessionmaker[Session], actor: str, now: Moment) -> AbstractContextManager[_Unit]:
+    """One administrative change by `actor`, for the modules that keep their own rows beside these (webhook
+    subscriptions, workflow/webhooks.py): the same checks, lock and journal event as the changes above."""
+    return _begin(sessions, actor, now)

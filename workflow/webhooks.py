@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from workflow.administration import AdminError, _begin
+from workflow.administration import AdminError, change
 from workflow.audit.checkpoint import latest_checkpoint
 from workflow.audit.journal import Moment
 from workflow.models import MessageOutbox, WebhookSecret, WebhookSubscription
@@ -58,7 +58,7 @@ def create(sessions: sessionmaker[Session], *, actor: str, new: NewSubscription,
     unknown = sorted(set(new.procedures or ()) - set(known_procedures))
     if unknown:
         raise AdminError.of("procedures", f"没有这些程序：{'、'.join(unknown)} / no such procedures: {', '.join(unknown)}")
-    with _begin(sessions, actor, now) as unit:
+    with change(sessions, actor, now) as unit:
         owner = unit.user(new.owner, "owner") if new.owner else unit.admin
         latest = latest_checkpoint(unit.session)
         row = WebhookSubscription(
@@ -90,7 +90,7 @@ def add_secret(sessions: sessionmaker[Session], *, actor: str, subscription_id: 
     secret and when the old ones retire."""
     if overlap < timedelta(0) or overlap > MAX_OVERLAP:
         raise AdminError.of("overlap_hours", "交替期须在 0 至 720 小时之间 / the overlap must be 0 to 720 hours")
-    with _begin(sessions, actor, now) as unit:
+    with change(sessions, actor, now) as unit:
         row = _live(unit.session, unit.admin.org_id, subscription_id)
         retires = unit.now + overlap
         unit.session.execute(update(WebhookSecret).where(
@@ -106,7 +106,7 @@ def add_secret(sessions: sessionmaker[Session], *, actor: str, subscription_id: 
 def delete(sessions: sessionmaker[Session], *, actor: str, subscription_id: int, now: Moment) -> None:
     """Stop the subscription: nothing more is queued or sent (its waiting deliveries become dead letters); it and
     its delivery log are kept."""
-    with _begin(sessions, actor, now) as unit:
+    with change(sessions, actor, now) as unit:
         row = _live(unit.session, unit.admin.org_id, subscription_id)
         row.deleted_at = unit.now
         unit.session.execute(update(MessageOutbox).where(

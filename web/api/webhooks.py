@@ -21,7 +21,7 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from web.api.accounts import ADMINS_ONLY, _refused
+from web.api.accounts import ADMINS_ONLY, admin_refused
 from web.api.auth import ApiUser, api_user
 from web.api.base import ApiBlueprint
 from web.api.errors import ApiError, ErrorSchema
@@ -190,7 +190,7 @@ class Webhooks(MethodView):
                                              body["owner"]),
                 known_procedures={p.id for p in rt.registry.all()})
         except AdminError as exc:
-            raise _refused(exc) from None
+            raise admin_refused(exc) from None
         with rt.sessions() as session:
             return {**_data(session, _live(session, admin.org_id, webhook_id)), "secret": secret}, 201
 
@@ -230,7 +230,7 @@ class Secrets(MethodView):
             secret, retires = webhooks.add_secret(rt.sessions, actor=admin.username, subscription_id=webhook_id,
                                                   overlap=timedelta(hours=body["overlap_hours"]), now=rt.clock)
         except AdminError as exc:
-            raise _refused(exc) from None
+            raise admin_refused(exc) from None
         return {"secret": secret, "old_secrets_retire_at": retires}, 201
 
 
