@@ -11,6 +11,8 @@ change on a local HTTP server that verifies it (docs/api.md, "Integration guide"
 
 from __future__ import annotations
 
+import datetime
+import enum
 import hashlib
 import importlib
 import json
@@ -138,10 +140,14 @@ def test_an_integrator_works_through_a_client_generated_from_the_document(
     read = sub(lf, "api.cases.get_case").sync_detailed(case_id, client=head)
     version = read.headers["ETag"]
     fire = sub(lf, "api.transitions.fire_step")
+    # the step's payload typed by its own model, generated from the definition (Payload_major_decision_2_start)
+    typed = models.PayloadMajorDecision2Start.from_dict(START)
+    assert typed.lead_unit == START["lead_unit"]
     started = fire.sync_detailed(case_id, "start", client=head, if_match=version,
-                                 body=models.Fire.from_dict({"payload": START}))
+                                 body=models.Fire.from_dict({"payload": typed.to_dict()}))
     assert started.status_code == 200 and isinstance(started.parsed, models.FireResult), started.content
     assert (started.parsed.from_state, started.parsed.to_state) == ("proposed", "drafting")
+    assert isinstance(started.parsed.to_state, enum.Enum)  # states are an enum of the loaded definitions' states
     stale = fire.sync_detailed(case_id, "start", client=head, if_match=version,
                                body=models.Fire.from_dict({"payload": START}))
     assert stale.status_code == 409 and isinstance(stale.parsed, models.Error)
@@ -154,6 +160,10 @@ def test_an_integrator_works_through_a_client_generated_from_the_document(
     enforcement = create.sync(client=officer, body=models.CreateCase.from_dict(
         {"procedure": "enforcement_case", "payload": ENFORCEMENT}))
     etag = sub(lf, "api.cases.get_case").sync_detailed(enforcement.case_id, client=officer).headers["ETag"]
+    # a to-do item's time limit is a typed Deadline or None, its due date a date (not a string, no stray model)
+    dated = [i for i in list_todo.sync(client=officer).items if i.case.case_id == enforcement.case_id]
+    assert dated and isinstance(dated[0].due, models.Deadline) and isinstance(dated[0].due.due, datetime.date)
+    assert not [name for name in dir(models) if name.startswith("TodoItemDue")]
     upload = models.RecordUpload(payload=models.RecordUploadPayload.from_dict(RECORD),
                                  file=types.File(payload=PDF, file_name="询问笔录.pdf",
                                                  mime_type="application/pdf"))
