@@ -16,6 +16,7 @@ import pytest
 
 from tests.api.conftest import START, is_json_error, new_case, other_town
 from tests.api.test_event_feed import _anchor
+from tests.web.helpers import csrf_from, login, parse
 from tests.webhook_receiver import HANG, webhook_receiver
 from workflow.audit.canonical import canonical_bytes
 from workflow.models import AuditEvent, MessageOutbox, admin_journal_id
@@ -104,7 +105,7 @@ def test_a_receiver_that_answers_500_is_retried_after_the_back_off_and_gets_the_
 
 
 @pytest.mark.one_database
-def test_a_receiver_that_hangs_costs_one_timeout_a_run_and_ends_a_dead_letter(api_for, town, monkeypatch) -> None:
+def test_a_receiver_that_hangs_costs_one_timeout_a_run_and_ends_a_dead_letter(api_for, town, app, monkeypatch) -> None:
     monkeypatch.setattr(delivery, "TIMEOUT", 0.3)
     attempts = 3 * outbox.MAX_ATTEMPTS  # three events, each tried MAX_ATTEMPTS times: a hang, then 500s
     with webhook_receiver(HANG, *[500] * (attempts - 1)) as failing, webhook_receiver() as healthy:
@@ -126,6 +127,15 @@ def test_a_receiver_that_hangs_costs_one_timeout_a_run_and_ends_a_dead_letter(ap
         assert {"HTTP Error 500" in i["last_error"] for i in log} == {True}
         town.clock.advance(hours=3)
         assert _run(town).failed == 0 and len(failing.answered) == attempts  # dead letters are not sent again
+        # the administration page lists them with the other dead letters, as webhooks; sent again from there
+        browser = app.test_client()
+        assert login(browser, "admin").status_code == 302
+        page = browser.get("/admin/")
+        dead = parse(page).one(f"tr#dead-message-{log[0]['id']}")
+        assert f"事件推送 {slow['id']}" in dead.text()
+        retried = browser.post(f"/admin/messages/{log[0]['id']}/retry", data={"csrf_token": csrf_from(page)})
+        assert retried.status_code == 302
+        assert _run(town).sent == 1 and len(failing.accepted) == 1  # the receiver answers 200 now
 
 
 @pytest.mark.one_database
