@@ -152,6 +152,7 @@ def test_an_integrator_works_through_a_client_generated_from_the_document(
                                body=models.Fire.from_dict({"payload": START}))
     assert stale.status_code == 409 and isinstance(stale.parsed, models.Error)
     assert [r.code for r in stale.parsed.details.reasons] == ["stale"]
+    assert isinstance(stale.parsed.details.reasons[0].code, enum.Enum)  # a code the document knows: an enum
     todo = list_todo.sync(client=head, role="head")  # synced again: the head's step is done
     assert "start" not in {s.trigger for item in todo.items if item.case.case_id == case_id for s in item.steps}
 

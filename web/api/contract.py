@@ -6,11 +6,12 @@ generated from it has types, not strings:
 * each step's payload as its own schema component, `Payload_<procedure>_<version>_<trigger>` (e.g.
   `Payload_major_decision_2_start`), generated from the definition's fields by the same marshmallow schema the
   engine validates with (workflow/payloads.py), and named on the step in GET /definitions (`payload_schema`);
+* a refusal reason's `code` as one of the codes it knows (the engine's, the definitions' guards) or any string
+  (a code that names a deadline or a setting: `minimum_period:<deadline>`);
 * a nullable object typed as that object or null: apispec writes a nullable nested schema as
   `anyOf: [<ref>, {type: object, nullable: true}]`, which generators turn into a third, empty model; it becomes
   `allOf: [<ref>], nullable: true` (a deadline's `due` then parses as a date, or None).
 
-A value the document cannot know (a reason's code carries a deadline's or a setting's name) stays a string.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from web.api.errors import REFUSAL_STATUS
 from workflow import typed_dates
 from workflow.definitions import Procedure, Registry, Transition
 from workflow.payloads import build_payload_schema
@@ -49,6 +51,12 @@ def names(registry: Registry) -> dict[str, list[str]]:
     }
 
 
+def reason_codes(registry: Registry) -> list[str]:
+    """The refusal codes the loaded definitions can give: the engine's, and each guard a step names."""
+    guards = {g for p in registry.all() for t in (p.create, *p.transitions) for g in t.guards}
+    return sorted(set(REFUSAL_STATUS) | {"invalid_payload"} | guards)
+
+
 def declare(spec: Any, registry: Registry) -> None:
     """Add the definitions' names and payloads to the document (after every blueprint is registered)."""
     known = names(registry)
@@ -72,6 +80,12 @@ def declare(spec: Any, registry: Registry) -> None:
                 _numeric_bounds(field)
                 if "enum" in field:  # a choice's enum is named <model><title>: "…RecordRemedyOutcomeChoice",
                     field["title"] = f"{prop}_choice"  # never the model of a step named record_remedy_outcome
+    reason = schemas.get("Reason", {}).get("properties", {})
+    if "code" in reason:  # the codes the document knows, and any other string (a code naming a deadline)
+        reason["code"] = {"description": "a stable code: the engine's (`stale`, `role_not_allowed`, ...), a guard's "
+                                         "name, or `minimum_period:<deadline>`, `setting_missing:<setting>`",
+                          "anyOf": [{"type": "string", "title": "known", "enum": reason_codes(registry)},
+                                    {"type": "string"}]}
     for schema in list(schemas.values()):
         _typed_nullable(schema)
 
