@@ -14,7 +14,7 @@ from hashlib import sha256
 
 import pytest
 
-from tests.api.conftest import START, is_json_error, new_case, other_town
+from tests.api.conftest import ENFORCEMENT, START, is_json_error, new_case, other_town
 from tests.api.test_event_feed import _anchor
 from tests.web.helpers import csrf_from, login, parse
 from tests.webhook_receiver import HANG, webhook_receiver
@@ -83,6 +83,31 @@ def test_each_event_the_owner_may_read_is_posted_once_signed_and_checkable_again
         log = api_for("admin").get(f"/webhooks/{made['id']}/deliveries?limit=500").get_json()["items"]
         assert {(i["case_id"], i["seq"]) for i in log} == set(got)
         assert {i["status"] for i in log} == {"sent"} and {i["attempts"] for i in log} == {1}
+
+
+@pytest.mark.one_database
+def test_the_worker_sends_what_the_owner_reads_masked_where_the_owner_may_not_see_the_party(api_for, town) -> None:
+    """`lawflow worker --once` anchors and sends. The auditor reads a penalty case but not its party (the
+    definition's visibility): the party's name is masked and `masked` says so; the hash is the trail's. A drafter
+    reads no penalty case: a subscription owned by them gets none of its events."""
+    from click.testing import CliRunner
+
+    from workflow import cli
+
+    _anchor(town)  # the signing key: the worker anchors each run
+    with webhook_receiver() as auditors, webhook_receiver() as drafters:
+        _subscribe(api_for, auditors)
+        _subscribe(api_for, drafters, owner="zhangwei")
+        case_id = town.engine.create_case("enforcement_case", "wanghai", ENFORCEMENT).case_id
+        decision = new_case(town)
+        result = CliRunner().invoke(cli.cli, ["worker", "--once"], obj={"runtime": town})
+        assert result.exit_code == 0, result.output
+        (created,) = [b for b in auditors.bodies() if b["event"]["case"] == case_id]
+        assert created["masked"] is True and created["event"]["payload"]["party"] != ENFORCEMENT["party"]
+        with town.sessions() as s:
+            stored = s.query(AuditEvent).filter(AuditEvent.case_id == case_id, AuditEvent.seq == 1).one()
+        assert created["event"]["hash"] == stored.hash  # the trail's hash, to check against an export
+        assert {b["event"]["case"] for b in drafters.bodies()} == {decision}
 
 
 @pytest.mark.one_database
