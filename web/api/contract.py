@@ -16,8 +16,12 @@ generated from it has types, not strings:
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
 
 from web.api.errors import REFUSAL_STATUS
 from workflow import typed_dates
@@ -51,6 +55,30 @@ def names(registry: Registry) -> dict[str, list[str]]:
     }
 
 
+_PAYLOADS: dict[tuple[str, ...], dict[str, dict[str, Any]]] = {}  # the loaded refs -> the components
+
+
+def payload_components(registry: Registry) -> dict[str, dict[str, Any]]:
+    """Each step's payload schema as JSON Schema, converted once per set of loaded definitions (the conversion
+    is most of an app's start-up time, and tests start many apps over the same definitions)."""
+    key = tuple(sorted(p.ref for p in registry.all()))
+    if key not in _PAYLOADS:
+        scratch = APISpec("payloads", "1", "3.0.3", plugins=[MarshmallowPlugin()])
+        for procedure in registry.all():
+            for step in (procedure.create, *procedure.transitions):
+                name = payload_name(procedure, step)
+                scratch.components.schema(name, schema=build_payload_schema(typed_dates.form_fields(step)))
+                component = scratch.components.schemas[name]
+                component["description"] = (
+                    f"{procedure.id}@{procedure.version} {step.trigger}: {step.label.zh} / {step.label.en}")
+                for prop, field in component.get("properties", {}).items():
+                    _numeric_bounds(field)
+                    if "enum" in field:  # a choice's enum is named <model><title>: "…RecordRemedyOutcomeChoice",
+                        field["title"] = f"{prop}_choice"  # never the model of a step named record_remedy_outcome
+        _PAYLOADS[key] = dict(scratch.components.schemas)
+    return _PAYLOADS[key]
+
+
 def reason_codes(registry: Registry) -> list[str]:
     """The refusal codes the loaded definitions can give: the engine's, and each guard a step names."""
     guards = {g for p in registry.all() for t in (p.create, *p.transitions) for g in t.guards}
@@ -70,16 +98,8 @@ def declare(spec: Any, registry: Registry) -> None:
             kind = ENUM_PARAMETERS.get(parameter.get("name", ""))
             if kind is not None and parameter.get("in") == "path":
                 parameter["schema"] = {**parameter.get("schema", {}), "enum": known[kind]}
-    for procedure in registry.all():
-        for step in (procedure.create, *procedure.transitions):
-            name = payload_name(procedure, step)
-            spec.components.schema(name, schema=build_payload_schema(typed_dates.form_fields(step)))
-            schemas[name]["description"] = (
-                f"{procedure.id}@{procedure.version} {step.trigger}: {step.label.zh} / {step.label.en}")
-            for prop, field in schemas[name].get("properties", {}).items():
-                _numeric_bounds(field)
-                if "enum" in field:  # a choice's enum is named <model><title>: "…RecordRemedyOutcomeChoice",
-                    field["title"] = f"{prop}_choice"  # never the model of a step named record_remedy_outcome
+    for name, component in payload_components(registry).items():
+        spec.components.schema(name, component=copy.deepcopy(component))
     reason = schemas.get("Reason", {}).get("properties", {})
     if "code" in reason:  # the codes the document knows, and any other string (a code naming a deadline)
         reason["code"] = {"description": "a stable code: the engine's (`stale`, `role_not_allowed`, ...), a guard's "
