@@ -225,3 +225,22 @@ def test_every_operation_has_a_unique_operation_id_and_declares_the_errors_it_ma
             if "{" in path:
                 assert "404" in declared, f"{where} does not declare 404"
     assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+
+
+@pytest.mark.one_database
+def test_each_step_names_its_payload_schema_and_the_document_knows_the_definitions_names(app, api_for) -> None:
+    document = app.test_client().get("/api/v1/openapi.json").get_json()
+    schemas = document["components"]["schemas"]
+    definition = api_for("zhangwei").get("/definitions/major_decision/2").get_json()
+    for step in [definition["create"], *definition["transitions"]]:
+        name = step["payload_schema"].removeprefix("#/components/schemas/")
+        assert name == f"Payload_major_decision_2_{step['trigger']}"
+        component = schemas[name]
+        assert set(component.get("properties", {})) == {f["name"] for f in step["payload"]}, name
+        assert set(component.get("required", [])) == {f["name"] for f in step["payload"] if f["required"]}, name
+    assert {s["name"] for s in definition["states"]} <= set(schemas["Case"]["properties"]["state"]["enum"])
+    assert "major_decision" in schemas["CreateCase"]["properties"]["procedure"]["enum"]
+    fire = document["paths"]["/api/v1/cases/{case_id}/transitions/{trigger}"]
+    triggers = next(p for p in fire.get("parameters", []) + fire["post"].get("parameters", [])
+                    if p["name"] == "trigger")["schema"]["enum"]
+    assert {t["trigger"] for t in definition["transitions"]} <= set(triggers)
