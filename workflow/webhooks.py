@@ -70,7 +70,8 @@ def create(sessions: sessionmaker[Session], *, actor: str, new: NewSubscription,
         unit.session.flush()
         secret = _new_secret()
         unit.session.add(WebhookSecret(subscription_id=row.id, secret=secret, created_at=unit.now))
-        unit.record("webhook_created", {"webhook_id": row.id, "name": row.name, "url": row.url,
+        # the URL without its query: a receiver's key in it (?key=...) never enters the unerasable trail
+        unit.record("webhook_created", {"webhook_id": row.id, "name": row.name, "url": row.url.split("?")[0],
                                         "owner": owner.username,
                                         **({"kinds": row.kinds} if row.kinds else {}),
                                         **({"procedures": row.procedures} if row.procedures else {})})

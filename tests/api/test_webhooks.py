@@ -219,6 +219,12 @@ def test_webhooks_are_an_administrators_and_their_organisations(api_for, town) -
         with town.sessions() as s:
             triggers = [e.trigger for e in s.query(AuditEvent).filter(AuditEvent.case_id == admin_journal_id("houlong"))]
         assert "webhook_created" in triggers
+        keyed = api_for("admin").post("/webhooks", json={"name": "带密钥", "url": receiver.url + "?key=s3cret"})
+        assert keyed.status_code == 201 and keyed.get_json()["url"].endswith("?key=s3cret")
+        with town.sessions() as s:
+            payloads = [e.payload for e in s.query(AuditEvent).filter(AuditEvent.case_id == admin_journal_id("houlong"))]
+        assert not any("s3cret" in str(p) for p in payloads)  # a key in the URL never enters the trail
+        api_for("admin").request("DELETE", f"/webhooks/{keyed.get_json()['id']}")
         assert api_for("admin").request("DELETE", f"/webhooks/{made['id']}").status_code == 204
         assert api_for("admin").get("/webhooks").get_json()["items"] == []
         new_case(town)
