@@ -36,7 +36,7 @@ TABLES_ADDED = {"0003": {"api_token"}, "0005": {"portal_submission"}, "0007": {"
                 "0010": {"web_session"}, "0011": {"case_number_counter"}, "0012": set(TIMER_TABLES), "0013": {"document_number_counter", "issued_document"},
                 "0015": {"idempotency_key"}, "0017": {"request_tracking_code"},
                 "0020": {"witness_town_key", "witnessed_checkpoint", "witness_finding"}, "0024": {"message_outbox"},
-                "0025": {"org_timer_act"}}
+                "0025": {"org_timer_act"}, "0027": {"webhook_subscription", "webhook_secret"}}
 
 
 def added_after(revision: str) -> set[str]:

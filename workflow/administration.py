@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -76,6 +76,9 @@ ACTIONS: Mapping[str, Label] = {
     "certificate_added": Label("登记证件", "Certificate recorded"),
     "token_created": Label("签发API令牌", "API token issued"),
     "token_revoked": Label("撤销API令牌", "API token revoked"),
+    "webhook_created": Label("新建事件推送订阅", "Webhook created"),  # workflow/webhooks.py
+    "webhook_secret_added": Label("更换事件推送密钥", "Webhook secret added"),
+    "webhook_deleted": Label("删除事件推送订阅", "Webhook deleted"),
     "organisation_created": Label("新建单位", "Organisation created"),  # by the operator: add_organisation
     "organisation_moved": Label("变更上级单位", "Organisation moved"),  # by the operator: move_organisation
 }
@@ -691,3 +694,9 @@ def void_document(sessions: sessionmaker[Session], *, actor: str, number: str, r
         row.voided_at, row.voided_by, row.void_reason = unit.now, unit.admin.username, reason.strip()
         unit.record("document_voided", {"number": number, "case": row.case_id, "sha256": row.sha256,
                                         "reason": reason.strip()})
+
+
+def change(sessions: sessionmaker[Session], actor: str, now: Moment) -> AbstractContextManager[_Unit]:
+    """One administrative change by `actor`, for the modules that keep their own rows beside these (webhook
+    subscriptions, workflow/webhooks.py): the same checks, lock and journal event as the changes above."""
+    return _begin(sessions, actor, now)

@@ -558,6 +558,7 @@ class MessageOutbox(Base):
 
     __table_args__ = (
         Index("ix_message_outbox_status_next", "status", "next_attempt_at"),  # what the worker sends next
+        Index("ix_message_outbox_channel_target", "channel", "target"),  # a webhook's delivery log (0027)
     )
 
 
@@ -655,3 +656,40 @@ class OrgTimerAct(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the journal event's seq, the recipients
 
     __table_args__ = (UniqueConstraint("org_id", "timer", "subject", "act", name="uq_org_timer_act_key"),)
+
+
+class WebhookSubscription(Base):
+    """An organisation's webhook (issue 17 item 2): the events of the feed its `owner` may read (the Reader, as
+    the feed), of the `kinds` and `procedures` wanted (None: all), POSTed signed to `url` by the timer worker
+    (workflow/timers/webhooks.py). `cursor` is the last leaf index of the Merkle log already queued for it: the
+    next run queues the anchored events after it, each once (message_outbox.key). A deleted subscription is kept
+    (deleted_at) with its delivery log."""
+
+    __tablename__ = "webhook_subscription"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organization.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    url: Mapped[str] = mapped_column(String(2000))
+    kinds: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    procedures: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    owner: Mapped[str] = mapped_column(String(64))  # the user whose reading applies
+    cursor: Mapped[int] = mapped_column(Integer)
+    replays: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # replays asked so far
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+class WebhookSecret(Base):
+    """A secret a webhook's deliveries are signed with (HMAC-SHA256). It must be kept as it is to sign (unlike a
+    token, which is checked by its hash). Every secret not retired signs: while a new one is taken into use the
+    old one signs too (`retires_at`), so the receiver may switch at its own time."""
+
+    __tablename__ = "webhook_secret"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("webhook_subscription.id"), index=True)
+    secret: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    retires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)

@@ -177,6 +177,12 @@ IDEMPOTENT_BY_NATURE = {
     "/api/v1/tokens": "not idempotent, and says so: a token is shown once and only its hash is kept, so a replay "
                       "could not answer the same token; a retried issue is a second token, listed by GET /tokens "
                       "and revoked there (docs/api.md)",
+    "/api/v1/webhooks": "not idempotent, and says so, as a token: its secret is in the first answer only; a retried "
+                        "subscription is a second one, listed by GET /webhooks and deleted there (docs/api.md)",
+    "/api/v1/webhooks/{webhook_id}/secrets": "the same: a retried rotation adds another secret, the ones before "
+                                             "it retire at the overlap's end",
+    "/api/v1/webhooks/{webhook_id}/replay": "a replay sent again queues the events again, each a delivery of its "
+                                            "own; the receiver drops a repeat by its log_index (docs/api.md)",
 }
 
 

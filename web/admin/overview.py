@@ -90,7 +90,9 @@ def _timers(rt: Runtime) -> dict[str, object]:
         dead = [{"id": m.id, "to": m.address, "subject": m.subject, "attempts": m.attempts, "error": m.last_error,
                  "retry": url_for("admin.retry_mail", outbox_id=m.id)} for m in mail.dead_letters(s, current_user.org_id)]
         # group-robot messages and daily digests (workflow/timers/messages.py): their own table, the same machinery
-        dead_messages = [{"id": m.id, "to": f"{_('群机器人') if m.channel == 'robot' else _('每日汇总')} {m.target}",
+        # and webhook deliveries (workflow/timers/webhooks.py: `target` is the subscription's id)
+        kinds = {"robot": _("群机器人"), "digest": _("每日汇总"), "webhook": _("事件推送")}
+        dead_messages = [{"id": m.id, "to": f"{kinds.get(m.channel, m.channel)} {m.target}",
                           "subject": m.subject, "attempts": m.attempts, "error": m.last_error,
                           "retry": url_for("admin.retry_message", outbox_id=m.id)}
                          for m in messages.dead_letters(s, current_user.org_id)]

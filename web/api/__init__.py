@@ -34,10 +34,11 @@ def resources() -> tuple[ModuleType, ...]:
         records,
         todo,
         transitions,
+        webhooks,
         witness,
     )
 
-    return (cases, todo, transitions, records, history, definitions, compliance, audit, witness, accounts)
+    return (cases, todo, transitions, records, history, definitions, compliance, audit, witness, accounts, webhooks)
 
 DESCRIPTION = """\
 lawflow 行政程序引擎 REST API. Chinese first, English alongside.
@@ -84,6 +85,8 @@ def init_app(app: Flask) -> Any:
     for resource in resources():
         api.register_blueprint(resource.blp)
     base.declare_common_responses(api.spec)
+    from web.api import contract
+    contract.declare(api.spec, app.extensions["lawflow"].registry)  # enums and payloads from the definitions
     from web.api import audit
     api.spec.components.schema(audit.EXPORT_LINE_NAME, audit.EXPORT_LINE)
     app.register_blueprint(explorer.bp)

@@ -101,7 +101,7 @@ def _token_data(row: ApiToken) -> dict[str, Any]:
             "last_used_at": aware(row.last_used_at), "revoked_at": aware(row.revoked_at)}
 
 
-def _refused(exc: AdminError) -> ApiError:
+def admin_refused(exc: AdminError) -> ApiError:
     first = exc.problems[0] if exc.problems else None
     return ApiError(422, "admin_refused", first.zh if first else str(exc), first.en if first else str(exc),
                     {"fields": {p.field or "json": [{"zh": p.zh, "en": p.en}] for p in exc.problems}})
@@ -155,7 +155,7 @@ class Tokens(MethodView):
                 read_only=body["read_only"], procedures=body["procedures"], acts_for_users=body["acts_for_users"],
                 known_procedures={p.id for p in rt.registry.all()})
         except AdminError as exc:
-            raise _refused(exc) from None
+            raise admin_refused(exc) from None
         with rt.sessions() as session:
             row = session.scalar(select(ApiToken).options(selectinload(ApiToken.user)).where(ApiToken.id == token_id))
             assert row is not None

@@ -8,6 +8,7 @@ from typing import Any
 from flask.views import MethodView
 
 from web.api.base import ApiBlueprint
+from web.api.contract import payload_name
 from web.api.errors import ApiError
 from web.api.schemas import DefinitionListSchema, DefinitionSchema
 from web.runtime import runtime
@@ -40,12 +41,13 @@ def _guard(name: str) -> dict[str, str]:
     return {"name": name, "zh": label.zh, "en": label.en, "article": label.article}
 
 
-def step_data(step: Transition) -> dict[str, Any]:
+def step_data(step: Transition, procedure: Procedure) -> dict[str, Any]:
     return {
         "trigger": step.trigger, "label": step.label, "basis": step.basis, "sources": list(step.sources),
         "dest": step.dest, "roles": list(step.roles), "separation_from": list(step.separation_from),
         "guards": [_guard(g) for g in step.guards],
         "payload": [field_data(f) for f in typed_dates.form_fields(step)],  # a dated step: + late_entry_reason
+        "payload_schema": f"#/components/schemas/{payload_name(procedure, step)}",
     }
 
 
@@ -86,8 +88,8 @@ class Definition(MethodView):
             "roles": [{"name": k, "label": v} for k, v in proc.roles.items()],
             "initial": proc.initial,
             "states": [{"name": s.name, "label": s.label, "terminal": s.terminal} for s in proc.states.values()],
-            "create": step_data(proc.create),
-            "transitions": [step_data(t) for t in proc.transitions],
+            "create": step_data(proc.create, proc),
+            "transitions": [step_data(t, proc) for t in proc.transitions],
             "deadlines": [{
                 "name": d.name, "label": d.label, "kind": d.kind, "unit": d.unit, "n": d.n, "n_from": d.n_from,
                 "n_setting": d.n_setting, "unit_setting": d.unit_setting, "start_from": d.start_from, "due_from": d.due_from,

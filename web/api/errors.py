@@ -200,7 +200,8 @@ def refusal(outcome: Outcome, step: str, step_en: str, headers: Mapping[str, str
     return ApiError(
         status, "refused",
         f"「{step}」未获准许：" + "；".join(r.text("zh") for r in outcome.reasons),
-        f"'{step_en}' was refused: " + "; ".join(r.text("en") for r in outcome.reasons),
+        # English only: the articles are Chinese citations, in each reason's `article` (details.reasons)
+        f"'{step_en}' was refused: " + "; ".join(r.en for r in outcome.reasons),
         details, headers)
 
 

@@ -103,6 +103,8 @@ class StepSchema(Schema):
     separation_from = fields.List(fields.String(), required=True)
     guards = fields.List(fields.Nested(GuardSchema), required=True)
     payload = fields.List(fields.Nested(FieldSpecSchema), required=True)
+    payload_schema = fields.String(required=True, metadata={
+        "description": "the step's payload as a JSON Schema: this document's component (web/api/contract.py)"})
 
 
 class StateSchema(Schema):

@@ -43,9 +43,10 @@ class AvailableSteps(MethodView):
         rt = runtime()
         with rt.sessions() as s:
             case = own_case(s, case_id, user.org_id)
-            steps = rt.engine.available_transitions(s, case, user.username) if procedure_of(case) else []
+            procedure = procedure_of(case)
+            steps = rt.engine.available_transitions(s, case, user.username) if procedure else []
             result = {"case_id": case.id, "state": case.state, "version": case.version,
-                      "steps": [step_data(t) for t in steps]}
+                      "steps": [step_data(t, procedure) for t in steps if procedure]}
         return result, 200, {"ETag": etag(result["version"])}
 
 

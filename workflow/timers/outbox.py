@@ -61,9 +61,10 @@ class Channel(Generic[T]):
 
 
 def deliver(sessions: sessionmaker[Session], clock: Clock, channel: Channel[T], limit: int = 200,
-            where: Any = None) -> Delivery:
+            where: Any = None, stop_after_failure: bool = False) -> Delivery:
     """Send the channel's messages that are due (`where`: a further condition on its rows), each claimed, sent
-    and recorded on its own."""
+    and recorded on its own. `stop_after_failure`: the first failure ends this call (the rows are one receiver's,
+    e.g. a webhook's: one that times out costs one timeout per run, not one per message)."""
     model = channel.model
     result = Delivery()
     statement = select(model.id).where(model.status == "pending", model.next_attempt_at <= clock.now())
@@ -81,6 +82,8 @@ def deliver(sessions: sessionmaker[Session], clock: Clock, channel: Channel[T], 
             dead = _failed(sessions, model, row_id, clock, f"{type(exc).__name__}: {exc}"[:500])
             result.failed += 1
             result.dead += int(dead)
+            if stop_after_failure:
+                break
         else:
             with writing(sessions) as session:
                 row = session.get(model, row_id)

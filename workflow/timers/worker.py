@@ -45,7 +45,7 @@ from workflow.clock import local_date, utc_stamp
 from workflow.db import writing
 from workflow.engine import Engine, Outcome
 from workflow.models import Case, CaseDeadline, TimerAct, TimerWorkerState
-from workflow.timers import mail, messages, notifications, org_timers
+from workflow.timers import mail, messages, notifications, org_timers, webhooks
 from workflow.timers.schedule import DueAct, due_acts
 from workflow.timers.spec import SYSTEM_ROLE
 
@@ -107,6 +107,8 @@ class Worker:
             except Exception as exc:  # noqa: BLE001 - a checkpoint refused (a witness says the log went back)
                 log.error("checkpoint refused: %s", exc)  # is the operator's to see; the timers went on
                 report.failed.append(("", "", "checkpoint", f"{type(exc).__name__}: {exc}"[:500]))
+        # After the checkpoint: the events it anchored go to the webhooks in this run (workflow/timers/webhooks.py)
+        report.mail += webhooks.deliver(self.sessions, self.engine.registry, self.engine.clock)
         self._record_state(report)
         return report
 
