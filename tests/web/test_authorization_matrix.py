@@ -35,7 +35,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import Workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.test import TestResponse
 
@@ -49,7 +49,7 @@ from tests.web.test_reviews import under_review
 from workflow import tokens
 from workflow.db import writing
 from workflow.demo import DEMO_PASSWORD, FORUM
-from workflow.models import Case, EmailOutbox, IssuedDocument, Notification
+from workflow.models import Case, EmailOutbox, IssuedDocument, MessageOutbox, Notification
 from workflow.runtime import Runtime
 
 # The page, not the database, is this module's subject: SQLite only (tests/conftest.py, one_database).
@@ -162,6 +162,7 @@ GET  /district/                                   login 403 403 403 403 403 403 
 POST /admin/outbox/999/retry                       login 403 403 403 403 403 403 403 403 403 404
 POST /admin/outbox/{outbox}/retry                  login 403 403 403 403 403 403 403 403 403 302
 POST /admin/messages/999/retry                     login 403 403 403 403 403 403 403 403 403 404
+POST /admin/messages/{message}/retry               login 403 403 403 403 403 403 403 403 403 302
 GET  /procedures/                                 login 200 200 200 200 200 200 200 200 200 200
 GET  /procedures/major_decision/v1                login 200 200 200 200 200 200 200 200 200 200
 GET  /procedures/enforcement_case/v1/diagram.svg  login 200 200 200 200 200 200 200 200 200 200
@@ -276,6 +277,19 @@ def dead_letter(town: Runtime) -> str:
         return str(row.id)
 
 
+def dead_message(town: Runtime) -> str:
+    """The id of a group robot's message that could not be delivered (workflow/timers/robots.py): dead."""
+    now = town.clock.now()
+    with writing(town.sessions) as session:
+        n = session.scalar(select(func.count()).select_from(MessageOutbox)) or 0
+        row = MessageOutbox(org_id="houlong", key=f"robot:matrix:{n + 1}", channel="robot", target="领导群", subject="提醒",
+                            facts={}, status="dead", attempts=5, next_attempt_at=now,
+                            last_error="ConnectionRefusedError", created_at=now)
+        session.add(row)
+        session.flush()
+        return str(row.id)
+
+
 def _all_spoken(town: Runtime) -> str:
     case_id = convened(town)
     views(town, case_id, *((m, "agree", "同意") for m in MEMBERS))
@@ -287,7 +301,7 @@ def _all_spoken(town: Runtime) -> str:
 # one whose meeting is convened, {spoken} one whose attending members have all stated their views.
 FRESH: dict[str, Callable[[Runtime], str]] = {
     "{case}": new_case, "{new-review}": under_review, "{new-discussion}": in_discussion,
-    "{new-meeting}": convened, "{spoken}": _all_spoken, "{consult}": consulting, "{outbox}": dead_letter,  # opened now: the stories
+    "{new-meeting}": convened, "{spoken}": _all_spoken, "{consult}": consulting, "{outbox}": dead_letter, "{message}": dead_message,  # opened now: the stories
 }  # move the clock on by weeks, and the shared {consult}'s period would be over by the portal's POST
 
 # the review and meeting pages' forms, filled in as their users would (with the case's current version)
@@ -336,7 +350,7 @@ def endpoint_of(app: Flask, method: str, url: str) -> str | None:
     """The endpoint a URL of the table reaches (None: no route, or not with this method)."""
     adapter = app.url_map.bind("localhost")
     try:
-        path = url.split("?")[0].replace("{token}", "1").replace("{doc}", "1").replace("{outbox}", "1")  # numbers, as their converters want
+        path = url.split("?")[0].replace("{token}", "1").replace("{doc}", "1").replace("{outbox}", "1").replace("{message}", "1")  # numbers, as their converters want
         endpoint, _args = adapter.match(path.replace("{", "").replace("}", ""), method=method)
     except (NotFound, MethodNotAllowed):
         return None
@@ -446,8 +460,8 @@ class Scene:
             return {**{k: str(v) for k, v in DECISION.items() if k != "sealed"}, "sealed": "true"}
         if form == "email":  # the person's own address for copies of their notices
             return {"email": "someone@example.org", "email_enabled": "1"}
-        if form == "digest":  # the person's choice of a daily digest (refused without an address: still a redirect)
-            return {"digest": "1", "digest_hour": "8"}
+        if form == "digest":  # the person's choice of a daily digest's hour, the digest off: saved with no address
+            return {"digest": "0", "digest_hour": "9"}
         if form == "activity":  # the register keeper imports one 普法 activity from the town's spreadsheet
             book = Workbook()
             book.active.append(["活动日期", "活动主题", "宣传节点", "场所类型", "村居", "活动形式", "受众人数",

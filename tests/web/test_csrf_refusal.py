@@ -25,6 +25,7 @@ from workflow.models import (
     Case,
     EmailOutbox,
     LoginFailure,
+    MessageOutbox,
     Notification,
     NotificationChannel,
     PortalSubmission,
@@ -63,8 +64,12 @@ def snapshot(scene: Scene, client: FlaskClient) -> tuple[Any, ...]:
               s.scalar(select(func.count()).select_from(LoginFailure)),
               s.scalar(select(func.count()).select_from(PortalSubmission)),
               s.scalar(select(func.count()).select_from(EmailOutbox).where(EmailOutbox.status == "dead")),
+              s.scalar(select(func.count()).select_from(MessageOutbox).where(MessageOutbox.status == "dead")),
               s.scalar(select(func.count()).select_from(Notification).where(Notification.read_at.is_(None))),
-              s.scalar(select(func.count()).select_from(NotificationChannel)))
+              # a person's own channels (web/inbox.py): a row may be changed, not added
+              tuple(s.execute(select(NotificationChannel.email, NotificationChannel.email_enabled,
+                                     NotificationChannel.digest, NotificationChannel.digest_hour)
+                              .order_by(NotificationChannel.username)).all()))
     path = verification.status_path(scene.town.instance)
     status = path.read_bytes() if path.exists() else None
     with client.session_transaction() as session:

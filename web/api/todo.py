@@ -37,8 +37,8 @@ class TodoArgs(PageArgs):
         "description": "only the steps awaiting this person of your organisation (named by the case, or holding "
                        "an awaited role there)", "example": "huangzhenhua"})
     role = fields.String(validate=validate.Regexp(NAME.pattern), metadata={
-        "description": "only the steps awaiting this role's holders (the case names nobody for it)",
-        "example": "legal_counsel"})
+        "description": "only the steps awaiting this role's holders (the case names nobody for it); the roles are "
+                       "the definitions' (GET /definitions/{procedure}/{version})"})
 
 
 class AwaitedPersonSchema(Schema):
