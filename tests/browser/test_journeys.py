@@ -120,8 +120,10 @@ def test_the_head_starts_it_and_the_drafter_fills_the_next_forms_through_to_lega
     submit(record, "登记公众意见")
     expect_done(drafter, "登记公众意见", "公众参与")
 
-    adopt = step_form(drafter, "decide_comment_adoption", "作出意见采纳决定")
-    adopt.get_by_label("意见序号").fill("1")
+    # the comment to decide is chosen by the button beside it, which opens the step's form with it fixed
+    drafter.locator("section.picks li").first.get_by_role("link", name="作出意见采纳决定").click()
+    adopt = drafter.locator("details#step-decide_comment_adoption")
+    expect(adopt).to_have_attribute("open", "")
     adopt.get_by_label("采纳情况").select_option(label="采纳")
     adopt.get_by_label("理由").fill("已在选址方案中增加临时停车位")
     submit(adopt, "作出意见采纳决定")

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from tests.browser.helpers import Site, expect, nav_link, open_case, step_form
+from tests.browser.helpers import Site, expect, nav_link, open_case
 from workflow.models import AuditEvent, Case
 
 if TYPE_CHECKING:
@@ -47,8 +47,11 @@ def test_a_member_of_the_public_comments_and_the_drafter_decides_whether_to_adop
     drafter = open_page("zhangwei")
     open_case(drafter, CONSULTATION)
     expect(drafter.locator("main")).to_contain_text(COMMENT)
-    decide = step_form(drafter, "decide_comment_adoption", "作出意见采纳决定")
-    decide.get_by_label("意见序号").fill(str(comment["no"]))
+    # the button beside the public's comment opens the step with that comment fixed and its text shown
+    drafter.locator("section.picks li", has_text=COMMENT[:10]).get_by_role("link", name="作出意见采纳决定").click()
+    decide = drafter.locator("details#step-decide_comment_adoption")
+    expect(decide).to_have_attribute("open", "")
+    expect(decide).to_contain_text(COMMENT[:10])
     decide.get_by_label("采纳情况").select_option(label="采纳")
     decide.get_by_label("理由").fill("电梯加装纳入第二批改造内容")
     decide.get_by_role("button").click()
