@@ -10,7 +10,7 @@ import io
 import logging
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -20,10 +20,11 @@ from web.case_access import NAME, own_case, procedure_of, reader, step_for
 from web.errors import PublicNotFound
 from web.forms import payload_from_form
 from web.i18n import _
-from web.present import fmt_date
+from web.input_screen import engine_form
+from web.present import fmt_date, label_of
 from web.runtime import runtime
 from workflow import typed_dates
-from workflow.documents import verification
+from workflow.documents import verification, word
 from workflow.models import IssuedDocument
 
 bp = Blueprint("documents", __name__)
@@ -88,6 +89,64 @@ def preview(case_id: str, trigger: str) -> Response | tuple[str, int]:
         return render_template("documents/preview_refused.html", reasons=reasons, case_id=case_id), 422
     return send_file(io.BytesIO(drafts[0]), mimetype="application/pdf", as_attachment=False,
                      download_name=f"{case_id}-{trigger}-draft.pdf", max_age=0)
+
+
+def _step_fields(case_id: str, trigger: str) -> tuple[Any, Any]:
+    """The step's form fields (with a dated step's late-entry reason) and the case's procedure, for its organisation."""
+    if not NAME.match(trigger):
+        raise PublicNotFound()
+    with runtime().sessions() as s:
+        case = own_case(s, case_id)
+        procedure = procedure_of(case)
+        step = step_for(procedure, case.state, trigger)
+    return (typed_dates.form_fields(step) if step else ()), procedure
+
+
+@bp.post("/cases/<case_id>/documents/preview/<trigger>/docx")
+def preview_docx(case_id: str, trigger: str) -> Response | tuple[str, int]:
+    """The draft as DOCX (issue 12 item 7), for editing in WPS or Word: its free-text fields editable, the
+    others locked (workflow/documents/word.py). Nothing is numbered or kept."""
+    fields, _procedure = _step_fields(case_id, trigger)
+    data, outcome = word.draft(runtime().engine, case_id, trigger, current_user.username,
+                               payload_from_form(fields, request.form))
+    if not outcome.ok or data is None:
+        reasons = [r.zh for r in outcome.reasons] or [_("该步骤不签发文书。")]
+        return render_template("documents/preview_refused.html", reasons=reasons, case_id=case_id), 422
+    return send_file(io.BytesIO(data), mimetype=word.MIMETYPE, as_attachment=True,
+                     download_name=f"{case_id}-{trigger}-draft.docx", max_age=0)
+
+
+@bp.post("/cases/<case_id>/documents/docx/<trigger>")
+@engine_form
+def submit_docx(case_id: str, trigger: str) -> Response | tuple[str, int]:
+    """The step taken with the free-text fields of an edited DOCX draft (the form's other fields as filled in):
+    a change to any other field refuses the upload naming it; the engine then judges the step as always, and
+    the document it issues is rendered by lawflow, not the upload."""
+    rt = runtime()
+    fields, procedure = _step_fields(case_id, trigger)
+    raw_version = request.form.get("expected_version", "")
+    upload = request.files.get("draft_docx")
+    if not raw_version.isdigit() or upload is None or not upload.filename:
+        return _upload_refused(case_id, [_("请选择修改后的文书草稿（DOCX）。")])
+    payload = payload_from_form(fields, request.form)
+    try:
+        edited, problems, outcome = word.edited_payload(rt.engine, case_id, trigger, current_user.username,
+                                                        payload, upload.stream.read(word.MAX_BYTES + 1))
+    except word.Unreadable as exc:
+        return _upload_refused(case_id, [str(exc)])
+    if edited is None:
+        return _upload_refused(case_id, [p.zh for p in problems] or [r.zh for r in outcome.reasons])
+    outcome = rt.engine.fire(case_id, trigger, current_user.username, edited, expected_version=int(raw_version))
+    if not outcome.ok:
+        return _upload_refused(case_id, [r.zh for r in outcome.reasons])
+    flash(_("已按修改后的草稿办理「{step}」，案件现处于「{state}」阶段。",
+            step=label_of(procedure, "step", trigger), state=label_of(procedure, "state", outcome.to_state)), "success")
+    return redirect(url_for("cases.show", case_id=case_id))
+
+
+def _upload_refused(case_id: str, reasons: list[str]) -> tuple[str, int]:
+    return render_template("documents/preview_refused.html", reasons=reasons, case_id=case_id,
+                           lead=_("修改后的草稿未被采纳，该步骤未办理：")), 422
 
 
 def _admitted() -> bool:

@@ -107,7 +107,13 @@ DOCUMENT_CODES = (("enforcement.document_code.penalty_notice", "龙综执告"),
                   ("enforcement.document_code.penalty_decision", "龙综执罚"),
                   ("major_decision.document_code.decision", "龙政"),
                   ("enforcement.document_code.service_receipt", "龙综执送"),
-                  ("enforcement.document_code.hearing_notice", "龙综执听"))
+                  ("enforcement.document_code.hearing_notice", "龙综执听"),
+                  # the rest of the enforcement set (issue 12 item 2); the 不予行政处罚决定书's is left unset: the
+                  # district's demo (demo_supervision.py) types those numbers as a paper-keeping town does
+                  ("enforcement.document_code.filing_approval", "龙综执立"),
+                  ("enforcement.document_code.collective_discussion", "龙综执议"),
+                  ("enforcement.document_code.legal_review_opinion", "龙综执审"),
+                  ("enforcement.document_code.closing_approval", "龙综执结"))
 DOCUMENT_CODES_SOURCE = "ILLUSTRATIVE 演示数据：示意《后龙镇人民政府公文处理办法》中的发文机关代字；以本镇实际规定为准"
 # When the timer worker reminds before a time limit (workflow/timers/): no law says; ILLUSTRATIVE values.
 TIMER_SOURCE = ("ILLUSTRATIVE 演示数据：示意《后龙镇行政执法监督和督查督办工作制度》“办理期限届满前3个工作日、1个工作日"

@@ -546,6 +546,19 @@ CATALOGUE = CATALOGUE + (
                       "registers' village fields choose from this list."),
                 "县级人民政府批准的村（居）民委员会设置；本单位行政区划名单", examples=("后龙村", "福炼社区")),
 )
+# The rest of the enforcement set (issue 12 item 2): each 文书's 代字 is the organisation's own like the others.
+CATALOGUE = CATALOGUE + tuple(
+    SettingSpec(f"enforcement.document_code.{kind}", STRING, Label(f"{zh}文书代字", f"Code of the {en}"),
+                "《党政机关公文处理工作条例》第九条；GB/T 9704-2012 7.2.4", _CODE_WHY, "本单位文书编号管理规定或公文处理办法",
+                examples=(example,))
+    for kind, zh, en, example in (
+        ("filing_approval", "立案审批表", "case-opening approval forms", "龙综执立"),
+        ("legal_review_opinion", "法制审核意见书", "legal review opinions", "龙综执审"),
+        ("collective_discussion", "行政处罚案件集体讨论记录", "collective discussion records", "龙综执议"),
+        ("no_penalty_decision", "不予行政处罚决定书", "decisions not to penalise", "龙综执不罚"),
+        ("closing_approval", "结案审批表", "case-closing approval forms", "龙综执结"),
+    )
+)
 BY_KEY: Mapping[str, SettingSpec] = {s.key: s for s in CATALOGUE}
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from pytest_bdd import given, parsers, then, when
 from sqlalchemy import select
 
-from tests.features.steps import WHO, Scene, outcome_of
+from tests.features.steps import WHO, Scene, cn_date, outcome_of
 from tests.features.steps_enforcement import Enforcement, enf_step, step_table
 from workflow import accounts
 from workflow.audit.export import verify_database
@@ -155,3 +155,9 @@ def verified_different(checked: Checked) -> None:
 @then("核验结果为查无此文书")
 def verified_unknown(checked: Checked) -> None:
     assert checked.record is None and checked.same is None
+
+
+@then(parsers.re(r'案件记录的送达日期为(?P<day>\d{4}年\d{1,2}月\d{1,2}日)'))
+def case_records_service_date(scene: Scene, day: str) -> None:
+    assert outcome_of(scene).ok, "refused: " + "；".join(r.zh for r in outcome_of(scene).reasons)
+    assert scene.case().data["service"]["served_on"] == cn_date(day).isoformat()

@@ -150,6 +150,10 @@ GET  /cases/{doc-case}/documents/999999        login 404 404 404 404 404 404 404
 GET  /cases/{other}/documents/{doc}              login 404 404 404 404 404 404 404 404 404 404
 POST /cases/{notified}/documents/preview/decide_penalty decision login 404 422 404 404 200 422 200 422 422 404
 POST /cases/{other}/documents/preview/decide_penalty decision login 404 404 404 404 404 404 404 404 404 404
+POST /cases/{notified}/documents/preview/decide_penalty/docx decision login 404 422 404 404 200 422 200 422 422 404
+POST /cases/{other}/documents/preview/decide_penalty/docx decision login 404 404 404 404 404 404 404 404 404 404
+POST /cases/{notified}/documents/docx/decide_penalty decision login 404 422 404 404 422 422 422 422 422 404
+POST /cases/{other}/documents/docx/decide_penalty decision login 404 404 404 404 404 404 404 404 404 404
 GET  /public/verify/{code}                        200   200 200 200 200 200 200 200 200 200 200
 GET  /public/verify/NOSUCHCODE9                   404   404 404 404 404 404 404 404 404 404 404
 POST /public/verify/{code}           copy         200   200 200 200 200 200 200 200 200 200 200

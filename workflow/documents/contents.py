@@ -29,7 +29,10 @@ def read(source: str, data: Mapping[str, Any], payload: Mapping[str, Any], org: 
     if kind == "case":
         return at_path(data, rest)
     if kind == "person":  # a document names a person, not an account: the organisation's name for the account
-        return (org.get("people") or {}).get(payload.get(rest))
+        people, named = org.get("people") or {}, payload.get(rest)
+        if isinstance(named, (list, tuple)):  # several accounts (a meeting's attendees): each by its name
+            return [people.get(a) or a for a in named]
+        return people.get(named)
     return org.get(rest)
 
 

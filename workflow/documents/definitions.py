@@ -53,6 +53,8 @@ SOURCES = ("payload", "case", "org", "person", "setting", "computed")
 ORG_FIELDS = ("name_zh", "name_en")
 # What every template is given besides its fields (workflow/documents/render.py).
 BUILTINS = frozenset({"doc", "org", "number", "date_text", "verify_code", "verify_url"})
+# A document's `date:` when its step types no date (a 审批表 is dated the day its step is entered): the engine's date
+RECORDED_ON = "recorded_on"
 
 
 @dataclass(frozen=True)
@@ -296,7 +298,8 @@ def _problems(where: str, doc: dict[str, Any], versions: list[Procedure], templa
         source_problem(f"{where}.fields.{key}", source)
         if key in BUILTINS:
             problems.append((f"{where}.fields.{key}", f"{key!r} is given to every template: choose another name"))
-    source_problem(f"{where}.date", doc["date"])
+    if doc["date"] != RECORDED_ON:
+        source_problem(f"{where}.date", doc["date"])
     number_field = doc["number"].get("field")
     if number_field:
         for proc, t in steps:

@@ -119,7 +119,7 @@ def plan(documents: DocumentRegistry, procedure: Any, transition: Any, data: Map
             problems.append(Problem(f"document_font:{doc.id}", exc.zh, exc.en, doc.basis))
             continue
         day = _day(contents.read(doc.date, data, payload, org, settings, extra), today)
-        planned.append(Planned(doc, found, _labels(doc, transition, found), str(code), fonts, day,
+        planned.append(Planned(doc, found, _labels(doc, procedure, transition, found), str(code), fonts, day,
                                verify_url_base(settings), extra))
     return planned, problems
 
@@ -210,12 +210,17 @@ def _day(value: Any, today: date) -> date:
         return today
 
 
-def _labels(doc: DocumentType, transition: Any, found: Mapping[str, Any]) -> dict[str, str]:
-    """The Chinese label of each choice field's value (罚款 for `fine`)."""
-    specs = {f.name: f for f in transition.payload}
+def _labels(doc: DocumentType, procedure: Any, transition: Any, found: Mapping[str, Any]) -> dict[str, str]:
+    """The Chinese label of each choice field's value (罚款 for `fine`): a payload field's from the issuing step,
+    a case.<record>.<field>'s from the step that records it (the 结案审批表 names the execution's outcome)."""
+    specs = {f"payload.{f.name}": f for f in transition.payload}
+    for step in (procedure.create, *procedure.transitions):
+        if step.record is not None:
+            for f in step.payload:
+                specs.setdefault(f"case.{step.record.key}.{f.name}", f)
     labels: dict[str, str] = {}
     for name, source in doc.fields.items():
-        spec = specs.get(source.removeprefix("payload.")) if source.startswith("payload.") else None
+        spec = specs.get(source)
         if spec is not None and spec.choices:
             labels[name] = next((label.zh for value, label in spec.choices if value == found.get(name)), "")
     return labels

@@ -270,9 +270,11 @@ class Engine:
         to_state = machine.run(step.procedure, case.state, step.transition.trigger)
         return Outcome(True, case.id, step.transition.trigger, case.state, to_state, case_version=case.version)
 
-    def draft_documents(self, case_id: str, trigger: str, actor: str, payload: Any = None) -> tuple[list[bytes], Outcome]:
+    def draft_documents(self, case_id: str, trigger: str, actor: str, payload: Any = None,
+                        render: Callable[[Any, Any], Any] = doc_issue.draft) -> tuple[list[Any], Outcome]:
         """The documents the step would issue, rendered as drafts (no number, no code, nothing written), with
-        check()'s outcome: drafts only when the step would pass."""
+        check()'s outcome: drafts only when the step would pass. `render(planned, org)`: the PDF preview, or
+        another form of the draft (workflow/documents/word.py: DOCX)."""
         attempt = Attempt.of(trigger, actor, payload)
         with reading(self.sessions) as work:
             try:
@@ -280,7 +282,7 @@ class Engine:
             except Refused as refused:
                 return [], attempt.unchecked(refused.reasons)
             org = doc_issue.organisation(orm(work)(), step.case.org_id)
-        drafts = [doc_issue.draft(p, org) for p in step.documents or []]
+        drafts = [render(p, org) for p in step.documents or []]
         case = step.case
         to_state = machine.run(step.procedure, case.state, step.transition.trigger)
         return drafts, Outcome(True, case.id, step.transition.trigger, case.state, to_state, case_version=case.version)

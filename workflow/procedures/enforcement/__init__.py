@@ -4,13 +4,15 @@
 guards.py: its legal rules; law.py: the laws, settings, roles and statutory lists they name; penalties.py and
 major.py: the weight of penalties and what makes a case major; publicity.py: the public register (行政执法公示);
 compliance.py: the figures of the three systems (国办发〔2018〕118号).
-Only `NAME`, `GUARDS` and `BLOCKS` (the definition's severity and major_case blocks, penalties.py) are read at
-import (workflow/procedures/__init__.py); read models are imported where used.
+Only `NAME`, `GUARDS`, `BLOCKS` (the definition's severity and major_case blocks, penalties.py) and `DOCUMENT_DATA`
+(documents.py: what its documents compute) are read at import (workflow/procedures/__init__.py); read models are
+imported where used.
 """
 
+from workflow.procedures.enforcement.documents import DOCUMENT_DATA
 from workflow.procedures.enforcement.guards import GUARDS
 from workflow.procedures.enforcement.penalties import BLOCKS
 
 NAME = "enforcement"
 
-__all__ = ["BLOCKS", "GUARDS", "NAME"]
+__all__ = ["BLOCKS", "DOCUMENT_DATA", "GUARDS", "NAME"]

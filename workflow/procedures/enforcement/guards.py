@@ -10,7 +10,7 @@ is read from its settings, and a guard that needs an unset one refuses naming it
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -20,6 +20,7 @@ from workflow.procedures.enforcement.law import (
     ALWAYS_HEARING,
     BY_AMOUNT,
     CHECKLIST,
+    CIVIL_PROCEDURE_LAW,
     COMPULSION_LAW,
     DECISION_DAYS,
     DELEGATED_POWERS,
@@ -31,6 +32,7 @@ from workflow.procedures.enforcement.law import (
     OFFICER,
     PENALTY_LAW,
     PENALTY_ZH,
+    PUBLIC_NOTICE_DAYS,
     REVIEW_CATALOGUE,
     REVIEW_PROCEDURE,
     SEIZURE_DAYS,
@@ -453,6 +455,28 @@ def collective_discussion_if_major(ctx: GuardContext) -> Fail | None:
 def electronic_service_consented(ctx: GuardContext) -> Fail | None:
     if ctx.payload["method"] == "electronic" and not ctx.payload.get("electronic_consent"):
         return Fail()
+    return None
+
+
+@guard("public_notice_deemed_served", article=f"{PENALTY_LAW}第六十一条；{CIVIL_PROCEDURE_LAW}第九十五条",
+       zh="公告送达的，自发出公告之日起经过三十日即视为送达，送达日期为该日",
+       en="Served by public notice, the party is deemed served thirty days after the notice: that day is the date of service")
+def public_notice_deemed_served(ctx: GuardContext) -> Fail | None:
+    if ctx.payload["method"] != "public_notice":
+        return None
+    notice = ctx.data.get("service_notice")
+    if not notice:
+        return Fail("本案尚未发出送达公告（须先记录公告送达的原因、经过和公告日期）",
+                    "no notice of service has been published in this case (record its reason, process and date first)")
+    published = as_date(notice["notice_on"])
+    deemed = published + timedelta(days=PUBLIC_NOTICE_DAYS)
+    if ctx.today < deemed:
+        return Fail(f"公告于{published}发出，至{deemed}方视为送达，公告期间尚未届满",
+                    f"the notice was published on {published}; the party is deemed served only on {deemed}")
+    served = as_date(ctx.payload["served_on"])
+    if served != deemed:
+        return Fail(f"公告于{published}发出，经过三十日即{deemed}视为送达，送达日期应为{deemed}，而非{served}",
+                    f"the notice was published on {published}: deemed served on {deemed}, not {served}")
     return None
 
 

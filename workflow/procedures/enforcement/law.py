@@ -37,3 +37,7 @@ COMPULSION_LAW = "《中华人民共和国行政强制法》"
 SEIZURE_DAYS = 30  # 行政强制法第二十五条: 查封、扣押的期限不得超过三十日 (calendar days: over 10, 第六十九条)
 
 MANDATORY_AV_ACTS = "enforcement.mandatory_av_acts"  # setting: triggers needing an audio-video record (118号)
+CIVIL_PROCEDURE_LAW = "《中华人民共和国民事诉讼法》"
+# 民事诉讼法第九十五条 (applied to the penalty decision by 处罚法第六十一条): 「自发出公告之日起，经过三十日，即视为送达」;
+# calendar days (a period of the civil procedure law, not one of 处罚法第八十五条's three, five or seven days)
+PUBLIC_NOTICE_DAYS = 30
