@@ -10,7 +10,7 @@ import subprocess
 from datetime import date
 from typing import Any
 
-import docx  # noqa: E402 - pyproject.toml's python-docx: a dependency, never skipped
+import docx  # pyproject.toml's python-docx: a dependency, never skipped
 import pytest
 
 from tests.test_documents import NOTICE, _ok, issued, set_codes
