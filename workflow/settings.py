@@ -214,6 +214,30 @@ CATALOGUE: tuple[SettingSpec, ...] = (
         Label("同上：发件地址由本单位邮件系统分配。", "As above: the organisation's mail system gives the address."),
         "本单位信息化部门的邮件系统说明", examples=("lawflow@houlong.gov.cn",),
     ),
+    SettingSpec(
+        "notifications.smtp_security", STRING, Label("提醒邮件服务器的加密方式", "Mail server encryption"),
+        "国办发〔2018〕118号（行政执法监督）；本单位督查督办制度（提醒送达方式）",
+        Label("同上：none 为不加密（本机或内网中继），starttls 为先明文连接再加密（常用端口587或25），tls 为直接加密连接（常用端口465）。"
+              "未设置时不加密。",
+              "As above: none (a relay on the host or the office network), starttls (upgrade, usually port 587 or "
+              "25) or tls (encrypted from the start, usually port 465). Unset: none."),
+        "本单位信息化部门的邮件系统说明", examples=("starttls",),
+        pattern=(r"^(none|starttls|tls)$", "应为 none、starttls 或 tls", "must be none, starttls or tls"),
+    ),
+    SettingSpec(
+        "notifications.smtp_username", STRING, Label("提醒邮件服务器登录账号", "Mail server login"),
+        "国办发〔2018〕118号（行政执法监督）；本单位督查督办制度（提醒送达方式）",
+        Label("同上：邮件服务器要求登录时填写；未设置时不登录。", "As above: when the server asks for a login. Unset: no login."),
+        "本单位信息化部门的邮件系统说明", examples=("lawflow@houlong.gov.cn",),
+    ),
+    SettingSpec(
+        "notifications.smtp_password", STRING, Label("提醒邮件服务器登录密码", "Mail server password"),
+        "国办发〔2018〕118号（行政执法监督）；本单位督查督办制度（提醒送达方式）",
+        Label("同上：与登录账号一并填写。这是凭据：管理日志只记录其哈希值，页面不显示。",
+              "As above, with the login. A credential: the administration journal records its hash, the pages never "
+              "show it."),
+        "本单位信息化部门的邮件系统说明", secret=True,
+    ),
 )
 # Group robots of the messaging apps (workflow/timers/robots.py): which groups exist and which notices each is told.
 _ROBOT_BASIS = "国办发〔2018〕118号（行政执法监督）；本单位督查督办制度（提醒送达方式）；个人信息保护法第六条"

@@ -48,6 +48,8 @@ def _shown(spec: SettingSpec, value: Any) -> list[str]:
     lang = current_lang()
     if value is None:
         return []
+    if spec.secret:  # a credential: set or not, never shown (the journal keeps its hash)
+        return [_("已设置（凭据不显示）")]
     if spec.type == AMOUNTS_BY_PARTY and isinstance(value, Mapping):
         return [_("{party}：{amount}", party=label.get(lang),
                   amount=wording.amount(value[party]) if party in value else "—")
@@ -115,8 +117,8 @@ def _fields(spec: SettingSpec) -> tuple[FieldSpec, ...]:
 
 
 def _form_values(spec: SettingSpec, value: Any) -> dict[str, str]:
-    """The current value as the form's inputs show it."""
-    if value is None:
+    """The current value as the form's inputs show it (a credential: never; it is typed anew)."""
+    if value is None or spec.secret:
         return {}
     if spec.type == AMOUNTS_BY_PARTY and isinstance(value, Mapping):
         return {party: str(value.get(party, "")) for party in PARTY_TYPES}

@@ -9,13 +9,16 @@ server (organisation settings notifications.smtp_host / smtp_port / mail_from; u
   receiving server and the reader can tell it is the same message.
 * A person who chose the daily digest (workflow/timers/digest.py) gets no single copies: the digest lists them.
 
-Plain SMTP on the given port (an office relay); STARTTLS and authentication are not built yet.
+SMTP on the given port, in the clear (an office relay), with STARTTLS, or over TLS from the start, with a login
+when the settings give one (notifications.smtp_security / smtp_username / smtp_password).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import smtplib
+import ssl
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -34,6 +37,9 @@ __all__ = ["BACKOFF", "LEASE", "MAX_ATTEMPTS", "Delivery", "deliver", "dead_lett
 SMTP_HOST = "notifications.smtp_host"
 SMTP_PORT = "notifications.smtp_port"
 MAIL_FROM = "notifications.mail_from"
+SMTP_SECURITY = "notifications.smtp_security"
+SMTP_USERNAME = "notifications.smtp_username"
+SMTP_PASSWORD = "notifications.smtp_password"
 SMTP_TIMEOUT = 10.0  # seconds: an unreachable server fails this one message, not the run
 ADDRESS = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{1,60}$")
 NO_SERVER = "本单位未设置邮件服务器 / the organisation has no mail server set"
@@ -44,6 +50,9 @@ class Server:
     host: str
     port: int
     sender: str
+    security: str = "none"  # none | starttls | tls (notifications.smtp_security)
+    username: str = ""  # a login, when the server asks for one
+    password: str = ""
 
 
 def server_of(session: Session, org_id: str) -> Server | None:
@@ -51,7 +60,15 @@ def server_of(session: Session, org_id: str) -> Server | None:
     host, port, sender = settings.get(SMTP_HOST), settings.get(SMTP_PORT), settings.get(MAIL_FROM)
     if not host or not sender:
         return None
-    return Server(str(host), int(port) if isinstance(port, int) else 25, str(sender))
+    return Server(str(host), int(port) if isinstance(port, int) else 25, str(sender),
+                  str(settings.get(SMTP_SECURITY) or "none"), str(settings.get(SMTP_USERNAME) or ""),
+                  str(settings.get(SMTP_PASSWORD) or ""))
+
+
+def tls_context() -> ssl.SSLContext:
+    """The server's certificate is checked against the system's CAs, or the office's own CA when the operator
+    names its file (LAWFLOW_SMTP_CA_FILE: an internal relay's private CA); never unchecked."""
+    return ssl.create_default_context(cafile=os.environ.get("LAWFLOW_SMTP_CA_FILE") or None)
 
 
 def queue(session: Session, notice: Notification, now: datetime) -> None:
@@ -90,8 +107,26 @@ def _prepare(session: Session, row: EmailOutbox) -> tuple[Server, EmailMessage] 
 
 def send(prepared: tuple[Server, EmailMessage]) -> None:
     server, message = prepared
-    with smtplib.SMTP(server.host, server.port, timeout=SMTP_TIMEOUT) as smtp:
+    with connect(server) as smtp:
         smtp.send_message(message)
+
+
+def connect(server: Server) -> smtplib.SMTP:
+    """A connection to the organisation's mail server, encrypted and logged in as its settings say. A server that
+    offers no STARTTLS when the settings ask for it fails the attempt (smtplib refuses): never a silent downgrade."""
+    if server.security == "tls":
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(server.host, server.port, timeout=SMTP_TIMEOUT, context=tls_context())
+    else:
+        smtp = smtplib.SMTP(server.host, server.port, timeout=SMTP_TIMEOUT)
+    try:
+        if server.security == "starttls":
+            smtp.starttls(context=tls_context())
+        if server.username:
+            smtp.login(server.username, server.password)
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
 
 
 CHANNEL = outbox.Channel(EmailOutbox, _prepare, send, (OSError, smtplib.SMTPException))
