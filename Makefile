@@ -52,7 +52,7 @@ test: setup lint
 	env -u PYTHONDONTWRITEBYTECODE TMPDIR=$(TEST_TMP) LAWFLOW_TEST_REQUIRE_PG=1 LAWFLOW_TEST_REQUIRE_BROWSER=1 \
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
-# The API's fuzzing with many generated requests per operation (the suite runs a fixed dozen): a longer,
+# The API's fuzzing with many generated requests per operation (the suite runs five per operation and mode): a longer,
 # separate run, on both databases, like `make test`'s set-up.
 FUZZ_EXAMPLES ?= 300
 fuzz: setup

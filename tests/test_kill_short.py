@@ -40,7 +40,7 @@ def test_a_killed_process_loses_nothing_acknowledged_and_leaves_nothing_half_wri
     assert acknowledged > 0  # the kills came while work was being acknowledged, not before it began
 
 
-TIMER_BUDGET = 8.0  # seconds per database: the suite's share for the worker's kill test
+TIMER_BUDGET = 5.0  # seconds per database: the suite's share for the worker's kill test
 
 
 def test_a_killed_timer_worker_loses_no_timer_and_does_none_twice(town: Runtime) -> None:

@@ -45,7 +45,7 @@ def strict_schema(app) -> schemathesis.specs.openapi.schemas.OpenApiSchema:
     return schema
 
 
-EXAMPLES = int(os.environ.get("LAWFLOW_FUZZ_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("LAWFLOW_FUZZ_EXAMPLES", "5"))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck))
 

@@ -94,7 +94,7 @@ values = st.recursive(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(values)
 def test_canonical_equals_rfc8785(obj: Any) -> None:
     assert canonical_bytes(obj) == rfc8785.dumps(obj)
@@ -121,7 +121,7 @@ events = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(events)
 def test_event_fast_path_text_equals_generic_encoder(ev: dict[str, Any]) -> None:
     """The verifier's copy-free event serializer must give exactly canonical_bytes of the event."""
