@@ -38,6 +38,21 @@ class RobotSink:
 
 
 @contextmanager
+def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[int]:
+    """A local HTTP server with `handler` in a thread, for the test's duration: its port (the webhook receiver's
+    too, tests/webhook_receiver.py)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@contextmanager
 def robot_sink(*script: tuple[int, dict[str, Any]]) -> Iterator[RobotSink]:
     sink = RobotSink(0, list(script))
     lock = threading.Lock()
@@ -60,16 +75,9 @@ def robot_sink(*script: tuple[int, dict[str, Any]]) -> Iterator[RobotSink]:
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the tests' output stays quiet
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    sink.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with serving(Handler) as port:
+        sink.port = port
         yield sink
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from typing import Any
 import docx  # pyproject.toml's python-docx: a dependency, never skipped
 import pytest
 
-from tests.test_documents import NOTICE, _ok, issued, set_codes
+from tests.test_documents import FILING, NOTICE, _ok, issued, set_codes
 from workflow.clock import FixedClock
 from workflow.documents import word
 from workflow.runtime import Runtime
@@ -25,11 +25,7 @@ EDIT = "经调查，你（单位）于2026年2月28日在后龙街两侧人行�
 
 def _investigating(town: Runtime, clock: FixedClock) -> str:
     clock.set_local_date(date(2026, 3, 2))
-    case_id = _ok(town.engine.create_case("enforcement_case", "wanghai", {
-        "title": "陈某某在后龙街两侧堆放建材案", "party": "陈某某（后龙镇后龙村）", "party_type": "individual",
-        "facts": "当事人在后龙街两侧人行道堆放建材约20立方米，经责令后未清理。", "field": "市容环境卫生",
-        "power": "对在街道两侧和公共场地堆放物料、搭建建筑物或者构筑物的处罚",
-        "legal_basis": "《城市市容和环境卫生管理条例》第十四条、第三十六条"})).case_id
+    case_id = _ok(town.engine.create_case("enforcement_case", "wanghai", FILING)).case_id
     assert case_id is not None
     _ok(town.engine.fire(case_id, "start_investigation", "wanghai", {"officers": ["wanghai", "caiming"]}))
     return case_id

@@ -52,13 +52,16 @@ def set_codes(town: Runtime, clock: FixedClock, codes: dict[str, Any] = CODES) -
                                  by="admin", now=clock.now())
 
 
+# The penalty case the documents' tests open: its facts are what the documents' texts are checked for.
+FILING = {"title": "陈某某在后龙街两侧堆放建材案", "party": "陈某某（后龙镇后龙村）", "party_type": "individual",
+          "facts": "当事人在后龙街两侧人行道堆放建材约20立方米，经责令后未清理。", "field": "市容环境卫生",
+          "power": "对在街道两侧和公共场地堆放物料、搭建建筑物或者构筑物的处罚",
+          "legal_basis": "《城市市容和环境卫生管理条例》第十四条、第三十六条"}
+
+
 def notified(town: Runtime, clock: FixedClock, notice: dict[str, Any] | None = None) -> str:
     clock.set_local_date(date(2026, 3, 2))
-    case_id = _ok(town.engine.create_case("enforcement_case", "wanghai", {
-        "title": "陈某某在后龙街两侧堆放建材案", "party": "陈某某（后龙镇后龙村）", "party_type": "individual",
-        "facts": "当事人在后龙街两侧人行道堆放建材约20立方米，经责令后未清理。", "field": "市容环境卫生",
-        "power": "对在街道两侧和公共场地堆放物料、搭建建筑物或者构筑物的处罚",
-        "legal_basis": "《城市市容和环境卫生管理条例》第十四条、第三十六条"})).case_id
+    case_id = _ok(town.engine.create_case("enforcement_case", "wanghai", FILING)).case_id
     assert case_id is not None
     _ok(town.engine.fire(case_id, "start_investigation", "wanghai", {"officers": ["wanghai", "caiming"]}))
     _ok(town.engine.fire(case_id, "notify_intended_penalty", "wanghai", notice or NOTICE))

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from tests.test_documents import DECISION, _ok, issued, notified, set_codes
+from tests.test_documents import DECISION, FILING, _ok, issued, notified, set_codes
 from workflow.audit.export import verify_database
 from workflow.clock import FixedClock, utc_stamp
 from workflow.models import AuditEvent, Case
@@ -51,11 +51,7 @@ def _case(town: Runtime, case_id: str) -> Case:
 def test_opening_discussion_and_review_issue_their_documents(town: Runtime, clock: FixedClock) -> None:
     set_codes(town, clock, CODES)
     clock.set_local_date(date(2026, 3, 2))
-    case_id = _ok(town.engine.create_case("enforcement_case", "wanghai", {
-        "title": "陈某某在后龙街两侧堆放建材案", "party": "陈某某（后龙镇后龙村）", "party_type": "individual",
-        "facts": "当事人在后龙街两侧人行道堆放建材约20立方米，经责令后未清理。", "field": "市容环境卫生",
-        "power": "对在街道两侧和公共场地堆放物料、搭建建筑物或者构筑物的处罚",
-        "legal_basis": "《城市市容和环境卫生管理条例》第十四条、第三十六条"})).case_id
+    case_id = _ok(town.engine.create_case("enforcement_case", "wanghai", FILING)).case_id
     assert case_id is not None
     _ok(town.engine.fire(case_id, "approve_filing", "huangzhenhua",
                          {"opinion": "符合立案条件，同意立案", "approved_on": "2026-03-02"}))

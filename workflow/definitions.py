@@ -588,7 +588,7 @@ def parse(raw: Any, name: str) -> Procedure:
     try:
         data = _schema_with_blocks(tuple(GUARDS.blocks.items()))().load(raw)
     except ValidationError as exc:
-        raise DefinitionError(name, list(_flatten(exc.messages))) from None
+        raise DefinitionError(name, list(error_paths(exc.messages))) from None
     problems = _check_meaning(data, name)
     if problems:
         raise DefinitionError(name, problems)
@@ -603,17 +603,23 @@ def _schema_with_blocks(blocks: tuple[tuple[str, Block], ...]) -> type[Schema]:
                 {key: fields.Nested(block.schema) for key, block in blocks})
 
 
-def _flatten(messages: Any, prefix: str = "") -> Iterable[tuple[str, str]]:
+def error_paths(messages: Any, prefix: str = "") -> Iterable[tuple[str, str]]:
+    """(the YAML path, why) of each of marshmallow's error messages: what a definition file's load error names.
+    Every loader of a YAML definition (procedures, documents, organisation timers) names its problems this way."""
     if isinstance(messages, dict):
         for key, value in messages.items():
             # marshmallow nests Dict value errors under "value"; the YAML path has no such level
             key = "" if key in ("_schema", "value") else str(key)
-            yield from _flatten(value, f"{prefix}.{key}".strip(".") if key else prefix)
+            key = PYTHON_NAMES.get(key, key)  # a field named after a Python keyword is written without its "_"
+            yield from error_paths(value, f"{prefix}.{key}".strip(".") if key else prefix)
     elif isinstance(messages, list):
         for item in messages:
-            yield from _flatten(item, prefix)
+            yield from error_paths(item, prefix)
     else:
         yield prefix, str(messages)
+
+
+PYTHON_NAMES = {"fields_": "fields", "in_": "in"}
 
 
 def _sources(value: Any) -> list[str]:

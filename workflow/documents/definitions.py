@@ -14,7 +14,7 @@ template that reads a name it is not given -> DefinitionError naming file, path 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -38,6 +38,7 @@ from workflow.definitions import (
     DefinitionError,
     Procedure,
     Registry,
+    error_paths,
     file_digest,
 )
 from workflow.labels import Label
@@ -223,7 +224,7 @@ def load_file(path: Path, registry: Registry) -> list[DocumentType]:
     try:
         data = _File().load(raw if isinstance(raw, dict) else {})
     except ValidationError as exc:
-        raise DefinitionError(name, sorted(_flatten(exc.messages))) from None
+        raise DefinitionError(name, sorted(error_paths(exc.messages))) from None
     versions = [p for p in registry.all() if p.id == data["procedure"]]
     if not versions:
         if registry.procedures and data["procedure"] not in _known_anywhere(path):
@@ -365,14 +366,3 @@ def _label(d: Mapping[str, str]) -> Label:
     return Label(d["zh"], d["en"])
 
 
-def _flatten(messages: Any, prefix: str = "") -> Iterable[tuple[str, str]]:
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            key = "" if key in ("_schema", "value") else str(key)
-            key = {"fields_": "fields", "in_": "in"}.get(key, key)
-            yield from _flatten(value, f"{prefix}.{key}".strip(".") if key else prefix)
-    elif isinstance(messages, list):
-        for item in messages:
-            yield from _flatten(item, prefix)
-    else:
-        yield prefix, str(messages)

@@ -21,7 +21,15 @@ from typing import Any
 import yaml
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from workflow.definitions import DEFINITIONS_DIR, SAFE_LOADER, DefinitionError, Label, Registry, file_digest
+from workflow.definitions import (
+    DEFINITIONS_DIR,
+    SAFE_LOADER,
+    DefinitionError,
+    Label,
+    Registry,
+    error_paths,
+    file_digest,
+)
 from workflow.payloads import LabelSchema
 
 ORG_TIMERS_FILE = DEFINITIONS_DIR / "organisation" / "timers.yaml"
@@ -105,7 +113,7 @@ def parse(raw: Any, name: str, roles: Iterable[str]) -> tuple[OrgTimer, ...]:
     except ValidationError as exc:
         # marshmallow files a Dict value's messages under "value": the path names the timer instead
         raise DefinitionError(name, [(re.sub(r"^(timers\.[^.]+)\.value\b", r"\1", path), reason)
-                                     for path, reason in _flatten(exc.messages)]) from None
+                                     for path, reason in error_paths(exc.messages)]) from None
     known = set(roles) | {ADMIN_ROLE}
     problems = []
     for timer_name, t in data["timers"].items():
@@ -141,13 +149,3 @@ def _load(path: str, _digest: str, roles: tuple[str, ...]) -> tuple[OrgTimer, ..
     return parse(raw, path, roles)
 
 
-def _flatten(messages: Any, prefix: str = "") -> Iterable[tuple[str, str]]:
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            key = "" if key == "_schema" else str(key)
-            yield from _flatten(value, f"{prefix}.{key}".strip(".") if key else prefix)
-    elif isinstance(messages, list):
-        for item in messages:
-            yield from _flatten(item, prefix)
-    else:
-        yield prefix, str(messages)
