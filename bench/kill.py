@@ -142,14 +142,27 @@ def _ack(fd: int, outcome: object) -> None:
 def trial(rt: object, runtime_factory: Callable[[], object], kind: str, rnd: random.Random,
           result: KindResult, *, window: float = 0.6) -> None:
     """Fork a child doing `kind`, kill it at a random moment, check the instance."""
-    rt.db.dispose()  # type: ignore[attr-defined]  # no pooled connection crosses the fork
     registry = rt.registry  # type: ignore[attr-defined]
-    read_fd, write_fd = os.pipe()
     seed = rnd.randrange(2**32)
+    lines = killed_child(rt, rnd, window, lambda write_fd: _child(runtime_factory, kind, write_fd, seed, registry))
+    result.trials += 1
+    errors = [line for line in lines if line.startswith("ERROR")]
+    if errors:
+        result.failures.append(f"{kind} trial {result.trials}: the child failed before the kill: {errors[0]}")
+        return
+    check(rt, kind, lines, result)
+
+
+def killed_child(rt: object, rnd: random.Random, window: float, work: Callable[[int], None]) -> list[str]:
+    """Fork a child that does `work` (writing its ACK lines to the fd it is given), SIGKILL it at a random moment
+    within `window` seconds after it is ready, wait until it and its server session are wholly gone: the lines it
+    wrote. Every kind of the harness (bench/kill_timers.py too) kills the same way."""
+    rt.db.dispose()  # type: ignore[attr-defined]  # no pooled connection crosses the fork
+    read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child
         os.close(read_fd)
-        _child(runtime_factory, kind, write_fd, seed, registry)
+        work(write_fd)
     os.close(write_fd)
     lines = _read_until_ready(read_fd, pid)
     time.sleep(rnd.uniform(0.0, window))
@@ -158,12 +171,7 @@ def trial(rt: object, runtime_factory: Callable[[], object], kind: str, rnd: ran
     _server_sessions_gone(rt, pid)
     lines += _drain(read_fd)
     os.close(read_fd)
-    result.trials += 1
-    errors = [line for line in lines if line.startswith("ERROR")]
-    if errors:
-        result.failures.append(f"{kind} trial {result.trials}: the child failed before the kill: {errors[0]}")
-        return
-    check(rt, kind, lines, result)
+    return lines
 
 
 def _server_sessions_gone(rt: object, pid: int, timeout: float = 60.0) -> None:

@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import signal
 import sys
 import time
 from collections import Counter
@@ -219,7 +218,7 @@ def round_complete(rt: Any, this: Round) -> tuple[list[str], int]:
 def run(rt: Any, runtime_factory: Callable[[], Any], trials: int, seed: int, *, window: float = 0.6,
         budget: float | None = None, cases: int = 4, progress: bool = False) -> Any:
     """`trials` kills of the worker (fewer if `budget` seconds run out), rounds prepared as they are used up."""
-    from bench.kill import KindResult, _drain, _read_until_ready, _server_sessions_gone
+    from bench.kill import KindResult, killed_child
     from workflow.audit.export import verify_database
     from workflow.clock import local_date, utc_stamp
 
@@ -232,22 +231,10 @@ def run(rt: Any, runtime_factory: Callable[[], Any], trials: int, seed: int, *, 
     for n in range(trials):
         if budget is not None and time.monotonic() - began > budget:
             break
-        rt.db.dispose()  # no pooled connection crosses the fork
         registry = rt.registry
-        read_fd, write_fd = os.pipe()
         child_seed = rnd.randrange(2**32)
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - the child
-            os.close(read_fd)
-            child(runtime_factory, write_fd, child_seed, registry, this.cursor, this.end)
-        os.close(write_fd)
-        lines = _read_until_ready(read_fd, pid)
-        time.sleep(rnd.uniform(0.0, window))
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        _server_sessions_gone(rt, pid)
-        lines += _drain(read_fd)
-        os.close(read_fd)
+        lines = killed_child(rt, rnd, window, lambda write_fd, seed=child_seed, this=this, registry=registry: child(
+            runtime_factory, write_fd, seed, registry, this.cursor, this.end))
         result.trials += 1
         label = f"timers trial {result.trials}"
         errors = [line for line in lines if line.startswith("ERROR")]
